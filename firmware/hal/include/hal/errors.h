@@ -1,0 +1,40 @@
+/*
+ * hal/errors.h — the one error-code table shared by the HAL, libs/ and the JS bindings.
+ *
+ * Every HAL and library call returns `int`: 0 on success, a negative HAL_E* code on failure.
+ * The JS bindings turn a code into an Error whose `.code` is the name column ("EINVAL", ...).
+ */
+#ifndef HAL_ERRORS_H
+#define HAL_ERRORS_H
+
+/* XX(name, value, message) */
+#define HAL_ERRNO_MAP(XX)                                            \
+  XX(EINVAL, -22, "invalid argument")                                \
+  XX(ENOMEM, -12, "out of memory")                                   \
+  XX(EBUSY, -16, "resource busy")                                    \
+  XX(ENODEV, -19, "no such device")                                  \
+  XX(ENOENT, -2, "no such file or directory")                        \
+  XX(EIO, -5, "input/output error")                                  \
+  XX(ENOSPC, -28, "no space left on device")                         \
+  XX(ETIMEDOUT, -110, "timed out")                                   \
+  XX(EAGAIN, -11, "resource temporarily unavailable")                \
+  XX(ENOTSUP, -95, "operation not supported")                        \
+  XX(ECLOSED, -1001, "object is closed")                             \
+  XX(EBADDATA, -1002, "malformed data")                              \
+  XX(ETRUNC, -1003, "data is truncated")                             \
+  XX(ELIMIT, -1004, "a configured limit was exceeded")               \
+  XX(ESTATE, -1005, "operation not allowed in the current state")    \
+  XX(EINTR, -4, "interrupted")
+
+enum {
+#define HAL_ERRNO_ENUM(name, value, msg) HAL_##name = (value),
+  HAL_ERRNO_MAP(HAL_ERRNO_ENUM)
+#undef HAL_ERRNO_ENUM
+};
+
+/* "EINVAL" for HAL_EINVAL; "EUNKNOWN" for codes outside the table. Never NULL. */
+const char *hal_err_name(int code);
+/* Human-readable message for a code. Never NULL. */
+const char *hal_strerror(int code);
+
+#endif

@@ -1,0 +1,149 @@
+/*
+ * k230js for Linux: the runtime with the simulator backend. Usage: `k230js --help`.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kjs/vm.h"
+
+#ifndef K230JS_VERSION
+#define K230JS_VERSION "0.0.0-dev"
+#endif
+
+static kjs_vm *the_vm;
+static volatile sig_atomic_t sigint_count;
+
+static void on_sigint(int sig) {
+  (void)sig;
+  /* Third Ctrl-C: the app is stuck in native code that never reaches the loop. */
+  if (++sigint_count >= 3) {
+    static const char msg[] = "\nk230js: forced exit\n";
+    ssize_t r = write(2, msg, sizeof msg - 1);
+    (void)r;
+    _exit(KJS_EXIT_INTERRUPTED);
+  }
+  if (the_vm) kjs_vm_request_interrupt(the_vm);
+}
+
+static void usage(FILE *out) {
+  fprintf(out,
+          "usage: k230js [options] <app.js | app.bin> [args...]\n"
+          "       k230js [options] -e <code>\n"
+          "\n"
+          "Runs a k230js app (an ES module bundle or k230js bytecode) on the host simulator.\n"
+          "\n"
+          "options:\n"
+          "  -e, --eval CODE         run CODE as a module instead of a file\n"
+          "      --sdcard DIR        map /sdcard/... to DIR (the simulated SD card)\n"
+          "      --data DIR          map /data/... to DIR\n"
+          "      --memory-limit N    limit the JS heap to N bytes (suffix k, m or g)\n"
+          "      --stack-size N      limit the JS stack to N bytes (suffix k or m; default 1m)\n"
+          "  -V, --version           print versions and exit\n"
+          "  -h, --help              print this help and exit\n"
+          "\n"
+          "Files named /sdcard/... are looked up in the --sdcard directory. A source map next to\n"
+          "the app (app.js.map) makes stack traces name the TypeScript files.\n"
+          "Ctrl-C interrupts running JavaScript (see exitpoint() in k230:sys); a third Ctrl-C\n"
+          "forces the process to exit.\n"
+          "\n"
+          "exit status:\n"
+          "  0    the app finished\n"
+          "  1    uncaught exception, unhandled promise rejection or syntax error\n"
+          "  2    bad command line\n"
+          "  3    the app file is missing, unreadable, not JavaScript, or bytecode for another\n"
+          "       engine version\n"
+          "  130  interrupted by Ctrl-C\n"
+          "  N    the code passed to exit(N) from k230:sys\n");
+}
+
+/* Parses "64m"-style sizes; returns false on garbage or overflow. */
+static bool parse_size(const char *s, size_t *out) {
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (errno || end == s) return false;
+  unsigned long long mul = 1;
+  switch (*end) {
+    case 0: break;
+    case 'k': case 'K': mul = 1ull << 10; end++; break;
+    case 'm': case 'M': mul = 1ull << 20; end++; break;
+    case 'g': case 'G': mul = 1ull << 30; end++; break;
+    default: return false;
+  }
+  if (*end || v > SIZE_MAX / mul) return false;
+  *out = (size_t)(v * mul);
+  return true;
+}
+
+int main(int argc, char **argv) {
+  enum { OPT_SDCARD = 256, OPT_DATA, OPT_MEMORY_LIMIT, OPT_STACK_SIZE };
+  static const struct option longopts[] = {
+      {"eval", required_argument, NULL, 'e'},
+      {"sdcard", required_argument, NULL, OPT_SDCARD},
+      {"data", required_argument, NULL, OPT_DATA},
+      {"memory-limit", required_argument, NULL, OPT_MEMORY_LIMIT},
+      {"stack-size", required_argument, NULL, OPT_STACK_SIZE},
+      {"version", no_argument, NULL, 'V'},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0},
+  };
+  kjs_vm_config cfg = KJS_VM_CONFIG_DEFAULT;
+  const char *eval_code = NULL;
+  int opt;
+  /* "+" stops at the first non-option, so the app's own arguments pass through untouched. */
+  while ((opt = getopt_long(argc, argv, "+e:Vh", longopts, NULL)) != -1) {
+    switch (opt) {
+      case 'e': eval_code = optarg; break;
+      case OPT_SDCARD: cfg.sdcard_dir = optarg; break;
+      case OPT_DATA: cfg.data_dir = optarg; break;
+      case OPT_MEMORY_LIMIT:
+        if (!parse_size(optarg, &cfg.memory_limit) || cfg.memory_limit < 65536) {
+          fprintf(stderr, "k230js: --memory-limit: '%s' is not a size of at least 64k\n", optarg);
+          return KJS_EXIT_USAGE;
+        }
+        break;
+      case OPT_STACK_SIZE:
+        if (!parse_size(optarg, &cfg.stack_size) || cfg.stack_size < 16384) {
+          fprintf(stderr, "k230js: --stack-size: '%s' is not a size of at least 16k\n", optarg);
+          return KJS_EXIT_USAGE;
+        }
+        break;
+      case 'V': printf("k230js %s (QuickJS-ng %s, host simulator)\n", K230JS_VERSION, JS_GetVersion()); return 0;
+      case 'h': usage(stdout); return 0;
+      default:
+        fprintf(stderr, "k230js: try 'k230js --help'\n");
+        return KJS_EXIT_USAGE;
+    }
+  }
+  if (!eval_code && optind >= argc) {
+    fprintf(stderr, "k230js: no app given (try 'k230js --help')\n");
+    return KJS_EXIT_USAGE;
+  }
+  const char *entry = eval_code ? "<eval>" : argv[optind];
+  cfg.argc = argc - optind;
+  cfg.argv = argv + optind;
+
+  the_vm = kjs_vm_new(&cfg);
+  if (!the_vm) {
+    fprintf(stderr, "k230js: cannot create the JavaScript engine (out of memory)\n");
+    return KJS_EXIT_ERROR;
+  }
+  struct sigaction sa = {0};
+  sa.sa_handler = on_sigint;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  signal(SIGPIPE, SIG_IGN);
+
+  int status = eval_code ? kjs_vm_run_source(the_vm, entry, eval_code, strlen(eval_code))
+                         : kjs_vm_run_file(the_vm, entry);
+  kjs_vm *vm = the_vm;
+  the_vm = NULL;
+  kjs_vm_free(vm);
+  fflush(stdout);
+  return status;
+}

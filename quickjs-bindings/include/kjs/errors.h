@@ -1,0 +1,26 @@
+/*
+ * kjs/errors.h — turning HAL codes into JS errors, and reporting uncaught errors.
+ */
+#ifndef KJS_ERRORS_H
+#define KJS_ERRORS_H
+
+#include <stdio.h>
+
+#include "quickjs.h"
+
+typedef struct kjs_vm kjs_vm;
+
+/* Throws an Error whose message is the formatted text and whose `.code` is hal_err_name(code).
+ * Always returns JS_EXCEPTION. */
+JSValue kjs_throw(JSContext *ctx, int hal_code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Writes "Uncaught <Name>: <message>" and the stack, with frames mapped through any registered
+ * source map, to `out`. Does not free `exc`. */
+void kjs_error_report(kjs_vm *vm, JSValueConst exc, const char *prefix, FILE *out);
+
+/* The error's stack with "file:line:col" rewritten through registered source maps.
+ * Returns a malloc'd string (caller frees) or NULL. */
+char *kjs_error_mapped_stack(kjs_vm *vm, JSValueConst exc);
+
+#endif

@@ -1,0 +1,88 @@
+/*
+ * kjs/vm.h — one JavaScript VM: engine runtime + context, event loop, module registry, error
+ * reporting and interruption. The host port and the board port both drive it the same way:
+ *
+ *   kjs_vm_config cfg = KJS_VM_CONFIG_DEFAULT;
+ *   kjs_vm *vm = kjs_vm_new(&cfg);
+ *   int status = kjs_vm_run_file(vm, "/sdcard/main.js");   // runs until the loop is empty
+ *   kjs_vm_free(vm);
+ *
+ * Threading: everything here runs on the VM thread, except kjs_vm_request_interrupt(), which is
+ * async-signal-safe and may be called from a signal handler or a UART reader thread.
+ */
+#ifndef KJS_VM_H
+#define KJS_VM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "kjs/loop.h"
+#include "quickjs.h"
+
+/* Process exit statuses (documented in docs/runtime.md and `k230js --help`). */
+enum {
+  KJS_EXIT_OK = 0,           /* the app finished */
+  KJS_EXIT_ERROR = 1,        /* uncaught exception or unhandled promise rejection */
+  KJS_EXIT_USAGE = 2,        /* bad command line */
+  KJS_EXIT_LOAD = 3,         /* entry file missing, unreadable, not JS, or bytecode of another engine */
+  KJS_EXIT_INTERRUPTED = 130 /* stopped by Ctrl-C / SIGINT */
+};
+
+/* os.exitpoint modes, as in CanMV (k230-platform.md §6.1). */
+enum {
+  KJS_EXITPOINT_DISABLE = 0,     /* an interrupt stops JS at the next check */
+  KJS_EXITPOINT_ENABLE = 1,      /* deferred to exitpoint() and sleeps */
+  KJS_EXITPOINT_ENABLE_SLEEP = 2 /* deferred to exitpoint() only */
+};
+
+typedef struct kjs_vm_config {
+  size_t memory_limit;    /* JS heap limit in bytes; 0 = none */
+  size_t stack_size;      /* JS stack limit in bytes; 0 = engine default */
+  const char *sdcard_dir; /* host directory that "/sdcard" maps to; NULL = no mapping */
+  const char *data_dir;   /* host directory that "/data" maps to; NULL = no mapping */
+  int argc;               /* exposed to JS as scriptArgs (borrowed, must outlive the VM) */
+  char **argv;
+} kjs_vm_config;
+
+#define KJS_VM_CONFIG_DEFAULT {.memory_limit = 0, .stack_size = 1024 * 1024}
+
+typedef struct kjs_vm kjs_vm;
+
+/* Returns NULL when the engine cannot be created (out of memory). */
+kjs_vm *kjs_vm_new(const kjs_vm_config *cfg);
+void kjs_vm_free(kjs_vm *vm);
+
+JSContext *kjs_vm_context(kjs_vm *vm);
+kjs_loop *kjs_vm_loop(kjs_vm *vm);
+kjs_vm *kjs_vm_from_context(JSContext *ctx);
+const kjs_vm_config *kjs_vm_config_of(kjs_vm *vm);
+
+/* Loads an ES module from source or k230js bytecode (told apart by content), evaluates it and
+ * runs the event loop until nothing is left to do. Returns a KJS_EXIT_* status. A source map
+ * found at `<path>.map` is used for stack traces. */
+int kjs_vm_run_file(kjs_vm *vm, const char *path);
+/* Same for module source held in memory; `name` is used in stack traces. */
+int kjs_vm_run_source(kjs_vm *vm, const char *name, const char *src, size_t len);
+
+/* Calls fn(this, argv) as a task: on exception the error is reported and the VM stops with
+ * KJS_EXIT_ERROR (or KJS_EXIT_INTERRUPTED); pending promise jobs run afterwards. */
+void kjs_vm_call(kjs_vm *vm, JSValueConst fn, JSValueConst this_val, int argc, JSValueConst *argv);
+/* Runs pending promise jobs; reports unhandled rejections. */
+void kjs_vm_run_jobs(kjs_vm *vm);
+
+/* Asks the VM to stop after the current task with `status` (e.g. k230:sys exit()). */
+void kjs_vm_stop(kjs_vm *vm, int status);
+bool kjs_vm_stopping(kjs_vm *vm);
+
+/* Async-signal-safe: marks an interrupt pending (Ctrl-C) and wakes the loop. */
+void kjs_vm_request_interrupt(kjs_vm *vm);
+/* Takes a pending interrupt (clears it); true if there was one. */
+bool kjs_vm_take_interrupt(kjs_vm *vm);
+bool kjs_vm_interrupt_pending(kjs_vm *vm);
+int kjs_vm_exitpoint_mode(kjs_vm *vm);
+/* Returns the previous mode. */
+int kjs_vm_set_exitpoint_mode(kjs_vm *vm, int mode);
+/* Throws the catchable interrupt error (Error, code "EINTR", name "InterruptError"). */
+JSValue kjs_vm_throw_interrupt(JSContext *ctx);
+
+#endif

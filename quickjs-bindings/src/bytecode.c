@@ -1,0 +1,88 @@
+/* k230js bytecode files (format in kjs/bytecode.h). */
+#include "kjs/bytecode.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void put_le32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)v;
+  p[1] = (uint8_t)(v >> 8);
+  p[2] = (uint8_t)(v >> 16);
+  p[3] = (uint8_t)(v >> 24);
+}
+
+static uint32_t get_le32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+uint32_t kjs_crc32(const uint8_t *buf, size_t len) {
+  uint32_t crc = 0xFFFFFFFFu;
+  for (size_t i = 0; i < len; i++) {
+    crc ^= buf[i];
+    for (int k = 0; k < 8; k++) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+  }
+  return ~crc;
+}
+
+bool kjs_bytecode_is(const uint8_t *buf, size_t len) {
+  return len >= 8 && memcmp(buf, KJS_BYTECODE_MAGIC, 8) == 0;
+}
+
+uint8_t *kjs_bytecode_compile(JSContext *ctx, const char *name, const char *src, size_t len,
+                              bool strip, size_t *out_len) {
+  JSValue func = JS_Eval(ctx, src, len, name, JS_EVAL_TYPE_MODULE | JS_EVAL_FLAG_COMPILE_ONLY);
+  if (JS_IsException(func)) return NULL;
+  size_t size;
+  int flags = JS_WRITE_OBJ_BYTECODE | (strip ? JS_WRITE_OBJ_STRIP_SOURCE : 0);
+  uint8_t *payload = JS_WriteObject(ctx, &size, func, flags);
+  JS_FreeValue(ctx, func);
+  if (!payload) return NULL;
+  uint8_t *out = malloc(KJS_BYTECODE_HEADER_SIZE + size);
+  if (!out) {
+    js_free(ctx, payload);
+    JS_ThrowOutOfMemory(ctx);
+    return NULL;
+  }
+  memset(out, 0, KJS_BYTECODE_HEADER_SIZE);
+  memcpy(out, KJS_BYTECODE_MAGIC, 8);
+  put_le32(out + 8, KJS_BYTECODE_FORMAT);
+  strncpy((char *)out + 12, JS_GetVersion(), 15);
+  put_le32(out + 28, (uint32_t)size);
+  put_le32(out + 32, kjs_crc32(payload, size));
+  memcpy(out + KJS_BYTECODE_HEADER_SIZE, payload, size);
+  js_free(ctx, payload);
+  *out_len = KJS_BYTECODE_HEADER_SIZE + size;
+  return out;
+}
+
+JSValue kjs_bytecode_load(JSContext *ctx, const uint8_t *buf, size_t len) {
+  if (!kjs_bytecode_is(buf, len)) return JS_ThrowTypeError(ctx, "not a k230js bytecode file");
+  if (len < KJS_BYTECODE_HEADER_SIZE) return JS_ThrowTypeError(ctx, "bytecode file is truncated (header)");
+  uint32_t format = get_le32(buf + 8);
+  if (format != KJS_BYTECODE_FORMAT)
+    return JS_ThrowTypeError(ctx, "bytecode file format %u is not supported (this runtime reads format %u)",
+                             format, KJS_BYTECODE_FORMAT);
+  char version[17] = {0};
+  memcpy(version, buf + 12, 16);
+  if (strcmp(version, JS_GetVersion()) != 0)
+    return JS_ThrowTypeError(ctx,
+                             "bytecode was compiled for QuickJS-ng %s but this runtime has %s "
+                             "(rebuild it with `k230js build --bytecode`)",
+                             version, JS_GetVersion());
+  uint32_t size = get_le32(buf + 28);
+  if (size != len - KJS_BYTECODE_HEADER_SIZE)
+    return JS_ThrowTypeError(ctx, "bytecode file is truncated or padded (%zu payload bytes, header says %u)",
+                             len - KJS_BYTECODE_HEADER_SIZE, size);
+  if (kjs_crc32(buf + KJS_BYTECODE_HEADER_SIZE, size) != get_le32(buf + 32))
+    return JS_ThrowTypeError(ctx, "bytecode file is corrupt (checksum mismatch)");
+  JSValue obj = JS_ReadObject(ctx, buf + KJS_BYTECODE_HEADER_SIZE, size, JS_READ_OBJ_BYTECODE);
+  if (JS_IsException(obj)) {
+    JS_FreeValue(ctx, JS_GetException(ctx));
+    return JS_ThrowTypeError(ctx, "bytecode file is corrupt (the engine could not read it)");
+  }
+  if (JS_VALUE_GET_TAG(obj) != JS_TAG_MODULE) {
+    JS_FreeValue(ctx, obj);
+    return JS_ThrowTypeError(ctx, "bytecode file does not hold a module");
+  }
+  return obj;
+}

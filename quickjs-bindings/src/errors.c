@@ -1,0 +1,165 @@
+/* JS errors from HAL codes; uncaught-error reports with stacks mapped through source maps. */
+#include "kjs/errors.h"
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hal/errors.h"
+#include "kjs/console.h"
+#include "vm_internal.h"
+
+JSValue kjs_throw(JSContext *ctx, int hal_code, const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  JSValue err = JS_NewError(ctx);
+  JS_DefinePropertyValueStr(ctx, err, "message", JS_NewString(ctx, msg),
+                            JS_PROP_CONFIGURABLE | JS_PROP_WRITABLE);
+  JS_DefinePropertyValueStr(ctx, err, "code", JS_NewString(ctx, hal_err_name(hal_code)),
+                            JS_PROP_CONFIGURABLE | JS_PROP_WRITABLE | JS_PROP_ENUMERABLE);
+  return JS_Throw(ctx, err);
+}
+
+typedef struct strbuf {
+  char *p;
+  size_t len, cap;
+} strbuf;
+
+static void sb_add(strbuf *sb, const char *s, size_t n) {
+  if (sb->len + n + 1 > sb->cap) {
+    size_t cap = (sb->cap ? sb->cap : 256);
+    while (cap < sb->len + n + 1) cap *= 2;
+    char *p = realloc(sb->p, cap);
+    if (!p) return;
+    sb->p = p;
+    sb->cap = cap;
+  }
+  memcpy(sb->p + sb->len, s, n);
+  sb->len += n;
+  sb->p[sb->len] = 0;
+}
+
+/* Joins dir and a relative source path, folding "x/.." pairs, so reports name real files. */
+static void join_source(char *out, size_t size, const char *dir, const char *src) {
+  char tmp[PATH_MAX];
+  if (src[0] == '/' || strstr(src, "://"))
+    snprintf(tmp, sizeof tmp, "%s", src);
+  else
+    snprintf(tmp, sizeof tmp, "%s/%s", dir, src);
+  char *parts[256];
+  int n = 0;
+  bool abs = tmp[0] == '/';
+  for (char *save, *tok = strtok_r(tmp, "/", &save); tok && n < 256; tok = strtok_r(NULL, "/", &save)) {
+    if (strcmp(tok, ".") == 0) continue;
+    if (strcmp(tok, "..") == 0 && n > 0 && strcmp(parts[n - 1], "..") != 0) {
+      n--;
+      continue;
+    }
+    parts[n++] = tok;
+  }
+  size_t len = 0;
+  out[0] = 0;
+  if (abs) len += (size_t)snprintf(out, size, "/");
+  for (int i = 0; i < n && len < size; i++)
+    len += (size_t)snprintf(out + len, size - len, "%s%s", i ? "/" : "", parts[i]);
+}
+
+/* Rewrites one "file:line:col" location; returns false when no map covers it. */
+static bool map_location(kjs_vm *vm, const char *loc, size_t n, strbuf *out) {
+  char buf[PATH_MAX + 64];
+  if (n >= sizeof buf) return false;
+  memcpy(buf, loc, n);
+  buf[n] = 0;
+  char *c2 = strrchr(buf, ':');
+  if (!c2) return false;
+  *c2 = 0;
+  char *c1 = strrchr(buf, ':');
+  int line, col;
+  if (c1) {
+    *c1 = 0;
+    line = atoi(c1 + 1);
+    col = atoi(c2 + 1);
+  } else {
+    line = atoi(c2 + 1);
+    col = 1;
+  }
+  const char *dir;
+  const kjs_sourcemap *map = kjs_vm_find_sourcemap(vm, buf, &dir);
+  const char *src;
+  int oline, ocol;
+  if (!map || !kjs_sourcemap_lookup(map, line, col, &src, &oline, &ocol)) return false;
+  char path[PATH_MAX];
+  join_source(path, sizeof path, dir, src);
+  char tail[48];
+  snprintf(tail, sizeof tail, ":%d:%d", oline, ocol);
+  sb_add(out, path, strlen(path));
+  sb_add(out, tail, strlen(tail));
+  return true;
+}
+
+char *kjs_error_mapped_stack(kjs_vm *vm, JSValueConst exc) {
+  JSContext *ctx = kjs_vm_context(vm);
+  if (!JS_IsObject(exc)) return NULL;
+  JSValue v = JS_GetPropertyStr(ctx, exc, "stack");
+  const char *stack = JS_IsString(v) ? JS_ToCString(ctx, v) : NULL;
+  JS_FreeValue(ctx, v);
+  if (!stack) return NULL;
+  strbuf out = {0};
+  for (const char *line = stack; *line;) {
+    const char *nl = strchr(line, '\n');
+    size_t len = nl ? (size_t)(nl - line) : strlen(line);
+    /* Frames look like "    at fn (file:line:col)" or "    at file:line:col". */
+    const char *at = strstr(line, "at ");
+    const char *start = NULL, *end = line + len;
+    if (at && at < end) {
+      const char *open = memchr(at, '(', (size_t)(end - at));
+      if (open && end > open && end[-1] == ')') {
+        start = open + 1;
+        end = end - 1;
+      } else {
+        start = at + 3;
+      }
+    }
+    strbuf mapped = {0};
+    if (start && map_location(vm, start, (size_t)(end - start), &mapped) && mapped.p) {
+      sb_add(&out, line, (size_t)(start - line));
+      sb_add(&out, mapped.p, mapped.len);
+      sb_add(&out, end, (size_t)(line + len - end));
+    } else {
+      sb_add(&out, line, len);
+    }
+    free(mapped.p);
+    sb_add(&out, "\n", 1);
+    line = nl ? nl + 1 : line + len;
+  }
+  JS_FreeCString(ctx, stack);
+  return out.p;
+}
+
+void kjs_error_report(kjs_vm *vm, JSValueConst exc, const char *prefix, FILE *out) {
+  JSContext *ctx = kjs_vm_context(vm);
+  if (JS_IsError(exc)) {
+    JSValue name = JS_GetPropertyStr(ctx, exc, "name");
+    JSValue msg = JS_GetPropertyStr(ctx, exc, "message");
+    const char *n = JS_ToCString(ctx, name);
+    const char *m = JS_ToCString(ctx, msg);
+    fprintf(out, "%s%s: %s\n", prefix, n ? n : "Error", m ? m : "");
+    JS_FreeCString(ctx, n);
+    JS_FreeCString(ctx, m);
+    JS_FreeValue(ctx, name);
+    JS_FreeValue(ctx, msg);
+    char *stack = kjs_error_mapped_stack(vm, exc);
+    if (stack) fputs(stack, out);
+    free(stack);
+  } else {
+    const char *s = kjs_inspect(ctx, exc, 1);
+    fprintf(out, "%s%s\n", prefix, s ? s : "(unprintable value)");
+    if (!s) JS_FreeValue(ctx, JS_GetException(ctx));
+    JS_FreeCString(ctx, s);
+  }
+  fflush(out);
+}

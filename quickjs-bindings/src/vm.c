@@ -1,0 +1,461 @@
+/* The VM: engine runtime + context, the task/job driver, unhandled-rejection and interrupt policy. */
+#include "kjs/vm.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hal/errors.h"
+#include "kjs/bytecode.h"
+#include "kjs/console.h"
+#include "kjs/errors.h"
+#include "kjs/modules.h"
+#include "kjs/paths.h"
+#include "kjs/timers.h"
+#include "quickjs-libc.h"
+#include "vm_internal.h"
+
+extern const unsigned char kjs_inspect_js[];
+extern const size_t kjs_inspect_js_len;
+
+typedef struct rejection {
+  JSValue promise;
+  JSValue reason;
+} rejection;
+
+typedef struct map_entry {
+  char *name;
+  char *dir;
+  kjs_sourcemap *map;
+} map_entry;
+
+struct kjs_vm {
+  JSRuntime *rt;
+  JSContext *ctx;
+  kjs_loop *loop;
+  kjs_vm_config cfg;
+  kjs_timers *timers;
+  JSValue inspect_fn, format_fn;
+
+  volatile sig_atomic_t interrupt_pending; /* Ctrl-C presses not yet taken */
+  int exitpoint_mode;
+
+  bool stopping;
+  int status;
+
+  rejection *rejections;
+  int nrejections, caprejections;
+
+  map_entry *maps;
+  int nmaps;
+};
+
+static int interrupt_handler(JSRuntime *rt, void *opaque) {
+  (void)rt;
+  kjs_vm *vm = opaque;
+  int pending = vm->interrupt_pending;
+  /* A second Ctrl-C overrides exitpoint deferral, so a loop without exitpoint() calls can still be
+   * stopped. */
+  if (pending >= 2 || (pending && vm->exitpoint_mode == KJS_EXITPOINT_DISABLE)) {
+    vm->interrupt_pending = 0;
+    return 1;
+  }
+  return 0;
+}
+
+static void rejection_tracker(JSContext *ctx, JSValueConst promise, JSValueConst reason,
+                              bool is_handled, void *opaque) {
+  kjs_vm *vm = opaque;
+  if (is_handled) {
+    for (int i = 0; i < vm->nrejections; i++) {
+      if (JS_IsSameValue(ctx, vm->rejections[i].promise, promise)) {
+        JS_FreeValue(ctx, vm->rejections[i].promise);
+        JS_FreeValue(ctx, vm->rejections[i].reason);
+        vm->rejections[i] = vm->rejections[--vm->nrejections];
+        return;
+      }
+    }
+    return;
+  }
+  if (vm->nrejections == vm->caprejections) {
+    int cap = vm->caprejections ? vm->caprejections * 2 : 4;
+    rejection *r = realloc(vm->rejections, (size_t)cap * sizeof *r);
+    if (!r) return; /* out of memory: the rejection goes unreported, nothing else breaks */
+    vm->rejections = r;
+    vm->caprejections = cap;
+  }
+  vm->rejections[vm->nrejections++] =
+      (rejection){JS_DupValue(ctx, promise), JS_DupValue(ctx, reason)};
+}
+
+static JSValue eval_inspector(JSContext *ctx) {
+  return JS_Eval(ctx, (const char *)kjs_inspect_js, kjs_inspect_js_len, "<k230js:inspect>",
+                 JS_EVAL_TYPE_GLOBAL);
+}
+
+kjs_vm *kjs_vm_new(const kjs_vm_config *cfg) {
+  kjs_vm *vm = calloc(1, sizeof *vm);
+  if (!vm) return NULL;
+  vm->cfg = *cfg;
+  vm->inspect_fn = vm->format_fn = JS_UNDEFINED;
+  vm->loop = kjs_loop_new();
+  vm->rt = JS_NewRuntime();
+  if (!vm->loop || !vm->rt) goto fail;
+  JS_SetRuntimeOpaque(vm->rt, vm);
+  if (cfg->memory_limit) JS_SetMemoryLimit(vm->rt, cfg->memory_limit);
+  if (cfg->stack_size) JS_SetMaxStackSize(vm->rt, cfg->stack_size);
+  JS_SetInterruptHandler(vm->rt, interrupt_handler, vm);
+  JS_SetHostPromiseRejectionTracker(vm->rt, rejection_tracker, vm);
+  js_std_init_handlers(vm->rt);
+  kjs_modules_install(vm->rt);
+  vm->ctx = JS_NewContext(vm->rt);
+  if (!vm->ctx) goto fail;
+  JS_SetContextOpaque(vm->ctx, vm);
+
+  JSValue pair = eval_inspector(vm->ctx);
+  if (JS_IsException(pair)) goto fail;
+  vm->inspect_fn = JS_GetPropertyStr(vm->ctx, pair, "inspect");
+  vm->format_fn = JS_GetPropertyStr(vm->ctx, pair, "format");
+  JS_FreeValue(vm->ctx, pair);
+
+  vm->timers = kjs_timers_new(vm);
+  if (!vm->timers || kjs_console_install(vm->ctx) < 0 || kjs_timers_install(vm->ctx) < 0) goto fail;
+
+  JSValue global = JS_GetGlobalObject(vm->ctx);
+  JSValue args = JS_NewArray(vm->ctx);
+  for (int i = 0; i < cfg->argc; i++)
+    JS_SetPropertyUint32(vm->ctx, args, (uint32_t)i, JS_NewString(vm->ctx, cfg->argv[i]));
+  JS_SetPropertyStr(vm->ctx, global, "scriptArgs", args);
+  JS_FreeValue(vm->ctx, global);
+  return vm;
+fail:
+  kjs_vm_free(vm);
+  return NULL;
+}
+
+void kjs_vm_free(kjs_vm *vm) {
+  if (!vm) return;
+  if (vm->ctx) {
+    kjs_timers_free(vm->timers);
+    for (int i = 0; i < vm->nrejections; i++) {
+      JS_FreeValue(vm->ctx, vm->rejections[i].promise);
+      JS_FreeValue(vm->ctx, vm->rejections[i].reason);
+    }
+    JS_FreeValue(vm->ctx, vm->inspect_fn);
+    JS_FreeValue(vm->ctx, vm->format_fn);
+    JS_FreeContext(vm->ctx);
+  }
+  free(vm->rejections);
+  if (vm->rt) {
+    js_std_free_handlers(vm->rt);
+    JS_FreeRuntime(vm->rt);
+  }
+  for (int i = 0; i < vm->nmaps; i++) {
+    free(vm->maps[i].name);
+    free(vm->maps[i].dir);
+    kjs_sourcemap_free(vm->maps[i].map);
+  }
+  free(vm->maps);
+  kjs_loop_free(vm->loop);
+  free(vm);
+}
+
+JSContext *kjs_vm_context(kjs_vm *vm) { return vm->ctx; }
+kjs_loop *kjs_vm_loop(kjs_vm *vm) { return vm->loop; }
+kjs_vm *kjs_vm_from_context(JSContext *ctx) { return JS_GetContextOpaque(ctx); }
+const kjs_vm_config *kjs_vm_config_of(kjs_vm *vm) { return &vm->cfg; }
+JSValue kjs_vm_inspect_fn(kjs_vm *vm) { return vm->inspect_fn; }
+kjs_timers *kjs_vm_timers(kjs_vm *vm) { return vm->timers; }
+JSValue kjs_vm_format_fn(kjs_vm *vm) { return vm->format_fn; }
+
+void kjs_vm_stop(kjs_vm *vm, int status) {
+  if (vm->stopping) return;
+  vm->stopping = true;
+  vm->status = status;
+}
+
+bool kjs_vm_stopping(kjs_vm *vm) { return vm->stopping; }
+
+void kjs_vm_request_interrupt(kjs_vm *vm) {
+  if (vm->interrupt_pending < 100) vm->interrupt_pending++;
+  kjs_loop_wake(vm->loop);
+}
+
+bool kjs_vm_take_interrupt(kjs_vm *vm) {
+  if (!vm->interrupt_pending) return false;
+  vm->interrupt_pending = 0;
+  return true;
+}
+
+bool kjs_vm_interrupt_pending(kjs_vm *vm) { return vm->interrupt_pending != 0; }
+int kjs_vm_exitpoint_mode(kjs_vm *vm) { return vm->exitpoint_mode; }
+
+int kjs_vm_set_exitpoint_mode(kjs_vm *vm, int mode) {
+  int old = vm->exitpoint_mode;
+  vm->exitpoint_mode = mode;
+  return old;
+}
+
+JSValue kjs_vm_throw_interrupt(JSContext *ctx) {
+  JSValue err = JS_NewError(ctx);
+  JS_DefinePropertyValueStr(ctx, err, "name", JS_NewString(ctx, "InterruptError"),
+                            JS_PROP_CONFIGURABLE | JS_PROP_WRITABLE);
+  JS_DefinePropertyValueStr(ctx, err, "message", JS_NewString(ctx, "interrupted"),
+                            JS_PROP_CONFIGURABLE | JS_PROP_WRITABLE);
+  JS_DefinePropertyValueStr(ctx, err, "code", JS_NewString(ctx, "EINTR"),
+                            JS_PROP_CONFIGURABLE | JS_PROP_WRITABLE);
+  return JS_Throw(ctx, err);
+}
+
+static bool is_interrupt(JSContext *ctx, JSValueConst exc) {
+  if (JS_IsUncatchableError(exc)) return true;
+  if (!JS_IsError(exc)) return false;
+  JSValue name = JS_GetPropertyStr(ctx, exc, "name");
+  const char *s = JS_ToCString(ctx, name);
+  bool yes = s && strcmp(s, "InterruptError") == 0;
+  JS_FreeCString(ctx, s);
+  JS_FreeValue(ctx, name);
+  return yes;
+}
+
+/* Reports the pending exception and stops the VM. */
+static void fail_with_exception(kjs_vm *vm, const char *prefix) {
+  JSValue exc = JS_GetException(vm->ctx);
+  if (vm->stopping) {
+    /* exit() unwinds with an uncatchable error after choosing the status itself. */
+  } else if (is_interrupt(vm->ctx, exc)) {
+    fprintf(stderr, "k230js: interrupted\n");
+    kjs_vm_stop(vm, KJS_EXIT_INTERRUPTED);
+  } else {
+    kjs_error_report(vm, exc, prefix, stderr);
+    kjs_vm_stop(vm, KJS_EXIT_ERROR);
+  }
+  JS_FreeValue(vm->ctx, exc);
+}
+
+void kjs_vm_run_jobs(kjs_vm *vm) {
+  while (!vm->stopping) {
+    JSContext *job_ctx;
+    int r = JS_ExecutePendingJob(vm->rt, &job_ctx);
+    if (r == 0) break;
+    if (r < 0) fail_with_exception(vm, "Uncaught ");
+  }
+  if (vm->nrejections > 0 && !vm->stopping) {
+    rejection r = vm->rejections[0];
+    if (is_interrupt(vm->ctx, r.reason)) {
+      fprintf(stderr, "k230js: interrupted\n");
+      kjs_vm_stop(vm, KJS_EXIT_INTERRUPTED);
+    } else {
+      kjs_error_report(vm, r.reason, "Uncaught (in promise) ", stderr);
+      kjs_vm_stop(vm, KJS_EXIT_ERROR);
+    }
+  }
+}
+
+void kjs_vm_call(kjs_vm *vm, JSValueConst fn, JSValueConst this_val, int argc, JSValueConst *argv) {
+  if (vm->stopping) return;
+  JSValue r = JS_Call(vm->ctx, fn, this_val, argc, argv);
+  if (JS_IsException(r))
+    fail_with_exception(vm, "Uncaught ");
+  else
+    JS_FreeValue(vm->ctx, r);
+  kjs_vm_run_jobs(vm);
+}
+
+void kjs_vm_add_sourcemap(kjs_vm *vm, const char *script_name, const char *map_dir, kjs_sourcemap *map) {
+  map_entry *m = realloc(vm->maps, (size_t)(vm->nmaps + 1) * sizeof *m);
+  if (!m) {
+    kjs_sourcemap_free(map);
+    return;
+  }
+  vm->maps = m;
+  vm->maps[vm->nmaps++] = (map_entry){strdup(script_name), strdup(map_dir), map};
+}
+
+const kjs_sourcemap *kjs_vm_find_sourcemap(kjs_vm *vm, const char *script_name, const char **map_dir) {
+  for (int i = 0; i < vm->nmaps; i++) {
+    if (strcmp(vm->maps[i].name, script_name) == 0) {
+      if (map_dir) *map_dir = vm->maps[i].dir;
+      return vm->maps[i].map;
+    }
+  }
+  return NULL;
+}
+
+int kjs_read_file(const char *host_path, char **out, size_t *out_len) {
+  FILE *f = fopen(host_path, "rb");
+  if (!f) return errno == ENOENT ? HAL_ENOENT : HAL_EIO;
+  size_t cap = 65536, len = 0;
+  char *buf = malloc(cap + 1);
+  while (buf) {
+    size_t n = fread(buf + len, 1, cap - len, f);
+    len += n;
+    if (len < cap) break;
+    cap *= 2;
+    char *grown = realloc(buf, cap + 1);
+    if (!grown) free(buf);
+    buf = grown;
+  }
+  int err = ferror(f);
+  fclose(f);
+  if (!buf) return HAL_ENOMEM;
+  if (err) {
+    free(buf);
+    return HAL_EIO;
+  }
+  buf[len] = 0;
+  *out = buf;
+  *out_len = len;
+  return 0;
+}
+
+static void load_sourcemap_for(kjs_vm *vm, const char *host_path, const char *script_name) {
+  char map_path[PATH_MAX];
+  if (snprintf(map_path, sizeof map_path, "%s.map", host_path) >= (int)sizeof map_path) return;
+  char *json;
+  size_t len;
+  if (kjs_read_file(map_path, &json, &len) != 0) return;
+  kjs_sourcemap *map = kjs_sourcemap_parse(json, len);
+  free(json);
+  if (!map) {
+    fprintf(stderr, "k230js: warning: %s is not a usable source map; stack traces stay unmapped\n", map_path);
+    return;
+  }
+  char dir[PATH_MAX];
+  snprintf(dir, sizeof dir, "%s", map_path);
+  char *slash = strrchr(dir, '/');
+  if (slash)
+    *slash = 0;
+  else
+    snprintf(dir, sizeof dir, ".");
+  kjs_vm_add_sourcemap(vm, script_name, dir, map);
+}
+
+/* One line for errors that stop an app before it runs (syntax, missing import, bad bytecode). */
+static int report_load_error(kjs_vm *vm, const char *path) {
+  JSValue exc = JS_GetException(vm->ctx);
+  char *stack = kjs_error_mapped_stack(vm, exc);
+  const char *where = NULL;
+  char loc[PATH_MAX + 32] = "";
+  if (stack) {
+    /* First frame: "    at <file:line:col>" or "    at fn (<file:line:col>)". */
+    char *at = strstr(stack, "at ");
+    if (at) {
+      at += 3;
+      char *open = strchr(at, '(');
+      char *nl = strchr(at, '\n');
+      if (open && (!nl || open < nl)) at = open + 1;
+      size_t n = strcspn(at, ")\n");
+      snprintf(loc, sizeof loc, "%.*s", (int)n, at);
+      where = loc;
+    }
+  }
+  JSValue name = JS_IsError(exc) ? JS_GetPropertyStr(vm->ctx, exc, "name") : JS_UNDEFINED;
+  JSValue msg = JS_IsError(exc) ? JS_GetPropertyStr(vm->ctx, exc, "message") : JS_DupValue(vm->ctx, exc);
+  const char *n = JS_IsUndefined(name) ? NULL : JS_ToCString(vm->ctx, name);
+  const char *m = JS_ToCString(vm->ctx, msg);
+  fprintf(stderr, "k230js: %s: %s%s%s\n", where && *where ? where : path, n ? n : "", n ? ": " : "",
+          m ? m : "error");
+  JS_FreeCString(vm->ctx, n);
+  JS_FreeCString(vm->ctx, m);
+  JS_FreeValue(vm->ctx, name);
+  JS_FreeValue(vm->ctx, msg);
+  JS_FreeValue(vm->ctx, exc);
+  free(stack);
+  return KJS_EXIT_ERROR;
+}
+
+static void set_import_meta(JSContext *ctx, JSValueConst func, const char *name) {
+  JSModuleDef *m = JS_VALUE_GET_PTR(func);
+  JSValue meta = JS_GetImportMeta(ctx, m);
+  if (JS_IsException(meta)) return;
+  JS_DefinePropertyValueStr(ctx, meta, "url", JS_NewString(ctx, name), JS_PROP_C_W_E);
+  JS_DefinePropertyValueStr(ctx, meta, "main", JS_TRUE, JS_PROP_C_W_E);
+  JS_FreeValue(ctx, meta);
+}
+
+static int drive(kjs_vm *vm, JSValue func, const char *name) {
+  JSContext *ctx = vm->ctx;
+  if (JS_ResolveModule(ctx, func) < 0) {
+    JS_FreeValue(ctx, func);
+    return report_load_error(vm, name);
+  }
+  set_import_meta(ctx, func, name);
+  JSValue result = JS_EvalFunction(ctx, func);
+  if (JS_IsException(result)) {
+    fail_with_exception(vm, "Uncaught ");
+  } else {
+    JS_FreeValue(ctx, result); /* a rejected module promise is reported by the tracker */
+  }
+  kjs_vm_run_jobs(vm);
+  while (!vm->stopping) {
+    if (vm->interrupt_pending) {
+      /* Ctrl-C while no JS runs: stop the app. */
+      vm->interrupt_pending = 0;
+      fprintf(stderr, "k230js: interrupted\n");
+      kjs_vm_stop(vm, KJS_EXIT_INTERRUPTED);
+      break;
+    }
+    if (!kjs_loop_alive(vm->loop)) break;
+    kjs_loop_run_once(vm->loop, -1);
+    kjs_vm_run_jobs(vm);
+  }
+  return vm->stopping ? vm->status : KJS_EXIT_OK;
+}
+
+static bool looks_binary(const char *buf, size_t len) {
+  size_t n = len < 4096 ? len : 4096;
+  return memchr(buf, 0, n) != NULL;
+}
+
+int kjs_vm_run_source(kjs_vm *vm, const char *name, const char *src, size_t len) {
+  JSValue func = JS_Eval(vm->ctx, src, len, name, JS_EVAL_TYPE_MODULE | JS_EVAL_FLAG_COMPILE_ONLY);
+  if (JS_IsException(func)) return report_load_error(vm, name);
+  return drive(vm, func, name);
+}
+
+int kjs_vm_run_file(kjs_vm *vm, const char *path) {
+  char host_path[PATH_MAX];
+  if (kjs_path_map(vm, path, host_path, sizeof host_path) != 0) {
+    fprintf(stderr, "k230js: %s: path too long\n", path);
+    return KJS_EXIT_LOAD;
+  }
+  char *buf;
+  size_t len;
+  int rc = kjs_read_file(host_path, &buf, &len);
+  if (rc != 0) {
+    fprintf(stderr, "k230js: cannot open '%s': %s\n", path, rc == HAL_ENOENT ? "no such file" : hal_strerror(rc));
+    return KJS_EXIT_LOAD;
+  }
+  int status;
+  if (kjs_bytecode_is((const uint8_t *)buf, len)) {
+    JSValue func = kjs_bytecode_load(vm->ctx, (const uint8_t *)buf, len);
+    free(buf);
+    if (JS_IsException(func)) {
+      JSValue exc = JS_GetException(vm->ctx);
+      const char *msg = JS_ToCString(vm->ctx, exc);
+      fprintf(stderr, "k230js: %s: %s\n", path, msg ? msg : "unreadable bytecode");
+      JS_FreeCString(vm->ctx, msg);
+      JS_FreeValue(vm->ctx, exc);
+      return KJS_EXIT_LOAD;
+    }
+    JSAtom atom = JS_GetModuleName(vm->ctx, JS_VALUE_GET_PTR(func));
+    const char *script_name = JS_AtomToCString(vm->ctx, atom);
+    JS_FreeAtom(vm->ctx, atom);
+    load_sourcemap_for(vm, host_path, script_name ? script_name : path);
+    JS_FreeCString(vm->ctx, script_name);
+    status = drive(vm, func, path);
+  } else if (looks_binary(buf, len)) {
+    free(buf);
+    fprintf(stderr, "k230js: %s: neither JavaScript source nor k230js bytecode\n", path);
+    return KJS_EXIT_LOAD;
+  } else {
+    load_sourcemap_for(vm, host_path, path);
+    status = kjs_vm_run_source(vm, path, buf, len);
+    free(buf);
+  }
+  return status;
+}

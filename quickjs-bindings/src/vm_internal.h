@@ -1,0 +1,24 @@
+/* Internal to quickjs-bindings: what the VM's parts share with each other. */
+#ifndef KJS_VM_INTERNAL_H
+#define KJS_VM_INTERNAL_H
+
+#include "kjs/sourcemap.h"
+#include "kjs/vm.h"
+
+/* Registers a source map for the script named `script_name` (as it appears in stack frames).
+ * Takes ownership of `map`. */
+void kjs_vm_add_sourcemap(kjs_vm *vm, const char *script_name, const char *map_dir, kjs_sourcemap *map);
+/* The map for a script name and the directory its "sources" are relative to; NULL if none. */
+const kjs_sourcemap *kjs_vm_find_sourcemap(kjs_vm *vm, const char *script_name, const char **map_dir);
+
+/* Reads a whole file into a malloc'd, NUL-terminated buffer. Returns 0 or a negative HAL code. */
+int kjs_read_file(const char *host_path, char **out, size_t *out_len);
+
+#include "kjs/timers.h"
+kjs_timers *kjs_vm_timers(kjs_vm *vm);
+
+/* The inspector functions from inspect.js, evaluated once per context. */
+JSValue kjs_vm_inspect_fn(kjs_vm *vm);
+JSValue kjs_vm_format_fn(kjs_vm *vm);
+
+#endif

@@ -1,0 +1,68 @@
+/* kjs/bytecode.h: round trip, and every kind of bad file gives a clear error. */
+#include <stdlib.h>
+
+#include "check.h"
+#include "kjs/bytecode.h"
+
+static char *error_text(JSContext *ctx) {
+  static char buf[512];
+  JSValue exc = JS_GetException(ctx);
+  const char *s = JS_ToCString(ctx, exc);
+  snprintf(buf, sizeof buf, "%s", s ? s : "");
+  JS_FreeCString(ctx, s);
+  JS_FreeValue(ctx, exc);
+  return buf;
+}
+
+int main(void) {
+  JSRuntime *rt = JS_NewRuntime();
+  JSContext *ctx = JS_NewContext(rt);
+  const char *src = "export const answer = 6 * 7;\n";
+  size_t len;
+  uint8_t *bc = kjs_bytecode_compile(ctx, "t.js", src, strlen(src), false, &len);
+  CHECK(bc != NULL);
+  CHECK(kjs_bytecode_is(bc, len));
+  CHECK(len > KJS_BYTECODE_HEADER_SIZE);
+
+  JSValue m = kjs_bytecode_load(ctx, bc, len);
+  CHECK(!JS_IsException(m));
+  CHECK(JS_ResolveModule(ctx, m) == 0);
+  JSValue r = JS_EvalFunction(ctx, m);
+  CHECK(!JS_IsException(r));
+  JS_FreeValue(ctx, r);
+
+  uint8_t *copy = malloc(len);
+
+  memcpy(copy, bc, len);
+  memcpy(copy + 12, "0.16.2\0\0\0\0\0\0\0\0\0\0", 16);
+  CHECK(JS_IsException(kjs_bytecode_load(ctx, copy, len)));
+  CHECK(strstr(error_text(ctx), "compiled for QuickJS-ng 0.16.2") != NULL);
+
+  memcpy(copy, bc, len);
+  copy[len - 3] ^= 0x55;
+  CHECK(JS_IsException(kjs_bytecode_load(ctx, copy, len)));
+  CHECK(strstr(error_text(ctx), "checksum") != NULL);
+
+  CHECK(JS_IsException(kjs_bytecode_load(ctx, bc, len - 5)));
+  CHECK(strstr(error_text(ctx), "truncated") != NULL);
+
+  CHECK(JS_IsException(kjs_bytecode_load(ctx, bc, 20)));
+  CHECK(strstr(error_text(ctx), "truncated (header)") != NULL);
+
+  memcpy(copy, bc, len);
+  copy[8] = 9;
+  CHECK(JS_IsException(kjs_bytecode_load(ctx, copy, len)));
+  CHECK(strstr(error_text(ctx), "format 9") != NULL);
+
+  /* A syntax error leaves the exception for the caller. */
+  CHECK(kjs_bytecode_compile(ctx, "bad.js", "let x = ;", 9, false, &len) == NULL);
+  CHECK(strstr(error_text(ctx), "SyntaxError") != NULL);
+
+  CHECK_EQ_INT(kjs_crc32((const uint8_t *)"123456789", 9), 0xCBF43926u);
+
+  free(copy);
+  free(bc);
+  JS_FreeContext(ctx);
+  JS_FreeRuntime(rt);
+  return CHECK_DONE();
+}

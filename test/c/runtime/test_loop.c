@@ -1,0 +1,96 @@
+/* kjs/loop.h: timer order, zero-delay fairness, fd readiness, posts from another thread. */
+#include <poll.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "hal/clock.h"
+#include "kjs/loop.h"
+
+static char order[16];
+static int norder;
+
+static void record(kjs_loop *loop, uint64_t id, void *user) { order[norder++] = *(const char *)user; }
+
+static void rearm(kjs_loop *loop, uint64_t id, void *user) {
+  int *count = user;
+  if (++*count < 1000) kjs_loop_timer_start(loop, 0, rearm, user);
+}
+
+static int fd_hits;
+static void on_readable(kjs_loop *loop, int fd, int revents, void *user) {
+  char c;
+  CHECK(revents & POLLIN);
+  CHECK_EQ_INT(read(fd, &c, 1), 1);
+  fd_hits++;
+  kjs_loop_fd_unwatch(loop, fd);
+}
+
+static int posted;
+static void on_post(kjs_loop *loop, void *user) { posted += *(int *)user; kjs_loop_unref(loop); }
+
+static void *poster(void *arg) {
+  static int one = 1;
+  hal_sleep_us(20000);
+  kjs_loop_post(arg, on_post, &one);
+  return NULL;
+}
+
+int main(void) {
+  kjs_loop *loop = kjs_loop_new();
+  CHECK(loop != NULL);
+  CHECK(!kjs_loop_alive(loop));
+
+  /* Timers fire by due time, ties by start order; a cancelled one never fires. */
+  kjs_loop_timer_start(loop, 30, record, "c");
+  kjs_loop_timer_start(loop, 10, record, "a");
+  kjs_loop_timer_start(loop, 10, record, "b");
+  uint64_t gone = kjs_loop_timer_start(loop, 20, record, "x");
+  CHECK(kjs_loop_timer_cancel(loop, gone));
+  CHECK(!kjs_loop_timer_cancel(loop, gone));
+  uint64_t t0 = hal_clock_us();
+  while (kjs_loop_alive(loop)) kjs_loop_run_once(loop, -1);
+  order[norder] = 0;
+  CHECK_EQ_STR(order, "abc");
+  CHECK(hal_clock_us() - t0 >= 30000);
+
+  /* A timer re-arming itself with 0 ms runs once per turn, not in a tight inner loop. */
+  int count = 0;
+  kjs_loop_timer_start(loop, 0, rearm, &count);
+  int turns = 0;
+  while (kjs_loop_alive(loop)) {
+    kjs_loop_run_once(loop, -1);
+    turns++;
+  }
+  CHECK_EQ_INT(count, 1000);
+  CHECK(turns >= 1000);
+
+  /* fd readiness */
+  int p[2];
+  CHECK_EQ_INT(pipe(p), 0);
+  kjs_loop_fd_watch(loop, p[0], POLLIN, 0, on_readable, NULL);
+  CHECK(kjs_loop_alive(loop));
+  CHECK_EQ_INT(write(p[1], "z", 1), 1);
+  while (kjs_loop_alive(loop)) kjs_loop_run_once(loop, -1);
+  CHECK_EQ_INT(fd_hits, 1);
+
+  /* A weak fd does not keep the loop alive. */
+  kjs_loop_fd_watch(loop, p[0], POLLIN, KJS_FD_WEAK, on_readable, NULL);
+  CHECK(!kjs_loop_alive(loop));
+  kjs_loop_fd_unwatch(loop, p[0]);
+  close(p[0]);
+  close(p[1]);
+
+  /* Posts from another thread wake a blocked loop; a ref keeps it alive until then. */
+  kjs_loop_ref(loop);
+  pthread_t th;
+  pthread_create(&th, NULL, poster, loop);
+  while (kjs_loop_alive(loop)) kjs_loop_run_once(loop, -1);
+  pthread_join(th, NULL);
+  CHECK_EQ_INT(posted, 1);
+
+  /* Freeing with pending work drops it. */
+  kjs_loop_timer_start(loop, 1000, record, "z");
+  kjs_loop_free(loop);
+  return CHECK_DONE();
+}
