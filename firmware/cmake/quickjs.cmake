@@ -26,3 +26,7 @@ target_compile_definitions(qjs PRIVATE _GNU_SOURCE)
 target_compile_options(qjs PRIVATE -w)
 find_package(Threads REQUIRED)
 target_link_libraries(qjs PUBLIC m Threads::Threads ${CMAKE_DL_LIBS})
+# RISC-V has no native 8/16-bit compare-and-swap; the engine's atomics need libatomic there.
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "riscv")
+  target_link_libraries(qjs PUBLIC atomic)
+endif()

@@ -1,0 +1,2 @@
+/// <reference path="./globals.d.ts" />
+/// <reference path="./k230-sys.d.ts" />

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# `npm test`: set-up, then every suite. Exit status is non-zero if any suite failed.
+#   1. C unit tests under AddressSanitizer + UndefinedBehaviorSanitizer (ctest, build/asan)
+#   2. fuzz smoke run of every libFuzzer target (K230JS_FUZZ_SECONDS each, default 10)
+#   3. vitest: runtime, CLI, types and media tests against real peers (host + qemu-riscv64)
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+bash scripts/setup.sh --all || exit 1
+failed=()
+run() { # run <name> <command...>
+  local name=$1; shift
+  printf '\n\033[1m== %s ==\033[0m\n' "$name"
+  if "$@"; then echo "-- $name: ok"; else echo "-- $name: FAILED"; failed+=("$name"); fi
+}
+run "C tests (ASan+UBSan)" bash -c "cd build/asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j 2"
+run "fuzz smoke" bash scripts/fuzz-smoke.sh "${K230JS_FUZZ_SECONDS:-10}"
+run "vitest" node_modules/.bin/vitest run
+echo
+if [ ${#failed[@]} -eq 0 ]; then
+  echo "test suites: 3 passed, 0 failed"
+  exit 0
+fi
+echo "test suites: $((3 - ${#failed[@]})) passed, ${#failed[@]} failed (${failed[*]})"
+exit 1

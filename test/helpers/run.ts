@@ -1,0 +1,58 @@
+import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const HOST_RUNTIME = join(ROOT, "build", "host", "k230js");
+export const RISCV64_RUNTIME = join(ROOT, "build", "riscv64", "k230js");
+export const CLI = join(ROOT, "tools", "flash", "dist", "k230js.mjs");
+
+export interface Result {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function toResult(r: SpawnSyncReturns<string>): Result {
+  return { status: r.status, signal: r.signal, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+}
+
+/** Runs the k230js CLI synchronously. */
+export function cli(args: string[], cwd = ROOT): Result {
+  return toResult(spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: "utf8", timeout: 120_000 }));
+}
+
+/** Runs a runtime build directly: host natively, riscv64 under qemu-riscv64. */
+export function runtime(target: "host" | "riscv64", args: string[], cwd = ROOT): Result {
+  const [cmd, argv] = target === "host" ? [HOST_RUNTIME, args] : ["qemu-riscv64", [RISCV64_RUNTIME, ...args]];
+  return toResult(spawnSync(cmd, argv, { cwd, encoding: "utf8", timeout: 60_000 }));
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `k230js-${prefix}-`));
+}
+
+/** Starts the host runtime and resolves once `marker` appears on stdout. */
+export function startUntil(args: string[], marker: string) {
+  const child = spawn(HOST_RUNTIME, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => (stdout += d));
+  child.stderr.on("data", (d) => (stderr += d));
+  const exited = new Promise<{ code: number | null; at: number }>((res) =>
+    child.on("exit", (code) => res({ code, at: performance.now() })),
+  );
+  const ready = new Promise<void>((res, rej) => {
+    const t = setTimeout(() => rej(new Error(`'${marker}' never appeared; stdout=${stdout} stderr=${stderr}`)), 20_000);
+    child.stdout.on("data", () => {
+      if (stdout.includes(marker)) {
+        clearTimeout(t);
+        res();
+      }
+    });
+  });
+  return { child, ready, exited, output: () => ({ stdout, stderr }) };
+}

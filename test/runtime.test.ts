@@ -1,0 +1,175 @@
+// The runtime end to end: the same TS app on the host build and on the static riscv64 build under
+// qemu-riscv64, from source and from bytecode; interrupts; error reports; bad input.
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { cli, ROOT, runtime, startUntil, tempDir } from "./helpers/run.js";
+
+const out = tempDir("runtime");
+const bundle = (name: string) => join(out, `${name}.js`);
+
+beforeAll(() => {
+  for (const app of ["sys-demo", "throws", "spin"]) {
+    const r = cli(["build", join(ROOT, "test", "apps", `${app}.ts`), "-o", bundle(app), "--bytecode"]);
+    expect(r.status, r.stderr).toBe(0);
+  }
+});
+
+function oneLine(s: string): string {
+  const lines = s.trimEnd().split("\n");
+  expect(lines, s).toHaveLength(1);
+  return lines[0]!;
+}
+
+describe("a TS app using k230:sys", () => {
+  it("runs on the host and gives the expected output", () => {
+    const r = runtime("host", [bundle("sys-demo"), "a", "b"]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("sleep ok: true true");
+    expect(r.stdout).toContain("exitpoint: 0 1");
+    expect(r.stdout).toContain("memInfo: heapUsed,heapAllocated,heapLimit,objects,rss true true");
+    expect(r.stdout).toContain("sleepMs(-1): RangeError");
+    expect(r.stdout).toContain("order: micro after-await t0 t20");
+    expect(r.stdout).toContain("interval ticks: 5");
+    expect(r.stdout).toContain("format: x=42 { k: true }");
+    expect(r.stdout).toContain("args: a b");
+  });
+
+  it("gives identical output on riscv64 under qemu, from source and from host-made bytecode", () => {
+    const host = runtime("host", [bundle("sys-demo"), "a", "b"]);
+    const rvSource = runtime("riscv64", [bundle("sys-demo"), "a", "b"]);
+    const rvBytecode = runtime("riscv64", [join(out, "sys-demo.bin"), "a", "b"]);
+    const hostBytecode = runtime("host", [join(out, "sys-demo.bin"), "a", "b"]);
+    for (const r of [rvSource, rvBytecode, hostBytecode]) {
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+      expect(r.stdout).toBe(host.stdout);
+    }
+  });
+});
+
+describe("interrupts", () => {
+  it("SIGINT stops an infinite loop within 200 ms and the process exits cleanly", async () => {
+    const p = startUntil([bundle("spin")], "spinning");
+    await p.ready;
+    const sent = performance.now();
+    p.child.kill("SIGINT");
+    const { code, at } = await p.exited;
+    expect(code).toBe(130);
+    expect(at - sent).toBeLessThan(200);
+    expect(p.output().stderr).toContain("k230js: interrupted");
+  });
+
+  it("with exit points the interrupt is a catchable error, so cleanup runs", async () => {
+    const p = startUntil([bundle("spin"), "coop"], "spinning");
+    await p.ready;
+    p.child.kill("SIGINT");
+    const { code } = await p.exited;
+    expect(code).toBe(130);
+    expect(p.output().stdout).toContain("cleanup ran");
+  });
+});
+
+describe("error reports", () => {
+  it("a thrown error names the .ts file and line", () => {
+    for (const file of [bundle("throws"), join(out, "throws.bin")]) {
+      const r = runtime("host", [file]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain("Uncaught RangeError: bad width 1920");
+      expect(r.stderr).toMatch(/at checkSensor \(.*test\/apps\/throws\.ts:5:\d+\)/);
+    }
+  });
+
+  it("without the source map the bundle position is reported", () => {
+    const bare = join(tempDir("nomap"), "throws.js");
+    copyFileSync(bundle("throws"), bare);
+    const r = runtime("host", [bare]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/throws\.js:\d+:\d+/);
+    expect(r.stderr).not.toContain("throws.ts");
+  });
+});
+
+describe("bad input: one clear line and a non-zero exit, never a crash", () => {
+  const dir = tempDir("bad");
+  it("missing file", () => {
+    const r = runtime("host", [join(dir, "nope.js")]);
+    expect(r.status).toBe(3);
+    expect(oneLine(r.stderr)).toMatch(/cannot open '.*nope\.js': no such file/);
+  });
+  it("syntax error", () => {
+    const f = join(dir, "syntax.js");
+    writeFileSync(f, "const ok = 1;\nlet x = ;\n");
+    const r = runtime("host", [f]);
+    expect(r.status).toBe(1);
+    expect(oneLine(r.stderr)).toMatch(/syntax\.js:2:\d+: SyntaxError: /);
+  });
+  it("bytecode from another engine version", () => {
+    const f = join(dir, "old.bin");
+    const bc = readFileSync(join(out, "sys-demo.bin"));
+    bc.write("0.16.2\0\0\0\0\0\0\0\0\0\0", 12, "latin1");
+    writeFileSync(f, bc);
+    for (const target of ["host", "riscv64"] as const) {
+      const r = runtime(target, [f]);
+      expect(r.status).toBe(3);
+      expect(oneLine(r.stderr)).toContain("bytecode was compiled for QuickJS-ng 0.16.2 but this runtime has 0.17.0");
+    }
+  });
+  it("corrupt bytecode", () => {
+    const f = join(dir, "corrupt.bin");
+    const bc = readFileSync(join(out, "sys-demo.bin"));
+    bc[bc.length - 10] ^= 0xff;
+    writeFileSync(f, bc);
+    const r = runtime("host", [f]);
+    expect(r.status).toBe(3);
+    expect(oneLine(r.stderr)).toContain("corrupt (checksum mismatch)");
+  });
+  it("unknown k230:x module", () => {
+    const f = join(dir, "unknown.js");
+    writeFileSync(f, 'import { x } from "k230:x";\nconsole.log(x);\n');
+    const r = runtime("host", [f]);
+    expect(r.status).toBe(1);
+    expect(oneLine(r.stderr)).toContain("unknown module 'k230:x' (this runtime has: k230:sys");
+  });
+  it("binary garbage", () => {
+    const f = join(dir, "garbage.js");
+    writeFileSync(f, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 3]));
+    const r = runtime("host", [f]);
+    expect(r.status).toBe(3);
+    expect(oneLine(r.stderr)).toContain("neither JavaScript source nor k230js bytecode");
+  });
+  it("bad command line", () => {
+    expect(runtime("host", ["--memory-limit", "lots", "x.js"]).status).toBe(2);
+    expect(runtime("host", []).status).toBe(2);
+    expect(runtime("host", ["--bogus"]).status).toBe(2);
+  });
+  it("running out of the memory limit is an error, not a crash", () => {
+    const f = join(dir, "hog.js");
+    writeFileSync(f, "const a = []; for (;;) a.push(new Array(10000).fill(7));\n");
+    const r = runtime("host", ["--memory-limit", "8m", f]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("out of memory");
+  });
+});
+
+describe("runtime options", () => {
+  it("--sdcard maps /sdcard paths for module loading", () => {
+    const sd = tempDir("sdcard");
+    mkdirSync(join(sd, "lib"));
+    writeFileSync(join(sd, "lib", "answer.js"), "export const answer = 42;\n");
+    const r = runtime("host", ["--sdcard", sd, "-e", 'const m = await import("/sdcard/lib/answer.js"); console.log(m.answer);']);
+    expect(r.stderr).toBe("");
+    expect(r.stdout.trim()).toBe("42");
+  });
+  it("--help documents the exit codes", () => {
+    const r = runtime("host", ["--help"]);
+    expect(r.status).toBe(0);
+    for (const code of ["0 ", "1 ", "2 ", "3 ", "130"]) expect(r.stdout).toContain(`  ${code}`);
+  });
+  it("exit(n) from k230:sys becomes the process status", () => {
+    const r = runtime("host", ["-e", 'import { exit } from "k230:sys"; console.log("bye"); exit(7); console.log("never");']);
+    expect(r.status).toBe(7);
+    expect(r.stdout).toBe("bye\n");
+  });
+});

@@ -1,0 +1,85 @@
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { extname, join, resolve } from "node:path";
+import { bundle } from "../lib/bundle.js";
+import { CliError, UsageError } from "../lib/errors.js";
+import { runtimePath, type Target } from "../lib/paths.js";
+import type { Command } from "../lib/command.js";
+
+const MAGIC = "K230JSBC";
+
+function isBytecode(path: string): boolean {
+  try {
+    return readFileSync(path).subarray(0, 8).toString("latin1") === MAGIC;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs the runtime, forwarding signals, and resolves with its exit status. */
+export function runRuntime(target: Target, runtimeArgs: string[]): Promise<number> {
+  const bin = runtimePath(target);
+  if (!existsSync(bin)) {
+    throw new CliError(`run: the ${target} runtime ${bin} is not built (run 'npm run setup')`);
+  }
+  const [cmd, argv] = target === "riscv64" ? ["qemu-riscv64", [bin, ...runtimeArgs]] : [bin, runtimeArgs];
+  return new Promise((resolveExit, reject) => {
+    const child = spawn(cmd as string, argv as string[], { stdio: "inherit" });
+    const forward = (sig: NodeJS.Signals) => child.kill(sig);
+    process.on("SIGINT", forward);
+    process.on("SIGTERM", forward);
+    child.on("error", (e) => reject(new CliError(`run: cannot start ${cmd}: ${e.message}`)));
+    child.on("exit", (code, signal) => {
+      process.off("SIGINT", forward);
+      process.off("SIGTERM", forward);
+      resolveExit(code ?? (signal === "SIGINT" ? 130 : 1));
+    });
+  });
+}
+
+export const runCommand: Command = {
+  name: "run",
+  summary: "build if needed and run an app on the host simulator",
+  usage: "run <entry.ts | bundle.js | app.bin> [runtime options] [-- app args]",
+  description:
+    "A .ts (or unbundled .js) entry is bundled first into build/apps/; a bundle or bytecode file\n" +
+    "runs as it is. The app's exit status becomes this command's. --target riscv64 runs the\n" +
+    "static riscv64 build under qemu-riscv64.",
+  options: [
+    { name: "sdcard", type: "string", help: "directory the app sees as /sdcard", runtime: true },
+    { name: "data", type: "string", help: "directory the app sees as /data", runtime: true },
+    { name: "memory-limit", type: "string", help: "JS heap limit, e.g. 64m", runtime: true },
+    { name: "stack-size", type: "string", help: "JS stack limit, e.g. 1m", runtime: true },
+    { name: "bytecode", type: "boolean", help: "run the app as bytecode" },
+    { name: "target", type: "string", help: "host (default) or riscv64 (under qemu-riscv64)" },
+  ],
+  async run(args) {
+    if (args.positional.length < 1) throw new UsageError("run: give the app to run (k230js run app.ts)");
+    const [entry, ...extra] = args.positional;
+    const target = (args.options.target as string | undefined) ?? "host";
+    if (target !== "host" && target !== "riscv64") throw new UsageError(`run: --target must be host or riscv64, not '${target}'`);
+    const path = resolve(entry!);
+    if (!existsSync(path)) throw new CliError(`run: '${entry}' not found`);
+    let file = path;
+    const ext = extname(path);
+    const prebuilt = isBytecode(path) || (ext === ".js" && existsSync(`${path}.map`)) || ext === ".mjs";
+    if (!prebuilt) {
+      const outDir = join(process.cwd(), "build", "apps");
+      mkdirSync(outDir, { recursive: true });
+      const name = path.replace(/\.[^./]+$/, "").split("/").slice(-2).join("-");
+      const r = await bundle({ entry: path, outFile: join(outDir, `${name}.js`), bytecode: Boolean(args.options.bytecode) });
+      for (const w of r.warnings) console.error(`warning: ${w}`);
+      file = r.output;
+    }
+    const runtimeArgs: string[] = [];
+    for (const spec of runCommand.options) {
+      const v = args.options[spec.name];
+      if (spec.runtime && typeof v === "string") {
+        if (spec.name === "sdcard" || spec.name === "data") mkdirSync(resolve(v), { recursive: true });
+        runtimeArgs.push(`--${spec.name}`, spec.name === "sdcard" || spec.name === "data" ? resolve(v) : v);
+      }
+    }
+    runtimeArgs.push(file, ...extra, ...args.rest);
+    return runRuntime(target, runtimeArgs);
+  },
+};

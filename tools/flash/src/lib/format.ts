@@ -1,0 +1,6 @@
+/** "12.3 kB" style sizes for reports. */
+export function formatBytes(n: number): string {
+  if (n < 1000) return `${n} B`;
+  if (n < 1000 * 1000) return `${(n / 1000).toFixed(1)} kB`;
+  return `${(n / 1000 / 1000).toFixed(2)} MB`;
+}
