@@ -1,0 +1,65 @@
+/* media/annexb.h: start codes of both lengths, trailing zeros, garbage, NAL classification. */
+#include "media/annexb.h"
+
+#include "check.h"
+
+int main(void) {
+  /* garbage, 4-byte SC + SPS, 3-byte SC + PPS + trailing zeros, 4-byte SC + IDR, empty NAL, end */
+  static const uint8_t s[] = {0xAA, 0x00, 0x00, 0x00, 0x01, 0x67, 0x42, 0x00, 0x1f, 0x00, 0x00, 0x01,
+                              0x68, 0xce, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x65, 0x88, 0x84,
+                              0x00, 0x00, 0x01, 0x00, 0x00, 0x01, 0x41, 0x9a};
+  size_t pos = 0;
+  media_nal n;
+  CHECK_EQ_INT(media_annexb_next(MEDIA_CODEC_H264, s, sizeof s, &pos, &n), 1);
+  CHECK_EQ_INT(n.type, 7);
+  CHECK_EQ_INT(n.size, 4);
+  CHECK(n.data == s + 5);
+  CHECK_EQ_INT(media_annexb_next(MEDIA_CODEC_H264, s, sizeof s, &pos, &n), 1);
+  CHECK_EQ_INT(n.type, 8);
+  CHECK_EQ_INT(n.size, 2);
+  CHECK_EQ_INT(media_annexb_next(MEDIA_CODEC_H264, s, sizeof s, &pos, &n), 1);
+  CHECK_EQ_INT(n.type, 5);
+  CHECK_EQ_INT(n.size, 3);
+  CHECK_EQ_INT(media_annexb_next(MEDIA_CODEC_H264, s, sizeof s, &pos, &n), 1);
+  CHECK_EQ_INT(n.type, 1);
+  CHECK_EQ_INT(n.size, 2);
+  CHECK(n.data == s + sizeof s - 2);
+  CHECK_EQ_INT(media_annexb_next(MEDIA_CODEC_H264, s, sizeof s, &pos, &n), 0);
+  CHECK_EQ_INT(media_annexb_next(MEDIA_CODEC_H264, s, sizeof s, &pos, &n), 0);
+
+  /* no start code at all, empty buffer, start code at the very end */
+  static const uint8_t none[] = {1, 2, 3, 0, 0};
+  pos = 0;
+  CHECK_EQ_INT(media_annexb_next(MEDIA_CODEC_H264, none, sizeof none, &pos, &n), 0);
+  pos = 0;
+  CHECK_EQ_INT(media_annexb_next(MEDIA_CODEC_H264, none, 0, &pos, &n), 0);
+  static const uint8_t tail[] = {0, 0, 1};
+  pos = 0;
+  CHECK_EQ_INT(media_annexb_next(MEDIA_CODEC_H264, tail, sizeof tail, &pos, &n), 0);
+
+  /* H.265 NAL header: type in bits 1..6 of the first byte. */
+  static const uint8_t h5[] = {0, 0, 0, 1, 0x40, 0x01, 0x0c, 0, 0, 1, 0x26, 0x01, 0xaf};
+  pos = 0;
+  CHECK_EQ_INT(media_annexb_next(MEDIA_CODEC_H265, h5, sizeof h5, &pos, &n), 1);
+  CHECK_EQ_INT(n.type, 32);
+  CHECK_EQ_INT(media_annexb_next(MEDIA_CODEC_H265, h5, sizeof h5, &pos, &n), 1);
+  CHECK_EQ_INT(n.type, 19);
+  CHECK(media_nal_is_idr(MEDIA_CODEC_H265, n.type));
+  CHECK_EQ_INT(media_nal_type(MEDIA_CODEC_H265, h5 + 4, 1), -1);
+  CHECK_EQ_INT(media_nal_type(MEDIA_CODEC_H264, h5, 0), -1);
+
+  CHECK(media_nal_is_idr(MEDIA_CODEC_H264, 5));
+  CHECK(!media_nal_is_idr(MEDIA_CODEC_H264, 1));
+  for (int t = 16; t <= 21; t++) CHECK(media_nal_is_idr(MEDIA_CODEC_H265, t));
+  CHECK(!media_nal_is_idr(MEDIA_CODEC_H265, 22));
+  CHECK(!media_nal_is_idr(MEDIA_CODEC_H265, 1));
+  CHECK(media_nal_is_param_set(MEDIA_CODEC_H264, 7) && media_nal_is_param_set(MEDIA_CODEC_H264, 8));
+  CHECK(!media_nal_is_param_set(MEDIA_CODEC_H264, 6));
+  for (int t = 32; t <= 34; t++) CHECK(media_nal_is_param_set(MEDIA_CODEC_H265, t));
+  CHECK(!media_nal_is_param_set(MEDIA_CODEC_H265, 35));
+  CHECK(media_nal_is_vcl(MEDIA_CODEC_H264, 1) && media_nal_is_vcl(MEDIA_CODEC_H264, 5));
+  CHECK(!media_nal_is_vcl(MEDIA_CODEC_H264, 6) && !media_nal_is_vcl(MEDIA_CODEC_H264, 0));
+  CHECK(media_nal_is_vcl(MEDIA_CODEC_H265, 0) && media_nal_is_vcl(MEDIA_CODEC_H265, 31));
+  CHECK(!media_nal_is_vcl(MEDIA_CODEC_H265, 32));
+  return CHECK_DONE();
+}
