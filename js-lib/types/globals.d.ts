@@ -17,7 +17,11 @@ declare global {
     timeEnd(label?: string): void;
   }
   var console: Console;
+  /** Calls `fn(...args)` once after `ms` milliseconds (0 if omitted); returns an id for clearTimeout. */
   function setTimeout<A extends unknown[]>(fn: (...args: A) => void, ms?: number, ...args: A): number;
+  /** The form `new Promise((resolve) => setTimeout(resolve, ms))` uses. */
+  function setTimeout(fn: (arg: void) => void, ms?: number): number;
+  /** Calls `fn(...args)` every `ms` milliseconds (at least 1) until clearInterval. */
   function setInterval<A extends unknown[]>(fn: (...args: A) => void, ms?: number, ...args: A): number;
   function clearTimeout(id: number | undefined): void;
   function clearInterval(id: number | undefined): void;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "hal/errors.h"
 #include "kjs/bytecode.h"
@@ -179,6 +180,14 @@ void kjs_vm_stop(kjs_vm *vm, int status) {
 
 bool kjs_vm_stopping(kjs_vm *vm) { return vm->stopping; }
 
+int kjs_vm_resume(kjs_vm *vm) {
+  int status = vm->stopping ? vm->status : KJS_EXIT_OK;
+  vm->stopping = false;
+  vm->status = 0;
+  JS_ResetUncatchableError(vm->ctx);
+  return status;
+}
+
 void kjs_vm_request_interrupt(kjs_vm *vm) {
   if (vm->interrupt_pending < 100) vm->interrupt_pending++;
   kjs_loop_wake(vm->loop);
@@ -227,10 +236,10 @@ static void fail_with_exception(kjs_vm *vm, const char *prefix) {
   if (vm->stopping) {
     /* exit() unwinds with an uncatchable error after choosing the status itself. */
   } else if (is_interrupt(vm->ctx, exc)) {
-    fprintf(stderr, "k230js: interrupted\n");
+    kjs_console_printf(KJS_STDERR, "k230js: interrupted\n");
     kjs_vm_stop(vm, KJS_EXIT_INTERRUPTED);
   } else {
-    kjs_error_report(vm, exc, prefix, stderr);
+    kjs_error_report_console(vm, exc, prefix);
     kjs_vm_stop(vm, KJS_EXIT_ERROR);
   }
   JS_FreeValue(vm->ctx, exc);
@@ -245,13 +254,17 @@ void kjs_vm_run_jobs(kjs_vm *vm) {
   }
   if (vm->nrejections > 0 && !vm->stopping) {
     rejection r = vm->rejections[0];
+    /* Taken off the list so a REPL that resumes the VM (kjs_vm_resume) reports it once. */
+    vm->rejections[0] = vm->rejections[--vm->nrejections];
     if (is_interrupt(vm->ctx, r.reason)) {
-      fprintf(stderr, "k230js: interrupted\n");
+      kjs_console_printf(KJS_STDERR, "k230js: interrupted\n");
       kjs_vm_stop(vm, KJS_EXIT_INTERRUPTED);
     } else {
-      kjs_error_report(vm, r.reason, "Uncaught (in promise) ", stderr);
+      kjs_error_report_console(vm, r.reason, "Uncaught (in promise) ");
       kjs_vm_stop(vm, KJS_EXIT_ERROR);
     }
+    JS_FreeValue(vm->ctx, r.promise);
+    JS_FreeValue(vm->ctx, r.reason);
   }
 }
 
@@ -288,12 +301,15 @@ const kjs_sourcemap *kjs_vm_find_sourcemap(kjs_vm *vm, const char *script_name, 
 int kjs_read_file(const char *host_path, char **out, size_t *out_len) {
   FILE *f = fopen(host_path, "rb");
   if (!f) return errno == ENOENT ? HAL_ENOENT : HAL_EIO;
-  size_t cap = 65536, len = 0;
+  /* Size the buffer from the file so a big bundle is read in one go at boot. */
+  struct stat st;
+  size_t cap = (fstat(fileno(f), &st) == 0 && st.st_size > 0) ? (size_t)st.st_size : 65536;
+  size_t len = 0;
   char *buf = malloc(cap + 1);
   while (buf) {
     size_t n = fread(buf + len, 1, cap - len, f);
     len += n;
-    if (len < cap) break;
+    if (len < cap || n == 0) break;
     cap *= 2;
     char *grown = realloc(buf, cap + 1);
     if (!grown) free(buf);
@@ -321,7 +337,7 @@ static void load_sourcemap_for(kjs_vm *vm, const char *host_path, const char *sc
   kjs_sourcemap *map = kjs_sourcemap_parse(json, len);
   free(json);
   if (!map) {
-    fprintf(stderr, "k230js: warning: %s is not a usable source map; stack traces stay unmapped\n", map_path);
+    kjs_console_printf(KJS_STDERR, "k230js: warning: %s is not a usable source map; stack traces stay unmapped\n", map_path);
     return;
   }
   char dir[PATH_MAX];
@@ -357,7 +373,7 @@ static int report_load_error(kjs_vm *vm, const char *path) {
   JSValue msg = JS_IsError(exc) ? JS_GetPropertyStr(vm->ctx, exc, "message") : JS_DupValue(vm->ctx, exc);
   const char *n = JS_IsUndefined(name) ? NULL : JS_ToCString(vm->ctx, name);
   const char *m = JS_ToCString(vm->ctx, msg);
-  fprintf(stderr, "k230js: %s: %s%s%s\n", where && *where ? where : path, n ? n : "", n ? ": " : "",
+  kjs_console_printf(KJS_STDERR, "k230js: %s: %s%s%s\n", where && *where ? where : path, n ? n : "", n ? ": " : "",
           m ? m : "error");
   JS_FreeCString(vm->ctx, n);
   JS_FreeCString(vm->ctx, m);
@@ -395,7 +411,7 @@ static int drive(kjs_vm *vm, JSValue func, const char *name) {
     if (vm->interrupt_pending) {
       /* Ctrl-C while no JS runs: stop the app. */
       vm->interrupt_pending = 0;
-      fprintf(stderr, "k230js: interrupted\n");
+      kjs_console_printf(KJS_STDERR, "k230js: interrupted\n");
       kjs_vm_stop(vm, KJS_EXIT_INTERRUPTED);
       break;
     }
@@ -420,14 +436,14 @@ int kjs_vm_run_source(kjs_vm *vm, const char *name, const char *src, size_t len)
 int kjs_vm_run_file(kjs_vm *vm, const char *path) {
   char host_path[PATH_MAX];
   if (kjs_path_map(vm, path, host_path, sizeof host_path) != 0) {
-    fprintf(stderr, "k230js: %s: path too long\n", path);
+    kjs_console_printf(KJS_STDERR, "k230js: %s: path too long\n", path);
     return KJS_EXIT_LOAD;
   }
   char *buf;
   size_t len;
   int rc = kjs_read_file(host_path, &buf, &len);
   if (rc != 0) {
-    fprintf(stderr, "k230js: cannot open '%s': %s\n", path, rc == HAL_ENOENT ? "no such file" : hal_strerror(rc));
+    kjs_console_printf(KJS_STDERR, "k230js: cannot open '%s': %s\n", path, rc == HAL_ENOENT ? "no such file" : hal_strerror(rc));
     return KJS_EXIT_LOAD;
   }
   int status;
@@ -437,7 +453,7 @@ int kjs_vm_run_file(kjs_vm *vm, const char *path) {
     if (JS_IsException(func)) {
       JSValue exc = JS_GetException(vm->ctx);
       const char *msg = JS_ToCString(vm->ctx, exc);
-      fprintf(stderr, "k230js: %s: %s\n", path, msg ? msg : "unreadable bytecode");
+      kjs_console_printf(KJS_STDERR, "k230js: %s: %s\n", path, msg ? msg : "unreadable bytecode");
       JS_FreeCString(vm->ctx, msg);
       JS_FreeValue(vm->ctx, exc);
       return KJS_EXIT_LOAD;
@@ -450,7 +466,7 @@ int kjs_vm_run_file(kjs_vm *vm, const char *path) {
     status = drive(vm, func, path);
   } else if (looks_binary(buf, len)) {
     free(buf);
-    fprintf(stderr, "k230js: %s: neither JavaScript source nor k230js bytecode\n", path);
+    kjs_console_printf(KJS_STDERR, "k230js: %s: neither JavaScript source nor k230js bytecode\n", path);
     return KJS_EXIT_LOAD;
   } else {
     load_sourcemap_for(vm, host_path, path);

@@ -1,0 +1,82 @@
+// The k230js CLI: build (bundle, source map, bytecode, size report) and run, with clear errors.
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { cli, ROOT, tempDir } from "./helpers/run.js";
+
+const app = join(ROOT, "test", "apps", "sys-demo.ts");
+
+describe("k230js build", () => {
+  it("bundles one ESM file with k230:* left external, a source map and a size report", () => {
+    const out = join(tempDir("build"), "app.js");
+    const r = cli(["build", app, "-o", out]);
+    expect(r.status, r.stderr).toBe(0);
+    const js = readFileSync(out, "utf8");
+    expect(js).toMatch(/from "k230:sys"/);
+    expect(js).toContain("//# sourceMappingURL=app.js.map");
+    const map = JSON.parse(readFileSync(`${out}.map`, "utf8"));
+    expect(map.sources.some((s: string) => s.endsWith("test/apps/sys-demo.ts"))).toBe(true);
+    expect(r.stdout).toMatch(/bundle\s+\S*app\.js\s+[\d.]+ kB/);
+    expect(r.stdout).toMatch(/source map\s+\S*app\.js\.map/);
+  });
+
+  it("--minify makes it smaller and --bytecode emits engine bytecode", () => {
+    const dir = tempDir("build2");
+    expect(cli(["build", app, "-o", join(dir, "a.js")]).status).toBe(0);
+    const r = cli(["build", app, "-o", join(dir, "b.js"), "--minify", "--bytecode"]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(statSync(join(dir, "b.js")).size).toBeLessThan(statSync(join(dir, "a.js")).size);
+    expect(readFileSync(join(dir, "b.bin")).subarray(0, 8).toString()).toBe("K230JSBC");
+    expect(existsSync(join(dir, "b.bin.map"))).toBe(true);
+    expect(r.stdout).toMatch(/bytecode\s+\S*b\.bin/);
+  });
+
+  it("a TypeScript error location is one clear line, exit 1", () => {
+    const dir = tempDir("build3");
+    const bad = join(dir, "bad.ts");
+    writeFileSync(bad, "const x = ;\n");
+    const r = cli(["build", bad]);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toMatch(/^k230js: build: .*bad\.ts:1:\d+: /);
+  });
+
+  it("usage errors exit 2, a missing entry exits 1", () => {
+    expect(cli(["build"]).status).toBe(2);
+    expect(cli(["build", app, "--nope"]).status).toBe(2);
+    expect(cli(["frobnicate"]).status).toBe(2);
+    const r = cli(["build", "/no/such/app.ts"]);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toBe("k230js: build: entry file '/no/such/app.ts' not found");
+  });
+
+  it("every command has --help", () => {
+    const top = cli(["--help"]);
+    expect(top.status).toBe(0);
+    const names = [...top.stdout.matchAll(/^  (\w+)\s{2,}/gm)].map((m) => m[1]!);
+    expect(names).toContain("build");
+    expect(names).toContain("run");
+    for (const name of names) {
+      const r = cli([name, "--help"]);
+      expect(r.status, name).toBe(0);
+      expect(r.stdout, name).toMatch(new RegExp(`^usage: k230js ${name}`));
+    }
+  });
+});
+
+describe("k230js run", () => {
+  it("builds a .ts app and runs it on the host, passing the exit status through", () => {
+    const dir = tempDir("run");
+    const f = join(dir, "exit3.ts");
+    writeFileSync(f, 'import { exit } from "k230:sys";\nconsole.log("running", scriptArgs.slice(1));\nexit(3);\n');
+    const r = cli(["run", f, "--", "x", "y"], dir);
+    expect(r.stdout).toContain("running [ 'x', 'y' ]");
+    expect(r.status).toBe(3);
+  });
+
+  it("runs on riscv64 under qemu with --target riscv64, and as bytecode", () => {
+    const dir = tempDir("run2");
+    const r = cli(["run", app, "--target", "riscv64", "--bytecode"], dir);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain("interval ticks: 5");
+  });
+});
