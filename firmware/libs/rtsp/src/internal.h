@@ -1,0 +1,140 @@
+/* Private structures of the server core, shared by server.c, hub.c, conn.c, server_posix.c. */
+#ifndef RTSP_INTERNAL_H
+#define RTSP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "rtsp/rtp.h"
+#include "rtsp/server.h"
+#include "rtsp/transport.h"
+
+#define RTSP_TRACKS 2 /* 0 video, 1 audio */
+#define RTSP_MOUNT_NAME_MAX 64
+#define RTSP_PS_MAX 512
+#define RTSP_RTCP_SMALL 2048 /* interleaved frames larger than this are skipped, not buffered */
+
+/* One access unit's (or audio chunk's) RTP packets, shared by every reader. */
+typedef struct rtsp_frame {
+  int refs;
+  uint8_t track;
+  bool key;
+  uint32_t ts;
+  int n;
+  size_t bytes;
+  uint8_t *data;
+  uint32_t *off;
+} rtsp_frame;
+
+rtsp_frame *rtsp_frame_from_pktbuf(rtp_pktbuf *b, int track, bool key, uint32_t ts); /* steals b's memory */
+void rtsp_frame_unref(rtsp_frame *f);
+
+typedef struct rtsp_track_state {
+  bool setup;
+  rtsp_lower lower;
+  int ch[2];          /* interleaved channels */
+  int client_port[2];
+  int server_port[2];
+  uint16_t seq;       /* next outgoing sequence number (per reader) */
+  uint32_t packets, octets;
+  bool sent_any;
+  uint32_t last_rr_lost, last_rr_jitter;
+} rtsp_track_state;
+
+enum { SESS_INIT = 0, SESS_READY = 1, SESS_PLAYING = 2 };
+
+typedef struct rtsp_sess {
+  char id[17];
+  struct rtsp_conn *conn;
+  struct rtsp_mount *mount;
+  char user[RTSP_AUTH_FIELD_MAX]; /* credentials that created it */
+  int state;
+  rtsp_track_state tr[RTSP_TRACKS];
+  /* reader queue */
+  rtsp_frame **q;
+  int qcap, qhead, qcount;
+  int cursor; /* next packet of the head frame */
+  size_t qbytes;
+  bool need_key;
+  uint64_t drops;
+  uint64_t last_sr_us;
+  struct rtsp_sess *next;  /* in conn */
+  struct rtsp_sess *rnext; /* in mount readers */
+} rtsp_sess;
+
+struct rtsp_mount {
+  rtsp_server *srv;
+  char name[RTSP_MOUNT_NAME_MAX];
+  rtsp_mount_config cfg;
+  uint8_t ps[3][RTSP_PS_MAX]; /* H.264: -, SPS, PPS; H.265: VPS, SPS, PPS */
+  size_t ps_len[3];
+  rtp_packetizer pk[RTSP_TRACKS];
+  uint32_t ts_base[RTSP_TRACKS];
+  uint32_t last_ts[RTSP_TRACKS];
+  uint64_t last_ts_mono[RTSP_TRACKS];
+  bool have_ts[RTSP_TRACKS];
+  rtp_pktbuf pb;
+  rtsp_sess *readers;
+  uint64_t frames_in, drops;
+  struct rtsp_mount *next;
+};
+
+struct rtsp_conn {
+  rtsp_server *srv;
+  const rtsp_conn_io *io;
+  void *user;
+  uint64_t id;
+  char peer[64];
+  char nonce[33];
+  bool closed;
+  uint8_t *in;
+  size_t in_len, in_cap;
+  size_t skip;            /* bytes of an oversized interleaved frame still to discard */
+  uint64_t last_activity; /* µs */
+  uint64_t partial_since; /* µs; 0 when no partial request is buffered */
+  rtsp_sess *sessions;
+  int nsessions;
+  uint64_t drops_done;    /* drops of freed sessions */
+  struct rtsp_conn *next;
+};
+
+struct rtsp_server {
+  rtsp_server_config cfg;
+  char host[64], user[RTSP_AUTH_FIELD_MAX], pass[RTSP_AUTH_FIELD_MAX], realm[RTSP_AUTH_FIELD_MAX];
+  rtsp_mount *mounts;
+  rtsp_conn *conns;
+  int nconns;
+  uint64_t next_conn_id;
+  uint64_t rng;
+  rtsp_stats st;
+  uint64_t last_tick;
+  int bound_port;
+  /* POSIX adapter hooks (server_posix.c) */
+  uint64_t (*clock)(void *clock_user);
+  void *clock_user;
+  void *adapter;
+  void (*adapter_sweep)(void *adapter);
+  void (*adapter_free)(void *adapter);
+  char scratch[16384]; /* request header copy */
+  char reply[16384];   /* response assembly */
+};
+
+uint64_t rtsp_now(rtsp_server *s);
+uint64_t rtsp_rand64(rtsp_server *s);
+void rtsp_emit(rtsp_server *s, rtsp_event_type t, rtsp_conn *c, const char *mount);
+
+/* hub.c */
+void rtsp_hub_push(rtsp_mount *m, rtsp_frame *f);
+int rtsp_sess_queue_init(rtsp_sess *ss, int cap);
+void rtsp_sess_queue_clear(rtsp_sess *ss);
+void rtsp_conn_pump(rtsp_conn *c);
+void rtsp_mount_add_reader(rtsp_mount *m, rtsp_sess *ss);
+void rtsp_mount_remove_reader(rtsp_mount *m, rtsp_sess *ss);
+uint32_t rtsp_mount_rtp_now(rtsp_mount *m, int track, uint64_t now);
+void rtsp_sess_send_rtcp(rtsp_sess *ss, bool bye, uint64_t now);
+
+/* conn.c */
+void rtsp_conn_close(rtsp_conn *c); /* calls io->close once */
+void rtsp_sess_free(rtsp_sess *ss, bool notify);
+
+#endif

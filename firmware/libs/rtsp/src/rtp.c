@@ -1,0 +1,92 @@
+// RTP fixed header, RFC 3550 §5.1, and the shared packet buffer.
+#include "rtsp/rtp.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "hal/errors.h"
+
+void rtp_pktbuf_init(rtp_pktbuf *b) { memset(b, 0, sizeof *b); }
+
+void rtp_pktbuf_reset(rtp_pktbuf *b) {
+  b->len = 0;
+  b->n = 0;
+  b->err = 0;
+  if (b->off) b->off[0] = 0;
+}
+
+void rtp_pktbuf_free(rtp_pktbuf *b) {
+  free(b->data);
+  free(b->off);
+  memset(b, 0, sizeof *b);
+}
+
+int rtp_pktbuf_add(rtp_pktbuf *b, const uint8_t *hdr, size_t hlen, const uint8_t *p1, size_t n1,
+                   const uint8_t *p2, size_t n2) {
+  if (b->err) return b->err;
+  size_t need = b->len + hlen + n1 + n2;
+  if (need > UINT32_MAX / 2) return b->err = HAL_ENOMEM;
+  if (need > b->cap) {
+    size_t cap = b->cap ? b->cap : 2048;
+    while (cap < need) cap *= 2;
+    uint8_t *d = realloc(b->data, cap);
+    if (!d) return b->err = HAL_ENOMEM;
+    b->data = d;
+    b->cap = cap;
+  }
+  if (b->n + 2 > b->ncap) {
+    int nc = b->ncap ? b->ncap * 2 : 16;
+    uint32_t *o = realloc(b->off, (size_t)nc * sizeof *o);
+    if (!o) return b->err = HAL_ENOMEM;
+    b->off = o;
+    b->ncap = nc;
+    if (b->n == 0) b->off[0] = 0;
+  }
+  uint8_t *w = b->data + b->len;
+  memcpy(w, hdr, hlen);
+  if (n1) memcpy(w + hlen, p1, n1);
+  if (n2) memcpy(w + hlen + n1, p2, n2);
+  b->len = need;
+  b->n++;
+  b->off[b->n] = (uint32_t)need;
+  return 0;
+}
+
+void rtp_header_write(uint8_t h[RTP_HEADER_SIZE], bool marker, uint8_t pt, uint16_t seq, uint32_t ts, uint32_t ssrc) {
+  h[0] = 0x80; /* V=2 */
+  h[1] = (uint8_t)((marker ? 0x80 : 0) | (pt & 0x7f));
+  h[2] = (uint8_t)(seq >> 8);
+  h[3] = (uint8_t)seq;
+  h[4] = (uint8_t)(ts >> 24);
+  h[5] = (uint8_t)(ts >> 16);
+  h[6] = (uint8_t)(ts >> 8);
+  h[7] = (uint8_t)ts;
+  h[8] = (uint8_t)(ssrc >> 24);
+  h[9] = (uint8_t)(ssrc >> 16);
+  h[10] = (uint8_t)(ssrc >> 8);
+  h[11] = (uint8_t)ssrc;
+}
+
+int rtp_header_parse(const uint8_t *p, size_t len, rtp_header *h) {
+  if (len < RTP_HEADER_SIZE || (p[0] >> 6) != 2) return HAL_EBADDATA;
+  size_t hs = RTP_HEADER_SIZE + 4u * (p[0] & 15);
+  if (len < hs) return HAL_EBADDATA;
+  if (p[0] & 0x10) { /* §5.3.1 header extension */
+    if (len < hs + 4) return HAL_EBADDATA;
+    hs += 4 + 4u * ((size_t)p[hs + 2] << 8 | p[hs + 3]);
+    if (len < hs) return HAL_EBADDATA;
+  }
+  size_t pad = 0;
+  if (p[0] & 0x20) {
+    pad = p[len - 1];
+    if (pad == 0 || hs + pad > len) return HAL_EBADDATA;
+  }
+  h->marker = p[1] >> 7;
+  h->pt = p[1] & 0x7f;
+  h->seq = (uint16_t)(p[2] << 8 | p[3]);
+  h->ts = (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7];
+  h->ssrc = (uint32_t)p[8] << 24 | (uint32_t)p[9] << 16 | (uint32_t)p[10] << 8 | p[11];
+  h->header_size = hs;
+  h->payload_size = len - hs - pad;
+  return 0;
+}

@@ -1,0 +1,328 @@
+// Server object, mounts and the producer side of the stream hub.
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hal/errors.h"
+#include "internal.h"
+#include "media/annexb.h"
+
+uint64_t rtsp_now(rtsp_server *s) {
+  if (s->clock) return s->clock(s->clock_user);
+  if (s->cfg.now_us) return s->cfg.now_us(s->cfg.user);
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* xorshift64*, seeded from /dev/urandom when there is one. Session ids and nonces are bound to
+ * their connection, so unpredictability is defence in depth, not the only guard. */
+uint64_t rtsp_rand64(rtsp_server *s) {
+  uint64_t x = s->rng;
+  x ^= x >> 12;
+  x ^= x << 25;
+  x ^= x >> 27;
+  s->rng = x;
+  return x * 0x2545F4914F6CDD1Dull;
+}
+
+static void seed(rtsp_server *s) {
+  uint64_t v = 0;
+  FILE *f = fopen("/dev/urandom", "rb");
+  if (f) {
+    if (fread(&v, sizeof v, 1, f) != 1) v = 0;
+    fclose(f);
+  }
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  v ^= (uint64_t)ts.tv_nsec << 20 ^ (uint64_t)ts.tv_sec ^ (uint64_t)(uintptr_t)s;
+  s->rng = v ? v : 0x9E3779B97F4A7C15ull;
+}
+
+void rtsp_emit(rtsp_server *s, rtsp_event_type t, rtsp_conn *c, const char *mount) {
+  if (!s->cfg.on_event) return;
+  rtsp_event ev = {t, c ? c->id : 0, c ? c->peer : "", mount};
+  s->cfg.on_event(s->cfg.user, &ev);
+}
+
+static int copy_str(char *dst, size_t cap, const char *src) {
+  if (!src) {
+    dst[0] = 0;
+    return 0;
+  }
+  size_t n = strlen(src);
+  if (n >= cap) return HAL_EINVAL;
+  memcpy(dst, src, n + 1);
+  return 0;
+}
+
+int rtsp_server_new(const rtsp_server_config *cfg, rtsp_server **out) {
+  if (!cfg || !out) return HAL_EINVAL;
+  *out = NULL;
+  if (cfg->mtu < RTP_MTU_MIN || cfg->mtu > RTP_MTU_MAX || cfg->port < 0 || cfg->port > 65535 ||
+      cfg->max_clients < 1 || cfg->max_sessions_per_conn < 1 || cfg->queue_max_frames < 2 ||
+      cfg->session_timeout_s < 1 || cfg->request_timeout_s < 1 || cfg->limits.max_headers < 1 ||
+      cfg->limits.max_header_bytes < 64 || cfg->limits.max_header_bytes >= sizeof(((rtsp_server *)0)->scratch) ||
+      cfg->limits.max_body > 1u << 20 || cfg->rtcp_interval_ms < 100)
+    return HAL_EINVAL;
+  if (cfg->auth != RTSP_AUTH_NONE && (!cfg->username || !cfg->password)) return HAL_EINVAL;
+  rtsp_server *s = calloc(1, sizeof *s);
+  if (!s) return HAL_ENOMEM;
+  s->cfg = *cfg;
+  if (copy_str(s->host, sizeof s->host, cfg->host ? cfg->host : "0.0.0.0") ||
+      copy_str(s->user, sizeof s->user, cfg->username) || copy_str(s->pass, sizeof s->pass, cfg->password) ||
+      copy_str(s->realm, sizeof s->realm, cfg->realm ? cfg->realm : "k230js") || strchr(s->realm, '"')) {
+    free(s);
+    return HAL_EINVAL;
+  }
+  s->cfg.host = s->host;
+  s->cfg.username = s->user;
+  s->cfg.password = s->pass;
+  s->cfg.realm = s->realm;
+  s->bound_port = cfg->port;
+  s->next_conn_id = 1;
+  seed(s);
+  *out = s;
+  return 0;
+}
+
+void rtsp_server_close(rtsp_server *s) {
+  if (!s) return;
+  s->adapter_sweep = NULL; /* the adapter's sockets die with adapter_free below */
+  while (s->conns) {
+    rtsp_conn *c = s->conns;
+    rtsp_conn_close(c);
+    rtsp_conn_free(c);
+  }
+  while (s->mounts) rtsp_server_remove_mount(s, s->mounts);
+  if (s->adapter_free) s->adapter_free(s->adapter);
+  free(s);
+}
+
+void rtsp_server_tick(rtsp_server *s) {
+  uint64_t now = rtsp_now(s);
+  s->last_tick = now;
+  uint64_t idle = (uint64_t)s->cfg.session_timeout_s * 1000000;
+  uint64_t req = (uint64_t)s->cfg.request_timeout_s * 1000000;
+  uint64_t rtcp = (uint64_t)s->cfg.rtcp_interval_ms * 1000;
+  for (rtsp_conn *c = s->conns; c; c = c->next) {
+    if (c->closed) continue;
+    if (now - c->last_activity > idle || (c->partial_since && now - c->partial_since > req)) {
+      rtsp_conn_close(c); /* idle (RFC 2326 §12.37 timeout) or a request that never completes */
+      continue;
+    }
+    for (rtsp_sess *ss = c->sessions; ss; ss = ss->next) {
+      if (ss->state == SESS_PLAYING && now - ss->last_sr_us >= rtcp) {
+        ss->last_sr_us = now;
+        rtsp_sess_send_rtcp(ss, false, now);
+      }
+    }
+  }
+  if (s->adapter_sweep) s->adapter_sweep(s->adapter);
+}
+
+static void maybe_tick(rtsp_server *s) {
+  if (rtsp_now(s) - s->last_tick >= 200000) rtsp_server_tick(s);
+  else if (s->adapter_sweep) s->adapter_sweep(s->adapter);
+}
+
+void rtsp_server_stats(const rtsp_server *s, rtsp_stats *out) {
+  *out = s->st;
+  out->conns = s->nconns;
+}
+
+int rtsp_server_port(const rtsp_server *s) { return s->bound_port; }
+
+int rtsp_server_url(const rtsp_server *s, const char *name, char *out, size_t cap) {
+  const char *h = s->host;
+  if (!strcmp(h, "0.0.0.0") || !h[0]) h = "127.0.0.1";
+  if (!strcmp(h, "::")) h = "::1";
+  int n = strchr(h, ':') ? snprintf(out, cap, "rtsp://[%s]:%d/%s", h, s->bound_port, name)
+                         : snprintf(out, cap, "rtsp://%s:%d/%s", h, s->bound_port, name);
+  return n < 0 || (size_t)n >= cap ? HAL_ELIMIT : n;
+}
+
+static bool valid_mount_name(const char *n) {
+  size_t len = strlen(n);
+  if (len == 0 || len >= RTSP_MOUNT_NAME_MAX || n[0] == '/' || n[len - 1] == '/' || strstr(n, "..") ||
+      strstr(n, "//") || strstr(n, "trackID="))
+    return false;
+  for (const char *c = n; *c; c++)
+    if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '.' ||
+          *c == '_' || *c == '-' || *c == '/'))
+      return false;
+  return true;
+}
+
+int rtsp_server_add_mount(rtsp_server *s, const char *name, const rtsp_mount_config *cfg, rtsp_mount **out) {
+  if (!s || !name || !cfg || !valid_mount_name(name) || cfg->video < RTSP_VIDEO_NONE || cfg->video > RTSP_VIDEO_H265 ||
+      cfg->audio < RTSP_AUDIO_NONE || cfg->audio > RTSP_AUDIO_PCMA ||
+      (cfg->video == RTSP_VIDEO_NONE && cfg->audio == RTSP_AUDIO_NONE))
+    return HAL_EINVAL;
+  if (rtsp_server_find_mount(s, name)) return HAL_EBUSY;
+  rtsp_mount *m = calloc(1, sizeof *m);
+  if (!m) return HAL_ENOMEM;
+  m->srv = s;
+  strcpy(m->name, name);
+  m->cfg = *cfg;
+  for (int t = 0; t < RTSP_TRACKS; t++) {
+    m->pk[t].ssrc = (uint32_t)rtsp_rand64(s);
+    m->pk[t].seq = (uint16_t)rtsp_rand64(s);
+    m->pk[t].mtu = s->cfg.mtu;
+    m->ts_base[t] = (uint32_t)rtsp_rand64(s); /* RFC 3550 §5.1: random initial timestamp */
+  }
+  m->pk[0].pt = 96;
+  m->pk[1].pt = cfg->audio == RTSP_AUDIO_PCMA ? 8 : 0;
+  rtp_pktbuf_init(&m->pb);
+  m->next = s->mounts;
+  s->mounts = m;
+  if (out) *out = m;
+  return 0;
+}
+
+rtsp_mount *rtsp_server_find_mount(rtsp_server *s, const char *name) {
+  for (rtsp_mount *m = s->mounts; m; m = m->next)
+    if (!strcmp(m->name, name)) return m;
+  return NULL;
+}
+
+void rtsp_server_remove_mount(rtsp_server *s, rtsp_mount *m) {
+  uint64_t now = rtsp_now(s);
+  /* Sessions on this mount end: BYE to each reader, then its connection is closed (the client
+   * sees the end of the stream). */
+  for (rtsp_conn *c = s->conns; c; c = c->next) {
+    bool hit = false;
+    for (rtsp_sess *ss = c->sessions; ss; ss = ss->next) {
+      if (ss->mount != m) continue;
+      hit = true;
+      if (ss->state == SESS_PLAYING) {
+        rtsp_conn_pump(c);
+        rtsp_sess_send_rtcp(ss, true, now);
+      }
+    }
+    if (hit) {
+      while (c->sessions) rtsp_sess_free(c->sessions, true);
+      rtsp_conn_close(c);
+    }
+  }
+  for (rtsp_mount **pp = &s->mounts; *pp; pp = &(*pp)->next) {
+    if (*pp == m) {
+      *pp = m->next;
+      break;
+    }
+  }
+  rtp_pktbuf_free(&m->pb);
+  free(m);
+  if (s->adapter_sweep) s->adapter_sweep(s->adapter);
+}
+
+void rtsp_mount_get_stats(const rtsp_mount *m, rtsp_mount_stats *out) {
+  memset(out, 0, sizeof *out);
+  for (rtsp_sess *ss = m->readers; ss; ss = ss->rnext) out->readers++;
+  out->frames_in = m->frames_in;
+  out->drops = m->drops;
+}
+
+static uint32_t ts_from_pts(rtsp_mount *m, int track, uint64_t pts_us) {
+  uint64_t clock = track == 0 ? 90000 : 8000;
+  /* split to avoid overflow for large pts: pts_us * 90000 overflows after ~6.5 years */
+  uint64_t t = (pts_us / 1000000) * clock + (pts_us % 1000000) * clock / 1000000;
+  return m->ts_base[track] + (uint32_t)t;
+}
+
+static int ps_slot(media_codec codec, int type) {
+  if (codec == MEDIA_CODEC_H264) return type == MEDIA_H264_NAL_SPS ? 1 : type == MEDIA_H264_NAL_PPS ? 2 : -1;
+  return type == MEDIA_H265_NAL_VPS ? 0 : type == MEDIA_H265_NAL_SPS ? 1 : type == MEDIA_H265_NAL_PPS ? 2 : -1;
+}
+
+static bool is_aud(media_codec codec, int type) {
+  return codec == MEDIA_CODEC_H264 ? type == MEDIA_H264_NAL_AUD : type == MEDIA_H265_NAL_AUD;
+}
+
+static int packetize_nal(rtsp_mount *m, const uint8_t *nal, size_t size, uint32_t ts, bool last) {
+  return m->cfg.video == RTSP_VIDEO_H264 ? rtp_h264_packetize(&m->pk[0], nal, size, ts, last, &m->pb)
+                                         : rtp_h265_packetize(&m->pk[0], nal, size, ts, last, &m->pb);
+}
+
+static void stamp(rtsp_mount *m, int track, uint32_t ts) {
+  m->last_ts[track] = ts;
+  m->last_ts_mono[track] = rtsp_now(m->srv);
+  m->have_ts[track] = true;
+}
+
+int rtsp_mount_send_video(rtsp_mount *m, const uint8_t *buf, size_t len, uint64_t pts_us) {
+  if (!m || (!buf && len)) return HAL_EINVAL;
+  if (m->cfg.video == RTSP_VIDEO_NONE) return HAL_ENOTSUP;
+  media_codec codec = m->cfg.video == RTSP_VIDEO_H264 ? MEDIA_CODEC_H264 : MEDIA_CODEC_H265;
+  size_t hs = media_nal_header_size(codec);
+  /* pass 1: cache parameter sets, find whether this is a keyframe and what is sent */
+  size_t pos = 0;
+  media_nal nal;
+  bool key = false;
+  int nsend = 0;
+  while (media_annexb_next(codec, buf, len, &pos, &nal) == 1) {
+    if (nal.size < hs) continue;
+    int slot = ps_slot(codec, nal.type);
+    if (slot >= 0) {
+      if (nal.size <= RTSP_PS_MAX) {
+        memcpy(m->ps[slot], nal.data, nal.size);
+        m->ps_len[slot] = nal.size;
+      }
+      continue;
+    }
+    if (is_aud(codec, nal.type)) continue;
+    if (media_nal_is_idr(codec, nal.type)) key = true;
+    nsend++;
+  }
+  if (!nsend) {
+    maybe_tick(m->srv);
+    return 0; /* a HEADER pack: parameter sets only */
+  }
+  uint32_t ts = ts_from_pts(m, 0, pts_us);
+  rtp_pktbuf_reset(&m->pb);
+  int r = 0;
+  if (key) /* parameter sets ahead of every IDR so late joiners can decode (RFC 6184 §8.4) */
+    for (int i = 0; i < 3 && !r; i++)
+      if (m->ps_len[i]) r = packetize_nal(m, m->ps[i], m->ps_len[i], ts, false);
+  pos = 0;
+  int sent = 0;
+  while (!r && media_annexb_next(codec, buf, len, &pos, &nal) == 1) {
+    if (nal.size < hs || ps_slot(codec, nal.type) >= 0 || is_aud(codec, nal.type)) continue;
+    sent++;
+    r = packetize_nal(m, nal.data, nal.size, ts, sent == nsend); /* marker: last packet of the AU */
+  }
+  if (r || m->pb.err) {
+    rtp_pktbuf_reset(&m->pb);
+    return r ? r : m->pb.err;
+  }
+  stamp(m, 0, ts);
+  m->frames_in++;
+  m->srv->st.frames_in++;
+  if (m->readers) {
+    rtsp_frame *f = rtsp_frame_from_pktbuf(&m->pb, 0, key, ts);
+    if (!f) return HAL_ENOMEM;
+    rtsp_hub_push(m, f);
+  }
+  maybe_tick(m->srv);
+  return 0;
+}
+
+int rtsp_mount_send_audio(rtsp_mount *m, const uint8_t *buf, size_t len, uint64_t pts_us) {
+  if (!m || !buf || !len) return HAL_EINVAL;
+  if (m->cfg.audio == RTSP_AUDIO_NONE) return HAL_ENOTSUP;
+  uint32_t ts = ts_from_pts(m, 1, pts_us);
+  rtp_pktbuf_reset(&m->pb);
+  int r = rtp_g711_packetize(&m->pk[1], buf, len, ts, &m->pb);
+  if (r) return r;
+  stamp(m, 1, ts);
+  m->frames_in++;
+  m->srv->st.frames_in++;
+  if (m->readers) {
+    rtsp_frame *f = rtsp_frame_from_pktbuf(&m->pb, 1, true, ts);
+    if (!f) return HAL_ENOMEM;
+    rtsp_hub_push(m, f);
+  }
+  maybe_tick(m->srv);
+  return 0;
+}

@@ -1,0 +1,450 @@
+// Socket adapter: non-blocking TCP (IPv4/IPv6) and per-track UDP, on an abstract event loop.
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "hal/errors.h"
+#include "internal.h"
+#include "rtsp/server_posix.h"
+
+#ifndef MSG_NOSIGNAL
+#define MSG_NOSIGNAL 0
+#endif
+
+typedef struct adapter adapter;
+
+typedef struct pconn {
+  adapter *a;
+  int fd;
+  rtsp_conn *conn;
+  bool dead;
+  uint8_t *out;
+  size_t out_len, out_cap, out_off;
+  short events;
+  struct sockaddr_storage peer, local;
+  socklen_t peer_len, local_len;
+  int udp[RTSP_TRACKS][2]; /* rtp, rtcp fds; -1 when closed */
+  struct pconn *next;
+} pconn;
+
+struct adapter {
+  rtsp_server *srv;
+  const rtsp_io_ops *ops;
+  void *loop;
+  int lfd;
+  pconn *conns;
+  int depth; /* > 0 while inside a core call on behalf of a socket */
+};
+
+static void set_nonblock(int fd) {
+  int fl = fcntl(fd, F_GETFL, 0);
+  if (fl >= 0) fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+  fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+static uint64_t a_now(void *user) {
+  adapter *a = user;
+  return a->ops->now_us(a->loop);
+}
+
+static void udp_close_track(pconn *p, int t) {
+  for (int k = 0; k < 2; k++) {
+    if (p->udp[t][k] < 0) continue;
+    p->a->ops->unwatch_fd(p->a->loop, p->udp[t][k]);
+    close(p->udp[t][k]);
+    p->udp[t][k] = -1;
+  }
+}
+
+static void pconn_shutdown(pconn *p) {
+  if (p->fd >= 0) {
+    p->a->ops->unwatch_fd(p->a->loop, p->fd);
+    close(p->fd);
+    p->fd = -1;
+  }
+  for (int t = 0; t < RTSP_TRACKS; t++) udp_close_track(p, t);
+  p->dead = true;
+}
+
+static void update_events(pconn *p) {
+  if (p->fd < 0) return;
+  short ev = POLLIN | (p->out_len > p->out_off ? POLLOUT : 0);
+  if (ev != p->events) {
+    p->events = ev;
+    p->a->ops->set_events(p->a->loop, p->fd, ev);
+  }
+}
+
+/* Writes buffered output; 0 or a negative code when the peer is gone. */
+static int flush_out(pconn *p) {
+  while (p->out_off < p->out_len) {
+    ssize_t n = send(p->fd, p->out + p->out_off, p->out_len - p->out_off, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      if (errno == EINTR) continue;
+      return HAL_EIO;
+    }
+    p->out_off += (size_t)n;
+  }
+  if (p->out_off == p->out_len) p->out_off = p->out_len = 0;
+  return 0;
+}
+
+/* ---- rtsp_conn_io ---- */
+
+static int io_send(void *user, const void *buf, size_t len) {
+  pconn *p = user;
+  if (p->dead || p->fd < 0) return HAL_ECLOSED;
+  const uint8_t *b = buf;
+  if (p->out_len == p->out_off) { /* nothing queued: try the socket directly */
+    while (len) {
+      ssize_t n = send(p->fd, b, len, MSG_NOSIGNAL);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+        return HAL_EIO;
+      }
+      b += n;
+      len -= (size_t)n;
+    }
+    if (!len) return 0;
+  }
+  /* hard cap: the core stops pulling media at send_backlog_max, so only replies and one
+   * frame's packets land here beyond it */
+  size_t hard = p->a->srv->cfg.send_backlog_max + p->a->srv->cfg.queue_max_bytes + 65536;
+  if (p->out_off > 0 && p->out_off >= p->out_len / 2) {
+    memmove(p->out, p->out + p->out_off, p->out_len - p->out_off);
+    p->out_len -= p->out_off;
+    p->out_off = 0;
+  }
+  if (p->out_len + len > hard) return HAL_ELIMIT;
+  if (p->out_len + len > p->out_cap) {
+    size_t cap = p->out_cap ? p->out_cap : 16384;
+    while (cap < p->out_len + len) cap *= 2;
+    uint8_t *o = realloc(p->out, cap);
+    if (!o) return HAL_ENOMEM;
+    p->out = o;
+    p->out_cap = cap;
+  }
+  memcpy(p->out + p->out_len, b, len);
+  p->out_len += len;
+  update_events(p);
+  return 0;
+}
+
+static size_t io_backlog(void *user) {
+  pconn *p = user;
+  return p->out_len - p->out_off;
+}
+
+static void on_udp(void *loop, int fd, int revents, void *user);
+
+static int bind_pair(pconn *p, int fds[2], int ports[2]) {
+  int fam = p->local.ss_family;
+  for (int attempt = 0; attempt < 32; attempt++) {
+    int a = socket(fam, SOCK_DGRAM, 0);
+    if (a < 0) return HAL_EIO;
+    struct sockaddr_storage la = p->local;
+    socklen_t ll = p->local_len;
+    if (fam == AF_INET6) ((struct sockaddr_in6 *)&la)->sin6_port = 0;
+    else ((struct sockaddr_in *)&la)->sin_port = 0;
+    if (bind(a, (struct sockaddr *)&la, ll) < 0 || getsockname(a, (struct sockaddr *)&la, &ll) < 0) {
+      close(a);
+      return HAL_EIO;
+    }
+    int port = ntohs(fam == AF_INET6 ? ((struct sockaddr_in6 *)&la)->sin6_port : ((struct sockaddr_in *)&la)->sin_port);
+    /* RFC 3550 §11: RTP on an even port, RTCP on the next odd one */
+    if (port % 2 || port >= 65535) {
+      close(a);
+      continue;
+    }
+    int b = socket(fam, SOCK_DGRAM, 0);
+    if (b < 0) {
+      close(a);
+      return HAL_EIO;
+    }
+    if (fam == AF_INET6) ((struct sockaddr_in6 *)&la)->sin6_port = htons((uint16_t)(port + 1));
+    else ((struct sockaddr_in *)&la)->sin_port = htons((uint16_t)(port + 1));
+    if (bind(b, (struct sockaddr *)&la, ll) < 0) {
+      close(a);
+      close(b);
+      continue;
+    }
+    fds[0] = a;
+    fds[1] = b;
+    ports[0] = port;
+    ports[1] = port + 1;
+    return 0;
+  }
+  return HAL_EBUSY;
+}
+
+static int io_udp_open(void *user, int track, int crtp, int crtcp, int sp[2]) {
+  pconn *p = user;
+  if (p->dead || track < 0 || track >= RTSP_TRACKS) return HAL_EINVAL;
+  udp_close_track(p, track);
+  int fds[2];
+  int r = bind_pair(p, fds, sp);
+  if (r) return r;
+  int cports[2] = {crtp, crtcp};
+  for (int k = 0; k < 2; k++) {
+    struct sockaddr_storage ra = p->peer;
+    if (ra.ss_family == AF_INET6) ((struct sockaddr_in6 *)&ra)->sin6_port = htons((uint16_t)cports[k]);
+    else ((struct sockaddr_in *)&ra)->sin_port = htons((uint16_t)cports[k]);
+    set_nonblock(fds[k]);
+    /* connected: send() goes to the client's port and only its packets come back */
+    if (connect(fds[k], (struct sockaddr *)&ra, p->peer_len) < 0 ||
+        p->a->ops->watch_fd(p->a->loop, fds[k], POLLIN, on_udp, p) < 0) {
+      for (int j = 0; j < 2; j++) {
+        if (j < k) p->a->ops->unwatch_fd(p->a->loop, fds[j]);
+        close(fds[j]);
+      }
+      return HAL_EIO;
+    }
+    p->udp[track][k] = fds[k];
+  }
+  return 0;
+}
+
+static int io_udp_send(void *user, int track, bool rtcp, const void *hdr, size_t hlen, const void *pl, size_t plen) {
+  pconn *p = user;
+  int fd = p->udp[track][rtcp ? 1 : 0];
+  if (fd < 0) return 0;
+  struct iovec iov[2] = {{(void *)hdr, hlen}, {(void *)pl, plen}};
+  struct msghdr mh;
+  memset(&mh, 0, sizeof mh);
+  mh.msg_iov = iov;
+  mh.msg_iovlen = plen ? 2 : 1;
+  if (sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return HAL_EAGAIN;
+    return 0; /* ECONNREFUSED (client not listening yet) and friends: UDP is lossy anyway */
+  }
+  return 0;
+}
+
+static void io_udp_close(void *user, int track) {
+  pconn *p = user;
+  if (track >= 0 && track < RTSP_TRACKS) udp_close_track(p, track);
+}
+
+static void io_close(void *user) {
+  pconn *p = user;
+  if (p->fd >= 0 && p->out_len > p->out_off) flush_out(p); /* last reply, best effort */
+  pconn_shutdown(p);
+}
+
+static const rtsp_conn_io posix_io = {io_send, io_backlog, io_udp_open, io_udp_send, io_udp_close, io_close};
+
+/* ---- sweeping dead connections ---- */
+
+static void sweep(void *user) {
+  adapter *a = user;
+  if (a->depth) return;
+  for (pconn **pp = &a->conns; *pp;) {
+    pconn *p = *pp;
+    if (p->dead) {
+      *pp = p->next;
+      if (p->conn) rtsp_conn_free(p->conn);
+      free(p->out);
+      free(p);
+    } else {
+      pp = &p->next;
+    }
+  }
+}
+
+static void adapter_free(void *user) {
+  adapter *a = user;
+  if (a->lfd >= 0) {
+    a->ops->unwatch_fd(a->loop, a->lfd);
+    close(a->lfd);
+  }
+  while (a->conns) { /* the core has freed every rtsp_conn already */
+    pconn *p = a->conns;
+    a->conns = p->next;
+    pconn_shutdown(p);
+    free(p->out);
+    free(p);
+  }
+  free(a);
+}
+
+static void maybe_tick(adapter *a) {
+  if (a->ops->now_us(a->loop) - a->srv->last_tick >= 200000) rtsp_server_tick(a->srv);
+  else sweep(a);
+}
+
+/* ---- callbacks ---- */
+
+static void on_udp(void *loop, int fd, int revents, void *user) {
+  pconn *p = user;
+  uint8_t buf[2048];
+  for (int i = 0; i < 16; i++) {
+    ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (n < 0) break; /* EAGAIN, or ICMP errors reported on connected sockets: ignore */
+    if (p->dead || !p->conn) continue;
+    for (int t = 0; t < RTSP_TRACKS; t++)
+      if (p->udp[t][1] == fd) {
+        p->a->depth++;
+        rtsp_conn_feed_rtcp(p->conn, t, buf, (size_t)n);
+        p->a->depth--;
+      }
+    /* RTP towards us (NAT hole punching) is discarded */
+  }
+  maybe_tick(p->a);
+}
+
+static void on_client(void *loop, int fd, int revents, void *user) {
+  pconn *p = user;
+  adapter *a = p->a;
+  if (p->dead) return;
+  a->depth++;
+  if (revents & POLLOUT) {
+    if (flush_out(p) < 0) {
+      rtsp_conn_close(p->conn);
+    } else if (p->out_len - p->out_off < a->srv->cfg.send_backlog_max / 2) {
+      rtsp_conn_writable(p->conn);
+    }
+  }
+  if (!p->dead && (revents & (POLLIN | POLLHUP | POLLERR))) {
+    uint8_t buf[8192];
+    for (int i = 0; i < 8 && !p->dead; i++) {
+      ssize_t n = recv(p->fd, buf, sizeof buf, 0);
+      if (n == 0) { /* orderly shutdown (also a half-closed peer): the conversation is over */
+        rtsp_conn_close(p->conn);
+        break;
+      }
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) rtsp_conn_close(p->conn);
+        break;
+      }
+      if (rtsp_conn_feed(p->conn, buf, (size_t)n) < 0) break;
+    }
+  }
+  if (!p->dead) update_events(p);
+  a->depth--;
+  maybe_tick(a);
+}
+
+static void fmt_addr(const struct sockaddr_storage *ss, socklen_t len, char *out, size_t cap) {
+  char host[INET6_ADDRSTRLEN + 1], serv[8];
+  if (getnameinfo((const struct sockaddr *)ss, len, host, sizeof host, serv, sizeof serv,
+                  NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+    snprintf(out, cap, "?");
+    return;
+  }
+  snprintf(out, cap, ss->ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s", host, serv);
+}
+
+static void on_listen(void *loop, int fd, int revents, void *user) {
+  adapter *a = user;
+  for (int i = 0; i < 64; i++) {
+    struct sockaddr_storage peer;
+    socklen_t pl = sizeof peer;
+    int cfd = accept(a->lfd, (struct sockaddr *)&peer, &pl);
+    if (cfd < 0) break; /* EAGAIN, or EMFILE: the backlog waits for the next round */
+    set_nonblock(cfd);
+    int one = 1;
+    setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    pconn *p = calloc(1, sizeof *p);
+    if (!p) {
+      close(cfd);
+      continue;
+    }
+    p->a = a;
+    p->fd = cfd;
+    p->peer = peer;
+    p->peer_len = pl;
+    p->local_len = sizeof p->local;
+    getsockname(cfd, (struct sockaddr *)&p->local, &p->local_len);
+    for (int t = 0; t < RTSP_TRACKS; t++) p->udp[t][0] = p->udp[t][1] = -1;
+    char ps[64];
+    fmt_addr(&peer, pl, ps, sizeof ps);
+    if (rtsp_conn_new(a->srv, &posix_io, p, ps, &p->conn) < 0) {
+      static const char busy[] = "RTSP/1.0 503 Service Unavailable\r\n\r\n";
+      ssize_t ignored = send(cfd, busy, sizeof busy - 1, MSG_NOSIGNAL);
+      (void)ignored;
+      close(cfd);
+      free(p);
+      continue;
+    }
+    p->events = POLLIN;
+    if (a->ops->watch_fd(a->loop, cfd, POLLIN, on_client, p) < 0) {
+      rtsp_conn_free(p->conn);
+      close(cfd);
+      free(p);
+      continue;
+    }
+    p->next = a->conns;
+    a->conns = p;
+  }
+  maybe_tick(a);
+}
+
+int rtsp_server_listen(rtsp_server *s, const rtsp_io_ops *ops, void *loop) {
+  if (!s || !ops || !ops->watch_fd || !ops->unwatch_fd || !ops->set_events || !ops->now_us) return HAL_EINVAL;
+  if (s->adapter) return HAL_EBUSY;
+  struct addrinfo hints, *res = NULL;
+  memset(&hints, 0, sizeof hints);
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
+  char port[8];
+  snprintf(port, sizeof port, "%d", s->cfg.port);
+  if (getaddrinfo(s->host[0] ? s->host : NULL, port, &hints, &res) != 0 || !res) return HAL_EINVAL;
+  int fd = socket(res->ai_family, SOCK_STREAM, 0);
+  if (fd < 0) {
+    freeaddrinfo(res);
+    return HAL_EIO;
+  }
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (bind(fd, res->ai_addr, res->ai_addrlen) < 0) {
+    int e = errno;
+    freeaddrinfo(res);
+    close(fd);
+    return e == EADDRINUSE ? HAL_EBUSY : HAL_EIO;
+  }
+  freeaddrinfo(res);
+  if (listen(fd, 64) < 0) {
+    close(fd);
+    return HAL_EIO;
+  }
+  set_nonblock(fd);
+  struct sockaddr_storage la;
+  socklen_t ll = sizeof la;
+  if (getsockname(fd, (struct sockaddr *)&la, &ll) == 0)
+    s->bound_port = ntohs(la.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&la)->sin6_port
+                                                   : ((struct sockaddr_in *)&la)->sin_port);
+  adapter *a = calloc(1, sizeof *a);
+  if (!a) {
+    close(fd);
+    return HAL_ENOMEM;
+  }
+  a->srv = s;
+  a->ops = ops;
+  a->loop = loop;
+  a->lfd = fd;
+  if (ops->watch_fd(loop, fd, POLLIN, on_listen, a) < 0) {
+    close(fd);
+    free(a);
+    return HAL_ENOMEM;
+  }
+  s->adapter = a;
+  s->adapter_sweep = sweep;
+  s->adapter_free = adapter_free;
+  s->clock = a_now;
+  s->clock_user = a;
+  return 0;
+}
