@@ -1,14 +1,54 @@
 /* The global console: formatting happens in inspect.js, output here. */
 #include "kjs/console.h"
 
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hal/clock.h"
 #include "kjs/vm.h"
 #include "vm_internal.h"
 
-enum { TO_STDOUT, TO_STDERR };
+enum { TO_STDOUT = KJS_STDOUT, TO_STDERR = KJS_STDERR };
+
+static kjs_console_write_fn *writer;
+static void *writer_user;
+
+void kjs_console_set_writer(kjs_console_write_fn *fn, void *user) {
+  writer = fn;
+  writer_user = user;
+}
+
+void kjs_console_write(int stream, const char *buf, size_t len) {
+  if (writer) {
+    writer(writer_user, stream, buf, len);
+    return;
+  }
+  FILE *f = stream == KJS_STDERR ? stderr : stdout;
+  fwrite(buf, 1, len, f);
+  fflush(f);
+}
+
+void kjs_console_printf(int stream, const char *fmt, ...) {
+  char small[512];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(small, sizeof small, fmt, ap);
+  va_end(ap);
+  if (n < 0) return;
+  if ((size_t)n < sizeof small) {
+    kjs_console_write(stream, small, (size_t)n);
+    return;
+  }
+  char *big = malloc((size_t)n + 1);
+  if (!big) return;
+  va_start(ap, fmt);
+  vsnprintf(big, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  kjs_console_write(stream, big, (size_t)n);
+  free(big);
+}
 
 const char *kjs_inspect(JSContext *ctx, JSValueConst v, int quote_strings) {
   kjs_vm *vm = kjs_vm_from_context(ctx);
@@ -28,10 +68,14 @@ static JSValue print_formatted(JSContext *ctx, int argc, JSValueConst *argv, int
   const char *str = JS_ToCStringLen(ctx, &len, s);
   JS_FreeValue(ctx, s);
   if (!str) return JS_EXCEPTION;
-  FILE *f = stream == TO_STDERR ? stderr : stdout;
-  fwrite(str, 1, len, f);
-  fputc('\n', f);
-  fflush(f);
+  /* One write per call so a framed transport sends the line in one frame. */
+  char *line = malloc(len + 1);
+  if (line) {
+    memcpy(line, str, len);
+    line[len] = '\n';
+    kjs_console_write(stream, line, len + 1);
+    free(line);
+  }
   JS_FreeCString(ctx, str);
   return JS_UNDEFINED;
 }
@@ -74,10 +118,9 @@ static JSValue console_time(JSContext *ctx, JSValueConst this_val, int argc, JSV
     JSValue start = JS_GetPropertyStr(ctx, table, name);
     double t0;
     if (JS_IsUndefined(start) || JS_ToFloat64(ctx, &t0, start) < 0) {
-      fprintf(stderr, "Warning: no such label '%s' for console.timeEnd()\n", name);
+      kjs_console_printf(KJS_STDERR, "Warning: no such label '%s' for console.timeEnd()\n", name);
     } else {
-      printf("%s: %.3fms\n", name, now - t0);
-      fflush(stdout);
+      kjs_console_printf(KJS_STDOUT, "%s: %.3fms\n", name, now - t0);
       JSAtom a = JS_NewAtom(ctx, name);
       JS_DeleteProperty(ctx, table, a, 0);
       JS_FreeAtom(ctx, a);

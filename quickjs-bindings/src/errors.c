@@ -163,3 +163,17 @@ void kjs_error_report(kjs_vm *vm, JSValueConst exc, const char *prefix, FILE *ou
   }
   fflush(out);
 }
+
+void kjs_error_report_console(kjs_vm *vm, JSValueConst exc, const char *prefix) {
+  char *text = NULL;
+  size_t len = 0;
+  FILE *mem = open_memstream(&text, &len);
+  if (!mem) {
+    kjs_error_report(vm, exc, prefix, stderr);
+    return;
+  }
+  kjs_error_report(vm, exc, prefix, mem);
+  fclose(mem);
+  kjs_console_write(KJS_STDERR, text, len);
+  free(text);
+}

@@ -184,7 +184,6 @@ int kjs_vm_resume(kjs_vm *vm) {
   int status = vm->stopping ? vm->status : KJS_EXIT_OK;
   vm->stopping = false;
   vm->status = 0;
-  JS_ResetUncatchableError(vm->ctx);
   return status;
 }
 

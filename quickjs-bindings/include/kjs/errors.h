@@ -19,6 +19,9 @@ JSValue kjs_throw(JSContext *ctx, int hal_code, const char *fmt, ...)
  * source map, to `out`. Does not free `exc`. */
 void kjs_error_report(kjs_vm *vm, JSValueConst exc, const char *prefix, FILE *out);
 
+/* Same, written through the console writer (kjs/console.h) as KJS_STDERR. */
+void kjs_error_report_console(kjs_vm *vm, JSValueConst exc, const char *prefix);
+
 /* The error's stack with "file:line:col" rewritten through registered source maps.
  * Returns a malloc'd string (caller frees) or NULL. */
 char *kjs_error_mapped_stack(kjs_vm *vm, JSValueConst exc);

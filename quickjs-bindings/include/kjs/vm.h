@@ -73,6 +73,9 @@ void kjs_vm_run_jobs(kjs_vm *vm);
 /* Asks the VM to stop after the current task with `status` (e.g. k230:sys exit()). */
 void kjs_vm_stop(kjs_vm *vm, int status);
 bool kjs_vm_stopping(kjs_vm *vm);
+/* Clears a stop so the VM can run more code (the REPL after an error or exit()); returns the
+ * status the VM had stopped with (KJS_EXIT_OK when it was not stopping). */
+int kjs_vm_resume(kjs_vm *vm);
 
 /* Async-signal-safe: marks an interrupt pending (Ctrl-C) and wakes the loop. */
 void kjs_vm_request_interrupt(kjs_vm *vm);
