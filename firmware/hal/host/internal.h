@@ -1,0 +1,146 @@
+/*
+ * internal.h — shared plumbing of the host backend: handle table, pools, refcounted frames,
+ * bind endpoints, and the codec backend interfaces chosen at link time
+ * (venc_ffmpeg.c | venc_replay.c, vdec_ffmpeg.c | vdec_none.c, sensor_src_ffmpeg.c |
+ * sensor_src_none.c). Not part of the contract.
+ */
+#ifndef HAL_HOST_INTERNAL_H
+#define HAL_HOST_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "hal/errors.h"
+#include "hal/venc.h"
+#include "hal/vdec.h"
+#include "hal/vb.h"
+
+#define ALIGN_UP(x, a) (((x) + (a)-1) / (a) * (a))
+
+/* ---- handles ---- */
+typedef enum hk_kind {
+  HK_POOL = 1,
+  HK_BLOCK,
+  HK_LINK,
+  HK_SENSOR,
+  HK_VENC,
+  HK_VDEC,
+  HK_DISPLAY,
+  HK_AIN,
+  HK_AOUT,
+  HK_COUNT
+} hk_kind;
+
+int hk_alloc(hk_kind kind, void *obj, hal_handle *out);
+/* 0 and *obj, HAL_ECLOSED for a closed handle of that kind, HAL_EINVAL otherwise. */
+int hk_get(hk_kind kind, hal_handle h, void **obj);
+void hk_free(hal_handle h);
+
+/* ---- pools ---- */
+typedef struct vb_pool vb_pool;
+/* A HAL-private pool (not in the registry, handle 0). */
+int vb_pool_new(size_t blk_size, uint32_t blk_cnt, vb_pool **out);
+/* Free a private pool; deferred until its last block comes back. */
+void vb_pool_drop(vb_pool *p);
+
+/* ---- frames ---- */
+/* A frame in a block of `pool` laid out for fmt/w/h; waits up to timeout_ms (0 = no wait) for a
+ * free block. NULL when none. One reference, owned by the caller. */
+hal_frame *frame_alloc(vb_pool *pool, uint32_t w, uint32_t h, hal_pixfmt fmt, int timeout_ms);
+void frame_ref(hal_frame *f);
+void frame_unref(hal_frame *f);
+/* Turn the caller's reference into an app-held one (tracked by the registry). */
+void frame_give_to_app(hal_frame *f);
+
+/* ---- copy counters ---- */
+extern _Atomic uint64_t g_stream_bytes_copied, g_frame_bytes_copied, g_convert_bytes;
+
+/* ---- bind endpoints ---- */
+typedef struct ep_ops {
+  /* source: describe channel chn (0 ok). NULL for sinks. */
+  int (*describe)(void *obj, int chn, hal_bind_info *out);
+  /* sink: can channel chn take frames described by src? 0 or HAL_EINVAL. NULL for sources. */
+  int (*accepts)(void *obj, int chn, const hal_bind_info *src);
+  /* sink: a frame arrives; must not block; takes its own reference if it keeps it. */
+  void (*push)(void *obj, int chn, hal_frame *f);
+} ep_ops;
+/* chn -1 = every channel of (mod, dev). */
+void ep_register(hal_mod mod, int dev, int chn, void *obj, const ep_ops *ops);
+void ep_unregister(hal_mod mod, int dev, int chn);
+/* Is (mod, dev, chn) an end of a link? chn -1 = any channel of the device. */
+int link_involves(hal_mod mod, int dev, int chn);
+/* Deliver a frame from a source channel to every sink bound to it. */
+void link_push(hal_mod mod, int dev, int chn, hal_frame *f);
+
+/* ---- time helpers ---- */
+/* A condition variable on CLOCK_MONOTONIC (what deadline_from_ms computes). */
+void cond_init_mono(pthread_cond_t *cv);
+void deadline_from_ms(struct timespec *ts, int timeout_ms);
+/* pthread_cond_wait / timedwait by timeout convention (-1 forever): 0 or ETIMEDOUT. */
+int cond_wait_ms(pthread_cond_t *cv, pthread_mutex_t *mu, const struct timespec *deadline,
+                 int timeout_ms);
+
+/* ---- pixel helpers (pixfmt.c) ---- */
+void pix_rgb_to_yuv(int r, int g, int b, uint8_t *y, uint8_t *u, uint8_t *v);
+void pix_yuv_to_rgb(int y, int u, int v, uint8_t *r, uint8_t *g, uint8_t *b);
+/* Lay out plane pointers/strides for a block at `mem` (phys base). */
+void pix_layout(hal_frame *f, uint8_t *mem, uint64_t phys);
+
+/* ---- sensor sources other than the pattern (sensor_src_*.c) ---- */
+typedef struct sensor_src sensor_src;
+/* spec without the scheme is never passed; "file:..." or "v4l2:...". */
+int sensor_src_open(const char *spec, sensor_src **out);
+/* Advance to the next picture (looping files). */
+int sensor_src_next(sensor_src *s);
+/* Scale/convert the current picture into dst (its size and format). */
+int sensor_src_render(sensor_src *s, hal_frame *dst);
+void sensor_src_close(sensor_src *s);
+
+/* ---- encoder backend (venc_ffmpeg.c | venc_replay.c) ---- */
+typedef struct venc_codec venc_codec;
+/* One encoded picture: packs (data points into memory kept by `owner`). */
+typedef struct venc_au {
+  hal_venc_pack pack[HAL_VENC_PACK_MAX];
+  uint32_t pack_cnt;
+  void *owner;
+} venc_au;
+int venc_codec_open(const hal_venc_config *cfg, venc_codec **out);
+/* Submit one NV12 frame of the configured size (NULL = flush). */
+int venc_codec_send(venc_codec *c, const hal_frame *f, uint64_t pts_us, int force_idr);
+/* 0 with *au filled, HAL_EAGAIN when nothing is ready. */
+int venc_codec_receive(venc_codec *c, venc_au *au);
+void venc_codec_au_free(venc_codec *c, venc_au *au);
+void venc_codec_close(venc_codec *c);
+
+/* ---- decoder backend (vdec_ffmpeg.c | vdec_none.c) ---- */
+typedef struct vdec_codec vdec_codec;
+typedef struct vdec_pic {
+  uint32_t width, height;
+  int nv12; /* 1: data[0]=Y, data[1]=UV; 0: I420 data[0..2] */
+  const uint8_t *data[3];
+  int linesize[3];
+  uint64_t pts_us;
+} vdec_pic;
+int vdec_codec_open(hal_vdec_codec codec, hal_vdec_mode mode, vdec_codec **out);
+/* Called for each decoded picture; the picture is valid during the call only. */
+typedef void (*vdec_emit_fn)(void *arg, const vdec_pic *pic);
+/* Feed bytes (NULL/0 = end of stream: flush), emitting pictures as they come out. Returns the
+ * number of rejected units (>= 0). */
+int vdec_codec_send(vdec_codec *c, const uint8_t *data, size_t len, uint64_t pts_us,
+                    vdec_emit_fn emit, void *arg);
+void vdec_codec_close(vdec_codec *c);
+
+/* ---- Annex-B scanning (annexb.c) ---- */
+/* Find the next NAL unit at or after *pos: sets *nal (start of the start code) and *payload
+ * (first byte after it) and *end (start of the next start code or len). 0 or -1 at the end. */
+int annexb_next(const uint8_t *buf, size_t len, size_t *pos, size_t *nal, size_t *payload,
+                size_t *end);
+/* NAL type for the codec; is it a parameter set (SPS/PPS/VPS)? */
+int annexb_nal_type(int h265, uint8_t first_byte);
+int annexb_is_param_set(int h265, int type);
+int annexb_is_vcl(int h265, int type);
+int annexb_is_irap(int h265, int type);
+
+#endif

@@ -1,0 +1,64 @@
+/* Pixel formats: names, sizes, plane layout and BT.601 (limited range) colour conversion. */
+#include <string.h>
+
+#include "internal.h"
+
+const char *hal_pixfmt_name(hal_pixfmt fmt) {
+  switch (fmt) {
+    case HAL_PIXFMT_NV12: return "NV12";
+    case HAL_PIXFMT_RGB888: return "RGB888";
+    case HAL_PIXFMT_RGB565: return "RGB565";
+    case HAL_PIXFMT_GRAYSCALE: return "GRAYSCALE";
+    case HAL_PIXFMT_ARGB8888: return "ARGB8888";
+    default: return "NONE";
+  }
+}
+
+static uint32_t bytes_per_pixel(hal_pixfmt fmt) {
+  switch (fmt) {
+    case HAL_PIXFMT_RGB888: return 3;
+    case HAL_PIXFMT_RGB565: return 2;
+    case HAL_PIXFMT_GRAYSCALE: return 1;
+    case HAL_PIXFMT_ARGB8888: return 4;
+    default: return 0;
+  }
+}
+
+size_t hal_pixfmt_size(hal_pixfmt fmt, uint32_t w, uint32_t h) {
+  if (w == 0 || h == 0 || w > 16384 || h > 16384) return 0;
+  if (fmt == HAL_PIXFMT_NV12) {
+    if ((w | h) & 1) return 0;
+    return (size_t)w * h * 3 / 2;
+  }
+  return (size_t)w * h * bytes_per_pixel(fmt);
+}
+
+void pix_layout(hal_frame *f, uint8_t *mem, uint64_t phys) {
+  memset(f->stride, 0, sizeof f->stride);
+  memset(f->data, 0, sizeof f->data);
+  memset(f->phys, 0, sizeof f->phys);
+  f->data[0] = mem;
+  f->phys[0] = phys;
+  if (f->format == HAL_PIXFMT_NV12) {
+    f->stride[0] = f->stride[1] = f->width;
+    f->data[1] = mem + (size_t)f->width * f->height;
+    f->phys[1] = phys + (uint64_t)f->width * f->height;
+  } else {
+    f->stride[0] = f->width * bytes_per_pixel(f->format);
+  }
+}
+
+static uint8_t clamp8(int v) { return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v); }
+
+void pix_rgb_to_yuv(int r, int g, int b, uint8_t *y, uint8_t *u, uint8_t *v) {
+  *y = clamp8(((66 * r + 129 * g + 25 * b + 128) >> 8) + 16);
+  *u = clamp8(((-38 * r - 74 * g + 112 * b + 128) >> 8) + 128);
+  *v = clamp8(((112 * r - 94 * g - 18 * b + 128) >> 8) + 128);
+}
+
+void pix_yuv_to_rgb(int y, int u, int v, uint8_t *r, uint8_t *g, uint8_t *b) {
+  int c = y - 16, d = u - 128, e = v - 128;
+  *r = clamp8((298 * c + 409 * e + 128) >> 8);
+  *g = clamp8((298 * c - 100 * d - 208 * e + 128) >> 8);
+  *b = clamp8((298 * c + 516 * d + 128) >> 8);
+}

@@ -1,0 +1,324 @@
+/* hal/sensor.h on the host: one producer thread per device, pattern or FFmpeg-read source. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "hal/clock.h"
+#include "hal/sensor.h"
+#include "hal_sim.h"
+#include "internal.h"
+
+typedef struct sensor_chn {
+  int enabled;
+  hal_sensor_chn_config cfg;
+  vb_pool *pool;
+  hal_frame *latest; /* one reference, for snapshot */
+  uint64_t latest_count;
+} sensor_chn;
+
+typedef struct sensor {
+  hal_handle h;
+  hal_sensor_config cfg;
+  sensor_chn ch[HAL_SENSOR_MAX_CHN];
+  sensor_src *src; /* NULL: the test pattern */
+  pthread_t th;
+  int running, stop_req;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  uint64_t frames, dropped;
+} sensor;
+
+static sensor *g_dev[HAL_SENSOR_MAX_DEV];
+static pthread_mutex_t g_dev_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* ---- the test pattern ---- */
+static const uint8_t k_bars[8][3] = {{235, 235, 235}, {235, 235, 16}, {16, 235, 235}, {16, 235, 16},
+                                     {235, 16, 235},  {235, 16, 16},  {16, 16, 235},  {40, 40, 40}};
+
+static void pattern_rgb(uint32_t x, uint32_t y, uint32_t w, uint32_t h, uint32_t n, uint8_t rgb[3]) {
+  int s = hal_sim_stamp_bit(x, y, w, h, n);
+  if (s >= 0) {
+    rgb[0] = rgb[1] = rgb[2] = s ? 255 : 0;
+    return;
+  }
+  uint32_t sq = h / 4, sx = w > sq ? (n * 8) % (w - sq) : 0, sy = h / 3;
+  if (x >= sx && x < sx + sq && y >= sy && y < sy + sq) {
+    rgb[0] = rgb[1] = rgb[2] = 255;
+    return;
+  }
+  const uint8_t *b = k_bars[((uint64_t)(x + n * 4) * 8 / w) % 8];
+  rgb[0] = b[0];
+  rgb[1] = b[1];
+  rgb[2] = b[2];
+}
+
+static void pattern_render(hal_frame *f, uint32_t n) {
+  uint32_t w = f->width, h = f->height;
+  uint8_t rgb[3], Y, U, V;
+  for (uint32_t y = 0; y < h; y++) {
+    uint8_t *row = f->data[0] + (size_t)y * f->stride[0];
+    uint8_t *uv = f->format == HAL_PIXFMT_NV12 ? f->data[1] + (size_t)(y / 2) * f->stride[1] : NULL;
+    for (uint32_t x = 0; x < w; x++) {
+      pattern_rgb(x, y, w, h, n, rgb);
+      switch (f->format) {
+        case HAL_PIXFMT_NV12:
+          pix_rgb_to_yuv(rgb[0], rgb[1], rgb[2], &Y, &U, &V);
+          /* Stamp cells are pure black/white in luma too (full swing). */
+          row[x] = rgb[0] == rgb[1] && rgb[1] == rgb[2] && (rgb[0] == 0 || rgb[0] == 255)
+                       ? (rgb[0] ? 235 : 16)
+                       : Y;
+          if (uv && !(y & 1) && !(x & 1)) {
+            uv[x] = U;
+            uv[x + 1] = V;
+          }
+          break;
+        case HAL_PIXFMT_GRAYSCALE:
+          pix_rgb_to_yuv(rgb[0], rgb[1], rgb[2], &Y, &U, &V);
+          row[x] = Y;
+          break;
+        case HAL_PIXFMT_RGB888:
+          memcpy(row + x * 3, rgb, 3);
+          break;
+        case HAL_PIXFMT_RGB565: {
+          uint16_t p = (uint16_t)(((rgb[0] >> 3) << 11) | ((rgb[1] >> 2) << 5) | (rgb[2] >> 3));
+          row[x * 2] = (uint8_t)p;
+          row[x * 2 + 1] = (uint8_t)(p >> 8);
+          break;
+        }
+        case HAL_PIXFMT_ARGB8888:
+          row[x * 4] = rgb[2];
+          row[x * 4 + 1] = rgb[1];
+          row[x * 4 + 2] = rgb[0];
+          row[x * 4 + 3] = 255;
+          break;
+        default:
+          break;
+      }
+    }
+  }
+}
+
+/* ---- producer thread ---- */
+static void *sensor_thread(void *arg) {
+  sensor *s = arg;
+  uint64_t t0 = hal_clock_us();
+  for (uint32_t n = 0;; n++) {
+    uint64_t due = t0 + (uint64_t)n * 1000000u / s->cfg.fps;
+    pthread_mutex_lock(&s->mu);
+    while (!s->stop_req) {
+      uint64_t now = hal_clock_us();
+      if (now >= due) break;
+      struct timespec dl;
+      deadline_from_ms(&dl, (int)((due - now + 999) / 1000));
+      pthread_cond_timedwait(&s->cv, &s->mu, &dl);
+    }
+    int stop = s->stop_req;
+    pthread_mutex_unlock(&s->mu);
+    if (stop) break;
+    if (s->src) sensor_src_next(s->src);
+    for (int c = 0; c < HAL_SENSOR_MAX_CHN; c++) {
+      sensor_chn *ch = &s->ch[c];
+      if (!ch->enabled) continue;
+      hal_frame *f = frame_alloc(ch->pool, ch->cfg.width, ch->cfg.height, ch->cfg.format, 0);
+      if (!f) {
+        pthread_mutex_lock(&s->mu);
+        s->dropped++;
+        pthread_mutex_unlock(&s->mu);
+        continue;
+      }
+      if (s->src) sensor_src_render(s->src, f);
+      else pattern_render(f, n);
+      f->seq = n;
+      f->pts_us = (uint64_t)n * 1000000u / s->cfg.fps;
+      link_push(HAL_MOD_SENSOR, s->cfg.dev, c, f);
+      pthread_mutex_lock(&s->mu);
+      hal_frame *old = ch->latest;
+      ch->latest = f;
+      ch->latest_count++;
+      s->frames++;
+      pthread_cond_broadcast(&s->cv);
+      pthread_mutex_unlock(&s->mu);
+      frame_unref(old);
+    }
+  }
+  return NULL;
+}
+
+/* ---- bind endpoint ---- */
+static int sensor_describe(void *obj, int chn, hal_bind_info *out) {
+  sensor *s = obj;
+  if (chn < 0 || chn >= HAL_SENSOR_MAX_CHN || !s->ch[chn].enabled) return HAL_EINVAL;
+  memset(out, 0, sizeof *out);
+  out->src = (hal_chn){HAL_MOD_SENSOR, s->cfg.dev, chn};
+  out->width = s->ch[chn].cfg.width;
+  out->height = s->ch[chn].cfg.height;
+  out->format = s->ch[chn].cfg.format;
+  return 0;
+}
+
+static const ep_ops k_sensor_ops = {.describe = sensor_describe};
+
+/* ---- API ---- */
+int hal_sensor_open(const hal_sensor_config *cfg, hal_handle *out) {
+  if (!cfg || !out) return HAL_EINVAL;
+  if (cfg->dev < 0 || cfg->dev >= HAL_SENSOR_MAX_DEV || cfg->fps < 1 || cfg->fps > 60 ||
+      cfg->width < 64 || cfg->height < 64 || cfg->width > 4096 || cfg->height > 4096 ||
+      ((cfg->width | cfg->height) & 1))
+    return HAL_EINVAL;
+  sensor *s = calloc(1, sizeof *s);
+  if (!s) return HAL_ENOMEM;
+  s->cfg = *cfg;
+  const char *spec = getenv("K230JS_SIM_SENSOR");
+  if (spec && *spec && strcmp(spec, "pattern") != 0) {
+    int rc = sensor_src_open(spec, &s->src);
+    if (rc) {
+      free(s);
+      return rc;
+    }
+  }
+  pthread_mutex_lock(&g_dev_mu);
+  if (g_dev[cfg->dev]) {
+    pthread_mutex_unlock(&g_dev_mu);
+    if (s->src) sensor_src_close(s->src);
+    free(s);
+    return HAL_EBUSY;
+  }
+  int rc = hk_alloc(HK_SENSOR, s, &s->h);
+  if (rc) {
+    pthread_mutex_unlock(&g_dev_mu);
+    if (s->src) sensor_src_close(s->src);
+    free(s);
+    return rc;
+  }
+  g_dev[cfg->dev] = s;
+  pthread_mutex_unlock(&g_dev_mu);
+  pthread_mutex_init(&s->mu, NULL);
+  cond_init_mono(&s->cv);
+  ep_register(HAL_MOD_SENSOR, cfg->dev, -1, s, &k_sensor_ops);
+  *out = s->h;
+  return 0;
+}
+
+int hal_sensor_chn_config_set(hal_handle h, int chn, const hal_sensor_chn_config *cfg) {
+  sensor *s;
+  int rc = hk_get(HK_SENSOR, h, (void **)&s);
+  if (rc) return rc;
+  if (!cfg || chn < 0 || chn >= HAL_SENSOR_MAX_CHN) return HAL_EINVAL;
+  if (s->running) return HAL_ESTATE;
+  uint32_t maxw = chn == 0 ? 3072 : 1920, maxh = chn == 0 ? 2160 : 1080;
+  if (cfg->width < 64 || cfg->height < 64 || cfg->width > maxw || cfg->height > maxh ||
+      cfg->width > s->cfg.width || cfg->height > s->cfg.height || ((cfg->width | cfg->height) & 1))
+    return HAL_EINVAL;
+  if (cfg->format < HAL_PIXFMT_NV12 || cfg->format > HAL_PIXFMT_ARGB8888) return HAL_ENOTSUP;
+  if (cfg->buf_cnt < 1 || cfg->buf_cnt > 64) return HAL_EINVAL;
+  if (link_involves(HAL_MOD_SENSOR, s->cfg.dev, chn)) return HAL_EBUSY;
+  vb_pool *p;
+  rc = vb_pool_new(hal_pixfmt_size(cfg->format, cfg->width, cfg->height), cfg->buf_cnt, &p);
+  if (rc) return rc;
+  sensor_chn *ch = &s->ch[chn];
+  frame_unref(ch->latest);
+  ch->latest = NULL;
+  vb_pool_drop(ch->pool);
+  ch->pool = p;
+  ch->cfg = *cfg;
+  ch->enabled = 1;
+  return 0;
+}
+
+int hal_sensor_run(hal_handle h) {
+  sensor *s;
+  int rc = hk_get(HK_SENSOR, h, (void **)&s);
+  if (rc) return rc;
+  if (s->running) return HAL_ESTATE;
+  int any = 0;
+  for (int c = 0; c < HAL_SENSOR_MAX_CHN; c++) any |= s->ch[c].enabled;
+  if (!any) return HAL_ESTATE;
+  s->stop_req = 0;
+  if (pthread_create(&s->th, NULL, sensor_thread, s) != 0) return HAL_ENOMEM;
+  s->running = 1;
+  return 0;
+}
+
+int hal_sensor_stop(hal_handle h) {
+  sensor *s;
+  int rc = hk_get(HK_SENSOR, h, (void **)&s);
+  if (rc) return rc;
+  if (!s->running) return 0;
+  pthread_mutex_lock(&s->mu);
+  s->stop_req = 1;
+  pthread_cond_broadcast(&s->cv);
+  pthread_mutex_unlock(&s->mu);
+  pthread_join(s->th, NULL);
+  s->running = 0;
+  return 0;
+}
+
+int hal_sensor_snapshot(hal_handle h, int chn, int timeout_ms, hal_frame **out) {
+  sensor *s;
+  int rc = hk_get(HK_SENSOR, h, (void **)&s);
+  if (rc) return rc;
+  if (!out || chn < 0 || chn >= HAL_SENSOR_MAX_CHN || !s->ch[chn].enabled) return HAL_EINVAL;
+  if (!s->running) return HAL_ESTATE;
+  struct timespec dl;
+  deadline_from_ms(&dl, timeout_ms);
+  pthread_mutex_lock(&s->mu);
+  uint64_t seen = s->ch[chn].latest_count;
+  while (s->ch[chn].latest_count == seen) {
+    if (cond_wait_ms(&s->cv, &s->mu, &dl, timeout_ms) == ETIMEDOUT) {
+      pthread_mutex_unlock(&s->mu);
+      return HAL_ETIMEDOUT;
+    }
+  }
+  hal_frame *f = s->ch[chn].latest;
+  frame_ref(f);
+  pthread_mutex_unlock(&s->mu);
+  frame_give_to_app(f);
+  *out = f;
+  return 0;
+}
+
+int hal_sensor_bind_info(hal_handle h, int chn, int x, int y, hal_bind_info *out) {
+  sensor *s;
+  int rc = hk_get(HK_SENSOR, h, (void **)&s);
+  if (rc) return rc;
+  if (!out) return HAL_EINVAL;
+  if ((rc = sensor_describe(s, chn, out))) return rc;
+  out->x = x;
+  out->y = y;
+  return 0;
+}
+
+int hal_sensor_stats_get(hal_handle h, hal_sensor_stats *out) {
+  sensor *s;
+  int rc = hk_get(HK_SENSOR, h, (void **)&s);
+  if (rc) return rc;
+  if (!out) return HAL_EINVAL;
+  pthread_mutex_lock(&s->mu);
+  out->frames = s->frames;
+  out->dropped = s->dropped;
+  pthread_mutex_unlock(&s->mu);
+  return 0;
+}
+
+int hal_sensor_close(hal_handle h) {
+  sensor *s;
+  int rc = hk_get(HK_SENSOR, h, (void **)&s);
+  if (rc) return rc;
+  if (link_involves(HAL_MOD_SENSOR, s->cfg.dev, -1)) return HAL_EBUSY;
+  hal_sensor_stop(h);
+  ep_unregister(HAL_MOD_SENSOR, s->cfg.dev, -1);
+  hk_free(h);
+  pthread_mutex_lock(&g_dev_mu);
+  g_dev[s->cfg.dev] = NULL;
+  pthread_mutex_unlock(&g_dev_mu);
+  for (int c = 0; c < HAL_SENSOR_MAX_CHN; c++) {
+    frame_unref(s->ch[c].latest);
+    vb_pool_drop(s->ch[c].pool);
+  }
+  if (s->src) sensor_src_close(s->src);
+  pthread_mutex_destroy(&s->mu);
+  pthread_cond_destroy(&s->cv);
+  free(s);
+  return 0;
+}

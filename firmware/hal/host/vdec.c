@@ -1,0 +1,349 @@
+/* hal/vdec.h on the host: bounded input queue, decoder thread, NV12 output blocks.
+ * The codec is vdec_ffmpeg.c or vdec_none.c (link-time choice). */
+#include <errno.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define VDEC_Q 64
+
+typedef struct chunk {
+  uint8_t *data;
+  size_t len;
+  uint64_t pts;
+  int eos;
+} chunk;
+
+typedef struct vdec {
+  hal_handle h;
+  int chn;
+  hal_vdec_config cfg;
+  vdec_codec *codec;
+  pthread_t th;
+  pthread_mutex_t mu;
+  pthread_cond_t cv_in, cv_out;
+  int running, quit, eos_sent, eos_done, busy;
+  chunk inq[VDEC_Q];
+  uint32_t in_head, in_cnt;
+  vb_pool *out_pool;
+  hal_frame *outq[VDEC_Q];
+  uint32_t out_head, out_cnt, seq;
+  hal_vdec_status st;
+} vdec;
+
+static vdec *g_chn[HAL_VDEC_MAX_CHN];
+static pthread_mutex_t g_chn_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void nv12_from_pic(hal_frame *f, const vdec_pic *p) {
+  for (uint32_t y = 0; y < p->height; y++)
+    memcpy(f->data[0] + (size_t)y * f->stride[0], p->data[0] + (size_t)y * p->linesize[0], p->width);
+  for (uint32_t y = 0; y < p->height / 2; y++) {
+    uint8_t *uv = f->data[1] + (size_t)y * f->stride[1];
+    if (p->nv12) {
+      memcpy(uv, p->data[1] + (size_t)y * p->linesize[1], p->width);
+      continue;
+    }
+    const uint8_t *u = p->data[1] + (size_t)y * p->linesize[1], *v = p->data[2] + (size_t)y * p->linesize[2];
+    for (uint32_t x = 0; x < p->width / 2; x++) {
+      uv[2 * x] = u[x];
+      uv[2 * x + 1] = v[x];
+    }
+  }
+  atomic_fetch_add(&g_convert_bytes, f->size);
+}
+
+/* A decoded picture: to the bound sink or to the output queue. mu not held. */
+static void emit_pic(void *arg, const vdec_pic *p) {
+  vdec *d = arg;
+  const vdec_pic pic = *p;
+  {
+    if (pic.width > d->cfg.max_width || pic.height > d->cfg.max_height || ((pic.width | pic.height) & 1)) {
+      pthread_mutex_lock(&d->mu);
+      d->st.errors++;
+      pthread_mutex_unlock(&d->mu);
+      return;
+    }
+    hal_frame *f = NULL;
+    /* Wait for an output block (the app or the sink holds them all); stay responsive to quit. */
+    while (!f) {
+      f = frame_alloc(d->out_pool, pic.width, pic.height, HAL_PIXFMT_NV12, 50);
+      if (!f) {
+        pthread_mutex_lock(&d->mu);
+        int q = d->quit;
+        pthread_mutex_unlock(&d->mu);
+        if (q) return;
+      }
+    }
+    nv12_from_pic(f, &pic);
+    f->pts_us = pic.pts_us;
+    pthread_mutex_lock(&d->mu);
+    f->seq = d->seq++;
+    d->st.frames_decoded++;
+    d->st.width = pic.width;
+    d->st.height = pic.height;
+    d->st.latest_pts_us = pic.pts_us;
+    pthread_mutex_unlock(&d->mu);
+    if (link_involves(HAL_MOD_VDEC, 0, d->chn)) {
+      link_push(HAL_MOD_VDEC, 0, d->chn, f);
+      frame_unref(f);
+      return;
+    }
+    pthread_mutex_lock(&d->mu);
+    d->outq[(d->out_head + d->out_cnt) % VDEC_Q] = f;
+    d->out_cnt++;
+    pthread_cond_broadcast(&d->cv_out);
+    pthread_mutex_unlock(&d->mu);
+    if (d->cfg.on_frame) d->cfg.on_frame(d->cfg.user, d->chn);
+  }
+}
+
+static void *vdec_thread(void *arg) {
+  vdec *d = arg;
+  pthread_mutex_lock(&d->mu);
+  for (;;) {
+    while (!d->quit && d->in_cnt == 0) pthread_cond_wait(&d->cv_in, &d->mu);
+    if (d->quit) break;
+    chunk c = d->inq[d->in_head];
+    d->in_head = (d->in_head + 1) % VDEC_Q;
+    d->in_cnt--;
+    d->busy = 1;
+    pthread_cond_broadcast(&d->cv_in);
+    pthread_mutex_unlock(&d->mu);
+    int errs = 0;
+    if (c.len) errs += vdec_codec_send(d->codec, c.data, c.len, c.pts, emit_pic, d);
+    if (c.eos) errs += vdec_codec_send(d->codec, NULL, 0, 0, emit_pic, d);
+    free(c.data);
+    pthread_mutex_lock(&d->mu);
+    d->st.errors += (uint64_t)errs;
+    d->busy = 0;
+    if (c.eos) {
+      /* Bytes in but no picture out: the whole input was undecodable. */
+      if (d->st.bytes_in > 0 && d->st.frames_decoded == 0 && d->st.errors == 0) d->st.errors = 1;
+      d->eos_done = 1;
+      d->st.end_of_stream = 1;
+      pthread_cond_broadcast(&d->cv_out);
+      pthread_mutex_unlock(&d->mu);
+      if (d->cfg.on_eos) d->cfg.on_eos(d->cfg.user, d->chn);
+      pthread_mutex_lock(&d->mu);
+    }
+  }
+  pthread_mutex_unlock(&d->mu);
+  return NULL;
+}
+
+/* ---- bind endpoint (source) ---- */
+static int vdec_describe(void *obj, int chn, hal_bind_info *out) {
+  vdec *d = obj;
+  memset(out, 0, sizeof *out);
+  out->src = (hal_chn){HAL_MOD_VDEC, 0, d->chn};
+  out->width = d->cfg.max_width;
+  out->height = d->cfg.max_height;
+  out->format = HAL_PIXFMT_NV12;
+  return 0;
+}
+
+static const ep_ops k_vdec_ops = {.describe = vdec_describe};
+
+/* ---- API ---- */
+static void vdec_free(vdec *d) {
+  for (uint32_t i = 0; i < d->in_cnt; i++) free(d->inq[(d->in_head + i) % VDEC_Q].data);
+  for (uint32_t i = 0; i < d->out_cnt; i++) frame_unref(d->outq[(d->out_head + i) % VDEC_Q]);
+  if (d->codec) vdec_codec_close(d->codec);
+  vb_pool_drop(d->out_pool);
+  pthread_mutex_destroy(&d->mu);
+  pthread_cond_destroy(&d->cv_in);
+  pthread_cond_destroy(&d->cv_out);
+  free(d);
+}
+
+int hal_vdec_create(int chn, const hal_vdec_config *cfg, hal_handle *out, int *out_chn) {
+  if (!cfg || !out || chn < -1 || chn >= HAL_VDEC_MAX_CHN) return HAL_EINVAL;
+  if (cfg->codec != HAL_VDEC_H264 && cfg->codec != HAL_VDEC_H265) return HAL_ENOTSUP;
+  if (cfg->mode != HAL_VDEC_MODE_STREAM && cfg->mode != HAL_VDEC_MODE_FRAME) return HAL_EINVAL;
+  if (cfg->max_width < 64 || cfg->max_height < 64 || cfg->max_width > 4096 || cfg->max_height > 4096 ||
+      ((cfg->max_width | cfg->max_height) & 1) || cfg->in_buf_cnt < 1 || cfg->in_buf_cnt > VDEC_Q ||
+      cfg->out_buf_cnt < 1 || cfg->out_buf_cnt > VDEC_Q)
+    return HAL_EINVAL;
+  vdec *d = calloc(1, sizeof *d);
+  if (!d) return HAL_ENOMEM;
+  d->cfg = *cfg;
+  pthread_mutex_init(&d->mu, NULL);
+  cond_init_mono(&d->cv_in);
+  cond_init_mono(&d->cv_out);
+  int rc = vb_pool_new(hal_pixfmt_size(HAL_PIXFMT_NV12, cfg->max_width, cfg->max_height),
+                       cfg->out_buf_cnt, &d->out_pool);
+  if (!rc) rc = vdec_codec_open(cfg->codec, cfg->mode, &d->codec);
+  if (rc) {
+    vdec_free(d);
+    return rc;
+  }
+  pthread_mutex_lock(&g_chn_mu);
+  if (chn < 0)
+    for (int i = 0; i < HAL_VDEC_MAX_CHN && chn < 0; i++)
+      if (!g_chn[i]) chn = i;
+  if (chn < 0 || g_chn[chn]) {
+    pthread_mutex_unlock(&g_chn_mu);
+    vdec_free(d);
+    return HAL_EBUSY;
+  }
+  g_chn[chn] = d;
+  pthread_mutex_unlock(&g_chn_mu);
+  d->chn = chn;
+  d->st.chn = (uint32_t)chn;
+  rc = hk_alloc(HK_VDEC, d, &d->h);
+  if (!rc && pthread_create(&d->th, NULL, vdec_thread, d) != 0) {
+    hk_free(d->h);
+    rc = HAL_ENOMEM;
+  }
+  if (rc) {
+    pthread_mutex_lock(&g_chn_mu);
+    g_chn[chn] = NULL;
+    pthread_mutex_unlock(&g_chn_mu);
+    vdec_free(d);
+    return rc;
+  }
+  ep_register(HAL_MOD_VDEC, 0, chn, d, &k_vdec_ops);
+  *out = d->h;
+  if (out_chn) *out_chn = chn;
+  return 0;
+}
+
+int hal_vdec_start(hal_handle h) {
+  vdec *d;
+  int rc = hk_get(HK_VDEC, h, (void **)&d);
+  if (rc) return rc;
+  pthread_mutex_lock(&d->mu);
+  if (d->eos_sent) {
+    /* Restart after end of stream: wait for the thread to go idle, then a fresh decoder. */
+    while (!d->eos_done || d->busy || d->in_cnt) pthread_cond_wait(&d->cv_out, &d->mu);
+    vdec_codec *fresh;
+    rc = vdec_codec_open(d->cfg.codec, d->cfg.mode, &fresh);
+    if (rc) {
+      pthread_mutex_unlock(&d->mu);
+      return rc;
+    }
+    vdec_codec_close(d->codec);
+    d->codec = fresh;
+    d->eos_sent = d->eos_done = 0;
+    d->st.end_of_stream = 0;
+  }
+  d->running = 1;
+  pthread_mutex_unlock(&d->mu);
+  return 0;
+}
+
+int hal_vdec_send_stream(hal_handle h, const uint8_t *data, size_t len, uint64_t pts_us, int eos,
+                         int timeout_ms) {
+  vdec *d;
+  int rc = hk_get(HK_VDEC, h, (void **)&d);
+  if (rc) return rc;
+  if ((!data && len) || len > (64u << 20)) return HAL_EINVAL;
+  if (!len && !eos) return 0;
+  uint8_t *copy = NULL;
+  if (len) {
+    copy = malloc(len);
+    if (!copy) return HAL_ENOMEM;
+    memcpy(copy, data, len);
+  }
+  struct timespec dl;
+  deadline_from_ms(&dl, timeout_ms);
+  pthread_mutex_lock(&d->mu);
+  rc = 0;
+  if (!d->running || d->eos_sent) rc = HAL_ESTATE;
+  while (!rc && d->in_cnt >= d->cfg.in_buf_cnt)
+    if (cond_wait_ms(&d->cv_in, &d->mu, &dl, timeout_ms) == ETIMEDOUT) rc = HAL_ETIMEDOUT;
+  if (rc) {
+    pthread_mutex_unlock(&d->mu);
+    free(copy);
+    return rc;
+  }
+  d->inq[(d->in_head + d->in_cnt) % VDEC_Q] = (chunk){copy, len, pts_us, eos};
+  d->in_cnt++;
+  d->st.bytes_in += len;
+  d->st.chunks_in++;
+  if (eos) d->eos_sent = 1;
+  pthread_cond_broadcast(&d->cv_in);
+  pthread_mutex_unlock(&d->mu);
+  return 0;
+}
+
+int hal_vdec_get_frame(hal_handle h, hal_frame **out, int timeout_ms) {
+  vdec *d;
+  int rc = hk_get(HK_VDEC, h, (void **)&d);
+  if (rc) return rc;
+  if (!out) return HAL_EINVAL;
+  if (link_involves(HAL_MOD_VDEC, 0, d->chn)) return HAL_EBUSY;
+  struct timespec dl;
+  deadline_from_ms(&dl, timeout_ms);
+  pthread_mutex_lock(&d->mu);
+  while (d->out_cnt == 0) {
+    if (d->eos_done) {
+      pthread_mutex_unlock(&d->mu);
+      return HAL_ESTATE;
+    }
+    if (cond_wait_ms(&d->cv_out, &d->mu, &dl, timeout_ms) == ETIMEDOUT) {
+      pthread_mutex_unlock(&d->mu);
+      return HAL_ETIMEDOUT;
+    }
+  }
+  hal_frame *f = d->outq[d->out_head];
+  d->out_head = (d->out_head + 1) % VDEC_Q;
+  d->out_cnt--;
+  pthread_mutex_unlock(&d->mu);
+  frame_give_to_app(f);
+  *out = f;
+  return 0;
+}
+
+int hal_vdec_status_get(hal_handle h, hal_vdec_status *out) {
+  vdec *d;
+  int rc = hk_get(HK_VDEC, h, (void **)&d);
+  if (rc) return rc;
+  if (!out) return HAL_EINVAL;
+  pthread_mutex_lock(&d->mu);
+  *out = d->st;
+  pthread_mutex_unlock(&d->mu);
+  return 0;
+}
+
+int hal_vdec_bind_info(hal_handle h, int x, int y, uint32_t width, uint32_t height, hal_bind_info *out) {
+  vdec *d;
+  int rc = hk_get(HK_VDEC, h, (void **)&d);
+  if (rc) return rc;
+  if (!out) return HAL_EINVAL;
+  vdec_describe(d, d->chn, out);
+  out->x = x;
+  out->y = y;
+  if (width) out->width = width;
+  if (height) out->height = height;
+  return 0;
+}
+
+int hal_vdec_stop(hal_handle h) {
+  vdec *d;
+  int rc = hk_get(HK_VDEC, h, (void **)&d);
+  if (rc) return rc;
+  pthread_mutex_lock(&d->mu);
+  d->running = 0;
+  pthread_mutex_unlock(&d->mu);
+  return 0;
+}
+
+int hal_vdec_destroy(hal_handle h) {
+  vdec *d;
+  int rc = hk_get(HK_VDEC, h, (void **)&d);
+  if (rc) return rc;
+  if (link_involves(HAL_MOD_VDEC, 0, d->chn)) return HAL_EBUSY;
+  ep_unregister(HAL_MOD_VDEC, 0, d->chn);
+  hk_free(h);
+  pthread_mutex_lock(&d->mu);
+  d->quit = 1;
+  pthread_cond_broadcast(&d->cv_in);
+  pthread_mutex_unlock(&d->mu);
+  pthread_join(d->th, NULL);
+  pthread_mutex_lock(&g_chn_mu);
+  g_chn[d->chn] = NULL;
+  pthread_mutex_unlock(&g_chn_mu);
+  vdec_free(d);
+  return 0;
+}

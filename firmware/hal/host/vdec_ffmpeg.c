@@ -1,0 +1,116 @@
+/* Decoder backend on libavcodec. Stream mode splits access units with FFmpeg's parser
+ * (av_parser_parse2) until libs/media's splitter is wired in; frame mode sends each chunk as
+ * one packet. */
+#include <libavcodec/avcodec.h>
+#include <libavutil/log.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct vdec_codec {
+  AVCodecContext *ctx;
+  AVCodecParserContext *parser; /* stream mode only */
+  AVPacket *pkt;
+  AVFrame *frame;
+};
+
+int vdec_codec_open(hal_vdec_codec codec, hal_vdec_mode mode, vdec_codec **out) {
+  enum AVCodecID id = codec == HAL_VDEC_H265 ? AV_CODEC_ID_HEVC : AV_CODEC_ID_H264;
+  const AVCodec *dec = avcodec_find_decoder(id);
+  if (!dec) return HAL_ENOTSUP;
+  /* Bitstream errors are reported through hal_vdec_status, not on stderr. */
+  av_log_set_level(AV_LOG_QUIET);
+  vdec_codec *c = calloc(1, sizeof *c);
+  if (!c) return HAL_ENOMEM;
+  c->ctx = avcodec_alloc_context3(dec);
+  c->pkt = av_packet_alloc();
+  c->frame = av_frame_alloc();
+  if (mode == HAL_VDEC_MODE_STREAM) c->parser = av_parser_init(id);
+  if (!c->ctx || !c->pkt || !c->frame || (mode == HAL_VDEC_MODE_STREAM && !c->parser)) {
+    vdec_codec_close(c);
+    return HAL_ENOMEM;
+  }
+  c->ctx->thread_count = 1;
+  c->ctx->pkt_timebase = (AVRational){1, 1000000};
+  if (avcodec_open2(c->ctx, dec, NULL) < 0) {
+    vdec_codec_close(c);
+    return HAL_ENOTSUP;
+  }
+  *out = c;
+  return 0;
+}
+
+static int receive(vdec_codec *c, vdec_pic *pic);
+
+/* Send one packet (NULL = drain) and emit every picture that comes out; 1 if rejected.
+ * Draining after each packet means send never meets EAGAIN. */
+static int send_pkt(vdec_codec *c, AVPacket *p, vdec_emit_fn emit, void *arg) {
+  int rc = avcodec_send_packet(c->ctx, p);
+  vdec_pic pic;
+  while (receive(c, &pic) == 0) emit(arg, &pic);
+  return rc < 0 && rc != AVERROR_EOF ? 1 : 0;
+}
+
+int vdec_codec_send(vdec_codec *c, const uint8_t *data, size_t len, uint64_t pts_us,
+                    vdec_emit_fn emit, void *arg) {
+  int errs = 0;
+  if (!c->parser) {
+    if (!data) return send_pkt(c, NULL, emit, arg);
+    if (av_new_packet(c->pkt, (int)len) < 0) return 1;
+    memcpy(c->pkt->data, data, len);
+    c->pkt->pts = (int64_t)pts_us;
+    errs += send_pkt(c, c->pkt, emit, arg);
+    av_packet_unref(c->pkt);
+    return errs;
+  }
+  int flush = data == NULL;
+  int64_t pts = flush ? AV_NOPTS_VALUE : (int64_t)pts_us;
+  do {
+    uint8_t *outp = NULL;
+    int outn = 0;
+    int used = av_parser_parse2(c->parser, c->ctx, &outp, &outn, data, (int)len, pts, AV_NOPTS_VALUE, 0);
+    if (used < 0) return errs + 1;
+    data += used;
+    len -= (size_t)used;
+    pts = AV_NOPTS_VALUE;
+    if (outn > 0) {
+      c->pkt->data = outp; /* borrowed from the parser until the next parse call */
+      c->pkt->size = outn;
+      c->pkt->pts = c->parser->pts;
+      errs += send_pkt(c, c->pkt, emit, arg);
+    }
+    if (flush && outn == 0) break;
+  } while (len > 0 || flush);
+  if (flush) errs += send_pkt(c, NULL, emit, arg);
+  return errs;
+}
+
+static int receive(vdec_codec *c, vdec_pic *pic) {
+  for (;;) {
+    av_frame_unref(c->frame);
+    if (avcodec_receive_frame(c->ctx, c->frame) < 0) return HAL_EAGAIN;
+    int fmt = c->frame->format;
+    /* 10-bit or 4:2:2 pictures are outside what VDEC outputs: skipped. */
+    if (fmt == AV_PIX_FMT_YUV420P || fmt == AV_PIX_FMT_YUVJ420P || fmt == AV_PIX_FMT_NV12) break;
+  }
+  AVFrame *f = c->frame;
+  pic->width = (uint32_t)f->width;
+  pic->height = (uint32_t)f->height;
+  pic->nv12 = f->format == AV_PIX_FMT_NV12;
+  for (int i = 0; i < 3; i++) {
+    pic->data[i] = f->data[i];
+    pic->linesize[i] = f->linesize[i];
+  }
+  int64_t pts = f->best_effort_timestamp != AV_NOPTS_VALUE ? f->best_effort_timestamp : f->pts;
+  pic->pts_us = pts == AV_NOPTS_VALUE || pts < 0 ? 0 : (uint64_t)pts;
+  return 0;
+}
+
+void vdec_codec_close(vdec_codec *c) {
+  if (!c) return;
+  if (c->parser) av_parser_close(c->parser);
+  avcodec_free_context(&c->ctx);
+  av_packet_free(&c->pkt);
+  av_frame_free(&c->frame);
+  free(c);
+}

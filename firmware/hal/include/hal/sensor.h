@@ -1,0 +1,65 @@
+/*
+ * hal/sensor.h — camera input (K230 VICAP + sensor; CanMV `media.sensor.Sensor`).
+ *
+ * A sensor device (dev 0-2 = CSI0-2) produces frames at `fps` on up to three output channels
+ * (chn 0-2), each with its own size and pixel format (chn0 up to 3072x2160, chn1/2 up to
+ * 1920x1080). Sequence: hal_sensor_open -> hal_sensor_chn_config (per channel, before run) ->
+ * hal_sensor_run -> [hal_link(sensor chn -> venc/display) | hal_sensor_snapshot] ->
+ * hal_sensor_stop -> hal_sensor_close.
+ *
+ * Timestamps: frame n of a run has seq n and pts_us = n * 1000000 / fps (exact integer
+ * arithmetic), both restarting at 0 on every run.
+ *
+ * Host simulator: the picture source is chosen by the environment variable K230JS_SIM_SENSOR
+ * (read at hal_sensor_open):
+ *   pattern            (default) moving colour bars + a moving square; the frame counter is
+ *                      stamped in the top 16 rows (hal_sim_stamp_read() in hal/host/hal_sim.h)
+ *   file:PATH          any video FFmpeg reads, looped, scaled to each channel
+ *   v4l2:/dev/videoN   a V4L2 camera (fails with HAL_ENODEV/HAL_ENOTSUP when unavailable)
+ * Frames are paced in real time at `fps`. On builds without FFmpeg only `pattern` exists.
+ */
+#ifndef HAL_SENSOR_H
+#define HAL_SENSOR_H
+
+#include "hal/vb.h"
+
+#define HAL_SENSOR_MAX_DEV 3
+#define HAL_SENSOR_MAX_CHN 3
+
+typedef struct hal_sensor_config {
+  int dev;                /* 0-2 */
+  uint32_t width, height; /* sensor mode (full frame) */
+  uint32_t fps;           /* 1-60 */
+} hal_sensor_config;
+#define HAL_SENSOR_CONFIG_DEFAULT {.dev = 0, .width = 1920, .height = 1080, .fps = 30}
+
+typedef struct hal_sensor_chn_config {
+  uint32_t width, height; /* output size: even, 64..max for the channel, <= sensor mode */
+  hal_pixfmt format;      /* NV12, RGB888, RGB565, GRAYSCALE, ARGB8888 */
+  uint32_t buf_cnt;       /* output blocks (CanMV default 6); bounds frames in flight */
+} hal_sensor_chn_config;
+#define HAL_SENSOR_CHN_CONFIG_DEFAULT \
+  {.width = 1920, .height = 1080, .format = HAL_PIXFMT_NV12, .buf_cnt = 6}
+
+typedef struct hal_sensor_stats {
+  uint64_t frames;  /* frames produced since open, all channels */
+  uint64_t dropped; /* frames not produced because every output block was in use */
+} hal_sensor_stats;
+
+/* Open device cfg->dev. HAL_EBUSY if it is open already, HAL_EINVAL for a bad config,
+ * HAL_ENODEV when the (simulated) sensor source cannot be opened. */
+int hal_sensor_open(const hal_sensor_config *cfg, hal_handle *out);
+/* Enable and configure an output channel. Only while stopped (HAL_ESTATE otherwise). */
+int hal_sensor_chn_config_set(hal_handle sensor, int chn, const hal_sensor_chn_config *cfg);
+int hal_sensor_run(hal_handle sensor);
+int hal_sensor_stop(hal_handle sensor);
+/* Wait up to timeout_ms (-1 forever) for the next frame of `chn` and hand it to the app
+ * (release with hal_frame_release). HAL_ESTATE when not running, HAL_ETIMEDOUT. */
+int hal_sensor_snapshot(hal_handle sensor, int chn, int timeout_ms, hal_frame **out);
+/* Binding description of a channel (CanMV Sensor.bind_info(x, y, chn)). */
+int hal_sensor_bind_info(hal_handle sensor, int chn, int x, int y, hal_bind_info *out);
+int hal_sensor_stats_get(hal_handle sensor, hal_sensor_stats *out);
+/* Stop if running and close. HAL_EBUSY while a channel is bound. */
+int hal_sensor_close(hal_handle sensor);
+
+#endif
