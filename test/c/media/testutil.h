@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static int tu_have(const char *tool) {
+static inline int tu_have(const char *tool) {
   char cmd[256];
   snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", tool);
   return system(cmd) == 0;
@@ -15,24 +15,24 @@ static int tu_have(const char *tool) {
 
 /* A fresh temporary directory, removed by tu_cleanup(). */
 static char tu_dir[64];
-static const char *tu_tmpdir(void) {
+static inline const char *tu_tmpdir(void) {
   strcpy(tu_dir, "/tmp/k230js-test-XXXXXX");
   return mkdtemp(tu_dir);
 }
-static void tu_cleanup(void) {
+static inline void tu_cleanup(void) {
   char cmd[128];
   if (!tu_dir[0]) return;
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", tu_dir);
   if (system(cmd) != 0) fprintf(stderr, "cleanup failed\n");
 }
 
-static int tu_run(const char *cmd) {
+static inline int tu_run(const char *cmd) {
   int rc = system(cmd);
   if (rc != 0) fprintf(stderr, "command failed (%d): %s\n", rc, cmd);
   return rc;
 }
 
-static unsigned char *tu_read(const char *path, size_t *len) {
+static inline unsigned char *tu_read(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
   if (!f) return NULL;
   fseek(f, 0, SEEK_END);
@@ -49,7 +49,7 @@ static unsigned char *tu_read(const char *path, size_t *len) {
 }
 
 /* First line of a command's output as a number, or -1. */
-static long tu_popen_num(const char *cmd) {
+static inline long tu_popen_num(const char *cmd) {
   FILE *p = popen(cmd, "r");
   if (!p) return -1;
   char line[128] = {0};

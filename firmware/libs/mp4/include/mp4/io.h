@@ -1,0 +1,48 @@
+/*
+ * mp4/io.h — the byte I/O the MP4 muxer and demuxer run on: a small callback table, plus a stdio
+ * file adapter and a memory adapter.
+ *
+ * Every callback returns 0 / a negative HAL_E* code (read returns the byte count). `write` writes
+ * all bytes or fails (HAL_ENOSPC when the medium is full, HAL_EIO otherwise). The muxer needs
+ * write/seek/tell and, to finalize a fragmented recording into an indexed file, read/size too;
+ * the demuxer needs read/seek/size. flush/sync may be NULL.
+ */
+#ifndef MP4_IO_H
+#define MP4_IO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct mp4_io {
+  int (*write)(void *user, const void *data, size_t size);
+  int64_t (*read)(void *user, void *data, size_t size); /* bytes read, 0 at end, or < 0 */
+  int (*seek)(void *user, uint64_t offset);              /* absolute */
+  int64_t (*tell)(void *user);
+  int64_t (*size)(void *user);
+  int (*flush)(void *user);                              /* hand buffered bytes to the OS */
+  int (*sync)(void *user);                               /* make them durable (fsync) */
+  void *user;
+} mp4_io;
+
+/* stdio file. mode "r" for reading, "w" to create/truncate for writing (opened read-write so the
+   muxer can finalize). The adapter owns the FILE; mp4_io_file_close() closes it. */
+int mp4_io_file_open(mp4_io *io, const char *path, const char *mode);
+int mp4_io_file_close(mp4_io *io);
+
+/* Memory. A reader over caller-owned bytes (not copied, must outlive the io), or a writer into a
+   growing buffer owned by the adapter, failing with HAL_ENOSPC past `limit` bytes (0 = no limit). */
+typedef struct mp4_mem {
+  uint8_t *data;
+  size_t size;   /* bytes of content */
+  size_t cap;
+  size_t pos;
+  size_t limit;
+  bool owned;
+} mp4_mem;
+
+void mp4_io_mem_reader(mp4_io *io, mp4_mem *mem, const void *data, size_t size);
+void mp4_io_mem_writer(mp4_io *io, mp4_mem *mem, size_t limit);
+void mp4_mem_free(mp4_mem *mem);
+
+#endif

@@ -1,0 +1,70 @@
+/*
+ * mp4/muxer.h — write H.264 / H.265 video and G.711 audio to MP4 (ISO/IEC 14496-12, -15).
+ *
+ * The file is always written as fragments while recording (ISO/IEC 14496-12 §8.8): ftyp + moov
+ * (with mvex) at the first fragment, then moof+mdat pairs, each flushed (and fsync'd, by policy)
+ * when it is complete. A recording cut by power loss therefore plays up to its last complete
+ * fragment, and memory stays flat: one fragment of samples is buffered.
+ *
+ * At close the mode decides the final layout:
+ *   MP4_MODE_FRAGMENTED  stays fragmented (nothing more is written).
+ *   MP4_MODE_INDEXED     a full moov with sample tables is appended and the fragment headers and
+ *                        the initial moov are turned into `free` boxes: a classic indexed file,
+ *                        moov at the end, media data not copied.
+ *   MP4_MODE_FASTSTART   as INDEXED, then moov is moved to the front (the media data is copied
+ *                        once, in place).
+ *
+ * Timestamps are microseconds. Video dts == pts (no B-frames); video pts must increase. The
+ * timeline starts at the first video keyframe (or first audio sample without video); audio
+ * written before that is dropped. The first video sample must be a keyframe (HAL_ESTATE).
+ *
+ * Video data is Annex-B. Parameter sets come in-band or in a separate header-only write (the
+ * encoder's HEADER pack); they are kept out of the samples and go to avcC / hvcC.
+ */
+#ifndef MP4_MUXER_H
+#define MP4_MUXER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mp4/io.h"
+#include "mp4/mp4.h"
+
+typedef enum mp4_mode { MP4_MODE_FRAGMENTED = 0, MP4_MODE_INDEXED = 1, MP4_MODE_FASTSTART = 2 } mp4_mode;
+
+typedef enum mp4_sync_policy {
+  MP4_SYNC_NONE = 0,  /* leave it to the OS */
+  MP4_SYNC_FLUSH = 1, /* io->flush after each fragment */
+  MP4_SYNC_FSYNC = 2, /* io->flush + io->sync after each fragment */
+} mp4_sync_policy;
+
+typedef struct mp4_muxer_config {
+  mp4_mode mode;
+  uint32_t fragment_us;       /* start a new fragment at the first keyframe after this long */
+  uint32_t max_fragment_us;   /* ... or after this long even without a keyframe (0 = never) */
+  size_t max_fragment_bytes;  /* ... or before the buffered media would exceed this */
+  mp4_sync_policy sync;
+  int max_tracks;             /* up to 4 */
+} mp4_muxer_config;
+
+#define MP4_MUXER_CONFIG_DEFAULT {MP4_MODE_FRAGMENTED, 1000000, 10000000, 8u << 20, MP4_SYNC_FSYNC, 4}
+
+typedef struct mp4_muxer mp4_muxer;
+
+/* The muxer keeps a copy of *io and uses it until close; closing the io stays the caller's job. */
+int mp4_muxer_open(mp4_muxer **out, const mp4_muxer_config *cfg, const mp4_io *io);
+/* Track ids start at 1. Tracks are added before the first write. */
+int mp4_muxer_add_video(mp4_muxer *m, mp4_codec codec, int width, int height);
+int mp4_muxer_add_audio(mp4_muxer *m, mp4_codec codec, int sample_rate, int channels);
+/* data is copied. flags: MP4_FRAME_KEYFRAME hint. 0 or a negative code; after an I/O error
+   (HAL_ENOSPC / HAL_EIO) every later call returns it and the file ends at the last complete
+   fragment. */
+int mp4_muxer_write(mp4_muxer *m, int track, const uint8_t *data, size_t size, int64_t pts_us, unsigned flags);
+/* Writes the last fragment, finalizes per mode, frees m. Returns the first error seen. */
+int mp4_muxer_close(mp4_muxer *m);
+/* Text of the last error ("" if none). Valid until the next call on m. */
+const char *mp4_muxer_last_error(const mp4_muxer *m);
+/* Fragments written so far. */
+uint32_t mp4_muxer_fragments(const mp4_muxer *m);
+
+#endif

@@ -1,0 +1,41 @@
+/* Internal: a growing byte writer with a sticky error, and box size placeholders patched at the end
+   (ISO/IEC 14496-12 §4.2 box header: 32-bit size + 4cc). */
+#ifndef MP4_BUF_H
+#define MP4_BUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct mp4_buf {
+  uint8_t *data;
+  size_t len, cap, max;
+  int err; /* first error; later writes are dropped */
+} mp4_buf;
+
+void mp4_buf_init(mp4_buf *b, size_t max);
+void mp4_buf_free(mp4_buf *b);
+void mp4_buf_reset(mp4_buf *b);
+void mp4_buf_bytes(mp4_buf *b, const void *p, size_t n);
+void mp4_buf_zeros(mp4_buf *b, size_t n);
+void mp4_buf_u8(mp4_buf *b, uint32_t v);
+void mp4_buf_u16(mp4_buf *b, uint32_t v);
+void mp4_buf_u24(mp4_buf *b, uint32_t v);
+void mp4_buf_u32(mp4_buf *b, uint32_t v);
+void mp4_buf_u64(mp4_buf *b, uint64_t v);
+void mp4_buf_4cc(mp4_buf *b, const char *t);
+/* Writes a size placeholder and the type; returns the offset for mp4_box_end. */
+size_t mp4_box_begin(mp4_buf *b, const char *type);
+size_t mp4_fullbox_begin(mp4_buf *b, const char *type, unsigned version, uint32_t flags);
+void mp4_box_end(mp4_buf *b, size_t start);
+void mp4_buf_patch_u32(mp4_buf *b, size_t at, uint32_t v);
+
+static inline uint32_t mp4_rd_u32(const uint8_t *p) {
+  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+static inline uint16_t mp4_rd_u16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static inline uint64_t mp4_rd_u64(const uint8_t *p) { return (uint64_t)mp4_rd_u32(p) << 32 | mp4_rd_u32(p + 4); }
+static inline void mp4_wr_u32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
+}
+
+#endif

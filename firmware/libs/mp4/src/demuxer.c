@@ -1,0 +1,768 @@
+/* MP4 demuxer: walks the box tree with a {type, parent, handler} table, builds a sample index per
+   track from stbl (ISO/IEC 14496-12 §8.5-8.7) and from moof/traf/trun (§8.8), then serves samples
+   in decode order. Boxes are parsed from memory copies bounded by their parent and the file. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "demux_internal.h"
+#include "hal/errors.h"
+
+#define MAX_DEPTH 12
+#define MAX_DTRACKS 16
+#define MAX_PS_BYTES 4096
+
+typedef struct span { const uint8_t *p; uint32_t n; } span; /* raw table payload inside moov */
+
+typedef struct dtrack {
+  int id;
+  mp4_track_kind kind;
+  mp4_codec codec;
+  uint32_t timescale;
+  uint64_t duration;
+  int width, height, rate, channels, bits;
+  int nal_len; /* bytes of each NAL length prefix */
+  uint8_t ps[MAX_PS_BYTES]; /* parameter sets as Annex-B */
+  size_t ps_size;
+  int64_t shift;            /* edit list media_time: subtracted from every timestamp */
+  span stts, ctts, stss, stsc, stsz, stco;
+  int ctts_version, co64;
+  uint32_t trex_dur, trex_size, trex_flags;
+  int64_t frag_dts; bool frag_dts_valid;
+  mp4_dsample *s;
+  uint32_t n, cap, next;
+} dtrack;
+
+struct mp4_demuxer {
+  mp4_demuxer_config cfg;
+  mp4_io io;
+  uint64_t file_size;
+  dtrack t[MAX_DTRACKS];
+  int nt;
+  dtrack *cur;   /* trak / traf being parsed */
+  bool moov_seen, fragmented, cur_skip;
+  uint32_t movie_timescale;
+  uint64_t movie_duration;
+  /* traf state */
+  uint64_t moof_off, traf_base;
+  uint32_t tf_dur, tf_size, tf_flags;
+  uint64_t frag_end; /* bytes of the file covered by complete boxes */
+  uint8_t *frame;
+  size_t frame_cap;
+  char warn[160];
+};
+
+static void warn(mp4_demuxer *d, const char *w) {
+  if (!d->warn[0]) snprintf(d->warn, sizeof d->warn, "%s", w);
+}
+
+const char *mp4_demuxer_warning(const mp4_demuxer *d) { return d ? d->warn : ""; }
+
+/* ---- the box walker ---- */
+
+typedef int (*box_fn)(mp4_demuxer *d, const uint8_t *p, uint64_t n);
+typedef struct box_rule { const char *type, *parent; box_fn fn; } box_rule;
+
+static int walk(mp4_demuxer *d, const uint8_t *p, uint64_t n, const char *parent, int depth);
+
+static int box_header(const uint8_t *p, uint64_t n, uint64_t *size, uint32_t *hdr) {
+  if (n < 8) return HAL_ETRUNC;
+  uint64_t s = mp4_rd_u32(p);
+  uint32_t h = 8;
+  if (s == 1) {
+    if (n < 16) return HAL_ETRUNC;
+    s = mp4_rd_u64(p + 8);
+    h = 16;
+  } else if (s == 0) {
+    s = n; /* to the end of the parent */
+  }
+  if (s < h) return HAL_EBADDATA;
+  *size = s;
+  *hdr = h;
+  return 0;
+}
+
+static dtrack *track_by_id(mp4_demuxer *d, uint32_t id) {
+  for (int i = 0; i < d->nt; i++)
+    if (d->t[i].id == (int)id) return &d->t[i];
+  return NULL;
+}
+
+static int on_container(mp4_demuxer *d, const uint8_t *p, uint64_t n) { (void)d, (void)p, (void)n; return 0; }
+
+static int on_mvhd(mp4_demuxer *d, const uint8_t *p, uint64_t n) {
+  if (n < 4) return HAL_EBADDATA;
+  int v = p[0];
+  if (n < (v == 1 ? 32u : 20u)) return HAL_EBADDATA;
+  d->movie_timescale = mp4_rd_u32(p + (v == 1 ? 20 : 12));
+  d->movie_duration = v == 1 ? mp4_rd_u64(p + 24) : mp4_rd_u32(p + 16);
+  return 0;
+}
+
+static int on_trak(mp4_demuxer *d, const uint8_t *p, uint64_t n) {
+  if (d->nt >= MAX_DTRACKS) {
+    warn(d, "too many tracks");
+    d->cur = NULL;
+    return 0;
+  }
+  d->cur = &d->t[d->nt++];
+  memset(d->cur, 0, sizeof(*d->cur));
+  d->cur->nal_len = 4;
+  int rc = walk(d, p, n, "trak", 3);
+  if (rc < 0) {
+    d->nt--;
+    return rc;
+  }
+  if (!d->cur->codec || !d->cur->timescale) {
+    warn(d, "skipped a track with an unsupported codec");
+    d->nt--;
+  }
+  d->cur = NULL;
+  return 0;
+}
+
+static int on_tkhd(mp4_demuxer *d, const uint8_t *p, uint64_t n) {
+  if (!d->cur || n < 24) return HAL_EBADDATA;
+  d->cur->id = (int)mp4_rd_u32(p + (p[0] == 1 ? 20 : 12));
+  return 0;
+}
+
+static int on_elst(mp4_demuxer *d, const uint8_t *p, uint64_t n) {
+  if (!d->cur || n < 8) return 0;
+  uint32_t count = mp4_rd_u32(p + 4);
+  uint64_t es = p[0] == 1 ? 20 : 12;
+  for (uint32_t i = 0; i < count && 8 + (i + 1) * es <= n; i++) {
+    const uint8_t *e = p + 8 + i * es;
+    int64_t mt = p[0] == 1 ? (int64_t)mp4_rd_u64(e + 8) : (int32_t)mp4_rd_u32(e + 4);
+    if (mt >= 0) {
+      d->cur->shift = mt;
+      break;
+    }
+  }
+  return 0;
+}
+
+static int on_mdhd(mp4_demuxer *d, const uint8_t *p, uint64_t n) {
+  if (!d->cur) return HAL_EBADDATA;
+  int v = p[0];
+  if (n < (v == 1 ? 36u : 24u)) return HAL_EBADDATA;
+  d->cur->timescale = mp4_rd_u32(p + (v == 1 ? 20 : 12));
+  d->cur->duration = v == 1 ? mp4_rd_u64(p + 24) : mp4_rd_u32(p + 16);
+  return 0;
+}
+
+static int on_hdlr(mp4_demuxer *d, const uint8_t *p, uint64_t n) {
+  if (!d->cur || n < 12) return HAL_EBADDATA;
+  if (!memcmp(p + 8, "vide", 4)) d->cur->kind = MP4_TRACK_VIDEO;
+  else if (!memcmp(p + 8, "soun", 4)) d->cur->kind = MP4_TRACK_AUDIO;
+  return 0;
+}
+
+static void add_ps(dtrack *t, const uint8_t *nal, size_t len) {
+  if (t->ps_size + 4 + len > sizeof t->ps) return;
+  static const uint8_t sc[4] = {0, 0, 0, 1};
+  memcpy(t->ps + t->ps_size, sc, 4);
+  memcpy(t->ps + t->ps_size + 4, nal, len);
+  t->ps_size += 4 + len;
+}
+
+/* ISO/IEC 14496-15 §5.3.3.1 */
+static int parse_avcc(dtrack *t, const uint8_t *p, uint64_t n) {
+  if (n < 7) return HAL_EBADDATA;
+  t->nal_len = (p[4] & 3) + 1;
+  uint64_t o = 5;
+  for (int list = 0; list < 2; list++) {
+    if (o >= n) return HAL_EBADDATA;
+    int count = list == 0 ? p[o] & 0x1f : p[o];
+    o++;
+    for (int i = 0; i < count; i++) {
+      if (o + 2 > n) return HAL_EBADDATA;
+      uint32_t len = mp4_rd_u16(p + o);
+      if (o + 2 + len > n) return HAL_EBADDATA;
+      add_ps(t, p + o + 2, len);
+      o += 2 + len;
+    }
+  }
+  return 0;
+}
+
+/* ISO/IEC 14496-15 §8.3.3.1 */
+static int parse_hvcc(dtrack *t, const uint8_t *p, uint64_t n) {
+  if (n < 23) return HAL_EBADDATA;
+  t->nal_len = (p[21] & 3) + 1;
+  int arrays = p[22];
+  uint64_t o = 23;
+  for (int a = 0; a < arrays; a++) {
+    if (o + 3 > n) return HAL_EBADDATA;
+    uint32_t count = mp4_rd_u16(p + o + 1);
+    o += 3;
+    for (uint32_t i = 0; i < count; i++) {
+      if (o + 2 > n) return HAL_EBADDATA;
+      uint32_t len = mp4_rd_u16(p + o);
+      if (o + 2 + len > n) return HAL_EBADDATA;
+      add_ps(t, p + o + 2, len);
+      o += 2 + len;
+    }
+  }
+  return 0;
+}
+
+static int on_stsd(mp4_demuxer *d, const uint8_t *p, uint64_t n) {
+  dtrack *t = d->cur;
+  if (!t || n < 16) return HAL_EBADDATA;
+  uint64_t size;
+  uint32_t hdr;
+  int rc = box_header(p + 8, n - 8, &size, &hdr);
+  if (rc) return rc;
+  if (size > n - 8) return HAL_EBADDATA;
+  const uint8_t *e = p + 8 + hdr, *type = p + 12;
+  uint64_t en = size - hdr;
+  bool avc = !memcmp(type, "avc1", 4) || !memcmp(type, "avc3", 4);
+  bool hevc = !memcmp(type, "hvc1", 4) || !memcmp(type, "hev1", 4);
+  if (avc || hevc) {
+    if (en < 78) return HAL_EBADDATA;
+    t->codec = avc ? MP4_CODEC_H264 : MP4_CODEC_H265;
+    t->width = mp4_rd_u16(e + 24);
+    t->height = mp4_rd_u16(e + 26);
+    /* child boxes after the 78-byte VisualSampleEntry fields */
+    bool found = false;
+    for (uint64_t o = 78; o + 8 <= en;) {
+      if ((rc = box_header(e + o, en - o, &size, &hdr))) break;
+      if (size > en - o) return HAL_EBADDATA;
+      if (!memcmp(e + o + 4, avc ? "avcC" : "hvcC", 4)) {
+        rc = avc ? parse_avcc(t, e + o + hdr, size - hdr) : parse_hvcc(t, e + o + hdr, size - hdr);
+        if (rc) return rc;
+        found = true;
+      }
+      o += size;
+    }
+    if (!found) return HAL_EBADDATA; /* no decoder configuration */
+  } else if (!memcmp(type, "alaw", 4) || !memcmp(type, "ulaw", 4)) {
+    if (en < 28) return HAL_EBADDATA;
+    t->codec = type[0] == 'a' ? MP4_CODEC_G711A : MP4_CODEC_G711U;
+    int version = mp4_rd_u16(e + 8);
+    t->channels = mp4_rd_u16(e + 16);
+    t->rate = (int)(mp4_rd_u32(e + 24) >> 16);
+    if (version == 2 && en >= 44) {
+      uint64_t bits = mp4_rd_u64(e + 32);
+      double rate;
+      memcpy(&rate, &bits, sizeof rate);
+      t->rate = rate > 0 && rate < 1e6 ? (int)rate : 0;
+      t->channels = (int)mp4_rd_u32(e + 40);
+    }
+    t->bits = 8;
+    if (t->channels <= 0 || t->channels > 64) return HAL_EBADDATA;
+    if (t->rate <= 0) t->rate = (int)t->timescale;
+  }
+  return 0;
+}
+
+static int table(mp4_demuxer *d, const uint8_t *p, uint64_t n, span *s, uint64_t header, uint64_t entry) {
+  if (!d->cur || n < header) return HAL_EBADDATA;
+  uint32_t count = mp4_rd_u32(p + header - 4);
+  /* Entry counts are trusted only as far as the box holds them. */
+  if (entry && count > (n - header) / entry) return HAL_EBADDATA;
+  s->p = p;
+  s->n = count;
+  return 0;
+}
+
+static int on_stts(mp4_demuxer *d, const uint8_t *p, uint64_t n) { return table(d, p, n, &d->cur->stts, 8, 8); }
+static int on_ctts(mp4_demuxer *d, const uint8_t *p, uint64_t n) {
+  int rc = table(d, p, n, &d->cur->ctts, 8, 8);
+  if (!rc) d->cur->ctts_version = p[0];
+  return rc;
+}
+static int on_stss(mp4_demuxer *d, const uint8_t *p, uint64_t n) { return table(d, p, n, &d->cur->stss, 8, 4); }
+static int on_stsc(mp4_demuxer *d, const uint8_t *p, uint64_t n) { return table(d, p, n, &d->cur->stsc, 8, 12); }
+static int on_stsz(mp4_demuxer *d, const uint8_t *p, uint64_t n) {
+  if (n < 12) return HAL_EBADDATA;
+  return table(d, p, n, &d->cur->stsz, 12, mp4_rd_u32(p + 4) ? 0 : 4);
+}
+static int on_stco(mp4_demuxer *d, const uint8_t *p, uint64_t n) { return table(d, p, n, &d->cur->stco, 8, 4); }
+static int on_co64(mp4_demuxer *d, const uint8_t *p, uint64_t n) {
+  int rc = table(d, p, n, &d->cur->stco, 8, 8);
+  if (!rc) d->cur->co64 = 1;
+  return rc;
+}
+
+static int on_trex(mp4_demuxer *d, const uint8_t *p, uint64_t n) {
+  if (n < 24) return HAL_EBADDATA;
+  dtrack *t = track_by_id(d, mp4_rd_u32(p + 4));
+  if (t) {
+    t->trex_dur = mp4_rd_u32(p + 12);
+    t->trex_size = mp4_rd_u32(p + 16);
+    t->trex_flags = mp4_rd_u32(p + 20);
+  }
+  return 0;
+}
+
+static int grow(dtrack *t, uint64_t more, uint64_t limit) {
+  uint64_t need = (uint64_t)t->n + more;
+  if (need > limit || need > UINT32_MAX / 2) return HAL_ELIMIT;
+  if (need <= t->cap) return 0;
+  uint64_t cap = t->cap ? t->cap : 64;
+  while (cap < need) cap *= 2;
+  mp4_dsample *s = realloc(t->s, cap * sizeof(*s));
+  if (!s) return HAL_ENOMEM;
+  t->s = s;
+  t->cap = (uint32_t)cap;
+  return 0;
+}
+
+/* §8.8.7 */
+static int on_tfhd(mp4_demuxer *d, const uint8_t *p, uint64_t n) {
+  if (n < 8) return HAL_EBADDATA;
+  uint32_t flags = mp4_rd_u32(p) & 0xFFFFFF;
+  d->cur = track_by_id(d, mp4_rd_u32(p + 4));
+  if (!d->cur) return 0;
+  uint64_t o = 8;
+  d->traf_base = d->moof_off;
+  if (flags & 0x1) {
+    if (o + 8 > n) return HAL_EBADDATA;
+    d->traf_base = mp4_rd_u64(p + o);
+    o += 8;
+  }
+  if (flags & 0x2) o += 4;
+  d->tf_dur = d->cur->trex_dur, d->tf_size = d->cur->trex_size, d->tf_flags = d->cur->trex_flags;
+  if (flags & 0x8) { if (o + 4 > n) return HAL_EBADDATA; d->tf_dur = mp4_rd_u32(p + o); o += 4; }
+  if (flags & 0x10) { if (o + 4 > n) return HAL_EBADDATA; d->tf_size = mp4_rd_u32(p + o); o += 4; }
+  if (flags & 0x20) { if (o + 4 > n) return HAL_EBADDATA; d->tf_flags = mp4_rd_u32(p + o); o += 4; }
+  return 0;
+}
+
+static int on_tfdt(mp4_demuxer *d, const uint8_t *p, uint64_t n) {
+  if (!d->cur) return 0;
+  if (n < (p[0] == 1 ? 12u : 8u)) return HAL_EBADDATA;
+  d->cur->frag_dts = p[0] == 1 ? (int64_t)mp4_rd_u64(p + 4) : mp4_rd_u32(p + 4);
+  d->cur->frag_dts_valid = true;
+  return 0;
+}
+
+/* §8.8.8 */
+static int on_trun(mp4_demuxer *d, const uint8_t *p, uint64_t n) {
+  dtrack *t = d->cur;
+  if (!t) return 0;
+  if (n < 8) return HAL_EBADDATA;
+  uint32_t flags = mp4_rd_u32(p) & 0xFFFFFF, count = mp4_rd_u32(p + 4);
+  uint64_t o = 8;
+  uint64_t off = d->traf_base;
+  if (flags & 0x1) {
+    if (o + 4 > n) return HAL_EBADDATA;
+    off = d->traf_base + (uint64_t)(int64_t)(int32_t)mp4_rd_u32(p + o);
+    o += 4;
+  }
+  uint32_t first_flags = d->tf_flags;
+  bool has_first = flags & 0x4;
+  if (has_first) {
+    if (o + 4 > n) return HAL_EBADDATA;
+    first_flags = mp4_rd_u32(p + o);
+    o += 4;
+  }
+  uint32_t es = 4 * (((flags >> 8) & 1) + ((flags >> 9) & 1) + ((flags >> 10) & 1) + ((flags >> 11) & 1));
+  if (es && count > (n - o) / es) return HAL_EBADDATA;
+  if (!es && count > d->file_size) return HAL_EBADDATA;
+  int rc = grow(t, count, d->file_size + 1);
+  if (rc) return rc;
+  int64_t dts = t->frag_dts;
+  for (uint32_t i = 0; i < count; i++) {
+    mp4_dsample s = {0};
+    s.duration = d->tf_dur, s.size = d->tf_size;
+    uint32_t sf = i == 0 && has_first ? first_flags : d->tf_flags;
+    if (flags & 0x100) s.duration = mp4_rd_u32(p + o), o += 4;
+    if (flags & 0x200) s.size = mp4_rd_u32(p + o), o += 4;
+    if (flags & 0x400) sf = mp4_rd_u32(p + o), o += 4;
+    if (flags & 0x800) s.cts = (int32_t)mp4_rd_u32(p + o), o += 4;
+    s.offset = off;
+    s.dts = dts;
+    s.sync = t->kind == MP4_TRACK_AUDIO || !(sf & 0x00010000);
+    off += s.size;
+    dts += s.duration;
+    t->s[t->n++] = s;
+  }
+  t->frag_dts = dts;
+  return 0;
+}
+
+static int on_traf(mp4_demuxer *d, const uint8_t *p, uint64_t n) {
+  d->cur = NULL;
+  int rc = walk(d, p, n, "traf", 3);
+  d->cur = NULL;
+  return rc;
+}
+
+static const box_rule rules[] = {
+    {"moov", "", on_container},  {"mvhd", "moov", on_mvhd},   {"trak", "moov", on_trak},
+    {"tkhd", "trak", on_tkhd},   {"edts", "trak", on_container}, {"elst", "edts", on_elst},
+    {"mdia", "trak", on_container}, {"mdhd", "mdia", on_mdhd}, {"hdlr", "mdia", on_hdlr},
+    {"minf", "mdia", on_container}, {"stbl", "minf", on_container}, {"stsd", "stbl", on_stsd},
+    {"stts", "stbl", on_stts},   {"ctts", "stbl", on_ctts},   {"stss", "stbl", on_stss},
+    {"stsc", "stbl", on_stsc},   {"stsz", "stbl", on_stsz},   {"stco", "stbl", on_stco},
+    {"co64", "stbl", on_co64},   {"mvex", "moov", on_container}, {"trex", "mvex", on_trex},
+    {"moof", "", on_container},  {"traf", "moof", on_traf},   {"tfhd", "traf", on_tfhd},
+    {"tfdt", "traf", on_tfdt},   {"trun", "traf", on_trun},
+};
+
+static bool is_container(const char *t) {
+  return !strcmp(t, "moov") || !strcmp(t, "edts") || !strcmp(t, "mdia") || !strcmp(t, "minf") ||
+         !strcmp(t, "stbl") || !strcmp(t, "mvex") || !strcmp(t, "moof");
+}
+
+/* Children of a box. trak and traf recurse themselves to set up their state. */
+static int walk(mp4_demuxer *d, const uint8_t *p, uint64_t n, const char *parent, int depth) {
+  if (depth > MAX_DEPTH) return HAL_ELIMIT;
+  uint64_t o = 0;
+  while (o + 8 <= n) {
+    uint64_t size;
+    uint32_t hdr;
+    int rc = box_header(p + o, n - o, &size, &hdr);
+    if (rc) return rc;
+    if (size > n - o) return HAL_EBADDATA; /* extends past its parent */
+    char type[5] = {0};
+    memcpy(type, p + o + 4, 4);
+    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
+      if (strcmp(rules[i].type, type) || strcmp(rules[i].parent, parent)) continue;
+      const uint8_t *body = p + o + hdr;
+      uint64_t bn = size - hdr;
+      if (is_container(type)) rc = walk(d, body, bn, type, depth + 1);
+      else rc = rules[i].fn(d, body, bn);
+      if (rc) return rc;
+      break;
+    }
+    o += size;
+  }
+  return 0;
+}
+
+/* ---- classic sample tables -> index ---- */
+
+static int build_stbl(mp4_demuxer *d, dtrack *t) {
+  uint32_t count = t->stsz.n;
+  if (!count) return 0;
+  if (!t->stco.n || !t->stsc.n || !t->stts.n) return HAL_EBADDATA;
+  uint32_t fixed = mp4_rd_u32(t->stsz.p + 4);
+  if (count > d->file_size) return HAL_EBADDATA;
+  int rc = grow(t, count, d->file_size + 1);
+  if (rc) return rc;
+  /* sizes */
+  for (uint32_t i = 0; i < count; i++) {
+    memset(&t->s[i], 0, sizeof t->s[i]);
+    t->s[i].size = fixed ? fixed : mp4_rd_u32(t->stsz.p + 12 + 4 * (uint64_t)i);
+    t->s[i].sync = t->stss.n == 0 && t->stss.p == NULL;
+  }
+  /* durations */
+  uint32_t k = 0;
+  int64_t dts = 0;
+  for (uint32_t e = 0; e < t->stts.n && k < count; e++) {
+    uint32_t c = mp4_rd_u32(t->stts.p + 8 + 8 * (uint64_t)e), dur = mp4_rd_u32(t->stts.p + 12 + 8 * (uint64_t)e);
+    for (uint32_t j = 0; j < c && k < count; j++, k++) {
+      t->s[k].dts = dts;
+      t->s[k].duration = dur;
+      dts += dur;
+    }
+  }
+  for (; k < count; k++) t->s[k].dts = dts; /* short stts: keep the samples, zero duration */
+  if (t->ctts.p) {
+    k = 0;
+    for (uint32_t e = 0; e < t->ctts.n && k < count; e++) {
+      uint32_t c = mp4_rd_u32(t->ctts.p + 8 + 8 * (uint64_t)e);
+      int32_t off = (int32_t)mp4_rd_u32(t->ctts.p + 12 + 8 * (uint64_t)e);
+      for (uint32_t j = 0; j < c && k < count; j++, k++) t->s[k].cts = off;
+    }
+  }
+  for (uint32_t e = 0; e < t->stss.n; e++) {
+    uint32_t i = mp4_rd_u32(t->stss.p + 8 + 4 * (uint64_t)e);
+    if (i >= 1 && i <= count) t->s[i - 1].sync = 1;
+  }
+  /* chunks */
+  k = 0;
+  for (uint32_t e = 0; e < t->stsc.n && k < count; e++) {
+    const uint8_t *r = t->stsc.p + 8 + 12 * (uint64_t)e;
+    uint32_t first = mp4_rd_u32(r), per = mp4_rd_u32(r + 4);
+    uint32_t last = e + 1 < t->stsc.n ? mp4_rd_u32(r + 12) : t->stco.n + 1;
+    if (first < 1 || last > t->stco.n + 1 || first > last || per == 0) return HAL_EBADDATA;
+    for (uint32_t c = first; c < last && k < count; c++) {
+      uint64_t off = t->co64 ? mp4_rd_u64(t->stco.p + 8 + 8 * (uint64_t)(c - 1)) : mp4_rd_u32(t->stco.p + 8 + 4 * (uint64_t)(c - 1));
+      for (uint32_t j = 0; j < per && k < count; j++, k++) {
+        t->s[k].offset = off;
+        off += t->s[k].size;
+      }
+    }
+  }
+  t->n = k; /* samples without a chunk are dropped */
+  return 0;
+}
+
+/* ---- open ---- */
+
+static int read_at(mp4_demuxer *d, uint64_t off, void *buf, size_t n) {
+  int rc = d->io.seek(d->io.user, off);
+  if (rc) return rc;
+  size_t got = 0;
+  while (got < n) {
+    int64_t r = d->io.read(d->io.user, (uint8_t *)buf + got, n - got);
+    if (r < 0) return (int)r;
+    if (r == 0) return HAL_ETRUNC;
+    got += (size_t)r;
+  }
+  return 0;
+}
+
+static int parse_top_box(mp4_demuxer *d, uint64_t off, uint64_t size, uint32_t hdr, const char *type) {
+  if (size > d->cfg.max_box_size) return HAL_ELIMIT;
+  uint8_t *buf = malloc(size ? (size_t)size : 1);
+  if (!buf) return HAL_ENOMEM;
+  int rc = read_at(d, off, buf, (size_t)size);
+  if (!rc) {
+    if (!strcmp(type, "moov")) {
+      rc = walk(d, buf + hdr, size - hdr, "moov", 1);
+      for (int i = 0; !rc && i < d->nt; i++) {
+        int r2 = build_stbl(d, &d->t[i]);
+        if (r2) {
+          warn(d, "damaged sample table; track dropped");
+          free(d->t[i].s);
+          memmove(&d->t[i], &d->t[i + 1], sizeof(dtrack) * (size_t)(d->nt - i - 1));
+          d->nt--;
+          i--;
+        }
+      }
+      /* tables point into buf, which goes away */
+      for (int i = 0; i < d->nt; i++) {
+        dtrack *t = &d->t[i];
+        memset(&t->stts, 0, sizeof(span) * 6);
+        if (t->n) t->frag_dts = t->s[t->n - 1].dts + t->s[t->n - 1].duration;
+      }
+      d->moov_seen = true;
+    } else {
+      d->moof_off = off;
+      d->fragmented = true;
+      /* A damaged fragment ends the file: keep the samples of the fragments before it. */
+      uint32_t before[MAX_DTRACKS];
+      for (int i = 0; i < d->nt; i++) before[i] = d->t[i].n;
+      rc = walk(d, buf + hdr, size - hdr, "moof", 1);
+      if (rc)
+        for (int i = 0; i < d->nt; i++) d->t[i].n = before[i];
+    }
+  }
+  free(buf);
+  return rc;
+}
+
+static int scan_file(mp4_demuxer *d) {
+  uint64_t off = 0;
+  while (off + 8 <= d->file_size) {
+    uint8_t h[16];
+    size_t hn = d->file_size - off >= 16 ? 16 : 8;
+    int rc = read_at(d, off, h, hn);
+    if (rc) return rc;
+    uint64_t size;
+    uint32_t hdr;
+    rc = box_header(h, d->file_size - off, &size, &hdr);
+    if (rc == HAL_ETRUNC) break;
+    if (rc) {
+      warn(d, "bad box header; rest of file ignored");
+      break;
+    }
+    char type[5] = {0};
+    memcpy(type, h + 4, 4);
+    bool past_end = size > d->file_size - off;
+    if (!strcmp(type, "moov") || !strcmp(type, "moof")) {
+      if (past_end) {
+        warn(d, !strcmp(type, "moov") ? "moov is truncated" : "last fragment is truncated");
+        if (!strcmp(type, "moov") && !d->moov_seen) return HAL_ETRUNC;
+        break;
+      }
+      if (!strcmp(type, "moof") && !d->moov_seen) {
+        warn(d, "fragment before moov ignored");
+      } else {
+        rc = parse_top_box(d, off, size, hdr, type);
+        if (rc) {
+          if (!strcmp(type, "moov")) return rc;
+          warn(d, "damaged fragment; rest of file ignored");
+          break;
+        }
+      }
+    }
+    if (past_end) break;
+    off += size;
+  }
+  return d->moov_seen ? 0 : HAL_EBADDATA;
+}
+
+int mp4_demuxer_open(mp4_demuxer **out, const mp4_demuxer_config *cfg, const mp4_io *io) {
+  if (!out || !io || !io->read || !io->seek || !io->size) return HAL_EINVAL;
+  *out = NULL;
+  mp4_demuxer *d = calloc(1, sizeof(*d));
+  if (!d) return HAL_ENOMEM;
+  mp4_demuxer_config c = MP4_DEMUXER_CONFIG_DEFAULT;
+  d->cfg = cfg ? *cfg : c;
+  d->io = *io;
+  int64_t fs = io->size(io->user);
+  int rc = fs < 0 ? (int)fs : 0;
+  if (!rc) {
+    d->file_size = (uint64_t)fs;
+    rc = scan_file(d);
+  }
+  if (!rc) {
+    /* Samples whose bytes are not (all) in the file are dropped. */
+    for (int i = 0; i < d->nt; i++) {
+      dtrack *t = &d->t[i];
+      uint32_t k = 0;
+      for (uint32_t j = 0; j < t->n; j++) {
+        if (t->s[j].offset > d->file_size || t->s[j].size > d->file_size - t->s[j].offset) {
+          warn(d, "samples past the end of the file dropped");
+          continue;
+        }
+        t->s[k++] = t->s[j];
+      }
+      t->n = k;
+    }
+    if (d->nt == 0) rc = HAL_ENOTSUP;
+  }
+  if (rc) {
+    mp4_demuxer_close(d);
+    return rc;
+  }
+  *out = d;
+  return 0;
+}
+
+void mp4_demuxer_close(mp4_demuxer *d) {
+  if (!d) return;
+  for (int i = 0; i < d->nt; i++) free(d->t[i].s);
+  free(d->frame);
+  free(d);
+}
+
+const mp4_dsample *mp4_demuxer_samples(const mp4_demuxer *d, int track_id, uint32_t *n) {
+  for (int i = 0; d && i < d->nt; i++)
+    if (d->t[i].id == track_id) {
+      *n = d->t[i].n;
+      return d->t[i].s;
+    }
+  *n = 0;
+  return NULL;
+}
+
+static int64_t to_us(int64_t ticks, uint32_t ts) {
+  /* split to keep ticks * 1e6 from overflowing */
+  return ticks / ts * 1000000 + (ticks % ts) * 1000000 / ts;
+}
+
+static uint64_t track_duration(const dtrack *t) {
+  uint64_t dur = t->duration;
+  if (t->n) {
+    int64_t end = t->s[t->n - 1].dts + t->s[t->n - 1].duration;
+    if (end > 0 && (uint64_t)end > dur) dur = (uint64_t)end;
+  }
+  return dur;
+}
+
+int mp4_demuxer_file_info(const mp4_demuxer *d, mp4_file_info *info) {
+  if (!d || !info) return HAL_EINVAL;
+  memset(info, 0, sizeof(*info));
+  info->track_count = d->nt;
+  info->fragmented = d->fragmented;
+  for (int i = 0; i < d->nt; i++) {
+    uint64_t us = (uint64_t)to_us((int64_t)track_duration(&d->t[i]), d->t[i].timescale);
+    if (us > info->duration_us) info->duration_us = us;
+  }
+  return 0;
+}
+
+int mp4_demuxer_track(const mp4_demuxer *d, int index, mp4_track_info *info) {
+  if (!d || !info || index < 0 || index >= d->nt) return HAL_EINVAL;
+  const dtrack *t = &d->t[index];
+  memset(info, 0, sizeof(*info));
+  info->track_id = t->id;
+  info->kind = t->codec == MP4_CODEC_H264 || t->codec == MP4_CODEC_H265 ? MP4_TRACK_VIDEO : MP4_TRACK_AUDIO;
+  info->codec = t->codec;
+  info->timescale = t->timescale;
+  info->duration_us = (uint64_t)to_us((int64_t)track_duration(t), t->timescale);
+  info->sample_count = t->n;
+  info->width = t->width, info->height = t->height;
+  info->sample_rate = t->rate, info->channels = t->channels, info->bits = t->bits;
+  return 0;
+}
+
+static int ensure_frame(mp4_demuxer *d, size_t n) {
+  if (n <= d->frame_cap) return 0;
+  uint8_t *p = realloc(d->frame, n);
+  if (!p) return HAL_ENOMEM;
+  d->frame = p;
+  d->frame_cap = n;
+  return 0;
+}
+
+int mp4_demuxer_get_frame(mp4_demuxer *d, mp4_frame *f) {
+  if (!d || !f) return HAL_EINVAL;
+  memset(f, 0, sizeof(*f));
+  dtrack *best = NULL;
+  int64_t best_us = 0;
+  for (int i = 0; i < d->nt; i++) {
+    dtrack *t = &d->t[i];
+    if (t->next >= t->n) continue;
+    int64_t us = to_us(t->s[t->next].dts - t->shift, t->timescale);
+    if (!best || us < best_us) best = t, best_us = us;
+  }
+  if (!best) {
+    f->eof = true;
+    return 0;
+  }
+  const mp4_dsample *s = &best->s[best->next++];
+  f->track_id = best->id;
+  f->codec = best->codec;
+  f->dts_us = best_us;
+  f->pts_us = to_us(s->dts + s->cts - best->shift, best->timescale);
+  f->keyframe = s->sync;
+  if (s->size > d->cfg.max_sample_size) return HAL_ELIMIT;
+  bool video = best->codec == MP4_CODEC_H264 || best->codec == MP4_CODEC_H265;
+  bool annexb = video && d->cfg.annexb;
+  size_t extra = annexb && s->sync ? best->ps_size : 0;
+  /* a start code replaces each length prefix: at most 4 - nal_len extra bytes per NAL */
+  size_t cap = extra + (size_t)s->size * (annexb && best->nal_len < 4 ? 4 : 1) + 8;
+  int rc = ensure_frame(d, cap);
+  if (rc) return rc;
+  uint8_t *raw = d->frame + (cap - s->size);
+  if ((rc = read_at(d, s->offset, raw, s->size))) return rc;
+  if (!annexb) {
+    memmove(d->frame, raw, s->size);
+    f->data = d->frame;
+    f->size = s->size;
+    return 0;
+  }
+  size_t o = 0;
+  memcpy(d->frame, best->ps, extra);
+  o = extra;
+  for (size_t i = 0; i < s->size;) {
+    if (s->size - i < (size_t)best->nal_len) return HAL_EBADDATA;
+    size_t len = 0;
+    for (int b = 0; b < best->nal_len; b++) len = len << 8 | raw[i + b];
+    i += (size_t)best->nal_len;
+    if (len > s->size - i) return HAL_EBADDATA;
+    /* writes never overtake the unread part of raw: output grows by <= 4 - nal_len per NAL */
+    static const uint8_t sc[4] = {0, 0, 0, 1};
+    memcpy(d->frame + o, sc, 4);
+    memmove(d->frame + o + 4, raw + i, len);
+    o += 4 + len;
+    i += len;
+  }
+  f->data = d->frame;
+  f->size = o;
+  return 0;
+}
+
+int mp4_demuxer_seek(mp4_demuxer *d, int64_t time_us) {
+  if (!d) return HAL_EINVAL;
+  for (int i = 0; i < d->nt; i++) {
+    dtrack *t = &d->t[i];
+    uint32_t pick = 0;
+    for (uint32_t j = 0; j < t->n; j++) {
+      if (to_us(t->s[j].dts + t->s[j].cts - t->shift, t->timescale) > time_us) break;
+      if (t->s[j].sync) pick = j;
+    }
+    t->next = pick;
+  }
+  return 0;
+}

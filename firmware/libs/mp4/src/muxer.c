@@ -1,0 +1,360 @@
+/* MP4 muxer: buffers one fragment per track, writes moof+mdat, finalizes per mode at close. */
+#include "mp4/muxer.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "boxes.h"
+#include "finalize.h"
+#include "hal/errors.h"
+#include "media/annexb.h"
+
+#define MAX_TRACKS 4
+
+typedef struct wtrack {
+  mp4_trak_desc d;
+  media_ps_cache ps;
+  mp4_buf data; /* this fragment's sample bytes */
+  uint32_t n, cap;
+  uint32_t *size, *dur;
+  uint8_t *sync;
+  int64_t first_dts; /* of this fragment, track ticks */
+  bool pending;      /* the last sample's duration is not known yet */
+  bool started;
+  int64_t last_dts;
+  uint32_t last_dur;
+} wtrack;
+
+struct mp4_muxer {
+  mp4_muxer_config cfg;
+  mp4_io io;
+  wtrack t[MAX_TRACKS];
+  int nt;
+  bool has_video, have_t0, init_written;
+  int64_t t0_us, frag_start_us;
+  uint64_t pos; /* file offset of the next write */
+  uint32_t seq;
+  int err;
+  mp4_buf box, scratch;
+  char msg[200];
+};
+
+static int fail(mp4_muxer *m, int code, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(m->msg, sizeof m->msg, fmt, ap);
+  va_end(ap);
+  return code;
+}
+
+/* I/O errors are sticky: the file ends at the last complete fragment. */
+static int io_fail(mp4_muxer *m, int code, const char *what) {
+  if (!m->err) m->err = code;
+  return fail(m, code, "%s failed (%s); recording stopped after fragment %u", what, hal_strerror(code), m->seq);
+}
+
+const char *mp4_muxer_last_error(const mp4_muxer *m) { return m ? m->msg : "no muxer"; }
+uint32_t mp4_muxer_fragments(const mp4_muxer *m) { return m ? m->seq : 0; }
+
+const char *mp4_codec_name(mp4_codec c) {
+  switch (c) {
+    case MP4_CODEC_H264: return "h264";
+    case MP4_CODEC_H265: return "h265";
+    case MP4_CODEC_G711A: return "alaw";
+    case MP4_CODEC_G711U: return "ulaw";
+    default: return "none";
+  }
+}
+
+int mp4_muxer_open(mp4_muxer **out, const mp4_muxer_config *cfg, const mp4_io *io) {
+  if (!out || !io || !io->write || !io->seek) return HAL_EINVAL;
+  mp4_muxer_config c = MP4_MUXER_CONFIG_DEFAULT;
+  if (cfg) c = *cfg;
+  if (c.max_tracks <= 0 || c.max_tracks > MAX_TRACKS || c.max_fragment_bytes < 1024 ||
+      c.mode > MP4_MODE_FASTSTART)
+    return HAL_EINVAL;
+  mp4_muxer *m = calloc(1, sizeof(*m));
+  if (!m) return HAL_ENOMEM;
+  m->cfg = c;
+  m->io = *io;
+  mp4_buf_init(&m->box, 64u << 20);
+  mp4_buf_init(&m->scratch, c.max_fragment_bytes);
+  if (io->tell) {
+    int64_t p = io->tell(io->user);
+    if (p > 0) m->pos = (uint64_t)p;
+  }
+  *out = m;
+  return 0;
+}
+
+static int add_track(mp4_muxer *m, mp4_track_kind kind, mp4_codec codec, uint32_t timescale) {
+  if (m->init_written || m->have_t0) return fail(m, HAL_ESTATE, "tracks must be added before the first write");
+  if (m->nt >= m->cfg.max_tracks) return fail(m, HAL_ELIMIT, "at most %d tracks", m->cfg.max_tracks);
+  wtrack *t = &m->t[m->nt];
+  memset(t, 0, sizeof(*t));
+  t->d.id = m->nt + 1;
+  t->d.kind = kind;
+  t->d.codec = codec;
+  t->d.timescale = timescale;
+  t->d.ps = &t->ps;
+  mp4_buf_init(&t->data, m->cfg.max_fragment_bytes);
+  media_ps_cache_init(&t->ps, codec == MP4_CODEC_H265 ? MEDIA_CODEC_H265 : MEDIA_CODEC_H264);
+  m->nt++;
+  return t->d.id;
+}
+
+int mp4_muxer_add_video(mp4_muxer *m, mp4_codec codec, int width, int height) {
+  if (!m) return HAL_EINVAL;
+  if (codec != MP4_CODEC_H264 && codec != MP4_CODEC_H265) return fail(m, HAL_EINVAL, "video codec must be h264 or h265");
+  if (width <= 0 || height <= 0 || width > 16384 || height > 16384) return fail(m, HAL_EINVAL, "bad video size");
+  if (m->has_video) return fail(m, HAL_ELIMIT, "one video track per file");
+  int id = add_track(m, MP4_TRACK_VIDEO, codec, 90000);
+  if (id > 0) {
+    m->t[id - 1].d.width = width;
+    m->t[id - 1].d.height = height;
+    m->has_video = true;
+  }
+  return id;
+}
+
+int mp4_muxer_add_audio(mp4_muxer *m, mp4_codec codec, int sample_rate, int channels) {
+  if (!m) return HAL_EINVAL;
+  if (codec != MP4_CODEC_G711A && codec != MP4_CODEC_G711U) return fail(m, HAL_EINVAL, "audio codec must be alaw or ulaw");
+  if (sample_rate <= 0 || sample_rate > 65535 || channels <= 0 || channels > 8)
+    return fail(m, HAL_EINVAL, "bad audio rate/channels");
+  int id = add_track(m, MP4_TRACK_AUDIO, codec, (uint32_t)sample_rate);
+  if (id > 0) {
+    m->t[id - 1].d.sample_rate = sample_rate;
+    m->t[id - 1].d.channels = channels;
+  }
+  return id;
+}
+
+static int io_write(mp4_muxer *m, const void *p, size_t n) {
+  int rc = m->io.write(m->io.user, p, n);
+  if (rc < 0) return io_fail(m, rc, "write");
+  m->pos += n;
+  return 0;
+}
+
+static int write_init(mp4_muxer *m) {
+  mp4_trak_desc d[MAX_TRACKS];
+  for (int i = 0; i < m->nt; i++) d[i] = m->t[i].d;
+  mp4_buf_reset(&m->box);
+  mp4_write_ftyp(&m->box, true, d, m->nt);
+  mp4_write_moov(&m->box, d, m->nt, 0, true);
+  if (m->box.err) return fail(m, m->box.err, "init segment too large");
+  int rc = io_write(m, m->box.data, m->box.len);
+  if (rc == 0) m->init_written = true;
+  return rc;
+}
+
+/* Durations of samples still waiting for their successor, at a fragment cut. */
+static uint32_t guess_duration(const wtrack *t) {
+  if (t->d.kind == MP4_TRACK_AUDIO) {
+    uint32_t bytes = t->n ? t->size[t->n - 1] : 0;
+    return bytes / (uint32_t)t->d.channels ? bytes / (uint32_t)t->d.channels : 1;
+  }
+  return t->last_dur ? t->last_dur : t->d.timescale / 30;
+}
+
+static int flush_fragment(mp4_muxer *m) {
+  uint32_t total = 0;
+  mp4_frag_track ft[MAX_TRACKS];
+  int k = 0;
+  for (int i = 0; i < m->nt; i++) {
+    wtrack *t = &m->t[i];
+    if (t->pending && t->n) {
+      t->dur[t->n - 1] = guess_duration(t);
+      t->last_dts += t->dur[t->n - 1];
+      t->pending = false;
+    }
+    if (!t->n) continue;
+    ft[k] = (mp4_frag_track){t->d.id, (uint64_t)t->first_dts, t->n, t->size, t->dur, t->sync,
+                             t->d.kind == MP4_TRACK_VIDEO, total};
+    total += (uint32_t)t->data.len;
+    k++;
+  }
+  if (!k) return 0;
+  if (!m->init_written) {
+    int rc = write_init(m);
+    if (rc) return rc;
+  }
+  mp4_buf_reset(&m->box);
+  mp4_write_moof(&m->box, m->seq + 1, ft, k);
+  mp4_buf_u32(&m->box, 8 + total);
+  mp4_buf_4cc(&m->box, "mdat");
+  if (m->box.err) return fail(m, m->box.err, "fragment header too large");
+  int rc = io_write(m, m->box.data, m->box.len);
+  for (int i = 0; i < m->nt && !rc; i++)
+    if (m->t[i].n) rc = io_write(m, m->t[i].data.data, m->t[i].data.len);
+  if (rc) return rc;
+  if (m->cfg.sync >= MP4_SYNC_FLUSH && m->io.flush && (rc = m->io.flush(m->io.user)) < 0) return io_fail(m, rc, "flush");
+  if (m->cfg.sync >= MP4_SYNC_FSYNC && m->io.sync && (rc = m->io.sync(m->io.user)) < 0) return io_fail(m, rc, "fsync");
+  m->seq++;
+  for (int i = 0; i < m->nt; i++) {
+    m->t[i].n = 0;
+    mp4_buf_reset(&m->t[i].data);
+  }
+  return 0;
+}
+
+static int push_sample(mp4_muxer *m, wtrack *t, int64_t dts, bool sync) {
+  if (t->n == t->cap) {
+    uint32_t cap = t->cap ? t->cap * 2 : 64;
+    uint32_t *s = realloc(t->size, cap * sizeof(uint32_t));
+    if (s) t->size = s;
+    uint32_t *d = realloc(t->dur, cap * sizeof(uint32_t));
+    if (d) t->dur = d;
+    uint8_t *y = realloc(t->sync, cap);
+    if (y) t->sync = y;
+    if (!s || !d || !y) return fail(m, HAL_ENOMEM, "out of memory");
+    t->cap = cap;
+  }
+  mp4_buf_bytes(&t->data, m->scratch.data, m->scratch.len);
+  if (t->data.err) return fail(m, t->data.err, "fragment buffer full");
+  if (t->n == 0) t->first_dts = dts;
+  t->size[t->n] = (uint32_t)m->scratch.len;
+  t->dur[t->n] = 0;
+  t->sync[t->n] = sync;
+  t->n++;
+  t->pending = true;
+  t->last_dts = dts;
+  t->started = true;
+  return 0;
+}
+
+/* Annex-B -> length-prefixed sample in scratch; parameter sets to the cache. */
+static int convert_video(mp4_muxer *m, wtrack *t, const uint8_t *data, size_t size, bool *key, bool *vcl) {
+  media_codec mc = t->ps.codec;
+  size_t pos = 0;
+  media_nal nal;
+  *key = *vcl = false;
+  mp4_buf_reset(&m->scratch);
+  while (media_annexb_next(mc, data, size, &pos, &nal)) {
+    if (media_nal_is_param_set(mc, nal.type)) {
+      if (media_ps_cache_put(&t->ps, nal.data, nal.size) < 0) return fail(m, HAL_ELIMIT, "parameter set too large");
+      continue;
+    }
+    if (nal.type == (mc == MEDIA_CODEC_H265 ? MEDIA_H265_NAL_AUD : MEDIA_H264_NAL_AUD)) continue;
+    if (media_nal_is_vcl(mc, nal.type)) {
+      *vcl = true;
+      *key |= media_nal_is_idr(mc, nal.type);
+    }
+    mp4_buf_u32(&m->scratch, (uint32_t)nal.size);
+    mp4_buf_bytes(&m->scratch, nal.data, nal.size);
+  }
+  if (m->scratch.err) return fail(m, HAL_ELIMIT, "frame larger than max_fragment_bytes");
+  return 0;
+}
+
+static int64_t to_ticks(int64_t us, uint32_t timescale) {
+  /* Rounded to nearest so µs stamps from a 90 kHz or 8 kHz clock map back exactly. */
+  return (us * (int64_t)timescale + (us >= 0 ? 500000 : -500000)) / 1000000;
+}
+
+static bool frag_due(mp4_muxer *m, int64_t pts_us, bool key, size_t add) {
+  size_t bytes = add;
+  bool any = false;
+  for (int i = 0; i < m->nt; i++) {
+    bytes += m->t[i].data.len;
+    any |= m->t[i].n > 0;
+  }
+  if (!any) return false;
+  if (bytes > m->cfg.max_fragment_bytes) return true;
+  int64_t age = pts_us - m->frag_start_us;
+  if (key && age >= (int64_t)m->cfg.fragment_us) return true;
+  return m->cfg.max_fragment_us && age >= (int64_t)m->cfg.max_fragment_us;
+}
+
+int mp4_muxer_write(mp4_muxer *m, int track, const uint8_t *data, size_t size, int64_t pts_us, unsigned flags) {
+  if (!m) return HAL_EINVAL;
+  if (m->err) return m->err;
+  if (track < 1 || track > m->nt) return fail(m, HAL_EINVAL, "no track %d", track);
+  if (!data && size) return fail(m, HAL_EINVAL, "no data");
+  if (pts_us < 0 || pts_us > ((int64_t)1 << 50)) return fail(m, HAL_EINVAL, "pts out of range");
+  wtrack *t = &m->t[track - 1];
+  bool key = true;
+  int rc;
+  if (t->d.kind == MP4_TRACK_VIDEO) {
+    bool vcl;
+    if ((rc = convert_video(m, t, data, size, &key, &vcl))) return rc;
+    if (!vcl) return 0; /* a header pack: parameter sets cached */
+    (void)flags;
+    if (!t->started) {
+      if (!key) return fail(m, HAL_ESTATE, "the first video frame must be a keyframe (IDR/IRAP)");
+      if (!media_ps_cache_complete(&t->ps))
+        return fail(m, HAL_ESTATE, "no %s before the first keyframe", t->d.codec == MP4_CODEC_H265 ? "VPS/SPS/PPS" : "SPS/PPS");
+      media_sps_info si;
+      if (media_sps_parse(t->ps.codec, t->ps.sps, t->ps.sps_size, &si) == 0) {
+        t->d.width = si.width;
+        t->d.height = si.height;
+      }
+      if (!m->have_t0) {
+        m->have_t0 = true;
+        m->t0_us = m->frag_start_us = pts_us;
+      }
+    }
+  } else {
+    if (!m->have_t0) {
+      if (m->has_video) return 0; /* the timeline starts at the first video keyframe */
+      m->have_t0 = true;
+      m->t0_us = m->frag_start_us = pts_us;
+    }
+    if (pts_us < m->t0_us) return 0;
+    if (size == 0) return 0;
+    mp4_buf_reset(&m->scratch);
+    mp4_buf_bytes(&m->scratch, data, size);
+    if (m->scratch.err) return fail(m, HAL_ELIMIT, "frame larger than max_fragment_bytes");
+  }
+  if (pts_us < m->t0_us) return fail(m, HAL_EINVAL, "pts before the start of the file");
+  int64_t dts = to_ticks(pts_us - m->t0_us, t->d.timescale);
+  if (t->pending) {
+    int64_t d = dts - t->last_dts;
+    if (d <= 0) {
+      if (t->d.kind == MP4_TRACK_VIDEO) return fail(m, HAL_EINVAL, "video pts must increase (%lld after %lld us)", (long long)pts_us, (long long)(t->last_dts * 1000000 / t->d.timescale + m->t0_us));
+      d = guess_duration(t); /* audio jitter: keep the sample, trust its length */
+      dts = t->last_dts + d;
+    }
+    if (d > UINT32_MAX) d = UINT32_MAX;
+    t->dur[t->n - 1] = (uint32_t)d;
+    t->last_dur = (uint32_t)d;
+    t->pending = false;
+  }
+  bool cut_point = m->has_video ? (t->d.kind == MP4_TRACK_VIDEO && key) : true;
+  if (frag_due(m, pts_us, cut_point, m->scratch.len)) {
+    if ((rc = flush_fragment(m))) return rc;
+    m->frag_start_us = pts_us;
+  }
+  return push_sample(m, t, dts, key);
+}
+
+static void free_muxer(mp4_muxer *m) {
+  for (int i = 0; i < m->nt; i++) {
+    free(m->t[i].size);
+    free(m->t[i].dur);
+    free(m->t[i].sync);
+    mp4_buf_free(&m->t[i].data);
+  }
+  mp4_buf_free(&m->box);
+  mp4_buf_free(&m->scratch);
+  free(m);
+}
+
+int mp4_muxer_close(mp4_muxer *m) {
+  if (!m) return HAL_EINVAL;
+  int rc = m->err;
+  if (!rc) rc = flush_fragment(m);
+  if (!rc && !m->init_written && m->nt) rc = HAL_ESTATE; /* nothing was recorded */
+  if (!rc && m->cfg.mode != MP4_MODE_FRAGMENTED) {
+    mp4_trak_desc d[MAX_TRACKS];
+    for (int i = 0; i < m->nt; i++) d[i] = m->t[i].d;
+    rc = mp4_finalize(&m->io, d, m->nt, m->pos, m->cfg.mode == MP4_MODE_FASTSTART);
+  }
+  if (!rc && m->io.flush) rc = m->io.flush(m->io.user);
+  if (!rc && m->cfg.sync == MP4_SYNC_FSYNC && m->io.sync) rc = m->io.sync(m->io.user);
+  free_muxer(m);
+  return rc;
+}
