@@ -491,6 +491,23 @@ static int build_stbl(mp4_demuxer *d, dtrack *t) {
     }
   }
   t->n = k; /* samples without a chunk are dropped */
+  /* Raw audio stored one sample per table entry (QuickTime style, duration 1): serve chunks of up
+     to 1024 samples as frames, as players do, instead of one frame per byte. */
+  if (t->kind == MP4_TRACK_AUDIO && fixed && t->stts.n == 1 && mp4_rd_u32(t->stts.p + 12) == 1) {
+    uint32_t o = 0;
+    for (uint32_t i = 0; i < t->n;) {
+      mp4_dsample m = t->s[i];
+      uint32_t j = i + 1;
+      while (j < t->n && j - i < 1024 && t->s[j].offset == m.offset + m.size) {
+        m.size += t->s[j].size;
+        m.duration += t->s[j].duration;
+        j++;
+      }
+      t->s[o++] = m;
+      i = j;
+    }
+    t->n = o;
+  }
   return 0;
 }
 
