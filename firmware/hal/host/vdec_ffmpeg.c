@@ -19,7 +19,7 @@ int vdec_codec_open(hal_vdec_codec codec, hal_vdec_mode mode, vdec_codec **out) 
   const AVCodec *dec = avcodec_find_decoder(id);
   if (!dec) return HAL_ENOTSUP;
   /* Bitstream errors are reported through hal_vdec_status, not on stderr. */
-  av_log_set_level(AV_LOG_QUIET);
+  av_log_set_level(getenv("K230JS_SIM_AVLOG") ? AV_LOG_INFO : AV_LOG_QUIET);
   vdec_codec *c = calloc(1, sizeof *c);
   if (!c) return HAL_ENOMEM;
   c->ctx = avcodec_alloc_context3(dec);

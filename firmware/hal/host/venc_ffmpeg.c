@@ -4,6 +4,7 @@
  * are zero-copy views of the AVPacket, which lives until the stream is released. */
 #include <libavcodec/avcodec.h>
 #include <libavutil/frame.h>
+#include <libavutil/log.h>
 #include <libavutil/opt.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,6 +25,8 @@ static const char *encoder_name(hal_venc_codec c) {
 int venc_codec_open(const hal_venc_config *cfg, venc_codec **out) {
   const AVCodec *codec = avcodec_find_encoder_by_name(encoder_name(cfg->codec));
   if (!codec) return HAL_ENOTSUP;
+  /* Encoder chatter off; errors surface as codes. K230JS_SIM_AVLOG=1 shows FFmpeg's log. */
+  av_log_set_level(getenv("K230JS_SIM_AVLOG") ? AV_LOG_INFO : AV_LOG_QUIET);
   venc_codec *c = calloc(1, sizeof *c);
   if (!c) return HAL_ENOMEM;
   c->kind = cfg->codec;
