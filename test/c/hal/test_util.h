@@ -13,7 +13,7 @@
 
 static char tu_dir[256];
 
-static const char *tu_path(const char *name) {
+static inline const char *tu_path(const char *name) {
   static char buf[8][512];
   static int i;
   if (!tu_dir[0]) {
@@ -26,7 +26,7 @@ static const char *tu_path(const char *name) {
 }
 
 /* Run a shell command, return its stdout (malloc'd, NUL-terminated) and size. */
-static char *tu_run(const char *cmd, size_t *out_len) {
+static inline char *tu_run(const char *cmd, size_t *out_len) {
   FILE *p = popen(cmd, "r");
   if (!p) return NULL;
   size_t cap = 1 << 16, n = 0;
@@ -51,7 +51,7 @@ typedef struct tu_pic {
   uint8_t *mem;
 } tu_pic;
 
-static void tu_pic_init(tu_pic *p, uint32_t w, uint32_t h, uint32_t counter) {
+static inline void tu_pic_init(tu_pic *p, uint32_t w, uint32_t h, uint32_t counter) {
   memset(p, 0, sizeof *p);
   p->mem = malloc((size_t)w * h * 3 / 2);
   p->f.width = w;
@@ -69,9 +69,9 @@ static void tu_pic_init(tu_pic *p, uint32_t w, uint32_t h, uint32_t counter) {
   memset(p->f.data[1], 128, (size_t)w * h / 2);
 }
 
-static void tu_pic_free(tu_pic *p) { free(p->mem); }
+static inline void tu_pic_free(tu_pic *p) { free(p->mem); }
 
-static double tu_psnr(const uint8_t *a, const uint8_t *b, size_t n) {
+static inline double tu_psnr(const uint8_t *a, const uint8_t *b, size_t n) {
   double se = 0;
   for (size_t i = 0; i < n; i++) {
     double d = (double)a[i] - b[i];
