@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kjs/repl.h"
+#include "kjs/uart.h"
 #include "kjs/vm.h"
 
 #ifndef K230JS_VERSION
@@ -34,8 +36,11 @@ static void usage(FILE *out) {
   fprintf(out,
           "usage: k230js [options] <app.js | app.bin> [args...]\n"
           "       k230js [options] -e <code>\n"
+          "       k230js [options] [--uart stdio|pty] [--boot] [--repl [app.js]]\n"
           "\n"
           "Runs a k230js app (an ES module bundle or k230js bytecode) on the host simulator.\n"
+          "Without an app (or with --repl, --boot or --uart) it serves the board's console: the\n"
+          "REPL, and the raw protocol for tools (docs/protocol.md), on stdio or on a pty.\n"
           "\n"
           "options:\n"
           "  -e, --eval CODE         run CODE as a module instead of a file\n"
@@ -43,6 +48,11 @@ static void usage(FILE *out) {
           "      --data DIR          map /data/... to DIR\n"
           "      --memory-limit N    limit the JS heap to N bytes (suffix k, m or g)\n"
           "      --stack-size N      limit the JS stack to N bytes (suffix k or m; default 1m)\n"
+          "      --uart stdio|pty    where the console is: this terminal (default) or a new pty,\n"
+          "                          announced on stderr as 'k230js: uart on /dev/pts/N'\n"
+          "      --repl              after the app ends, stay in the REPL\n"
+          "      --boot              run /sdcard/boot.js then /sdcard/main.js (or main.bin) as the\n"
+          "                          board does; Ctrl-C within 500 ms or /sdcard/.safe-mode skips them\n"
           "  -V, --version           print versions and exit\n"
           "  -h, --help              print this help and exit\n"
           "\n"
@@ -80,20 +90,58 @@ static bool parse_size(const char *s, size_t *out) {
   return true;
 }
 
+/* The console session: REPL and raw protocol on stdio or a pty (kjs/repl.h). */
+static int run_console(const kjs_vm_config *cfg, const char *uart_kind, bool boot, const char *eval_code,
+                       const char *app) {
+  kjs_uart *u;
+  if (uart_kind && strcmp(uart_kind, "pty") == 0) {
+    u = kjs_uart_open_pty();
+    if (!u) {
+      fprintf(stderr, "k230js: cannot create a pty: %s\n", strerror(errno));
+      return KJS_EXIT_ERROR;
+    }
+    fprintf(stderr, "k230js: uart on %s\n", kjs_uart_path(u));
+    fflush(stderr);
+  } else {
+    u = kjs_uart_open_fds(0, 1);
+    if (!u) {
+      fprintf(stderr, "k230js: cannot open the console: %s\n", strerror(errno));
+      return KJS_EXIT_ERROR;
+    }
+  }
+  /* SIGINT still interrupts (e.g. `kill -INT`); on the console, Ctrl-C arrives as a byte. */
+  signal(SIGPIPE, SIG_IGN);
+  kjs_repl_config rc = KJS_REPL_CONFIG_DEFAULT;
+  rc.vm = *cfg;
+  rc.uart = u;
+  rc.boot = boot;
+  rc.app = app;
+  rc.eval_code = eval_code;
+  rc.version = K230JS_VERSION;
+  int status = kjs_repl_run(&rc);
+  kjs_uart_free(u);
+  return status;
+}
+
 int main(int argc, char **argv) {
-  enum { OPT_SDCARD = 256, OPT_DATA, OPT_MEMORY_LIMIT, OPT_STACK_SIZE };
+  enum { OPT_SDCARD = 256, OPT_DATA, OPT_MEMORY_LIMIT, OPT_STACK_SIZE, OPT_UART, OPT_REPL, OPT_BOOT };
   static const struct option longopts[] = {
       {"eval", required_argument, NULL, 'e'},
       {"sdcard", required_argument, NULL, OPT_SDCARD},
       {"data", required_argument, NULL, OPT_DATA},
       {"memory-limit", required_argument, NULL, OPT_MEMORY_LIMIT},
       {"stack-size", required_argument, NULL, OPT_STACK_SIZE},
+      {"uart", required_argument, NULL, OPT_UART},
+      {"repl", no_argument, NULL, OPT_REPL},
+      {"boot", no_argument, NULL, OPT_BOOT},
       {"version", no_argument, NULL, 'V'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
   };
   kjs_vm_config cfg = KJS_VM_CONFIG_DEFAULT;
   const char *eval_code = NULL;
+  const char *uart_kind = NULL;
+  bool repl = false, boot = false;
   int opt;
   /* "+" stops at the first non-option, so the app's own arguments pass through untouched. */
   while ((opt = getopt_long(argc, argv, "+e:Vh", longopts, NULL)) != -1) {
@@ -113,6 +161,15 @@ int main(int argc, char **argv) {
           return KJS_EXIT_USAGE;
         }
         break;
+      case OPT_UART:
+        if (strcmp(optarg, "stdio") != 0 && strcmp(optarg, "pty") != 0) {
+          fprintf(stderr, "k230js: --uart: '%s' is neither stdio nor pty\n", optarg);
+          return KJS_EXIT_USAGE;
+        }
+        uart_kind = optarg;
+        break;
+      case OPT_REPL: repl = true; break;
+      case OPT_BOOT: boot = true; break;
       case 'V': printf("k230js %s (QuickJS-ng %s, host simulator)\n", K230JS_VERSION, JS_GetVersion()); return 0;
       case 'h': usage(stdout); return 0;
       default:
@@ -120,13 +177,15 @@ int main(int argc, char **argv) {
         return KJS_EXIT_USAGE;
     }
   }
-  if (!eval_code && optind >= argc) {
+  bool have_app = eval_code || optind < argc;
+  cfg.argc = argc - optind;
+  cfg.argv = argv + optind;
+  if (!have_app && !repl && !boot && !uart_kind && !isatty(0)) {
     fprintf(stderr, "k230js: no app given (try 'k230js --help')\n");
     return KJS_EXIT_USAGE;
   }
+  if (!have_app || repl || boot || uart_kind) return run_console(&cfg, uart_kind, boot, eval_code, have_app && !eval_code ? argv[optind] : NULL);
   const char *entry = eval_code ? "<eval>" : argv[optind];
-  cfg.argc = argc - optind;
-  cfg.argv = argv + optind;
 
   the_vm = kjs_vm_new(&cfg);
   if (!the_vm) {
