@@ -108,12 +108,17 @@ int main(void) {
          them, so ours is a prefix of its list, short by at most one fragment (~0.3 s = 17 frames). */
       CHECK(frames <= (long)all.n && (long)all.n - frames <= 20);
       snprintf(cmd, sizeof cmd, "ffmpeg -v error -i '%s' -f null - 2>&1", path);
-      run_capture(cmd, out, sizeof out);
+      out[0] = 0;
+      if (frames > 0) run_capture(cmd, out, sizeof out); /* nothing to decode before the first fragment */
       /* ffmpeg may complain only about the truncated last sample of that cut fragment. */
       int other = 0;
       for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n"))
         if (!strstr(line, "partial file") && !strstr(line, "Invalid data found") && !strstr(line, "Invalid NAL unit size") &&
-            !strstr(line, "missing picture in access unit")) other++;
+            !strstr(line, "missing picture in access unit") && !strstr(line, "Error splitting the input") &&
+            !strstr(line, "Error while decoding")) {
+          other++;
+          fprintf(stderr, "unexpected ffmpeg message: %s\n", line);
+        }
       CHECK_EQ_INT(other, 0);
     } else {
       /* Only acceptable before the first fragment is complete. */
