@@ -7,8 +7,13 @@ import { CliError, EXIT_FAILED, EXIT_USAGE, UsageError } from "./lib/errors.js";
 import type { Command } from "./lib/command.js";
 import { buildCommand } from "./commands/build.js";
 import { runCommand } from "./commands/run.js";
+import { devicesCommand } from "./commands/devices.js";
+import { replCommand } from "./commands/repl.js";
+import { fsCommand } from "./commands/fs.js";
+import { deployCommand } from "./commands/deploy.js";
+import { flashCommand } from "./commands/flash.js";
 
-const COMMANDS: Command[] = [buildCommand, runCommand];
+const COMMANDS: Command[] = [buildCommand, runCommand, devicesCommand, replCommand, fsCommand, deployCommand, flashCommand];
 
 function mainHelp(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;

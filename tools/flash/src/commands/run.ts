@@ -5,6 +5,7 @@ import { bundle } from "../lib/bundle.js";
 import { CliError, UsageError } from "../lib/errors.js";
 import { runtimePath, type Target } from "../lib/paths.js";
 import type { Command } from "../lib/command.js";
+import { runOnBoard } from "../lib/run-remote.js";
 
 const MAGIC = "K230JSBC";
 
@@ -52,6 +53,8 @@ export const runCommand: Command = {
     { name: "stack-size", type: "string", help: "JS stack limit, e.g. 1m", runtime: true },
     { name: "bytecode", type: "boolean", help: "run the app as bytecode" },
     { name: "target", type: "string", help: "host (default) or riscv64 (under qemu-riscv64)" },
+    { name: "port", short: "p", type: "string", help: "run on a board through this serial port ('sim': the simulator over its pty)" },
+    { name: "baud", type: "string", help: "with --port: baud rate for a UART adapter" },
   ],
   async run(args) {
     if (args.positional.length < 1) throw new UsageError("run: give the app to run (k230js run app.ts)");
@@ -70,6 +73,10 @@ export const runCommand: Command = {
       const r = await bundle({ entry: path, outFile: join(outDir, `${name}.js`), bytecode: Boolean(args.options.bytecode) });
       for (const w of r.warnings) console.error(`warning: ${w}`);
       file = r.output;
+    }
+    if (typeof args.options.port === "string") {
+      if (isBytecode(file)) throw new UsageError("run: --port sends source; run without --bytecode");
+      return runOnBoard(file, args);
     }
     const runtimeArgs: string[] = [];
     for (const spec of runCommand.options) {
