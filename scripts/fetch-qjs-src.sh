@@ -16,7 +16,7 @@ say() { echo "fetch-qjs-src: $*" >&2; }
 die() { say "error: $*"; exit 1; }
 
 deb="$cache/apt/archives/qjs-src_${QJS_SRC_VERSION}_all.deb"
-mkdir -p "$cache/apt/archives/partial" "$cache/apt/lists/partial" "$cache/apt/etc"
+mkdir -p "$cache/apt/archives/partial" "$cache/apt/lists/partial" "$cache/apt/etc/sources.list.d" "$cache/apt/etc/preferences.d"
 if [ -n "${K230JS_QJS_DEB:-}" ]; then
   cp "$K230JS_QJS_DEB" "$deb"
 elif [ ! -f "$deb" ] || ! echo "$QJS_SRC_SHA256  $deb" | sha256sum -c --status; then
@@ -29,9 +29,9 @@ SRC
   : > "$cache/apt/status"
   cat > "$cache/apt/apt.conf" <<CONF
 Dir::Etc::SourceList "$cache/apt/etc/sources.list";
-Dir::Etc::SourceParts "/nonexistent";
-Dir::Etc::Preferences "/nonexistent";
-Dir::Etc::PreferencesParts "/nonexistent";
+Dir::Etc::SourceParts "$cache/apt/etc/sources.list.d";
+Dir::Etc::Preferences "$cache/apt/etc/preferences";
+Dir::Etc::PreferencesParts "$cache/apt/etc/preferences.d";
 Dir::State::Lists "$cache/apt/lists";
 Dir::State::status "$cache/apt/status";
 Dir::Cache "$cache/apt";

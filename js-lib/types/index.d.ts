@@ -1,2 +1,3 @@
 /// <reference path="./globals.d.ts" />
 /// <reference path="./k230-sys.d.ts" />
+/// <reference path="./k230-mp4.d.ts" />

@@ -25,10 +25,11 @@ static JSModuleDef *init_qjs_bjson(JSContext *ctx, const char *name) {
 enum { MAX_MODULES = 32 };
 static native_module modules[MAX_MODULES] = {
     {"k230:sys", kjs_mod_sys_init},
+    {"k230:mp4", kjs_mod_mp4_init},
     {"qjs:std", init_qjs_std},
     {"qjs:bjson", init_qjs_bjson},
 };
-static int nmodules = 3;
+static int nmodules = 4;
 
 int kjs_modules_register(const char *name, kjs_module_init_fn *init) {
   for (int i = 0; i < nmodules; i++) {

@@ -5,7 +5,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-export const HOST_RUNTIME = join(ROOT, "build", "host", "k230js");
+export const HOST_RUNTIME = process.env.K230JS_BUILD_DIR ? join(process.env.K230JS_BUILD_DIR, "k230js") : join(ROOT, "build", "host", "k230js");
 export const RISCV64_RUNTIME = join(ROOT, "build", "riscv64", "k230js");
 export const CLI = join(ROOT, "tools", "flash", "dist", "k230js.mjs");
 

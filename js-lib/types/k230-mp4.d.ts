@@ -1,0 +1,157 @@
+/**
+ * `k230:mp4` — record and play MP4 files: H.264/H.265 video and G.711 (A-law/µ-law) audio.
+ *
+ * Recordings are fragmented by default: a file cut by power loss or a full SD card plays up to
+ * its last complete fragment (about one second). At close the file can stay fragmented or be
+ * finalized into a classic indexed file (`mode: "indexed"`, index at the end, no media copied) or
+ * a web-friendly one (`mode: "faststart"`, index at the front).
+ *
+ * Timestamps are microseconds everywhere (the encoder's `ptsUs`), never milliseconds.
+ *
+ * @example
+ * ```ts
+ * import { Mp4Demuxer } from "k230:mp4";
+ * import { ticksMs, sleepMs } from "k230:sys";
+ *
+ * const demuxer = new Mp4Demuxer("/sdcard/examples/test.mp4");
+ * for (const t of demuxer.tracks) console.log(t.kind, t.codec, t.trackId);
+ * const start = ticksMs();
+ * for (const frame of demuxer) {
+ *   const late = frame.ptsUs / 1000 - (ticksMs() - start);
+ *   if (late > 0) sleepMs(late);            // play at the file's pace
+ *   console.log(frame.codec, frame.data.byteLength, frame.ptsUs);
+ * }
+ * demuxer.close();
+ * ```
+ */
+declare module "k230:mp4" {
+  export type VideoCodec = "h264" | "h265";
+  export type AudioCodec = "alaw" | "ulaw";
+  export type Codec = VideoCodec | AudioCodec;
+
+  export interface Mp4MuxerOptions {
+    /**
+     * The layout after close(). Recording is always fragmented, so power loss keeps all but the
+     * last fragment. "fragmented" (default) leaves it so; "indexed" appends a classic index;
+     * "faststart" puts the index at the front.
+     */
+    mode?: "fragmented" | "indexed" | "faststart";
+    /** CanMV's fmp4_flag: `false` means mode "indexed". Default true. */
+    fragmented?: boolean;
+    /** Start a new fragment at the first keyframe after this many ms (default 1000). */
+    fragmentMs?: number;
+    /** ... or after this many ms even without a keyframe (0 = never; default 10000). */
+    maxFragmentMs?: number;
+    /** What happens to each finished fragment: "fsync" (default, durable), "flush" or "none". */
+    sync?: "none" | "flush" | "fsync";
+  }
+
+  export interface VideoTrackOptions {
+    codec: VideoCodec;
+    width: number;
+    height: number;
+  }
+
+  export interface AudioTrackOptions {
+    /** Default "ulaw". "g711a"/"g711u" are accepted as aliases. */
+    codec?: AudioCodec | "g711a" | "g711u";
+    /** Default 8000. */
+    sampleRate?: number;
+    /** Default 1. */
+    channels?: number;
+  }
+
+  /**
+   * The low-level muxer: CanMV's kd_mp4_create / create_track / write_frame / destroy sequence.
+   * Errors are `Error`s with a `.code` ("ENOSPC" when the card is full, "EIO", "ESTATE" when the
+   * first video frame is not a keyframe, "ECLOSED" after close()).
+   */
+  export class Mp4Muxer {
+    /** Creates (truncates) the file. */
+    constructor(path: string, options?: Mp4MuxerOptions);
+    /** Adds a video track before the first write; returns its track id (from 1). */
+    addVideoTrack(options: VideoTrackOptions): number;
+    /** Adds a G.711 audio track before the first write; returns its track id. */
+    addAudioTrack(options?: AudioTrackOptions): number;
+    /**
+     * Writes one frame. Video is Annex-B (start codes); a HEADER pack holding only the parameter
+     * sets may be written on its own. The bytes are read directly from `data` (no JS copy).
+     * `ptsUs` is in microseconds and must increase per video track.
+     */
+    writeFrame(track: number, data: ArrayBuffer | ArrayBufferView, ptsUs: number, options?: { keyframe?: boolean }): void;
+    /** Finishes the file. Safe to call twice. */
+    close(): void;
+    /** Fragments written so far. */
+    readonly fragments: number;
+    readonly path: string;
+    readonly closed: boolean;
+  }
+
+  export interface Mp4FileInfo {
+    durationUs: number;
+    trackCount: number;
+    fragmented: boolean;
+  }
+
+  export interface Mp4VideoTrack {
+    kind: "video";
+    trackId: number;
+    codec: VideoCodec;
+    timescale: number;
+    durationUs: number;
+    frameCount: number;
+    width: number;
+    height: number;
+  }
+
+  export interface Mp4AudioTrack {
+    kind: "audio";
+    trackId: number;
+    codec: AudioCodec;
+    timescale: number;
+    durationUs: number;
+    frameCount: number;
+    sampleRate: number;
+    channels: number;
+    bitsPerSample: number;
+  }
+
+  export type Mp4Track = Mp4VideoTrack | Mp4AudioTrack;
+
+  export interface Mp4Frame {
+    trackId: number;
+    codec: Codec | "none";
+    /**
+     * The frame's bytes, lent without copying: valid until the next getFrame(), seek() or
+     * close(), after which this ArrayBuffer is detached (byteLength 0). Keep a copy with
+     * `data.slice(0)`. Video is Annex-B with parameter sets before keyframes (decoder-ready)
+     * unless the demuxer was opened with `annexb: false`.
+     */
+    data: ArrayBuffer;
+    ptsUs: number;
+    dtsUs: number;
+    keyframe: boolean;
+    /** true on the call after the last frame of every track; no data then. */
+    eof: boolean;
+  }
+
+  /**
+   * Reads MP4/MOV files (classic and fragmented; ours, FFmpeg's, GStreamer's). A damaged or
+   * truncated file still opens with everything before the damage; `warning` says what was lost.
+   * Iterating yields frames in time order across tracks until eof.
+   */
+  export class Mp4Demuxer implements IterableIterator<Mp4Frame> {
+    constructor(path: string, options?: { annexb?: boolean });
+    fileInfo(): Mp4FileInfo;
+    readonly tracks: Mp4Track[];
+    trackByIndex(index: number): Mp4Track;
+    getFrame(): Mp4Frame;
+    /** Moves every track to its last keyframe at or before `timeUs`. */
+    seek(timeUs: number): void;
+    close(): void;
+    readonly warning: string;
+    readonly closed: boolean;
+    [Symbol.iterator](): IterableIterator<Mp4Frame>;
+    next(): IteratorResult<Mp4Frame, undefined>;
+  }
+}

@@ -1,0 +1,498 @@
+/*
+ * k230:mp4 — MP4 recording and playback on firmware/libs/mp4: Mp4Muxer (the kd_mp4 muxer
+ * sequence) and Mp4Demuxer (file info, tracks, timed frames, seek, iteration).
+ * Types and docs: js-lib/types/k230-mp4.d.ts.
+ */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hal/errors.h"
+#include "kjs/args.h"
+#include "kjs/errors.h"
+#include "kjs/lend.h"
+#include "kjs/modules.h"
+#include "kjs/paths.h"
+#include "kjs/vm.h"
+#include "mp4/demuxer.h"
+#include "mp4/muxer.h"
+
+/* ---- private structs ---- */
+
+typedef struct js_muxer {
+  mp4_muxer *m; /* NULL once closed */
+  mp4_io io;
+  char *path;
+  int reported; /* the sticky error writeFrame already threw, so close() does not repeat it */
+} js_muxer;
+
+typedef struct js_demuxer {
+  mp4_demuxer *d; /* NULL once closed */
+  mp4_io io;
+  char *path;
+  /* The ArrayBuffer lent for the last frame (not owned: it owns a reference to us), revoked
+   * before the demuxer reuses the memory. JS_UNDEFINED when none is out. */
+  JSValue lent;
+} js_demuxer;
+
+/* ---- class ids ---- */
+
+static JSClassID muxer_class_id;
+static JSClassID demuxer_class_id;
+
+/* ---- close / finalize ---- */
+
+static int muxer_close(js_muxer *jm) {
+  if (!jm->m) return 0;
+  int rc = mp4_muxer_close(jm->m);
+  jm->m = NULL;
+  int rc2 = mp4_io_file_close(&jm->io);
+  return rc ? rc : rc2;
+}
+
+static void muxer_finalizer(JSRuntime *rt, JSValueConst val) {
+  js_muxer *jm = JS_GetOpaque(val, muxer_class_id);
+  if (!jm) return;
+  /* A recorder dropped without close() still gets a playable file. */
+  muxer_close(jm);
+  free(jm->path);
+  free(jm);
+}
+
+static void demuxer_revoke(JSContext *ctx, js_demuxer *jd) {
+  if (!JS_IsUndefined(jd->lent)) kjs_lend_revoke(ctx, jd->lent); /* clears jd->lent */
+}
+
+static void demuxer_close(JSContext *ctx, js_demuxer *jd) {
+  demuxer_revoke(ctx, jd);
+  if (!jd->d) return;
+  mp4_demuxer_close(jd->d);
+  jd->d = NULL;
+  mp4_io_file_close(&jd->io);
+}
+
+static void demuxer_finalizer(JSRuntime *rt, JSValueConst val) {
+  js_demuxer *jd = JS_GetOpaque(val, demuxer_class_id);
+  if (!jd) return;
+  /* No frame buffer can be out: each keeps this object alive. */
+  if (jd->d) {
+    mp4_demuxer_close(jd->d);
+    mp4_io_file_close(&jd->io);
+  }
+  free(jd->path);
+  free(jd);
+}
+
+/* ---- class defs ---- */
+
+static const JSClassDef muxer_class = {"Mp4Muxer", .finalizer = muxer_finalizer};
+static const JSClassDef demuxer_class = {"Mp4Demuxer", .finalizer = demuxer_finalizer};
+
+/* ---- shared helpers ---- */
+
+
+static JSValue throw_mp4(JSContext *ctx, int rc, const char *fn, const char *detail) {
+  return kjs_throw(ctx, rc, "%s: %s", fn, detail && *detail ? detail : hal_strerror(rc));
+}
+
+static int open_file(JSContext *ctx, const char *fn, JSValueConst path_val, const char *mode, mp4_io *io,
+                     char **path_out) {
+  const char *path = JS_IsString(path_val) ? JS_ToCString(ctx, path_val) : NULL;
+  if (!path) {
+    JS_ThrowTypeError(ctx, "%s: path must be a string", fn);
+    return -1;
+  }
+  char host[PATH_MAX];
+  int rc = kjs_path_map(kjs_vm_from_context(ctx), path, host, sizeof host);
+  if (rc == 0) rc = mp4_io_file_open(io, host, mode);
+  if (rc != 0) {
+    kjs_throw(ctx, rc, "%s: cannot open '%s': %s", fn, path, hal_strerror(rc));
+    JS_FreeCString(ctx, path);
+    return -1;
+  }
+  *path_out = strdup(path);
+  JS_FreeCString(ctx, path);
+  return 0;
+}
+
+static js_muxer *muxer_of(JSContext *ctx, JSValueConst this_val, const char *fn) {
+  js_muxer *jm = JS_GetOpaque2(ctx, this_val, muxer_class_id);
+  if (jm && !jm->m) {
+    kjs_throw(ctx, HAL_ECLOSED, "%s: the muxer is closed", fn);
+    return NULL;
+  }
+  return jm;
+}
+
+static js_demuxer *demuxer_of(JSContext *ctx, JSValueConst this_val, const char *fn) {
+  js_demuxer *jd = JS_GetOpaque2(ctx, this_val, demuxer_class_id);
+  if (jd && !jd->d) {
+    kjs_throw(ctx, HAL_ECLOSED, "%s: the demuxer is closed", fn);
+    return NULL;
+  }
+  return jd;
+}
+
+/* ---- Mp4Muxer ---- */
+
+static JSValue muxer_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSValueConst *argv) {
+  static const char fn[] = "new Mp4Muxer";
+  static const char *const modes[] = {"fragmented", "indexed", "faststart", NULL};
+  static const char *const syncs[] = {"none", "flush", "fsync", NULL};
+  JSValueConst opts = argc > 1 ? argv[1] : JS_UNDEFINED;
+  if (kjs_check_options(ctx, opts, fn) < 0) return JS_EXCEPTION;
+  mp4_muxer_config cfg = MP4_MUXER_CONFIG_DEFAULT;
+  int mode, sync;
+  int64_t frag_ms, max_frag_ms;
+  bool fragmented;
+  if (kjs_opt_bool(ctx, opts, fn, "fragmented", true, &fragmented) < 0 ||
+      kjs_opt_enum(ctx, opts, fn, "mode", modes, fragmented ? MP4_MODE_FRAGMENTED : MP4_MODE_INDEXED, &mode) < 0 ||
+      kjs_opt_enum(ctx, opts, fn, "sync", syncs, MP4_SYNC_FSYNC, &sync) < 0 ||
+      kjs_opt_int(ctx, opts, fn, "fragmentMs", cfg.fragment_us / 1000, 1, 3600000, &frag_ms) < 0 ||
+      kjs_opt_int(ctx, opts, fn, "maxFragmentMs", cfg.max_fragment_us / 1000, 0, 3600000, &max_frag_ms) < 0)
+    return JS_EXCEPTION;
+  cfg.mode = (mp4_mode)mode;
+  cfg.sync = (mp4_sync_policy)sync;
+  cfg.fragment_us = (uint32_t)(frag_ms * 1000);
+  cfg.max_fragment_us = (uint32_t)(max_frag_ms * 1000);
+
+  js_muxer *jm = calloc(1, sizeof *jm);
+  if (!jm) return JS_ThrowOutOfMemory(ctx);
+  if (open_file(ctx, fn, argc > 0 ? argv[0] : JS_UNDEFINED, "w", &jm->io, &jm->path) < 0) {
+    free(jm);
+    return JS_EXCEPTION;
+  }
+  int rc = mp4_muxer_open(&jm->m, &cfg, &jm->io);
+  if (rc != 0) {
+    mp4_io_file_close(&jm->io);
+    free(jm->path);
+    free(jm);
+    return throw_mp4(ctx, rc, fn, NULL);
+  }
+  JSValue proto = JS_GetPropertyStr(ctx, new_target, "prototype");
+  JSValue obj = JS_NewObjectProtoClass(ctx, proto, muxer_class_id);
+  JS_FreeValue(ctx, proto);
+  if (JS_IsException(obj)) {
+    muxer_close(jm);
+    free(jm->path);
+    free(jm);
+    return obj;
+  }
+  JS_SetOpaque(obj, jm);
+  return obj;
+}
+
+static JSValue muxer_get_fragments(JSContext *ctx, JSValueConst this_val) {
+  js_muxer *jm = JS_GetOpaque2(ctx, this_val, muxer_class_id);
+  if (!jm) return JS_EXCEPTION;
+  return JS_NewUint32(ctx, jm->m ? mp4_muxer_fragments(jm->m) : 0);
+}
+
+static JSValue muxer_get_path(JSContext *ctx, JSValueConst this_val) {
+  js_muxer *jm = JS_GetOpaque2(ctx, this_val, muxer_class_id);
+  return jm ? JS_NewString(ctx, jm->path) : JS_EXCEPTION;
+}
+
+static JSValue muxer_get_closed(JSContext *ctx, JSValueConst this_val) {
+  js_muxer *jm = JS_GetOpaque2(ctx, this_val, muxer_class_id);
+  return jm ? JS_NewBool(ctx, jm->m == NULL) : JS_EXCEPTION;
+}
+
+/* magic: MP4_TRACK_VIDEO or MP4_TRACK_AUDIO */
+static JSValue muxer_add_track(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv, int magic) {
+  const char *fn = magic == MP4_TRACK_VIDEO ? "Mp4Muxer.addVideoTrack" : "Mp4Muxer.addAudioTrack";
+  js_muxer *jm = muxer_of(ctx, this_val, fn);
+  if (!jm) return JS_EXCEPTION;
+  JSValueConst opts = argc > 0 ? argv[0] : JS_UNDEFINED;
+  if (!JS_IsObject(opts)) return JS_ThrowTypeError(ctx, "%s: options must be an object", fn);
+  int rc;
+  if (magic == MP4_TRACK_VIDEO) {
+    static const char *const codecs[] = {"h264", "h265", NULL};
+    int codec;
+    int64_t w, h;
+    if (kjs_opt_enum(ctx, opts, fn, "codec", codecs, 0, &codec) < 0 ||
+        kjs_opt_int(ctx, opts, fn, "width", -1, 16, 8192, &w) < 0 ||
+        kjs_opt_int(ctx, opts, fn, "height", -1, 16, 8192, &h) < 0)
+      return JS_EXCEPTION;
+    if (w < 0 || h < 0) return JS_ThrowTypeError(ctx, "%s: options.width and options.height are required", fn);
+    rc = mp4_muxer_add_video(jm->m, codec == 0 ? MP4_CODEC_H264 : MP4_CODEC_H265, (int)w, (int)h);
+  } else {
+    static const char *const codecs[] = {"alaw", "ulaw", "g711a", "g711u", NULL};
+    int codec;
+    int64_t rate, channels;
+    if (kjs_opt_enum(ctx, opts, fn, "codec", codecs, 1, &codec) < 0 ||
+        kjs_opt_int(ctx, opts, fn, "sampleRate", 8000, 8000, 192000, &rate) < 0 ||
+        kjs_opt_int(ctx, opts, fn, "channels", 1, 1, 8, &channels) < 0)
+      return JS_EXCEPTION;
+    rc = mp4_muxer_add_audio(jm->m, (codec % 2 == 0) ? MP4_CODEC_G711A : MP4_CODEC_G711U, (int)rate, (int)channels);
+  }
+  if (rc < 0) return throw_mp4(ctx, rc, fn, mp4_muxer_last_error(jm->m));
+  return JS_NewInt32(ctx, rc);
+}
+
+static JSValue muxer_write_frame(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+  static const char fn[] = "Mp4Muxer.writeFrame";
+  js_muxer *jm = muxer_of(ctx, this_val, fn);
+  if (!jm) return JS_EXCEPTION;
+  if (argc < 3) return JS_ThrowTypeError(ctx, "%s(track, data, ptsUs[, options]) needs 3 arguments", fn);
+  int64_t track, pts;
+  bool keyframe;
+  if (kjs_get_int(ctx, argv[0], "Mp4Muxer.writeFrame: track", 1, 64, &track) < 0 ||
+      kjs_get_int(ctx, argv[2], "Mp4Muxer.writeFrame: ptsUs", 0, INT64_C(1) << 53, &pts) < 0 ||
+      kjs_check_options(ctx, argc > 3 ? argv[3] : JS_UNDEFINED, fn) < 0 ||
+      kjs_opt_bool(ctx, argc > 3 ? argv[3] : JS_UNDEFINED, fn, "keyframe", false, &keyframe) < 0)
+    return JS_EXCEPTION;
+  const uint8_t *data;
+  size_t len;
+  if (kjs_get_bytes(ctx, argv[1], "Mp4Muxer.writeFrame: data", &data, &len) < 0) return JS_EXCEPTION;
+  int rc = mp4_muxer_write(jm->m, (int)track, data, len, pts, keyframe ? MP4_FRAME_KEYFRAME : 0);
+  if (rc < 0) {
+    jm->reported = rc;
+    return throw_mp4(ctx, rc, fn, mp4_muxer_last_error(jm->m));
+  }
+  return JS_UNDEFINED;
+}
+
+static JSValue muxer_close_js(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+  js_muxer *jm = JS_GetOpaque2(ctx, this_val, muxer_class_id);
+  if (!jm) return JS_EXCEPTION;
+  if (!jm->m) return JS_UNDEFINED;
+  char detail[256];
+  snprintf(detail, sizeof detail, "%s", mp4_muxer_last_error(jm->m));
+  int rc = muxer_close(jm);
+  if (rc != 0 && rc != jm->reported) return throw_mp4(ctx, rc, "Mp4Muxer.close", detail);
+  return JS_UNDEFINED;
+}
+
+/* ---- Mp4Demuxer ---- */
+
+static JSValue demuxer_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSValueConst *argv) {
+  static const char fn[] = "new Mp4Demuxer";
+  JSValueConst opts = argc > 1 ? argv[1] : JS_UNDEFINED;
+  mp4_demuxer_config cfg = MP4_DEMUXER_CONFIG_DEFAULT;
+  bool annexb;
+  if (kjs_check_options(ctx, opts, fn) < 0 || kjs_opt_bool(ctx, opts, fn, "annexb", true, &annexb) < 0)
+    return JS_EXCEPTION;
+  cfg.annexb = annexb;
+  js_demuxer *jd = calloc(1, sizeof *jd);
+  if (!jd) return JS_ThrowOutOfMemory(ctx);
+  jd->lent = JS_UNDEFINED;
+  if (open_file(ctx, fn, argc > 0 ? argv[0] : JS_UNDEFINED, "r", &jd->io, &jd->path) < 0) {
+    free(jd);
+    return JS_EXCEPTION;
+  }
+  int rc = mp4_demuxer_open(&jd->d, &cfg, &jd->io);
+  if (rc != 0) {
+    mp4_io_file_close(&jd->io);
+    JSValue e = kjs_throw(ctx, rc, "%s: '%s' is not a readable MP4 file: %s", fn, jd->path, hal_strerror(rc));
+    free(jd->path);
+    free(jd);
+    return e;
+  }
+  JSValue proto = JS_GetPropertyStr(ctx, new_target, "prototype");
+  JSValue obj = JS_NewObjectProtoClass(ctx, proto, demuxer_class_id);
+  JS_FreeValue(ctx, proto);
+  if (JS_IsException(obj)) {
+    demuxer_close(ctx, jd);
+    free(jd->path);
+    free(jd);
+    return obj;
+  }
+  JS_SetOpaque(obj, jd);
+  return obj;
+}
+
+static JSValue track_to_js(JSContext *ctx, const mp4_track_info *t) {
+  JSValue o = JS_NewObject(ctx);
+  JS_SetPropertyStr(ctx, o, "trackId", JS_NewInt32(ctx, t->track_id));
+  JS_SetPropertyStr(ctx, o, "kind", JS_NewString(ctx, t->kind == MP4_TRACK_VIDEO ? "video" : "audio"));
+  JS_SetPropertyStr(ctx, o, "codec", JS_NewString(ctx, mp4_codec_name(t->codec)));
+  JS_SetPropertyStr(ctx, o, "timescale", JS_NewUint32(ctx, t->timescale));
+  JS_SetPropertyStr(ctx, o, "durationUs", JS_NewInt64(ctx, (int64_t)t->duration_us));
+  JS_SetPropertyStr(ctx, o, "frameCount", JS_NewUint32(ctx, t->sample_count));
+  if (t->kind == MP4_TRACK_VIDEO) {
+    JS_SetPropertyStr(ctx, o, "width", JS_NewInt32(ctx, t->width));
+    JS_SetPropertyStr(ctx, o, "height", JS_NewInt32(ctx, t->height));
+  } else {
+    JS_SetPropertyStr(ctx, o, "sampleRate", JS_NewInt32(ctx, t->sample_rate));
+    JS_SetPropertyStr(ctx, o, "channels", JS_NewInt32(ctx, t->channels));
+    JS_SetPropertyStr(ctx, o, "bitsPerSample", JS_NewInt32(ctx, t->bits));
+  }
+  return o;
+}
+
+static JSValue demuxer_file_info(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+  js_demuxer *jd = demuxer_of(ctx, this_val, "Mp4Demuxer.fileInfo");
+  if (!jd) return JS_EXCEPTION;
+  mp4_file_info fi;
+  mp4_demuxer_file_info(jd->d, &fi);
+  JSValue o = JS_NewObject(ctx);
+  JS_SetPropertyStr(ctx, o, "durationUs", JS_NewInt64(ctx, (int64_t)fi.duration_us));
+  JS_SetPropertyStr(ctx, o, "trackCount", JS_NewInt32(ctx, fi.track_count));
+  JS_SetPropertyStr(ctx, o, "fragmented", JS_NewBool(ctx, fi.fragmented));
+  return o;
+}
+
+static JSValue demuxer_track_by_index(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+  static const char fn[] = "Mp4Demuxer.trackByIndex";
+  js_demuxer *jd = demuxer_of(ctx, this_val, fn);
+  if (!jd) return JS_EXCEPTION;
+  mp4_file_info fi;
+  mp4_demuxer_file_info(jd->d, &fi);
+  int64_t i;
+  if (argc < 1 || kjs_get_int(ctx, argv[0], "Mp4Demuxer.trackByIndex: index", 0, fi.track_count - 1, &i) < 0)
+    return argc < 1 ? JS_ThrowTypeError(ctx, "%s(index) needs an index", fn) : JS_EXCEPTION;
+  mp4_track_info t;
+  mp4_demuxer_track(jd->d, (int)i, &t);
+  return track_to_js(ctx, &t);
+}
+
+static JSValue demuxer_get_tracks(JSContext *ctx, JSValueConst this_val) {
+  js_demuxer *jd = demuxer_of(ctx, this_val, "Mp4Demuxer.tracks");
+  if (!jd) return JS_EXCEPTION;
+  mp4_file_info fi;
+  mp4_demuxer_file_info(jd->d, &fi);
+  JSValue arr = JS_NewArray(ctx);
+  for (int i = 0; i < fi.track_count; i++) {
+    mp4_track_info t;
+    mp4_demuxer_track(jd->d, i, &t);
+    JS_SetPropertyUint32(ctx, arr, (uint32_t)i, track_to_js(ctx, &t));
+  }
+  return arr;
+}
+
+static JSValue demuxer_get_warning(JSContext *ctx, JSValueConst this_val) {
+  js_demuxer *jd = demuxer_of(ctx, this_val, "Mp4Demuxer.warning");
+  return jd ? JS_NewString(ctx, mp4_demuxer_warning(jd->d)) : JS_EXCEPTION;
+}
+
+static void frame_returned(JSRuntime *rt, void *opaque) {
+  js_demuxer *jd = opaque;
+  jd->lent = JS_UNDEFINED;
+}
+
+static JSValue demuxer_get_frame(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+  static const char fn[] = "Mp4Demuxer.getFrame";
+  js_demuxer *jd = demuxer_of(ctx, this_val, fn);
+  if (!jd) return JS_EXCEPTION;
+  demuxer_revoke(ctx, jd);
+  mp4_frame f;
+  int rc = mp4_demuxer_get_frame(jd->d, &f);
+  if (rc < 0) return throw_mp4(ctx, rc, fn, NULL);
+  JSValue data = kjs_lend_buffer(ctx, f.eof ? NULL : f.data, f.eof ? 0 : f.size, this_val, frame_returned, jd);
+  if (JS_IsException(data)) return data;
+  jd->lent = data; /* not dup'd: the buffer owns a reference to us, not the other way round */
+  JSValue o = JS_NewObject(ctx);
+  JS_SetPropertyStr(ctx, o, "trackId", JS_NewInt32(ctx, f.eof ? 0 : f.track_id));
+  JS_SetPropertyStr(ctx, o, "codec", JS_NewString(ctx, mp4_codec_name(f.eof ? MP4_CODEC_NONE : f.codec)));
+  JS_SetPropertyStr(ctx, o, "data", data);
+  JS_SetPropertyStr(ctx, o, "ptsUs", JS_NewInt64(ctx, f.eof ? 0 : f.pts_us));
+  JS_SetPropertyStr(ctx, o, "dtsUs", JS_NewInt64(ctx, f.eof ? 0 : f.dts_us));
+  JS_SetPropertyStr(ctx, o, "keyframe", JS_NewBool(ctx, !f.eof && f.keyframe));
+  JS_SetPropertyStr(ctx, o, "eof", JS_NewBool(ctx, f.eof));
+  return o;
+}
+
+static JSValue demuxer_seek(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+  static const char fn[] = "Mp4Demuxer.seek";
+  js_demuxer *jd = demuxer_of(ctx, this_val, fn);
+  if (!jd) return JS_EXCEPTION;
+  int64_t t;
+  if (argc < 1) return JS_ThrowTypeError(ctx, "%s(timeUs) needs a time", fn);
+  if (kjs_get_int(ctx, argv[0], "Mp4Demuxer.seek: timeUs", 0, INT64_C(1) << 53, &t) < 0) return JS_EXCEPTION;
+  demuxer_revoke(ctx, jd);
+  int rc = mp4_demuxer_seek(jd->d, t);
+  if (rc < 0) return throw_mp4(ctx, rc, fn, NULL);
+  return JS_UNDEFINED;
+}
+
+static JSValue demuxer_close_js(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+  js_demuxer *jd = JS_GetOpaque2(ctx, this_val, demuxer_class_id);
+  if (!jd) return JS_EXCEPTION;
+  demuxer_close(ctx, jd);
+  return JS_UNDEFINED;
+}
+
+static JSValue demuxer_get_closed(JSContext *ctx, JSValueConst this_val) {
+  js_demuxer *jd = JS_GetOpaque2(ctx, this_val, demuxer_class_id);
+  return jd ? JS_NewBool(ctx, jd->d == NULL) : JS_EXCEPTION;
+}
+
+/* for (const frame of demuxer): the demuxer is its own iterator, ending at eof. */
+static JSValue demuxer_iterator(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+  return JS_DupValue(ctx, this_val);
+}
+
+static JSValue demuxer_next(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv, int *pdone,
+                            int magic) {
+  JSValue f = demuxer_get_frame(ctx, this_val, 0, NULL);
+  if (JS_IsException(f)) return f;
+  JSValue eof = JS_GetPropertyStr(ctx, f, "eof");
+  *pdone = JS_ToBool(ctx, eof);
+  JS_FreeValue(ctx, eof);
+  if (*pdone) {
+    JS_FreeValue(ctx, f);
+    return JS_UNDEFINED;
+  }
+  return f;
+}
+
+/* ---- function lists ---- */
+
+static const JSCFunctionListEntry muxer_proto_funcs[] = {
+    JS_CFUNC_MAGIC_DEF("addVideoTrack", 1, muxer_add_track, MP4_TRACK_VIDEO),
+    JS_CFUNC_MAGIC_DEF("addAudioTrack", 1, muxer_add_track, MP4_TRACK_AUDIO),
+    JS_CFUNC_DEF("writeFrame", 3, muxer_write_frame),
+    JS_CFUNC_DEF("close", 0, muxer_close_js),
+    JS_CGETSET_DEF("fragments", muxer_get_fragments, NULL),
+    JS_CGETSET_DEF("path", muxer_get_path, NULL),
+    JS_CGETSET_DEF("closed", muxer_get_closed, NULL),
+    JS_PROP_STRING_DEF("[Symbol.toStringTag]", "Mp4Muxer", JS_PROP_CONFIGURABLE),
+};
+
+static const JSCFunctionListEntry demuxer_proto_funcs[] = {
+    JS_CFUNC_DEF("fileInfo", 0, demuxer_file_info),
+    JS_CFUNC_DEF("trackByIndex", 1, demuxer_track_by_index),
+    JS_CFUNC_DEF("getFrame", 0, demuxer_get_frame),
+    JS_CFUNC_DEF("seek", 1, demuxer_seek),
+    JS_CFUNC_DEF("close", 0, demuxer_close_js),
+    JS_CGETSET_DEF("tracks", demuxer_get_tracks, NULL),
+    JS_CGETSET_DEF("warning", demuxer_get_warning, NULL),
+    JS_CGETSET_DEF("closed", demuxer_get_closed, NULL),
+    JS_CFUNC_DEF("[Symbol.iterator]", 0, demuxer_iterator),
+    JS_ITERATOR_NEXT_DEF("next", 0, demuxer_next, 0),
+    JS_PROP_STRING_DEF("[Symbol.toStringTag]", "Mp4Demuxer", JS_PROP_CONFIGURABLE),
+};
+
+/* ---- init ---- */
+
+static JSValue make_class(JSContext *ctx, JSClassID *id, const JSClassDef *def, JSCFunction *ctor,
+                          const JSCFunctionListEntry *funcs, int nfuncs) {
+  JSRuntime *rt = JS_GetRuntime(ctx);
+  JS_NewClassID(rt, id);
+  if (!JS_IsRegisteredClass(rt, *id)) JS_NewClass(rt, *id, def);
+  JSValue proto = JS_NewObject(ctx);
+  JS_SetPropertyFunctionList(ctx, proto, funcs, nfuncs);
+  JSValue cls = JS_NewCFunction2(ctx, ctor, def->class_name, 1, JS_CFUNC_constructor, 0);
+  JS_SetConstructor(ctx, cls, proto);
+  JS_SetClassProto(ctx, *id, proto);
+  return cls;
+}
+
+static int mp4_module_init(JSContext *ctx, JSModuleDef *m) {
+  JSValue muxer = make_class(ctx, &muxer_class_id, &muxer_class, muxer_ctor, muxer_proto_funcs,
+                             sizeof muxer_proto_funcs / sizeof muxer_proto_funcs[0]);
+  JSValue demuxer = make_class(ctx, &demuxer_class_id, &demuxer_class, demuxer_ctor, demuxer_proto_funcs,
+                               sizeof demuxer_proto_funcs / sizeof demuxer_proto_funcs[0]);
+  JS_SetModuleExport(ctx, m, "Mp4Muxer", muxer);
+  JS_SetModuleExport(ctx, m, "Mp4Demuxer", demuxer);
+  return 0;
+}
+
+JSModuleDef *kjs_mod_mp4_init(JSContext *ctx, const char *name) {
+  JSModuleDef *m = JS_NewCModule(ctx, name, mp4_module_init);
+  if (!m) return NULL;
+  JS_AddModuleExport(ctx, m, "Mp4Muxer");
+  JS_AddModuleExport(ctx, m, "Mp4Demuxer");
+  return m;
+}

@@ -1,0 +1,65 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, renameSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT } from "./run.js";
+
+/** Test media is made at test time with Debian's ffmpeg and cached per run under build/test-media. */
+export const MEDIA_DIR = join(ROOT, "build", "test-media");
+
+export function ffmpeg(args: string[]): void {
+  const r = spawnSync("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", ...args], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`ffmpeg ${args.join(" ")} failed: ${r.stderr}`);
+}
+
+/** Makes (once) a clip: testsrc video (+ sine audio), named by its recipe. */
+export function makeClip(name: string, args: string[]): string {
+  mkdirSync(MEDIA_DIR, { recursive: true });
+  const out = join(MEDIA_DIR, name);
+  if (existsSync(out)) return out;
+  // Made under a temporary name so a failed or interrupted ffmpeg never leaves a cached stub.
+  const tmp = join(MEDIA_DIR, `.partial-${process.pid}-${name}`);
+  ffmpeg([...args, tmp]);
+  renameSync(tmp, out);
+  return out;
+}
+
+export const VIDEO_IN = ["-f", "lavfi", "-i", "testsrc=size=320x240:rate=30:duration=3"];
+export const AUDIO_IN = ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=8000:duration=3"];
+export const H264 = ["-c:v", "libx264", "-g", "30", "-bf", "0", "-pix_fmt", "yuv420p"];
+export const H265 = ["-c:v", "libx265", "-x265-params", "log-level=error:bframes=0:keyint=30", "-pix_fmt", "yuv420p"];
+
+export interface ProbePacket {
+  stream: number;
+  ptsUs: number;
+  key: boolean;
+  size: number;
+}
+
+/** ffprobe's packet list (decode order within each stream), pts converted to µs. */
+export function probePackets(file: string): ProbePacket[] {
+  const r = spawnSync(
+    "ffprobe",
+    ["-v", "error", "-show_entries", "packet=stream_index,pts_time,flags,size", "-of", "json", file],
+    { encoding: "utf8" },
+  );
+  if (r.status !== 0) throw new Error(`ffprobe failed: ${r.stderr}`);
+  const json = JSON.parse(r.stdout) as { packets: { stream_index: number; pts_time: string; flags: string; size: string }[] };
+  return json.packets.map((p) => ({
+    stream: p.stream_index,
+    ptsUs: Math.round(Number(p.pts_time) * 1e6),
+    key: p.flags.startsWith("K"),
+    size: Number(p.size),
+  }));
+}
+
+export function probeStreams(file: string): { codec_name: string; codec_type: string; width?: number; height?: number; sample_rate?: string; channels?: number }[] {
+  const r = spawnSync("ffprobe", ["-v", "error", "-show_streams", "-of", "json", file], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`ffprobe failed: ${r.stderr}`);
+  return JSON.parse(r.stdout).streams;
+}
+
+/** Decodes the whole file with ffmpeg; returns what it printed at -v error (empty = clean). */
+export function decodeErrors(file: string): string {
+  const r = spawnSync("ffmpeg", ["-hide_banner", "-v", "error", "-i", file, "-f", "null", "-"], { encoding: "utf8" });
+  return (r.stderr + (r.status === 0 ? "" : `exit ${r.status}`)).trim();
+}
