@@ -115,7 +115,7 @@ int main(void) {
       for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n"))
         if (!strstr(line, "partial file") && !strstr(line, "Invalid data found") && !strstr(line, "Invalid NAL unit size") &&
             !strstr(line, "missing picture in access unit") && !strstr(line, "Error splitting the input") &&
-            !strstr(line, "Error while decoding")) {
+            !strstr(line, "Error while decoding") && !strstr(line, "no frame!")) {
           other++;
           fprintf(stderr, "unexpected ffmpeg message: %s\n", line);
         }

@@ -1,4 +1,4 @@
-/* ISO/IEC 14496-12 §8.8.1 mvex, §8.8.3 trex, §8.8.4 moof, §8.8.5 mfhd, §8.8.6 traf, §8.8.7 tfhd,
+/* ISO/IEC 14496-12 §8.8.1 mvex, §8.8.2 mehd, §8.8.3 trex, §8.8.4 moof, §8.8.5 mfhd, §8.8.6 traf, §8.8.7 tfhd,
    §8.8.8 trun, §8.8.12 tfdt (after tfhd, before trun). */
 #include "boxes.h"
 
@@ -8,6 +8,11 @@
 
 void mp4_write_mvex(mp4_buf *b, const mp4_trak_desc *t, int n) {
   size_t mvex = mp4_box_begin(b, "mvex");
+  /* §8.8.2 mehd: the muxer patches the duration at close (readers such as qtdemux take the
+     fragmented file's duration from it). */
+  size_t mehd = mp4_fullbox_begin(b, "mehd", 1, 0);
+  mp4_buf_u64(b, 0);
+  mp4_box_end(b, mehd);
   for (int i = 0; i < n; i++) {
     size_t trex = mp4_fullbox_begin(b, "trex", 0, 0);
     mp4_buf_u32(b, (uint32_t)t[i].id);

@@ -35,6 +35,7 @@ struct mp4_muxer {
   bool has_video, have_t0, init_written;
   int64_t t0_us, frag_start_us;
   uint64_t pos; /* file offset of the next write */
+  uint64_t mehd_at; /* file offset of mehd's fragment_duration, 0 if none */
   uint32_t seq;
   int err;
   mp4_buf box, scratch;
@@ -146,6 +147,12 @@ static int write_init(mp4_muxer *m) {
   mp4_write_ftyp(&m->box, true, d, m->nt);
   mp4_write_moov(&m->box, d, m->nt, 0, true);
   if (m->box.err) return fail(m, m->box.err, "init segment too large");
+  uint64_t start = m->pos;
+  for (size_t i = 8; i + 12 <= m->box.len; i++)
+    if (!memcmp(m->box.data + i, "mehd", 4)) {
+      m->mehd_at = start + i + 8;
+      break;
+    }
   int rc = io_write(m, m->box.data, m->box.len);
   if (rc == 0) m->init_written = true;
   return rc;
@@ -348,6 +355,18 @@ int mp4_muxer_close(mp4_muxer *m) {
   int rc = m->err;
   if (!rc) rc = flush_fragment(m);
   if (!rc && !m->init_written && m->nt) rc = HAL_ESTATE; /* nothing was recorded */
+  if (!rc && m->cfg.mode == MP4_MODE_FRAGMENTED && m->mehd_at) {
+    uint64_t ms = 0;
+    for (int i = 0; i < m->nt; i++) {
+      uint64_t t_ms = m->t[i].started ? (uint64_t)m->t[i].last_dts * 1000 / m->t[i].d.timescale : 0;
+      if (t_ms > ms) ms = t_ms;
+    }
+    uint8_t v[8];
+    mp4_wr_u32(v, (uint32_t)(ms >> 32));
+    mp4_wr_u32(v + 4, (uint32_t)ms);
+    if (!(rc = m->io.seek(m->io.user, m->mehd_at))) rc = m->io.write(m->io.user, v, 8);
+    if (!rc) rc = m->io.seek(m->io.user, m->pos);
+  }
   if (!rc && m->cfg.mode != MP4_MODE_FRAGMENTED) {
     mp4_trak_desc d[MAX_TRACKS];
     for (int i = 0; i < m->nt; i++) d[i] = m->t[i].d;
