@@ -1,0 +1,25 @@
+/* The registry of pipe targets (kjs/sink.h). Getters are registered once per process. */
+#include "kjs/sink.h"
+
+#include "hal/errors.h"
+
+enum { MAX_GETTERS = 8 };
+static kjs_sink_getter *getters[MAX_GETTERS];
+static int ngetters;
+
+int kjs_media_sink_register(kjs_sink_getter *getter) {
+  for (int i = 0; i < ngetters; i++)
+    if (getters[i] == getter) return 0;
+  if (ngetters == MAX_GETTERS) return HAL_ELIMIT;
+  getters[ngetters++] = getter;
+  return 0;
+}
+
+int kjs_media_sink_of(JSContext *ctx, JSValueConst target, kjs_media_sink *out) {
+  for (int i = 0; i < ngetters; i++) {
+    int r = getters[i](ctx, target, out);
+    if (r == 0) return 0;
+  }
+  JS_ThrowTypeError(ctx, "pipeTo: the target must be an RtspSession, an Mp4Muxer track or an Mp4Recorder");
+  return -1;
+}
