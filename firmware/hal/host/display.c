@@ -156,7 +156,11 @@ static void compose(display *d) {
   s->seq = (uint32_t)d->composed;
   sinks_write(d, s);
   d->composed++;
-  if (d->cb) d->cb(d->cb_user, s);
+  pthread_mutex_lock(&d->mu);
+  hal_display_frame_cb cb = d->cb;
+  void *cb_user = d->cb_user;
+  pthread_mutex_unlock(&d->mu);
+  if (cb) cb(cb_user, s);
   pthread_mutex_lock(&d->mu);
   hal_frame *old = d->screen;
   d->screen = s;

@@ -126,7 +126,7 @@ typedef struct vdec_pic {
 int vdec_codec_open(hal_vdec_codec codec, hal_vdec_mode mode, vdec_codec **out);
 /* Called for each decoded picture; the picture is valid during the call only. */
 typedef void (*vdec_emit_fn)(void *arg, const vdec_pic *pic);
-/* Feed bytes (NULL/0 = end of stream: flush), emitting pictures as they come out. Returns the
+/* Feed bytes (NULL/0 = end of stream: flush; data is followed by 64 readable zero bytes), emitting pictures as they come out. Returns the
  * number of rejected units (>= 0). */
 int vdec_codec_send(vdec_codec *c, const uint8_t *data, size_t len, uint64_t pts_us,
                     vdec_emit_fn emit, void *arg);

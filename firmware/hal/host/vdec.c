@@ -241,9 +241,11 @@ int hal_vdec_send_stream(hal_handle h, const uint8_t *data, size_t len, uint64_t
   if (!len && !eos) return 0;
   uint8_t *copy = NULL;
   if (len) {
-    copy = malloc(len);
+    /* Zeroed tail: FFmpeg's parsers read up to 64 bytes past the input (input padding). */
+    copy = malloc(len + 64);
     if (!copy) return HAL_ENOMEM;
     memcpy(copy, data, len);
+    memset(copy + len, 0, 64);
   }
   struct timespec dl;
   deadline_from_ms(&dl, timeout_ms);
