@@ -1,3 +1,4 @@
 /// <reference path="./globals.d.ts" />
 /// <reference path="./k230-sys.d.ts" />
 /// <reference path="./k230-mp4.d.ts" />
+/// <reference path="./k230-rtsp.d.ts" />

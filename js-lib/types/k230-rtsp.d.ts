@@ -1,0 +1,150 @@
+/**
+ * `k230:rtsp` — an RTSP 1.0 server (RFC 2326) for H.264/H.265 video and G.711 audio.
+ *
+ * One server listens on one port and serves any number of sessions (paths such as
+ * `rtsp://board:8554/live`). Clients play over UDP or TCP (interleaved); each client has its
+ * own bounded queue, so a slow or stalled client loses frames (video resumes at the next
+ * keyframe) instead of slowing the producer or anyone else.
+ *
+ * Frames go in as Annex-B access units with their presentation time in microseconds:
+ * `session.sendVideo(pack.data, pack.ptsUs)`. The bytes are read in place (no JS copy) and
+ * packetized before the call returns, so a lent encoder buffer can be released right after.
+ * A buffer holding only parameter sets (the encoder's HEADER pack) is fine: SPS/PPS (and VPS)
+ * are cached and sent ahead of every keyframe and in the SDP.
+ *
+ * An open server keeps the app running; `close()` ends it.
+ *
+ * @example
+ * ```ts
+ * import { RtspServer } from "k230:rtsp";
+ * import { Mp4Demuxer } from "k230:mp4";
+ *
+ * const server = new RtspServer({ port: 8554 });
+ * const session = server.createSession("file", { video: "h264" });
+ * server.on("play", (ev) => console.log(`${ev.peer} plays ${ev.session}`));
+ * console.log("play", server.url("file"));
+ *
+ * const demuxer = new Mp4Demuxer("/sdcard/examples/test.mp4");
+ * const frame = demuxer.getFrame();
+ * if (!frame.eof) session.sendVideo(frame.data, frame.ptsUs);
+ * console.log(server.stats().clients, "clients");
+ * setTimeout(() => { demuxer.close(); server.close(); }, 1000);
+ * ```
+ */
+declare module "k230:rtsp" {
+  export interface RtspAuthOptions {
+    user: string;
+    password: string;
+    /** "digest" (default, MD5, RFC 2617) or "basic". */
+    scheme?: "digest" | "basic";
+    /** Default "k230js". */
+    realm?: string;
+  }
+
+  export interface RtspServerOptions {
+    /** TCP port; default 8554. 0 picks a free port (read it back from `server.port`). */
+    port?: number;
+    /** Numeric bind address: "0.0.0.0" (default, every IPv4 interface), "127.0.0.1", "::", "::1". */
+    host?: string;
+    /** When given, every request needs these credentials (401 otherwise). */
+    auth?: RtspAuthOptions;
+    /** Largest RTP packet in bytes, header included (576-9000, default 1400). */
+    mtu?: number;
+    /** A client that sends nothing for this long is dropped; advertised as `Session: …;timeout=`. Default 60. */
+    sessionTimeoutS?: number;
+    /** Most TCP connections at once (default 64); more get "503 Service Unavailable". */
+    maxClients?: number;
+  }
+
+  export interface RtspSessionOptions {
+    /** Default "h264". "none" for an audio-only session. */
+    video?: "h264" | "h265" | "none";
+    /** G.711 µ-law (RTP payload type 0) or A-law (8), 8 kHz mono. Default: no audio. */
+    audio?: "g711u" | "g711a" | "none";
+  }
+
+  export type RtspEventType = "connect" | "disconnect" | "play" | "stop";
+
+  export interface RtspEvent {
+    type: RtspEventType;
+    /** The connection's id (unique per server). */
+    id: number;
+    /** "ip:port" ("[ip]:port" for IPv6). */
+    peer: string;
+    /** The session name, for "play" and "stop". */
+    session?: string;
+  }
+
+  export interface RtspSessionStats {
+    /** Clients playing this session now. */
+    readers: number;
+    /** Frames given with sendVideo/sendAudio (or piped in). */
+    framesIn: number;
+    /** Frames dropped for slow clients, summed over clients. */
+    drops: number;
+  }
+
+  export interface RtspServerStats {
+    /** Open TCP connections. */
+    clients: number;
+    /** RTSP sessions set up (any state). */
+    sessions: number;
+    /** Sessions receiving media. */
+    playing: number;
+    bytesSent: number;
+    packetsSent: number;
+    drops: number;
+    framesIn: number;
+    connectionsTotal: number;
+    /** Connections turned away at maxClients. */
+    connectionsRefused: number;
+    /** By session name. */
+    perSession: Record<string, RtspSessionStats>;
+  }
+
+  /**
+   * The server. Errors are `Error`s with a `.code`: "EBUSY" (port in use, or a session name
+   * taken), "EINVAL", "ECLOSED" (used after close()). Bad arguments throw TypeError/RangeError.
+   */
+  export class RtspServer {
+    constructor(options?: RtspServerOptions);
+    /** Adds a path clients can play: `rtsp://host:port/<name>`. */
+    createSession(name: string, options?: RtspSessionOptions): RtspSession;
+    /** The URL for a session, with 127.0.0.1 (or ::1) when the server listens on every address. */
+    url(name?: string): string;
+    /** Listeners run on the loop, after the server has done its work (they may call close()). */
+    on(event: RtspEventType, listener: (this: RtspServer, ev: RtspEvent) => void): this;
+    off(event: RtspEventType, listener: (this: RtspServer, ev: RtspEvent) => void): this;
+    stats(): RtspServerStats;
+    /** Disconnects every client, closes the sockets and lets the app end. Safe to call twice. */
+    close(): void;
+    /** Open TCP connections. */
+    readonly clientCount: number;
+    /** The listening port (useful with `port: 0`). */
+    readonly port: number;
+    readonly host: string;
+    readonly closed: boolean;
+  }
+
+  /**
+   * One path on the server. Keep a reference while it streams: a session that is garbage
+   * collected is closed. `encoder.pipeTo(session)` (k230:media) feeds it from C.
+   */
+  export class RtspSession {
+    private constructor();
+    /**
+     * One access unit in Annex-B (start codes), or parameter sets alone. `ptsUs` in µs sets the
+     * RTP timestamp (90 kHz). Throws "ENOTSUP" for a session without video, "ECLOSED" after close.
+     */
+    sendVideo(data: ArrayBuffer | ArrayBufferView, ptsUs: number): void;
+    /** G.711 bytes as configured (8 kHz mono: 8 bytes per ms); `ptsUs` sets the 8 kHz RTP timestamp. */
+    sendAudio(data: ArrayBuffer | ArrayBufferView, ptsUs: number): void;
+    stats(): RtspSessionStats;
+    /** Ends the clients' playback (RTCP BYE, then their connections close) and removes the path. */
+    close(): void;
+    readonly name: string;
+    readonly url: string;
+    readonly closed: boolean;
+    readonly server: RtspServer;
+  }
+}

@@ -1,0 +1,747 @@
+/*
+ * k230:rtsp — an RTSP server on firmware/libs/rtsp, plugged into the runtime's loop: RtspServer
+ * (listening socket, clients, events, stats) and RtspSession (one mount fed by sendVideo /
+ * sendAudio or, from C, by encoder.pipeTo() through kjs/sink.h).
+ * Types and docs: js-lib/types/k230-rtsp.d.ts.
+ */
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hal/clock.h"
+#include "hal/errors.h"
+#include "kjs/args.h"
+#include "kjs/errors.h"
+#include "kjs/loop.h"
+#include "kjs/modules.h"
+#include "kjs/sink.h"
+#include "kjs/vm.h"
+#include "rtsp/server.h"
+#include "rtsp/server_posix.h"
+
+/* ---- private structs ---- */
+
+enum { EV_CONNECT, EV_DISCONNECT, EV_PLAY, EV_STOP, EV_COUNT };
+static const char *const event_names[] = {"connect", "disconnect", "play", "stop", NULL};
+
+enum { TICK_MS = 200 };
+
+typedef struct fd_slot {
+  void (*cb)(void *loop, int fd, int revents, void *user);
+  void *user;
+} fd_slot;
+
+typedef struct pending_event {
+  int type;
+  uint64_t conn_id;
+  char peer[64];
+  char mount[64];
+} pending_event;
+
+typedef struct js_session js_session;
+
+typedef struct js_server {
+  JSContext *ctx;
+  kjs_loop *loop;
+  rtsp_server *s; /* NULL once closed */
+  JSValue self;   /* not owned: valid while the object lives (the finalizer cancels every use) */
+  uint64_t tick_timer;
+  uint64_t event_timer; /* a 0 ms timer dispatching queued events, 0 when none */
+  JSValue listeners[EV_COUNT]; /* arrays of functions */
+  int nlisteners[EV_COUNT];    /* their lengths, readable without touching JS objects */
+  /* Events from the core are queued and delivered from a timer, never from inside a core call,
+   * so a listener may call anything (even close()) safely. */
+  pending_event *events;
+  int nevents, cap_events;
+  fd_slot *fds; /* indexed by fd: the adapter's callbacks behind our one loop callback */
+  int cap_fds;
+  js_session *sessions;
+  char host[64];
+} js_server;
+
+struct js_session {
+  js_server *srv;  /* NULL once the session or its server is closed (or the server is gone) */
+  rtsp_mount *m;
+  JSValue server;  /* owned: a session keeps its server object alive */
+  char name[64];
+  int video, audio; /* rtsp_video_codec / rtsp_audio_codec */
+  js_session *next;
+};
+
+/* ---- class ids ---- */
+
+static JSClassID server_class_id;
+static JSClassID session_class_id;
+
+/* ---- close / finalize ---- */
+
+static void session_unlink(js_session *js) {
+  if (!js->srv) return;
+  for (js_session **pp = &js->srv->sessions; *pp; pp = &(*pp)->next) {
+    if (*pp == js) {
+      *pp = js->next;
+      break;
+    }
+  }
+  js->srv = NULL;
+  js->m = NULL;
+}
+
+static void session_close(js_session *js) {
+  if (!js->srv) return;
+  if (js->srv->s && js->m) rtsp_server_remove_mount(js->srv->s, js->m);
+  session_unlink(js);
+}
+
+/* Closes sockets and timers; no JS runs (safe from a finalizer). */
+static void server_close(js_server *jv) {
+  if (!jv->s) return;
+  rtsp_server *s = jv->s;
+  jv->s = NULL; /* on_event ignores what the teardown reports */
+  while (jv->sessions) session_unlink(jv->sessions);
+  rtsp_server_close(s); /* unwatches and closes every fd */
+  if (jv->tick_timer) kjs_loop_timer_cancel(jv->loop, jv->tick_timer);
+  if (jv->event_timer) kjs_loop_timer_cancel(jv->loop, jv->event_timer);
+  jv->tick_timer = jv->event_timer = 0;
+  jv->nevents = 0;
+}
+
+static void server_finalizer(JSRuntime *rt, JSValueConst val) {
+  js_server *jv = JS_GetOpaque(val, server_class_id);
+  if (!jv) return;
+  server_close(jv);
+  for (int i = 0; i < EV_COUNT; i++) JS_FreeValueRT(rt, jv->listeners[i]);
+  free(jv->events);
+  free(jv->fds);
+  free(jv);
+}
+
+static void server_gc_mark(JSRuntime *rt, JSValueConst val, JS_MarkFunc *mark_func) {
+  js_server *jv = JS_GetOpaque(val, server_class_id);
+  if (!jv) return;
+  for (int i = 0; i < EV_COUNT; i++) JS_MarkValue(rt, jv->listeners[i], mark_func);
+}
+
+static void session_finalizer(JSRuntime *rt, JSValueConst val) {
+  js_session *js = JS_GetOpaque(val, session_class_id);
+  if (!js) return;
+  /* The server may already be finalized in this GC cycle; it cleared js->srv then. */
+  session_close(js);
+  JS_FreeValueRT(rt, js->server);
+  free(js);
+}
+
+static void session_gc_mark(JSRuntime *rt, JSValueConst val, JS_MarkFunc *mark_func) {
+  js_session *js = JS_GetOpaque(val, session_class_id);
+  if (js) JS_MarkValue(rt, js->server, mark_func);
+}
+
+/* ---- class defs ---- */
+
+static const JSClassDef server_class = {"RtspServer", .finalizer = server_finalizer, .gc_mark = server_gc_mark};
+static const JSClassDef session_class = {"RtspSession", .finalizer = session_finalizer, .gc_mark = session_gc_mark};
+
+/* ---- loop glue (rtsp_io_ops on kjs_loop) ---- */
+
+static void fd_trampoline(kjs_loop *loop, int fd, int revents, void *user) {
+  js_server *jv = user;
+  if (fd < 0 || fd >= jv->cap_fds || !jv->fds[fd].cb) return;
+  jv->fds[fd].cb(jv, fd, revents, jv->fds[fd].user);
+}
+
+static int io_watch(void *loop, int fd, short events, void (*cb)(void *, int, int, void *), void *user) {
+  js_server *jv = loop;
+  if (fd < 0) return HAL_EINVAL;
+  if (fd >= jv->cap_fds) {
+    int cap = jv->cap_fds ? jv->cap_fds : 64;
+    while (cap <= fd) cap *= 2;
+    fd_slot *n = realloc(jv->fds, (size_t)cap * sizeof *n);
+    if (!n) return HAL_ENOMEM;
+    memset(n + jv->cap_fds, 0, (size_t)(cap - jv->cap_fds) * sizeof *n);
+    jv->fds = n;
+    jv->cap_fds = cap;
+  }
+  jv->fds[fd] = (fd_slot){cb, user};
+  /* Not KJS_FD_WEAK: an open server keeps the app running. */
+  int rc = kjs_loop_fd_watch(jv->loop, fd, events, 0, fd_trampoline, jv);
+  if (rc < 0) jv->fds[fd] = (fd_slot){NULL, NULL};
+  return rc;
+}
+
+static void io_set_events(void *loop, int fd, short events) {
+  js_server *jv = loop;
+  kjs_loop_fd_set_events(jv->loop, fd, events);
+}
+
+static void io_unwatch(void *loop, int fd) {
+  js_server *jv = loop;
+  kjs_loop_fd_unwatch(jv->loop, fd);
+  if (fd >= 0 && fd < jv->cap_fds) jv->fds[fd] = (fd_slot){NULL, NULL};
+}
+
+static uint64_t io_now(void *loop) { return hal_clock_us(); }
+
+static const rtsp_io_ops loop_ops = {io_watch, io_set_events, io_unwatch, io_now};
+
+/*
+ * kjs_loop_run_once() dispatches from its pollfd array while callbacks run; an fd watched from a
+ * callback (accept, UDP SETUP) that grows the loop's tables would move that array under it. We
+ * grow the tables once, up front, to what this server can use (listener + per client one TCP and
+ * two RTP/RTCP pairs), with placeholder fds that poll() ignores.
+ */
+static int reserve_loop_slots(kjs_loop *loop, int n) {
+  enum { BASE = -0x40000000 };
+  int i, rc = 0;
+  for (i = 0; i < n && rc == 0; i++) rc = kjs_loop_fd_watch(loop, BASE - i, 0, KJS_FD_WEAK, fd_trampoline, NULL);
+  while (i-- > 0) kjs_loop_fd_unwatch(loop, BASE - i);
+  return rc;
+}
+
+/* ---- events and ticks ---- */
+
+static void dispatch_events(kjs_loop *loop, uint64_t id, void *user);
+
+static void on_core_event(void *user, const rtsp_event *ev) {
+  js_server *jv = user;
+  if (!jv->s) return; /* closing */
+  int type = ev->type == RTSP_EV_CONNECT      ? EV_CONNECT
+             : ev->type == RTSP_EV_DISCONNECT ? EV_DISCONNECT
+             : ev->type == RTSP_EV_PLAY       ? EV_PLAY
+                                              : EV_STOP;
+  if (!jv->nlisteners[type]) return; /* nobody listens: nothing to queue */
+  if (jv->nevents == jv->cap_events) {
+    if (jv->cap_events >= 4096) return; /* a flood nobody drains: drop, never grow unbounded */
+    int cap = jv->cap_events ? jv->cap_events * 2 : 16;
+    pending_event *n = realloc(jv->events, (size_t)cap * sizeof *n);
+    if (!n) return;
+    jv->events = n;
+    jv->cap_events = cap;
+  }
+  pending_event *p = &jv->events[jv->nevents++];
+  p->type = type;
+  p->conn_id = ev->conn_id;
+  snprintf(p->peer, sizeof p->peer, "%s", ev->peer ? ev->peer : "");
+  snprintf(p->mount, sizeof p->mount, "%s", ev->mount ? ev->mount : "");
+  if (!jv->event_timer) jv->event_timer = kjs_loop_timer_start(jv->loop, 0, dispatch_events, jv);
+}
+
+static void dispatch_events(kjs_loop *loop, uint64_t id, void *user) {
+  js_server *jv = user;
+  JSContext *ctx = jv->ctx;
+  kjs_vm *vm = kjs_vm_from_context(ctx);
+  jv->event_timer = 0;
+  int n = jv->nevents;
+  pending_event *evs = malloc((size_t)(n ? n : 1) * sizeof *evs);
+  if (!evs) return;
+  memcpy(evs, jv->events, (size_t)n * sizeof *evs);
+  jv->nevents = 0;
+  JSValue self = JS_DupValue(ctx, jv->self);
+  for (int i = 0; i < n && !kjs_vm_stopping(vm); i++) {
+    /* A listener may close the server: what is still queued is then dropped. */
+    if (!jv->s && evs[i].type != EV_DISCONNECT && evs[i].type != EV_STOP) continue;
+    JSValue ev = JS_NewObject(ctx);
+    JS_SetPropertyStr(ctx, ev, "type", JS_NewString(ctx, event_names[evs[i].type]));
+    JS_SetPropertyStr(ctx, ev, "id", JS_NewInt64(ctx, (int64_t)evs[i].conn_id));
+    JS_SetPropertyStr(ctx, ev, "peer", JS_NewString(ctx, evs[i].peer));
+    if (evs[i].mount[0]) JS_SetPropertyStr(ctx, ev, "session", JS_NewString(ctx, evs[i].mount));
+    /* A copy of the list: listeners may add or remove listeners. */
+    JSValue list = JS_GetPropertyStr(ctx, jv->listeners[evs[i].type], "slice");
+    JSValue copy = JS_Call(ctx, list, jv->listeners[evs[i].type], 0, NULL);
+    JS_FreeValue(ctx, list);
+    uint32_t len = 0;
+    JSValue lv = JS_GetPropertyStr(ctx, copy, "length");
+    JS_ToUint32(ctx, &len, lv);
+    JS_FreeValue(ctx, lv);
+    for (uint32_t k = 0; k < len && !kjs_vm_stopping(vm); k++) {
+      JSValue fn = JS_GetPropertyUint32(ctx, copy, k);
+      kjs_vm_call(vm, fn, self, 1, (JSValueConst *)&ev);
+      JS_FreeValue(ctx, fn);
+    }
+    JS_FreeValue(ctx, copy);
+    JS_FreeValue(ctx, ev);
+  }
+  JS_FreeValue(ctx, self);
+  free(evs);
+}
+
+/* The socket adapter has no timers: idle/slowloris/half-open timeouts and RTCP sender reports
+ * need a tick even when no socket is active. */
+static void on_tick(kjs_loop *loop, uint64_t id, void *user) {
+  js_server *jv = user;
+  jv->tick_timer = 0;
+  if (!jv->s) return;
+  rtsp_server_tick(jv->s);
+  jv->tick_timer = kjs_loop_timer_start(jv->loop, TICK_MS, on_tick, jv);
+}
+
+/* ---- helpers ---- */
+
+static js_server *server_of(JSContext *ctx, JSValueConst this_val, const char *fn) {
+  js_server *jv = JS_GetOpaque2(ctx, this_val, server_class_id);
+  if (jv && !jv->s) {
+    kjs_throw(ctx, HAL_ECLOSED, "%s: the server is closed", fn);
+    return NULL;
+  }
+  return jv;
+}
+
+static js_session *session_of(JSContext *ctx, JSValueConst this_val, const char *fn) {
+  js_session *js = JS_GetOpaque2(ctx, this_val, session_class_id);
+  if (js && !js->srv) {
+    kjs_throw(ctx, HAL_ECLOSED, "%s: the session is closed", fn);
+    return NULL;
+  }
+  return js;
+}
+
+/* A string option (undefined -> def, which may be NULL); 0 or -1 with TypeError pending.
+ * The result is copied into out[cap]. */
+static int opt_string(JSContext *ctx, JSValueConst opts, const char *fn, const char *name, const char *def, char *out,
+                      size_t cap, bool *present) {
+  JSValue v = JS_IsObject(opts) ? JS_GetPropertyStr(ctx, opts, name) : JS_UNDEFINED;
+  if (JS_IsException(v)) return -1;
+  if (present) *present = !JS_IsUndefined(v);
+  if (JS_IsUndefined(v)) {
+    snprintf(out, cap, "%s", def ? def : "");
+    return 0;
+  }
+  const char *s = JS_IsString(v) ? JS_ToCString(ctx, v) : NULL;
+  JS_FreeValue(ctx, v);
+  if (!s) {
+    JS_ThrowTypeError(ctx, "%s: %s must be a string", fn, name);
+    return -1;
+  }
+  size_t n = strlen(s);
+  if (n >= cap) {
+    JS_FreeCString(ctx, s);
+    JS_ThrowRangeError(ctx, "%s: %s is too long (at most %zu characters)", fn, name, cap - 1);
+    return -1;
+  }
+  memcpy(out, s, n + 1);
+  JS_FreeCString(ctx, s);
+  return 0;
+}
+
+static int event_index(JSContext *ctx, JSValueConst v, const char *fn) {
+  const char *s = JS_IsString(v) ? JS_ToCString(ctx, v) : NULL;
+  int idx = -1;
+  if (s)
+    for (int i = 0; event_names[i]; i++)
+      if (!strcmp(s, event_names[i])) idx = i;
+  if (s) JS_FreeCString(ctx, s);
+  if (idx < 0) JS_ThrowTypeError(ctx, "%s: event must be \"connect\", \"disconnect\", \"play\" or \"stop\"", fn);
+  return idx;
+}
+
+/* ---- RtspServer ---- */
+
+static JSValue server_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSValueConst *argv) {
+  static const char fn[] = "new RtspServer";
+  static const char *const schemes[] = {"digest", "basic", NULL};
+  JSValueConst opts = argc > 0 ? argv[0] : JS_UNDEFINED;
+  if (kjs_check_options(ctx, opts, fn) < 0) return JS_EXCEPTION;
+  rtsp_server_config cfg = RTSP_SERVER_CONFIG_DEFAULT;
+  int64_t port, mtu, timeout_s, max_clients;
+  char host[64], user[RTSP_AUTH_FIELD_MAX], pass[RTSP_AUTH_FIELD_MAX], realm[RTSP_AUTH_FIELD_MAX];
+  if (kjs_opt_int(ctx, opts, fn, "port", 8554, 0, 65535, &port) < 0 ||
+      opt_string(ctx, opts, fn, "host", "0.0.0.0", host, sizeof host, NULL) < 0 ||
+      kjs_opt_int(ctx, opts, fn, "mtu", (int64_t)cfg.mtu, 576, 9000, &mtu) < 0 ||
+      kjs_opt_int(ctx, opts, fn, "sessionTimeoutS", cfg.session_timeout_s, 1, 3600, &timeout_s) < 0 ||
+      kjs_opt_int(ctx, opts, fn, "maxClients", cfg.max_clients, 1, 1024, &max_clients) < 0)
+    return JS_EXCEPTION;
+  JSValue auth = JS_IsObject(opts) ? JS_GetPropertyStr(ctx, opts, "auth") : JS_UNDEFINED;
+  if (JS_IsException(auth)) return JS_EXCEPTION;
+  if (!JS_IsUndefined(auth)) {
+    int scheme;
+    bool has_user, has_pass;
+    if (!JS_IsObject(auth)) {
+      JS_FreeValue(ctx, auth);
+      return JS_ThrowTypeError(ctx, "%s: options.auth must be an object {user, password, scheme?}", fn);
+    }
+    int bad = opt_string(ctx, auth, fn, "user", NULL, user, sizeof user, &has_user) < 0 ||
+              opt_string(ctx, auth, fn, "password", NULL, pass, sizeof pass, &has_pass) < 0 ||
+              opt_string(ctx, auth, fn, "realm", "k230js", realm, sizeof realm, NULL) < 0 ||
+              kjs_opt_enum(ctx, auth, fn, "scheme", schemes, 0, &scheme) < 0;
+    JS_FreeValue(ctx, auth);
+    if (bad) return JS_EXCEPTION;
+    if (!has_user || !has_pass || !user[0])
+      return JS_ThrowTypeError(ctx, "%s: options.auth needs a non-empty user and a password", fn);
+    if (strchr(realm, '"')) return JS_ThrowTypeError(ctx, "%s: options.auth.realm must not contain '\"'", fn);
+    cfg.auth = scheme == 0 ? RTSP_AUTH_DIGEST : RTSP_AUTH_BASIC;
+    cfg.username = user;
+    cfg.password = pass;
+    cfg.realm = realm;
+  }
+  cfg.host = host;
+  cfg.port = (int)port;
+  cfg.mtu = (size_t)mtu;
+  cfg.session_timeout_s = (int)timeout_s;
+  cfg.max_clients = (int)max_clients;
+  cfg.on_event = on_core_event;
+
+  js_server *jv = calloc(1, sizeof *jv);
+  if (!jv) return JS_ThrowOutOfMemory(ctx);
+  jv->ctx = ctx;
+  jv->loop = kjs_vm_loop(kjs_vm_from_context(ctx));
+  snprintf(jv->host, sizeof jv->host, "%s", host);
+  for (int i = 0; i < EV_COUNT; i++) jv->listeners[i] = JS_NewArray(ctx);
+  cfg.user = jv;
+  JSValue obj = JS_UNDEFINED;
+  int rc = rtsp_server_new(&cfg, &jv->s);
+  if (rc < 0) {
+    kjs_throw(ctx, rc, "%s: invalid configuration", fn);
+    goto fail;
+  }
+  rc = reserve_loop_slots(jv->loop, 1 + (int)max_clients * (1 + 4) + 8);
+  if (rc == 0) rc = rtsp_server_listen(jv->s, &loop_ops, jv);
+  if (rc < 0) {
+    if (rc == HAL_EBUSY)
+      kjs_throw(ctx, rc, "%s: %s port %d is already in use", fn, host, (int)port);
+    else if (rc == HAL_EINVAL)
+      kjs_throw(ctx, rc, "%s: host '%s' is not a numeric IPv4 or IPv6 address", fn, host);
+    else
+      kjs_throw(ctx, rc, "%s: cannot listen on %s port %d: %s", fn, host, (int)port, hal_strerror(rc));
+    goto fail;
+  }
+  JSValue proto = JS_GetPropertyStr(ctx, new_target, "prototype");
+  obj = JS_NewObjectProtoClass(ctx, proto, server_class_id);
+  JS_FreeValue(ctx, proto);
+  if (JS_IsException(obj)) goto fail;
+  JS_SetOpaque(obj, jv);
+  jv->self = obj;
+  jv->tick_timer = kjs_loop_timer_start(jv->loop, TICK_MS, on_tick, jv);
+  return obj;
+fail:
+  if (jv->s) {
+    rtsp_server *s = jv->s;
+    jv->s = NULL;
+    rtsp_server_close(s);
+  }
+  for (int i = 0; i < EV_COUNT; i++) JS_FreeValue(ctx, jv->listeners[i]);
+  free(jv->fds);
+  free(jv);
+  return JS_EXCEPTION;
+}
+
+static JSValue server_create_session(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+  static const char fn[] = "RtspServer.createSession";
+  static const char *const vcodecs[] = {"h264", "h265", "none", NULL};
+  static const char *const acodecs[] = {"none", "g711u", "g711a", NULL};
+  js_server *jv = server_of(ctx, this_val, fn);
+  if (!jv) return JS_EXCEPTION;
+  if (argc < 1 || !JS_IsString(argv[0])) return JS_ThrowTypeError(ctx, "%s: name must be a string", fn);
+  JSValueConst opts = argc > 1 ? argv[1] : JS_UNDEFINED;
+  int v, a;
+  if (kjs_check_options(ctx, opts, fn) < 0 || kjs_opt_enum(ctx, opts, fn, "video", vcodecs, 0, &v) < 0 ||
+      kjs_opt_enum(ctx, opts, fn, "audio", acodecs, 0, &a) < 0)
+    return JS_EXCEPTION;
+  rtsp_mount_config mc = {v == 0 ? RTSP_VIDEO_H264 : v == 1 ? RTSP_VIDEO_H265 : RTSP_VIDEO_NONE,
+                          a == 0 ? RTSP_AUDIO_NONE : a == 1 ? RTSP_AUDIO_PCMU : RTSP_AUDIO_PCMA};
+  if (mc.video == RTSP_VIDEO_NONE && mc.audio == RTSP_AUDIO_NONE)
+    return JS_ThrowTypeError(ctx, "%s: a session needs video or audio", fn);
+  const char *name = JS_ToCString(ctx, argv[0]);
+  if (!name) return JS_EXCEPTION;
+  js_session *js = calloc(1, sizeof *js);
+  if (!js) {
+    JS_FreeCString(ctx, name);
+    return JS_ThrowOutOfMemory(ctx);
+  }
+  int rc = strlen(name) < sizeof js->name ? rtsp_server_add_mount(jv->s, name, &mc, &js->m) : HAL_EINVAL;
+  if (rc < 0) {
+    JSValue e = rc == HAL_EBUSY ? kjs_throw(ctx, rc, "%s: a session named '%s' exists already", fn, name)
+                : rc == HAL_EINVAL
+                    ? JS_ThrowRangeError(ctx,
+                                         "%s: name '%s' must be 1-63 characters of A-Z a-z 0-9 . _ - / "
+                                         "without a leading or trailing '/' or '..'",
+                                         fn, name)
+                    : kjs_throw(ctx, rc, "%s: %s", fn, hal_strerror(rc));
+    JS_FreeCString(ctx, name);
+    free(js);
+    return e;
+  }
+  snprintf(js->name, sizeof js->name, "%s", name);
+  JS_FreeCString(ctx, name);
+  JSValue obj = JS_NewObjectClass(ctx, (int)session_class_id);
+  if (JS_IsException(obj)) {
+    rtsp_server_remove_mount(jv->s, js->m);
+    free(js);
+    return obj;
+  }
+  js->srv = jv;
+  js->video = mc.video;
+  js->audio = mc.audio;
+  js->server = JS_DupValue(ctx, this_val);
+  js->next = jv->sessions;
+  jv->sessions = js;
+  JS_SetOpaque(obj, js);
+  return obj;
+}
+
+static JSValue server_url(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+  static const char fn[] = "RtspServer.url";
+  js_server *jv = JS_GetOpaque2(ctx, this_val, server_class_id);
+  if (!jv) return JS_EXCEPTION;
+  const char *name = argc > 0 && JS_IsString(argv[0]) ? JS_ToCString(ctx, argv[0]) : NULL;
+  if (argc > 0 && !JS_IsUndefined(argv[0]) && !name) return JS_ThrowTypeError(ctx, "%s: name must be a string", fn);
+  char url[256];
+  int n;
+  if (jv->s) {
+    n = rtsp_server_url(jv->s, name ? name : "", url, sizeof url);
+  } else {
+    n = HAL_ECLOSED;
+  }
+  if (name) JS_FreeCString(ctx, name);
+  if (n == HAL_ECLOSED) return kjs_throw(ctx, n, "%s: the server is closed", fn);
+  if (n < 0) return JS_ThrowRangeError(ctx, "%s: name is too long", fn);
+  return JS_NewString(ctx, url);
+}
+
+static JSValue server_on(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv, int magic) {
+  const char *fn = magic ? "RtspServer.off" : "RtspServer.on";
+  js_server *jv = JS_GetOpaque2(ctx, this_val, server_class_id);
+  if (!jv) return JS_EXCEPTION;
+  int idx = event_index(ctx, argc > 0 ? argv[0] : JS_UNDEFINED, fn);
+  if (idx < 0) return JS_EXCEPTION;
+  if (argc < 2 || !JS_IsFunction(ctx, argv[1])) return JS_ThrowTypeError(ctx, "%s: listener must be a function", fn);
+  JSValue list = jv->listeners[idx];
+  uint32_t len = 0;
+  JSValue lv = JS_GetPropertyStr(ctx, list, "length");
+  JS_ToUint32(ctx, &len, lv);
+  JS_FreeValue(ctx, lv);
+  if (!magic) {
+    JS_SetPropertyUint32(ctx, list, len, JS_DupValue(ctx, argv[1]));
+    jv->nlisteners[idx] = (int)len + 1;
+  } else {
+    for (uint32_t i = 0; i < len; i++) {
+      JSValue f = JS_GetPropertyUint32(ctx, list, i);
+      bool same = JS_IsStrictEqual(ctx, f, argv[1]);
+      JS_FreeValue(ctx, f);
+      if (!same) continue;
+      JSValue splice = JS_GetPropertyStr(ctx, list, "splice");
+      JSValue args[2] = {JS_NewUint32(ctx, i), JS_NewInt32(ctx, 1)};
+      JS_FreeValue(ctx, JS_Call(ctx, splice, list, 2, args));
+      JS_FreeValue(ctx, splice);
+      jv->nlisteners[idx] = (int)len - 1;
+      break;
+    }
+  }
+  return JS_DupValue(ctx, this_val);
+}
+
+static JSValue server_get_client_count(JSContext *ctx, JSValueConst this_val) {
+  js_server *jv = JS_GetOpaque2(ctx, this_val, server_class_id);
+  if (!jv) return JS_EXCEPTION;
+  if (!jv->s) return JS_NewInt32(ctx, 0);
+  rtsp_stats st;
+  rtsp_server_stats(jv->s, &st);
+  return JS_NewInt32(ctx, st.conns);
+}
+
+static JSValue server_get_port(JSContext *ctx, JSValueConst this_val) {
+  js_server *jv = JS_GetOpaque2(ctx, this_val, server_class_id);
+  if (!jv) return JS_EXCEPTION;
+  return jv->s ? JS_NewInt32(ctx, rtsp_server_port(jv->s)) : JS_NewInt32(ctx, 0);
+}
+
+static JSValue server_get_host(JSContext *ctx, JSValueConst this_val) {
+  js_server *jv = JS_GetOpaque2(ctx, this_val, server_class_id);
+  return jv ? JS_NewString(ctx, jv->host) : JS_EXCEPTION;
+}
+
+static JSValue server_get_closed(JSContext *ctx, JSValueConst this_val) {
+  js_server *jv = JS_GetOpaque2(ctx, this_val, server_class_id);
+  return jv ? JS_NewBool(ctx, jv->s == NULL) : JS_EXCEPTION;
+}
+
+static JSValue mount_stats_to_js(JSContext *ctx, const js_session *js) {
+  rtsp_mount_stats ms;
+  rtsp_mount_get_stats(js->m, &ms);
+  JSValue o = JS_NewObject(ctx);
+  JS_SetPropertyStr(ctx, o, "readers", JS_NewInt32(ctx, ms.readers));
+  JS_SetPropertyStr(ctx, o, "framesIn", JS_NewInt64(ctx, (int64_t)ms.frames_in));
+  JS_SetPropertyStr(ctx, o, "drops", JS_NewInt64(ctx, (int64_t)ms.drops));
+  return o;
+}
+
+static JSValue server_stats(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+  js_server *jv = server_of(ctx, this_val, "RtspServer.stats");
+  if (!jv) return JS_EXCEPTION;
+  rtsp_stats st;
+  rtsp_server_stats(jv->s, &st);
+  JSValue o = JS_NewObject(ctx);
+  JS_SetPropertyStr(ctx, o, "clients", JS_NewInt32(ctx, st.conns));
+  JS_SetPropertyStr(ctx, o, "sessions", JS_NewInt32(ctx, st.sessions));
+  JS_SetPropertyStr(ctx, o, "playing", JS_NewInt32(ctx, st.playing));
+  JS_SetPropertyStr(ctx, o, "bytesSent", JS_NewInt64(ctx, (int64_t)st.bytes_sent));
+  JS_SetPropertyStr(ctx, o, "packetsSent", JS_NewInt64(ctx, (int64_t)st.packets_sent));
+  JS_SetPropertyStr(ctx, o, "drops", JS_NewInt64(ctx, (int64_t)st.drops));
+  JS_SetPropertyStr(ctx, o, "framesIn", JS_NewInt64(ctx, (int64_t)st.frames_in));
+  JS_SetPropertyStr(ctx, o, "connectionsTotal", JS_NewInt64(ctx, (int64_t)st.conns_total));
+  JS_SetPropertyStr(ctx, o, "connectionsRefused", JS_NewInt64(ctx, (int64_t)st.conns_refused));
+  JSValue per = JS_NewObject(ctx);
+  for (js_session *js = jv->sessions; js; js = js->next)
+    JS_SetPropertyStr(ctx, per, js->name, mount_stats_to_js(ctx, js));
+  JS_SetPropertyStr(ctx, o, "perSession", per);
+  return o;
+}
+
+static JSValue server_close_js(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+  js_server *jv = JS_GetOpaque2(ctx, this_val, server_class_id);
+  if (!jv) return JS_EXCEPTION;
+  server_close(jv);
+  return JS_UNDEFINED;
+}
+
+/* ---- RtspSession ---- */
+
+/* magic 0: video, 1: audio */
+static JSValue session_send(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv, int magic) {
+  const char *fn = magic ? "RtspSession.sendAudio" : "RtspSession.sendVideo";
+  js_session *js = session_of(ctx, this_val, fn);
+  if (!js) return JS_EXCEPTION;
+  if (argc < 2) return JS_ThrowTypeError(ctx, "%s(data, ptsUs) needs 2 arguments", fn);
+  int64_t pts;
+  const uint8_t *data;
+  size_t len;
+  if (kjs_get_int(ctx, argv[1], magic ? "RtspSession.sendAudio: ptsUs" : "RtspSession.sendVideo: ptsUs", 0,
+                  INT64_C(1) << 53, &pts) < 0 ||
+      kjs_get_bytes(ctx, argv[0], magic ? "RtspSession.sendAudio: data" : "RtspSession.sendVideo: data", &data,
+                    &len) < 0)
+    return JS_EXCEPTION;
+  if (magic && js->audio == RTSP_AUDIO_NONE)
+    return kjs_throw(ctx, HAL_ENOTSUP, "%s: session '%s' was created without audio", fn, js->name);
+  if (!magic && js->video == RTSP_VIDEO_NONE)
+    return kjs_throw(ctx, HAL_ENOTSUP, "%s: session '%s' was created without video", fn, js->name);
+  if (!len) return JS_UNDEFINED;
+  int rc = magic ? rtsp_mount_send_audio(js->m, data, len, (uint64_t)pts)
+                 : rtsp_mount_send_video(js->m, data, len, (uint64_t)pts);
+  if (rc < 0) return kjs_throw(ctx, rc, "%s: %s", fn, rc == HAL_EINVAL ? "not a valid frame" : hal_strerror(rc));
+  return JS_UNDEFINED;
+}
+
+static JSValue session_close_js(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+  js_session *js = JS_GetOpaque2(ctx, this_val, session_class_id);
+  if (!js) return JS_EXCEPTION;
+  session_close(js);
+  return JS_UNDEFINED;
+}
+
+static JSValue session_get_name(JSContext *ctx, JSValueConst this_val) {
+  js_session *js = JS_GetOpaque2(ctx, this_val, session_class_id);
+  return js ? JS_NewString(ctx, js->name) : JS_EXCEPTION;
+}
+
+static JSValue session_get_url(JSContext *ctx, JSValueConst this_val) {
+  js_session *js = session_of(ctx, this_val, "RtspSession.url");
+  if (!js) return JS_EXCEPTION;
+  char url[256];
+  if (rtsp_server_url(js->srv->s, js->name, url, sizeof url) < 0) return JS_ThrowRangeError(ctx, "url too long");
+  return JS_NewString(ctx, url);
+}
+
+static JSValue session_get_closed(JSContext *ctx, JSValueConst this_val) {
+  js_session *js = JS_GetOpaque2(ctx, this_val, session_class_id);
+  return js ? JS_NewBool(ctx, js->srv == NULL) : JS_EXCEPTION;
+}
+
+static JSValue session_get_server(JSContext *ctx, JSValueConst this_val) {
+  js_session *js = JS_GetOpaque2(ctx, this_val, session_class_id);
+  return js ? JS_DupValue(ctx, js->server) : JS_EXCEPTION;
+}
+
+static JSValue session_stats(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+  js_session *js = session_of(ctx, this_val, "RtspSession.stats");
+  return js ? mount_stats_to_js(ctx, js) : JS_EXCEPTION;
+}
+
+/* ---- kjs/sink.h target ---- */
+
+static int sink_video(void *user, const uint8_t *annexb, size_t len, uint64_t pts_us, bool keyframe, bool header) {
+  js_session *js = user;
+  if (!js->srv || !js->m) return HAL_ECLOSED;
+  if (js->video == RTSP_VIDEO_NONE) return HAL_ENOTSUP;
+  return len ? rtsp_mount_send_video(js->m, annexb, len, pts_us) : 0;
+}
+
+static int sink_audio(void *user, const uint8_t *data, size_t len, uint64_t pts_us) {
+  js_session *js = user;
+  if (!js->srv || !js->m) return HAL_ECLOSED;
+  if (js->audio == RTSP_AUDIO_NONE) return 0; /* a session without audio ignores the encoder's audio */
+  return len ? rtsp_mount_send_audio(js->m, data, len, pts_us) : 0;
+}
+
+static int session_sink_getter(JSContext *ctx, JSValueConst target, kjs_media_sink *out) {
+  js_session *js = JS_GetOpaque(target, session_class_id);
+  if (!js) return -1;
+  /* A closed session still yields a sink: its first call returns HAL_ECLOSED and the pipe
+   * reports that, which names the real problem. */
+  *out = (kjs_media_sink){sink_video, sink_audio, NULL, js};
+  return 0;
+}
+
+/* ---- function lists ---- */
+
+static const JSCFunctionListEntry server_proto_funcs[] = {
+    JS_CFUNC_DEF("createSession", 2, server_create_session),
+    JS_CFUNC_DEF("url", 1, server_url),
+    JS_CFUNC_MAGIC_DEF("on", 2, server_on, 0),
+    JS_CFUNC_MAGIC_DEF("off", 2, server_on, 1),
+    JS_CFUNC_DEF("stats", 0, server_stats),
+    JS_CFUNC_DEF("close", 0, server_close_js),
+    JS_CGETSET_DEF("clientCount", server_get_client_count, NULL),
+    JS_CGETSET_DEF("port", server_get_port, NULL),
+    JS_CGETSET_DEF("host", server_get_host, NULL),
+    JS_CGETSET_DEF("closed", server_get_closed, NULL),
+    JS_PROP_STRING_DEF("[Symbol.toStringTag]", "RtspServer", JS_PROP_CONFIGURABLE),
+};
+
+static const JSCFunctionListEntry session_proto_funcs[] = {
+    JS_CFUNC_MAGIC_DEF("sendVideo", 2, session_send, 0),
+    JS_CFUNC_MAGIC_DEF("sendAudio", 2, session_send, 1),
+    JS_CFUNC_DEF("stats", 0, session_stats),
+    JS_CFUNC_DEF("close", 0, session_close_js),
+    JS_CGETSET_DEF("name", session_get_name, NULL),
+    JS_CGETSET_DEF("url", session_get_url, NULL),
+    JS_CGETSET_DEF("closed", session_get_closed, NULL),
+    JS_CGETSET_DEF("server", session_get_server, NULL),
+    JS_PROP_STRING_DEF("[Symbol.toStringTag]", "RtspSession", JS_PROP_CONFIGURABLE),
+};
+
+/* ---- init ---- */
+
+static JSValue session_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSValueConst *argv) {
+  return JS_ThrowTypeError(ctx, "RtspSession: use server.createSession(name, options)");
+}
+
+static JSValue make_class(JSContext *ctx, JSClassID *id, const JSClassDef *def, JSCFunction *ctor,
+                          const JSCFunctionListEntry *funcs, int nfuncs) {
+  JSRuntime *rt = JS_GetRuntime(ctx);
+  JS_NewClassID(rt, id);
+  if (!JS_IsRegisteredClass(rt, *id)) JS_NewClass(rt, *id, def);
+  JSValue proto = JS_NewObject(ctx);
+  JS_SetPropertyFunctionList(ctx, proto, funcs, nfuncs);
+  JSValue cls = JS_NewCFunction2(ctx, ctor, def->class_name, 1, JS_CFUNC_constructor, 0);
+  JS_SetConstructor(ctx, cls, proto);
+  JS_SetClassProto(ctx, *id, proto);
+  return cls;
+}
+
+static int rtsp_module_init(JSContext *ctx, JSModuleDef *m) {
+  JSValue server = make_class(ctx, &server_class_id, &server_class, server_ctor, server_proto_funcs,
+                              sizeof server_proto_funcs / sizeof server_proto_funcs[0]);
+  JSValue session = make_class(ctx, &session_class_id, &session_class, session_ctor, session_proto_funcs,
+                               sizeof session_proto_funcs / sizeof session_proto_funcs[0]);
+  kjs_media_sink_register(session_sink_getter);
+  JS_SetModuleExport(ctx, m, "RtspServer", server);
+  JS_SetModuleExport(ctx, m, "RtspSession", session);
+  return 0;
+}
+
+JSModuleDef *kjs_mod_rtsp_init(JSContext *ctx, const char *name) {
+  JSModuleDef *m = JS_NewCModule(ctx, name, rtsp_module_init);
+  if (!m) return NULL;
+  JS_AddModuleExport(ctx, m, "RtspServer");
+  JS_AddModuleExport(ctx, m, "RtspSession");
+  return m;
+}

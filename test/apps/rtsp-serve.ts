@@ -1,0 +1,104 @@
+// Serves an MP4 file over RTSP for the tests and the bench, paced by the frames' ptsUs.
+// Args: <file> [--port N] [--host H] [--name S] [--auth digest|basic] [--wait-plays N]
+//       [--loops N] [--max-s N] [--linger-ms N]
+// Prints "READY <url>" once listening, "START" when frames begin, a JSON "SENT {...}" line with
+// the frames sent per track, "STATS {...}" at the end. Streams once N clients play (default 1);
+// with --wait-plays 0 it starts at once. Stops by itself after the loops (or --max-s).
+import { RtspServer, type RtspSession } from "k230:rtsp";
+import { Mp4Demuxer, type Mp4Frame } from "k230:mp4";
+import { ticksMs } from "k230:sys";
+
+function arg(name: string, def: string): string {
+  const i = scriptArgs.indexOf(`--${name}`);
+  return i > 0 ? scriptArgs[i + 1]! : def;
+}
+
+const file = scriptArgs[1]!;
+const name = arg("name", "test");
+const waitPlays = Number(arg("wait-plays", "1"));
+const loops = Number(arg("loops", "1"));
+const maxMs = Number(arg("max-s", "60")) * 1000;
+const lingerMs = Number(arg("linger-ms", "500"));
+const authScheme = arg("auth", "");
+
+const demuxer = new Mp4Demuxer(file);
+const video = demuxer.tracks.find((t) => t.kind === "video");
+const audio = demuxer.tracks.find((t) => t.kind === "audio");
+const durationUs = demuxer.fileInfo().durationUs;
+
+const server = new RtspServer({
+  port: Number(arg("port", "0")),
+  host: arg("host", "127.0.0.1"),
+  auth: authScheme ? { user: "k230", password: "s3cret", scheme: authScheme as "digest" | "basic" } : undefined,
+});
+const session: RtspSession = server.createSession(name, {
+  video: video ? (video.codec as "h264" | "h265") : "none",
+  audio: audio ? (audio.codec === "alaw" ? "g711a" : "g711u") : "none",
+});
+
+const sent = { video: 0, audio: 0, videoBytes: 0, audioBytes: 0 };
+let plays = 0;
+let started = false;
+let t0 = 0;
+let loop = 0;
+let pending: Mp4Frame | undefined;
+const hardStop = setTimeout(finish, maxMs);
+
+server.on("play", () => {
+  plays++;
+  if (!started && plays >= waitPlays) start();
+});
+
+function start(): void {
+  started = true;
+  console.log("START");
+  t0 = ticksMs();
+  pump();
+}
+
+function pump(): void {
+  if (server.closed) return;
+  for (;;) {
+    if (!pending) {
+      const f = demuxer.getFrame();
+      if (f.eof) {
+        if (++loop >= loops) {
+          setTimeout(finish, lingerMs);
+          return;
+        }
+        demuxer.seek(0);
+        continue;
+      }
+      pending = f;
+    }
+    const ptsUs = pending.ptsUs + loop * durationUs;
+    const wait = t0 + ptsUs / 1000 - ticksMs();
+    if (wait > 1) {
+      setTimeout(pump, wait);
+      return;
+    }
+    if (pending.codec === "h264" || pending.codec === "h265") {
+      session.sendVideo(pending.data, ptsUs);
+      sent.video++;
+      sent.videoBytes += pending.data.byteLength;
+    } else {
+      session.sendAudio(pending.data, ptsUs);
+      sent.audio++;
+      sent.audioBytes += pending.data.byteLength;
+    }
+    pending = undefined;
+  }
+}
+
+function finish(): void {
+  if (server.closed) return;
+  clearTimeout(hardStop);
+  console.log(`SENT ${JSON.stringify(sent)}`);
+  console.log(`STATS ${JSON.stringify(server.stats())}`);
+  session.close(); // RTCP BYE: UDP players end cleanly
+  server.close();
+  demuxer.close();
+}
+
+console.log(`READY ${server.url(name)}`);
+if (waitPlays === 0) start();
