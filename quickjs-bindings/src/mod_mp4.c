@@ -9,6 +9,7 @@
 
 #include "hal/errors.h"
 #include "kjs/args.h"
+#include "kjs/class.h"
 #include "kjs/errors.h"
 #include "kjs/lend.h"
 #include "kjs/modules.h"
@@ -169,9 +170,7 @@ static JSValue muxer_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSV
     free(jm);
     return throw_mp4(ctx, rc, fn, NULL);
   }
-  JSValue proto = JS_GetPropertyStr(ctx, new_target, "prototype");
-  JSValue obj = JS_NewObjectProtoClass(ctx, proto, muxer_class_id);
-  JS_FreeValue(ctx, proto);
+  JSValue obj = kjs_class_new_instance(ctx, new_target, muxer_class_id);
   if (JS_IsException(obj)) {
     muxer_close(jm);
     free(jm->path);
@@ -289,9 +288,7 @@ static JSValue demuxer_ctor(JSContext *ctx, JSValueConst new_target, int argc, J
     free(jd);
     return e;
   }
-  JSValue proto = JS_GetPropertyStr(ctx, new_target, "prototype");
-  JSValue obj = JS_NewObjectProtoClass(ctx, proto, demuxer_class_id);
-  JS_FreeValue(ctx, proto);
+  JSValue obj = kjs_class_new_instance(ctx, new_target, demuxer_class_id);
   if (JS_IsException(obj)) {
     demuxer_close(ctx, jd);
     free(jd->path);
@@ -466,23 +463,10 @@ static const JSCFunctionListEntry demuxer_proto_funcs[] = {
 
 /* ---- init ---- */
 
-static JSValue make_class(JSContext *ctx, JSClassID *id, const JSClassDef *def, JSCFunction *ctor,
-                          const JSCFunctionListEntry *funcs, int nfuncs) {
-  JSRuntime *rt = JS_GetRuntime(ctx);
-  JS_NewClassID(rt, id);
-  if (!JS_IsRegisteredClass(rt, *id)) JS_NewClass(rt, *id, def);
-  JSValue proto = JS_NewObject(ctx);
-  JS_SetPropertyFunctionList(ctx, proto, funcs, nfuncs);
-  JSValue cls = JS_NewCFunction2(ctx, ctor, def->class_name, 1, JS_CFUNC_constructor, 0);
-  JS_SetConstructor(ctx, cls, proto);
-  JS_SetClassProto(ctx, *id, proto);
-  return cls;
-}
-
 static int mp4_module_init(JSContext *ctx, JSModuleDef *m) {
-  JSValue muxer = make_class(ctx, &muxer_class_id, &muxer_class, muxer_ctor, muxer_proto_funcs,
+  JSValue muxer = kjs_class_create(ctx, &muxer_class_id, &muxer_class, muxer_ctor, 1, muxer_proto_funcs,
                              sizeof muxer_proto_funcs / sizeof muxer_proto_funcs[0]);
-  JSValue demuxer = make_class(ctx, &demuxer_class_id, &demuxer_class, demuxer_ctor, demuxer_proto_funcs,
+  JSValue demuxer = kjs_class_create(ctx, &demuxer_class_id, &demuxer_class, demuxer_ctor, 1, demuxer_proto_funcs,
                                sizeof demuxer_proto_funcs / sizeof demuxer_proto_funcs[0]);
   JS_SetModuleExport(ctx, m, "Mp4Muxer", muxer);
   JS_SetModuleExport(ctx, m, "Mp4Demuxer", demuxer);
