@@ -1,0 +1,113 @@
+/*
+ * k230_internal.h — shared plumbing of the K230 backend (kd_mpi_*): handle table, registry of
+ * app-held frames, MPP error mapping, phys<->virt mapping, and the per-MPP-generation output
+ * buffer strategy for VENC/VDEC (venc_outbuf_*.c, vdec_outbuf_*.c, chosen by CMake from the MPP
+ * headers). Not part of the contract.
+ */
+#ifndef HAL_K230_INTERNAL_H
+#define HAL_K230_INTERNAL_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "hal/errors.h"
+#include "hal/vb.h"
+
+#include "k_type.h"
+#include "k_module.h"
+#include "k_video_comm.h"
+
+#define K_ALIGN_UP(x, a) (((x) + (a)-1) / (a) * (a))
+
+/* ---- handles (h = kind << 28 | gen << 16 | slot; stale handles give HAL_ECLOSED) ---- */
+typedef enum kh_kind {
+  KH_POOL = 1,
+  KH_BLOCK,
+  KH_LINK,
+  KH_SENSOR,
+  KH_VENC,
+  KH_VDEC,
+  KH_DISPLAY,
+  KH_AIN,
+  KH_AOUT,
+  KH_COUNT
+} kh_kind;
+
+int kh_alloc(kh_kind kind, void *obj, hal_handle *out);
+int kh_get(kh_kind kind, hal_handle h, void **obj);
+void kh_free(hal_handle h);
+/* Live handles of one kind (up to max); returns how many exist. */
+int kh_list(kh_kind kind, hal_handle *out, int max);
+#define KH_SLOTS 1024
+
+/* ---- MPP errors -> HAL codes ---- */
+int k230_err(k_s32 mpp_rc);
+
+/* ---- VB (vb.c) ---- */
+/* VB must be initialised once per process before pools are created (kd_mpi_vb_init). */
+int k230_vb_ensure_init(void);
+/* A HAL-private pool (not in the registry). VB_INVALID_POOLID on failure. */
+k_u32 k230_pool_create(uint64_t blk_size, uint32_t blk_cnt);
+void k230_pool_destroy(k_u32 pool_id);
+/* Takes a block from a private pool, waiting up to timeout_ms (-1 forever) in 5 ms steps.
+ * Returns VB_INVALID_HANDLE when none came. */
+uint32_t k230_block_get(k_u32 pool_id, uint64_t size, int timeout_ms);
+
+/* ---- frames handed to the app ---- */
+typedef struct k230_frame k230_frame;
+typedef void (*k230_frame_release_fn)(k230_frame *f);
+struct k230_frame {
+  hal_frame pub; /* first: a hal_frame * is a k230_frame * */
+  k_video_frame_info info;
+  void *map;
+  size_t map_len;
+  k230_frame_release_fn release; /* gives the MPP frame back (dump_release, release_frame...) */
+  void *owner;                    /* the object that produced it */
+  int dev, chn;
+  k230_frame *prev, *next;        /* registry list */
+};
+/* Map an MPP video frame into a new k230_frame (uncached mmap of the planes). NULL on failure
+ * (the caller still owns the MPP frame). */
+k230_frame *k230_frame_wrap(const k_video_frame_info *info, k230_frame_release_fn release,
+                            void *owner, int dev, int chn);
+/* Track as app-held; hal_frame_release/hal_reset_all give it back. */
+void k230_frame_give(k230_frame *f);
+/* Release every app-held frame produced by `owner` (before the owner is destroyed). */
+void k230_frames_release_owner(void *owner);
+/* Number of app-held frames. */
+uint32_t k230_frames_held(void);
+/* Release all app-held frames. */
+void k230_frames_release_all(void);
+
+/* ---- pixel formats ---- */
+k_pixel_format k230_pixfmt(hal_pixfmt f);
+/* Plane layout of a tight picture at virt/phys. */
+void k230_layout(hal_frame *f, uint8_t *virt, uint64_t phys);
+
+/* ---- binding (sys.c) ---- */
+int k230_mpp_chn(const hal_chn *c, k_mpp_chn *out);
+/* Is (mod, dev, chn) an end of a live link? chn -1 = any channel. */
+int k230_link_involves(hal_mod mod, int dev, int chn);
+/* The source bound to a sink, 0 when none. */
+int k230_link_source(const hal_chn *dst, hal_chn *src);
+/* Registered source descriptions and sink checks (a sensor channel, a vdec channel). */
+typedef int (*k230_describe_fn)(void *obj, int chn, hal_bind_info *out);
+typedef int (*k230_accepts_fn)(void *obj, int chn, const hal_bind_info *src);
+void k230_ep_register(hal_mod mod, int dev, void *obj, k230_describe_fn describe,
+                      k230_accepts_fn accepts);
+void k230_ep_unregister(hal_mod mod, int dev);
+
+/* ---- VENC / VDEC output buffers: one implementation per MPP generation ---- */
+/* Before kd_mpi_venc_create_chn: give the channel `cnt` output buffers of `size` bytes.
+ * *pool is set to the pool created for it (VB_INVALID_POOLID when the MPP allocates them). */
+int k230_venc_outbuf_prepare(k_u32 chn, void *chn_attr, uint64_t size, uint32_t cnt, k_u32 *pool);
+/* After kd_mpi_venc_destroy_chn... (detach before destroy on current MPP). */
+void k230_venc_outbuf_detach(k_u32 chn, k_u32 pool);
+int k230_vdec_outbuf_prepare(k_u32 chn, void *chn_attr, uint64_t size, uint32_t cnt, k_u32 *pool);
+void k230_vdec_outbuf_detach(k_u32 chn, k_u32 pool);
+
+/* ---- time ---- */
+void k230_deadline(struct timespec *ts, int timeout_ms);
+
+#endif

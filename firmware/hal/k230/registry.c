@@ -1,0 +1,158 @@
+/* The K230 backend's handle table, the registry of what an app holds, and hal_reset_all in the
+ * K230 teardown order (k230-platform.md §2.5). */
+#include <errno.h>
+#include <string.h>
+
+#include "hal/audio.h"
+#include "hal/display.h"
+#include "hal/sensor.h"
+#include "hal/vdec.h"
+#include "hal/venc.h"
+#include "k230_internal.h"
+#include "k_errno.h"
+
+typedef struct kh_slot {
+  void *obj;
+  uint16_t gen;
+  uint8_t kind; /* 0 = free */
+} kh_slot;
+
+static kh_slot g_slots[KH_SLOTS];
+static pthread_mutex_t g_kh_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static hal_handle kh_make(uint32_t kind, uint32_t gen, uint32_t slot) {
+  return (kind << 28) | (gen << 16) | slot;
+}
+
+int kh_alloc(kh_kind kind, void *obj, hal_handle *out) {
+  pthread_mutex_lock(&g_kh_mu);
+  for (uint32_t i = 1; i < KH_SLOTS; i++) {
+    if (g_slots[i].kind) continue;
+    g_slots[i].gen = (uint16_t)((g_slots[i].gen + 1) & 0xfff);
+    if (g_slots[i].gen == 0) g_slots[i].gen = 1;
+    g_slots[i].kind = (uint8_t)kind;
+    g_slots[i].obj = obj;
+    *out = kh_make(kind, g_slots[i].gen, i);
+    pthread_mutex_unlock(&g_kh_mu);
+    return 0;
+  }
+  pthread_mutex_unlock(&g_kh_mu);
+  return HAL_ELIMIT;
+}
+
+int kh_get(kh_kind kind, hal_handle h, void **obj) {
+  uint32_t slot = h & 0xffff, gen = (h >> 16) & 0xfff, k = h >> 28;
+  if (k != (uint32_t)kind || slot == 0 || slot >= KH_SLOTS || gen == 0) return HAL_EINVAL;
+  int rc = HAL_ECLOSED;
+  pthread_mutex_lock(&g_kh_mu);
+  if (g_slots[slot].kind == kind && g_slots[slot].gen == gen) {
+    *obj = g_slots[slot].obj;
+    rc = 0;
+  }
+  pthread_mutex_unlock(&g_kh_mu);
+  return rc;
+}
+
+void kh_free(hal_handle h) {
+  uint32_t slot = h & 0xffff;
+  if (slot == 0 || slot >= KH_SLOTS) return;
+  pthread_mutex_lock(&g_kh_mu);
+  g_slots[slot].kind = 0;
+  g_slots[slot].obj = NULL;
+  pthread_mutex_unlock(&g_kh_mu);
+}
+
+int kh_list(kh_kind kind, hal_handle *out, int max) {
+  int n = 0;
+  pthread_mutex_lock(&g_kh_mu);
+  for (uint32_t i = 1; i < KH_SLOTS; i++) {
+    if (g_slots[i].kind != kind) continue;
+    if (out && n < max) out[n] = kh_make(kind, g_slots[i].gen, i);
+    n++;
+  }
+  pthread_mutex_unlock(&g_kh_mu);
+  return n;
+}
+
+/* MPP codes are K_DEF_ERR(module, level, id): the low 13 bits are the id (k_errno.h). */
+int k230_err(k_s32 rc) {
+  if (rc == 0) return 0;
+  switch (rc & 0x1fff) {
+    case K_ERR_INVALID_DEVID:
+    case K_ERR_INVALID_CHNID:
+    case K_ERR_ILLEGAL_PARAM:
+    case K_ERR_NULL_PTR: return HAL_EINVAL;
+    case K_ERR_EXIST:
+    case K_ERR_BUSY: return HAL_EBUSY;
+    case K_ERR_UNEXIST: return HAL_ENODEV;
+    case K_ERR_NOT_CONFIG:
+    case K_ERR_NOTREADY:
+    case K_ERR_NOT_PERM: return HAL_ESTATE;
+    case K_ERR_NOT_SUPPORT: return HAL_ENOTSUP;
+    case K_ERR_NOMEM:
+    case K_ERR_NOBUF: return HAL_ENOMEM;
+    case K_ERR_BUF_EMPTY: return HAL_ETIMEDOUT;
+    case K_ERR_BUF_FULL: return HAL_EAGAIN;
+    default: return HAL_EIO;
+  }
+}
+
+void k230_deadline(struct timespec *ts, int timeout_ms) {
+  clock_gettime(CLOCK_MONOTONIC, ts);
+  if (timeout_ms < 0) return;
+  ts->tv_sec += timeout_ms / 1000;
+  ts->tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+  if (ts->tv_nsec >= 1000000000L) {
+    ts->tv_sec++;
+    ts->tv_nsec -= 1000000000L;
+  }
+}
+
+/* Nothing is copied on the board's zero-copy paths; only vdec/venc app sends copy into VB. */
+void hal_copy_stats_get(hal_copy_stats *out) { memset(out, 0, sizeof *out); }
+
+void hal_registry_stats_get(hal_registry_stats *o) {
+  memset(o, 0, sizeof *o);
+  o->pools = kh_list(KH_POOL, NULL, 0);
+  o->blocks = kh_list(KH_BLOCK, NULL, 0);
+  o->links = kh_list(KH_LINK, NULL, 0);
+  o->sensors = kh_list(KH_SENSOR, NULL, 0);
+  o->vencs = kh_list(KH_VENC, NULL, 0);
+  o->vdecs = kh_list(KH_VDEC, NULL, 0);
+  o->displays = kh_list(KH_DISPLAY, NULL, 0);
+  o->audio_ins = kh_list(KH_AIN, NULL, 0);
+  o->audio_outs = kh_list(KH_AOUT, NULL, 0);
+  o->frames = k230_frames_held();
+  o->total = o->pools + o->blocks + o->links + o->sensors + o->vencs + o->vdecs + o->displays +
+             o->audio_ins + o->audio_outs + o->frames;
+}
+
+static void each(kh_kind kind, int (*fn)(hal_handle)) {
+  static hal_handle hs[KH_SLOTS];
+  int n = kh_list(kind, hs, KH_SLOTS);
+  for (int i = 0; i < n && i < KH_SLOTS; i++) fn(hs[i]);
+}
+
+static int sensor_stop(hal_handle h) { return hal_sensor_stop(h); }
+
+int hal_reset_all(void) {
+  hal_registry_stats before;
+  hal_registry_stats_get(&before);
+  /* Frames go back to their (still live) channels first: VICAP dump_release and
+   * vdec_release_frame after the channel is gone are errors on the MPP. Then the §2.5 order:
+   * sensor stop -> unbind -> venc stop/detach/destroy -> vdec -> display -> audio -> sensor
+   * close -> blocks -> pools. Each destroy below also returns what its object lent out
+   * (venc streams, audio frames). */
+  k230_frames_release_all();
+  each(KH_SENSOR, sensor_stop);
+  each(KH_LINK, hal_unlink);
+  each(KH_VENC, hal_venc_destroy);
+  each(KH_VDEC, hal_vdec_destroy);
+  each(KH_DISPLAY, hal_display_deinit);
+  each(KH_AIN, hal_audio_in_close);
+  each(KH_AOUT, hal_audio_out_close);
+  each(KH_SENSOR, hal_sensor_close);
+  each(KH_BLOCK, hal_vb_block_release);
+  each(KH_POOL, hal_vb_pool_destroy);
+  return (int)before.total;
+}

@@ -1,0 +1,227 @@
+/* hal/sensor.h on the K230: VICAP + sensor driver. The sensor is found by
+ * kd_mpi_sensor_adapt_get (probes every driver wired to the CSI, picks the mode closest to the
+ * requested size/fps), as CanMV's Sensor() does; channels are VICAP output channels. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hal/sensor.h"
+#include "k230_internal.h"
+#include "mpi_sensor_api.h"
+#include "mpi_vicap_api.h"
+
+typedef struct ksensor {
+  hal_handle h;
+  hal_sensor_config cfg;
+  k_vicap_sensor_info info;
+  hal_sensor_chn_config chn[HAL_SENSOR_MAX_CHN];
+  int chn_on[HAL_SENSOR_MAX_CHN];
+  int running;
+  int inited; /* kd_mpi_vicap_init done */
+  uint64_t frames;
+} ksensor;
+
+static ksensor *g_open[HAL_SENSOR_MAX_DEV];
+
+static int describe(void *obj, int chn, hal_bind_info *out) {
+  ksensor *s = obj;
+  if (chn < 0 || chn >= HAL_SENSOR_MAX_CHN || !s->chn_on[chn]) return HAL_EINVAL;
+  memset(out, 0, sizeof *out);
+  out->src = (hal_chn){HAL_MOD_SENSOR, s->cfg.dev, chn};
+  out->width = s->chn[chn].width;
+  out->height = s->chn[chn].height;
+  out->format = s->chn[chn].format;
+  return 0;
+}
+
+int hal_sensor_open(const hal_sensor_config *cfg, hal_handle *out) {
+  if (!cfg || !out || cfg->dev < 0 || cfg->dev >= HAL_SENSOR_MAX_DEV || cfg->fps < 1 ||
+      cfg->fps > 60 || cfg->width < 64 || cfg->height < 64)
+    return HAL_EINVAL;
+  if (g_open[cfg->dev]) return HAL_EBUSY;
+  int rc = k230_vb_ensure_init();
+  if (rc) return rc;
+  ksensor *s = calloc(1, sizeof *s);
+  if (!s) return HAL_ENOMEM;
+  s->cfg = *cfg;
+  k_vicap_probe_config probe;
+  memset(&probe, 0, sizeof probe);
+  probe.csi_num = (k_u32)cfg->dev + VICAP_CSI0; /* k_vicap_csi_num counts from 1 */
+  probe.width = cfg->width;
+  probe.height = cfg->height;
+  probe.fps = cfg->fps;
+  if (kd_mpi_sensor_adapt_get(&probe, &s->info) != 0 || !s->info.sensor_name) {
+    free(s);
+    return HAL_ENODEV; /* no sensor answered on this CSI */
+  }
+  if ((rc = kh_alloc(KH_SENSOR, s, &s->h))) {
+    free(s);
+    return rc;
+  }
+  g_open[cfg->dev] = s;
+  k230_ep_register(HAL_MOD_SENSOR, cfg->dev, s, describe, NULL);
+  *out = s->h;
+  return 0;
+}
+
+static int max_for_chn(int chn, uint32_t *w, uint32_t *h) {
+  if (chn == 0) {
+    *w = 3072;
+    *h = 2160;
+  } else {
+    *w = 1920;
+    *h = 1080;
+  }
+  return 0;
+}
+
+int hal_sensor_chn_config_set(hal_handle sensor, int chn, const hal_sensor_chn_config *cfg) {
+  ksensor *s;
+  int rc = kh_get(KH_SENSOR, sensor, (void **)&s);
+  if (rc) return rc;
+  if (s->running) return HAL_ESTATE;
+  uint32_t mw, mh;
+  if (chn < 0 || chn >= HAL_SENSOR_MAX_CHN || !cfg) return HAL_EINVAL;
+  max_for_chn(chn, &mw, &mh);
+  if (cfg->width < 64 || cfg->height < 64 || cfg->width % 2 || cfg->height % 2 ||
+      cfg->width > mw || cfg->height > mh || cfg->width > s->info.width ||
+      cfg->height > s->info.height || cfg->buf_cnt < 1 || cfg->buf_cnt > 32 ||
+      !hal_pixfmt_size(cfg->format, cfg->width, cfg->height))
+    return HAL_EINVAL;
+  s->chn[chn] = *cfg;
+  s->chn_on[chn] = 1;
+  return 0;
+}
+
+int hal_sensor_run(hal_handle sensor) {
+  ksensor *s;
+  int rc = kh_get(KH_SENSOR, sensor, (void **)&s);
+  if (rc) return rc;
+  if (s->running) return HAL_ESTATE;
+  k_vicap_dev dev = (k_vicap_dev)s->cfg.dev;
+  k_vicap_dev_attr da;
+  memset(&da, 0, sizeof da);
+  da.acq_win.width = s->info.width;
+  da.acq_win.height = s->info.height;
+  da.mode = VICAP_WORK_ONLINE_MODE;
+  da.input_type = VICAP_INPUT_TYPE_SENSOR;
+  da.pipe_ctrl.data = 0xffffffff; /* the full ISP pipe, minus what needs calibration we lack */
+  da.pipe_ctrl.bits.af_enable = 0;
+  da.pipe_ctrl.bits.ahdr_enable = 0;
+  da.pipe_ctrl.bits.dnr3_enable = 0;
+  da.dw_enable = K_FALSE;
+  da.cpature_frame = 0;
+  da.sensor_info = s->info;
+  da.dev_enable = K_TRUE;
+  if ((rc = k230_err(kd_mpi_vicap_set_dev_attr(dev, da)))) return rc;
+  int any = 0;
+  for (int c = 0; c < HAL_SENSOR_MAX_CHN; c++) {
+    if (!s->chn_on[c]) continue;
+    any = 1;
+    const hal_sensor_chn_config *cc = &s->chn[c];
+    k_vicap_chn_attr ca;
+    memset(&ca, 0, sizeof ca);
+    ca.out_win.width = (k_u16)cc->width;
+    ca.out_win.height = (k_u16)cc->height;
+    ca.crop_win = da.acq_win;
+    ca.scale_win = ca.out_win;
+    ca.crop_enable = K_FALSE;
+    ca.scale_enable = K_FALSE;
+    ca.chn_enable = K_TRUE;
+    ca.pix_format = k230_pixfmt(cc->format);
+    ca.buffer_num = cc->buf_cnt;
+    ca.buffer_size = (k_u32)K_ALIGN_UP(hal_pixfmt_size(cc->format, cc->width, cc->height), 4096);
+    ca.alignment = 0;
+    ca.fps = 0;
+    if ((rc = k230_err(kd_mpi_vicap_set_chn_attr(dev, (k_vicap_chn)c, ca)))) return rc;
+    /* Keep one buffer back so hal_sensor_snapshot can dump while the channel is bound. */
+    kd_mpi_vicap_set_dump_reserved(dev, (k_vicap_chn)c, K_TRUE);
+  }
+  if (!any) return HAL_ESTATE;
+  if ((rc = k230_err(kd_mpi_vicap_init(dev)))) return rc;
+  s->inited = 1;
+  if ((rc = k230_err(kd_mpi_vicap_start_stream(dev)))) {
+    kd_mpi_vicap_deinit(dev);
+    s->inited = 0;
+    return rc;
+  }
+  s->running = 1;
+  return 0;
+}
+
+int hal_sensor_stop(hal_handle sensor) {
+  ksensor *s;
+  int rc = kh_get(KH_SENSOR, sensor, (void **)&s);
+  if (rc) return rc;
+  if (!s->running) return 0;
+  k230_frames_release_owner(s); /* dumped frames go back before the stream stops */
+  kd_mpi_vicap_stop_stream((k_vicap_dev)s->cfg.dev);
+  if (s->inited) kd_mpi_vicap_deinit((k_vicap_dev)s->cfg.dev);
+  s->inited = 0;
+  s->running = 0;
+  return 0;
+}
+
+static void dump_release(k230_frame *f) {
+  kd_mpi_vicap_dump_release((k_vicap_dev)f->dev, (k_vicap_chn)f->chn, &f->info);
+}
+
+int hal_sensor_snapshot(hal_handle sensor, int chn, int timeout_ms, hal_frame **out) {
+  ksensor *s;
+  int rc = kh_get(KH_SENSOR, sensor, (void **)&s);
+  if (rc) return rc;
+  if (!out || chn < 0 || chn >= HAL_SENSOR_MAX_CHN || !s->chn_on[chn]) return HAL_EINVAL;
+  if (!s->running) return HAL_ESTATE;
+  k_video_frame_info info;
+  memset(&info, 0, sizeof info);
+  k_vicap_dump_format fmt =
+      s->chn[chn].format == HAL_PIXFMT_NV12 || s->chn[chn].format == HAL_PIXFMT_GRAYSCALE
+          ? VICAP_DUMP_YUV
+          : VICAP_DUMP_RGB;
+  k_s32 r = kd_mpi_vicap_dump_frame((k_vicap_dev)s->cfg.dev, (k_vicap_chn)chn, fmt, &info,
+                                    timeout_ms < 0 ? 0x7fffffff : (k_u32)timeout_ms);
+  if (r) return k230_err(r) == HAL_EIO ? HAL_ETIMEDOUT : k230_err(r);
+  k230_frame *f = k230_frame_wrap(&info, dump_release, s, s->cfg.dev, chn);
+  if (!f) {
+    kd_mpi_vicap_dump_release((k_vicap_dev)s->cfg.dev, (k_vicap_chn)chn, &info);
+    return HAL_EIO;
+  }
+  s->frames++;
+  k230_frame_give(f);
+  *out = &f->pub;
+  return 0;
+}
+
+int hal_sensor_bind_info(hal_handle sensor, int chn, int x, int y, hal_bind_info *out) {
+  ksensor *s;
+  int rc = kh_get(KH_SENSOR, sensor, (void **)&s);
+  if (rc) return rc;
+  if (!out) return HAL_EINVAL;
+  if ((rc = describe(s, chn, out))) return rc;
+  out->x = x;
+  out->y = y;
+  return 0;
+}
+
+int hal_sensor_stats_get(hal_handle sensor, hal_sensor_stats *out) {
+  ksensor *s;
+  int rc = kh_get(KH_SENSOR, sensor, (void **)&s);
+  if (rc) return rc;
+  if (!out) return HAL_EINVAL;
+  /* Bound paths run in hardware; the MPP does not report per-channel counts to user space. */
+  out->frames = s->frames;
+  out->dropped = 0;
+  return 0;
+}
+
+int hal_sensor_close(hal_handle sensor) {
+  ksensor *s;
+  int rc = kh_get(KH_SENSOR, sensor, (void **)&s);
+  if (rc) return rc;
+  if (k230_link_involves(HAL_MOD_SENSOR, s->cfg.dev, -1)) return HAL_EBUSY;
+  hal_sensor_stop(sensor);
+  k230_ep_unregister(HAL_MOD_SENSOR, s->cfg.dev);
+  g_open[s->cfg.dev] = NULL;
+  kh_free(sensor);
+  free(s);
+  return 0;
+}

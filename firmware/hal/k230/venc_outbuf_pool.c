@@ -1,0 +1,23 @@
+/* VENC output buffers on current MPP (kd_mpi_venc_attach_vb_pool): the channel encodes into
+ * blocks of a pool we create, attached before kd_mpi_venc_create_chn and detached before
+ * kd_mpi_venc_destroy_chn. Chosen by CMake when mpi_venc_api.h declares attach_vb_pool. */
+#include "k230_internal.h"
+#include "mpi_vb_api.h"
+#include "mpi_venc_api.h"
+
+int k230_venc_outbuf_prepare(k_u32 chn, void *chn_attr, uint64_t size, uint32_t cnt, k_u32 *pool) {
+  (void)chn_attr;
+  *pool = k230_pool_create(size, cnt);
+  if (*pool == VB_INVALID_POOLID) return HAL_ENOMEM;
+  k_s32 r = kd_mpi_venc_attach_vb_pool(chn, *pool);
+  if (r) {
+    k230_pool_destroy(*pool);
+    *pool = VB_INVALID_POOLID;
+    return k230_err(r);
+  }
+  return 0;
+}
+
+void k230_venc_outbuf_detach(k_u32 chn, k_u32 pool) {
+  if (pool != VB_INVALID_POOLID) kd_mpi_venc_detach_vb_pool(chn);
+}
