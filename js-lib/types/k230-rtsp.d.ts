@@ -52,8 +52,15 @@ declare module "k230:rtsp" {
     mtu?: number;
     /** A client that sends nothing for this long is dropped; advertised as `Session: …;timeout=`. Default 60. */
     sessionTimeoutS?: number;
+    /** A request must arrive complete within this many seconds (slow senders are dropped). Default 10. */
+    requestTimeoutS?: number;
     /** Most TCP connections at once (default 64); more get "503 Service Unavailable". */
     maxClients?: number;
+    /**
+     * Media queued per client before frames are dropped for that client (default 4 MiB). Bounds
+     * the memory a stalled client can hold: at most maxClients times this.
+     */
+    clientQueueBytes?: number;
   }
 
   export interface RtspSessionOptions {

@@ -342,13 +342,15 @@ static JSValue server_ctor(JSContext *ctx, JSValueConst new_target, int argc, JS
   JSValueConst opts = argc > 0 ? argv[0] : JS_UNDEFINED;
   if (kjs_check_options(ctx, opts, fn) < 0) return JS_EXCEPTION;
   rtsp_server_config cfg = RTSP_SERVER_CONFIG_DEFAULT;
-  int64_t port, mtu, timeout_s, max_clients;
+  int64_t port, mtu, timeout_s, req_timeout_s, max_clients, queue_bytes;
   char host[64], user[RTSP_AUTH_FIELD_MAX], pass[RTSP_AUTH_FIELD_MAX], realm[RTSP_AUTH_FIELD_MAX];
   if (kjs_opt_int(ctx, opts, fn, "port", 8554, 0, 65535, &port) < 0 ||
       opt_string(ctx, opts, fn, "host", "0.0.0.0", host, sizeof host, NULL) < 0 ||
       kjs_opt_int(ctx, opts, fn, "mtu", (int64_t)cfg.mtu, 576, 9000, &mtu) < 0 ||
       kjs_opt_int(ctx, opts, fn, "sessionTimeoutS", cfg.session_timeout_s, 1, 3600, &timeout_s) < 0 ||
-      kjs_opt_int(ctx, opts, fn, "maxClients", cfg.max_clients, 1, 1024, &max_clients) < 0)
+      kjs_opt_int(ctx, opts, fn, "requestTimeoutS", cfg.request_timeout_s, 1, 3600, &req_timeout_s) < 0 ||
+      kjs_opt_int(ctx, opts, fn, "maxClients", cfg.max_clients, 1, 1024, &max_clients) < 0 ||
+      kjs_opt_int(ctx, opts, fn, "clientQueueBytes", (int64_t)cfg.queue_max_bytes, 65536, 256 << 20, &queue_bytes) < 0)
     return JS_EXCEPTION;
   JSValue auth = JS_IsObject(opts) ? JS_GetPropertyStr(ctx, opts, "auth") : JS_UNDEFINED;
   if (JS_IsException(auth)) return JS_EXCEPTION;
@@ -377,7 +379,9 @@ static JSValue server_ctor(JSContext *ctx, JSValueConst new_target, int argc, JS
   cfg.port = (int)port;
   cfg.mtu = (size_t)mtu;
   cfg.session_timeout_s = (int)timeout_s;
+  cfg.request_timeout_s = (int)req_timeout_s;
   cfg.max_clients = (int)max_clients;
+  cfg.queue_max_bytes = (size_t)queue_bytes;
   cfg.on_event = on_core_event;
 
   js_server *jv = calloc(1, sizeof *jv);

@@ -1,6 +1,7 @@
 // Serves an MP4 file over RTSP for the tests and the bench, paced by the frames' ptsUs.
 // Args: <file> [--port N] [--host H] [--name S] [--auth digest|basic] [--wait-plays N]
-//       [--loops N] [--max-s N] [--linger-ms N]
+//       [--loops N] [--max-s N] [--linger-ms N] [--session-timeout S] [--request-timeout S]
+//       [--max-clients N] [--queue-bytes N]
 // Prints "READY <url>" once listening, "START" when frames begin, a JSON "SENT {...}" line with
 // the frames sent per track, "STATS {...}" at the end. Streams once N clients play (default 1);
 // with --wait-plays 0 it starts at once. Stops by itself after the loops (or --max-s).
@@ -29,6 +30,10 @@ const durationUs = demuxer.fileInfo().durationUs;
 const server = new RtspServer({
   port: Number(arg("port", "0")),
   host: arg("host", "127.0.0.1"),
+  sessionTimeoutS: Number(arg("session-timeout", "60")),
+  requestTimeoutS: Number(arg("request-timeout", "10")),
+  maxClients: Number(arg("max-clients", "64")),
+  clientQueueBytes: Number(arg("queue-bytes", String(4 << 20))),
   auth: authScheme ? { user: "k230", password: "s3cret", scheme: authScheme as "digest" | "basic" } : undefined,
 });
 const session: RtspSession = server.createSession(name, {
@@ -95,9 +100,15 @@ function finish(): void {
   clearTimeout(hardStop);
   console.log(`SENT ${JSON.stringify(sent)}`);
   console.log(`STATS ${JSON.stringify(server.stats())}`);
-  session.close(); // RTCP BYE: UDP players end cleanly
-  server.close();
+  session.close(); // RTCP BYE: players end cleanly and hang up
   demuxer.close();
+  const t = ticksMs();
+  const iv = setInterval(() => {
+    if (server.clientCount === 0 || ticksMs() - t > 3000) {
+      clearInterval(iv);
+      server.close();
+    }
+  }, 20);
 }
 
 console.log(`READY ${server.url(name)}`);

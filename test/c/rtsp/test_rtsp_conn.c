@@ -457,6 +457,12 @@ static void test_remove_mount(void) {
   size_t mark = p.len;
   rtsp_server_remove_mount(srv, mount);
   CHECK_EQ_INT(count_interleaved(p.out + mark, p.len - mark, 1), 1); /* BYE */
+  CHECK(!p.closed); /* the client gets a moment to act on the BYE */
+  fake_now += 1000000;
+  rtsp_server_tick(srv);
+  CHECK(!p.closed);
+  fake_now += 1500000;
+  rtsp_server_tick(srv);
   CHECK(p.closed);
   drop_peer(&p);
   CHECK_EQ_INT(rtsp_server_add_mount(srv, "../x", &(rtsp_mount_config){RTSP_VIDEO_H264, 0}, NULL), HAL_EINVAL);

@@ -427,6 +427,7 @@ static int do_play(rtsp_conn *c, const rtsp_request *req, const char *user) {
 static int do_pause(rtsp_conn *c, const rtsp_request *req, const char *user) {
   int st;
   rtsp_sess *ss = find_session(c, req, user, &st);
+  if (!ss && c->linger_until) return simple(c, req, 200); /* ended by BYE: already paused for good */
   if (!ss) return simple(c, req, st);
   if (ss->state == SESS_INIT) return simple(c, req, 455);
   sess_stop(ss, true);
@@ -439,6 +440,12 @@ static int do_pause(rtsp_conn *c, const rtsp_request *req, const char *user) {
 static int do_teardown(rtsp_conn *c, const rtsp_request *req, const char *user) {
   int st;
   rtsp_sess *ss = find_session(c, req, user, &st);
+  if (!ss && c->linger_until) {
+    /* the mount went away and ended this connection's sessions: the client's TEARDOWN after
+     * our BYE is the normal end, not an error; hang up once it is answered */
+    simple(c, req, 200);
+    return HAL_ECLOSED;
+  }
   if (!ss) return simple(c, req, st);
   rtsp_sess_free(ss, true);
   return simple(c, req, 200);

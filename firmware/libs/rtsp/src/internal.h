@@ -12,6 +12,7 @@
 #define RTSP_TRACKS 2 /* 0 video, 1 audio */
 #define RTSP_MOUNT_NAME_MAX 64
 #define RTSP_PS_MAX 512
+#define RTSP_LINGER_US 2000000 /* a client's grace to act on RTCP BYE before we hang up */
 #define RTSP_RTCP_SMALL 2048 /* interleaved frames larger than this are skipped, not buffered */
 
 /* One access unit's (or audio chunk's) RTP packets, shared by every reader. */
@@ -92,6 +93,7 @@ struct rtsp_conn {
   size_t skip;            /* bytes of an oversized interleaved frame still to discard */
   uint64_t last_activity; /* µs */
   uint64_t partial_since; /* µs; 0 when no partial request is buffered */
+  uint64_t linger_until;  /* µs; its mount went away: closed then unless the client left first */
   rtsp_sess *sessions;
   int nsessions;
   uint64_t drops_done;    /* drops of freed sessions */

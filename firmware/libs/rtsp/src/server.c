@@ -108,7 +108,8 @@ void rtsp_server_tick(rtsp_server *s) {
   uint64_t rtcp = (uint64_t)s->cfg.rtcp_interval_ms * 1000;
   for (rtsp_conn *c = s->conns; c; c = c->next) {
     if (c->closed) continue;
-    if (now - c->last_activity > idle || (c->partial_since && now - c->partial_since > req)) {
+    if (now - c->last_activity > idle || (c->partial_since && now - c->partial_since > req) ||
+        (c->linger_until && now >= c->linger_until)) {
       rtsp_conn_close(c); /* idle (RFC 2326 §12.37 timeout) or a request that never completes */
       continue;
     }
@@ -189,8 +190,9 @@ rtsp_mount *rtsp_server_find_mount(rtsp_server *s, const char *name) {
 
 void rtsp_server_remove_mount(rtsp_server *s, rtsp_mount *m) {
   uint64_t now = rtsp_now(s);
-  /* Sessions on this mount end: BYE to each reader, then its connection is closed (the client
-   * sees the end of the stream). */
+  /* Sessions on this mount end: BYE to each reader. Its connection stays open for a moment so
+   * the client can act on the BYE (end of stream, TEARDOWN) before it sees the connection go:
+   * players that see the close first report a read error instead of a clean end. */
   for (rtsp_conn *c = s->conns; c; c = c->next) {
     bool hit = false;
     for (rtsp_sess *ss = c->sessions; ss; ss = ss->next) {
@@ -203,7 +205,7 @@ void rtsp_server_remove_mount(rtsp_server *s, rtsp_mount *m) {
     }
     if (hit) {
       while (c->sessions) rtsp_sess_free(c->sessions, true);
-      rtsp_conn_close(c);
+      if (!c->linger_until) c->linger_until = now + RTSP_LINGER_US;
     }
   }
   for (rtsp_mount **pp = &s->mounts; *pp; pp = &(*pp)->next) {

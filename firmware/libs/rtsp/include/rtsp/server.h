@@ -104,7 +104,8 @@ int rtsp_server_port(const rtsp_server *s);
  * HAL_EBUSY (exists), HAL_ENOMEM. */
 int rtsp_server_add_mount(rtsp_server *s, const char *name, const rtsp_mount_config *cfg, rtsp_mount **out);
 rtsp_mount *rtsp_server_find_mount(rtsp_server *s, const char *name);
-/* Ends every session on the mount (RTCP BYE, then their connections are closed) and frees it. */
+/* Ends every session on the mount (RTCP BYE) and frees it. Their connections close when the
+ * clients leave, or 2 s later (rtsp_server_tick), so players see the BYE before the close. */
 void rtsp_server_remove_mount(rtsp_server *s, rtsp_mount *m);
 
 /*
