@@ -154,4 +154,61 @@ declare module "k230:mp4" {
     [Symbol.iterator](): IterableIterator<Mp4Frame>;
     next(): IteratorResult<Mp4Frame, undefined>;
   }
+
+  export interface Mp4RecorderOptions {
+    /** The file to write, e.g. "/sdcard/examples/test.mp4". */
+    file: string;
+    /** The camera's encoded picture. Defaults: h264, 1280x720, 4000 kbit/s, 30 fps, gop = fps. */
+    video?: { codec?: VideoCodec; width?: number; height?: number; bitrate?: number; fps?: number; gop?: number };
+    /** G.711 audio from the microphone (8 kHz mono by default); omit for video only. */
+    audio?: { codec?: AudioTrackOptions["codec"]; sampleRate?: number; channels?: number };
+    /** Layout after stop(); default "fragmented" (a cut recording plays to its last fragment). */
+    mode?: Mp4MuxerOptions["mode"];
+    fragmentMs?: number;
+    /** CSI port of the camera, default 0. */
+    sensorId?: number;
+  }
+
+  export interface Mp4RecorderStats {
+    /** Video pictures written. */
+    frames: number;
+    audioFrames: number;
+    bytes: number;
+    fragments: number;
+  }
+
+  /**
+   * The one-object recorder, twin of CanMV's Mp4Container: camera -> encoder (+ microphone ->
+   * G.711) -> MP4, with the per-frame path on a C thread. `process()` only waits for progress and
+   * surfaces errors, so a JS loop of `process()` calls costs nothing per frame. Recording again
+   * after stop() (or with a new recorder) works in the same runtime.
+   *
+   * @example
+   * ```ts
+   * import { Mp4Recorder } from "k230:mp4";
+   * import { exitpoint } from "k230:sys";
+   *
+   * const recorder = new Mp4Recorder({ file: "/sdcard/examples/test.mp4", video: { codec: "h265", width: 1280, height: 720 }, audio: { codec: "ulaw" } });
+   * recorder.start();
+   * for (let frames = 0; frames < 200; ) {
+   *   exitpoint();
+   *   frames = recorder.process();
+   * }
+   * console.log(recorder.stop());
+   * ```
+   */
+  export class Mp4Recorder {
+    constructor(options: Mp4RecorderOptions);
+    /** Opens the file, starts the camera, encoder (and microphone) and the recording thread. */
+    start(): void;
+    /** Waits up to `timeoutMs` (default 1000) for the next picture; returns the pictures written. Throws the recording's error (e.g. ENOSPC). */
+    process(timeoutMs?: number): number;
+    /** Stops everything in order and finishes the file; returns the final stats. Safe to call twice. */
+    stop(): Mp4RecorderStats;
+    /** Same as stop(). */
+    close(): Mp4RecorderStats;
+    readonly stats: Mp4RecorderStats;
+    readonly recording: boolean;
+    readonly file: string;
+  }
 }

@@ -14,9 +14,13 @@
 #include "kjs/lend.h"
 #include "kjs/modules.h"
 #include "kjs/paths.h"
+#include "kjs/sink.h"
 #include "kjs/vm.h"
 #include "mp4/demuxer.h"
 #include "mp4/muxer.h"
+
+/* mod_mp4_recorder.c */
+JSValue kjs_mp4_recorder_class(JSContext *ctx);
 
 /* ---- private structs ---- */
 
@@ -25,6 +29,8 @@ typedef struct js_muxer {
   mp4_io io;
   char *path;
   int reported; /* the sticky error writeFrame already threw, so close() does not repeat it */
+  int video_track, audio_track; /* first of each kind (0 = none): where encoder.pipeTo() writes */
+  bool piped_key;               /* a piped encoder delivered its first keyframe */
 } js_muxer;
 
 typedef struct js_demuxer {
@@ -215,6 +221,7 @@ static JSValue muxer_add_track(JSContext *ctx, JSValueConst this_val, int argc, 
       return JS_EXCEPTION;
     if (w < 0 || h < 0) return JS_ThrowTypeError(ctx, "%s: options.width and options.height are required", fn);
     rc = mp4_muxer_add_video(jm->m, codec == 0 ? MP4_CODEC_H264 : MP4_CODEC_H265, (int)w, (int)h);
+    if (rc > 0 && !jm->video_track) jm->video_track = rc;
   } else {
     static const char *const codecs[] = {"alaw", "ulaw", "g711a", "g711u", NULL};
     int codec;
@@ -224,6 +231,7 @@ static JSValue muxer_add_track(JSContext *ctx, JSValueConst this_val, int argc, 
         kjs_opt_int(ctx, opts, fn, "channels", 1, 1, 8, &channels) < 0)
       return JS_EXCEPTION;
     rc = mp4_muxer_add_audio(jm->m, (codec % 2 == 0) ? MP4_CODEC_G711A : MP4_CODEC_G711U, (int)rate, (int)channels);
+    if (rc > 0 && !jm->audio_track) jm->audio_track = rc;
   }
   if (rc < 0) return throw_mp4(ctx, rc, fn, mp4_muxer_last_error(jm->m));
   return JS_NewInt32(ctx, rc);
@@ -261,6 +269,39 @@ static JSValue muxer_close_js(JSContext *ctx, JSValueConst this_val, int argc, J
   int rc = muxer_close(jm);
   if (rc != 0 && rc != jm->reported) return throw_mp4(ctx, rc, "Mp4Muxer.close", detail);
   return JS_UNDEFINED;
+}
+
+/* ---- kjs/sink.h target: encoder.pipeTo(muxer) writes its first video (and audio) track ---- */
+
+static int muxer_sink_video(void *user, const uint8_t *annexb, size_t len, uint64_t pts_us, bool keyframe, bool header) {
+  js_muxer *jm = user;
+  if (!jm->m) return HAL_ECLOSED;
+  if (!jm->video_track) return HAL_ENOTSUP;
+  /* A pipe may start mid-GOP: pictures before the first IDR cannot open an MP4 track. */
+  if (keyframe) jm->piped_key = true;
+  if (!header && !jm->piped_key) return 0;
+  int rc = mp4_muxer_write(jm->m, jm->video_track, annexb, len, (int64_t)pts_us, keyframe ? MP4_FRAME_KEYFRAME : 0);
+  return rc < 0 ? rc : 0;
+}
+
+static int muxer_sink_audio(void *user, const uint8_t *data, size_t len, uint64_t pts_us) {
+  js_muxer *jm = user;
+  if (!jm->m) return HAL_ECLOSED;
+  if (!jm->audio_track) return 0;
+  int rc = mp4_muxer_write(jm->m, jm->audio_track, data, len, (int64_t)pts_us, 0);
+  return rc < 0 ? rc : 0;
+}
+
+static void muxer_sink_detach(void *user) {
+  js_muxer *jm = user;
+  jm->piped_key = false;
+}
+
+static int muxer_sink_getter(JSContext *ctx, JSValueConst target, kjs_media_sink *out) {
+  js_muxer *jm = JS_GetOpaque(target, muxer_class_id);
+  if (!jm) return -1;
+  *out = (kjs_media_sink){muxer_sink_video, muxer_sink_audio, muxer_sink_detach, jm};
+  return 0;
 }
 
 /* ---- Mp4Demuxer ---- */
@@ -470,6 +511,8 @@ static int mp4_module_init(JSContext *ctx, JSModuleDef *m) {
                                sizeof demuxer_proto_funcs / sizeof demuxer_proto_funcs[0]);
   JS_SetModuleExport(ctx, m, "Mp4Muxer", muxer);
   JS_SetModuleExport(ctx, m, "Mp4Demuxer", demuxer);
+  JS_SetModuleExport(ctx, m, "Mp4Recorder", kjs_mp4_recorder_class(ctx));
+  kjs_media_sink_register(muxer_sink_getter);
   return 0;
 }
 
@@ -478,5 +521,6 @@ JSModuleDef *kjs_mod_mp4_init(JSContext *ctx, const char *name) {
   if (!m) return NULL;
   JS_AddModuleExport(ctx, m, "Mp4Muxer");
   JS_AddModuleExport(ctx, m, "Mp4Demuxer");
+  JS_AddModuleExport(ctx, m, "Mp4Recorder");
   return m;
 }

@@ -26,11 +26,13 @@ enum { MAX_MODULES = 32 };
 static native_module modules[MAX_MODULES] = {
     {"k230:sys", kjs_mod_sys_init},
     {"k230:mp4", kjs_mod_mp4_init},
+    {"k230:media", kjs_mod_media_init},
+    {"k230:audio", kjs_mod_audio_init},
     {"k230:rtsp", kjs_mod_rtsp_init},
     {"qjs:std", init_qjs_std},
     {"qjs:bjson", init_qjs_bjson},
 };
-static int nmodules = 5;
+static int nmodules = 7;
 
 int kjs_modules_register(const char *name, kjs_module_init_fn *init) {
   for (int i = 0; i < nmodules; i++) {

@@ -23,6 +23,8 @@ void kjs_modules_list(char *buf, size_t size);
 /* Built-in native modules. */
 JSModuleDef *kjs_mod_sys_init(JSContext *ctx, const char *name);
 JSModuleDef *kjs_mod_mp4_init(JSContext *ctx, const char *name);
+JSModuleDef *kjs_mod_media_init(JSContext *ctx, const char *name);
+JSModuleDef *kjs_mod_audio_init(JSContext *ctx, const char *name);
 JSModuleDef *kjs_mod_rtsp_init(JSContext *ctx, const char *name);
 
 #endif

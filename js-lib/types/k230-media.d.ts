@@ -1,0 +1,467 @@
+/**
+ * `k230:media` — the camera (Sensor), the hardware video encoder (Encoder) and decoder
+ * (Decoder), the display (Display) and the bindings between them (MediaManager), with CanMV's
+ * names in camelCase so its examples port line by line.
+ *
+ * Frames and encoded packs reach JS as zero-copy ArrayBuffers over the hardware's buffers: give
+ * them back with `releaseStream()` / `frame.release()` (GC and a soft reset are the fallback).
+ * Bound paths (sensor -> encoder, decoder -> display) and `encoder.pipeTo(target)` run entirely
+ * in C: a 30 fps stream costs JS nothing per frame. Every hardware object has `close()`; any
+ * call on a closed object throws an `Error` with `code === "ECLOSED"`. Timestamps are µs.
+ *
+ * @example
+ * ```ts
+ * import { Sensor, Encoder, MediaManager } from "k230:media";
+ *
+ * const sensor = new Sensor();
+ * sensor.setFramesize({ width: 1280, height: 720 });
+ * sensor.setPixformat(Sensor.YUV420SP);
+ * const encoder = new Encoder({ codec: "h264", width: 1280, height: 720 });
+ * const link = MediaManager.link(sensor.bindInfo().src, encoder);
+ * encoder.start();
+ * sensor.run();
+ * for (let i = 0; i < 30; i++) {
+ *   const stream = encoder.getStream(1000);
+ *   if (!stream) continue;
+ *   for (const pack of stream.packs) console.log(pack.type, pack.data.byteLength, pack.ptsUs);
+ *   encoder.releaseStream(stream);
+ * }
+ * sensor.stop();
+ * link.destroy();
+ * encoder.close();
+ * sensor.close();
+ * ```
+ */
+declare module "k230:media" {
+  /** Pixel formats (`Sensor.YUV420SP` is "NV12"). */
+  export type PixelFormat = "NV12" | "RGB888" | "RGB565" | "GRAYSCALE" | "ARGB8888";
+  /** Media blocks that can be bound. */
+  export type ModId = "sensor" | "venc" | "vdec" | "display";
+  /** One channel of a media block: CanMV's `(mod, dev, chn)` tuple. */
+  export interface Chn {
+    mod: ModId;
+    dev: number;
+    chn: number;
+  }
+  export interface Rect {
+    x: number;
+    y: number;
+    width: number;
+    height: number;
+  }
+  /** What a source produces, for `Display.bindLayer` or `MediaManager.link` (CanMV bind_info). */
+  export interface BindInfo {
+    src: Chn;
+    rect: Rect;
+    pixFormat: PixelFormat;
+  }
+
+  /**
+   * A picture lent by the hardware (sensor snapshot, decoder output, display writeback).
+   * `data` is the whole picture in place: NV12 has the Y plane (`strides[0]` bytes per row), then
+   * the interleaved UV plane at `uvOffset`. Call `release()` when done; `data` is detached then.
+   *
+   * @example
+   * ```ts
+   * import { Sensor } from "k230:media";
+   *
+   * const sensor = new Sensor();
+   * sensor.setFramesize({ width: 640, height: 480 });
+   * sensor.run();
+   * const frame = sensor.snapshot();
+   * const y = new Uint8Array(frame.data, 0, frame.strides[0]! * frame.height);
+   * console.log(frame.width, frame.height, frame.format, y[0]);
+   * frame.release();
+   * sensor.close();
+   * ```
+   */
+  export interface Frame {
+    readonly width: number;
+    readonly height: number;
+    readonly format: PixelFormat;
+    readonly ptsUs: number;
+    /** Frame number from its source, from 0. */
+    readonly seq: number;
+    /** The picture, zero-copy; detached (byteLength 0) after release(). */
+    readonly data: ArrayBuffer;
+    readonly strides: number[];
+    /** Byte offset of the UV plane in `data` (NV12), else 0. */
+    readonly uvOffset: number;
+    readonly released: boolean;
+    /** Gives the buffer back to the hardware now. Safe to call twice. */
+    release(): void;
+  }
+
+  export interface SensorOptions {
+    /** CSI port 0-2. Default 0. */
+    id?: number;
+    /** Sensor mode. Default 1920x1080 @ 30 fps. */
+    width?: number;
+    height?: number;
+    fps?: number;
+  }
+
+  /**
+   * The camera (CanMV `media.sensor.Sensor`). Up to three output channels, each with its own
+   * size and pixel format; configure them before `run()`.
+   *
+   * @example
+   * ```ts
+   * import { Sensor } from "k230:media";
+   *
+   * const sensor = new Sensor({ id: 0, fps: 30 });
+   * sensor.reset();
+   * sensor.setFramesize({ width: 800, height: 480, chn: Sensor.CAM_CHN_ID_0 });
+   * sensor.setPixformat(Sensor.RGB888, { chn: Sensor.CAM_CHN_ID_0 });
+   * sensor.run();
+   * const info = sensor.bindInfo({ x: 0, y: 0, chn: Sensor.CAM_CHN_ID_0 });
+   * console.log(info.src, info.rect, info.pixFormat);
+   * sensor.close();
+   * ```
+   */
+  export class Sensor {
+    constructor(options?: SensorOptions);
+    static readonly YUV420SP: "NV12";
+    static readonly NV12: "NV12";
+    static readonly RGB888: "RGB888";
+    static readonly RGB565: "RGB565";
+    static readonly GRAYSCALE: "GRAYSCALE";
+    static readonly ARGB8888: "ARGB8888";
+    static readonly CAM_CHN_ID_0: 0;
+    static readonly CAM_CHN_ID_1: 1;
+    static readonly CAM_CHN_ID_2: 2;
+    /** Stops the sensor if it runs (channel settings are kept). */
+    reset(): void;
+    /** Output size of a channel (default chn 0); `bufCount` output buffers (default 6). */
+    setFramesize(options: { width: number; height: number; chn?: number; bufCount?: number }): void;
+    setPixformat(format: PixelFormat, options?: { chn?: number }): void;
+    run(): void;
+    stop(): void;
+    /** The next frame of a channel, lent zero-copy (release it). Throws ETIMEDOUT. */
+    snapshot(options?: { chn?: number; timeoutMs?: number }): Frame;
+    bindInfo(options?: { x?: number; y?: number; chn?: number }): BindInfo;
+    stats(): { frames: number; dropped: number };
+    width(chn?: number): number;
+    height(chn?: number): number;
+    fps(): number;
+    id(): number;
+    /** Stops, unbinds whatever it feeds and frees the sensor. Safe to call twice. */
+    close(): void;
+    readonly closed: boolean;
+  }
+
+  export type VideoCodec = "h264" | "h265" | "jpeg";
+
+  export interface EncoderOptions {
+    codec: VideoCodec;
+    width: number;
+    height: number;
+    /** Channel 0-3; default: the lowest free one. */
+    chn?: number;
+    /** "default" is H.264 high / H.265 main. */
+    profile?: "default" | "baseline" | "main" | "high";
+    rc?: "cbr" | "vbr" | "fixqp";
+    /** kbit/s, default 4000. */
+    bitrate?: number;
+    /** I-frame interval in frames, default 30. */
+    gop?: number;
+    /** Output frame rate (default 30); `srcFps` is the input rate (default = fps). */
+    fps?: number;
+    srcFps?: number;
+    /** Streams in flight (fetched or not) before input frames are dropped. Default 6. */
+    bufCount?: number;
+    /** JPEG quality 1-99. */
+    quality?: number;
+    /** FIXQP quantiser. */
+    qp?: number;
+  }
+
+  export type PackType = "header" | "i" | "p";
+  /** One pack of an encoded picture: Annex-B bytes lent zero-copy until releaseStream(). */
+  export interface Pack {
+    data: ArrayBuffer;
+    /** "header" carries the parameter sets alone (SPS/PPS[/VPS]); it precedes every "i". */
+    type: PackType;
+    ptsUs: number;
+  }
+  /** One encoded picture (CanMV StreamData). */
+  export interface EncoderStream {
+    readonly packs: Pack[];
+    readonly seq: number;
+    /** Same as `encoder.releaseStream(this)`. */
+    release(): void;
+  }
+
+  export interface PipeStats {
+    frames: number;
+    bytes: number;
+    errors: number;
+  }
+  /**
+   * The C-side path from an encoder to a target (`encoder.pipeTo`). It keeps the app alive
+   * until closed; a target error ends it and is reported on "error".
+   */
+  export interface Pipe {
+    close(): void;
+    readonly stats: PipeStats;
+    readonly closed: boolean;
+    on(event: "error", listener: (error: Error & { code: string }) => void): this;
+  }
+  /** What an encoder can be piped into: an RtspSession (k230:rtsp) or an Mp4Muxer (k230:mp4). */
+  export type PipeTarget = object;
+
+  /**
+   * The hardware video encoder (CanMV `media.vencoder.Encoder`): H.264, H.265 or JPEG from a
+   * bound sensor channel or frames sent by the app.
+   *
+   * @example
+   * ```ts
+   * import { Encoder } from "k230:media";
+   * import { Mp4Muxer } from "k230:mp4";
+   *
+   * const encoder = new Encoder({ codec: "h265", width: 1280, height: 720, bitrate: 2000 });
+   * const muxer = new Mp4Muxer("/sdcard/clip.mp4");
+   * muxer.addVideoTrack({ codec: "h265", width: 1280, height: 720 });
+   * const pipe = encoder.pipeTo(muxer);          // every picture goes to the file, in C
+   * pipe.on("error", (e) => console.log("recording stopped:", e.code));
+   * encoder.start();
+   * ```
+   */
+  export class Encoder {
+    constructor(options: EncoderOptions);
+    static readonly PAYLOAD_TYPE_H264: "h264";
+    static readonly PAYLOAD_TYPE_H265: "h265";
+    static readonly PAYLOAD_TYPE_JPEG: "jpeg";
+    static readonly H264_PROFILE_BASELINE: "baseline";
+    static readonly H264_PROFILE_MAIN: "main";
+    static readonly H264_PROFILE_HIGH: "high";
+    static readonly H265_PROFILE_MAIN: "main";
+    static readonly STREAM_TYPE_HEADER: "header";
+    static readonly STREAM_TYPE_I: "i";
+    static readonly STREAM_TYPE_P: "p";
+    static readonly VENC_CHN_ID_0: 0;
+    static readonly VENC_CHN_ID_1: 1;
+    static readonly VENC_CHN_ID_2: 2;
+    static readonly VENC_CHN_ID_3: 3;
+    readonly chn: number;
+    readonly codec: VideoCodec;
+    readonly width: number;
+    readonly height: number;
+    readonly closed: boolean;
+    start(): void;
+    stop(): void;
+    requestIdr(): void;
+    /** The next encoded picture, or null after `timeoutMs` (default -1: wait). EBUSY while piped. */
+    getStream(timeoutMs?: number): EncoderStream | null;
+    /** Gives a picture back; its pack buffers are detached. */
+    releaseStream(stream: EncoderStream): void;
+    /** Encodes an NV12 frame the app holds (copied into the encoder). */
+    sendFrame(frame: Frame, timeoutMs?: number): void;
+    status(): {
+      chn: number;
+      readyStreams: number;
+      outstandingStreams: number;
+      framesIn: number;
+      streamsOut: number;
+      droppedFrames: number;
+      bytesOut: number;
+      running: boolean;
+    };
+    /** Hands every picture to `target` in C (no JS per frame) until the pipe is closed. */
+    pipeTo(target: PipeTarget): Pipe;
+    /** The encoder as a link destination: `{ dst: {mod: "venc", dev: 0, chn} }`. */
+    bindInfo(): { dst: Chn };
+    /** Breaks its pipe, unbinds, stops and frees the channel. Safe to call twice. */
+    close(): void;
+  }
+
+  export interface DecoderOptions {
+    /** "stream" (default): any chunking; "frame": one access unit per decode(). */
+    mode?: "stream" | "frame";
+    chn?: number;
+    maxWidth?: number;
+    maxHeight?: number;
+    inBufCount?: number;
+    outBufCount?: number;
+  }
+
+  /**
+   * The hardware video decoder (CanMV `media.vdecoder.Decoder`): Annex-B H.264/H.265 in, NV12
+   * frames out to a bound display layer or to `getFrame()`.
+   *
+   * @example
+   * ```ts
+   * import { Decoder, openFile, STREAM_SIZE } from "k230:media";
+   *
+   * const decoder = new Decoder("h264");
+   * decoder.start();
+   * const file = openFile("/sdcard/examples/test.264");
+   * for (let data = file.read(STREAM_SIZE); data; data = file.read(STREAM_SIZE)) {
+   *   decoder.decode(data);
+   *   for (let f = decoder.getFrame(0); f; f = decoder.getFrame(0)) f.release();
+   * }
+   * file.close();
+   * decoder.close();
+   * ```
+   */
+  export class Decoder {
+    constructor(codec: "h264" | "h265", options?: DecoderOptions);
+    readonly chn: number;
+    readonly closed: boolean;
+    start(): void;
+    /** Queues bytes (copied before returning). Waits up to `timeoutMs` (10000) for room. */
+    decode(data: ArrayBuffer | ArrayBufferView, ptsUs?: number, timeoutMs?: number): void;
+    /** Marks the end of the stream: the last picture is flushed. */
+    endOfStream(): void;
+    /** Flushes (waits for a bound display to show the rest) and stops. */
+    stop(): void;
+    /** The next decoded frame, or null after `timeoutMs` (default 1000) or once drained. */
+    getFrame(timeoutMs?: number): Frame | null;
+    status(): {
+      chn: number;
+      bytesIn: number;
+      chunksIn: number;
+      framesDecoded: number;
+      errors: number;
+      width: number;
+      height: number;
+      endOfStream: boolean;
+    };
+    bindInfo(options?: { x?: number; y?: number; width?: number; height?: number }): BindInfo;
+    close(): void;
+  }
+
+  export type DisplayType = "VIRT" | "ST7701" | "LT9611";
+  export type Layer = "video1" | "video2" | "video3" | "osd0" | "osd1" | "osd2" | "osd3";
+
+  /**
+   * The display (CanMV `media.display.Display`): one per board, static methods. On the host the
+   * virtual display writes PNGs or Y4M (env K230JS_SIM_DISPLAY=png:DIR).
+   *
+   * @example
+   * ```ts
+   * import { Display, Sensor } from "k230:media";
+   *
+   * const sensor = new Sensor();
+   * sensor.setFramesize({ width: 640, height: 480 });
+   * Display.init(Display.VIRT, { width: 640, height: 480, toIde: true });
+   * Display.bindLayer({ ...sensor.bindInfo(), layer: Display.LAYER_VIDEO1 });
+   * sensor.run();
+   * ```
+   */
+  export class Display {
+    private constructor();
+    static readonly VIRT: "VIRT";
+    static readonly ST7701: "ST7701";
+    static readonly LT9611: "LT9611";
+    static readonly LAYER_VIDEO1: "video1";
+    static readonly LAYER_VIDEO2: "video2";
+    static readonly LAYER_VIDEO3: "video3";
+    static readonly LAYER_OSD0: "osd0";
+    static readonly LAYER_OSD1: "osd1";
+    static readonly LAYER_OSD2: "osd2";
+    static readonly LAYER_OSD3: "osd3";
+    static init(type: DisplayType, options?: { width?: number; height?: number; fps?: number; osdNum?: number; toIde?: boolean }): void;
+    /** Unbinds every layer and turns the display off. */
+    static deinit(): void;
+    static inited(): boolean;
+    /** Binds a source (e.g. `sensor.bindInfo()` or `decoder.bindInfo()`) to a layer. */
+    static bindLayer(options: { src: Chn; rect?: Partial<Rect>; pixFormat?: PixelFormat; layer?: Layer; alpha?: number }): void;
+    static unbindLayer(layer: Layer): void;
+    /** Shows a picture (copied) on a layer, default OSD0. */
+    static showImage(
+      image: Frame | { width: number; height: number; format?: PixelFormat; data: ArrayBuffer | ArrayBufferView },
+      options?: { x?: number; y?: number; layer?: Layer },
+    ): void;
+    /** The latest composed screen (NV12), or null before the first one. */
+    static writeback(): Frame | null;
+    static info(): { width: number; height: number; fps: number; framesComposed: number };
+    static width(): number;
+    static height(): number;
+    static fps(): number;
+  }
+
+  /** A binding made by `MediaManager.link`; `destroy()` unbinds (so does dropping it). */
+  export interface Link {
+    destroy(): void;
+    close(): void;
+    readonly closed: boolean;
+  }
+  /** A block from a VB pool, mapped zero-copy. */
+  export interface Buffer {
+    readonly data: ArrayBuffer;
+    readonly size: number;
+    readonly physAddr: number;
+    readonly handle: number;
+    destroy(): void;
+  }
+  export interface VBPool {
+    get(size?: number): Buffer;
+    destroy(): void;
+  }
+  export interface MediaStats {
+    pools: number;
+    blocks: number;
+    links: number;
+    sensors: number;
+    encoders: number;
+    decoders: number;
+    displays: number;
+    audioIns: number;
+    audioOuts: number;
+    frames: number;
+    /** Everything the app holds in the media stack. */
+    total: number;
+    /** Debug counters of the zero-copy paths (goal 0 for the first two). */
+    streamBytesCopied: number;
+    frameBytesCopied: number;
+    convertBytes: number;
+  }
+
+  /**
+   * Bindings and buffers (CanMV `media.media.MediaManager`). `init()`/`deinit()` exist for
+   * ported code and do nothing: buffers are managed per object and by soft reset.
+   *
+   * @example
+   * ```ts
+   * import { MediaManager, Sensor, Encoder } from "k230:media";
+   *
+   * const sensor = new Sensor();
+   * sensor.setFramesize({ width: 1280, height: 720 });
+   * const encoder = new Encoder({ codec: "h264", width: 1280, height: 720 });
+   * const link = MediaManager.link(sensor.bindInfo().src, { mod: MediaManager.VIDEO_ENCODE_MOD_ID, dev: MediaManager.VENC_DEV_ID, chn: encoder.chn });
+   * console.log(MediaManager.stats().links);
+   * link.destroy();
+   * ```
+   */
+  export class MediaManager {
+    private constructor();
+    static readonly CAMERA_MOD_ID: "sensor";
+    static readonly VIDEO_ENCODE_MOD_ID: "venc";
+    static readonly VIDEO_DECODE_MOD_ID: "vdec";
+    static readonly DISPLAY_MOD_ID: "display";
+    static readonly VENC_DEV_ID: 0;
+    static readonly VDEC_DEV_ID: 0;
+    static init(): void;
+    static deinit(): void;
+    /** Binds a source channel to a sink channel (or an Encoder). EINVAL when incompatible. */
+    static link(src: Chn, dst: Chn | Encoder): Link;
+    static unlink(link: Link): void;
+    /** What the app holds in the media stack and the zero-copy counters (debug). */
+    static stats(): MediaStats;
+    /** Releases everything (what a soft reset does); returns how many objects were freed. */
+    static resetAll(): number;
+    static readonly VBPool: { create(blkSize: number, blkCnt?: number): VBPool };
+  }
+
+  /** Bytes per read in CanMV's decode example (40 KB). */
+  export const STREAM_SIZE: 40960;
+  /** A binary file on the board ("/sdcard/..."), for streaming media in chunks. */
+  export interface MediaFile {
+    /** Up to `size` bytes, or null at the end of the file. */
+    read(size: number): ArrayBuffer | null;
+    write(data: ArrayBuffer | ArrayBufferView): void;
+    close(): void;
+  }
+  export function openFile(path: string, mode?: "r" | "w" | "a"): MediaFile;
+}
