@@ -54,8 +54,7 @@ export async function startPty(args: string[], env: Record<string, string> = {})
     clear: () => (buf = ""),
     write: (s) =>
       new Promise((res, rej) => {
-        port.write(typeof s === "string" ? Buffer.from(s, "latin1") : s, (e) => (e ? rej(e) : undefined));
-        port.drain((e) => (e ? rej(e) : res()));
+        port.write(typeof s === "string" ? Buffer.from(s, "latin1") : s, (e) => (e ? rej(e) : res()));
       }),
     waitFor: (p, timeoutMs = 5000) =>
       new Promise((res, rej) => {

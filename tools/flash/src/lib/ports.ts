@@ -4,7 +4,7 @@ import { CliError, EXIT_USAGE } from "./errors.js";
 import type { OptionSpec, ParsedArgs } from "./args.js";
 import { RawClient } from "./rawproto.js";
 import type { Transport } from "./transport.js";
-import { SerialTransport } from "./transport-serial.js";
+import { openSerial } from "./transport-serial.js";
 import { SimTransport } from "./transport-sim.js";
 
 /** The K230's USB CDC ACM interface (k230js firmware): pid.codes VID 1209, PID abd1. */
@@ -82,7 +82,7 @@ export async function openTransport(args: ParsedArgs, command: string): Promise<
   if (port === "sim") return SimTransport.start({ sdcard: (args.options.sdcard as string | undefined) ?? join(process.cwd(), "build", "sdcard") });
   const baud = Number((args.options.baud as string | undefined) ?? 115200);
   if (!Number.isInteger(baud) || baud <= 0) throw new CliError(`${command}: --baud must be a positive integer`, EXIT_USAGE);
-  return SerialTransport.open(port, baud);
+  return openSerial(port, baud);
 }
 
 /** Opens the link and enters raw mode. */

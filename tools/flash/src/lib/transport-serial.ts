@@ -1,4 +1,5 @@
-import { existsSync } from "node:fs";
+import { constants, existsSync, openSync } from "node:fs";
+import { ReadStream, WriteStream } from "node:tty";
 import { SerialPort } from "serialport";
 import { CliError, EXIT_USAGE } from "./errors.js";
 import type { Transport } from "./transport.js";
@@ -33,11 +34,14 @@ export class SerialTransport implements Transport {
   }
 
   write(data: Uint8Array | string): Promise<void> {
+    // Resolves when the bytes are handed to the OS. No drain(): tcdrain() would hold a libuv
+    // pool thread until the far end has read everything, and a few of them starve the reads
+    // that the far end is waiting for.
     return new Promise((resolve, reject) => {
       this.port.write(typeof data === "string" ? Buffer.from(data, "latin1") : Buffer.from(data), (err) => {
         if (err) reject(new CliError(`${this.name}: write failed: ${err.message}`));
+        else resolve();
       });
-      this.port.drain((err) => (err ? reject(new CliError(`${this.name}: ${err.message}`)) : resolve()));
     });
   }
 
@@ -54,4 +58,65 @@ export class SerialTransport implements Transport {
     if (!this.port.isOpen) return Promise.resolve();
     return new Promise((resolve) => this.port.close(() => resolve()));
   }
+}
+
+/**
+ * A pty (the simulator's UART) through libuv's own tty handle: event-loop I/O without the
+ * serialport binding's thread-pool reads and writes, which stall on ptys under heavy two-way
+ * traffic. Baud rate has no meaning on a pty.
+ */
+export class PtyTransport implements Transport {
+  private dataCb: (b: Buffer) => void = () => {};
+  private closeCb: (why: string) => void = () => {};
+  private closing = false;
+
+  private constructor(
+    private readonly fd: number,
+    private readonly input: ReadStream,
+    private readonly output: WriteStream,
+    readonly name: string,
+  ) {
+    input.on("data", (b: Buffer) => this.dataCb(b));
+    const gone = (why: string) => {
+      if (!this.closing) this.closeCb(why);
+    };
+    input.on("error", (e: Error) => gone(`${name}: ${e.message}`));
+    input.on("end", () => gone(`${name} closed`));
+  }
+
+  static open(path: string, name = path): PtyTransport {
+    if (!existsSync(path)) throw new CliError(`pty ${path} not found`, EXIT_USAGE);
+    const fd = openSync(path, constants.O_RDWR | constants.O_NOCTTY);
+    const input = new ReadStream(fd);
+    input.setRawMode(true);
+    const output = new WriteStream(fd);
+    return new PtyTransport(fd, input, output, name);
+  }
+
+  write(data: Uint8Array | string): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.output.write(typeof data === "string" ? Buffer.from(data, "latin1") : data, (err) =>
+        err ? reject(new CliError(`${this.name}: write failed: ${err.message}`)) : resolve(),
+      ),
+    );
+  }
+  onData(cb: (chunk: Buffer) => void): void {
+    this.dataCb = cb;
+  }
+  onClose(cb: (why: string) => void): void {
+    this.closeCb = cb;
+  }
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    this.input.destroy();
+    this.output.destroy();
+    void this.fd;
+  }
+}
+
+/** Opens a serial device, or a pty (/dev/pts/N) the cheap way. */
+export async function openSerial(path: string, baudRate = 115200, name = path): Promise<Transport> {
+  if (path.startsWith("/dev/pts/")) return PtyTransport.open(path, name);
+  return SerialTransport.open(path, baudRate, name);
 }

@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import { CliError } from "./errors.js";
 import { runtimePath } from "./paths.js";
 import type { Transport } from "./transport.js";
-import { SerialTransport } from "./transport-serial.js";
+import { openSerial } from "./transport-serial.js";
 
 export interface SimOptions {
   /** Directory the simulated board sees as /sdcard. */
@@ -21,7 +21,7 @@ export interface SimOptions {
 export class SimTransport implements Transport {
   private constructor(
     private readonly child: ChildProcess,
-    private readonly serial: SerialTransport,
+    private readonly serial: Transport,
     readonly ptyPath: string,
   ) {}
 
@@ -57,7 +57,7 @@ export class SimTransport implements Transport {
       child.on("error", (e) => rej(new CliError(`cannot start the simulator: ${e.message}`)));
       child.on("exit", (code) => rej(new CliError(`the simulator exited (status ${code}) before opening its uart: ${err.trim()}`)));
     });
-    const serial = await SerialTransport.open(path, 115200, `simulator on ${path}`);
+    const serial = await openSerial(path, 115200, `simulator on ${path}`);
     return new SimTransport(child, serial, path);
   }
 
