@@ -1,0 +1,332 @@
+// The raw protocol and the device commands against the simulator over its pty, end to end:
+// 1 MB up and down by hash, damaged chunks resent, a cut transfer keeps the old file, confinement;
+// run, fs, deploy through the CLI; flash to a file, its refusals and a truncated .img.gz.
+import { createHash } from "node:crypto";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { afterEach, describe, expect, it } from "vitest";
+import { RawClient, RemoteError } from "../tools/flash/src/lib/rawproto.js";
+import { openSerial } from "../tools/flash/src/lib/transport-serial.js";
+import { SimTransport } from "../tools/flash/src/lib/transport-sim.js";
+import { startPty, type PtyRuntime } from "./helpers/pty.js";
+import { cli, tempDir } from "./helpers/run.js";
+
+const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+const random = (n: number) => {
+  const b = Buffer.alloc(n);
+  for (let i = 0; i < n; i += 4) b.writeUInt32LE((Math.random() * 0x100000000) >>> 0, Math.min(i, n - 4));
+  return b;
+};
+
+let cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const f of cleanup.reverse()) await f();
+  cleanup = [];
+});
+
+async function sim(sdcard = tempDir("sd"), env: Record<string, string> = {}) {
+  Object.assign(process.env, env);
+  const t = await SimTransport.start({ sdcard });
+  for (const k of Object.keys(env)) delete process.env[k];
+  const c = new RawClient(t);
+  cleanup.push(() => t.close());
+  await c.enter();
+  return { c, sdcard };
+}
+
+describe("raw protocol", () => {
+  it("says hello with version, window and board", async () => {
+    const { c } = await sim();
+    expect(c.hello!.version).toBe(1);
+    expect(c.hello!.window).toBeGreaterThan(16384);
+    expect(c.hello!.info).toMatch(/k230js .* board simulator/);
+  });
+
+  it("exec streams stdout and stderr frames and returns the status", async () => {
+    const { c } = await sim();
+    let out = "";
+    let err = "";
+    const io = { onStdout: (b: Buffer) => (out += b), onStderr: (b: Buffer) => (err += b) };
+    expect(await c.exec("console.log('a\\x00b', 1 + 1); console.error('oops')", io)).toBe(0);
+    expect(out).toBe("a\u0000b 2\n");
+    expect(err).toBe("oops\n");
+    err = "";
+    expect(await c.exec("throw new RangeError('bad')", io)).toBe(1);
+    expect(err).toContain("RangeError: bad");
+    expect(await c.exec("import { exit } from 'k230:sys'; setTimeout(() => exit(9), 10)", { ...io, module: true })).toBe(9);
+    expect(await c.exec("let big = 'x'.repeat(200000); console.log(big.length)", io)).toBe(0); // > one chunk of source
+  });
+
+  it("Ctrl-C interrupts an exec", async () => {
+    const { c } = await sim();
+    const done = c.exec("while (true) {}", { onStdout: () => {}, onStderr: () => {} });
+    await new Promise((r) => setTimeout(r, 200));
+    const t0 = performance.now();
+    await c.interrupt();
+    expect(await done).toBe(130);
+    expect(performance.now() - t0).toBeLessThan(100);
+  });
+
+  it("1 MB up and down, verified by SHA-256", async () => {
+    const { c, sdcard } = await sim();
+    const data = random(1 << 20);
+    const up = await c.writeFile("/sdcard/big.bin", data);
+    expect(up.resent).toBe(0);
+    expect(sha(readFileSync(join(sdcard, "big.bin")))).toBe(sha(data));
+    const { data: back } = await c.readFile("/sdcard/big.bin");
+    expect(sha(back)).toBe(sha(data));
+  });
+
+  it("a damaged chunk is detected by its CRC and resent (both directions)", async () => {
+    const { c, sdcard } = await sim(tempDir("sd"), { K230JS_RAW_FAULTS: "corrupt-read=3" });
+    const data = random(300_000);
+    c.faults.corruptWrite = 4;
+    const up = await c.writeFile("/sdcard/f.bin", data);
+    expect(up.resent).toBeGreaterThanOrEqual(1);
+    expect(sha(readFileSync(join(sdcard, "f.bin")))).toBe(sha(data));
+    const down = await c.readFile("/sdcard/f.bin"); // the device damages its 3rd DATA frame
+    expect(down.stats.resent).toBeGreaterThanOrEqual(1);
+    expect(sha(down.data)).toBe(sha(data));
+    c.faults.corruptRead = 2; // and the host sees one damaged frame
+    const again = await c.readFile("/sdcard/f.bin");
+    expect(again.stats.resent).toBeGreaterThanOrEqual(1);
+    expect(sha(again.data)).toBe(sha(data));
+  });
+
+  it("a connection cut mid-transfer leaves the old file intact", async () => {
+    const sd = tempDir("cut");
+    writeFileSync(join(sd, "app.js"), "old contents");
+    const rt: PtyRuntime = await startPty(["--sdcard", sd]);
+    cleanup.push(() => rt.close());
+    await new Promise<void>((r) => rt.port.close(() => r()));
+    const t1 = await openSerial(rt.path);
+    const c1 = new RawClient(t1);
+    await c1.enter();
+    const data = random(1 << 20);
+    let cut = false;
+    const writing = c1
+      .writeFile("/sdcard/app.js", data, (n) => {
+        if (n > 100_000 && !cut) {
+          cut = true;
+          void t1.close(); // the cable is pulled
+        }
+      })
+      .catch((e: Error) => e);
+    // Nothing more arrives after the close: the write can only end by timing out.
+    c1.timeoutMs = 1000;
+    expect(await writing).toBeInstanceOf(Error);
+    expect(readFileSync(join(sd, "app.js"), "utf8")).toBe("old contents");
+    // Reconnect: the device resynchronises, drops the half-written temporary, old file still there.
+    const t2 = await openSerial(rt.path);
+    const c2 = new RawClient(t2);
+    cleanup.push(() => t2.close());
+    await c2.enter();
+    expect((await c2.readFile("/sdcard/app.js")).data.toString()).toBe("old contents");
+    expect(readdirSync(sd)).toEqual(["app.js"]);
+  });
+
+  it("refuses '..', paths outside /sdcard and /data, and symlinks", async () => {
+    const sd = tempDir("conf");
+    symlinkSync("/etc", join(sd, "etc-link"));
+    const { c } = await sim(sd);
+    for (const p of ["/sdcard/../etc/passwd", "/etc/passwd", "/sdcard/a/../../x", "/sdcard/etc-link/passwd", "/datax/y"]) {
+      const e = await c.readFile(p).catch((x: unknown) => x);
+      expect(e, p).toBeInstanceOf(RemoteError);
+      expect((e as RemoteError).code, p).toBe(-13);
+    }
+    await expect(c.writeFile("/sdcard/../escape.txt", Buffer.from("x"))).rejects.toThrow(/permission denied/);
+    expect(existsSync(join(sd, "..", "escape.txt"))).toBe(false);
+  });
+
+  it("stat, list, mkdir, rename, remove", async () => {
+    const { c, sdcard } = await sim();
+    await c.mkdir("/sdcard/dir");
+    await c.writeFile("/sdcard/dir/a.txt", Buffer.from("hello"));
+    expect(await c.stat("/sdcard/dir/a.txt")).toMatchObject({ type: "file", size: 5 });
+    await c.rename("/sdcard/dir/a.txt", "/sdcard/dir/b.txt");
+    expect((await c.list("/sdcard/dir")).map((e) => e.name)).toEqual(["b.txt"]);
+    expect(await c.stat("/sdcard/dir/a.txt")).toBeNull();
+    await c.remove("/sdcard/dir/b.txt");
+    await c.remove("/sdcard/dir");
+    expect(readdirSync(sdcard)).toEqual([]);
+  });
+
+  it("soft reset gives a fresh VM", async () => {
+    const { c } = await sim();
+    const quiet = { onStdout: () => {}, onStderr: () => {} };
+    await c.exec("globalThis.kept = 1", quiet);
+    await c.softReset();
+    let out = "";
+    await c.exec("console.log(typeof kept)", { onStdout: (b) => (out += b) });
+    expect(out).toBe("undefined\n");
+  });
+});
+
+describe("CLI against the simulator", () => {
+  it("run --port sim builds, sends by raw paste, streams output and exits with the app's status", () => {
+    const dir = tempDir("run");
+    const app = join(dir, "app.ts");
+    writeFileSync(app, 'import { exit } from "k230:sys";\nconst n: number = 6 * 7;\nconsole.log(`answer ${n}`);\nsetTimeout(() => exit(5), 20);\n');
+    const r = cli(["run", app, "--port", "sim", "--sdcard", join(dir, "sd")], dir);
+    expect(r.stdout).toContain("answer 42");
+    expect(r.status, r.stderr).toBe(5);
+  });
+
+  it("fs cp both ways (recursive), ls, cat, stat, rm", () => {
+    const dir = tempDir("fs");
+    const sd = join(dir, "sd");
+    const src = join(dir, "src");
+    mkdirSync(join(src, "sub"), { recursive: true });
+    writeFileSync(join(src, "one.txt"), "one");
+    writeFileSync(join(src, "sub", "two.bin"), random(70_000));
+    const port = ["--port", "sim", "--sdcard", sd];
+    expect(cli(["fs", "mkdir", ":/sdcard/app", ...port]).status).toBe(0);
+    let r = cli(["fs", "cp", "-r", src, ":/sdcard/app/", ...port]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain("verified");
+    expect(readFileSync(join(sd, "app", "src", "sub", "two.bin")).equals(readFileSync(join(src, "sub", "two.bin")))).toBe(true);
+    r = cli(["fs", "ls", ":/sdcard/app/src", ...port]);
+    expect(r.stdout).toMatch(/3\s+one\.txt[\s\S]*dir\s+sub\//);
+    expect(cli(["fs", "cat", ":app/src/one.txt", ...port]).stdout).toBe("one");
+    expect(JSON.parse(cli(["fs", "stat", ":/sdcard/app/src/sub/two.bin", ...port]).stdout)).toMatchObject({ type: "file", size: 70_000 });
+    r = cli(["fs", "cp", "-r", ":/sdcard/app/src", join(dir, "back"), ...port]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(join(dir, "back", "sub", "two.bin")).equals(readFileSync(join(src, "sub", "two.bin")))).toBe(true);
+    expect(cli(["fs", "rm", ":/sdcard/app", ...port]).status).toBe(2); // a directory needs -r
+    expect(cli(["fs", "rm", "-r", ":/sdcard/app", ...port]).status).toBe(0);
+    expect(readdirSync(sd)).toEqual([]);
+    r = cli(["fs", "cat", ":/sdcard/../../etc/passwd", ...port]);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("deploy --port sim installs main.js + map, and the board boots it", async () => {
+    const dir = tempDir("deploy");
+    const app = join(dir, "app.ts");
+    writeFileSync(app, 'const who: string = "deployed app";\nconsole.log(`hello from ${who}`);\n');
+    const sd = join(dir, "sd");
+    const r = cli(["deploy", app, "--port", "sim", "--sdcard", sd]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(readdirSync(sd).sort()).toEqual(["main.js", "main.js.map"]);
+    const rt = await startPty(["--sdcard", sd, "--boot"]);
+    cleanup.push(() => rt.close());
+    await rt.waitFor("hello from deployed app");
+  });
+
+  it("deploy --sdcard DIR writes a mounted card directly", () => {
+    const dir = tempDir("deploy2");
+    const app = join(dir, "app.ts");
+    writeFileSync(app, "console.log('x');\n");
+    writeFileSync(join(dir, "main.bin"), "stale");
+    const r = cli(["deploy", app, "--sdcard", dir]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(existsSync(join(dir, "main.js"))).toBe(true);
+    expect(existsSync(join(dir, "main.bin"))).toBe(false);
+  });
+
+  it("devices lists ports and marks the K230 USB CDC", () => {
+    const sys = tempDir("sysfs");
+    const usb = join(sys, "devices", "usb1", "1-1");
+    mkdirSync(join(usb, "1-1:1.0", "tty", "ttyACM0"), { recursive: true });
+    writeFileSync(join(usb, "idVendor"), "1209\n");
+    writeFileSync(join(usb, "idProduct"), "abd1\n");
+    writeFileSync(join(usb, "product"), "CanMV-K230\n");
+    mkdirSync(join(sys, "class", "tty", "ttyACM0"), { recursive: true });
+    symlinkSync(join(usb, "1-1:1.0"), join(sys, "class", "tty", "ttyACM0", "device"));
+    const r = spawnSyncEnv(["devices"], { K230JS_SYSFS: sys });
+    expect(r.stdout).toMatch(/\/dev\/ttyACM0\s+1209:abd1\s+K230/);
+  });
+
+  it("usage errors exit 2 with one line; a missing port too", () => {
+    for (const args of [["fs"], ["fs", "cat", "nocolon"], ["flash", "x.img"], ["deploy"], ["fs", "ls", "--port", "/dev/nonexistent-k230"]]) {
+      const r = cli(args);
+      expect(r.status, args.join(" ")).toBe(2);
+      expect(r.stderr.trim().split("\n"), args.join(" ")).toHaveLength(1);
+    }
+    for (const c of ["devices", "repl", "fs", "deploy", "flash"]) expect(cli([c, "--help"]).status).toBe(0);
+  });
+});
+
+import { spawnSync } from "node:child_process";
+import { CLI, ROOT } from "./helpers/run.js";
+function spawnSyncEnv(args: string[], env: Record<string, string>) {
+  return spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env } });
+}
+
+describe("flash", () => {
+  const image = (n = 3_000_000) => random(n);
+
+  it("writes an .img to a file and verifies it by reading back", () => {
+    const dir = tempDir("flash");
+    const img = image();
+    writeFileSync(join(dir, "card.img"), img);
+    const r = cli(["flash", join(dir, "card.img"), "--to", join(dir, "out.img")]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain("verified");
+    expect(readFileSync(join(dir, "out.img")).equals(img)).toBe(true);
+  });
+
+  it("streams an .img.gz", () => {
+    const dir = tempDir("flashgz");
+    const img = Buffer.concat([image(1_000_000), Buffer.alloc(4_000_000)]);
+    writeFileSync(join(dir, "card.img.gz"), gzipSync(img));
+    const r = cli(["flash", join(dir, "card.img.gz"), "--to", join(dir, "out.img")]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(join(dir, "out.img")).equals(img)).toBe(true);
+  });
+
+  it("a truncated .img.gz fails clearly and says how much was written", () => {
+    const dir = tempDir("flashtrunc");
+    const gz = gzipSync(image(2_000_000));
+    writeFileSync(join(dir, "card.img.gz"), gz.subarray(0, gz.length >> 1));
+    const r = cli(["flash", join(dir, "card.img.gz"), "--to", join(dir, "out.img")]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/truncated.*\d+ bytes .* were written/);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+  });
+
+  describe("refusals (fake block devices, sysfs and mounts)", () => {
+    function setup(removable: string, mounts: string) {
+      const dir = tempDir("refuse");
+      const sys = join(dir, "sys");
+      mkdirSync(join(sys, "block", "sdz"), { recursive: true });
+      writeFileSync(join(sys, "block", "sdz", "removable"), removable);
+      writeFileSync(join(dir, "mounts"), mounts);
+      writeFileSync(join(dir, "sdz"), "");
+      writeFileSync(join(dir, "card.img"), image(100_000));
+      const env = { K230JS_SYSFS: sys, K230JS_PROC_MOUNTS: join(dir, "mounts"), K230JS_FAKE_BLOCK_DEVICES: join(dir, "sdz") };
+      const flash = (...extra: string[]) => spawnSyncEnv(["flash", join(dir, "card.img"), "--to", join(dir, "sdz"), ...extra], env);
+      return { flash, dir };
+    }
+    it("a mounted device, unless --force", () => {
+      const { flash } = setup("1\n", "/dev/sdz1 /media/card vfat rw 0 0\n");
+      const r = flash();
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/refusing .* mounted on \/media\/card/);
+      expect(flash("--force").status).toBe(0);
+    });
+    it("the system disk, even with --force", () => {
+      const { flash } = setup("1\n", "/dev/sdz2 / ext4 rw 0 0\n");
+      for (const extra of [[], ["--force"]]) {
+        const r = flash(...extra);
+        expect(r.status).toBe(1);
+        expect(r.stderr).toMatch(/holds the system/);
+      }
+    });
+    it("a non-removable disk, unless --force", () => {
+      const { flash } = setup("0\n", "");
+      const r = flash();
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/not a removable disk/);
+      expect(flash("--force").status).toBe(0);
+    });
+    it("a removable, unmounted card is written", () => {
+      const { flash } = setup("1\n", "/dev/sda1 / ext4 rw 0 0\n");
+      const r = flash();
+      expect(r.status, r.stderr).toBe(0);
+    });
+  });
+});
+void spawn;
