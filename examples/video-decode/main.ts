@@ -1,0 +1,61 @@
+// Video decode: the TypeScript twin of CanMV's "2.5 H264/H265 Decoding". Reads a .264/.265 file
+// in 40 KB chunks into the decoder, which is bound to a display layer.
+// On the host the virtual display writes PNG snapshots: K230JS_SIM_DISPLAY=png:DIR.
+// Usage: k230js run examples/video-decode/main.ts --sdcard <dir> [-- /sdcard/examples/test.264 800 480]
+import { Decoder, Display, MediaManager, openFile, STREAM_SIZE } from "k230:media";
+import { EXITPOINT_ENABLE, EXITPOINT_ENABLE_SLEEP, exitpoint, platform, sleepMs } from "k230:sys";
+
+const alignUp = (x: number, a: number) => Math.ceil(x / a) * a;
+
+function vdecTest(fileName: string, width = 1280, height = 720): void {
+  console.log("vdec_test start");
+  const vdecWidth = alignUp(width, 16);
+  const vdecHeight = height;
+  // The simulator has the virtual display; on the board: the ST7701 panel (or LT9611 for HDMI).
+  const displayType = platform === "host" ? Display.VIRT : Display.ST7701;
+
+  // Determine the file type
+  const suffix = fileName.split(".").pop();
+  let payloadType: "h264" | "h265";
+  if (suffix === "264") payloadType = "h264";
+  else if (suffix === "265") payloadType = "h265";
+  else {
+    console.log("Unknown file extension");
+    return;
+  }
+
+  const vdec = new Decoder(payloadType);
+  if (displayType === Display.VIRT) Display.init(displayType, { width: vdecWidth, height: vdecHeight, fps: 30 });
+  else Display.init(displayType, { toIde: true });
+  MediaManager.init();
+
+  // Bind the decoder to the display
+  const bindInfo = vdec.bindInfo({ width: vdecWidth, height: vdecHeight });
+  Display.bindLayer({ ...bindInfo, layer: Display.LAYER_VIDEO1 });
+
+  vdec.start();
+  const fi = openFile(fileName);
+  try {
+    for (;;) {
+      exitpoint();
+      const data = fi.read(STREAM_SIZE); // read video stream data
+      if (!data) break;
+      vdec.decode(data); // decode stream data
+    }
+  } finally {
+    fi.close();
+  }
+
+  exitpoint(EXITPOINT_ENABLE_SLEEP); // the teardown below is not interrupted
+  vdec.stop(); // waits for the display to show the last picture
+  console.log(`decoded ${vdec.status().framesDecoded} frames, displayed ${Display.info().framesComposed}`);
+  vdec.close();
+  sleepMs(100);
+  Display.deinit();
+  MediaManager.deinit();
+  console.log("vdec_test stop");
+}
+
+exitpoint(EXITPOINT_ENABLE);
+const [file = "/sdcard/examples/test.264", w = "800", h = "480"] = scriptArgs.slice(1);
+vdecTest(file, Number(w), Number(h));
