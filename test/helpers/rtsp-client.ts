@@ -46,7 +46,10 @@ export class RtspClient {
   readonly tracks: TrackStats[] = [];
   /** performance.now() when the first RTP packet arrived. */
   firstPacketAt = 0;
+  lastPacketAt = 0;
   playedAt = 0;
+  /** performance.now() when PLAY was sent. */
+  playRequestedAt = 0;
   closed = false;
   private sock!: Socket;
   private buf = Buffer.alloc(0);
@@ -86,6 +89,7 @@ export class RtspClient {
       if (r.status !== 200) throw new Error(`SETUP ${t.control}: ${r.status}`);
       this.session = (r.headers["session"] ?? "").split(";")[0]!;
     }
+    this.playRequestedAt = performance.now();
     const p = await this.request("PLAY", this.url, { Session: this.session, Range: "npt=0.000-" });
     if (p.status !== 200) throw new Error(`PLAY: ${p.status}`);
     this.playedAt = performance.now();
@@ -280,6 +284,7 @@ export class RtspClient {
     const t = this.tracks[track];
     if (!t || p.length < 12) return;
     if (!this.firstPacketAt) this.firstPacketAt = performance.now();
+    this.lastPacketAt = performance.now();
     t.packets++;
     t.bytes += p.length;
     const seq = p.readUInt16BE(2);

@@ -1,0 +1,123 @@
+// bench/rtsp: k230js's RTSP server against GStreamer's gst-rtsp-server (Python, shared media),
+// both serving the same ~4 Mb/s H.264 recording at real time to our load client
+// (test/helpers/rtsp-client.ts, TCP interleaved): server CPU per client, clients per core with
+// no loss, and the time from PLAY to the first RTP packet for the first viewer.
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { HOST, median, ROOT } from "../lib/measure.mjs";
+
+const OUT = join(ROOT, "bench", "out", "rtsp");
+const CLIENTS = Number(process.env.BENCH_RTSP_CLIENTS ?? 40);
+const WINDOW_MS = Number(process.env.BENCH_RTSP_WINDOW_MS ?? 5000);
+const HZ = 100; // /proc/<pid>/stat clock ticks (USER_HZ)
+
+function prepare() {
+  mkdirSync(OUT, { recursive: true });
+  const clip = join(OUT, "clip-4mbps-30s.mp4");
+  if (!existsSync(clip)) {
+    execFileSync("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+      "testsrc2=size=640x360:rate=30:duration=30,noise=alls=30:allf=t", "-c:v", "libx264", "-preset", "ultrafast",
+      "-g", "30", "-bf", "0", "-b:v", "4M", "-maxrate", "4M", "-bufsize", "1M", "-pix_fmt", "yuv420p", "-f", "mp4", clip]);
+  }
+  const app = join(OUT, "rtsp-serve.js");
+  execFileSync(process.execPath, [join(ROOT, "tools", "flash", "dist", "k230js.mjs"), "build", join(ROOT, "test", "apps", "rtsp-serve.ts"), "-o", app]);
+  const client = join(OUT, "rtsp-client.mjs");
+  execFileSync(join(ROOT, "node_modules", ".bin", "esbuild"), [join(ROOT, "test", "helpers", "rtsp-client.ts"), "--bundle", "--platform=node", "--format=esm", `--outfile=${client}`, "--log-level=warning"]);
+  return { clip, app, client };
+}
+
+function start(cmd, args) {
+  const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => (err += d));
+  const ready = new Promise((res, rej) => {
+    const t = setTimeout(() => rej(new Error(`${cmd}: no READY: ${out} ${err}`)), 15000);
+    child.stdout.on("data", () => {
+      const m = /READY (\S+)/.exec(out);
+      if (m) {
+        clearTimeout(t);
+        res(m[1]);
+      }
+    });
+    child.on("exit", (c) => rej(new Error(`${cmd} exited ${c}: ${err}`)));
+  });
+  return { child, ready };
+}
+
+function cpuTicks(pid) {
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const rest = f.slice(f.lastIndexOf(")") + 2).split(" ");
+  return Number(rest[11]) + Number(rest[12]); // utime + stime
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** One server: latency for the first viewer, then CPU and loss with CLIENTS viewers. */
+async function measure(name, server, RtspClient) {
+  const url = await server.ready;
+  const pid = server.child.pid;
+  const first = new RtspClient(url, { transport: "tcp" });
+  const t0 = performance.now();
+  await first.play();
+  const playSent = first.playRequestedAt;
+  while (!first.firstPacketAt && performance.now() - t0 < 5000) await sleep(1);
+  const firstRtpMs = first.firstPacketAt - playSent;
+  await sleep(1500); // let it settle past the first GOP
+  const clients = [first];
+  // in groups of 4: gst-rtsp-server listens with a backlog of 5
+  for (let i = 1; i < CLIENTS; i += 4) {
+    const group = [];
+    for (let k = i; k < Math.min(CLIENTS, i + 4); k++) group.push(new RtspClient(url, { transport: "tcp", timeoutMs: 15000 }));
+    await Promise.all(group.map((c) => c.play()));
+    clients.push(...group);
+  }
+  await sleep(1500); // every newcomer is past its first keyframe
+  const before = clients.map((c) => ({ frames: c.tracks[0].frames, gaps: c.tracks[0].gaps, bytes: c.tracks[0].bytes }));
+  const cpu0 = cpuTicks(pid);
+  const w0 = performance.now();
+  await sleep(WINDOW_MS);
+  const cpu1 = cpuTicks(pid);
+  const secs = (performance.now() - w0) / 1000;
+  const frames = clients.map((c, i) => c.tracks[0].frames - before[i].frames);
+  const gaps = clients.map((c, i) => c.tracks[0].gaps - before[i].gaps);
+  const mbps = clients.map((c, i) => ((c.tracks[0].bytes - before[i].bytes) * 8) / secs / 1e6);
+  const cpuPct = ((cpu1 - cpu0) / HZ / secs) * 100;
+  const expected = 30 * secs;
+  const lossless = frames.filter((f, i) => f >= expected * 0.97 && gaps[i] === 0).length;
+  await Promise.all(clients.map((c) => c.close(true)));
+  process.stderr.write(`bench rtsp: ${name}: ${CLIENTS} clients, ${cpuPct.toFixed(1)}% CPU, ` +
+    `${median(mbps).toFixed(2)} Mb/s each, frames min ${Math.min(...frames)}/${expected.toFixed(0)}, ` +
+    `gaps ${gaps.reduce((a, b) => a + b, 0)}, lossless ${lossless}/${CLIENTS}, first RTP ${firstRtpMs.toFixed(1)} ms\n`);
+  return { cpuPct, perClient: cpuPct / CLIENTS, lossless, firstRtpMs };
+}
+
+export default async function rtsp() {
+  const { clip, app, client } = prepare();
+  const { RtspClient } = await import(pathToFileURL(client).href);
+  const ours = start(join(HOST, "k230js"), [app, clip, "--port", "18654", "--wait-plays", "1", "--max-s", "60", "--linger-ms", "0"]);
+  let a;
+  try {
+    a = await measure("k230js", ours, RtspClient);
+  } finally {
+    ours.child.kill("SIGTERM");
+  }
+  const peer = start("/usr/bin/python3", [join(ROOT, "bench", "rtsp", "gst_server.py"), clip, "18655"]);
+  let b;
+  try {
+    b = await measure("gst-rtsp-server", peer, RtspClient);
+  } finally {
+    peer.child.kill("SIGTERM");
+  }
+  const peerName = "gst-rtsp-server";
+  // Clients one core can serve, from the CPU each costs, counted only if every client here was lossless.
+  const perCore = (r) => (r.lossless === CLIENTS ? 100 / r.perClient : 0);
+  return [
+    { bench: "rtsp", case: `server CPU per 4 Mb/s client (${CLIENTS} TCP clients)`, unit: "% core", ours: a.perClient, peer: b.perClient, peerName },
+    { bench: "rtsp", case: "clients per core, no loss (from CPU per client)", unit: "clients", ours: perCore(a), peer: perCore(b), peerName, higherIsBetter: true },
+    { bench: "rtsp", case: "PLAY to first RTP packet, first viewer", unit: "ms", ours: a.firstRtpMs, peer: b.firstRtpMs, peerName },
+  ];
+}
