@@ -381,7 +381,7 @@ declare module "k230:media" {
     static fps(): number;
   }
 
-  /** A binding made by `MediaManager.link`; `destroy()` unbinds (so does dropping it). */
+  /** A binding made by `MediaManager.link`; `destroy()` unbinds (so do closing either end and soft reset; dropping the object does not). */
   export interface Link {
     destroy(): void;
     close(): void;

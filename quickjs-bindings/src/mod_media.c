@@ -415,8 +415,9 @@ static void frame_finalizer(JSRuntime *rt, JSValueConst val) {
 static void link_finalizer(JSRuntime *rt, JSValueConst val) {
   link_obj *lo = JS_GetOpaque(val, link_class_id);
   if (!lo) return;
-  /* CanMV: dropping the linker object unbinds (`del link`). */
-  link_unbind(lo->l);
+  /* Dropping a Link does not unbind: with reference counting, `MediaManager.link(a, b)` without
+   * keeping the result would otherwise unbind at once. destroy(), closing either end, or a soft
+   * reset unbinds. */
   link_unref(lo->l);
   free(lo);
 }

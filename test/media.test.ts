@@ -1,0 +1,157 @@
+// k230:media and Mp4Recorder from JS on the simulator, checked against ffmpeg/ffprobe.
+import { spawn, spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { decodeErrors, ffmpeg, H264, makeClip, probePackets, VIDEO_IN } from "./helpers/media.js";
+import { cli, HOST_RUNTIME, ROOT, runtime, tempDir } from "./helpers/run.js";
+
+const out = tempDir("media");
+const sd = join(out, "sd");
+mkdirSync(sd, { recursive: true });
+const app = (name: string) => join(out, `${name}.js`);
+const run = (name: string, args: string[]) => {
+  const r = runtime("host", ["--sdcard", sd, app(name), ...args]);
+  expect(r.stderr).toBe("");
+  expect(r.status).toBe(0);
+  return r.stdout.trim().split("\n");
+};
+
+beforeAll(() => {
+  for (const name of ["media-encode", "media-decode", "media-bad", "media-record-twice"]) {
+    const r = cli(["build", join(ROOT, "test", "apps", `${name}.ts`), "-o", app(name)]);
+    expect(r.status, r.stderr).toBe(0);
+  }
+  const r = cli(["build", join(ROOT, "examples", "mp4-record", "main.ts"), "-o", app("mp4-record")]);
+  expect(r.status, r.stderr).toBe(0);
+});
+
+/** The pattern sensor's frame stamp (firmware/hal/host/stamp.c) read from a gray picture. */
+function readStamp(y: Uint8Array, width: number): number {
+  const cw = Math.floor(width / 24);
+  let word = 0;
+  for (let cell = 0; cell < 24; cell++) {
+    let sum = 0;
+    let n = 0;
+    for (let r = 4; r < 12; r++)
+      for (let x = cell * cw + Math.floor(cw / 4); x < cell * cw + Math.floor((cw * 3) / 4); x++) {
+        sum += y[r * width + x]!;
+        n++;
+      }
+    word = (word << 1) | (sum / n > 128 ? 1 : 0);
+  }
+  const c = word >>> 8;
+  return ((c ^ (c >> 8) ^ 0xa5) & 0xff) === (word & 0xff) ? c : -1;
+}
+
+function grayFrames(file: string, w: number, h: number): Uint8Array[] {
+  // yuv420p, Y plane only: "gray" would rescale limited-range luma to full range.
+  const r = spawnSync("ffmpeg", ["-v", "error", "-i", file, "-f", "rawvideo", "-pix_fmt", "yuv420p", "-"], { maxBuffer: 1 << 28 });
+  expect(r.status, String(r.stderr)).toBe(0);
+  const frames = [];
+  for (let o = 0; o + w * h <= r.stdout.length; o += (w * h * 3) / 2) frames.push(new Uint8Array(r.stdout.buffer, r.stdout.byteOffset + o, w * h));
+  return frames;
+}
+
+function psnr(a: Uint8Array, b: Uint8Array): number {
+  let se = 0;
+  for (let i = 0; i < a.length; i++) se += (a[i]! - b[i]!) ** 2;
+  return se === 0 ? 99 : 10 * Math.log10((255 * 255 * a.length) / se);
+}
+
+describe("Encoder (sensor -> venc, getStream/releaseStream)", () => {
+  for (const codec of ["h264", "h265"] as const) {
+    it(`${codec}: header then IDR, exact pts, decodes cleanly, stamps in order, nothing held`, () => {
+      const file = join(sd, `enc.${codec}`);
+      const lines = run("media-encode", [`/sdcard/enc.${codec}`, codec, "45"]);
+      const streams = lines.slice(0, -1).map((l) => JSON.parse(l) as { seq: number; types: string[]; pts: number[] });
+      const stats = JSON.parse(lines.at(-1)!);
+      expect(streams).toHaveLength(45);
+      expect(streams[0]!.types).toEqual(["header", "i"]);
+      streams.forEach((s, i) => {
+        expect(s.seq).toBe(i);
+        expect(s.types.at(-1)).toBe(i % 30 === 0 ? "i" : "p");
+        if (i % 30 === 0) expect(s.types[0]).toBe("header");
+      });
+      // pts are the sensor's: frame n at floor(n * 1e6 / 30) µs; the encoder may drop input
+      // frames when busy, so n comes from the picture's own stamp.
+      const pts = streams.map((s) => s.pts.at(-1)!);
+      expect(stats.total).toBe(0);
+      expect(stats.streamBytesCopied).toBe(0);
+      expect(decodeErrors(file)).toBe("");
+      const frames = grayFrames(file, 320, 240);
+      expect(frames).toHaveLength(45);
+      const stamps = frames.map((f) => readStamp(f, 320));
+      expect(stamps[0]).toBe(0);
+      for (let i = 1; i < stamps.length; i++) expect(stamps[i]!).toBeGreaterThan(stamps[i - 1]!);
+      expect(pts).toEqual(stamps.map((n) => Math.floor((n * 1e6) / 30)));
+      if (codec === "h264") expect(stamps).toEqual(stamps.map((_, i) => i)); // x264 keeps up: no drops
+    });
+  }
+});
+
+describe("Decoder", () => {
+  it("40 KB chunks and the whole file give identical frames; they match ffmpeg's decode (PSNR > 35 dB)", () => {
+    const clip = makeClip("dec-320x240.264", [...VIDEO_IN, ...H264, "-f", "h264"]);
+    ffmpeg(["-i", clip, "-c", "copy", join(sd, "in.264")]);
+    const a = JSON.parse(run("media-decode", ["/sdcard/in.264", "h264", "40960", "/sdcard/a.y"])[0]!);
+    const b = JSON.parse(run("media-decode", ["/sdcard/in.264", "h264", "0", "/sdcard/b.y"])[0]!);
+    expect(a).toEqual({ frames: 90, errors: 0, held: 0 });
+    expect(b.frames).toBe(90);
+    const ya = readFileSync(join(sd, "a.y"));
+    expect(ya.equals(readFileSync(join(sd, "b.y")))).toBe(true);
+    const ref = grayFrames(clip, 320, 240);
+    expect(ref).toHaveLength(90);
+    ref.forEach((f, i) => expect(psnr(new Uint8Array(ya.buffer, ya.byteOffset + i * f.length, f.length), f)).toBeGreaterThan(35));
+  });
+});
+
+describe("bad input", () => {
+  it("clear errors with codes, no crash, nothing held", () => {
+    const r = JSON.parse(run("media-bad", [])[0]!);
+    expect(r).toEqual({
+      encoderOddSize: "Error:EINVAL",
+      encoderBadCodec: "RangeError:",
+      sensorTooBig: "Error:EINVAL",
+      bindRgbToVenc: "Error:EINVAL",
+      garbage: "ok",
+      closedEncoder: "Error:ECLOSED",
+      closedSensor: "Error:ECLOSED",
+      releaseForeign: "TypeError:",
+      held: 0,
+    });
+  });
+});
+
+describe("Mp4Recorder", () => {
+  it("records twice in one runtime; ffprobe sees exactly the frames recorded; reset frees a leaked pipeline", () => {
+    const r = JSON.parse(run("media-record-twice", ["/sdcard", "40"])[0]!);
+    expect(r.afterRecord).toBe(0);
+    expect(r.leaked).toBeGreaterThan(0);
+    expect(r.afterReset).toBe(0);
+    expect(r.detached).toBe(0);
+    expect(r.closedCode).toBe("ECLOSED");
+    for (let i = 0; i < 2; i++) {
+      const file = join(sd, `rec${i}.mp4`);
+      const pk = probePackets(file);
+      const video = pk.filter((p) => p.stream === 0);
+      expect(video.length).toBe(r.results[i].frames);
+      expect(pk.filter((p) => p.stream === 1).length).toBe(r.results[i].audioFrames);
+      expect(video[0]!.key).toBe(true);
+      expect(decodeErrors(file)).toBe("");
+    }
+  });
+
+  it("kill -9 during a recording leaves a file that plays up to its last fragment", async () => {
+    const child = spawn(HOST_RUNTIME, ["--sdcard", sd, app("mp4-record"), "/sdcard/killed.mp4", "100000"], { stdio: "ignore" });
+    await new Promise((res) => setTimeout(res, 9000));
+    child.kill("SIGKILL");
+    await new Promise((res) => child.on("exit", res));
+    const pk = probePackets(join(sd, "killed.mp4"));
+    expect(pk.filter((p) => p.stream === 0).length).toBeGreaterThan(10);
+    const errs = decodeErrors(join(sd, "killed.mp4"))
+      .split("\n")
+      .filter((l) => l && !/trun|moof|fragment|Invalid data|End of file|exit/i.test(l));
+    expect(errs).toEqual([]);
+  }, 30_000);
+});
