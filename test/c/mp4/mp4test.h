@@ -11,13 +11,28 @@
 #include "mp4/demuxer.h"
 #include "mp4/muxer.h"
 
-typedef struct pkt { int stream; long long pts; int key; } pkt;
+typedef struct pkt { int stream; long long pts; int key; long long pts_us; } pkt;
 typedef struct pkts { pkt *p; size_t n; } pkts;
 
-/* ffprobe's packets of a file: stream index, pts in the stream time base, keyframe flag. */
+/* ffprobe's pts_time ("1.234567", 6 decimals, rounded to nearest) as integer µs, exactly. */
+static inline long long parse_time_us(const char *s) {
+  int neg = *s == '-';
+  if (neg) s++;
+  long long whole = 0, frac = 0;
+  int digits = 0;
+  for (; *s >= '0' && *s <= '9'; s++) whole = whole * 10 + (*s - '0');
+  if (*s == '.')
+    for (s++; *s >= '0' && *s <= '9' && digits < 6; s++, digits++) frac = frac * 10 + (*s - '0');
+  for (; digits < 6; digits++) frac *= 10;
+  long long us = whole * 1000000 + frac;
+  return neg ? -us : us;
+}
+
+/* ffprobe's packets of a file: stream index, pts in the stream time base and as its printed
+   pts_time in µs, keyframe flag. */
 static inline int probe_packets(const char *path, pkts *out) {
   char cmd[512];
-  snprintf(cmd, sizeof cmd, "ffprobe -v error -show_entries packet=stream_index,pts,flags -of csv=p=0 '%s'", path);
+  snprintf(cmd, sizeof cmd, "ffprobe -v error -show_entries packet=stream_index,pts,pts_time,flags -of csv=p=0 '%s'", path);
   FILE *f = popen(cmd, "r");
   if (!f) return -1;
   char line[256];
@@ -27,13 +42,13 @@ static inline int probe_packets(const char *path, pkts *out) {
   while (fgets(line, sizeof line, f)) {
     int s;
     long long pts;
-    char flags[16] = {0};
-    if (sscanf(line, "%d,%lld,%15s", &s, &pts, flags) < 3) continue;
+    char flags[16] = {0}, t[32] = {0};
+    if (sscanf(line, "%d,%lld,%31[^,],%15s", &s, &pts, t, flags) < 4) continue;
     if (out->n == cap) {
       cap = cap ? cap * 2 : 256;
       out->p = realloc(out->p, cap * sizeof(pkt));
     }
-    out->p[out->n++] = (pkt){s, pts, flags[0] == 'K'};
+    out->p[out->n++] = (pkt){s, pts, flags[0] == 'K', parse_time_us(t)};
   }
   return pclose(f) == 0 ? 0 : -1;
 }

@@ -1,5 +1,6 @@
 /* Our demuxer's packet list equals ffprobe's on files made by ffmpeg (mp4, mov, fragmented;
-   H.264, H.265, alaw, ulaw) and by GStreamer (mp4mux, qtmux). */
+   H.264, H.265, alaw, ulaw; timescales whose ticks are not whole µs) and by GStreamer (mp4mux,
+   qtmux): the same pts in ticks and the same pts in µs as ffprobe prints them. */
 #include "check.h"
 #include "hal/errors.h"
 #include "mp4test.h"
@@ -42,10 +43,13 @@ static void compare(const char *name) {
       mp4_frame f;
       if (mp4_demuxer_get_frame(d, &f) || f.eof) break;
       if (f.track_id != ti.track_id) continue;
-      if (got < k && (to_ticks(f.pts_us, ti.timescale) != p[got].pts || f.keyframe != p[got].key)) {
+      /* ticks, and µs exactly as ffprobe prints them (rounded to nearest, not truncated) */
+      if (got < k && (to_ticks(f.pts_us, ti.timescale) != p[got].pts || f.pts_us != p[got].pts_us ||
+                      f.keyframe != p[got].key)) {
         if (bad < 3)
-          fprintf(stderr, "%s track %d pkt %zu: ours pts %lld key %d, ffprobe %lld key %d\n", name, ti.track_id, got,
-                  to_ticks(f.pts_us, ti.timescale), f.keyframe, p[got].pts, p[got].key);
+          fprintf(stderr, "%s track %d pkt %zu: ours pts %lld (%lld us) key %d, ffprobe %lld (%lld us) key %d\n", name,
+                  ti.track_id, got, to_ticks(f.pts_us, ti.timescale), (long long)f.pts_us, f.keyframe, p[got].pts,
+                  p[got].pts_us, p[got].key);
         bad++;
       }
       got++;
@@ -78,6 +82,10 @@ int main(void) {
       {"frag.mp4", "-c:v libx264 -g 15 -an -movflags frag_keyframe+empty_moov+default_base_moof"},
       {"frag265.mp4", "-c:v libx265 -x265-params log-level=error -g 15 -an -movflags frag_keyframe+empty_moov+default_base_moof"},
       {"fragalaw.mov", "-c:v libx264 -g 15 -c:a pcm_alaw -movflags frag_keyframe+empty_moov+default_base_moof"},
+      /* 30 fps in ticks that are not whole µs: 512/15360 s and 1001/30000 s per frame */
+      {"ts15360.mov", "-c:v libx264 -g 15 -bf 0 -video_track_timescale 15360 -c:a pcm_alaw"},
+      {"ntsc.mp4", "-r 30000/1001 -c:v libx264 -g 15 -an"},
+      {"ntscfrag.mp4", "-r 30000/1001 -c:v libx264 -g 15 -bf 2 -an -movflags frag_keyframe+empty_moov+default_base_moof"},
   };
   char cmd[1024];
   for (size_t i = 0; i < sizeof gen / sizeof gen[0]; i++) {

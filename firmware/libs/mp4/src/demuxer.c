@@ -592,6 +592,8 @@ static int scan_file(mp4_demuxer *d) {
       }
       if (!strcmp(type, "moof") && !d->moov_seen) {
         warn(d, "fragment before moov ignored");
+      } else if (!strcmp(type, "moov") && d->moov_seen) {
+        warn(d, "second moov ignored"); /* the first one wins, as in other readers */
       } else {
         rc = parse_top_box(d, off, size, hdr, type);
         if (rc) {
@@ -663,8 +665,12 @@ const mp4_dsample *mp4_demuxer_samples(const mp4_demuxer *d, int track_id, uint3
 }
 
 static int64_t to_us(int64_t ticks, uint32_t ts) {
-  /* split to keep ticks * 1e6 from overflowing */
-  return ticks / ts * 1000000 + (ticks % ts) * 1000000 / ts;
+  /* Rounded to nearest (half up), as ffprobe prints pts_time, so 1001/30000 s is 33367 µs, not
+     33366. Split into whole seconds and a remainder to keep ticks * 1e6 from overflowing; floor
+     division so negative times (edit-list shifts) round the same way. */
+  int64_t q = ticks / ts, r = ticks % ts;
+  if (r < 0) q--, r += ts;
+  return q * 1000000 + (r * 1000000 + ts / 2) / ts;
 }
 
 static uint64_t track_duration(const dtrack *t) {

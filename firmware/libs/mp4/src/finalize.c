@@ -1,7 +1,20 @@
 /* Finalize a fragmented recording into an indexed file without copying media (INDEXED), and
    optionally move the index to the front (FASTSTART). The fragment sample data is already laid out
-   as chunks, so a moov whose stco points into the mdat payloads indexes it in place; the moofs and
-   the initial moov become `free` boxes (ISO/IEC 14496-12 §8.1.2) that readers skip. */
+   as chunks, so a moov whose stco points into the mdat payloads indexes it in place.
+
+   INDEXED switches from the fragmented view to the indexed one in a single write, so a cut at any
+   moment leaves a file that every reader plays in full, one way or the other:
+     before   ftyp | free(16) | moov(mvex) | moof mdat ... | free[ moov(tables) ]
+     after    ftyp | mdat(64-bit size, spanning up to the new moov)      | moov(tables)
+   The new moov is first appended inside a `free` box and the 64-bit size stored in the reserved
+   box's payload (both invisible), made durable, then the reserved box's 8-byte header becomes
+   {1, "mdat"}. Only bytes 3..7 change; every torn prefix of that write is either the old free box
+   or an unknown/free box with the 64-bit size, which readers skip up to the new moov. The initial
+   moov and the moofs end up as opaque bytes inside the mdat (ISO/IEC 14496-12 §8.1.1).
+
+   FASTSTART moves the data in place to make room for the moov at the front; it is not safe
+   against a cut while that runs (the recording itself is). The moofs and the initial moov become
+   `free` boxes (§8.1.2) that readers skip. */
 #include "finalize.h"
 
 #include <stdlib.h>
@@ -90,13 +103,47 @@ static int shift_forward(mp4_io *io, uint64_t from, uint64_t to, uint64_t by) {
   return rc;
 }
 
-int mp4_finalize(mp4_io *io, mp4_trak_desc *t, int n, uint64_t end, bool faststart) {
+static int finalize_indexed(mp4_io *io, mp4_demuxer *d, mp4_trak_desc *t, int n, uint64_t end, uint64_t reserve_at) {
+  mp4_buf moov;
+  mp4_buf_init(&moov, 1u << 30);
+  int rc = build_moov(d, t, n, 0, &moov);
+  uint8_t h[8];
+  if (!rc) {
+    mp4_wr_u32(h, (uint32_t)(8 + moov.len));
+    memcpy(h + 4, "free", 4);
+    if (!(rc = io->seek(io->user, end)) && !(rc = io->write(io->user, h, 8))) rc = io->write(io->user, moov.data, moov.len);
+  }
+  if (!rc) {
+    uint64_t span = end + 8 - reserve_at;
+    mp4_wr_u32(h, (uint32_t)(span >> 32));
+    mp4_wr_u32(h + 4, (uint32_t)span);
+    if (!(rc = io->seek(io->user, reserve_at + 8))) rc = io->write(io->user, h, 8);
+  }
+  if (!rc && io->flush) rc = io->flush(io->user);
+  if (!rc && io->sync) rc = io->sync(io->user);
+  if (!rc) {
+    mp4_wr_u32(h, 1);
+    memcpy(h + 4, "mdat", 4);
+    if (!(rc = io->seek(io->user, reserve_at))) rc = io->write(io->user, h, 8);
+  }
+  /* The caller flushes and syncs once more at close. */
+  if (!rc) rc = io->seek(io->user, end + 8 + moov.len);
+  mp4_buf_free(&moov);
+  return rc;
+}
+
+int mp4_finalize(mp4_io *io, mp4_trak_desc *t, int n, uint64_t end, bool faststart, uint64_t reserve_at) {
   if (!io->read || !io->size) return HAL_ENOTSUP;
   if (io->flush) io->flush(io->user);
   mp4_demuxer_config dc = MP4_DEMUXER_CONFIG_DEFAULT;
   mp4_demuxer *d;
   int rc = mp4_demuxer_open(&d, &dc, io);
   if (rc) return rc;
+  if (!faststart) {
+    rc = reserve_at ? finalize_indexed(io, d, t, n, end, reserve_at) : HAL_ESTATE;
+    mp4_demuxer_close(d);
+    return rc;
+  }
   mp4_buf moov;
   mp4_buf_init(&moov, 1u << 30);
   /* Find ftyp end, the initial moov and the moofs before changing anything. */
@@ -132,7 +179,7 @@ int mp4_finalize(mp4_io *io, mp4_trak_desc *t, int n, uint64_t end, bool faststa
     off += size;
   }
   if (!rc) rc = build_moov(d, t, n, 0, &moov);
-  if (!rc && faststart) {
+  if (!rc) {
     /* Offsets grow by the moov size; co64 would change the size, so build until it is stable. */
     uint64_t sz = moov.len;
     for (int pass = 0; pass < 3 && !rc; pass++) {
@@ -144,12 +191,6 @@ int mp4_finalize(mp4_io *io, mp4_trak_desc *t, int n, uint64_t end, bool faststa
     if (!rc && !(rc = io->seek(io->user, ftyp_end))) rc = io->write(io->user, moov.data, moov.len);
     for (size_t i = 0; i < nmoof && !rc; i++) rc = patch_type(io, moofs[i] + moov.len, "free");
     if (!rc && init_moov != UINT64_MAX) rc = patch_type(io, init_moov + moov.len, "free");
-  } else if (!rc) {
-    /* The full moov first, made durable, then the headers that hide the fragments. */
-    if (!(rc = io->seek(io->user, end))) rc = io->write(io->user, moov.data, moov.len);
-    if (!rc && io->sync) rc = io->sync(io->user);
-    for (size_t i = 0; i < nmoof && !rc; i++) rc = patch_type(io, moofs[i], "free");
-    if (!rc && init_moov != UINT64_MAX) rc = patch_type(io, init_moov, "free");
   }
   free(moofs);
   mp4_buf_free(&moov);

@@ -5,6 +5,12 @@
 #include "boxes.h"
 #include "mp4/io.h"
 
-int mp4_finalize(mp4_io *io, mp4_trak_desc *t, int n, uint64_t end, bool faststart);
+/* The 16-byte box the muxer reserves before the initial moov in INDEXED mode: `free`, size 16,
+   8 bytes for a 64-bit size. Finalizing turns it into one mdat that spans the initial moov and
+   every fragment, in a single write. */
+#define MP4_FINALIZE_RESERVE 16
+
+/* end: the file size. reserve_at: offset of the reserved box (INDEXED), ignored for faststart. */
+int mp4_finalize(mp4_io *io, mp4_trak_desc *t, int n, uint64_t end, bool faststart, uint64_t reserve_at);
 
 #endif

@@ -36,6 +36,7 @@ struct mp4_muxer {
   int64_t t0_us, frag_start_us;
   uint64_t pos; /* file offset of the next write */
   uint64_t mehd_at; /* file offset of mehd's fragment_duration, 0 if none */
+  uint64_t reserve_at; /* INDEXED: file offset of the box finalize turns into the mdat */
   uint32_t seq;
   int err;
   mp4_buf box, scratch;
@@ -145,6 +146,13 @@ static int write_init(mp4_muxer *m) {
   for (int i = 0; i < m->nt; i++) d[i] = m->t[i].d;
   mp4_buf_reset(&m->box);
   mp4_write_ftyp(&m->box, true, d, m->nt);
+  size_t reserve = m->box.len;
+  if (m->cfg.mode == MP4_MODE_INDEXED) {
+    /* Room for the one-write switch to the indexed layout (finalize.c). */
+    mp4_buf_u32(&m->box, MP4_FINALIZE_RESERVE);
+    mp4_buf_4cc(&m->box, "free");
+    mp4_buf_u64(&m->box, 0);
+  }
   mp4_write_moov(&m->box, d, m->nt, 0, true);
   if (m->box.err) return fail(m, m->box.err, "init segment too large");
   uint64_t start = m->pos;
@@ -153,6 +161,7 @@ static int write_init(mp4_muxer *m) {
       m->mehd_at = start + i + 8;
       break;
     }
+  if (m->cfg.mode == MP4_MODE_INDEXED) m->reserve_at = start + reserve;
   int rc = io_write(m, m->box.data, m->box.len);
   if (rc == 0) m->init_written = true;
   return rc;
@@ -165,6 +174,14 @@ static uint32_t guess_duration(const wtrack *t) {
     return bytes / (uint32_t)t->d.channels ? bytes / (uint32_t)t->d.channels : 1;
   }
   return t->last_dur ? t->last_dur : t->d.timescale / 30;
+}
+
+/* Per the sync policy: bytes written so far reach the OS (FLUSH) or the medium (FSYNC). */
+static int barrier(mp4_muxer *m) {
+  int rc;
+  if (m->cfg.sync >= MP4_SYNC_FLUSH && m->io.flush && (rc = m->io.flush(m->io.user)) < 0) return io_fail(m, rc, "flush");
+  if (m->cfg.sync >= MP4_SYNC_FSYNC && m->io.sync && (rc = m->io.sync(m->io.user)) < 0) return io_fail(m, rc, "fsync");
+  return 0;
 }
 
 static int flush_fragment(mp4_muxer *m) {
@@ -194,12 +211,20 @@ static int flush_fragment(mp4_muxer *m) {
   mp4_buf_u32(&m->box, 8 + total);
   mp4_buf_4cc(&m->box, "mdat");
   if (m->box.err) return fail(m, m->box.err, "fragment header too large");
+  /* Two-phase commit. The moof goes out typed `free` (same size), then its mdat; only once both
+     are on the medium does the 4-byte type become `moof`. Until then readers skip the header and
+     ignore the mdat nobody references, so a cut never exposes a fragment with missing bytes. A
+     torn type write ("mooe", "frof", ...) is an unknown box: skipped too. */
+  uint64_t moof_at = m->pos;
+  memcpy(m->box.data + 4, "free", 4);
   int rc = io_write(m, m->box.data, m->box.len);
   for (int i = 0; i < m->nt && !rc; i++)
     if (m->t[i].n) rc = io_write(m, m->t[i].data.data, m->t[i].data.len);
-  if (rc) return rc;
-  if (m->cfg.sync >= MP4_SYNC_FLUSH && m->io.flush && (rc = m->io.flush(m->io.user)) < 0) return io_fail(m, rc, "flush");
-  if (m->cfg.sync >= MP4_SYNC_FSYNC && m->io.sync && (rc = m->io.sync(m->io.user)) < 0) return io_fail(m, rc, "fsync");
+  if (rc || (rc = barrier(m))) return rc;
+  if ((rc = m->io.seek(m->io.user, moof_at + 4)) < 0) return io_fail(m, rc, "seek");
+  if ((rc = m->io.write(m->io.user, "moof", 4)) < 0) return io_fail(m, rc, "write");
+  if ((rc = m->io.seek(m->io.user, m->pos)) < 0) return io_fail(m, rc, "seek");
+  if ((rc = barrier(m))) return rc;
   m->seq++;
   for (int i = 0; i < m->nt; i++) {
     m->t[i].n = 0;
@@ -370,7 +395,7 @@ int mp4_muxer_close(mp4_muxer *m) {
   if (!rc && m->cfg.mode != MP4_MODE_FRAGMENTED) {
     mp4_trak_desc d[MAX_TRACKS];
     for (int i = 0; i < m->nt; i++) d[i] = m->t[i].d;
-    rc = mp4_finalize(&m->io, d, m->nt, m->pos, m->cfg.mode == MP4_MODE_FASTSTART);
+    rc = mp4_finalize(&m->io, d, m->nt, m->pos, m->cfg.mode == MP4_MODE_FASTSTART, m->reserve_at);
   }
   if (!rc && m->io.flush) rc = m->io.flush(m->io.user);
   if (!rc && m->cfg.sync == MP4_SYNC_FSYNC && m->io.sync) rc = m->io.sync(m->io.user);

@@ -2,15 +2,19 @@
  * mp4/muxer.h — write H.264 / H.265 video and G.711 audio to MP4 (ISO/IEC 14496-12, -15).
  *
  * The file is always written as fragments while recording (ISO/IEC 14496-12 §8.8): ftyp + moov
- * (with mvex) at the first fragment, then moof+mdat pairs, each flushed (and fsync'd, by policy)
- * when it is complete. A recording cut by power loss therefore plays up to its last complete
- * fragment, and memory stays flat: one fragment of samples is buffered.
+ * (with mvex) at the first fragment, then moof+mdat pairs. Each fragment is committed in two
+ * phases: its moof is written typed `free` (readers skip it) followed by the mdat, then, after a
+ * barrier, the 4-byte type is patched to `moof` and a second barrier follows. A recording cut by
+ * power loss or a crash therefore plays up to its last committed fragment, and no reader ever sees
+ * a fragment whose media bytes are missing (ffmpeg decodes a cut file without a single error).
+ * Memory stays flat: one fragment of samples is buffered.
  *
  * At close the mode decides the final layout:
  *   MP4_MODE_FRAGMENTED  stays fragmented (nothing more is written).
- *   MP4_MODE_INDEXED     a full moov with sample tables is appended and the fragment headers and
- *                        the initial moov are turned into `free` boxes: a classic indexed file,
- *                        moov at the end, media data not copied.
+ *   MP4_MODE_INDEXED     a full moov with sample tables is appended and, in one 8-byte write,
+ *                        a box reserved before the initial moov becomes an mdat spanning the
+ *                        initial moov and all fragments: a classic indexed file (ftyp, mdat,
+ *                        moov), media data not copied, playable in full if cut at any moment.
  *   MP4_MODE_FASTSTART   as INDEXED, then moov is moved to the front (the media data is copied
  *                        once, in place).
  *
@@ -34,8 +38,9 @@ typedef enum mp4_mode { MP4_MODE_FRAGMENTED = 0, MP4_MODE_INDEXED = 1, MP4_MODE_
 
 typedef enum mp4_sync_policy {
   MP4_SYNC_NONE = 0,  /* leave it to the OS */
-  MP4_SYNC_FLUSH = 1, /* io->flush after each fragment */
-  MP4_SYNC_FSYNC = 2, /* io->flush + io->sync after each fragment */
+  MP4_SYNC_FLUSH = 1, /* io->flush after each phase: 2 per fragment */
+  MP4_SYNC_FSYNC = 2, /* io->flush + io->sync after each phase: 2 fsyncs per fragment (the data,
+                         then the 4-byte commit), so the committed fragment is durable */
 } mp4_sync_policy;
 
 typedef struct mp4_muxer_config {
