@@ -11,6 +11,7 @@
 
 #include "hal/clock.h"
 #include "hal/system.h"
+#include "hal/vb.h"
 #include "kjs/console.h"
 #include "kjs/errors.h"
 #include "kjs/paths.h"
@@ -141,6 +142,14 @@ static void banner(kjs_session *s) {
 void kjs_session_soft_reset(kjs_session *s) {
   kjs_raw_reset(s);
   vm_destroy(s);
+  /* Whatever media the app leaked (sensors running, links, encoder channels, VB blocks) goes now,
+   * in the board's teardown order, so the next run starts clean. */
+  int released = hal_reset_all();
+  if (released > 0) {
+    char note[96];
+    snprintf(note, sizeof note, "released %d media object%s\n", released, released == 1 ? "" : "s");
+    say(s, note);
+  }
   if (!vm_create(s)) {
     say(s, "k230js: cannot create the JavaScript engine (out of memory)\n");
     s->eof = true;

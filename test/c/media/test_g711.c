@@ -26,11 +26,12 @@ static uint8_t ref_alaw(int16_t pcm) {
   return (uint8_t)(a ^ mask);
 }
 
+/* ITU-T G.191 ulaw_compress: negatives by one's complement (-1 -> magnitude 0). */
 static uint8_t ref_ulaw(int16_t pcm) {
   static const int ends[8] = {0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF, 0x1FFF};
   int v = pcm >> 2, mask;
-  if (v < 0) {
-    v = -v;
+  if (pcm < 0) {
+    v = (~pcm) >> 2;
     mask = 0x7F;
   } else {
     mask = 0xFF;
@@ -90,6 +91,9 @@ int main(void) {
   CHECK_EQ_INT(media_ulaw_encode(0), 0xFF);
   CHECK_EQ_INT(media_ulaw_encode(32767), 0x80);
   CHECK_EQ_INT(media_ulaw_encode(-32768), 0x00);
+  CHECK_EQ_INT(media_ulaw_encode(-1), 0x7F); /* G.191: one's complement, negative zero */
+  CHECK_EQ_INT(media_ulaw_encode(-4), 0x7F);
+  CHECK_EQ_INT(media_ulaw_encode(-5), 0x7E);
 
   int16_t pcm[4] = {0, 1000, -1000, 32767}, back[4];
   uint8_t enc[4];

@@ -28,10 +28,12 @@ uint8_t media_alaw_encode(int16_t pcm) {
 }
 
 uint8_t media_ulaw_encode(int16_t pcm) {
-  int v = pcm >> 2; /* 14-bit */
+  /* 14-bit magnitude; negatives by one's complement as in ITU-T G.191's reference, so -1..-4
+   * land on the negative-zero code 0x7F rather than one step below it. */
+  int v = pcm >> 2;
   uint8_t mask = 0xFF;
-  if (v < 0) {
-    v = -v;
+  if (pcm < 0) {
+    v = (~pcm) >> 2;
     mask = 0x7F;
   }
   if (v > 8159) v = 8159;
