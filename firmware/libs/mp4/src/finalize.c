@@ -103,7 +103,8 @@ static int shift_forward(mp4_io *io, uint64_t from, uint64_t to, uint64_t by) {
   return rc;
 }
 
-static int finalize_indexed(mp4_io *io, mp4_demuxer *d, mp4_trak_desc *t, int n, uint64_t end, uint64_t reserve_at) {
+static int finalize_indexed(mp4_io *io, mp4_demuxer *d, mp4_trak_desc *t, int n, uint64_t end, uint64_t reserve_at,
+                            bool durable) {
   mp4_buf moov;
   mp4_buf_init(&moov, 1u << 30);
   int rc = build_moov(d, t, n, 0, &moov);
@@ -119,8 +120,9 @@ static int finalize_indexed(mp4_io *io, mp4_demuxer *d, mp4_trak_desc *t, int n,
     mp4_wr_u32(h + 4, (uint32_t)span);
     if (!(rc = io->seek(io->user, reserve_at + 8))) rc = io->write(io->user, h, 8);
   }
+  /* Barrier: the new moov and the size must be on the medium before the switch (by policy). */
   if (!rc && io->flush) rc = io->flush(io->user);
-  if (!rc && io->sync) rc = io->sync(io->user);
+  if (!rc && durable && io->sync) rc = io->sync(io->user);
   if (!rc) {
     mp4_wr_u32(h, 1);
     memcpy(h + 4, "mdat", 4);
@@ -132,7 +134,7 @@ static int finalize_indexed(mp4_io *io, mp4_demuxer *d, mp4_trak_desc *t, int n,
   return rc;
 }
 
-int mp4_finalize(mp4_io *io, mp4_trak_desc *t, int n, uint64_t end, bool faststart, uint64_t reserve_at) {
+int mp4_finalize(mp4_io *io, mp4_trak_desc *t, int n, uint64_t end, bool faststart, uint64_t reserve_at, bool durable) {
   if (!io->read || !io->size) return HAL_ENOTSUP;
   if (io->flush) io->flush(io->user);
   mp4_demuxer_config dc = MP4_DEMUXER_CONFIG_DEFAULT;
@@ -140,7 +142,7 @@ int mp4_finalize(mp4_io *io, mp4_trak_desc *t, int n, uint64_t end, bool faststa
   int rc = mp4_demuxer_open(&d, &dc, io);
   if (rc) return rc;
   if (!faststart) {
-    rc = reserve_at ? finalize_indexed(io, d, t, n, end, reserve_at) : HAL_ESTATE;
+    rc = reserve_at ? finalize_indexed(io, d, t, n, end, reserve_at, durable) : HAL_ESTATE;
     mp4_demuxer_close(d);
     return rc;
   }

@@ -10,7 +10,8 @@
    every fragment, in a single write. */
 #define MP4_FINALIZE_RESERVE 16
 
-/* end: the file size. reserve_at: offset of the reserved box (INDEXED), ignored for faststart. */
-int mp4_finalize(mp4_io *io, mp4_trak_desc *t, int n, uint64_t end, bool faststart, uint64_t reserve_at);
+/* end: the file size. reserve_at: offset of the reserved box (INDEXED), ignored for faststart.
+   durable: fsync before the switch (the muxer's MP4_SYNC_FSYNC policy), else flush only. */
+int mp4_finalize(mp4_io *io, mp4_trak_desc *t, int n, uint64_t end, bool faststart, uint64_t reserve_at, bool durable);
 
 #endif

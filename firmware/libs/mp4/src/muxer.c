@@ -395,7 +395,8 @@ int mp4_muxer_close(mp4_muxer *m) {
   if (!rc && m->cfg.mode != MP4_MODE_FRAGMENTED) {
     mp4_trak_desc d[MAX_TRACKS];
     for (int i = 0; i < m->nt; i++) d[i] = m->t[i].d;
-    rc = mp4_finalize(&m->io, d, m->nt, m->pos, m->cfg.mode == MP4_MODE_FASTSTART, m->reserve_at);
+    rc = mp4_finalize(&m->io, d, m->nt, m->pos, m->cfg.mode == MP4_MODE_FASTSTART, m->reserve_at,
+                      m->cfg.sync == MP4_SYNC_FSYNC);
   }
   if (!rc && m->io.flush) rc = m->io.flush(m->io.user);
   if (!rc && m->cfg.sync == MP4_SYNC_FSYNC && m->io.sync) rc = m->io.sync(m->io.user);

@@ -1,0 +1,234 @@
+/* bench/mp4 driver: libs/mp4 without the JS layer, as bench/mp4/run.mjs measures it against
+   `ffmpeg -c copy`. One JSON line on stdout per run.
+
+     mp4_bench mux <in.h264> <in.alaw> <out.mp4> [fragmented|indexed] [none|flush|fsync] [loops]
+         Annex-B file -> access units (media_au) -> muxer, with 40 ms G.711 chunks interleaved by
+         time; the inputs are streamed (16 KiB reads) and played `loops` times back to back with
+         continuing timestamps, so a long recording needs no long input. RSS is sampled every
+         second of media time.
+     mp4_bench demux <in.mp4>           every frame of every track, as stored (length-prefixed)
+     mp4_bench remux <in.mp4> <out.mp4> [fragmented|indexed]   demuxer (Annex-B) -> muxer */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "media/au.h"
+#include "mp4/demuxer.h"
+#include "mp4/muxer.h"
+
+#define FPS 30
+#define AUDIO_CHUNK 320 /* 40 ms at 8 kHz */
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static long rss_kib(void) {
+  FILE *f = fopen("/proc/self/statm", "r");
+  long pages = 0, resident = 0;
+  if (f) {
+    if (fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    fclose(f);
+  }
+  return resident * 4; /* 4 KiB pages */
+}
+
+static long peak_rss_kib(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_maxrss;
+}
+
+static void die(const char *what, int rc, const char *detail) {
+  fprintf(stderr, "mp4_bench: %s failed (%d) %s\n", what, rc, detail ? detail : "");
+  exit(1);
+}
+
+/* An io that counts fsyncs and the time spent in them. */
+typedef struct { mp4_io inner; int syncs; double sync_s; } counting_io;
+static int c_write(void *u, const void *p, size_t n) { counting_io *c = u; return c->inner.write(c->inner.user, p, n); }
+static int64_t c_read(void *u, void *p, size_t n) { counting_io *c = u; return c->inner.read(c->inner.user, p, n); }
+static int c_seek(void *u, uint64_t o) { counting_io *c = u; return c->inner.seek(c->inner.user, o); }
+static int64_t c_tell(void *u) { counting_io *c = u; return c->inner.tell(c->inner.user); }
+static int64_t c_size(void *u) { counting_io *c = u; return c->inner.size(c->inner.user); }
+static int c_flush(void *u) { counting_io *c = u; return c->inner.flush(c->inner.user); }
+static int c_sync(void *u) {
+  counting_io *c = u;
+  double t = now_s();
+  int rc = c->inner.sync(c->inner.user);
+  c->sync_s += now_s() - t;
+  c->syncs++;
+  return rc;
+}
+
+static mp4_muxer *open_muxer(counting_io *c, const char *path, const char *mode, const char *sync) {
+  int rc = mp4_io_file_open(&c->inner, path, "w");
+  if (rc) die("open output", rc, path);
+  mp4_io io = {c_write, c_read, c_seek, c_tell, c_size, c_flush, c_sync, c};
+  mp4_muxer_config cfg = MP4_MUXER_CONFIG_DEFAULT;
+  cfg.mode = mode && !strcmp(mode, "indexed") ? MP4_MODE_INDEXED : MP4_MODE_FRAGMENTED;
+  cfg.sync = !sync || !strcmp(sync, "none") ? MP4_SYNC_NONE : !strcmp(sync, "flush") ? MP4_SYNC_FLUSH : MP4_SYNC_FSYNC;
+  mp4_muxer *m;
+  if ((rc = mp4_muxer_open(&m, &cfg, &io))) die("mp4_muxer_open", rc, NULL);
+  return m;
+}
+
+/* ---- mux ---- */
+
+typedef struct mux_run {
+  mp4_muxer *m;
+  int vt, at;
+  FILE *alaw;
+  const char *alaw_path;
+  uint64_t frames, audio_chunks, bytes_in;
+  int64_t audio_base_us; /* pts of the current audio loop's first chunk */
+  uint64_t loop_audio;   /* chunks read in the current loop */
+  long rss_min, rss_max; /* sampled after the first 10 s of media */
+  long rss_first;        /* at 10 s */
+  int err;
+} mux_run;
+
+/* Audio chunks up to time `until_us`. At the end of the file, waits for the next loop. */
+static void feed_audio(mux_run *r, int64_t until_us) {
+  uint8_t buf[AUDIO_CHUNK];
+  for (;;) {
+    int64_t pts = r->audio_base_us + (int64_t)r->loop_audio * 40000;
+    if (pts >= until_us) return; /* video first at equal times: it starts the timeline */
+    if (fread(buf, 1, AUDIO_CHUNK, r->alaw) != AUDIO_CHUNK) return;
+    int rc = mp4_muxer_write(r->m, r->at, buf, AUDIO_CHUNK, pts, 0);
+    if (rc) die("write audio", rc, mp4_muxer_last_error(r->m));
+    r->loop_audio++;
+    r->audio_chunks++;
+    r->bytes_in += AUDIO_CHUNK;
+  }
+}
+
+static void on_au(void *user, const media_au *au) {
+  mux_run *r = user;
+  int64_t pts = (int64_t)(r->frames * 1000000 / FPS);
+  feed_audio(r, pts);
+  int rc = mp4_muxer_write(r->m, r->vt, au->data, au->size, pts, au->keyframe ? MP4_FRAME_KEYFRAME : 0);
+  if (rc) die("write video", rc, mp4_muxer_last_error(r->m));
+  r->frames++;
+  r->bytes_in += au->size;
+  if (r->frames % FPS == 0 && r->frames >= 10 * FPS) {
+    long kib = rss_kib();
+    if (!r->rss_first) r->rss_first = r->rss_min = r->rss_max = kib;
+    if (kib < r->rss_min) r->rss_min = kib;
+    if (kib > r->rss_max) r->rss_max = kib;
+  }
+}
+
+static int cmd_mux(int argc, char **argv) {
+  if (argc < 5) return 2;
+  const char *h264 = argv[2], *alaw = argv[3], *out = argv[4];
+  const char *mode = argc > 5 ? argv[5] : "fragmented", *sync = argc > 6 ? argv[6] : "none";
+  int loops = argc > 7 ? atoi(argv[7]) : 1;
+  double t0 = now_s();
+  counting_io c = {0};
+  mux_run r = {0};
+  r.m = open_muxer(&c, out, mode, sync);
+  r.vt = mp4_muxer_add_video(r.m, MP4_CODEC_H264, 1920, 1080);
+  r.at = mp4_muxer_add_audio(r.m, MP4_CODEC_G711A, 8000, 1);
+  media_au_config ac = MEDIA_AU_CONFIG_DEFAULT;
+  ac.codec = MEDIA_CODEC_H264;
+  ac.max_au_size = 4u << 20;
+  ac.on_au = on_au;
+  ac.user = &r;
+  media_au_splitter *s;
+  int rc = media_au_open(&s, &ac);
+  if (rc) die("media_au_open", rc, NULL);
+  /* 16 KiB reads, under a typical access unit: media_au memmoves what follows each unit it emits,
+     so one big read would cost a copy of the read per unit. */
+  size_t cap = 16u << 10;
+  uint8_t *buf = malloc(cap);
+  for (int loop = 0; loop < loops; loop++) {
+    FILE *v = fopen(h264, "rb");
+    r.alaw = fopen(alaw, "rb");
+    if (!v || !r.alaw) die("open input", -1, h264);
+    r.audio_base_us = (int64_t)(r.frames * 1000000 / FPS);
+    r.loop_audio = 0;
+    size_t n;
+    while ((n = fread(buf, 1, cap, v)) > 0) media_au_feed(s, buf, n);
+    media_au_flush(s);
+    feed_audio(&r, INT64_MAX); /* the rest of this loop's audio */
+    fclose(v);
+    fclose(r.alaw);
+  }
+  long rss_before_close = rss_kib();
+  uint32_t frags = mp4_muxer_fragments(r.m);
+  if ((rc = mp4_muxer_close(r.m))) die("mp4_muxer_close", rc, NULL);
+  mp4_io_file_close(&c.inner);
+  media_au_close(s);
+  free(buf);
+  double t = now_s() - t0;
+  printf("{\"frames\":%llu,\"audioChunks\":%llu,\"bytesIn\":%llu,\"seconds\":%.6f,\"fragments\":%u,"
+         "\"fsyncs\":%d,\"fsyncSeconds\":%.6f,\"rssFirstKiB\":%ld,\"rssMinKiB\":%ld,\"rssMaxKiB\":%ld,"
+         "\"rssBeforeCloseKiB\":%ld,\"peakRssKiB\":%ld}\n",
+         (unsigned long long)r.frames, (unsigned long long)r.audio_chunks, (unsigned long long)r.bytes_in, t, frags + 1,
+         c.syncs, c.sync_s, r.rss_first, r.rss_min, r.rss_max, rss_before_close, peak_rss_kib());
+  return 0;
+}
+
+/* ---- demux / remux ---- */
+
+static int cmd_demux(int argc, char **argv, bool remux) {
+  if (argc < (remux ? 4 : 3)) return 2;
+  double t0 = now_s();
+  mp4_io in;
+  int rc = mp4_io_file_open(&in, argv[2], "r");
+  if (rc) die("open input", rc, argv[2]);
+  mp4_demuxer_config dc = MP4_DEMUXER_CONFIG_DEFAULT;
+  dc.annexb = remux; /* the muxer takes Annex-B; a plain demux keeps the stored form, like -c copy */
+  mp4_demuxer *d;
+  if ((rc = mp4_demuxer_open(&d, &dc, &in))) die("mp4_demuxer_open", rc, NULL);
+  counting_io c = {0};
+  mp4_muxer *m = NULL;
+  int map[16] = {0};
+  mp4_file_info fi;
+  mp4_demuxer_file_info(d, &fi);
+  if (remux) {
+    m = open_muxer(&c, argv[3], argc > 4 ? argv[4] : "indexed", "none");
+    for (int i = 0; i < fi.track_count && i < 16; i++) {
+      mp4_track_info ti;
+      mp4_demuxer_track(d, i, &ti);
+      int id = ti.kind == MP4_TRACK_VIDEO ? mp4_muxer_add_video(m, ti.codec, ti.width, ti.height)
+                                          : mp4_muxer_add_audio(m, ti.codec, ti.sample_rate, ti.channels);
+      if (id < 0) die("add track", id, mp4_muxer_last_error(m));
+      if (ti.track_id >= 0 && ti.track_id < 16) map[ti.track_id] = id;
+    }
+  }
+  uint64_t frames = 0, bytes = 0;
+  for (;;) {
+    mp4_frame f;
+    if ((rc = mp4_demuxer_get_frame(d, &f))) die("get_frame", rc, NULL);
+    if (f.eof) break;
+    frames++;
+    bytes += f.size;
+    if (m && (rc = mp4_muxer_write(m, map[f.track_id], f.data, f.size, f.pts_us, f.keyframe ? MP4_FRAME_KEYFRAME : 0)))
+      die("write", rc, mp4_muxer_last_error(m));
+  }
+  if (m) {
+    if ((rc = mp4_muxer_close(m))) die("mp4_muxer_close", rc, NULL);
+    mp4_io_file_close(&c.inner);
+  }
+  mp4_demuxer_close(d);
+  mp4_io_file_close(&in);
+  printf("{\"frames\":%llu,\"bytes\":%llu,\"seconds\":%.6f,\"peakRssKiB\":%ld}\n", (unsigned long long)frames,
+         (unsigned long long)bytes, now_s() - t0, peak_rss_kib());
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  int rc = 2;
+  if (argc > 1 && !strcmp(argv[1], "mux")) rc = cmd_mux(argc, argv);
+  else if (argc > 1 && !strcmp(argv[1], "demux")) rc = cmd_demux(argc, argv, false);
+  else if (argc > 1 && !strcmp(argv[1], "remux")) rc = cmd_demux(argc, argv, true);
+  if (rc == 2) fprintf(stderr, "usage: see the top of bench/mp4/mp4_bench.c\n");
+  return rc;
+}
