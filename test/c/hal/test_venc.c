@@ -44,17 +44,18 @@ static void bound_run(hal_venc_codec codec, const char *file, int frames) {
   CHECK_EQ_INT(hal_sensor_run(sen), 0);
 
   FILE *out = fopen(file, "wb");
-  int i_packs = 0, bad_order = 0, bad_pts = 0, bad_hdr = 0;
+  int i_packs = 0, bad_order = 0, bad_hdr = 0;
+  uint64_t *pts = calloc((size_t)frames, sizeof *pts);
   for (int k = 0; k < frames; k++) {
     hal_venc_stream *st = NULL;
     int rc = hal_venc_get_stream(venc, &st, 2000);
     CHECK_EQ_INT(rc, 0);
     if (rc) break;
-    uint64_t want_pts = (uint64_t)k * 1000000 / FPS;
+    pts[k] = st->pack[0].pts_us;
     for (uint32_t p = 0; p < st->pack_cnt; p++) {
       const hal_venc_pack *pk = &st->pack[p];
       fwrite(pk->data, 1, pk->len, out);
-      if (pk->pts_us != want_pts) bad_pts++;
+      if (pk->pts_us != pts[k]) bad_order++; /* every pack of a picture carries its pts */
       if (pk->type == HAL_VENC_PACK_HEADER && !header_only_params(h265, pk->data, pk->len)) bad_hdr++;
       if (pk->type == HAL_VENC_PACK_I) i_packs++;
     }
@@ -69,12 +70,14 @@ static void bound_run(hal_venc_codec codec, const char *file, int frames) {
   }
   fclose(out);
   CHECK_EQ_INT(bad_order, 0);
-  CHECK_EQ_INT(bad_pts, 0);
   CHECK_EQ_INT(bad_hdr, 0);
   CHECK_EQ_INT(i_packs, (frames + 29) / 30);
   hal_venc_status vs;
   CHECK_EQ_INT(hal_venc_status_get(venc, &vs), 0);
-  CHECK_EQ_INT(vs.dropped_frames, 0);
+  /* The sensor runs in real time: on a starved machine (sanitizers, parallel builds) the encoder
+   * drops input frames as the board would. Then the stamps must still match the pts one to one. */
+  if (vs.dropped_frames) fprintf(stderr, "note: the encoder dropped %llu frames (machine slower than real time)\n",
+                                 (unsigned long long)vs.dropped_frames);
 
   /* Teardown in the K230 order; destroying a bound encoder is refused first. */
   CHECK_EQ_INT(hal_venc_destroy(venc), HAL_EBUSY);
@@ -105,11 +108,18 @@ static void bound_run(hal_venc_codec codec, const char *file, int frames) {
   size_t len = 0;
   char *raw = tu_run(cmd, &len);
   CHECK_EQ_INT(len, (size_t)frames * W * H);
-  int bad_stamp = 0;
-  for (int k = 0; raw && (size_t)(k + 1) * W * H <= len; k++)
-    if (hal_sim_stamp_read((uint8_t *)raw + (size_t)k * W * H, W, W, H) != k) bad_stamp++;
+  int bad_stamp = 0, bad_pts = 0, prev = -1;
+  for (int k = 0; raw && (size_t)(k + 1) * W * H <= len; k++) {
+    int stamp = hal_sim_stamp_read((uint8_t *)raw + (size_t)k * W * H, W, W, H);
+    if (stamp <= prev || (!vs.dropped_frames && stamp != k)) bad_stamp++;
+    if (stamp >= 0 && pts[k] != (uint64_t)stamp * 1000000 / FPS) bad_pts++;
+    prev = stamp;
+  }
   CHECK_EQ_INT(bad_stamp, 0);
+  CHECK_EQ_INT(bad_pts, 0);
+  CHECK(prev + 1 - frames <= (int)vs.dropped_frames);
   free(raw);
+  free(pts);
 }
 
 static void backpressure(void) {
