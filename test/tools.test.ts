@@ -245,7 +245,7 @@ describe("CLI against the simulator", () => {
       expect(r.status, args.join(" ")).toBe(2);
       expect(r.stderr.trim().split("\n"), args.join(" ")).toHaveLength(1);
     }
-    for (const c of ["devices", "repl", "fs", "deploy", "flash"]) expect(cli([c, "--help"]).status).toBe(0);
+    for (const c of ["devices", "repl", "fs", "deploy", "flash", "image"]) expect(cli([c, "--help"]).status).toBe(0);
   });
 });
 

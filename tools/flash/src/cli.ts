@@ -12,8 +12,9 @@ import { replCommand } from "./commands/repl.js";
 import { fsCommand } from "./commands/fs.js";
 import { deployCommand } from "./commands/deploy.js";
 import { flashCommand } from "./commands/flash.js";
+import { imageCommand } from "./commands/image.js";
 
-const COMMANDS: Command[] = [buildCommand, runCommand, devicesCommand, replCommand, fsCommand, deployCommand, flashCommand];
+const COMMANDS: Command[] = [buildCommand, runCommand, devicesCommand, replCommand, fsCommand, deployCommand, flashCommand, imageCommand];
 
 function mainHelp(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
