@@ -437,12 +437,62 @@ static int walk(mp4_demuxer *d, const uint8_t *p, uint64_t n, const char *parent
 
 /* ---- classic sample tables -> index ---- */
 
+/* Raw audio stored one sample per table entry (QuickTime PCM / G.711: fixed size, duration 1):
+   players serve runs of up to 1024 contiguous samples as one frame. Built straight from the
+   chunk table, so a minute of 8 kHz G.711 costs ~470 frames of index, not 480000 samples. */
+#define PCM_FRAME 1024
+
+static bool raw_audio(const dtrack *t, uint32_t count, uint32_t fixed) {
+  return t->kind == MP4_TRACK_AUDIO && fixed && fixed <= 64 && t->stts.n == 1 && mp4_rd_u32(t->stts.p + 12) == 1 &&
+         mp4_rd_u32(t->stts.p + 8) >= count && !t->ctts.p && !t->stss.p;
+}
+
+static int build_raw_audio(mp4_demuxer *d, dtrack *t, uint32_t count, uint32_t fixed) {
+  mp4_dsample cur = {0};
+  uint32_t in_cur = 0, k = 0;
+  for (uint32_t e = 0; e < t->stsc.n && k < count; e++) {
+    const uint8_t *r = t->stsc.p + 8 + 12 * (uint64_t)e;
+    uint32_t first = mp4_rd_u32(r), per = mp4_rd_u32(r + 4);
+    uint32_t last = e + 1 < t->stsc.n ? mp4_rd_u32(r + 12) : t->stco.n + 1;
+    if (first < 1 || last > t->stco.n + 1 || first > last || per == 0) return HAL_EBADDATA;
+    for (uint32_t c = first; c < last && k < count; c++) {
+      uint64_t off = t->co64 ? mp4_rd_u64(t->stco.p + 8 + 8 * (uint64_t)(c - 1)) : mp4_rd_u32(t->stco.p + 8 + 4 * (uint64_t)(c - 1));
+      uint32_t left = per < count - k ? per : count - k;
+      while (left) {
+        if (!in_cur || in_cur == PCM_FRAME || off != cur.offset + cur.size) {
+          if (in_cur) {
+            int rc = grow(t, 1, d->file_size + 1);
+            if (rc) return rc;
+            t->s[t->n++] = cur;
+          }
+          cur = (mp4_dsample){.offset = off, .dts = k, .sync = 1};
+          in_cur = 0;
+        }
+        uint32_t take = left < PCM_FRAME - in_cur ? left : PCM_FRAME - in_cur;
+        cur.size += take * fixed;
+        cur.duration += take;
+        in_cur += take;
+        off += (uint64_t)take * fixed;
+        k += take;
+        left -= take;
+      }
+    }
+  }
+  if (in_cur) {
+    int rc = grow(t, 1, d->file_size + 1);
+    if (rc) return rc;
+    t->s[t->n++] = cur;
+  }
+  return 0;
+}
+
 static int build_stbl(mp4_demuxer *d, dtrack *t) {
   uint32_t count = t->stsz.n;
   if (!count) return 0;
   if (!t->stco.n || !t->stsc.n || !t->stts.n) return HAL_EBADDATA;
   uint32_t fixed = mp4_rd_u32(t->stsz.p + 4);
   if (count > d->file_size) return HAL_EBADDATA;
+  if (raw_audio(t, count, fixed)) return build_raw_audio(d, t, count, fixed);
   int rc = grow(t, count, d->file_size + 1);
   if (rc) return rc;
   /* sizes */
@@ -491,14 +541,13 @@ static int build_stbl(mp4_demuxer *d, dtrack *t) {
     }
   }
   t->n = k; /* samples without a chunk are dropped */
-  /* Raw audio stored one sample per table entry (QuickTime style, duration 1): serve chunks of up
-     to 1024 samples as frames, as players do, instead of one frame per byte. */
+  /* The same for raw audio build_raw_audio() does not take (stss, ctts, short stts, odd sizes). */
   if (t->kind == MP4_TRACK_AUDIO && fixed && t->stts.n == 1 && mp4_rd_u32(t->stts.p + 12) == 1) {
     uint32_t o = 0;
     for (uint32_t i = 0; i < t->n;) {
       mp4_dsample m = t->s[i];
       uint32_t j = i + 1;
-      while (j < t->n && j - i < 1024 && t->s[j].offset == m.offset + m.size) {
+      while (j < t->n && j - i < PCM_FRAME && t->s[j].offset == m.offset + m.size) {
         m.size += t->s[j].size;
         m.duration += t->s[j].duration;
         j++;
