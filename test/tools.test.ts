@@ -174,6 +174,31 @@ describe("CLI against the simulator", () => {
     expect(r.status, r.stderr).toBe(5);
   });
 
+  it("run --port sim -- args: the app sees them as scriptArgs, and error lines are the bundle's", () => {
+    const dir = tempDir("runargs");
+    const app = join(dir, "app.ts");
+    writeFileSync(
+      app,
+      'import { exit } from "k230:sys";\nconst args: string[] = scriptArgs.slice(1);\nconsole.log(JSON.stringify(scriptArgs));\nif (args[0] === "boom") throw new Error("boom");\nexit(args.length);\n',
+    );
+    const port = ["--port", "sim", "--sdcard", join(dir, "sd")];
+    const odd = ["two words", "--flag", "quote\"d", "ünï", ""];
+    let r = cli(["run", app, ...port, "--", "a", ...odd], dir);
+    expect(r.status, r.stderr).toBe(1 + odd.length);
+    const seen = JSON.parse(r.stdout.trim().split("\n").pop()!) as string[];
+    expect(seen[0]).toMatch(/app\.js$/);
+    expect(seen.slice(1)).toEqual(["a", ...odd]);
+    r = cli(["run", app, ...port], dir); // no args: only the name
+    expect(JSON.parse(r.stdout.trim())).toEqual([seen[0]]);
+    expect(r.status).toBe(0);
+    // The arguments go in front of the bundle's first line: line numbers on the board are the bundle's.
+    r = cli(["run", app, ...port, "--", "boom"], dir);
+    expect(r.status).toBe(1);
+    const bundleLines = readFileSync(join(dir, "build", "apps", seen[0]!), "utf8").split("\n");
+    const line = bundleLines.findIndex((l) => l.includes('new Error("boom")')) + 1;
+    expect(r.stderr).toMatch(new RegExp(`Error: boom\\n\\s+at .*:${line}:`));
+  });
+
   it("fs cp both ways (recursive), ls, cat, stat, rm", () => {
     const dir = tempDir("fs");
     const sd = join(dir, "sd");

@@ -41,11 +41,12 @@ export function runRuntime(target: Target, runtimeArgs: string[]): Promise<numbe
 export const runCommand: Command = {
   name: "run",
   summary: "build if needed and run an app on the host simulator",
-  usage: "run <entry.ts | bundle.js | app.bin> [runtime options] [-- app args]",
+  usage: "run <entry.ts | bundle.js | app.bin> [runtime options | --port P] [-- app args]",
   description:
     "A .ts (or unbundled .js) entry is bundled first into build/apps/; a bundle or bytecode file\n" +
     "runs as it is. The app's exit status becomes this command's. --target riscv64 runs the\n" +
-    "static riscv64 build under qemu-riscv64.",
+    "static riscv64 build under qemu-riscv64. With --port the app runs on the board (soft reset,\n" +
+    "raw paste, output streamed). Arguments after '--' reach the app as scriptArgs[1..].",
   options: [
     { name: "sdcard", type: "string", help: "directory the app sees as /sdcard", runtime: true },
     { name: "data", type: "string", help: "directory the app sees as /data", runtime: true },
@@ -76,7 +77,7 @@ export const runCommand: Command = {
     }
     if (typeof args.options.port === "string") {
       if (isBytecode(file)) throw new UsageError("run: --port sends source; run without --bytecode");
-      return runOnBoard(file, args);
+      return runOnBoard(file, args, [...extra, ...args.rest]);
     }
     const runtimeArgs: string[] = [];
     for (const spec of runCommand.options) {
