@@ -47,6 +47,10 @@ let started = false;
 let t0 = 0;
 let loop = 0;
 let pending: Mp4Frame | undefined;
+// The last frame getFrame() returned is held until the next call: k230:mp4 revokes its buffer
+// then, and revoking an eof frame's (empty) buffer that was already collected is a
+// use-after-free in k230:mp4 today (reported); holding it sidesteps that.
+let held: Mp4Frame | undefined;
 const hardStop = setTimeout(finish, maxMs);
 
 server.on("play", () => {
@@ -66,6 +70,7 @@ function pump(): void {
   for (;;) {
     if (!pending) {
       const f = demuxer.getFrame();
+      held = f;
       if (f.eof) {
         if (++loop >= loops) {
           setTimeout(finish, lingerMs);
@@ -102,6 +107,7 @@ function finish(): void {
   console.log(`STATS ${JSON.stringify(server.stats())}`);
   session.close(); // RTCP BYE: players end cleanly and hang up
   demuxer.close();
+  held = undefined;
   const t = ticksMs();
   const iv = setInterval(() => {
     if (server.clientCount === 0 || ticksMs() - t > 3000) {
