@@ -18,7 +18,7 @@ const run = (name: string, args: string[]) => {
 };
 
 beforeAll(() => {
-  for (const name of ["media-encode", "media-decode", "media-bad", "media-record-twice"]) {
+  for (const name of ["media-encode", "media-decode", "media-bad", "media-record-twice", "media-fanout"]) {
     const r = cli(["build", join(ROOT, "test", "apps", `${name}.ts`), "-o", app(name)]);
     expect(r.status, r.stderr).toBe(0);
   }
@@ -88,6 +88,35 @@ describe("Encoder (sensor -> venc, getStream/releaseStream)", () => {
       if (codec === "h264") expect(stamps).toEqual(stamps.map((_, i) => i)); // x264 keeps up: no drops
     });
   }
+});
+
+describe("Encoder fan-out (one encoder, several pipeTo targets)", () => {
+  it("every pipe gets every frame; a failing target or a closed pipe leaves the others running; a late pipe starts at an IDR", () => {
+    const r = JSON.parse(run("media-fanout", ["/sdcard", "20", "60"])[0]!);
+    expect(r.samePipeTwice).toBe("EBUSY");
+    expect(r.getStreamWhilePiped).toBe("EBUSY");
+    expect(r.errors).toEqual({ A: [], B: [], C: ["ECLOSED"] });
+    expect(r.closed).toEqual([true, true, true, true]);
+    expect(r.held).toBe(0);
+    // A and B were fed the same streams, in the same loop turns, until A was closed.
+    expect(r.atCloseA).toBe(r.atCloseB);
+    expect(r.a.frames).toBe(r.atCloseA);
+    expect(r.b.frames).toBeGreaterThanOrEqual(60);
+    expect([r.a.errors, r.b.errors, r.c.errors, r.d.errors]).toEqual([0, 0, 1, 0]);
+    const [a, b, c, d] = ["A", "B", "C", "D"].map((n) => probePackets(join(sd, `fan${n}.mp4`)).filter((p) => p.stream === 0));
+    expect(a!.length).toBe(r.a.frames);
+    expect(b!.length).toBe(r.b.frames);
+    expect(c!.length).toBe(r.c.frames);
+    expect(d!.length).toBe(r.d.frames);
+    const shape = (p: { size: number; key: boolean }) => [p.size, p.key];
+    expect(a!.map(shape)).toEqual(b!.slice(0, a!.length).map(shape));
+    // D joined a running encoder: it starts on the IDR it requested, within the stream buffers
+    // already encoded, and from there on gets what B gets.
+    expect(d![0]!.key).toBe(true);
+    expect(d!.length).toBeGreaterThanOrEqual(r.b.frames - r.atJoinD - 6);
+    expect(d!.map(shape)).toEqual(b!.slice(b!.length - d!.length).map(shape));
+    for (const n of ["A", "B", "D"]) expect(decodeErrors(join(sd, `fan${n}.mp4`))).toBe("");
+  });
 });
 
 describe("Decoder", () => {

@@ -11,29 +11,26 @@ const width = 1280;
 const height = 720;
 const file = "/sdcard/camera-demo.mp4";
 
-// Three camera channels: RTSP encoder, recording encoder, display preview.
+// Two camera channels: the encoder, and the display preview. One H.264 encode feeds both the
+// RTSP session and the recording (the encoder fans out to every pipe).
 const sensor = new Sensor({ fps: 30 });
 sensor.setFramesize({ width, height, chn: Sensor.CAM_CHN_ID_0 });
-sensor.setFramesize({ width, height, chn: Sensor.CAM_CHN_ID_1 });
-sensor.setFramesize({ width: 640, height: 360, chn: Sensor.CAM_CHN_ID_2 });
-const live = new Encoder({ codec: "h264", width, height, bitrate: 2000, gop: 30 });
-const rec = new Encoder({ codec: "h264", width, height, bitrate: 4000, gop: 30 });
-const links = [
-  MediaManager.link(sensor.bindInfo({ chn: Sensor.CAM_CHN_ID_0 }).src, live),
-  MediaManager.link(sensor.bindInfo({ chn: Sensor.CAM_CHN_ID_1 }).src, rec),
-];
+sensor.setFramesize({ width: 640, height: 360, chn: Sensor.CAM_CHN_ID_1 });
+const encoder = new Encoder({ codec: "h264", width, height, bitrate: 4000, gop: 30 });
+const link = MediaManager.link(sensor.bindInfo({ chn: Sensor.CAM_CHN_ID_0 }).src, encoder);
 Display.init(Display.VIRT, { width: 640, height: 360, fps: 30 });
-Display.bindLayer({ ...sensor.bindInfo({ chn: Sensor.CAM_CHN_ID_2 }), layer: Display.LAYER_VIDEO1 });
+Display.bindLayer({ ...sensor.bindInfo({ chn: Sensor.CAM_CHN_ID_1 }), layer: Display.LAYER_VIDEO1 });
 
 const server = new RtspServer({ port: Number(scriptArgs[2] ?? 8554) });
 const session = server.createSession("camera", { video: "h264" });
 const muxer = new Mp4Muxer(file); // fragmented: a cut recording still plays
 muxer.addVideoTrack({ codec: "h264", width, height });
 
-const pipes = [live.pipeTo(session), rec.pipeTo(muxer)];
+// Each pipe is called in turn from the loop; a failing target stops only its own pipe.
+const pipes = [encoder.pipeTo(session), encoder.pipeTo(muxer)];
 for (const p of pipes) p.on("error", (e) => console.log("pipe stopped:", e.message));
 
-for (const e of [live, rec]) e.start();
+encoder.start();
 sensor.run();
 console.log(`camera: ${width}x${height} H.264 @ 30 fps`);
 console.log(`RTSP:   ${server.url("camera")}   (try: ffplay -rtsp_transport tcp ${server.url("camera")})`);
@@ -49,9 +46,8 @@ function shutdown(): void {
   clearInterval(timer);
   for (const p of pipes) p.close();
   sensor.stop();
-  for (const l of links) l.destroy();
-  live.close();
-  rec.close();
+  link.destroy();
+  encoder.close();
   Display.deinit();
   sensor.close();
   muxer.close();

@@ -267,7 +267,12 @@ declare module "k230:media" {
       bytesOut: number;
       running: boolean;
     };
-    /** Hands every picture to `target` in C (no JS per frame) until the pipe is closed. */
+    /**
+     * Hands every picture to `target` in C (no JS per frame) until the pipe is closed. Call it
+     * once per target: one encoder feeds any number of pipes, each target's sink called in turn;
+     * a failing target breaks only its own pipe. A pipe added to a running encoder starts at the
+     * next IDR (requested at once). EBUSY for a target this encoder already feeds.
+     */
     pipeTo(target: PipeTarget): Pipe;
     /** The encoder as a link destination: `{ dst: {mod: "venc", dev: 0, chn} }`. */
     bindInfo(): { dst: Chn };

@@ -1,7 +1,9 @@
 /*
  * k230:media — camera, video encoder and decoder, display, bindings and buffers on the HAL
  * (hal/sensor.h, venc.h, vdec.h, display.h, vb.h): Sensor, Encoder, Decoder, Display,
- * MediaManager, and `encoder.pipeTo(target)`, which runs the per-frame path in C.
+ * MediaManager, and `encoder.pipeTo(target)`, which runs the per-frame path in C. One encoder
+ * fans out to any number of pipes: each stream is handed to every pipe's sink in turn on the
+ * loop thread, and a failing sink breaks only its own pipe.
  * Types and docs: js-lib/types/k230-media.d.ts.
  *
  * Memory crossing into JS is lent (kjs/lend.h): encoder packs and frames are ArrayBuffers over
@@ -53,6 +55,20 @@ typedef struct media_sensor {
 
 typedef struct media_enc media_enc;
 
+/* One encoder -> target path. Lives while attached to its encoder or referenced by its Pipe. */
+typedef struct media_pipe {
+  int refs;      /* the encoder's list while attached + the Pipe object */
+  bool attached; /* in the encoder's list: the sink is called */
+  bool synced;   /* a stream that opens a picture sequence (HEADER first, or JPEG) came */
+  int pending_rc; /* the sink failed in this drain; broken once the stream is given back */
+  kjs_media_sink sink;
+  JSValue target;   /* counted while attached, marked by the encoder */
+  JSValue on_error; /* counted while attached, marked by the encoder */
+  uint64_t frames, bytes, errors;
+  int last_error;
+  struct media_pipe *next;
+} media_pipe;
+
 /* A stream lent to JS: released to the HAL when the stream object and every pack buffer are
  * gone (or at releaseStream()). */
 typedef struct lent_stream {
@@ -80,15 +96,10 @@ struct media_enc {
   JSContext *ctx;
   kjs_loop *loop;
   lent_stream *streams;
-  /* pipe (loop thread, except the two atomics read by the encoder thread) */
-  atomic_int piped, post_pending;
-  bool has_pipe;
-  uint32_t pipe_seq;
-  kjs_media_sink sink;
-  JSValue target;   /* counted, marked */
-  JSValue on_error; /* counted, marked */
-  uint64_t p_frames, p_bytes, p_errors;
-  int p_last_error;
+  /* pipes (loop thread, except the two atomics read by the encoder thread) */
+  atomic_int piped, post_pending; /* piped: number of attached pipes */
+  media_pipe *pipes;
+  uint64_t delivered; /* streams fetched (by getStream or a drain) since the channel was made */
   struct media_enc *next;
 };
 
@@ -98,7 +109,7 @@ typedef struct stream_obj {
 
 typedef struct pipe_obj {
   JSValue enc_obj; /* counted, marked */
-  uint32_t seq;
+  media_pipe *p;   /* counted */
 } pipe_obj;
 
 typedef struct media_dec {
@@ -267,10 +278,13 @@ static void enc_revoke_streams(media_enc *e) {
   }
 }
 
-static void report_pipe_error(media_enc *e, int rc) {
-  JSContext *ctx = e->ctx;
-  JSValue fn = e->on_error;
-  e->on_error = JS_UNDEFINED;
+static void pipe_unref(media_pipe *p) {
+  if (--p->refs > 0) return;
+  free(p);
+}
+
+/* Calls the pipe's error listener (taken over: `fn` is freed) with a coded Error. Runs JS. */
+static void report_pipe_error(JSContext *ctx, JSValue fn, int rc) {
   kjs_throw(ctx, rc, "pipe: the target failed: %s", hal_strerror(rc));
   JSValue err = JS_GetException(ctx);
   if (JS_IsFunction(ctx, fn)) {
@@ -282,68 +296,113 @@ static void report_pipe_error(media_enc *e, int rc) {
   JS_FreeValue(ctx, fn);
 }
 
-/* Break the pipe. `rt` is non-NULL from a finalizer: no JS may run and the target may be
- * being freed in the same GC cycle. */
-static void pipe_break(media_enc *e, int rc, JSRuntime *rt) {
-  if (!e->has_pipe) return;
-  e->has_pipe = false;
-  atomic_store(&e->piped, 0);
-  e->pipe_seq++;
-  if (e->sink.detach && (!rt || JS_IsLiveObject(rt, e->target))) e->sink.detach(e->sink.user);
+/* Detach one pipe from its encoder. `rt` is non-NULL from a finalizer: no JS may run and the
+ * target may be being freed in the same GC cycle. With rc != 0 (and no rt) the pipe's error
+ * listener runs last, after the encoder's state is consistent again. */
+static void pipe_break(media_enc *e, media_pipe *p, int rc, JSRuntime *rt) {
+  if (!p->attached) return;
+  p->attached = false;
+  p->pending_rc = 0;
+  for (media_pipe **pp = &e->pipes; *pp; pp = &(*pp)->next)
+    if (*pp == p) {
+      *pp = p->next;
+      break;
+    }
+  p->next = NULL;
+  atomic_fetch_sub(&e->piped, 1);
+  if (p->sink.detach && (!rt || JS_IsLiveObject(rt, p->target))) p->sink.detach(p->sink.user);
+  JSValue fn = p->on_error;
+  p->on_error = JS_UNDEFINED;
   if (rt) {
-    JS_FreeValueRT(rt, e->target);
-    JS_FreeValueRT(rt, e->on_error);
-    e->on_error = JS_UNDEFINED;
+    JS_FreeValueRT(rt, p->target);
+    JS_FreeValueRT(rt, fn);
   } else {
-    JS_FreeValue(e->ctx, e->target);
+    JS_FreeValue(e->ctx, p->target);
   }
-  e->target = JS_UNDEFINED;
+  p->target = JS_UNDEFINED;
   kjs_loop_unref(e->loop);
-  if (rc) {
-    e->p_last_error = rc;
-    if (!rt) report_pipe_error(e, rc);
-  }
-  if (!rt) {
-    JS_FreeValue(e->ctx, e->on_error);
-    e->on_error = JS_UNDEFINED;
+  if (rc) p->last_error = rc;
+  pipe_unref(p); /* the list's reference */
+  if (rt) return;
+  if (rc) report_pipe_error(e->ctx, fn, rc);
+  else JS_FreeValue(e->ctx, fn);
+}
+
+static void enc_break_pipes(media_enc *e, JSRuntime *rt) {
+  while (e->pipes) pipe_break(e, e->pipes, 0, rt);
+}
+
+/* Break the pipes whose sink failed. Error listeners may close pipes or the encoder: rescan. */
+static void enc_break_failed(media_enc *e) {
+  for (;;) {
+    media_pipe *p = e->pipes;
+    while (p && !p->pending_rc) p = p->next;
+    if (!p) return;
+    pipe_break(e, p, p->pending_rc, NULL);
   }
 }
 
-/* Loop thread: hand every ready stream to the sink. */
+static void enc_drain(kjs_loop *loop, void *user);
+
+static void enc_post_drain(media_enc *e) {
+  if (!atomic_exchange(&e->post_pending, 1)) kjs_loop_post(e->loop, enc_drain, (void *)(uintptr_t)e->id);
+}
+
+/* Streams handed out per loop turn, so timers and sockets (an RTSP client) get their turn. */
+#define DRAIN_BUDGET 8
+
+/* Loop thread: hand every ready stream to each pipe's sink in turn. */
 static void enc_drain(kjs_loop *loop, void *user) {
   media_enc *e = enc_find((uint32_t)(uintptr_t)user);
   if (!e) return;
   atomic_store(&e->post_pending, 0);
+  e->refs++; /* an error listener may drop the last reference to the encoder */
   hal_venc_stream *st;
-  while (e->has_pipe && e->h && hal_venc_get_stream(e->h, &st, 0) == 0) {
-    int rc = 0;
-    for (uint32_t i = 0; i < st->pack_cnt && rc == 0; i++) {
-      const hal_venc_pack *p = &st->pack[i];
-      rc = e->sink.video(e->sink.user, p->data, p->len, p->pts_us, p->type == HAL_VENC_PACK_I,
-                         p->type == HAL_VENC_PACK_HEADER);
-      if (rc == 0) e->p_bytes += p->len;
+  int n = 0;
+  while (e->pipes && e->h && n < DRAIN_BUDGET && hal_venc_get_stream(e->h, &st, 0) == 0) {
+    n++;
+    e->delivered++;
+    bool opens = st->pack_cnt > 0 && (st->pack[0].type == HAL_VENC_PACK_HEADER || e->codec == HAL_VENC_JPEG);
+    bool failed = false;
+    for (media_pipe *p = e->pipes; p; p = p->next) {
+      if (p->pending_rc) continue;
+      /* A pipe joins at a picture sequence start: a target cannot use P pictures before it. */
+      if (!p->synced && !opens) continue;
+      p->synced = true;
+      int rc = 0;
+      uint64_t bytes = 0;
+      for (uint32_t i = 0; i < st->pack_cnt && rc == 0; i++) {
+        const hal_venc_pack *k = &st->pack[i];
+        rc = p->sink.video(p->sink.user, k->data, k->len, k->pts_us, k->type == HAL_VENC_PACK_I,
+                           k->type == HAL_VENC_PACK_HEADER);
+        if (rc == 0) bytes += k->len;
+      }
+      p->bytes += bytes;
+      if (rc) {
+        p->errors++;
+        p->pending_rc = rc;
+        failed = true;
+      } else {
+        p->frames++;
+      }
     }
     hal_venc_release_stream(e->h, st);
-    if (rc) {
-      e->p_errors++;
-      pipe_break(e, rc, NULL);
-      break;
-    }
-    e->p_frames++;
+    if (failed) enc_break_failed(e);
   }
+  if (n == DRAIN_BUDGET && e->pipes && e->h) enc_post_drain(e);
+  enc_unref(e);
 }
 
 /* Encoder thread. */
 static void enc_on_stream(void *user, int chn) {
   media_enc *e = user;
   if (!atomic_load(&e->piped)) return;
-  if (atomic_exchange(&e->post_pending, 1)) return;
-  kjs_loop_post(e->loop, enc_drain, (void *)(uintptr_t)e->id);
+  enc_post_drain(e);
 }
 
 /* Stop and destroy the channel; rt non-NULL from a finalizer. */
 static void enc_close(media_enc *e, JSRuntime *rt) {
-  pipe_break(e, 0, rt);
+  enc_break_pipes(e, rt);
   if (!rt) enc_revoke_streams(e);
   else
     for (lent_stream *ls = e->streams; ls; ls = ls->next) ls->dead = true;
@@ -388,6 +447,7 @@ static void pipe_finalizer(JSRuntime *rt, JSValueConst val) {
   pipe_obj *po = JS_GetOpaque(val, pipe_class_id);
   if (!po) return;
   JS_FreeValueRT(rt, po->enc_obj);
+  pipe_unref(po->p);
   free(po);
 }
 
@@ -449,8 +509,10 @@ static void file_finalizer(JSRuntime *rt, JSValueConst val) {
 static void encoder_mark(JSRuntime *rt, JSValueConst val, JS_MarkFunc *mark) {
   media_enc *e = JS_GetOpaque(val, encoder_class_id);
   if (!e) return;
-  JS_MarkValue(rt, e->target, mark);
-  JS_MarkValue(rt, e->on_error, mark);
+  for (media_pipe *p = e->pipes; p; p = p->next) {
+    JS_MarkValue(rt, p->target, mark);
+    JS_MarkValue(rt, p->on_error, mark);
+  }
 }
 
 static void pipe_mark(JSRuntime *rt, JSValueConst val, JS_MarkFunc *mark) {
@@ -853,8 +915,6 @@ static JSValue encoder_ctor(JSContext *ctx, JSValueConst new_target, int argc, J
   e->codec = cfg.codec;
   e->ctx = ctx;
   e->loop = kjs_vm_loop(kjs_vm_from_context(ctx));
-  e->target = JS_UNDEFINED;
-  e->on_error = JS_UNDEFINED;
   e->next = g_encs;
   g_encs = e;
   JSValue obj = new_obj(ctx, new_target, encoder_class_id, e);
@@ -886,11 +946,12 @@ static JSValue encoder_get_stream(JSContext *ctx, JSValueConst this_val, int arg
   if (argc > 0 && !JS_IsUndefined(argv[0]) &&
       kjs_get_int(ctx, argv[0], "Encoder.getStream: timeoutMs", -1, 86400000, &timeout) < 0)
     return JS_EXCEPTION;
-  if (e->has_pipe) return kjs_throw(ctx, HAL_EBUSY, "%s: the encoder is piped; its streams go to the pipe", fn);
+  if (e->pipes) return kjs_throw(ctx, HAL_EBUSY, "%s: the encoder is piped; its streams go to the pipes", fn);
   hal_venc_stream *st;
   int rc = hal_venc_get_stream(e->h, &st, (int)timeout);
   if (rc == HAL_ETIMEDOUT || rc == HAL_ESTATE) return JS_NULL;
   if (rc) return fail(ctx, rc, fn);
+  e->delivered++;
   lent_stream *ls = calloc(1, sizeof *ls);
   stream_obj *so = calloc(1, sizeof *so);
   if (!ls || !so) {
@@ -1010,30 +1071,44 @@ static JSValue encoder_pipe_to(JSContext *ctx, JSValueConst this_val, int argc, 
   static const char fn[] = "Encoder.pipeTo";
   media_enc *e = enc_of(ctx, this_val, fn);
   if (!e) return JS_EXCEPTION;
-  if (e->has_pipe) return kjs_throw(ctx, HAL_EBUSY, "%s: the encoder is already piped (close that pipe first)", fn);
   if (e->streams) return kjs_throw(ctx, HAL_EBUSY, "%s: release the streams taken with getStream() first", fn);
   kjs_media_sink sink;
   if (argc < 1 || kjs_media_sink_of(ctx, argv[0], &sink) < 0) return JS_EXCEPTION;
+  for (media_pipe *q = e->pipes; q; q = q->next)
+    if (JS_VALUE_GET_PTR(q->target) == JS_VALUE_GET_PTR(argv[0]))
+      return kjs_throw(ctx, HAL_EBUSY, "%s: the encoder is already piped into this target", fn);
   pipe_obj *po = calloc(1, sizeof *po);
-  if (!po) return JS_ThrowOutOfMemory(ctx);
+  media_pipe *p = calloc(1, sizeof *p);
+  if (!po || !p) {
+    free(po);
+    free(p);
+    return JS_ThrowOutOfMemory(ctx);
+  }
+  p->refs = 1; /* the Pipe object */
+  p->target = JS_UNDEFINED;
+  p->on_error = JS_UNDEFINED;
+  po->p = p;
   po->enc_obj = JS_DupValue(ctx, this_val);
   JSValue obj = new_obj(ctx, JS_UNDEFINED, pipe_class_id, po);
   if (JS_IsException(obj)) {
     JS_FreeValue(ctx, po->enc_obj);
     free(po);
+    free(p);
     return obj;
   }
-  e->sink = sink;
-  e->target = JS_DupValue(ctx, argv[0]);
-  e->has_pipe = true;
-  e->pipe_seq++;
-  po->seq = e->pipe_seq;
-  e->p_frames = e->p_bytes = e->p_errors = 0;
-  e->p_last_error = 0;
+  p->sink = sink;
+  p->target = JS_DupValue(ctx, argv[0]);
+  p->attached = true;
+  p->refs++;
+  media_pipe **tail = &e->pipes; /* in order: sinks are called in the order they were piped */
+  while (*tail) tail = &(*tail)->next;
+  *tail = p;
   kjs_loop_ref(e->loop);
-  atomic_store(&e->piped, 1);
+  atomic_fetch_add(&e->piped, 1);
+  /* Joining a running encoder: ask for an IDR so the new target starts without waiting a GOP. */
+  if (e->delivered) hal_venc_request_idr(e->h);
   /* Streams already waiting raise no new event: drain them now. */
-  if (!atomic_exchange(&e->post_pending, 1)) kjs_loop_post(e->loop, enc_drain, (void *)(uintptr_t)e->id);
+  enc_post_drain(e);
   return obj;
 }
 
@@ -1069,51 +1144,45 @@ static JSValue encoder_bind_info(JSContext *ctx, JSValueConst this_val, int argc
 
 /* ---- Pipe ---- */
 
-static media_enc *pipe_enc(JSContext *ctx, JSValueConst this_val, pipe_obj **po_out) {
-  pipe_obj *po = JS_GetOpaque2(ctx, this_val, pipe_class_id);
-  if (!po) return NULL;
-  *po_out = po;
-  return JS_GetOpaque(po->enc_obj, encoder_class_id);
+static pipe_obj *pipe_of(JSContext *ctx, JSValueConst this_val) {
+  return JS_GetOpaque2(ctx, this_val, pipe_class_id);
 }
 
 static JSValue pipe_close(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
-  pipe_obj *po;
-  media_enc *e = pipe_enc(ctx, this_val, &po);
-  if (!e) return JS_EXCEPTION;
-  if (e->has_pipe && e->pipe_seq == po->seq) pipe_break(e, 0, NULL);
+  pipe_obj *po = pipe_of(ctx, this_val);
+  if (!po) return JS_EXCEPTION;
+  media_enc *e = JS_GetOpaque(po->enc_obj, encoder_class_id);
+  if (e && po->p->attached) pipe_break(e, po->p, 0, NULL);
   return JS_UNDEFINED;
 }
 
 static JSValue pipe_get_stats(JSContext *ctx, JSValueConst this_val) {
-  pipe_obj *po;
-  media_enc *e = pipe_enc(ctx, this_val, &po);
-  if (!e) return JS_EXCEPTION;
+  pipe_obj *po = pipe_of(ctx, this_val);
+  if (!po) return JS_EXCEPTION;
   JSValue o = JS_NewObject(ctx);
-  JS_SetPropertyStr(ctx, o, "frames", JS_NewInt64(ctx, (int64_t)e->p_frames));
-  JS_SetPropertyStr(ctx, o, "bytes", JS_NewInt64(ctx, (int64_t)e->p_bytes));
-  JS_SetPropertyStr(ctx, o, "errors", JS_NewInt64(ctx, (int64_t)e->p_errors));
+  JS_SetPropertyStr(ctx, o, "frames", JS_NewInt64(ctx, (int64_t)po->p->frames));
+  JS_SetPropertyStr(ctx, o, "bytes", JS_NewInt64(ctx, (int64_t)po->p->bytes));
+  JS_SetPropertyStr(ctx, o, "errors", JS_NewInt64(ctx, (int64_t)po->p->errors));
   return o;
 }
 
 static JSValue pipe_get_closed(JSContext *ctx, JSValueConst this_val) {
-  pipe_obj *po;
-  media_enc *e = pipe_enc(ctx, this_val, &po);
-  if (!e) return JS_EXCEPTION;
-  return JS_NewBool(ctx, !(e->has_pipe && e->pipe_seq == po->seq));
+  pipe_obj *po = pipe_of(ctx, this_val);
+  if (!po) return JS_EXCEPTION;
+  return JS_NewBool(ctx, !po->p->attached);
 }
 
 static JSValue pipe_on(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
-  pipe_obj *po;
-  media_enc *e = pipe_enc(ctx, this_val, &po);
-  if (!e) return JS_EXCEPTION;
+  pipe_obj *po = pipe_of(ctx, this_val);
+  if (!po) return JS_EXCEPTION;
   const char *ev = argc > 0 ? JS_ToCString(ctx, argv[0]) : NULL;
   bool ok = ev && strcmp(ev, "error") == 0;
   JS_FreeCString(ctx, ev);
   if (!ok) return JS_ThrowTypeError(ctx, "Pipe.on: the only event is \"error\"");
   if (argc < 2 || !JS_IsFunction(ctx, argv[1])) return JS_ThrowTypeError(ctx, "Pipe.on: listener must be a function");
-  if (e->pipe_seq == po->seq) {
-    JS_FreeValue(ctx, e->on_error);
-    e->on_error = JS_DupValue(ctx, argv[1]);
+  if (po->p->attached) {
+    JS_FreeValue(ctx, po->p->on_error);
+    po->p->on_error = JS_DupValue(ctx, argv[1]);
   }
   return JS_DupValue(ctx, this_val);
 }
@@ -1610,7 +1679,7 @@ static JSValue mm_stats(JSContext *ctx, JSValueConst this_val, int argc, JSValue
 /* Revoke everything lent to JS, then release everything the app holds. */
 static int media_reset(void) {
   for (media_enc *e = g_encs; e; e = e->next) {
-    if (e->has_pipe) pipe_break(e, 0, NULL);
+    enc_break_pipes(e, NULL);
     enc_revoke_streams(e);
   }
   while (g_frames) {
