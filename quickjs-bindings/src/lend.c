@@ -23,6 +23,12 @@ static void *loan_realloc(JSRuntime *rt, void *opaque, void *ptr, size_t size) {
 
 JSValue kjs_lend_buffer(JSContext *ctx, const uint8_t *data, size_t len, JSValueConst owner,
                         kjs_lend_return_fn *on_return, void *opaque) {
+  if (len == 0) {
+    /* Nothing to alias: the engine never hands an empty buffer's memory back, so the loan ends
+     * here and JS gets an ordinary empty ArrayBuffer. */
+    if (on_return) on_return(JS_GetRuntime(ctx), opaque);
+    return JS_NewArrayBufferCopy(ctx, NULL, 0);
+  }
   loan *l = malloc(sizeof *l);
   if (!l) return JS_ThrowOutOfMemory(ctx);
   *l = (loan){JS_DupValue(ctx, owner), on_return, opaque};

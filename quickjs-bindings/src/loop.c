@@ -254,7 +254,8 @@ int kjs_loop_run_once(kjs_loop *loop, int max_wait_ms) {
       }
     }
     for (int i = 0; i < n; i++) {
-      struct pollfd pf = all[i];
+      /* Re-read through the loop: a callback that watches a new fd may move the array. */
+      struct pollfd pf = loop->pollfds[i];
       if (pf.fd < 0 || !pf.revents) continue;
       fd_watch *w = find_fd(loop, pf.fd);
       if (!w) continue;

@@ -417,9 +417,12 @@ static JSValue demuxer_get_frame(JSContext *ctx, JSValueConst this_val, int argc
   mp4_frame f;
   int rc = mp4_demuxer_get_frame(jd->d, &f);
   if (rc < 0) return throw_mp4(ctx, rc, fn, NULL);
-  JSValue data = kjs_lend_buffer(ctx, f.eof ? NULL : f.data, f.eof ? 0 : f.size, this_val, frame_returned, jd);
+  size_t size = f.eof ? 0 : f.size;
+  JSValue data = kjs_lend_buffer(ctx, f.eof ? NULL : f.data, size, this_val, frame_returned, jd);
   if (JS_IsException(data)) return data;
-  jd->lent = data; /* not dup'd: the buffer owns a reference to us, not the other way round */
+  /* Not dup'd: the buffer owns a reference to us, not the other way round. An empty frame lends
+   * nothing (its loan already returned). */
+  if (size > 0) jd->lent = data;
   JSValue o = JS_NewObject(ctx);
   JS_SetPropertyStr(ctx, o, "trackId", JS_NewInt32(ctx, f.eof ? 0 : f.track_id));
   JS_SetPropertyStr(ctx, o, "codec", JS_NewString(ctx, mp4_codec_name(f.eof ? MP4_CODEC_NONE : f.codec)));

@@ -5,7 +5,8 @@
  * belongs to) is kept alive while the buffer lives, so the memory cannot be freed under it.
  * `on_return(rt, opaque)` runs exactly once: when the lender revokes the buffer with
  * kjs_lend_revoke() (the ArrayBuffer becomes detached, byteLength 0), or when the ArrayBuffer
- * is garbage-collected. It must not run JS.
+ * is garbage-collected. It must not run JS. A zero-length loan returns at once (on_return runs
+ * before kjs_lend_buffer returns) and yields an ordinary empty ArrayBuffer.
  */
 #ifndef KJS_LEND_H
 #define KJS_LEND_H

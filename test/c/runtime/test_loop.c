@@ -26,6 +26,20 @@ static void on_readable(kjs_loop *loop, int fd, int revents, void *user) {
   kjs_loop_fd_unwatch(loop, fd);
 }
 
+/* A callback that watches more fds while the loop dispatches (the fd table grows under it). */
+static int grow_fds[32][2];
+static int grew;
+static void on_grow(kjs_loop *loop, int fd, int revents, void *user) {
+  char c;
+  CHECK_EQ_INT(read(fd, &c, 1), 1);
+  for (int i = 0; i < 32; i++) {
+    CHECK_EQ_INT(pipe(grow_fds[i]), 0);
+    kjs_loop_fd_watch(loop, grow_fds[i][0], POLLIN, 0, on_readable, NULL);
+  }
+  grew++;
+  kjs_loop_fd_unwatch(loop, fd);
+}
+
 static int posted;
 static void on_post(kjs_loop *loop, void *user) { posted += *(int *)user; kjs_loop_unref(loop); }
 
@@ -73,6 +87,24 @@ int main(void) {
   CHECK_EQ_INT(write(p[1], "z", 1), 1);
   while (kjs_loop_alive(loop)) kjs_loop_run_once(loop, -1);
   CHECK_EQ_INT(fd_hits, 1);
+
+  /* Watching new fds from inside a callback (the fd table is reallocated mid-dispatch). */
+  int g1[2], g2[2];
+  CHECK_EQ_INT(pipe(g1), 0);
+  CHECK_EQ_INT(pipe(g2), 0);
+  kjs_loop_fd_watch(loop, g1[0], POLLIN, 0, on_grow, NULL);
+  kjs_loop_fd_watch(loop, g2[0], POLLIN, 0, on_readable, NULL);
+  CHECK_EQ_INT(write(g1[1], "a", 1), 1);
+  CHECK_EQ_INT(write(g2[1], "b", 1), 1);
+  kjs_loop_run_once(loop, 100);
+  CHECK_EQ_INT(grew, 1);
+  CHECK_EQ_INT(fd_hits, 2);
+  for (int i = 0; i < 32; i++) {
+    kjs_loop_fd_unwatch(loop, grow_fds[i][0]);
+    close(grow_fds[i][0]);
+    close(grow_fds[i][1]);
+  }
+  close(g1[0]), close(g1[1]), close(g2[0]), close(g2[1]);
 
   /* A weak fd does not keep the loop alive. */
   kjs_loop_fd_watch(loop, p[0], POLLIN, KJS_FD_WEAK, on_readable, NULL);
