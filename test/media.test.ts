@@ -103,6 +103,7 @@ describe("Encoder fan-out (one encoder, several pipeTo targets)", () => {
     expect(r.a.frames).toBe(r.atCloseA);
     expect(r.b.frames).toBeGreaterThanOrEqual(60);
     expect([r.a.errors, r.b.errors, r.c.errors, r.d.errors]).toEqual([0, 0, 1, 0]);
+    expect(r.n).toEqual({ frames: r.b.frames, bytes: r.b.bytes, errors: 0, sinkFrames: r.b.frames, sinkBytes: r.b.bytes });
     const [a, b, c, d] = ["A", "B", "C", "D"].map((n) => probePackets(join(sd, `fan${n}.mp4`)).filter((p) => p.stream === 0));
     expect(a!.length).toBe(r.a.frames);
     expect(b!.length).toBe(r.b.frames);

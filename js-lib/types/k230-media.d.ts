@@ -211,6 +211,17 @@ declare module "k230:media" {
   export type PipeTarget = object;
 
   /**
+   * A pipe target that counts what it gets and drops it: the C path with no consumer cost, for
+   * benchmarks and tests. `encoder.pipeTo(new NullSink())`.
+   */
+  export class NullSink {
+    constructor();
+    /** Pictures received (HEADER packs not counted). */
+    readonly frames: number;
+    readonly bytes: number;
+  }
+
+  /**
    * The hardware video encoder (CanMV `media.vencoder.Encoder`): H.264, H.265 or JPEG from a
    * bound sensor channel or frames sent by the app.
    *

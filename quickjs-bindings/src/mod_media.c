@@ -153,6 +153,11 @@ typedef struct file_obj {
   FILE *f;
 } file_obj;
 
+/* A pipe target that counts and drops (benchmarks, tests): the C path with no consumer cost. */
+typedef struct null_sink {
+  uint64_t frames, bytes;
+} null_sink;
+
 /* ---- module state (one VM at a time uses the media blocks) ---- */
 
 static uint32_t g_gen = 1; /* bumped by every reset */
@@ -165,7 +170,7 @@ static hal_handle g_disp;
 /* ---- class ids ---- */
 
 static JSClassID sensor_class_id, encoder_class_id, stream_class_id, pipe_class_id, decoder_class_id,
-    frame_class_id, link_class_id, pool_class_id, block_class_id, file_class_id;
+    frame_class_id, link_class_id, pool_class_id, block_class_id, file_class_id, null_sink_class_id;
 
 /* ---- links ---- */
 
@@ -504,6 +509,8 @@ static void file_finalizer(JSRuntime *rt, JSValueConst val) {
   free(fo);
 }
 
+static void null_sink_finalizer(JSRuntime *rt, JSValueConst val) { free(JS_GetOpaque(val, null_sink_class_id)); }
+
 /* ---- gc_mark ---- */
 
 static void encoder_mark(JSRuntime *rt, JSValueConst val, JS_MarkFunc *mark) {
@@ -532,6 +539,7 @@ static const JSClassDef link_class = {"Link", .finalizer = link_finalizer};
 static const JSClassDef pool_class = {"VBPool", .finalizer = pool_finalizer};
 static const JSClassDef block_class = {"Buffer", .finalizer = block_finalizer};
 static const JSClassDef file_class = {"MediaFile", .finalizer = file_finalizer};
+static const JSClassDef null_sink_class = {"NullSink", .finalizer = null_sink_finalizer};
 
 /* ---- helpers ---- */
 
@@ -1185,6 +1193,42 @@ static JSValue pipe_on(JSContext *ctx, JSValueConst this_val, int argc, JSValueC
     po->p->on_error = JS_DupValue(ctx, argv[1]);
   }
   return JS_DupValue(ctx, this_val);
+}
+
+/* ---- NullSink ---- */
+
+static int null_sink_video(void *user, const uint8_t *annexb, size_t len, uint64_t pts_us, bool keyframe, bool header) {
+  null_sink *n = user;
+  n->bytes += len;
+  if (!header) n->frames++;
+  return 0;
+}
+
+static int null_sink_audio(void *user, const uint8_t *data, size_t len, uint64_t pts_us) {
+  ((null_sink *)user)->bytes += len;
+  return 0;
+}
+
+static int null_sink_getter(JSContext *ctx, JSValueConst target, kjs_media_sink *out) {
+  null_sink *n = JS_GetOpaque(target, null_sink_class_id);
+  if (!n) return -1;
+  *out = (kjs_media_sink){null_sink_video, null_sink_audio, NULL, n};
+  return 0;
+}
+
+static JSValue null_sink_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSValueConst *argv) {
+  null_sink *n = calloc(1, sizeof *n);
+  if (!n) return JS_ThrowOutOfMemory(ctx);
+  JSValue obj = new_obj(ctx, new_target, null_sink_class_id, n);
+  if (JS_IsException(obj)) free(n);
+  return obj;
+}
+
+/* magic 0 frames, 1 bytes */
+static JSValue null_sink_get(JSContext *ctx, JSValueConst this_val, int magic) {
+  null_sink *n = JS_GetOpaque2(ctx, this_val, null_sink_class_id);
+  if (!n) return JS_EXCEPTION;
+  return JS_NewInt64(ctx, (int64_t)(magic ? n->bytes : n->frames));
 }
 
 /* ---- Decoder ---- */
@@ -1923,6 +1967,12 @@ static const JSCFunctionListEntry stream_proto_funcs[] = {
     JS_PROP_STRING_DEF("[Symbol.toStringTag]", "EncoderStream", JS_PROP_CONFIGURABLE),
 };
 
+static const JSCFunctionListEntry null_sink_proto_funcs[] = {
+    JS_CGETSET_MAGIC_DEF("frames", null_sink_get, NULL, 0),
+    JS_CGETSET_MAGIC_DEF("bytes", null_sink_get, NULL, 1),
+    JS_PROP_STRING_DEF("[Symbol.toStringTag]", "NullSink", JS_PROP_CONFIGURABLE),
+};
+
 static const JSCFunctionListEntry pipe_proto_funcs[] = {
     JS_CFUNC_DEF("close", 0, pipe_close),
     JS_CFUNC_DEF("on", 2, pipe_on),
@@ -2068,6 +2118,8 @@ static int media_module_init(JSContext *ctx, JSModuleDef *m) {
   make_class(ctx, &pool_class_id, &pool_class, NULL, pool_proto_funcs, COUNT(pool_proto_funcs));
   make_class(ctx, &block_class_id, &block_class, NULL, block_proto_funcs, COUNT(block_proto_funcs));
   make_class(ctx, &file_class_id, &file_class, NULL, file_proto_funcs, COUNT(file_proto_funcs));
+  JSValue null_sink = make_class(ctx, &null_sink_class_id, &null_sink_class, null_sink_ctor, null_sink_proto_funcs,
+                                 COUNT(null_sink_proto_funcs));
 
   JSValue display = JS_NewCFunction2(ctx, no_ctor, "Display", 0, JS_CFUNC_constructor, 0);
   JS_SetPropertyFunctionList(ctx, display, display_static, COUNT(display_static));
@@ -2082,6 +2134,7 @@ static int media_module_init(JSContext *ctx, JSModuleDef *m) {
   JS_SetModuleExport(ctx, m, "Decoder", decoder);
   JS_SetModuleExport(ctx, m, "Display", display);
   JS_SetModuleExport(ctx, m, "MediaManager", mm);
+  JS_SetModuleExport(ctx, m, "NullSink", null_sink);
   return JS_SetModuleExportList(ctx, m, module_funcs, COUNT(module_funcs));
 }
 
@@ -2092,10 +2145,11 @@ JSModuleDef *kjs_mod_media_init(JSContext *ctx, const char *name) {
   if (!registered) {
     registered = true;
     atexit(reset_at_exit); /* process end: stop the HAL threads before the process unwinds */
+    kjs_media_sink_register(null_sink_getter);
   }
   JSModuleDef *m = JS_NewCModule(ctx, name, media_module_init);
   if (!m) return NULL;
-  const char *names[] = {"Sensor", "Encoder", "Decoder", "Display", "MediaManager"};
+  const char *names[] = {"Sensor", "Encoder", "Decoder", "Display", "MediaManager", "NullSink"};
   for (int i = 0; i < COUNT(names); i++) JS_AddModuleExport(ctx, m, names[i]);
   JS_AddModuleExportList(ctx, m, module_funcs, COUNT(module_funcs));
   return m;

@@ -2,7 +2,7 @@
 // sink fails: only its pipe breaks, with an error event), pipe A is closed at frame `half` and
 // muxer D joins the running encoder there, B runs on to `frames`. Prints one JSON line.
 // Args: <dir-on-sdcard> <half> <frames>
-import { Encoder, MediaManager, Sensor } from "k230:media";
+import { Encoder, MediaManager, NullSink, Sensor } from "k230:media";
 import { Mp4Muxer } from "k230:mp4";
 
 const [, dir, half, total] = scriptArgs as [string, string, string, string];
@@ -20,6 +20,8 @@ const muxers = ["A", "B", "C", "D"].map((n) => {
 const [pa, pb, pc] = muxers.slice(0, 3).map((m) => encoder.pipeTo(m));
 if (!pa || !pb || !pc) throw new Error("pipeTo returned nothing");
 let pd: typeof pa | undefined;
+const nullSink = new NullSink(); // counts what it gets
+const pn = encoder.pipeTo(nullSink);
 const code = (f: () => unknown) => {
   try {
     f();
@@ -57,6 +59,7 @@ const timer = setInterval(() => {
     const st = encoder.status();
     pb.close();
     pd!.close();
+    pn.close();
     sensor.stop();
     link.destroy();
     encoder.close();
@@ -67,6 +70,7 @@ const timer = setInterval(() => {
       b: pb.stats,
       c: pc.stats,
       d: pd!.stats,
+      n: { ...pn.stats, sinkFrames: nullSink.frames, sinkBytes: nullSink.bytes },
       closed: [pa.closed, pb.closed, pc.closed, pd!.closed],
       errors,
       dropped: st.droppedFrames,

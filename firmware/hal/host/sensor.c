@@ -27,6 +27,7 @@ typedef struct sensor {
   pthread_mutex_t mu;
   pthread_cond_t cv;
   uint64_t frames, dropped;
+  uint32_t pace; /* frames come pace x faster than fps (K230JS_SIM_SENSOR_PACE); pts unchanged */
 } sensor;
 
 static sensor *g_dev[HAL_SENSOR_MAX_DEV];
@@ -104,7 +105,7 @@ static void *sensor_thread(void *arg) {
   sensor *s = arg;
   uint64_t t0 = hal_clock_us();
   for (uint32_t n = 0;; n++) {
-    uint64_t due = t0 + (uint64_t)n * 1000000u / s->cfg.fps;
+    uint64_t due = t0 + (uint64_t)n * 1000000u / ((uint64_t)s->cfg.fps * s->pace);
     pthread_mutex_lock(&s->mu);
     while (!s->stop_req) {
       uint64_t now = hal_clock_us();
@@ -169,6 +170,8 @@ int hal_sensor_open(const hal_sensor_config *cfg, hal_handle *out) {
   sensor *s = calloc(1, sizeof *s);
   if (!s) return HAL_ENOMEM;
   s->cfg = *cfg;
+  const char *pace = getenv("K230JS_SIM_SENSOR_PACE");
+  s->pace = pace && atoi(pace) >= 1 && atoi(pace) <= 100 ? (uint32_t)atoi(pace) : 1;
   const char *spec = getenv("K230JS_SIM_SENSOR");
   if (spec && *spec && strcmp(spec, "pattern") != 0) {
     int rc = sensor_src_open(spec, &s->src);

@@ -16,7 +16,8 @@
  *                      stamped in the top 16 rows (hal_sim_stamp_read() in hal/host/hal_sim.h)
  *   file:PATH          any video FFmpeg reads, looped, scaled to each channel
  *   v4l2:/dev/videoN   a V4L2 camera (fails with HAL_ENODEV/HAL_ENOTSUP when unavailable)
- * Frames are paced in real time at `fps`. On builds without FFmpeg only `pattern` exists.
+ * Frames are paced in real time at `fps`; K230JS_SIM_SENSOR_PACE=N (1-100) delivers them N times
+ * faster (benchmarks), with the same pts. On builds without FFmpeg only `pattern` exists.
  */
 #ifndef HAL_SENSOR_H
 #define HAL_SENSOR_H
