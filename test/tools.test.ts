@@ -138,6 +138,12 @@ describe("raw protocol", () => {
     }
     await expect(c.writeFile("/sdcard/../escape.txt", Buffer.from("x"))).rejects.toThrow(/permission denied/);
     expect(existsSync(join(sd, "..", "escape.txt"))).toBe(false);
+    // Writes are pipelined (request, data and END back to back): after a refusal, small (END
+    // already sent) or large, the next exchanges get their own replies.
+    await expect(c.writeFile("/etc/big.bin", random(200_000))).rejects.toThrow(/permission denied/);
+    await c.writeFile("/sdcard/ok.txt", Buffer.from("fine"));
+    expect(await c.stat("/sdcard/ok.txt")).toMatchObject({ type: "file", size: 4 });
+    expect(readFileSync(join(sd, "ok.txt"), "utf8")).toBe("fine");
   });
 
   it("stat, list, mkdir, rename, remove", async () => {

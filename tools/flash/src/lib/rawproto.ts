@@ -4,6 +4,7 @@
  * file operations. Every wait is for a reply; timeouts only detect a dead or confused link.
  */
 import { createHash } from "node:crypto";
+import * as zlib from "node:zlib";
 import { CliError } from "./errors.js";
 import type { Transport } from "./transport.js";
 
@@ -21,7 +22,12 @@ const CRC_TABLE = (() => {
   return t;
 })();
 
+// Node >= 20.15 has zlib's native CRC-32: no JIT warm-up on the first (cold) transfer of a
+// short-lived CLI process, where the table loop costs tens of milliseconds.
+const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
+
 export function crc32(buf: Uint8Array, start = 0, end = buf.length): number {
+  if (nativeCrc32) return nativeCrc32(buf.subarray(start, end)) >>> 0;
   let c = 0xffffffff;
   for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ buf[i]!) & 0xff]! ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
@@ -301,14 +307,31 @@ export class RawClient {
   }
 
   /**
-   * Sends `data` as DATA frames keeping at most `window` bytes unacknowledged; on a NAK (a damaged
-   * or missing frame) it goes back to the offset the device names.
+   * One flow-controlled transfer, pipelined: the opening request (`w` or `x`), the DATA frames
+   * and the END frame go out back to back, without waiting for the replies in between; the
+   * device handles frames in order, so its replies say how far it got. At most `window` bytes
+   * (HELLO's grant) are unacknowledged. Replies: the first `R` answers the opening request (an
+   * error ends the transfer), `A` acknowledges data, `N` names the first byte to send again
+   * (go-back-N; an `N` before the opening `R` means the request itself was damaged), and the
+   * second `R` answers END. Returns that last reply's data.
    */
-  private async sendData(data: Uint8Array, window: number, stats: TransferStats, onProgress?: (done: number) => void, startAt = 0) {
-    let acked = startAt;
-    let sent = startAt;
+  private async transfer(
+    open: { type: string; payload: Uint8Array; what: string },
+    data: Uint8Array,
+    end: Uint8Array,
+    stats: TransferStats,
+    onProgress?: (done: number) => void,
+  ): Promise<Buffer> {
+    const window = this.hello?.window ?? 65536;
     const chunk = Math.min(CHUNK, (this.hello?.maxPayload ?? CHUNK + 8) - 8);
-    while (acked < data.length) {
+    let opened = false;
+    let acked = 0;
+    let sent = 0;
+    let endSent = false;
+    let lastBack = -1;
+    let stalls = 0;
+    await this.send(open.type, open.payload);
+    for (;;) {
       while (sent < data.length && sent - acked < window) {
         const n = Math.min(chunk, data.length - sent, window - (sent - acked));
         const frame = encodeFrame("d", Buffer.concat([u64(sent), data.subarray(sent, sent + n)]));
@@ -319,11 +342,18 @@ export class RawClient {
         await this.transport.write(frame);
         sent += n;
       }
+      if (sent === data.length && !endSent) {
+        await this.send("e", end);
+        endSent = true;
+      }
       const f = await this.next();
       if (!f) {
+        // An ack, the tail of the data or END was lost: go back to what is known to be stored.
+        if (++stalls > 20) throw new CliError(`${open.what}: transfer stalled at byte ${acked} of ${data.length}`);
         stats.resent++;
-        if (stats.resent > 20) throw new CliError(`transfer stalled at byte ${acked} of ${data.length}`);
-        sent = acked; // an ack or the tail of the data was lost: go back
+        if (!opened) await this.send(open.type, open.payload);
+        sent = acked;
+        endSent = false;
         continue;
       }
       if (!f.ok) continue;
@@ -332,37 +362,45 @@ export class RawClient {
         onProgress?.(acked);
       } else if (f.type === "N") {
         const off = Number(f.payload.readBigUInt64LE(0));
+        if (!opened) {
+          // the opening request was damaged: the device dropped everything after it as stale
+          stats.resent++;
+          await this.send(open.type, open.payload);
+          acked = sent = 0;
+          endSent = false;
+          continue;
+        }
+        // The device sends one N per gap, and one more for an END that came before the gap was
+        // filled; the second names the offset we already went back to.
+        if (off === lastBack && sent > off) continue;
         stats.resent++;
+        lastBack = off;
         acked = Math.max(acked, off);
         sent = off;
+        endSent = false;
       } else if (f.type === "R") {
-        this.checkReply(f.payload);
+        if (!opened && f.payload.readInt32LE(0) < 0 && endSent) {
+          // Refused: the device ignored our data as stale and answers END with an error of its
+          // own; take that reply too so it is not mistaken for the answer to a later request.
+          for (let g = await this.next(2000); g && !(g.ok && g.type === "R"); g = await this.next(2000));
+        }
+        const r = this.checkReply(f.payload);
+        if (!opened) opened = true;
+        else {
+          stats.bytes = data.length;
+          return r;
+        }
       }
     }
-    stats.bytes = data.length;
   }
 
   /** Writes a file: temporary name, per-frame CRC, whole-file SHA-256, then an atomic rename. */
   async writeFile(path: string, data: Uint8Array, onProgress?: (done: number) => void): Promise<TransferStats> {
     const stats: TransferStats = { bytes: 0, resent: 0 };
-    const r = await this.request("w", Buffer.concat([u64(data.length), pathBytes(path)]), `write ${path}`);
-    await this.sendData(data, r.readUInt32LE(0), stats, onProgress);
     const sha = createHash("sha256").update(data).digest();
-    for (;;) {
-      await this.send("e", sha);
-      const f = await this.next();
-      if (!f) throw new CliError(`write ${path}: no reply after the last chunk`);
-      if (!f.ok) continue;
-      if (f.type === "R") {
-        this.checkReply(f.payload);
-        return stats;
-      }
-      if (f.type === "N") {
-        // the device is missing data after all: send the rest again
-        stats.resent++;
-        await this.sendData(data, data.length, stats, onProgress, Number(f.payload.readBigUInt64LE(0)));
-      }
-    }
+    const open = { type: "w", payload: Buffer.concat([u64(data.length), pathBytes(path)]), what: `write ${path}` };
+    await this.transfer(open, data, sha, stats, onProgress);
+    return stats;
   }
 
   /** Reads a file, re-requesting from the first damaged frame; verified by the SHA-256 the
@@ -425,10 +463,8 @@ export class RawClient {
     opts: { module?: boolean; name?: string; onStdout?: (b: Buffer) => void; onStderr?: (b: Buffer) => void } = {},
   ): Promise<number> {
     const src = typeof source === "string" ? Buffer.from(source, "utf8") : source;
-    const r = await this.request("x", Buffer.concat([Buffer.from([opts.module ? 1 : 0]), Buffer.from(opts.name ?? "<exec>", "utf8")]), "exec");
-    const stats: TransferStats = { bytes: 0, resent: 0 };
-    await this.sendData(src, r.readUInt32LE(0), stats);
-    await this.request("e", u64(src.length), "exec");
+    const open = { type: "x", payload: Buffer.concat([Buffer.from([opts.module ? 1 : 0]), Buffer.from(opts.name ?? "<exec>", "utf8")]), what: "exec" };
+    await this.transfer(open, src, u64(src.length), { bytes: 0, resent: 0 });
     for (;;) {
       const f = await this.next(Infinity);
       if (!f || !f.ok) continue;
