@@ -16,6 +16,7 @@
 #include "hal/venc.h"
 #include "hal/vdec.h"
 #include "hal/vb.h"
+#include "media/annexb.h"
 
 #define ALIGN_UP(x, a) (((x) + (a)-1) / (a) * (a))
 
@@ -123,24 +124,26 @@ typedef struct vdec_pic {
   int linesize[3];
   uint64_t pts_us;
 } vdec_pic;
-int vdec_codec_open(hal_vdec_codec codec, hal_vdec_mode mode, vdec_codec **out);
+int vdec_codec_open(hal_vdec_codec codec, vdec_codec **out);
 /* Called for each decoded picture; the picture is valid during the call only. */
 typedef void (*vdec_emit_fn)(void *arg, const vdec_pic *pic);
-/* Feed bytes (NULL/0 = end of stream: flush; data is followed by 64 readable zero bytes), emitting pictures as they come out. Returns the
- * number of rejected units (>= 0). */
+#define VDEC_PTS_NONE UINT64_MAX /* an access unit without a pts of its own */
+/* Feed one access unit (NULL/0 = end of stream: flush), emitting pictures as they come out
+ * (vdec.c finds the units of stream mode with libs/media's splitter). Returns the number of
+ * rejected units (>= 0). */
 int vdec_codec_send(vdec_codec *c, const uint8_t *data, size_t len, uint64_t pts_us,
                     vdec_emit_fn emit, void *arg);
 void vdec_codec_close(vdec_codec *c);
 
-/* ---- Annex-B scanning (annexb.c) ---- */
-/* Find the next NAL unit at or after *pos: sets *nal (start of the start code) and *payload
- * (first byte after it) and *end (start of the next start code or len). 0 or -1 at the end. */
-int annexb_next(const uint8_t *buf, size_t len, size_t *pos, size_t *nal, size_t *payload,
-                size_t *end);
-/* NAL type for the codec; is it a parameter set (SPS/PPS/VPS)? */
-int annexb_nal_type(int h265, uint8_t first_byte);
-int annexb_is_param_set(int h265, int type);
-int annexb_is_vcl(int h265, int type);
-int annexb_is_irap(int h265, int type);
+/* ---- encoder packs (the encoder backends) ---- */
+/* Bytes of the parameter sets leading an Annex-B access unit (its HEADER pack); 0 if none. */
+static inline size_t venc_header_len(int h265, const uint8_t *au, size_t len) {
+  media_codec codec = h265 ? MEDIA_CODEC_H265 : MEDIA_CODEC_H264;
+  size_t pos = 0, hdr = 0;
+  media_nal nal;
+  while (media_annexb_next(codec, au, len, &pos, &nal) && media_nal_is_param_set(codec, nal.type))
+    hdr = (size_t)(nal.data + nal.size - au);
+  return hdr;
+}
 
 #endif

@@ -1,6 +1,5 @@
-/* Decoder backend on libavcodec. Stream mode splits access units with FFmpeg's parser
- * (av_parser_parse2) until libs/media's splitter is wired in; frame mode sends each chunk as
- * one packet. */
+/* Decoder backend on libavcodec: one access unit per packet (vdec.c splits stream mode with
+ * libs/media's splitter). */
 #include <libavcodec/avcodec.h>
 #include <libavutil/log.h>
 #include <string.h>
@@ -9,12 +8,11 @@
 
 struct vdec_codec {
   AVCodecContext *ctx;
-  AVCodecParserContext *parser; /* stream mode only */
   AVPacket *pkt;
   AVFrame *frame;
 };
 
-int vdec_codec_open(hal_vdec_codec codec, hal_vdec_mode mode, vdec_codec **out) {
+int vdec_codec_open(hal_vdec_codec codec, vdec_codec **out) {
   enum AVCodecID id = codec == HAL_VDEC_H265 ? AV_CODEC_ID_HEVC : AV_CODEC_ID_H264;
   const AVCodec *dec = avcodec_find_decoder(id);
   if (!dec) return HAL_ENOTSUP;
@@ -25,8 +23,7 @@ int vdec_codec_open(hal_vdec_codec codec, hal_vdec_mode mode, vdec_codec **out) 
   c->ctx = avcodec_alloc_context3(dec);
   c->pkt = av_packet_alloc();
   c->frame = av_frame_alloc();
-  if (mode == HAL_VDEC_MODE_STREAM) c->parser = av_parser_init(id);
-  if (!c->ctx || !c->pkt || !c->frame || (mode == HAL_VDEC_MODE_STREAM && !c->parser)) {
+  if (!c->ctx || !c->pkt || !c->frame) {
     vdec_codec_close(c);
     return HAL_ENOMEM;
   }
@@ -53,35 +50,12 @@ static int send_pkt(vdec_codec *c, AVPacket *p, vdec_emit_fn emit, void *arg) {
 
 int vdec_codec_send(vdec_codec *c, const uint8_t *data, size_t len, uint64_t pts_us,
                     vdec_emit_fn emit, void *arg) {
-  int errs = 0;
-  if (!c->parser) {
-    if (!data) return send_pkt(c, NULL, emit, arg);
-    if (av_new_packet(c->pkt, (int)len) < 0) return 1;
-    memcpy(c->pkt->data, data, len);
-    c->pkt->pts = (int64_t)pts_us;
-    errs += send_pkt(c, c->pkt, emit, arg);
-    av_packet_unref(c->pkt);
-    return errs;
-  }
-  int flush = data == NULL;
-  int64_t pts = flush ? AV_NOPTS_VALUE : (int64_t)pts_us;
-  do {
-    uint8_t *outp = NULL;
-    int outn = 0;
-    int used = av_parser_parse2(c->parser, c->ctx, &outp, &outn, data, (int)len, pts, AV_NOPTS_VALUE, 0);
-    if (used < 0) return errs + 1;
-    data += used;
-    len -= (size_t)used;
-    pts = AV_NOPTS_VALUE;
-    if (outn > 0) {
-      c->pkt->data = outp; /* borrowed from the parser until the next parse call */
-      c->pkt->size = outn;
-      c->pkt->pts = c->parser->pts;
-      errs += send_pkt(c, c->pkt, emit, arg);
-    }
-    if (flush && outn == 0) break;
-  } while (len > 0 || flush);
-  if (flush) errs += send_pkt(c, NULL, emit, arg);
+  if (!data) return send_pkt(c, NULL, emit, arg);
+  if (len > INT32_MAX || av_new_packet(c->pkt, (int)len) < 0) return 1;
+  memcpy(c->pkt->data, data, len); /* the packet is padded as libavcodec requires */
+  c->pkt->pts = pts_us == VDEC_PTS_NONE ? AV_NOPTS_VALUE : (int64_t)pts_us;
+  int errs = send_pkt(c, c->pkt, emit, arg);
+  av_packet_unref(c->pkt);
   return errs;
 }
 
@@ -108,7 +82,6 @@ static int receive(vdec_codec *c, vdec_pic *pic) {
 
 void vdec_codec_close(vdec_codec *c) {
   if (!c) return;
-  if (c->parser) av_parser_close(c->parser);
   avcodec_free_context(&c->ctx);
   av_packet_free(&c->pkt);
   av_frame_free(&c->frame);

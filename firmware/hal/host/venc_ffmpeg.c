@@ -161,12 +161,7 @@ int venc_codec_receive(venc_codec *c, venc_au *au) {
     return 0;
   }
   /* Leading parameter sets -> HEADER pack; the rest of the access unit -> I or P pack. */
-  int h265 = c->kind == HAL_VENC_H265;
-  size_t pos = 0, nal, payload, end, hdr_end = 0;
-  while (annexb_next(p->data, (size_t)p->size, &pos, &nal, &payload, &end) == 0) {
-    if (!annexb_is_param_set(h265, annexb_nal_type(h265, p->data[payload]))) break;
-    hdr_end = end;
-  }
+  size_t hdr_end = venc_header_len(c->kind == HAL_VENC_H265, p->data, (size_t)p->size);
   if (hdr_end > 0) {
     au->pack[au->pack_cnt++] = (hal_venc_pack){p->data, (uint32_t)hdr_end, pts, HAL_VENC_PACK_HEADER};
   }

@@ -6,67 +6,68 @@
 #include <string.h>
 
 #include "internal.h"
+#include "media/au.h"
 
 typedef struct au_span {
-  size_t off, hdr_len, len; /* parameter sets are [off, off + hdr_len) */
+  size_t off, hdr_len, len; /* in venc_codec.buf; parameter sets are [off, off + hdr_len) */
   int irap;
 } au_span;
 
 #define PTS_Q 8
 
 struct venc_codec {
-  uint8_t *buf;
-  size_t len;
+  uint8_t *buf; /* the file's access units, back to back */
+  size_t len, cap;
   au_span *aus;
   size_t n_aus, next;
+  int h265, rc;
   uint64_t pts[PTS_Q];
   int pts_head, pts_cnt;
 };
 
-/* Is this VCL NAL the first slice of a picture? (H.264 first_mb_in_slice == 0 is ue(v) "1";
- * H.265 first_slice_segment_in_pic_flag is the first bit after the 2-byte header.) */
-static int first_slice(int h265, const uint8_t *p, size_t n) {
-  if (h265) return n > 2 && (p[2] & 0x80);
-  return n > 1 && (p[1] & 0x80);
+/* Splitter callback: keep the unit (its data is valid during the call only). */
+static void keep_au(void *user, const media_au *au) {
+  venc_codec *c = user;
+  if (c->rc || !au->has_vcl) return;
+  au_span *a = realloc(c->aus, (c->n_aus + 1) * sizeof *a);
+  if (!a) {
+    c->rc = HAL_ENOMEM;
+    return;
+  }
+  c->aus = a;
+  if (c->len + au->size > c->cap) { /* spans are offsets: the buffer may move */
+    size_t cap = (c->len + au->size) * 2;
+    uint8_t *b = realloc(c->buf, cap);
+    if (!b) {
+      c->rc = HAL_ENOMEM;
+      return;
+    }
+    c->buf = b;
+    c->cap = cap;
+  }
+  memcpy(c->buf + c->len, au->data, au->size);
+  c->aus[c->n_aus++] = (au_span){c->len, venc_header_len(c->h265, au->data, au->size), au->size, au->keyframe};
+  c->len += au->size;
 }
 
-static int split(venc_codec *c, int h265) {
-  size_t pos = 0, nal, payload, end, cap = 0;
-  au_span cur = {0};
-  int in_au = 0, have_vcl = 0, hdr_open = 1;
-  while (annexb_next(c->buf, c->len, &pos, &nal, &payload, &end) == 0) {
-    int t = annexb_nal_type(h265, c->buf[payload]);
-    int vcl = annexb_is_vcl(h265, t), ps = annexb_is_param_set(h265, t);
-    int starts = (ps && have_vcl) || (vcl && have_vcl && first_slice(h265, c->buf + payload, end - payload));
-    if (!in_au || starts) {
-      if (in_au) {
-        if (c->n_aus == cap) {
-          cap = cap ? cap * 2 : 64;
-          au_span *n = realloc(c->aus, cap * sizeof *n);
-          if (!n) return HAL_ENOMEM;
-          c->aus = n;
-        }
-        c->aus[c->n_aus++] = cur;
-      }
-      cur = (au_span){.off = nal};
-      in_au = 1;
-      have_vcl = 0;
-      hdr_open = 1;
-    }
-    if (ps && hdr_open) cur.hdr_len = end - cur.off;
-    if (!ps) hdr_open = 0;
-    if (vcl) {
-      have_vcl = 1;
-      if (annexb_is_irap(h265, t)) cur.irap = 1;
-    }
-    cur.len = end - cur.off;
-  }
-  if (in_au && have_vcl) {
-    au_span *n = realloc(c->aus, (c->n_aus + 1) * sizeof *n);
-    if (!n) return HAL_ENOMEM;
-    c->aus = n;
-    c->aus[c->n_aus++] = cur;
-  }
+/* Access units of the file, by libs/media's splitter. */
+static int split(venc_codec *c, const uint8_t *file, size_t n) {
+  media_au_config cfg = MEDIA_AU_CONFIG_DEFAULT;
+  cfg.codec = c->h265 ? MEDIA_CODEC_H265 : MEDIA_CODEC_H264;
+  cfg.max_au_size = n;
+  cfg.on_au = keep_au;
+  cfg.user = c;
+  media_au_splitter *s;
+  c->buf = malloc(n);
+  c->cap = n;
+  c->len = 0;
+  if (!c->buf) return HAL_ENOMEM;
+  int rc = media_au_open(&s, &cfg);
+  if (rc) return rc;
+  media_au_feed(s, file, n);
+  media_au_flush(s);
+  media_au_close(s);
+  if (c->rc) return c->rc;
   return c->n_aus ? 0 : HAL_EBADDATA;
 }
 
@@ -92,7 +93,13 @@ int venc_codec_open(const hal_venc_config *cfg, venc_codec **out) {
     c->len = (size_t)n;
   }
   fclose(f);
-  if (!rc) rc = split(c, cfg->codec == HAL_VENC_H265);
+  if (!rc) {
+    c->h265 = cfg->codec == HAL_VENC_H265;
+    uint8_t *file = c->buf;
+    c->buf = NULL;
+    rc = split(c, file, c->len);
+    free(file);
+  }
   if (rc) {
     venc_codec_close(c);
     return rc;
