@@ -60,10 +60,15 @@ function psnr(a: Uint8Array, b: Uint8Array): number {
 }
 
 describe("Encoder (sensor -> venc, getStream/releaseStream)", () => {
-  for (const codec of ["h264", "h265"] as const) {
-    it(`${codec}: header then IDR, exact pts, decodes cleanly, stamps in order, nothing held`, () => {
-      const file = join(sd, `enc.${codec}`);
-      const lines = run("media-encode", [`/sdcard/enc.${codec}`, codec, "45"]);
+  const cases = [
+    { codec: "h264", stall: 0, name: "h264" },
+    { codec: "h265", stall: 0, name: "h265" },
+    { codec: "h264", stall: 1000, name: "h264, consumer stalled 1 s (the encoder drops input)" },
+  ] as const;
+  for (const { codec, stall, name } of cases) {
+    it(`${name}: header then IDR, exact pts, decodes cleanly, stamps in order, nothing held`, () => {
+      const file = join(sd, `enc-${stall}.${codec}`);
+      const lines = run("media-encode", [`/sdcard/enc-${stall}.${codec}`, codec, "45", "320x240", String(stall)]);
       const streams = lines.slice(0, -1).map((l) => JSON.parse(l) as { seq: number; types: string[]; pts: number[] });
       const stats = JSON.parse(lines.at(-1)!);
       expect(streams).toHaveLength(45);
@@ -73,8 +78,9 @@ describe("Encoder (sensor -> venc, getStream/releaseStream)", () => {
         expect(s.types.at(-1)).toBe(i % 30 === 0 ? "i" : "p");
         if (i % 30 === 0) expect(s.types[0]).toBe("header");
       });
-      // pts are the sensor's: frame n at floor(n * 1e6 / 30) µs; the encoder may drop input
-      // frames when busy, so n comes from the picture's own stamp.
+      // pts are the sensor's: frame n at floor(n * 1e6 / 30) µs. The sensor runs in real time:
+      // on a starved machine (2 CI cores, ASan) the encoder drops input frames as the board
+      // would, so n comes from the picture's own stamp, never from its index.
       const pts = streams.map((s) => s.pts.at(-1)!);
       expect(stats.total).toBe(0);
       expect(stats.streamBytesCopied).toBe(0);
@@ -85,7 +91,11 @@ describe("Encoder (sensor -> venc, getStream/releaseStream)", () => {
       expect(stamps[0]).toBe(0);
       for (let i = 1; i < stamps.length; i++) expect(stamps[i]!).toBeGreaterThan(stamps[i - 1]!);
       expect(pts).toEqual(stamps.map((n) => Math.floor((n * 1e6) / 30)));
-      if (codec === "h264") expect(stamps).toEqual(stamps.map((_, i) => i)); // x264 keeps up: no drops
+      // Gaps only where the HAL says it dropped: none without drops, at most `dropped` in all.
+      const gaps = stamps.at(-1)! + 1 - stamps.length;
+      if (stats.dropped === 0) expect(gaps).toBe(0);
+      else expect(gaps).toBeLessThanOrEqual(stats.dropped);
+      if (stall) expect(gaps).toBeGreaterThan(0); // 30 frames arrive while 6 stream buffers wait
     });
   }
 });
