@@ -33,6 +33,7 @@ describe("a TS app using k230:sys", () => {
     expect(r.stdout).toContain("order: micro after-await t0 t20");
     expect(r.stdout).toContain("interval ticks: 5");
     expect(r.stdout).toContain("format: x=42 { k: true }");
+    expect(r.stdout).toContain("lone: 100%% %s\n");
     expect(r.stdout).toContain("args: a b");
   });
 

@@ -38,4 +38,5 @@ await new Promise<void>((done) => {
 console.log("interval ticks:", ticks);
 console.log("inspect:", { n: 1, s: "two", a: [1, 2, 3], nested: { deep: { deeper: { deepest: 1 } } } }, new Uint8Array([1, 2]));
 console.log("format: %s=%d %o", "x", 42, { k: true });
+console.log("lone: 100%% %s");
 console.log("args:", scriptArgs.slice(1).join(" "));

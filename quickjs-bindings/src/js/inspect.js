@@ -105,7 +105,8 @@
   function format(...args) {
     let out = "";
     let i = 0;
-    if (typeof args[0] === "string" && args[0].includes("%")) {
+    // As in Node, a lone string is printed as it is: "%" only formats when arguments follow.
+    if (typeof args[0] === "string" && args.length > 1 && args[0].includes("%")) {
       const f = args[0];
       i = 1;
       for (let p = 0; p < f.length; p++) {
