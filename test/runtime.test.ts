@@ -82,6 +82,15 @@ describe("error reports", () => {
     }
   });
 
+  it("a top-level throw is an uncaught exception; a forgotten rejection is named as one", () => {
+    const top = runtime("host", ["-e", 'await 0; throw new TypeError("top level")']);
+    expect(top.status).toBe(1);
+    expect(top.stderr).toMatch(/^Uncaught TypeError: top level\n/);
+    const lost = runtime("host", ["-e", 'Promise.reject(new RangeError("nobody waits"));']);
+    expect(lost.status).toBe(1);
+    expect(lost.stderr).toMatch(/^Uncaught \(in promise\) RangeError: nobody waits\n/);
+  });
+
   it("without the source map the bundle position is reported", () => {
     const bare = join(tempDir("nomap"), "throws.js");
     copyFileSync(bundle("throws"), bare);

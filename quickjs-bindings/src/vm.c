@@ -40,6 +40,7 @@ struct kjs_vm {
   kjs_vm_config cfg;
   kjs_timers *timers;
   JSValue inspect_fn, format_fn;
+  JSValue module_promise; /* evaluation of the app's module while it runs, else undefined */
 
   volatile sig_atomic_t interrupt_pending; /* Ctrl-C presses not yet taken */
   int exitpoint_mode;
@@ -101,7 +102,7 @@ kjs_vm *kjs_vm_new(const kjs_vm_config *cfg) {
   kjs_vm *vm = calloc(1, sizeof *vm);
   if (!vm) return NULL;
   vm->cfg = *cfg;
-  vm->inspect_fn = vm->format_fn = JS_UNDEFINED;
+  vm->inspect_fn = vm->format_fn = vm->module_promise = JS_UNDEFINED;
   vm->loop = kjs_loop_new();
   vm->rt = JS_NewRuntime();
   if (!vm->loop || !vm->rt) goto fail;
@@ -259,7 +260,10 @@ void kjs_vm_run_jobs(kjs_vm *vm) {
       kjs_console_printf(KJS_STDERR, "k230js: interrupted\n");
       kjs_vm_stop(vm, KJS_EXIT_INTERRUPTED);
     } else {
-      kjs_error_report_console(vm, r.reason, "Uncaught (in promise) ");
+      /* A throw at the top level of the app's module rejects the module's own promise: that is
+       * an ordinary uncaught exception, not a forgotten promise. */
+      bool top = JS_IsSameValue(vm->ctx, r.promise, vm->module_promise);
+      kjs_error_report_console(vm, r.reason, top ? "Uncaught " : "Uncaught (in promise) ");
       kjs_vm_stop(vm, KJS_EXIT_ERROR);
     }
     JS_FreeValue(vm->ctx, r.promise);
@@ -403,7 +407,7 @@ static int drive(kjs_vm *vm, JSValue func, const char *name) {
   if (JS_IsException(result)) {
     fail_with_exception(vm, "Uncaught ");
   } else {
-    JS_FreeValue(ctx, result); /* a rejected module promise is reported by the tracker */
+    vm->module_promise = result; /* a rejection is reported by the tracker */
   }
   kjs_vm_run_jobs(vm);
   while (!vm->stopping) {
@@ -418,6 +422,8 @@ static int drive(kjs_vm *vm, JSValue func, const char *name) {
     kjs_loop_run_once(vm->loop, -1);
     kjs_vm_run_jobs(vm);
   }
+  JS_FreeValue(ctx, vm->module_promise);
+  vm->module_promise = JS_UNDEFINED;
   return vm->stopping ? vm->status : KJS_EXIT_OK;
 }
 
