@@ -1,6 +1,6 @@
 // k230:mp4 from JS, checked against independent readers (ffprobe, ffmpeg, gst-discoverer, mediainfo).
 import { spawnSync } from "node:child_process";
-import { statSync, writeFileSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { AUDIO_IN, decodeErrors, H264, H265, makeClip, probePackets, probeStreams, VIDEO_IN } from "./helpers/media.js";
@@ -10,7 +10,7 @@ const out = tempDir("mp4");
 const app = (name: string) => join(out, `${name}.js`);
 
 beforeAll(() => {
-  for (const name of ["mp4-packets", "mp4-remux"]) {
+  for (const name of ["mp4-packets", "mp4-remux", "mp4-fill"]) {
     const r = cli(["build", join(ROOT, "test", "apps", `${name}.ts`), "-o", app(name)]);
     expect(r.status, r.stderr).toBe(0);
   }
@@ -130,6 +130,31 @@ describe("errors are clear and lose nothing", () => {
     const ours = ourPackets(cut);
     expect(ours.packets.length).toBeGreaterThan(10);
     expect(ours.head.warning).not.toBe("");
+  });
+
+  it("a full card (a small tmpfs) stops the recording with ENOSPC and the file still plays", (ctx) => {
+    const mnt = join(out, "small-card");
+    mkdirSync(mnt, { recursive: true });
+    const mounted = spawnSync("mount", ["-t", "tmpfs", "-o", "size=96k", "tmpfs", mnt], { encoding: "utf8" });
+    if (mounted.status !== 0) {
+      console.log(`SKIP: cannot mount a tmpfs here (${mounted.stderr.trim()}); the ENOSPC path is covered by libs/mp4's C tests`);
+      ctx.skip();
+    }
+    try {
+      const input = makeClip("h264+alaw-big.mov", ["-f", "lavfi", "-i", "testsrc=size=640x480:rate=30:duration=4", ...AUDIO_IN, ...H264, "-b:v", "4M", "-c:a", "pcm_alaw", "-f", "mov"]);
+      expect(statSync(input).size).toBeGreaterThan(2 * 96 * 1024);
+      const r = runtime("host", ["--sdcard", mnt, app("mp4-fill"), input, "/sdcard/full.mp4"]);
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/^stopped after \d+ frames: ENOSPC: Mp4Muxer\.writeFrame: /m);
+      const fragments = Number(/fragments (\d+)/.exec(r.stdout)![1]);
+      expect(fragments).toBeGreaterThan(0);
+      const file = join(mnt, "full.mp4");
+      expect(decodeErrors(file)).toBe("");
+      expect(probePackets(file).filter((p) => p.stream === 0).length).toBeGreaterThan(5);
+    } finally {
+      spawnSync("umount", [mnt]);
+    }
   });
 
   it("garbage and missing files throw Errors with a code", () => {

@@ -31,6 +31,7 @@ typedef struct js_muxer {
   int reported; /* the sticky error writeFrame already threw, so close() does not repeat it */
   int video_track, audio_track; /* first of each kind (0 = none): where encoder.pipeTo() writes */
   bool piped_key;               /* a piped encoder delivered its first keyframe */
+  uint32_t fragments;           /* counted at close, so the getter still answers afterwards */
 } js_muxer;
 
 typedef struct js_demuxer {
@@ -51,6 +52,7 @@ static JSClassID demuxer_class_id;
 
 static int muxer_close(js_muxer *jm) {
   if (!jm->m) return 0;
+  jm->fragments = mp4_muxer_fragments(jm->m);
   int rc = mp4_muxer_close(jm->m);
   jm->m = NULL;
   int rc2 = mp4_io_file_close(&jm->io);
@@ -190,7 +192,7 @@ static JSValue muxer_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSV
 static JSValue muxer_get_fragments(JSContext *ctx, JSValueConst this_val) {
   js_muxer *jm = JS_GetOpaque2(ctx, this_val, muxer_class_id);
   if (!jm) return JS_EXCEPTION;
-  return JS_NewUint32(ctx, jm->m ? mp4_muxer_fragments(jm->m) : 0);
+  return JS_NewUint32(ctx, jm->m ? mp4_muxer_fragments(jm->m) : jm->fragments);
 }
 
 static JSValue muxer_get_path(JSContext *ctx, JSValueConst this_val) {
