@@ -1,13 +1,15 @@
 // Video decode: the TypeScript twin of CanMV's "2.5 H264/H265 Decoding". Reads a .264/.265 file
 // in 40 KB chunks into the decoder, which is bound to a display layer.
-// On the host the virtual display writes PNG snapshots: K230JS_SIM_DISPLAY=png:DIR.
-// Usage: k230js run examples/video-decode/main.ts --sdcard <dir> [-- /sdcard/examples/test.264 800 480]
+// On the host the virtual display writes PNG snapshots (K230JS_SIM_DISPLAY=png:DIR) or shows in
+// a browser (K230JS_SIM_DISPLAY=http:8090, then open http://127.0.0.1:8090/); for watching, pass
+// SECONDS: decoding is paced at 30 fps and the last picture stays up that long.
+// Usage: k230js run examples/video-decode/main.ts --sdcard <dir> [-- /sdcard/examples/test.264 800 480 [SECONDS]]
 import { Decoder, Display, MediaManager, openFile, STREAM_SIZE } from "k230:media";
-import { EXITPOINT_ENABLE, EXITPOINT_ENABLE_SLEEP, exitpoint, platform, sleepMs } from "k230:sys";
+import { EXITPOINT_ENABLE, EXITPOINT_ENABLE_SLEEP, exitpoint, platform, sleepMs, ticksMs } from "k230:sys";
 
 const alignUp = (x: number, a: number) => Math.ceil(x / a) * a;
 
-function vdecTest(fileName: string, width = 1280, height = 720): void {
+function vdecTest(fileName: string, width = 1280, height = 720, watchSeconds = 0): void {
   console.log("vdec_test start");
   const vdecWidth = alignUp(width, 16);
   const vdecHeight = height;
@@ -35,16 +37,20 @@ function vdecTest(fileName: string, width = 1280, height = 720): void {
 
   vdec.start();
   const fi = openFile(fileName);
+  const t0 = ticksMs();
   try {
     for (;;) {
       exitpoint();
-      const data = fi.read(STREAM_SIZE); // read video stream data
+      const data = fi.read(watchSeconds > 0 ? 1024 : STREAM_SIZE); // read video stream data (small reads pace finely)
       if (!data) break;
       vdec.decode(data); // decode stream data
+      // Watching: no faster than 30 pictures a second.
+      while (watchSeconds > 0 && vdec.status().framesDecoded > ((ticksMs() - t0) * 30) / 1000) sleepMs(10);
     }
   } finally {
     fi.close();
   }
+  if (watchSeconds > 0) sleepMs(watchSeconds * 1000);
 
   exitpoint(EXITPOINT_ENABLE_SLEEP); // the teardown below is not interrupted
   vdec.stop(); // waits for the display to show the last picture
@@ -57,5 +63,5 @@ function vdecTest(fileName: string, width = 1280, height = 720): void {
 }
 
 exitpoint(EXITPOINT_ENABLE);
-const [file = "/sdcard/examples/test.264", w = "800", h = "480"] = scriptArgs.slice(1);
-vdecTest(file, Number(w), Number(h));
+const [file = "/sdcard/examples/test.264", w = "800", h = "480", watch = "0"] = scriptArgs.slice(1);
+vdecTest(file, Number(w), Number(h), Number(watch));

@@ -10,7 +10,6 @@
 
 #define EVQ 16
 
-int png_write_rgb(const char *path, const uint8_t *rgb, uint32_t w, uint32_t h); /* png.c */
 
 typedef struct layer {
   int enabled;
@@ -44,6 +43,7 @@ typedef struct display {
   char png_dir[512];
   uint32_t png_every;
   uint8_t *rgb; /* PNG scratch */
+  liveview *live;
 } display;
 
 static display *g_disp;
@@ -124,12 +124,7 @@ static void sinks_write(display *d, hal_frame *s) {
     fflush(d->y4m);
   }
   if (d->png_dir[0] && d->rgb && d->composed % d->png_every == 0) {
-    for (uint32_t y = 0; y < s->height; y++)
-      for (uint32_t x = 0; x < s->width; x++) {
-        const uint8_t *uv = s->data[1] + (size_t)(y / 2) * s->stride[1] + (x & ~1u);
-        uint8_t *o = d->rgb + ((size_t)y * s->width + x) * 3;
-        pix_yuv_to_rgb(s->data[0][(size_t)y * s->stride[0] + x], uv[0], uv[1], &o[0], &o[1], &o[2]);
-      }
+    nv12_to_rgb(s, d->rgb);
     char path[600];
     snprintf(path, sizeof path, "%s/frame-%06llu.png", d->png_dir, (unsigned long long)d->composed);
     png_write_rgb(path, d->rgb, s->width, s->height);
@@ -270,6 +265,16 @@ static int resolve_mode(hal_display_config *c) {
   return 0;
 }
 
+/* Live view: a reference to the latest screen (any thread). */
+static hal_frame *latest_screen(void *user) {
+  display *d = user;
+  pthread_mutex_lock(&d->mu);
+  hal_frame *f = d->screen;
+  if (f) frame_ref(f);
+  pthread_mutex_unlock(&d->mu);
+  return f;
+}
+
 static int parse_sinks(display *d) {
   const char *env = getenv("K230JS_SIM_DISPLAY");
   if (!env || !*env) return 0;
@@ -282,6 +287,12 @@ static int parse_sinks(display *d) {
       d->y4m = fopen(tok + 4, "wb");
       if (!d->y4m) return HAL_ENOENT;
       fprintf(d->y4m, "YUV4MPEG2 W%u H%u F%u:1 Ip A1:1 C420mpeg2\n", d->cfg.width, d->cfg.height, d->cfg.fps);
+    } else if (strncmp(tok, "http:", 5) == 0) {
+      char *end;
+      unsigned long port = strtoul(tok + 5, &end, 10);
+      if (*end || port < 1 || port > 65535 || d->live) return HAL_EINVAL;
+      int rc = liveview_start((uint16_t)port, d->cfg.fps, latest_screen, d, &d->live);
+      if (rc) return rc;
     } else if (strncmp(tok, "png:", 4) == 0) {
       char *dir = tok + 4, *every = strrchr(dir, ':');
       d->png_every = 1;
@@ -301,6 +312,7 @@ static int parse_sinks(display *d) {
 }
 
 static void display_free(display *d) {
+  liveview_stop(d->live); /* first: it reads d->screen */
   for (uint32_t i = 0; i < d->ev_cnt; i++) frame_unref(d->evq[(d->ev_head + i) % EVQ].f);
   for (int i = 0; i < HAL_LAYER_COUNT; i++) frame_unref(d->L[i].cur);
   frame_unref(d->screen);

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "hal/errors.h"
@@ -86,6 +87,21 @@ int cond_wait_ms(pthread_cond_t *cv, pthread_mutex_t *mu, const struct timespec 
 /* ---- pixel helpers (pixfmt.c) ---- */
 void pix_rgb_to_yuv(int r, int g, int b, uint8_t *y, uint8_t *u, uint8_t *v);
 void pix_yuv_to_rgb(int y, int u, int v, uint8_t *r, uint8_t *g, uint8_t *b);
+/* An NV12 frame as packed RGB888 (rgb holds width * height * 3 bytes). */
+void nv12_to_rgb(const hal_frame *f, uint8_t *rgb);
+
+/* ---- PNG (png.c): 8-bit RGB, stored deflate ---- */
+int png_write_rgb(const char *path, const uint8_t *rgb, uint32_t w, uint32_t h);
+int png_write_rgb_file(FILE *f, const uint8_t *rgb, uint32_t w, uint32_t h);
+
+/* ---- live view (liveview.c): the display in a browser over HTTP on 127.0.0.1 ---- */
+typedef struct liveview liveview;
+/* Returns a reference to the latest screen (NV12), or NULL before the first one. */
+typedef hal_frame *(*liveview_latest_fn)(void *user);
+/* Serves GET / (a page that polls) and GET /frame.png (the latest screen) on 127.0.0.1:port
+ * from its own thread. HAL_EBUSY when the port is taken. */
+int liveview_start(uint16_t port, uint32_t fps, liveview_latest_fn latest, void *user, liveview **out);
+void liveview_stop(liveview *lv);
 /* Lay out plane pointers/strides for a block at `mem` (phys base). */
 void pix_layout(hal_frame *f, uint8_t *mem, uint64_t phys);
 

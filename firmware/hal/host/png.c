@@ -40,7 +40,7 @@ static void chunk(FILE *f, const char *type, const uint8_t *data, size_t len) {
   fwrite(hdr, 1, 4, f);
 }
 
-int png_write_rgb(const char *path, const uint8_t *rgb, uint32_t w, uint32_t h) {
+int png_write_rgb_file(FILE *f, const uint8_t *rgb, uint32_t w, uint32_t h) {
   static pthread_once_t once = PTHREAD_ONCE_INIT;
   pthread_once(&once, crc_init);
   size_t row = (size_t)w * 3 + 1, raw_len = row * h;
@@ -71,11 +71,6 @@ int png_write_rgb(const char *path, const uint8_t *rgb, uint32_t w, uint32_t h) 
   }
   be32(z + o, (b << 16) | a);
   o += 4;
-  FILE *f = fopen(path, "wb");
-  if (!f) {
-    free(z);
-    return HAL_ENOENT;
-  }
   static const uint8_t sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
   fwrite(sig, 1, 8, f);
   uint8_t ihdr[13];
@@ -89,8 +84,14 @@ int png_write_rgb(const char *path, const uint8_t *rgb, uint32_t w, uint32_t h) 
   chunk(f, "IHDR", ihdr, 13);
   chunk(f, "IDAT", z, o);
   chunk(f, "IEND", NULL, 0);
-  int bad = ferror(f);
-  fclose(f);
   free(z);
-  return bad ? HAL_EIO : 0;
+  return ferror(f) ? HAL_EIO : 0;
+}
+
+int png_write_rgb(const char *path, const uint8_t *rgb, uint32_t w, uint32_t h) {
+  FILE *f = fopen(path, "wb");
+  if (!f) return HAL_ENOENT;
+  int rc = png_write_rgb_file(f, rgb, w, h);
+  if (fclose(f) && !rc) rc = HAL_EIO;
+  return rc;
 }

@@ -1,5 +1,8 @@
 /* display: modes per type, layers, show_image on video and OSD, composition read back through
- * writeback, PNG sink readable by ffprobe. Needs no codec. */
+ * writeback, PNG sink readable by ffprobe, the browser live view over HTTP. Needs no codec. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include "check.h"
@@ -19,7 +22,87 @@ static void wait_composed(hal_handle d, uint64_t n) {
   }
 }
 
+/* One HTTP/1.0 GET to 127.0.0.1:port; the whole response (malloc'd) and its size. */
+static char *http_get(int port, const char *path, size_t *len) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a)) {
+    if (fd >= 0) close(fd);
+    return NULL;
+  }
+  char req[256];
+  int n = snprintf(req, sizeof req, "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", path);
+  if (write(fd, req, (size_t)n) != n) abort();
+  size_t cap = 1 << 16, got = 0;
+  char *buf = malloc(cap + 1);
+  for (ssize_t r; (r = read(fd, buf + got, cap - got)) > 0;) {
+    got += (size_t)r;
+    if (got == cap) buf = realloc(buf, (cap *= 2) + 1);
+  }
+  close(fd);
+  buf[got] = 0;
+  *len = got;
+  return buf;
+}
+
+/* http:PORT serves the composed screen as PNG to a browser, on loopback only. */
+static void live_view(void) {
+  int port = 20000 + (int)(getpid() % 20000);
+  char spec[32];
+  snprintf(spec, sizeof spec, "http:%d", port);
+  setenv("K230JS_SIM_DISPLAY", spec, 1);
+  hal_display_config c = HAL_DISPLAY_CONFIG_DEFAULT;
+  c.width = 320, c.height = 240;
+  hal_handle d;
+  CHECK_EQ_INT(hal_display_init(&c, &d), 0);
+  size_t len;
+  char *r = http_get(port, "/frame.png", &len);
+  CHECK(r && strncmp(r, "HTTP/1.1 503", 12) == 0); /* nothing composed yet */
+  free(r);
+  hal_display_layer_config lc = HAL_DISPLAY_LAYER_CONFIG_DEFAULT;
+  CHECK_EQ_INT(hal_display_layer_set(d, HAL_LAYER_VIDEO1, &lc), 0);
+  tu_pic pic;
+  tu_pic_init(&pic, 320, 240, 77);
+  CHECK_EQ_INT(hal_display_show(d, HAL_LAYER_VIDEO1, &pic.f), 0);
+  wait_composed(d, 1);
+  r = http_get(port, "/", &len);
+  CHECK(r && strncmp(r, "HTTP/1.1 200", 12) == 0 && strstr(r, "text/html") && strstr(r, "/frame.png"));
+  free(r);
+  r = http_get(port, "/frame.png?t=1", &len);
+  char *body = r ? strstr(r, "\r\n\r\n") : NULL;
+  CHECK(body && strncmp(r, "HTTP/1.1 200", 12) == 0 && strstr(r, "Content-Type: image/png"));
+  if (body) {
+    body += 4;
+    size_t blen = len - (size_t)(body - r);
+    FILE *f = fopen(tu_path("live.png"), "wb");
+    fwrite(body, 1, blen, f);
+    fclose(f);
+    char cmd[700];
+    /* ffmpeg decodes what the browser gets; the stamp survives (lossless PNG of the screen). */
+    snprintf(cmd, sizeof cmd, "ffmpeg -v error -i %s -f rawvideo -pix_fmt gray -", tu_path("live.png"));
+    size_t glen = 0;
+    char *gray = tu_run(cmd, &glen);
+    CHECK_EQ_INT(glen, 320 * 240);
+    if (gray && glen == 320 * 240) CHECK(hal_sim_stamp_read((uint8_t *)gray, 320, 320, 240) == 77);
+    free(gray);
+  }
+  free(r);
+  r = http_get(port, "/secret", &len);
+  CHECK(r && strncmp(r, "HTTP/1.1 404", 12) == 0);
+  free(r);
+  /* The port is taken while the view runs: a second display could not serve. */
+  hal_handle d2;
+  CHECK_EQ_INT(hal_display_init(&c, &d2), HAL_EBUSY);
+  CHECK_EQ_INT(hal_display_deinit(d), 0);
+  tu_pic_free(&pic);
+  CHECK(http_get(port, "/", &len) == NULL); /* gone with the display */
+  setenv("K230JS_SIM_DISPLAY", "http:99999", 1);
+  CHECK_EQ_INT(hal_display_init(&c, &d), HAL_EINVAL);
+  unsetenv("K230JS_SIM_DISPLAY");
+}
+
 int main(void) {
+  live_view();
   hal_handle d;
   hal_display_config c = HAL_DISPLAY_CONFIG_DEFAULT;
   c.type = HAL_DISPLAY_LT9611, c.width = 1280, c.height = 720, c.fps = 25;
