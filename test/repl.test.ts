@@ -182,7 +182,7 @@ describe("boot flow", () => {
     rt = await startPty(["--sdcard", sd, "--boot"]);
     await rt.waitFor("MAIN started");
     expect(existsSync(join(sd, ".k230js-running"))).toBe(true);
-    await new Promise<void>((r) => rt!.port.close(() => r()));
+    await rt!.disconnect();
     const gone = new Promise((r) => rt!.child.once("exit", r));
     rt.child.kill("SIGKILL"); // the board dies under the app
     await gone;
@@ -196,6 +196,7 @@ describe("boot flow", () => {
 describe("a plain terminal program", () => {
   it("socat drives the REPL", async () => {
     rt = await startPty([]);
+    await rt.disconnect(); // socat is the only terminal on the pty: two readers would race
     const socat = spawn("socat", ["-", `${rt.path},raw,echo=0`], { stdio: ["pipe", "pipe", "inherit"] });
     let out = "";
     socat.stdout.on("data", (d) => (out += d));

@@ -100,7 +100,7 @@ describe("raw protocol", () => {
     writeFileSync(join(sd, "app.js"), "old contents");
     const rt: PtyRuntime = await startPty(["--sdcard", sd]);
     cleanup.push(() => rt.close());
-    await new Promise<void>((r) => rt.port.close(() => r()));
+    await rt.disconnect();
     const t1 = await openSerial(rt.path);
     const c1 = new RawClient(t1);
     await c1.enter();

@@ -1,13 +1,18 @@
 // A runtime serving its console on a pty (`k230js --uart pty`), driven from a test through the
-// pty's far end as a terminal program would.
+// pty's far end as a terminal program would. The far end is opened as a raw tty through libuv's
+// own tty handle (like tools/flash's PtyTransport): the serialport binding reads and writes
+// through the thread pool, which delays and reorders pty traffic under load and made these
+// tests flaky on a busy 2-core machine.
 import { spawn, type ChildProcess } from "node:child_process";
-import { SerialPort } from "serialport";
+import { constants, openSync } from "node:fs";
+import { ReadStream, WriteStream } from "node:tty";
 import { HOST_RUNTIME, ROOT } from "./run.js";
 
 export interface PtyRuntime {
   child: ChildProcess;
   path: string;
-  port: SerialPort;
+  /** Closes our end of the pty (a terminal program quitting); the runtime keeps running. */
+  disconnect(): Promise<void>;
   /** Everything received since the last clear(). */
   text(): string;
   clear(): void;
@@ -34,27 +39,36 @@ export async function startPty(args: string[], env: Record<string, string> = {})
     child.on("exit", (code) => rej(new Error(`runtime exited ${code}: ${err}`)));
   });
   child.on("exit", () => {});
-  const port = await new Promise<SerialPort>((res, rej) => {
-    const p: SerialPort = new SerialPort({ path, baudRate: 115200, hupcl: false }, (e) => (e ? rej(e) : res(p)));
-  });
+  const fd = openSync(path, constants.O_RDWR | constants.O_NOCTTY);
+  const input = new ReadStream(fd);
+  input.setRawMode(true);
+  const output = new WriteStream(fd);
+  let open = true;
   let buf = "";
   let waiters: (() => void)[] = [];
-  port.on("data", (d: Buffer) => {
+  input.on("error", () => {});
+  input.on("data", (d: Buffer) => {
     buf += d.toString("latin1");
     const w = waiters;
     waiters = [];
     w.forEach((f) => f());
   });
   const matches = (p: string | RegExp) => (typeof p === "string" ? buf.includes(p) : p.test(buf));
+  const disconnect = async () => {
+    if (!open) return;
+    open = false;
+    input.destroy();
+    output.destroy();
+  };
   return {
     child,
     path,
-    port,
+    disconnect,
     text: () => buf,
     clear: () => (buf = ""),
     write: (s) =>
       new Promise((res, rej) => {
-        port.write(typeof s === "string" ? Buffer.from(s, "latin1") : s, (e) => (e ? rej(e) : res()));
+        output.write(typeof s === "string" ? Buffer.from(s, "latin1") : s, (e) => (e ? rej(e) : res()));
       }),
     waitFor: (p, timeoutMs = 5000) =>
       new Promise((res, rej) => {
@@ -69,7 +83,7 @@ export async function startPty(args: string[], env: Record<string, string> = {})
       }),
     stderr: () => err,
     close: async () => {
-      if (port.isOpen) await new Promise<void>((r) => port.close(() => r()));
+      await disconnect();
       if (child.exitCode === null) {
         const gone = new Promise((r) => child.once("exit", r));
         child.kill("SIGTERM");
