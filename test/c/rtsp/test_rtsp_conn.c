@@ -23,6 +23,7 @@ typedef struct peer {
   bool closed;
   int udp_pkts[2], udp_rtcp;
   int udp_open_calls;
+  int sendv_calls, udp_sendv_calls, udp_sendv_pkts;
   rtsp_conn *c;
 } peer;
 
@@ -56,6 +57,27 @@ static int p_udp_send(void *u, int track, bool rtcp, const void *h, size_t hl, c
 }
 static void p_close(void *u) { ((peer *)u)->closed = true; }
 static const rtsp_conn_io io = {p_send, p_backlog, p_udp_open, p_udp_send, NULL, p_close};
+
+/* The batched forms: one call per batch, the same bytes as the per-piece forms. */
+static int p_sendv(void *u, const rtsp_iov *v, int n) {
+  ((peer *)u)->sendv_calls++;
+  for (int i = 0; i < n; i++) {
+    int r = p_send(u, v[i].base, v[i].len);
+    if (r) return r;
+  }
+  return 0;
+}
+static int p_udp_sendv(void *u, int track, const rtsp_iov *v, int npkts) {
+  peer *p = u;
+  p->udp_sendv_calls++;
+  p->udp_sendv_pkts += npkts;
+  for (int i = 0; i < npkts; i++) {
+    CHECK_EQ_INT(v[2 * i].len, 12);
+    p->udp_pkts[track]++;
+  }
+  return 0;
+}
+static const rtsp_conn_io io_batched = {p_send, p_backlog, p_udp_open, p_udp_send, NULL, p_close, p_sendv, p_udp_sendv};
 
 static rtsp_server *srv;
 static rtsp_mount *mount;
@@ -239,6 +261,78 @@ static void test_hub_slow_reader(void) {
   CHECK_EQ_INT(count_interleaved(slow.out + mark, slow.len - mark, 0), 3);
   drop_peer(&fast);
   drop_peer(&slow);
+  rtsp_server_close(srv);
+}
+
+/* A frame leaves in one sendv()/udp_sendv() call per reader, with the same packets as the
+ * per-piece path apart from each reader's own sequence numbers. */
+static void test_batched_io(void) {
+  mk_server(RTSP_AUTH_NONE);
+  rtsp_mount_send_video(mount, sps, sizeof sps, 0);
+  rtsp_mount_send_video(mount, pps, sizeof pps, 0);
+  peer a, b;
+  char id[20];
+  connect_peer(&a);
+  memset(&b, 0, sizeof b);
+  CHECK_EQ_INT(rtsp_conn_new(srv, &io_batched, &b, "127.0.0.1:2", &b.c), 0);
+  play_tcp(&a, id);
+  play_tcp(&b, id);
+  size_t ma = a.len, mb = b.len;
+  static uint8_t big[4 + 20000]; /* an IDR of ~15 FU-A packets at MTU 1400 */
+  memset(big, 0x11, sizeof big);
+  memcpy(big, idr, 5);
+  CHECK_EQ_INT(rtsp_mount_send_video(mount, big, sizeof big, 0), 0);
+  CHECK_EQ_INT(rtsp_mount_send_video(mount, pfr, sizeof pfr, 33333), 0);
+  CHECK_EQ_INT(b.sendv_calls, 2);
+  CHECK_EQ_INT(a.len - ma, b.len - mb);
+  int npk = count_interleaved(b.out + mb, b.len - mb, 0);
+  CHECK(npk >= 17);
+  CHECK_EQ_INT(count_interleaved(a.out + ma, a.len - ma, 0), npk);
+  /* walk both streams: same prefixes and payloads; b's sequence numbers go up by one */
+  const uint8_t *pa = (const uint8_t *)a.out + ma, *pb = (const uint8_t *)b.out + mb;
+  size_t left = b.len - mb;
+  int prev = -1;
+  while (left >= 16) {
+    size_t fl = (size_t)pb[2] << 8 | pb[3];
+    CHECK(pb[0] == '$' && fl + 4 <= left);
+    CHECK(memcmp(pa, pb, 6) == 0);
+    CHECK(memcmp(pa + 8, pb + 8, fl - 4) == 0);
+    int seq = pb[6] << 8 | pb[7];
+    if (prev >= 0) CHECK_EQ_INT(seq, (prev + 1) & 0xffff);
+    prev = seq;
+    pa += 4 + fl;
+    pb += 4 + fl;
+    left -= 4 + fl;
+  }
+  CHECK_EQ_INT(left, 0);
+  /* a backlogged reader stops pulling, then sends what is queued in one batch */
+  b.backlog = 5000;
+  mb = b.len;
+  CHECK_EQ_INT(rtsp_mount_send_video(mount, pfr, sizeof pfr, 66666), 0);
+  CHECK_EQ_INT(rtsp_mount_send_video(mount, pfr, sizeof pfr, 99999), 0);
+  CHECK_EQ_INT(b.len, mb);
+  b.backlog = 0;
+  rtsp_conn_writable(b.c);
+  CHECK_EQ_INT(b.sendv_calls, 3);
+  CHECK_EQ_INT(count_interleaved(b.out + mb, b.len - mb, 0), 2);
+  drop_peer(&a);
+  drop_peer(&b);
+  /* UDP: one call per frame */
+  connect_peer(&a);
+  rtsp_conn_free(a.c);
+  CHECK_EQ_INT(rtsp_conn_new(srv, &io_batched, &a, "127.0.0.1:3", &a.c), 0);
+  CHECK_EQ_INT(req(&a, "SETUP rtsp://127.0.0.1:8554/live/trackID=0 RTSP/1.0\r\nCSeq: 1\r\n"
+                       "Transport: RTP/AVP;unicast;client_port=5000-5001\r\n\r\n"),
+               200);
+  session_id(&a, id);
+  char r[256];
+  snprintf(r, sizeof r, "PLAY rtsp://127.0.0.1:8554/live RTSP/1.0\r\nCSeq: 2\r\nSession: %s\r\n\r\n", id);
+  CHECK_EQ_INT(req(&a, r), 200);
+  CHECK_EQ_INT(rtsp_mount_send_video(mount, big, sizeof big, 133333), 0);
+  CHECK_EQ_INT(a.udp_sendv_calls, 1);
+  CHECK_EQ_INT(a.udp_sendv_pkts, npk - 1); /* SPS, PPS and the IDR (npk had the P-frame too) */
+  CHECK_EQ_INT(a.udp_pkts[0], a.udp_sendv_pkts);
+  drop_peer(&a);
   rtsp_server_close(srv);
 }
 
@@ -473,6 +567,7 @@ static void test_remove_mount(void) {
 int main(void) {
   test_flow();
   test_hub_slow_reader();
+  test_batched_io();
   test_auth_and_binding();
   test_bad_inputs();
   test_remove_mount();

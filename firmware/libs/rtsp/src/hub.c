@@ -106,12 +106,14 @@ void rtsp_hub_push(rtsp_mount *m, rtsp_frame *f) {
     if (!ss->conn->closed) rtsp_conn_pump(ss->conn);
 }
 
-static int send_packet(rtsp_sess *ss, rtsp_frame *f, int i) {
-  rtsp_conn *c = ss->conn;
+/* Stages packet i of f for this reader: the shared RTP header with the reader's own sequence
+ * number, behind the RFC 2326 §10.12 interleave prefix ('$', channel, 16-bit length) that TCP
+ * uses and UDP skips. The payload is not copied: the piece points into the shared frame. */
+static size_t stage_packet(rtsp_sess *ss, rtsp_frame *f, int i, bool tcp, uint8_t h[4 + RTP_HEADER_SIZE],
+                           rtsp_iov iov[2]) {
   rtsp_track_state *t = &ss->tr[f->track];
   const uint8_t *p = f->data + f->off[i];
   size_t n = f->off[i + 1] - f->off[i];
-  uint8_t h[4 + RTP_HEADER_SIZE];
   memcpy(h + 4, p, RTP_HEADER_SIZE);
   h[4 + 2] = (uint8_t)(t->seq >> 8);
   h[4 + 3] = (uint8_t)t->seq;
@@ -119,44 +121,79 @@ static int send_packet(rtsp_sess *ss, rtsp_frame *f, int i) {
   t->packets++;
   t->octets += (uint32_t)(n - RTP_HEADER_SIZE);
   t->sent_any = true;
-  c->srv->st.packets_sent++;
-  c->srv->st.bytes_sent += n;
-  int r;
-  if (t->lower == RTSP_LOWER_TCP) {
-    // RFC 2326 §10.12: '$', channel, 16-bit length, then the RTP packet.
-    h[0] = '$';
-    h[1] = (uint8_t)t->ch[0];
-    h[2] = (uint8_t)(n >> 8);
-    h[3] = (uint8_t)n;
-    r = c->io->send(c->user, h, sizeof h);
-    if (!r) r = c->io->send(c->user, p + RTP_HEADER_SIZE, n - RTP_HEADER_SIZE);
-  } else {
-    r = c->io->udp_send ? c->io->udp_send(c->user, f->track, false, h + 4, RTP_HEADER_SIZE, p + RTP_HEADER_SIZE,
-                                          n - RTP_HEADER_SIZE)
-                        : HAL_ENOTSUP;
-    if (r == HAL_EAGAIN) r = 0; /* a full UDP socket buffer loses the packet, like the network */
-  }
-  return r;
+  ss->conn->srv->st.bytes_sent += n;
+  h[0] = '$';
+  h[1] = (uint8_t)t->ch[0];
+  h[2] = (uint8_t)(n >> 8);
+  h[3] = (uint8_t)n;
+  iov[0].base = tcp ? h : h + 4;
+  iov[0].len = tcp ? 4 + RTP_HEADER_SIZE : RTP_HEADER_SIZE;
+  iov[1].base = p + RTP_HEADER_SIZE;
+  iov[1].len = n - RTP_HEADER_SIZE;
+  return n;
 }
 
+/* Hands the staged batch to the adapter: one call per batch when it can gather, else per piece. */
+static int flush_batch(rtsp_conn *c, int track, bool tcp, int np) {
+  rtsp_server *s = c->srv;
+  const rtsp_conn_io *io = c->io;
+  const rtsp_iov *v = s->batch_iov;
+  int r = 0;
+  if (tcp) {
+    if (io->sendv) return io->sendv(c->user, v, 2 * np);
+    for (int i = 0; i < 2 * np && !r; i++) r = io->send(c->user, v[i].base, v[i].len);
+    return r;
+  }
+  if (io->udp_sendv) r = io->udp_sendv(c->user, track, v, np);
+  else if (!io->udp_send) r = HAL_ENOTSUP;
+  else
+    for (int i = 0; i < np && r >= 0; i++) {
+      r = io->udp_send(c->user, track, false, v[2 * i].base, v[2 * i].len, v[2 * i + 1].base, v[2 * i + 1].len);
+      if (r == HAL_EAGAIN) r = 0;
+    }
+  return r == HAL_EAGAIN ? 0 : r; /* a full UDP socket buffer loses packets, like the network */
+}
+
+/* Sends a reader's queue in batches of up to RTSP_BATCH_PKTS packets: for UDP one frame's
+ * packets (one track, one socket), for TCP as many queued frames as the send backlog allows, so
+ * a frame costs one write per reader instead of one per packet. A TCP reader stops pulling once
+ * the adapter's backlog passes send_backlog_max; it overshoots by at most one frame. */
 void rtsp_conn_pump(rtsp_conn *c) {
   if (c->closed) return;
-  size_t max = c->srv->cfg.send_backlog_max;
+  rtsp_server *s = c->srv;
+  size_t max = s->cfg.send_backlog_max;
   for (rtsp_sess *ss = c->sessions; ss; ss = ss->next) {
     if (ss->state != SESS_PLAYING) continue;
     while (ss->qcount) {
       rtsp_frame *f = ss->q[ss->qhead];
-      if (ss->tr[f->track].lower == RTSP_LOWER_TCP && c->io->backlog && c->io->backlog(c->user) > max) return;
-      if (send_packet(ss, f, ss->cursor) < 0) {
-        rtsp_conn_close(c);
-        return;
+      bool tcp = ss->tr[f->track].lower == RTSP_LOWER_TCP;
+      size_t backlog = tcp && c->io->backlog ? c->io->backlog(c->user) : 0;
+      if (backlog > max) return;
+      int np = 0, k = 0, cur = ss->cursor;
+      for (;;) {
+        rtsp_frame *g = ss->q[(ss->qhead + k) % ss->qcap];
+        for (; cur < g->n && np < RTSP_BATCH_PKTS; cur++, np++)
+          backlog += stage_packet(ss, g, cur, tcp, s->batch_hdr[np], &s->batch_iov[2 * np]) + (tcp ? 4 : 0);
+        if (cur < g->n) break; /* batch full */
+        k++;
+        cur = 0;
+        if (!tcp || k >= ss->qcount || backlog > max) break;
+        rtsp_frame *nx = ss->q[(ss->qhead + k) % ss->qcap];
+        if (ss->tr[nx->track].lower != RTSP_LOWER_TCP) break;
       }
-      if (++ss->cursor >= f->n) {
-        ss->cursor = 0;
+      s->st.packets_sent += (uint64_t)np;
+      int r = flush_batch(c, f->track, tcp, np);
+      for (; k > 0; k--) { /* the pieces are gone: release the frames they pointed into */
+        rtsp_frame *g = ss->q[ss->qhead];
         ss->qhead = (ss->qhead + 1) % ss->qcap;
         ss->qcount--;
-        ss->qbytes -= f->bytes;
-        rtsp_frame_unref(f);
+        ss->qbytes -= g->bytes;
+        rtsp_frame_unref(g);
+      }
+      ss->cursor = cur;
+      if (r < 0) {
+        rtsp_conn_close(c);
+        return;
       }
     }
   }

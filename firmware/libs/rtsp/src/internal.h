@@ -117,6 +117,9 @@ struct rtsp_server {
   void *adapter;
   void (*adapter_sweep)(void *adapter);
   void (*adapter_free)(void *adapter);
+  /* media batch being assembled by rtsp_conn_pump (hub.c): per-reader headers and the pieces */
+  uint8_t batch_hdr[RTSP_BATCH_PKTS][4 + RTP_HEADER_SIZE];
+  rtsp_iov batch_iov[2 * RTSP_BATCH_PKTS];
   char scratch[16384]; /* request header copy */
   char reply[16384];   /* response assembly */
 };

@@ -1,6 +1,7 @@
 // RTP fixed header, RFC 3550 §5.1, and the shared packet buffer.
 #include "rtsp/rtp.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,34 +22,45 @@ void rtp_pktbuf_free(rtp_pktbuf *b) {
   memset(b, 0, sizeof *b);
 }
 
-int rtp_pktbuf_add(rtp_pktbuf *b, const uint8_t *hdr, size_t hlen, const uint8_t *p1, size_t n1,
-                   const uint8_t *p2, size_t n2) {
+int rtp_pktbuf_reserve(rtp_pktbuf *b, size_t bytes, int pkts) {
   if (b->err) return b->err;
-  size_t need = b->len + hlen + n1 + n2;
-  if (need > UINT32_MAX / 2) return b->err = HAL_ENOMEM;
+  size_t need = b->len + bytes;
+  if (need > UINT32_MAX / 2 || pkts < 0 || pkts > INT32_MAX / 2 - b->n) return b->err = HAL_ENOMEM;
   if (need > b->cap) {
-    size_t cap = b->cap ? b->cap : 2048;
+    size_t cap = b->cap ? b->cap : need > 2048 ? need : 2048; /* a first reservation is exact */
     while (cap < need) cap *= 2;
     uint8_t *d = realloc(b->data, cap);
     if (!d) return b->err = HAL_ENOMEM;
     b->data = d;
     b->cap = cap;
   }
-  if (b->n + 2 > b->ncap) {
-    int nc = b->ncap ? b->ncap * 2 : 16;
+  if (b->n + 1 + pkts > b->ncap) {
+    int nc = b->ncap ? b->ncap : 16;
+    while (nc < b->n + 1 + pkts) nc *= 2;
     uint32_t *o = realloc(b->off, (size_t)nc * sizeof *o);
     if (!o) return b->err = HAL_ENOMEM;
     b->off = o;
     b->ncap = nc;
     if (b->n == 0) b->off[0] = 0;
   }
+  return 0;
+}
+
+int rtp_pktbuf_add(rtp_pktbuf *b, const uint8_t *hdr, size_t hlen, const uint8_t *p1, size_t n1,
+                   const uint8_t *p2, size_t n2) {
+  size_t size = hlen + n1 + n2;
+  if (b->len + size > b->cap || b->n + 2 > b->ncap) {
+    int r = rtp_pktbuf_reserve(b, size, 1);
+    if (r) return r;
+  }
+  if (b->err) return b->err;
   uint8_t *w = b->data + b->len;
   memcpy(w, hdr, hlen);
   if (n1) memcpy(w + hlen, p1, n1);
   if (n2) memcpy(w + hlen + n1, p2, n2);
-  b->len = need;
+  b->len += size;
   b->n++;
-  b->off[b->n] = (uint32_t)need;
+  b->off[b->n] = (uint32_t)b->len;
   return 0;
 }
 

@@ -263,6 +263,7 @@ int rtsp_mount_send_video(rtsp_mount *m, const uint8_t *buf, size_t len, uint64_
   media_nal nal;
   bool key = false;
   int nsend = 0;
+  size_t payload = 0;
   while (media_annexb_next(codec, buf, len, &pos, &nal) == 1) {
     if (nal.size < hs) continue;
     int slot = ps_slot(codec, nal.type);
@@ -276,6 +277,7 @@ int rtsp_mount_send_video(rtsp_mount *m, const uint8_t *buf, size_t len, uint64_
     if (is_aud(codec, nal.type)) continue;
     if (media_nal_is_idr(codec, nal.type)) key = true;
     nsend++;
+    payload += nal.size;
   }
   if (!nsend) {
     maybe_tick(m->srv);
@@ -283,8 +285,12 @@ int rtsp_mount_send_video(rtsp_mount *m, const uint8_t *buf, size_t len, uint64_
   }
   uint32_t ts = ts_from_pts(m, 0, pts_us);
   rtp_pktbuf_reset(&m->pb);
-  int r = 0;
-  if (key) /* parameter sets ahead of every IDR so late joiners can decode (RFC 6184 §8.4) */
+  if (key) payload += m->ps_len[0] + m->ps_len[1] + m->ps_len[2];
+  /* one allocation per frame (the frame keeps it): room for every packet's headers too */
+  size_t room = m->pk[0].mtu - RTP_HEADER_SIZE - 3;
+  int pkts = (int)(payload / room) + nsend + 3;
+  int r = rtp_pktbuf_reserve(&m->pb, payload + (size_t)pkts * (RTP_HEADER_SIZE + 3), pkts);
+  if (key && !r) /* parameter sets ahead of every IDR so late joiners can decode (RFC 6184 §8.4) */
     for (int i = 0; i < 3 && !r; i++)
       if (m->ps_len[i]) r = packetize_nal(m, m->ps[i], m->ps_len[i], ts, false);
   pos = 0;

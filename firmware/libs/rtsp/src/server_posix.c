@@ -1,4 +1,9 @@
 // Socket adapter: non-blocking TCP (IPv4/IPv6) and per-track UDP, on an abstract event loop.
+// Media arrives in batches (rtsp_conn_io.sendv/udp_sendv): one writev per batch on TCP and, where
+// the platform has it, one sendmmsg per frame on UDP, so syscalls scale with frames, not packets.
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE /* sendmmsg */
+#endif
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -102,23 +107,8 @@ static int flush_out(pconn *p) {
 
 /* ---- rtsp_conn_io ---- */
 
-static int io_send(void *user, const void *buf, size_t len) {
-  pconn *p = user;
-  if (p->dead || p->fd < 0) return HAL_ECLOSED;
-  const uint8_t *b = buf;
-  if (p->out_len == p->out_off) { /* nothing queued: try the socket directly */
-    while (len) {
-      ssize_t n = send(p->fd, b, len, MSG_NOSIGNAL);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-        return HAL_EIO;
-      }
-      b += n;
-      len -= (size_t)n;
-    }
-    if (!len) return 0;
-  }
+/* Makes room for len more queued bytes; 0, HAL_ELIMIT (over the hard cap), HAL_ENOMEM. */
+static int reserve_out(pconn *p, size_t len) {
   /* hard cap: the core stops pulling media at send_backlog_max, so only replies and one
    * frame's packets land here beyond it */
   size_t hard = p->a->srv->cfg.send_backlog_max + p->a->srv->cfg.queue_max_bytes + 65536;
@@ -136,8 +126,88 @@ static int io_send(void *user, const void *buf, size_t len) {
     p->out = o;
     p->out_cap = cap;
   }
+  return 0;
+}
+
+static int io_send(void *user, const void *buf, size_t len) {
+  pconn *p = user;
+  if (p->dead || p->fd < 0) return HAL_ECLOSED;
+  const uint8_t *b = buf;
+  if (p->out_len == p->out_off) { /* nothing queued: try the socket directly */
+    while (len) {
+      ssize_t n = send(p->fd, b, len, MSG_NOSIGNAL);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+        return HAL_EIO;
+      }
+      b += n;
+      len -= (size_t)n;
+    }
+    if (!len) return 0;
+  }
+  int r = reserve_out(p, len);
+  if (r) return r;
   memcpy(p->out + p->out_len, b, len);
   p->out_len += len;
+  update_events(p);
+  return 0;
+}
+
+#define SENDV_CHUNK 256 /* iovecs per sendmsg (IOV_MAX is at least 1024 on Linux, 16 by POSIX) */
+
+/* One gathered write per batch; whatever the socket does not take is queued. */
+static int io_sendv(void *user, const rtsp_iov *iov, int n) {
+  pconn *p = user;
+  if (p->dead || p->fd < 0) return HAL_ECLOSED;
+  size_t total = 0, done = 0;
+  for (int i = 0; i < n; i++) total += iov[i].len;
+  if (p->out_len == p->out_off) { /* nothing queued: straight to the socket */
+    struct iovec v[SENDV_CHUNK];
+    int i = 0;
+    size_t skip = 0; /* bytes of iov[i] already written */
+    while (i < n) {
+      int m = 0;
+      size_t want = 0;
+      for (int j = i; j < n && m < SENDV_CHUNK; j++, m++) {
+        size_t o = j == i ? skip : 0;
+        v[m].iov_base = (uint8_t *)iov[j].base + o;
+        v[m].iov_len = iov[j].len - o;
+        want += v[m].iov_len;
+      }
+      struct msghdr mh;
+      memset(&mh, 0, sizeof mh);
+      mh.msg_iov = v;
+      mh.msg_iovlen = (size_t)m;
+      ssize_t w = sendmsg(p->fd, &mh, MSG_NOSIGNAL);
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+        return HAL_EIO;
+      }
+      done += (size_t)w;
+      size_t left = (size_t)w; /* advance past the written pieces */
+      while (i < n && left >= iov[i].len - skip) {
+        left -= iov[i].len - skip;
+        skip = 0;
+        i++;
+      }
+      skip += left;
+      if ((size_t)w < want) break; /* the socket buffer is full */
+    }
+    if (done == total) return 0;
+  }
+  int r = reserve_out(p, total - done);
+  if (r) return r;
+  for (int i = 0; i < n; i++) {
+    if (done >= iov[i].len) {
+      done -= iov[i].len;
+      continue;
+    }
+    memcpy(p->out + p->out_len, (const uint8_t *)iov[i].base + done, iov[i].len - done);
+    p->out_len += iov[i].len - done;
+    done = 0;
+  }
   update_events(p);
   return 0;
 }
@@ -232,6 +302,43 @@ static int io_udp_send(void *user, int track, bool rtcp, const void *hdr, size_t
   return 0;
 }
 
+/* A frame's packets on one track: sendmmsg where there is one, else sendmsg per packet. */
+static int io_udp_sendv(void *user, int track, const rtsp_iov *iov, int npkts) {
+  pconn *p = user;
+  int fd = p->udp[track][0];
+  if (fd < 0) return 0;
+#if defined(__linux__)
+  enum { M = 32 };
+  struct mmsghdr mm[M];
+  struct iovec v[2 * M];
+  for (int i = 0; i < npkts;) {
+    int m = npkts - i < M ? npkts - i : M;
+    memset(mm, 0, sizeof(mm[0]) * (size_t)m);
+    for (int j = 0; j < m; j++) {
+      for (int k = 0; k < 2; k++) {
+        v[2 * j + k].iov_base = (void *)iov[2 * (i + j) + k].base;
+        v[2 * j + k].iov_len = iov[2 * (i + j) + k].len;
+      }
+      mm[j].msg_hdr.msg_iov = &v[2 * j];
+      mm[j].msg_hdr.msg_iovlen = 2;
+    }
+    int r = sendmmsg(fd, mm, (unsigned)m, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return HAL_EAGAIN;
+      r = 1; /* ECONNREFUSED (client not listening yet) and friends lose that packet: UDP is lossy */
+    }
+    i += r > 0 ? r : 1;
+  }
+#else
+  for (int i = 0; i < npkts; i++)
+    if (io_udp_send(user, track, false, iov[2 * i].base, iov[2 * i].len, iov[2 * i + 1].base, iov[2 * i + 1].len) ==
+        HAL_EAGAIN)
+      return HAL_EAGAIN;
+#endif
+  return 0;
+}
+
 static void io_udp_close(void *user, int track) {
   pconn *p = user;
   if (track >= 0 && track < RTSP_TRACKS) udp_close_track(p, track);
@@ -243,7 +350,8 @@ static void io_close(void *user) {
   pconn_shutdown(p);
 }
 
-static const rtsp_conn_io posix_io = {io_send, io_backlog, io_udp_open, io_udp_send, io_udp_close, io_close};
+static const rtsp_conn_io posix_io = {io_send,      io_backlog, io_udp_open, io_udp_send,
+                                      io_udp_close, io_close,   io_sendv,    io_udp_sendv};
 
 /* ---- sweeping dead connections ---- */
 

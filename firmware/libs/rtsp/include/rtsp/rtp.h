@@ -29,6 +29,9 @@ typedef struct rtp_pktbuf {
 void rtp_pktbuf_init(rtp_pktbuf *b);
 void rtp_pktbuf_reset(rtp_pktbuf *b); /* keeps the memory */
 void rtp_pktbuf_free(rtp_pktbuf *b);
+/* Grows the buffer to hold `bytes` more bytes in `pkts` more packets, so a packetizer run does
+ * not reallocate packet by packet. 0 or HAL_ENOMEM (also made sticky). */
+int rtp_pktbuf_reserve(rtp_pktbuf *b, size_t bytes, int pkts);
 static inline const uint8_t *rtp_pktbuf_packet(const rtp_pktbuf *b, int i, size_t *size) {
   *size = b->off[i + 1] - b->off[i];
   return b->data + b->off[i];

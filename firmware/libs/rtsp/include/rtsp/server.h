@@ -126,6 +126,15 @@ void rtsp_mount_get_stats(const rtsp_mount *m, rtsp_mount_stats *out);
 
 /* ---- connections (for adapters) ---- */
 
+/* One piece of a gathered write (the layout of POSIX struct iovec, without depending on it). */
+typedef struct rtsp_iov {
+  const void *base;
+  size_t len;
+} rtsp_iov;
+
+/* Media leaves in batches: up to this many RTP packets per sendv()/udp_sendv() call. */
+#define RTSP_BATCH_PKTS 128
+
 typedef struct rtsp_conn_io {
   /* Queues bytes on the TCP connection; must take all of them (the adapter buffers). 0 or a
    * negative code, after which the connection is closed. */
@@ -140,6 +149,13 @@ typedef struct rtsp_conn_io {
   /* The core wants the connection closed (error, timeout, server shutdown). Called once. The
    * adapter stops feeding it and calls rtsp_conn_free() when it is not inside a core call. */
   void (*close)(void *user);
+  /* Optional batched forms; NULL = the core falls back to send()/udp_send() per piece. The
+   * pieces point into shared frames and the core's scratch: use or copy them before returning.
+   * sendv: n pieces of one TCP byte stream, same contract as send() (one writev, say).
+   * udp_sendv: npkts RTP packets on `track`, each two pieces (header, payload) in iov[2i],
+   * iov[2i+1] (one sendmmsg, say). A full socket buffer loses packets: return 0 anyway. */
+  int (*sendv)(void *user, const rtsp_iov *iov, int n);
+  int (*udp_sendv)(void *user, int track, const rtsp_iov *iov, int npkts);
 } rtsp_conn_io;
 
 /* peer: "ip:port" for logs/events; local_host: the address the client connected to (for URLs
