@@ -6,71 +6,14 @@
 #include "hal/audio.h"
 #include "hal/display.h"
 #include "hal/sensor.h"
+#include "handles.h"
 #include "internal.h"
 
-/* ---------------- handles ----------------
- * h = kind << 28 | gen << 16 | slot. Generations make stale handles detectable (ECLOSED). */
-#define HK_SLOTS 4096
-
-typedef struct hk_slot {
-  void *obj;
-  uint16_t gen;
-  uint8_t kind; /* 0 = free */
-} hk_slot;
-
-static hk_slot g_slots[HK_SLOTS];
-static pthread_mutex_t g_hk_mu = PTHREAD_MUTEX_INITIALIZER;
-
-int hk_alloc(hk_kind kind, void *obj, hal_handle *out) {
-  pthread_mutex_lock(&g_hk_mu);
-  for (uint32_t i = 1; i < HK_SLOTS; i++) {
-    if (g_slots[i].kind) continue;
-    g_slots[i].gen = (uint16_t)((g_slots[i].gen + 1) & 0xfff);
-    if (g_slots[i].gen == 0) g_slots[i].gen = 1;
-    g_slots[i].kind = (uint8_t)kind;
-    g_slots[i].obj = obj;
-    *out = ((uint32_t)kind << 28) | ((uint32_t)g_slots[i].gen << 16) | i;
-    pthread_mutex_unlock(&g_hk_mu);
-    return 0;
-  }
-  pthread_mutex_unlock(&g_hk_mu);
-  return HAL_ELIMIT;
-}
-
-int hk_get(hk_kind kind, hal_handle h, void **obj) {
-  uint32_t slot = h & 0xffff, gen = (h >> 16) & 0xfff, k = h >> 28;
-  if (k != (uint32_t)kind || slot == 0 || slot >= HK_SLOTS || gen == 0) return HAL_EINVAL;
-  pthread_mutex_lock(&g_hk_mu);
-  int rc = HAL_ECLOSED;
-  if (g_slots[slot].kind == kind && g_slots[slot].gen == gen) {
-    *obj = g_slots[slot].obj;
-    rc = 0;
-  }
-  pthread_mutex_unlock(&g_hk_mu);
-  return rc;
-}
-
-void hk_free(hal_handle h) {
-  uint32_t slot = h & 0xffff;
-  if (slot == 0 || slot >= HK_SLOTS) return;
-  pthread_mutex_lock(&g_hk_mu);
-  g_slots[slot].kind = 0;
-  g_slots[slot].obj = NULL;
-  pthread_mutex_unlock(&g_hk_mu);
-}
-
-/* Handles of one kind, for the registry. Returns the count (up to max). */
-static int hk_list(hk_kind kind, hal_handle *out, int max) {
-  int n = 0;
-  pthread_mutex_lock(&g_hk_mu);
-  for (uint32_t i = 1; i < HK_SLOTS; i++) {
-    if (g_slots[i].kind != kind) continue;
-    if (out && n < max) out[n] = ((uint32_t)kind << 28) | ((uint32_t)g_slots[i].gen << 16) | i;
-    n++;
-  }
-  pthread_mutex_unlock(&g_hk_mu);
-  return n;
-}
+/* ---------------- handles (the shared table in hal/common/handles.c) ---------------- */
+int hk_alloc(hk_kind kind, void *obj, hal_handle *out) { return hal_handle_alloc(kind, obj, out); }
+int hk_get(hk_kind kind, hal_handle h, void **obj) { return hal_handle_get(kind, h, obj); }
+void hk_free(hal_handle h) { hal_handle_free(h); }
+static int hk_list(hk_kind kind, hal_handle *out, int max) { return hal_handle_list(kind, out, max); }
 
 /* ---------------- time helpers ---------------- */
 void deadline_from_ms(struct timespec *ts, int timeout_ms) {
@@ -495,9 +438,9 @@ void hal_registry_stats_get(hal_registry_stats *o) {
 
 #define RESET_EACH(kind, call)                              \
   do {                                                      \
-    hal_handle hs_[HK_SLOTS];                               \
-    int n_ = hk_list(kind, hs_, HK_SLOTS);                  \
-    for (int i_ = 0; i_ < n_ && i_ < HK_SLOTS; i_++) call; \
+    hal_handle hs_[HAL_HANDLE_SLOTS];                               \
+    int n_ = hk_list(kind, hs_, HAL_HANDLE_SLOTS);                  \
+    for (int i_ = 0; i_ < n_ && i_ < HAL_HANDLE_SLOTS; i_++) call; \
   } while (0)
 
 int hal_reset_all(void) {

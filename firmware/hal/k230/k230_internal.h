@@ -39,7 +39,7 @@ int kh_get(kh_kind kind, hal_handle h, void **obj);
 void kh_free(hal_handle h);
 /* Live handles of one kind (up to max); returns how many exist. */
 int kh_list(kh_kind kind, hal_handle *out, int max);
-#define KH_SLOTS 1024
+#define KH_SLOTS 4096 /* = HAL_HANDLE_SLOTS */
 
 /* ---- MPP errors -> HAL codes ---- */
 int k230_err(k_s32 mpp_rc);

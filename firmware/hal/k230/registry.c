@@ -8,71 +8,15 @@
 #include "hal/sensor.h"
 #include "hal/vdec.h"
 #include "hal/venc.h"
+#include "handles.h"
 #include "k230_internal.h"
 #include "k_errno.h"
 
-typedef struct kh_slot {
-  void *obj;
-  uint16_t gen;
-  uint8_t kind; /* 0 = free */
-} kh_slot;
-
-static kh_slot g_slots[KH_SLOTS];
-static pthread_mutex_t g_kh_mu = PTHREAD_MUTEX_INITIALIZER;
-
-static hal_handle kh_make(uint32_t kind, uint32_t gen, uint32_t slot) {
-  return (kind << 28) | (gen << 16) | slot;
-}
-
-int kh_alloc(kh_kind kind, void *obj, hal_handle *out) {
-  pthread_mutex_lock(&g_kh_mu);
-  for (uint32_t i = 1; i < KH_SLOTS; i++) {
-    if (g_slots[i].kind) continue;
-    g_slots[i].gen = (uint16_t)((g_slots[i].gen + 1) & 0xfff);
-    if (g_slots[i].gen == 0) g_slots[i].gen = 1;
-    g_slots[i].kind = (uint8_t)kind;
-    g_slots[i].obj = obj;
-    *out = kh_make(kind, g_slots[i].gen, i);
-    pthread_mutex_unlock(&g_kh_mu);
-    return 0;
-  }
-  pthread_mutex_unlock(&g_kh_mu);
-  return HAL_ELIMIT;
-}
-
-int kh_get(kh_kind kind, hal_handle h, void **obj) {
-  uint32_t slot = h & 0xffff, gen = (h >> 16) & 0xfff, k = h >> 28;
-  if (k != (uint32_t)kind || slot == 0 || slot >= KH_SLOTS || gen == 0) return HAL_EINVAL;
-  int rc = HAL_ECLOSED;
-  pthread_mutex_lock(&g_kh_mu);
-  if (g_slots[slot].kind == kind && g_slots[slot].gen == gen) {
-    *obj = g_slots[slot].obj;
-    rc = 0;
-  }
-  pthread_mutex_unlock(&g_kh_mu);
-  return rc;
-}
-
-void kh_free(hal_handle h) {
-  uint32_t slot = h & 0xffff;
-  if (slot == 0 || slot >= KH_SLOTS) return;
-  pthread_mutex_lock(&g_kh_mu);
-  g_slots[slot].kind = 0;
-  g_slots[slot].obj = NULL;
-  pthread_mutex_unlock(&g_kh_mu);
-}
-
-int kh_list(kh_kind kind, hal_handle *out, int max) {
-  int n = 0;
-  pthread_mutex_lock(&g_kh_mu);
-  for (uint32_t i = 1; i < KH_SLOTS; i++) {
-    if (g_slots[i].kind != kind) continue;
-    if (out && n < max) out[n] = kh_make(kind, g_slots[i].gen, i);
-    n++;
-  }
-  pthread_mutex_unlock(&g_kh_mu);
-  return n;
-}
+/* The handle table is shared with the host backend (hal/common/handles.c). */
+int kh_alloc(kh_kind kind, void *obj, hal_handle *out) { return hal_handle_alloc(kind, obj, out); }
+int kh_get(kh_kind kind, hal_handle h, void **obj) { return hal_handle_get(kind, h, obj); }
+void kh_free(hal_handle h) { hal_handle_free(h); }
+int kh_list(kh_kind kind, hal_handle *out, int max) { return hal_handle_list(kind, out, max); }
 
 /* MPP codes are K_DEF_ERR(module, level, id): the low 13 bits are the id (k_errno.h). */
 int k230_err(k_s32 rc) {

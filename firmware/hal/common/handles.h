@@ -1,0 +1,24 @@
+/*
+ * hal/common/handles.h — the table behind every hal_handle, shared by the HAL backends (host
+ * simulator and K230); not part of the contract in hal/include.
+ *
+ * A handle is kind << 28 | generation << 16 | slot. The 12-bit generation changes every time a
+ * slot is reused, so a stale handle is told apart from a live one (HAL_ECLOSED) for a long
+ * while; a made-up value or a handle of another kind is HAL_EINVAL. Thread-safe.
+ */
+#ifndef HAL_COMMON_HANDLES_H
+#define HAL_COMMON_HANDLES_H
+
+#include "hal/vb.h"
+
+#define HAL_HANDLE_SLOTS 4096
+
+/* kind: 1..15. HAL_ELIMIT when every slot is taken. */
+int hal_handle_alloc(unsigned kind, void *obj, hal_handle *out);
+/* 0 with *obj, HAL_ECLOSED for a closed handle of that kind, HAL_EINVAL otherwise. */
+int hal_handle_get(unsigned kind, hal_handle h, void **obj);
+void hal_handle_free(hal_handle h);
+/* Live handles of one kind into out (up to max); returns how many exist. out may be NULL. */
+int hal_handle_list(unsigned kind, hal_handle *out, int max);
+
+#endif
