@@ -1,8 +1,10 @@
 /* Sensor sources through libavformat/libavcodec: a video file (looped) or a V4L2 camera.
  * Each tick decodes one picture; channels scale/convert it with libswscale. */
 #include <libavcodec/avcodec.h>
+#include <libavdevice/avdevice.h>
 #include <libavformat/avformat.h>
 #include <libswscale/swscale.h>
+#include <pthread.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -36,8 +38,10 @@ int sensor_src_open(const char *spec, sensor_src **out) {
   } else if (strncmp(spec, "v4l2:", 5) == 0) {
     path = spec + 5;
     if (access(path, R_OK) != 0) return HAL_ENODEV;
+    static pthread_once_t devices_once = PTHREAD_ONCE_INIT;
+    pthread_once(&devices_once, avdevice_register_all); /* libavdevice holds the v4l2 input */
     ifmt = av_find_input_format("video4linux2");
-    if (!ifmt) return HAL_ENOTSUP; /* libavdevice is not linked in this build */
+    if (!ifmt) return HAL_ENOTSUP;
   } else {
     return HAL_EINVAL;
   }

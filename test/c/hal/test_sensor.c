@@ -67,6 +67,8 @@ int main(void) {
   CHECK_EQ_INT(hal_sensor_snapshot(s, 0, 10, &f), HAL_ECLOSED);
   /* v4l2 / file sources fail cleanly */
   setenv("K230JS_SIM_SENSOR", "v4l2:/dev/video-none", 1);
+  CHECK_EQ_INT(hal_sensor_open(&sc, &s), HAL_ENODEV);
+  setenv("K230JS_SIM_SENSOR", "v4l2:/dev/null", 1); /* a file that is no camera */
   CHECK(hal_sensor_open(&sc, &s) < 0);
   setenv("K230JS_SIM_SENSOR", "file:/nonexistent.mp4", 1);
   CHECK(hal_sensor_open(&sc, &s) < 0);
