@@ -293,6 +293,7 @@ static int parse_sinks(display *d) {
       if (*end || port < 1 || port > 65535 || d->live) return HAL_EINVAL;
       int rc = liveview_start((uint16_t)port, d->cfg.fps, latest_screen, d, &d->live);
       if (rc) return rc;
+      fprintf(stderr, "k230js: display live view on http://127.0.0.1:%lu/\n", port);
     } else if (strncmp(tok, "png:", 4) == 0) {
       char *dir = tok + 4, *every = strrchr(dir, ':');
       d->png_every = 1;
