@@ -1,7 +1,10 @@
 /* Argument and option readers with the JS surface's error messages (kjs/args.h). */
 #include "kjs/args.h"
 
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int detached(JSContext *ctx, const char *what) {
@@ -140,4 +143,22 @@ int kjs_opt_enum(JSContext *ctx, JSValueConst opts, const char *fn, const char *
                      s ? s : "", s ? "\"" : "");
   JS_FreeCString(ctx, s);
   return -1;
+}
+
+bool kjs_parse_size(const char *s, size_t *out) {
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (errno || end == s) return false;
+  unsigned long long mul = 1;
+  switch (*end) {
+    case 0: break;
+    case 'k': case 'K': mul = 1ull << 10; end++; break;
+    case 'm': case 'M': mul = 1ull << 20; end++; break;
+    case 'g': case 'G': mul = 1ull << 30; end++; break;
+    default: return false;
+  }
+  if (*end || v > SIZE_MAX / mul) return false;
+  *out = (size_t)(v * mul);
+  return true;
 }

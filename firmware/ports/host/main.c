@@ -11,6 +11,7 @@
 
 #include "kjs/repl.h"
 #include "kjs/uart.h"
+#include "kjs/args.h"
 #include "kjs/vm.h"
 
 #ifndef K230JS_VERSION
@@ -69,25 +70,6 @@ static void usage(FILE *out) {
           "       engine version\n"
           "  130  interrupted by Ctrl-C\n"
           "  N    the code passed to exit(N) from k230:sys\n");
-}
-
-/* Parses "64m"-style sizes; returns false on garbage or overflow. */
-static bool parse_size(const char *s, size_t *out) {
-  char *end;
-  errno = 0;
-  unsigned long long v = strtoull(s, &end, 10);
-  if (errno || end == s) return false;
-  unsigned long long mul = 1;
-  switch (*end) {
-    case 0: break;
-    case 'k': case 'K': mul = 1ull << 10; end++; break;
-    case 'm': case 'M': mul = 1ull << 20; end++; break;
-    case 'g': case 'G': mul = 1ull << 30; end++; break;
-    default: return false;
-  }
-  if (*end || v > SIZE_MAX / mul) return false;
-  *out = (size_t)(v * mul);
-  return true;
 }
 
 /* The console session: REPL and raw protocol on stdio or a pty (kjs/repl.h). */
@@ -150,13 +132,13 @@ int main(int argc, char **argv) {
       case OPT_SDCARD: cfg.sdcard_dir = optarg; break;
       case OPT_DATA: cfg.data_dir = optarg; break;
       case OPT_MEMORY_LIMIT:
-        if (!parse_size(optarg, &cfg.memory_limit) || cfg.memory_limit < 65536) {
+        if (!kjs_parse_size(optarg, &cfg.memory_limit) || cfg.memory_limit < 65536) {
           fprintf(stderr, "k230js: --memory-limit: '%s' is not a size of at least 64k\n", optarg);
           return KJS_EXIT_USAGE;
         }
         break;
       case OPT_STACK_SIZE:
-        if (!parse_size(optarg, &cfg.stack_size) || cfg.stack_size < 16384) {
+        if (!kjs_parse_size(optarg, &cfg.stack_size) || cfg.stack_size < 16384) {
           fprintf(stderr, "k230js: --stack-size: '%s' is not a size of at least 16k\n", optarg);
           return KJS_EXIT_USAGE;
         }

@@ -2,30 +2,14 @@
  * that mounts the SD card or the USB MTP disk. */
 #include "config.h"
 
+#include "kjs/args.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static bool parse_size(const char *s, size_t *out) {
-  char *end;
-  errno = 0;
-  unsigned long long v = strtoull(s, &end, 10);
-  if (errno || end == s) return false;
-  unsigned long long mul = 1;
-  switch (*end) {
-    case 0: break;
-    case 'k': case 'K': mul = 1ull << 10; end++; break;
-    case 'm': case 'M': mul = 1ull << 20; end++; break;
-    case 'g': case 'G': mul = 1ull << 30; end++; break;
-    default: return false;
-  }
-  if (*end || v > SIZE_MAX / mul) return false;
-  *out = (size_t)(v * mul);
-  return true;
-}
 
 static char *trim(char *s) {
   while (isspace((unsigned char)*s)) s++;
@@ -55,13 +39,13 @@ static void apply(char *line, int lineno, k230js_conf *c, void (*warn)(const cha
   char *key = trim(s), *val = trim(eq + 1);
   size_t n;
   if (!strcmp(key, "heap_limit")) {
-    if (parse_size(val, &n) && (n == 0 || n >= (1u << 20))) c->heap_limit = n;
+    if (kjs_parse_size(val, &n) && (n == 0 || n >= (1u << 20))) c->heap_limit = n;
     else complain(warn, lineno, "heap_limit must be 0 or >= 1m, not", val);
   } else if (!strcmp(key, "js_stack")) {
-    if (parse_size(val, &n) && n >= (64u << 10)) c->js_stack = n;
+    if (kjs_parse_size(val, &n) && n >= (64u << 10)) c->js_stack = n;
     else complain(warn, lineno, "js_stack must be >= 64k, not", val);
   } else if (!strcmp(key, "vm_thread_stack")) {
-    if (parse_size(val, &n) && n >= (256u << 10) && n <= (256u << 20)) c->vm_thread_stack = n;
+    if (kjs_parse_size(val, &n) && n >= (256u << 10) && n <= (256u << 20)) c->vm_thread_stack = n;
     else complain(warn, lineno, "vm_thread_stack must be 256k..256m, not", val);
   } else if (!strcmp(key, "console")) {
     if (*val && strlen(val) < sizeof c->console) snprintf(c->console, sizeof c->console, "%s", val);

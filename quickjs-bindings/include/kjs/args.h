@@ -33,4 +33,8 @@ int kjs_opt_enum(JSContext *ctx, JSValueConst opts, const char *fn, const char *
 /* Throws TypeError unless opts is undefined or an object. */
 int kjs_check_options(JSContext *ctx, JSValueConst opts, const char *fn);
 
+/* Sizes in command lines and config files: "65536", "64k", "32m", "1g" (powers of 1024).
+ * False on garbage or overflow. */
+bool kjs_parse_size(const char *s, size_t *out);
+
 #endif
