@@ -2,6 +2,7 @@
 #include "handles.h"
 
 #include <pthread.h>
+#include <string.h>
 
 #include "hal/errors.h"
 
@@ -65,4 +66,20 @@ int hal_handle_list(unsigned kind, hal_handle *out, int max) {
   }
   pthread_mutex_unlock(&g_mu);
   return n;
+}
+
+void hal_handle_counts(hal_registry_stats *o, uint32_t frames) {
+  memset(o, 0, sizeof *o);
+  o->pools = (uint32_t)hal_handle_list(HAL_KIND_POOL, NULL, 0);
+  o->blocks = (uint32_t)hal_handle_list(HAL_KIND_BLOCK, NULL, 0);
+  o->links = (uint32_t)hal_handle_list(HAL_KIND_LINK, NULL, 0);
+  o->sensors = (uint32_t)hal_handle_list(HAL_KIND_SENSOR, NULL, 0);
+  o->vencs = (uint32_t)hal_handle_list(HAL_KIND_VENC, NULL, 0);
+  o->vdecs = (uint32_t)hal_handle_list(HAL_KIND_VDEC, NULL, 0);
+  o->displays = (uint32_t)hal_handle_list(HAL_KIND_DISPLAY, NULL, 0);
+  o->audio_ins = (uint32_t)hal_handle_list(HAL_KIND_AIN, NULL, 0);
+  o->audio_outs = (uint32_t)hal_handle_list(HAL_KIND_AOUT, NULL, 0);
+  o->frames = frames;
+  o->total = o->pools + o->blocks + o->links + o->sensors + o->vencs + o->vdecs + o->displays + o->audio_ins +
+             o->audio_outs + o->frames;
 }

@@ -13,6 +13,19 @@
 
 #define HAL_HANDLE_SLOTS 4096
 
+/* The kinds of object the registry counts; backends' own kind enums use these values. */
+enum {
+  HAL_KIND_POOL = 1,
+  HAL_KIND_BLOCK,
+  HAL_KIND_LINK,
+  HAL_KIND_SENSOR,
+  HAL_KIND_VENC,
+  HAL_KIND_VDEC,
+  HAL_KIND_DISPLAY,
+  HAL_KIND_AIN,
+  HAL_KIND_AOUT,
+};
+
 /* kind: 1..15. HAL_ELIMIT when every slot is taken. */
 int hal_handle_alloc(unsigned kind, void *obj, hal_handle *out);
 /* 0 with *obj, HAL_ECLOSED for a closed handle of that kind, HAL_EINVAL otherwise. */
@@ -20,5 +33,8 @@ int hal_handle_get(unsigned kind, hal_handle h, void **obj);
 void hal_handle_free(hal_handle h);
 /* Live handles of one kind into out (up to max); returns how many exist. out may be NULL. */
 int hal_handle_list(unsigned kind, hal_handle *out, int max);
+
+/* A registry snapshot (hal_registry_stats_get): live handles per kind, plus `frames` the app holds. */
+void hal_handle_counts(hal_registry_stats *out, uint32_t frames);
 
 #endif

@@ -418,22 +418,13 @@ int hal_unlink(hal_handle h) {
 }
 
 /* ---------------- registry ---------------- */
+_Static_assert((int)HK_POOL == (int)HAL_KIND_POOL && (int)HK_AOUT == (int)HAL_KIND_AOUT, "hk_kind follows hal/common's kinds");
+
 void hal_registry_stats_get(hal_registry_stats *o) {
-  memset(o, 0, sizeof *o);
-  o->pools = hk_list(HK_POOL, NULL, 0);
-  o->blocks = hk_list(HK_BLOCK, NULL, 0);
-  o->links = hk_list(HK_LINK, NULL, 0);
-  o->sensors = hk_list(HK_SENSOR, NULL, 0);
-  o->vencs = hk_list(HK_VENC, NULL, 0);
-  o->vdecs = hk_list(HK_VDEC, NULL, 0);
-  o->displays = hk_list(HK_DISPLAY, NULL, 0);
-  o->audio_ins = hk_list(HK_AIN, NULL, 0);
-  o->audio_outs = hk_list(HK_AOUT, NULL, 0);
   pthread_mutex_lock(&g_app_mu);
-  o->frames = g_app_frame_count;
+  uint32_t frames = g_app_frame_count;
   pthread_mutex_unlock(&g_app_mu);
-  o->total = o->pools + o->blocks + o->links + o->sensors + o->vencs + o->vdecs + o->displays +
-             o->audio_ins + o->audio_outs + o->frames;
+  hal_handle_counts(o, frames);
 }
 
 #define RESET_EACH(kind, call)                              \

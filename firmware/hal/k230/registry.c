@@ -55,21 +55,9 @@ void k230_deadline(struct timespec *ts, int timeout_ms) {
 /* Nothing is copied on the board's zero-copy paths; only vdec/venc app sends copy into VB. */
 void hal_copy_stats_get(hal_copy_stats *out) { memset(out, 0, sizeof *out); }
 
-void hal_registry_stats_get(hal_registry_stats *o) {
-  memset(o, 0, sizeof *o);
-  o->pools = kh_list(KH_POOL, NULL, 0);
-  o->blocks = kh_list(KH_BLOCK, NULL, 0);
-  o->links = kh_list(KH_LINK, NULL, 0);
-  o->sensors = kh_list(KH_SENSOR, NULL, 0);
-  o->vencs = kh_list(KH_VENC, NULL, 0);
-  o->vdecs = kh_list(KH_VDEC, NULL, 0);
-  o->displays = kh_list(KH_DISPLAY, NULL, 0);
-  o->audio_ins = kh_list(KH_AIN, NULL, 0);
-  o->audio_outs = kh_list(KH_AOUT, NULL, 0);
-  o->frames = k230_frames_held();
-  o->total = o->pools + o->blocks + o->links + o->sensors + o->vencs + o->vdecs + o->displays +
-             o->audio_ins + o->audio_outs + o->frames;
-}
+_Static_assert((int)KH_POOL == (int)HAL_KIND_POOL && (int)KH_AOUT == (int)HAL_KIND_AOUT, "kh_kind follows hal/common's kinds");
+
+void hal_registry_stats_get(hal_registry_stats *o) { hal_handle_counts(o, k230_frames_held()); }
 
 static void each(kh_kind kind, int (*fn)(hal_handle)) {
   static hal_handle hs[KH_SLOTS];
