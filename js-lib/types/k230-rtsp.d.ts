@@ -154,4 +154,71 @@ declare module "k230:rtsp" {
     readonly closed: boolean;
     readonly server: RtspServer;
   }
+
+  export interface RtspPusherOptions {
+    video?: "h264" | "h265";
+    audio?: "g711u" | "g711a";
+    /** Answered on a 401 with Basic or Digest, as the server asks (credentials in the URL work too). */
+    auth?: { user: string; password: string };
+    /** Max RTP packet size incl. header (576-9000, default 1400). */
+    mtu?: number;
+  }
+
+  export type RtspPusherState = "idle" | "connecting" | "recording" | "failed" | "closed";
+
+  export interface RtspPusherStats {
+    state: RtspPusherState;
+    framesSent: number;
+    /** Frames sent before RECORD was accepted, while waiting for a keyframe, or over a 4 MiB backlog. */
+    framesDropped: number;
+    packetsSent: number;
+    bytesSent: number;
+  }
+
+  /**
+   * Push mode: publishes to an existing RTSP server (a media server that fans out to many
+   * viewers). `connect()` sends OPTIONS, ANNOUNCE (SDP), SETUP per track with
+   * `RTP/AVP/TCP;interleaved;mode=record` and RECORD; media then flows as interleaved RTP on
+   * the same TCP connection. The data is read in place (no JS copy), as with RtspSession, and
+   * `encoder.pipeTo(pusher)` (k230:media) feeds it from C. Frames given before RECORD is
+   * accepted only update the cached parameter sets (SPS/PPS/VPS, sent ahead of every keyframe).
+   * An open connection keeps the app running; `close()` sends TEARDOWN and ends it.
+   *
+   * @example
+   * ```ts
+   * import { RtspPusher } from "k230:rtsp";
+   * import { Mp4Demuxer } from "k230:mp4";
+   *
+   * const pusher = new RtspPusher("rtsp://192.168.1.10:8554/cam1", { video: "h264" });
+   * const demuxer = new Mp4Demuxer("/sdcard/examples/test.mp4");
+   * pusher.connect().then(() => {
+   *   const frame = demuxer.getFrame();
+   *   if (!frame.eof) pusher.sendVideo(frame.data, frame.ptsUs);
+   *   console.log(pusher.stats().framesSent, "frames sent");
+   *   pusher.close();
+   *   demuxer.close();
+   * }, (e: Error & { code: string; status?: number }) => console.log("publish failed:", e.code, e.status, e.message));
+   * ```
+   */
+  export class RtspPusher {
+    /** `url`: rtsp://host[:port]/path with a numeric IPv4/IPv6 host or localhost (no DNS on the loop). */
+    constructor(url: string, options?: RtspPusherOptions);
+    /**
+     * Connects and publishes. Resolves once the server accepted RECORD. Rejects with an Error
+     * whose `.code` is the socket error ("ECONNREFUSED", "ETIMEDOUT" after 5 s, ...) or "EIO",
+     * and whose `.status` is the server's RTSP status for a non-2xx reply (the status line is in
+     * the message, e.g. "ANNOUNCE rtsp://…/cam1: RTSP/1.0 404 Not Found"). Calling it again
+     * returns the same promise.
+     */
+    connect(): Promise<void>;
+    /** One access unit in Annex-B; `ptsUs` sets the 90 kHz RTP timestamp. Throws after a failure. */
+    sendVideo(data: ArrayBuffer | ArrayBufferView, ptsUs: number): void;
+    /** G.711 bytes (8 kHz mono) as configured. */
+    sendAudio(data: ArrayBuffer | ArrayBufferView, ptsUs: number): void;
+    stats(): RtspPusherStats;
+    /** Sends TEARDOWN; the connection closes once the server replied (at most ~1 s later). */
+    close(): void;
+    readonly state: RtspPusherState;
+    readonly url: string;
+  }
 }

@@ -1,0 +1,667 @@
+// RTSP publishing client core: OPTIONS, ANNOUNCE, SETUP (mode=record), RECORD, then interleaved
+// RTP (RFC 2326 §10.1, §10.3, §10.4, §10.11, §10.12, §10.7), sans I/O.
+#include "rtsp/pusher.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "hal/errors.h"
+#include "media/annexb.h"
+#include "rtsp/auth.h"
+#include "rtsp/message.h"
+#include "rtsp/rtp.h"
+#include "rtsp/sdp.h"
+#include "rtsp/transport.h"
+#include "rtsp/wbuf.h"
+#include "util.h"
+
+#define PUSH_IN_MAX 65536
+#define PUSH_PS_MAX 512
+#define PUSH_URL_MAX 512
+#define PUSH_MSG_MAX 8192
+
+enum { REQ_NONE, REQ_OPTIONS, REQ_ANNOUNCE, REQ_SETUP, REQ_RECORD, REQ_KEEPALIVE, REQ_TEARDOWN };
+static const char *const req_names[] = {"", "OPTIONS", "ANNOUNCE", "SETUP", "RECORD", "GET_PARAMETER", "TEARDOWN"};
+
+struct rtsp_pusher {
+  rtsp_pusher_config cfg;
+  char url[PUSH_URL_MAX];  /* without credentials */
+  char host[256];
+  int port;
+  char user[RTSP_AUTH_FIELD_MAX], pass[RTSP_AUTH_FIELD_MAX];
+  rtsp_push_state state;
+  char err[768];
+  /* request in flight */
+  int req, req_track;
+  long cseq;
+  bool auth_retried;
+  /* auth (RFC 2617) */
+  rtsp_auth_mode auth;
+  char realm[RTSP_AUTH_FIELD_MAX], nonce[RTSP_AUTH_FIELD_MAX], opaque[RTSP_AUTH_FIELD_MAX];
+  bool qop_auth;
+  unsigned nc;
+  char session[128];
+  int timeout_s;
+  uint64_t last_req_us;
+  bool keepalive_ok; /* GET_PARAMETER is listed in Public */
+  /* tracks: 0 video, 1 audio */
+  int ch[2];
+  rtp_packetizer pk[2];
+  uint32_t ts_base[2];
+  bool need_key;
+  uint8_t ps[3][PUSH_PS_MAX];
+  size_t ps_len[3];
+  rtp_pktbuf pb;
+  uint8_t in[PUSH_IN_MAX];
+  size_t in_len;
+  rtsp_pusher_stats st;
+};
+
+static uint64_t mono_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static uint64_t rand64(void) {
+  static uint64_t x;
+  if (!x) {
+    FILE *f = fopen("/dev/urandom", "rb");
+    if (!f || fread(&x, sizeof x, 1, f) != 1) x = 0;
+    if (f) fclose(f);
+    x ^= mono_us() ^ (uint64_t)(uintptr_t)&x;
+    if (!x) x = 0x9E3779B97F4A7C15ull;
+  }
+  x ^= x >> 12;
+  x ^= x << 25;
+  x ^= x >> 27;
+  return x * 0x2545F4914F6CDD1Dull;
+}
+
+/* RFC 2326 §3.2: rtsp_URL = "rtsp://" host [ ":" port ] [ abs_path ]; userinfo as in RFC 3986. */
+int rtsp_url_split(const char *url, char *host, size_t hcap, int *port, char *user, size_t ucap, char *pass,
+                   size_t pcap) {
+  if (!url || strncasecmp(url, "rtsp://", 7) != 0) return HAL_EINVAL;
+  const char *a = url + 7;
+  const char *end = a + strcspn(a, "/?#");
+  const char *at = NULL;
+  for (const char *q = a; q < end; q++)
+    if (*q == '@') at = q;
+  if (user) user[0] = 0;
+  if (pass) pass[0] = 0;
+  if (at) {
+    const char *colon = memchr(a, ':', (size_t)(at - a));
+    const char *ue = colon ? colon : at;
+    if (user && (size_t)(ue - a) < ucap) {
+      memcpy(user, a, (size_t)(ue - a));
+      user[ue - a] = 0;
+    }
+    if (colon && pass && (size_t)(at - colon - 1) < pcap) {
+      memcpy(pass, colon + 1, (size_t)(at - colon - 1));
+      pass[at - colon - 1] = 0;
+    }
+    a = at + 1;
+  }
+  const char *he, *pp;
+  if (*a == '[') {
+    he = memchr(a, ']', (size_t)(end - a));
+    if (!he) return HAL_EINVAL;
+    a++;
+    pp = he + 1;
+  } else {
+    he = memchr(a, ':', (size_t)(end - a));
+    if (!he) he = end;
+    pp = he;
+  }
+  if (he == a || (size_t)(he - a) >= hcap) return HAL_EINVAL;
+  memcpy(host, a, (size_t)(he - a));
+  host[he - a] = 0;
+  *port = 554; /* §3.2 default */
+  if (pp < end) {
+    if (*pp != ':') return HAL_EINVAL;
+    pp++;
+    long v;
+    if (rtsp_parse_ulong(&pp, end, 65535, &v) < 0 || pp != end || v < 1) return HAL_EINVAL;
+    *port = (int)v;
+  }
+  return 0;
+}
+
+int rtsp_pusher_new(const rtsp_pusher_config *cfg, rtsp_pusher **out) {
+  if (!cfg || !out || !cfg->url || !cfg->sendv) return HAL_EINVAL;
+  *out = NULL;
+  if (cfg->video < RTSP_VIDEO_NONE || cfg->video > RTSP_VIDEO_H265 || cfg->audio < RTSP_AUDIO_NONE ||
+      cfg->audio > RTSP_AUDIO_PCMA || (cfg->video == RTSP_VIDEO_NONE && cfg->audio == RTSP_AUDIO_NONE))
+    return HAL_EINVAL;
+  size_t mtu = cfg->mtu ? cfg->mtu : RTP_MTU_DEFAULT;
+  if (mtu < RTP_MTU_MIN || mtu > RTP_MTU_MAX) return HAL_EINVAL;
+  rtsp_pusher *p = calloc(1, sizeof *p);
+  if (!p) return HAL_ENOMEM;
+  p->cfg = *cfg;
+  if (!p->cfg.max_backlog) p->cfg.max_backlog = 4u << 20;
+  if (rtsp_url_split(cfg->url, p->host, sizeof p->host, &p->port, p->user, sizeof p->user, p->pass,
+                     sizeof p->pass) < 0) {
+    free(p);
+    return HAL_EINVAL;
+  }
+  /* the request URL without userinfo: rtsp://host:port/path */
+  const char *rest = cfg->url + 7;
+  rest += strcspn(rest, "/?#");
+  bool v6 = strchr(p->host, ':') != NULL;
+  int n = snprintf(p->url, sizeof p->url, v6 ? "rtsp://[%s]:%d%s" : "rtsp://%s:%d%s", p->host, p->port, rest);
+  if (n < 0 || (size_t)n >= sizeof p->url || strpbrk(p->url, " \r\n")) {
+    free(p);
+    return HAL_EINVAL;
+  }
+  while (n > 8 && p->url[n - 1] == '/') p->url[--n] = 0;
+  if (cfg->username) snprintf(p->user, sizeof p->user, "%s", cfg->username);
+  if (cfg->password) snprintf(p->pass, sizeof p->pass, "%s", cfg->password);
+  p->cfg.url = p->url;
+  for (int t = 0; t < 2; t++) {
+    p->pk[t].ssrc = (uint32_t)rand64();
+    p->pk[t].seq = (uint16_t)rand64();
+    p->pk[t].mtu = mtu;
+    p->ts_base[t] = (uint32_t)rand64(); /* RFC 3550 §5.1 */
+  }
+  p->pk[0].pt = 96;
+  p->pk[1].pt = cfg->audio == RTSP_AUDIO_PCMA ? 8 : 0;
+  p->ch[0] = p->ch[1] = -1;
+  p->need_key = true;
+  p->timeout_s = 60; /* §12.37 default */
+  rtp_pktbuf_init(&p->pb);
+  *out = p;
+  return 0;
+}
+
+void rtsp_pusher_free(rtsp_pusher *p) {
+  if (!p) return;
+  rtp_pktbuf_free(&p->pb);
+  free(p);
+}
+
+rtsp_push_state rtsp_pusher_state(const rtsp_pusher *p) { return p->state; }
+bool rtsp_pusher_busy(const rtsp_pusher *p) { return p->req != REQ_NONE; }
+const char *rtsp_pusher_error(const rtsp_pusher *p) { return p->err; }
+void rtsp_pusher_get_stats(const rtsp_pusher *p, rtsp_pusher_stats *out) { *out = p->st; }
+const char *rtsp_pusher_host(const rtsp_pusher *p) { return p->host; }
+int rtsp_pusher_port(const rtsp_pusher *p) { return p->port; }
+
+static void set_state(rtsp_pusher *p, rtsp_push_state st, int status, int code) {
+  if (p->state == st) return;
+  p->state = st;
+  if (p->cfg.on_state) p->cfg.on_state(p->cfg.user, st, status, code);
+}
+
+void rtsp_pusher_fail(rtsp_pusher *p, int status, int code, const char *what) {
+  if (p->state == RTSP_PUSH_FAILED || p->state == RTSP_PUSH_CLOSED) return;
+  snprintf(p->err, sizeof p->err, "%s", what);
+  set_state(p, RTSP_PUSH_FAILED, status, code);
+}
+
+static int send_bytes(rtsp_pusher *p, const void *buf, size_t len) {
+  rtsp_iov v = {buf, len};
+  int r = p->cfg.sendv(p->cfg.user, &v, 1);
+  if (r < 0) rtsp_pusher_fail(p, 0, r, "the connection to the server failed");
+  return r;
+}
+
+static void track_url(const rtsp_pusher *p, int track, char *out, size_t cap) {
+  snprintf(out, cap, "%s/trackID=%d", p->url, track); /* sdp.c's a=control (RFC 2326 §C.1.1) */
+}
+
+/* Authorization for a request (RFC 2617 §2 Basic, §3.2.2 Digest). */
+static void put_auth(rtsp_pusher *p, rtsp_wbuf *w, const char *method, const char *uri) {
+  if (p->auth == RTSP_AUTH_BASIC) {
+    char up[2 * RTSP_AUTH_FIELD_MAX + 2];
+    int n = snprintf(up, sizeof up, "%s:%s", p->user, p->pass);
+    rtsp_wbuf_puts(w, "Authorization: Basic ");
+    rtsp_wbuf_base64(w, (const uint8_t *)up, n > 0 ? (size_t)n : 0);
+    rtsp_wbuf_puts(w, "\r\n");
+  } else if (p->auth == RTSP_AUTH_DIGEST) {
+    char hex[33], nc[9] = "", cnonce[17] = "";
+    if (p->qop_auth) {
+      snprintf(nc, sizeof nc, "%08x", ++p->nc);
+      snprintf(cnonce, sizeof cnonce, "%016llx", (unsigned long long)rand64());
+    }
+    rtsp_digest_response(p->user, p->realm, p->pass, method, uri, p->nonce, nc, cnonce, p->qop_auth ? "auth" : "",
+                         hex);
+    rtsp_wbuf_printf(w, "Authorization: Digest username=\"%s\", realm=\"%s\", nonce=\"%s\", uri=\"%s\", response=\"%s\"",
+                     p->user, p->realm, p->nonce, uri, hex);
+    if (p->qop_auth) rtsp_wbuf_printf(w, ", qop=auth, nc=%s, cnonce=\"%s\"", nc, cnonce);
+    if (p->opaque[0]) rtsp_wbuf_printf(w, ", opaque=\"%s\"", p->opaque);
+    rtsp_wbuf_puts(w, "\r\n");
+  }
+}
+
+static int send_request(rtsp_pusher *p, int req, int track) {
+  char uri[PUSH_URL_MAX + 16], sdp[2048], msg[PUSH_MSG_MAX];
+  const char *method = req_names[req];
+  if (req == REQ_SETUP) track_url(p, track, uri, sizeof uri);
+  else snprintf(uri, sizeof uri, "%s", p->url);
+  int sdp_len = 0;
+  if (req == REQ_ANNOUNCE) {
+    sdp_params sp;
+    memset(&sp, 0, sizeof sp);
+    sp.video = p->cfg.video;
+    sp.audio = p->cfg.audio;
+    if (p->ps_len[0]) sp.vps = p->ps[0], sp.vps_len = p->ps_len[0];
+    if (p->ps_len[1]) sp.sps = p->ps[1], sp.sps_len = p->ps_len[1];
+    if (p->ps_len[2]) sp.pps = p->ps[2], sp.pps_len = p->ps_len[2];
+    sp.session_id = rand64() >> 1;
+    sp.origin_addr = "127.0.0.1";
+    sdp_len = sdp_write(&sp, sdp, sizeof sdp);
+    if (sdp_len < 0) return sdp_len;
+  }
+  rtsp_wbuf w;
+  rtsp_wbuf_init(&w, msg, sizeof msg);
+  /* §6.1 Request-Line, §12.17 CSeq */
+  rtsp_wbuf_printf(&w, "%s %s RTSP/1.0\r\nCSeq: %ld\r\nUser-Agent: k230js\r\n", method, uri, ++p->cseq);
+  put_auth(p, &w, method, uri);
+  if (p->session[0] && req != REQ_SETUP) rtsp_wbuf_printf(&w, "Session: %s\r\n", p->session);
+  if (req == REQ_SETUP) {
+    if (p->session[0]) rtsp_wbuf_printf(&w, "Session: %s\r\n", p->session); /* §10.4: aggregate */
+    int ch = track * 2;
+    rtsp_wbuf_printf(&w, "Transport: RTP/AVP/TCP;unicast;interleaved=%d-%d;mode=record\r\n", ch, ch + 1);
+  } else if (req == REQ_RECORD) {
+    rtsp_wbuf_puts(&w, "Range: npt=0.000-\r\n"); /* §10.11 */
+  } else if (req == REQ_ANNOUNCE) {
+    rtsp_wbuf_printf(&w, "Content-Type: application/sdp\r\nContent-Length: %d\r\n", sdp_len); /* §10.3 */
+  }
+  rtsp_wbuf_puts(&w, "\r\n");
+  if (req == REQ_ANNOUNCE) rtsp_wbuf_put(&w, sdp, (size_t)sdp_len);
+  if (w.err) return w.err;
+  p->req = req;
+  p->req_track = track;
+  p->last_req_us = mono_us();
+  return send_bytes(p, msg, w.len);
+}
+
+int rtsp_pusher_start(rtsp_pusher *p) {
+  if (p->state != RTSP_PUSH_IDLE) return HAL_ESTATE;
+  p->state = RTSP_PUSH_HANDSHAKE;
+  return send_request(p, REQ_OPTIONS, 0);
+}
+
+/* WWW-Authenticate (RFC 2617 §1.2, §3.2.1): picks Digest over Basic. */
+static bool take_challenge(rtsp_pusher *p, const char *v) {
+  while (*v == ' ') v++;
+  if (!strncasecmp(v, "Basic", 5) && (!v[5] || v[5] == ' ')) {
+    if (p->auth != RTSP_AUTH_DIGEST) p->auth = RTSP_AUTH_BASIC;
+    return true;
+  }
+  if (strncasecmp(v, "Digest", 6) != 0 || (v[6] && v[6] != ' ')) return false;
+  char realm[RTSP_AUTH_FIELD_MAX] = "", nonce[RTSP_AUTH_FIELD_MAX] = "", opaque[RTSP_AUTH_FIELD_MAX] = "";
+  bool qop = false;
+  const char *s = v + 6, *end = s + strlen(s);
+  while (s < end) {
+    while (s < end && (rtsp_is_ws(*s) || *s == ',')) s++;
+    const char *k = s;
+    while (s < end && *s != '=' && *s != ',') s++;
+    const char *ke = s;
+    rtsp_trim(&k, &ke);
+    if (s >= end || *s != '=') break;
+    s++;
+    while (s < end && rtsp_is_ws(*s)) s++;
+    const char *val, *ve;
+    if (*s == '"') {
+      val = ++s;
+      while (s < end && *s != '"') s++;
+      ve = s;
+      if (s < end) s++;
+    } else {
+      val = s;
+      while (s < end && *s != ',') s++;
+      ve = s;
+      rtsp_trim(&val, &ve);
+    }
+    size_t kl = (size_t)(ke - k), vl = (size_t)(ve - val);
+    char *dst = rtsp_ieq(k, kl, "realm") ? realm : rtsp_ieq(k, kl, "nonce") ? nonce : rtsp_ieq(k, kl, "opaque") ? opaque : NULL;
+    if (dst && vl < RTSP_AUTH_FIELD_MAX) {
+      memcpy(dst, val, vl);
+      dst[vl] = 0;
+    }
+    if (rtsp_ieq(k, kl, "qop")) { /* a list like "auth,auth-int" */
+      for (const char *q = val; q + 4 <= ve; q++)
+        if (!strncasecmp(q, "auth", 4) && (q + 4 == ve || q[4] == ',' || q[4] == ' ')) qop = true;
+    }
+    if (rtsp_ieq(k, kl, "algorithm") && !rtsp_ieq(val, vl, "MD5")) return false;
+  }
+  if (!nonce[0] || strchr(realm, '"') || strchr(nonce, '"')) return false;
+  p->auth = RTSP_AUTH_DIGEST;
+  memcpy(p->realm, realm, sizeof realm);
+  memcpy(p->nonce, nonce, sizeof nonce);
+  memcpy(p->opaque, opaque, sizeof opaque);
+  p->qop_auth = qop;
+  p->nc = 0;
+  return true;
+}
+
+typedef struct resp {
+  int status;
+  char reason[64];
+  long cseq;
+  const char *session, *transport, *public_;
+  const char *auth[4];
+  int nauth;
+} resp;
+
+/* §7.1 Status-Line and headers, NUL-terminated in place. Returns the header length or 0. */
+static size_t parse_response(char *buf, size_t len, resp *r, size_t *body_len, int *bad) {
+  char *end = NULL;
+  for (size_t i = 0; i + 3 < len; i++)
+    if (buf[i] == '\r' && buf[i + 1] == '\n' && buf[i + 2] == '\r' && buf[i + 3] == '\n') {
+      end = buf + i;
+      break;
+    }
+  if (!end) {
+    if (len >= PUSH_MSG_MAX) *bad = 1;
+    return 0;
+  }
+  size_t hdr = (size_t)(end - buf) + 4;
+  memset(r, 0, sizeof *r);
+  r->cseq = -1;
+  *body_len = 0;
+  *end = 0;
+  char *line = buf, *save = NULL;
+  char *l = strtok_r(line, "\r\n", &save);
+  int st;
+  if (!l || strncmp(l, "RTSP/1.0 ", 9) != 0 || sscanf(l + 9, "%3d", &st) != 1 || st < 100 || st > 999) {
+    *bad = 1;
+    return 0;
+  }
+  r->status = st;
+  snprintf(r->reason, sizeof r->reason, "%s", l[12] == ' ' ? l + 13 : "");
+  while ((l = strtok_r(NULL, "\r\n", &save))) {
+    char *c = strchr(l, ':');
+    if (!c) continue;
+    *c = 0;
+    char *v = c + 1;
+    while (*v == ' ' || *v == '\t') v++;
+    if (!strcasecmp(l, "CSeq")) r->cseq = strtol(v, NULL, 10);
+    else if (!strcasecmp(l, "Session")) r->session = v;
+    else if (!strcasecmp(l, "Transport")) r->transport = v;
+    else if (!strcasecmp(l, "Public")) r->public_ = v;
+    else if (!strcasecmp(l, "Content-Length")) *body_len = (size_t)strtoul(v, NULL, 10);
+    else if (!strcasecmp(l, "WWW-Authenticate") && r->nauth < 4) r->auth[r->nauth++] = v;
+  }
+  return hdr;
+}
+
+static void fail_status(rtsp_pusher *p, const resp *r, int req) {
+  char uri[PUSH_URL_MAX + 16];
+  if (req == REQ_SETUP) track_url(p, p->req_track, uri, sizeof uri);
+  else snprintf(uri, sizeof uri, "%s", p->url);
+  char msg[700];
+  snprintf(msg, sizeof msg, "%s %s: RTSP/1.0 %d %s", req_names[req], uri, r->status,
+           r->reason[0] ? r->reason : rtsp_status_text(r->status));
+  rtsp_pusher_fail(p, r->status, r->status == 401 ? HAL_EINVAL : HAL_EIO, msg);
+}
+
+static int next_setup_track(const rtsp_pusher *p, int after) {
+  for (int t = after + 1; t < 2; t++)
+    if ((t == 0 && p->cfg.video) || (t == 1 && p->cfg.audio)) return t;
+  return -1;
+}
+
+static void on_response(rtsp_pusher *p, resp *r) {
+  int req = p->req;
+  if (req == REQ_NONE || r->cseq != p->cseq) return; /* §12.17: not ours (or a late keep-alive) */
+  p->req = REQ_NONE;
+  if (req == REQ_TEARDOWN || req == REQ_KEEPALIVE) return;
+  if (r->status == 401 && !p->auth_retried && p->user[0]) { /* RFC 2326 §D.2, RFC 2617 */
+    bool ok = false;
+    for (int i = 0; i < r->nauth; i++) ok |= take_challenge(p, r->auth[i]);
+    if (ok) {
+      p->auth_retried = true;
+      send_request(p, req, p->req_track);
+      return;
+    }
+  }
+  if (r->status < 200 || r->status > 299) {
+    fail_status(p, r, req);
+    return;
+  }
+  p->auth_retried = false;
+  switch (req) {
+  case REQ_OPTIONS:
+    if (r->public_ && strstr(r->public_, "GET_PARAMETER")) p->keepalive_ok = true;
+    send_request(p, REQ_ANNOUNCE, 0);
+    break;
+  case REQ_ANNOUNCE:
+    send_request(p, REQ_SETUP, next_setup_track(p, -1));
+    break;
+  case REQ_SETUP: {
+    if (r->session) { /* §12.37: id [;timeout=n] */
+      size_t n = strcspn(r->session, "; ");
+      if (n >= sizeof p->session) n = sizeof p->session - 1;
+      memcpy(p->session, r->session, n);
+      p->session[n] = 0;
+      const char *t = strstr(r->session, "timeout=");
+      if (t && atoi(t + 8) > 0) p->timeout_s = atoi(t + 8);
+    }
+    int ch = p->req_track * 2;
+    rtsp_transport tr[4];
+    if (r->transport && rtsp_transport_parse(r->transport, tr, 4) >= 1 && tr[0].interleaved[0] >= 0)
+      ch = tr[0].interleaved[0]; /* §12.39: the server may choose other channels */
+    p->ch[p->req_track] = ch;
+    if (!p->session[0]) {
+      rtsp_pusher_fail(p, r->status, HAL_EBADDATA, "SETUP: the server's reply has no Session header");
+      return;
+    }
+    int next = next_setup_track(p, p->req_track);
+    send_request(p, next >= 0 ? REQ_SETUP : REQ_RECORD, next >= 0 ? next : 0);
+    break;
+  }
+  case REQ_RECORD:
+    set_state(p, RTSP_PUSH_RECORDING, r->status, 0);
+    break;
+  default:
+    break;
+  }
+}
+
+int rtsp_pusher_feed(rtsp_pusher *p, const uint8_t *buf, size_t len) {
+  if (p->state == RTSP_PUSH_FAILED) return HAL_ESTATE;
+  while (len) {
+    size_t n = sizeof p->in - p->in_len;
+    if (n > len) n = len;
+    memcpy(p->in + p->in_len, buf, n);
+    p->in_len += n;
+    buf += n;
+    len -= n;
+    size_t off = 0;
+    while (off < p->in_len && p->state != RTSP_PUSH_FAILED) {
+      uint8_t *b = p->in + off;
+      size_t avail = p->in_len - off;
+      if (b[0] == '$') { /* §10.12: RTCP from the server (receiver reports): skipped */
+        if (avail < 4) break;
+        size_t flen = 4 + ((size_t)b[2] << 8 | b[3]);
+        if (avail < flen) {
+          if (flen > sizeof p->in) { /* cannot hold it: drop what we have and resync later */
+            off = p->in_len;
+          }
+          break;
+        }
+        off += flen;
+        continue;
+      }
+      if (b[0] == '\r' || b[0] == '\n') {
+        off++;
+        continue;
+      }
+      resp r;
+      size_t body = 0;
+      int bad = 0;
+      char tmp[PUSH_MSG_MAX + 1];
+      size_t cp = avail < PUSH_MSG_MAX ? avail : PUSH_MSG_MAX;
+      memcpy(tmp, b, cp);
+      tmp[cp] = 0;
+      size_t hdr = parse_response(tmp, cp, &r, &body, &bad);
+      if (bad) {
+        rtsp_pusher_fail(p, 0, HAL_EBADDATA, "the server sent something that is not an RTSP/1.0 reply");
+        return HAL_EBADDATA;
+      }
+      if (!hdr || avail < hdr + body) {
+        if (hdr && hdr + body > sizeof p->in) {
+          rtsp_pusher_fail(p, 0, HAL_ELIMIT, "the server's reply is too large");
+          return HAL_ELIMIT;
+        }
+        break;
+      }
+      off += hdr + body;
+      on_response(p, &r);
+    }
+    memmove(p->in, p->in + off, p->in_len - off);
+    p->in_len -= off;
+  }
+  return p->state == RTSP_PUSH_FAILED ? HAL_ESTATE : 0;
+}
+
+/* ---- media ---- */
+
+static uint32_t ts_of(const rtsp_pusher *p, int track, uint64_t pts_us) {
+  uint64_t clock = track == 0 ? 90000 : 8000;
+  uint64_t t = (pts_us / 1000000) * clock + (pts_us % 1000000) * clock / 1000000;
+  return p->ts_base[track] + (uint32_t)t;
+}
+
+static int ps_slot(media_codec codec, int type) {
+  if (codec == MEDIA_CODEC_H264) return type == MEDIA_H264_NAL_SPS ? 1 : type == MEDIA_H264_NAL_PPS ? 2 : -1;
+  return type == MEDIA_H265_NAL_VPS ? 0 : type == MEDIA_H265_NAL_SPS ? 1 : type == MEDIA_H265_NAL_PPS ? 2 : -1;
+}
+
+static int packetize(rtsp_pusher *p, const uint8_t *nal, size_t size, uint32_t ts, bool last) {
+  return p->cfg.video == RTSP_VIDEO_H264 ? rtp_h264_packetize(&p->pk[0], nal, size, ts, last, &p->pb)
+                                         : rtp_h265_packetize(&p->pk[0], nal, size, ts, last, &p->pb);
+}
+
+/* Sends the packets in p->pb on `track` as interleaved frames (§10.12), batched. */
+static int flush_packets(rtsp_pusher *p, int track) {
+  enum { BATCH = 128 };
+  rtsp_iov iov[2 * BATCH];
+  uint8_t hdr[BATCH][4];
+  int k = 0;
+  for (int i = 0; i < p->pb.n; i++) {
+    size_t sz;
+    const uint8_t *pkt = rtp_pktbuf_packet(&p->pb, i, &sz);
+    hdr[k][0] = '$';
+    hdr[k][1] = (uint8_t)p->ch[track];
+    hdr[k][2] = (uint8_t)(sz >> 8);
+    hdr[k][3] = (uint8_t)sz;
+    iov[2 * k] = (rtsp_iov){hdr[k], 4};
+    iov[2 * k + 1] = (rtsp_iov){pkt, sz};
+    p->st.bytes_sent += 4 + sz;
+    p->st.packets_sent++;
+    if (++k == BATCH || i == p->pb.n - 1) {
+      int r = p->cfg.sendv(p->cfg.user, iov, 2 * k);
+      if (r < 0) {
+        rtsp_pusher_fail(p, 0, r, "the connection to the server failed");
+        return r;
+      }
+      k = 0;
+    }
+  }
+  return 0;
+}
+
+static bool congested(const rtsp_pusher *p) {
+  return p->cfg.backlog && p->cfg.backlog(p->cfg.user) > p->cfg.max_backlog;
+}
+
+int rtsp_pusher_send_video(rtsp_pusher *p, const uint8_t *buf, size_t len, uint64_t pts_us) {
+  if (!p || (!buf && len)) return HAL_EINVAL;
+  if (p->cfg.video == RTSP_VIDEO_NONE) return HAL_ENOTSUP;
+  if (p->state == RTSP_PUSH_FAILED || p->state == RTSP_PUSH_CLOSED) return HAL_ESTATE;
+  media_codec codec = p->cfg.video == RTSP_VIDEO_H264 ? MEDIA_CODEC_H264 : MEDIA_CODEC_H265;
+  size_t hs = media_nal_header_size(codec);
+  size_t pos = 0, payload = 0;
+  media_nal nal;
+  bool key = false;
+  int nsend = 0;
+  while (media_annexb_next(codec, buf, len, &pos, &nal) == 1) { /* parameter sets are cached */
+    if (nal.size < hs) continue;
+    int slot = ps_slot(codec, nal.type);
+    if (slot >= 0) {
+      if (nal.size <= PUSH_PS_MAX) {
+        memcpy(p->ps[slot], nal.data, nal.size);
+        p->ps_len[slot] = nal.size;
+      }
+      continue;
+    }
+    if (nal.type == (codec == MEDIA_CODEC_H264 ? MEDIA_H264_NAL_AUD : MEDIA_H265_NAL_AUD)) continue;
+    if (media_nal_is_idr(codec, nal.type)) key = true;
+    nsend++;
+    payload += nal.size;
+  }
+  if (!nsend) return 0;
+  if (p->state != RTSP_PUSH_RECORDING || (p->need_key && !key) || congested(p)) {
+    p->st.frames_dropped++;
+    if (p->state == RTSP_PUSH_RECORDING) p->need_key = true;
+    return 0;
+  }
+  p->need_key = false;
+  uint32_t ts = ts_of(p, 0, pts_us);
+  rtp_pktbuf_reset(&p->pb);
+  if (key) payload += p->ps_len[0] + p->ps_len[1] + p->ps_len[2];
+  size_t room = p->pk[0].mtu - RTP_HEADER_SIZE - 3;
+  int pkts = (int)(payload / room) + nsend + 3;
+  int r = rtp_pktbuf_reserve(&p->pb, payload + (size_t)pkts * (RTP_HEADER_SIZE + 3), pkts);
+  if (key && !r) /* parameter sets ahead of every IDR (RFC 6184 §8.4, RFC 7798 §7.2) */
+    for (int i = 0; i < 3 && !r; i++)
+      if (p->ps_len[i]) r = packetize(p, p->ps[i], p->ps_len[i], ts, false);
+  pos = 0;
+  int sent = 0;
+  while (!r && media_annexb_next(codec, buf, len, &pos, &nal) == 1) {
+    if (nal.size < hs || ps_slot(codec, nal.type) >= 0 ||
+        nal.type == (codec == MEDIA_CODEC_H264 ? MEDIA_H264_NAL_AUD : MEDIA_H265_NAL_AUD))
+      continue;
+    sent++;
+    r = packetize(p, nal.data, nal.size, ts, sent == nsend); /* marker on the AU's last packet */
+  }
+  if (!r) r = p->pb.err;
+  if (!r) r = flush_packets(p, 0);
+  rtp_pktbuf_reset(&p->pb);
+  if (!r) p->st.frames_sent++;
+  return r;
+}
+
+int rtsp_pusher_send_audio(rtsp_pusher *p, const uint8_t *buf, size_t len, uint64_t pts_us) {
+  if (!p || !buf || !len) return HAL_EINVAL;
+  if (p->cfg.audio == RTSP_AUDIO_NONE) return HAL_ENOTSUP;
+  if (p->state == RTSP_PUSH_FAILED || p->state == RTSP_PUSH_CLOSED) return HAL_ESTATE;
+  if (p->state != RTSP_PUSH_RECORDING || congested(p)) {
+    p->st.frames_dropped++;
+    return 0;
+  }
+  rtp_pktbuf_reset(&p->pb);
+  int r = rtp_g711_packetize(&p->pk[1], buf, len, ts_of(p, 1, pts_us), &p->pb);
+  if (!r) r = flush_packets(p, 1);
+  rtp_pktbuf_reset(&p->pb);
+  if (!r) p->st.frames_sent++;
+  return r;
+}
+
+void rtsp_pusher_tick(rtsp_pusher *p, uint64_t now_us) {
+  (void)now_us;
+  if (p->state != RTSP_PUSH_RECORDING || p->req != REQ_NONE) return;
+  uint64_t now = mono_us();
+  /* §12.37: the session lives while the client sends requests within the timeout */
+  if (now - p->last_req_us < (uint64_t)p->timeout_s * 500000) return;
+  /* GET_PARAMETER when the server lists it (§10.8), else OPTIONS (§10.1); the reply is ignored */
+  if (p->keepalive_ok) {
+    send_request(p, REQ_KEEPALIVE, 0);
+  } else if (send_request(p, REQ_OPTIONS, 0) >= 0) {
+    p->req = REQ_KEEPALIVE;
+  }
+}
+
+int rtsp_pusher_teardown(rtsp_pusher *p) {
+  int r = 0;
+  if ((p->state == RTSP_PUSH_RECORDING || p->state == RTSP_PUSH_HANDSHAKE) && p->session[0])
+    r = send_request(p, REQ_TEARDOWN, 0); /* §10.7 */
+  if (p->state != RTSP_PUSH_FAILED) set_state(p, RTSP_PUSH_CLOSED, 0, 0);
+  return r < 0 ? r : 0;
+}
