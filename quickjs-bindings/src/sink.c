@@ -20,6 +20,6 @@ int kjs_media_sink_of(JSContext *ctx, JSValueConst target, kjs_media_sink *out) 
     int r = getters[i](ctx, target, out);
     if (r == 0) return 0;
   }
-  JS_ThrowTypeError(ctx, "pipeTo: the target must be an RtspSession, an Mp4Muxer or a NullSink");
+  JS_ThrowTypeError(ctx, "pipeTo: the target must be an RtspSession, an RtspPusher, an Mp4Muxer or a NullSink");
   return -1;
 }
