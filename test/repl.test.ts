@@ -24,7 +24,9 @@ async function line(r: PtyRuntime, s: string): Promise<string> {
 async function repl(args: string[] = [], env: Record<string, string> = {}): Promise<PtyRuntime> {
   rt = await startPty(args, env);
   await rt.write("\x02"); // Ctrl-B on an empty line reprints the banner and prompt
-  await rt.waitFor(/> $/);
+  // Wait for both banners (start-up and reprint): a prompt alone may be the start-up one, with
+  // the reprint still on its way into the first line's output.
+  await rt.waitFor(/(k230js \d+\.\d+\.\d+ on[\s\S]*){2}> $/);
   return rt;
 }
 
