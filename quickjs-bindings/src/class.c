@@ -12,6 +12,10 @@ JSValue kjs_class_create(JSContext *ctx, JSClassID *id, const JSClassDef *def, J
     JS_FreeValue(ctx, proto);
     return JS_EXCEPTION;
   }
+  if (!ctor) {
+    JS_SetClassProto(ctx, *id, proto);
+    return JS_UNDEFINED;
+  }
   JSValue cls = JS_NewCFunction2(ctx, ctor, def->class_name, ctor_argc, JS_CFUNC_constructor, 0);
   if (JS_IsException(cls)) {
     JS_FreeValue(ctx, proto);

@@ -339,7 +339,7 @@ static const JSCFunctionListEntry frame_proto_funcs[] = {
 /* ---- init ---- */
 
 JSValue media_decoder_class(JSContext *ctx) {
-  JSValue decoder = media_make_class(ctx, &decoder_class_id, &decoder_class, decoder_ctor, decoder_proto_funcs, COUNT(decoder_proto_funcs));
-  media_make_class(ctx, &frame_class_id, &frame_class, NULL, frame_proto_funcs, COUNT(frame_proto_funcs));
+  JSValue decoder = kjs_class_create(ctx, &decoder_class_id, &decoder_class, decoder_ctor, 1, decoder_proto_funcs, COUNT(decoder_proto_funcs));
+  kjs_class_create(ctx, &frame_class_id, &frame_class, NULL, 1, frame_proto_funcs, COUNT(frame_proto_funcs));
   return decoder;
 }

@@ -674,14 +674,14 @@ static const JSCFunctionListEntry pipe_proto_funcs[] = {
 /* ---- init ---- */
 
 JSValue media_encoder_class(JSContext *ctx) {
-  JSValue encoder = media_make_class(ctx, &encoder_class_id, &encoder_class, encoder_ctor, encoder_proto_funcs, COUNT(encoder_proto_funcs));
+  JSValue encoder = kjs_class_create(ctx, &encoder_class_id, &encoder_class, encoder_ctor, 1, encoder_proto_funcs, COUNT(encoder_proto_funcs));
   JS_SetPropertyFunctionList(ctx, encoder, encoder_static, COUNT(encoder_static));
-  media_make_class(ctx, &stream_class_id, &stream_class, NULL, stream_proto_funcs, COUNT(stream_proto_funcs));
-  media_make_class(ctx, &pipe_class_id, &pipe_class, NULL, pipe_proto_funcs, COUNT(pipe_proto_funcs));
+  kjs_class_create(ctx, &stream_class_id, &stream_class, NULL, 1, stream_proto_funcs, COUNT(stream_proto_funcs));
+  kjs_class_create(ctx, &pipe_class_id, &pipe_class, NULL, 1, pipe_proto_funcs, COUNT(pipe_proto_funcs));
   return encoder;
 }
 
 JSValue media_null_sink_class(JSContext *ctx) {
-  return media_make_class(ctx, &null_sink_class_id, &null_sink_class, null_sink_ctor, null_sink_proto_funcs,
+  return kjs_class_create(ctx, &null_sink_class_id, &null_sink_class, null_sink_ctor, 1, null_sink_proto_funcs,
                           COUNT(null_sink_proto_funcs));
 }

@@ -106,5 +106,5 @@ static const JSCFunctionListEntry file_proto_funcs[] = {
 /* ---- init ---- */
 
 void media_file_class(JSContext *ctx) {
-  media_make_class(ctx, &file_class_id, &file_class, NULL, file_proto_funcs, COUNT(file_proto_funcs));
+  kjs_class_create(ctx, &file_class_id, &file_class, NULL, 1, file_proto_funcs, COUNT(file_proto_funcs));
 }

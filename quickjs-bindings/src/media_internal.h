@@ -26,6 +26,7 @@
 #include "hal/vdec.h"
 #include "hal/venc.h"
 #include "kjs/args.h"
+#include "kjs/class.h"
 #include "kjs/console.h"
 #include "kjs/errors.h"
 #include "kjs/lend.h"
@@ -236,8 +237,6 @@ JSValue media_open_file(JSContext *ctx, JSValueConst this_val, int argc, JSValue
 
 /* mod_media.c: registers class `id` with prototype `funcs`; returns its constructor, or
  * JS_UNDEFINED when `ctor` is NULL (instances made only from C). */
-JSValue media_make_class(JSContext *ctx, JSClassID *id, const JSClassDef *def, JSCFunction *ctor,
-                         const JSCFunctionListEntry *funcs, int nfuncs);
 /* mod_media.c: the constructor of the static-only classes (Display, MediaManager): throws. */
 JSValue media_no_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSValueConst *argv);
 

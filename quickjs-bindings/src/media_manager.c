@@ -313,9 +313,9 @@ static const JSCFunctionListEntry block_proto_funcs[] = {
 /* ---- init ---- */
 
 JSValue media_manager_class(JSContext *ctx) {
-  media_make_class(ctx, &link_class_id, &link_class, NULL, link_proto_funcs, COUNT(link_proto_funcs));
-  media_make_class(ctx, &pool_class_id, &pool_class, NULL, pool_proto_funcs, COUNT(pool_proto_funcs));
-  media_make_class(ctx, &block_class_id, &block_class, NULL, block_proto_funcs, COUNT(block_proto_funcs));
+  kjs_class_create(ctx, &link_class_id, &link_class, NULL, 1, link_proto_funcs, COUNT(link_proto_funcs));
+  kjs_class_create(ctx, &pool_class_id, &pool_class, NULL, 1, pool_proto_funcs, COUNT(pool_proto_funcs));
+  kjs_class_create(ctx, &block_class_id, &block_class, NULL, 1, block_proto_funcs, COUNT(block_proto_funcs));
   JSValue mm = JS_NewCFunction2(ctx, media_no_ctor, "MediaManager", 0, JS_CFUNC_constructor, 0);
   JS_SetPropertyFunctionList(ctx, mm, mm_static, COUNT(mm_static));
   JSValue vbpool = JS_NewObject(ctx);

@@ -251,7 +251,7 @@ static const JSCFunctionListEntry sensor_static[] = {
 /* ---- init ---- */
 
 JSValue media_sensor_class(JSContext *ctx) {
-  JSValue sensor = media_make_class(ctx, &sensor_class_id, &sensor_class, sensor_ctor, sensor_proto_funcs, COUNT(sensor_proto_funcs));
+  JSValue sensor = kjs_class_create(ctx, &sensor_class_id, &sensor_class, sensor_ctor, 1, sensor_proto_funcs, COUNT(sensor_proto_funcs));
   JS_SetPropertyFunctionList(ctx, sensor, sensor_static, COUNT(sensor_static));
   return sensor;
 }

@@ -10,6 +10,7 @@
 #include "hal/audio.h"
 #include "hal/errors.h"
 #include "kjs/args.h"
+#include "kjs/class.h"
 #include "kjs/errors.h"
 #include "kjs/modules.h"
 #include "kjs/paths.h"
@@ -400,25 +401,12 @@ static const JSCFunctionListEntry module_funcs[] = {
 
 /* ---- init ---- */
 
-static JSValue make_class(JSContext *ctx, JSClassID *id, const JSClassDef *def, JSCFunction *ctor,
-                          const JSCFunctionListEntry *funcs, int nfuncs) {
-  JSRuntime *rt = JS_GetRuntime(ctx);
-  JS_NewClassID(rt, id);
-  if (!JS_IsRegisteredClass(rt, *id)) JS_NewClass(rt, *id, def);
-  JSValue proto = JS_NewObject(ctx);
-  JS_SetPropertyFunctionList(ctx, proto, funcs, nfuncs);
-  JSValue cls = JS_NewCFunction2(ctx, ctor, def->class_name, 1, JS_CFUNC_constructor, 0);
-  JS_SetConstructor(ctx, cls, proto);
-  JS_SetClassProto(ctx, *id, proto);
-  return cls;
-}
-
 static int audio_module_init(JSContext *ctx, JSModuleDef *m) {
   JS_SetModuleExport(ctx, m, "AudioIn",
-                     make_class(ctx, &ain_class_id, &ain_class, ain_ctor, ain_proto_funcs,
+                     kjs_class_create(ctx, &ain_class_id, &ain_class, ain_ctor, 1, ain_proto_funcs,
                                 sizeof ain_proto_funcs / sizeof ain_proto_funcs[0]));
   JS_SetModuleExport(ctx, m, "AudioOut",
-                     make_class(ctx, &aout_class_id, &aout_class, aout_ctor, aout_proto_funcs,
+                     kjs_class_create(ctx, &aout_class_id, &aout_class, aout_ctor, 1, aout_proto_funcs,
                                 sizeof aout_proto_funcs / sizeof aout_proto_funcs[0]));
   return JS_SetModuleExportList(ctx, m, module_funcs, sizeof module_funcs / sizeof module_funcs[0]);
 }

@@ -26,24 +26,6 @@ static const JSCFunctionListEntry module_funcs[] = {
 
 /* ---- init ---- */
 
-JSValue media_make_class(JSContext *ctx, JSClassID *id, const JSClassDef *def, JSCFunction *ctor,
-                         const JSCFunctionListEntry *funcs, int nfuncs) {
-  JSRuntime *rt = JS_GetRuntime(ctx);
-  JS_NewClassID(rt, id);
-  if (!JS_IsRegisteredClass(rt, *id)) JS_NewClass(rt, *id, def);
-  JSValue proto = JS_NewObject(ctx);
-  JS_SetPropertyFunctionList(ctx, proto, funcs, nfuncs);
-  JS_SetClassProto(ctx, *id, JS_DupValue(ctx, proto));
-  if (!ctor) {
-    JS_FreeValue(ctx, proto);
-    return JS_UNDEFINED;
-  }
-  JSValue cls = JS_NewCFunction2(ctx, ctor, def->class_name, 1, JS_CFUNC_constructor, 0);
-  JS_SetConstructor(ctx, cls, proto);
-  JS_FreeValue(ctx, proto);
-  return cls;
-}
-
 JSValue media_no_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSValueConst *argv) {
   return JS_ThrowTypeError(ctx, "this class has only static methods");
 }

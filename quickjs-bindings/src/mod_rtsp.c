@@ -13,6 +13,7 @@
 #include "hal/clock.h"
 #include "hal/errors.h"
 #include "kjs/args.h"
+#include "kjs/class.h"
 #include "kjs/errors.h"
 #include "kjs/loop.h"
 #include "kjs/modules.h"
@@ -1092,25 +1093,12 @@ static JSValue session_ctor(JSContext *ctx, JSValueConst new_target, int argc, J
   return JS_ThrowTypeError(ctx, "RtspSession: use server.createSession(name, options)");
 }
 
-static JSValue make_class(JSContext *ctx, JSClassID *id, const JSClassDef *def, JSCFunction *ctor,
-                          const JSCFunctionListEntry *funcs, int nfuncs) {
-  JSRuntime *rt = JS_GetRuntime(ctx);
-  JS_NewClassID(rt, id);
-  if (!JS_IsRegisteredClass(rt, *id)) JS_NewClass(rt, *id, def);
-  JSValue proto = JS_NewObject(ctx);
-  JS_SetPropertyFunctionList(ctx, proto, funcs, nfuncs);
-  JSValue cls = JS_NewCFunction2(ctx, ctor, def->class_name, 1, JS_CFUNC_constructor, 0);
-  JS_SetConstructor(ctx, cls, proto);
-  JS_SetClassProto(ctx, *id, proto);
-  return cls;
-}
-
 static int rtsp_module_init(JSContext *ctx, JSModuleDef *m) {
-  JSValue server = make_class(ctx, &server_class_id, &server_class, server_ctor, server_proto_funcs,
+  JSValue server = kjs_class_create(ctx, &server_class_id, &server_class, server_ctor, 1, server_proto_funcs,
                               sizeof server_proto_funcs / sizeof server_proto_funcs[0]);
-  JSValue session = make_class(ctx, &session_class_id, &session_class, session_ctor, session_proto_funcs,
+  JSValue session = kjs_class_create(ctx, &session_class_id, &session_class, session_ctor, 1, session_proto_funcs,
                                sizeof session_proto_funcs / sizeof session_proto_funcs[0]);
-  JSValue pusher = make_class(ctx, &pusher_class_id, &pusher_class, pusher_ctor, pusher_proto_funcs,
+  JSValue pusher = kjs_class_create(ctx, &pusher_class_id, &pusher_class, pusher_ctor, 1, pusher_proto_funcs,
                               sizeof pusher_proto_funcs / sizeof pusher_proto_funcs[0]);
   kjs_media_sink_register(session_sink_getter);
   kjs_media_sink_register(pusher_sink_getter);

@@ -3,7 +3,8 @@
  *
  * The class id is process-wide (static JSClassID, 0 until first use) and registered once per
  * runtime, so a soft reset (a new runtime) gets the same id. Returns the constructor, with
- * `funcs` on its prototype; JS_EXCEPTION on failure.
+ * `funcs` on its prototype; JS_EXCEPTION on failure. With ctor NULL the class has no constructor
+ * (its objects are made by native code only) and JS_UNDEFINED is returned.
  */
 #ifndef KJS_CLASS_H
 #define KJS_CLASS_H
