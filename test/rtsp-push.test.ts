@@ -6,7 +6,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { H264, H265, makeClip, VIDEO_IN } from "./helpers/media.js";
-import { cli, ROOT, startUntil, tempDir } from "./helpers/run.js";
+import { ROOT, cli, runAsync, startUntil, tempDir } from "./helpers/run.js";
 
 const PY = "/usr/bin/python3";
 const out = tempDir("rtsp-push");
@@ -44,21 +44,6 @@ print(f"READY {server.get_bound_port()}", flush=True)
 GLib.MainLoop().run()
 `;
 
-function run(cmd: string, args: string[], timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const c = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    c.stdout.on("data", (d) => (stdout += d));
-    c.stderr.on("data", (d) => (stderr += d));
-    const t = setTimeout(() => c.kill("SIGKILL"), timeoutMs);
-    c.on("exit", (code) => {
-      clearTimeout(t);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
 let gst: ReturnType<typeof startUntil> | undefined;
 let port = 0;
 let gstDir = "";
@@ -90,7 +75,7 @@ beforeAll(async () => {
 afterAll(() => gst?.child.kill("SIGKILL"));
 
 async function push(clip: string, url: string, extra: string[] = []) {
-  const r = await run(join(ROOT, "build", "host", "k230js"), [APP, clip, url, ...extra], 30_000);
+  const r = await runAsync(join(ROOT, "build", "host", "k230js"), [APP, clip, url, ...extra], 30_000);
   const sent = JSON.parse(/SENT (.*)/.exec(r.stdout)?.[1] ?? "null") as { video: number } | null;
   const stats = JSON.parse(/STATS (.*)/.exec(r.stdout)?.[1] ?? "null") as Record<string, number> | null;
   const error = JSON.parse(/ERROR (.*)/.exec(r.stdout)?.[1] ?? "null") as
@@ -111,12 +96,12 @@ describe.skipIf(!haveGst)("RtspPusher publishes to gst-rtsp-server (RECORD)", ()
       expect(p.stats!.framesDropped).toBe(0);
       await new Promise((r) => setTimeout(r, 500)); // the server closes the file after TEARDOWN
       const file = join(gstDir, `${codec}.es`);
-      const probe = await run("ffprobe", ["-v", "error", "-count_frames", "-show_entries", "stream=nb_read_frames",
+      const probe = await runAsync("ffprobe", ["-v", "error", "-count_frames", "-show_entries", "stream=nb_read_frames",
         "-of", "csv=p=0", file]);
       const frames = Number(probe.stdout.trim());
       expect(frames).toBeGreaterThanOrEqual(Math.floor(p.sent!.video * 0.98));
       expect(frames).toBeLessThanOrEqual(p.sent!.video);
-      const dec = await run("ffmpeg", ["-hide_banner", "-v", "error", "-i", file, "-f", "null", "-"]);
+      const dec = await runAsync("ffmpeg", ["-hide_banner", "-v", "error", "-i", file, "-f", "null", "-"]);
       expect(dec.stderr).toBe("");
       expect(dec.code).toBe(0);
     }, 60_000);

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { AUDIO_IN, H264, H265, makeClip, probePackets, VIDEO_IN } from "./helpers/media.js";
 import { RtspClient } from "./helpers/rtsp-client.js";
-import { cli, ROOT, startUntil, tempDir } from "./helpers/run.js";
+import { ROOT, cli, runAsync, startUntil, tempDir } from "./helpers/run.js";
 
 const out = tempDir("rtsp");
 const APP = join(out, "rtsp-serve.js");
@@ -44,24 +44,9 @@ async function serve(clip: string, args: string[] = []): Promise<Served> {
   return { url, pid: s.child.pid!, done, kill: () => s.child.kill("SIGTERM") };
 }
 
-function run(cmd: string, args: string[], timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const c = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    c.stdout.on("data", (d) => (stdout += d));
-    c.stderr.on("data", (d) => (stderr += d));
-    const t = setTimeout(() => c.kill("SIGKILL"), timeoutMs);
-    c.on("exit", (code) => {
-      clearTimeout(t);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
 /** ffmpeg decodes the stream to per-frame hashes: frames and pts per stream, and its errors. */
 async function ffmpegPlay(url: string, transport: "tcp" | "udp") {
-  const r = await run("ffmpeg", ["-hide_banner", "-v", "error", "-rtsp_transport", transport, "-timeout", "5000000",
+  const r = await runAsync("ffmpeg", ["-hide_banner", "-v", "error", "-rtsp_transport", transport, "-timeout", "5000000",
     "-i", url, "-map", "0", "-f", "framemd5", "-"]);
   const frames: Record<number, number[]> = {};
   for (const line of r.stdout.split("\n")) {
@@ -133,7 +118,7 @@ describe("GStreamer rtspsrc plays it", () => {
         const [y4m, mkv, wav] = ["v.y4m", "v.mkv", "a.wav"].map((f) => join(dir, f));
         // Decoded frames to Y4M (counted), the depayloaded stream to Matroska (its timestamps are
         // ours: buffer-mode=none uses the RTP timestamps as they come), audio decoded to WAV.
-        const r = await run("gst-launch-1.0", ["-q", "rtspsrc", "name=s", `location=${s.url}`, `protocols=${proto}`, "buffer-mode=none",
+        const r = await runAsync("gst-launch-1.0", ["-q", "rtspsrc", "name=s", `location=${s.url}`, `protocols=${proto}`, "buffer-mode=none",
           "s.", "!", ...depay.split(" "), "!", "tee", "name=t",
           "t.", "!", "queue", "!", dec, "!", "y4menc", "!", "filesink", `location=${y4m}`,
           "t.", "!", "queue", "!", "matroskamux", "!", "filesink", `location=${mkv}`,

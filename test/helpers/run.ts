@@ -56,3 +56,19 @@ export function startUntil(args: string[], marker: string) {
   });
   return { child, ready, exited, output: () => ({ stdout, stderr }) };
 }
+
+/** Runs a command without blocking the test process; killed after timeoutMs. */
+export function runAsync(cmd: string, args: string[], timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const c = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    c.stdout.on("data", (d) => (stdout += d));
+    c.stderr.on("data", (d) => (stderr += d));
+    const t = setTimeout(() => c.kill("SIGKILL"), timeoutMs);
+    c.on("exit", (code) => {
+      clearTimeout(t);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
