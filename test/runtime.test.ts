@@ -28,7 +28,7 @@ describe("a TS app using k230:sys", () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("sleep ok: true true");
     expect(r.stdout).toContain("exitpoint: 0 1");
-    expect(r.stdout).toContain("memInfo: heapUsed,heapAllocated,heapLimit,objects,rss true true");
+    expect(r.stdout).toContain("memInfo: heapUsed,heapAllocated,heapLimit,objects,rss,native true true");
     expect(r.stdout).toContain("sleepMs(-1): RangeError");
     expect(r.stdout).toContain("order: micro after-await t0 t20");
     expect(r.stdout).toContain("interval ticks: 5");

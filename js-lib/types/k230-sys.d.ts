@@ -58,6 +58,12 @@ declare module "k230:sys" {
     objects: number;
     /** Resident memory of the whole process in bytes, or null when the platform cannot tell. */
     rss: number | null;
+    /**
+     * Live native objects (sensors, encoders, muxers, servers, ...) by class name, for every
+     * class of the `k230:*` modules imported so far, e.g. `{ Mp4Demuxer: 1, Encoder: 0 }`.
+     * A soft reset releases all of them, whatever the app still referenced.
+     */
+    native: Record<string, number>;
   }
   /** JS heap and process memory. */
   export function memInfo(): MemInfo;

@@ -28,9 +28,7 @@ JSValue media_closed(JSContext *ctx, const char *fn, const char *what) {
 }
 
 JSValue media_new_obj(JSContext *ctx, JSValueConst new_target, JSClassID id, void *opaque) {
-  JSValue proto = JS_IsUndefined(new_target) ? JS_GetClassProto(ctx, id) : JS_GetPropertyStr(ctx, new_target, "prototype");
-  JSValue obj = JS_NewObjectProtoClass(ctx, proto, id);
-  JS_FreeValue(ctx, proto);
+  JSValue obj = kjs_class_new_instance(ctx, new_target, id);
   if (!JS_IsException(obj)) JS_SetOpaque(obj, opaque);
   return obj;
 }

@@ -46,10 +46,17 @@ static void frame_finalizer(JSRuntime *rt, JSValueConst val) {
   free(fo);
 }
 
+/* ---- gc_mark ---- */
+
+static void frame_mark(JSRuntime *rt, JSValueConst val, JS_MarkFunc *mark) {
+  frame_obj *fo = JS_GetOpaque(val, frame_class_id);
+  if (fo) JS_MarkValue(rt, fo->buf, mark);
+}
+
 /* ---- class defs ---- */
 
 static const JSClassDef decoder_class = {"Decoder", .finalizer = decoder_finalizer};
-static const JSClassDef frame_class = {"Frame", .finalizer = frame_finalizer};
+static const JSClassDef frame_class = {"Frame", .finalizer = frame_finalizer, .gc_mark = frame_mark};
 
 /* ---- shared helpers ---- */
 

@@ -93,7 +93,7 @@ static void pipe_break(media_enc *e, media_pipe *p, int rc, JSRuntime *rt) {
     }
   p->next = NULL;
   atomic_fetch_sub(&e->piped, 1);
-  if (p->sink.detach && (!rt || JS_IsLiveObject(rt, p->target))) p->sink.detach(p->sink.user);
+  if (p->sink.detach && (!rt || kjs_class_is_live(rt, p->target))) p->sink.detach(p->sink.user);
   JSValue fn = p->on_error;
   p->on_error = JS_UNDEFINED;
   if (rt) {

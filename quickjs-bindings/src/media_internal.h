@@ -130,7 +130,7 @@ typedef struct lent_frame {
 } lent_frame;
 
 typedef struct frame_obj {
-  JSValue buf; /* counted */
+  JSValue buf; /* counted, marked */
   uint32_t width, height, stride[3], seq;
   hal_pixfmt format;
   uint64_t pts_us;
@@ -147,7 +147,7 @@ typedef struct pool_obj {
 
 typedef struct block_obj {
   hal_handle h;
-  JSValue buf; /* counted */
+  JSValue buf; /* counted, marked */
   uint32_t gen;
 } block_obj;
 

@@ -86,11 +86,18 @@ static void block_finalizer(JSRuntime *rt, JSValueConst val) {
   free(bo);
 }
 
+/* ---- gc_mark ---- */
+
+static void block_mark(JSRuntime *rt, JSValueConst val, JS_MarkFunc *mark) {
+  block_obj *bo = JS_GetOpaque(val, block_class_id);
+  if (bo) JS_MarkValue(rt, bo->buf, mark);
+}
+
 /* ---- class defs ---- */
 
 static const JSClassDef link_class = {"Link", .finalizer = link_finalizer};
 static const JSClassDef pool_class = {"VBPool", .finalizer = pool_finalizer};
-static const JSClassDef block_class = {"Buffer", .finalizer = block_finalizer};
+static const JSClassDef block_class = {"Buffer", .finalizer = block_finalizer, .gc_mark = block_mark};
 
 /* ---- MediaManager ---- */
 

@@ -68,9 +68,7 @@ static int config_from(JSContext *ctx, JSValueConst opts, const char *fn, hal_au
 }
 
 static JSValue new_port(JSContext *ctx, JSValueConst new_target, JSClassID id, audio_port *p) {
-  JSValue proto = JS_GetPropertyStr(ctx, new_target, "prototype");
-  JSValue obj = JS_NewObjectProtoClass(ctx, proto, id);
-  JS_FreeValue(ctx, proto);
+  JSValue obj = kjs_class_new_instance(ctx, new_target, id);
   if (!JS_IsException(obj)) JS_SetOpaque(obj, p);
   return obj;
 }

@@ -17,6 +17,7 @@
 #include "hal/sensor.h"
 #include "hal/venc.h"
 #include "kjs/args.h"
+#include "kjs/class.h"
 #include "kjs/errors.h"
 #include "kjs/paths.h"
 #include "kjs/vm.h"
@@ -330,9 +331,7 @@ static JSValue recorder_ctor(JSContext *ctx, JSValueConst new_target, int argc, 
   r->achannels = (uint32_t)ch;
   r->mcfg.mode = (mp4_mode)mode;
   r->mcfg.fragment_us = (uint32_t)(frag * 1000);
-  JSValue proto = JS_GetPropertyStr(ctx, new_target, "prototype");
-  JSValue obj = JS_NewObjectProtoClass(ctx, proto, recorder_class_id);
-  JS_FreeValue(ctx, proto);
+  JSValue obj = kjs_class_new_instance(ctx, new_target, recorder_class_id);
   if (JS_IsException(obj)) goto fail;
   JS_SetOpaque(obj, r);
   return obj;
@@ -428,13 +427,6 @@ static const JSCFunctionListEntry recorder_proto_funcs[] = {
 };
 
 JSValue kjs_mp4_recorder_class(JSContext *ctx) {
-  JSRuntime *rt = JS_GetRuntime(ctx);
-  JS_NewClassID(rt, &recorder_class_id);
-  if (!JS_IsRegisteredClass(rt, recorder_class_id)) JS_NewClass(rt, recorder_class_id, &recorder_class);
-  JSValue proto = JS_NewObject(ctx);
-  JS_SetPropertyFunctionList(ctx, proto, recorder_proto_funcs, sizeof recorder_proto_funcs / sizeof recorder_proto_funcs[0]);
-  JSValue cls = JS_NewCFunction2(ctx, recorder_ctor, "Mp4Recorder", 1, JS_CFUNC_constructor, 0);
-  JS_SetConstructor(ctx, cls, proto);
-  JS_SetClassProto(ctx, recorder_class_id, proto);
-  return cls;
+  return kjs_class_create(ctx, &recorder_class_id, &recorder_class, recorder_ctor, 1, recorder_proto_funcs,
+                          sizeof recorder_proto_funcs / sizeof recorder_proto_funcs[0]);
 }

@@ -411,9 +411,7 @@ static JSValue server_ctor(JSContext *ctx, JSValueConst new_target, int argc, JS
       kjs_throw(ctx, rc, "%s: cannot listen on %s port %d: %s", fn, host, (int)port, hal_strerror(rc));
     goto fail;
   }
-  JSValue proto = JS_GetPropertyStr(ctx, new_target, "prototype");
-  obj = JS_NewObjectProtoClass(ctx, proto, server_class_id);
-  JS_FreeValue(ctx, proto);
+  obj = kjs_class_new_instance(ctx, new_target, server_class_id);
   if (JS_IsException(obj)) goto fail;
   JS_SetOpaque(obj, jv);
   jv->self = obj;
@@ -469,7 +467,7 @@ static JSValue server_create_session(JSContext *ctx, JSValueConst this_val, int 
   }
   snprintf(js->name, sizeof js->name, "%s", name);
   JS_FreeCString(ctx, name);
-  JSValue obj = JS_NewObjectClass(ctx, (int)session_class_id);
+  JSValue obj = kjs_class_new_instance(ctx, JS_UNDEFINED, session_class_id);
   if (JS_IsException(obj)) {
     rtsp_server_remove_mount(jv->s, js->m);
     free(js);
@@ -910,9 +908,7 @@ static JSValue pusher_ctor(JSContext *ctx, JSValueConst new_target, int argc, JS
   jp->cfg.mtu = (size_t)mtu;
   jp->ctx = ctx;
   jp->loop = kjs_vm_loop(kjs_vm_from_context(ctx));
-  JSValue proto = JS_GetPropertyStr(ctx, new_target, "prototype");
-  JSValue obj = JS_NewObjectProtoClass(ctx, proto, pusher_class_id);
-  JS_FreeValue(ctx, proto);
+  JSValue obj = kjs_class_new_instance(ctx, new_target, pusher_class_id);
   if (JS_IsException(obj)) goto fail;
   JS_SetOpaque(obj, jp);
   return obj;

@@ -6,6 +6,7 @@
 
 #include "hal/clock.h"
 #include "hal/system.h"
+#include "kjs/class.h"
 #include "kjs/modules.h"
 #include "kjs/vm.h"
 
@@ -71,6 +72,7 @@ static JSValue sys_mem_info(JSContext *ctx, JSValueConst this_val, int argc, JSV
   JS_SetPropertyStr(ctx, o, "objects", JS_NewInt64(ctx, mu.obj_count));
   int64_t rss = hal_system_rss_bytes();
   JS_SetPropertyStr(ctx, o, "rss", rss >= 0 ? JS_NewInt64(ctx, rss) : JS_NULL);
+  JS_SetPropertyStr(ctx, o, "native", kjs_class_live_counts(ctx));
   return o;
 }
 

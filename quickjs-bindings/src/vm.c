@@ -11,12 +11,15 @@
 
 #include "hal/errors.h"
 #include "kjs/bytecode.h"
+#include "kjs/class.h"
 #include "kjs/console.h"
 #include "kjs/errors.h"
+#include "kjs/lend.h"
 #include "kjs/modules.h"
 #include "kjs/paths.h"
 #include "kjs/timers.h"
 #include "quickjs-libc.h"
+#include "registry.h"
 #include "vm_internal.h"
 
 extern const unsigned char kjs_inspect_js[];
@@ -39,6 +42,7 @@ struct kjs_vm {
   kjs_loop *loop;
   kjs_vm_config cfg;
   kjs_timers *timers;
+  kjs_registry *registry; /* every JS object holding native resources (registry.h) */
   JSValue inspect_fn, format_fn;
   JSValue module_promise; /* evaluation of the app's module while it runs, else undefined */
 
@@ -104,8 +108,9 @@ kjs_vm *kjs_vm_new(const kjs_vm_config *cfg) {
   vm->cfg = *cfg;
   vm->inspect_fn = vm->format_fn = vm->module_promise = JS_UNDEFINED;
   vm->loop = kjs_loop_new();
-  vm->rt = JS_NewRuntime();
-  if (!vm->loop || !vm->rt) goto fail;
+  vm->registry = kjs_registry_new();
+  vm->rt = vm->loop && vm->registry ? JS_NewRuntime() : NULL;
+  if (!vm->rt) goto fail;
   JS_SetRuntimeOpaque(vm->rt, vm);
   if (cfg->memory_limit) JS_SetMemoryLimit(vm->rt, cfg->memory_limit);
   if (cfg->stack_size) JS_SetMaxStackSize(vm->rt, cfg->stack_size);
@@ -138,6 +143,10 @@ fail:
   return NULL;
 }
 
+/* Soft reset and exit: whatever the app left open is released, whatever JS still references.
+ * Loans go back first, while their owners still hold the memory; then the GC finalizes every
+ * object the app left (in its own order, as in any collection); what a reference the GC cannot
+ * see still keeps alive is finalized last, and named, since that reference is a bug. */
 void kjs_vm_free(kjs_vm *vm) {
   if (!vm) return;
   if (vm->ctx) {
@@ -146,15 +155,25 @@ void kjs_vm_free(kjs_vm *vm) {
       JS_FreeValue(vm->ctx, vm->rejections[i].promise);
       JS_FreeValue(vm->ctx, vm->rejections[i].reason);
     }
+    kjs_lend_revoke_all(vm->ctx);
     JS_FreeValue(vm->ctx, vm->inspect_fn);
     JS_FreeValue(vm->ctx, vm->format_fn);
     JS_FreeContext(vm->ctx);
   }
   free(vm->rejections);
   if (vm->rt) {
+    JS_RunGC(vm->rt);
+    char names[256];
+    int n = kjs_class_release_all(vm->rt, names, sizeof names);
+    if (n > 0) {
+      kjs_console_printf(KJS_STDERR, "k230js: internal error: %d native object%s outlived the VM (%s); released\n", n,
+                         n == 1 ? "" : "s", names);
+      JS_RunGC(vm->rt);
+    }
     js_std_free_handlers(vm->rt);
     JS_FreeRuntime(vm->rt);
   }
+  kjs_registry_free(vm->registry);
   for (int i = 0; i < vm->nmaps; i++) {
     free(vm->maps[i].name);
     free(vm->maps[i].dir);
@@ -171,6 +190,7 @@ kjs_vm *kjs_vm_from_context(JSContext *ctx) { return JS_GetContextOpaque(ctx); }
 const kjs_vm_config *kjs_vm_config_of(kjs_vm *vm) { return &vm->cfg; }
 JSValue kjs_vm_inspect_fn(kjs_vm *vm) { return vm->inspect_fn; }
 kjs_timers *kjs_vm_timers(kjs_vm *vm) { return vm->timers; }
+kjs_registry *kjs_vm_registry(kjs_vm *vm) { return vm->registry; }
 JSValue kjs_vm_format_fn(kjs_vm *vm) { return vm->format_fn; }
 
 void kjs_vm_stop(kjs_vm *vm, int status) {

@@ -17,6 +17,9 @@ int kjs_read_file(const char *host_path, char **out, size_t *out_len);
 #include "kjs/timers.h"
 kjs_timers *kjs_vm_timers(kjs_vm *vm);
 
+typedef struct kjs_registry kjs_registry;
+kjs_registry *kjs_vm_registry(kjs_vm *vm);
+
 /* The inspector functions from inspect.js, evaluated once per context. */
 JSValue kjs_vm_inspect_fn(kjs_vm *vm);
 JSValue kjs_vm_format_fn(kjs_vm *vm);

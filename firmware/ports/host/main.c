@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,6 +107,10 @@ static int run_console(const kjs_vm_config *cfg, const char *uart_kind, bool boo
 }
 
 int main(int argc, char **argv) {
+  /* A fixed threshold: glibc's adaptive one rises after the first big free, after which media
+   * buffers (frames, fragments, codec contexts) come from the heap and fragment it, so RSS
+   * creeps up over hours and soft resets. Fixed, they are mapped and unmapped each time. */
+  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
   enum { OPT_SDCARD = 256, OPT_DATA, OPT_MEMORY_LIMIT, OPT_STACK_SIZE, OPT_UART, OPT_REPL, OPT_BOOT };
   static const struct option longopts[] = {
       {"eval", required_argument, NULL, 'e'},

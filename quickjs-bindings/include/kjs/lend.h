@@ -22,5 +22,8 @@ JSValue kjs_lend_buffer(JSContext *ctx, const uint8_t *data, size_t len, JSValue
                         kjs_lend_return_fn *on_return, void *opaque);
 /* Detaches a lent buffer now (a no-op if it is already detached). */
 void kjs_lend_revoke(JSContext *ctx, JSValueConst buffer);
+/* Detaches every buffer still lent in this VM (its teardown: owners release their memory next).
+ * Returns how many there were. */
+int kjs_lend_revoke_all(JSContext *ctx);
 
 #endif

@@ -1,0 +1,84 @@
+// Soft reset and exit release every native object, whatever the app still references: an app
+// that leaves one object of every class open (test/apps/leak-all.ts) is loaded, the VM
+// soft-reset, 100 times over; the process's RSS stays flat, and the sanitizer build ends such
+// an app without a leak or an engine assertion.
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { H264, makeClip, VIDEO_IN } from "./helpers/media.js";
+import { startPty, type PtyRuntime } from "./helpers/pty.js";
+import { cli, ROOT, tempDir } from "./helpers/run.js";
+
+const sd = tempDir("reset");
+const ASAN_RUNTIME = join(ROOT, "build", "asan", "k230js");
+// Classes with static methods only: they never have instances.
+const STATIC_ONLY = ["Display", "MediaManager"];
+
+beforeAll(() => {
+  const r = cli(["build", join(ROOT, "test", "apps", "leak-all.ts"), "-o", join(sd, "leak.js")]);
+  expect(r.status, r.stderr).toBe(0);
+  const clip = makeClip("h264.mp4", [...VIDEO_IN, ...H264, "-f", "mp4"]);
+  copyFileSync(clip, join(sd, "leak-source.mp4"));
+});
+
+let rt: PtyRuntime | null = null;
+afterEach(async () => {
+  await rt?.close();
+  rt = null;
+});
+
+function rssKiB(pid: number): number {
+  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]);
+}
+
+/** The "native after" counts the app printed: every class it could reach has a live object. */
+function leakedEverything(out: string): void {
+  const before = JSON.parse(/native before: (\{.*\})/.exec(out)![1]!) as Record<string, number>;
+  const after = JSON.parse(/native after: (\{.*\})/.exec(out)![1]!) as Record<string, number>;
+  expect(Object.values(before).every((n) => n === 0), `a fresh VM starts with none: ${JSON.stringify(before)}`).toBe(true);
+  const missing = Object.entries(after).filter(([name, n]) => n < 1 && !STATIC_ONLY.includes(name));
+  expect(missing.map(([name]) => name), "classes test/apps/leak-all.ts does not leak yet").toEqual([]);
+}
+
+describe("soft reset releases everything an app left open", () => {
+  it("100 resets with one leaked object of every class: RSS flat within 1 MB", async () => {
+    rt = await startPty(["--sdcard", sd]);
+    await rt.write("\x02");
+    await rt.waitFor(/(k230js \d+\.\d+\.\d+ on[\s\S]*){2}> $/);
+    const WARMUP = 10; // the first resets fill caches (the codec module, allocator pools)
+    const rss: number[] = [];
+    for (let i = 0; i < WARMUP + 100; i++) {
+      rt.clear();
+      await rt.write('await import("/sdcard/leak.js"), "done"\r');
+      const out = await rt.waitFor(/'done'\r?\n> $/, 20_000);
+      expect(out).not.toContain("Uncaught");
+      if (i === 0) leakedEverything(out.replace(/\r/g, ""));
+      rt.clear();
+      await rt.write("\x04");
+      await rt.waitFor(/soft reboot[\s\S]*> $/, 20_000);
+      expect(rt.text()).not.toContain("internal error");
+      rss.push(rssKiB(rt.child.pid!));
+    }
+    const base = Math.max(...rss.slice(WARMUP - 10, WARMUP));
+    const after = rss.slice(WARMUP);
+    const growth = Math.max(...after) - base;
+    console.log(`RSS over 100 soft resets after ${WARMUP} warm-up ones: ${base} KiB -> ${after.at(-1)} KiB, peak growth ${growth} KiB`);
+    expect(growth).toBeLessThan(1024);
+  }, 240_000);
+
+  it("the sanitizer build exits cleanly with every object still open", (ctx) => {
+    if (!existsSync(ASAN_RUNTIME)) {
+      console.log(`SKIP: test/reset.test.ts: no sanitizer build at ${ASAN_RUNTIME} (scripts/setup.sh --all)`);
+      ctx.skip();
+    }
+    const r = spawnSync(ASAN_RUNTIME, ["--sdcard", sd, join(sd, "leak.js"), "exit"], {
+      encoding: "utf8",
+      timeout: 60_000,
+      env: { ...process.env, ASAN_OPTIONS: "detect_leaks=1", LSAN_OPTIONS: `suppressions=${join(ROOT, "test", "c", "hal", "lsan.supp")}` },
+    });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    leakedEverything(r.stdout);
+  });
+});
