@@ -1,9 +1,10 @@
 // The runtime end to end: the same TS app on the host build and on the static riscv64 build under
 // qemu-riscv64, from source and from bytecode; interrupts; error reports; bad input.
+import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { cli, ROOT, runtime, startUntil, tempDir } from "./helpers/run.js";
+import { cli, HOST_RUNTIME, ROOT, runtime, startUntil, tempDir } from "./helpers/run.js";
 
 const out = tempDir("runtime");
 const bundle = (name: string) => join(out, `${name}.js`);
@@ -160,6 +161,32 @@ describe("bad input: one clear line and a non-zero exit, never a crash", () => {
     const r = runtime("host", ["--memory-limit", "8m", f]);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("out of memory");
+  });
+});
+
+describe("timers at scale", () => {
+  it("100 000 timeouts and 100 000 intervals are set, fired and cleared in well under a second of CPU", () => {
+    // bench/timers runs the same script against Node. CPU time, not wall time: the machine is shared.
+    const r = spawnSync("/usr/bin/time", ["-f", "CPU %U %S", HOST_RUNTIME, join(ROOT, "bench", "timers", "work.js")], {
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ timeouts: 50000, ticks: 200000, cleared: 150000 });
+    const [, user, sys] = /CPU ([\d.]+) ([\d.]+)/.exec(r.stderr)!;
+    expect(Number(user) + Number(sys)).toBeLessThan(1);
+  });
+
+  it("a cleared id stays cleared: a stale id never stops the timer that reuses its slot", () => {
+    const r = runtime("host", [
+      "-e",
+      `const a = setTimeout(() => console.log("a fired"), 5); clearTimeout(a);
+       const b = setTimeout(() => console.log("b fired"), 10);
+       clearTimeout(a); clearTimeout("junk"); clearTimeout({}); clearTimeout(-1); clearTimeout(1e300);
+       console.log(a !== b, typeof b);`,
+    ]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("true number\nb fired\n");
   });
 });
 

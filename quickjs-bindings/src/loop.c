@@ -1,4 +1,5 @@
-/* Event loop: sorted timer list, poll(2) over watched fds plus a self-pipe, a locked post queue. */
+/* Event loop: timers in a binary min-heap over a slot table (O(log n) start, cancel and expiry),
+ * poll(2) over watched fds plus a self-pipe, a locked post queue. */
 #include "kjs/loop.h"
 
 #include <errno.h>
@@ -12,13 +13,24 @@
 #include "hal/clock.h"
 #include "hal/errors.h"
 
+/* A timer lives in a slot; its id is (generation << 32) | (slot + 1), and the generation changes
+ * when the slot is freed, so the id of a timer that ran or was cancelled never matches again. */
 typedef struct timer {
-  struct timer *next;
-  uint64_t id;
-  uint64_t due_us;
   kjs_timer_cb *cb;
   void *user;
+  uint32_t gen;
+  int32_t heap_at; /* index in the heap; -1 while the slot is free */
+  uint32_t next_free;
 } timer;
+
+/* Heap entries carry their keys, so sifting compares without touching the slots. */
+typedef struct heap_entry {
+  uint64_t due_us;
+  uint64_t seq; /* start order: equal due times fire in it, and it tells this turn's new timers */
+  uint32_t slot;
+} heap_entry;
+
+#define NO_SLOT UINT32_MAX
 
 typedef struct fd_watch {
   int fd;
@@ -35,8 +47,11 @@ typedef struct post {
 } post;
 
 struct kjs_loop {
-  timer *timers; /* sorted by due time, then by id */
-  uint64_t next_timer_id;
+  timer *slots;
+  uint32_t nslots, free_slot;
+  heap_entry *heap; /* a min-heap by (due_us, seq) */
+  uint32_t nheap;
+  uint64_t next_seq;
   fd_watch *fds;
   int nfds, cap_fds;
   struct pollfd *pollfds;
@@ -57,17 +72,15 @@ kjs_loop *kjs_loop_new(void) {
     fcntl(loop->wake_pipe[i], F_SETFL, fcntl(loop->wake_pipe[i], F_GETFL) | O_NONBLOCK);
     fcntl(loop->wake_pipe[i], F_SETFD, FD_CLOEXEC);
   }
+  loop->free_slot = NO_SLOT;
   pthread_mutex_init(&loop->post_lock, NULL);
   return loop;
 }
 
 void kjs_loop_free(kjs_loop *loop) {
   if (!loop) return;
-  while (loop->timers) {
-    timer *t = loop->timers;
-    loop->timers = t->next;
-    free(t);
-  }
+  free(loop->slots);
+  free(loop->heap);
   while (loop->posts_head) {
     post *p = loop->posts_head;
     loop->posts_head = p->next;
@@ -81,30 +94,97 @@ void kjs_loop_free(kjs_loop *loop) {
   free(loop);
 }
 
+/* ---- the timer heap ---- */
+
+static bool earlier(const heap_entry *a, const heap_entry *b) {
+  return a->due_us != b->due_us ? a->due_us < b->due_us : a->seq < b->seq;
+}
+
+static void heap_put(kjs_loop *loop, uint32_t at, heap_entry e) {
+  loop->heap[at] = e;
+  loop->slots[e.slot].heap_at = (int32_t)at;
+}
+
+static void sift_up(kjs_loop *loop, uint32_t at, heap_entry e) {
+  while (at > 0) {
+    uint32_t parent = (at - 1) / 2;
+    if (!earlier(&e, &loop->heap[parent])) break;
+    heap_put(loop, at, loop->heap[parent]);
+    at = parent;
+  }
+  heap_put(loop, at, e);
+}
+
+static void sift_down(kjs_loop *loop, uint32_t at, heap_entry e) {
+  for (;;) {
+    uint32_t child = 2 * at + 1;
+    if (child >= loop->nheap) break;
+    if (child + 1 < loop->nheap && earlier(&loop->heap[child + 1], &loop->heap[child])) child++;
+    if (!earlier(&loop->heap[child], &e)) break;
+    heap_put(loop, at, loop->heap[child]);
+    at = child;
+  }
+  heap_put(loop, at, e);
+}
+
+/* Takes the timer in `slot` out of the heap and frees the slot. */
+static void timer_remove(kjs_loop *loop, uint32_t slot) {
+  timer *t = &loop->slots[slot];
+  uint32_t at = (uint32_t)t->heap_at;
+  heap_entry last = loop->heap[--loop->nheap];
+  if (at < loop->nheap) {
+    if (at > 0 && earlier(&last, &loop->heap[(at - 1) / 2])) sift_up(loop, at, last);
+    else sift_down(loop, at, last);
+  }
+  t->heap_at = -1;
+  t->gen++;
+  t->next_free = loop->free_slot;
+  loop->free_slot = slot;
+}
+
+static int grow_slots(kjs_loop *loop) {
+  if (loop->nslots >= (uint32_t)INT32_MAX) return HAL_ENOMEM;
+  uint32_t cap = loop->nslots ? loop->nslots * 2 : 64;
+  timer *slots = realloc(loop->slots, (size_t)cap * sizeof *slots);
+  if (!slots) return HAL_ENOMEM;
+  loop->slots = slots;
+  heap_entry *heap = realloc(loop->heap, (size_t)cap * sizeof *heap);
+  if (!heap) return HAL_ENOMEM;
+  loop->heap = heap;
+  for (uint32_t i = cap; i-- > loop->nslots;) {
+    slots[i] = (timer){.gen = 1, .heap_at = -1, .next_free = loop->free_slot};
+    loop->free_slot = i;
+  }
+  loop->nslots = cap;
+  return 0;
+}
+
 uint64_t kjs_loop_timer_start(kjs_loop *loop, uint64_t delay_ms, kjs_timer_cb *cb, void *user) {
-  timer *t = malloc(sizeof *t);
-  if (!t) return 0;
-  t->id = ++loop->next_timer_id;
-  t->due_us = hal_clock_us() + delay_ms * 1000u;
+  if (loop->free_slot == NO_SLOT && grow_slots(loop) != 0) return 0;
+  uint32_t slot = loop->free_slot;
+  timer *t = &loop->slots[slot];
+  loop->free_slot = t->next_free;
   t->cb = cb;
   t->user = user;
-  timer **pp = &loop->timers;
-  while (*pp && (*pp)->due_us <= t->due_us) pp = &(*pp)->next;
-  t->next = *pp;
-  *pp = t;
-  return t->id;
+  heap_entry e = {hal_clock_us() + delay_ms * 1000u, ++loop->next_seq, slot};
+  sift_up(loop, loop->nheap++, e);
+  return (uint64_t)t->gen << 32 | (slot + 1);
+}
+
+static timer *timer_of(kjs_loop *loop, uint64_t id, uint32_t *slot) {
+  uint32_t s = (uint32_t)id - 1;
+  if (s >= loop->nslots) return NULL;
+  timer *t = &loop->slots[s];
+  if (t->gen != (uint32_t)(id >> 32) || t->heap_at < 0) return NULL;
+  *slot = s;
+  return t;
 }
 
 bool kjs_loop_timer_cancel(kjs_loop *loop, uint64_t id) {
-  for (timer **pp = &loop->timers; *pp; pp = &(*pp)->next) {
-    if ((*pp)->id == id) {
-      timer *t = *pp;
-      *pp = t->next;
-      free(t);
-      return true;
-    }
-  }
-  return false;
+  uint32_t slot;
+  if (!timer_of(loop, id, &slot)) return false;
+  timer_remove(loop, slot);
+  return true;
 }
 
 static fd_watch *find_fd(kjs_loop *loop, int fd) {
@@ -181,7 +261,7 @@ static bool has_posts(kjs_loop *loop) {
 }
 
 bool kjs_loop_alive(kjs_loop *loop) {
-  if (loop->timers || loop->refs > 0 || has_posts(loop)) return true;
+  if (loop->nheap || loop->refs > 0 || has_posts(loop)) return true;
   for (int i = 0; i < loop->nfds; i++)
     if (!(loop->fds[i].flags & KJS_FD_WEAK) && loop->fds[i].events) return true;
   return false;
@@ -205,19 +285,19 @@ static int run_posts(kjs_loop *loop) {
 
 static int run_due_timers(kjs_loop *loop) {
   uint64_t now = hal_clock_us();
-  /* Timers started by these callbacks wait for the next turn, so a 0 ms interval cannot spin. */
-  uint64_t last_id = loop->next_timer_id;
+  /* Timers started by these callbacks wait for the next turn, so a 0 ms interval cannot spin.
+   * Their seq is higher than any due now, and they sort after every older timer due now. */
+  uint64_t last_seq = loop->next_seq;
   int n = 0;
-  for (;;) {
-    timer **pp = &loop->timers;
-    while (*pp && (*pp)->due_us <= now && (*pp)->id > last_id) pp = &(*pp)->next;
-    timer *t = *pp;
-    if (!t || t->due_us > now) break;
-    *pp = t->next;
+  while (loop->nheap) {
+    const heap_entry *top = &loop->heap[0];
+    if (top->due_us > now || top->seq > last_seq) break;
+    uint32_t slot = top->slot;
+    timer *t = &loop->slots[slot];
     kjs_timer_cb *cb = t->cb;
     void *user = t->user;
-    uint64_t id = t->id;
-    free(t);
+    uint64_t id = (uint64_t)t->gen << 32 | (slot + 1);
+    timer_remove(loop, slot);
     cb(loop, id, user);
     n++;
   }
@@ -226,9 +306,9 @@ static int run_due_timers(kjs_loop *loop) {
 
 int kjs_loop_run_once(kjs_loop *loop, int max_wait_ms) {
   int wait = max_wait_ms;
-  if (loop->timers) {
+  if (loop->nheap) {
     uint64_t now = hal_clock_us();
-    uint64_t due = loop->timers->due_us;
+    uint64_t due = loop->heap[0].due_us;
     int until = due <= now ? 0 : (int)((due - now + 999) / 1000);
     if (wait < 0 || until < wait) wait = until;
   }

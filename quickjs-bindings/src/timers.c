@@ -1,4 +1,6 @@
-/* setTimeout / setInterval on the VM's loop. Each JS timer owns its callback and arguments. */
+/* setTimeout / setInterval on the VM's loop. Each JS timer owns its callback and arguments and
+ * sits in a slot table, so clearTimeout finds it in O(1) and the loop's heap does the rest in
+ * O(log n). */
 #include "kjs/timers.h"
 
 #include <stdlib.h>
@@ -8,9 +10,8 @@
 #include "vm_internal.h"
 
 typedef struct js_timer {
-  struct js_timer *next;
   kjs_timers *owner;
-  uint32_t id;          /* the number JS sees */
+  uint32_t slot;
   uint64_t loop_timer;  /* the loop's id for the pending expiry */
   uint64_t interval_ms; /* 0 for a one-shot */
   JSValue fn;
@@ -18,10 +19,18 @@ typedef struct js_timer {
   JSValue *argv;
 } js_timer;
 
+/* The id JS sees is gen * 2^24 + slot + 1 (at most 2^53: exact as a JS number). The generation
+ * changes each time the slot is freed, so clearing a stale id never stops another timer. */
+#define SLOT_BITS 24
+#define MAX_SLOTS (1u << SLOT_BITS)
+#define MAX_GEN (1u << 29)
+
 struct kjs_timers {
   kjs_vm *vm;
-  js_timer *list;
-  uint32_t next_id;
+  js_timer **slots; /* NULL when free */
+  uint32_t *gens;
+  uint32_t *free_list; /* stack of free slot indices */
+  uint32_t nslots, nfree;
 };
 
 kjs_timers *kjs_timers_new(kjs_vm *vm) {
@@ -30,6 +39,8 @@ kjs_timers *kjs_timers_new(kjs_vm *vm) {
   return t;
 }
 
+static int64_t id_of(kjs_timers *t, uint32_t slot) { return (int64_t)t->gens[slot] * MAX_SLOTS + slot + 1; }
+
 static void timer_free(JSContext *ctx, js_timer *jt) {
   JS_FreeValue(ctx, jt->fn);
   for (int i = 0; i < jt->argc; i++) JS_FreeValue(ctx, jt->argv[i]);
@@ -37,27 +48,49 @@ static void timer_free(JSContext *ctx, js_timer *jt) {
   free(jt);
 }
 
-static js_timer *unlink_timer(kjs_timers *t, uint32_t id) {
-  for (js_timer **pp = &t->list; *pp; pp = &(*pp)->next) {
-    if ((*pp)->id == id) {
-      js_timer *jt = *pp;
-      *pp = jt->next;
-      return jt;
+static void slot_release(kjs_timers *t, uint32_t slot) {
+  t->slots[slot] = NULL;
+  t->gens[slot] = (t->gens[slot] + 1) % MAX_GEN;
+  t->free_list[t->nfree++] = slot;
+}
+
+/* A free slot, growing the table; -1 when out of memory or slots. */
+static int64_t slot_take(kjs_timers *t) {
+  if (!t->nfree) {
+    if (t->nslots >= MAX_SLOTS) return -1;
+    uint32_t cap = t->nslots ? t->nslots * 2 : 64;
+    js_timer **slots = realloc(t->slots, (size_t)cap * sizeof *slots);
+    if (!slots) return -1;
+    t->slots = slots;
+    uint32_t *gens = realloc(t->gens, (size_t)cap * sizeof *gens);
+    if (!gens) return -1;
+    t->gens = gens;
+    uint32_t *free_list = realloc(t->free_list, (size_t)cap * sizeof *free_list);
+    if (!free_list) return -1;
+    t->free_list = free_list;
+    for (uint32_t i = cap; i-- > t->nslots;) {
+      slots[i] = NULL;
+      gens[i] = 0;
+      free_list[t->nfree++] = i;
     }
+    t->nslots = cap;
   }
-  return NULL;
+  return t->free_list[--t->nfree];
 }
 
 void kjs_timers_free(kjs_timers *t) {
   if (!t) return;
   JSContext *ctx = kjs_vm_context(t->vm);
   kjs_loop *loop = kjs_vm_loop(t->vm);
-  while (t->list) {
-    js_timer *jt = t->list;
-    t->list = jt->next;
+  for (uint32_t i = 0; i < t->nslots; i++) {
+    js_timer *jt = t->slots[i];
+    if (!jt) continue;
     kjs_loop_timer_cancel(loop, jt->loop_timer);
     timer_free(ctx, jt);
   }
+  free(t->slots);
+  free(t->gens);
+  free(t->free_list);
   free(t);
 }
 
@@ -77,7 +110,7 @@ static void on_expire(kjs_loop *loop, uint64_t loop_id, void *user) {
   if (jt->interval_ms) {
     jt->loop_timer = kjs_loop_timer_start(loop, jt->interval_ms, on_expire, jt);
   } else {
-    unlink_timer(t, jt->id);
+    slot_release(t, jt->slot);
     timer_free(ctx, jt);
   }
   kjs_vm_call(t->vm, fn, JS_UNDEFINED, argc, (JSValueConst *)args);
@@ -96,39 +129,48 @@ static JSValue set_timer(JSContext *ctx, JSValueConst this_val, int argc, JSValu
   if (!(delay >= 1)) delay = repeat ? 1 : 0; /* NaN, negative and < 1 behave like the web's 0/1 */
   if (delay > 2147483647.0) delay = 2147483647.0;
   js_timer *jt = calloc(1, sizeof *jt);
-  if (!jt) return JS_ThrowOutOfMemory(ctx);
+  int64_t slot = jt ? slot_take(t) : -1;
+  if (slot < 0) {
+    free(jt);
+    return JS_ThrowOutOfMemory(ctx);
+  }
   jt->owner = t;
-  jt->fn = JS_DupValue(ctx, argv[0]);
+  jt->slot = (uint32_t)slot;
   jt->argc = argc > 2 ? argc - 2 : 0;
   if (jt->argc) {
     jt->argv = malloc((size_t)jt->argc * sizeof *jt->argv);
     if (!jt->argv) {
-      JS_FreeValue(ctx, jt->fn);
+      t->free_list[t->nfree++] = jt->slot;
       free(jt);
       return JS_ThrowOutOfMemory(ctx);
     }
     for (int i = 0; i < jt->argc; i++) jt->argv[i] = JS_DupValue(ctx, argv[i + 2]);
   }
-  jt->id = ++t->next_id;
-  if (jt->id == 0) jt->id = ++t->next_id;
+  jt->fn = JS_DupValue(ctx, argv[0]);
   jt->interval_ms = repeat ? (uint64_t)delay : 0;
   jt->loop_timer = kjs_loop_timer_start(kjs_vm_loop(t->vm), (uint64_t)delay, on_expire, jt);
-  jt->next = t->list;
-  t->list = jt;
-  return JS_NewUint32(ctx, jt->id);
+  if (!jt->loop_timer) {
+    t->free_list[t->nfree++] = jt->slot;
+    timer_free(ctx, jt);
+    return JS_ThrowOutOfMemory(ctx);
+  }
+  t->slots[jt->slot] = jt;
+  return JS_NewInt64(ctx, id_of(t, jt->slot));
 }
 
 static JSValue clear_timer(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
   (void)this_val;
-  uint32_t id;
   if (argc < 1 || JS_IsUndefined(argv[0]) || JS_IsNull(argv[0])) return JS_UNDEFINED;
-  if (JS_ToUint32(ctx, &id, argv[0]) < 0) return JS_EXCEPTION;
+  double id;
+  if (JS_ToFloat64(ctx, &id, argv[0]) < 0) return JS_EXCEPTION;
   kjs_timers *t = timers_of(ctx);
-  js_timer *jt = unlink_timer(t, id);
-  if (jt) {
-    kjs_loop_timer_cancel(kjs_vm_loop(t->vm), jt->loop_timer);
-    timer_free(ctx, jt);
-  }
+  if (!(id >= 1 && id <= (double)MAX_GEN * MAX_SLOTS)) return JS_UNDEFINED; /* not one of ours */
+  uint32_t slot = (uint32_t)(((uint64_t)id - 1) % MAX_SLOTS);
+  js_timer *jt = slot < t->nslots ? t->slots[slot] : NULL;
+  if (!jt || (double)id_of(t, slot) != id) return JS_UNDEFINED;
+  kjs_loop_timer_cancel(kjs_vm_loop(t->vm), jt->loop_timer);
+  slot_release(t, slot);
+  timer_free(ctx, jt);
   return JS_UNDEFINED;
 }
 

@@ -4,7 +4,8 @@
  * One loop per VM, driven from the VM thread only, except kjs_loop_post() and kjs_loop_wake(),
  * which any thread may call (kjs_loop_wake() also from a signal handler). Callbacks run on the
  * loop thread. The loop knows nothing of JavaScript: native modules plug their sockets and media
- * callbacks in here and call into JS through kjs_vm_call() themselves.
+ * callbacks in here and call into JS through kjs_vm_call() themselves. Timers cost O(log n) to
+ * start, cancel and fire.
  *
  * Liveness: the loop is alive while it has a pending timer, a watched fd without KJS_FD_WEAK,
  * a pending post, or a reference taken with kjs_loop_ref() (e.g. a running encoder thread).

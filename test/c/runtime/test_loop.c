@@ -1,5 +1,6 @@
 /* kjs/loop.h: timer order, zero-delay fairness, fd readiness, posts from another thread. */
 #include <poll.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <unistd.h>
 
@@ -15,6 +16,25 @@ static void record(kjs_loop *loop, uint64_t id, void *user) { order[norder++] = 
 static void rearm(kjs_loop *loop, uint64_t id, void *user) {
   int *count = user;
   if (++*count < 1000) kjs_loop_timer_start(loop, 0, rearm, user);
+}
+
+/* Many timers: each checks it is not early and that, among timers of its delay, it comes in
+ * start order. */
+enum { MANY = 20000 };
+static int delays[MANY];
+static uint64_t started_us[MANY];
+static int last_of_delay[20];
+static int nfired, bad_order, early, resurrected;
+static void many_cb(kjs_loop *loop, uint64_t id, void *user) {
+  int i = (int)(intptr_t)user;
+  if (delays[i] < 0) {
+    resurrected++; /* it was cancelled */
+    return;
+  }
+  if (hal_clock_us() < started_us[i] + (uint64_t)delays[i] * 1000) early++;
+  if (last_of_delay[delays[i]] > i) bad_order++;
+  last_of_delay[delays[i]] = i;
+  nfired++;
 }
 
 static int fd_hits;
@@ -78,6 +98,33 @@ int main(void) {
   }
   CHECK_EQ_INT(count, 1000);
   CHECK(turns >= 1000);
+
+  /* Thousands of timers fire, none early, equal delays in start order; a cancelled one never
+   * fires; an id that fired or was cancelled is refused, even once its slot is reused. */
+  static uint64_t ids[MANY];
+  uint32_t seed = 7;
+  for (int i = 0; i < MANY; i++) {
+    seed = seed * 1103515245u + 12345u;
+    delays[i] = (int)((seed >> 16) % 20);
+    started_us[i] = hal_clock_us();
+    ids[i] = kjs_loop_timer_start(loop, (uint64_t)delays[i], many_cb, (void *)(intptr_t)i);
+  }
+  int cancelled = 0;
+  for (int i = 0; i < MANY; i += 3) {
+    CHECK(kjs_loop_timer_cancel(loop, ids[i]));
+    delays[i] = -1;
+    cancelled++;
+  }
+  CHECK(!kjs_loop_timer_cancel(loop, ids[0]));
+  uint64_t reused = kjs_loop_timer_start(loop, 1, record, "r");
+  CHECK(!kjs_loop_timer_cancel(loop, ids[0]));
+  CHECK(kjs_loop_timer_cancel(loop, reused));
+  while (kjs_loop_alive(loop)) kjs_loop_run_once(loop, -1);
+  CHECK_EQ_INT(nfired, MANY - cancelled);
+  CHECK_EQ_INT(bad_order, 0);
+  CHECK_EQ_INT(early, 0);
+  CHECK_EQ_INT(resurrected, 0);
+  CHECK(!kjs_loop_timer_cancel(loop, ids[1]));
 
   /* fd readiness */
   int p[2];
