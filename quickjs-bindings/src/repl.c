@@ -239,6 +239,7 @@ static bool is_interrupt_error(JSContext *ctx, JSValueConst exc) {
 
 static void report(kjs_session *s, JSValueConst exc) {
   JSContext *ctx = kjs_vm_context(s->vm);
+  if (kjs_vm_out_of_memory(s->vm)) return; /* said so in one line */
   if (is_interrupt_error(ctx, exc))
     kjs_console_write(KJS_STDERR, "interrupted\n", 12);
   else

@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +51,9 @@ struct kjs_vm {
   volatile sig_atomic_t interrupt_pending; /* Ctrl-C presses not yet taken */
   int exitpoint_mode;
 
+  size_t heap_bytes; /* what the engine holds from malloc (usable sizes), against cfg.memory_limit */
+  bool oom;          /* an engine allocation failed: the app stops (out_of_memory) */
+
   bool stopping;
   int status;
 
@@ -59,9 +64,85 @@ struct kjs_vm {
   int nmaps;
 };
 
+/* ---- the engine's allocator: the heap limit, and knowing when it was hit ---- */
+
+static bool over_limit(kjs_vm *vm, size_t more) {
+  if (!vm->cfg.memory_limit || vm->heap_bytes + more <= vm->cfg.memory_limit) return false;
+  vm->oom = true;
+  return true;
+}
+
+static void *vm_malloc(void *opaque, size_t size) {
+  kjs_vm *vm = opaque;
+  if (over_limit(vm, size)) return NULL;
+  void *p = malloc(size);
+  if (!p) vm->oom = true;
+  else vm->heap_bytes += malloc_usable_size(p);
+  return p;
+}
+
+static void *vm_calloc(void *opaque, size_t count, size_t size) {
+  kjs_vm *vm = opaque;
+  if (size && count > SIZE_MAX / size) return NULL;
+  if (over_limit(vm, count * size)) return NULL;
+  void *p = calloc(count, size);
+  if (!p) vm->oom = true;
+  else vm->heap_bytes += malloc_usable_size(p);
+  return p;
+}
+
+static void vm_free(void *opaque, void *ptr) {
+  kjs_vm *vm = opaque;
+  if (!ptr) return;
+  vm->heap_bytes -= malloc_usable_size(ptr);
+  free(ptr);
+}
+
+static void *vm_realloc(void *opaque, void *ptr, size_t size) {
+  kjs_vm *vm = opaque;
+  if (!ptr) return size ? vm_malloc(opaque, size) : NULL;
+  if (!size) {
+    vm_free(opaque, ptr);
+    return NULL;
+  }
+  size_t old = malloc_usable_size(ptr);
+  if (size > old && over_limit(vm, size - old)) return NULL;
+  void *p = realloc(ptr, size);
+  if (!p) {
+    vm->oom = true;
+    return NULL;
+  }
+  vm->heap_bytes = vm->heap_bytes - old + malloc_usable_size(p);
+  return p;
+}
+
+static size_t vm_usable_size(const void *ptr) { return malloc_usable_size((void *)ptr); }
+
+static const JSMallocFunctions vm_malloc_funcs = {vm_calloc, vm_malloc, vm_free, vm_realloc, vm_usable_size};
+
+/* Out of memory is fatal wherever it happens (a microtask, a timer, a media callback, a module
+ * being loaded) and whatever JS did with the error. */
+bool kjs_vm_out_of_memory(kjs_vm *vm) {
+  if (!vm->oom) return false;
+  if (!vm->stopping) {
+    char limit[32];
+    size_t n = vm->cfg.memory_limit;
+    if (!n) snprintf(limit, sizeof limit, "none");
+    else if (n % (1u << 30) == 0) snprintf(limit, sizeof limit, "%zug", n >> 30);
+    else if (n % (1u << 20) == 0) snprintf(limit, sizeof limit, "%zum", n >> 20);
+    else if (n % (1u << 10) == 0) snprintf(limit, sizeof limit, "%zuk", n >> 10);
+    else snprintf(limit, sizeof limit, "%zu", n);
+    kjs_console_printf(KJS_STDERR, "k230js: out of memory (limit %s)\n", limit);
+    kjs_vm_stop(vm, KJS_EXIT_ERROR);
+  }
+  if (vm->ctx) JS_FreeValue(vm->ctx, JS_GetException(vm->ctx));
+  return true;
+}
+
 static int interrupt_handler(JSRuntime *rt, void *opaque) {
   (void)rt;
   kjs_vm *vm = opaque;
+  if (vm->oom) return 1; /* unwind now: nothing may catch it and carry on */
   int pending = vm->interrupt_pending;
   /* A second Ctrl-C overrides exitpoint deferral, so a loop without exitpoint() calls can still be
    * stopped. */
@@ -109,10 +190,9 @@ kjs_vm *kjs_vm_new(const kjs_vm_config *cfg) {
   vm->inspect_fn = vm->format_fn = vm->module_promise = JS_UNDEFINED;
   vm->loop = kjs_loop_new();
   vm->registry = kjs_registry_new();
-  vm->rt = vm->loop && vm->registry ? JS_NewRuntime() : NULL;
+  vm->rt = vm->loop && vm->registry ? JS_NewRuntime2(&vm_malloc_funcs, vm) : NULL;
   if (!vm->rt) goto fail;
   JS_SetRuntimeOpaque(vm->rt, vm);
-  if (cfg->memory_limit) JS_SetMemoryLimit(vm->rt, cfg->memory_limit);
   if (cfg->stack_size) JS_SetMaxStackSize(vm->rt, cfg->stack_size);
   JS_SetInterruptHandler(vm->rt, interrupt_handler, vm);
   JS_SetHostPromiseRejectionTracker(vm->rt, rejection_tracker, vm);
@@ -184,6 +264,18 @@ void kjs_vm_free(kjs_vm *vm) {
   free(vm);
 }
 
+int kjs_vm_thread_run(size_t stack_bytes, void *(*fn)(void *), void *arg) {
+  pthread_attr_t attr;
+  int err = pthread_attr_init(&attr);
+  if (err) return err;
+  err = pthread_attr_setstacksize(&attr, stack_bytes);
+  pthread_t t;
+  if (!err) err = pthread_create(&t, &attr, fn, arg);
+  pthread_attr_destroy(&attr);
+  if (!err) pthread_join(t, NULL);
+  return err;
+}
+
 JSContext *kjs_vm_context(kjs_vm *vm) { return vm->ctx; }
 kjs_loop *kjs_vm_loop(kjs_vm *vm) { return vm->loop; }
 kjs_vm *kjs_vm_from_context(JSContext *ctx) { return JS_GetContextOpaque(ctx); }
@@ -205,6 +297,7 @@ int kjs_vm_resume(kjs_vm *vm) {
   int status = vm->stopping ? vm->status : KJS_EXIT_OK;
   vm->stopping = false;
   vm->status = 0;
+  vm->oom = false; /* the REPL goes on: what the failed code held is garbage now */
   return status;
 }
 
@@ -252,6 +345,7 @@ static bool is_interrupt(JSContext *ctx, JSValueConst exc) {
 
 /* Reports the pending exception and stops the VM. */
 static void fail_with_exception(kjs_vm *vm, const char *prefix) {
+  if (kjs_vm_out_of_memory(vm)) return;
   JSValue exc = JS_GetException(vm->ctx);
   if (vm->stopping) {
     /* exit() unwinds with an uncatchable error after choosing the status itself. */
@@ -272,6 +366,8 @@ void kjs_vm_run_jobs(kjs_vm *vm) {
     if (r == 0) break;
     if (r < 0) fail_with_exception(vm, "Uncaught ");
   }
+  /* A job the engine could not even queue is lost silently: the flag still tells. */
+  kjs_vm_out_of_memory(vm);
   if (vm->nrejections > 0 && !vm->stopping) {
     rejection r = vm->rejections[0];
     /* Taken off the list so a REPL that resumes the VM (kjs_vm_resume) reports it once. */
@@ -375,6 +471,7 @@ static void load_sourcemap_for(kjs_vm *vm, const char *host_path, const char *sc
 
 /* One line for errors that stop an app before it runs (syntax, missing import, bad bytecode). */
 static int report_load_error(kjs_vm *vm, const char *path) {
+  if (kjs_vm_out_of_memory(vm)) return KJS_EXIT_ERROR;
   JSValue exc = JS_GetException(vm->ctx);
   char *stack = kjs_error_mapped_stack(vm, exc);
   const char *where = NULL;
@@ -444,6 +541,7 @@ static int drive(kjs_vm *vm, JSValue func, const char *name) {
   }
   JS_FreeValue(ctx, vm->module_promise);
   vm->module_promise = JS_UNDEFINED;
+  kjs_vm_out_of_memory(vm);
   return vm->stopping ? vm->status : KJS_EXIT_OK;
 }
 

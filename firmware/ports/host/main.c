@@ -49,7 +49,8 @@ static void usage(FILE *out) {
           "      --sdcard DIR        map /sdcard/... to DIR (the simulated SD card)\n"
           "      --data DIR          map /data/... to DIR\n"
           "      --memory-limit N    limit the JS heap to N bytes (suffix k, m or g)\n"
-          "      --stack-size N      limit the JS stack to N bytes (suffix k or m; default 1m)\n"
+          "      --stack-size N      limit the JS stack to N bytes (suffix k or m; default 1m,\n"
+          "                          at most 256m); the VM's thread gets N + 1m of stack\n"
           "      --uart stdio|pty    where the console is: this terminal (default) or a new pty,\n"
           "                          announced on stderr as 'k230js: uart on /dev/pts/N'\n"
           "      --repl              after the app ends, stay in the REPL\n"
@@ -106,6 +107,38 @@ static int run_console(const kjs_vm_config *cfg, const char *uart_kind, bool boo
   return status;
 }
 
+typedef struct run_args {
+  const kjs_vm_config *cfg;
+  const char *eval_code, *uart_kind, *app;
+  bool boot, console;
+  int status;
+} run_args;
+
+/* Everything that runs JS, on the VM thread. */
+static void *vm_thread(void *arg) {
+  run_args *ra = arg;
+  if (ra->console) {
+    ra->status = run_console(ra->cfg, ra->uart_kind, ra->boot, ra->eval_code, ra->app);
+    return NULL;
+  }
+  the_vm = kjs_vm_new(ra->cfg);
+  if (!the_vm) {
+    fprintf(stderr, "k230js: cannot create the JavaScript engine (out of memory)\n");
+    return NULL;
+  }
+  struct sigaction sa = {0};
+  sa.sa_handler = on_sigint;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  signal(SIGPIPE, SIG_IGN);
+  ra->status = ra->eval_code ? kjs_vm_run_source(the_vm, "<eval>", ra->eval_code, strlen(ra->eval_code))
+                             : kjs_vm_run_file(the_vm, ra->app);
+  kjs_vm *vm = the_vm;
+  the_vm = NULL;
+  kjs_vm_free(vm);
+  return NULL;
+}
+
 int main(int argc, char **argv) {
   /* A fixed threshold: glibc's adaptive one rises after the first big free, after which media
    * buffers (frames, fragments, codec contexts) come from the heap and fragment it, so RSS
@@ -147,6 +180,10 @@ int main(int argc, char **argv) {
           fprintf(stderr, "k230js: --stack-size: '%s' is not a size of at least 16k\n", optarg);
           return KJS_EXIT_USAGE;
         }
+        if (cfg.stack_size > KJS_VM_STACK_MAX) {
+          fprintf(stderr, "k230js: --stack-size: '%s' is above the maximum, 256m\n", optarg);
+          return KJS_EXIT_USAGE;
+        }
         break;
       case OPT_UART:
         if (strcmp(optarg, "stdio") != 0 && strcmp(optarg, "pty") != 0) {
@@ -171,25 +208,15 @@ int main(int argc, char **argv) {
     fprintf(stderr, "k230js: no app given (try 'k230js --help')\n");
     return KJS_EXIT_USAGE;
   }
-  if (!have_app || repl || boot || uart_kind) return run_console(&cfg, uart_kind, boot, eval_code, have_app && !eval_code ? argv[optind] : NULL);
-  const char *entry = eval_code ? "<eval>" : argv[optind];
-
-  the_vm = kjs_vm_new(&cfg);
-  if (!the_vm) {
-    fprintf(stderr, "k230js: cannot create the JavaScript engine (out of memory)\n");
+  run_args ra = {&cfg, eval_code, uart_kind, have_app && !eval_code ? argv[optind] : NULL, boot,
+                 !have_app || repl || boot || uart_kind, KJS_EXIT_ERROR};
+  /* JS recursion is bounded by --stack-size on the VM's own thread, sized to hold it. */
+  int err = kjs_vm_thread_run(cfg.stack_size + KJS_VM_STACK_MARGIN, vm_thread, &ra);
+  if (err) {
+    fprintf(stderr, "k230js: cannot start the VM thread with a %zu-byte stack: %s\n", cfg.stack_size + KJS_VM_STACK_MARGIN,
+            strerror(err));
     return KJS_EXIT_ERROR;
   }
-  struct sigaction sa = {0};
-  sa.sa_handler = on_sigint;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, NULL);
-  signal(SIGPIPE, SIG_IGN);
-
-  int status = eval_code ? kjs_vm_run_source(the_vm, entry, eval_code, strlen(eval_code))
-                         : kjs_vm_run_file(the_vm, entry);
-  kjs_vm *vm = the_vm;
-  the_vm = NULL;
-  kjs_vm_free(vm);
   fflush(stdout);
-  return status;
+  return ra.status;
 }

@@ -13,7 +13,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,17 +131,11 @@ int main(int argc, char **argv) {
   if (no_boot) ra.conf.boot = false;
   signal(SIGPIPE, SIG_IGN);
 
-  pthread_attr_t attr;
-  pthread_attr_init(&attr);
-  pthread_attr_setstacksize(&attr, ra.conf.vm_thread_stack);
-  pthread_t t;
-  int err = pthread_create(&t, &attr, vm_thread, &ra);
-  pthread_attr_destroy(&attr);
+  int err = kjs_vm_thread_run(ra.conf.vm_thread_stack, vm_thread, &ra);
   if (err) {
     fprintf(stderr, "k230js: cannot start the VM thread (%zu-byte stack): %s\n",
             ra.conf.vm_thread_stack, strerror(err));
     return KJS_EXIT_ERROR;
   }
-  pthread_join(t, NULL);
   return ra.status;
 }

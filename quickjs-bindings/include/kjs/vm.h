@@ -46,6 +46,18 @@ typedef struct kjs_vm_config {
 
 #define KJS_VM_CONFIG_DEFAULT {.memory_limit = 0, .stack_size = 1024 * 1024}
 
+/* JS recursion runs on the stack of the thread that made the VM, up to cfg.stack_size; the C
+ * frames of the engine, the HAL and the codecs called from JS need room beyond that. A port runs
+ * its VMs on a thread of its own made with kjs_vm_thread_run(), sized stack_size + this margin
+ * (the process's main thread has whatever the system gave it). */
+#define KJS_VM_STACK_MARGIN (1u << 20)
+/* The largest JS stack a port accepts (--stack-size, js_stack). */
+#define KJS_VM_STACK_MAX (256u << 20)
+
+/* Runs fn(arg) on a new thread with a `stack_bytes` stack and waits for it. Returns 0, or an
+ * errno value when the thread cannot be made (the stack cannot be allocated). */
+int kjs_vm_thread_run(size_t stack_bytes, void *(*fn)(void *), void *arg);
+
 typedef struct kjs_vm kjs_vm;
 
 /* Returns NULL when the engine cannot be created (out of memory). */
@@ -76,6 +88,12 @@ bool kjs_vm_stopping(kjs_vm *vm);
 /* Clears a stop so the VM can run more code (the REPL after an error or exit()); returns the
  * status the VM had stopped with (KJS_EXIT_OK when it was not stopping). */
 int kjs_vm_resume(kjs_vm *vm);
+
+/* Whether an engine allocation failed (the memory limit, or the system) since the VM was made
+ * or resumed. If so, the first call prints "k230js: out of memory (limit N)", stops the VM with
+ * KJS_EXIT_ERROR and drops the pending exception; JS is stopped at the next interrupt check, so
+ * nothing can catch the error and carry on. */
+bool kjs_vm_out_of_memory(kjs_vm *vm);
 
 /* Async-signal-safe: marks an interrupt pending (Ctrl-C) and wakes the loop. */
 void kjs_vm_request_interrupt(kjs_vm *vm);
