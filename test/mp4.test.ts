@@ -157,6 +157,19 @@ describe("errors are clear and lose nothing", () => {
     }
   });
 
+  it("nonsense times (a crafted fragment start, duration, edit list) are clamped and flagged", () => {
+    const corpus = join(ROOT, "test", "fuzz", "corpus", "mp4_demux");
+    for (const name of ["crafted_tfdt_max.mp4", "crafted_times_ts1.mov"]) {
+      const { head, packets } = ourPackets(join(corpus, name));
+      expect(head.info.timesClamped, name).toBe(true);
+      expect(head.warning).toContain("35 years");
+      for (const t of [head.info, ...head.tracks]) expect(t.durationUs).toBeLessThanOrEqual(2 ** 50);
+      expect(packets.length).toBeGreaterThan(0);
+      for (const p of packets) expect(Math.abs(p.pts)).toBeLessThanOrEqual(2 ** 50);
+    }
+    expect(ourPackets(join(corpus, "ffmpeg_frag.mp4")).head.info.timesClamped).toBe(false);
+  });
+
   it("garbage and missing files throw Errors with a code", () => {
     const junk = join(out, "junk.mp4");
     writeFileSync(junk, Buffer.alloc(4096, 0x41));

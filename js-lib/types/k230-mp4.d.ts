@@ -88,9 +88,15 @@ declare module "k230:mp4" {
   }
 
   export interface Mp4FileInfo {
+    /** Where the longest track's samples end. */
     durationUs: number;
     trackCount: number;
     fragmented: boolean;
+    /**
+     * Times in the file (durations, fragment starts, edit lists) went beyond 2^50 µs (35 years):
+     * a damaged or crafted file. They were clamped there; `warning` says so too.
+     */
+    timesClamped: boolean;
   }
 
   export interface Mp4VideoTrack {

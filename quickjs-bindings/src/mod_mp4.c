@@ -370,6 +370,7 @@ static JSValue demuxer_file_info(JSContext *ctx, JSValueConst this_val, int argc
   JS_SetPropertyStr(ctx, o, "durationUs", JS_NewInt64(ctx, (int64_t)fi.duration_us));
   JS_SetPropertyStr(ctx, o, "trackCount", JS_NewInt32(ctx, fi.track_count));
   JS_SetPropertyStr(ctx, o, "fragmented", JS_NewBool(ctx, fi.fragmented));
+  JS_SetPropertyStr(ctx, o, "timesClamped", JS_NewBool(ctx, fi.times_clamped));
   return o;
 }
 

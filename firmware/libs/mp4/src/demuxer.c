@@ -13,6 +13,13 @@
 #define MAX_DTRACKS 16
 #define MAX_PS_BYTES 4096
 
+/* Times. Ticks are kept within +-MAX_TICKS, so adding a sample duration, a composition offset or
+   an edit-list shift to one never overflows int64; microseconds within +-MAX_TIME_US (2^50 us,
+   35.7 years: the muxer's own limit). A file whose times go beyond is nonsense (crafted or
+   damaged): they are clamped there and the file is flagged (mp4_file_info.times_clamped). */
+#define MAX_TICKS ((int64_t)1 << 62)
+#define MAX_TIME_US ((int64_t)1 << 50)
+
 typedef struct span { const uint8_t *p; uint32_t n; } span; /* raw table payload inside moov */
 
 typedef struct dtrack {
@@ -20,7 +27,7 @@ typedef struct dtrack {
   mp4_track_kind kind;
   mp4_codec codec;
   uint32_t timescale;
-  uint64_t duration;
+  int64_t duration; /* mdhd, ticks; 0 when unknown */
   int width, height, rate, channels, bits;
   int nal_len; /* bytes of each NAL length prefix */
   uint8_t ps[MAX_PS_BYTES]; /* parameter sets as Annex-B */
@@ -48,6 +55,7 @@ struct mp4_demuxer {
   uint64_t moof_off, traf_base;
   uint32_t tf_dur, tf_size, tf_flags;
   uint64_t frag_end; /* bytes of the file covered by complete boxes */
+  bool times_clamped;
   uint8_t *frame;
   size_t frame_cap;
   char warn[160];
@@ -58,6 +66,50 @@ static void warn(mp4_demuxer *d, const char *w) {
 }
 
 const char *mp4_demuxer_warning(const mp4_demuxer *d) { return d ? d->warn : ""; }
+
+/* ---- time arithmetic that cannot overflow ---- */
+
+static void clamped(mp4_demuxer *d) {
+  d->times_clamped = true;
+  warn(d, "times beyond 35 years (damaged or crafted file) clamped");
+}
+
+static int64_t ticks_u64(mp4_demuxer *d, uint64_t v) {
+  if (v <= (uint64_t)MAX_TICKS) return (int64_t)v;
+  clamped(d);
+  return MAX_TICKS;
+}
+
+/* a and b within +-MAX_TICKS: the sum fits int64, then is clamped. */
+static int64_t ticks_add(mp4_demuxer *d, int64_t a, int64_t b) {
+  int64_t s = a + b;
+  if (s > MAX_TICKS || s < -MAX_TICKS) {
+    clamped(d);
+    return s > 0 ? MAX_TICKS : -MAX_TICKS;
+  }
+  return s;
+}
+
+/* Ticks (within +-2 * MAX_TICKS + 2^32) to microseconds, rounded to nearest (half up), as ffprobe
+   prints pts_time, so 1001/30000 s is 33367 us, not 33366; saturated at +-MAX_TIME_US. Split
+   into whole seconds and a remainder to keep ticks * 1e6 from overflowing; floor division so
+   negative times (edit-list shifts) round the same way. */
+static int64_t to_us(int64_t ticks, uint32_t ts) {
+  int64_t q = ticks / ts, r = ticks % ts;
+  if (r < 0) q--, r += ts;
+  if (q >= MAX_TIME_US / 1000000) return MAX_TIME_US;
+  if (q < -MAX_TIME_US / 1000000) return -MAX_TIME_US;
+  return q * 1000000 + (r * 1000000 + ts / 2) / ts;
+}
+
+/* The end of the track's samples, or its header's duration when it has none. A header that
+   disagrees with the samples is not believed: the samples are what plays. */
+static int64_t track_duration(const dtrack *t) {
+  if (!t->n) return t->duration;
+  const mp4_dsample *last = &t->s[t->n - 1];
+  int64_t end = last->dts + last->duration; /* within MAX_TICKS + 2^32 */
+  return end > 0 ? end : 0;
+}
 
 /* ---- the box walker ---- */
 
@@ -134,9 +186,10 @@ static int on_elst(mp4_demuxer *d, const uint8_t *p, uint64_t n) {
   uint64_t es = p[0] == 1 ? 20 : 12;
   for (uint32_t i = 0; i < count && 8 + (i + 1) * es <= n; i++) {
     const uint8_t *e = p + 8 + i * es;
-    int64_t mt = p[0] == 1 ? (int64_t)mp4_rd_u64(e + 8) : (int32_t)mp4_rd_u32(e + 4);
-    if (mt >= 0) {
-      d->cur->shift = mt;
+    uint64_t raw = p[0] == 1 ? mp4_rd_u64(e + 8) : mp4_rd_u32(e + 4);
+    bool empty = p[0] == 1 ? raw == UINT64_MAX : (uint32_t)raw == UINT32_MAX; /* media_time -1 */
+    if (!empty) {
+      d->cur->shift = ticks_u64(d, p[0] == 1 ? raw : (uint32_t)raw);
       break;
     }
   }
@@ -148,7 +201,10 @@ static int on_mdhd(mp4_demuxer *d, const uint8_t *p, uint64_t n) {
   int v = p[0];
   if (n < (v == 1 ? 36u : 24u)) return HAL_EBADDATA;
   d->cur->timescale = mp4_rd_u32(p + (v == 1 ? 20 : 12));
-  d->cur->duration = v == 1 ? mp4_rd_u64(p + 24) : mp4_rd_u32(p + 16);
+  uint64_t dur = v == 1 ? mp4_rd_u64(p + 24) : mp4_rd_u32(p + 16);
+  /* All ones: "cannot be determined" (§8.4.2.3); the samples tell. */
+  bool unknown = v == 1 ? dur == UINT64_MAX : dur == UINT32_MAX;
+  d->cur->duration = unknown ? 0 : ticks_u64(d, dur);
   return 0;
 }
 
@@ -335,7 +391,7 @@ static int on_tfhd(mp4_demuxer *d, const uint8_t *p, uint64_t n) {
 static int on_tfdt(mp4_demuxer *d, const uint8_t *p, uint64_t n) {
   if (!d->cur) return 0;
   if (n < (p[0] == 1 ? 12u : 8u)) return HAL_EBADDATA;
-  d->cur->frag_dts = p[0] == 1 ? (int64_t)mp4_rd_u64(p + 4) : mp4_rd_u32(p + 4);
+  d->cur->frag_dts = ticks_u64(d, p[0] == 1 ? mp4_rd_u64(p + 4) : mp4_rd_u32(p + 4));
   d->cur->frag_dts_valid = true;
   return 0;
 }
@@ -378,7 +434,7 @@ static int on_trun(mp4_demuxer *d, const uint8_t *p, uint64_t n) {
     s.dts = dts;
     s.sync = t->kind == MP4_TRACK_AUDIO || !(sf & 0x00010000);
     off += s.size;
-    dts += s.duration;
+    dts = ticks_add(d, dts, s.duration);
     t->s[t->n++] = s;
   }
   t->frag_dts = dts;
@@ -509,7 +565,7 @@ static int build_stbl(mp4_demuxer *d, dtrack *t) {
     for (uint32_t j = 0; j < c && k < count; j++, k++) {
       t->s[k].dts = dts;
       t->s[k].duration = dur;
-      dts += dur;
+      dts = ticks_add(d, dts, dur);
     }
   }
   for (; k < count; k++) t->s[k].dts = dts; /* short stts: keep the samples, zero duration */
@@ -597,7 +653,7 @@ static int parse_top_box(mp4_demuxer *d, uint64_t off, uint64_t size, uint32_t h
       for (int i = 0; i < d->nt; i++) {
         dtrack *t = &d->t[i];
         memset(&t->stts, 0, sizeof(span) * 6);
-        if (t->n) t->frag_dts = t->s[t->n - 1].dts + t->s[t->n - 1].duration;
+        if (t->n) t->frag_dts = ticks_add(d, t->s[t->n - 1].dts, t->s[t->n - 1].duration);
       }
       d->moov_seen = true;
     } else {
@@ -687,6 +743,16 @@ int mp4_demuxer_open(mp4_demuxer **out, const mp4_demuxer_config *cfg, const mp4
       t->n = k;
     }
     if (d->nt == 0) rc = HAL_ENOTSUP;
+    /* Any time the reader will hand out (or the header claims) beyond +-MAX_TIME_US flags the file. */
+    for (int i = 0; i < d->nt && !d->times_clamped; i++) {
+      const dtrack *t = &d->t[i];
+      bool beyond = to_us(t->duration, t->timescale) >= MAX_TIME_US || to_us(track_duration(t), t->timescale) >= MAX_TIME_US;
+      for (uint32_t j = 0; j < t->n && !beyond; j++) {
+        int64_t us = to_us(t->s[j].dts + t->s[j].cts - t->shift, t->timescale);
+        beyond = us >= MAX_TIME_US || us <= -MAX_TIME_US;
+      }
+      if (beyond) clamped(d);
+    }
   }
   if (rc) {
     mp4_demuxer_close(d);
@@ -713,31 +779,14 @@ const mp4_dsample *mp4_demuxer_samples(const mp4_demuxer *d, int track_id, uint3
   return NULL;
 }
 
-static int64_t to_us(int64_t ticks, uint32_t ts) {
-  /* Rounded to nearest (half up), as ffprobe prints pts_time, so 1001/30000 s is 33367 µs, not
-     33366. Split into whole seconds and a remainder to keep ticks * 1e6 from overflowing; floor
-     division so negative times (edit-list shifts) round the same way. */
-  int64_t q = ticks / ts, r = ticks % ts;
-  if (r < 0) q--, r += ts;
-  return q * 1000000 + (r * 1000000 + ts / 2) / ts;
-}
-
-static uint64_t track_duration(const dtrack *t) {
-  uint64_t dur = t->duration;
-  if (t->n) {
-    int64_t end = t->s[t->n - 1].dts + t->s[t->n - 1].duration;
-    if (end > 0 && (uint64_t)end > dur) dur = (uint64_t)end;
-  }
-  return dur;
-}
-
 int mp4_demuxer_file_info(const mp4_demuxer *d, mp4_file_info *info) {
   if (!d || !info) return HAL_EINVAL;
   memset(info, 0, sizeof(*info));
   info->track_count = d->nt;
   info->fragmented = d->fragmented;
+  info->times_clamped = d->times_clamped;
   for (int i = 0; i < d->nt; i++) {
-    uint64_t us = (uint64_t)to_us((int64_t)track_duration(&d->t[i]), d->t[i].timescale);
+    uint64_t us = (uint64_t)to_us(track_duration(&d->t[i]), d->t[i].timescale);
     if (us > info->duration_us) info->duration_us = us;
   }
   return 0;
@@ -751,7 +800,7 @@ int mp4_demuxer_track(const mp4_demuxer *d, int index, mp4_track_info *info) {
   info->kind = t->codec == MP4_CODEC_H264 || t->codec == MP4_CODEC_H265 ? MP4_TRACK_VIDEO : MP4_TRACK_AUDIO;
   info->codec = t->codec;
   info->timescale = t->timescale;
-  info->duration_us = (uint64_t)to_us((int64_t)track_duration(t), t->timescale);
+  info->duration_us = (uint64_t)to_us(track_duration(t), t->timescale);
   info->sample_count = t->n;
   info->width = t->width, info->height = t->height;
   info->sample_rate = t->rate, info->channels = t->channels, info->bits = t->bits;

@@ -28,9 +28,11 @@ typedef struct mp4_demuxer_config {
 #define MP4_DEMUXER_CONFIG_DEFAULT {true, 16u << 20, 64u << 20}
 
 typedef struct mp4_file_info {
-  uint64_t duration_us;
+  uint64_t duration_us; /* the longest track: where its samples end */
   int track_count;
   bool fragmented;
+  bool times_clamped;   /* times in the file were beyond 2^50 us (35 years) and were clamped there
+                           (a damaged or crafted file); mp4_demuxer_warning() says so too */
 } mp4_file_info;
 
 typedef struct mp4_track_info {
@@ -38,7 +40,7 @@ typedef struct mp4_track_info {
   mp4_track_kind kind;
   mp4_codec codec;
   uint32_t timescale;
-  uint64_t duration_us;
+  uint64_t duration_us;                /* where its samples end (the header's if it has none) */
   uint32_t sample_count;
   int width, height;                   /* video */
   int sample_rate, channels, bits;     /* audio */
