@@ -2,7 +2,9 @@
  * `k230:mp4` — record and play MP4 files: H.264/H.265 video and G.711 (A-law/µ-law) audio.
  *
  * Recordings are fragmented by default: a file cut by power loss or a full SD card plays up to
- * its last complete fragment (about one second). At close the file can stay fragmented or be
+ * its last complete fragment (about one second). The first fragment is cut early (a quarter of
+ * a second), so a recording cut any time after half a second plays. At close the file can stay
+ * fragmented or be
  * finalized into a classic indexed file (`mode: "indexed"`, index at the end, no media copied) or
  * a web-friendly one (`mode: "faststart"`, index at the front).
  *
@@ -42,6 +44,11 @@ declare module "k230:mp4" {
     fragmentMs?: number;
     /** ... or after this many ms even without a keyframe (0 = never; default 10000). */
     maxFragmentMs?: number;
+    /**
+     * The first fragment ends at the second keyframe or after this many ms, whichever comes
+     * first (default 250; 0 = like the others), so a short or cut recording still plays.
+     */
+    firstFragmentMs?: number;
     /** What happens to each finished fragment: "fsync" (default, durable), "flush" or "none". */
     sync?: "none" | "flush" | "fsync";
   }
@@ -171,6 +178,7 @@ declare module "k230:mp4" {
     /** Layout after stop(); default "fragmented" (a cut recording plays to its last fragment). */
     mode?: Mp4MuxerOptions["mode"];
     fragmentMs?: number;
+    firstFragmentMs?: number;
     /** CSI port of the camera, default 0. */
     sensorId?: number;
   }
@@ -209,7 +217,11 @@ declare module "k230:mp4" {
     start(): void;
     /** Waits up to `timeoutMs` (default 1000) for the next picture; returns the pictures written. Throws the recording's error (e.g. ENOSPC). */
     process(timeoutMs?: number): number;
-    /** Stops everything in order and finishes the file; returns the final stats. Safe to call twice. */
+    /**
+     * Stops everything in order and finishes the file; returns the final stats. Safe to call
+     * twice. Throws the recording's error only if process() has not thrown it already, so
+     * `try { ... process() ... } finally { stop() }` reports a full card once.
+     */
     stop(): Mp4RecorderStats;
     /** Same as stop(). */
     close(): Mp4RecorderStats;

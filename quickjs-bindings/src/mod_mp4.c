@@ -152,18 +152,20 @@ static JSValue muxer_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSV
   if (kjs_check_options(ctx, opts, fn) < 0) return JS_EXCEPTION;
   mp4_muxer_config cfg = MP4_MUXER_CONFIG_DEFAULT;
   int mode, sync;
-  int64_t frag_ms, max_frag_ms;
+  int64_t frag_ms, max_frag_ms, first_frag_ms;
   bool fragmented;
   if (kjs_opt_bool(ctx, opts, fn, "fragmented", true, &fragmented) < 0 ||
       kjs_opt_enum(ctx, opts, fn, "mode", modes, fragmented ? MP4_MODE_FRAGMENTED : MP4_MODE_INDEXED, &mode) < 0 ||
       kjs_opt_enum(ctx, opts, fn, "sync", syncs, MP4_SYNC_FSYNC, &sync) < 0 ||
       kjs_opt_int(ctx, opts, fn, "fragmentMs", cfg.fragment_us / 1000, 1, 3600000, &frag_ms) < 0 ||
-      kjs_opt_int(ctx, opts, fn, "maxFragmentMs", cfg.max_fragment_us / 1000, 0, 3600000, &max_frag_ms) < 0)
+      kjs_opt_int(ctx, opts, fn, "maxFragmentMs", cfg.max_fragment_us / 1000, 0, 3600000, &max_frag_ms) < 0 ||
+      kjs_opt_int(ctx, opts, fn, "firstFragmentMs", cfg.first_fragment_us / 1000, 0, 3600000, &first_frag_ms) < 0)
     return JS_EXCEPTION;
   cfg.mode = (mp4_mode)mode;
   cfg.sync = (mp4_sync_policy)sync;
   cfg.fragment_us = (uint32_t)(frag_ms * 1000);
   cfg.max_fragment_us = (uint32_t)(max_frag_ms * 1000);
+  cfg.first_fragment_us = (uint32_t)(first_frag_ms * 1000);
 
   js_muxer *jm = calloc(1, sizeof *jm);
   if (!jm) return JS_ThrowOutOfMemory(ctx);
@@ -283,6 +285,7 @@ static int muxer_sink_video(void *user, const uint8_t *annexb, size_t len, uint6
   if (keyframe) jm->piped_key = true;
   if (!header && !jm->piped_key) return 0;
   int rc = mp4_muxer_write(jm->m, jm->video_track, annexb, len, (int64_t)pts_us, keyframe ? MP4_FRAME_KEYFRAME : 0);
+  if (rc < 0) jm->reported = rc; /* the pipe's error event reports it: close() does not again */
   return rc < 0 ? rc : 0;
 }
 
@@ -291,6 +294,7 @@ static int muxer_sink_audio(void *user, const uint8_t *data, size_t len, uint64_
   if (!jm->m) return HAL_ECLOSED;
   if (!jm->audio_track) return 0;
   int rc = mp4_muxer_write(jm->m, jm->audio_track, data, len, (int64_t)pts_us, 0);
+  if (rc < 0) jm->reported = rc;
   return rc < 0 ? rc : 0;
 }
 

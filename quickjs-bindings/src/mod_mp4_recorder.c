@@ -51,6 +51,7 @@ typedef struct recorder {
   uint64_t frames, audio_frames, bytes; /* under mu */
   int error;                            /* first error of the thread, under mu */
   char error_text[160];
+  bool reported; /* process() threw `error` already: stop() then closes quietly */
   uint64_t seen; /* frames at the last process() */
   bool started_video;
   uint32_t fragments;
@@ -181,6 +182,7 @@ static int rec_start(recorder *r, char *why, size_t why_len) {
   } while (0)
   r->error = 0;
   r->error_text[0] = 0;
+  r->reported = false;
   r->frames = r->audio_frames = r->bytes = r->seen = 0;
   r->started_video = false;
   r->fragments = 0;
@@ -294,7 +296,7 @@ static JSValue recorder_ctor(JSContext *ctx, JSValueConst new_target, int argc, 
   JSValue video = JS_GetPropertyStr(ctx, opts, "video");
   JSValue audio = JS_GetPropertyStr(ctx, opts, "audio");
   int vc, ac = 1, mode;
-  int64_t w, h, br, fps, gop, sid, rate = 8000, ch = 1, frag;
+  int64_t w, h, br, fps, gop, sid, rate = 8000, ch = 1, frag, first_frag;
   r->mcfg = (mp4_muxer_config)MP4_MUXER_CONFIG_DEFAULT;
   bool bad = kjs_check_options(ctx, video, "new Mp4Recorder: options.video") < 0 ||
              kjs_opt_enum(ctx, video, "new Mp4Recorder: video", "codec", vcodecs, 0, &vc) < 0 ||
@@ -306,6 +308,7 @@ static JSValue recorder_ctor(JSContext *ctx, JSValueConst new_target, int argc, 
              kjs_opt_int(ctx, opts, fn, "sensorId", 0, 0, 2, &sid) < 0 ||
              kjs_opt_enum(ctx, opts, fn, "mode", modes, 0, &mode) < 0 ||
              kjs_opt_int(ctx, opts, fn, "fragmentMs", 1000, 1, 3600000, &frag) < 0 ||
+             kjs_opt_int(ctx, opts, fn, "firstFragmentMs", r->mcfg.first_fragment_us / 1000, 0, 3600000, &first_frag) < 0 ||
              kjs_check_options(ctx, JS_IsNull(audio) ? JS_UNDEFINED : audio, "new Mp4Recorder: options.audio") < 0 ||
              (JS_IsObject(audio) &&
               (kjs_opt_enum(ctx, audio, "new Mp4Recorder: audio", "codec", acodecs, 1, &ac) < 0 ||
@@ -331,6 +334,7 @@ static JSValue recorder_ctor(JSContext *ctx, JSValueConst new_target, int argc, 
   r->achannels = (uint32_t)ch;
   r->mcfg.mode = (mp4_mode)mode;
   r->mcfg.fragment_us = (uint32_t)(frag * 1000);
+  r->mcfg.first_fragment_us = (uint32_t)(first_frag * 1000);
   JSValue obj = kjs_class_new_instance(ctx, new_target, recorder_class_id);
   if (JS_IsException(obj)) goto fail;
   JS_SetOpaque(obj, r);
@@ -389,6 +393,7 @@ static JSValue recorder_process(JSContext *ctx, JSValueConst this_val, int argc,
   snprintf(text, sizeof text, "%s", r->error_text);
   r->seen = r->frames;
   uint64_t frames = r->frames;
+  if (err) r->reported = true;
   pthread_mutex_unlock(&r->mu);
   if (err) return kjs_throw(ctx, err, "%s", text);
   return JS_NewInt64(ctx, (int64_t)frames);
@@ -399,7 +404,9 @@ static JSValue recorder_stop(JSContext *ctx, JSValueConst this_val, int argc, JS
   if (!r) return JS_EXCEPTION;
   if (!r->running) return stats_obj(ctx, r);
   int rc = rec_stop(r);
-  if (rc) return kjs_throw(ctx, rc, "%s", r->error_text);
+  /* An error process() already threw is not thrown again: the app's `finally { stop() }` must
+   * not die of what its catch already handled. */
+  if (rc && !r->reported) return kjs_throw(ctx, rc, "%s", r->error_text);
   return stats_obj(ctx, r);
 }
 

@@ -210,6 +210,35 @@ int main(void) {
   check_peers("idx264.mp4", "H.264");
   check_peers("frag265.mp4", "H.265");
 
+  /* The first fragment is cut early: at the second keyframe or after first_fragment_us, whichever
+     comes first (keyframes every 15 frames here: 500 ms); the second still ends at the keyframe
+     fragment_us (1 s) from the start. The frame that starts the next fragment is the one written
+     when the count goes up. */
+  {
+    struct { uint32_t first_us; size_t cut_at, second_at; } rows[] = {{250000, 8, 30}, {600000, 15, 30}, {0, 30, 0}};
+    for (size_t r = 0; r < sizeof rows / sizeof *rows; r++) {
+      mp4_io io;
+      mp4_mem m;
+      mp4_io_mem_writer(&io, &m, 0);
+      mp4_muxer_config cfg = MP4_MUXER_CONFIG_DEFAULT;
+      cfg.first_fragment_us = rows[r].first_us;
+      mp4_muxer *mx;
+      CHECK_EQ_INT(mp4_muxer_open(&mx, &cfg, &io), 0);
+      int vt = mp4_muxer_add_video(mx, MP4_CODEC_H264, 320, 240);
+      size_t cut = 0, second = 0;
+      for (size_t i = 0; i < v264.n; i++) {
+        CHECK_EQ_INT(mp4_muxer_write(mx, vt, v264.data[i], v264.size[i], (int64_t)i * 100000 / 3, 0), 0);
+        if (mp4_muxer_fragments(mx) == 1 && !cut) cut = i;
+        if (mp4_muxer_fragments(mx) == 2 && !second) second = i;
+      }
+      CHECK_EQ_INT(cut, rows[r].cut_at);
+      CHECK_EQ_INT(second, rows[r].second_at);
+      CHECK(m.size > 0); /* on the medium, not buffered */
+      mp4_muxer_close(mx);
+      mp4_mem_free(&m);
+    }
+  }
+
   /* The first video frame must be a keyframe. */
   {
     mp4_io io;
@@ -244,7 +273,7 @@ int main(void) {
     mp4_demuxer_file_info(d, &fi);
     printf("disk full at 30000 bytes: %zu frames accepted, %llu us readable\n", written,
            (unsigned long long)fi.duration_us);
-    CHECK(fi.duration_us >= 500000);
+    CHECK(fi.duration_us >= 250000); /* at least the first fragment, cut early (first_fragment_us) */
     mp4_demuxer_close(d);
     mp4_mem_free(&m);
   }

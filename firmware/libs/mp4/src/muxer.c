@@ -287,18 +287,22 @@ static int64_t to_ticks(int64_t us, uint32_t timescale) {
   return (us * (int64_t)timescale + (us >= 0 ? 500000 : -500000)) / 1000000;
 }
 
-static bool frag_due(mp4_muxer *m, int64_t pts_us, bool key, size_t add) {
+enum { CUT_NONE, CUT, CUT_FIRST_EARLY };
+
+static int frag_due(mp4_muxer *m, int64_t pts_us, bool key, size_t add) {
   size_t bytes = add;
   bool any = false;
   for (int i = 0; i < m->nt; i++) {
     bytes += m->t[i].data.len;
     any |= m->t[i].n > 0;
   }
-  if (!any) return false;
-  if (bytes > m->cfg.max_fragment_bytes) return true;
+  if (!any) return CUT_NONE;
+  if (bytes > m->cfg.max_fragment_bytes) return CUT;
   int64_t age = pts_us - m->frag_start_us;
-  if (key && age >= (int64_t)m->cfg.fragment_us) return true;
-  return m->cfg.max_fragment_us && age >= (int64_t)m->cfg.max_fragment_us;
+  if (m->seq == 0 && m->cfg.first_fragment_us && ((key && age > 0) || age >= (int64_t)m->cfg.first_fragment_us))
+    return CUT_FIRST_EARLY;
+  if (key && age >= (int64_t)m->cfg.fragment_us) return CUT;
+  return m->cfg.max_fragment_us && age >= (int64_t)m->cfg.max_fragment_us ? CUT : CUT_NONE;
 }
 
 int mp4_muxer_write(mp4_muxer *m, int track, const uint8_t *data, size_t size, int64_t pts_us, unsigned flags) {
@@ -356,9 +360,12 @@ int mp4_muxer_write(mp4_muxer *m, int track, const uint8_t *data, size_t size, i
     t->pending = false;
   }
   bool cut_point = m->has_video ? (t->d.kind == MP4_TRACK_VIDEO && key) : true;
-  if (frag_due(m, pts_us, cut_point, m->scratch.len)) {
+  int cut = frag_due(m, pts_us, cut_point, m->scratch.len);
+  if (cut != CUT_NONE) {
     if ((rc = flush_fragment(m))) return rc;
-    m->frag_start_us = pts_us;
+    /* After an early first fragment the next one is timed from the start, so it still ends at a
+     * keyframe about fragment_us in (not a whole GOP later). */
+    if (cut == CUT) m->frag_start_us = pts_us;
   }
   return push_sample(m, t, dts, key);
 }
