@@ -1,17 +1,19 @@
-// Recording that never loses more than it must: a recording killed (SIGKILL) at any moment after
-// half a second plays without a decode error and lacks at most its last fragment; a full card
-// stops it with the error reported once.
+// Recording that never loses more than it must and runs forever: a recording killed (SIGKILL) at
+// any moment after half a second plays without a decode error and lacks at most its last
+// fragment; a full card stops it with the error reported once; loop recording cuts files at
+// keyframes and deletes the oldest, on a small card, for as long as it runs.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { makeClip } from "./helpers/media.js";
 import { cli, HOST_RUNTIME, ROOT, runAsync, tempDir } from "./helpers/run.js";
 
 const out = tempDir("recording");
 const app = (name: string) => join(out, `${name}.js`);
 
 beforeAll(() => {
-  for (const name of ["rec-kill", "rec-full"]) {
+  for (const name of ["rec-kill", "rec-full", "rec-loop", "mp4-segments"]) {
     const r = cli(["build", join(ROOT, "test", "apps", `${name}.ts`), "-o", app(name)]);
     expect(r.status, r.stderr).toBe(0);
   }
@@ -120,4 +122,88 @@ describe("a full card", () => {
       spawnSync("umount", [mnt]);
     }
   });
+});
+
+/** ffmpeg's complaints decoding a file ("" when clean) and its video packets, from ffprobe. */
+function check(file: string): { decode: string; packets: { pts: number; key: boolean }[] } {
+  const d = spawnSync("ffmpeg", ["-hide_banner", "-v", "error", "-i", file, "-f", "null", "-"], { encoding: "utf8" });
+  const p = spawnSync("ffprobe", ["-v", "error", "-select_streams", "v", "-show_entries", "packet=pts_time,flags", "-of", "csv=p=0", file], { encoding: "utf8" });
+  const packets = p.stdout
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => ({ pts: Number(l.split(",")[0]), key: l.split(",")[1]!.startsWith("K") }));
+  return { decode: (d.stderr + (d.status === 0 ? "" : ` exit ${d.status}`)).trim(), packets };
+}
+
+describe("loop recording", () => {
+  it("Mp4Muxer (fed from C): files cut at keyframes, numbered on after a restart, the newest kept", () => {
+    const card = join(out, "segments-card");
+    mkdirSync(join(card, "seg"), { recursive: true });
+    writeFileSync(join(card, "seg", "notes.txt"), "not a recording: never deleted\n");
+    const run = () => {
+      const r = spawnSync(HOST_RUNTIME, ["--sdcard", card, app("mp4-segments"), "/sdcard/seg/part-{index:3}.mp4", "1000", "4", "3"], {
+        encoding: "utf8",
+        timeout: 60_000,
+      });
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+      return JSON.parse(r.stdout.trim().split("\n").at(-1)!) as { index: number; files: number; deleted: number; path: string };
+    };
+    const first = run();
+    expect(first).toMatchObject({ index: 4, files: 4, deleted: 0, path: "/sdcard/seg/part-004.mp4" });
+    const second = run(); // numbers on from the highest file on the card; 4 files kept
+    expect(second).toMatchObject({ index: 8, files: 4, deleted: 4, path: "/sdcard/seg/part-008.mp4" });
+    expect(readdirSync(join(card, "seg")).sort()).toEqual(["notes.txt", "part-005.mp4", "part-006.mp4", "part-007.mp4", "part-008.mp4"]);
+    for (const name of ["part-005.mp4", "part-006.mp4", "part-007.mp4"]) {
+      const c = check(join(card, "seg", name));
+      expect(c.decode, name).toBe("");
+      // Each file plays on its own: from 0 s, a keyframe first, about a second long.
+      expect(c.packets[0]).toEqual({ pts: 0, key: true });
+      expect(c.packets.length).toBeGreaterThanOrEqual(29);
+      expect(c.packets.length).toBeLessThanOrEqual(40);
+    }
+  });
+
+  it("Mp4Recorder on a 20 MB card: 5 minutes of media in 20 s files, never a full card, the newest files kept and playable", (ctx) => {
+    const mnt = join(out, "loop-card");
+    mkdirSync(mnt, { recursive: true });
+    const mounted = spawnSync("mount", ["-t", "tmpfs", "-o", "size=20m", "tmpfs", mnt], { encoding: "utf8" });
+    if (mounted.status !== 0) {
+      console.log(`SKIP: test/recording.test.ts: cannot mount a 20 MB tmpfs here (${mounted.stderr.trim()}); the retention policy on a small card is covered by test_mp4_segmenter's simulated card`);
+      ctx.skip();
+    }
+    try {
+      mkdirSync(join(mnt, "dashcam"));
+      // The camera shows a noisy clip (the test pattern compresses to nothing), delivered 10x
+      // faster than real time: 2 Mbit/s of 320x240 H.264, 75 MB for the 5 minutes (9000 pictures).
+      const noisy = makeClip("noise-320x240.mp4", ["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30,noise=alls=30:allf=t+u", "-t", "4", "-c:v", "libx264", "-crf", "18", "-pix_fmt", "yuv420p", "-f", "mp4"]);
+      const t0 = performance.now();
+      const r = spawnSync(HOST_RUNTIME, ["--sdcard", mnt, app("rec-loop"), "/sdcard/dashcam/cam-{index:4}-{time}.mp4", "9000", "20000", "6"], {
+        encoding: "utf8",
+        timeout: 240_000,
+        env: { ...process.env, K230JS_SIM_SENSOR: `file:${noisy}`, K230JS_SIM_SENSOR_PACE: "10" },
+      });
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+      const stats = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as { frames: number; bytes: number; files: number; deleted: number; recovered: number };
+      expect(stats.frames).toBeGreaterThanOrEqual(9000);
+      expect(stats.bytes).toBeGreaterThan(3 * 20 * 1024 * 1024); // the card was filled over and over
+      expect(stats.recovered).toBe(0); // the policy kept room: the card never filled up
+      const kept = readdirSync(join(mnt, "dashcam")).sort();
+      const indexes = kept.map((n) => Number(/^cam-(\d{4})-\d{8}-\d{6}\.mp4$/.exec(n)![1]));
+      // The newest files, without a gap, up to the last one started.
+      expect(indexes.at(-1)).toBe(stats.files);
+      expect(indexes).toEqual(indexes.map((_, i) => stats.files - indexes.length + 1 + i));
+      expect(stats.deleted).toBe(stats.files - kept.length);
+      for (const name of kept) {
+        const c = check(join(mnt, "dashcam", name));
+        expect(c.decode, name).toBe("");
+        expect(c.packets[0], name).toEqual({ pts: 0, key: true });
+      }
+      console.log(`loop recording: ${stats.frames} pictures, ${(stats.bytes / 1048576).toFixed(1)} MB in ${stats.files} files on a 20 MB card, ${stats.deleted} deleted, ${kept.length} kept, in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    } finally {
+      spawnSync("umount", [mnt]);
+    }
+  }, 300_000);
 });

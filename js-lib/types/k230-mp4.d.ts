@@ -51,6 +51,46 @@ declare module "k230:mp4" {
     firstFragmentMs?: number;
     /** What happens to each finished fragment: "fsync" (default, durable), "flush" or "none". */
     sync?: "none" | "flush" | "fsync";
+    /** Loop recording into a series of files (see {@link SegmentOptions}). */
+    segment?: SegmentOptions;
+  }
+
+  /**
+   * Loop recording, as dashcams and NVRs do: a new file starts at a keyframe once the current
+   * one spans `durationMs` or holds `maxMB`, and the oldest files are deleted to keep at most
+   * `keepFiles` of them or at least `minFreeMB` free on the card. Give at least one. The path is
+   * then a pattern whose file name holds `{index}` — the file's number, counting on from the
+   * highest one already in the directory, `{index:N}` zero-padded to N digits — and may hold
+   * `{time}`, the local time the file started (YYYYMMDD-HHMMSS):
+   * `"/sdcard/dashcam/cam-{index:5}-{time}.mp4"`. Only files of the pattern are ever deleted,
+   * oldest (lowest index) first, never the one being written. Each file plays on its own from
+   * 0 s. Files are only created and deleted, never renamed (FAT cannot rename over a name).
+   *
+   * A full card with a retention policy does not stop the recording: the oldest file goes, the
+   * fragment being written is lost and the next keyframe starts a new file (`recovered` counts
+   * it). Keep `minFreeMB` above what a fragment writes so that this never happens.
+   */
+  export interface SegmentOptions {
+    /** A new file at the first keyframe once one spans this long. */
+    durationMs?: number;
+    /** ... or once it holds this many MiB. */
+    maxMB?: number;
+    /** Keep at most this many files of the pattern, the current one included. */
+    keepFiles?: number;
+    /** Delete the oldest files while the card has less than this many MiB free (checked at every fragment). */
+    minFreeMB?: number;
+  }
+
+  /** Where a loop recording is. */
+  export interface SegmentStats {
+    /** The number of the file being written ({index}; 0 without one). */
+    index: number;
+    /** Files started. */
+    files: number;
+    /** Old files deleted by the retention policy. */
+    deleted: number;
+    /** Times a full card was made room on (each lost the fragment being written). */
+    recovered: number;
   }
 
   export interface VideoTrackOptions {
@@ -71,10 +111,29 @@ declare module "k230:mp4" {
   /**
    * The low-level muxer: CanMV's kd_mp4_create / create_track / write_frame / destroy sequence.
    * Errors are `Error`s with a `.code` ("ENOSPC" when the card is full, "EIO", "ESTATE" when the
-   * first video frame is not a keyframe, "ECLOSED" after close()).
+   * first video frame is not a keyframe, "ECLOSED" after close()). With `segment` it records
+   * into a series of files (a new one at a keyframe), `path` being a pattern.
+   *
+   * @example
+   * ```ts
+   * import { Encoder, MediaManager, Sensor } from "k230:media";
+   * import { Mp4Muxer } from "k230:mp4";
+   *
+   * // Camera -> H.264 -> one-minute files, keeping the newest 60, with the per-frame path in C.
+   * const sensor = new Sensor();
+   * sensor.setFramesize({ width: 1280, height: 720 });
+   * const encoder = new Encoder({ codec: "h264", width: 1280, height: 720 });
+   * MediaManager.link(sensor.bindInfo().src, encoder);
+   * const muxer = new Mp4Muxer("/sdcard/nvr/{time}-{index}.mp4", { segment: { durationMs: 60000, keepFiles: 60 } });
+   * muxer.addVideoTrack({ codec: "h264", width: 1280, height: 720 });
+   * encoder.pipeTo(muxer);
+   * encoder.start();
+   * sensor.run();
+   * setInterval(() => console.log(muxer.path, muxer.segments), 10000);
+   * ```
    */
   export class Mp4Muxer {
-    /** Creates (truncates) the file. */
+    /** Creates (truncates) the file; with `segment`, the first file of the series. */
     constructor(path: string, options?: Mp4MuxerOptions);
     /** Adds a video track before the first write; returns its track id (from 1). */
     addVideoTrack(options: VideoTrackOptions): number;
@@ -88,9 +147,12 @@ declare module "k230:mp4" {
     writeFrame(track: number, data: ArrayBuffer | ArrayBufferView, ptsUs: number, options?: { keyframe?: boolean }): void;
     /** Finishes the file. Safe to call twice. */
     close(): void;
-    /** Fragments written so far. */
+    /** Fragments written so far (every file). */
     readonly fragments: number;
+    /** The file being written (with `segment`: the current one of the series). */
     readonly path: string;
+    /** Where a loop recording is (without `segment`: one file, index 0). */
+    readonly segments: SegmentStats;
     readonly closed: boolean;
   }
 
@@ -177,6 +239,8 @@ declare module "k230:mp4" {
     audio?: { codec?: AudioTrackOptions["codec"]; sampleRate?: number; channels?: number };
     /** Layout after stop(); default "fragmented" (a cut recording plays to its last fragment). */
     mode?: Mp4MuxerOptions["mode"];
+    /** Loop recording: `file` is then a pattern with `{index}` (see {@link SegmentOptions}). */
+    segment?: SegmentOptions;
     fragmentMs?: number;
     firstFragmentMs?: number;
     /** CSI port of the camera, default 0. */
@@ -188,7 +252,14 @@ declare module "k230:mp4" {
     frames: number;
     audioFrames: number;
     bytes: number;
+    /** Fragments written, every file. */
     fragments: number;
+    /** Files started (1 without `segment`). */
+    files: number;
+    /** Old files the retention policy deleted. */
+    deleted: number;
+    /** Times a full card was made room on. */
+    recovered: number;
   }
 
   /**
@@ -227,6 +298,7 @@ declare module "k230:mp4" {
     close(): Mp4RecorderStats;
     readonly stats: Mp4RecorderStats;
     readonly recording: boolean;
+    /** The file being written (with `segment`: the current one), else the last one. */
     readonly file: string;
   }
 }

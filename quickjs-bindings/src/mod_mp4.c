@@ -1,7 +1,7 @@
 /*
  * k230:mp4 — MP4 recording and playback on firmware/libs/mp4: Mp4Muxer (the kd_mp4 muxer
- * sequence) and Mp4Demuxer (file info, tracks, timed frames, seek, iteration).
- * Types and docs: js-lib/types/k230-mp4.d.ts.
+ * sequence, optionally loop recording into segments) and Mp4Demuxer (file info, tracks, timed
+ * frames, seek, iteration). Types and docs: js-lib/types/k230-mp4.d.ts.
  */
 #include <limits.h>
 #include <stdlib.h>
@@ -18,20 +18,15 @@
 #include "kjs/vm.h"
 #include "mp4/demuxer.h"
 #include "mp4/muxer.h"
-
-/* mod_mp4_recorder.c */
-JSValue kjs_mp4_recorder_class(JSContext *ctx);
+#include "mp4_internal.h"
 
 /* ---- private structs ---- */
 
 typedef struct js_muxer {
-  mp4_muxer *m; /* NULL once closed */
-  mp4_io io;
-  char *path;
+  mp4js_files files; /* files.seg NULL once closed */
   int reported; /* the sticky error writeFrame already threw, so close() does not repeat it */
   int video_track, audio_track; /* first of each kind (0 = none): where encoder.pipeTo() writes */
   bool piped_key;               /* a piped encoder delivered its first keyframe */
-  uint32_t fragments;           /* counted at close, so the getter still answers afterwards */
 } js_muxer;
 
 typedef struct js_demuxer {
@@ -50,21 +45,11 @@ static JSClassID demuxer_class_id;
 
 /* ---- close / finalize ---- */
 
-static int muxer_close(js_muxer *jm) {
-  if (!jm->m) return 0;
-  jm->fragments = mp4_muxer_fragments(jm->m);
-  int rc = mp4_muxer_close(jm->m);
-  jm->m = NULL;
-  int rc2 = mp4_io_file_close(&jm->io);
-  return rc ? rc : rc2;
-}
-
 static void muxer_finalizer(JSRuntime *rt, JSValueConst val) {
   js_muxer *jm = JS_GetOpaque(val, muxer_class_id);
   if (!jm) return;
   /* A recorder dropped without close() still gets a playable file. */
-  muxer_close(jm);
-  free(jm->path);
+  mp4js_files_close(&jm->files, NULL, 0);
   free(jm);
 }
 
@@ -126,7 +111,7 @@ static int open_file(JSContext *ctx, const char *fn, JSValueConst path_val, cons
 
 static js_muxer *muxer_of(JSContext *ctx, JSValueConst this_val, const char *fn) {
   js_muxer *jm = JS_GetOpaque2(ctx, this_val, muxer_class_id);
-  if (jm && !jm->m) {
+  if (jm && !jm->files.seg) {
     kjs_throw(ctx, HAL_ECLOSED, "%s: the muxer is closed", fn);
     return NULL;
   }
@@ -167,23 +152,21 @@ static JSValue muxer_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSV
   cfg.max_fragment_us = (uint32_t)(max_frag_ms * 1000);
   cfg.first_fragment_us = (uint32_t)(first_frag_ms * 1000);
 
+  mp4_segment_config sc;
+  if (mp4js_segment_options(ctx, opts, fn, &sc) < 0) return JS_EXCEPTION;
+  JSValueConst path_val = argc > 0 ? argv[0] : JS_UNDEFINED;
+  const char *path = JS_IsString(path_val) ? JS_ToCString(ctx, path_val) : NULL;
+  if (!path) return JS_ThrowTypeError(ctx, "%s: path must be a string", fn);
   js_muxer *jm = calloc(1, sizeof *jm);
-  if (!jm) return JS_ThrowOutOfMemory(ctx);
-  if (open_file(ctx, fn, argc > 0 ? argv[0] : JS_UNDEFINED, "w", &jm->io, &jm->path) < 0) {
+  int rc = jm ? mp4js_files_open(ctx, fn, path, &sc, &cfg, &jm->files) : -1;
+  JS_FreeCString(ctx, path);
+  if (rc < 0) {
     free(jm);
-    return JS_EXCEPTION;
-  }
-  int rc = mp4_muxer_open(&jm->m, &cfg, &jm->io);
-  if (rc != 0) {
-    mp4_io_file_close(&jm->io);
-    free(jm->path);
-    free(jm);
-    return throw_mp4(ctx, rc, fn, NULL);
+    return jm ? JS_EXCEPTION : JS_ThrowOutOfMemory(ctx);
   }
   JSValue obj = kjs_class_new_instance(ctx, new_target, muxer_class_id);
   if (JS_IsException(obj)) {
-    muxer_close(jm);
-    free(jm->path);
+    mp4js_files_close(&jm->files, NULL, 0);
     free(jm);
     return obj;
   }
@@ -194,17 +177,25 @@ static JSValue muxer_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSV
 static JSValue muxer_get_fragments(JSContext *ctx, JSValueConst this_val) {
   js_muxer *jm = JS_GetOpaque2(ctx, this_val, muxer_class_id);
   if (!jm) return JS_EXCEPTION;
-  return JS_NewUint32(ctx, jm->m ? mp4_muxer_fragments(jm->m) : jm->fragments);
+  mp4js_files_update(&jm->files);
+  return JS_NewUint32(ctx, jm->files.last.fragments);
 }
 
 static JSValue muxer_get_path(JSContext *ctx, JSValueConst this_val) {
   js_muxer *jm = JS_GetOpaque2(ctx, this_val, muxer_class_id);
-  return jm ? JS_NewString(ctx, jm->path) : JS_EXCEPTION;
+  if (!jm) return JS_EXCEPTION;
+  mp4js_files_update(&jm->files);
+  return JS_NewString(ctx, jm->files.js_path);
+}
+
+static JSValue muxer_get_segments(JSContext *ctx, JSValueConst this_val) {
+  js_muxer *jm = JS_GetOpaque2(ctx, this_val, muxer_class_id);
+  return jm ? mp4js_files_stats(ctx, &jm->files) : JS_EXCEPTION;
 }
 
 static JSValue muxer_get_closed(JSContext *ctx, JSValueConst this_val) {
   js_muxer *jm = JS_GetOpaque2(ctx, this_val, muxer_class_id);
-  return jm ? JS_NewBool(ctx, jm->m == NULL) : JS_EXCEPTION;
+  return jm ? JS_NewBool(ctx, jm->files.seg == NULL) : JS_EXCEPTION;
 }
 
 /* magic: MP4_TRACK_VIDEO or MP4_TRACK_AUDIO */
@@ -224,7 +215,7 @@ static JSValue muxer_add_track(JSContext *ctx, JSValueConst this_val, int argc, 
         kjs_opt_int(ctx, opts, fn, "height", -1, 16, 8192, &h) < 0)
       return JS_EXCEPTION;
     if (w < 0 || h < 0) return JS_ThrowTypeError(ctx, "%s: options.width and options.height are required", fn);
-    rc = mp4_muxer_add_video(jm->m, codec == 0 ? MP4_CODEC_H264 : MP4_CODEC_H265, (int)w, (int)h);
+    rc = mp4_segmenter_add_video(jm->files.seg, codec == 0 ? MP4_CODEC_H264 : MP4_CODEC_H265, (int)w, (int)h);
     if (rc > 0 && !jm->video_track) jm->video_track = rc;
   } else {
     static const char *const codecs[] = {"alaw", "ulaw", "g711a", "g711u", NULL};
@@ -234,10 +225,10 @@ static JSValue muxer_add_track(JSContext *ctx, JSValueConst this_val, int argc, 
         kjs_opt_int(ctx, opts, fn, "sampleRate", 8000, 8000, 192000, &rate) < 0 ||
         kjs_opt_int(ctx, opts, fn, "channels", 1, 1, 8, &channels) < 0)
       return JS_EXCEPTION;
-    rc = mp4_muxer_add_audio(jm->m, (codec % 2 == 0) ? MP4_CODEC_G711A : MP4_CODEC_G711U, (int)rate, (int)channels);
+    rc = mp4_segmenter_add_audio(jm->files.seg, (codec % 2 == 0) ? MP4_CODEC_G711A : MP4_CODEC_G711U, (int)rate, (int)channels);
     if (rc > 0 && !jm->audio_track) jm->audio_track = rc;
   }
-  if (rc < 0) return throw_mp4(ctx, rc, fn, mp4_muxer_last_error(jm->m));
+  if (rc < 0) return throw_mp4(ctx, rc, fn, mp4_segmenter_last_error(jm->files.seg));
   return JS_NewInt32(ctx, rc);
 }
 
@@ -256,10 +247,10 @@ static JSValue muxer_write_frame(JSContext *ctx, JSValueConst this_val, int argc
   const uint8_t *data;
   size_t len;
   if (kjs_get_bytes(ctx, argv[1], "Mp4Muxer.writeFrame: data", &data, &len) < 0) return JS_EXCEPTION;
-  int rc = mp4_muxer_write(jm->m, (int)track, data, len, pts, keyframe ? MP4_FRAME_KEYFRAME : 0);
+  int rc = mp4_segmenter_write(jm->files.seg, (int)track, data, len, pts, keyframe ? MP4_FRAME_KEYFRAME : 0);
   if (rc < 0) {
     jm->reported = rc;
-    return throw_mp4(ctx, rc, fn, mp4_muxer_last_error(jm->m));
+    return throw_mp4(ctx, rc, fn, mp4_segmenter_last_error(jm->files.seg));
   }
   return JS_UNDEFINED;
 }
@@ -267,10 +258,9 @@ static JSValue muxer_write_frame(JSContext *ctx, JSValueConst this_val, int argc
 static JSValue muxer_close_js(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
   js_muxer *jm = JS_GetOpaque2(ctx, this_val, muxer_class_id);
   if (!jm) return JS_EXCEPTION;
-  if (!jm->m) return JS_UNDEFINED;
-  char detail[256];
-  snprintf(detail, sizeof detail, "%s", mp4_muxer_last_error(jm->m));
-  int rc = muxer_close(jm);
+  if (!jm->files.seg) return JS_UNDEFINED;
+  char detail[600];
+  int rc = mp4js_files_close(&jm->files, detail, sizeof detail);
   if (rc != 0 && rc != jm->reported) return throw_mp4(ctx, rc, "Mp4Muxer.close", detail);
   return JS_UNDEFINED;
 }
@@ -279,21 +269,21 @@ static JSValue muxer_close_js(JSContext *ctx, JSValueConst this_val, int argc, J
 
 static int muxer_sink_video(void *user, const uint8_t *annexb, size_t len, uint64_t pts_us, bool keyframe, bool header) {
   js_muxer *jm = user;
-  if (!jm->m) return HAL_ECLOSED;
+  if (!jm->files.seg) return HAL_ECLOSED;
   if (!jm->video_track) return HAL_ENOTSUP;
   /* A pipe may start mid-GOP: pictures before the first IDR cannot open an MP4 track. */
   if (keyframe) jm->piped_key = true;
   if (!header && !jm->piped_key) return 0;
-  int rc = mp4_muxer_write(jm->m, jm->video_track, annexb, len, (int64_t)pts_us, keyframe ? MP4_FRAME_KEYFRAME : 0);
+  int rc = mp4_segmenter_write(jm->files.seg, jm->video_track, annexb, len, (int64_t)pts_us, keyframe ? MP4_FRAME_KEYFRAME : 0);
   if (rc < 0) jm->reported = rc; /* the pipe's error event reports it: close() does not again */
   return rc < 0 ? rc : 0;
 }
 
 static int muxer_sink_audio(void *user, const uint8_t *data, size_t len, uint64_t pts_us) {
   js_muxer *jm = user;
-  if (!jm->m) return HAL_ECLOSED;
+  if (!jm->files.seg) return HAL_ECLOSED;
   if (!jm->audio_track) return 0;
-  int rc = mp4_muxer_write(jm->m, jm->audio_track, data, len, (int64_t)pts_us, 0);
+  int rc = mp4_segmenter_write(jm->files.seg, jm->audio_track, data, len, (int64_t)pts_us, 0);
   if (rc < 0) jm->reported = rc;
   return rc < 0 ? rc : 0;
 }
@@ -494,6 +484,7 @@ static const JSCFunctionListEntry muxer_proto_funcs[] = {
     JS_CFUNC_DEF("close", 0, muxer_close_js),
     JS_CGETSET_DEF("fragments", muxer_get_fragments, NULL),
     JS_CGETSET_DEF("path", muxer_get_path, NULL),
+    JS_CGETSET_DEF("segments", muxer_get_segments, NULL),
     JS_CGETSET_DEF("closed", muxer_get_closed, NULL),
     JS_PROP_STRING_DEF("[Symbol.toStringTag]", "Mp4Muxer", JS_PROP_CONFIGURABLE),
 };

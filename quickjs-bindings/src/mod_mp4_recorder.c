@@ -1,10 +1,10 @@
 /*
  * k230:mp4 Mp4Recorder — the one-object recorder (CanMV Mp4Container): a sensor bound to an
- * encoder, optional audio in + G.711, and a fragmented MP4 muxer, with the whole per-frame path
- * on one C thread. JS calls start(), then process() as often as it likes (it only waits for
- * progress and reports errors), then stop(). Registered by mod_mp4.c.
+ * encoder, optional audio in + G.711, and a fragmented MP4 muxer (or a loop recording of
+ * segments, mp4/segmenter.h), with the whole per-frame path on one C thread. JS calls start(),
+ * then process() as often as it likes (it only waits for progress and reports errors), then
+ * stop(). Registered by mod_mp4.c.
  */
-#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -19,19 +19,18 @@
 #include "kjs/args.h"
 #include "kjs/class.h"
 #include "kjs/errors.h"
-#include "kjs/paths.h"
 #include "kjs/vm.h"
 #include "media/g711.h"
 #include "mp4/muxer.h"
-
-JSValue kjs_mp4_recorder_class(JSContext *ctx);
+#include "mp4_internal.h"
 
 /* ---- private struct ---- */
 
 typedef struct recorder {
   /* configuration */
-  char *path, *host_path;
+  char *path; /* the file, or a pattern of files (segments) */
   mp4_muxer_config mcfg;
+  mp4_segment_config scfg;
   hal_venc_codec vcodec;
   uint32_t width, height, fps, bitrate, gop;
   int sensor_id;
@@ -41,8 +40,7 @@ typedef struct recorder {
   /* running state */
   bool running;
   hal_handle sensor, venc, link, ain;
-  mp4_io io;
-  mp4_muxer *mux;
+  mp4js_files files; /* written by the thread; .last and .js_path read under mu */
   int vtrack, atrack;
   pthread_t th;
   atomic_int quit;
@@ -50,11 +48,10 @@ typedef struct recorder {
   pthread_cond_t cv;
   uint64_t frames, audio_frames, bytes; /* under mu */
   int error;                            /* first error of the thread, under mu */
-  char error_text[160];
+  char error_text[320];
   bool reported; /* process() threw `error` already: stop() then closes quietly */
   uint64_t seen; /* frames at the last process() */
   bool started_video;
-  uint32_t fragments;
 } recorder;
 
 /* ---- class id ---- */
@@ -67,8 +64,8 @@ static void rec_fail(recorder *r, int rc, const char *what) {
   pthread_mutex_lock(&r->mu);
   if (!r->error) {
     r->error = rc;
-    snprintf(r->error_text, sizeof r->error_text, "%s: %s", what,
-             r->mux && *mp4_muxer_last_error(r->mux) ? mp4_muxer_last_error(r->mux) : hal_strerror(rc));
+    const char *detail = r->files.seg ? mp4_segmenter_last_error(r->files.seg) : "";
+    snprintf(r->error_text, sizeof r->error_text, "%s: %s", what, *detail ? detail : hal_strerror(rc));
   }
   pthread_cond_broadcast(&r->cv);
   pthread_mutex_unlock(&r->mu);
@@ -81,7 +78,7 @@ static int rec_video(recorder *r, hal_venc_stream *st) {
     const hal_venc_pack *p = &st->pack[i];
     if (p->type == HAL_VENC_PACK_I) r->started_video = true;
     if (!r->started_video && p->type == HAL_VENC_PACK_P) continue; /* wait for an IDR */
-    int rc = mp4_muxer_write(r->mux, r->vtrack, p->data, p->len, (int64_t)p->pts_us,
+    int rc = mp4_segmenter_write(r->files.seg, r->vtrack, p->data, p->len, (int64_t)p->pts_us,
                              p->type == HAL_VENC_PACK_I ? MP4_FRAME_KEYFRAME : 0);
     if (rc < 0) return rc;
     bytes += p->len;
@@ -90,6 +87,7 @@ static int rec_video(recorder *r, hal_venc_stream *st) {
   pthread_mutex_lock(&r->mu);
   r->bytes += bytes;
   if (wrote_picture) r->frames++;
+  mp4js_files_update(&r->files); /* the JS thread reads the file name and counts from here */
   pthread_cond_broadcast(&r->cv);
   pthread_mutex_unlock(&r->mu);
   return 0;
@@ -101,7 +99,7 @@ static int rec_audio(recorder *r, hal_audio_frame *f) {
   if (n > sizeof buf) n = sizeof buf;
   if (r->acodec == MP4_CODEC_G711A) media_alaw_encode_buf(f->samples, buf, n);
   else media_ulaw_encode_buf(f->samples, buf, n);
-  int rc = r->started_video ? mp4_muxer_write(r->mux, r->atrack, buf, n, (int64_t)f->pts_us, 0) : 0;
+  int rc = r->started_video ? mp4_segmenter_write(r->files.seg, r->atrack, buf, n, (int64_t)f->pts_us, 0) : 0;
   if (rc < 0) return rc;
   pthread_mutex_lock(&r->mu);
   if (r->started_video) r->audio_frames++;
@@ -153,19 +151,13 @@ static int rec_stop(recorder *r) {
   if (r->ain) hal_audio_in_close(r->ain);
   if (r->sensor) hal_sensor_close(r->sensor);
   r->sensor = r->venc = r->link = r->ain = 0;
-  int rc = 0;
-  if (r->mux) {
-    r->fragments = mp4_muxer_fragments(r->mux);
-    rc = mp4_muxer_close(r->mux);
-    r->mux = NULL;
-    int rc2 = mp4_io_file_close(&r->io);
-    if (!rc) rc = rc2;
-  }
-  r->running = false;
+  char why[200];
   pthread_mutex_lock(&r->mu);
+  int rc = mp4js_files_close(&r->files, why, sizeof why);
+  r->running = false;
   if (rc && !r->error) {
     r->error = rc;
-    snprintf(r->error_text, sizeof r->error_text, "Mp4Recorder.stop: closing the file: %s", hal_strerror(rc));
+    snprintf(r->error_text, sizeof r->error_text, "Mp4Recorder.stop: closing the file: %s", *why ? why : hal_strerror(rc));
   }
   rc = r->error;
   pthread_mutex_unlock(&r->mu);
@@ -185,24 +177,16 @@ static int rec_start(recorder *r, char *why, size_t why_len) {
   r->reported = false;
   r->frames = r->audio_frames = r->bytes = r->seen = 0;
   r->started_video = false;
-  r->fragments = 0;
   atomic_store(&r->quit, 0);
   r->running = true;
-  STEP("opening the file", mp4_io_file_open(&r->io, r->host_path, "w"));
-  rc = mp4_muxer_open(&r->mux, &r->mcfg, &r->io);
-  if (rc) {
-    mp4_io_file_close(&r->io);
-    step = "creating the muxer";
-    goto fail;
-  }
   step = "adding the video track";
-  if ((rc = mp4_muxer_add_video(r->mux, r->vcodec == HAL_VENC_H265 ? MP4_CODEC_H265 : MP4_CODEC_H264, (int)r->width,
-                                (int)r->height)) < 0)
+  if ((rc = mp4_segmenter_add_video(r->files.seg, r->vcodec == HAL_VENC_H265 ? MP4_CODEC_H265 : MP4_CODEC_H264,
+                                    (int)r->width, (int)r->height)) < 0)
     goto fail;
   r->vtrack = rc;
   if (r->audio) {
     step = "adding the audio track";
-    if ((rc = mp4_muxer_add_audio(r->mux, r->acodec, (int)r->arate, (int)r->achannels)) < 0) goto fail;
+    if ((rc = mp4_segmenter_add_audio(r->files.seg, r->acodec, (int)r->arate, (int)r->achannels)) < 0) goto fail;
     r->atrack = rc;
   }
   hal_sensor_config scfg = HAL_SENSOR_CONFIG_DEFAULT;
@@ -242,7 +226,7 @@ static int rec_start(recorder *r, char *why, size_t why_len) {
   if ((rc = pthread_create(&r->th, NULL, rec_thread, r) ? HAL_ENOMEM : 0)) goto fail;
   return 0;
 fail:
-  snprintf(why, why_len, "%s: %s", step, r->mux && *mp4_muxer_last_error(r->mux) ? mp4_muxer_last_error(r->mux) : hal_strerror(rc));
+  snprintf(why, why_len, "%s: %s", step, *mp4_segmenter_last_error(r->files.seg) ? mp4_segmenter_last_error(r->files.seg) : hal_strerror(rc));
   r->th = 0;
   rec_stop(r);
   return rc;
@@ -258,7 +242,6 @@ static void recorder_finalizer(JSRuntime *rt, JSValueConst val) {
   pthread_mutex_destroy(&r->mu);
   pthread_cond_destroy(&r->cv);
   free(r->path);
-  free(r->host_path);
   free(r);
 }
 
@@ -277,11 +260,13 @@ static JSValue recorder_ctor(JSContext *ctx, JSValueConst new_target, int argc, 
   const char *file = JS_IsString(filev) ? JS_ToCString(ctx, filev) : NULL;
   JS_FreeValue(ctx, filev);
   if (!file) return JS_ThrowTypeError(ctx, "%s: options.file must be a string", fn);
-  char host[PATH_MAX];
-  int rc = kjs_path_map(kjs_vm_from_context(ctx), file, host, sizeof host);
-  if (rc) {
+  mp4_segment_config sc;
+  const char *problem = NULL;
+  if (mp4js_segment_options(ctx, opts, fn, &sc) < 0 ||
+      (problem = mp4_segment_pattern_problem(file, sc.max_duration_us || sc.max_bytes || sc.keep_files || sc.min_free_bytes))) {
+    if (problem) kjs_throw(ctx, HAL_EINVAL, "%s: options.file '%s': %s", fn, file, problem);
     JS_FreeCString(ctx, file);
-    return kjs_throw(ctx, rc, "%s: options.file is too long", fn);
+    return JS_EXCEPTION;
   }
   recorder *r = calloc(1, sizeof *r);
   if (!r) {
@@ -289,7 +274,7 @@ static JSValue recorder_ctor(JSContext *ctx, JSValueConst new_target, int argc, 
     return JS_ThrowOutOfMemory(ctx);
   }
   r->path = strdup(file);
-  r->host_path = strdup(host);
+  r->scfg = sc;
   JS_FreeCString(ctx, file);
   pthread_mutex_init(&r->mu, NULL);
   pthread_cond_init(&r->cv, NULL);
@@ -343,7 +328,6 @@ fail:
   pthread_mutex_destroy(&r->mu);
   pthread_cond_destroy(&r->cv);
   free(r->path);
-  free(r->host_path);
   free(r);
   return JS_EXCEPTION;
 }
@@ -352,6 +336,7 @@ static JSValue recorder_start(JSContext *ctx, JSValueConst this_val, int argc, J
   recorder *r = JS_GetOpaque2(ctx, this_val, recorder_class_id);
   if (!r) return JS_EXCEPTION;
   if (r->running) return kjs_throw(ctx, HAL_ESTATE, "Mp4Recorder.start: already recording");
+  if (mp4js_files_open(ctx, "Mp4Recorder.start", r->path, &r->scfg, &r->mcfg, &r->files) < 0) return JS_EXCEPTION;
   char why[256];
   int rc = rec_start(r, why, sizeof why);
   if (rc) return kjs_throw(ctx, rc, "Mp4Recorder.start: %s", why);
@@ -361,12 +346,16 @@ static JSValue recorder_start(JSContext *ctx, JSValueConst this_val, int argc, J
 static JSValue stats_obj(JSContext *ctx, recorder *r) {
   pthread_mutex_lock(&r->mu);
   uint64_t f = r->frames, a = r->audio_frames, b = r->bytes;
+  mp4_segment_stats st = r->files.last;
   pthread_mutex_unlock(&r->mu);
   JSValue o = JS_NewObject(ctx);
   JS_SetPropertyStr(ctx, o, "frames", JS_NewInt64(ctx, (int64_t)f));
   JS_SetPropertyStr(ctx, o, "audioFrames", JS_NewInt64(ctx, (int64_t)a));
   JS_SetPropertyStr(ctx, o, "bytes", JS_NewInt64(ctx, (int64_t)b));
-  JS_SetPropertyStr(ctx, o, "fragments", JS_NewUint32(ctx, r->running && r->mux ? mp4_muxer_fragments(r->mux) : r->fragments));
+  JS_SetPropertyStr(ctx, o, "fragments", JS_NewUint32(ctx, st.fragments));
+  JS_SetPropertyStr(ctx, o, "files", JS_NewUint32(ctx, st.files));
+  JS_SetPropertyStr(ctx, o, "deleted", JS_NewUint32(ctx, st.deleted));
+  JS_SetPropertyStr(ctx, o, "recovered", JS_NewUint32(ctx, st.recovered));
   return o;
 }
 
@@ -389,7 +378,7 @@ static JSValue recorder_process(JSContext *ctx, JSValueConst this_val, int argc,
   while (!r->error && r->frames == r->seen)
     if (pthread_cond_timedwait(&r->cv, &r->mu, &dl)) break;
   int err = r->error;
-  char text[160];
+  char text[320];
   snprintf(text, sizeof text, "%s", r->error_text);
   r->seen = r->frames;
   uint64_t frames = r->frames;
@@ -415,11 +404,15 @@ static JSValue recorder_get_stats(JSContext *ctx, JSValueConst this_val) {
   return r ? stats_obj(ctx, r) : JS_EXCEPTION;
 }
 
-/* magic 0 recording, 1 file */
+/* magic 0 recording, 1 file (being written, else the last one, else the option) */
 static JSValue recorder_get(JSContext *ctx, JSValueConst this_val, int magic) {
   recorder *r = JS_GetOpaque2(ctx, this_val, recorder_class_id);
   if (!r) return JS_EXCEPTION;
-  return magic == 0 ? JS_NewBool(ctx, r->running) : JS_NewString(ctx, r->path);
+  if (magic == 0) return JS_NewBool(ctx, r->running);
+  pthread_mutex_lock(&r->mu);
+  JSValue v = JS_NewString(ctx, r->files.js_path[0] ? r->files.js_path : r->path);
+  pthread_mutex_unlock(&r->mu);
+  return v;
 }
 
 static const JSCFunctionListEntry recorder_proto_funcs[] = {

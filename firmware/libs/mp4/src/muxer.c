@@ -107,6 +107,24 @@ static int add_track(mp4_muxer *m, mp4_track_kind kind, mp4_codec codec, uint32_
   return t->d.id;
 }
 
+int mp4_muxer_open_next(mp4_muxer **out, const mp4_muxer *prev, const mp4_io *io) {
+  if (!out || !prev) return HAL_EINVAL;
+  int rc = mp4_muxer_open(out, &prev->cfg, io);
+  if (rc) return rc;
+  mp4_muxer *m = *out;
+  for (int i = 0; i < prev->nt; i++) {
+    const wtrack *p = &prev->t[i];
+    wtrack *t = &m->t[add_track(m, p->d.kind, p->d.codec, p->d.timescale) - 1];
+    t->d.width = p->d.width;
+    t->d.height = p->d.height;
+    t->d.sample_rate = p->d.sample_rate;
+    t->d.channels = p->d.channels;
+    t->ps = p->ps; /* the parameter sets the next keyframe may not repeat */
+  }
+  m->has_video = prev->has_video;
+  return 0;
+}
+
 int mp4_muxer_add_video(mp4_muxer *m, mp4_codec codec, int width, int height) {
   if (!m) return HAL_EINVAL;
   if (codec != MP4_CODEC_H264 && codec != MP4_CODEC_H265) return fail(m, HAL_EINVAL, "video codec must be h264 or h265");

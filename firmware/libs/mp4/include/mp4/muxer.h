@@ -70,6 +70,10 @@ typedef struct mp4_muxer mp4_muxer;
 
 /* The muxer keeps a copy of *io and uses it until close; closing the io stays the caller's job. */
 int mp4_muxer_open(mp4_muxer **out, const mp4_muxer_config *cfg, const mp4_io *io);
+/* The next file of a segmented recording: a muxer with prev's configuration, the same tracks
+ * (same ids) and prev's parameter sets, so its first keyframe needs no header write. prev is
+ * left as it is. */
+int mp4_muxer_open_next(mp4_muxer **out, const mp4_muxer *prev, const mp4_io *io);
 /* Track ids start at 1. Tracks are added before the first write. */
 int mp4_muxer_add_video(mp4_muxer *m, mp4_codec codec, int width, int height);
 int mp4_muxer_add_audio(mp4_muxer *m, mp4_codec codec, int sample_rate, int channels);
