@@ -3,11 +3,11 @@
 // fragment; a full card stops it with the error reported once; loop recording cuts files at
 // keyframes and deletes the oldest, on a small card, for as long as it runs.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { makeClip } from "./helpers/media.js";
-import { cli, HOST_RUNTIME, ROOT, runAsync, tempDir } from "./helpers/run.js";
+import { ASAN_ENV, ASAN_RUNTIME, cli, HOST_RUNTIME, ROOT, runAsync, tempDir } from "./helpers/run.js";
 
 const out = tempDir("recording");
 const app = (name: string) => join(out, `${name}.js`);
@@ -164,6 +164,34 @@ describe("loop recording", () => {
       expect(c.packets.length).toBeLessThanOrEqual(40);
     }
   });
+
+  it("the sanitizer build records segments and fills a card without a leak or an error", (ctx) => {
+    if (!existsSync(ASAN_RUNTIME)) {
+      console.log(`SKIP: test/recording.test.ts: no sanitizer build at ${ASAN_RUNTIME} (scripts/setup.sh --all)`);
+      ctx.skip();
+    }
+    const card = join(out, "asan-card");
+    mkdirSync(join(card, "seg"), { recursive: true });
+    const seg = spawnSync(ASAN_RUNTIME, ["--sdcard", card, app("mp4-segments"), "/sdcard/seg/a-{index}.mp4", "500", "2", "3"], { encoding: "utf8", timeout: 120_000, env: ASAN_ENV });
+    expect(seg.stderr).toBe("");
+    expect(seg.status).toBe(0);
+    expect(readdirSync(join(card, "seg")).sort()).toEqual(["a-3.mp4", "a-4.mp4"]);
+    const mnt = join(out, "asan-full");
+    mkdirSync(mnt, { recursive: true });
+    if (spawnSync("mount", ["-t", "tmpfs", "-o", "size=96k", "tmpfs", mnt]).status !== 0) return;
+    try {
+      const full = spawnSync(ASAN_RUNTIME, ["--sdcard", mnt, app("rec-full"), "/sdcard/full.mp4"], {
+        encoding: "utf8",
+        timeout: 120_000,
+        env: { ...ASAN_ENV, K230JS_SIM_SENSOR_PACE: "10" },
+      });
+      expect(full.stderr).toBe("");
+      expect(full.status).toBe(0);
+      expect(full.stdout).toMatch(/^stopped: ENOSPC\n/);
+    } finally {
+      spawnSync("umount", [mnt]);
+    }
+  }, 300_000);
 
   it("Mp4Recorder on a 20 MB card: 5 minutes of media in 20 s files, never a full card, the newest files kept and playable", (ctx) => {
     const mnt = join(out, "loop-card");

@@ -8,10 +8,9 @@ import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { H264, makeClip, VIDEO_IN } from "./helpers/media.js";
 import { startPty, type PtyRuntime } from "./helpers/pty.js";
-import { cli, ROOT, tempDir } from "./helpers/run.js";
+import { ASAN_ENV, ASAN_RUNTIME, cli, ROOT, tempDir } from "./helpers/run.js";
 
 const sd = tempDir("reset");
-const ASAN_RUNTIME = join(ROOT, "build", "asan", "k230js");
 // Classes with static methods only: they never have instances.
 const STATIC_ONLY = ["Display", "MediaManager"];
 
@@ -72,11 +71,7 @@ describe("soft reset releases everything an app left open", () => {
       console.log(`SKIP: test/reset.test.ts: no sanitizer build at ${ASAN_RUNTIME} (scripts/setup.sh --all)`);
       ctx.skip();
     }
-    const r = spawnSync(ASAN_RUNTIME, ["--sdcard", sd, join(sd, "leak.js"), "exit"], {
-      encoding: "utf8",
-      timeout: 60_000,
-      env: { ...process.env, ASAN_OPTIONS: "detect_leaks=1", LSAN_OPTIONS: `suppressions=${join(ROOT, "test", "c", "hal", "lsan.supp")}` },
-    });
+    const r = spawnSync(ASAN_RUNTIME, ["--sdcard", sd, join(sd, "leak.js"), "exit"], { encoding: "utf8", timeout: 60_000, env: ASAN_ENV });
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     leakedEverything(r.stdout);

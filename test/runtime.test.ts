@@ -1,10 +1,10 @@
 // The runtime end to end: the same TS app on the host build and on the static riscv64 build under
 // qemu-riscv64, from source and from bytecode; interrupts; error reports; bad input.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { cli, HOST_RUNTIME, ROOT, runtime, startUntil, tempDir } from "./helpers/run.js";
+import { ASAN_ENV, ASAN_RUNTIME, cli, HOST_RUNTIME, ROOT, runtime, startUntil, tempDir } from "./helpers/run.js";
 
 const out = tempDir("runtime");
 const bundle = (name: string) => join(out, `${name}.js`);
@@ -211,6 +211,11 @@ describe("out of memory anywhere: one line, status 1, never a signal", () => {
       expect(r.signal).toBeNull();
       expect(r.stderr).toBe("k230js: out of memory (limit 8m)\n");
       expect(r.status).toBe(1);
+      // The same under the sanitizers: the unwinding and the teardown leak nothing.
+      if (!existsSync(ASAN_RUNTIME)) return;
+      const a = spawnSync(ASAN_RUNTIME, ["--memory-limit", "8m", f], { encoding: "utf8", timeout: 60_000, env: ASAN_ENV });
+      expect(a.stderr).toBe("k230js: out of memory (limit 8m)\n");
+      expect(a.status).toBe(1);
     });
   }
 });

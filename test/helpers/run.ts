@@ -8,6 +8,13 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..")
 export const HOST_RUNTIME = process.env.K230JS_BUILD_DIR ? join(process.env.K230JS_BUILD_DIR, "k230js") : join(ROOT, "build", "host", "k230js");
 export const RISCV64_RUNTIME = join(ROOT, "build", "riscv64", "k230js");
 export const CLI = join(ROOT, "tools", "flash", "dist", "k230js.mjs");
+/** The sanitizer build (ASan + UBSan, from scripts/setup.sh --all), and the environment to run it in. */
+export const ASAN_RUNTIME = join(ROOT, "build", "asan", "k230js");
+export const ASAN_ENV = {
+  ...process.env,
+  ASAN_OPTIONS: "detect_leaks=1",
+  LSAN_OPTIONS: `suppressions=${join(ROOT, "test", "c", "hal", "lsan.supp")}`,
+};
 
 export interface Result {
   status: number | null;
