@@ -1,9 +1,10 @@
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { extname, join, resolve } from "node:path";
-import { bundle } from "../lib/bundle.js";
+import { basename, dirname, extname, join, resolve } from "node:path";
+import { NO_CHECK_OPTION, bundle } from "../lib/bundle.js";
 import { CliError, UsageError } from "../lib/errors.js";
-import { runtimePath, type Target } from "../lib/paths.js";
+import { runtimePath, userCacheDir, type Target } from "../lib/paths.js";
 import type { Command } from "../lib/command.js";
 import { runOnBoard } from "../lib/run-remote.js";
 
@@ -15,6 +16,15 @@ function isBytecode(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Where `run` (and `dev`) put an app's bundle: the user's cache directory, one folder per app
+ * directory, so nothing is written into the project (or whatever the current directory is).
+ */
+export function runBundlePath(entry: string): string {
+  const id = createHash("sha256").update(dirname(resolve(entry))).digest("hex").slice(0, 12);
+  return join(userCacheDir("apps", id), `${basename(entry).replace(/\.[^.]+$/, "")}.js`);
 }
 
 /** Runs the runtime, forwarding signals, and resolves with its exit status. */
@@ -43,8 +53,9 @@ export const runCommand: Command = {
   summary: "build if needed and run an app on the host simulator",
   usage: "run <entry.ts | bundle.js | app.bin> [runtime options | --port P] [-- app args]",
   description:
-    "A .ts (or unbundled .js) entry is bundled first into build/apps/; a bundle or bytecode file\n" +
-    "runs as it is. The app's exit status becomes this command's. --target riscv64 runs the\n" +
+    "A .ts (or unbundled .js) entry is type-checked and bundled first (into the user's cache\n" +
+    "directory, ~/.cache/k230js/apps/); a bundle or bytecode file runs as it is. Stack traces name\n" +
+    "the .ts sources, on the board too. The app's exit status becomes this command's. --target riscv64 runs the\n" +
     "static riscv64 build under qemu-riscv64. With --port the app runs on the board (soft reset,\n" +
     "raw paste, output streamed). Arguments after '--' reach the app as scriptArgs[1..].",
   options: [
@@ -56,6 +67,7 @@ export const runCommand: Command = {
     { name: "target", type: "string", help: "host (default) or riscv64 (under qemu-riscv64)" },
     { name: "port", short: "p", type: "string", help: "run on a board through this serial port ('sim': the simulator over its pty)" },
     { name: "baud", type: "string", help: "with --port: baud rate for a UART adapter" },
+    NO_CHECK_OPTION,
   ],
   async run(args) {
     if (args.positional.length < 1) throw new UsageError("run: give the app to run (k230js run app.ts)");
@@ -68,10 +80,12 @@ export const runCommand: Command = {
     const ext = extname(path);
     const prebuilt = isBytecode(path) || (ext === ".js" && existsSync(`${path}.map`)) || ext === ".mjs";
     if (!prebuilt) {
-      const outDir = join(process.cwd(), "build", "apps");
-      mkdirSync(outDir, { recursive: true });
-      const name = path.replace(/\.[^./]+$/, "").split("/").slice(-2).join("-");
-      const r = await bundle({ entry: path, outFile: join(outDir, `${name}.js`), bytecode: Boolean(args.options.bytecode) });
+      const r = await bundle({
+        entry: path,
+        outFile: runBundlePath(path),
+        bytecode: Boolean(args.options.bytecode),
+        check: !args.options["no-check"] && "run",
+      });
       for (const w of r.warnings) console.error(`warning: ${w}`);
       file = r.output;
     }
