@@ -7,7 +7,7 @@ import type { ParsedArgs } from "./args.js";
 import { connect, disconnect } from "./ports.js";
 import type { RawClient } from "./rawproto.js";
 
-let open: { key: string; client: RawClient } | null = null;
+let open: { key: string; client: RawClient; args: ParsedArgs; command: string } | null = null;
 let chain = false;
 
 function keyOf(args: ParsedArgs): string | null {
@@ -22,8 +22,16 @@ export async function openBoard(args: ParsedArgs, command: string): Promise<RawC
   if (open && (key === null || key === open.key)) return open.client;
   if (open) await closeBoard();
   const client = await connect(args, command);
-  open = { key: key ?? "", client };
+  open = { key: key ?? "", client, args, command };
   return client;
+}
+
+/** Closes the open link and opens the same port again (a restarted simulator). */
+export async function reopenBoard(): Promise<RawClient> {
+  const o = open;
+  if (!o) throw new Error("reopenBoard: no open link");
+  await closeBoard();
+  return openBoard(o.args, o.command);
 }
 
 /** Done with the board for this command: closes the link unless a chain goes on. */
@@ -51,4 +59,21 @@ export async function runChain(steps: (() => Promise<number>)[]): Promise<number
     chain = false;
     await closeBoard();
   }
+}
+
+/**
+ * `a x + b y` -> [["a", "x"], ["b", "y"]]: a '+' separates when it stands alone and comes before
+ * any `--` (after it, everything is the app's arguments).
+ */
+export function splitChain(argv: string[]): string[][] {
+  const out: string[][] = [[]];
+  let appArgs = false;
+  for (const a of argv) {
+    if (a === "+" && !appArgs) out.push([]);
+    else {
+      if (a === "--") appArgs = true;
+      out.at(-1)!.push(a);
+    }
+  }
+  return out;
 }

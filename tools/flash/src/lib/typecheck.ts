@@ -12,17 +12,11 @@ import { createHash } from "node:crypto";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import type * as TS from "typescript";
+import { loadTs, type Ts } from "./ts.js";
 import { APP_COMPILER_OPTIONS } from "./app-config.js";
 import { typesEntry, userCacheDir } from "./paths.js";
 
-type Ts = typeof TS;
 const MANIFEST_VERSION = 1;
-let tsModule: Ts | undefined;
-/** TypeScript loads in ~0.2 s: only the commands that check pay for it. */
-async function loadTs(): Promise<Ts> {
-  tsModule ??= ((await import("typescript")) as unknown as { default: Ts }).default;
-  return tsModule;
-}
 
 export interface CheckResult {
   /** One `file:line:col: error TSnnnn: message` line per error (file relative to the cwd when inside it). */
