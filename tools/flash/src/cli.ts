@@ -17,10 +17,11 @@ import { imageCommand } from "./commands/image.js";
 import { execCommand } from "./commands/exec.js";
 import { evalCommand } from "./commands/eval.js";
 import { resetCommand } from "./commands/reset.js";
+import { devCommand } from "./commands/dev.js";
 
 const COMMANDS: Command[] = [
   buildCommand, runCommand, devicesCommand, replCommand, fsCommand, deployCommand, flashCommand, imageCommand,
-  execCommand, evalCommand, resetCommand,
+  execCommand, evalCommand, resetCommand, devCommand,
 ];
 
 function mainHelp(): string {

@@ -1,10 +1,11 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { NO_CHECK_OPTION, bundle } from "../lib/bundle.js";
 import { CliError, UsageError } from "../lib/errors.js";
 import { runtimePath, userCacheDir, type Target } from "../lib/paths.js";
+import type { OptionSpec, ParsedArgs } from "../lib/args.js";
 import type { Command } from "../lib/command.js";
 import { runOnBoard } from "../lib/run-remote.js";
 
@@ -27,25 +28,47 @@ export function runBundlePath(entry: string): string {
   return join(userCacheDir("apps", id), `${basename(entry).replace(/\.[^.]+$/, "")}.js`);
 }
 
-/** Runs the runtime, forwarding signals, and resolves with its exit status. */
-export function runRuntime(target: Target, runtimeArgs: string[]): Promise<number> {
+/** Starts the runtime with this terminal's stdio; `exit` resolves with its status. */
+export function spawnRuntime(target: Target, runtimeArgs: string[], what = "run"): { child: ChildProcess; exit: Promise<number> } {
   const bin = runtimePath(target);
   if (!existsSync(bin)) {
-    throw new CliError(`run: the ${target} runtime ${bin} is not built (run 'npm run setup')`);
+    throw new CliError(`${what}: the ${target} runtime ${bin} is not built (run 'npm run setup')`);
   }
   const [cmd, argv] = target === "riscv64" ? ["qemu-riscv64", [bin, ...runtimeArgs]] : [bin, runtimeArgs];
-  return new Promise((resolveExit, reject) => {
-    const child = spawn(cmd as string, argv as string[], { stdio: "inherit" });
-    const forward = (sig: NodeJS.Signals) => child.kill(sig);
-    process.on("SIGINT", forward);
-    process.on("SIGTERM", forward);
-    child.on("error", (e) => reject(new CliError(`run: cannot start ${cmd}: ${e.message}`)));
-    child.on("exit", (code, signal) => {
-      process.off("SIGINT", forward);
-      process.off("SIGTERM", forward);
-      resolveExit(code ?? (signal === "SIGINT" ? 130 : 1));
-    });
+  const child = spawn(cmd as string, argv as string[], { stdio: "inherit" });
+  const exit = new Promise<number>((resolveExit, reject) => {
+    child.on("error", (e) => reject(new CliError(`${what}: cannot start ${cmd}: ${e.message}`)));
+    child.on("exit", (code, signal) => resolveExit(code ?? (signal === "SIGINT" ? 130 : 1)));
   });
+  return { child, exit };
+}
+
+/** Runs the runtime, forwarding signals, and resolves with its exit status. */
+export async function runRuntime(target: Target, runtimeArgs: string[]): Promise<number> {
+  const { child, exit } = spawnRuntime(target, runtimeArgs);
+  const forward = (sig: NodeJS.Signals) => child.kill(sig);
+  process.on("SIGINT", forward);
+  process.on("SIGTERM", forward);
+  try {
+    return await exit;
+  } finally {
+    process.off("SIGINT", forward);
+    process.off("SIGTERM", forward);
+  }
+}
+
+/** The runtime options given on the command line (--sdcard, --data, ...), directories made. */
+export function runtimeOptions(args: ParsedArgs, specs: OptionSpec[]): string[] {
+  const out: string[] = [];
+  for (const spec of specs) {
+    const v = args.options[spec.name];
+    if (spec.runtime && typeof v === "string") {
+      const dir = spec.name === "sdcard" || spec.name === "data";
+      if (dir) mkdirSync(resolve(v), { recursive: true });
+      out.push(`--${spec.name}`, dir ? resolve(v) : v);
+    }
+  }
+  return out;
 }
 
 export const runCommand: Command = {
@@ -93,15 +116,6 @@ export const runCommand: Command = {
       if (isBytecode(file)) throw new UsageError("run: --port sends source; run without --bytecode");
       return runOnBoard(file, args, [...extra, ...args.rest]);
     }
-    const runtimeArgs: string[] = [];
-    for (const spec of runCommand.options) {
-      const v = args.options[spec.name];
-      if (spec.runtime && typeof v === "string") {
-        if (spec.name === "sdcard" || spec.name === "data") mkdirSync(resolve(v), { recursive: true });
-        runtimeArgs.push(`--${spec.name}`, spec.name === "sdcard" || spec.name === "data" ? resolve(v) : v);
-      }
-    }
-    runtimeArgs.push(file, ...extra, ...args.rest);
-    return runRuntime(target, runtimeArgs);
+    return runRuntime(target, [...runtimeOptions(args, runCommand.options), file, ...extra, ...args.rest]);
   },
 };
