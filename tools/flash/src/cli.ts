@@ -18,10 +18,11 @@ import { execCommand } from "./commands/exec.js";
 import { evalCommand } from "./commands/eval.js";
 import { resetCommand } from "./commands/reset.js";
 import { devCommand } from "./commands/dev.js";
+import { initCommand } from "./commands/init.js";
 
 const COMMANDS: Command[] = [
   buildCommand, runCommand, devicesCommand, replCommand, fsCommand, deployCommand, flashCommand, imageCommand,
-  execCommand, evalCommand, resetCommand, devCommand,
+  execCommand, evalCommand, resetCommand, devCommand, initCommand,
 ];
 
 function mainHelp(): string {
