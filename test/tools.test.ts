@@ -294,7 +294,7 @@ describe("flash", () => {
     const dir = tempDir("flash");
     const img = image();
     writeFileSync(join(dir, "card.img"), img);
-    const r = cli(["flash", join(dir, "card.img"), "--to", join(dir, "out.img")]);
+    const r = cli(["flash", join(dir, "card.img"), "--to-file", join(dir, "out.img")]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain("verified");
     expect(readFileSync(join(dir, "out.img")).equals(img)).toBe(true);
@@ -304,7 +304,7 @@ describe("flash", () => {
     const dir = tempDir("flashgz");
     const img = Buffer.concat([image(1_000_000), Buffer.alloc(4_000_000)]);
     writeFileSync(join(dir, "card.img.gz"), gzipSync(img));
-    const r = cli(["flash", join(dir, "card.img.gz"), "--to", join(dir, "out.img")]);
+    const r = cli(["flash", join(dir, "card.img.gz"), "--to-file", join(dir, "out.img")]);
     expect(r.status, r.stderr).toBe(0);
     expect(readFileSync(join(dir, "out.img")).equals(img)).toBe(true);
   });
@@ -313,10 +313,51 @@ describe("flash", () => {
     const dir = tempDir("flashtrunc");
     const gz = gzipSync(image(2_000_000));
     writeFileSync(join(dir, "card.img.gz"), gz.subarray(0, gz.length >> 1));
-    const r = cli(["flash", join(dir, "card.img.gz"), "--to", join(dir, "out.img")]);
+    const r = cli(["flash", join(dir, "card.img.gz"), "--to-file", join(dir, "out.img")]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/truncated.*\d+ bytes .* were written/);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("--to takes block devices only: a missing or regular-file target is refused and nothing is created", () => {
+    const dir = tempDir("flashdev");
+    writeFileSync(join(dir, "card.img"), image(100_000));
+    // Before: a mistyped device became a regular file of the image's size in /dev.
+    let r = cli(["flash", join(dir, "card.img"), "--to", join(dir, "sdq")]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe(`k230js: flash: ${join(dir, "sdq")}: no such device (is the card reader plugged in? 'lsblk' lists disks; --to-file writes an image file)`);
+    expect(existsSync(join(dir, "sdq"))).toBe(false);
+    writeFileSync(join(dir, "old.img"), "keep");
+    r = cli(["flash", join(dir, "card.img"), "--to", join(dir, "old.img")]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/old\.img is not a block device but a file \(--to-file writes an image file\)/);
+    expect(readFileSync(join(dir, "old.img"), "utf8")).toBe("keep");
+    r = cli(["flash", join(dir, "card.img"), "--to-file", "/dev/null"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/\/dev\/null is a device, not a file/);
+    expect(cli(["flash", join(dir, "card.img")]).status).toBe(2);
+    expect(cli(["flash", join(dir, "card.img"), "--to", "a", "--to-file", "b"]).status).toBe(2);
+  });
+
+  it("progress counts bytes written (a .gz's unpacked size), redraws at most every 100 ms, ends with one line", () => {
+    const dir = tempDir("flashprog");
+    const img = Buffer.concat([image(500_000), Buffer.alloc(40_000_000)]);
+    writeFileSync(join(dir, "card.img.gz"), gzipSync(img));
+    // Not a terminal: no progress at all, one summary line on stdout.
+    let r = cli(["flash", join(dir, "card.img.gz"), "--to-file", join(dir, "out.img")]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toBe("");
+    expect(r.stdout.trim().split("\n")).toEqual([expect.stringMatching(/^flashed .* 40500000 bytes \(41 MB\), verified/)]);
+    // As on a terminal: every line's total is the unpacked size, 100% only on the last line.
+    r = spawnSyncEnv(["flash", join(dir, "card.img.gz"), "--to-file", join(dir, "out.img")], { K230JS_PROGRESS: "1" });
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stderr.split(/\r|\n/).map((l) => l.replace(/\x1b\[K/g, "")).filter(Boolean);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const l of lines) expect(l).toMatch(/\/41 MB /);
+    expect(lines.at(-1)).toMatch(/100% 41 MB\/41 MB/);
+    expect(lines.slice(0, -1).some((l) => / 100% /.test(l))).toBe(false);
+    expect(r.stderr.endsWith("\n")).toBe(true);
+    expect(r.stderr.split("\n").filter(Boolean)).toHaveLength(1); // redraws share one line
   });
 
   describe("refusals (fake block devices, sysfs and mounts)", () => {
