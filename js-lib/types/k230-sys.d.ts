@@ -34,7 +34,12 @@ declare module "k230:sys" {
   export const EXITPOINT_DISABLE: 0;
   /** Ctrl-C is deferred to the next `exitpoint()` call or sleep, as a catchable InterruptError. */
   export const EXITPOINT_ENABLE: 1;
-  /** Ctrl-C is deferred to the next `exitpoint()` call only (sleeps are not exit points). */
+  /**
+   * Exit points enabled, sleeps sleep through: Ctrl-C waits for the next `exitpoint()` call, and
+   * a sleep is never cut short by it. CanMV's name for the mode (os.EXITPOINT_ENABLE_SLEEP): "sleep"
+   * is what it protects, not what it interrupts. Set it before teardown, so the pause between
+   * stopping media objects cannot be interrupted half-way.
+   */
   export const EXITPOINT_ENABLE_SLEEP: 2;
   export type ExitpointMode = 0 | 1 | 2;
 
