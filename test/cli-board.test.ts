@@ -1,6 +1,7 @@
 // mpremote's verbs through the CLI against the simulator: exec, eval, reset (soft and hard), fs with
 // several paths, tree, touch, sha256sum, the local/remote path rule of cp, and `+` chains that
 // share one link (one simulator: state set by one command is seen by the next).
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -72,6 +73,21 @@ describe("exec, eval, reset", () => {
     } finally {
       await rt.close();
     }
+  });
+});
+
+describe("df", () => {
+  it("shows the card's size and free space as the board sees them", () => {
+    const { dir, port } = board("df");
+    const r = cli(["df", ...port], dir);
+    expect(r.status, r.stderr).toBe(0);
+    const [head, row] = r.stdout.trim().split("\n");
+    expect(head).toMatch(/^mount\s+size\s+used\s+avail\s+use%$/);
+    expect(row).toMatch(/^\/sdcard\s+[\d.]+ [kMG]?B\s+[\d.]+ [kMG]?B\s+[\d.]+ [kMG]?B\s+\d+%$/);
+    // The numbers are the host file system's under the simulated card (statvfs of the same dir).
+    const df = spawnSync("df", ["-B1", "--output=size,avail", join(dir, "sd")], { encoding: "utf8" }).stdout.trim().split("\n")[1]!.trim().split(/\s+/).map(Number);
+    const avail = Number(/([\d.]+) GB\s+\d+%$/.exec(row!)?.[1] ?? NaN) * 1e9;
+    if (!Number.isNaN(avail)) expect(Math.abs(avail - df[1]!) / df[1]!).toBeLessThan(0.01);
   });
 });
 

@@ -67,6 +67,25 @@ declare module "k230:sys" {
   /** JS heap and process memory. */
   export function memInfo(): MemInfo;
 
+  export interface DiskInfo {
+    /** Bytes the file system holds. */
+    total: number;
+    /** Bytes free for files. */
+    free: number;
+  }
+  /**
+   * Size and free space of the file system holding `path` (default "/sdcard"), as `k230js df`
+   * shows them.
+   * @example
+   * ```ts
+   * import { diskInfo } from "k230:sys";
+   * const { total, free } = diskInfo("/sdcard");
+   * console.log(`${(free / 2 ** 20).toFixed(0)} of ${(total / 2 ** 20).toFixed(0)} MiB free`);
+   * ```
+   * @throws Error (`.code` "ENOENT", "EIO") naming the path when it cannot be read.
+   */
+  export function diskInfo(path?: string): DiskInfo;
+
   /**
    * Stops the app after the current task with exit status `code` (0..255); no more JS runs.
    * @throws RangeError when code is outside 0..255.

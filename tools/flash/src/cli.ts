@@ -19,10 +19,11 @@ import { evalCommand } from "./commands/eval.js";
 import { resetCommand } from "./commands/reset.js";
 import { devCommand } from "./commands/dev.js";
 import { initCommand } from "./commands/init.js";
+import { dfCommand } from "./commands/df.js";
 
 const COMMANDS: Command[] = [
   buildCommand, runCommand, devicesCommand, replCommand, fsCommand, deployCommand, flashCommand, imageCommand,
-  execCommand, evalCommand, resetCommand, devCommand, initCommand,
+  execCommand, evalCommand, resetCommand, devCommand, initCommand, dfCommand,
 ];
 
 function mainHelp(): string {

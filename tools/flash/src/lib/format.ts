@@ -2,5 +2,6 @@
 export function formatBytes(n: number): string {
   if (n < 1000) return `${n} B`;
   if (n < 1000 * 1000) return `${(n / 1000).toFixed(1)} kB`;
-  return `${(n / 1000 / 1000).toFixed(2)} MB`;
+  if (n < 1000 * 1000 * 1000) return `${(n / 1000 / 1000).toFixed(2)} MB`;
+  return `${(n / 1000 / 1000 / 1000).toFixed(2)} GB`;
 }
