@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { collect } from "./helpers/output.js";
 import { CLI, tempDir } from "./helpers/run.js";
 
 let children: ChildProcess[] = [];
@@ -16,32 +17,7 @@ afterEach(() => {
 function dev(args: string[], cwd: string) {
   const child = spawn(process.execPath, [CLI, "dev", ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
   children.push(child);
-  let out = "";
-  let waiters: (() => void)[] = [];
-  const on = (d: Buffer) => {
-    out += d.toString();
-    const w = waiters;
-    waiters = [];
-    w.forEach((f) => f());
-  };
-  child.stdout!.on("data", on);
-  child.stderr!.on("data", on);
-  return {
-    child,
-    text: () => out,
-    waitFor: (p: string | RegExp, from = 0) =>
-      new Promise<void>((res, rej) => {
-        const t = setTimeout(() => rej(new Error(`timed out waiting for ${p}; got ${out.slice(from)}`)), 20_000);
-        const check = () => {
-          const s = out.slice(from);
-          if (typeof p === "string" ? s.includes(p) : p.test(s)) {
-            clearTimeout(t);
-            res();
-          } else waiters.push(check);
-        };
-        check();
-      }),
-  };
+  return { child, ...collect([child.stdout!, child.stderr!]) };
 }
 
 const app = (n: string) => `import { ticksMs } from "k230:sys";\nconst t: number = ticksMs();\nconsole.log("version ${n}", t >= 0);\nsetInterval(() => {}, 1000);\n`;

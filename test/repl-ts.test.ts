@@ -5,69 +5,37 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { collect } from "./helpers/output.js";
 import { CLI, tempDir } from "./helpers/run.js";
 
 const hasScript = spawnSync("script", ["--version"]).status === 0;
 if (!hasScript) console.log("SKIP: test/repl-ts.test.ts: util-linux 'script' (a pty for the CLI) is not installed");
 
-interface Term {
-  child: ChildProcess;
-  out(): string;
-  type(s: string): void;
-  /** Waits until the output since character `from` matches. */
-  waitFor(p: string | RegExp, from?: number): Promise<void>;
-  /** Types a line at the prompt and waits for what it should print, then the next prompt. */
-  enter(line: string, expected?: string | RegExp): Promise<void>;
-  exited: Promise<number | null>;
-}
-
-let running: Term[] = [];
+let running: ChildProcess[] = [];
 afterEach(() => {
-  for (const t of running) t.child.kill("SIGKILL");
+  for (const c of running) c.kill("SIGKILL");
   running = [];
 });
 
-function repl(cache: string, sd: string): Term {
+/** `k230js repl` in a pty; what the terminal shows, without readline's cursor moves and clears. */
+function repl(cache: string, sd: string) {
   const cmd = [process.execPath, CLI, "repl", "--port", "sim", "--sdcard", sd].map((a) => `'${a}'`).join(" ");
   const child = spawn("script", ["-qfec", cmd, "/dev/null"], { env: { ...process.env, K230JS_CACHE_DIR: cache }, stdio: ["pipe", "pipe", "pipe"] });
-  let buf = "";
-  // What the terminal shows, without readline's cursor moves and line clears.
-  const plain = () => buf.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
-  let waiters: (() => void)[] = [];
-  const onData = (d: Buffer) => {
-    buf += d.toString();
-    const w = waiters;
-    waiters = [];
-    w.forEach((f) => f());
-  };
-  child.stdout!.on("data", onData);
-  child.stderr!.on("data", onData);
-  const t: Term = {
-    child,
-    out: () => plain(),
-    type: (s) => void child.stdin!.write(s),
-    waitFor: (p, from = 0) =>
-      new Promise((res, rej) => {
-        const timer = setTimeout(() => rej(new Error(`timed out waiting for ${p}; got ${JSON.stringify(plain().slice(from))}`)), 15_000);
-        const check = () => {
-          const b = plain().slice(from);
-          if (typeof p === "string" ? b.includes(p) : p.test(b)) {
-            clearTimeout(timer);
-            res();
-          } else waiters.push(check);
-        };
-        check();
-      }),
-    exited: new Promise((res) => child.on("exit", (code) => res(code))),
-    enter: async (line, expected) => {
-      const from = plain().length;
+  running.push(child);
+  const out = collect([child.stdout!, child.stderr!], (raw) => raw.replace(/\x1b\[[0-9;]*[A-Za-z]/g, ""));
+  return {
+    ...out,
+    out: out.text,
+    type: (s: string) => void child.stdin!.write(s),
+    exited: new Promise<number | null>((res) => child.on("exit", (code) => res(code))),
+    /** Types a line at the prompt and waits for what it should print, then the next prompt. */
+    enter: async (line: string, expected?: string | RegExp) => {
+      const from = out.text().length;
       child.stdin!.write(`${line}\r`);
-      if (expected !== undefined) await t.waitFor(expected, from);
-      await t.waitFor(/(ts>|\.\.\.) $/, from);
+      if (expected !== undefined) await out.waitFor(expected, from);
+      await out.waitFor(/(ts>|\.\.\.) $/, from);
     },
   };
-  running.push(t);
-  return t;
 }
 
 describe.skipIf(!hasScript)("k230js repl (TypeScript)", () => {

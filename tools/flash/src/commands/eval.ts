@@ -1,7 +1,6 @@
 import { UsageError } from "../lib/errors.js";
 import { PORT_OPTIONS } from "../lib/ports.js";
-import { openBoard, releaseBoard } from "../lib/session.js";
-import { runInput } from "../lib/ts-repl.js";
+import { runInputCommand } from "../lib/ts-repl.js";
 import type { Command } from "../lib/command.js";
 
 export const evalCommand: Command = {
@@ -14,11 +13,6 @@ export const evalCommand: Command = {
   options: [...PORT_OPTIONS],
   async run(args) {
     if (args.positional.length !== 1) throw new UsageError("eval: give the expression as one argument (k230js eval '1 + 1')");
-    const c = await openBoard(args, "eval");
-    try {
-      return await runInput(c, args.positional[0]!, true, "eval");
-    } finally {
-      await releaseBoard();
-    }
+    return runInputCommand(args, "eval", true);
   },
 };

@@ -1,7 +1,6 @@
 import { UsageError } from "../lib/errors.js";
 import { PORT_OPTIONS } from "../lib/ports.js";
-import { openBoard, releaseBoard } from "../lib/session.js";
-import { runInput } from "../lib/ts-repl.js";
+import { runInputCommand } from "../lib/ts-repl.js";
 import type { Command } from "../lib/command.js";
 
 export const execCommand: Command = {
@@ -15,11 +14,6 @@ export const execCommand: Command = {
   options: [...PORT_OPTIONS],
   async run(args) {
     if (args.positional.length !== 1) throw new UsageError("exec: give the code as one argument (k230js exec 'console.log(1)')");
-    const c = await openBoard(args, "exec");
-    try {
-      return await runInput(c, args.positional[0]!, false, "exec");
-    } finally {
-      await releaseBoard();
-    }
+    return runInputCommand(args, "exec", false);
   },
 };

@@ -11,7 +11,9 @@ import type * as TS from "typescript";
 import { loadTs, type Ts } from "./ts.js";
 import { APP_COMPILER_OPTIONS } from "./app-config.js";
 import { CliError } from "./errors.js";
+import type { ParsedArgs } from "./args.js";
 import type { RawClient } from "./rawproto.js";
+import { openBoard, releaseBoard } from "./session.js";
 import { typesEntry } from "./paths.js";
 
 
@@ -134,4 +136,14 @@ export async function runInput(c: RawClient, src: string, print: boolean, what: 
   if (t.kind === "incomplete") throw new CliError(`${what}: the code ends too early (an unclosed block, bracket or string?)`);
   if (t.kind === "error") throw new CliError(`${what}: SyntaxError: ${t.message}`);
   return c.exec(t.js, { module: false, name: `<${what}>` });
+}
+
+/** `exec` and `eval`: one input on the board named by the command's --port. */
+export async function runInputCommand(args: ParsedArgs, what: "exec" | "eval", print: boolean): Promise<number> {
+  const c = await openBoard(args, what);
+  try {
+    return await runInput(c, args.positional[0]!, print, what);
+  } finally {
+    await releaseBoard();
+  }
 }
