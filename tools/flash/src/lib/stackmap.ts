@@ -5,7 +5,8 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { SourceMap } from "node:module";
-import { dirname, relative, resolve, sep } from "node:path";
+import { dirname, resolve } from "node:path";
+import { displayPath } from "./format.js";
 
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -40,9 +41,7 @@ export class StackMapper {
       const e = this.map!.findEntry(line - 1, Math.max(col - 1, 0)) as { originalSource?: string; originalLine?: number; originalColumn?: number };
       if (!e || e.originalSource === undefined || e.originalLine === undefined) return whole;
       const src = resolve(dirname(this.bundle), e.originalSource.replace(/^file:\/\//, ""));
-      const rel = relative(process.cwd(), src);
-      const shown = rel && !rel.startsWith("..") && !rel.startsWith(sep) ? rel : src;
-      return `${shown}:${e.originalLine + 1}:${(e.originalColumn ?? 0) + 1}`;
+      return `${displayPath(src)}:${e.originalLine + 1}:${(e.originalColumn ?? 0) + 1}`;
     });
   }
 

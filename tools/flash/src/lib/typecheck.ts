@@ -10,10 +10,11 @@
  */
 import { createHash } from "node:crypto";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, relative, resolve, sep } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import type * as TS from "typescript";
 import { loadTs, type Ts } from "./ts.js";
 import { APP_COMPILER_OPTIONS } from "./app-config.js";
+import { displayPath } from "./format.js";
 import { typesEntry, userCacheDir } from "./paths.js";
 
 const MANIFEST_VERSION = 1;
@@ -30,11 +31,6 @@ export interface CheckResult {
 interface Manifest {
   key: string;
   files: [string, number, number][];
-}
-
-function displayPath(file: string): string {
-  const rel = relative(process.cwd(), file);
-  return rel && !rel.startsWith("..") && !rel.startsWith(sep) ? rel : file;
 }
 
 function fileStamp(path: string): [number, number] | null {
