@@ -92,13 +92,15 @@ static void update_events(pconn *p) {
 /* Writes buffered output; 0 or a negative code when the peer is gone. */
 static int flush_out(pconn *p) {
   while (p->out_off < p->out_len) {
-    ssize_t n = send(p->fd, p->out + p->out_off, p->out_len - p->out_off, MSG_NOSIGNAL);
+    size_t want = p->out_len - p->out_off;
+    ssize_t n = send(p->fd, p->out + p->out_off, want, MSG_NOSIGNAL);
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
       if (errno == EINTR) continue;
       return HAL_EIO;
     }
     p->out_off += (size_t)n;
+    if ((size_t)n < want) break; /* the socket buffer is full: POLLOUT says when to go on */
   }
   if (p->out_off == p->out_len) p->out_off = p->out_len = 0;
   return 0;
