@@ -12,7 +12,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { RawClient } from "../tools/flash/src/lib/rawproto.js";
 import { PtyTransport } from "../tools/flash/src/lib/transport-serial.js";
 import { AUDIO_IN, H264, makeClip, VIDEO_IN } from "./helpers/media.js";
-import { cli, RISCV64_RUNTIME, ROOT, runAsync, tempDir } from "./helpers/run.js";
+import { ptyAnnounced } from "./helpers/pty.js";
+import { cli, RISCV64_RUNTIME, ROOT, runAsync, startUntil, tempDir } from "./helpers/run.js";
 
 // The kernel's table: canmv-k230/rtsmart@123aadc (release/canmv-v1.8, the kernel of the current
 // CanMV K230 release) kernel/rt-thread/components/lwp/lwp_syscall.c, func_table[] (line 4538 on),
@@ -296,36 +297,20 @@ describe("the riscv64 build makes only RT-Smart's system calls", () => {
 
   it("RTSP: a TCP and a UDP viewer (ffmpeg) get the stream", async () => {
     const clip = makeClip("h264+alaw.mov", [...VIDEO_IN, ...AUDIO_IN, ...H264, "-c:a", "pcm_alaw", "-f", "mov"]);
-    const server = spawn("qemu-riscv64", straced("rtsp", [js("rtsp-serve"), clip, "--wait-plays", "2", "--linger-ms", "300"]), {
-      cwd: ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    server.stdout!.on("data", (d) => (stdout += d));
-    server.stderr!.on("data", (d) => (stderr += d));
-    const exited = new Promise<number | null>((res) => server.on("exit", res));
+    const server = startUntil(straced("rtsp", [js("rtsp-serve"), clip, "--wait-plays", "2", "--linger-ms", "300"]), "READY ", "qemu-riscv64");
     try {
-      const url = await new Promise<string>((res, rej) => {
-        const t = setTimeout(() => rej(new Error(`no READY: ${stdout} ${stderr}`)), 30_000);
-        server.stdout!.on("data", () => {
-          const m = /READY (\S+)/.exec(stdout);
-          if (m) {
-            clearTimeout(t);
-            res(m[1]!);
-          }
-        });
-      });
+      await server.ready;
+      const url = /READY (\S+)/.exec(server.output().stdout)![1]!;
       const play = (transport: string) =>
         runAsync("ffmpeg", ["-hide_banner", "-v", "error", "-rtsp_transport", transport, "-timeout", "10000000", "-i", url, "-map", "0:v", "-f", "framemd5", "-"], 90_000);
       const [tcp, udp] = await Promise.all([play("tcp"), play("udp")]);
-      expect(await exited, `server: ${stderr}`).toBe(0);
+      expect((await server.exited).code, `server: ${server.output().stderr}`).toBe(0);
       for (const [name, r] of [["tcp", tcp], ["udp", udp]] as const) {
         const frames = r.stdout.split("\n").filter((l) => l && !l.startsWith("#")).length;
         expect(frames, `${name} viewer's frames (${r.stderr})`).toBeGreaterThan(60);
       }
     } finally {
-      if (server.exitCode === null) server.kill("SIGKILL");
+      if (server.child.exitCode === null) server.child.kill("SIGKILL");
     }
     expectNoneOutside("rtsp", log("rtsp"));
   }, 150_000);
@@ -334,20 +319,9 @@ describe("the riscv64 build makes only RT-Smart's system calls", () => {
     const sd = tempDir("syscalls-sd");
     writeFileSync(join(sd, "main.js"), 'console.log("main.js ran");\n');
     const rt: ChildProcess = spawn("qemu-riscv64", straced("raw", ["--uart", "pty", "--sdcard", sd, "--boot"]), { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
-    let err = "";
     const exited = new Promise<void>((res) => rt.on("exit", () => res()));
     try {
-      const path = await new Promise<string>((res, rej) => {
-        const t = setTimeout(() => rej(new Error(`no pty announced: ${err}`)), 30_000);
-        rt.stderr!.on("data", (d: Buffer) => {
-          err += d.toString();
-          const m = /k230js: uart on (\S+)/.exec(err);
-          if (m) {
-            clearTimeout(t);
-            res(m[1]!);
-          }
-        });
-      });
+      const path = await ptyAnnounced(rt, 30_000);
       const link = PtyTransport.open(path);
       let text = "";
       await new Promise<void>((res, rej) => {
