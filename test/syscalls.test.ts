@@ -1,9 +1,11 @@
-// The board's system-call discipline, checked where it can be: the static riscv64 build runs
-// under `qemu-riscv64 -strace` through the runtime (test/apps), MP4 mux and demux, an RTSP server
-// with a TCP and a UDP viewer (ffmpeg), and a raw-protocol file transfer over its pty, and every
-// system call it makes must have a slot in the K230 RT-Smart kernel's table (docs/board.md,
-// "System calls"). qemu speaks the Linux riscv64 ABI, so each Linux call is mapped below to the
-// RT-Smart slot that RT-Smart's musl would enter for the same libc function.
+// The board's system-call discipline, checked where it can be: the static riscv64 build (linked
+// for RT-Smart's calls, K230JS_RTSMART_SYSCALLS) runs under `qemu-riscv64 -strace` through the
+// runtime (test/apps), MP4 mux and demux, an RTSP server with a TCP and a UDP viewer (ffmpeg),
+// boot and a raw-protocol file transfer over its pty, and every system call it makes must have a
+// slot in the K230 RT-Smart kernel's table (docs/board.md, "System calls"). qemu speaks the Linux
+// riscv64 ABI, so each Linux call is mapped below to the RT-Smart slot that RT-Smart's musl would
+// enter for the same libc function. The build runs the simulator's HAL: hal/k230's MPP calls are
+// not under this check.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
