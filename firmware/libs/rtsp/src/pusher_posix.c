@@ -2,7 +2,6 @@
 // event loop (rtsp_io_ops), with an output queue so the core never blocks.
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -11,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "hal/errors.h"
+#include "hal/fd.h"
 #include "rtsp/pusher.h"
 
 #ifndef MSG_NOSIGNAL
@@ -213,9 +212,8 @@ int rtsp_push_connect(const rtsp_pusher_config *cfg_in, const rtsp_io_ops *ops, 
     free(c);
     return HAL_EIO;
   }
-  int fl = fcntl(fd, F_GETFL, 0);
-  fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-  fcntl(fd, F_SETFD, FD_CLOEXEC);
+  hal_fd_nonblock(fd);
+  hal_fd_cloexec(fd);
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   c->fd = fd;
