@@ -15,6 +15,7 @@ typedef struct ksensor {
   k_vicap_sensor_info info;
   hal_sensor_chn_config chn[HAL_SENSOR_MAX_CHN];
   int chn_on[HAL_SENSOR_MAX_CHN];
+  int common_slot[HAL_SENSOR_MAX_CHN]; /* the channel's common pool claim (2024 MPP), -1 none */
   int running;
   int inited; /* kd_mpi_vicap_init done */
   uint64_t frames;
@@ -38,11 +39,12 @@ int hal_sensor_open(const hal_sensor_config *cfg, hal_handle *out) {
       cfg->fps > 60 || cfg->width < 64 || cfg->height < 64)
     return HAL_EINVAL;
   if (g_open[cfg->dev]) return HAL_EBUSY;
-  int rc = k230_vb_ensure_init();
-  if (rc) return rc;
+  /* No VB yet: the channels' buffers are claimed by hal_sensor_chn_config_set first. */
+  int rc;
   ksensor *s = calloc(1, sizeof *s);
   if (!s) return HAL_ENOMEM;
   s->cfg = *cfg;
+  for (int c = 0; c < HAL_SENSOR_MAX_CHN; c++) s->common_slot[c] = -1;
   k_vicap_probe_config probe;
   memset(&probe, 0, sizeof probe);
   probe.csi_num = (k_u32)cfg->dev + VICAP_CSI0; /* k_vicap_csi_num counts from 1 */
@@ -61,6 +63,11 @@ int hal_sensor_open(const hal_sensor_config *cfg, hal_handle *out) {
   k230_ep_register(HAL_MOD_SENSOR, cfg->dev, s, describe, NULL);
   *out = s->h;
   return 0;
+}
+
+/* A VICAP channel buffer: one picture (CanMV sensor.py sizes them so, 4 KiB aligned). */
+static uint64_t chn_buf_size(const hal_sensor_chn_config *c) {
+  return K_ALIGN_UP(hal_pixfmt_size(c->format, c->width, c->height), 4096);
 }
 
 static int max_for_chn(int chn, uint32_t *w, uint32_t *h) {
@@ -87,6 +94,14 @@ int hal_sensor_chn_config_set(hal_handle sensor, int chn, const hal_sensor_chn_c
       cfg->height > s->info.height || cfg->buf_cnt < 1 || cfg->buf_cnt > 32 ||
       !hal_pixfmt_size(cfg->format, cfg->width, cfg->height))
     return HAL_EINVAL;
+#if !K230_MPP_VICAP_POOL_ID
+  /* The 2024 MPP's VICAP takes channel buffers from common pools: claim one now, before VB is
+   * initialised (CanMV configures it in set_framesize, before MediaManager.init). */
+  int slot = -1;
+  if ((rc = k230_vb_common_claim(chn_buf_size(cfg), cfg->buf_cnt, &slot))) return rc;
+  k230_vb_common_release(s->common_slot[chn]);
+  s->common_slot[chn] = slot;
+#endif
   s->chn[chn] = *cfg;
   s->chn_on[chn] = 1;
   return 0;
@@ -97,6 +112,7 @@ int hal_sensor_run(hal_handle sensor) {
   int rc = kh_get(KH_SENSOR, sensor, (void **)&s);
   if (rc) return rc;
   if (s->running) return HAL_ESTATE;
+  if ((rc = k230_vb_ensure_init())) return rc;
   k_vicap_dev dev = (k_vicap_dev)s->cfg.dev;
   k_vicap_dev_attr da;
   memset(&da, 0, sizeof da);
@@ -129,7 +145,7 @@ int hal_sensor_run(hal_handle sensor) {
     ca.chn_enable = K_TRUE;
     ca.pix_format = k230_pixfmt(cc->format);
     ca.buffer_num = cc->buf_cnt;
-    ca.buffer_size = (k_u32)K_ALIGN_UP(hal_pixfmt_size(cc->format, cc->width, cc->height), 4096);
+    ca.buffer_size = (k_u32)chn_buf_size(cc);
     ca.alignment = 0;
     ca.fps = 0;
     if ((rc = k230_err(kd_mpi_vicap_set_chn_attr(dev, (k_vicap_chn)c, ca)))) return rc;
@@ -219,6 +235,7 @@ int hal_sensor_close(hal_handle sensor) {
   if (rc) return rc;
   if (k230_link_involves(HAL_MOD_SENSOR, s->cfg.dev, -1)) return HAL_EBUSY;
   hal_sensor_stop(sensor);
+  for (int c = 0; c < HAL_SENSOR_MAX_CHN; c++) k230_vb_common_release(s->common_slot[c]);
   k230_ep_unregister(HAL_MOD_SENSOR, s->cfg.dev);
   g_open[s->cfg.dev] = NULL;
   kh_free(sensor);

@@ -28,7 +28,8 @@ typedef struct kvenc {
   hal_handle h;
   int chn;
   hal_venc_config cfg;
-  k_u32 out_pool, in_pool;
+  k230_outbuf out;
+  k_u32 in_pool;
   uint64_t in_blk_size;
   int created, running, stopped_drained;
   lent lent[MAX_LENT];
@@ -148,18 +149,20 @@ int hal_venc_create(int chn, const hal_venc_config *cfg, hal_handle *out, int *o
   } else if (g_chn[chn]) {
     return HAL_EBUSY;
   }
-  if ((rc = k230_vb_ensure_init())) return rc;
   kvenc *v = calloc(1, sizeof *v);
   if (!v) return HAL_ENOMEM;
   v->chn = chn;
   v->cfg = *cfg;
-  v->out_pool = v->in_pool = VB_INVALID_POOLID;
+  v->out = K230_OUTBUF_NONE;
+  v->in_pool = VB_INVALID_POOLID;
   k_venc_chn_attr a;
   fill_attr(cfg, &a);
   /* §2.5: blk_size = ALIGN_UP(w*h*3/4, 4K) per output stream buffer. */
   uint64_t out_size = K_ALIGN_UP((uint64_t)cfg->width * cfg->height * 3 / 4, 4096);
-  if ((rc = k230_venc_outbuf_prepare((k_u32)chn, &a, out_size, cfg->stream_buf_cnt, &v->out_pool)))
+  /* Output buffers first: on the 2024 MPP they are a common pool VB must be initialised with. */
+  if ((rc = k230_venc_outbuf_prepare((k_u32)chn, &a, out_size, cfg->stream_buf_cnt, &v->out)))
     goto fail;
+  if ((rc = k230_vb_ensure_init())) goto fail;
   if ((rc = k230_err(kd_mpi_venc_create_chn((k_u32)chn, &a)))) goto fail;
   v->created = 1;
   if (cfg->codec != HAL_VENC_JPEG) kd_mpi_venc_enable_idr((k_u32)chn, K_TRUE);
@@ -174,7 +177,7 @@ int hal_venc_create(int chn, const hal_venc_config *cfg, hal_handle *out, int *o
   return 0;
 fail:
   if (v->created) kd_mpi_venc_destroy_chn((k_u32)chn);
-  k230_venc_outbuf_detach((k_u32)chn, v->out_pool);
+  k230_venc_outbuf_detach((k_u32)chn, &v->out);
   free(v);
   return rc;
 }
@@ -378,9 +381,9 @@ int hal_venc_destroy(hal_handle venc) {
   for (int i = 0; i < MAX_LENT; i++)
     if (v->lent[i].used) release_lent(v, &v->lent[i]);
   if (v->running) kd_mpi_venc_stop_chn((k_u32)v->chn);
-  k230_venc_outbuf_detach((k_u32)v->chn, v->out_pool); /* detach, then destroy (§2.5) */
+  k230_venc_outbuf_detach((k_u32)v->chn, &v->out); /* detach, then destroy (§2.5) */
   kd_mpi_venc_destroy_chn((k_u32)v->chn);
-  k230_pool_destroy(v->out_pool);
+  k230_outbuf_free(&v->out);
   k230_pool_destroy(v->in_pool);
   k230_ep_unregister(HAL_MOD_VENC, v->chn);
   g_chn[v->chn] = NULL;
