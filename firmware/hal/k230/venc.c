@@ -176,8 +176,9 @@ int hal_venc_create(int chn, const hal_venc_config *cfg, hal_handle *out, int *o
   if (out_chn) *out_chn = chn;
   return 0;
 fail:
-  if (v->created) kd_mpi_venc_destroy_chn((k_u32)chn);
   k230_venc_outbuf_detach((k_u32)chn, &v->out);
+  if (v->created) kd_mpi_venc_destroy_chn((k_u32)chn);
+  k230_outbuf_free(&v->out); /* the output pool (or common claim) made for this channel */
   free(v);
   return rc;
 }
