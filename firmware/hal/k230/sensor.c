@@ -7,12 +7,14 @@
 #include "hal/sensor.h"
 #include "k230_internal.h"
 #include "mpi_sensor_api.h"
+#include "mpi_vb_api.h"
 #include "mpi_vicap_api.h"
 
 typedef struct ksensor {
   hal_handle h;
   hal_sensor_config cfg;
   k_vicap_sensor_info info;
+  k_u32 mirror; /* the probe's default mirror: how the module is mounted on this board */
   hal_sensor_chn_config chn[HAL_SENSOR_MAX_CHN];
   int chn_on[HAL_SENSOR_MAX_CHN];
   int common_slot[HAL_SENSOR_MAX_CHN]; /* the channel's common pool claim (2024 MPP), -1 none */
@@ -55,6 +57,7 @@ int hal_sensor_open(const hal_sensor_config *cfg, hal_handle *out) {
     free(s);
     return HAL_ENODEV; /* no sensor answered on this CSI */
   }
+  s->mirror = probe.mirror;
   if ((rc = kh_alloc(KH_SENSOR, s, &s->h))) {
     free(s);
     return rc;
@@ -127,6 +130,7 @@ int hal_sensor_run(hal_handle sensor) {
   da.dw_enable = K_FALSE;
   da.cpature_frame = 0;
   da.sensor_info = s->info;
+  da.mirror = (k_vicap_mirror)s->mirror; /* CanMV sensor.py starts from the probe's mirror */
   da.dev_enable = K_TRUE;
   if ((rc = k230_err(kd_mpi_vicap_set_dev_attr(dev, da)))) return rc;
   int any = 0;
@@ -146,6 +150,9 @@ int hal_sensor_run(hal_handle sensor) {
     ca.pix_format = k230_pixfmt(cc->format);
     ca.buffer_num = cc->buf_cnt;
     ca.buffer_size = (k_u32)chn_buf_size(cc);
+#if K230_MPP_VICAP_POOL_ID
+    ca.buffer_pool_id = (k_s32)VB_INVALID_POOLID; /* the MPP makes the channel's pool */
+#endif
     ca.alignment = 0;
     ca.fps = 0;
     if ((rc = k230_err(kd_mpi_vicap_set_chn_attr(dev, (k_vicap_chn)c, ca)))) return rc;
