@@ -68,8 +68,18 @@ int hal_sensor_open(const hal_sensor_config *cfg, hal_handle *out) {
   return 0;
 }
 
-/* A VICAP channel buffer: one picture (CanMV sensor.py sizes them so, 4 KiB aligned). */
+/* Plane alignment of a channel (k_vicap_chn_attr.alignment, log2 bytes). YUV channels can feed
+ * the encoder, whose input planes are 4 KiB-aligned: CanMV asks for 12 on every camera ->
+ * encoder path (mp4format.py, rtspserver.py: set_framesize(..., alignment=12)), and a channel
+ * may be bound to the encoder after it runs, so every YUV channel gets it. */
+static uint8_t chn_alignment(const hal_sensor_chn_config *c) {
+  return c->format == HAL_PIXFMT_NV12 ? 12 : 0;
+}
+
+/* A VICAP channel buffer: one picture, its planes aligned, 4 KiB aligned (CanMV sensor.py). */
 static uint64_t chn_buf_size(const hal_sensor_chn_config *c) {
+  uint64_t y = (uint64_t)c->width * c->height, al = 1ull << chn_alignment(c);
+  if (c->format == HAL_PIXFMT_NV12) return K_ALIGN_UP(K_ALIGN_UP(y, al) + y / 2, 4096);
   return K_ALIGN_UP(hal_pixfmt_size(c->format, c->width, c->height), 4096);
 }
 
@@ -91,6 +101,11 @@ int hal_sensor_chn_config_set(hal_handle sensor, int chn, const hal_sensor_chn_c
   if (s->running) return HAL_ESTATE;
   uint32_t mw, mh;
   if (chn < 0 || chn >= HAL_SENSOR_MAX_CHN || !cfg) return HAL_EINVAL;
+  /* VICAP writes rows in 16-pixel units: CanMV's set_framesize aligns the width up to 16
+   * (sensor.py:581); the channel then describes the width it really has. */
+  hal_sensor_chn_config aligned = *cfg;
+  aligned.width = K_ALIGN_UP(cfg->width, 16);
+  cfg = &aligned;
   max_for_chn(chn, &mw, &mh);
   if (cfg->width < 64 || cfg->height < 64 || cfg->width % 2 || cfg->height % 2 ||
       cfg->width > mw || cfg->height > mh || cfg->width > s->info.width ||
@@ -153,7 +168,7 @@ int hal_sensor_run(hal_handle sensor) {
 #if K230_MPP_VICAP_POOL_ID
     ca.buffer_pool_id = (k_s32)VB_INVALID_POOLID; /* the MPP makes the channel's pool */
 #endif
-    ca.alignment = 0;
+    ca.alignment = chn_alignment(cc);
     ca.fps = 0;
     if ((rc = k230_err(kd_mpi_vicap_set_chn_attr(dev, (k_vicap_chn)c, ca)))) return rc;
     /* Keep one buffer back so hal_sensor_snapshot can dump while the channel is bound. */
