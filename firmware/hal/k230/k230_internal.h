@@ -123,6 +123,21 @@ void k230_venc_outbuf_detach(k_u32 chn, const k230_outbuf *ob);
 int k230_vdec_outbuf_prepare(k_u32 chn, void *chn_attr, uint64_t size, uint32_t cnt, k_u32 *pool);
 void k230_vdec_outbuf_detach(k_u32 chn, k_u32 pool);
 
+/* ---- test-build switch ----
+ * Only in the k230-double build (K230JS_DOUBLE_BUILD): K230JS_DOUBLE_BREAK=<name> makes one call
+ * sequence deliberately wrong, so a test can show the MPP double failing it with the vendor's
+ * citation (test/mpp-double/README.md). Names: venc-destroy-before-stop. */
+#if K230JS_DOUBLE_BUILD
+#include <stdlib.h>
+#include <string.h>
+static inline int k230_double_break(const char *name) {
+  const char *b = getenv("K230JS_DOUBLE_BREAK");
+  return b && strcmp(b, name) == 0;
+}
+#else
+#define k230_double_break(name) 0
+#endif
+
 /* ---- time ---- */
 void k230_deadline(struct timespec *ts, int timeout_ms);
 

@@ -123,16 +123,17 @@ static void fill_attr(const hal_venc_config *c, k_venc_chn_attr *a) {
 }
 
 /* The MPP has no stream-ready callback for user space: a watcher polls the channel status and
- * raises on_stream when packs appear. Only started when the app asked for the event. */
+ * raises on_stream while a stream is ready. cur_packs is the pack count of the next stream (2
+ * for header + IDR, 1 for a P picture), not a count of streams, so its changes say nothing: a
+ * second P picture behind the first leaves it at 1. The event may repeat; consumers drain.
+ * Only started when the app asked for the event. */
 static void *watch(void *arg) {
   kvenc *v = arg;
-  k_u32 last = 0;
   while (!v->quit) {
     k_venc_chn_status st;
-    if (v->running && kd_mpi_venc_query_status((k_u32)v->chn, &st) == 0) {
-      if (st.cur_packs > last && v->cfg.on_stream) v->cfg.on_stream(v->cfg.user, v->chn);
-      last = st.cur_packs;
-    }
+    if (v->running && kd_mpi_venc_query_status((k_u32)v->chn, &st) == 0 && st.cur_packs > 0 &&
+        v->cfg.on_stream)
+      v->cfg.on_stream(v->cfg.user, v->chn);
     usleep(5000);
   }
   return NULL;
@@ -381,7 +382,7 @@ int hal_venc_destroy(hal_handle venc) {
   }
   for (int i = 0; i < MAX_LENT; i++)
     if (v->lent[i].used) release_lent(v, &v->lent[i]);
-  if (v->running) kd_mpi_venc_stop_chn((k_u32)v->chn);
+  if (v->running && !k230_double_break("venc-destroy-before-stop")) kd_mpi_venc_stop_chn((k_u32)v->chn);
   k230_venc_outbuf_detach((k_u32)v->chn, &v->out); /* detach, then destroy (§2.5) */
   kd_mpi_venc_destroy_chn((k_u32)v->chn);
   k230_outbuf_free(&v->out);
