@@ -68,10 +68,6 @@ int hal_sensor_open(const hal_sensor_config *cfg, hal_handle *out) {
   return 0;
 }
 
-/* Plane alignment of a channel (k_vicap_chn_attr.alignment, log2 bytes). YUV channels can feed
- * the encoder, whose input planes are 4 KiB-aligned: CanMV asks for 12 on every camera ->
- * encoder path (mp4format.py, rtspserver.py: set_framesize(..., alignment=12)), and a channel
- * may be bound to the encoder after it runs, so every YUV channel gets it. */
 /* What VICAP produces for a HAL format. It outputs YUV420SP and RGB888 (and planar RGB): CanMV
  * asks RGB888 for RGB565 and YUV420SP for GRAYSCALE and converts (sensor.py:461-466);
  * hal_sensor_snapshot does the same. ARGB8888 is not a camera format. */
@@ -85,6 +81,10 @@ static k_pixel_format vicap_fmt(hal_pixfmt f) {
   }
 }
 
+/* Plane alignment of a channel (k_vicap_chn_attr.alignment, log2 bytes). YUV channels can feed
+ * the encoder, whose input planes are 4 KiB-aligned: CanMV asks for 12 on every camera ->
+ * encoder path (mp4format.py, rtspserver.py: set_framesize(..., alignment=12)), and a channel
+ * may be bound to the encoder after it runs, so every YUV channel gets it. */
 static uint8_t chn_alignment(const hal_sensor_chn_config *c) {
   return vicap_fmt(c->format) == PIXEL_FORMAT_YUV_SEMIPLANAR_420 ? 12 : 0;
 }
