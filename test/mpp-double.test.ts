@@ -68,8 +68,13 @@ beforeAll(() => {
   }
 }, 120_000);
 
-// Without an MPP the suite is one skipped test (the SKIP line above says why).
-if (!GENERATIONS.length) it.skip("hal/k230 on the MPP double (needs K230_MPP_DIR)", () => {});
+it("configuring the k230-double build without K230_MPP_DIR fails with one clear message", async () => {
+  const r = await build(["-S", join(ROOT, "firmware"), "-B", tempDir("k230-double-nompp"), "-DK230JS_PORT=k230-double"]);
+  expect(r.status).not.toBe(0);
+  const text = r.out.replace(/\s+/g, " "); // CMake wraps its messages
+  expect(text).toContain("K230JS_PORT=k230-double needs the K230 MPP headers: K230_MPP_DIR is not set");
+  expect(text).toContain("Hint: pass -DK230_MPP_DIR=");
+});
 
 for (const gen of GENERATIONS) {
   const mpp = process.env[gen.env]!;
