@@ -198,6 +198,16 @@ for (const gen of GENERATIONS) {
       expectClean(r.reports);
     });
 
+    it("the simulator's own encoder assertions (test/media.test.ts, Encoder) pass on it", async () => {
+      // The same test file, its runtime chosen by K230JS_BUILD_DIR (test/helpers/run.ts).
+      const report = join(out, `${gen.build}-media-suite.jsonl`);
+      const r = await runAsync("env", [`K230JS_BUILD_DIR=${dir}`, `K230JS_DOUBLE_REPORT=${report}`, process.execPath,
+        join(ROOT, "node_modules", "vitest", "vitest.mjs"), "run", "test/media.test.ts", "-t", "Encoder"], 300_000);
+      expect(r.code, `${r.stdout}${r.stderr}`.slice(-3000)).toBe(0);
+      expect(r.stdout.replace(/\x1b\[[0-9;]*m/g, "")).toMatch(/Tests\s+4 passed/);
+      expectClean(reports(report));
+    }, 300_000);
+
     it("a deliberately broken call order (test-build switch) fails with the vendor citation", () => {
       const r = dbl("media-encode", ["/sdcard/broken.h264", "h264", "5", "320x240", "0"], { K230JS_DOUBLE_BREAK: "venc-destroy-before-stop" });
       expect(r.status).toBe(3);

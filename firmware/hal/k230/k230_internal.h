@@ -93,6 +93,10 @@ k_pixel_format k230_pixfmt(hal_pixfmt f);
 /* Plane layout of a tight picture at virt/phys. */
 void k230_layout(hal_frame *f, uint8_t *virt, uint64_t phys);
 
+/* ---- sensor (sensor.c) ---- */
+/* The frame rate a camera device delivers (its sensor mode's), 0 when it is not open. */
+uint32_t k230_sensor_fps(int dev);
+
 /* ---- binding (sys.c) ---- */
 int k230_mpp_chn(const hal_chn *c, k_mpp_chn *out);
 /* Is (mod, dev, chn) an end of a live link? chn -1 = any channel. */

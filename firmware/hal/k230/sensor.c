@@ -97,6 +97,11 @@ static uint64_t chn_buf_size(const hal_sensor_chn_config *c) {
   return K_ALIGN_UP(y * 3, 4096);
 }
 
+uint32_t k230_sensor_fps(int dev) {
+  if (dev < 0 || dev >= HAL_SENSOR_MAX_DEV || !g_open[dev]) return 0;
+  return g_open[dev]->info.fps ? g_open[dev]->info.fps : g_open[dev]->cfg.fps;
+}
+
 static int max_for_chn(int chn, uint32_t *w, uint32_t *h) {
   if (chn == 0) {
     *w = 3072;
