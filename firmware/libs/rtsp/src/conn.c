@@ -264,9 +264,7 @@ static int do_describe(rtsp_conn *c, const rtsp_request *req) {
   rtsp_mount *m = t.mount;
   char sdp[4096];
   sdp_params p = {m->cfg.video, m->cfg.audio, NULL, NULL, NULL, 0, 0, 0, rtsp_rand64(c->srv) >> 2, "0.0.0.0"};
-  if (m->ps_len[0]) p.vps = m->ps[0], p.vps_len = m->ps_len[0];
-  if (m->ps_len[1]) p.sps = m->ps[1], p.sps_len = m->ps_len[1];
-  if (m->ps_len[2]) p.pps = m->ps[2], p.pps_len = m->ps_len[2];
+  sdp_params_set_ps(&p, &m->media.ps);
   int n = sdp_write(&p, sdp, sizeof sdp);
   if (n < 0) return simple(c, req, 500);
   reply r;
@@ -367,7 +365,7 @@ static int do_setup(rtsp_conn *c, const rtsp_request *req, const char *user) {
   ss->state = SESS_READY;
   rtsp_transport out = *pick;
   out.has_ssrc = true;
-  out.ssrc = m->pk[track].ssrc;
+  out.ssrc = m->media.pk[track].ssrc;
   out.server_port[0] = ts->lower == RTSP_LOWER_UDP ? ts->server_port[0] : -1;
   out.server_port[1] = ts->lower == RTSP_LOWER_UDP ? ts->server_port[1] : -1;
   if (ts->lower == RTSP_LOWER_TCP) out.client_port[0] = out.client_port[1] = -1;
@@ -515,7 +513,7 @@ void rtsp_conn_feed_rtcp(rtsp_conn *c, int track, const uint8_t *buf, size_t len
   c->last_activity = rtsp_now(c->srv); /* RFC 2326 §12.37: RTCP counts as liveness */
   for (rtsp_sess *ss = c->sessions; ss; ss = ss->next)
     for (int i = 0; i < n; i++)
-      if (ss->tr[track].setup && rr[i].ssrc == ss->mount->pk[track].ssrc) {
+      if (ss->tr[track].setup && rr[i].ssrc == ss->mount->media.pk[track].ssrc) {
         ss->tr[track].last_rr_lost = (uint32_t)rr[i].cumulative_lost;
         ss->tr[track].last_rr_jitter = rr[i].jitter;
       }

@@ -6,20 +6,23 @@
 #include <stdint.h>
 
 #include "rtsp/rtp.h"
+#include "rtsp/rtp_media.h"
 #include "rtsp/server.h"
 #include "rtsp/transport.h"
 
 #define RTSP_TRACKS 2 /* 0 video, 1 audio */
 #define RTSP_MOUNT_NAME_MAX 64
-#define RTSP_PS_MAX 512
 #define RTSP_LINGER_US 2000000 /* a client's grace to act on RTCP BYE before we hang up */
 #define RTSP_RTCP_SMALL 2048 /* interleaved frames larger than this are skipped, not buffered */
 
-/* One access unit's (or audio chunk's) RTP packets, shared by every reader. */
+/* One access unit's (or audio chunk's) RTP packets, shared by every reader, each behind its
+ * interleave header (rtp_pktbuf_init_interleaved). A reader patches the channel and sequence
+ * numbers in place just before handing the bytes to its adapter (hub.c). */
 typedef struct rtsp_frame {
   int refs;
   uint8_t track;
   bool key;
+  uint16_t seq0; /* the stream's sequence number of packet 0 */
   uint32_t ts;
   int n;
   size_t bytes;
@@ -27,7 +30,8 @@ typedef struct rtsp_frame {
   uint32_t *off;
 } rtsp_frame;
 
-rtsp_frame *rtsp_frame_from_pktbuf(rtp_pktbuf *b, int track, bool key, uint32_t ts); /* steals b's memory */
+/* Steals b's memory (b stays usable, empty). */
+rtsp_frame *rtsp_frame_from_pktbuf(rtp_pktbuf *b, int track, bool key, uint16_t seq0, uint32_t ts);
 void rtsp_frame_unref(rtsp_frame *f);
 
 typedef struct rtsp_track_state {
@@ -36,7 +40,9 @@ typedef struct rtsp_track_state {
   int ch[2];          /* interleaved channels */
   int client_port[2];
   int server_port[2];
-  uint16_t seq;       /* next outgoing sequence number (per reader) */
+  uint16_t seq;       /* next outgoing sequence number (announced in RTP-Info) */
+  uint16_t seq_off;   /* reader's = stream's + seq_off, fixed at its first packet */
+  bool seq_set;
   uint32_t packets, octets;
   bool sent_any;
   uint32_t last_rr_lost, last_rr_jitter;
@@ -67,10 +73,7 @@ struct rtsp_mount {
   rtsp_server *srv;
   char name[RTSP_MOUNT_NAME_MAX];
   rtsp_mount_config cfg;
-  uint8_t ps[3][RTSP_PS_MAX]; /* H.264: -, SPS, PPS; H.265: VPS, SPS, PPS */
-  size_t ps_len[3];
-  rtp_packetizer pk[RTSP_TRACKS];
-  uint32_t ts_base[RTSP_TRACKS];
+  rtp_media media; /* packetizers, timestamp bases, parameter sets */
   uint32_t last_ts[RTSP_TRACKS];
   uint64_t last_ts_mono[RTSP_TRACKS];
   bool have_ts[RTSP_TRACKS];
@@ -117,8 +120,7 @@ struct rtsp_server {
   void *adapter;
   void (*adapter_sweep)(void *adapter);
   void (*adapter_free)(void *adapter);
-  /* media batch being assembled by rtsp_conn_pump (hub.c): per-reader headers and the pieces */
-  uint8_t batch_hdr[RTSP_BATCH_PKTS][4 + RTP_HEADER_SIZE];
+  /* media batch being assembled by rtsp_conn_pump (hub.c): pieces of the shared frames */
   rtsp_iov batch_iov[2 * RTSP_BATCH_PKTS];
   char scratch[16384]; /* request header copy */
   char reply[16384];   /* response assembly */

@@ -24,6 +24,7 @@
 
 #include "rtsp/auth.h"
 #include "rtsp/message.h"
+#include "rtsp/rtp_media.h"
 
 typedef struct rtsp_server rtsp_server;
 typedef struct rtsp_mount rtsp_mount;
@@ -31,6 +32,9 @@ typedef struct rtsp_conn rtsp_conn;
 
 typedef enum rtsp_video_codec { RTSP_VIDEO_NONE = 0, RTSP_VIDEO_H264 = 1, RTSP_VIDEO_H265 = 2 } rtsp_video_codec;
 typedef enum rtsp_audio_codec { RTSP_AUDIO_NONE = 0, RTSP_AUDIO_PCMU = 1, RTSP_AUDIO_PCMA = 2 } rtsp_audio_codec;
+/* RFC 3551 static payload type: PCMU 0, PCMA 8; -1 for none. (rtsp_video_codec's values are
+ * media_codec's.) */
+static inline int rtsp_audio_pt(rtsp_audio_codec a) { return a == RTSP_AUDIO_PCMA ? 8 : a == RTSP_AUDIO_PCMU ? 0 : -1; }
 
 typedef enum rtsp_event_type {
   RTSP_EV_CONNECT = 1,    /* a TCP connection was accepted */
@@ -115,6 +119,8 @@ void rtsp_server_remove_mount(rtsp_server *s, rtsp_mount *m);
  * return. 0, HAL_EINVAL, HAL_ENOTSUP (mount has no video), HAL_ENOMEM.
  */
 int rtsp_mount_send_video(rtsp_mount *m, const uint8_t *annexb, size_t len, uint64_t pts_us);
+/* The same with what the producer knows of it (an encoder: header / key / delta, rtp_media.h). */
+int rtsp_mount_send_au(rtsp_mount *m, const uint8_t *annexb, size_t len, uint64_t pts_us, rtp_au_kind kind);
 /* G.711 bytes (PCMU or PCMA as configured), 8 kHz mono. */
 int rtsp_mount_send_audio(rtsp_mount *m, const uint8_t *g711, size_t len, uint64_t pts_us);
 
