@@ -70,8 +70,12 @@ declare module "k230:rtsp" {
   export interface RtspSessionOptions {
     /** Default "h264". "none" for an audio-only session. */
     video?: "h264" | "h265" | "none";
-    /** G.711 µ-law (RTP payload type 0) or A-law (8), 8 kHz mono. Default: no audio. */
-    audio?: "g711u" | "g711a" | "none";
+    /**
+     * G.711 µ-law (RTP payload type 0) or A-law (8), 8 kHz mono, spelled as in k230:audio and
+     * k230:mp4 (an Mp4Demuxer track's `codec` fits as is). "g711u"/"g711a" are accepted as
+     * aliases. Default: no audio.
+     */
+    audio?: "ulaw" | "alaw" | "g711u" | "g711a" | "none";
   }
 
   export type RtspEventType = "connect" | "disconnect" | "play" | "stop";
@@ -161,7 +165,8 @@ declare module "k230:rtsp" {
 
   export interface RtspPusherOptions {
     video?: "h264" | "h265";
-    audio?: "g711u" | "g711a";
+    /** As RtspSessionOptions.audio. */
+    audio?: "ulaw" | "alaw" | "g711u" | "g711a";
     /** Answered on a 401 with Basic or Digest, as the server asks (credentials in the URL work too). */
     auth?: { user: string; password: string };
     /** Max RTP packet size incl. header (576-9000, default 1400). */

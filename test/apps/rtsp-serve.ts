@@ -38,7 +38,7 @@ const server = new RtspServer({
 });
 const session: RtspSession = server.createSession(name, {
   video: video ? (video.codec as "h264" | "h265") : "none",
-  audio: audio ? (audio.codec === "alaw" ? "g711a" : "g711u") : "none",
+  audio: audio ? (audio.codec as "alaw" | "ulaw") : "none",
 });
 
 const sent = { video: 0, audio: 0, videoBytes: 0, audioBytes: 0 };

@@ -206,10 +206,9 @@ void rtsp_conn_pump(rtsp_conn *c) {
 }
 
 uint32_t rtsp_mount_rtp_now(rtsp_mount *m, int track, uint64_t now) {
-  uint32_t clock = track == 0 ? 90000 : 8000;
-  if (!m->have_ts[track]) return m->media.ts_base[track];
-  uint64_t dt = now > m->last_ts_mono[track] ? now - m->last_ts_mono[track] : 0;
-  return m->last_ts[track] + (uint32_t)(dt * clock / 1000000);
+  if (!m->have_clock) return m->media.ts_base[track];
+  uint64_t dt = now > m->clock_mono ? now - m->clock_mono : 0;
+  return rtp_media_ts(&m->media, track, m->clock_pts + dt);
 }
 
 // RFC 3550 §6.4.1: the SR pairs wallclock (NTP) with the RTP clock at the same instant and

@@ -74,9 +74,11 @@ struct rtsp_mount {
   char name[RTSP_MOUNT_NAME_MAX];
   rtsp_mount_config cfg;
   rtp_media media; /* packetizers, timestamp bases, parameter sets */
-  uint32_t last_ts[RTSP_TRACKS];
-  uint64_t last_ts_mono[RTSP_TRACKS];
-  bool have_ts[RTSP_TRACKS];
+  /* The media clock against ours (RTCP SR, RTP-Info): the latest frame of the lead track
+   * (video, else audio) had pts clock_pts when it arrived at clock_mono. Every track's pts is
+   * on one clock (a file's, or the monotonic one for piped live sources, kjs/sink.h). */
+  bool have_clock;
+  uint64_t clock_pts, clock_mono;
   rtp_pktbuf pb;
   rtsp_sess *readers;
   uint64_t frames_in, drops;

@@ -220,19 +220,17 @@ void rtsp_mount_get_stats(const rtsp_mount *m, rtsp_mount_stats *out) {
   out->drops = m->drops;
 }
 
-static void stamp(rtsp_mount *m, int track, uint32_t ts) {
-  m->last_ts[track] = ts;
-  m->last_ts_mono[track] = rtsp_now(m->srv);
-  m->have_ts[track] = true;
-}
-
 /* The packets in m->pb become one shared frame for the readers. */
-static int publish(rtsp_mount *m, int track, bool key, uint16_t seq0, uint32_t ts) {
-  stamp(m, track, ts);
+static int publish(rtsp_mount *m, int track, bool key, uint16_t seq0, uint64_t pts_us) {
+  if (track == 0 || m->cfg.video == RTSP_VIDEO_NONE) {
+    m->clock_pts = pts_us;
+    m->clock_mono = rtsp_now(m->srv);
+    m->have_clock = true;
+  }
   m->frames_in++;
   m->srv->st.frames_in++;
   if (m->readers) {
-    rtsp_frame *f = rtsp_frame_from_pktbuf(&m->pb, track, key, seq0, ts);
+    rtsp_frame *f = rtsp_frame_from_pktbuf(&m->pb, track, key, seq0, rtp_media_ts(&m->media, track, pts_us));
     if (!f) return HAL_ENOMEM;
     rtsp_hub_push(m, f);
   }
@@ -252,7 +250,7 @@ int rtsp_mount_send_au(rtsp_mount *m, const uint8_t *buf, size_t len, uint64_t p
     if (n == 0) maybe_tick(m->srv); /* parameter sets only */
     return n;
   }
-  return publish(m, 0, key, seq0, rtp_media_ts(&m->media, 0, pts_us));
+  return publish(m, 0, key, seq0, pts_us);
 }
 
 int rtsp_mount_send_video(rtsp_mount *m, const uint8_t *buf, size_t len, uint64_t pts_us) {
@@ -266,5 +264,5 @@ int rtsp_mount_send_audio(rtsp_mount *m, const uint8_t *buf, size_t len, uint64_
   uint16_t seq0 = m->media.pk[1].seq;
   int n = rtp_media_audio(&m->media, buf, len, pts_us, &m->pb);
   if (n < 0) return n;
-  return publish(m, 1, true, seq0, rtp_media_ts(&m->media, 1, pts_us));
+  return publish(m, 1, true, seq0, pts_us);
 }
