@@ -180,7 +180,7 @@ JSValue rtsp_server_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSVa
   JSValueConst opts = argc > 0 ? argv[0] : JS_UNDEFINED;
   if (kjs_check_options(ctx, opts, fn) < 0) return JS_EXCEPTION;
   rtsp_server_config cfg = RTSP_SERVER_CONFIG_DEFAULT;
-  int64_t port, mtu, timeout_s, req_timeout_s, max_clients, queue_bytes;
+  int64_t port, mtu, timeout_s, req_timeout_s, max_clients, queue_bytes, deadline_s, per_addr;
   char host[64], user[RTSP_AUTH_FIELD_MAX], pass[RTSP_AUTH_FIELD_MAX], realm[RTSP_AUTH_FIELD_MAX];
   if (kjs_opt_int(ctx, opts, fn, "port", 8554, 0, 65535, &port) < 0 ||
       rtsp_js_opt_string(ctx, opts, fn, "host", "0.0.0.0", host, sizeof host, NULL) < 0 ||
@@ -188,6 +188,8 @@ JSValue rtsp_server_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSVa
       kjs_opt_int(ctx, opts, fn, "sessionTimeoutS", cfg.session_timeout_s, 1, 3600, &timeout_s) < 0 ||
       kjs_opt_int(ctx, opts, fn, "requestTimeoutS", cfg.request_timeout_s, 1, 3600, &req_timeout_s) < 0 ||
       kjs_opt_int(ctx, opts, fn, "maxClients", cfg.max_clients, 1, 1024, &max_clients) < 0 ||
+      kjs_opt_int(ctx, opts, fn, "requestDeadlineS", cfg.request_deadline_s, 1, 3600, &deadline_s) < 0 ||
+      kjs_opt_int(ctx, opts, fn, "maxClientsPerAddress", cfg.max_clients_per_addr, 1, 1024, &per_addr) < 0 ||
       kjs_opt_int(ctx, opts, fn, "clientQueueBytes", (int64_t)cfg.queue_max_bytes, 65536, 256 << 20, &queue_bytes) < 0)
     return JS_EXCEPTION;
   JSValue auth = JS_IsObject(opts) ? JS_GetPropertyStr(ctx, opts, "auth") : JS_UNDEFINED;
@@ -219,6 +221,8 @@ JSValue rtsp_server_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSVa
   cfg.session_timeout_s = (int)timeout_s;
   cfg.request_timeout_s = (int)req_timeout_s;
   cfg.max_clients = (int)max_clients;
+  cfg.request_deadline_s = (int)deadline_s;
+  cfg.max_clients_per_addr = (int)per_addr;
   cfg.queue_max_bytes = (size_t)queue_bytes;
   cfg.on_event = on_core_event;
 
@@ -373,6 +377,10 @@ static JSValue server_stats(JSContext *ctx, JSValueConst this_val, int argc, JSV
   JS_SetPropertyStr(ctx, o, "framesIn", JS_NewInt64(ctx, (int64_t)st.frames_in));
   JS_SetPropertyStr(ctx, o, "connectionsTotal", JS_NewInt64(ctx, (int64_t)st.conns_total));
   JS_SetPropertyStr(ctx, o, "connectionsRefused", JS_NewInt64(ctx, (int64_t)st.conns_refused));
+  JS_SetPropertyStr(ctx, o, "connectionsEvicted", JS_NewInt64(ctx, (int64_t)st.conns_evicted));
+  JS_SetPropertyStr(ctx, o, "authFailures", JS_NewInt64(ctx, (int64_t)st.auth_failures));
+  JS_SetPropertyStr(ctx, o, "authBlocked", JS_NewInt64(ctx, (int64_t)st.auth_blocked));
+  JS_SetPropertyStr(ctx, o, "acceptPauses", JS_NewInt64(ctx, (int64_t)st.accept_pauses));
   JSValue per = JS_NewObject(ctx);
   for (js_session *js = jv->sessions; js; js = js->next)
     JS_SetPropertyStr(ctx, per, js->name, rtsp_mount_stats_to_js(ctx, js));

@@ -33,6 +33,8 @@ const server = new RtspServer({
   sessionTimeoutS: Number(arg("session-timeout", "60")),
   requestTimeoutS: Number(arg("request-timeout", "10")),
   maxClients: Number(arg("max-clients", "64")),
+  // the tests' and benches' clients all come from 127.0.0.1
+  maxClientsPerAddress: Number(arg("max-per-addr", arg("max-clients", "64"))),
   clientQueueBytes: Number(arg("queue-bytes", String(4 << 20))),
   auth: authScheme ? { user: "k230", password: "s3cret", scheme: authScheme as "digest" | "basic" } : undefined,
 });

@@ -99,11 +99,24 @@ struct rtsp_conn {
   uint64_t last_activity; /* µs */
   uint64_t partial_since; /* µs; 0 when no partial request is buffered */
   uint64_t linger_until;  /* µs; its mount went away: closed then unless the client left first */
+  uint64_t last_request;  /* µs; accept, then each completed request (request_deadline_s) */
+  uint64_t requests;      /* completed */
+  uint64_t hold_until;    /* µs; input waits until then (failed authentication) */
+  int auth_fails;
+  char addr[64];          /* the peer without its port */
   rtsp_sess *sessions;
   int nsessions;
   uint64_t drops_done;    /* drops of freed sessions */
   struct rtsp_conn *next;
 };
+
+/* What the server remembers of an address that failed authentication. */
+typedef struct rtsp_addr_state {
+  char addr[64];
+  int fails;
+  uint64_t blocked_until, last_us;
+} rtsp_addr_state;
+#define RTSP_ADDR_SLOTS 64
 
 struct rtsp_server {
   rtsp_server_config cfg;
@@ -116,6 +129,7 @@ struct rtsp_server {
   rtsp_stats st;
   uint64_t last_tick;
   int bound_port;
+  rtsp_addr_state addrs[RTSP_ADDR_SLOTS]; /* least recently failed replaced first */
   /* POSIX adapter hooks (server_posix.c) */
   uint64_t (*clock)(void *clock_user);
   void *clock_user;
@@ -144,6 +158,8 @@ void rtsp_sess_send_rtcp(rtsp_sess *ss, bool bye, uint64_t now);
 
 /* conn.c */
 void rtsp_conn_close(rtsp_conn *c); /* calls io->close once */
+void rtsp_conn_resume(rtsp_conn *c); /* a held connection's buffered input, once hold_until passed */
+rtsp_addr_state *rtsp_addr_find(rtsp_server *s, const char *addr, bool create);
 void rtsp_sess_free(rtsp_sess *ss, bool notify);
 
 #endif

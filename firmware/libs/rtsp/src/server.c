@@ -65,7 +65,8 @@ int rtsp_server_new(const rtsp_server_config *cfg, rtsp_server **out) {
       cfg->max_clients < 1 || cfg->max_sessions_per_conn < 1 || cfg->queue_max_frames < 2 ||
       cfg->session_timeout_s < 1 || cfg->request_timeout_s < 1 || cfg->limits.max_headers < 1 ||
       cfg->limits.max_header_bytes < 64 || cfg->limits.max_header_bytes >= sizeof(((rtsp_server *)0)->scratch) ||
-      cfg->limits.max_body > 1u << 20 || cfg->rtcp_interval_ms < 100)
+      cfg->limits.max_body > 1u << 20 || cfg->rtcp_interval_ms < 100 || cfg->request_deadline_s < 1 ||
+      cfg->max_clients_per_addr < 1)
     return HAL_EINVAL;
   if (cfg->auth != RTSP_AUTH_NONE && (!cfg->username || !cfg->password)) return HAL_EINVAL;
   rtsp_server *s = calloc(1, sizeof *s);
@@ -107,12 +108,24 @@ void rtsp_server_tick(rtsp_server *s) {
   uint64_t idle = (uint64_t)s->cfg.session_timeout_s * 1000000;
   uint64_t req = (uint64_t)s->cfg.request_timeout_s * 1000000;
   uint64_t rtcp = (uint64_t)s->cfg.rtcp_interval_ms * 1000;
+  uint64_t deadline = (uint64_t)s->cfg.request_deadline_s * 1000000;
   for (rtsp_conn *c = s->conns; c; c = c->next) {
     if (c->closed) continue;
     if (now - c->last_activity > idle || (c->partial_since && now - c->partial_since > req) ||
         (c->linger_until && now >= c->linger_until)) {
       rtsp_conn_close(c); /* idle (RFC 2326 §12.37 timeout) or a request that never completes */
       continue;
+    }
+    bool playing = false;
+    for (rtsp_sess *ss = c->sessions; ss; ss = ss->next) playing |= ss->state == SESS_PLAYING;
+    if (!playing && !c->hold_until && now - c->last_request > deadline) {
+      s->st.conns_evicted++; /* holds a slot and asks for nothing */
+      rtsp_conn_close(c);
+      continue;
+    }
+    if (c->hold_until && now >= c->hold_until) {
+      rtsp_conn_resume(c);
+      if (c->closed) continue;
     }
     for (rtsp_sess *ss = c->sessions; ss; ss = ss->next) {
       if (ss->state == SESS_PLAYING && now - ss->last_sr_us >= rtcp) {

@@ -48,6 +48,8 @@ struct adapter {
   int lfd;
   pconn *conns;
   int depth; /* > 0 while inside a core call on behalf of a socket */
+  uint64_t resume_at;  /* µs; the listener is paused until then (out of descriptors), 0 = not */
+  uint64_t backoff_us; /* the next pause, doubling to 1 s while accept keeps failing */
   rtsp_sock_stage stage; /* datagrams staged for one send() where they cannot be gathered */
 };
 
@@ -214,6 +216,10 @@ static const rtsp_conn_io posix_io = {io_send,      io_backlog, io_udp_open, io_
 
 static void sweep(void *user) {
   adapter *a = user;
+  if (a->resume_at && a->lfd >= 0 && a->ops->now_us(a->loop) >= a->resume_at) {
+    a->resume_at = 0;
+    a->ops->set_events(a->loop, a->lfd, POLLIN);
+  }
   if (a->depth) return;
   for (pconn **pp = &a->conns; *pp;) {
     pconn *p = *pp;
@@ -319,7 +325,18 @@ static void on_listen(void *loop, int fd, int revents, void *user) {
     struct sockaddr_storage peer;
     socklen_t pl = sizeof peer;
     int cfd = accept(a->lfd, (struct sockaddr *)&peer, &pl);
-    if (cfd < 0) break; /* EAGAIN, or EMFILE: the backlog waits for the next round */
+    if (cfd < 0) {
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        /* The listener stays readable while the backlog waits: stop watching it for a while
+         * (sweep resumes it) instead of waking for nothing at once, again and again. */
+        a->backoff_us = a->backoff_us ? (a->backoff_us < 500000 ? a->backoff_us * 2 : 1000000) : 50000;
+        a->resume_at = a->ops->now_us(a->loop) + a->backoff_us;
+        a->ops->set_events(a->loop, a->lfd, 0);
+        a->srv->st.accept_pauses++;
+      }
+      break; /* EAGAIN: the next connection wakes us */
+    }
+    a->backoff_us = 0;
     set_nonblock(cfd);
     int one = 1;
     setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
