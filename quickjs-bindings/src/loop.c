@@ -3,7 +3,6 @@
 #include "kjs/loop.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -12,6 +11,7 @@
 
 #include "hal/clock.h"
 #include "hal/errors.h"
+#include "hal/fd.h"
 
 /* A timer lives in a slot; its id is (generation << 32) | (slot + 1), and the generation changes
  * when the slot is freed, so the id of a timer that ran or was cancelled never matches again. */
@@ -69,8 +69,8 @@ kjs_loop *kjs_loop_new(void) {
     return NULL;
   }
   for (int i = 0; i < 2; i++) {
-    fcntl(loop->wake_pipe[i], F_SETFL, fcntl(loop->wake_pipe[i], F_GETFL) | O_NONBLOCK);
-    fcntl(loop->wake_pipe[i], F_SETFD, FD_CLOEXEC);
+    hal_fd_nonblock(loop->wake_pipe[i]);
+    hal_fd_cloexec(loop->wake_pipe[i]);
   }
   loop->free_slot = NO_SLOT;
   pthread_mutex_init(&loop->post_lock, NULL);
