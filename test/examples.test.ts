@@ -13,7 +13,12 @@ const examples = readdirSync(join(ROOT, "examples"), { withFileTypes: true })
 // Servers and demos that run until stopped: the arguments the README gives for a short run, or
 // the line that shows they serve (then Ctrl-C).
 // Servers listen on ports of their own here, so that other RTSP tests running at once do not collide.
-const ARGS: Record<string, string[]> = { "camera-demo": ["2", "18554"], "rtsp-camera": ["2"], "rtsp-file": ["/sdcard/test.mp4", "18556"] };
+const ARGS: Record<string, string[]> = {
+  "camera-demo": ["2", "18554"],
+  "rtsp-camera": ["2"],
+  "rtsp-file": ["/sdcard/test.mp4", "18556"],
+  dashcam: ["/sdcard/dashcam", "2", "64", "0.1"], // 2 s files for 6 s
+};
 const SERVES: Record<string, string> = { "rtsp-file": "rtsp url: rtsp://" };
 
 function runUntil(args: string[], line: string): Promise<{ out: string; code: number | null }> {

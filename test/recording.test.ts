@@ -193,7 +193,7 @@ describe("loop recording", () => {
     }
   }, 300_000);
 
-  it("Mp4Recorder on a 20 MB card: 5 minutes of media in 20 s files, never a full card, the newest files kept and playable", (ctx) => {
+  it("Mp4Recorder on a 20 MB card: 5 minutes of media in 20 s files, never a full card, the newest files kept and playable", async (ctx) => {
     const mnt = join(out, "loop-card");
     mkdirSync(mnt, { recursive: true });
     const mounted = spawnSync("mount", ["-t", "tmpfs", "-o", "size=20m", "tmpfs", mnt], { encoding: "utf8" });
@@ -207,13 +207,14 @@ describe("loop recording", () => {
       // faster than real time: 2 Mbit/s of 320x240 H.264, 75 MB for the 5 minutes (9000 pictures).
       const noisy = makeClip("noise-320x240.mp4", ["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30,noise=alls=30:allf=t+u", "-t", "4", "-c:v", "libx264", "-crf", "18", "-pix_fmt", "yuv420p", "-f", "mp4"]);
       const t0 = performance.now();
-      const r = spawnSync(HOST_RUNTIME, ["--sdcard", mnt, app("rec-loop"), "/sdcard/dashcam/cam-{index:4}-{time}.mp4", "9000", "20000", "6"], {
-        encoding: "utf8",
-        timeout: 240_000,
-        env: { ...process.env, K230JS_SIM_SENSOR: `file:${noisy}`, K230JS_SIM_SENSOR_PACE: "10" },
+      // Not spawnSync: a minute of blocking starves the test runner's own messages.
+      const r = await runAsync(HOST_RUNTIME, ["--sdcard", mnt, app("rec-loop"), "/sdcard/dashcam/cam-{index:4}-{time}.mp4", "9000", "20000", "6"], 240_000, {
+        ...process.env,
+        K230JS_SIM_SENSOR: `file:${noisy}`,
+        K230JS_SIM_SENSOR_PACE: "10",
       });
       expect(r.stderr).toBe("");
-      expect(r.status).toBe(0);
+      expect(r.code).toBe(0);
       const stats = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as { frames: number; bytes: number; files: number; deleted: number; recovered: number };
       expect(stats.frames).toBeGreaterThanOrEqual(9000);
       expect(stats.bytes).toBeGreaterThan(3 * 20 * 1024 * 1024); // the card was filled over and over

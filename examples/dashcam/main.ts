@@ -1,7 +1,8 @@
 // Loop recording, as a dashcam or an NVR does: the camera recorded without end into one-minute
 // files (each starts at a keyframe and plays on its own), the oldest deleted so the card keeps
 // at least 64 MB free. Restarted, it numbers on from the files already on the card.
-// Usage: k230js run examples/dashcam/main.ts --sdcard <dir> [-- /sdcard/dashcam 60 64 [minutes]]
+// Usage: k230js run examples/dashcam/main.ts --sdcard <dir> [-- /sdcard/dashcam <segment s> <min free MB> <minutes>]
+// (defaults: 60 s files, 64 MB free, until Ctrl-C)
 import { Mp4Recorder } from "k230:mp4";
 import { EXITPOINT_ENABLE, exitpoint } from "k230:sys";
 

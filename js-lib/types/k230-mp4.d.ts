@@ -64,7 +64,8 @@ declare module "k230:mp4" {
    * `{time}`, the local time the file started (YYYYMMDD-HHMMSS):
    * `"/sdcard/dashcam/cam-{index:5}-{time}.mp4"`. Only files of the pattern are ever deleted,
    * oldest (lowest index) first, never the one being written. Each file plays on its own from
-   * 0 s. Files are only created and deleted, never renamed (FAT cannot rename over a name).
+   * 0 s. The pattern's directory is created if missing (its parent must exist). Files are only
+   * created and deleted, never renamed (FAT cannot rename over a name).
    *
    * A full card with a retention policy does not stop the recording: the oldest file goes, the
    * fragment being written is lost and the next keyframe starts a new file (`recovered` counts

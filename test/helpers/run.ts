@@ -65,9 +65,14 @@ export function startUntil(args: string[], marker: string, cmd = HOST_RUNTIME) {
 }
 
 /** Runs a command without blocking the test process; killed after timeoutMs. */
-export function runAsync(cmd: string, args: string[], timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runAsync(
+  cmd: string,
+  args: string[],
+  timeoutMs = 30_000,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const c = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const c = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env });
     let stdout = "";
     let stderr = "";
     c.stdout.on("data", (d) => (stdout += d));

@@ -102,6 +102,7 @@ static int c_remove(void *user, const char *path) {
   memset(f, 0, sizeof *f);
   return 0;
 }
+static int c_mkdir(void *user, const char *path) { return 0; }
 static int c_list(void *user, const char *dir, int (*fn)(void *ctx, const char *name), void *ctx) {
   card *c = user;
   for (int i = 0; i < MAX_FILES; i++)
@@ -177,7 +178,7 @@ static int count_files(card *c) {
 
 static const mp4_fs *fs_of(card *c) {
   static mp4_fs fs;
-  fs = (mp4_fs){c_create, c_close, c_remove, c_list, c_free, c};
+  fs = (mp4_fs){c_create, c_close, c_remove, c_mkdir, c_list, c_free, c};
   return &fs;
 }
 

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -21,6 +22,7 @@ static int code_of(int e) {
 static int px_create(void *user, const char *path, mp4_io *io) { return mp4_io_file_open(io, path, "w"); }
 static int px_close(void *user, mp4_io *io) { return mp4_io_file_close(io); }
 static int px_remove(void *user, const char *path) { return unlink(path) == 0 ? 0 : code_of(errno); }
+static int px_mkdir(void *user, const char *path) { return mkdir(path, 0777) == 0 || errno == EEXIST ? 0 : code_of(errno); }
 
 static int px_list(void *user, const char *dir, int (*fn)(void *ctx, const char *name), void *ctx) {
   DIR *d = opendir(dir);
@@ -38,4 +40,4 @@ static int64_t px_free_bytes(void *user, const char *dir) {
   return (int64_t)st.f_bavail * (int64_t)st.f_frsize;
 }
 
-const mp4_fs mp4_fs_posix = {px_create, px_close, px_remove, px_list, px_free_bytes, NULL};
+const mp4_fs mp4_fs_posix = {px_create, px_close, px_remove, px_mkdir, px_list, px_free_bytes, NULL};

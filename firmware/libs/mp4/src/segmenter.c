@@ -332,6 +332,9 @@ int mp4_segmenter_open(mp4_segmenter **out, const char *pattern, const mp4_segme
   int rc = 0;
   if (s->has_index) {
     rc = s->fs.list(s->fs.user, s->dir[0] ? s->dir : ".", collect, s);
+    /* A recorder's own directory (e.g. /sdcard/dashcam on a fresh card) is made for it. */
+    if (rc == HAL_ENOENT && s->dir[0] && !(rc = s->fs.mkdir(s->fs.user, s->dir)))
+      rc = s->fs.list(s->fs.user, s->dir, collect, s);
     if (!rc) {
       if (s->nfiles) qsort(s->files, s->nfiles, sizeof *s->files, by_index);
       s->index = s->nfiles ? s->files[s->nfiles - 1].index + 1 : 1;

@@ -20,6 +20,8 @@ typedef struct mp4_fs {
   /* Closes what create() opened; returns the close's error (a delayed write failure). */
   int (*close)(void *user, mp4_io *io);
   int (*remove)(void *user, const char *path);
+  /* Creates directory `path` (its parent exists). */
+  int (*mkdir)(void *user, const char *path);
   /* Calls fn(ctx, name) for every entry of `dir` but "." and ".."; stops early when fn returns
    * non-zero. */
   int (*list)(void *user, const char *dir, int (*fn)(void *ctx, const char *name), void *ctx);

@@ -12,7 +12,8 @@
  *   {time}      local time when the file was started, YYYYMMDD-HHMMSS
  * e.g. "/sdcard/dashcam/cam-{index:5}-{time}.mp4". Segmenting (a duration or a size) and the
  * retention policy need {index}: the files of the pattern are ordered by it, oldest first; only
- * those are ever deleted, never the one being written.
+ * those are ever deleted, never the one being written. The directory of a pattern with {index}
+ * is created when missing (its parent must exist).
  *
  * A full card with a retention policy is not the end: the oldest file goes, the fragment in
  * flight is lost (the file being written ends at its last complete fragment) and the next
