@@ -84,7 +84,7 @@ void deadline_from_ms(struct timespec *ts, int timeout_ms);
 int cond_wait_ms(pthread_cond_t *cv, pthread_mutex_t *mu, const struct timespec *deadline,
                  int timeout_ms);
 
-/* ---- pixel helpers (pixfmt.c) ---- */
+/* ---- colour conversion (yuv.c) ---- */
 void pix_rgb_to_yuv(int r, int g, int b, uint8_t *y, uint8_t *u, uint8_t *v);
 void pix_yuv_to_rgb(int y, int u, int v, uint8_t *r, uint8_t *g, uint8_t *b);
 /* An NV12 frame as packed RGB888 (rgb holds width * height * 3 bytes). */
