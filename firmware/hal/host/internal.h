@@ -151,6 +151,20 @@ int vdec_codec_send(vdec_codec *c, const uint8_t *data, size_t len, uint64_t pts
                     vdec_emit_fn emit, void *arg);
 void vdec_codec_close(vdec_codec *c);
 
+/* ---- the decoding engine over that backend (vdec_stream.c), for hal/host and the MPP double ---- */
+typedef struct sim_vdec sim_vdec;
+/* stream_mode: chunks are cut into access units (of up to max_au_size bytes) by libs/media's
+ * splitter; otherwise each chunk is one unit. Pictures go to emit(arg, pic) as they come out. */
+int sim_vdec_open(hal_vdec_codec codec, int stream_mode, size_t max_au_size, vdec_emit_fn emit, void *arg,
+                  sim_vdec **out);
+/* A chunk (len 0: none) and, with eos, the end of the stream (flushes). Returns the rejected units.
+ * A chunk's pts tags the first picture starting in it (hal/vdec.h). The codec may read up to 64
+ * zero bytes past data + len (FFmpeg's input padding). */
+int sim_vdec_feed(sim_vdec *v, const uint8_t *data, size_t len, uint64_t pts, int eos);
+/* A fresh decoder for a new stream (after eos, or dropping the rest of an unfinished one). */
+int sim_vdec_restart(sim_vdec *v);
+void sim_vdec_close(sim_vdec *v);
+
 /* ---- encoder packs (the encoder backends) ---- */
 /* Bytes of the parameter sets leading an Annex-B access unit (its HEADER pack); 0 if none. */
 static inline size_t venc_header_len(int h265, const uint8_t *au, size_t len) {
