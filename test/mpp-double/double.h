@@ -36,6 +36,10 @@ typedef struct dbl_rule_def {
 } dbl_rule_def;
 extern const dbl_rule_def dbl_rules[];
 extern const int dbl_rule_count;
+/* The rows of VDEC, VO and audio (rules_av.c): a table of its own, so the two groups of modules
+ * grow their tables without merge conflicts. */
+extern const dbl_rule_def dbl_rules_av[];
+extern const int dbl_rule_av_count;
 /* The row of rule `id`; aborts when there is none. */
 const dbl_rule_def *dbl_rule(const char *id);
 
