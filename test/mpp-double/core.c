@@ -77,12 +77,6 @@ int dbl_check(int ok, const char *id, const char *fmt, ...) {
   return 0;
 }
 
-void dbl_not_modelled(const char *function) {
-  char what[160];
-  snprintf(what, sizeof what, "%s is not modelled yet", function);
-  record("NOT-MODELLED", what, "test/mpp-double/not_modelled.c");
-}
-
 /* ---- exit accounting ---- */
 typedef struct leaks {
   int count;

@@ -47,9 +47,6 @@ const dbl_rule_def *dbl_rule(const char *id);
  * it. Returns ok, so a module can write `if (!dbl_check(...)) return K_ERR_...;`. */
 int dbl_check(int ok, const char *id, const char *what_fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* A kd_mpi_* function hal/k230 calls that no module models yet (not_modelled.c): counted as a
- * violation "NOT-MODELLED" so no test passes by accident on an unmodelled path. */
-void dbl_not_modelled(const char *function);
 
 /* ---- modules and exit accounting (core.c) ----
  * At process exit the core asks every module what it still holds (pools, blocks, mappings,
