@@ -68,16 +68,6 @@ static pthread_cond_t g_cv;
 static aidev g_ai[N_DEV];
 static aodev g_ao[1];
 
-static void deadline(struct timespec *dl, int64_t ms) {
-  clock_gettime(CLOCK_MONOTONIC, dl);
-  if (ms <= 0) return;
-  dl->tv_sec += ms / 1000;
-  dl->tv_nsec += (long)(ms % 1000) * 1000000L;
-  if (dl->tv_nsec >= 1000000000L) {
-    dl->tv_sec++;
-    dl->tv_nsec -= 1000000000L;
-  }
-}
 
 /* Rate, channels, points per frame and queue depth of either kind of device. */
 static void geometry(const k_aio_dev_attr *a, uint32_t *rate, uint32_t *ch, uint32_t *points, uint32_t *depth) {
@@ -257,7 +247,7 @@ k_s32 kd_mpi_ai_get_frame(k_audio_dev ai_dev, k_ai_chn ai_chn, k_audio_frame *fr
   if (!dbl_check(on, "AI-GET-ENABLED", "kd_mpi_ai_get_frame(%d, %d) on a channel not enabled", ai_dev, ai_chn))
     return K_ERR_AI_NOT_PERM;
   struct timespec dl;
-  deadline(&dl, milli_sec);
+  dbl_deadline(&dl, milli_sec > 0x7fffffff ? 0x7fffffff : (int)milli_sec);
   pthread_mutex_lock(&g_mu);
   k_s32 rc = 0;
   while (d->chn_on && !d->q_cnt && !rc)
@@ -400,7 +390,7 @@ k_s32 kd_mpi_ao_send_frame(k_audio_dev ao_dev, k_ao_chn ao_chn, const k_audio_fr
     return AO_ERR(K_ERR_ILLEGAL_PARAM);
   dbl_vb_ref(blk, VB_UID_AO); /* until played */
   struct timespec dl;
-  deadline(&dl, milli_sec);
+  dbl_deadline(&dl, milli_sec);
   pthread_mutex_lock(&g_mu);
   k_s32 rc = 0;
   while (d->chn_on && d->q_cnt == (int)d->depth && !rc) {
@@ -465,11 +455,7 @@ static void audio_leaks(dbl_leak_fn leak, void *ctx) {
 }
 
 static void __attribute__((constructor)) audio_init(void) {
-  pthread_condattr_t a;
-  pthread_condattr_init(&a);
-  pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-  pthread_cond_init(&g_cv, &a);
-  pthread_condattr_destroy(&a);
+  dbl_cond_init(&g_cv);
 }
 
 static const dbl_module audio_module = {"audio", audio_leaks};

@@ -16,7 +16,7 @@ const dbl_rule_def dbl_rules[] = {
   {"VB-EXIT-IDLE", "kd_mpi_vb_exit only when no VB block is occupied", MPP24 "userapps/api/mpi_vb_api.h:230"},
   {"VB-EXIT-AT-END", "a process that initialised VB calls kd_mpi_vb_exit before it ends", CANMV24 "media.py:215, " MPP24 "userapps/sample/sample_venc/sample_venc.c:304"},
   {"VB-POOL-AFTER-INIT", "kd_mpi_vb_create_pool after kd_mpi_vb_init", MPP24 "userapps/sample/sample_vb/sample_vb.c:110, " MPP24 "userapps/sample/sample_vb/sample_vb.c:150"},
-  {"VB-DESTROY-OWN", "kd_mpi_vb_destory_pool only on an existing pool made by kd_mpi_vb_create_pool", MPP24 "userapps/api/mpi_vb_api.h:66"},
+  {"VB-DESTROY-OWN", "kd_mpi_vb_destory_pool only on an existing pool made by kd_mpi_vb_create_pool", MPP24 "userapps/api/mpi_vb_api.h:66, " MPP24 "userapps/api/mpi_vb_api.h:67"},
   {"VB-DESTROY-IDLE", "a pool's blocks are released before the pool is destroyed", MPP24 "userapps/sample/sample_vb/sample_vb.c:211, " MPP24 "userapps/sample/sample_vb/sample_vb.c:216"},
   {"VB-GET-SIZE", "kd_mpi_vb_get_block from a pool asks at most the pool's block size", MPP24 "userapps/api/mpi_vb_api.h:84"},
   {"VB-RELEASE-HELD", "kd_mpi_vb_release_block only on a block the caller holds", MPP24 "userapps/sample/sample_vb/sample_vb.c:236, " MPP24 "userapps/sample/sample_vb/sample_vb.c:381"},

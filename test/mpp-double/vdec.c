@@ -54,16 +54,6 @@ static vdchn g_chn[VDEC_MAX_CHN_NUMS];
 
 static vdchn *chn_of(k_u32 chn) { return chn < VDEC_MAX_CHN_NUMS ? &g_chn[chn] : NULL; }
 
-static void deadline(struct timespec *dl, k_s32 ms) {
-  clock_gettime(CLOCK_MONOTONIC, dl);
-  if (ms <= 0) return;
-  dl->tv_sec += ms / 1000;
-  dl->tv_nsec += (long)(ms % 1000) * 1000000L;
-  if (dl->tv_nsec >= 1000000000L) {
-    dl->tv_sec++;
-    dl->tv_nsec -= 1000000000L;
-  }
-}
 
 /* mu held. Waits on g_cv by the MPP's timeout convention (-1 forever, 0 not at all). */
 static int wait_ms(const struct timespec *dl, k_s32 ms) {
@@ -91,7 +81,7 @@ static void emit(void *arg, const vdec_pic *p) {
     if (blk != VB_INVALID_HANDLE) break;
     pthread_mutex_lock(&g_mu);
     struct timespec dl;
-    deadline(&dl, 10);
+    dbl_deadline(&dl, 10);
     int quit = c->quit;
     if (!quit) pthread_cond_timedwait(&g_cv, &g_mu, &dl);
     pthread_mutex_unlock(&g_mu);
@@ -319,7 +309,7 @@ k_s32 kd_mpi_vdec_send_stream(k_u32 chn_num, k_vdec_stream *stream, k_s32 milli_
     dbl_vb_ref(blk, VB_UID_VDEC); /* until the decoder has read it */
   }
   struct timespec dl;
-  deadline(&dl, milli_sec);
+  dbl_deadline(&dl, milli_sec);
   pthread_mutex_lock(&g_mu);
   k_s32 rc = 0;
   while (c->started && c->in_cnt == IN_DEPTH && !rc)
@@ -351,7 +341,7 @@ k_s32 kd_mpi_vdec_get_frame(k_u32 chn_num, k_video_frame_info *frame, k_vdec_sup
   if (!dbl_check(started, "VDEC-GET-STARTED", "kd_mpi_vdec_get_frame(%u) on a channel not started", chn_num))
     return K_ERR_VDEC_NOT_PERM;
   struct timespec dl;
-  deadline(&dl, milli_sec);
+  dbl_deadline(&dl, milli_sec);
   pthread_mutex_lock(&g_mu);
   k_s32 rc = 0;
   /* Once the end of the stream is decoded and every picture taken, there is nothing to wait for. */
@@ -417,11 +407,7 @@ static void vdec_leaks(dbl_leak_fn leak, void *ctx) {
 }
 
 static void __attribute__((constructor)) vdec_init(void) {
-  pthread_condattr_t a;
-  pthread_condattr_init(&a);
-  pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-  pthread_cond_init(&g_cv, &a);
-  pthread_condattr_destroy(&a);
+  dbl_cond_init(&g_cv);
 }
 
 static const dbl_module vdec_module = {"vdec", vdec_leaks};

@@ -327,15 +327,7 @@ k_s32 kd_mpi_venc_send_frame(k_u32 chn_num, k_video_frame_info *frame, k_s32 mil
   hal_frame *f = dbl_frame_wrap(frame, VB_UID_VENC);
   if (!f) return K_ERR_VENC_ILLEGAL_PARAM; /* not a picture in a VB block */
   struct timespec dl;
-  clock_gettime(CLOCK_MONOTONIC, &dl);
-  if (milli_sec > 0) {
-    dl.tv_sec += milli_sec / 1000;
-    dl.tv_nsec += (long)(milli_sec % 1000) * 1000000L;
-    if (dl.tv_nsec >= 1000000000L) {
-      dl.tv_sec++;
-      dl.tv_nsec -= 1000000000L;
-    }
-  }
+  dbl_deadline(&dl, milli_sec);
   pthread_mutex_lock(&g_mu);
   k_s32 rc = 0;
   while (c->started && !has_room(c) && rc == 0) {
@@ -445,15 +437,7 @@ k_s32 kd_mpi_venc_get_stream(k_u32 chn_num, k_venc_stream *stream, k_s32 milli_s
   if (!c) return K_ERR_VENC_INVALID_CHNID;
   if (!stream || !stream->pack) return K_ERR_VENC_NULL_PTR;
   struct timespec dl;
-  clock_gettime(CLOCK_MONOTONIC, &dl);
-  if (milli_sec > 0) {
-    dl.tv_sec += milli_sec / 1000;
-    dl.tv_nsec += (long)(milli_sec % 1000) * 1000000L;
-    if (dl.tv_nsec >= 1000000000L) {
-      dl.tv_sec++;
-      dl.tv_nsec -= 1000000000L;
-    }
-  }
+  dbl_deadline(&dl, milli_sec);
   pthread_mutex_lock(&g_mu);
   k_s32 rc = c->created ? 0 : K_ERR_VENC_UNEXIST;
   ostream *o = NULL;
@@ -503,11 +487,7 @@ static void venc_leaks(dbl_leak_fn leak, void *ctx) {
 }
 
 static void __attribute__((constructor)) venc_init(void) {
-  pthread_condattr_t a;
-  pthread_condattr_init(&a);
-  pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-  pthread_cond_init(&g_cv, &a);
-  pthread_condattr_destroy(&a);
+  dbl_cond_init(&g_cv);
   for (int i = 0; i < VENC_MAX_CHN_NUMS; i++) g_chn[i].attached = VB_INVALID_POOLID;
   dbl_sink_register(K_ID_VENC, sink);
 }

@@ -377,10 +377,7 @@ static void *producer(void *arg) {
       uint64_t now = now_us();
       if (now >= due) break;
       struct timespec ts;
-      clock_gettime(CLOCK_MONOTONIC, &ts);
-      uint64_t ns = (uint64_t)ts.tv_nsec + (due - now) * 1000u;
-      ts.tv_sec += (time_t)(ns / 1000000000u);
-      ts.tv_nsec = (long)(ns % 1000000000u);
+      dbl_deadline(&ts, (int)((due - now + 999) / 1000));
       pthread_cond_timedwait(&g_cv, &g_mu, &ts);
     }
     int quit = d->quit;
@@ -393,17 +390,7 @@ static void *producer(void *arg) {
   return NULL;
 }
 
-static void vicap_cv_init(void) {
-  pthread_condattr_t a;
-  pthread_condattr_init(&a);
-  pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-  pthread_cond_init(&g_cv, &a);
-  pthread_condattr_destroy(&a);
-}
-
 k_s32 kd_mpi_vicap_start_stream(k_vicap_dev dev_num) {
-  static pthread_once_t once = PTHREAD_ONCE_INIT;
-  pthread_once(&once, vicap_cv_init);
   vdev *d = dev_of(dev_num);
   if (!d) return K_ERR_VICAP_INVALID_DEVID;
   pthread_mutex_lock(&g_mu);
@@ -464,13 +451,7 @@ k_s32 kd_mpi_vicap_dump_frame(k_vicap_dev dev_num, k_vicap_chn chn_num, k_vicap_
   dbl_check(foramt == VICAP_DUMP_YUV, "VICAP-DUMP-YUV", "dev %d chn %d dumped with format %d", dev_num,
             chn_num, foramt);
   struct timespec dl;
-  clock_gettime(CLOCK_MONOTONIC, &dl);
-  dl.tv_sec += milli_sec / 1000;
-  dl.tv_nsec += (long)(milli_sec % 1000) * 1000000L;
-  if (dl.tv_nsec >= 1000000000L) {
-    dl.tv_sec++;
-    dl.tv_nsec -= 1000000000L;
-  }
+  dbl_deadline(&dl, milli_sec > 0x7fffffff ? 0x7fffffff : (int)milli_sec);
   pthread_mutex_lock(&g_mu);
   vchn *c = &d->chn[chn_num];
   uint64_t seen = c->latest_seq;
@@ -524,7 +505,10 @@ static void vicap_leaks(dbl_leak_fn leak, void *ctx) {
   pthread_mutex_unlock(&g_mu);
 }
 
-static void __attribute__((constructor)) vicap_register_bind_check(void) { dbl_bind_check_register(bind_check); }
+static void __attribute__((constructor)) vicap_module_init(void) {
+  dbl_cond_init(&g_cv);
+  dbl_bind_check_register(bind_check);
+}
 
 static const dbl_module vicap_module = {"vicap", vicap_leaks};
 DBL_MODULE(vicap_module)

@@ -728,11 +728,7 @@ static void vo_leaks(dbl_leak_fn leak, void *ctx) {
 }
 
 static void __attribute__((constructor)) vo_init(void) {
-  pthread_condattr_t a;
-  pthread_condattr_init(&a);
-  pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-  pthread_cond_init(&g.cv, &a);
-  pthread_condattr_destroy(&a);
+  dbl_cond_init(&g.cv);
   dbl_sink_register(K_ID_VO, sink);
   dbl_bind_check_register(bind_check);
 }

@@ -93,6 +93,10 @@ k_pixel_format k230_pixfmt(hal_pixfmt f);
 /* Plane layout of a tight picture at virt/phys. */
 void k230_layout(hal_frame *f, uint8_t *virt, uint64_t phys);
 
+/* ---- sensor (sensor.c) ---- */
+/* The frame rate a camera device delivers (its sensor mode's), 0 when it is not open. */
+uint32_t k230_sensor_fps(int dev);
+
 /* ---- binding (sys.c) ---- */
 int k230_mpp_chn(const hal_chn *c, k_mpp_chn *out);
 /* Is (mod, dev, chn) an end of a live link? chn -1 = any channel. */
@@ -122,6 +126,21 @@ int k230_venc_outbuf_prepare(k_u32 chn, void *chn_attr, uint64_t size, uint32_t 
 void k230_venc_outbuf_detach(k_u32 chn, const k230_outbuf *ob);
 int k230_vdec_outbuf_prepare(k_u32 chn, void *chn_attr, uint64_t size, uint32_t cnt, k_u32 *pool);
 void k230_vdec_outbuf_detach(k_u32 chn, k_u32 pool);
+
+/* ---- test-build switch ----
+ * Only in the k230-double build (K230JS_DOUBLE_BUILD): K230JS_DOUBLE_BREAK=<name> makes one call
+ * sequence deliberately wrong, so a test can show the MPP double failing it with the vendor's
+ * citation (test/mpp-double/README.md). Names: venc-destroy-before-stop. */
+#if K230JS_DOUBLE_BUILD
+#include <stdlib.h>
+#include <string.h>
+static inline int k230_double_break(const char *name) {
+  const char *b = getenv("K230JS_DOUBLE_BREAK");
+  return b && strcmp(b, name) == 0;
+}
+#else
+#define k230_double_break(name) 0
+#endif
 
 /* ---- time ---- */
 void k230_deadline(struct timespec *ts, int timeout_ms);

@@ -306,6 +306,8 @@ k230_frame *k230_frame_wrap(const k_video_frame_info *info, k230_frame_release_f
   if (fmt == HAL_PIXFMT_NV12 && v->phys_addr[1] > v->phys_addr[0])
     end = v->phys_addr[1] + (size_t)v->stride[1] * (v->height / 2);
   f->map_len = K_ALIGN_UP(end - base, 4096);
+  /* Planes apart (a channel with aligned planes): the picture runs to the end of UV. */
+  if (fmt == HAL_PIXFMT_NV12 && v->phys_addr[1] > v->phys_addr[0]) size = (size_t)(end - v->phys_addr[0]);
   f->map = kd_mpi_sys_mmap(base, (k_u32)f->map_len);
   if (!f->map) {
     free(f);
