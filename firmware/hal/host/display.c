@@ -115,12 +115,13 @@ static void post(display *d, int layer, hal_frame *f) {
 
 /* ---- bind endpoint (sink) ---- */
 static int layer_format_ok(int layer, hal_pixfmt f) {
-  return layer <= HAL_LAYER_VIDEO3 ? f == HAL_PIXFMT_NV12 : f == HAL_PIXFMT_ARGB8888;
+  return layer <= HAL_LAYER_VIDEO3 ? f == HAL_PIXFMT_NV12
+                                   : f == HAL_PIXFMT_ARGB8888 || f == HAL_PIXFMT_RGB888 || f == HAL_PIXFMT_RGB565;
 }
 
 static int disp_accepts(void *obj, int chn, const hal_bind_info *src) {
   display *d = obj;
-  if (chn < 0 || chn >= HAL_LAYER_COUNT || !layer_format_ok(chn, src->format)) return HAL_EINVAL;
+  if (chn < 0 || chn >= HAL_LAYER_COUNT || !layer_format_ok(chn, src->format) || src->width % 8) return HAL_EINVAL;
   if (chn >= HAL_LAYER_OSD0 && (uint32_t)(chn - HAL_LAYER_OSD0) >= d->cfg.osd_num) return HAL_EINVAL;
   pthread_mutex_lock(&d->mu);
   layer *l = &d->L[chn];
@@ -160,9 +161,10 @@ static int resolve_mode(hal_display_config *c) {
       break;
     case HAL_DISPLAY_ST7701:
       if (!w && !h) w = 800, h = 480;
-      if (!f) f = 60;
+      /* The 854x480 mode's timing gives 30 Hz (the vendor's connector table), the others 60. */
+      if (!f) f = w == 854 ? 30 : 60;
       if (!((w == 800 && h == 480) || (w == 480 && h == 800) || (w == 854 && h == 480) ||
-            (w == 640 && h == 480) || (w == 368 && h == 544)) || f != 60)
+            (w == 640 && h == 480) || (w == 368 && h == 544)) || f != (w == 854 ? 30u : 60u))
         return HAL_EINVAL;
       break;
     case HAL_DISPLAY_LT9611:
@@ -261,7 +263,7 @@ int hal_display_layer_set(hal_handle h, hal_display_layer layer, const hal_displ
   if (rc) return rc;
   if (!cfg || (int)layer < 0 || layer >= HAL_LAYER_COUNT || !layer_format_ok(layer, cfg->format)) return HAL_EINVAL;
   if (layer >= HAL_LAYER_OSD0 && (uint32_t)(layer - HAL_LAYER_OSD0) >= d->cfg.osd_num) return HAL_EINVAL;
-  if (cfg->width > 4096 || cfg->height > 4096) return HAL_EINVAL;
+  if (cfg->width > 4096 || cfg->height > 4096 || cfg->width % 8) return HAL_EINVAL;
   pthread_mutex_lock(&d->mu);
   d->L[layer].cfg = *cfg;
   d->L[layer].enabled = 1;
@@ -291,12 +293,12 @@ int hal_display_show(hal_handle h, hal_display_layer layer, const hal_frame *img
   if (!img || (int)layer < 0 || layer >= HAL_LAYER_COUNT || !img->data[0]) return HAL_EINVAL;
   if (link_involves(HAL_MOD_DISPLAY, 0, layer)) return HAL_EBUSY;
   if (!d->L[layer].enabled) return HAL_ESTATE;
-  if (img->format != d->L[layer].cfg.format || img->width > d->cfg.width || img->height > d->cfg.height)
+  if (img->format != d->L[layer].cfg.format || img->width > d->cfg.width || img->height > d->cfg.height || img->width % 8)
     return HAL_EINVAL;
   if (img->format == HAL_PIXFMT_NV12 && !img->data[1]) return HAL_EINVAL;
   hal_frame *f = frame_alloc(d->img_pool, img->width, img->height, img->format, 1000);
   if (!f) return HAL_EAGAIN;
-  uint32_t rowbytes = img->format == HAL_PIXFMT_NV12 ? img->width : img->width * 4;
+  size_t rowbytes = hal_pixfmt_size(img->format == HAL_PIXFMT_NV12 ? HAL_PIXFMT_GRAYSCALE : img->format, img->width, 1);
   for (uint32_t y = 0; y < img->height; y++)
     memcpy(f->data[0] + (size_t)y * f->stride[0], img->data[0] + (size_t)y * img->stride[0], rowbytes);
   if (img->format == HAL_PIXFMT_NV12)
