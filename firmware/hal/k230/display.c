@@ -74,6 +74,7 @@ static int find_mode(const hal_display_config *c, mode *out) {
 static int accepts(void *obj, int layer, const hal_bind_info *src) {
   kdisp *d = obj;
   if (layer < 0 || layer >= HAL_LAYER_COUNT) return HAL_EINVAL;
+  if (k230_vo_chn(layer) < 0) return HAL_ENOTSUP; /* VIDEO3: no VO layer for it */
   if (layer <= HAL_LAYER_VIDEO3 && src->format != HAL_PIXFMT_NV12) return HAL_EINVAL;
   if (layer >= HAL_LAYER_OSD0 && src->format != HAL_PIXFMT_ARGB8888 &&
       src->format != HAL_PIXFMT_RGB888 && src->format != HAL_PIXFMT_RGB565)
@@ -155,7 +156,7 @@ int hal_display_info_get(hal_handle disp, hal_display_info *out) {
 
 static void layer_off(kdisp *d, int layer) {
   if (!d->layer_on[layer]) return;
-  if (layer <= HAL_LAYER_VIDEO3) kd_mpi_vo_disable_video_layer((k_vo_layer)layer);
+  if (layer <= HAL_LAYER_VIDEO3) kd_mpi_vo_disable_video_layer((k_vo_layer)k230_vo_chn(layer));
   else kd_mpi_vo_osd_disable((k_vo_osd)(layer - HAL_LAYER_OSD0));
   if (d->shown[layer] != VB_INVALID_HANDLE) kd_mpi_vb_release_block(d->shown[layer]);
   d->shown[layer] = VB_INVALID_HANDLE;
@@ -186,8 +187,9 @@ int hal_display_layer_set(hal_handle disp, hal_display_layer layer,
     /* VO video layers take the stride in 8-byte units, minus one, with (height - 1) above. */
     a.stride = (c.width / 8 - 1) + ((c.height - 1) << 16);
     a.func = 0;
-    if ((rc = k230_err(kd_mpi_vo_set_video_layer_attr((k_vo_layer)layer, &a)))) return rc;
-    if ((rc = k230_err(kd_mpi_vo_enable_video_layer((k_vo_layer)layer)))) return rc;
+    k_vo_layer vl = (k_vo_layer)k230_vo_chn(layer);
+    if ((rc = k230_err(kd_mpi_vo_set_video_layer_attr(vl, &a)))) return rc;
+    if ((rc = k230_err(kd_mpi_vo_enable_video_layer(vl)))) return rc;
   } else {
     k_vo_video_osd_attr a;
     memset(&a, 0, sizeof a);
@@ -265,7 +267,7 @@ int hal_display_show(hal_handle disp, hal_display_layer layer, const hal_frame *
   info.v_frame.phys_addr[1] = dst.phys[1];
   info.pool_id = d->osd_pool;
   info.mod_id = K_ID_VO;
-  rc = k230_err(kd_mpi_vo_chn_insert_frame((k_u32)layer, &info));
+  rc = k230_err(kd_mpi_vo_chn_insert_frame((k_u32)k230_vo_chn(layer), &info));
   if (rc) {
     kd_mpi_vb_release_block(blk);
     return rc;

@@ -97,6 +97,15 @@ void k230_layout(hal_frame *f, uint8_t *virt, uint64_t phys);
 /* The frame rate a camera device delivers (its sensor mode's), 0 when it is not open. */
 uint32_t k230_sensor_fps(int dev);
 
+/* ---- display layers -> VO (display.c, sys.c) ----
+ * CanMV's LAYER_VIDEO1 is VO video layer 1, the one that turns pictures, and LAYER_VIDEO2 layer
+ * 2; layer 0 is not used (display.py:66, :89; k_vo_comm.h of the current MPP: "can not use this
+ * layer"), so HAL_LAYER_VIDEO3 has no VO layer. OSD0..3 are VO OSD 0..3. The VO channel of a
+ * layer (binds, kd_mpi_vo_chn_insert_frame) is K_VO_DISPLAY_CHN_ID<n>: 1, 2 video, 3..6 OSD. */
+static inline int k230_vo_chn(int hal_layer) {
+  return hal_layer == 0 ? 1 : hal_layer == 1 ? 2 : hal_layer >= 3 && hal_layer <= 6 ? hal_layer : -1;
+}
+
 /* ---- binding (sys.c) ---- */
 int k230_mpp_chn(const hal_chn *c, k_mpp_chn *out);
 /* Is (mod, dev, chn) an end of a live link? chn -1 = any channel. */
