@@ -1,7 +1,13 @@
 /* hal/display.h on the K230 (k230-platform.md §2.5 "Display"): connector (ST7701 MIPI panel,
  * LT9611 HDMI bridge, or the virtual display) -> VO layers. Video layers show bound sources;
  * OSD layers and hal_display_show take pictures inserted from a private VB pool
- * (kd_mpi_vo_chn_insert_frame); writeback is the VO WBC. */
+ * (kd_mpi_vo_chn_insert_frame); writeback is the VO WBC.
+ *
+ * A landscape mode on a portrait panel (the ST7701 is 480x800 or 480x854, mounted landscape) is
+ * turned by 90 degrees as CanMV does by default (display.py:213): video layer 1 turns what it
+ * shows (func K_ROTATION_90, the layer sized as the panel sees it), OSD pictures are turned as
+ * they are copied in, and write-backs are turned back. Rectangles are given in the landscape
+ * picture and placed on the panel as CanMV places them (display.py:636-637). */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,7 +22,10 @@
 typedef struct kdisp {
   hal_handle h;
   hal_display_config cfg;
-  uint32_t width, height, fps;
+  uint32_t width, height, fps; /* as the app sees the display */
+  uint32_t pw, ph;             /* the panel (the connector's hdisplay x vdisplay) */
+  int turned;                  /* a landscape mode on a portrait panel: turned by 90 degrees */
+  k_u32 turn_pool;             /* write-backs turned back (turned panels) */
   int conn_fd;
   int layer_on[HAL_LAYER_COUNT];
   hal_display_layer_config layer[HAL_LAYER_COUNT];
@@ -75,6 +84,8 @@ static int accepts(void *obj, int layer, const hal_bind_info *src) {
   kdisp *d = obj;
   if (layer < 0 || layer >= HAL_LAYER_COUNT) return HAL_EINVAL;
   if (k230_vo_chn(layer) < 0) return HAL_ENOTSUP; /* VIDEO3: no VO layer for it */
+  /* Only VO layer 1 turns pictures (display.py:444-445): on a turned panel VIDEO2 cannot show. */
+  if (layer == HAL_LAYER_VIDEO2 && d->turned) return HAL_ENOTSUP;
   if (layer <= HAL_LAYER_VIDEO3 && src->format != HAL_PIXFMT_NV12) return HAL_EINVAL;
   if (layer >= HAL_LAYER_OSD0 && src->format != HAL_PIXFMT_ARGB8888 &&
       src->format != HAL_PIXFMT_RGB888 && src->format != HAL_PIXFMT_RGB565)
@@ -97,7 +108,7 @@ int hal_display_init(const hal_display_config *cfg, hal_handle *out) {
   d->width = m.w;
   d->height = m.h;
   d->fps = m.fps;
-  d->osd_pool = VB_INVALID_POOLID;
+  d->osd_pool = d->turn_pool = VB_INVALID_POOLID;
   for (int i = 0; i < HAL_LAYER_COUNT; i++) d->shown[i] = VB_INVALID_HANDLE;
   k_connector_info info;
   memset(&info, 0, sizeof info);
@@ -108,6 +119,9 @@ int hal_display_init(const hal_display_config *cfg, hal_handle *out) {
     info.resolution.vdisplay = m.h;
     info.resolution.pclk = m.w * m.h / 1000 * m.fps / 1000;
   }
+  d->pw = info.resolution.hdisplay;
+  d->ph = info.resolution.vdisplay;
+  d->turned = m.w > m.h && d->pw < d->ph;
   d->conn_fd = kd_mpi_connector_open(info.connector_name);
   if (d->conn_fd < 0) {
     rc = HAL_ENODEV;
@@ -176,29 +190,33 @@ int hal_display_layer_set(hal_handle disp, hal_display_layer layer,
   if ((rc = accepts(d, (int)layer, &probe))) return rc;
   if (c.x < 0 || c.y < 0) return HAL_EINVAL;
   layer_off(d, (int)layer);
+  /* The layer's rectangle on the panel. */
+  k_vo_point at = {(k_u32)c.x, (k_u32)c.y};
+  k_vo_size size = {c.width, c.height};
+  if (d->turned) {
+    if ((uint64_t)c.y + c.height > d->height) return HAL_EINVAL;
+    at = (k_vo_point){d->pw - (k_u32)c.y - c.height, (k_u32)c.x};
+    size = (k_vo_size){c.height, c.width};
+  }
   if (layer <= HAL_LAYER_VIDEO3) {
     k_vo_video_layer_attr a;
     memset(&a, 0, sizeof a);
-    a.display_rect.x = (k_u32)c.x;
-    a.display_rect.y = (k_u32)c.y;
-    a.img_size.width = c.width;
-    a.img_size.height = c.height;
+    a.display_rect = at;
+    a.img_size = size;
     a.pixel_format = PIXEL_FORMAT_YUV_SEMIPLANAR_420;
     /* VO video layers take the stride in 8-byte units, minus one, with (height - 1) above. */
-    a.stride = (c.width / 8 - 1) + ((c.height - 1) << 16);
-    a.func = 0;
+    a.stride = (size.width / 8 - 1) + ((size.height - 1) << 16);
+    a.func = d->turned ? K_ROTATION_90 : 0;
     k_vo_layer vl = (k_vo_layer)k230_vo_chn(layer);
     if ((rc = k230_err(kd_mpi_vo_set_video_layer_attr(vl, &a)))) return rc;
     if ((rc = k230_err(kd_mpi_vo_enable_video_layer(vl)))) return rc;
   } else {
     k_vo_video_osd_attr a;
     memset(&a, 0, sizeof a);
-    a.display_rect.x = (k_u32)c.x;
-    a.display_rect.y = (k_u32)c.y;
-    a.img_size.width = c.width;
-    a.img_size.height = c.height;
+    a.display_rect = at;
+    a.img_size = size;
     a.pixel_format = k230_pixfmt(c.format);
-    a.stride = (k_u32)(hal_pixfmt_size(c.format, c.width, 1) / 8);
+    a.stride = (k_u32)(hal_pixfmt_size(c.format, size.width, 1) / 8);
     a.global_alptha = c.alpha;
     k_vo_osd osd = (k_vo_osd)(layer - HAL_LAYER_OSD0);
     if ((rc = k230_err(kd_mpi_vo_set_video_osd_attr(osd, &a)))) return rc;
@@ -246,20 +264,30 @@ int hal_display_show(hal_handle disp, hal_display_layer layer, const hal_frame *
     kd_mpi_vb_release_block(blk);
     return HAL_EIO;
   }
-  hal_frame dst = {.width = img->width, .height = img->height, .format = img->format};
+  /* OSD pictures on a turned panel are turned here (video layer 1 turns its own). */
+  int turn = d->turned && layer >= HAL_LAYER_OSD0;
+  hal_frame dst = {.width = turn ? img->height : img->width, .height = turn ? img->width : img->height, .format = img->format};
   k230_layout(&dst, map, phys);
-  int planes = img->format == HAL_PIXFMT_NV12 ? 2 : 1;
-  for (int p = 0; p < planes; p++) {
-    uint32_t rows = p ? img->height / 2 : img->height;
-    size_t row = p ? img->width : hal_pixfmt_size(img->format, img->width, 1);
-    for (uint32_t y = 0; y < rows; y++)
-      memcpy(dst.data[p] + (size_t)y * dst.stride[p], img->data[p] + (size_t)y * img->stride[p], row);
+  if (turn) {
+    size_t bpp = hal_pixfmt_size(img->format, 1, 1);
+    for (uint32_t y = 0; y < img->height; y++)
+      for (uint32_t x = 0; x < img->width; x++) /* (x, y) -> (h - 1 - y, x), clockwise */
+        memcpy(dst.data[0] + (size_t)x * dst.stride[0] + (size_t)(img->height - 1 - y) * bpp,
+               img->data[0] + (size_t)y * img->stride[0] + (size_t)x * bpp, bpp);
+  } else {
+    int planes = img->format == HAL_PIXFMT_NV12 ? 2 : 1;
+    for (int p = 0; p < planes; p++) {
+      uint32_t rows = p ? img->height / 2 : img->height;
+      size_t row = p ? img->width : hal_pixfmt_size(img->format, img->width, 1);
+      for (uint32_t y = 0; y < rows; y++)
+        memcpy(dst.data[p] + (size_t)y * dst.stride[p], img->data[p] + (size_t)y * img->stride[p], row);
+    }
   }
   kd_mpi_sys_munmap(map, (k_u32)K_ALIGN_UP(size, 4096));
   k_video_frame_info info;
   memset(&info, 0, sizeof info);
-  info.v_frame.width = img->width;
-  info.v_frame.height = img->height;
+  info.v_frame.width = dst.width;
+  info.v_frame.height = dst.height;
   info.v_frame.pixel_format = k230_pixfmt(img->format);
   info.v_frame.stride[0] = dst.stride[0];
   info.v_frame.stride[1] = dst.stride[1];
@@ -286,8 +314,9 @@ static int wbc_enable(kdisp *d) {
 #if K230_MPP_VO_WBC_BLK_CNT
   a.blk_cnt = 3; /* the current MPP sizes the write-back itself; CanMV's IDE preview uses 3 */
 #else
-  a.target_size.width = d->width;
-  a.target_size.height = d->height;
+  /* The VO's output: the panel as it is (ide_dbg.c:425-429 with display.py:252-253, 289). */
+  a.target_size.width = d->pw;
+  a.target_size.height = d->ph;
   a.pixel_format = PIXEL_FORMAT_YUV_SEMIPLANAR_420;
 #endif
   int rc = k230_err(kd_mpi_vo_set_wbc_attr(&a));
@@ -297,6 +326,53 @@ static int wbc_enable(kdisp *d) {
 }
 
 static void wbc_back(k230_frame *f) { kd_mpi_wbc_dump_release(&f->info); }
+static void turned_back(k230_frame *f) { kd_mpi_vb_release_block(kd_mpi_vb_phyaddr_to_handle(f->info.v_frame.phys_addr[0])); }
+
+/* A panel picture (pw x ph) turned back into the app's view (ph x pw): the inverse of the
+ * clockwise turn, as CanMV's IDE preview turns write-backs back (ide_dbg.c:856-871). */
+static void turn_back(const hal_frame *s, hal_frame *t) {
+  for (uint32_t py = 0; py < s->height; py++)
+    for (uint32_t px = 0; px < s->width; px++)
+      t->data[0][(size_t)(s->width - 1 - px) * t->stride[0] + py] = s->data[0][(size_t)py * s->stride[0] + px];
+  for (uint32_t py = 0; py < s->height / 2; py++)
+    for (uint32_t px = 0; px < s->width / 2; px++) {
+      const uint8_t *uv = s->data[1] + (size_t)py * s->stride[1] + 2 * px;
+      uint8_t *o = t->data[1] + (size_t)(s->width / 2 - 1 - px) * t->stride[1] + 2 * py;
+      o[0] = uv[0];
+      o[1] = uv[1];
+    }
+}
+
+/* The screen of a write-back as the app sees it, or NULL. app_held: the frame goes to the app
+ * and its release gives everything back; else the caller gives the write-back back itself. */
+static k230_frame *screen_of(kdisp *d, const k_video_frame_info *wb, int app_held) {
+  if (!d->turned) return k230_frame_wrap(wb, app_held ? wbc_back : NULL, d, 0, 0);
+  uint64_t size = (uint64_t)d->width * d->height * 3 / 2;
+  if (d->turn_pool == VB_INVALID_POOLID && (d->turn_pool = k230_pool_create(size, 2)) == VB_INVALID_POOLID) return NULL;
+  uint32_t blk = k230_block_get(d->turn_pool, 0, 100);
+  if (blk == VB_INVALID_HANDLE) return NULL;
+  k230_frame *s = k230_frame_wrap(wb, NULL, d, 0, 0);
+  k_video_frame_info info;
+  memset(&info, 0, sizeof info);
+  k_video_frame *v = &info.v_frame;
+  v->width = d->width;
+  v->height = d->height;
+  v->pixel_format = PIXEL_FORMAT_YUV_SEMIPLANAR_420;
+  v->stride[0] = v->stride[1] = d->width;
+  v->phys_addr[0] = kd_mpi_vb_handle_to_phyaddr(blk);
+  v->phys_addr[1] = v->phys_addr[0] + (uint64_t)d->width * d->height;
+  v->pts = wb->v_frame.pts;
+  v->time_ref = wb->v_frame.time_ref;
+  k230_frame *t = s ? k230_frame_wrap(&info, turned_back, d, 0, 0) : NULL;
+  if (t) turn_back(&s->pub, &t->pub);
+  if (s) {
+    kd_mpi_sys_munmap(s->map, (k_u32)s->map_len);
+    free(s);
+  }
+  if (app_held) kd_mpi_wbc_dump_release(wb); /* turned: the copy is what the app holds */
+  if (!t) kd_mpi_vb_release_block(blk);
+  return t;
+}
 
 int hal_display_writeback(hal_handle disp, hal_frame **out) {
   kdisp *d;
@@ -307,9 +383,9 @@ int hal_display_writeback(hal_handle disp, hal_frame **out) {
   k_video_frame_info info;
   memset(&info, 0, sizeof info);
   if (kd_mpi_wbc_dump_frame(&info, 100) != 0) return HAL_EAGAIN;
-  k230_frame *f = k230_frame_wrap(&info, wbc_back, d, 0, 0);
+  k230_frame *f = screen_of(d, &info, 1);
   if (!f) {
-    kd_mpi_wbc_dump_release(&info);
+    if (!d->turned) kd_mpi_wbc_dump_release(&info);
     return HAL_EIO;
   }
   k230_frame_give(f);
@@ -324,10 +400,11 @@ static void *cb_loop(void *arg) {
     k_video_frame_info info;
     memset(&info, 0, sizeof info);
     if (d->wbc_on && kd_mpi_wbc_dump_frame(&info, 100) == 0) {
-      k230_frame *f = k230_frame_wrap(&info, NULL, d, 0, 0);
+      k230_frame *f = screen_of(d, &info, 0);
       if (f) {
         if (d->cb) d->cb(d->cb_user, &f->pub);
         kd_mpi_sys_munmap(f->map, (k_u32)f->map_len);
+        if (d->turned) turned_back(f);
         free(f);
       }
       kd_mpi_wbc_dump_release(&info);
@@ -369,6 +446,7 @@ int hal_display_deinit(hal_handle disp) {
   kd_mpi_connector_power_set(d->conn_fd, K_FALSE);
   kd_mpi_connector_close(d->conn_fd);
   k230_pool_destroy(d->osd_pool);
+  k230_pool_destroy(d->turn_pool);
   k230_ep_unregister(HAL_MOD_DISPLAY, 0);
   g_disp = NULL;
   kh_free(disp);
