@@ -487,13 +487,26 @@ static k_s32 layer_enable(int chn, const char *what) {
 }
 
 static k_s32 layer_disable(int chn, const char *what) {
+  shown drop[EVQ + 1];
+  int n = 0;
   pthread_mutex_lock(&g.mu);
   int on = g.chn[chn].enabled;
-  shown old = g.chn[chn].cur;
+  if (g.chn[chn].cur.has) drop[n++] = g.chn[chn].cur;
   g.chn[chn].enabled = 0;
   g.chn[chn].cur.has = 0;
+  /* Pictures waiting for the layer go too: keep the others in order. */
+  event keep[EVQ];
+  int k = 0;
+  for (; g.ev_cnt; g.ev_cnt--, g.ev_head = (g.ev_head + 1) % EVQ) {
+    event *e = &g.evq[g.ev_head];
+    if (e->chn == chn) drop[n++] = e->pic;
+    else keep[k++] = *e;
+  }
+  g.ev_head = 0;
+  for (int i = 0; i < k; i++) g.evq[i] = keep[i];
+  g.ev_cnt = k;
   pthread_mutex_unlock(&g.mu);
-  if (old.has) dbl_vb_unref(old.blk, VB_UID_VO); /* the layer no longer reads it */
+  for (int i = 0; i < n; i++) dbl_vb_unref(drop[i].blk, VB_UID_VO); /* the layer no longer reads them */
   if (!dbl_check(on, "VO-DISABLE-ENABLED", "%s %d disabled while off", what, is_osd(chn) ? chn - N_VIDEO : chn))
     return K_ERR_VO_NOT_PERM;
   return 0;
