@@ -80,8 +80,10 @@ static int find_mode(const hal_display_config *c, mode *out) {
   return HAL_EINVAL;
 }
 
-static int accepts(void *obj, int layer, const hal_bind_info *src) {
-  kdisp *d = obj;
+static int accepts(void *obj, int layer, const hal_bind_info *src);
+
+/* Can the layer show `src`'s pictures? */
+static int layer_check(kdisp *d, int layer, const hal_bind_info *src) {
   if (layer < 0 || layer >= HAL_LAYER_COUNT) return HAL_EINVAL;
   if (k230_vo_chn(layer) < 0) return HAL_ENOTSUP; /* VIDEO3: no VO layer for it */
   /* Only VO layer 1 turns pictures (display.py:444-445): on a turned panel VIDEO2 cannot show. */
@@ -177,19 +179,10 @@ static void layer_off(kdisp *d, int layer) {
   d->layer_on[layer] = 0;
 }
 
-int hal_display_layer_set(hal_handle disp, hal_display_layer layer,
-                          const hal_display_layer_config *cfg) {
-  kdisp *d;
-  int rc = kh_get(KH_DISPLAY, disp, (void **)&d);
-  if (rc) return rc;
-  if (!cfg || (int)layer < 0 || layer >= HAL_LAYER_COUNT) return HAL_EINVAL;
-  hal_display_layer_config c = *cfg;
-  if (!c.width) c.width = d->width;
-  if (!c.height) c.height = d->height;
-  hal_bind_info probe = {.format = c.format, .width = c.width, .height = c.height};
-  if ((rc = accepts(d, (int)layer, &probe))) return rc;
-  if (c.x < 0 || c.y < 0) return HAL_EINVAL;
-  layer_off(d, (int)layer);
+/* (Re)configure and enable a layer for rectangle c (a checked one). */
+static int layer_apply(kdisp *d, int layer, hal_display_layer_config c) {
+  int rc;
+  layer_off(d, layer);
   /* The layer's rectangle on the panel. */
   k_vo_point at = {(k_u32)c.x, (k_u32)c.y};
   k_vo_size size = {c.width, c.height};
@@ -225,6 +218,40 @@ int hal_display_layer_set(hal_handle disp, hal_display_layer layer,
   d->layer[layer] = c;
   d->layer_on[layer] = 1;
   return 0;
+}
+
+/* A bound source whose layer is off: the layer takes the source's rectangle (CanMV bind_layer). */
+static int accepts(void *obj, int layer, const hal_bind_info *src) {
+  kdisp *d = obj;
+  int rc = layer_check(d, layer, src);
+  if (rc || d->layer_on[layer]) return rc;
+  hal_display_layer_config c = HAL_DISPLAY_LAYER_CONFIG_DEFAULT;
+  c.x = src->x;
+  c.y = src->y;
+  c.width = src->width ? src->width : d->width;
+  c.height = src->height ? src->height : d->height;
+  c.format = src->format;
+  return layer_apply(d, layer, c);
+}
+
+int hal_display_layer_set(hal_handle disp, hal_display_layer layer,
+                          const hal_display_layer_config *cfg) {
+  kdisp *d;
+  int rc = kh_get(KH_DISPLAY, disp, (void **)&d);
+  if (rc) return rc;
+  if (!cfg || (int)layer < 0 || layer >= HAL_LAYER_COUNT) return HAL_EINVAL;
+  hal_display_layer_config c = *cfg;
+  if (!c.width) c.width = d->width;
+  if (!c.height) c.height = d->height;
+  hal_bind_info probe = {.format = c.format, .width = c.width, .height = c.height};
+  if ((rc = layer_check(d, (int)layer, &probe))) return rc;
+  return layer_apply(d, (int)layer, c);
+}
+
+void k230_display_unbound(int layer) {
+  /* The vendor's order: unbind, turn the layer off (it lets go of the source's last picture),
+   * then stop and destroy the source (sample_vdec.c:521-527). The next bind or show turns it on. */
+  if (g_disp && layer >= 0 && layer < HAL_LAYER_COUNT) layer_off(g_disp, layer);
 }
 
 int hal_display_layer_disable(hal_handle disp, hal_display_layer layer) {

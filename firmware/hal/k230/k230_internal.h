@@ -106,6 +106,9 @@ static inline int k230_vo_chn(int hal_layer) {
   return hal_layer == 0 ? 1 : hal_layer == 1 ? 2 : hal_layer >= 3 && hal_layer <= 6 ? hal_layer : -1;
 }
 
+/* The display's layer lost its bound source (hal_unlink): display.c turns it off. */
+void k230_display_unbound(int hal_layer);
+
 /* ---- binding (sys.c) ---- */
 int k230_mpp_chn(const hal_chn *c, k_mpp_chn *out);
 /* Is (mod, dev, chn) an end of a live link? chn -1 = any channel. */

@@ -158,8 +158,10 @@ int hal_unlink(hal_handle h) {
   if (l->src.mod == HAL_MOD_VDEC) s.dev_id = 0;
   if (l->dst.mod == HAL_MOD_VENC) d.dev_id = 0;
   kd_mpi_sys_unbind(&s, &d); /* an error here leaves nothing we could retry */
+  int layer = l->dst.mod == HAL_MOD_DISPLAY ? l->dst.chn : -1;
   l->h = 0;
   pthread_mutex_unlock(&g_mu);
   kh_free(h);
+  if (layer >= 0) k230_display_unbound(layer);
   return 0;
 }
