@@ -96,7 +96,7 @@ static struct {
   event evq[EVQ];
   int ev_head, ev_cnt;
   pthread_t th;
-  int quit;
+  int quit, composing; /* composing: the VO thread reads the layers' pictures */
   hal_frame screen;     /* the panel's picture (malloc'd NV12) */
   uint8_t *screen_mem, *turn_mem;
   uint64_t composed;
@@ -344,6 +344,7 @@ static void *vo_thread(void *arg) {
     memcpy(ls, g.chn, sizeof ls);
     for (int c = 0; c < N_CHN; c++)
       if (ls[c].cur.has) dbl_vb_ref(ls[c].cur.blk, VB_UID_VO);
+    g.composing = 1;
     pthread_mutex_unlock(&g.mu);
     if (old.has) dbl_vb_unref(old.blk, VB_UID_VO);
     pthread_mutex_lock(&g.screen_mu);
@@ -354,6 +355,7 @@ static void *vo_thread(void *arg) {
       if (ls[c].cur.has) dbl_vb_unref(ls[c].cur.blk, VB_UID_VO);
     if (v) sim_display_sinks_write(g.sinks, v, g.composed);
     pthread_mutex_lock(&g.mu);
+    g.composing = 0;
     g.composed++;
     hal_frame *prev = g.viewer;
     if (v) g.viewer = v;
@@ -490,6 +492,8 @@ static k_s32 layer_disable(int chn, const char *what) {
   shown drop[EVQ + 1];
   int n = 0;
   pthread_mutex_lock(&g.mu);
+  /* The layer stops reading at the end of the composition under way, as at a vsync. */
+  while (g.composing) pthread_cond_wait(&g.cv, &g.mu);
   int on = g.chn[chn].enabled;
   if (g.chn[chn].cur.has) drop[n++] = g.chn[chn].cur;
   g.chn[chn].enabled = 0;
