@@ -472,6 +472,8 @@ int hal_display_deinit(hal_handle disp) {
   for (int i = 0; i < HAL_LAYER_COUNT; i++) layer_off(d, i);
   kd_mpi_connector_power_set(d->conn_fd, K_FALSE);
   kd_mpi_connector_close(d->conn_fd);
+  /* CanMV's deinit resets the display subsystem once the panel is off (display.py:327-334). */
+  kd_display_reset();
   k230_pool_destroy(d->osd_pool);
   k230_pool_destroy(d->turn_pool);
   k230_ep_unregister(HAL_MOD_DISPLAY, 0);
