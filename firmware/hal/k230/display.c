@@ -117,10 +117,10 @@ int hal_display_init(const hal_display_config *cfg, hal_handle *out) {
   memset(&info, 0, sizeof info);
   if ((rc = k230_err(kd_mpi_get_connector_info(m.conn, &info)))) goto fail;
   if (m.type == HAL_DISPLAY_VIRT) {
-    /* The virtual connector takes any mode: describe it the way the panel drivers do. */
+    /* The virtual connector takes any size; its pclk is the frame rate (display.py:249-251). */
     info.resolution.hdisplay = m.w;
     info.resolution.vdisplay = m.h;
-    info.resolution.pclk = m.w * m.h / 1000 * m.fps / 1000;
+    info.resolution.pclk = m.fps;
   }
   d->pw = info.resolution.hdisplay;
   d->ph = info.resolution.vdisplay;
