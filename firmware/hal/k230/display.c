@@ -98,6 +98,13 @@ static int layer_check(kdisp *d, int layer, const hal_bind_info *src) {
   return 0;
 }
 
+/* OSD formats as the VO names them: the HAL's RGB565 is little-endian (hal/vb.h), which the VO
+ * calls RGB_565_LE (CanMV maps image.RGB565 so, display.py:582; PIXEL_FORMAT_RGB_565 is read
+ * big-endian). */
+static k_pixel_format osd_format(hal_pixfmt f) {
+  return f == HAL_PIXFMT_RGB565 ? PIXEL_FORMAT_RGB_565_LE : k230_pixfmt(f);
+}
+
 int hal_display_init(const hal_display_config *cfg, hal_handle *out) {
   if (!cfg || !out || cfg->osd_num > 4) return HAL_EINVAL;
   if (g_disp) return HAL_EBUSY;
@@ -209,7 +216,7 @@ static int layer_apply(kdisp *d, int layer, hal_display_layer_config c) {
     memset(&a, 0, sizeof a);
     a.display_rect = at;
     a.img_size = size;
-    a.pixel_format = k230_pixfmt(c.format);
+    a.pixel_format = osd_format(c.format);
     a.stride = (k_u32)(hal_pixfmt_size(c.format, size.width, 1) / 8);
     a.global_alptha = c.alpha;
     k_vo_osd osd = (k_vo_osd)(layer - HAL_LAYER_OSD0);
@@ -316,7 +323,7 @@ int hal_display_show(hal_handle disp, hal_display_layer layer, const hal_frame *
   memset(&info, 0, sizeof info);
   info.v_frame.width = dst.width;
   info.v_frame.height = dst.height;
-  info.v_frame.pixel_format = k230_pixfmt(img->format);
+  info.v_frame.pixel_format = layer >= HAL_LAYER_OSD0 ? osd_format(img->format) : k230_pixfmt(img->format);
   info.v_frame.stride[0] = dst.stride[0];
   info.v_frame.stride[1] = dst.stride[1];
   info.v_frame.phys_addr[0] = dst.phys[0];
