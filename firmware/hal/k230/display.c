@@ -95,6 +95,10 @@ static int layer_check(kdisp *d, int layer, const hal_bind_info *src) {
     return HAL_EINVAL;
   if (layer >= HAL_LAYER_OSD0 && (uint32_t)(layer - HAL_LAYER_OSD0) >= d->cfg.osd_num)
     return HAL_EINVAL;
+  /* The VO reads rows in units of 8 pixels: widths in multiples of 8, also the width the panel
+   * sees when it is turned (display.py:451, :501, :572). */
+  uint32_t w = src->width ? src->width : d->width, h = src->height ? src->height : d->height;
+  if (w % 8 || (d->turned && h % 8)) return HAL_EINVAL;
   return 0;
 }
 
