@@ -26,6 +26,7 @@ typedef struct kdisp {
   uint32_t pw, ph;             /* the panel (the connector's hdisplay x vdisplay) */
   int turned;                  /* a landscape mode on a portrait panel: turned by 90 degrees */
   k_u32 turn_pool;             /* write-backs turned back (turned panels) */
+  int wbc_slot;                /* 2024 MPP: the write-back's common pool claim, -1 none */
   int conn_fd;
   int layer_on[HAL_LAYER_COUNT];
   hal_display_layer_config layer[HAL_LAYER_COUNT];
@@ -109,13 +110,19 @@ static k_pixel_format osd_format(hal_pixfmt f) {
   return f == HAL_PIXFMT_RGB565 ? PIXEL_FORMAT_RGB_565_LE : k230_pixfmt(f);
 }
 
+/* The panel off and the display subsystem reset, as CanMV's deinit ends (display.py:327-334). */
+static void conn_down(kdisp *d) {
+  kd_mpi_connector_power_set(d->conn_fd, K_FALSE);
+  kd_mpi_connector_close(d->conn_fd);
+  kd_display_reset();
+}
+
 int hal_display_init(const hal_display_config *cfg, hal_handle *out) {
   if (!cfg || !out || cfg->osd_num > 4) return HAL_EINVAL;
   if (g_disp) return HAL_EBUSY;
   mode m;
   int rc = find_mode(cfg, &m);
   if (rc) return rc;
-  if ((rc = k230_vb_ensure_init())) return rc;
   kdisp *d = calloc(1, sizeof *d);
   if (!d) return HAL_ENOMEM;
   d->cfg = *cfg;
@@ -136,35 +143,41 @@ int hal_display_init(const hal_display_config *cfg, hal_handle *out) {
   d->pw = info.resolution.hdisplay;
   d->ph = info.resolution.vdisplay;
   d->turned = m.w > m.h && d->pw < d->ph;
+  d->wbc_slot = -1;
+#if !K230_MPP_VO_WBC_BLK_CNT
+  /* The 2024 MPP writes back into common VB blocks of w x h x 2 (CanMV configures 4 of them,
+   * display.py:260-265; hal/k230 has at most two out): claimed before VB is initialised. When
+   * VB is in use and cannot take the pool now, the display works without write-backs. */
+  if (k230_vb_common_claim((uint64_t)d->pw * d->ph * 2, 3, &d->wbc_slot)) d->wbc_slot = -1;
+#endif
+  if ((rc = k230_vb_ensure_init())) goto fail;
   d->conn_fd = kd_mpi_connector_open(info.connector_name);
   if (d->conn_fd < 0) {
     rc = HAL_ENODEV;
     goto fail;
   }
   kd_mpi_connector_power_set(d->conn_fd, K_TRUE);
-  if ((rc = k230_err(kd_mpi_connector_init(d->conn_fd, info)))) {
-    kd_mpi_connector_close(d->conn_fd);
-    goto fail;
-  }
+  if ((rc = k230_err(kd_mpi_connector_init(d->conn_fd, info)))) goto fail_up;
   /* §2.5: one pool for OSD pictures, w*h*4 x (osd_num + 2) (one shown + one being replaced). */
   if (cfg->osd_num) {
     d->osd_pool = k230_pool_create((uint64_t)m.w * m.h * 4, cfg->osd_num + 2);
     if (d->osd_pool == VB_INVALID_POOLID) {
-      kd_mpi_connector_close(d->conn_fd);
       rc = HAL_ENOMEM;
-      goto fail;
+      goto fail_up;
     }
   }
   if ((rc = kh_alloc(KH_DISPLAY, d, &d->h))) {
     k230_pool_destroy(d->osd_pool);
-    kd_mpi_connector_close(d->conn_fd);
-    goto fail;
+    goto fail_up;
   }
   g_disp = d;
   k230_ep_register(HAL_MOD_DISPLAY, 0, d, NULL, accepts);
   *out = d->h;
   return 0;
+fail_up:
+  conn_down(d);
 fail:
+  k230_vb_common_release(d->wbc_slot);
   free(d);
   return rc;
 }
@@ -348,6 +361,9 @@ int hal_display_show(hal_handle disp, hal_display_layer layer, const hal_frame *
 
 static int wbc_enable(kdisp *d) {
   if (d->wbc_on) return 0;
+#if !K230_MPP_VO_WBC_BLK_CNT
+  if (d->wbc_slot < 0) return HAL_ENOMEM; /* no common pool for the write-back (hal_display_init) */
+#endif
   k_vo_wbc_attr a;
   memset(&a, 0, sizeof a);
 #if K230_MPP_VO_WBC_BLK_CNT
@@ -482,10 +498,8 @@ int hal_display_deinit(hal_handle disp) {
   k230_frames_release_owner(d);
   if (d->wbc_on) kd_mpi_vo_disable_wbc();
   for (int i = 0; i < HAL_LAYER_COUNT; i++) layer_off(d, i);
-  kd_mpi_connector_power_set(d->conn_fd, K_FALSE);
-  kd_mpi_connector_close(d->conn_fd);
-  /* CanMV's deinit resets the display subsystem once the panel is off (display.py:327-334). */
-  kd_display_reset();
+  conn_down(d);
+  k230_vb_common_release(d->wbc_slot);
   k230_pool_destroy(d->osd_pool);
   k230_pool_destroy(d->turn_pool);
   k230_ep_unregister(HAL_MOD_DISPLAY, 0);
