@@ -54,6 +54,9 @@ void k230_vb_exit(void);
  * that fits and cannot be re-initialised now (media objects alive). *slot is for the release. */
 int k230_vb_common_claim(uint64_t size, uint32_t cnt, int *slot);
 void k230_vb_common_release(int slot);
+/* The common pool the microphone needs in every VB configuration (audio.c): 1 with its size and
+ * count on MPPs whose AI takes its frames from common pools, 0 elsewhere. */
+int k230_audio_common_need(uint64_t *size, uint32_t *cnt);
 /* A HAL-private pool (not in the registry). VB_INVALID_POOLID on failure. */
 k_u32 k230_pool_create(uint64_t blk_size, uint32_t blk_cnt);
 /* 0 for VB_INVALID_POOLID too. */
