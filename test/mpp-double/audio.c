@@ -94,8 +94,17 @@ static void *capture(void *arg) {
   aidev *d = arg;
   const char *e = getenv("K230JS_DOUBLE_AI_SHORT");
   uint32_t short_every = e ? (uint32_t)atoi(e) : 0;
+  /* Unpaced (K230JS_SIM_AUDIO_PACE=0), the microphone is as fast as the reader and loses
+   * nothing: it waits for room instead of overrunning. */
+  const char *pace = getenv("K230JS_SIM_AUDIO_PACE");
+  int paced = !(pace && strcmp(pace, "0") == 0);
   int16_t *buf = malloc((size_t)d->points * d->channels * 2);
   for (uint32_t n = 0; buf;) {
+    if (!paced) {
+      pthread_mutex_lock(&g_mu);
+      while (!d->quit && d->q_cnt == (int)d->depth) pthread_cond_wait(&g_cv, &g_mu);
+      pthread_mutex_unlock(&g_mu);
+    }
     uint32_t points = short_every && n % short_every == short_every - 1 ? d->points / 2 : d->points;
     uint64_t pts;
     int got = sim_audio_src_read(d->src, buf, points, 100, &pts) == 0; /* a short wait: stay responsive */
@@ -204,6 +213,7 @@ k_s32 kd_mpi_ai_disable_chn(k_audio_dev ai_dev, k_ai_chn ai_chn) {
   pthread_mutex_lock(&g_mu);
   int on = d->chn_on;
   d->quit = 1;
+  pthread_cond_broadcast(&g_cv);
   pthread_mutex_unlock(&g_mu);
   if (!on) return K_ERR_AI_NOT_PERM;
   pthread_join(d->th, NULL);
@@ -260,6 +270,7 @@ k_s32 kd_mpi_ai_get_frame(k_audio_dev ai_dev, k_ai_chn ai_chn, k_audio_frame *fr
     d->q_cnt--;
     d->lent[d->nlent++] = a;
     *frame = a.f;
+    pthread_cond_broadcast(&g_cv);
   }
   pthread_mutex_unlock(&g_mu);
   return rc;
