@@ -37,6 +37,7 @@ typedef struct kain {
   hal_audio_frame pub;
   int lent;
   uint32_t seq;
+  uint64_t pos; /* samples per channel read so far */
 } kain;
 
 typedef struct kaout {
@@ -147,19 +148,25 @@ int hal_audio_in_read(hal_handle h, hal_audio_frame **out, int timeout_ms) {
   k_s32 r = kd_mpi_ai_get_frame((k_audio_dev)in->cfg.dev, 0, &in->mpp,
                                 timeout_ms < 0 ? 0xffffffffu : (k_u32)timeout_ms);
   if (r) return HAL_ETIMEDOUT;
-  uint32_t bytes = in->cfg.samples_per_frame * in->cfg.channels * 2;
-  uint64_t base = in->mpp.phys_addr & ~(uint64_t)4095;
-  in->map_len = (uint32_t)K_ALIGN_UP(bytes + (in->mpp.phys_addr - base), 4096);
-  in->map = kd_mpi_sys_mmap(base, in->map_len);
+  /* The frame is its len bytes at phys_addr, mapped as the vendor maps them (pyaudio.py:297-301;
+   * audio_sample.c:188, :194): the MPP decides the length, not the configuration. */
+  uint32_t unit = in->cfg.channels * 2, bytes = in->mpp.len;
+  if (!bytes || bytes % unit || bytes > in->cfg.samples_per_frame * unit) {
+    kd_mpi_ai_release_frame((k_audio_dev)in->cfg.dev, 0, &in->mpp);
+    return HAL_EIO;
+  }
+  in->map_len = bytes;
+  in->map = kd_mpi_sys_mmap(in->mpp.phys_addr, bytes);
   if (!in->map) {
     kd_mpi_ai_release_frame((k_audio_dev)in->cfg.dev, 0, &in->mpp);
     return HAL_EIO;
   }
-  in->pub.samples = (const int16_t *)((uint8_t *)in->map + (in->mpp.phys_addr - base));
-  in->pub.samples_per_channel = in->cfg.samples_per_frame;
+  in->pub.samples = in->map;
+  in->pub.samples_per_channel = bytes / unit;
   in->pub.channels = in->cfg.channels;
   /* pts from the sample count (hal/audio.h), not the driver's clock. */
-  in->pub.pts_us = (uint64_t)in->seq * in->cfg.samples_per_frame * 1000000u / in->cfg.rate;
+  in->pub.pts_us = in->pos * 1000000u / in->cfg.rate;
+  in->pos += in->pub.samples_per_channel;
   in->pub.seq = in->seq++;
   in->lent = 1;
   *out = &in->pub;
