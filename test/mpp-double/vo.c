@@ -6,14 +6,15 @@
  * layers 0-2 (NV12; layer 1 turns pictures by its func) and OSD layers 0-3, fed by binds (VO
  * channel = layer: 0-2 video, 3-6 OSD) and kd_mpi_vo_chn_insert_frame; it holds each picture it
  * shows by a VB user count until the next one replaces it or the layer goes off. Each new picture
- * recomposes the panel's screen (the simulator's composition, hal/host/compose.c), which goes to
+ * recomposes the panel's screen before the call that brought it returns (a bound source's next
+ * picture waits for it, as the hardware's buffers make it wait), with the simulator's composition
+ * (hal/host/compose.c); the screen goes to
  * the simulator's display sinks (K230JS_SIM_DISPLAY) as a viewer sees the panel: the ST7701 is a
  * 480x800 panel that CanMV boards mount landscape, so a viewer turns it back. Write-back (WBC)
  * hands out copies of the screen in VB blocks. kd_display_reset takes it all down. */
 #include "double.h"
 
 #if K230_MPP_VO_API
-#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,6 @@
 #include "mpi_vo_api.h"
 
 #define MAX_FDS 8
-#define EVQ 16
 #define MAX_DUMPS 8
 #define N_VIDEO 3
 #define N_OSD K_MAX_VO_OSD_NUM
@@ -76,14 +76,8 @@ typedef struct layer {
   shown cur;
 } layer;
 
-typedef struct event {
-  int chn;
-  shown pic; /* the event holds the picture's VB_UID_VO reference */
-} event;
-
 static struct {
-  pthread_mutex_t mu, screen_mu; /* screen_mu: the screen, written by the VO thread */
-  pthread_cond_t cv;
+  pthread_mutex_t mu, screen_mu; /* screen_mu (taken before mu): the screen and its sinks */
   struct {
     int used, powered;
     const panel *p;
@@ -93,10 +87,6 @@ static struct {
   const panel *panel;
   uint32_t w, h, fps;
   layer chn[N_CHN];
-  event evq[EVQ];
-  int ev_head, ev_cnt;
-  pthread_t th;
-  int quit, composing; /* composing: the VO thread reads the layers' pictures */
   hal_frame screen;     /* the panel's picture (malloc'd NV12) */
   uint8_t *screen_mem, *turn_mem;
   uint64_t composed;
@@ -165,7 +155,6 @@ k_s32 kd_mpi_connector_power_set(k_s32 fd, k_bool on) {
   return ok ? 0 : K_ERR_VO_NOT_SUPPORT;
 }
 
-static void *vo_thread(void *arg);
 static hal_frame *latest_viewer(void *user);
 static void vo_down(void);
 
@@ -202,8 +191,6 @@ k_s32 kd_mpi_connector_init(k_s32 fd, k_connector_info info) {
   uint32_t vw = p->viewer_turns & 1 ? h : w, vh = p->viewer_turns & 1 ? w : h;
   g.viewer_pool = dbl_vb_pool_create_internal(size, 3, "VO");
   int rc = g.viewer_pool == VB_INVALID_POOLID ? HAL_ENOMEM : sim_display_sinks_open(vw, vh, fps, latest_viewer, NULL, &g.sinks);
-  g.quit = 0;
-  if (!rc && pthread_create(&g.th, NULL, vo_thread, NULL) != 0) rc = HAL_ENOMEM;
   if (rc) {
     sim_display_sinks_close(g.sinks);
     g.sinks = NULL;
@@ -249,7 +236,7 @@ static int turns_of(k_u32 func) {
   return func & K_ROTATION_90 ? 1 : func & K_ROTATION_180 ? 2 : func & K_ROTATION_270 ? 3 : 0;
 }
 
-/* screen_mu held; the caller holds a reference on each layer's picture for the duration. */
+/* screen_mu held (the layers and their pictures do not change meanwhile). */
 static void compose(const layer *ls) {
   hal_frame *s = &g.screen;
   memset(s->data[0], 16, (size_t)s->width * s->height);
@@ -325,61 +312,34 @@ static hal_frame *latest_viewer(void *user) {
   return f;
 }
 
-static void *vo_thread(void *arg) {
+/* A new picture on channel chn (the caller's VB_UID_VO reference passes to the layer): the
+ * screen is composed again with it, and goes to the sinks. */
+static void show(int chn, const k_video_frame_info *info, k_vb_blk_handle blk) {
+  pthread_mutex_lock(&g.screen_mu);
   pthread_mutex_lock(&g.mu);
-  for (;;) {
-    while (!g.quit && !g.ev_cnt) pthread_cond_wait(&g.cv, &g.mu);
-    if (g.quit) break;
-    event e = g.evq[g.ev_head];
-    g.ev_head = (g.ev_head + 1) % EVQ;
-    g.ev_cnt--;
-    layer *l = &g.chn[e.chn];
-    shown old = l->cur;
-    if (l->enabled) {
-      l->cur = e.pic;
-    } else { /* the layer went off while the picture waited */
-      old = e.pic;
-    }
-    layer ls[N_CHN];
-    memcpy(ls, g.chn, sizeof ls);
-    for (int c = 0; c < N_CHN; c++)
-      if (ls[c].cur.has) dbl_vb_ref(ls[c].cur.blk, VB_UID_VO);
-    g.composing = 1;
-    pthread_mutex_unlock(&g.mu);
-    if (old.has) dbl_vb_unref(old.blk, VB_UID_VO);
-    pthread_mutex_lock(&g.screen_mu);
+  layer *l = &g.chn[chn];
+  shown old = l->cur;
+  int on = g.up && l->enabled;
+  if (on) l->cur = (shown){1, *info, blk};
+  else old = (shown){1, *info, blk}; /* the layer went off meanwhile */
+  layer ls[N_CHN];
+  memcpy(ls, g.chn, sizeof ls);
+  pthread_mutex_unlock(&g.mu);
+  if (old.has) dbl_vb_unref(old.blk, VB_UID_VO);
+  if (on) {
+    /* The layers change only under screen_mu: their pictures stay referenced while composed. */
     compose(ls);
     hal_frame *v = to_viewer();
-    pthread_mutex_unlock(&g.screen_mu);
-    for (int c = 0; c < N_CHN; c++)
-      if (ls[c].cur.has) dbl_vb_unref(ls[c].cur.blk, VB_UID_VO);
     if (v) sim_display_sinks_write(g.sinks, v, g.composed);
     pthread_mutex_lock(&g.mu);
-    g.composing = 0;
     g.composed++;
     hal_frame *prev = g.viewer;
     if (v) g.viewer = v;
     else prev = NULL;
-    pthread_cond_broadcast(&g.cv);
     pthread_mutex_unlock(&g.mu);
     frame_unref(prev);
-    pthread_mutex_lock(&g.mu);
   }
-  pthread_mutex_unlock(&g.mu);
-  return NULL;
-}
-
-/* Queue a picture for channel chn (takes the caller's VB_UID_VO reference). mu held. */
-static void post(int chn, const k_video_frame_info *info, k_vb_blk_handle blk) {
-  if (g.ev_cnt == EVQ) { /* bounded: the oldest waiting picture is dropped */
-    event *old = &g.evq[g.ev_head];
-    dbl_vb_unref(old->pic.blk, VB_UID_VO);
-    g.ev_head = (g.ev_head + 1) % EVQ;
-    g.ev_cnt--;
-  }
-  g.evq[(g.ev_head + g.ev_cnt) % EVQ] = (event){chn, {1, *info, blk}};
-  g.ev_cnt++;
-  pthread_cond_broadcast(&g.cv);
+  pthread_mutex_unlock(&g.screen_mu);
 }
 
 /* A picture from a bound source (VDEC, VI). */
@@ -389,11 +349,11 @@ static void sink(const k_mpp_chn *dst, const k_video_frame_info *frame) {
   k_vb_blk_handle blk = dbl_vb_find(frame->v_frame.phys_addr[0]);
   if (blk == VB_INVALID_HANDLE) return;
   pthread_mutex_lock(&g.mu);
-  if (g.up && g.chn[chn].enabled) {
-    dbl_vb_ref(blk, VB_UID_VO);
-    post(chn, frame, blk);
-  }
+  int on = g.up && g.chn[chn].enabled;
   pthread_mutex_unlock(&g.mu);
+  if (!on) return;
+  dbl_vb_ref(blk, VB_UID_VO);
+  show(chn, frame, blk);
 }
 
 static k_s32 bind_check(const k_mpp_chn *src, const k_mpp_chn *dst) {
@@ -489,28 +449,16 @@ static k_s32 layer_enable(int chn, const char *what) {
 }
 
 static k_s32 layer_disable(int chn, const char *what) {
-  shown drop[EVQ + 1];
-  int n = 0;
-  pthread_mutex_lock(&g.mu);
   /* The layer stops reading at the end of the composition under way, as at a vsync. */
-  while (g.composing) pthread_cond_wait(&g.cv, &g.mu);
+  pthread_mutex_lock(&g.screen_mu);
+  pthread_mutex_lock(&g.mu);
   int on = g.chn[chn].enabled;
-  if (g.chn[chn].cur.has) drop[n++] = g.chn[chn].cur;
+  shown old = g.chn[chn].cur;
   g.chn[chn].enabled = 0;
   g.chn[chn].cur.has = 0;
-  /* Pictures waiting for the layer go too: keep the others in order. */
-  event keep[EVQ];
-  int k = 0;
-  for (; g.ev_cnt; g.ev_cnt--, g.ev_head = (g.ev_head + 1) % EVQ) {
-    event *e = &g.evq[g.ev_head];
-    if (e->chn == chn) drop[n++] = e->pic;
-    else keep[k++] = *e;
-  }
-  g.ev_head = 0;
-  for (int i = 0; i < k; i++) g.evq[i] = keep[i];
-  g.ev_cnt = k;
   pthread_mutex_unlock(&g.mu);
-  for (int i = 0; i < n; i++) dbl_vb_unref(drop[i].blk, VB_UID_VO); /* the layer no longer reads them */
+  pthread_mutex_unlock(&g.screen_mu);
+  if (old.has) dbl_vb_unref(old.blk, VB_UID_VO); /* the layer no longer reads it */
   if (!dbl_check(on, "VO-DISABLE-ENABLED", "%s %d disabled while off", what, is_osd(chn) ? chn - N_VIDEO : chn))
     return K_ERR_VO_NOT_PERM;
   return 0;
@@ -550,18 +498,16 @@ k_s32 kd_mpi_vo_chn_insert_frame(k_u32 chn_num, k_video_frame_info *vf) {
   if (!dbl_check(chn_num != K_VO_DISPLAY_CHN_ID0, "VO-LAYER0-UNUSED", "kd_mpi_vo_chn_insert_frame(0)"))
     return K_ERR_VO_INVALID_CHNID;
   pthread_mutex_lock(&g.mu);
-  int up = g.up;
-  if (up) {
-    dbl_vb_ref(blk, VB_UID_VO);
-    if (g.chn[chn_num].enabled) {
-      post((int)chn_num, vf, blk);
-    } else { /* an OSD picture inserted before its layer is enabled (display.py:688-689) */
-      shown old = g.chn[chn_num].cur;
-      g.chn[chn_num].cur = (shown){1, *vf, blk};
-      if (old.has) dbl_vb_unref(old.blk, VB_UID_VO);
-    }
+  int up = g.up, on = up && g.chn[chn_num].enabled;
+  shown old = {0};
+  if (up) dbl_vb_ref(blk, VB_UID_VO);
+  if (up && !on) { /* an OSD picture inserted before its layer is enabled (display.py:688-689) */
+    old = g.chn[chn_num].cur;
+    g.chn[chn_num].cur = (shown){1, *vf, blk};
   }
   pthread_mutex_unlock(&g.mu);
+  if (old.has) dbl_vb_unref(old.blk, VB_UID_VO);
+  if (on) show((int)chn_num, vf, blk);
   return up ? 0 : K_ERR_VO_NOTREADY;
 }
 
@@ -686,27 +632,25 @@ k_s32 kd_mpi_wbc_dump_release(const k_video_frame_info *vf) {
 /* ---- reset ---- */
 /* Everything the VO holds goes back; the panel keeps its power state. */
 static void vo_down(void) {
+  pthread_mutex_lock(&g.screen_mu);
   pthread_mutex_lock(&g.mu);
-  int up = g.up, running = g.sinks != NULL;
+  int up = g.up;
   g.up = 0;
-  g.quit = 1;
-  pthread_cond_broadcast(&g.cv);
-  pthread_mutex_unlock(&g.mu);
-  if (!up && !running) return;
-  pthread_join(g.th, NULL);
-  sim_display_sinks_close(g.sinks); /* its live view reads g.viewer */
-  g.sinks = NULL;
-  pthread_mutex_lock(&g.mu);
-  shown drop[N_CHN + EVQ];
+  shown drop[N_CHN];
   int n = 0;
   for (int c = 0; c < N_CHN; c++) {
     if (g.chn[c].cur.has) drop[n++] = g.chn[c].cur;
     memset(&g.chn[c], 0, sizeof g.chn[c]);
   }
-  for (; g.ev_cnt; g.ev_cnt--, g.ev_head = (g.ev_head + 1) % EVQ) drop[n++] = g.evq[g.ev_head].pic;
+  g.wbc_set = g.wbc_on = 0;
+  pthread_mutex_unlock(&g.mu);
+  pthread_mutex_unlock(&g.screen_mu);
+  if (!up) return;
+  sim_display_sinks_close(g.sinks); /* its live view reads g.viewer */
+  g.sinks = NULL;
+  pthread_mutex_lock(&g.mu);
   hal_frame *viewer = g.viewer;
   g.viewer = NULL;
-  g.wbc_set = g.wbc_on = 0;
   pthread_mutex_unlock(&g.mu);
   for (int i = 0; i < n; i++) dbl_vb_unref(drop[i].blk, VB_UID_VO);
   frame_unref(viewer);
@@ -745,7 +689,6 @@ static void vo_leaks(dbl_leak_fn leak, void *ctx) {
 }
 
 static void __attribute__((constructor)) vo_init(void) {
-  dbl_cond_init(&g.cv);
   dbl_sink_register(K_ID_VO, sink);
   dbl_bind_check_register(bind_check);
 }
