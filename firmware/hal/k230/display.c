@@ -330,7 +330,8 @@ int hal_display_show(hal_handle disp, hal_display_layer layer, const hal_frame *
     int planes = img->format == HAL_PIXFMT_NV12 ? 2 : 1;
     for (int p = 0; p < planes; p++) {
       uint32_t rows = p ? img->height / 2 : img->height;
-      size_t row = p ? img->width : hal_pixfmt_size(img->format, img->width, 1);
+      /* NV12 rows are width bytes in both planes (hal_pixfmt_size knows no 1-row NV12 picture). */
+      size_t row = p || img->format == HAL_PIXFMT_NV12 ? img->width : hal_pixfmt_size(img->format, img->width, 1);
       for (uint32_t y = 0; y < rows; y++)
         memcpy(dst.data[p] + (size_t)y * dst.stride[p], img->data[p] + (size_t)y * img->stride[p], row);
     }
