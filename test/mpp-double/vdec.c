@@ -88,20 +88,11 @@ static void emit(void *arg, const vdec_pic *p) {
     if (quit) return;
   }
   uint64_t phys = dbl_vb_phys(blk);
-  uint8_t *y = dbl_mmz_ptr(phys, size), *uv = y + (size_t)p->width * p->height;
-  for (uint32_t r = 0; r < p->height; r++) memcpy(y + (size_t)r * p->width, p->data[0] + (size_t)r * p->linesize[0], p->width);
-  for (uint32_t r = 0; r < p->height / 2; r++) {
-    uint8_t *d = uv + (size_t)r * p->width;
-    if (p->nv12) {
-      memcpy(d, p->data[1] + (size_t)r * p->linesize[1], p->width);
-      continue;
-    }
-    const uint8_t *u = p->data[1] + (size_t)r * p->linesize[1], *v = p->data[2] + (size_t)r * p->linesize[2];
-    for (uint32_t x = 0; x < p->width / 2; x++) {
-      d[2 * x] = u[x];
-      d[2 * x + 1] = v[x];
-    }
-  }
+  hal_frame pic = {.width = p->width, .height = p->height, .format = HAL_PIXFMT_NV12};
+  pic.stride[0] = pic.stride[1] = p->width;
+  pic.data[0] = dbl_mmz_ptr(phys, size);
+  pic.data[1] = pic.data[0] + (size_t)p->width * p->height;
+  sim_vdec_pic_to_nv12(p, &pic);
   k_video_frame_info info;
   memset(&info, 0, sizeof info);
   k_video_frame *v = &info.v_frame;

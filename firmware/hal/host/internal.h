@@ -161,6 +161,8 @@ int sim_vdec_open(hal_vdec_codec codec, int stream_mode, size_t max_au_size, vde
  * A chunk's pts tags the first picture starting in it (hal/vdec.h). The codec may read up to 64
  * zero bytes past data + len (FFmpeg's input padding). */
 int sim_vdec_feed(sim_vdec *v, const uint8_t *data, size_t len, uint64_t pts, int eos);
+/* A decoded picture into the NV12 frame f (its planes and strides; the picture's size). */
+void sim_vdec_pic_to_nv12(const vdec_pic *p, hal_frame *f);
 /* A fresh decoder for a new stream (after eos, or dropping the rest of an unfinished one). */
 int sim_vdec_restart(sim_vdec *v);
 void sim_vdec_close(sim_vdec *v);

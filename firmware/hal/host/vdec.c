@@ -35,24 +35,6 @@ typedef struct vdec {
 static vdec *g_chn[HAL_VDEC_MAX_CHN];
 static pthread_mutex_t g_chn_mu = PTHREAD_MUTEX_INITIALIZER;
 
-static void nv12_from_pic(hal_frame *f, const vdec_pic *p) {
-  for (uint32_t y = 0; y < p->height; y++)
-    memcpy(f->data[0] + (size_t)y * f->stride[0], p->data[0] + (size_t)y * p->linesize[0], p->width);
-  for (uint32_t y = 0; y < p->height / 2; y++) {
-    uint8_t *uv = f->data[1] + (size_t)y * f->stride[1];
-    if (p->nv12) {
-      memcpy(uv, p->data[1] + (size_t)y * p->linesize[1], p->width);
-      continue;
-    }
-    const uint8_t *u = p->data[1] + (size_t)y * p->linesize[1], *v = p->data[2] + (size_t)y * p->linesize[2];
-    for (uint32_t x = 0; x < p->width / 2; x++) {
-      uv[2 * x] = u[x];
-      uv[2 * x + 1] = v[x];
-    }
-  }
-  atomic_fetch_add(&g_convert_bytes, f->size);
-}
-
 /* A decoded picture: to the bound sink or to the output queue. mu not held. */
 static void emit_pic(void *arg, const vdec_pic *p) {
   vdec *d = arg;
@@ -75,7 +57,8 @@ static void emit_pic(void *arg, const vdec_pic *p) {
         if (q) return;
       }
     }
-    nv12_from_pic(f, &pic);
+    sim_vdec_pic_to_nv12(&pic, f);
+    atomic_fetch_add(&g_convert_bytes, f->size);
     f->pts_us = pic.pts_us;
     pthread_mutex_lock(&d->mu);
     f->seq = d->seq++;

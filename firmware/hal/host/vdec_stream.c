@@ -93,6 +93,23 @@ int sim_vdec_restart(sim_vdec *v) {
   return 0;
 }
 
+void sim_vdec_pic_to_nv12(const vdec_pic *p, hal_frame *f) {
+  for (uint32_t y = 0; y < p->height; y++)
+    memcpy(f->data[0] + (size_t)y * f->stride[0], p->data[0] + (size_t)y * p->linesize[0], p->width);
+  for (uint32_t y = 0; y < p->height / 2; y++) {
+    uint8_t *uv = f->data[1] + (size_t)y * f->stride[1];
+    if (p->nv12) {
+      memcpy(uv, p->data[1] + (size_t)y * p->linesize[1], p->width);
+      continue;
+    }
+    const uint8_t *u = p->data[1] + (size_t)y * p->linesize[1], *v = p->data[2] + (size_t)y * p->linesize[2];
+    for (uint32_t x = 0; x < p->width / 2; x++) {
+      uv[2 * x] = u[x];
+      uv[2 * x + 1] = v[x];
+    }
+  }
+}
+
 void sim_vdec_close(sim_vdec *v) {
   if (!v) return;
   if (v->codec) vdec_codec_close(v->codec);
