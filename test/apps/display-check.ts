@@ -2,7 +2,8 @@
 //   info <VIRT|ST7701|LT9611> <width> <height> [fps]   prints Display.info()
 //   layers <dir-on-sdcard> [ST7701]   VIRT 320x240 (or the ST7701 at 800x480): a picture on
 //                            video1, an ARGB8888 square on OSD0, an RGB565 square on OSD1; an OSD
-//                            width that is no multiple of 8; the write-back screen written to
+//                            width that is no multiple of 8, a square partly off the screen; the
+//                            write-back screen written to
 //                            <dir>/wb.nv12. Prints what happened.
 import { Display, type DisplayType, openFile } from "k230:media";
 import { sleepMs } from "k230:sys";
@@ -43,6 +44,9 @@ if (mode === "info") {
   const oddWidth = codeOf(() =>
     Display.showImage({ width: 36, height: 8, format: "RGB888", data: new Uint8Array(36 * 8 * 3) }, { x: 0, y: 200, layer: Display.LAYER_OSD1 }),
   );
+  const offScreen = codeOf(() =>
+    Display.showImage({ width: 32, height: 32, format: "ARGB8888", data: argb }, { x: W - 16, y: 0, layer: Display.LAYER_OSD1 }),
+  );
   sleepMs(300); // the display composes on its own thread
   const wb = Display.writeback();
   let wbSize = "";
@@ -57,5 +61,5 @@ if (mode === "info") {
     wb.release();
   }
   Display.deinit();
-  console.log(JSON.stringify({ oddWidth, wbSize }));
+  console.log(JSON.stringify({ oddWidth, offScreen, wbSize }));
 }

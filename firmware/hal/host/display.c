@@ -119,12 +119,22 @@ static int layer_format_ok(int layer, hal_pixfmt f) {
                                    : f == HAL_PIXFMT_ARGB8888 || f == HAL_PIXFMT_RGB888 || f == HAL_PIXFMT_RGB565;
 }
 
+/* Does the rectangle (0 = the screen's size) lie on the screen? */
+static int on_screen(const display *d, int x, int y, uint32_t w, uint32_t h) {
+  return x >= 0 && y >= 0 && (uint64_t)x + (w ? w : d->cfg.width) <= d->cfg.width &&
+         (uint64_t)y + (h ? h : d->cfg.height) <= d->cfg.height;
+}
+
 static int disp_accepts(void *obj, int chn, const hal_bind_info *src) {
   display *d = obj;
-  if (chn < 0 || chn >= HAL_LAYER_COUNT || !layer_format_ok(chn, src->format) || src->width % 8) return HAL_EINVAL;
+  if (chn < 0 || chn >= HAL_LAYER_COUNT || !layer_format_ok(chn, src->format)) return HAL_EINVAL;
   if (chn >= HAL_LAYER_OSD0 && (uint32_t)(chn - HAL_LAYER_OSD0) >= d->cfg.osd_num) return HAL_EINVAL;
   pthread_mutex_lock(&d->mu);
   layer *l = &d->L[chn];
+  if (!l->enabled && (src->width % 8 || !on_screen(d, src->x, src->y, src->width, src->height))) {
+    pthread_mutex_unlock(&d->mu);
+    return HAL_EINVAL;
+  }
   if (!l->enabled) { /* CanMV bind_layer: the layer takes the source's rectangle */
     l->cfg = (hal_display_layer_config)HAL_DISPLAY_LAYER_CONFIG_DEFAULT;
     l->cfg.x = src->x;
@@ -263,7 +273,7 @@ int hal_display_layer_set(hal_handle h, hal_display_layer layer, const hal_displ
   if (rc) return rc;
   if (!cfg || (int)layer < 0 || layer >= HAL_LAYER_COUNT || !layer_format_ok(layer, cfg->format)) return HAL_EINVAL;
   if (layer >= HAL_LAYER_OSD0 && (uint32_t)(layer - HAL_LAYER_OSD0) >= d->cfg.osd_num) return HAL_EINVAL;
-  if (cfg->width > 4096 || cfg->height > 4096 || cfg->width % 8) return HAL_EINVAL;
+  if (cfg->width % 8 || !on_screen(d, cfg->x, cfg->y, cfg->width, cfg->height)) return HAL_EINVAL;
   pthread_mutex_lock(&d->mu);
   d->L[layer].cfg = *cfg;
   d->L[layer].enabled = 1;

@@ -84,22 +84,29 @@ static int find_mode(const hal_display_config *c, mode *out) {
 
 static int accepts(void *obj, int layer, const hal_bind_info *src);
 
-/* Can the layer show `src`'s pictures? */
-static int layer_check(kdisp *d, int layer, const hal_bind_info *src) {
+/* Can the layer show pictures of this format? */
+static int layer_check(kdisp *d, int layer, hal_pixfmt format) {
   if (layer < 0 || layer >= HAL_LAYER_COUNT) return HAL_EINVAL;
   if (k230_vo_chn(layer) < 0) return HAL_ENOTSUP; /* VIDEO3: no VO layer for it */
   /* Only VO layer 1 turns pictures (display.py:444-445): on a turned panel VIDEO2 cannot show. */
   if (layer == HAL_LAYER_VIDEO2 && d->turned) return HAL_ENOTSUP;
-  if (layer <= HAL_LAYER_VIDEO3 && src->format != HAL_PIXFMT_NV12) return HAL_EINVAL;
-  if (layer >= HAL_LAYER_OSD0 && src->format != HAL_PIXFMT_ARGB8888 &&
-      src->format != HAL_PIXFMT_RGB888 && src->format != HAL_PIXFMT_RGB565)
+  if (layer <= HAL_LAYER_VIDEO3 && format != HAL_PIXFMT_NV12) return HAL_EINVAL;
+  if (layer >= HAL_LAYER_OSD0 && format != HAL_PIXFMT_ARGB8888 && format != HAL_PIXFMT_RGB888 &&
+      format != HAL_PIXFMT_RGB565)
     return HAL_EINVAL;
   if (layer >= HAL_LAYER_OSD0 && (uint32_t)(layer - HAL_LAYER_OSD0) >= d->cfg.osd_num)
     return HAL_EINVAL;
+  return 0;
+}
+
+/* Can a layer take this rectangle (w x h at x, y)? */
+static int rect_check(kdisp *d, const hal_display_layer_config *c) {
   /* The VO reads rows in units of 8 pixels: widths in multiples of 8, also the width the panel
    * sees when it is turned (display.py:451, :501, :572). */
-  uint32_t w = src->width ? src->width : d->width, h = src->height ? src->height : d->height;
-  if (w % 8 || (d->turned && h % 8)) return HAL_EINVAL;
+  if (c->width % 8 || (d->turned && c->height % 8)) return HAL_EINVAL;
+  /* The rectangle lies on the screen (the VO takes no other, sample_vdec.c:341-345). */
+  if (c->x < 0 || c->y < 0 || (uint64_t)c->x + c->width > d->width || (uint64_t)c->y + c->height > d->height)
+    return HAL_EINVAL;
   return 0;
 }
 
@@ -212,7 +219,6 @@ static int layer_apply(kdisp *d, int layer, hal_display_layer_config c) {
   k_vo_point at = {(k_u32)c.x, (k_u32)c.y};
   k_vo_size size = {c.width, c.height};
   if (d->turned) {
-    if ((uint64_t)c.y + c.height > d->height) return HAL_EINVAL;
     at = (k_vo_point){d->pw - (k_u32)c.y - c.height, (k_u32)c.x};
     size = (k_vo_size){c.height, c.width};
   }
@@ -248,7 +254,7 @@ static int layer_apply(kdisp *d, int layer, hal_display_layer_config c) {
 /* A bound source whose layer is off: the layer takes the source's rectangle (CanMV bind_layer). */
 static int accepts(void *obj, int layer, const hal_bind_info *src) {
   kdisp *d = obj;
-  int rc = layer_check(d, layer, src);
+  int rc = layer_check(d, layer, src->format);
   if (rc || d->layer_on[layer]) return rc;
   hal_display_layer_config c = HAL_DISPLAY_LAYER_CONFIG_DEFAULT;
   c.x = src->x;
@@ -256,7 +262,7 @@ static int accepts(void *obj, int layer, const hal_bind_info *src) {
   c.width = src->width ? src->width : d->width;
   c.height = src->height ? src->height : d->height;
   c.format = src->format;
-  return layer_apply(d, layer, c);
+  return (rc = rect_check(d, &c)) ? rc : layer_apply(d, layer, c);
 }
 
 int hal_display_layer_set(hal_handle disp, hal_display_layer layer,
@@ -268,8 +274,7 @@ int hal_display_layer_set(hal_handle disp, hal_display_layer layer,
   hal_display_layer_config c = *cfg;
   if (!c.width) c.width = d->width;
   if (!c.height) c.height = d->height;
-  hal_bind_info probe = {.format = c.format, .width = c.width, .height = c.height};
-  if ((rc = layer_check(d, (int)layer, &probe))) return rc;
+  if ((rc = layer_check(d, (int)layer, c.format)) || (rc = rect_check(d, &c))) return rc;
   return layer_apply(d, (int)layer, c);
 }
 
@@ -400,13 +405,17 @@ static void turn_back(const hal_frame *s, hal_frame *t) {
 }
 
 /* The screen of a write-back as the app sees it, or NULL. app_held: the frame goes to the app
- * and its release gives everything back; else the caller gives the write-back back itself. */
+ * and its release gives everything back (a turned panel's write-back goes back here, turned or
+ * not); else the caller gives the write-back back itself. */
 static k230_frame *screen_of(kdisp *d, const k_video_frame_info *wb, int app_held) {
   if (!d->turned) return k230_frame_wrap(wb, app_held ? wbc_back : NULL, d, 0, 0);
   uint64_t size = (uint64_t)d->width * d->height * 3 / 2;
-  if (d->turn_pool == VB_INVALID_POOLID && (d->turn_pool = k230_pool_create(size, 2)) == VB_INVALID_POOLID) return NULL;
-  uint32_t blk = k230_block_get(d->turn_pool, 0, 100);
-  if (blk == VB_INVALID_HANDLE) return NULL;
+  if (d->turn_pool == VB_INVALID_POOLID) d->turn_pool = k230_pool_create(size, 2);
+  uint32_t blk = d->turn_pool == VB_INVALID_POOLID ? VB_INVALID_HANDLE : k230_block_get(d->turn_pool, 0, 100);
+  if (blk == VB_INVALID_HANDLE) {
+    if (app_held) kd_mpi_wbc_dump_release(wb);
+    return NULL;
+  }
   k230_frame *s = k230_frame_wrap(wb, NULL, d, 0, 0);
   k_video_frame_info info;
   memset(&info, 0, sizeof info);

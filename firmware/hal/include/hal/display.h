@@ -4,7 +4,7 @@
  * One display. Layers: VIDEO1..VIDEO3 take NV12 frames (bound from a sensor channel or a
  * decoder, or inserted by the app); OSD0..OSD3 take ARGB8888, RGB888 or RGB565 images. A layer's
  * width and every picture's width are multiples of 8 pixels (the K230 VO's rule; CanMV raises
- * the same error). Each frame arriving on
+ * the same error), and a layer's rectangle lies on the screen. Each frame arriving on
  * an enabled layer recomposes the screen: video layers in order, then OSD layers alpha-blended
  * on top, each scaled (nearest) into its rectangle. The composed picture (NV12, display size) is
  * what the panel shows; hal_display_writeback hands it out (K230 WBC; the host's live view and
