@@ -15,6 +15,7 @@
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statfsSync } from "node:fs";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
 import { HOST, ROOT } from "../lib/measure.mjs";
 
@@ -113,21 +114,14 @@ async function main() {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, K230JS_SIM_SENSOR: `file:${clip}` },
   });
-  let out = "";
   let err = "";
   let lastStatus = null;
   const failures = [];
   child.stderr.on("data", (d) => (err += d));
-  child.stdout.on("data", (d) => {
-    out += d;
-    let nl;
-    while ((nl = out.indexOf("\n")) >= 0) {
-      const line = out.slice(0, nl);
-      out = out.slice(nl + 1);
-      if (line.startsWith("{")) lastStatus = JSON.parse(line);
-      else if (line.startsWith("FAIL")) failures.push(line);
-      else if (line.startsWith("url ")) urlFound(line.slice(4));
-    }
+  createInterface({ input: child.stdout }).on("line", (line) => {
+    if (line.startsWith("{")) lastStatus = JSON.parse(line);
+    else if (line.startsWith("FAIL")) failures.push(line);
+    else if (line.startsWith("url ")) urlFound(line.slice(4));
   });
   let urlFound;
   const url = await new Promise((res, rej) => {

@@ -182,6 +182,20 @@ static const mp4_fs *fs_of(card *c) {
   return &fs;
 }
 
+/* Records `seconds` onto the card with `pattern` and `sc`; the stats at the end. */
+static int run_case(card *c, const char *pattern, const mp4_segment_config *sc, const mp4_muxer_config *mc, int seconds,
+                    bool audio, mp4_segment_stats *st) {
+  mp4_segmenter *s;
+  int rc = mp4_segmenter_open(&s, pattern, sc, mc, fs_of(c));
+  CHECK_EQ_INT(rc, 0);
+  if (rc) return rc;
+  int64_t last = 0;
+  rc = record(s, seconds, audio, &last);
+  mp4_segmenter_stats(s, st);
+  int rc2 = mp4_segmenter_close(s, NULL, 0);
+  return rc ? rc : rc2;
+}
+
 int main(void) {
   /* Patterns. */
   CHECK(mp4_segment_pattern_problem("/sdcard/a.mp4", false) == NULL);
@@ -258,16 +272,11 @@ int main(void) {
     mp4_segment_config sc = MP4_SEGMENT_CONFIG_DEFAULT;
     sc.max_bytes = 30000;
     sc.keep_files = 3;
-    mp4_segmenter *s;
-    CHECK_EQ_INT(mp4_segmenter_open(&s, "/sd/size-{index}.mp4", &sc, &mc, fs_of(&c)), 0);
-    int64_t last = 0;
-    CHECK_EQ_INT(record(s, 20, false, &last), 0);
     mp4_segment_stats st;
-    mp4_segmenter_stats(s, &st);
+    CHECK_EQ_INT(run_case(&c, "/sd/size-{index}.mp4", &sc, &mc, 20, false, &st), 0);
     printf("20 s cut at 30000 bytes: %u files, %u deleted\n", st.files, st.deleted);
     CHECK(st.files > 4);
     CHECK_EQ_INT(st.deleted, st.files - 3);
-    CHECK_EQ_INT(mp4_segmenter_close(s, NULL, 0), 0);
     CHECK_EQ_INT(count_files(&c), 3);
     for (uint32_t i = st.index - 2; i <= st.index; i++) {
       char name[32];
@@ -289,13 +298,8 @@ int main(void) {
     mp4_segment_config sc = MP4_SEGMENT_CONFIG_DEFAULT;
     sc.max_duration_us = 1000000;
     sc.min_free_bytes = 100000;
-    mp4_segmenter *s;
-    CHECK_EQ_INT(mp4_segmenter_open(&s, "/sd/free-{index:4}.mp4", &sc, &mc, fs_of(&c)), 0);
-    int64_t last = 0;
-    CHECK_EQ_INT(record(s, 60, true, &last), 0);
     mp4_segment_stats st;
-    mp4_segmenter_stats(s, &st);
-    CHECK_EQ_INT(mp4_segmenter_close(s, NULL, 0), 0);
+    CHECK_EQ_INT(run_case(&c, "/sd/free-{index:4}.mp4", &sc, &mc, 60, true, &st), 0);
     CHECK_EQ_INT(c.enospc, 0);
     CHECK_EQ_INT(st.recovered, 0);
     CHECK(st.deleted > 0);
@@ -322,13 +326,8 @@ int main(void) {
     mp4_segment_config sc = MP4_SEGMENT_CONFIG_DEFAULT;
     sc.max_duration_us = 3000000;
     sc.keep_files = 100;
-    mp4_segmenter *s;
-    CHECK_EQ_INT(mp4_segmenter_open(&s, "/sd/full-{index}.mp4", &sc, &mc, fs_of(&c)), 0);
-    int64_t last = 0;
-    CHECK_EQ_INT(record(s, 60, false, &last), 0);
     mp4_segment_stats st;
-    mp4_segmenter_stats(s, &st);
-    CHECK_EQ_INT(mp4_segmenter_close(s, NULL, 0), 0);
+    CHECK_EQ_INT(run_case(&c, "/sd/full-{index}.mp4", &sc, &mc, 60, false, &st), 0);
     CHECK(st.recovered > 0);
     CHECK(st.deleted > 0);
     for (int i = 0; i < MAX_FILES; i++) {
