@@ -8,7 +8,8 @@
  * (its objects are made by native code only) and JS_UNDEFINED is returned.
  *
  * Instances are made with kjs_class_new_instance() only: the VM tracks every instance of every
- * class from creation to finalization. When the VM goes away (soft reset, exit) whatever an app
+ * class from creation to finalization (one made any other way aborts the process when it is
+ * finalized: a programming error every test that creates it catches). When the VM goes away (soft reset, exit) whatever an app
  * left open is released through the class finalizer, whatever JS still references: the GC
  * collects what it can, and kjs_class_release_all() finalizes what a reference the GC cannot
  * see still keeps alive. A class gets this by being defined here; its finalizer must release
