@@ -118,6 +118,9 @@ void kjs_sourcemap_free(kjs_sourcemap *map) {
   free(map);
 }
 
+/* Positions beyond int32 make a map unusable, not undefined behaviour. */
+static bool add_delta(int32_t *acc, int32_t d) { return !__builtin_add_overflow(*acc, d, acc); }
+
 static bool parse_mappings(kjs_sourcemap *map, const char *m, size_t len) {
   size_t lines = 1;
   for (size_t i = 0; i < len; i++) lines += m[i] == ';';
@@ -138,14 +141,11 @@ static bool parse_mappings(kjs_sourcemap *map, const char *m, size_t len) {
         continue;
       }
       int32_t d;
-      if (!vlq(&p, end, &d)) return false;
-      gcol += d;
+      if (!vlq(&p, end, &d) || !add_delta(&gcol, d)) return false;
       if (p < end && *p != ',' && *p != ';') {
         int32_t ds, dl, dc;
         if (!vlq(&p, end, &ds) || !vlq(&p, end, &dl) || !vlq(&p, end, &dc)) return false;
-        src += ds;
-        sline += dl;
-        scol += dc;
+        if (!add_delta(&src, ds) || !add_delta(&sline, dl) || !add_delta(&scol, dc)) return false;
         if (p < end && *p != ',' && *p != ';') {
           int32_t dn;
           if (!vlq(&p, end, &dn)) return false;
