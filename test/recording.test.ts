@@ -71,7 +71,8 @@ describe("a recording killed at any moment after half a second plays", () => {
     mkdirSync(card, { recursive: true });
     const TRIALS = 100;
     const PARALLEL = 6;
-    // One fragment is 1 s (fragmentMs default) = 30 pictures at 30 fps; the first is cut early.
+    // One fragment is 1 s (fragmentMs default) = 30 pictures at 30 fps; the first ends after the
+    // first picture, so a file plays however slowly a loaded machine encodes.
     const ONE_FRAGMENT = 31;
     const results: Trial[] = [];
     let next = 0;

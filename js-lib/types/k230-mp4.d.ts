@@ -2,11 +2,10 @@
  * `k230:mp4` — record and play MP4 files: H.264/H.265 video and G.711 (A-law/µ-law) audio.
  *
  * Recordings are fragmented by default: a file cut by power loss or a full SD card plays up to
- * its last complete fragment (about one second). The first fragment is cut early (a quarter of
- * a second), so a recording cut any time after half a second plays. At close the file can stay
- * fragmented or be
- * finalized into a classic indexed file (`mode: "indexed"`, index at the end, no media copied) or
- * a web-friendly one (`mode: "faststart"`, index at the front).
+ * its last complete fragment (about one second). The first fragment ends right after the first
+ * picture, so a recording cut any time after its first pictures plays. At close the file can
+ * stay fragmented or be finalized into a classic indexed file (`mode: "indexed"`, index at the
+ * end, no media copied) or a web-friendly one (`mode: "faststart"`, index at the front).
  *
  * Timestamps are microseconds everywhere (the encoder's `ptsUs`), never milliseconds.
  *
@@ -46,7 +45,7 @@ declare module "k230:mp4" {
     maxFragmentMs?: number;
     /**
      * The first fragment ends at the second keyframe or after this many ms, whichever comes
-     * first (default 250; 0 = like the others), so a short or cut recording still plays.
+     * first, so a short or cut recording still plays. Default 0: right after the first picture.
      */
     firstFragmentMs?: number;
     /** What happens to each finished fragment: "fsync" (default, durable), "flush" or "none". */

@@ -317,8 +317,7 @@ static int frag_due(mp4_muxer *m, int64_t pts_us, bool key, size_t add) {
   if (!any) return CUT_NONE;
   if (bytes > m->cfg.max_fragment_bytes) return CUT;
   int64_t age = pts_us - m->frag_start_us;
-  if (m->seq == 0 && m->cfg.first_fragment_us && ((key && age > 0) || age >= (int64_t)m->cfg.first_fragment_us))
-    return CUT_FIRST_EARLY;
+  if (m->seq == 0 && ((key && age > 0) || age >= (int64_t)m->cfg.first_fragment_us)) return CUT_FIRST_EARLY;
   if (key && age >= (int64_t)m->cfg.fragment_us) return CUT;
   return m->cfg.max_fragment_us && age >= (int64_t)m->cfg.max_fragment_us ? CUT : CUT_NONE;
 }

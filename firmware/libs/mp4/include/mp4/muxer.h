@@ -57,14 +57,15 @@ typedef struct mp4_muxer_config {
   mp4_sync_policy sync;
   int max_tracks;             /* up to 4 */
   /* The first fragment is cut early, so that a recording cut short still plays: at the second
-     keyframe or once it spans this long, whichever comes first (0 = like any other). With the
-     default, a recording killed any time after half a second of media has a playable file. */
+     keyframe or once it spans this long, whichever comes first. The default, 0, cuts it right
+     after the first picture: the file plays as soon as anything was recorded, however slowly
+     the encoder runs. The fragments after it are timed from the start as usual. */
   uint32_t first_fragment_us;
 } mp4_muxer_config;
 
 #define MP4_MUXER_CONFIG_DEFAULT                                                                         \
   {.mode = MP4_MODE_FRAGMENTED, .fragment_us = 1000000, .max_fragment_us = 10000000,                     \
-   .max_fragment_bytes = 8u << 20, .sync = MP4_SYNC_FSYNC, .max_tracks = 4, .first_fragment_us = 250000}
+   .max_fragment_bytes = 8u << 20, .sync = MP4_SYNC_FSYNC, .max_tracks = 4, .first_fragment_us = 0}
 
 typedef struct mp4_muxer mp4_muxer;
 
