@@ -1,7 +1,9 @@
 /*
  * k230:rtsp — an RTSP server on firmware/libs/rtsp, plugged into the runtime's loop: RtspServer
  * (listening socket, clients, events, stats) and RtspSession (one mount fed by sendVideo /
- * sendAudio or, from C, by encoder.pipeTo() through kjs/sink.h).
+ * sendAudio or, from C, by encoder.pipeTo() through kjs/sink.h); RtspPusher (publishing to another
+ * server) and RtspProbe (viewing a session to check that media arrives), both on the client core
+ * rtsp/pusher.h.
  * Types and docs: js-lib/types/k230-rtsp.d.ts.
  */
 #include <errno.h>
@@ -687,9 +689,11 @@ static int session_sink_getter(JSContext *ctx, JSValueConst target, kjs_media_si
   return 0;
 }
 
-/* ---- RtspPusher: publishing to another server (rtsp/pusher.h) ---- */
+/* ---- RtspPusher and RtspProbe: the client core (rtsp/pusher.h), publishing or viewing ---- */
 
-static JSClassID pusher_class_id;
+static JSClassID pusher_class_id, probe_class_id;
+
+enum { CLIENT_FDS = 5 }; /* the TCP connection + an RTP/RTCP pair per track when viewing over UDP */
 
 typedef struct js_pusher {
   JSContext *ctx;
@@ -705,21 +709,33 @@ typedef struct js_pusher {
   JSValue promise, resolve, reject; /* connect()'s; JS_UNDEFINED when none */
   bool settled;
   uint64_t tick_timer, settle_timer;
-  void (*fd_cb)(void *loop, int fd, int revents, void *user);
-  void *fd_user;
+  struct {
+    int fd; /* -1: free */
+    void (*cb)(void *loop, int fd, int revents, void *user);
+    void *user;
+  } fds[CLIENT_FDS];
 } js_pusher;
 
 static void pusher_fd_trampoline(kjs_loop *loop, int fd, int revents, void *user) {
   js_pusher *jp = user;
-  if (jp->fd_cb) jp->fd_cb(jp, fd, revents, jp->fd_user);
+  for (int i = 0; i < CLIENT_FDS; i++)
+    if (jp->fds[i].fd == fd && jp->fds[i].cb) {
+      jp->fds[i].cb(jp, fd, revents, jp->fds[i].user);
+      return;
+    }
 }
 
 static int pio_watch(void *loop, int fd, short events, void (*cb)(void *, int, int, void *), void *user) {
   js_pusher *jp = loop;
-  jp->fd_cb = cb;
-  jp->fd_user = user;
+  int i = 0;
+  while (i < CLIENT_FDS && jp->fds[i].fd >= 0) i++;
+  if (i == CLIENT_FDS) return HAL_ELIMIT;
   int rc = kjs_loop_fd_watch(jp->loop, fd, events, 0, pusher_fd_trampoline, jp);
-  if (rc < 0) jp->fd_cb = NULL;
+  if (rc == 0) {
+    jp->fds[i].fd = fd;
+    jp->fds[i].cb = cb;
+    jp->fds[i].user = user;
+  }
   return rc;
 }
 
@@ -731,7 +747,8 @@ static void pio_set_events(void *loop, int fd, short events) {
 static void pio_unwatch(void *loop, int fd) {
   js_pusher *jp = loop;
   kjs_loop_fd_unwatch(jp->loop, fd);
-  jp->fd_cb = NULL;
+  for (int i = 0; i < CLIENT_FDS; i++)
+    if (jp->fds[i].fd == fd) jp->fds[i].fd = -1;
 }
 
 static const rtsp_io_ops pusher_loop_ops = {pio_watch, pio_set_events, pio_unwatch, io_now};
@@ -780,10 +797,10 @@ static void pusher_settle(kjs_loop *loop, uint64_t id, void *user) {
   } else {
     fnv = JS_DupValue(ctx, jp->reject);
     if (jp->state == RTSP_PUSH_CLOSED && !jp->fail_msg[0]) {
-      snprintf(jp->fail_msg, sizeof jp->fail_msg, "closed before the server accepted RECORD");
+      snprintf(jp->fail_msg, sizeof jp->fail_msg, "closed before the server accepted %s", jp->cfg.play ? "PLAY" : "RECORD");
       jp->fail_code = HAL_ECLOSED;
     }
-    arg = pusher_error(ctx, jp, "RtspPusher.connect");
+    arg = pusher_error(ctx, jp, jp->cfg.play ? "RtspProbe.play" : "RtspPusher.connect");
   }
   pusher_drop_promise(ctx, jp);
   JSValue r = JS_Call(ctx, fnv, JS_UNDEFINED, 1, (JSValueConst *)&arg);
@@ -829,8 +846,19 @@ static void pusher_tick(kjs_loop *loop, uint64_t id, void *user) {
   jp->tick_timer = kjs_loop_timer_start(jp->loop, TICK_MS, pusher_tick, jp);
 }
 
+/* The client behind an RtspPusher or an RtspProbe. */
+static js_pusher *client_of(JSContext *ctx, JSValueConst v) {
+  js_pusher *jp = JS_GetOpaque(v, probe_class_id);
+  return jp ? jp : JS_GetOpaque2(ctx, v, pusher_class_id);
+}
+
+static js_pusher *client_of_rt(JSValueConst v) {
+  js_pusher *jp = JS_GetOpaque(v, probe_class_id);
+  return jp ? jp : JS_GetOpaque(v, pusher_class_id);
+}
+
 static void pusher_finalizer(JSRuntime *rt, JSValueConst val) {
-  js_pusher *jp = JS_GetOpaque(val, pusher_class_id);
+  js_pusher *jp = client_of_rt(val);
   if (!jp) return;
   if (jp->c) rtsp_push_conn_free(jp->c);
   if (jp->tick_timer) kjs_loop_timer_cancel(jp->loop, jp->tick_timer);
@@ -842,7 +870,7 @@ static void pusher_finalizer(JSRuntime *rt, JSValueConst val) {
 }
 
 static void pusher_gc_mark(JSRuntime *rt, JSValueConst val, JS_MarkFunc *mark_func) {
-  js_pusher *jp = JS_GetOpaque(val, pusher_class_id);
+  js_pusher *jp = client_of_rt(val);
   if (!jp) return;
   JS_MarkValue(rt, jp->promise, mark_func);
   JS_MarkValue(rt, jp->resolve, mark_func);
@@ -850,22 +878,28 @@ static void pusher_gc_mark(JSRuntime *rt, JSValueConst val, JS_MarkFunc *mark_fu
 }
 
 static const JSClassDef pusher_class = {"RtspPusher", .finalizer = pusher_finalizer, .gc_mark = pusher_gc_mark};
+static const JSClassDef probe_class = {"RtspProbe", .finalizer = pusher_finalizer, .gc_mark = pusher_gc_mark};
 
-static JSValue pusher_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSValueConst *argv) {
-  static const char fn[] = "new RtspPusher";
+/* magic 0: new RtspPusher(url, {video, audio, auth, mtu}); 1: new RtspProbe(url, {transport, auth}) */
+static JSValue pusher_ctor_magic(JSContext *ctx, JSValueConst new_target, int argc, JSValueConst *argv, int play) {
+  const char *fn = play ? "new RtspProbe" : "new RtspPusher";
   static const char *const vcodecs[] = {"h264", "h265", "none", NULL};
   static const char *const acodecs[] = {"none", "g711u", "g711a", NULL};
+  static const char *const transports[] = {"tcp", "udp", NULL};
   if (argc < 1 || !JS_IsString(argv[0])) return JS_ThrowTypeError(ctx, "%s: url must be a string", fn);
   JSValueConst opts = argc > 1 ? argv[1] : JS_UNDEFINED;
-  int v, a;
-  int64_t mtu;
-  if (kjs_check_options(ctx, opts, fn) < 0 || kjs_opt_enum(ctx, opts, fn, "video", vcodecs, 0, &v) < 0 ||
-      kjs_opt_enum(ctx, opts, fn, "audio", acodecs, 0, &a) < 0 ||
-      kjs_opt_int(ctx, opts, fn, "mtu", 1400, 576, 9000, &mtu) < 0)
+  int v = 2, a = 0, udp = 0;
+  int64_t mtu = 1400;
+  if (kjs_check_options(ctx, opts, fn) < 0 ||
+      (play ? kjs_opt_enum(ctx, opts, fn, "transport", transports, 0, &udp) < 0
+            : kjs_opt_enum(ctx, opts, fn, "video", vcodecs, 0, &v) < 0 ||
+                  kjs_opt_enum(ctx, opts, fn, "audio", acodecs, 0, &a) < 0 ||
+                  kjs_opt_int(ctx, opts, fn, "mtu", 1400, 576, 9000, &mtu) < 0))
     return JS_EXCEPTION;
   js_pusher *jp = calloc(1, sizeof *jp);
   if (!jp) return JS_ThrowOutOfMemory(ctx);
   jp->promise = jp->resolve = jp->reject = JS_UNDEFINED;
+  for (int i = 0; i < CLIENT_FDS; i++) jp->fds[i].fd = -1;
   JSValue auth = JS_IsObject(opts) ? JS_GetPropertyStr(ctx, opts, "auth") : JS_UNDEFINED;
   if (JS_IsException(auth)) goto fail;
   if (!JS_IsUndefined(auth)) {
@@ -891,7 +925,7 @@ static JSValue pusher_ctor(JSContext *ctx, JSValueConst new_target, int argc, JS
   JS_FreeCString(ctx, url);
   jp->video = v == 0 ? RTSP_VIDEO_H264 : v == 1 ? RTSP_VIDEO_H265 : RTSP_VIDEO_NONE;
   jp->audio = a == 0 ? RTSP_AUDIO_NONE : a == 1 ? RTSP_AUDIO_PCMU : RTSP_AUDIO_PCMA;
-  if (jp->video == RTSP_VIDEO_NONE && jp->audio == RTSP_AUDIO_NONE) {
+  if (!play && jp->video == RTSP_VIDEO_NONE && jp->audio == RTSP_AUDIO_NONE) {
     JS_ThrowTypeError(ctx, "%s: a pusher needs video or audio", fn);
     goto fail;
   }
@@ -908,10 +942,12 @@ static JSValue pusher_ctor(JSContext *ctx, JSValueConst new_target, int argc, JS
   jp->cfg.username = jp->user[0] ? jp->user : NULL;
   jp->cfg.password = jp->user[0] ? jp->pass : NULL;
   jp->cfg.mtu = (size_t)mtu;
+  jp->cfg.play = play;
+  jp->cfg.udp = udp == 1;
   jp->ctx = ctx;
   jp->loop = kjs_vm_loop(kjs_vm_from_context(ctx));
   JSValue proto = JS_GetPropertyStr(ctx, new_target, "prototype");
-  JSValue obj = JS_NewObjectProtoClass(ctx, proto, pusher_class_id);
+  JSValue obj = JS_NewObjectProtoClass(ctx, proto, play ? probe_class_id : pusher_class_id);
   JS_FreeValue(ctx, proto);
   if (JS_IsException(obj)) goto fail;
   JS_SetOpaque(obj, jp);
@@ -921,9 +957,17 @@ fail:
   return JS_EXCEPTION;
 }
 
+static JSValue pusher_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSValueConst *argv) {
+  return pusher_ctor_magic(ctx, new_target, argc, argv, 0);
+}
+
+static JSValue probe_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSValueConst *argv) {
+  return pusher_ctor_magic(ctx, new_target, argc, argv, 1);
+}
+
+/* RtspPusher.connect() and RtspProbe.play() */
 static JSValue pusher_connect(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
-  static const char fn[] = "RtspPusher.connect";
-  js_pusher *jp = JS_GetOpaque2(ctx, this_val, pusher_class_id);
+  js_pusher *jp = client_of(ctx, this_val);
   if (!jp) return JS_EXCEPTION;
   if (!JS_IsUndefined(jp->promise)) return JS_DupValue(ctx, jp->promise); /* one connection per pusher */
   JSValue funcs[2];
@@ -933,7 +977,7 @@ static JSValue pusher_connect(JSContext *ctx, JSValueConst this_val, int argc, J
   jp->resolve = funcs[0];
   jp->reject = funcs[1];
   jp->state = RTSP_PUSH_HANDSHAKE;
-  reserve_loop_slots(jp->loop, 2);
+  reserve_loop_slots(jp->loop, 2 + (jp->cfg.udp ? 4 : 0));
   int rc = rtsp_push_connect(&jp->cfg, &pusher_loop_ops, jp, pusher_on_state, jp, &jp->c);
   if (rc < 0) {
     jp->c = NULL;
@@ -941,7 +985,6 @@ static JSValue pusher_connect(JSContext *ctx, JSValueConst this_val, int argc, J
     jp->fail_code = rc;
     snprintf(jp->fail_msg, sizeof jp->fail_msg, "cannot connect to %s: %s", jp->url,
              rc == HAL_EINVAL ? "the host must be a numeric IPv4/IPv6 address or localhost" : hal_strerror(rc));
-    (void)fn;
     jp->settle_timer = kjs_loop_timer_start(jp->loop, 0, pusher_settle, jp);
     return promise;
   }
@@ -989,7 +1032,7 @@ static JSValue pusher_send(JSContext *ctx, JSValueConst this_val, int argc, JSVa
 }
 
 static JSValue pusher_close_js(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
-  js_pusher *jp = JS_GetOpaque2(ctx, this_val, pusher_class_id);
+  js_pusher *jp = client_of(ctx, this_val);
   if (!jp) return JS_EXCEPTION;
   if (jp->c) rtsp_push_conn_close(jp->c, false); /* TEARDOWN, then the socket closes (tick) */
   else if (jp->state != RTSP_PUSH_FAILED) jp->state = RTSP_PUSH_CLOSED;
@@ -998,24 +1041,33 @@ static JSValue pusher_close_js(JSContext *ctx, JSValueConst this_val, int argc, 
 
 static const char *const push_state_names[] = {"idle", "connecting", "recording", "failed", "closed"};
 
+static const char *state_name(const js_pusher *jp) {
+  if (jp->state == RTSP_PUSH_RECORDING && jp->cfg.play) return "playing";
+  return push_state_names[jp->state >= 0 && jp->state <= 4 ? jp->state : 0];
+}
+
 static JSValue pusher_get_state(JSContext *ctx, JSValueConst this_val) {
-  js_pusher *jp = JS_GetOpaque2(ctx, this_val, pusher_class_id);
-  if (!jp) return JS_EXCEPTION;
-  return JS_NewString(ctx, push_state_names[jp->state >= 0 && jp->state <= 4 ? jp->state : 0]);
+  js_pusher *jp = client_of(ctx, this_val);
+  return jp ? JS_NewString(ctx, state_name(jp)) : JS_EXCEPTION;
 }
 
 static JSValue pusher_get_url(JSContext *ctx, JSValueConst this_val) {
-  js_pusher *jp = JS_GetOpaque2(ctx, this_val, pusher_class_id);
+  js_pusher *jp = client_of(ctx, this_val);
   return jp ? JS_NewString(ctx, jp->url) : JS_EXCEPTION;
 }
 
 static JSValue pusher_stats(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
-  js_pusher *jp = JS_GetOpaque2(ctx, this_val, pusher_class_id);
+  js_pusher *jp = client_of(ctx, this_val);
   if (!jp) return JS_EXCEPTION;
   rtsp_pusher_stats st = jp->last;
   if (jp->c) rtsp_pusher_get_stats(rtsp_push_conn_pusher(jp->c), &st);
   JSValue o = JS_NewObject(ctx);
-  JS_SetPropertyStr(ctx, o, "state", JS_NewString(ctx, push_state_names[jp->state >= 0 && jp->state <= 4 ? jp->state : 0]));
+  JS_SetPropertyStr(ctx, o, "state", JS_NewString(ctx, state_name(jp)));
+  if (jp->cfg.play) {
+    JS_SetPropertyStr(ctx, o, "packetsReceived", JS_NewInt64(ctx, (int64_t)st.packets_received));
+    JS_SetPropertyStr(ctx, o, "bytesReceived", JS_NewInt64(ctx, (int64_t)st.bytes_received));
+    return o;
+  }
   JS_SetPropertyStr(ctx, o, "framesSent", JS_NewInt64(ctx, (int64_t)st.frames_sent));
   JS_SetPropertyStr(ctx, o, "framesDropped", JS_NewInt64(ctx, (int64_t)st.frames_dropped));
   JS_SetPropertyStr(ctx, o, "packetsSent", JS_NewInt64(ctx, (int64_t)st.packets_sent));
@@ -1059,6 +1111,15 @@ static const JSCFunctionListEntry pusher_proto_funcs[] = {
     JS_PROP_STRING_DEF("[Symbol.toStringTag]", "RtspPusher", JS_PROP_CONFIGURABLE),
 };
 
+static const JSCFunctionListEntry probe_proto_funcs[] = {
+    JS_CFUNC_DEF("play", 0, pusher_connect),
+    JS_CFUNC_DEF("stats", 0, pusher_stats),
+    JS_CFUNC_DEF("close", 0, pusher_close_js),
+    JS_CGETSET_DEF("state", pusher_get_state, NULL),
+    JS_CGETSET_DEF("url", pusher_get_url, NULL),
+    JS_PROP_STRING_DEF("[Symbol.toStringTag]", "RtspProbe", JS_PROP_CONFIGURABLE),
+};
+
 /* ---- function lists ---- */
 
 static const JSCFunctionListEntry server_proto_funcs[] = {
@@ -1100,10 +1161,13 @@ static int rtsp_module_init(JSContext *ctx, JSModuleDef *m) {
                                sizeof session_proto_funcs / sizeof session_proto_funcs[0]);
   JSValue pusher = kjs_class_create(ctx, &pusher_class_id, &pusher_class, pusher_ctor, 1, pusher_proto_funcs,
                               sizeof pusher_proto_funcs / sizeof pusher_proto_funcs[0]);
+  JSValue probe = kjs_class_create(ctx, &probe_class_id, &probe_class, probe_ctor, 1, probe_proto_funcs,
+                                   sizeof probe_proto_funcs / sizeof probe_proto_funcs[0]);
   kjs_media_sink_register(session_sink_getter);
   kjs_media_sink_register(pusher_sink_getter);
   JS_SetModuleExport(ctx, m, "RtspServer", server);
   JS_SetModuleExport(ctx, m, "RtspPusher", pusher);
+  JS_SetModuleExport(ctx, m, "RtspProbe", probe);
   JS_SetModuleExport(ctx, m, "RtspSession", session);
   return 0;
 }
@@ -1114,5 +1178,6 @@ JSModuleDef *kjs_mod_rtsp_init(JSContext *ctx, const char *name) {
   JS_AddModuleExport(ctx, m, "RtspServer");
   JS_AddModuleExport(ctx, m, "RtspSession");
   JS_AddModuleExport(ctx, m, "RtspPusher");
+  JS_AddModuleExport(ctx, m, "RtspProbe");
   return m;
 }

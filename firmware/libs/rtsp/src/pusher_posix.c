@@ -1,5 +1,6 @@
-// Socket adapter for the pusher: one non-blocking TCP connection (IPv4 or IPv6) on an abstract
-// event loop (rtsp_io_ops), with an output queue so the core never blocks.
+// Socket adapter for the client core (pusher.c): one non-blocking TCP connection (IPv4 or IPv6)
+// on an abstract event loop (rtsp_io_ops), with an output queue so the core never blocks; when
+// viewing over UDP, an RTP/RTCP port pair per track.
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -35,11 +36,24 @@ struct rtsp_push_conn {
   short events;
   uint8_t *out;
   size_t out_len, out_off, out_cap;
+  int family;     /* of the TCP connection: the UDP ports are bound in the same family */
+  int udp[2][2];  /* viewing over UDP: [track][0 RTP, 1 RTCP], -1 when closed */
   void (*on_state)(void *user, rtsp_push_state st, int status, int code);
   void *on_user;
 };
 
+static void udp_shut(rtsp_push_conn *c) {
+  for (int t = 0; t < 2; t++)
+    for (int k = 0; k < 2; k++)
+      if (c->udp[t][k] >= 0) {
+        c->ops->unwatch_fd(c->loop, c->udp[t][k]);
+        close(c->udp[t][k]);
+        c->udp[t][k] = -1;
+      }
+}
+
 static void shut(rtsp_push_conn *c) {
+  udp_shut(c);
   if (c->fd < 0) return;
   c->ops->unwatch_fd(c->loop, c->fd);
   close(c->fd);
@@ -100,6 +114,83 @@ static int a_sendv(void *user, const rtsp_iov *iov, int n) {
 static size_t a_backlog(void *user) {
   rtsp_push_conn *c = user;
   return c->out_len - c->out_off;
+}
+
+/* RTP datagrams are counted, RTCP ones (sender reports) dropped. */
+static void on_udp(void *loop, int fd, int revents, void *user) {
+  (void)loop;
+  rtsp_push_conn *c = user;
+  uint8_t buf[2048];
+  for (int i = 0; i < 64; i++) {
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n < 0) return; /* EAGAIN, or an ICMP error from an earlier datagram: nothing to count */
+    for (int t = 0; t < 2; t++)
+      if (fd == c->udp[t][0]) rtsp_pusher_received(c->p, t, (size_t)n);
+  }
+}
+
+static int bind_port(int family, int port) {
+  int fd = socket(family, SOCK_DGRAM, 0);
+  if (fd < 0) return -1;
+  struct sockaddr_storage sa;
+  memset(&sa, 0, sizeof sa);
+  socklen_t len;
+  if (family == AF_INET6) {
+    struct sockaddr_in6 *a = (struct sockaddr_in6 *)&sa;
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons((uint16_t)port);
+    len = sizeof *a;
+  } else {
+    struct sockaddr_in *a = (struct sockaddr_in *)&sa;
+    a->sin_family = AF_INET;
+    a->sin_port = htons((uint16_t)port);
+    len = sizeof *a;
+  }
+  if (bind(fd, (struct sockaddr *)&sa, len) < 0) {
+    close(fd);
+    return -1;
+  }
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL, 0) | O_NONBLOCK);
+  return fd;
+}
+
+static int local_port(int fd) {
+  struct sockaddr_storage sa;
+  socklen_t len = sizeof sa;
+  if (getsockname(fd, (struct sockaddr *)&sa, &len) < 0) return -1;
+  return ntohs(sa.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&sa)->sin6_port : ((struct sockaddr_in *)&sa)->sin_port);
+}
+
+/* RFC 3550 §11: RTP on an even port, RTCP on the next one; the kernel picks the even one. */
+static int a_udp_open(void *user, int track, int *rtp_port) {
+  rtsp_push_conn *c = user;
+  if (track < 0 || track > 1) return HAL_EINVAL;
+  for (int attempt = 0; attempt < 32; attempt++) {
+    int rtp = bind_port(c->family, 0);
+    if (rtp < 0) return HAL_EIO;
+    int port = local_port(rtp);
+    int rtcp = port > 0 && port % 2 == 0 && port < 65535 ? bind_port(c->family, port + 1) : -1;
+    if (rtcp < 0) {
+      close(rtp);
+      continue;
+    }
+    if (c->ops->watch_fd(c->loop, rtp, POLLIN, on_udp, c) < 0) {
+      close(rtp);
+      close(rtcp);
+      return HAL_ENOMEM;
+    }
+    if (c->ops->watch_fd(c->loop, rtcp, POLLIN, on_udp, c) < 0) {
+      c->ops->unwatch_fd(c->loop, rtp);
+      close(rtp);
+      close(rtcp);
+      return HAL_ENOMEM;
+    }
+    c->udp[track][0] = rtp;
+    c->udp[track][1] = rtcp;
+    *rtp_port = port;
+    return 0;
+  }
+  return HAL_EBUSY;
 }
 
 static void a_state(void *user, rtsp_push_state st, int status, int code) {
@@ -184,10 +275,12 @@ int rtsp_push_connect(const rtsp_pusher_config *cfg_in, const rtsp_io_ops *ops, 
   c->fd = -1;
   c->on_state = on_state;
   c->on_user = on_state_user;
+  memset(c->udp, -1, sizeof c->udp);
   rtsp_pusher_config cfg = *cfg_in;
   cfg.sendv = a_sendv;
   cfg.backlog = a_backlog;
   cfg.on_state = a_state;
+  cfg.udp_open = a_udp_open;
   cfg.user = c;
   int r = rtsp_pusher_new(&cfg, &c->p);
   if (r < 0) {
@@ -219,6 +312,7 @@ int rtsp_push_connect(const rtsp_pusher_config *cfg_in, const rtsp_io_ops *ops, 
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   c->fd = fd;
+  c->family = ai->ai_family;
   c->connecting = true;
   c->deadline = ops->now_us(loop) + CONNECT_TIMEOUT_US;
   int cr = connect(fd, ai->ai_addr, ai->ai_addrlen);
