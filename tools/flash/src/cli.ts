@@ -13,8 +13,9 @@ import { fsCommand } from "./commands/fs.js";
 import { deployCommand } from "./commands/deploy.js";
 import { flashCommand } from "./commands/flash.js";
 import { imageCommand } from "./commands/image.js";
+import { doctorCommand } from "./commands/doctor.js";
 
-const COMMANDS: Command[] = [buildCommand, runCommand, devicesCommand, replCommand, fsCommand, deployCommand, flashCommand, imageCommand];
+const COMMANDS: Command[] = [buildCommand, runCommand, devicesCommand, replCommand, fsCommand, deployCommand, flashCommand, imageCommand, doctorCommand];
 
 function mainHelp(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
