@@ -42,7 +42,7 @@ static char *map_path(JSContext *ctx, JSValueConst arg, const char *fn, char *ho
   char *copy = strdup(path);
   int rc = copy ? kjs_path_map(kjs_vm_from_context(ctx), path, host, cap) : HAL_ENOMEM;
   if (rc) {
-    kjs_throw(ctx, rc, "%s: cannot open '%s'", fn, path);
+    kjs_throw(ctx, rc, "%s: '%s': %s", fn, path, hal_strerror(rc));
     free(copy);
     copy = NULL;
   }
