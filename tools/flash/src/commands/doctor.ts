@@ -27,7 +27,7 @@ function formatRow(r: RowResult): string {
 }
 
 /** A transient "running <row>..." on stderr while a row runs (terminals only). */
-class Progress {
+class RunningRow {
   private readonly tty = Boolean(process.stderr.isTTY);
   private shown = false;
   begin(row: string): void {
@@ -87,20 +87,20 @@ export const doctorCommand: Command = {
     const board = port ? await connect(args, "doctor") : null;
     const device: DoctorDevice = board ? new BoardDevice(board) : new SimulatorDevice((args.options.sdcard as string | undefined) ?? join(process.cwd(), "build", "sdcard"));
 
-    const progress = new Progress();
+    const running = new RunningRow();
     const t0 = Date.now();
     if (!json) console.log(`k230js doctor: ${device.description}`);
     const selftest: SelftestArgs = { rows, display: display as SelftestArgs["display"], sdFile: SD_TEMP_FILE };
     const runner = new DoctorRunner(device, app.output, {
       args: selftest,
       timeoutS,
-      onBegin: (row) => progress.begin(row),
+      onBegin: (row) => running.begin(row),
       onResult: (r) => {
-        progress.clear();
+        running.clear();
         if (!json) console.log(formatRow(r));
       },
       onOther: (line) => {
-        progress.clear();
+        running.clear();
         process.stderr.write(`${line}\n`);
       },
     });
@@ -120,7 +120,7 @@ export const doctorCommand: Command = {
       }
     } finally {
       process.off("SIGINT", onSigint);
-      progress.clear();
+      running.clear();
       if (board && !runner.deviceLost) await disconnect(board);
     }
     const failedRows = results.filter((r) => !r.ok).map((r) => r.row);
