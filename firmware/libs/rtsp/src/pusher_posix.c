@@ -3,7 +3,6 @@
 // viewing over UDP, an RTP/RTCP port pair per track.
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -12,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "hal/errors.h"
+#include "hal/fd.h"
 #include "rtsp/pusher.h"
 
 #ifndef MSG_NOSIGNAL
@@ -150,7 +149,8 @@ static int bind_port(int family, int port) {
     close(fd);
     return -1;
   }
-  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL, 0) | O_NONBLOCK);
+  hal_fd_nonblock(fd);
+  hal_fd_cloexec(fd);
   return fd;
 }
 
@@ -306,9 +306,8 @@ int rtsp_push_connect(const rtsp_pusher_config *cfg_in, const rtsp_io_ops *ops, 
     free(c);
     return HAL_EIO;
   }
-  int fl = fcntl(fd, F_GETFL, 0);
-  fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-  fcntl(fd, F_SETFD, FD_CLOEXEC);
+  hal_fd_nonblock(fd);
+  hal_fd_cloexec(fd);
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   c->fd = fd;

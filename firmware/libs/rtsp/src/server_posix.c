@@ -1,12 +1,10 @@
 // Socket adapter: non-blocking TCP (IPv4/IPv6) and per-track UDP, on an abstract event loop.
-// Media arrives in batches (rtsp_conn_io.sendv/udp_sendv): one writev per batch on TCP and, where
-// the platform has it, one sendmmsg per frame on UDP, so syscalls scale with frames, not packets.
-#if defined(__linux__) && !defined(_GNU_SOURCE)
-#define _GNU_SOURCE /* sendmmsg */
-#endif
+// Media arrives in batches (rtsp_conn_io.sendv/udp_sendv) and leaves through sock.h in the
+// system calls the platform has: on Linux one gathered write per batch on TCP and one per frame
+// on UDP; on RT-Smart the TCP batch is staged in the connection's output buffer and written with
+// one send(), and every datagram is one send().
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -15,12 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "hal/errors.h"
+#include "hal/fd.h"
 #include "internal.h"
 #include "rtsp/server_posix.h"
+#include "sock.h"
 
 #ifndef MSG_NOSIGNAL
 #define MSG_NOSIGNAL 0
@@ -49,12 +48,12 @@ struct adapter {
   int lfd;
   pconn *conns;
   int depth; /* > 0 while inside a core call on behalf of a socket */
+  rtsp_sock_stage stage; /* datagrams staged for one send() where they cannot be gathered */
 };
 
 static void set_nonblock(int fd) {
-  int fl = fcntl(fd, F_GETFL, 0);
-  if (fl >= 0) fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-  fcntl(fd, F_SETFD, FD_CLOEXEC);
+  hal_fd_nonblock(fd);
+  hal_fd_cloexec(fd);
 }
 
 static uint64_t a_now(void *user) {
@@ -93,13 +92,15 @@ static void update_events(pconn *p) {
 /* Writes buffered output; 0 or a negative code when the peer is gone. */
 static int flush_out(pconn *p) {
   while (p->out_off < p->out_len) {
-    ssize_t n = send(p->fd, p->out + p->out_off, p->out_len - p->out_off, MSG_NOSIGNAL);
+    size_t want = p->out_len - p->out_off;
+    ssize_t n = send(p->fd, p->out + p->out_off, want, MSG_NOSIGNAL);
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
       if (errno == EINTR) continue;
       return HAL_EIO;
     }
     p->out_off += (size_t)n;
+    if ((size_t)n < want) break; /* the socket buffer is full: POLLOUT says when to go on */
   }
   if (p->out_off == p->out_len) p->out_off = p->out_len = 0;
   return 0;
@@ -154,47 +155,18 @@ static int io_send(void *user, const void *buf, size_t len) {
   return 0;
 }
 
-#define SENDV_CHUNK 256 /* iovecs per sendmsg (IOV_MAX is at least 1024 on Linux, 16 by POSIX) */
-
-/* One gathered write per batch; whatever the socket does not take is queued. */
+/* One write per batch, gathered where the platform can (sock.h), else staged here and sent with
+ * one send(); whatever the socket does not take stays queued. */
 static int io_sendv(void *user, const rtsp_iov *iov, int n) {
   pconn *p = user;
   if (p->dead || p->fd < 0) return HAL_ECLOSED;
   size_t total = 0, done = 0;
   for (int i = 0; i < n; i++) total += iov[i].len;
+  bool staged = false;
   if (p->out_len == p->out_off) { /* nothing queued: straight to the socket */
-    struct iovec v[SENDV_CHUNK];
-    int i = 0;
-    size_t skip = 0; /* bytes of iov[i] already written */
-    while (i < n) {
-      int m = 0;
-      size_t want = 0;
-      for (int j = i; j < n && m < SENDV_CHUNK; j++, m++) {
-        size_t o = j == i ? skip : 0;
-        v[m].iov_base = (uint8_t *)iov[j].base + o;
-        v[m].iov_len = iov[j].len - o;
-        want += v[m].iov_len;
-      }
-      struct msghdr mh;
-      memset(&mh, 0, sizeof mh);
-      mh.msg_iov = v;
-      mh.msg_iovlen = (size_t)m;
-      ssize_t w = sendmsg(p->fd, &mh, MSG_NOSIGNAL);
-      if (w < 0) {
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-        return HAL_EIO;
-      }
-      done += (size_t)w;
-      size_t left = (size_t)w; /* advance past the written pieces */
-      while (i < n && left >= iov[i].len - skip) {
-        left -= iov[i].len - skip;
-        skip = 0;
-        i++;
-      }
-      skip += left;
-      if ((size_t)w < want) break; /* the socket buffer is full */
-    }
+    int r = rtsp_sock_sendv(p->fd, iov, n, &done);
+    if (r == HAL_ENOTSUP) staged = true;
+    else if (r < 0) return r;
     if (done == total) return 0;
   }
   int r = reserve_out(p, total - done);
@@ -208,6 +180,7 @@ static int io_sendv(void *user, const rtsp_iov *iov, int n) {
     p->out_len += iov[i].len - done;
     done = 0;
   }
+  if (staged && flush_out(p) < 0) return HAL_EIO;
   update_events(p);
   return 0;
 }
@@ -290,53 +263,16 @@ static int io_udp_send(void *user, int track, bool rtcp, const void *hdr, size_t
   pconn *p = user;
   int fd = p->udp[track][rtcp ? 1 : 0];
   if (fd < 0) return 0;
-  struct iovec iov[2] = {{(void *)hdr, hlen}, {(void *)pl, plen}};
-  struct msghdr mh;
-  memset(&mh, 0, sizeof mh);
-  mh.msg_iov = iov;
-  mh.msg_iovlen = plen ? 2 : 1;
-  if (sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return HAL_EAGAIN;
-    return 0; /* ECONNREFUSED (client not listening yet) and friends: UDP is lossy anyway */
-  }
-  return 0;
+  rtsp_iov iov[2] = {{hdr, hlen}, {pl, plen}};
+  return rtsp_sock_send_dgrams(fd, iov, 1, &p->a->stage);
 }
 
-/* A frame's packets on one track: sendmmsg where there is one, else sendmsg per packet. */
+/* A frame's packets on one track. */
 static int io_udp_sendv(void *user, int track, const rtsp_iov *iov, int npkts) {
   pconn *p = user;
   int fd = p->udp[track][0];
   if (fd < 0) return 0;
-#if defined(__linux__)
-  enum { M = 32 };
-  struct mmsghdr mm[M];
-  struct iovec v[2 * M];
-  for (int i = 0; i < npkts;) {
-    int m = npkts - i < M ? npkts - i : M;
-    memset(mm, 0, sizeof(mm[0]) * (size_t)m);
-    for (int j = 0; j < m; j++) {
-      for (int k = 0; k < 2; k++) {
-        v[2 * j + k].iov_base = (void *)iov[2 * (i + j) + k].base;
-        v[2 * j + k].iov_len = iov[2 * (i + j) + k].len;
-      }
-      mm[j].msg_hdr.msg_iov = &v[2 * j];
-      mm[j].msg_hdr.msg_iovlen = 2;
-    }
-    int r = sendmmsg(fd, mm, (unsigned)m, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return HAL_EAGAIN;
-      r = 1; /* ECONNREFUSED (client not listening yet) and friends lose that packet: UDP is lossy */
-    }
-    i += r > 0 ? r : 1;
-  }
-#else
-  for (int i = 0; i < npkts; i++)
-    if (io_udp_send(user, track, false, iov[2 * i].base, iov[2 * i].len, iov[2 * i + 1].base, iov[2 * i + 1].len) ==
-        HAL_EAGAIN)
-      return HAL_EAGAIN;
-#endif
-  return 0;
+  return rtsp_sock_send_dgrams(fd, iov, npkts, &p->a->stage);
 }
 
 static void io_udp_close(void *user, int track) {
@@ -384,6 +320,7 @@ static void adapter_free(void *user) {
     free(p->out);
     free(p);
   }
+  free(a->stage.buf);
   free(a);
 }
 

@@ -6,8 +6,9 @@ import { BoardDevice, SimulatorDevice, type DoctorDevice } from "../lib/doctor-d
 import { DoctorRunner } from "../lib/doctor-runner.js";
 import { EXIT_FAILED, UsageError } from "../lib/errors.js";
 import { projectRoot } from "../lib/paths.js";
-import { PORT_OPTIONS, connect, disconnect } from "../lib/ports.js";
+import { PORT_OPTIONS } from "../lib/ports.js";
 import { tempBuildDir } from "../lib/run-remote.js";
+import { closeBoard, openBoard, releaseBoard } from "../lib/session.js";
 
 const DISPLAYS = ["VIRT", "ST7701", "LT9611"] as const;
 const NAME_W = Math.max(...ROW_NAMES.map((n) => n.length)) + 2;
@@ -84,8 +85,9 @@ export const doctorCommand: Command = {
 
     const app = await bundle({ entry: join(projectRoot(), "tools", "flash", "selftest", "main.ts"), outFile: join(tempBuildDir(), "doctor.js") });
     const port = args.options.port as string | undefined;
-    const board = port ? await connect(args, "doctor") : null;
-    const device: DoctorDevice = board ? new BoardDevice(board) : new SimulatorDevice((args.options.sdcard as string | undefined) ?? join(process.cwd(), "build", "sdcard"));
+    // As with run: --port (or 'sim') is a board, over the link of a '+' chain when one is open.
+    const board = port ? new BoardDevice(await openBoard(args, "doctor")) : null;
+    const device: DoctorDevice = board ?? new SimulatorDevice((args.options.sdcard as string | undefined) ?? join(process.cwd(), "build", "sdcard"));
 
     const running = new RunningRow();
     const t0 = Date.now();
@@ -121,7 +123,9 @@ export const doctorCommand: Command = {
     } finally {
       process.off("SIGINT", onSigint);
       running.clear();
-      if (board && !runner.deviceLost) await disconnect(board);
+      // A lost or given-up link cannot even be told to leave raw mode: it is only dropped.
+      if (board && runner.deviceLost) await closeBoard().catch(() => {});
+      else if (board) await releaseBoard();
     }
     const failedRows = results.filter((r) => !r.ok).map((r) => r.row);
     const secs = ((Date.now() - t0) / 1000).toFixed(1);

@@ -4,12 +4,12 @@
  * does. Both give the app's stdout line by line, can interrupt it, and can look at /sdcard.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { CliError } from "./errors.js";
 import { runtimePath } from "./paths.js";
 import type { RawClient } from "./rawproto.js";
-import { argsPrologue } from "./run-remote.js";
+import { runBundle } from "./run-remote.js";
 
 /** One run of the self-test app. */
 export interface AppRun {
@@ -115,17 +115,11 @@ export class BoardDevice implements DoctorDevice {
 
   async start(bundle: string, arg: string, onLine: (line: string) => void): Promise<AppRun> {
     this.err = "";
-    const name = "doctor.js";
-    const src = Buffer.concat([Buffer.from(argsPrologue(name, [arg]), "utf8"), readFileSync(bundle)]);
-    await this.c.softReset(); // a clean VM: whatever an earlier run left is released
     let giveUp: (e: Error) => void = () => {};
     const abandoned = new Promise<number>((_, rej) => (giveUp = rej));
-    const exec = this.c.exec(src, {
-      module: true,
-      name,
-      onStdout: lineSplitter(onLine),
-      onStderr: (b) => (this.err += b.toString("utf8")),
-    });
+    // A soft reset first (a clean VM: whatever an earlier run left is released), then the bundle;
+    // Ctrl-C is the runner's to send.
+    const exec = runBundle(this.c, bundle, [arg], { out: lineSplitter(onLine), err: (s) => (this.err += s), sigint: false });
     exec.catch(() => {}); // after abandon() nobody waits for it
     return {
       done: Promise.race([exec, abandoned]),
