@@ -147,6 +147,8 @@ describe("k230js doctor", () => {
     expect(f.sd).toMatchObject({ bytes: 8 << 20 });
     expect(f.sd!.writeMBps).toBeGreaterThan(1);
     expect(f.sd!.readMBps).toBeGreaterThan(1);
+    expect(f.sd!.diskTotal).toBeGreaterThan(0);
+    expect(f.sd!.diskFree).toBeLessThanOrEqual(f.sd!.diskTotal as number);
     expect(f.vb!.physAddr).toBeGreaterThan(0);
     expect(f.sensor).toMatchObject({ width: 1920, height: 1080, fps: 30 });
     if (SIM) expect(f.sensor!.name).toBe("pattern");
@@ -189,7 +191,7 @@ describe("k230js doctor", () => {
     expect(rows.map((l) => l.split(/ +/)[0])).toEqual(ALL);
     for (const l of rows) expect(l).toMatch(/^[a-z0-9-]+ +ok +\S/);
     expect(rows[0]).toMatch(SIM ? /^runtime +ok +k230js \S+, QuickJS-ng \S+, host \(simulator\)$/ : /^runtime +ok +k230js \S+, QuickJS-ng \S+, k230 \(.*\)$/);
-    expect(rows[2]).toMatch(/^sd +ok +write [\d.]+ MB\/s, read [\d.]+ MB\/s \(8 MiB, fsync'd, verified\)$/);
+    expect(rows[2]).toMatch(/^sd +ok +write [\d.]+ MB\/s, read [\d.]+ MB\/s \(8 MiB, fsync'd, verified\); [\d.]+ GB free of [\d.]+ GB$/);
     expect(rows[7]).toMatch(/^rtsp +ok +port \d+: TCP (\d+)\/\1 RTP packets \(.*\), UDP (\d+)\/\2; 30 frames each$/);
     expect(lines.at(-1)!.text).toMatch(/^11 rows: all ok in [\d.]+ s$/);
     // Progress: the first row is out long before the end (h264 and h265 take 2 s each).

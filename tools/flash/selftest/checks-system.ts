@@ -1,7 +1,7 @@
 /** Self-test rows of the runtime itself: versions, memory, the SD card, VB. */
 import { MediaManager, openFile, removeFile, type MediaFile } from "k230:media";
-import { board, engineVersion, exitpoint, memInfo, platform, ticksUs, version } from "k230:sys";
-import { fail, mib, pattern, patternMismatch, type Check } from "./check.js";
+import { board, diskInfo, engineVersion, exitpoint, memInfo, platform, ticksUs, version } from "k230:sys";
+import { fail, gb, mib, pattern, patternMismatch, type Check } from "./check.js";
 
 export const runtime: Check = () => ({
   text: `k230js ${version}, QuickJS-ng ${engineVersion}, ${platform} (${board})`,
@@ -69,9 +69,18 @@ export const sd: Check = ({ sdFile }) => {
     if (got !== SD_BYTES) fail("ETRUNC", `${sdFile}: wrote ${SD_BYTES} bytes, read back ${got}`);
     const w = SD_BYTES / writeUs;
     const r = SD_BYTES / readUs;
+    const disk = diskInfo(sdFile);
     return {
-      text: `write ${w.toFixed(1)} MB/s, read ${r.toFixed(1)} MB/s (8 MiB, fsync'd, verified)`,
-      figures: { bytes: SD_BYTES, writeMBps: Number(w.toFixed(2)), readMBps: Number(r.toFixed(2)), writeMs: Math.round(writeUs / 1000), readMs: Math.round(readUs / 1000) },
+      text: `write ${w.toFixed(1)} MB/s, read ${r.toFixed(1)} MB/s (8 MiB, fsync'd, verified); ${gb(disk.free)} free of ${gb(disk.total)}`,
+      figures: {
+        bytes: SD_BYTES,
+        writeMBps: Number(w.toFixed(2)),
+        readMBps: Number(r.toFixed(2)),
+        writeMs: Math.round(writeUs / 1000),
+        readMs: Math.round(readUs / 1000),
+        diskTotal: disk.total,
+        diskFree: disk.free,
+      },
     };
   } finally {
     try {
