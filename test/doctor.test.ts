@@ -64,8 +64,8 @@ describe("what the self-test needs from the runtime", () => {
     );
     expect(out).toEqual([
       "1,2,3",
-      "ENOENT removeFile: '/sdcard/a.bin': No such file or directory",
-      "ENOENT openFile: '/sdcard/no/such.bin': No such file or directory",
+      "ENOENT removeFile: cannot remove '/sdcard/a.bin': no such file or directory",
+      "ENOENT openFile: cannot open '/sdcard/no/such.bin': no such file or directory",
       "ECLOSED MediaFile.write: the file is closed",
       "ECLOSED MediaFile.sync: the file is closed",
     ]);
@@ -80,7 +80,7 @@ describe("what the self-test needs from the runtime", () => {
       catch (e) { console.log(e.code + " " + e.message); }`;
     const r = onTinyCard(dir, 256, `${HOST_RUNTIME} --sdcard "$1" -e '${code}'`);
     expect(r.stderr).toBe("");
-    expect(r.stdout.trim()).toMatch(/^ENOSPC MediaFile\.(write|sync|close): '\/sdcard\/big\.bin': No space left on device$/);
+    expect(r.stdout.trim()).toMatch(/^ENOSPC MediaFile\.(write|sync|close): cannot write '\/sdcard\/big\.bin': no space left on device$/);
   });
 
   it.skipIf(!SIM)("Sensor.info() names the source and the sensor mode", () => {
@@ -214,7 +214,7 @@ describe("k230js doctor", () => {
     const r = onTinyCard(dir, 4096, `${process.execPath} ${CLI} doctor --port sim --sdcard "$1" --only runtime,sd,vb`);
     expect(r.status).toBe(1);
     const t = table(r.stdout);
-    expect(t.get("sd")).toEqual({ ok: false, text: "ENOSPC: MediaFile.write: '/sdcard/.k230js-doctor.tmp': No space left on device" });
+    expect(t.get("sd")).toEqual({ ok: false, text: "ENOSPC: MediaFile.write: cannot write '/sdcard/.k230js-doctor.tmp': no space left on device" });
     expect(t.get("runtime")!.ok).toBe(true);
     expect(t.get("vb")!.ok).toBe(true);
     expect(r.after).toEqual(["keep.txt"]);

@@ -28,9 +28,13 @@ static const JSClassDef file_class = {"MediaFile", .finalizer = file_finalizer};
 
 /* ---- helpers ---- */
 
-/* Throws the coded error for C library errno `e`: "fn: 'path': <strerror>", .code by name. */
-static JSValue file_fail(JSContext *ctx, const char *fn, const char *path, int e) {
-  return kjs_throw(ctx, hal_err_from_errno(e), "%s: '%s': %s", fn, path, strerror(e));
+/* Throws the coded error for C library errno `e`, in the runtime's form "fn: cannot <what>
+ * 'path': <reason>" (the C library's reason, lower-case as the runtime's own), .code by name. */
+static JSValue file_fail(JSContext *ctx, const char *fn, const char *what, const char *path, int e) {
+  char reason[128];
+  snprintf(reason, sizeof reason, "%s", strerror(e));
+  if (reason[0] >= 'A' && reason[0] <= 'Z' && reason[1] >= 'a' && reason[1] <= 'z') reason[0] = (char)(reason[0] - 'A' + 'a');
+  return kjs_throw(ctx, hal_err_from_errno(e), "%s: cannot %s '%s': %s", fn, what, path, reason);
 }
 
 static char *map_path(JSContext *ctx, JSValueConst arg, const char *fn, char *host, size_t cap) {
@@ -42,7 +46,7 @@ static char *map_path(JSContext *ctx, JSValueConst arg, const char *fn, char *ho
   char *copy = strdup(path);
   int rc = copy ? kjs_path_map(kjs_vm_from_context(ctx), path, host, cap) : HAL_ENOMEM;
   if (rc) {
-    kjs_throw(ctx, rc, "%s: '%s': %s", fn, path, hal_strerror(rc));
+    kjs_throw(ctx, rc, "%s: cannot map '%s': %s", fn, path, hal_strerror(rc));
     free(copy);
     copy = NULL;
   }
@@ -64,7 +68,7 @@ JSValue media_open_file(JSContext *ctx, JSValueConst this_val, int argc, JSValue
   if (!path) return JS_EXCEPTION;
   FILE *f = fopen(host, m);
   if (!f) {
-    JSValue e = file_fail(ctx, fn, path, errno);
+    JSValue e = file_fail(ctx, fn, "open", path, errno);
     free(path);
     return e;
   }
@@ -90,7 +94,7 @@ JSValue media_remove_file(JSContext *ctx, JSValueConst this_val, int argc, JSVal
   char host[PATH_MAX];
   char *path = map_path(ctx, argc > 0 ? argv[0] : JS_UNDEFINED, fn, host, sizeof host);
   if (!path) return JS_EXCEPTION;
-  JSValue r = unlink(host) == 0 ? JS_UNDEFINED : file_fail(ctx, fn, path, errno);
+  JSValue r = unlink(host) == 0 ? JS_UNDEFINED : file_fail(ctx, fn, "remove", path, errno);
   free(path);
   return r;
 }
@@ -115,7 +119,7 @@ static JSValue file_read(JSContext *ctx, JSValueConst this_val, int argc, JSValu
   size_t got = fread(buf, 1, (size_t)n, fo->f);
   if (!got && ferror(fo->f)) {
     free(buf);
-    return file_fail(ctx, "MediaFile.read", fo->path, errno);
+    return file_fail(ctx, "MediaFile.read", "read", fo->path, errno);
   }
   JSValue r = got ? JS_NewArrayBufferCopy(ctx, buf, got) : JS_NULL;
   free(buf);
@@ -129,7 +133,7 @@ static JSValue file_write(JSContext *ctx, JSValueConst this_val, int argc, JSVal
   size_t len;
   if (argc < 1 || kjs_get_bytes(ctx, argv[0], "MediaFile.write: data", &data, &len) < 0)
     return argc < 1 ? JS_ThrowTypeError(ctx, "MediaFile.write(data) needs data") : JS_EXCEPTION;
-  if (fwrite(data, 1, len, fo->f) != len) return file_fail(ctx, "MediaFile.write", fo->path, errno);
+  if (fwrite(data, 1, len, fo->f) != len) return file_fail(ctx, "MediaFile.write", "write", fo->path, errno);
   return JS_UNDEFINED;
 }
 
@@ -138,7 +142,7 @@ static JSValue file_write(JSContext *ctx, JSValueConst this_val, int argc, JSVal
 static JSValue file_sync(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
   file_obj *fo = file_of(ctx, this_val, "MediaFile.sync");
   if (!fo) return JS_EXCEPTION;
-  if (fflush(fo->f) != 0 || fsync(fileno(fo->f)) != 0) return file_fail(ctx, "MediaFile.sync", fo->path, errno);
+  if (fflush(fo->f) != 0 || fsync(fileno(fo->f)) != 0) return file_fail(ctx, "MediaFile.sync", "write", fo->path, errno);
   return JS_UNDEFINED;
 }
 
@@ -150,7 +154,7 @@ static JSValue file_close(JSContext *ctx, JSValueConst this_val, int argc, JSVal
    * file is closed either way). */
   int rc = fclose(fo->f);
   fo->f = NULL;
-  return rc == 0 ? JS_UNDEFINED : file_fail(ctx, "MediaFile.close", fo->path, errno);
+  return rc == 0 ? JS_UNDEFINED : file_fail(ctx, "MediaFile.close", "write", fo->path, errno);
 }
 
 /* ---- function lists ---- */
