@@ -7,7 +7,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { H264, makeClip, VIDEO_IN } from "./helpers/media.js";
-import { HOST_RUNTIME, runAsync, tempDir } from "./helpers/run.js";
+import { HOST_RUNTIME, ROOT, runAsync, tempDir } from "./helpers/run.js";
 
 const out = tempDir("rtsp-probe");
 
@@ -101,42 +101,21 @@ const haveGst =
   spawnSync(PY, ["-c", "import gi; gi.require_version('GstRtspServer', '1.0'); from gi.repository import GstRtspServer"]).status === 0;
 if (!haveGst) console.log("SKIP: test/rtsp-probe.test.ts: /usr/bin/python3 has no gi/GstRtspServer: the gst-rtsp-server case did not run");
 
-// Two mounts: /av (an H.264 file + a live µ-law tone) and /mic (the tone alone).
-const PY_SERVER = `
-import sys
-import gi
-gi.require_version("Gst", "1.0")
-gi.require_version("GstRtspServer", "1.0")
-from gi.repository import GLib, Gst, GstRtspServer
-Gst.init(None)
-clip = sys.argv[1]
-tone = "audiotestsrc is-live=true ! audio/x-raw,rate=8000,channels=1 ! mulawenc ! rtppcmupay"
-server = GstRtspServer.RTSPServer()
-server.set_address("127.0.0.1")
-server.set_service("0")
-for path, launch in (("/av", f"filesrc location={clip} ! qtdemux ! h264parse ! rtph264pay name=pay0 pt=96 {tone} name=pay1"), ("/mic", f"{tone} name=pay0")):
-    f = GstRtspServer.RTSPMediaFactory()
-    f.set_launch(f"( {launch} )")
-    server.get_mount_points().add_factory(path, f)
-server.attach(None)
-print(f"READY {server.get_bound_port()}", flush=True)
-GLib.MainLoop().run()
-`;
+// test/helpers/gst_rtsp_server.py serve: /av (an H.264 file + a live µ-law tone), /mic (the tone).
+const SERVER = join(ROOT, "test", "helpers", "gst_rtsp_server.py");
 
 describe.skipIf(!haveGst)("RtspProbe against gst-rtsp-server", () => {
   let gst: ChildProcess | undefined;
   let port = 0;
   beforeAll(async () => {
     const clip = makeClip("probe-h264.mp4", [...VIDEO_IN, ...H264, "-f", "mp4"]);
-    const script = join(out, "gst_play.py");
-    writeFileSync(script, PY_SERVER);
-    gst = spawn(PY, [script, clip], { stdio: ["ignore", "pipe", "pipe"] });
+    gst = spawn(PY, [SERVER, "serve", clip, "0"], { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     gst.stdout!.on("data", (d) => (stdout += d));
     port = await new Promise<number>((res, rej) => {
       const t = setTimeout(() => rej(new Error(`gst-rtsp-server did not start: ${stdout}`)), 15_000);
       gst!.stdout!.on("data", () => {
-        const m = /READY (\d+)/.exec(stdout);
+        const m = /READY rtsp:\/\/127\.0\.0\.1:(\d+)\//.exec(stdout);
         if (m) {
           clearTimeout(t);
           res(Number(m[1]));

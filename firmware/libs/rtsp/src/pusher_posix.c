@@ -1,6 +1,6 @@
 // Socket adapter for the client core (pusher.c): one non-blocking TCP connection (IPv4 or IPv6)
-// on an abstract event loop (rtsp_io_ops), with an output queue so the core never blocks; when
-// viewing over UDP, an RTP/RTCP port pair per track.
+// on an abstract event loop (rtsp_io_ops), with the server adapter's output queue (outbuf.h) so
+// the core never blocks; when viewing over UDP, an RTP/RTCP port pair per track (udp_pair.h).
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
@@ -15,7 +15,9 @@
 
 #include "hal/errors.h"
 #include "hal/fd.h"
+#include "outbuf.h"
 #include "rtsp/pusher.h"
+#include "udp_pair.h"
 
 #ifndef MSG_NOSIGNAL
 #define MSG_NOSIGNAL 0
@@ -33,10 +35,8 @@ struct rtsp_push_conn {
   int err_no;
   uint64_t deadline; /* connect or close deadline */
   short events;
-  uint8_t *out;
-  size_t out_len, out_off, out_cap;
-  int family;     /* of the TCP connection: the UDP ports are bound in the same family */
-  int udp[2][2];  /* viewing over UDP: [track][0 RTP, 1 RTCP], -1 when closed */
+  rtsp_outbuf out;
+  int udp[2][2]; /* viewing over UDP: [track][0 RTP, 1 RTCP], -1 when closed */
   void (*on_state)(void *user, rtsp_push_state st, int status, int code);
   void *on_user;
 };
@@ -61,7 +61,7 @@ static void shut(rtsp_push_conn *c) {
 
 static void update_events(rtsp_push_conn *c) {
   if (c->fd < 0) return;
-  short ev = c->connecting ? POLLOUT : (short)(POLLIN | (c->out_len > c->out_off ? POLLOUT : 0));
+  short ev = c->connecting ? POLLOUT : (short)(POLLIN | (rtsp_outbuf_pending(&c->out) ? POLLOUT : 0));
   if (ev != c->events) {
     c->events = ev;
     c->ops->set_events(c->loop, c->fd, ev);
@@ -69,55 +69,30 @@ static void update_events(rtsp_push_conn *c) {
 }
 
 static int flush_out(rtsp_push_conn *c) {
-  while (c->out_off < c->out_len) {
-    ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      if (errno == EINTR) continue;
-      c->err_no = errno;
-      return HAL_EIO;
-    }
-    c->out_off += (size_t)n;
-  }
-  if (c->out_off == c->out_len) c->out_off = c->out_len = 0;
-  return 0;
+  int r = rtsp_outbuf_flush(&c->out, c->fd);
+  if (r) c->err_no = c->out.err_no;
+  return r;
 }
 
 static int a_sendv(void *user, const rtsp_iov *iov, int n) {
   rtsp_push_conn *c = user;
   if (c->fd < 0 || c->want_close) return HAL_ECLOSED;
-  size_t total = 0;
-  for (int i = 0; i < n; i++) total += iov[i].len;
-  if (c->out_off > 0 && c->out_off >= c->out_len / 2) {
-    memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
-    c->out_len -= c->out_off;
-    c->out_off = 0;
-  }
-  if (c->out_len + total > c->out_cap) {
-    size_t cap = c->out_cap ? c->out_cap : 65536;
-    while (cap < c->out_len + total) cap *= 2;
-    uint8_t *o = realloc(c->out, cap);
-    if (!o) return HAL_ENOMEM;
-    c->out = o;
-    c->out_cap = cap;
-  }
-  for (int i = 0; i < n; i++) {
-    memcpy(c->out + c->out_len, iov[i].base, iov[i].len);
-    c->out_len += iov[i].len;
-  }
-  if (!c->connecting && flush_out(c) < 0) return HAL_EIO;
+  int r = rtsp_outbuf_sendv(&c->out, c->fd, iov, n, c->connecting);
+  if (r == HAL_EIO) c->err_no = c->out.err_no;
+  if (r) return r;
   update_events(c);
   return 0;
 }
 
 static size_t a_backlog(void *user) {
   rtsp_push_conn *c = user;
-  return c->out_len - c->out_off;
+  return rtsp_outbuf_pending(&c->out);
 }
 
 /* RTP datagrams are counted, RTCP ones (sender reports) dropped. */
 static void on_udp(void *loop, int fd, int revents, void *user) {
   (void)loop;
+  (void)revents;
   rtsp_push_conn *c = user;
   uint8_t buf[2048];
   for (int i = 0; i < 64; i++) {
@@ -128,69 +103,30 @@ static void on_udp(void *loop, int fd, int revents, void *user) {
   }
 }
 
-static int bind_port(int family, int port) {
-  int fd = socket(family, SOCK_DGRAM, 0);
-  if (fd < 0) return -1;
-  struct sockaddr_storage sa;
-  memset(&sa, 0, sizeof sa);
-  socklen_t len;
-  if (family == AF_INET6) {
-    struct sockaddr_in6 *a = (struct sockaddr_in6 *)&sa;
-    a->sin6_family = AF_INET6;
-    a->sin6_port = htons((uint16_t)port);
-    len = sizeof *a;
-  } else {
-    struct sockaddr_in *a = (struct sockaddr_in *)&sa;
-    a->sin_family = AF_INET;
-    a->sin_port = htons((uint16_t)port);
-    len = sizeof *a;
-  }
-  if (bind(fd, (struct sockaddr *)&sa, len) < 0) {
-    close(fd);
-    return -1;
-  }
-  hal_fd_nonblock(fd);
-  hal_fd_cloexec(fd);
-  return fd;
-}
-
-static int local_port(int fd) {
-  struct sockaddr_storage sa;
-  socklen_t len = sizeof sa;
-  if (getsockname(fd, (struct sockaddr *)&sa, &len) < 0) return -1;
-  return ntohs(sa.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&sa)->sin6_port : ((struct sockaddr_in *)&sa)->sin_port);
-}
-
-/* RFC 3550 §11: RTP on an even port, RTCP on the next one; the kernel picks the even one. */
+/* The ports of `track` at this end's address of the RTSP connection, where the server sends. */
 static int a_udp_open(void *user, int track, int *rtp_port) {
   rtsp_push_conn *c = user;
-  if (track < 0 || track > 1) return HAL_EINVAL;
-  for (int attempt = 0; attempt < 32; attempt++) {
-    int rtp = bind_port(c->family, 0);
-    if (rtp < 0) return HAL_EIO;
-    int port = local_port(rtp);
-    int rtcp = port > 0 && port % 2 == 0 && port < 65535 ? bind_port(c->family, port + 1) : -1;
-    if (rtcp < 0) {
-      close(rtp);
-      continue;
-    }
-    if (c->ops->watch_fd(c->loop, rtp, POLLIN, on_udp, c) < 0) {
-      close(rtp);
-      close(rtcp);
+  if (track < 0 || track > 1 || c->fd < 0) return HAL_EINVAL;
+  struct sockaddr_storage local;
+  socklen_t len = sizeof local;
+  if (getsockname(c->fd, (struct sockaddr *)&local, &len) < 0) return HAL_EIO;
+  int fds[2], ports[2];
+  int r = rtsp_udp_pair_bind(&local, len, fds, ports);
+  if (r) return r;
+  for (int k = 0; k < 2; k++) {
+    hal_fd_nonblock(fds[k]);
+    hal_fd_cloexec(fds[k]);
+    if (c->ops->watch_fd(c->loop, fds[k], POLLIN, on_udp, c) < 0) {
+      if (k) c->ops->unwatch_fd(c->loop, fds[0]);
+      close(fds[0]);
+      close(fds[1]);
       return HAL_ENOMEM;
     }
-    if (c->ops->watch_fd(c->loop, rtcp, POLLIN, on_udp, c) < 0) {
-      c->ops->unwatch_fd(c->loop, rtp);
-      close(rtp);
-      close(rtcp);
-      return HAL_ENOMEM;
-    }
-    c->udp[track][0] = rtp;
-    c->udp[track][1] = rtcp;
-    *rtp_port = port;
-    return 0;
   }
-  return HAL_EBUSY;
+  c->udp[track][0] = fds[0];
+  c->udp[track][1] = fds[1];
+  *rtp_port = ports[0];
+  return 0;
 }
 
 static void a_state(void *user, rtsp_push_state st, int status, int code) {
@@ -210,7 +146,7 @@ static void transport_error(rtsp_push_conn *c, const char *what, int e) {
 
 static void after_core(rtsp_push_conn *c) {
   if (c->want_close) shut(c);
-  else if (c->closing && c->out_len == c->out_off && !rtsp_pusher_busy(c->p)) shut(c);
+  else if (c->closing && !rtsp_outbuf_pending(&c->out) && !rtsp_pusher_busy(c->p)) shut(c);
   else update_events(c);
 }
 
@@ -311,7 +247,6 @@ int rtsp_push_connect(const rtsp_pusher_config *cfg_in, const rtsp_io_ops *ops, 
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   c->fd = fd;
-  c->family = ai->ai_family;
   c->connecting = true;
   c->deadline = ops->now_us(loop) + CONNECT_TIMEOUT_US;
   int cr = connect(fd, ai->ai_addr, ai->ai_addrlen);
@@ -367,6 +302,6 @@ void rtsp_push_conn_free(rtsp_push_conn *c) {
   if (!c) return;
   shut(c);
   rtsp_pusher_free(c->p);
-  free(c->out);
+  rtsp_outbuf_free(&c->out);
   free(c);
 }
