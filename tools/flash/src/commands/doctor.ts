@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { ROWS, ROW_NAMES, SD_TEMP_FILE, type RowName, type RowResult, type SelftestArgs } from "../../selftest/protocol.js";
 import { bundle } from "../lib/bundle.js";
 import type { Command } from "../lib/command.js";
-import { BoardDevice, SimulatorDevice, type DoctorDevice } from "../lib/doctor-device.js";
+import { BoardDevice, HostDevice, type DoctorDevice } from "../lib/doctor-device.js";
 import { DoctorRunner } from "../lib/doctor-runner.js";
 import { EXIT_FAILED, UsageError } from "../lib/errors.js";
 import { projectRoot } from "../lib/paths.js";
@@ -87,7 +87,7 @@ export const doctorCommand: Command = {
     const port = args.options.port as string | undefined;
     // As with run: --port (or 'sim') is a board, over the link of a '+' chain when one is open.
     const board = port ? new BoardDevice(await openBoard(args, "doctor")) : null;
-    const device: DoctorDevice = board ?? new SimulatorDevice((args.options.sdcard as string | undefined) ?? join(process.cwd(), "build", "sdcard"));
+    const device: DoctorDevice = board ?? new HostDevice((args.options.sdcard as string | undefined) ?? join(process.cwd(), "build", "sdcard"));
 
     const running = new RunningRow();
     const t0 = Date.now();
@@ -101,9 +101,9 @@ export const doctorCommand: Command = {
         running.clear();
         if (!json) console.log(formatRow(r));
       },
-      onOther: (line) => {
+      onOther: (text) => {
         running.clear();
-        process.stderr.write(`${line}\n`);
+        process.stderr.write(text); // the device's own words, out of the table's way
       },
     });
     const onSigint = () => void runner.stop();

@@ -1,7 +1,9 @@
 /**
- * Where `k230js doctor` runs its self-test: the host simulator started as a process (no --port),
- * or a board (or the simulator over its pty) through the raw protocol's exec, as `run --port`
- * does. Both give the app's stdout line by line, can interrupt it, and can look at /sdcard.
+ * Where `k230js doctor` runs its self-test: the host runtime started as a process (no --port; the
+ * simulator, or another host build named by K230JS_BUILD_DIR such as the board's HAL on the MPP
+ * double), or a board (or the simulator over its pty) through the raw protocol's exec, as
+ * `run --port` does. Both give the app's stdout line by line and its stderr as it comes, can
+ * interrupt it, and can look at /sdcard.
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
@@ -22,10 +24,10 @@ export interface AppRun {
 }
 
 export interface DoctorDevice {
-  /** For the report: "simulator (build/host/k230js, /sdcard = DIR)", or the board's HELLO. */
+  /** For the report: "host runtime (build/host/k230js, /sdcard = DIR)", or the board's HELLO. */
   readonly description: string;
-  /** Starts the bundle with `arg` as scriptArgs[1]; every stdout line goes to onLine. */
-  start(bundle: string, arg: string, onLine: (line: string) => void): Promise<AppRun>;
+  /** Starts the bundle with `arg` as scriptArgs[1]; every stdout line goes to onLine, stderr to onErr. */
+  start(bundle: string, arg: string, onLine: (line: string) => void, onErr: (text: string) => void): Promise<AppRun>;
   /** Whether a /sdcard path exists on the device, and removing it. */
   exists(path: string): Promise<boolean>;
   remove(path: string): Promise<void>;
@@ -51,8 +53,8 @@ function tail(text: string): string {
   return text.trim().split("\n").slice(-3).join(" | ");
 }
 
-/** The host simulator: `build/host/k230js --sdcard DIR bundle.js ARG`, one process per run. */
-export class SimulatorDevice implements DoctorDevice {
+/** The host runtime: `build/host/k230js --sdcard DIR bundle.js ARG`, one process per run. */
+export class HostDevice implements DoctorDevice {
   private err = "";
   private readonly sdcard: string;
 
@@ -63,14 +65,17 @@ export class SimulatorDevice implements DoctorDevice {
   }
 
   get description(): string {
-    return `simulator (${runtimePath("host")}, /sdcard = ${this.sdcard})`;
+    return `host runtime (${runtimePath("host")}, /sdcard = ${this.sdcard})`;
   }
 
-  async start(bundle: string, arg: string, onLine: (line: string) => void): Promise<AppRun> {
+  async start(bundle: string, arg: string, onLine: (line: string) => void, onErr: (text: string) => void): Promise<AppRun> {
     this.err = "";
     const child = spawn(runtimePath("host"), ["--sdcard", this.sdcard, bundle, arg], { stdio: ["ignore", "pipe", "pipe"] });
     child.stdout.on("data", lineSplitter(onLine));
-    child.stderr.on("data", (d: Buffer) => (this.err += d.toString("utf8")));
+    child.stderr.on("data", (d: Buffer) => {
+      this.err += d.toString("utf8");
+      onErr(d.toString("utf8"));
+    });
     const done = new Promise<number>((res, rej) => {
       child.on("error", (e) => rej(new CliError(`doctor: cannot start ${runtimePath("host")}: ${e.message}`)));
       child.on("close", (code, signal) => res(code ?? (signal === "SIGINT" ? 130 : 137)));
@@ -113,13 +118,20 @@ export class BoardDevice implements DoctorDevice {
     return `${this.c.transport.name} (${this.c.hello?.info ?? "no HELLO"})`;
   }
 
-  async start(bundle: string, arg: string, onLine: (line: string) => void): Promise<AppRun> {
+  async start(bundle: string, arg: string, onLine: (line: string) => void, onErr: (text: string) => void): Promise<AppRun> {
     this.err = "";
     let giveUp: (e: Error) => void = () => {};
     const abandoned = new Promise<number>((_, rej) => (giveUp = rej));
     // A soft reset first (a clean VM: whatever an earlier run left is released), then the bundle;
     // Ctrl-C is the runner's to send.
-    const exec = runBundle(this.c, bundle, [arg], { out: lineSplitter(onLine), err: (s) => (this.err += s), sigint: false });
+    const exec = runBundle(this.c, bundle, [arg], {
+      out: lineSplitter(onLine),
+      err: (s) => {
+        this.err += s;
+        onErr(s);
+      },
+      sigint: false,
+    });
     exec.catch(() => {}); // after abandon() nobody waits for it
     return {
       done: Promise.race([exec, abandoned]),

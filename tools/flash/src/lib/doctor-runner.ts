@@ -13,8 +13,8 @@ export interface RunnerOptions {
   timeoutS: number;
   onBegin(row: RowName): void;
   onResult(r: RowResult): void;
-  /** Lines from the app that are not the protocol's. */
-  onOther(line: string): void;
+  /** Lines from the app that are not the protocol's, and whatever the app or runtime writes to stderr. */
+  onOther(text: string): void;
 }
 
 /** How long an interrupted app has to end before a second Ctrl-C, and then before it is abandoned. */
@@ -97,14 +97,14 @@ export class DoctorRunner {
     const onLine = (line: string) => {
       if (timedOut) return;
       if (!line.startsWith(LINE_PREFIX)) {
-        this.opts.onOther(line);
+        this.opts.onOther(`${line}\n`);
         return;
       }
       let ev: SelftestEvent;
       try {
         ev = JSON.parse(line.slice(LINE_PREFIX.length)) as SelftestEvent;
       } catch {
-        this.opts.onOther(line);
+        this.opts.onOther(`${line}\n`);
         return;
       }
       if (ev.event === "begin") {
@@ -132,7 +132,7 @@ export class DoctorRunner {
     const args: SelftestArgs = { ...this.opts.args, rows: pending };
     let status: number | string;
     try {
-      this.run = await this.device.start(this.bundle, JSON.stringify(args), onLine);
+      this.run = await this.device.start(this.bundle, JSON.stringify(args), onLine, (text) => this.opts.onOther(text));
       status = await this.run.done;
     } catch (e) {
       status = (e as Error).message;
