@@ -82,6 +82,9 @@ export class PtyTransport implements Transport {
     };
     input.on("error", (e: Error) => gone(`${name}: ${e.message}`));
     input.on("end", () => gone(`${name} closed`));
+    // A write to a pty whose far end is gone fails with EIO: the write's promise reports it, and
+    // the stream's own error event must not become an uncaught exception.
+    output.on("error", (e: Error) => gone(`${name}: ${e.message}`));
   }
 
   static open(path: string, name = path): PtyTransport {
