@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { RawClient } from "../tools/flash/src/lib/rawproto.js";
+import { encodeFrame, FrameParser, RawClient, type Frame } from "../tools/flash/src/lib/rawproto.js";
 import { openSerial } from "../tools/flash/src/lib/transport-serial.js";
 import { startLink, type Link } from "./helpers/link.js";
 import { startPty, type PtyRuntime } from "./helpers/pty.js";
@@ -61,6 +61,31 @@ async function client(path: string) {
   await c.enter();
   return c;
 }
+
+describe("the frame parser", () => {
+  it("cuts one foreign run out of a frame at every position, however the bytes arrive", () => {
+    const runs = ["[venc] [Error] kd_mpi_venc_get_stream chn 2 timeout\n", "\x1b[31m[E/DFS] elm: f_sync error 3\x1b[0m\r\n[ai] lost 2\n", "[mpp] 缓冲区不好 12 帧\n"];
+    const payloads = [Buffer.alloc(0), Buffer.from("row 42\n"), random(300, 5)];
+    let cases = 0;
+    for (const payload of payloads)
+      for (const run of runs.map((r) => Buffer.from(r)))
+        for (let at = 1; at < payload.length + 9; at++)
+          for (const step of [1, 7, 4096]) {
+            const f = encodeFrame("o", payload);
+            const bytes = Buffer.concat([f.subarray(0, at), run, f.subarray(at), encodeFrame("X", Buffer.alloc(4))]);
+            const p = new FrameParser();
+            let got: Frame[] = [];
+            for (let i = 0; i < bytes.length; i += step) got = got.concat(p.push(bytes.subarray(i, i + step), 0));
+            expect(got.map((g) => [g.type, g.ok, g.payload.length]), `${payload.length}/${at}/${step}`).toEqual([
+              ["o", true, payload.length],
+              ["X", true, 4],
+            ]);
+            expect(got[0]!.payload.equals(payload)).toBe(true);
+            cases++;
+          }
+    expect(cases).toBeGreaterThan(2500);
+  });
+});
 
 describe("foreign lines on the link", () => {
   for (const seed of [11, 12, 13]) {

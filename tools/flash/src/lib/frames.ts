@@ -135,11 +135,11 @@ export class FrameParser {
     return { frame: { type: String.fromCharCode(type), payload: Buffer.from(b.subarray(s + HDR, end)), ok: false }, next: s + 1 };
   }
 
-  /** True when the buffer ends in a run of line bytes (no '\n' yet) that began inside the frame
-   * starting at s: a foreign line still arriving. */
+  /** True when the buffer ends in line bytes (one line or several, the last perhaps unfinished)
+   * that began inside the frame starting at s: foreign text still arriving. */
   private openTail(b: Buffer, s: number, covered: number): boolean {
     let j = b.length;
-    while (j > s + 1 && b.length - j < MAX_FOREIGN && lineByte(b[j - 1]!) && b[j - 1] !== 0x0a) j--;
+    while (j > s + 1 && b.length - j < MAX_FOREIGN && lineByte(b[j - 1]!)) j--;
     return j < b.length && j - (s + 1) < covered + TRAILER;
   }
 
@@ -151,11 +151,12 @@ export class FrameParser {
     return false;
   }
 
-  /** True when a foreign run may have begun inside this header and not ended yet. */
+  /** True when a foreign run (one line or several) may have begun inside this header and not
+   * ended yet: everything from there to the last byte in is line bytes. */
   private runOpen(b: Buffer, s: number, avail: number): boolean {
     for (let a = 0; a < 4; a++) {
       let j = a;
-      while (j < avail && j - a < MAX_FOREIGN && lineByte(b[s + 1 + j]!) && b[s + 1 + j] !== 0x0a) j++;
+      while (j < avail && j - a < MAX_FOREIGN && lineByte(b[s + 1 + j]!)) j++;
       if (j === avail && j - a < MAX_FOREIGN) return true;
     }
     return false;

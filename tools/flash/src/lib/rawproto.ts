@@ -552,7 +552,6 @@ export class RawClient {
         out.copy(grown, 0, 0, Math.min(have, size));
         out = grown;
       }
-      let damaged = false;
       let hash: Buffer | null = null;
       let silences = 0;
       const sync = this.syncState();
@@ -565,9 +564,8 @@ export class RawClient {
           continue;
         }
         if (!f.ok) {
-          // Everything after a damaged frame is dropped and asked for again; SYNC's answer marks
-          // the end of what the device sends for this request.
-          damaged = true;
+          // A 'D' may be lost: those after it no longer start at `have` and are asked for again.
+          // SYNC's answer marks the end of what the device sends for this request.
           await sync.ask();
           continue;
         }
@@ -575,7 +573,7 @@ export class RawClient {
         if (f.type === "D") {
           const off = Number(f.payload.readBigUInt64LE(0));
           const bytes = f.payload.subarray(8);
-          if (off === have && !damaged && off + bytes.length <= size) {
+          if (off === have && off + bytes.length <= size) {
             bytes.copy(out, off);
             have += bytes.length;
             onProgress?.(have, size);
