@@ -4,3 +4,5 @@
 /// <reference path="./k230-rtsp.d.ts" />
 /// <reference path="./k230-media.d.ts" />
 /// <reference path="./k230-audio.d.ts" />
+/// <reference path="./qjs-std.d.ts" />
+/// <reference path="./qjs-bjson.d.ts" />

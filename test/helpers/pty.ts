@@ -23,17 +23,11 @@ export interface PtyRuntime {
   close(): Promise<void>;
 }
 
-/** `wrap`: a command line the runtime runs under (e.g. strace with fault injection). */
-export async function startPty(args: string[], env: Record<string, string> = {}, wrap: string[] = []): Promise<PtyRuntime> {
-  const argv = [HOST_RUNTIME, "--uart", "pty", ...args];
-  const child = spawn(wrap[0] ?? argv[0]!, [...wrap.slice(1), ...(wrap.length ? argv : argv.slice(1))], {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, ...env },
-  });
+/** The pty a runtime started with `--uart pty` announces on its stderr. */
+export function ptyAnnounced(child: ChildProcess, timeoutMs = 10_000): Promise<string> {
   let err = "";
-  const path = await new Promise<string>((res, rej) => {
-    const t = setTimeout(() => rej(new Error(`no pty announced: ${err}`)), 10_000);
+  return new Promise<string>((res, rej) => {
+    const t = setTimeout(() => rej(new Error(`no pty announced: ${err}`)), timeoutMs);
     child.stderr!.on("data", (d: Buffer) => {
       err += d.toString();
       const m = /k230js: uart on (\S+)/.exec(err);
@@ -44,6 +38,19 @@ export async function startPty(args: string[], env: Record<string, string> = {},
     });
     child.on("exit", (code) => rej(new Error(`runtime exited ${code}: ${err}`)));
   });
+}
+
+/** `wrap`: a command line the runtime runs under (e.g. strace with fault injection). */
+export async function startPty(args: string[], env: Record<string, string> = {}, wrap: string[] = []): Promise<PtyRuntime> {
+  const argv = [HOST_RUNTIME, "--uart", "pty", ...args];
+  const child = spawn(wrap[0] ?? argv[0]!, [...wrap.slice(1), ...(wrap.length ? argv : argv.slice(1))], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
+  });
+  let err = "";
+  child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+  const path = await ptyAnnounced(child);
   child.on("exit", () => {});
   const fd = openSync(path, constants.O_RDWR | constants.O_NOCTTY);
   const input = new ReadStream(fd);
