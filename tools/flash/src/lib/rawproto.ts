@@ -615,14 +615,17 @@ export class RawClient {
     await this.transfer(open, src, u64(src.length), { bytes: 0, resent: 0 });
     const stderr = opts.onStderr ?? ((b) => process.stderr.write(b));
     const sync = this.syncState();
+    let quiet = 1;
     for (;;) {
-      const f = await this.next();
+      const f = await this.next(this.timeoutMs * quiet);
       if (!f) {
         // Quiet: the code may still run, or its exit status ('X') was lost. SYNC is safe while it
-        // runs and answered when it ends.
+        // runs and answered when it ends; a long silent run gets them ever more rarely.
         await sync.ask(true);
+        quiet = Math.min(quiet * 2, 64);
         continue;
       }
+      quiet = 1;
       if (!f.ok) {
         if (f.type === "o" || f.type === "E") stderr(Buffer.from(`\n[k230js: ${f.payload.length} bytes of output were damaged on the link and dropped]\n`));
         await sync.ask();
