@@ -74,7 +74,11 @@ export function lockPort(device: string): () => void {
       unlinkSync(mine);
       const release = () => {
         process.off("exit", release);
-        if (holder(lock) === process.pid) unlinkSync(lock);
+        try {
+          if (holder(lock) === process.pid) unlinkSync(lock);
+        } catch {
+          // already gone
+        }
       };
       process.on("exit", release);
       return release;
