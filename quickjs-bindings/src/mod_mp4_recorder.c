@@ -5,6 +5,7 @@
  * then process() as often as it likes (it only waits for progress and reports errors), then
  * stop(). Registered by mod_mp4.c.
  */
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include "kjs/args.h"
 #include "kjs/class.h"
 #include "kjs/errors.h"
+#include "kjs/paths.h"
 #include "kjs/vm.h"
 #include "media/g711.h"
 #include "mp4/muxer.h"
@@ -262,9 +264,13 @@ static JSValue recorder_ctor(JSContext *ctx, JSValueConst new_target, int argc, 
   if (!file) return JS_ThrowTypeError(ctx, "%s: options.file must be a string", fn);
   mp4_segment_config sc;
   const char *problem = NULL;
+  char host[PATH_MAX];
+  int rc = 0;
   if (mp4js_segment_options(ctx, opts, fn, &sc) < 0 ||
-      (problem = mp4_segment_pattern_problem(file, sc.max_duration_us || sc.max_bytes || sc.keep_files || sc.min_free_bytes))) {
+      (problem = mp4_segment_pattern_problem(file, sc.max_duration_us || sc.max_bytes || sc.keep_files || sc.min_free_bytes)) ||
+      (rc = kjs_path_map(kjs_vm_from_context(ctx), file, host, sizeof host))) {
     if (problem) kjs_throw(ctx, HAL_EINVAL, "%s: options.file '%s': %s", fn, file, problem);
+    else if (rc) kjs_throw(ctx, rc, "%s: options.file '%s': %s", fn, file, hal_strerror(rc));
     JS_FreeCString(ctx, file);
     return JS_EXCEPTION;
   }
