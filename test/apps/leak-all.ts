@@ -1,14 +1,15 @@
 // One object of every native class, all left open and referenced from globalThis: running
 // sensor, encoders (one with a stream and its pack buffers out, one piped), a lent frame, a
 // decoder, a file, a link, a VB block, audio ports, a muxer mid-recording, a demuxer that handed
-// out a frame, a running recorder, an RTSP server with a session and a pusher connected to it.
+// out a frame, a running recorder, an RTSP server with a session, a pusher connected to it and a
+// probe playing it.
 // A soft reset (or the process exit) must release all of it. Prints the live native objects of
 // the fresh VM before (all 0) and after, then "leaked".
 // Reads /sdcard/leak-source.mp4. With the argument "exit" it ends with exit(0) 300 ms later
-// (everything still open, the pusher connected).
+// (everything still open, the pusher and the probe connected).
 import { openFile, Decoder, Encoder, MediaManager, NullSink, Sensor } from "k230:media";
 import { Mp4Demuxer, Mp4Muxer, Mp4Recorder } from "k230:mp4";
-import { RtspPusher, RtspServer } from "k230:rtsp";
+import { RtspProbe, RtspPusher, RtspServer } from "k230:rtsp";
 import { AudioIn, AudioOut } from "k230:audio";
 import { exit, memInfo } from "k230:sys";
 
@@ -65,10 +66,14 @@ keep.recorder = recorder;
 
 const server = new RtspServer({ port: 0, host: "127.0.0.1" });
 keep.server = server;
-keep.session = server.createSession("leak", { video: "h264" });
+const session = server.createSession("leak", { video: "h264" });
+keep.session = session;
 const pusher = new RtspPusher(`rtsp://127.0.0.1:${server.port}/leak-push`, { video: "h264" });
 pusher.connect().catch(() => {});
 keep.pusher = pusher;
+const probe = new RtspProbe(session.url);
+probe.play().catch(() => {});
+keep.probe = probe;
 
 console.log(`native before: ${JSON.stringify(before)}`);
 console.log(`native after: ${JSON.stringify(memInfo().native)}`);
