@@ -180,6 +180,23 @@ describe("raw protocol", () => {
     }
   });
 
+  it("a false header within the limit (16000 bytes) holds the request behind it for the stall rule only, and it runs once", async () => {
+    // Before, the device dropped the held bytes with the false frame: the request was lost and
+    // the host got its answer only after its 10 s silence timeout.
+    const { c, sdcard } = await sim();
+    const bogus = Buffer.from([0xa5, 0x73, 16000 & 0xff, 16000 >> 8, 0]);
+    bogus[4] = ((bogus[1]! + bogus[2]! + bogus[3]!) & 0xff) ^ 0x5a;
+    for (const request of [() => c.stat("/sdcard"), () => c.mkdir("/sdcard/made")]) {
+      const t0 = performance.now();
+      await c.transport.write(bogus);
+      await request(); // mkdir is not idempotent: run twice, it would fail with EEXIST
+      const ms = performance.now() - t0;
+      expect(ms).toBeGreaterThan(450);
+      expect(ms).toBeLessThan(1500);
+    }
+    expect(readdirSync(sdcard)).toEqual(["made"]);
+  });
+
   it("a transfer abandoned by another client's HELLO or resync says so", async () => {
     const { c, sdcard } = await sim();
     const u64 = (n: number) => {

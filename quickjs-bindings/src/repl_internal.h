@@ -84,7 +84,8 @@ void kjs_raw_enter(kjs_session *s);
 /* Feeds input bytes in raw mode; returns how many were consumed (stops early when the mode
  * changes). */
 size_t kjs_raw_feed(kjs_session *s, const uint8_t *p, size_t n);
-/* Drops a half-received frame that stalled; called by the driver on a timeout. */
+/* Drops a half-received frame that stalled (outside a transfer, what followed its start byte is
+ * parsed again); called by the driver on a timeout. */
 void kjs_raw_check_stall(kjs_session *s);
 bool kjs_raw_partial(const kjs_session *s);
 /* Abandons a transfer (the temporary file is removed) and frees protocol buffers. */

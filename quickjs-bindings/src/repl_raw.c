@@ -127,7 +127,23 @@ bool kjs_raw_partial(const kjs_session *s) { return s->mode == MODE_RAW && s->ra
 
 void kjs_raw_check_stall(kjs_session *s) {
   raw_state *r = &s->raw;
-  if (r->have > 0 && hal_clock_us() - r->last_byte_us > (uint64_t)RAW_STALL_MS * 1000u) r->have = 0;
+  if (r->have == 0 || hal_clock_us() - r->last_byte_us <= (uint64_t)RAW_STALL_MS * 1000u) return;
+  /* A header made of foreign bytes (line noise, a second client) that passed its check claims
+   * up to RAW_MAX_PAYLOAD bytes and swallows the real frames sent after it until the link goes
+   * quiet. Outside a transfer those frames are parsed again from the next start byte in what was
+   * held, so the request behind it is answered now rather than after the host's timeout. Not
+   * during a transfer: its data may hold frame-like bytes, and go-back-N resends it anyway; nor
+   * after a damaged CRC, whose 'N' already makes the host send its request again. */
+  size_t k = 1;
+  while (k < r->have && r->frame[k] != RAW_SOF) k++;
+  size_t n = r->have - k;
+  r->have = 0;
+  if (r->xfer != XFER_NONE || n == 0) return;
+  uint8_t *rest = malloc(n);
+  if (!rest) return;
+  memcpy(rest, r->frame + k, n);
+  for (size_t i = 0; i < n && s->mode == MODE_RAW;) i += kjs_raw_feed(s, rest + i, n - i);
+  free(rest);
 }
 
 static void send_offset(kjs_session *s, uint8_t type, uint64_t off) {
