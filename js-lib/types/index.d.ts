@@ -4,3 +4,4 @@
 /// <reference path="./k230-rtsp.d.ts" />
 /// <reference path="./k230-media.d.ts" />
 /// <reference path="./k230-audio.d.ts" />
+/// <reference path="./k230-net.d.ts" />

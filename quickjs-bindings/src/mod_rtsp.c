@@ -18,6 +18,7 @@
 #include "kjs/events.h"
 #include "kjs/loop.h"
 #include "kjs/modules.h"
+#include "kjs/net.h"
 #include "kjs/sink.h"
 #include "kjs/vm.h"
 #include "rtsp/pusher.h"
@@ -267,6 +268,12 @@ static void on_tick(kjs_loop *loop, uint64_t id, void *user) {
 
 /* ---- helpers ---- */
 
+/* A server on every address is named by the board's address a laptop reaches (k230:net). */
+static int reachable_url(const rtsp_server *s, const char *name, char *url, size_t cap) {
+  char ip[16];
+  return rtsp_server_url(s, kjs_net_reachable_ipv4(ip, sizeof ip) ? ip : NULL, name, url, cap);
+}
+
 static js_server *server_of(JSContext *ctx, JSValueConst this_val, const char *fn) {
   js_server *jv = JS_GetOpaque2(ctx, this_val, server_class_id);
   if (jv && !jv->s) {
@@ -471,7 +478,7 @@ static JSValue server_url(JSContext *ctx, JSValueConst this_val, int argc, JSVal
   char url[256];
   int n;
   if (jv->s) {
-    n = rtsp_server_url(jv->s, name ? name : "", url, sizeof url);
+    n = reachable_url(jv->s, name ? name : "", url, sizeof url);
   } else {
     n = HAL_ECLOSED;
   }
@@ -594,7 +601,7 @@ static JSValue session_get_url(JSContext *ctx, JSValueConst this_val) {
   js_session *js = session_of(ctx, this_val, "RtspSession.url");
   if (!js) return JS_EXCEPTION;
   char url[256];
-  if (rtsp_server_url(js->srv->s, js->name, url, sizeof url) < 0) return JS_ThrowRangeError(ctx, "url too long");
+  if (reachable_url(js->srv->s, js->name, url, sizeof url) < 0) return JS_ThrowRangeError(ctx, "url too long");
   return JS_NewString(ctx, url);
 }
 
