@@ -1,9 +1,11 @@
-/* hal/audio.h on the host: sine or WAV input paced by the clock, WAV output. */
+/* hal/audio.h on the host: sine or WAV input paced by the clock; output played by a simulated
+ * device (hal/common/audio_clock.h) into a WAV file that keeps the device's timeline. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "hal/audio.h"
+#include "audio_clock.h"
 #include "hal/clock.h"
 #include "internal.h"
 
@@ -25,8 +27,14 @@ typedef struct audio_out {
   hal_handle h;
   hal_audio_config cfg;
   FILE *wav;
-  uint64_t samples;
+  uint64_t samples; /* in the WAV, silence of underruns included */
+  int pace;
+  pthread_mutex_t mu; /* the clock: written by one thread, read by others */
+  audio_clock clk;
 } audio_out;
+
+/* The device's queue, as the board's AO: 5 frames (hal/k230/audio.c fill_i2s). */
+#define OUT_QUEUE_FRAMES 5
 
 static int cfg_ok(const hal_audio_config *c) {
   return c && (c->dev == HAL_AUDIO_I2S || c->dev == HAL_AUDIO_PDM) && c->rate >= 8000 && c->rate <= 192000 &&
@@ -167,11 +175,12 @@ static void wr32(uint8_t *p, uint32_t v) {
   p[3] = (uint8_t)(v >> 24);
 }
 
-static void wav_header(FILE *f, const hal_audio_config *c, uint64_t samples) {
-  uint8_t h[44];
+/* RIFF/WAVE with fmt, then "clk " (the clock time of the first sample, hal/audio.h), then data. */
+static void wav_header(FILE *f, const hal_audio_config *c, uint64_t samples, uint64_t first_us) {
+  uint8_t h[60];
   uint32_t data = (uint32_t)(samples * c->channels * 2);
   memcpy(h, "RIFF", 4);
-  wr32(h + 4, 36 + data);
+  wr32(h + 4, (uint32_t)sizeof h - 8 + data);
   memcpy(h + 8, "WAVEfmt ", 8);
   wr32(h + 16, 16);
   h[20] = 1, h[21] = 0;                     /* PCM */
@@ -180,10 +189,14 @@ static void wav_header(FILE *f, const hal_audio_config *c, uint64_t samples) {
   wr32(h + 28, c->rate * c->channels * 2);
   h[32] = (uint8_t)(c->channels * 2), h[33] = 0;
   h[34] = 16, h[35] = 0;
-  memcpy(h + 36, "data", 4);
-  wr32(h + 40, data);
+  memcpy(h + 36, "clk ", 4);
+  wr32(h + 40, 8);
+  wr32(h + 44, (uint32_t)first_us);
+  wr32(h + 48, (uint32_t)(first_us >> 32));
+  memcpy(h + 52, "data", 4);
+  wr32(h + 56, data);
   fseek(f, 0, SEEK_SET);
-  fwrite(h, 1, 44, f);
+  fwrite(h, 1, sizeof h, f);
   fseek(f, 0, SEEK_END);
 }
 
@@ -192,18 +205,23 @@ int hal_audio_out_open(const hal_audio_config *cfg, hal_handle *out) {
   audio_out *a = calloc(1, sizeof *a);
   if (!a) return HAL_ENOMEM;
   a->cfg = *cfg;
+  const char *pace = getenv("K230JS_SIM_AUDIO_PACE");
+  a->pace = !(pace && strcmp(pace, "0") == 0);
+  pthread_mutex_init(&a->mu, NULL);
+  audio_clock_init(&a->clk, cfg->rate);
   const char *dst = getenv("K230JS_SIM_AUDIO_OUT");
   int rc = 0;
   if (dst && strncmp(dst, "wav:", 4) == 0) {
     a->wav = fopen(dst + 4, "wb");
     if (!a->wav) rc = HAL_ENOENT;
-    else wav_header(a->wav, cfg, 0);
+    else wav_header(a->wav, cfg, 0, 0);
   } else if (dst && *dst && strcmp(dst, "none") != 0) {
     rc = HAL_EINVAL;
   }
   if (!rc) rc = hk_alloc(HK_AOUT, a, &a->h);
   if (rc) {
     if (a->wav) fclose(a->wav);
+    pthread_mutex_destroy(&a->mu);
     free(a);
     return rc;
   }
@@ -211,18 +229,65 @@ int hal_audio_out_open(const hal_audio_config *cfg, hal_handle *out) {
   return 0;
 }
 
+static void wav_put(audio_out *a, const int16_t *samples, uint64_t count) {
+  uint8_t buf[512];
+  size_t n = 0;
+  for (uint64_t i = 0; i < count * a->cfg.channels; i++) {
+    int16_t v = samples ? samples[i] : 0;
+    buf[n++] = (uint8_t)v;
+    buf[n++] = (uint8_t)((uint16_t)v >> 8);
+    if (n == sizeof buf || i + 1 == count * a->cfg.channels) {
+      fwrite(buf, 1, n, a->wav);
+      n = 0;
+    }
+  }
+  a->samples += count;
+}
+
 int hal_audio_out_write(hal_handle h, const int16_t *samples, uint32_t count, int timeout_ms) {
   audio_out *a;
   int rc = hk_get(HK_AOUT, h, (void **)&a);
   if (rc) return rc;
   if (!samples && count) return HAL_EINVAL;
-  if (a->wav) {
-    for (size_t i = 0; i < (size_t)count * a->cfg.channels; i++) {
-      uint8_t b[2] = {(uint8_t)samples[i], (uint8_t)((uint16_t)samples[i] >> 8)};
-      fwrite(b, 1, 2, a->wav);
+  pthread_mutex_lock(&a->mu);
+  if (a->pace) {
+    /* Wait for room in the device's queue, as the AO makes its writer wait. */
+    uint64_t cap = (uint64_t)OUT_QUEUE_FRAMES * a->cfg.samples_per_frame;
+    if (cap < count) cap = count;
+    uint64_t start = hal_clock_us();
+    for (;;) {
+      uint64_t now = hal_clock_us();
+      uint64_t queued = a->clk.written - audio_clock_played(&a->clk, now);
+      if (queued + count <= cap) break;
+      uint64_t wake = audio_clock_when(&a->clk, a->clk.written + count - cap);
+      if (timeout_ms >= 0 && wake > start + (uint64_t)timeout_ms * 1000u) {
+        pthread_mutex_unlock(&a->mu);
+        hal_sleep_us((uint64_t)timeout_ms * 1000u);
+        return HAL_ETIMEDOUT;
+      }
+      pthread_mutex_unlock(&a->mu);
+      hal_sleep_us(wake > now ? wake - now : 100);
+      pthread_mutex_lock(&a->mu);
     }
   }
-  a->samples += count;
+  uint64_t gap = audio_clock_write(&a->clk, count, hal_clock_us());
+  if (a->wav) {
+    /* What the speaker played: the silence of an underrun, then these samples. */
+    if (a->pace && gap) wav_put(a, NULL, gap);
+    wav_put(a, samples, count);
+  }
+  pthread_mutex_unlock(&a->mu);
+  return 0;
+}
+
+int hal_audio_out_position(hal_handle h, uint64_t *played) {
+  audio_out *a;
+  int rc = hk_get(HK_AOUT, h, (void **)&a);
+  if (rc) return rc;
+  if (!played) return HAL_EINVAL;
+  pthread_mutex_lock(&a->mu);
+  *played = a->pace ? audio_clock_played(&a->clk, hal_clock_us()) : a->clk.written;
+  pthread_mutex_unlock(&a->mu);
   return 0;
 }
 
@@ -232,9 +297,10 @@ int hal_audio_out_close(hal_handle h) {
   if (rc) return rc;
   hk_free(h);
   if (a->wav) {
-    wav_header(a->wav, &a->cfg, a->samples);
+    wav_header(a->wav, &a->cfg, a->samples, a->clk.first_us);
     fclose(a->wav);
   }
+  pthread_mutex_destroy(&a->mu);
   free(a);
   return 0;
 }

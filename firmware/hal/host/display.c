@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hal/clock.h"
 #include "hal/display.h"
 #include "internal.h"
 
@@ -114,7 +115,7 @@ static void blend_argb(hal_frame *dst, const hal_frame *src, const hal_display_l
 
 static void sinks_write(display *d, hal_frame *s) {
   if (d->y4m) {
-    fputs("FRAME\n", d->y4m);
+    fprintf(d->y4m, "FRAME XSHOWN_US=%llu\n", (unsigned long long)hal_clock_us()); /* hal/display.h */
     fwrite(s->data[0], 1, (size_t)s->width * s->height, d->y4m);
     for (int plane = 0; plane < 2; plane++)
       for (uint32_t y = 0; y < s->height / 2; y++) {
