@@ -1,7 +1,8 @@
 /*
  * k230:media — camera, video encoder and decoder, display, bindings and buffers on the HAL
  * (hal/sensor.h, venc.h, vdec.h, display.h, vb.h): Sensor, Encoder, Decoder, Display,
- * MediaManager, and `encoder.pipeTo(target)`, which runs the per-frame path in C. One encoder
+ * MediaManager, Player (an MP4 on display + audio out), and `encoder.pipeTo(target)`, which runs
+ * the per-frame path in C. One encoder
  * fans out to any number of pipes: each stream is handed to every pipe's sink in turn on the
  * loop thread, and a failing sink breaks only its own pipe.
  * Types and docs: js-lib/types/k230-media.d.ts.
