@@ -210,19 +210,10 @@ int hal_net_set_dhcp(hal_net_if itf) {
 
 /* ---- the watcher ---- */
 
-static pthread_mutex_t watch_mu = PTHREAD_MUTEX_INITIALIZER;
-static hal_net_event_cb *watch_cb;
-static void *watch_user;
 static pthread_mutex_t thread_mu = PTHREAD_MUTEX_INITIALIZER; /* start/stop of the thread */
 static pthread_t watch_th;
 static bool watch_running;
 static int quit_pipe[2] = {-1, -1};
-
-void net_emit(hal_net_if itf, hal_net_event ev) {
-  pthread_mutex_lock(&watch_mu);
-  if (watch_cb) watch_cb(watch_user, itf, ev);
-  pthread_mutex_unlock(&watch_mu);
-}
 
 typedef struct lan_seen {
   bool link;
@@ -232,8 +223,8 @@ typedef struct lan_seen {
 static void lan_check(lan_seen *seen) {
   hal_net_status st;
   if (lan_status(&st) != 0) return;
-  if (st.link != seen->link) net_emit(HAL_NET_LAN, st.link ? HAL_NET_EV_LINK_UP : HAL_NET_EV_LINK_DOWN);
-  if (memcmp(&st.ip, &seen->ip, sizeof st.ip) != 0) net_emit(HAL_NET_LAN, HAL_NET_EV_ADDRESS);
+  if (st.link != seen->link) net_events_emit(HAL_NET_LAN, st.link ? HAL_NET_EV_LINK_UP : HAL_NET_EV_LINK_DOWN);
+  if (memcmp(&st.ip, &seen->ip, sizeof st.ip) != 0) net_events_emit(HAL_NET_LAN, HAL_NET_EV_ADDRESS);
   seen->link = st.link;
   seen->ip = st.ip;
 }
@@ -268,10 +259,7 @@ static void *watch_main(void *arg) {
 }
 
 int hal_net_watch(hal_net_event_cb *cb, void *user) {
-  pthread_mutex_lock(&watch_mu);
-  watch_cb = cb;
-  watch_user = user;
-  pthread_mutex_unlock(&watch_mu);
+  net_events_set(cb, user);
   pthread_mutex_lock(&thread_mu);
   int rc = 0;
   if (cb && !watch_running) {
@@ -293,10 +281,6 @@ int hal_net_watch(hal_net_event_cb *cb, void *user) {
     watch_running = false;
   }
   pthread_mutex_unlock(&thread_mu);
-  if (rc) {
-    pthread_mutex_lock(&watch_mu);
-    watch_cb = NULL;
-    pthread_mutex_unlock(&watch_mu);
-  }
+  if (rc) net_events_set(NULL, NULL);
   return rc;
 }

@@ -8,8 +8,7 @@
 
 #include "hal/net.h"
 
-/* net.c: hands an event to the watcher, if any (any thread; never under a net_wlan_sim lock). */
-void net_emit(hal_net_if itf, hal_net_event ev);
+#include "net_events.h" /* net_events_emit: never under a net_wlan_sim lock */
 
 /* net_wlan_sim.c, for HAL_NET_STA and HAL_NET_AP. */
 int sim_wlan_status(hal_net_if itf, hal_net_status *out);

@@ -239,8 +239,8 @@ int hal_net_wlan_scan(hal_net_wlan_info *out, int max, int *count) {
 }
 
 static void drop_link(void) {
-  net_emit(HAL_NET_STA, HAL_NET_EV_LINK_DOWN);
-  net_emit(HAL_NET_STA, HAL_NET_EV_ADDRESS);
+  net_events_emit(HAL_NET_STA, HAL_NET_EV_LINK_DOWN);
+  net_events_emit(HAL_NET_STA, HAL_NET_EV_ADDRESS);
 }
 
 int hal_net_wlan_connect(const char *ssid, const char *key, int timeout_ms) {
@@ -280,8 +280,8 @@ int hal_net_wlan_connect(const char *ssid, const char *key, int timeout_ms) {
   S.abort = false;
   pthread_mutex_unlock(&mu);
   if (rc == 0) {
-    net_emit(HAL_NET_STA, HAL_NET_EV_LINK_UP);
-    net_emit(HAL_NET_STA, HAL_NET_EV_ADDRESS);
+    net_events_emit(HAL_NET_STA, HAL_NET_EV_LINK_UP);
+    net_events_emit(HAL_NET_STA, HAL_NET_EV_ADDRESS);
   }
   return rc;
 }
@@ -351,7 +351,7 @@ static int set_ip(hal_net_if itf, const hal_net_ipv4 *ip) {
   if (ip) S.static_ip[itf] = *ip;
   bool up = itf == HAL_NET_STA ? S.connected : S.ap_on;
   pthread_mutex_unlock(&mu);
-  if (up || ip) net_emit(itf, HAL_NET_EV_ADDRESS);
+  if (up || ip) net_events_emit(itf, HAL_NET_EV_ADDRESS);
   return 0;
 }
 
@@ -375,8 +375,8 @@ int hal_net_ap_start(const char *ssid, const char *key, int channel) {
   S.ap_info.band_5g = S.ap_info.channel > 14;
   S.ap_info.security = klen ? HAL_NET_SEC_WPA2 : HAL_NET_SEC_OPEN;
   pthread_mutex_unlock(&mu);
-  if (!was) net_emit(HAL_NET_AP, HAL_NET_EV_LINK_UP);
-  net_emit(HAL_NET_AP, HAL_NET_EV_ADDRESS);
+  if (!was) net_events_emit(HAL_NET_AP, HAL_NET_EV_LINK_UP);
+  net_events_emit(HAL_NET_AP, HAL_NET_EV_ADDRESS);
   return 0;
 }
 
@@ -386,8 +386,8 @@ int hal_net_ap_stop(void) {
   S.ap_on = false;
   pthread_mutex_unlock(&mu);
   if (was) {
-    net_emit(HAL_NET_AP, HAL_NET_EV_LINK_DOWN);
-    net_emit(HAL_NET_AP, HAL_NET_EV_ADDRESS);
+    net_events_emit(HAL_NET_AP, HAL_NET_EV_LINK_DOWN);
+    net_events_emit(HAL_NET_AP, HAL_NET_EV_ADDRESS);
   }
   return 0;
 }

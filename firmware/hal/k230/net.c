@@ -17,6 +17,7 @@
 #include "hal/clock.h"
 #include "hal/errors.h"
 #include "hal/net.h"
+#include "net_events.h"
 
 /* ---- the device's ABI (netmgmt.c at release/canmv-v1.8) ---- */
 
@@ -358,10 +359,6 @@ int hal_net_ap_stations(uint8_t (*mac)[6], int max, int *count) {
 
 /* ---- events: a poller compares what it sees with what it saw ---- */
 
-static pthread_mutex_t watch_mu = PTHREAD_MUTEX_INITIALIZER;
-static hal_net_event_cb *watch_cb;
-static void *watch_user;
-
 static pthread_mutex_t snap_mu = PTHREAD_MUTEX_INITIALIZER;
 static bool snap_valid;
 static struct {
@@ -369,20 +366,14 @@ static struct {
   hal_net_ipv4 ip;
 } snap[HAL_NET_IF_COUNT];
 
-static void emit(hal_net_if itf, hal_net_event ev) {
-  pthread_mutex_lock(&watch_mu);
-  if (watch_cb) watch_cb(watch_user, itf, ev);
-  pthread_mutex_unlock(&watch_mu);
-}
-
 /* Also called right after our own changes, so their events do not wait for the poller. */
 static void check_changes(void) {
   pthread_mutex_lock(&snap_mu);
   for (int i = 0; i < HAL_NET_IF_COUNT; i++) {
     hal_net_status st;
     if (hal_net_status_get((hal_net_if)i, &st) != 0) continue;
-    if (snap_valid && st.link != snap[i].link) emit((hal_net_if)i, st.link ? HAL_NET_EV_LINK_UP : HAL_NET_EV_LINK_DOWN);
-    if (snap_valid && memcmp(&st.ip, &snap[i].ip, sizeof st.ip) != 0) emit((hal_net_if)i, HAL_NET_EV_ADDRESS);
+    if (snap_valid && st.link != snap[i].link) net_events_emit((hal_net_if)i, st.link ? HAL_NET_EV_LINK_UP : HAL_NET_EV_LINK_DOWN);
+    if (snap_valid && memcmp(&st.ip, &snap[i].ip, sizeof st.ip) != 0) net_events_emit((hal_net_if)i, HAL_NET_EV_ADDRESS);
     snap[i].link = st.link;
     snap[i].ip = st.ip;
   }
@@ -413,10 +404,7 @@ static void *poll_main(void *arg) {
 }
 
 int hal_net_watch(hal_net_event_cb *cb, void *user) {
-  pthread_mutex_lock(&watch_mu);
-  watch_cb = cb;
-  watch_user = user;
-  pthread_mutex_unlock(&watch_mu);
+  net_events_set(cb, user);
   int rc = 0;
   pthread_mutex_lock(&thread_mu);
   if (cb && !poll_running) {
