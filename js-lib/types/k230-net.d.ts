@@ -86,6 +86,7 @@ declare module "k230:net" {
     stations?: number;
   }
 
+  /** What LAN and WLAN have in common (merged into both; not a class of its own at run time). */
   interface NetInterfaceBase {
     /** The interface exists on this board (CanMV `active()`). */
     active(): boolean;
@@ -102,7 +103,6 @@ declare module "k230:net" {
     /** "aa:bb:cc:dd:ee:ff". */
     readonly mac: string;
     readonly name: string;
-    readonly interface: "lan" | "sta" | "ap";
   }
 
   /**
@@ -119,17 +119,9 @@ declare module "k230:net" {
    * }
    * ```
    */
-  export class LAN implements NetInterfaceBase {
+  export interface LAN extends NetInterfaceBase {}
+  export class LAN {
     constructor();
-    active(): boolean;
-    isconnected(): boolean;
-    status(): NetStatus;
-    ifconfig(): IfConfig;
-    ifconfig(config: "dhcp" | StaticConfig): void;
-    on(event: NetEvent["type"], listener: (this: LAN, ev: NetEvent) => void): this;
-    off(event: NetEvent["type"], listener: (this: LAN, ev: NetEvent) => void): this;
-    readonly mac: string;
-    readonly name: string;
     readonly interface: "lan";
   }
 
@@ -147,20 +139,12 @@ declare module "k230:net" {
    * console.log(`access point up at ${ap.ifconfig().ip}; stations: ${ap.stations().join(", ")}`);
    * ```
    */
-  export class WLAN implements NetInterfaceBase {
+  export interface WLAN extends NetInterfaceBase {}
+  export class WLAN {
     /** 0 / "sta" (default): the station; 1 / "ap": the access point. */
     constructor(mode?: 0 | 1 | "sta" | "ap");
     static readonly STA_IF: 0;
     static readonly AP_IF: 1;
-    active(): boolean;
-    isconnected(): boolean;
-    status(): NetStatus;
-    ifconfig(): IfConfig;
-    ifconfig(config: "dhcp" | StaticConfig): void;
-    on(event: NetEvent["type"], listener: (this: WLAN, ev: NetEvent) => void): this;
-    off(event: NetEvent["type"], listener: (this: WLAN, ev: NetEvent) => void): this;
-    readonly mac: string;
-    readonly name: string;
     readonly interface: "sta" | "ap";
 
     /** Station: the networks in range (takes seconds on the board). */
