@@ -70,11 +70,5 @@ if [ $all = 1 ]; then
   build build/asan -DK230JS_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 fi
 
-# 5. The CLI (TypeScript -> one Node ESM file)
-cli=tools/flash/dist/k230js.mjs
-if [ ! -f "$cli" ] || [ -n "$(find tools/flash/src -newer "$cli" -name '*.ts' -print -quit)" ]; then
-  say "building the k230js CLI"
-  node_modules/.bin/esbuild tools/flash/src/cli.ts --bundle --platform=node --format=esm --target=node20 \
-    --packages=external --outfile="$cli" --log-level=warning
-  chmod +x "$cli"
-fi
+# 5. The CLI (TypeScript -> one Node ESM file; the same build bin/k230js.mjs does on first use)
+node tools/flash/build.mjs

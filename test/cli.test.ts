@@ -31,13 +31,54 @@ describe("k230js build", () => {
     expect(r.stdout).toMatch(/bytecode\s+\S*b\.bin/);
   });
 
-  it("a TypeScript error location is one clear line, exit 1", () => {
+  it("a syntax error is one clear file:line:col line, exit 1, nothing written", () => {
     const dir = tempDir("build3");
     const bad = join(dir, "bad.ts");
     writeFileSync(bad, "const x = ;\n");
-    const r = cli(["build", bad]);
+    const r = cli(["build", bad], dir);
     expect(r.status).toBe(1);
-    expect(r.stderr.trim()).toMatch(/^k230js: build: .*bad\.ts:1:\d+: /);
+    expect(r.stderr.trim().split("\n")[0]).toMatch(/^bad\.ts:1:11: error TS1109: /);
+    expect(existsSync(join(dir, "dist"))).toBe(false);
+    // Without the check esbuild reports it, in the same file:line:col form.
+    expect(cli(["build", bad, "--no-check"], dir).stderr.trim()).toMatch(/^k230js: build: .*bad\.ts:1:\d+: /);
+  });
+
+  it("a type error stops build, run and deploy with file:line:col and exit 1; --no-check builds it", () => {
+    const dir = tempDir("typeerr");
+    const app = join(dir, "app.ts");
+    writeFileSync(app, 'import { sleepMs } from "k230:sys";\nconst width: number = "1280";\nsleepMs(width);\nconsole.log("ran");\n');
+    for (const args of [["build", app], ["run", app], ["deploy", app, "--sdcard", join(dir, "sd")]]) {
+      const r = cli(args, dir);
+      expect(r.status, args[0]).toBe(1);
+      const lines = r.stderr.trim().split("\n");
+      expect(lines[0], args[0]).toBe(`app.ts:2:7: error TS2322: Type 'string' is not assignable to type 'number'.`);
+      expect(lines.at(-1)).toBe(`k230js: ${args[0]}: 1 type error; nothing was built (--no-check skips the check)`);
+      expect(r.stdout).not.toContain("ran");
+    }
+    expect(existsSync(join(dir, "dist"))).toBe(false);
+    expect(existsSync(join(dir, "sd"))).toBe(false);
+    const r = cli(["build", app, "--no-check"], dir);
+    expect(r.status, r.stderr).toBe(0);
+    expect(existsSync(join(dir, "dist", "app.js"))).toBe(true);
+    // Fixed: the check passes, and a second check of the unchanged app answers from its manifest.
+    writeFileSync(app, 'import { sleepMs } from "k230:sys";\nconst width: number = 1280;\nsleepMs(width / 1000);\n');
+    expect(cli(["build", app], dir).status).toBe(0);
+    expect(cli(["build", app], dir).status).toBe(0);
+  });
+
+  it("types cover qjs:std and qjs:bjson as well as k230:*", () => {
+    const dir = tempDir("qjs");
+    const app = join(dir, "app.ts");
+    writeFileSync(
+      app,
+      'import * as std from "qjs:std";\nimport * as bjson from "qjs:bjson";\nconst b: ArrayBuffer = bjson.write({ a: 1 });\nconst v = bjson.read(b, 0, b.byteLength) as { a: number };\nstd.out.puts(`${v.a} ${std.getenv("HOME") ?? "-"}\\n`);\nstd.out.flush();\n',
+    );
+    const r = cli(["run", app], dir);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toMatch(/^1 /);
+    expect(r.status).toBe(0);
+    writeFileSync(app, 'import * as std from "qjs:std";\nstd.out.puts(42);\n');
+    expect(cli(["build", app], dir).stderr).toMatch(/app\.ts:2:14: error TS2345/);
   });
 
   it("usage errors exit 2, a missing entry exits 1", () => {

@@ -291,7 +291,7 @@ describe("image build", () => {
     const r = cli(["image", "build", "--base", base, "--out", out, "--runtime", f.runtime, "--app", f.app, "--no-examples"]);
     expect(r.status, r.stderr).toBe(0);
     const target = join(dir, "sdcard.bin");
-    const fl = cli(["flash", out, "--to", target]);
+    const fl = cli(["flash", out, "--to-file", target]);
     expect(fl.status, fl.stderr).toBe(0);
     expect(fl.stdout).toContain("verified by read-back");
     expect(table(target)).toEqual(table(base));

@@ -14,7 +14,7 @@ import { cli, HOST_RUNTIME, ROOT, tempDir } from "./helpers/run.js";
 
 const out = tempDir("player");
 const sd = join(out, "sd");
-mkdirSync(join(sd, "examples"), { recursive: true });
+mkdirSync(sd, { recursive: true });
 const app = (name: string) => join(out, `${name}.js`);
 const FREQS = Array.from({ length: 10 }, (_, k) => 400 + 200 * k);
 const FRAME_US = 1e6 / 30;
@@ -209,10 +209,10 @@ describe("Player", () => {
   });
 
   it("the video-player example (CanMV's video_player.py) plays what mp4-record made", () => {
-    const rec = run("mp4-record", ["/sdcard/examples/test.mp4", "45"]);
+    const rec = run("mp4-record", ["/sdcard/test.mp4", "45"]);
     expect(rec.status, rec.stderr).toBe(0);
     const y4m = join(out, "example.y4m");
-    const r = spawnSync(HOST_RUNTIME, ["--sdcard", sd, app("video-player"), "/sdcard/examples/test.mp4"], {
+    const r = spawnSync(HOST_RUNTIME, ["--sdcard", sd, app("video-player")], {
       env: { ...process.env, K230JS_SIM_DISPLAY: `y4m:${y4m}`, K230JS_SIM_AUDIO_OUT: "none" },
       encoding: "utf8",
       timeout: 60_000,
@@ -222,7 +222,7 @@ describe("Player", () => {
     const frames = readShownY4m(y4m);
     expect([frames.width, frames.height]).toEqual([1280, 720]);
     // Every picture of the recording (the camera's stamps, gaps and all), once and in order.
-    const truth = fileTruth(join(sd, "examples", "test.mp4"), 1280, 720);
+    const truth = fileTruth(join(sd, "test.mp4"), 1280, 720);
     expect(truth.stamps.length).toBeGreaterThanOrEqual(45);
     expect(frames.frames.map((f) => f.stamp)).toEqual(truth.stamps);
     expect(r.stdout).toContain(`play over: ${truth.stamps.length} frames shown, 0 dropped`);

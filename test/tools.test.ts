@@ -180,7 +180,7 @@ describe("CLI against the simulator", () => {
     expect(r.status, r.stderr).toBe(5);
   });
 
-  it("run --port sim -- args: the app sees them as scriptArgs, and error lines are the bundle's", () => {
+  it("run --port sim -- args: the app sees them as scriptArgs, and stack traces name the .ts lines", () => {
     const dir = tempDir("runargs");
     const app = join(dir, "app.ts");
     writeFileSync(
@@ -197,12 +197,13 @@ describe("CLI against the simulator", () => {
     r = cli(["run", app, ...port], dir); // no args: only the name
     expect(JSON.parse(r.stdout.trim())).toEqual([seen[0]]);
     expect(r.status).toBe(0);
-    // The arguments go in front of the bundle's first line: line numbers on the board are the bundle's.
+    // The arguments go in front of the bundle's first line, so the local source map still fits
+    // the board's frames: they name app.ts, line 4 (where the error is thrown).
     r = cli(["run", app, ...port, "--", "boom"], dir);
     expect(r.status).toBe(1);
-    const bundleLines = readFileSync(join(dir, "build", "apps", seen[0]!), "utf8").split("\n");
-    const line = bundleLines.findIndex((l) => l.includes('new Error("boom")')) + 1;
-    expect(r.stderr).toMatch(new RegExp(`Error: boom\\n\\s+at .*:${line}:`));
+    expect(r.stderr).toMatch(/Error: boom\n\s+at .*app\.ts:4:\d+/);
+    // Nothing lands in the current directory (the bundle goes to the user's cache).
+    expect(readdirSync(dir).sort()).toEqual(["app.ts", "sd"]);
   });
 
   it("fs cp both ways (recursive), ls, cat, stat, rm", () => {
@@ -293,7 +294,7 @@ describe("flash", () => {
     const dir = tempDir("flash");
     const img = image();
     writeFileSync(join(dir, "card.img"), img);
-    const r = cli(["flash", join(dir, "card.img"), "--to", join(dir, "out.img")]);
+    const r = cli(["flash", join(dir, "card.img"), "--to-file", join(dir, "out.img")]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain("verified");
     expect(readFileSync(join(dir, "out.img")).equals(img)).toBe(true);
@@ -303,7 +304,7 @@ describe("flash", () => {
     const dir = tempDir("flashgz");
     const img = Buffer.concat([image(1_000_000), Buffer.alloc(4_000_000)]);
     writeFileSync(join(dir, "card.img.gz"), gzipSync(img));
-    const r = cli(["flash", join(dir, "card.img.gz"), "--to", join(dir, "out.img")]);
+    const r = cli(["flash", join(dir, "card.img.gz"), "--to-file", join(dir, "out.img")]);
     expect(r.status, r.stderr).toBe(0);
     expect(readFileSync(join(dir, "out.img")).equals(img)).toBe(true);
   });
@@ -312,10 +313,51 @@ describe("flash", () => {
     const dir = tempDir("flashtrunc");
     const gz = gzipSync(image(2_000_000));
     writeFileSync(join(dir, "card.img.gz"), gz.subarray(0, gz.length >> 1));
-    const r = cli(["flash", join(dir, "card.img.gz"), "--to", join(dir, "out.img")]);
+    const r = cli(["flash", join(dir, "card.img.gz"), "--to-file", join(dir, "out.img")]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/truncated.*\d+ bytes .* were written/);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("--to takes block devices only: a missing or regular-file target is refused and nothing is created", () => {
+    const dir = tempDir("flashdev");
+    writeFileSync(join(dir, "card.img"), image(100_000));
+    // Before: a mistyped device became a regular file of the image's size in /dev.
+    let r = cli(["flash", join(dir, "card.img"), "--to", join(dir, "sdq")]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe(`k230js: flash: ${join(dir, "sdq")}: no such device (is the card reader plugged in? 'lsblk' lists disks; --to-file writes an image file)`);
+    expect(existsSync(join(dir, "sdq"))).toBe(false);
+    writeFileSync(join(dir, "old.img"), "keep");
+    r = cli(["flash", join(dir, "card.img"), "--to", join(dir, "old.img")]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/old\.img is not a block device but a file \(--to-file writes an image file\)/);
+    expect(readFileSync(join(dir, "old.img"), "utf8")).toBe("keep");
+    r = cli(["flash", join(dir, "card.img"), "--to-file", "/dev/null"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/\/dev\/null is a device, not a file/);
+    expect(cli(["flash", join(dir, "card.img")]).status).toBe(2);
+    expect(cli(["flash", join(dir, "card.img"), "--to", "a", "--to-file", "b"]).status).toBe(2);
+  });
+
+  it("progress counts bytes written (a .gz's unpacked size), redraws at most every 100 ms, ends with one line", () => {
+    const dir = tempDir("flashprog");
+    const img = Buffer.concat([image(500_000), Buffer.alloc(40_000_000)]);
+    writeFileSync(join(dir, "card.img.gz"), gzipSync(img));
+    // Not a terminal: no progress at all, one summary line on stdout.
+    let r = cli(["flash", join(dir, "card.img.gz"), "--to-file", join(dir, "out.img")]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toBe("");
+    expect(r.stdout.trim().split("\n")).toEqual([expect.stringMatching(/^flashed .* 40500000 bytes \(41 MB\), verified/)]);
+    // As on a terminal: every line's total is the unpacked size, 100% only on the last line.
+    r = spawnSyncEnv(["flash", join(dir, "card.img.gz"), "--to-file", join(dir, "out.img")], { K230JS_PROGRESS: "1" });
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stderr.split(/\r|\n/).map((l) => l.replace(/\x1b\[K/g, "")).filter(Boolean);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const l of lines) expect(l).toMatch(/\/41 MB /);
+    expect(lines.at(-1)).toMatch(/100% 41 MB\/41 MB/);
+    expect(lines.slice(0, -1).some((l) => / 100% /.test(l))).toBe(false);
+    expect(r.stderr.endsWith("\n")).toBe(true);
+    expect(r.stderr.split("\n").filter(Boolean)).toHaveLength(1); // redraws share one line
   });
 
   describe("refusals (fake block devices, sysfs and mounts)", () => {

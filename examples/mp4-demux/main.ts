@@ -1,8 +1,11 @@
 // MP4 demuxing: the TypeScript twin of CanMV's "2.2 MP4 Demuxing" example.
 // Prints the tracks of an MP4 file, then every frame, paced by its timestamp.
-// Usage: k230js run examples/mp4-demux/main.ts --sdcard <dir> [-- /sdcard/examples/test.mp4]
+// Usage: k230js run examples/mp4-demux/main.ts --sdcard <dir> [-- FILE.mp4]
+// Without FILE: /sdcard/test.mp4, recorded from the camera first when the card has none
+// (CanMV's original reads /sdcard/examples/test.mp4).
 import { Mp4Demuxer } from "k230:mp4";
 import { EXITPOINT_ENABLE, exitpoint, sleepMs, ticksMs } from "k230:sys";
+import { ensureMp4, TEST_MP4 } from "../shared/inputs.js";
 
 function demuxMp4(filename: string): void {
   const demuxer = new Mp4Demuxer(filename);
@@ -38,4 +41,6 @@ function demuxMp4(filename: string): void {
 }
 
 exitpoint(EXITPOINT_ENABLE);
-demuxMp4(scriptArgs[1] ?? "/sdcard/examples/test.mp4");
+const file = scriptArgs[1] ?? TEST_MP4;
+if (file === TEST_MP4) ensureMp4(file);
+demuxMp4(file);

@@ -1,6 +1,6 @@
 // MP4 recording, low level: the TypeScript twin of CanMV's "2.1" vi_bind_venc_mp4_test.
 // Sensor bound to the encoder, every encoded picture written by JS with Mp4Muxer.writeFrame.
-// Usage: k230js run examples/mp4-record-lowlevel/main.ts --sdcard <dir> [-- /sdcard/examples/test.mp4 200]
+// Usage: k230js run examples/mp4-record-lowlevel/main.ts --sdcard <dir> [-- /sdcard/test.mp4 200]
 import { Encoder, MediaManager, Sensor } from "k230:media";
 import { Mp4Muxer } from "k230:mp4";
 import { EXITPOINT_ENABLE, exitpoint } from "k230:sys";
@@ -62,5 +62,5 @@ function viBindVencMp4Test(fileName: string, width = 1280, height = 720, codec: 
 }
 
 exitpoint(EXITPOINT_ENABLE);
-const [file = "/sdcard/examples/test.mp4", frames = "200", codec = "h264"] = scriptArgs.slice(1);
+const [file = "/sdcard/test.mp4", frames = "200", codec = "h264"] = scriptArgs.slice(1);
 viBindVencMp4Test(file, 1280, 720, codec as "h264" | "h265", Number(frames));

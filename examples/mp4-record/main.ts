@@ -1,6 +1,6 @@
 // MP4 recording with one object: the TypeScript twin of CanMV's "2.1 MP4 Recording"
 // (mp4_muxer_test, Mp4Container). Camera -> H.265 + microphone -> G.711 µ-law -> fragmented MP4.
-// Usage: k230js run examples/mp4-record/main.ts --sdcard <dir> [-- /sdcard/examples/test.mp4 200]
+// Usage: k230js run examples/mp4-record/main.ts --sdcard <dir> [-- /sdcard/test.mp4 200]
 import { Mp4Recorder } from "k230:mp4";
 import { EXITPOINT_ENABLE, exitpoint } from "k230:sys";
 
@@ -29,5 +29,5 @@ function mp4MuxerTest(fileName: string, frameLimit: number): void {
 }
 
 exitpoint(EXITPOINT_ENABLE);
-const [file = "/sdcard/examples/test.mp4", frames = "200"] = scriptArgs.slice(1);
+const [file = "/sdcard/test.mp4", frames = "200"] = scriptArgs.slice(1);
 mp4MuxerTest(file, Number(frames));

@@ -1,12 +1,15 @@
 // Streams an MP4 file over RTSP, in a loop, at the file's own pace: the file-fed half of CanMV's
 // "2.6 RTSP Streaming" example (the camera half pipes an encoder into the same session).
-// Usage: k230js run examples/rtsp-file/main.ts --sdcard <dir> [-- /sdcard/examples/test.mp4 [port]]
+// Usage: k230js run examples/rtsp-file/main.ts --sdcard <dir> [-- FILE.mp4 [port]]
+// Without FILE: /sdcard/test.mp4, recorded from the camera first when the card has none.
 // Then: ffplay rtsp://127.0.0.1:8554/test   (or VLC, GStreamer, another board)
 import { Mp4Demuxer, type Mp4Frame } from "k230:mp4";
 import { RtspServer } from "k230:rtsp";
 import { ticksMs } from "k230:sys";
+import { ensureMp4, TEST_MP4 } from "../shared/inputs.js";
 
-const filename = scriptArgs[1] ?? "/sdcard/examples/test.mp4";
+const filename = scriptArgs[1] ?? TEST_MP4;
+if (filename === TEST_MP4) ensureMp4(filename);
 const demuxer = new Mp4Demuxer(filename);
 const video = demuxer.tracks.find((t) => t.kind === "video");
 const audio = demuxer.tracks.find((t) => t.kind === "audio");

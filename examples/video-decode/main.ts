@@ -3,9 +3,12 @@
 // On the host the virtual display writes PNG snapshots (K230JS_SIM_DISPLAY=png:DIR) or shows in
 // a browser (K230JS_SIM_DISPLAY=http:8090, then open http://127.0.0.1:8090/); for watching, pass
 // SECONDS: decoding is paced at 30 fps and the last picture stays up that long.
-// Usage: k230js run examples/video-decode/main.ts --sdcard <dir> [-- /sdcard/examples/test.264 800 480 [SECONDS]]
+// Usage: k230js run examples/video-decode/main.ts --sdcard <dir> [-- FILE.264|FILE.265 800 480 [SECONDS]]
+// Without FILE: /sdcard/test.264, encoded from the camera first when the card has none
+// (CanMV's original reads /sdcard/examples/test.264).
 import { Decoder, Display, MediaManager, openFile, STREAM_SIZE } from "k230:media";
 import { EXITPOINT_ENABLE, EXITPOINT_ENABLE_SLEEP, exitpoint, platform, sleepMs, ticksMs } from "k230:sys";
+import { ensureH264, TEST_H264 } from "../shared/inputs.js";
 
 const alignUp = (x: number, a: number) => Math.ceil(x / a) * a;
 
@@ -63,5 +66,6 @@ function vdecTest(fileName: string, width = 1280, height = 720, watchSeconds = 0
 }
 
 exitpoint(EXITPOINT_ENABLE);
-const [file = "/sdcard/examples/test.264", w = "800", h = "480", watch = "0"] = scriptArgs.slice(1);
+const [file = TEST_H264, w = "800", h = "480", watch = "0"] = scriptArgs.slice(1);
+if (file === TEST_H264) ensureH264(file, 60, Number(w), Number(h));
 vdecTest(file, Number(w), Number(h), Number(watch));

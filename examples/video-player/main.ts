@@ -1,8 +1,11 @@
 // Play an MP4 file: the TypeScript twin of CanMV's video_player.py (media.player). H.264/H.265
 // video on the display and G.711 audio on the speaker, paced by the audio clock, every frame
 // handled in C. Plays what examples/mp4-record made.
-// Usage: k230js run examples/video-player/main.ts --sdcard <dir> [-- /sdcard/examples/test.mp4]
+// Usage: k230js run examples/video-player/main.ts --sdcard <dir> [-- FILE.mp4]
+// Without FILE: /sdcard/test.mp4 (mp4-record's), recorded from the camera first when the card has
+// none (CanMV's original plays /data/test.mp4).
 import { Display, Player } from "k230:media";
+import { ensureMp4, TEST_MP4 } from "../shared/inputs.js";
 
 async function playMp4Test(filename: string): Promise<void> {
   const player = new Player({ display: Display.VIRT }); // the IDE's view: any resolution
@@ -28,4 +31,6 @@ async function playMp4Test(filename: string): Promise<void> {
   console.log(`play over: ${s.framesShown} frames shown, ${s.framesDropped} dropped`);
 }
 
-await playMp4Test(scriptArgs[1] ?? "/sdcard/examples/test.mp4");
+const filename = scriptArgs[1] ?? TEST_MP4;
+if (filename === TEST_MP4) ensureMp4(filename);
+await playMp4Test(filename);

@@ -461,7 +461,7 @@ declare module "k230:media" {
    * import { Player } from "k230:media";
    *
    * const player = new Player({ display: "VIRT" });
-   * const info = player.load("/sdcard/examples/test.mp4");
+   * const info = player.load("/sdcard/test.mp4");
    * console.log(`${info.duration} s`, info.video, info.audio);
    * player.on("position", (ev) => console.log(`at ${ev.position.toFixed(1)} s`));
    * player.on("eos", () => player.stop());

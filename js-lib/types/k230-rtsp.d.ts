@@ -46,7 +46,11 @@ declare module "k230:rtsp" {
     port?: number;
     /** Numeric bind address: "0.0.0.0" (default, every IPv4 interface), "127.0.0.1", "::", "::1". */
     host?: string;
-    /** When given, every request needs these credentials (401 otherwise). */
+    /**
+     * When given, DESCRIBE, SETUP, PLAY, PAUSE, TEARDOWN, GET_PARAMETER and SET_PARAMETER need
+     * these credentials (401 otherwise); OPTIONS is answered without them, as RFC 2326 clients
+     * expect when they probe a server.
+     */
     auth?: RtspAuthOptions;
     /** Largest RTP packet in bytes, header included (576-9000, default 1400). */
     mtu?: number;

@@ -34,7 +34,12 @@ declare module "k230:sys" {
   export const EXITPOINT_DISABLE: 0;
   /** Ctrl-C is deferred to the next `exitpoint()` call or sleep, as a catchable InterruptError. */
   export const EXITPOINT_ENABLE: 1;
-  /** Ctrl-C is deferred to the next `exitpoint()` call only (sleeps are not exit points). */
+  /**
+   * Exit points enabled, sleeps sleep through: Ctrl-C waits for the next `exitpoint()` call, and
+   * a sleep is never cut short by it. CanMV's name for the mode (os.EXITPOINT_ENABLE_SLEEP): "sleep"
+   * is what it protects, not what it interrupts. Set it before teardown, so the pause between
+   * stopping media objects cannot be interrupted half-way.
+   */
   export const EXITPOINT_ENABLE_SLEEP: 2;
   export type ExitpointMode = 0 | 1 | 2;
 
@@ -61,6 +66,25 @@ declare module "k230:sys" {
   }
   /** JS heap and process memory. */
   export function memInfo(): MemInfo;
+
+  export interface DiskInfo {
+    /** Bytes the file system holds. */
+    total: number;
+    /** Bytes free for files. */
+    free: number;
+  }
+  /**
+   * Size and free space of the file system holding `path` (default "/sdcard"), as `k230js df`
+   * shows them.
+   * @example
+   * ```ts
+   * import { diskInfo } from "k230:sys";
+   * const { total, free } = diskInfo("/sdcard");
+   * console.log(`${(free / 2 ** 20).toFixed(0)} of ${(total / 2 ** 20).toFixed(0)} MiB free`);
+   * ```
+   * @throws Error (`.code` "ENOENT", "EIO") naming the path when it cannot be read.
+   */
+  export function diskInfo(path?: string): DiskInfo;
 
   /**
    * Stops the app after the current task with exit status `code` (0..255); no more JS runs.

@@ -185,7 +185,13 @@ static int rec_start(recorder *r, char *why, size_t why_len) {
   r->fragments = 0;
   atomic_store(&r->quit, 0);
   r->running = true;
-  STEP("opening the file", mp4_io_file_open(&r->io, r->host_path, "w"));
+  if ((rc = mp4_io_file_open(&r->io, r->host_path, "w"))) {
+    /* Said the way every "cannot open" of the runtime says it: with the app's path. */
+    snprintf(why, why_len, "cannot open '%s': %s", r->path, hal_strerror(rc));
+    r->th = 0;
+    rec_stop(r);
+    return rc;
+  }
   rc = mp4_muxer_open(&r->mux, &r->mcfg, &r->io);
   if (rc) {
     mp4_io_file_close(&r->io);

@@ -2,11 +2,17 @@
  * k230:sys — time, sleeping, cooperative interruption (CanMV's os.exitpoint), memory and
  * platform facts. Types and docs: js-lib/types/k230-sys.d.ts.
  */
+#include <errno.h>
+#include <limits.h>
 #include <stdint.h>
+#include <sys/statvfs.h>
 
 #include "hal/clock.h"
+#include "hal/errors.h"
 #include "hal/system.h"
+#include "kjs/errors.h"
 #include "kjs/modules.h"
+#include "kjs/paths.h"
 #include "kjs/vm.h"
 
 #ifndef K230JS_VERSION
@@ -74,6 +80,29 @@ static JSValue sys_mem_info(JSContext *ctx, JSValueConst this_val, int argc, JSV
   return o;
 }
 
+/* statvfs is POSIX on both ports; on RT-Smart musl it is the statfs system call. */
+static JSValue sys_disk_info(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+  (void)this_val;
+  const char *path = argc > 0 && !JS_IsUndefined(argv[0]) ? JS_ToCString(ctx, argv[0]) : NULL;
+  if (argc > 0 && !JS_IsUndefined(argv[0]) && !path) return JS_EXCEPTION;
+  const char *p = path ? path : "/sdcard";
+  char host[PATH_MAX];
+  int rc = kjs_path_map(kjs_vm_from_context(ctx), p, host, sizeof host);
+  struct statvfs st;
+  if (!rc && statvfs(host, &st) != 0) rc = errno == ENOENT ? HAL_ENOENT : HAL_EIO;
+  if (rc) {
+    JSValue e = kjs_throw(ctx, rc, "diskInfo: cannot read '%s'", p);
+    JS_FreeCString(ctx, path);
+    return e;
+  }
+  JS_FreeCString(ctx, path);
+  JSValue o = JS_NewObject(ctx);
+  double unit = (double)(st.f_frsize ? st.f_frsize : st.f_bsize);
+  JS_SetPropertyStr(ctx, o, "total", JS_NewFloat64(ctx, (double)st.f_blocks * unit));
+  JS_SetPropertyStr(ctx, o, "free", JS_NewFloat64(ctx, (double)st.f_bavail * unit));
+  return o;
+}
+
 static JSValue sys_exit(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
   (void)this_val;
   int32_t code = 0;
@@ -94,6 +123,7 @@ static const JSCFunctionListEntry sys_funcs[] = {
     JS_CFUNC_DEF("sleepMs", 1, sys_sleep_ms),
     JS_CFUNC_DEF("exitpoint", 1, sys_exitpoint),
     JS_CFUNC_DEF("memInfo", 0, sys_mem_info),
+    JS_CFUNC_DEF("diskInfo", 1, sys_disk_info),
     JS_CFUNC_DEF("exit", 1, sys_exit),
     JS_PROP_INT32_DEF("EXITPOINT_DISABLE", KJS_EXITPOINT_DISABLE, 0),
     JS_PROP_INT32_DEF("EXITPOINT_ENABLE", KJS_EXITPOINT_ENABLE, 0),

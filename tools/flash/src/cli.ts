@@ -5,6 +5,7 @@
 import { formatOptions, parseArgs } from "./lib/args.js";
 import { CliError, EXIT_FAILED, EXIT_USAGE, UsageError } from "./lib/errors.js";
 import type { Command } from "./lib/command.js";
+import { runChain, splitChain } from "./lib/session.js";
 import { buildCommand } from "./commands/build.js";
 import { runCommand } from "./commands/run.js";
 import { devicesCommand } from "./commands/devices.js";
@@ -13,8 +14,17 @@ import { fsCommand } from "./commands/fs.js";
 import { deployCommand } from "./commands/deploy.js";
 import { flashCommand } from "./commands/flash.js";
 import { imageCommand } from "./commands/image.js";
+import { execCommand } from "./commands/exec.js";
+import { evalCommand } from "./commands/eval.js";
+import { resetCommand } from "./commands/reset.js";
+import { devCommand } from "./commands/dev.js";
+import { initCommand } from "./commands/init.js";
+import { dfCommand } from "./commands/df.js";
 
-const COMMANDS: Command[] = [buildCommand, runCommand, devicesCommand, replCommand, fsCommand, deployCommand, flashCommand, imageCommand];
+const COMMANDS: Command[] = [
+  buildCommand, runCommand, devicesCommand, replCommand, fsCommand, deployCommand, flashCommand, imageCommand,
+  execCommand, evalCommand, resetCommand, devCommand, initCommand, dfCommand,
+];
 
 function mainHelp(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
@@ -34,7 +44,7 @@ function commandHelp(c: Command): string {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  const [name] = argv;
   if (!name || name === "-h" || name === "--help" || name === "help") {
     console.log(mainHelp());
     return name ? 0 : EXIT_USAGE;
@@ -43,13 +53,19 @@ async function main(argv: string[]): Promise<number> {
     console.log("k230js 0.1.0");
     return 0;
   }
-  const cmd = COMMANDS.find((c) => c.name === name);
-  if (!cmd) throw new UsageError(`unknown command '${name}' (commands: ${COMMANDS.map((c) => c.name).join(", ")})`);
-  if (rest.includes("-h") || rest.includes("--help")) {
-    console.log(commandHelp(cmd));
-    return 0;
+  // Commands chained with '+' run in order on one board link (as mpremote's do).
+  const steps: (() => Promise<number>)[] = [];
+  for (const [step, ...rest] of splitChain(argv)) {
+    const cmd = COMMANDS.find((c) => c.name === step);
+    if (!cmd) throw new UsageError(`unknown command '${step ?? "+"}' (commands: ${COMMANDS.map((c) => c.name).join(", ")})`);
+    if (rest.includes("-h") || rest.includes("--help")) {
+      console.log(commandHelp(cmd));
+      return 0;
+    }
+    const args = parseArgs(rest, cmd.options, cmd.name);
+    steps.push(() => cmd.run(args));
   }
-  return cmd.run(parseArgs(rest, cmd.options, cmd.name));
+  return runChain(steps);
 }
 
 main(process.argv.slice(2)).then(

@@ -1,4 +1,4 @@
-import { bundle } from "../lib/bundle.js";
+import { NO_CHECK_OPTION, bundle } from "../lib/bundle.js";
 import { UsageError } from "../lib/errors.js";
 import { formatBytes } from "../lib/format.js";
 import type { Command } from "../lib/command.js";
@@ -7,15 +7,17 @@ import { relative } from "node:path";
 export const buildCommand: Command = {
   name: "build",
   summary: "bundle a TypeScript/JavaScript app into one file for the runtime",
-  usage: "build <entry.ts> [-o out.js] [--bytecode] [--minify]",
+  usage: "build <entry.ts> [-o out.js] [--bytecode] [--minify] [--no-check]",
   description:
-    "Bundles the app with esbuild into one ES module (k230:* and qjs:* stay imports, everything\n" +
+    "Type-checks the app with the TypeScript compiler (errors as file:line:col, exit 1, nothing\n" +
+    "written), then bundles it with esbuild into one ES module (k230:* and qjs:* stay imports, everything\n" +
     "else is inlined), writes a source map beside it and prints the sizes. --bytecode also compiles\n" +
     "the bundle to k230js bytecode (out.bin) with the runtime's own engine version.",
   options: [
     { name: "out", short: "o", type: "string", help: "output bundle (default: <entry dir>/dist/<name>.js)" },
     { name: "bytecode", type: "boolean", help: "also emit QuickJS bytecode (<out>.bin + map)" },
     { name: "minify", type: "boolean", help: "minify the bundle" },
+    NO_CHECK_OPTION,
   ],
   async run(args) {
     if (args.positional.length !== 1) throw new UsageError("build: give exactly one entry file (k230js build app.ts)");
@@ -24,6 +26,7 @@ export const buildCommand: Command = {
       outFile: args.options.out as string | undefined,
       minify: Boolean(args.options.minify),
       bytecode: Boolean(args.options.bytecode),
+      check: !args.options["no-check"] && "build",
     });
     for (const w of r.warnings) console.error(`warning: ${w}`);
     for (const s of r.sizes) console.log(`${s.label.padEnd(11)} ${relative(process.cwd(), s.path).padEnd(40)} ${formatBytes(s.bytes).padStart(10)}`);

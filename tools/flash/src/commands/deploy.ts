@@ -1,8 +1,9 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { bundle } from "../lib/bundle.js";
+import { NO_CHECK_OPTION, bundle } from "../lib/bundle.js";
 import { CliError, UsageError } from "../lib/errors.js";
-import { PORT_OPTIONS, connect, disconnect } from "../lib/ports.js";
+import { PORT_OPTIONS } from "../lib/ports.js";
+import { openBoard, releaseBoard } from "../lib/session.js";
 import { tempBuildDir } from "../lib/run-remote.js";
 import type { Command } from "../lib/command.js";
 
@@ -16,7 +17,7 @@ function installLocal(src: string, dir: string, name: string): void {
 export const deployCommand: Command = {
   name: "deploy",
   summary: "build an app and install it as the board's /sdcard/main.js",
-  usage: "deploy <app.ts> (--port P | --sdcard DIR) [--bytecode] [--minify]",
+  usage: "deploy <app.ts> (--port P | --sdcard DIR) [--bytecode] [--minify] [--no-check]",
   description:
     "Builds the app and installs it as /sdcard/main.js with its source map main.js.map (or, with\n" +
     "--bytecode, main.bin + main.bin.map), either on a board over its serial port or into a\n" +
@@ -28,6 +29,7 @@ export const deployCommand: Command = {
     { name: "sdcard", type: "string", help: "install into this mounted SD card directory (or the simulator's, with --port sim)" },
     { name: "bytecode", type: "boolean", help: "install QuickJS bytecode (main.bin) instead of source" },
     { name: "minify", type: "boolean", help: "minify the bundle" },
+    NO_CHECK_OPTION,
   ],
   async run(args) {
     if (args.positional.length !== 1) throw new UsageError("deploy: give the app to deploy (k230js deploy app.ts --port P)");
@@ -37,7 +39,7 @@ export const deployCommand: Command = {
     const entry = resolve(args.positional[0]!);
     if (!existsSync(entry)) throw new CliError(`deploy: '${args.positional[0]}' not found`);
     const bytecode = Boolean(args.options.bytecode);
-    const r = await bundle({ entry, outFile: join(tempBuildDir(), "main.js"), bytecode, minify: Boolean(args.options.minify) });
+    const r = await bundle({ entry, outFile: join(tempBuildDir(), "main.js"), bytecode, minify: Boolean(args.options.minify), check: !args.options["no-check"] && "deploy" });
     for (const w of r.warnings) console.error(`warning: ${w}`);
     const main = bytecode ? "main.bin" : "main.js";
     const other = bytecode ? "main.js" : "main.bin";
@@ -55,12 +57,12 @@ export const deployCommand: Command = {
       console.log(`deployed ${main} (${readFileSync(r.output).length} bytes) to ${dir}`);
       return 0;
     }
-    const c = await connect(args, "deploy");
+    const c = await openBoard(args, "deploy");
     try {
       for (const f of files) await c.writeFile(`/sdcard/${f.name}`, readFileSync(f.local));
       for (const name of [other, `${other}.map`]) if (await c.stat(`/sdcard/${name}`)) await c.remove(`/sdcard/${name}`);
     } finally {
-      await disconnect(c);
+      await releaseBoard();
     }
     console.log(`deployed /sdcard/${main} (${readFileSync(r.output).length} bytes) to ${c.transport.name}`);
     return 0;

@@ -2,8 +2,8 @@ import { createHash } from "node:crypto";
 import { closeSync, createReadStream, existsSync, fsyncSync, openSync, readFileSync, readSync, realpathSync, statSync, writeSync } from "node:fs";
 import { basename, join } from "node:path";
 import { createGunzip } from "node:zlib";
-import { CliError, UsageError } from "../lib/errors.js";
-import { Progress, mb } from "../lib/progress.js";
+import { CliError, EXIT_USAGE, UsageError } from "../lib/errors.js";
+import { Progress, gzipSize, mb } from "../lib/progress.js";
 import type { Command } from "../lib/command.js";
 
 const BLOCK = 4 << 20;
@@ -30,14 +30,21 @@ function diskOf(name: string): string {
   return m ? m[1]! : name;
 }
 
-function resolveTarget(path: string): Target {
+/** `--to` takes block devices only: a mistyped /dev/sdX must not become a big file in /dev. */
+function resolveDevice(path: string): Target {
   if (fakeBlock(path)) return { path, block: true, disk: diskOf(basename(path)) };
   const st = statSync(path, { throwIfNoEntry: false });
-  if (st?.isBlockDevice()) {
-    const real = realpathSync(path);
-    return { path: real, block: true, disk: diskOf(basename(real)) };
-  }
-  if (st && !st.isFile()) throw new CliError(`flash: ${path} is neither a block device nor a regular file`);
+  if (!st) throw new CliError(`flash: ${path}: no such device (is the card reader plugged in? 'lsblk' lists disks; --to-file writes an image file)`, EXIT_USAGE);
+  if (!st.isBlockDevice()) throw new CliError(`flash: ${path} is not a block device${st.isFile() ? " but a file (--to-file writes an image file)" : ""}`, EXIT_USAGE);
+  const real = realpathSync(path);
+  return { path: real, block: true, disk: diskOf(basename(real)) };
+}
+
+/** `--to-file` takes a new or regular file, never a device. */
+function resolveFile(path: string): Target {
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (fakeBlock(path) || st?.isBlockDevice() || (st && !st.isFile()))
+    throw new CliError(`flash: ${path} is ${st?.isDirectory() ? "a directory" : "a device"}, not a file (--to writes a card)`, EXIT_USAGE);
   return { path, block: false };
 }
 
@@ -87,35 +94,38 @@ function readBack(path: string, length: number): Buffer {
 export const flashCommand: Command = {
   name: "flash",
   summary: "write an SD card image (.img or .img.gz) to a card or a file, verified",
-  usage: "flash <image.img | image.img.gz> --to <DEVICE | FILE> [--force] [--no-verify]",
+  usage: "flash <image.img | image.img.gz> (--to DEVICE | --to-file FILE) [--force] [--no-verify]",
   description:
-    "Streams the image (decompressing .gz on the fly) to the target with a progress line (MB/s,\n" +
-    "ETA), syncs, then reads the written bytes back and compares SHA-256. The target is a block\n" +
-    "device (an SD card) or a file. Refused unless --force: a mounted device and a non-removable\n" +
-    "disk. Always refused: the disk holding the running system. A truncated .img.gz fails with\n" +
-    "how much was written.",
+    "Streams the image (decompressing .gz on the fly) to the target, syncs, then reads the written\n" +
+    "bytes back and compares SHA-256. On a terminal a progress line (bytes written, MB/s, ETA)\n" +
+    "goes to stderr; one summary line ends it. --to takes a block device only (an SD card: a\n" +
+    "missing or mistyped device is an error, never a new file); --to-file writes an image file.\n" +
+    "Refused unless --force: a mounted device and a non-removable disk. Always refused: the disk\n" +
+    "holding the running system. A truncated .img.gz fails with how much was written.",
   options: [
-    { name: "to", type: "string", help: "the SD card device (e.g. /dev/sdX) or an image file" },
+    { name: "to", type: "string", help: "the SD card's block device (e.g. /dev/sdX)" },
+    { name: "to-file", type: "string", help: "write to this file instead of a device" },
     { name: "force", type: "boolean", help: "write a mounted or non-removable disk anyway (never the system disk)" },
     { name: "no-verify", type: "boolean", help: "skip the read-back verification" },
   ],
   async run(args) {
     if (args.positional.length !== 1) throw new UsageError("flash: give one image file (k230js flash image.img.gz --to /dev/sdX)");
-    const to = args.options.to as string | undefined;
-    if (!to) throw new UsageError("flash: give the target with --to DEVICE|FILE");
+    const device = args.options.to as string | undefined;
+    const file = args.options["to-file"] as string | undefined;
+    if (!device === !file) throw new UsageError("flash: give the target with --to DEVICE (a card) or --to-file FILE (an image file)");
+    const to = (device ?? file)!;
     const image = args.positional[0]!;
     const ist = statSync(image, { throwIfNoEntry: false });
     if (!ist?.isFile()) throw new CliError(`flash: image '${image}' not found`);
-    const target = resolveTarget(to);
+    const target = device ? resolveDevice(device) : resolveFile(file!);
     checkTarget(target, Boolean(args.options.force));
     const gz = image.endsWith(".gz");
     const fd = openSync(target.path, target.block ? "r+" : "w");
     const hash = createHash("sha256");
     let written = 0;
-    let consumed = 0;
-    const bar = new Progress(`flash ${basename(image)}`, ist.size);
+    // Progress counts bytes written against what the image holds (a .gz's unpacked size).
+    const bar = new Progress(`flash ${basename(image)}`, gz ? gzipSize(image) : ist.size);
     const input = createReadStream(image, { highWaterMark: BLOCK });
-    input.on("data", (b) => (consumed += b.length));
     const stream = gz ? input.pipe(createGunzip()) : input;
     try {
       for await (const chunk of stream as AsyncIterable<Buffer>) {
@@ -123,7 +133,7 @@ export const flashCommand: Command = {
         while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off, written + off);
         hash.update(chunk);
         written += chunk.length;
-        bar.update(gz ? consumed : written);
+        bar.update(written);
       }
       fsyncSync(fd);
     } catch (e) {
@@ -135,7 +145,7 @@ export const flashCommand: Command = {
       throw new CliError(`flash: writing ${to} failed after ${written} bytes: ${err.message}`);
     }
     closeSync(fd);
-    bar.done(gz ? consumed : written);
+    bar.done(written);
     const digest = hash.digest();
     if (!args.options["no-verify"]) {
       if (!readBack(target.path, written).equals(digest)) throw new CliError(`flash: verification failed: what ${to} holds differs from the image`);

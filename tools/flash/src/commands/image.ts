@@ -28,7 +28,7 @@ import { createGzip, createGunzip } from "node:zlib";
 import { bundle } from "../lib/bundle.js";
 import { CliError, UsageError } from "../lib/errors.js";
 import { projectRoot } from "../lib/paths.js";
-import { Progress, mb } from "../lib/progress.js";
+import { Progress, gzipSize, mb } from "../lib/progress.js";
 import { fatFree, fatPaths, mib, mtoolsImage, readPartitions, tool, type Partition } from "../lib/sdimage.js";
 import { tempBuildDir } from "../lib/run-remote.js";
 import type { Command } from "../lib/command.js";
@@ -43,11 +43,9 @@ async function copyBase(base: string, out: string): Promise<number> {
   const size = statSync(base).size;
   const gz = base.endsWith(".gz");
   const fd = openSync(out, "w");
-  const bar = new Progress(`base ${basename(base)}`, size);
+  const bar = new Progress(`base ${basename(base)}`, gz ? gzipSize(base) : size);
   let written = 0;
-  let consumed = 0;
   const input = createReadStream(base, { highWaterMark: BLOCK });
-  input.on("data", (b) => (consumed += b.length));
   const stream = gz ? input.pipe(createGunzip()) : input;
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
@@ -55,7 +53,7 @@ async function copyBase(base: string, out: string): Promise<number> {
       const zero = chunk.length <= BLOCK && chunk.equals(ZEROS.subarray(0, chunk.length));
       if (!zero) for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off, chunk.length - off, written + off);
       written += chunk.length;
-      bar.update(gz ? consumed : written);
+      bar.update(written);
     }
     ftruncateSync(fd, written);
     fsyncSync(fd);
@@ -68,7 +66,7 @@ async function copyBase(base: string, out: string): Promise<number> {
   } finally {
     closeSync(fd);
   }
-  bar.done(gz ? consumed : written);
+  bar.done(written);
   return written;
 }
 

@@ -1,9 +1,11 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { extname, join, resolve } from "node:path";
-import { bundle } from "../lib/bundle.js";
+import { basename, dirname, extname, join, resolve } from "node:path";
+import { NO_CHECK_OPTION, bundle } from "../lib/bundle.js";
 import { CliError, UsageError } from "../lib/errors.js";
-import { runtimePath, type Target } from "../lib/paths.js";
+import { runtimePath, userCacheDir, type Target } from "../lib/paths.js";
+import type { OptionSpec, ParsedArgs } from "../lib/args.js";
 import type { Command } from "../lib/command.js";
 import { runOnBoard } from "../lib/run-remote.js";
 
@@ -17,25 +19,56 @@ function isBytecode(path: string): boolean {
   }
 }
 
-/** Runs the runtime, forwarding signals, and resolves with its exit status. */
-export function runRuntime(target: Target, runtimeArgs: string[]): Promise<number> {
+/**
+ * Where `run` (and `dev`) put an app's bundle: the user's cache directory, one folder per app
+ * directory, so nothing is written into the project (or whatever the current directory is).
+ */
+export function runBundlePath(entry: string): string {
+  const id = createHash("sha256").update(dirname(resolve(entry))).digest("hex").slice(0, 12);
+  return join(userCacheDir("apps", id), `${basename(entry).replace(/\.[^.]+$/, "")}.js`);
+}
+
+/** Starts the runtime with this terminal's stdio; `exit` resolves with its status. */
+export function spawnRuntime(target: Target, runtimeArgs: string[], what = "run"): { child: ChildProcess; exit: Promise<number> } {
   const bin = runtimePath(target);
   if (!existsSync(bin)) {
-    throw new CliError(`run: the ${target} runtime ${bin} is not built (run 'npm run setup')`);
+    throw new CliError(`${what}: the ${target} runtime ${bin} is not built (run 'npm run setup')`);
   }
   const [cmd, argv] = target === "riscv64" ? ["qemu-riscv64", [bin, ...runtimeArgs]] : [bin, runtimeArgs];
-  return new Promise((resolveExit, reject) => {
-    const child = spawn(cmd as string, argv as string[], { stdio: "inherit" });
-    const forward = (sig: NodeJS.Signals) => child.kill(sig);
-    process.on("SIGINT", forward);
-    process.on("SIGTERM", forward);
-    child.on("error", (e) => reject(new CliError(`run: cannot start ${cmd}: ${e.message}`)));
-    child.on("exit", (code, signal) => {
-      process.off("SIGINT", forward);
-      process.off("SIGTERM", forward);
-      resolveExit(code ?? (signal === "SIGINT" ? 130 : 1));
-    });
+  const child = spawn(cmd as string, argv as string[], { stdio: "inherit" });
+  const exit = new Promise<number>((resolveExit, reject) => {
+    child.on("error", (e) => reject(new CliError(`${what}: cannot start ${cmd}: ${e.message}`)));
+    child.on("exit", (code, signal) => resolveExit(code ?? (signal === "SIGINT" ? 130 : 1)));
   });
+  return { child, exit };
+}
+
+/** Runs the runtime, forwarding signals, and resolves with its exit status. */
+export async function runRuntime(target: Target, runtimeArgs: string[]): Promise<number> {
+  const { child, exit } = spawnRuntime(target, runtimeArgs);
+  const forward = (sig: NodeJS.Signals) => child.kill(sig);
+  process.on("SIGINT", forward);
+  process.on("SIGTERM", forward);
+  try {
+    return await exit;
+  } finally {
+    process.off("SIGINT", forward);
+    process.off("SIGTERM", forward);
+  }
+}
+
+/** The runtime options given on the command line (--sdcard, --data, ...), directories made. */
+export function runtimeOptions(args: ParsedArgs, specs: OptionSpec[]): string[] {
+  const out: string[] = [];
+  for (const spec of specs) {
+    const v = args.options[spec.name];
+    if (spec.runtime && typeof v === "string") {
+      const dir = spec.name === "sdcard" || spec.name === "data";
+      if (dir) mkdirSync(resolve(v), { recursive: true });
+      out.push(`--${spec.name}`, dir ? resolve(v) : v);
+    }
+  }
+  return out;
 }
 
 export const runCommand: Command = {
@@ -43,8 +76,9 @@ export const runCommand: Command = {
   summary: "build if needed and run an app on the host simulator",
   usage: "run <entry.ts | bundle.js | app.bin> [runtime options | --port P] [-- app args]",
   description:
-    "A .ts (or unbundled .js) entry is bundled first into build/apps/; a bundle or bytecode file\n" +
-    "runs as it is. The app's exit status becomes this command's. --target riscv64 runs the\n" +
+    "A .ts (or unbundled .js) entry is type-checked and bundled first (into the user's cache\n" +
+    "directory, ~/.cache/k230js/apps/); a bundle or bytecode file runs as it is. Stack traces name\n" +
+    "the .ts sources, on the board too. The app's exit status becomes this command's. --target riscv64 runs the\n" +
     "static riscv64 build under qemu-riscv64. With --port the app runs on the board (soft reset,\n" +
     "raw paste, output streamed). Arguments after '--' reach the app as scriptArgs[1..].",
   options: [
@@ -56,6 +90,7 @@ export const runCommand: Command = {
     { name: "target", type: "string", help: "host (default) or riscv64 (under qemu-riscv64)" },
     { name: "port", short: "p", type: "string", help: "run on a board through this serial port ('sim': the simulator over its pty)" },
     { name: "baud", type: "string", help: "with --port: baud rate for a UART adapter" },
+    NO_CHECK_OPTION,
   ],
   async run(args) {
     if (args.positional.length < 1) throw new UsageError("run: give the app to run (k230js run app.ts)");
@@ -68,10 +103,12 @@ export const runCommand: Command = {
     const ext = extname(path);
     const prebuilt = isBytecode(path) || (ext === ".js" && existsSync(`${path}.map`)) || ext === ".mjs";
     if (!prebuilt) {
-      const outDir = join(process.cwd(), "build", "apps");
-      mkdirSync(outDir, { recursive: true });
-      const name = path.replace(/\.[^./]+$/, "").split("/").slice(-2).join("-");
-      const r = await bundle({ entry: path, outFile: join(outDir, `${name}.js`), bytecode: Boolean(args.options.bytecode) });
+      const r = await bundle({
+        entry: path,
+        outFile: runBundlePath(path),
+        bytecode: Boolean(args.options.bytecode),
+        check: !args.options["no-check"] && "run",
+      });
       for (const w of r.warnings) console.error(`warning: ${w}`);
       file = r.output;
     }
@@ -79,15 +116,6 @@ export const runCommand: Command = {
       if (isBytecode(file)) throw new UsageError("run: --port sends source; run without --bytecode");
       return runOnBoard(file, args, [...extra, ...args.rest]);
     }
-    const runtimeArgs: string[] = [];
-    for (const spec of runCommand.options) {
-      const v = args.options[spec.name];
-      if (spec.runtime && typeof v === "string") {
-        if (spec.name === "sdcard" || spec.name === "data") mkdirSync(resolve(v), { recursive: true });
-        runtimeArgs.push(`--${spec.name}`, spec.name === "sdcard" || spec.name === "data" ? resolve(v) : v);
-      }
-    }
-    runtimeArgs.push(file, ...extra, ...args.rest);
-    return runRuntime(target, runtimeArgs);
+    return runRuntime(target, [...runtimeOptions(args, runCommand.options), file, ...extra, ...args.rest]);
   },
 };

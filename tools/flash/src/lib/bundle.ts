@@ -3,7 +3,21 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, statSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { CliError } from "./errors.js";
+import type { OptionSpec } from "./args.js";
 import { compilerPath } from "./paths.js";
+import { AppChecker } from "./typecheck.js";
+
+/** `--no-check` of every command that builds an app. */
+export const NO_CHECK_OPTION: OptionSpec = { name: "no-check", type: "boolean", help: "skip the TypeScript type check" };
+
+/** Type errors go to stderr one per line (`file:line:col: error TSn: text`), then one summary error. */
+export async function checkApp(checker: AppChecker, command: string): Promise<void> {
+  const r = await checker.check();
+  if (!r.errors.length) return;
+  for (const e of r.errors) console.error(e);
+  const n = r.errors.length;
+  throw new CliError(`${command}: ${n} type error${n === 1 ? "" : "s"}; nothing was built (--no-check skips the check)`);
+}
 
 /** What QuickJS-ng runs natively; esbuild lowers anything newer. */
 export const ENGINE_TARGET = "es2023";
@@ -14,6 +28,10 @@ export interface BundleOptions {
   outFile?: string;
   minify?: boolean;
   bytecode?: boolean;
+  /** Type-check first (a type error throws before anything is written); the command's name. */
+  check?: string | false;
+  /** A long-running caller (dev) keeps one checker so re-checks reuse its state. */
+  checker?: AppChecker;
 }
 
 export interface BundleResult {
@@ -43,6 +61,7 @@ export function defaultOutFile(entry: string): string {
 export async function bundle(opts: BundleOptions): Promise<BundleResult> {
   const entry = resolve(opts.entry);
   if (!existsSync(entry)) throw new CliError(`build: entry file '${opts.entry}' not found`);
+  if (opts.check) await checkApp(opts.checker ?? new AppChecker(entry), opts.check);
   const js = resolve(opts.outFile ?? defaultOutFile(entry));
   mkdirSync(dirname(js), { recursive: true });
   let result;

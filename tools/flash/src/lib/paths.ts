@@ -1,4 +1,5 @@
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
+import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -27,4 +28,20 @@ export function runtimePath(target: Target): string {
 /** The bytecode compiler always runs on the host: bytecode is the same for every target. */
 export function compilerPath(): string {
   return join(buildDir("host"), "k230jsc");
+}
+
+/**
+ * This user's cache directory for k230js (type-check state, run bundles, REPL history):
+ * $K230JS_CACHE_DIR, else $XDG_CACHE_HOME/k230js, else ~/.cache/k230js.
+ */
+export function userCacheDir(...sub: string[]): string {
+  const base = process.env.K230JS_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "k230js");
+  const dir = join(base, ...sub);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** The type declarations of every module an app can import (k230:*, qjs:*) and its globals. */
+export function typesEntry(): string {
+  return join(projectRoot(), "js-lib", "types", "index.d.ts");
 }

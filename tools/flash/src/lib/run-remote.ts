@@ -1,8 +1,10 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import type { ParsedArgs } from "./args.js";
-import { connect, disconnect } from "./ports.js";
+import type { RawClient } from "./rawproto.js";
+import { openBoard, releaseBoard } from "./session.js";
+import { StackMapper } from "./stackmap.js";
 
 export function tempBuildDir(): string {
   return mkdtempSync(join(tmpdir(), "k230js-build-"));
@@ -11,19 +13,37 @@ export function tempBuildDir(): string {
 /**
  * Runs a bundle on a board: soft reset (a clean VM, as mpremote run does), send the module by
  * raw paste, stream its output, and return its exit status. Ctrl-C here interrupts it there.
+ * Stack frames in its stderr name the TypeScript sources (the local source map).
  */
 export async function runOnBoard(file: string, args: ParsedArgs, appArgs: string[] = []): Promise<number> {
-  const name = file.split("/").pop()!;
-  const src = Buffer.concat([Buffer.from(argsPrologue(name, appArgs), "utf8"), readFileSync(file)]);
-  const c = await connect(args, "run");
+  const c = await openBoard(args, "run");
+  try {
+    return await runBundle(c, file, appArgs);
+  } finally {
+    await releaseBoard();
+  }
+}
+
+/** One run of a bundle on an open link (run, dev). */
+export async function runBundle(c: RawClient, file: string, appArgs: string[] = [], io: { out?: (s: Buffer) => void; err?: (s: string) => void } = {}): Promise<number> {
+  const name = basename(file);
+  const prologue = argsPrologue(name, appArgs);
+  const src = Buffer.concat([Buffer.from(prologue, "utf8"), readFileSync(file)]);
+  const mapper = new StackMapper(file, name, prologue.length);
+  const err = io.err ?? ((s: string) => process.stderr.write(s));
   const onSigint = () => void c.interrupt();
   process.on("SIGINT", onSigint);
   try {
     await c.softReset();
-    return await c.exec(src, { module: true, name });
+    return await c.exec(src, {
+      module: true,
+      name,
+      onStdout: io.out ?? ((b) => process.stdout.write(b)),
+      onStderr: (b) => err(mapper.push(b)),
+    });
   } finally {
     process.off("SIGINT", onSigint);
-    await disconnect(c);
+    err(mapper.flush());
   }
 }
 
