@@ -153,6 +153,19 @@ describe("Player", () => {
     for (const s of sync) expect(Math.abs(s.errUs)).toBeLessThanOrEqual(40_000);
   }, 60_000);
 
+  it("controls in quick succession (seeks 10 ms apart, pause/seek/resume) end at the end, from the last seek", () => {
+    const truth = fileTruth(REC);
+    const actions = ["seek:2@200", "pause@300", "seek:1@350", "resume@400", "seek:3@450", "seek:0.2@460", "pause@700", "resume@720", "seek:4@900"];
+    const { one, r, shown } = play("/sdcard/rec.mp4", actions, "rapid");
+    expect(one("EOS")).toBeDefined();
+    const last = r.lines.filter((l) => l.tag === "SEEK").at(-1)!.v;
+    const after = shown.filter((f) => f.shownUs >= last.t + 5000);
+    expect(truth.ptsOf.get(after[0]!.stamp)).toBeGreaterThanOrEqual(4_000_000 - 1);
+    expect(truth.ptsOf.get(after[0]!.stamp)).toBeLessThan(4_000_000 + FRAME_US);
+    after.forEach((f, i) => expect(f.stamp).toBe(after[0]!.stamp + i));
+    expect(after.at(-1)!.stamp).toBe(truth.stamps.at(-1));
+  }, 60_000);
+
   it("without audio the monotonic clock paces every frame at its time", () => {
     const truth = fileTruth(REC);
     const vonly = join(sd, "video-only.mp4");

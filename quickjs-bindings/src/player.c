@@ -82,6 +82,7 @@ struct player {
   /* under mu: how it ends */
   bool feeder_done, video_done, audio_done, ended;
   player_stats st;
+  uint64_t errors_before; /* decode errors of the decoders replaced by seeks */
 };
 
 /* ---- helpers ---- */
@@ -204,6 +205,9 @@ static void do_seek(player *p) {
     p->state = PLAYER_PLAYING;
   }
   hal_handle old = p->vdec;
+  hal_vdec_status vs;
+  if (old && hal_vdec_status_get(old, &vs) == 0) p->errors_before += vs.errors;
+  p->vdec = 0; /* nobody else uses it from here: the video thread is parked */
   pthread_mutex_unlock(&p->mu);
   /* A fresh decoder: nothing decoded for the old position can come out of it. */
   int rc = 0;
@@ -485,6 +489,8 @@ static void *video_main(void *arg) {
         continue;
       }
       p->st.frames_decoded++;
+      hal_vdec_status vs;
+      if (hal_vdec_status_get(v, &vs) == 0) p->st.decode_errors = p->errors_before + vs.errors;
       /* A frame-accurate seek: the pictures before the target are decoded, not shown. */
       if ((int64_t)f->pts_us < p->start_us) {
         pthread_mutex_unlock(&p->mu);
@@ -499,7 +505,8 @@ static void *video_main(void *arg) {
       hal_frame_release(f);
       pthread_mutex_lock(&p->mu);
       f = NULL;
-      pthread_cond_wait(&p->cv, &p->mu);
+      /* Rechecked under the lock: the feeder may have asked us to park while it was released. */
+      while (p->seek_pending && !p->video_park && !p->stop) pthread_cond_wait(&p->cv, &p->mu);
       continue;
     }
     int64_t pts = (int64_t)f->pts_us;
@@ -645,6 +652,7 @@ int player_start(player *p, const player_config *cfg, char *why, size_t why_size
   p->dev_written = p->inflight = 0;
   p->state = PLAYER_PLAYING;
   p->st = (player_stats){.last_shown_us = -1};
+  p->errors_before = 0;
   p->ended = true; /* until the feeder has positioned */
   pthread_create(&p->feeder_th, NULL, feeder_main, p);
   if (p->use_audio) pthread_create(&p->audio_th, NULL, audio_main, p);
@@ -727,10 +735,6 @@ void player_stats_get(player *p, player_stats *out) {
   out->state = p->threads ? p->state : PLAYER_LOADED;
   out->audio_clock = p->use_audio;
   pthread_mutex_unlock(&p->mu);
-  if (p->vdec) {
-    hal_vdec_status vs;
-    if (hal_vdec_status_get(p->vdec, &vs) == 0) out->decode_errors = vs.errors;
-  }
 }
 
 void player_stop(player *p) {
