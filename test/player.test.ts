@@ -68,6 +68,16 @@ function syncErrors(truth: FileTruth, shown: ShownFrame[], wav: string) {
   });
 }
 
+/** Frames missing from a run of stamps that must rise; throws on a repeat or a step back. */
+function gaps(stamps: number[]): number {
+  let missing = 0;
+  for (let i = 1; i < stamps.length; i++) {
+    expect(stamps[i]!, `stamp ${stamps[i]} after ${stamps[i - 1]}`).toBeGreaterThan(stamps[i - 1]!);
+    missing += stamps[i]! - stamps[i - 1]! - 1;
+  }
+  return missing;
+}
+
 beforeAll(() => {
   for (const name of ["player-record", "player-play", "player-bad"]) {
     const r = cli(["build", join(ROOT, "test", "apps", `${name}.ts`), "-o", app(name)]);
@@ -125,10 +135,12 @@ describe("Player", () => {
     const last = before[before.length - 1]!;
     expect(Math.abs(pts(last) - pause.position * 1e6)).toBeLessThanOrEqual(FRAME_US);
     expect(last.shownUs).toBeLessThan(pause.t + FRAME_US);
-    // Resume: the very next frame, then on without a gap until the seek.
+    // Resume: the very next frame, then on in order until the seek; a frame is missing only
+    // where the player says it dropped one (late by 150 ms: a loaded machine).
+    const dropped = one("EOS").stats.framesDropped as number;
     const afterResume = shown.filter((f) => f.shownUs >= resume.t && f.shownUs < seek.t);
     expect(afterResume[0]!.stamp).toBe(last.stamp + 1);
-    afterResume.forEach((f, i) => expect(f.stamp).toBe(last.stamp + 1 + i));
+    expect(gaps(afterResume.map((f) => f.stamp))).toBeLessThanOrEqual(dropped);
     // Seek to 0.5 s: the first frame shown is the one at 0.5 s, then every frame to the end. (A
     // frame handed to the display just before seek() returned may be composed just after.)
     let afterSeek = shown.filter((f) => f.shownUs >= seek.t);
@@ -138,7 +150,7 @@ describe("Player", () => {
     }
     expect(pts(afterSeek[0]!)).toBeGreaterThanOrEqual(500_000);
     expect(pts(afterSeek[0]!)).toBeLessThan(500_000 + FRAME_US);
-    afterSeek.forEach((f, i) => expect(f.stamp).toBe(afterSeek[0]!.stamp + i));
+    expect(gaps(afterSeek.map((f) => f.stamp))).toBeLessThanOrEqual(dropped);
     expect(afterSeek[afterSeek.length - 1]!.stamp).toBe(truth.stamps[truth.stamps.length - 1]);
     // The speaker is silent through the pause (once its 100 ms queue has played out).
     const w = readTimedWav(wav);
@@ -162,7 +174,7 @@ describe("Player", () => {
     const after = shown.filter((f) => f.shownUs >= last.t + 5000);
     expect(truth.ptsOf.get(after[0]!.stamp)).toBeGreaterThanOrEqual(4_000_000 - 1);
     expect(truth.ptsOf.get(after[0]!.stamp)).toBeLessThan(4_000_000 + FRAME_US);
-    after.forEach((f, i) => expect(f.stamp).toBe(after[0]!.stamp + i));
+    expect(gaps(after.map((f) => f.stamp))).toBeLessThanOrEqual(one("EOS").stats.framesDropped);
     expect(after.at(-1)!.stamp).toBe(truth.stamps.at(-1));
   }, 60_000);
 
