@@ -3,6 +3,8 @@
 #   1. C unit tests under AddressSanitizer + UndefinedBehaviorSanitizer (ctest, build/asan)
 #   2. fuzz smoke run of every libFuzzer target (K230JS_FUZZ_SECONDS each, default 10)
 #   3. vitest: runtime, CLI, types and media tests against real peers (host + qemu-riscv64)
+#   4. the RTSP vitest suites again on the host runtime linked for the board's system calls
+#      (build/host/rtsmart, K230JS_RTSMART_SYSCALLS; docs/board.md)
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -16,10 +18,12 @@ run() { # run <name> <command...>
 run "C tests (ASan+UBSan)" bash -c "cd build/asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j 2"
 run "fuzz smoke" bash scripts/fuzz-smoke.sh "${K230JS_FUZZ_SECONDS:-10}"
 run "vitest" node_modules/.bin/vitest run
+run "vitest RTSP, RT-Smart system calls" env K230JS_BUILD_DIR="$top/build/host/rtsmart" \
+  node_modules/.bin/vitest run test/rtsp.test.ts test/rtsp-push.test.ts
 echo
 if [ ${#failed[@]} -eq 0 ]; then
-  echo "test suites: 3 passed, 0 failed"
+  echo "test suites: 4 passed, 0 failed"
   exit 0
 fi
-echo "test suites: $((3 - ${#failed[@]})) passed, ${#failed[@]} failed (${failed[*]})"
+echo "test suites: $((4 - ${#failed[@]})) passed, ${#failed[@]} failed (${failed[*]})"
 exit 1

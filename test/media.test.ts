@@ -1,5 +1,5 @@
 // k230:media and Mp4Recorder from JS on the simulator, checked against ffmpeg/ffprobe.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";

@@ -5,9 +5,9 @@
 // compared with the file's own timestamps: every frame once, in order, at its time; audio and
 // video together; pause, resume and seek where asked; a truncated file to its last good frame.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, truncateSync } from "node:fs";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readShownY4m, readTimedWav, type ShownFrame, toneChanges } from "./helpers/av.js";
 import { ffmpeg, grayFrames, probePackets, probeStreams, readStamp } from "./helpers/media.js";
 import { cli, HOST_RUNTIME, ROOT, tempDir } from "./helpers/run.js";
@@ -19,9 +19,19 @@ const app = (name: string) => join(out, `${name}.js`);
 const FREQS = Array.from({ length: 10 }, (_, k) => 400 + 200 * k);
 const FRAME_US = 1e6 / 30;
 const REC = join(sd, "rec.mp4");
+/** Where the display and speaker sinks write: RAM when there is some, so the instrument's own disk
+ * writes (the Y4M sink writes each frame as it is composed) cannot stall the display under test. */
+const SINKS = existsSync("/dev/shm") ? mkdtempSync("/dev/shm/k230js-player-") : out;
+afterAll(() => {
+  if (SINKS !== out) rmSync(SINKS, { recursive: true, force: true });
+});
+
+/** The runtime, raised above the machine's other work when we may (root): these tests time
+ * pictures to the frame, which a board gives an app but a shared 2-core CI host does not. */
+const RAISED = process.getuid?.() === 0 ? ["nice", "-n", "-10", HOST_RUNTIME] : [HOST_RUNTIME];
 
 function run(appName: string, args: string[], env: Record<string, string> = {}, timeout = 60_000) {
-  const r = spawnSync(HOST_RUNTIME, ["--sdcard", sd, app(appName), ...args], { env: { ...process.env, ...env }, encoding: "utf8", timeout });
+  const r = spawnSync(RAISED[0]!, [...RAISED.slice(1), "--sdcard", sd, app(appName), ...args], { env: { ...process.env, ...env }, encoding: "utf8", timeout });
   return { ...r, lines: r.stdout.split("\n").filter((l) => /^[A-Z]+ \{/.test(l)).map((l) => ({ tag: l.slice(0, l.indexOf(" ")), v: JSON.parse(l.slice(l.indexOf(" ") + 1)) })) };
 }
 
@@ -96,8 +106,8 @@ beforeAll(() => {
 }, 120_000);
 
 function play(file: string, actions: string[], tag: string, env: Record<string, string> = {}) {
-  const y4m = join(out, `${tag}.y4m`);
-  const wav = join(out, `${tag}.wav`);
+  const y4m = join(SINKS, `${tag}.y4m`);
+  const wav = join(SINKS, `${tag}.wav`);
   const r = run("player-play", [file, ...actions], { K230JS_SIM_DISPLAY: `y4m:${y4m}`, K230JS_SIM_AUDIO_OUT: `wav:${wav}`, ...env });
   expect(r.stderr).toBe("");
   expect(r.status).toBe(0);
@@ -236,8 +246,8 @@ describe("Player", () => {
   it("the video-player example (CanMV's video_player.py) plays what mp4-record made", () => {
     const rec = run("mp4-record", ["/sdcard/test.mp4", "45"]);
     expect(rec.status, rec.stderr).toBe(0);
-    const y4m = join(out, "example.y4m");
-    const r = spawnSync(HOST_RUNTIME, ["--sdcard", sd, app("video-player")], {
+    const y4m = join(SINKS, "example.y4m");
+    const r = spawnSync(RAISED[0]!, [...RAISED.slice(1), "--sdcard", sd, app("video-player")], {
       env: { ...process.env, K230JS_SIM_DISPLAY: `y4m:${y4m}`, K230JS_SIM_AUDIO_OUT: "none" },
       encoding: "utf8",
       timeout: 60_000,

@@ -2,7 +2,6 @@
 #include "kjs/loop.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 
 #include "hal/clock.h"
 #include "hal/errors.h"
+#include "hal/fd.h"
 
 typedef struct timer {
   struct timer *next;
@@ -54,8 +54,8 @@ kjs_loop *kjs_loop_new(void) {
     return NULL;
   }
   for (int i = 0; i < 2; i++) {
-    fcntl(loop->wake_pipe[i], F_SETFL, fcntl(loop->wake_pipe[i], F_GETFL) | O_NONBLOCK);
-    fcntl(loop->wake_pipe[i], F_SETFD, FD_CLOEXEC);
+    hal_fd_nonblock(loop->wake_pipe[i]);
+    hal_fd_cloexec(loop->wake_pipe[i]);
   }
   pthread_mutex_init(&loop->post_lock, NULL);
   return loop;

@@ -206,10 +206,11 @@ static void boot(kjs_session *s) {
   char host[PATH_MAX];
   if (kjs_path_map(s->vm, KJS_RUNNING_MARKER, host, sizeof host) == 0) {
     FILE *f = fopen(host, "w");
-    if (f) {
+    if (f) { /* durable before main runs: fsync, which RT-Smart has (sync() it has not) */
       fprintf(f, "%s\n", main);
+      fflush(f);
+      fsync(fileno(f));
       fclose(f);
-      sync();
     }
   }
   run_app(s, main, NULL);

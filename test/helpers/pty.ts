@@ -23,11 +23,11 @@ export interface PtyRuntime {
   close(): Promise<void>;
 }
 
-export async function startPty(args: string[], env: Record<string, string> = {}): Promise<PtyRuntime> {
-  const child = spawn(HOST_RUNTIME, ["--uart", "pty", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
+/** The pty a runtime started with `--uart pty` announces on its stderr. */
+export function ptyAnnounced(child: ChildProcess, timeoutMs = 10_000): Promise<string> {
   let err = "";
-  const path = await new Promise<string>((res, rej) => {
-    const t = setTimeout(() => rej(new Error(`no pty announced: ${err}`)), 10_000);
+  return new Promise<string>((res, rej) => {
+    const t = setTimeout(() => rej(new Error(`no pty announced: ${err}`)), timeoutMs);
     child.stderr!.on("data", (d: Buffer) => {
       err += d.toString();
       const m = /k230js: uart on (\S+)/.exec(err);
@@ -38,6 +38,13 @@ export async function startPty(args: string[], env: Record<string, string> = {})
     });
     child.on("exit", (code) => rej(new Error(`runtime exited ${code}: ${err}`)));
   });
+}
+
+export async function startPty(args: string[], env: Record<string, string> = {}): Promise<PtyRuntime> {
+  const child = spawn(HOST_RUNTIME, ["--uart", "pty", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
+  let err = "";
+  child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+  const path = await ptyAnnounced(child);
   child.on("exit", () => {});
   const fd = openSync(path, constants.O_RDWR | constants.O_NOCTTY);
   const input = new ReadStream(fd);

@@ -35,9 +35,9 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `k230js-${prefix}-`));
 }
 
-/** Starts the host runtime and resolves once `marker` appears on stdout. */
-export function startUntil(args: string[], marker: string) {
-  const child = spawn(HOST_RUNTIME, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+/** Starts the host runtime (or `cmd`) and resolves once `marker` appears on stdout. */
+export function startUntil(args: string[], marker: string, cmd = HOST_RUNTIME) {
+  const child = spawn(cmd, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d) => (stdout += d));

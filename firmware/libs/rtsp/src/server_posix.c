@@ -1,12 +1,10 @@
 // Socket adapter: non-blocking TCP (IPv4/IPv6) and per-track UDP, on an abstract event loop.
-// Media arrives in batches (rtsp_conn_io.sendv/udp_sendv): one writev per batch on TCP and, where
-// the platform has it, one sendmmsg per frame on UDP, so syscalls scale with frames, not packets.
-#if defined(__linux__) && !defined(_GNU_SOURCE)
-#define _GNU_SOURCE /* sendmmsg */
-#endif
+// Media arrives in batches (rtsp_conn_io.sendv/udp_sendv) and leaves through sock.h in the
+// system calls the platform has: on Linux one gathered write per batch on TCP and one per frame
+// on UDP; on RT-Smart one send() per frame on TCP and per datagram on UDP. What TCP does not take
+// at once waits in the connection's output queue (outbuf.h).
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -15,12 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "hal/errors.h"
+#include "hal/fd.h"
 #include "internal.h"
+#include "outbuf.h"
 #include "rtsp/server_posix.h"
+#include "sock.h"
 
 #ifndef MSG_NOSIGNAL
 #define MSG_NOSIGNAL 0
@@ -33,8 +33,7 @@ typedef struct pconn {
   int fd;
   rtsp_conn *conn;
   bool dead;
-  uint8_t *out;
-  size_t out_len, out_cap, out_off;
+  rtsp_outbuf out;
   short events;
   struct sockaddr_storage peer, local;
   socklen_t peer_len, local_len;
@@ -49,12 +48,14 @@ struct adapter {
   int lfd;
   pconn *conns;
   int depth; /* > 0 while inside a core call on behalf of a socket */
+  uint64_t resume_at;  /* µs; the listener is paused until then (out of descriptors), 0 = not */
+  uint64_t backoff_us; /* the next pause, doubling to 1 s while accept keeps failing */
+  rtsp_sock_stage stage; /* datagrams staged for one send() where they cannot be gathered */
 };
 
 static void set_nonblock(int fd) {
-  int fl = fcntl(fd, F_GETFL, 0);
-  if (fl >= 0) fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-  fcntl(fd, F_SETFD, FD_CLOEXEC);
+  hal_fd_nonblock(fd);
+  hal_fd_cloexec(fd);
 }
 
 static uint64_t a_now(void *user) {
@@ -83,138 +84,33 @@ static void pconn_shutdown(pconn *p) {
 
 static void update_events(pconn *p) {
   if (p->fd < 0) return;
-  short ev = POLLIN | (p->out_len > p->out_off ? POLLOUT : 0);
+  short ev = POLLIN | (rtsp_outbuf_pending(&p->out) ? POLLOUT : 0);
   if (ev != p->events) {
     p->events = ev;
     p->a->ops->set_events(p->a->loop, p->fd, ev);
   }
 }
 
-/* Writes buffered output; 0 or a negative code when the peer is gone. */
-static int flush_out(pconn *p) {
-  while (p->out_off < p->out_len) {
-    ssize_t n = send(p->fd, p->out + p->out_off, p->out_len - p->out_off, MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      if (errno == EINTR) continue;
-      return HAL_EIO;
-    }
-    p->out_off += (size_t)n;
-  }
-  if (p->out_off == p->out_len) p->out_off = p->out_len = 0;
-  return 0;
-}
-
 /* ---- rtsp_conn_io ---- */
 
-/* Makes room for len more queued bytes; 0, HAL_ELIMIT (over the hard cap), HAL_ENOMEM. */
-static int reserve_out(pconn *p, size_t len) {
-  /* hard cap: the core stops pulling media at send_backlog_max, so only replies and one
-   * frame's packets land here beyond it */
-  size_t hard = p->a->srv->cfg.send_backlog_max + p->a->srv->cfg.queue_max_bytes + 65536;
-  if (p->out_off > 0 && p->out_off >= p->out_len / 2) {
-    memmove(p->out, p->out + p->out_off, p->out_len - p->out_off);
-    p->out_len -= p->out_off;
-    p->out_off = 0;
-  }
-  if (p->out_len + len > hard) return HAL_ELIMIT;
-  if (p->out_len + len > p->out_cap) {
-    size_t cap = p->out_cap ? p->out_cap : 16384;
-    while (cap < p->out_len + len) cap *= 2;
-    uint8_t *o = realloc(p->out, cap);
-    if (!o) return HAL_ENOMEM;
-    p->out = o;
-    p->out_cap = cap;
-  }
+/* Straight to the socket while nothing is queued, else (and for what it does not take) queued. */
+static int io_sendv(void *user, const rtsp_iov *iov, int n) {
+  pconn *p = user;
+  if (p->dead || p->fd < 0) return HAL_ECLOSED;
+  int r = rtsp_outbuf_sendv(&p->out, p->fd, iov, n, false);
+  if (r) return r;
+  update_events(p);
   return 0;
 }
 
 static int io_send(void *user, const void *buf, size_t len) {
-  pconn *p = user;
-  if (p->dead || p->fd < 0) return HAL_ECLOSED;
-  const uint8_t *b = buf;
-  if (p->out_len == p->out_off) { /* nothing queued: try the socket directly */
-    while (len) {
-      ssize_t n = send(p->fd, b, len, MSG_NOSIGNAL);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-        return HAL_EIO;
-      }
-      b += n;
-      len -= (size_t)n;
-    }
-    if (!len) return 0;
-  }
-  int r = reserve_out(p, len);
-  if (r) return r;
-  memcpy(p->out + p->out_len, b, len);
-  p->out_len += len;
-  update_events(p);
-  return 0;
-}
-
-#define SENDV_CHUNK 256 /* iovecs per sendmsg (IOV_MAX is at least 1024 on Linux, 16 by POSIX) */
-
-/* One gathered write per batch; whatever the socket does not take is queued. */
-static int io_sendv(void *user, const rtsp_iov *iov, int n) {
-  pconn *p = user;
-  if (p->dead || p->fd < 0) return HAL_ECLOSED;
-  size_t total = 0, done = 0;
-  for (int i = 0; i < n; i++) total += iov[i].len;
-  if (p->out_len == p->out_off) { /* nothing queued: straight to the socket */
-    struct iovec v[SENDV_CHUNK];
-    int i = 0;
-    size_t skip = 0; /* bytes of iov[i] already written */
-    while (i < n) {
-      int m = 0;
-      size_t want = 0;
-      for (int j = i; j < n && m < SENDV_CHUNK; j++, m++) {
-        size_t o = j == i ? skip : 0;
-        v[m].iov_base = (uint8_t *)iov[j].base + o;
-        v[m].iov_len = iov[j].len - o;
-        want += v[m].iov_len;
-      }
-      struct msghdr mh;
-      memset(&mh, 0, sizeof mh);
-      mh.msg_iov = v;
-      mh.msg_iovlen = (size_t)m;
-      ssize_t w = sendmsg(p->fd, &mh, MSG_NOSIGNAL);
-      if (w < 0) {
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-        return HAL_EIO;
-      }
-      done += (size_t)w;
-      size_t left = (size_t)w; /* advance past the written pieces */
-      while (i < n && left >= iov[i].len - skip) {
-        left -= iov[i].len - skip;
-        skip = 0;
-        i++;
-      }
-      skip += left;
-      if ((size_t)w < want) break; /* the socket buffer is full */
-    }
-    if (done == total) return 0;
-  }
-  int r = reserve_out(p, total - done);
-  if (r) return r;
-  for (int i = 0; i < n; i++) {
-    if (done >= iov[i].len) {
-      done -= iov[i].len;
-      continue;
-    }
-    memcpy(p->out + p->out_len, (const uint8_t *)iov[i].base + done, iov[i].len - done);
-    p->out_len += iov[i].len - done;
-    done = 0;
-  }
-  update_events(p);
-  return 0;
+  rtsp_iov v = {buf, len};
+  return io_sendv(user, &v, 1);
 }
 
 static size_t io_backlog(void *user) {
   pconn *p = user;
-  return p->out_len - p->out_off;
+  return rtsp_outbuf_pending(&p->out);
 }
 
 static void on_udp(void *loop, int fd, int revents, void *user);
@@ -290,53 +186,16 @@ static int io_udp_send(void *user, int track, bool rtcp, const void *hdr, size_t
   pconn *p = user;
   int fd = p->udp[track][rtcp ? 1 : 0];
   if (fd < 0) return 0;
-  struct iovec iov[2] = {{(void *)hdr, hlen}, {(void *)pl, plen}};
-  struct msghdr mh;
-  memset(&mh, 0, sizeof mh);
-  mh.msg_iov = iov;
-  mh.msg_iovlen = plen ? 2 : 1;
-  if (sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return HAL_EAGAIN;
-    return 0; /* ECONNREFUSED (client not listening yet) and friends: UDP is lossy anyway */
-  }
-  return 0;
+  rtsp_iov iov[2] = {{hdr, hlen}, {pl, plen}};
+  return rtsp_sock_send_dgrams(fd, iov, 1, &p->a->stage);
 }
 
-/* A frame's packets on one track: sendmmsg where there is one, else sendmsg per packet. */
+/* A frame's packets on one track. */
 static int io_udp_sendv(void *user, int track, const rtsp_iov *iov, int npkts) {
   pconn *p = user;
   int fd = p->udp[track][0];
   if (fd < 0) return 0;
-#if defined(__linux__)
-  enum { M = 32 };
-  struct mmsghdr mm[M];
-  struct iovec v[2 * M];
-  for (int i = 0; i < npkts;) {
-    int m = npkts - i < M ? npkts - i : M;
-    memset(mm, 0, sizeof(mm[0]) * (size_t)m);
-    for (int j = 0; j < m; j++) {
-      for (int k = 0; k < 2; k++) {
-        v[2 * j + k].iov_base = (void *)iov[2 * (i + j) + k].base;
-        v[2 * j + k].iov_len = iov[2 * (i + j) + k].len;
-      }
-      mm[j].msg_hdr.msg_iov = &v[2 * j];
-      mm[j].msg_hdr.msg_iovlen = 2;
-    }
-    int r = sendmmsg(fd, mm, (unsigned)m, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return HAL_EAGAIN;
-      r = 1; /* ECONNREFUSED (client not listening yet) and friends lose that packet: UDP is lossy */
-    }
-    i += r > 0 ? r : 1;
-  }
-#else
-  for (int i = 0; i < npkts; i++)
-    if (io_udp_send(user, track, false, iov[2 * i].base, iov[2 * i].len, iov[2 * i + 1].base, iov[2 * i + 1].len) ==
-        HAL_EAGAIN)
-      return HAL_EAGAIN;
-#endif
-  return 0;
+  return rtsp_sock_send_dgrams(fd, iov, npkts, &p->a->stage);
 }
 
 static void io_udp_close(void *user, int track) {
@@ -346,7 +205,7 @@ static void io_udp_close(void *user, int track) {
 
 static void io_close(void *user) {
   pconn *p = user;
-  if (p->fd >= 0 && p->out_len > p->out_off) flush_out(p); /* last reply, best effort */
+  if (p->fd >= 0 && rtsp_outbuf_pending(&p->out)) rtsp_outbuf_flush(&p->out, p->fd); /* last reply, best effort */
   pconn_shutdown(p);
 }
 
@@ -357,13 +216,17 @@ static const rtsp_conn_io posix_io = {io_send,      io_backlog, io_udp_open, io_
 
 static void sweep(void *user) {
   adapter *a = user;
+  if (a->resume_at && a->lfd >= 0 && a->ops->now_us(a->loop) >= a->resume_at) {
+    a->resume_at = 0;
+    a->ops->set_events(a->loop, a->lfd, POLLIN);
+  }
   if (a->depth) return;
   for (pconn **pp = &a->conns; *pp;) {
     pconn *p = *pp;
     if (p->dead) {
       *pp = p->next;
       if (p->conn) rtsp_conn_free(p->conn);
-      free(p->out);
+      rtsp_outbuf_free(&p->out);
       free(p);
     } else {
       pp = &p->next;
@@ -381,9 +244,10 @@ static void adapter_free(void *user) {
     pconn *p = a->conns;
     a->conns = p->next;
     pconn_shutdown(p);
-    free(p->out);
+    rtsp_outbuf_free(&p->out);
     free(p);
   }
+  free(a->stage.buf);
   free(a);
 }
 
@@ -418,9 +282,9 @@ static void on_client(void *loop, int fd, int revents, void *user) {
   if (p->dead) return;
   a->depth++;
   if (revents & POLLOUT) {
-    if (flush_out(p) < 0) {
+    if (rtsp_outbuf_flush(&p->out, p->fd) < 0) {
       rtsp_conn_close(p->conn);
-    } else if (p->out_len - p->out_off < a->srv->cfg.send_backlog_max / 2) {
+    } else if (rtsp_outbuf_pending(&p->out) < a->srv->cfg.send_backlog_max / 2) {
       rtsp_conn_writable(p->conn);
     }
   }
@@ -461,7 +325,18 @@ static void on_listen(void *loop, int fd, int revents, void *user) {
     struct sockaddr_storage peer;
     socklen_t pl = sizeof peer;
     int cfd = accept(a->lfd, (struct sockaddr *)&peer, &pl);
-    if (cfd < 0) break; /* EAGAIN, or EMFILE: the backlog waits for the next round */
+    if (cfd < 0) {
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        /* The listener stays readable while the backlog waits: stop watching it for a while
+         * (sweep resumes it) instead of waking for nothing at once, again and again. */
+        a->backoff_us = a->backoff_us ? (a->backoff_us < 500000 ? a->backoff_us * 2 : 1000000) : 50000;
+        a->resume_at = a->ops->now_us(a->loop) + a->backoff_us;
+        a->ops->set_events(a->loop, a->lfd, 0);
+        a->srv->st.accept_pauses++;
+      }
+      break; /* EAGAIN: the next connection wakes us */
+    }
+    a->backoff_us = 0;
     set_nonblock(cfd);
     int one = 1;
     setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -472,6 +347,9 @@ static void on_listen(void *loop, int fd, int revents, void *user) {
     }
     p->a = a;
     p->fd = cfd;
+    /* the core stops pulling media at send_backlog_max, so only replies and one batch of
+     * frames land here beyond it */
+    p->out.hard = a->srv->cfg.send_backlog_max + a->srv->cfg.queue_max_bytes + 65536;
     p->peer = peer;
     p->peer_len = pl;
     p->local_len = sizeof p->local;
