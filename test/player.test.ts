@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readShownY4m, readTimedWav, type ShownFrame, toneChanges } from "./helpers/av.js";
 import { ffmpeg, grayFrames, probePackets, probeStreams, readStamp } from "./helpers/media.js";
+import { buildDouble, doubleDir, expectClean, GENERATIONS, reports } from "./helpers/double.js";
 import { cli, HOST_RUNTIME, ROOT, tempDir } from "./helpers/run.js";
 
 const out = tempDir("player");
@@ -26,12 +27,17 @@ afterAll(() => {
   if (SINKS !== out) rmSync(SINKS, { recursive: true, force: true });
 });
 
-/** The runtime, raised above the machine's other work when we may (root): these tests time
- * pictures to the frame, which a board gives an app but a shared 2-core CI host does not. */
-const RAISED = process.getuid?.() === 0 ? ["nice", "-n", "-10", HOST_RUNTIME] : [HOST_RUNTIME];
+/** The runtime, raised above the machine's other work when the system lets us: these tests time
+ * pictures to the frame, which a board gives its app but a shared, oversubscribed 2-core host
+ * does not. A real-time class (SCHED_FIFO 10, still throttled by the kernel's RT budget) when
+ * allowed, else nice -10 as root, else as it is. */
+const RAISE = spawnSync("chrt", ["-f", "10", "true"]).status === 0 ? ["chrt", "-f", "10"] : process.getuid?.() === 0 ? ["nice", "-n", "-10"] : [];
+const raised = (runtime: string) => [...RAISE, runtime];
+const RAISED = raised(HOST_RUNTIME);
 
-function run(appName: string, args: string[], env: Record<string, string> = {}, timeout = 60_000) {
-  const r = spawnSync(RAISED[0]!, [...RAISED.slice(1), "--sdcard", sd, app(appName), ...args], { env: { ...process.env, ...env }, encoding: "utf8", timeout });
+function run(appName: string, args: string[], env: Record<string, string> = {}, timeout = 60_000, runtime = HOST_RUNTIME) {
+  const cmd = raised(runtime);
+  const r = spawnSync(cmd[0]!, [...cmd.slice(1), "--sdcard", sd, app(appName), ...args], { env: { ...process.env, ...env }, encoding: "utf8", timeout });
   return { ...r, lines: r.stdout.split("\n").filter((l) => /^[A-Z]+ \{/.test(l)).map((l) => ({ tag: l.slice(0, l.indexOf(" ")), v: JSON.parse(l.slice(l.indexOf(" ") + 1)) })) };
 }
 
@@ -105,10 +111,10 @@ beforeAll(() => {
   expect(r.status).toBe(0);
 }, 120_000);
 
-function play(file: string, actions: string[], tag: string, env: Record<string, string> = {}) {
+function play(file: string, actions: string[], tag: string, env: Record<string, string> = {}, runtime = HOST_RUNTIME) {
   const y4m = join(SINKS, `${tag}.y4m`);
   const wav = join(SINKS, `${tag}.wav`);
-  const r = run("player-play", [file, ...actions], { K230JS_SIM_DISPLAY: `y4m:${y4m}`, K230JS_SIM_AUDIO_OUT: `wav:${wav}`, ...env });
+  const r = run("player-play", [file, ...actions], { K230JS_SIM_DISPLAY: `y4m:${y4m}`, K230JS_SIM_AUDIO_OUT: `wav:${wav}`, ...env }, 60_000, runtime);
   expect(r.stderr).toBe("");
   expect(r.status).toBe(0);
   const one = (t: string) => r.lines.find((l) => l.tag === t)?.v;
@@ -263,3 +269,33 @@ describe("Player", () => {
     expect(r.stdout).toContain(`play over: ${truth.stamps.length} frames shown, 0 dropped`);
   }, 120_000);
 });
+
+// The same playback on hal/k230 (VDEC frames, VO picture insertion, the AO and its position
+// model) over the MPP double, which enforces the vendor's call rules (test/mpp-double/README.md).
+if (!GENERATIONS.length) console.log("SKIP: test/player.test.ts: K230_MPP_DIR is not set; the Player did not run on hal/k230 over the MPP double");
+for (const gen of GENERATIONS) {
+  describe(`Player on hal/k230 over the MPP double (${gen.env})`, () => {
+    beforeAll(async () => {
+      await buildDouble(gen);
+    }, 900_000);
+
+    it("plays every frame once, in order, at its time; seeks land; no rule broken, nothing left", () => {
+      const truth = fileTruth(REC);
+      const report = join(out, `${gen.build}-player.jsonl`);
+      const runtime = join(doubleDir(gen), "k230js");
+      const plain = play("/sdcard/rec.mp4", [], `${gen.build}-plain`, { K230JS_DOUBLE_REPORT: report }, runtime);
+      expect(plain.one("EOS").stats).toMatchObject({ framesShown: 150, framesDropped: 0, clock: "audio" });
+      expect(plain.shown.map((f) => f.stamp)).toEqual(truth.stamps);
+      const offs = plain.shown.map((f) => f.shownUs - truth.ptsOf.get(f.stamp)!);
+      const mid = [...offs].sort((a, b) => a - b)[offs.length >> 1]!;
+      expect(Math.max(...offs.map((o) => Math.abs(o - mid)))).toBeLessThanOrEqual(FRAME_US);
+      const ctl = play("/sdcard/rec.mp4", ["pause@1300", "resume@2300", "seek:0.5@3000"], `${gen.build}-control`, { K230JS_DOUBLE_REPORT: report }, runtime);
+      const seek = ctl.one("SEEK");
+      const after = ctl.shown.filter((f) => f.shownUs >= seek.t + 5000);
+      expect(truth.ptsOf.get(after[0]!.stamp)).toBeGreaterThanOrEqual(500_000);
+      expect(truth.ptsOf.get(after[0]!.stamp)).toBeLessThan(500_000 + FRAME_US);
+      expect(gaps(after.map((f) => f.stamp))).toBeLessThanOrEqual(ctl.one("EOS").stats.framesDropped);
+      expectClean(reports(report));
+    }, 120_000);
+  });
+}

@@ -20,6 +20,7 @@ enum {
   AUDIO_AHEAD_MS = 1000, /* decoded audio queued beyond what is being played */
   AUDIO_KEEP_MS = 1000,  /* audio kept behind the clock, for resume to replay from the pause */
   CHUNK_MS = 20,         /* audio written per call, so a pause stops it quickly */
+  STALL_MS = 300,        /* the device's position still this long after the last sample: over */
   WAIT_STEP_MS = 10,
 };
 #define NO_CLOCK INT64_MIN
@@ -72,6 +73,7 @@ struct player {
   bool aend;        /* the audio is over and played out: the monotonic clock from (aend_pts at aend_us) */
   int64_t aend_pts;
   uint64_t aend_us;
+  uint64_t last_pos, last_pos_us; /* the device's position when it last moved */
 
   /* under mu: the audio queue, oldest first; the cursor is the next sample to write */
   pcm_chunk *qhead, *qtail, *cur;
@@ -149,8 +151,14 @@ static int64_t clock_now(player *p) {
     uint64_t pos = 0;
     hal_audio_out_position(p->aout, &pos);
     int64_t t = p->seg_pts + ((int64_t)pos - (int64_t)p->seg_pos) * 1000000 / p->info.rate;
-    if (p->audio_eof && !p->cur && !p->inflight && pos >= p->dev_written) {
-      /* Played out: what video is left runs on the monotonic clock from here. */
+    if (pos != p->last_pos) {
+      p->last_pos = pos;
+      p->last_pos_us = now;
+    }
+    /* Played out (or the device stopped short of it: a board's AO keeps a partial frame), then
+     * what video is left runs on the monotonic clock from here. */
+    bool stalled = now - p->last_pos_us > STALL_MS * 1000;
+    if (p->audio_eof && !p->cur && !p->inflight && (pos >= p->dev_written || stalled)) {
       p->aend = true;
       p->aend_pts = t;
       p->aend_us = now;
@@ -179,6 +187,25 @@ static int open_vdec(player *p, hal_handle *out) {
   int rc = hal_vdec_create(-1, &p->vcfg, out, &chn);
   if (!rc && (rc = hal_vdec_start(*out))) hal_vdec_destroy(*out);
   return rc;
+}
+
+/* Ends a decoder as the VDEC wants it ended (canmv-k230/mpp@a94906c:userapps/sample/sample_vdec/
+ * sample_vdec.c:325,524): the end of stream sent and decoded, its pictures discarded, then
+ * destroyed. Nobody else may use it meanwhile. */
+static void vdec_retire(hal_handle v) {
+  bool eos_sent = false;
+  for (int waited = 0; waited < 3000; waited += 10) {
+    if (!eos_sent) {
+      int rc = hal_vdec_send_stream(v, NULL, 0, 0, 1, 0);
+      eos_sent = rc != HAL_ETIMEDOUT; /* sent, or it was already (HAL_ESTATE) */
+    }
+    hal_frame *f;
+    int rc = hal_vdec_get_frame(v, &f, 10);
+    if (rc == 0) hal_frame_release(f);
+    else if (rc == HAL_ESTATE && eos_sent) break; /* everything up to the end handed out */
+    else if (rc != HAL_ETIMEDOUT) break;
+  }
+  hal_vdec_destroy(v);
 }
 
 /* Repositions everything at p->seek_us. mu held on entry and exit. */
@@ -212,7 +239,7 @@ static void do_seek(player *p) {
   /* A fresh decoder: nothing decoded for the old position can come out of it. */
   int rc = 0;
   if (p->info.has_video) {
-    hal_vdec_destroy(old);
+    if (old) vdec_retire(old);
     rc = open_vdec(p, &old);
   }
   int srch = mp4_demuxer_seek(p->dmx, target);
@@ -359,6 +386,19 @@ static void *audio_main(void *arg) {
       continue;
     }
     if (!p->cur) {
+      if (p->audio_eof && !p->inflight && p->seg_valid && p->dev_written % step) {
+        /* The last samples complete a device frame with silence, or a board's AO keeps them. */
+        uint32_t pad = step - (uint32_t)(p->dev_written % step);
+        p->inflight = pad;
+        pthread_mutex_unlock(&p->mu);
+        memset(buf, 0, (size_t)pad * ch * sizeof(int16_t));
+        int rc = hal_audio_out_write(p->aout, buf, pad, 1000);
+        pthread_mutex_lock(&p->mu);
+        p->inflight = 0;
+        if (!rc) p->dev_written += pad;
+        else p->dev_written += step - pad; /* give up padding: the stall rule ends it */
+        continue;
+      }
       if (p->audio_eof && !p->inflight) {
         clock_now(p); /* notices when the device has played it all */
         if (p->aend || !p->seg_valid) {
@@ -747,7 +787,7 @@ void player_stop(player *p) {
   if (p->use_audio) pthread_join(p->audio_th, NULL);
   if (p->info.has_video) pthread_join(p->video_th, NULL);
   p->threads = false;
-  if (p->vdec) hal_vdec_destroy(p->vdec);
+  if (p->vdec) vdec_retire(p->vdec);
   if (p->aout) hal_audio_out_close(p->aout);
   if (p->layer_w) hal_display_layer_disable(p->cfg.display, p->cfg.layer);
   p->vdec = p->aout = 0;
