@@ -1,14 +1,12 @@
-/* hal/net.h on the host: the host's own interfaces (getifaddrs, /proc/net/route, netlink), the LAN
+/* hal/net.h on the host: the host's own interfaces (netlink, /proc/net/route), the LAN
  * as the primary one (read-only), and the watcher thread behind hal_net_watch. The simulated
  * radio is net_wlan_sim.c. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ifaddrs.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
-#include <netpacket/packet.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -22,58 +20,110 @@
 
 /* ---- the host's interfaces ---- */
 
-static int prefix_of(const struct sockaddr *mask) {
-  const uint8_t *b;
-  int n;
-  if (!mask) return 0;
-  if (mask->sa_family == AF_INET) {
-    b = (const uint8_t *)&((const struct sockaddr_in *)mask)->sin_addr;
-    n = 4;
-  } else if (mask->sa_family == AF_INET6) {
-    b = (const uint8_t *)&((const struct sockaddr_in6 *)mask)->sin6_addr;
-    n = 16;
-  } else {
-    return 0;
+/* A netlink dump (RTM_GETLINK or RTM_GETADDR, every family), each message handed to fn. Read
+ * with send/recv, not getifaddrs: glibc's getifaddrs reads with recvmsg, which RT-Smart's table
+ * has no slot for, and the riscv64 build runs this simulator's HAL under that check
+ * (test/syscalls.test.ts). */
+typedef void nl_fn(const struct nlmsghdr *nh, void *ctx);
+static int nl_dump(int type, nl_fn *fn, void *ctx) {
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (fd < 0) return HAL_EIO;
+  struct {
+    struct nlmsghdr nh;
+    union {
+      struct ifinfomsg link;
+      struct ifaddrmsg addr;
+    } u;
+  } req;
+  memset(&req, 0, sizeof req);
+  req.nh.nlmsg_len = NLMSG_LENGTH(type == RTM_GETLINK ? sizeof req.u.link : sizeof req.u.addr);
+  req.nh.nlmsg_type = (uint16_t)type;
+  req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  req.nh.nlmsg_seq = 1;
+  enum { BUF = 32768 }; /* the most the kernel puts in one dump message */
+  char *buf = malloc(BUF);
+  int rc = !buf ? HAL_ENOMEM : send(fd, &req, req.nh.nlmsg_len, 0) < 0 ? HAL_EIO : HAL_ETIMEDOUT;
+  while (rc == HAL_ETIMEDOUT) {
+    struct pollfd p = {fd, POLLIN, 0};
+    if (poll(&p, 1, 500) <= 0) break;
+    ssize_t len = recv(fd, buf, BUF, 0);
+    if (len <= 0) {
+      rc = HAL_EIO;
+      break;
+    }
+    for (struct nlmsghdr *nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)len); nh = NLMSG_NEXT(nh, len)) {
+      if (nh->nlmsg_type == NLMSG_DONE) {
+        rc = 0;
+        break;
+      }
+      if (nh->nlmsg_type == NLMSG_ERROR) {
+        rc = HAL_EIO;
+        break;
+      }
+      fn(nh, ctx);
+    }
   }
-  int bits = 0;
-  for (int i = 0; i < n; i++)
-    for (int k = 7; k >= 0 && (b[i] >> k & 1); k--) bits++;
-  return bits;
+  free(buf);
+  close(fd);
+  return rc;
+}
+
+typedef struct if_list {
+  hal_net_if_entry *out;
+  int max, n;
+  int index[64]; /* the kernel's index of out[i], for the first 64 */
+} if_list;
+
+static void on_link(const struct nlmsghdr *nh, void *ctx) {
+  if_list *l = ctx;
+  if (nh->nlmsg_type != RTM_NEWLINK || l->n == l->max || nh->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg))) return;
+  const struct ifinfomsg *ifi = NLMSG_DATA(nh);
+  hal_net_if_entry *e = &l->out[l->n];
+  memset(e, 0, sizeof *e);
+  e->up = ifi->ifi_flags & IFF_UP;
+  e->running = ifi->ifi_flags & IFF_RUNNING;
+  e->loopback = ifi->ifi_flags & IFF_LOOPBACK;
+  int rlen = (int)IFLA_PAYLOAD(nh);
+  for (const struct rtattr *rta = IFLA_RTA(ifi); RTA_OK(rta, rlen); rta = RTA_NEXT(rta, rlen)) {
+    if (rta->rta_type == IFLA_IFNAME) snprintf(e->name, sizeof e->name, "%.*s", (int)RTA_PAYLOAD(rta), (const char *)RTA_DATA(rta));
+    if (rta->rta_type == IFLA_ADDRESS && RTA_PAYLOAD(rta) == 6) memcpy(e->mac, RTA_DATA(rta), 6);
+  }
+  if (l->n < (int)(sizeof l->index / sizeof l->index[0])) l->index[l->n] = ifi->ifi_index;
+  l->n++;
+}
+
+static void on_addr(const struct nlmsghdr *nh, void *ctx) {
+  if_list *l = ctx;
+  if (nh->nlmsg_type != RTM_NEWADDR || nh->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifaddrmsg))) return;
+  const struct ifaddrmsg *ifa = NLMSG_DATA(nh);
+  if (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6) return;
+  int i = 0, known = l->n < 64 ? l->n : 64;
+  while (i < known && l->index[i] != (int)ifa->ifa_index) i++;
+  if (i == known || l->out[i].naddr == HAL_NET_ADDR_MAX) return;
+  /* IPv4: the local address (IFA_ADDRESS is the peer's on a point-to-point link), as ip does */
+  const void *local = NULL, *address = NULL;
+  int rlen = (int)IFA_PAYLOAD(nh);
+  for (const struct rtattr *rta = IFA_RTA(ifa); RTA_OK(rta, rlen); rta = RTA_NEXT(rta, rlen)) {
+    size_t want = ifa->ifa_family == AF_INET ? 4 : 16;
+    if (RTA_PAYLOAD(rta) != want) continue;
+    if (rta->rta_type == IFA_LOCAL) local = RTA_DATA(rta);
+    if (rta->rta_type == IFA_ADDRESS) address = RTA_DATA(rta);
+  }
+  const void *a = local ? local : address;
+  if (!a) return;
+  hal_net_addr *ad = &l->out[i].addr[l->out[i].naddr++];
+  ad->family = ifa->ifa_family == AF_INET ? 4 : 6;
+  memcpy(ad->addr, a, ad->family == 4 ? 4 : 16);
+  ad->prefixlen = ifa->ifa_prefixlen;
 }
 
 int hal_net_interfaces(hal_net_if_entry *out, int max, int *count) {
   if (!out || max < 0 || !count) return HAL_EINVAL;
-  struct ifaddrs *all;
-  if (getifaddrs(&all) != 0) return HAL_EIO;
-  int n = 0;
-  for (struct ifaddrs *a = all; a; a = a->ifa_next) {
-    int i = 0;
-    while (i < n && strcmp(out[i].name, a->ifa_name) != 0) i++;
-    if (i == n) {
-      if (n == max) continue;
-      memset(&out[n], 0, sizeof out[n]);
-      snprintf(out[n].name, sizeof out[n].name, "%s", a->ifa_name);
-      n++;
-    }
-    hal_net_if_entry *e = &out[i];
-    e->up = a->ifa_flags & IFF_UP;
-    e->running = a->ifa_flags & IFF_RUNNING;
-    e->loopback = a->ifa_flags & IFF_LOOPBACK;
-    if (!a->ifa_addr) continue;
-    int fam = a->ifa_addr->sa_family;
-    if (fam == AF_PACKET) {
-      const struct sockaddr_ll *ll = (const struct sockaddr_ll *)a->ifa_addr;
-      if (ll->sll_halen == 6) memcpy(e->mac, ll->sll_addr, 6);
-    } else if ((fam == AF_INET || fam == AF_INET6) && e->naddr < HAL_NET_ADDR_MAX) {
-      hal_net_addr *ad = &e->addr[e->naddr++];
-      ad->family = fam == AF_INET ? 4 : 6;
-      if (fam == AF_INET) memcpy(ad->addr, &((const struct sockaddr_in *)a->ifa_addr)->sin_addr, 4);
-      else memcpy(ad->addr, &((const struct sockaddr_in6 *)a->ifa_addr)->sin6_addr, 16);
-      ad->prefixlen = (uint8_t)prefix_of(a->ifa_netmask);
-    }
-  }
-  freeifaddrs(all);
-  *count = n;
+  if_list l = {.out = out, .max = max};
+  int rc = nl_dump(RTM_GETLINK, on_link, &l);
+  if (!rc) rc = nl_dump(RTM_GETADDR, on_addr, &l);
+  if (rc) return rc;
+  *count = l.n;
   return 0;
 }
 
@@ -111,42 +161,31 @@ static void resolv_dns(uint8_t dns[4]) {
   fclose(f);
 }
 
-/* Whether the kernel holds `addr` on `ifindex` as a dynamic (DHCP) address: a netlink dump. */
-static bool addr_is_dynamic(unsigned ifindex, const uint8_t addr[4]) {
-  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-  if (fd < 0) return false;
-  struct {
-    struct nlmsghdr nh;
-    struct ifaddrmsg ifa;
-  } req = {{NLMSG_LENGTH(sizeof(struct ifaddrmsg)), RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP, 1, 0}, {AF_INET, 0, 0, 0, 0}};
-  bool dynamic = false, done = false;
-  if (send(fd, &req, req.nh.nlmsg_len, 0) < 0) done = true;
-  static _Thread_local char buf[16384];
-  while (!done) {
-    struct pollfd p = {fd, POLLIN, 0};
-    if (poll(&p, 1, 500) <= 0) break;
-    ssize_t len = recv(fd, buf, sizeof buf, 0);
-    if (len <= 0) break;
-    for (struct nlmsghdr *nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)len); nh = NLMSG_NEXT(nh, len)) {
-      if (nh->nlmsg_type == NLMSG_DONE || nh->nlmsg_type == NLMSG_ERROR) {
-        done = true;
-        break;
-      }
-      if (nh->nlmsg_type != RTM_NEWADDR) continue;
-      struct ifaddrmsg *ifa = NLMSG_DATA(nh);
-      if (ifa->ifa_index != ifindex) continue;
-      uint32_t flags = ifa->ifa_flags;
-      bool match = false;
-      int rlen = (int)IFA_PAYLOAD(nh);
-      for (struct rtattr *rta = IFA_RTA(ifa); RTA_OK(rta, rlen); rta = RTA_NEXT(rta, rlen)) {
-        if (rta->rta_type == IFA_LOCAL && RTA_PAYLOAD(rta) == 4) match = memcmp(RTA_DATA(rta), addr, 4) == 0;
-        if (rta->rta_type == IFA_FLAGS && RTA_PAYLOAD(rta) == 4) memcpy(&flags, RTA_DATA(rta), 4);
-      }
-      if (match) dynamic = !(flags & IFA_F_PERMANENT);
-    }
+/* Whether the kernel holds `addr` on `ifindex` as a dynamic (DHCP) address. */
+typedef struct dyn_query {
+  unsigned ifindex;
+  const uint8_t *addr;
+  bool dynamic;
+} dyn_query;
+
+static void on_dyn(const struct nlmsghdr *nh, void *ctx) {
+  dyn_query *q = ctx;
+  if (nh->nlmsg_type != RTM_NEWADDR || nh->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifaddrmsg))) return;
+  const struct ifaddrmsg *ifa = NLMSG_DATA(nh);
+  if (ifa->ifa_family != AF_INET || ifa->ifa_index != q->ifindex) return;
+  uint32_t flags = ifa->ifa_flags;
+  bool match = false;
+  int rlen = (int)IFA_PAYLOAD(nh);
+  for (const struct rtattr *rta = IFA_RTA(ifa); RTA_OK(rta, rlen); rta = RTA_NEXT(rta, rlen)) {
+    if (rta->rta_type == IFA_LOCAL && RTA_PAYLOAD(rta) == 4) match = memcmp(RTA_DATA(rta), q->addr, 4) == 0;
+    if (rta->rta_type == IFA_FLAGS && RTA_PAYLOAD(rta) == 4) memcpy(&flags, RTA_DATA(rta), 4);
   }
-  close(fd);
-  return dynamic;
+  if (match) q->dynamic = !(flags & IFA_F_PERMANENT);
+}
+
+static bool addr_is_dynamic(unsigned ifindex, const uint8_t addr[4]) {
+  dyn_query q = {ifindex, addr, false};
+  return nl_dump(RTM_GETADDR, on_dyn, &q) == 0 && q.dynamic;
 }
 
 static int lan_status(hal_net_status *out) {

@@ -10,7 +10,7 @@
  * CanMV's network module drives it; link and address changes are found by polling it.
  *
  * Host simulator (hal/host/net*.c):
- *   - hal_net_interfaces lists the host's interfaces (getifaddrs), read-only.
+ *   - hal_net_interfaces lists the host's interfaces (a netlink dump), read-only.
  *   - HAL_NET_LAN is the host's primary interface (the one with the default route, else the first
  *     one up with an IPv4 address), read-only: set_static/set_dhcp give HAL_ENOTSUP. Its link and
  *     address changes come from netlink.
