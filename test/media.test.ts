@@ -1,9 +1,9 @@
 // k230:media and Mp4Recorder from JS on the simulator, checked against ffmpeg/ffprobe.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { decodeErrors, ffmpeg, H264, makeClip, probePackets, VIDEO_IN } from "./helpers/media.js";
+import { decodeErrors, ffmpeg, grayFrames, H264, makeClip, probePackets, readStamp, VIDEO_IN } from "./helpers/media.js";
 import { cli, HOST_RUNTIME, ROOT, runtime, tempDir } from "./helpers/run.js";
 
 const out = tempDir("media");
@@ -25,33 +25,6 @@ beforeAll(() => {
   const r = cli(["build", join(ROOT, "examples", "mp4-record", "main.ts"), "-o", app("mp4-record")]);
   expect(r.status, r.stderr).toBe(0);
 });
-
-/** The pattern sensor's frame stamp (firmware/hal/host/stamp.c) read from a gray picture. */
-function readStamp(y: Uint8Array, width: number): number {
-  const cw = Math.floor(width / 24);
-  let word = 0;
-  for (let cell = 0; cell < 24; cell++) {
-    let sum = 0;
-    let n = 0;
-    for (let r = 4; r < 12; r++)
-      for (let x = cell * cw + Math.floor(cw / 4); x < cell * cw + Math.floor((cw * 3) / 4); x++) {
-        sum += y[r * width + x]!;
-        n++;
-      }
-    word = (word << 1) | (sum / n > 128 ? 1 : 0);
-  }
-  const c = word >>> 8;
-  return ((c ^ (c >> 8) ^ 0xa5) & 0xff) === (word & 0xff) ? c : -1;
-}
-
-function grayFrames(file: string, w: number, h: number): Uint8Array[] {
-  // yuv420p, Y plane only: "gray" would rescale limited-range luma to full range.
-  const r = spawnSync("ffmpeg", ["-v", "error", "-i", file, "-f", "rawvideo", "-pix_fmt", "yuv420p", "-"], { maxBuffer: 1 << 28 });
-  expect(r.status, String(r.stderr)).toBe(0);
-  const frames = [];
-  for (let o = 0; o + w * h <= r.stdout.length; o += (w * h * 3) / 2) frames.push(new Uint8Array(r.stdout.buffer, r.stdout.byteOffset + o, w * h));
-  return frames;
-}
 
 function psnr(a: Uint8Array, b: Uint8Array): number {
   let se = 0;

@@ -1,12 +1,13 @@
 // Records twice in one runtime with Mp4Recorder, then leaks a running pipeline and resets.
-// Args: <dir-on-sdcard> <frames>
+// Args: <dir-on-sdcard> <frames> [noaudio]
 import { Encoder, MediaManager, Sensor } from "k230:media";
 import { Mp4Recorder } from "k230:mp4";
 
-const [, dir, n] = scriptArgs as [string, string, string];
+const [, dir, n, noaudio] = scriptArgs as [string, string, string, string?];
+const audio = noaudio === "noaudio" ? undefined : { codec: "alaw" as const };
 const results = [];
 for (let i = 0; i < 2; i++) {
-  const rec = new Mp4Recorder({ file: `${dir}/rec${i}.mp4`, video: { codec: "h264", width: 320, height: 240 }, audio: { codec: "alaw" } });
+  const rec = new Mp4Recorder({ file: `${dir}/rec${i}.mp4`, video: { codec: "h264", width: 320, height: 240 }, audio });
   rec.start();
   let frames = 0;
   while (frames < Number(n)) frames = rec.process();

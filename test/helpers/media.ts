@@ -63,3 +63,30 @@ export function decodeErrors(file: string): string {
   const r = spawnSync("ffmpeg", ["-hide_banner", "-v", "error", "-i", file, "-f", "null", "-"], { encoding: "utf8" });
   return (r.stderr + (r.status === 0 ? "" : `exit ${r.status}`)).trim();
 }
+
+/** The pattern sensor's frame stamp (firmware/hal/host/stamp.c) read from a gray picture. */
+export function readStamp(y: Uint8Array, width: number): number {
+  const cw = Math.floor(width / 24);
+  let word = 0;
+  for (let cell = 0; cell < 24; cell++) {
+    let sum = 0;
+    let n = 0;
+    for (let r = 4; r < 12; r++)
+      for (let x = cell * cw + Math.floor(cw / 4); x < cell * cw + Math.floor((cw * 3) / 4); x++) {
+        sum += y[r * width + x]!;
+        n++;
+      }
+    word = (word << 1) | (sum / n > 128 ? 1 : 0);
+  }
+  const c = word >>> 8;
+  return ((c ^ (c >> 8) ^ 0xa5) & 0xff) === (word & 0xff) ? c : -1;
+}
+
+export function grayFrames(file: string, w: number, h: number): Uint8Array[] {
+  // yuv420p, Y plane only: "gray" would rescale limited-range luma to full range.
+  const r = spawnSync("ffmpeg", ["-v", "error", "-i", file, "-f", "rawvideo", "-pix_fmt", "yuv420p", "-"], { maxBuffer: 1 << 28 });
+  if (r.status !== 0) throw new Error(`ffmpeg decoding ${file} failed: ${r.stderr}`);
+  const frames = [];
+  for (let o = 0; o + w * h <= r.stdout.length; o += (w * h * 3) / 2) frames.push(new Uint8Array(r.stdout.buffer, r.stdout.byteOffset + o, w * h));
+  return frames;
+}

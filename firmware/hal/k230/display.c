@@ -281,9 +281,13 @@ static int wbc_enable(kdisp *d) {
   if (d->wbc_on) return 0;
   k_vo_wbc_attr a;
   memset(&a, 0, sizeof a);
+#if K230_MPP_VO_WBC_BLK_CNT
+  a.blk_cnt = 3; /* the current MPP sizes the write-back itself; CanMV's IDE preview uses 3 */
+#else
   a.target_size.width = d->width;
   a.target_size.height = d->height;
   a.pixel_format = PIXEL_FORMAT_YUV_SEMIPLANAR_420;
+#endif
   int rc = k230_err(kd_mpi_vo_set_wbc_attr(&a));
   if (!rc) rc = k230_err(kd_mpi_vo_enable_wbc());
   if (!rc) d->wbc_on = 1;

@@ -45,11 +45,19 @@ int kh_list(kh_kind kind, hal_handle *out, int max);
 int k230_err(k_s32 mpp_rc);
 
 /* ---- VB (vb.c) ---- */
-/* VB must be initialised once per process before pools are created (kd_mpi_vb_init). */
+/* VB is initialised once per run before pools are created (kd_mpi_vb_init), lazily, so the
+ * common pools claimed before it are in its configuration; k230_vb_exit ends the run. */
 int k230_vb_ensure_init(void);
+void k230_vb_exit(void);
+/* Claim a common pool of cnt blocks of size bytes (the 2024 MPP's VICAP channel buffers and
+ * VENC output buffers come from common pools). HAL_ENOMEM when VB is initialised without one
+ * that fits and cannot be re-initialised now (media objects alive). *slot is for the release. */
+int k230_vb_common_claim(uint64_t size, uint32_t cnt, int *slot);
+void k230_vb_common_release(int slot);
 /* A HAL-private pool (not in the registry). VB_INVALID_POOLID on failure. */
 k_u32 k230_pool_create(uint64_t blk_size, uint32_t blk_cnt);
-void k230_pool_destroy(k_u32 pool_id);
+/* 0 for VB_INVALID_POOLID too. */
+int k230_pool_destroy(k_u32 pool_id);
 /* Takes a block from a private pool, waiting up to timeout_ms (-1 forever) in 5 ms steps.
  * Returns VB_INVALID_HANDLE when none came. */
 uint32_t k230_block_get(k_u32 pool_id, uint64_t size, int timeout_ms);
@@ -85,6 +93,10 @@ k_pixel_format k230_pixfmt(hal_pixfmt f);
 /* Plane layout of a tight picture at virt/phys. */
 void k230_layout(hal_frame *f, uint8_t *virt, uint64_t phys);
 
+/* ---- sensor (sensor.c) ---- */
+/* The frame rate a camera device delivers (its sensor mode's), 0 when it is not open. */
+uint32_t k230_sensor_fps(int dev);
+
 /* ---- binding (sys.c) ---- */
 int k230_mpp_chn(const hal_chn *c, k_mpp_chn *out);
 /* Is (mod, dev, chn) an end of a live link? chn -1 = any channel. */
@@ -99,13 +111,36 @@ void k230_ep_register(hal_mod mod, int dev, void *obj, k230_describe_fn describe
 void k230_ep_unregister(hal_mod mod, int dev);
 
 /* ---- VENC / VDEC output buffers: one implementation per MPP generation ---- */
-/* Before kd_mpi_venc_create_chn: give the channel `cnt` output buffers of `size` bytes.
- * *pool is set to the pool created for it (VB_INVALID_POOLID when the MPP allocates them). */
-int k230_venc_outbuf_prepare(k_u32 chn, void *chn_attr, uint64_t size, uint32_t cnt, k_u32 *pool);
-/* After kd_mpi_venc_destroy_chn... (detach before destroy on current MPP). */
-void k230_venc_outbuf_detach(k_u32 chn, k_u32 pool);
+/* The buffers behind a channel: a pool we made, a common pool we claimed, or neither. */
+typedef struct k230_outbuf {
+  k_u32 pool;
+  int common_slot; /* k230_vb_common_claim's, -1 for none */
+} k230_outbuf;
+#define K230_OUTBUF_NONE ((k230_outbuf){VB_INVALID_POOLID, -1})
+/* Give back what k230_venc_outbuf_prepare set up (after kd_mpi_venc_destroy_chn). */
+void k230_outbuf_free(k230_outbuf *ob);
+/* Before kd_mpi_venc_create_chn (and before VB is initialised, so a common pool can still be
+ * claimed): give the channel `cnt` output buffers of `size` bytes. */
+int k230_venc_outbuf_prepare(k_u32 chn, void *chn_attr, uint64_t size, uint32_t cnt, k230_outbuf *ob);
+/* Before kd_mpi_venc_destroy_chn (current MPP: detach the pool). */
+void k230_venc_outbuf_detach(k_u32 chn, const k230_outbuf *ob);
 int k230_vdec_outbuf_prepare(k_u32 chn, void *chn_attr, uint64_t size, uint32_t cnt, k_u32 *pool);
 void k230_vdec_outbuf_detach(k_u32 chn, k_u32 pool);
+
+/* ---- test-build switch ----
+ * Only in the k230-double build (K230JS_DOUBLE_BUILD): K230JS_DOUBLE_BREAK=<name> makes one call
+ * sequence deliberately wrong, so a test can show the MPP double failing it with the vendor's
+ * citation (test/mpp-double/README.md). Names: venc-destroy-before-stop. */
+#if K230JS_DOUBLE_BUILD
+#include <stdlib.h>
+#include <string.h>
+static inline int k230_double_break(const char *name) {
+  const char *b = getenv("K230JS_DOUBLE_BREAK");
+  return b && strcmp(b, name) == 0;
+}
+#else
+#define k230_double_break(name) 0
+#endif
 
 /* ---- time ---- */
 void k230_deadline(struct timespec *ts, int timeout_ms);

@@ -73,7 +73,7 @@ int hal_reset_all(void) {
   /* Frames go back to their (still live) channels first: VICAP dump_release and
    * vdec_release_frame after the channel is gone are errors on the MPP. Then the §2.5 order:
    * sensor stop -> unbind -> venc stop/detach/destroy -> vdec -> display -> audio -> sensor
-   * close -> blocks -> pools. Each destroy below also returns what its object lent out
+   * close -> blocks -> pools -> VB exit. Each destroy below also returns what its object lent out
    * (venc streams, audio frames). */
   k230_frames_release_all();
   each(KH_SENSOR, sensor_stop);
@@ -86,5 +86,8 @@ int hal_reset_all(void) {
   each(KH_SENSOR, hal_sensor_close);
   each(KH_BLOCK, hal_vb_block_release);
   each(KH_POOL, hal_vb_pool_destroy);
+  /* The run is over: VB goes too (CanMV MediaManager.deinit -> kd_mpi_vb_exit), so the next run
+   * configures it afresh. */
+  k230_vb_exit();
   return (int)before.total;
 }

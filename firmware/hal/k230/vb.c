@@ -10,31 +10,123 @@
 #include "k_errno.h"
 
 /* ---------------- VB init ----------------
- * One VB configuration per process (kd_mpi_vb_set_config + kd_mpi_vb_init). No common pools:
- * every block the runtime uses comes from a private pool (kd_mpi_vb_create_pool) that its owner
- * sizes and destroys, which is what lets hal_reset_all leave MMZ exactly as it found it. */
+ * One VB configuration per run (kd_mpi_vb_set_config + supplement + kd_mpi_vb_init; exited by
+ * hal_reset_all). Blocks the runtime uses come from private pools their owners size and destroy,
+ * except where the MPP itself takes them from common pools: on the 2024 MPP, VICAP channel
+ * buffers and VENC output buffers (CanMV configures a common pool for each before
+ * MediaManager.init: sensor.py set_framesize, vencoder.py SetOutBufs). Those needs are claimed
+ * here before VB is initialised (k230_vb_common_claim); a claim made after init is served by a
+ * released pool that fits, or by re-initialising VB while nothing holds it. */
+#define COMMON_MAX VB_MAX_COMM_POOLS
+
+typedef struct common_slot {
+  uint64_t size;
+  uint32_t cnt;
+  int claimed;
+} common_slot;
+
 static pthread_mutex_t g_vb_mu = PTHREAD_MUTEX_INITIALIZER;
 static int g_vb_ready;
+static int g_vb_ours;          /* we initialised it (and exit it) */
+static common_slot g_common[COMMON_MAX];
+static uint32_t g_private_pools; /* pools made by k230_pool_create and not destroyed */
+
+/* g_vb_mu held. */
+static int vb_init_locked(void) {
+  k_vb_config cfg;
+  memset(&cfg, 0, sizeof cfg);
+  cfg.max_pool_cnt = 64;
+  int n = 0;
+  for (int i = 0; i < COMMON_MAX; i++) {
+    if (!g_common[i].cnt) continue;
+    cfg.comm_pool[n].blk_size = g_common[i].size;
+    cfg.comm_pool[n].blk_cnt = g_common[i].cnt;
+    cfg.comm_pool[n].mode = VB_REMAP_MODE_NOCACHE;
+    n++;
+  }
+  k_s32 r = kd_mpi_vb_set_config(&cfg);
+  if (r == 0) {
+    /* JPEG encoding needs the DCF supplement on every block (CanMV media.py sets it always). */
+    k_vb_supplement_config sup;
+    memset(&sup, 0, sizeof sup);
+    sup.supplement_config = VB_SUPPLEMENT_JPEG_MASK;
+    r = kd_mpi_vb_set_supplement_config(&sup);
+  }
+  if (r == 0) r = kd_mpi_vb_init();
+  if (r == 0) {
+    g_vb_ready = g_vb_ours = 1;
+    return 0;
+  }
+  /* Already configured by someone else in this boot (e.g. a previous run of us that was
+   * killed): the existing configuration serves private pools just as well. */
+  if ((r & 0x1fff) == K_ERR_EXIST || (r & 0x1fff) == K_ERR_BUSY || (r & 0x1fff) == K_ERR_NOT_PERM) {
+    g_vb_ready = 1;
+    return 0;
+  }
+  return k230_err(r);
+}
 
 int k230_vb_ensure_init(void) {
   pthread_mutex_lock(&g_vb_mu);
-  int rc = 0;
-  if (!g_vb_ready) {
-    k_vb_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.max_pool_cnt = 64;
-    k_s32 r = kd_mpi_vb_set_config(&cfg);
-    if (r == 0) r = kd_mpi_vb_init();
-    /* Already configured by someone else in this boot (e.g. a previous run of us that was
-     * killed): the existing configuration serves private pools just as well. */
-    if (r != 0 && (r & 0x1fff) != K_ERR_EXIST && (r & 0x1fff) != K_ERR_BUSY &&
-        (r & 0x1fff) != K_ERR_NOT_PERM)
-      rc = k230_err(r);
-    else
-      g_vb_ready = 1;
-  }
+  int rc = g_vb_ready ? 0 : vb_init_locked();
   pthread_mutex_unlock(&g_vb_mu);
   return rc;
+}
+
+int k230_vb_common_claim(uint64_t size, uint32_t cnt, int *slot) {
+  size = K_ALIGN_UP(size, 4096);
+  pthread_mutex_lock(&g_vb_mu);
+  int rc = 0, s = -1;
+  /* A pool of the current configuration nobody claims, big enough. */
+  for (int i = 0; i < COMMON_MAX && s < 0; i++)
+    if (g_common[i].cnt && !g_common[i].claimed && g_common[i].size >= size && g_common[i].cnt >= cnt) s = i;
+  if (s < 0 && g_vb_ready) {
+    int busy = g_private_pools > 0;
+    for (int i = 0; i < COMMON_MAX; i++) busy |= g_common[i].claimed;
+    if (busy || !g_vb_ours || kd_mpi_vb_exit() != 0) {
+      rc = HAL_ENOMEM; /* the common pools are fixed until every media object is closed */
+      goto out;
+    }
+    g_vb_ready = g_vb_ours = 0;
+    memset(g_common, 0, sizeof g_common); /* unclaimed pools go with the old configuration */
+  }
+  for (int i = 0; i < COMMON_MAX && s < 0; i++)
+    if (!g_common[i].cnt) {
+      s = i;
+      g_common[i].size = size;
+      g_common[i].cnt = cnt;
+    }
+  if (s < 0) {
+    rc = HAL_ELIMIT;
+    goto out;
+  }
+  g_common[s].claimed = 1;
+  *slot = s;
+out:
+  pthread_mutex_unlock(&g_vb_mu);
+  return rc;
+}
+
+void k230_vb_common_release(int slot) {
+  if (slot < 0 || slot >= COMMON_MAX) return;
+  pthread_mutex_lock(&g_vb_mu);
+  g_common[slot].claimed = 0;
+  pthread_mutex_unlock(&g_vb_mu);
+}
+
+void k230_outbuf_free(k230_outbuf *ob) {
+  k230_pool_destroy(ob->pool);
+  k230_vb_common_release(ob->common_slot);
+  *ob = K230_OUTBUF_NONE;
+}
+
+void k230_vb_exit(void) {
+  pthread_mutex_lock(&g_vb_mu);
+  if (g_vb_ready && g_vb_ours && kd_mpi_vb_exit() == 0) {
+    g_vb_ready = g_vb_ours = 0;
+    memset(g_common, 0, sizeof g_common);
+  }
+  pthread_mutex_unlock(&g_vb_mu);
 }
 
 k_u32 k230_pool_create(uint64_t blk_size, uint32_t blk_cnt) {
@@ -44,11 +136,24 @@ k_u32 k230_pool_create(uint64_t blk_size, uint32_t blk_cnt) {
   pc.blk_size = K_ALIGN_UP(blk_size, 4096);
   pc.blk_cnt = blk_cnt;
   pc.mode = VB_REMAP_MODE_NOCACHE;
-  return (k_u32)kd_mpi_vb_create_pool(&pc);
+  k_u32 id = (k_u32)kd_mpi_vb_create_pool(&pc);
+  if (id != VB_INVALID_POOLID) {
+    pthread_mutex_lock(&g_vb_mu);
+    g_private_pools++;
+    pthread_mutex_unlock(&g_vb_mu);
+  }
+  return id;
 }
 
-void k230_pool_destroy(k_u32 pool_id) {
-  if (pool_id != VB_INVALID_POOLID) kd_mpi_vb_destory_pool(pool_id);
+int k230_pool_destroy(k_u32 pool_id) {
+  if (pool_id == VB_INVALID_POOLID) return 0;
+  k_s32 r = kd_mpi_vb_destory_pool(pool_id);
+  if (r == 0) {
+    pthread_mutex_lock(&g_vb_mu);
+    g_private_pools--;
+    pthread_mutex_unlock(&g_vb_mu);
+  }
+  return k230_err(r);
 }
 
 uint32_t k230_block_get(k_u32 pool_id, uint64_t size, int timeout_ms) {
@@ -113,8 +218,7 @@ int hal_vb_pool_destroy(hal_handle pool) {
   int rc = kh_get(KH_POOL, pool, (void **)&p);
   if (rc) return rc;
   if (p->in_use) return HAL_EBUSY;
-  k_s32 r = kd_mpi_vb_destory_pool(p->id);
-  if (r) return k230_err(r);
+  if ((rc = k230_pool_destroy(p->id))) return rc;
   kh_free(pool);
   free(p);
   return 0;
@@ -202,6 +306,8 @@ k230_frame *k230_frame_wrap(const k_video_frame_info *info, k230_frame_release_f
   if (fmt == HAL_PIXFMT_NV12 && v->phys_addr[1] > v->phys_addr[0])
     end = v->phys_addr[1] + (size_t)v->stride[1] * (v->height / 2);
   f->map_len = K_ALIGN_UP(end - base, 4096);
+  /* Planes apart (a channel with aligned planes): the picture runs to the end of UV. */
+  if (fmt == HAL_PIXFMT_NV12 && v->phys_addr[1] > v->phys_addr[0]) size = (size_t)(end - v->phys_addr[0]);
   f->map = kd_mpi_sys_mmap(base, (k_u32)f->map_len);
   if (!f->map) {
     free(f);

@@ -28,12 +28,15 @@ typedef struct kvenc {
   hal_handle h;
   int chn;
   hal_venc_config cfg;
-  k_u32 out_pool, in_pool;
+  k230_outbuf out;
+  k_u32 in_pool;
   uint64_t in_blk_size;
   int created, running, stopped_drained;
   lent lent[MAX_LENT];
   uint32_t seq;
   uint64_t frames_in, streams_out, bytes_out;
+  uint64_t dropped, last_pts; /* pictures missing between the streams of a bound camera */
+  int have_last;
   pthread_t watcher;
   int watching;
   volatile int quit;
@@ -122,16 +125,17 @@ static void fill_attr(const hal_venc_config *c, k_venc_chn_attr *a) {
 }
 
 /* The MPP has no stream-ready callback for user space: a watcher polls the channel status and
- * raises on_stream when packs appear. Only started when the app asked for the event. */
+ * raises on_stream while a stream is ready. cur_packs is the pack count of the next stream (2
+ * for header + IDR, 1 for a P picture), not a count of streams, so its changes say nothing: a
+ * second P picture behind the first leaves it at 1. The event may repeat; consumers drain.
+ * Only started when the app asked for the event. */
 static void *watch(void *arg) {
   kvenc *v = arg;
-  k_u32 last = 0;
   while (!v->quit) {
     k_venc_chn_status st;
-    if (v->running && kd_mpi_venc_query_status((k_u32)v->chn, &st) == 0) {
-      if (st.cur_packs > last && v->cfg.on_stream) v->cfg.on_stream(v->cfg.user, v->chn);
-      last = st.cur_packs;
-    }
+    if (v->running && kd_mpi_venc_query_status((k_u32)v->chn, &st) == 0 && st.cur_packs > 0 &&
+        v->cfg.on_stream)
+      v->cfg.on_stream(v->cfg.user, v->chn);
     usleep(5000);
   }
   return NULL;
@@ -148,18 +152,20 @@ int hal_venc_create(int chn, const hal_venc_config *cfg, hal_handle *out, int *o
   } else if (g_chn[chn]) {
     return HAL_EBUSY;
   }
-  if ((rc = k230_vb_ensure_init())) return rc;
   kvenc *v = calloc(1, sizeof *v);
   if (!v) return HAL_ENOMEM;
   v->chn = chn;
   v->cfg = *cfg;
-  v->out_pool = v->in_pool = VB_INVALID_POOLID;
+  v->out = K230_OUTBUF_NONE;
+  v->in_pool = VB_INVALID_POOLID;
   k_venc_chn_attr a;
   fill_attr(cfg, &a);
   /* §2.5: blk_size = ALIGN_UP(w*h*3/4, 4K) per output stream buffer. */
   uint64_t out_size = K_ALIGN_UP((uint64_t)cfg->width * cfg->height * 3 / 4, 4096);
-  if ((rc = k230_venc_outbuf_prepare((k_u32)chn, &a, out_size, cfg->stream_buf_cnt, &v->out_pool)))
+  /* Output buffers first: on the 2024 MPP they are a common pool VB must be initialised with. */
+  if ((rc = k230_venc_outbuf_prepare((k_u32)chn, &a, out_size, cfg->stream_buf_cnt, &v->out)))
     goto fail;
+  if ((rc = k230_vb_ensure_init())) goto fail;
   if ((rc = k230_err(kd_mpi_venc_create_chn((k_u32)chn, &a)))) goto fail;
   v->created = 1;
   if (cfg->codec != HAL_VENC_JPEG) kd_mpi_venc_enable_idr((k_u32)chn, K_TRUE);
@@ -173,8 +179,9 @@ int hal_venc_create(int chn, const hal_venc_config *cfg, hal_handle *out, int *o
   if (out_chn) *out_chn = chn;
   return 0;
 fail:
+  k230_venc_outbuf_detach((k_u32)chn, &v->out);
   if (v->created) kd_mpi_venc_destroy_chn((k_u32)chn);
-  k230_venc_outbuf_detach((k_u32)chn, v->out_pool);
+  k230_outbuf_free(&v->out); /* the output pool (or common claim) made for this channel */
   free(v);
   return rc;
 }
@@ -187,6 +194,7 @@ int hal_venc_start(hal_handle venc) {
   if ((rc = k230_err(kd_mpi_venc_start_chn((k_u32)v->chn)))) return rc;
   v->running = 1;
   v->seq = 0;
+  v->have_last = 0;
   return 0;
 }
 
@@ -267,6 +275,22 @@ int hal_venc_send_frame(hal_handle venc, const hal_frame *f, int timeout_ms) {
   return rc;
 }
 
+/* The MPP does not report dropped input to user space. A bound camera stamps frame n with
+ * pts n * 1e6 / fps (hal/sensor.h), so the pictures missing between two streams are the pts step
+ * over one (decimated) frame period, less one: frames the camera had no buffer for or the
+ * encoder had no room for, as the host's counters report them. */
+static void count_dropped(kvenc *v, uint64_t pts) {
+  hal_chn me = {HAL_MOD_VENC, 0, v->chn}, src;
+  uint32_t fps = k230_link_source(&me, &src) && src.mod == HAL_MOD_SENSOR ? k230_sensor_fps(src.dev) : 0;
+  if (fps && v->have_last && pts > v->last_pts) {
+    double period = 1e6 / fps * v->cfg.src_fps / v->cfg.dst_fps;
+    uint64_t steps = (uint64_t)((double)(pts - v->last_pts) / period + 0.5);
+    if (steps > 1) v->dropped += steps - 1;
+  }
+  v->last_pts = pts;
+  v->have_last = 1;
+}
+
 static void unmap_lent(lent *l) {
   for (uint32_t i = 0; i < l->mpp.pack_cnt && i < HAL_VENC_PACK_MAX; i++)
     if (l->map[i]) kd_mpi_sys_munmap(l->map[i], l->map_len[i]);
@@ -320,6 +344,7 @@ int hal_venc_get_stream(hal_handle venc, hal_venc_stream **out, int timeout_ms) 
     v->bytes_out += p->len;
   }
   l->pub.pack_cnt = l->mpp.pack_cnt;
+  if (l->mpp.pack_cnt) count_dropped(v, l->packs[l->mpp.pack_cnt - 1].pts);
   l->pub.seq = v->seq++;
   l->used = 1;
   v->streams_out++;
@@ -361,7 +386,7 @@ int hal_venc_status_get(hal_handle venc, hal_venc_status *out) {
   out->frames_in = v->frames_in;
   out->streams_out = v->streams_out;
   out->bytes_out = v->bytes_out;
-  out->dropped_frames = 0; /* not reported by the MPP user API */
+  out->dropped_frames = v->dropped;
   out->running = v->running;
   return 0;
 }
@@ -377,10 +402,10 @@ int hal_venc_destroy(hal_handle venc) {
   }
   for (int i = 0; i < MAX_LENT; i++)
     if (v->lent[i].used) release_lent(v, &v->lent[i]);
-  if (v->running) kd_mpi_venc_stop_chn((k_u32)v->chn);
-  k230_venc_outbuf_detach((k_u32)v->chn, v->out_pool); /* detach, then destroy (§2.5) */
+  if (v->running && !k230_double_break("venc-destroy-before-stop")) kd_mpi_venc_stop_chn((k_u32)v->chn);
+  k230_venc_outbuf_detach((k_u32)v->chn, &v->out); /* detach, then destroy (§2.5) */
   kd_mpi_venc_destroy_chn((k_u32)v->chn);
-  k230_pool_destroy(v->out_pool);
+  k230_outbuf_free(&v->out);
   k230_pool_destroy(v->in_pool);
   k230_ep_unregister(HAL_MOD_VENC, v->chn);
   g_chn[v->chn] = NULL;

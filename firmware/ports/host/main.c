@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hal/vb.h"
 #include "kjs/repl.h"
 #include "kjs/uart.h"
 #include "kjs/args.h"
@@ -102,6 +103,7 @@ static int run_console(const kjs_vm_config *cfg, const char *uart_kind, bool boo
   rc.version = K230JS_VERSION;
   int status = kjs_repl_run(&rc);
   kjs_uart_free(u);
+  hal_reset_all(); /* the end of the run: the backend gives back what it set up (VB) */
   return status;
 }
 
@@ -185,6 +187,9 @@ int main(int argc, char **argv) {
   kjs_vm *vm = the_vm;
   the_vm = NULL;
   kjs_vm_free(vm);
+  /* The end of the run: whatever the finalizers did not close goes in the board's teardown
+   * order, and the backend gives back what it set up itself (on the K230: kd_mpi_vb_exit). */
+  hal_reset_all();
   fflush(stdout);
   return status;
 }

@@ -3,7 +3,16 @@
 #   k230_mpp        INTERFACE: the MPP include directories (what libs/mk/libmpp.mk adds)
 #   k230_mpp_link   INTERFACE: every userapps/lib/*.a and middleware/lib/*.a inside
 #                   -Wl,--start-group ... -Wl,--end-group, as libmpp.mk links them
-#   K230_MPP_HAS_ATTACH_VB_POOL  current MPP (kd_mpi_venc_attach_vb_pool) or the 2024 API
+# and, by compiling against the real declarations (never by grepping them), the MPP generation:
+#   K230_MPP_VENC_ATTACH_ARGS  3: kd_mpi_venc_attach_vb_pool(chn, pool, buff_num) (current MPP),
+#                              2: (chn, pool), 0: none, output buffers in the channel attributes
+#   K230_MPP_VDEC_ATTACH       kd_mpi_vdec_attach_vb_pool(chn, pool) is declared
+#   K230_MPP_VICAP_POOL_ID     k_vicap_chn_attr has buffer_pool_id (VB_INVALID_POOLID = the MPP
+#                              creates the channel's pool); without it VICAP takes common pools
+#   K230_MPP_VO_WBC_BLK_CNT    k_vo_wbc_attr is {blk_cnt} (current) rather than a target size
+#   K230_MPP_VO_API            mpi_vo_api.h compiles with its k_vo_comm.h and declares the video
+#                              layer API hal/k230/display.c is written for
+# each also a compile definition of k230_mpp (value 0/1, or the argument count).
 set(K230_MPP_DIR "" CACHE PATH "canmv-k230/mpp checkout (the K230 SDK's src/rtsmart/mpp)")
 set(K230_LINK_SCRIPT "" CACHE FILEPATH "RT-Smart user link script (the SDK's libs/mk/link.lds); empty = the compiler's default")
 set(K230JS_BOARD_NAME "" CACHE STRING "Board name reported by k230:sys (default CanMV-K230)")
@@ -23,6 +32,13 @@ if(NOT K230_MPP_DIR OR _missing)
     list(JOIN _missing ", " _m)
     set(_what "K230_MPP_DIR=${K230_MPP_DIR} lacks ${_m}")
   endif()
+  if(K230JS_PORT STREQUAL "k230-double")
+    message(FATAL_ERROR
+      "K230JS_PORT=k230-double needs the K230 MPP headers: ${_what}.\n"
+      "Hint: pass -DK230_MPP_DIR=<dir> with a canmv-k230/mpp checkout (its include/ and "
+      "userapps/api/ are compiled against; no library is linked: the MPP double in "
+      "test/mpp-double stands in for them). include/comm/k_autoconf_comm.h may be an empty file.")
+  endif()
   message(FATAL_ERROR
     "K230JS_PORT=k230 needs the K230 MPP (headers + prebuilt libraries): ${_what}.\n"
     "Hint: pass -DK230_MPP_DIR=<dir> with a canmv-k230/mpp checkout (inside the SDK: "
@@ -39,14 +55,56 @@ target_include_directories(k230_mpp SYSTEM INTERFACE
   ${K230_MPP_DIR}/include ${K230_MPP_DIR}/include/comm ${K230_MPP_DIR}/include/ioctl
   ${K230_MPP_DIR}/userapps/api)
 
-file(STRINGS ${K230_MPP_DIR}/userapps/api/mpi_venc_api.h _attach REGEX "kd_mpi_venc_attach_vb_pool")
-if(_attach)
-  set(K230_MPP_HAS_ATTACH_VB_POOL ON)
+# ---- the MPP generation, from its declarations ----
+include(CheckCSourceCompiles)
+set(CMAKE_REQUIRED_INCLUDES ${K230_MPP_DIR}/include ${K230_MPP_DIR}/include/comm
+    ${K230_MPP_DIR}/include/ioctl ${K230_MPP_DIR}/userapps/api)
+set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY) # compile only: no MPP library is linked
+set(CMAKE_REQUIRED_QUIET ON)
+# A check's result is cached under a name that includes the MPP directory, so pointing a build at
+# another MPP generation checks again.
+string(MD5 _mpp_key "${K230_MPP_DIR}")
+string(SUBSTRING ${_mpp_key} 0 8 _mpp_key)
+function(k230_mpp_check var code)
+  check_c_source_compiles("${code}" ${var}_${_mpp_key})
+  if(${var}_${_mpp_key})
+    set(${var} 1 PARENT_SCOPE)
+  else()
+    set(${var} 0 PARENT_SCOPE)
+  endif()
+endfunction()
+set(_fn "#define SIG(f, t) _Static_assert(__builtin_types_compatible_p(__typeof__(&f), t), #f)\n")
+k230_mpp_check(_venc3 "#include \"mpi_venc_api.h\"\n${_fn}SIG(kd_mpi_venc_attach_vb_pool, k_s32 (*)(k_u32, k_u32, k_u32));")
+k230_mpp_check(_venc2 "#include \"mpi_venc_api.h\"\n${_fn}SIG(kd_mpi_venc_attach_vb_pool, k_s32 (*)(k_u32, k_u32));")
+if(_venc3)
+  set(K230_MPP_VENC_ATTACH_ARGS 3)
+elseif(_venc2)
+  set(K230_MPP_VENC_ATTACH_ARGS 2)
 else()
-  set(K230_MPP_HAS_ATTACH_VB_POOL OFF)
+  set(K230_MPP_VENC_ATTACH_ARGS 0)
 endif()
-message(STATUS "K230 MPP: ${K230_MPP_DIR} (VENC/VDEC output pools: "
-               "${K230_MPP_HAS_ATTACH_VB_POOL} = attach_vb_pool, OFF = channel attributes)")
+k230_mpp_check(K230_MPP_VDEC_ATTACH "#include \"mpi_vdec_api.h\"\n${_fn}SIG(kd_mpi_vdec_attach_vb_pool, k_s32 (*)(k_u32, k_u32));SIG(kd_mpi_vdec_detach_vb_pool, k_s32 (*)(k_u32));")
+k230_mpp_check(K230_MPP_VICAP_POOL_ID "#include \"mpi_vicap_api.h\"\nint f(k_vicap_chn_attr *a) { a->buffer_pool_id = -1; return (int)a->buffer_pool_id; }")
+k230_mpp_check(K230_MPP_VO_WBC_BLK_CNT "#include \"k_vo_comm.h\"\nint f(k_vo_wbc_attr *a) { a->blk_cnt = 3; return (int)sizeof *a; }")
+k230_mpp_check(K230_MPP_VO_API "#include \"mpi_vo_api.h\"\n#include \"mpi_connector_api.h\"\nint f(k_vo_video_layer_attr *a) { return kd_mpi_vo_set_video_layer_attr(K_VO_LAYER1, a); }")
+unset(CMAKE_TRY_COMPILE_TARGET_TYPE)
+unset(CMAKE_REQUIRED_INCLUDES)
+target_compile_definitions(k230_mpp INTERFACE
+  K230_MPP_VENC_ATTACH_ARGS=${K230_MPP_VENC_ATTACH_ARGS} K230_MPP_VDEC_ATTACH=${K230_MPP_VDEC_ATTACH}
+  K230_MPP_VICAP_POOL_ID=${K230_MPP_VICAP_POOL_ID} K230_MPP_VO_WBC_BLK_CNT=${K230_MPP_VO_WBC_BLK_CNT}
+  K230_MPP_VO_API=${K230_MPP_VO_API})
+message(STATUS "K230 MPP: ${K230_MPP_DIR}: venc attach_vb_pool args ${K230_MPP_VENC_ATTACH_ARGS}, "
+               "vdec attach_vb_pool ${K230_MPP_VDEC_ATTACH}, vicap buffer_pool_id ${K230_MPP_VICAP_POOL_ID}, "
+               "vo wbc {blk_cnt} ${K230_MPP_VO_WBC_BLK_CNT}, vo video-layer API ${K230_MPP_VO_API}")
+if(NOT K230_MPP_VO_API)
+  message(WARNING "K230 MPP: ${K230_MPP_DIR}/userapps/api/mpi_vo_api.h does not compile with its "
+                  "include/comm/k_vo_comm.h (or lacks the video-layer API): hal/k230's display is "
+                  "left out and hal_display_init returns HAL_ENOTSUP in this build")
+endif()
+
+if(NOT K230JS_PORT STREQUAL "k230")
+  return() # the double links no MPP library
+endif()
 
 file(GLOB _mpp_libs ${K230_MPP_DIR}/userapps/lib/*.a ${K230_MPP_DIR}/middleware/lib/*.a)
 # Git LFS pointers (an un-smudged checkout) are not archives: leave them out with a warning.
