@@ -57,6 +57,7 @@ void rtsp_mount_add_reader(rtsp_mount *m, rtsp_sess *ss) {
   ss->rnext = m->readers;
   m->readers = ss;
   ss->need_key = true; /* start at a keyframe */
+  ss->started = false;
   for (int t = 0; t < RTSP_TRACKS; t++) ss->tr[t].seq_set = false; /* at RTP-Info's seq again */
   m->srv->st.playing++;
 }
@@ -79,11 +80,13 @@ static void reader_push(rtsp_sess *ss, rtsp_frame *f) {
   const rtsp_server_config *cfg = &ss->mount->srv->cfg;
   bool room = ss->qcount < ss->qcap && ss->qbytes + f->bytes <= cfg->queue_max_bytes;
   if (!rtsp_key_gate(&ss->need_key, f->track == 0, f->key, room)) {
+    if (f->track == 0 && !ss->started) return; /* its first keyframe is still to come: nothing lost yet */
     ss->drops++;
     ss->mount->drops++;
     ss->mount->srv->st.drops++;
     return;
   }
+  if (f->track == 0) ss->started = true;
   f->refs++;
   ss->q[(ss->qhead + ss->qcount) % ss->qcap] = f;
   ss->qcount++;
