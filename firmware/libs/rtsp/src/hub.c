@@ -93,12 +93,15 @@ static void reader_push(rtsp_sess *ss, rtsp_frame *f) {
   ss->qbytes += f->bytes;
 }
 
+/* Queues and delivers in one pass over the readers: each reader's state is touched once, and
+ * the first readers' bytes are on their way before the last ones are queued. A connection
+ * closed by a failed send stays on the list until the adapter's sweep, after this returns. */
 void rtsp_hub_push(rtsp_mount *m, rtsp_frame *f) {
-  for (rtsp_sess *ss = m->readers; ss; ss = ss->rnext) reader_push(ss, f);
+  for (rtsp_sess *ss = m->readers; ss; ss = ss->rnext) {
+    reader_push(ss, f);
+    if (!ss->conn->closed) rtsp_conn_pump(ss->conn); /* a conn with several readers: harmless twice */
+  }
   rtsp_frame_unref(f); /* the producer's reference */
-  /* deliver: a conn may hold several readers of this mount; pumping it twice is harmless */
-  for (rtsp_sess *ss = m->readers; ss; ss = ss->rnext)
-    if (!ss->conn->closed) rtsp_conn_pump(ss->conn);
 }
 
 /* Readies packet i of f for this reader in place: its interleave channel and its sequence
