@@ -77,16 +77,19 @@ static void free_closed(rtsp_server *s, peer *ps, int n) {
     }
 }
 
+/* The peer completes a request: it is no longer silent. */
+static void speak(peer *p) { CHECK_EQ_INT(req(p, "OPTIONS * RTSP/1.0\r\nCSeq: 1\r\n\r\n"), 200); }
+
 static void test_deadline_and_eviction(void) {
   rtsp_server *s = mk(RTSP_AUTH_NONE, 4, 2);
   peer p[6];
   CHECK_EQ_INT(open_peer(s, &p[0], "10.0.0.1:1"), 0);
   CHECK_EQ_INT(open_peer(s, &p[1], "10.0.0.1:2"), 0);
-  CHECK_EQ_INT(req(&p[1], "OPTIONS * RTSP/1.0\r\nCSeq: 1\r\n\r\n"), 200);
+  speak(&p[1]);
   /* at the per-address cap, the address's oldest silent connection makes room */
   CHECK_EQ_INT(open_peer(s, &p[2], "10.0.0.1:3"), 0);
   CHECK(p[0].closed && !p[1].closed);
-  CHECK_EQ_INT(req(&p[2], "OPTIONS * RTSP/1.0\r\nCSeq: 1\r\n\r\n"), 200);
+  speak(&p[2]);
   /* and refused when all of them spoke */
   CHECK_EQ_INT(open_peer(s, &p[0], "10.0.0.1:4"), HAL_ELIMIT);
   free_closed(s, p, 3);
@@ -117,7 +120,7 @@ static void test_evict_for_descriptor(void) {
   peer p[3];
   CHECK_EQ_INT(open_peer(s, &p[0], "10.0.0.1:1"), 0);
   CHECK_EQ_INT(open_peer(s, &p[1], "10.0.0.2:1"), 0);
-  CHECK_EQ_INT(req(&p[1], "OPTIONS * RTSP/1.0\r\nCSeq: 1\r\n\r\n"), 200);
+  speak(&p[1]);
   CHECK_EQ_INT(open_peer(s, &p[2], "10.0.0.3:1"), 0);
   CHECK_EQ_INT(rtsp_conn_feed(p[2].c, (const uint8_t *)"OPTIONS * RTSP/1.0\r\n", 20), 0); /* half a request */
   CHECK(rtsp_server_evict_silent(s));
