@@ -1,7 +1,9 @@
 // `npm run bench`: runs every bench/<name>/run.mjs (or the names given) and prints one table.
 // A bench module default-exports an async function returning rows:
 //   { bench, case, unit, ours, peer, peerName, higherIsBetter? }
-// ratio = ours / peer; for "higher is better" metrics (throughput) the table says so.
+// ratio = ours / peer; for "higher is better" metrics (throughput) the table says so. Optional:
+//   oursText / peerText (the cell as printed, e.g. "median (min-max)"), peer: null (no peer),
+//   goal and verdict (the row's target and "pass" / "FAIL").
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -30,12 +32,14 @@ for (const name of names) {
 const table = rows.map((r) => [
   r.bench,
   r.case,
-  `${fmt(r.ours)} ${r.unit}`,
-  `${fmt(r.peer)} ${r.unit}`,
-  r.peerName,
-  `${(r.ours / r.peer).toFixed(2)}x${r.higherIsBetter ? " (higher is better)" : ""}`,
+  r.oursText ?? `${fmt(r.ours)} ${r.unit}`,
+  r.peer == null ? "-" : r.peerText ?? `${fmt(r.peer)} ${r.unit}`,
+  r.peerName ?? "-",
+  r.peer == null ? "-" : `${(r.ours / r.peer).toFixed(2)}x${r.higherIsBetter ? " (higher is better)" : ""}`,
+  r.goal ?? "",
+  r.verdict ?? "",
 ]);
-const head = ["bench", "case", "k230js", "peer", "peer is", "ratio k230js/peer"];
+const head = ["bench", "case", "k230js", "peer", "peer is", "ratio k230js/peer", "goal", "verdict"];
 const widths = head.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
 const line = (cells) => cells.map((c, i) => (i >= 2 && i <= 3 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ");
 console.log(line(head));
