@@ -12,8 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "media/au.h"
 #include "mp4/demuxer.h"
@@ -108,8 +110,7 @@ static void feed_audio(mux_run *r, int64_t until_us) {
   }
 }
 
-static void on_au(void *user, const media_au *au) {
-  mux_run *r = user;
+static void on_au(mux_run *r, const media_au *au) {
   int64_t pts = (int64_t)(r->frames * 1000000 / FPS);
   feed_audio(r, pts);
   int rc = mp4_muxer_write(r->m, r->vt, au->data, au->size, pts, au->keyframe ? MP4_FRAME_KEYFRAME : 0);
@@ -124,48 +125,52 @@ static void on_au(void *user, const media_au *au) {
   }
 }
 
+static int64_t read_file(void *user, void *buf, size_t n) {
+  ssize_t k = read(*(int *)user, buf, n);
+  return k < 0 ? -1 : (int64_t)k;
+}
+
 static int cmd_mux(int argc, char **argv) {
   if (argc < 5) return 2;
-  const char *h264 = argv[2], *alaw = argv[3], *out = argv[4];
+  const char *video = argv[2], *alaw = argv[3], *out = argv[4];
   const char *mode = argc > 5 ? argv[5] : "fragmented", *sync = argc > 6 ? argv[6] : "none";
   int loops = argc > 7 ? atoi(argv[7]) : 1;
+  size_t vlen = strlen(video);
+  bool h265 = vlen > 5 && (!strcmp(video + vlen - 5, ".h265") || !strcmp(video + vlen - 5, ".hevc"));
   double t0 = now_s();
   counting_io c = {0};
   mux_run r = {0};
   r.m = open_muxer(&c, out, mode, sync);
-  r.vt = mp4_muxer_add_video(r.m, MP4_CODEC_H264, 1920, 1080);
+  r.vt = mp4_muxer_add_video(r.m, h265 ? MP4_CODEC_H265 : MP4_CODEC_H264, 1920, 1080);
   r.at = mp4_muxer_add_audio(r.m, MP4_CODEC_G711A, 8000, 1);
-  media_au_config ac = MEDIA_AU_CONFIG_DEFAULT;
-  ac.codec = MEDIA_CODEC_H264;
-  ac.max_au_size = 4u << 20;
-  ac.on_au = on_au;
-  ac.user = &r;
-  media_au_splitter *s;
-  int rc = media_au_open(&s, &ac);
-  if (rc) die("media_au_open", rc, NULL);
-  /* 16 KiB reads, under a typical access unit: media_au memmoves what follows each unit it emits,
-     so one big read would cost a copy of the read per unit. */
-  size_t cap = 16u << 10;
-  uint8_t *buf = malloc(cap);
   for (int loop = 0; loop < loops; loop++) {
-    FILE *v = fopen(h264, "rb");
+    /* The access units come straight out of the reader's read buffer (media_au_next). */
+    int fd = open(video, O_RDONLY);
     r.alaw = fopen(alaw, "rb");
-    if (!v || !r.alaw) die("open input", -1, h264);
+    if (fd < 0 || !r.alaw) die("open input", -1, video);
+    media_au_reader_config ac = MEDIA_AU_READER_CONFIG_DEFAULT;
+    ac.codec = h265 ? MEDIA_CODEC_H265 : MEDIA_CODEC_H264;
+    ac.max_au_size = 4u << 20;
+    ac.read = read_file;
+    ac.user = &fd;
+    media_au_reader *rd;
+    int rc = media_au_reader_open(&rd, &ac);
+    if (rc) die("media_au_reader_open", rc, NULL);
     r.audio_base_us = (int64_t)(r.frames * 1000000 / FPS);
     r.loop_audio = 0;
-    size_t n;
-    while ((n = fread(buf, 1, cap, v)) > 0) media_au_feed(s, buf, n);
-    media_au_flush(s);
+    media_au au;
+    while ((rc = media_au_next(rd, &au)) == 1) on_au(&r, &au);
+    if (rc < 0) die("media_au_next", rc, video);
+    media_au_reader_close(rd);
     feed_audio(&r, INT64_MAX); /* the rest of this loop's audio */
-    fclose(v);
+    close(fd);
     fclose(r.alaw);
   }
   long rss_before_close = rss_kib();
   uint32_t frags = mp4_muxer_fragments(r.m);
+  int rc;
   if ((rc = mp4_muxer_close(r.m))) die("mp4_muxer_close", rc, NULL);
   mp4_io_file_close(&c.inner);
-  media_au_close(s);
-  free(buf);
   double t = now_s() - t0;
   printf("{\"frames\":%llu,\"audioChunks\":%llu,\"bytesIn\":%llu,\"seconds\":%.6f,\"fragments\":%u,"
          "\"fsyncs\":%d,\"fsyncSeconds\":%.6f,\"rssFirstKiB\":%ld,\"rssMinKiB\":%ld,\"rssMaxKiB\":%ld,"

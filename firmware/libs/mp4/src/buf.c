@@ -16,8 +16,10 @@ void mp4_buf_free(mp4_buf *b) {
   memset(b, 0, sizeof(*b));
 }
 
-void mp4_buf_reset(mp4_buf *b) {
-  b->len = 0;
+void mp4_buf_reset(mp4_buf *b) { mp4_buf_truncate(b, 0); }
+
+void mp4_buf_truncate(mp4_buf *b, size_t len) {
+  if (len < b->len) b->len = len;
   b->err = 0;
 }
 

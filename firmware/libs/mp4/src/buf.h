@@ -15,6 +15,8 @@ typedef struct mp4_buf {
 void mp4_buf_init(mp4_buf *b, size_t max);
 void mp4_buf_free(mp4_buf *b);
 void mp4_buf_reset(mp4_buf *b);
+/* Drops the bytes from len on (a write rolled back) and clears the error. */
+void mp4_buf_truncate(mp4_buf *b, size_t len);
 void mp4_buf_bytes(mp4_buf *b, const void *p, size_t n);
 void mp4_buf_zeros(mp4_buf *b, size_t n);
 void mp4_buf_u8(mp4_buf *b, uint32_t v);
