@@ -8,13 +8,26 @@
 #include "media/params.h"
 #include "mp4/mp4.h"
 
-/* One track's sample index for the final moov (per sample arrays, n entries). */
+/* index.c — one track's sample index for the final moov, compact: the sample tables' own form
+   (stsz sizes, stts runs, stss numbers, one chunk per committed fragment run). */
 typedef struct mp4_index {
-  uint32_t n;
-  uint32_t *size, *duration;
-  uint64_t *offset;
-  uint8_t *sync;
+  uint32_t n;        /* samples */
+  uint32_t *size;    /* n */
+  uint32_t *stts;    /* nstts (sample_count, sample_delta) pairs */
+  uint32_t *sync;    /* nsync 1-based sample numbers */
+  uint64_t *chunk;   /* nchunks file offsets */
+  uint32_t *chunk_n; /* samples per chunk */
+  uint32_t nstts, nsync, nchunks;
+  uint32_t cap_size, cap_stts, cap_sync, cap_chunks, cap_chunk_n;
+  uint64_t duration; /* track timescale */
+  int64_t chunk_shift; /* added to every chunk offset when written (faststart moves the data) */
 } mp4_index;
+
+/* Appends a run of n samples stored back to back at `offset`. first_dts: the run's start on the
+   track timeline, used for the track's first run only. 0, HAL_ENOMEM, HAL_ELIMIT. */
+int mp4_index_add_run(mp4_index *x, uint64_t offset, const uint32_t *size, const uint32_t *dur, const uint8_t *sync,
+                      uint32_t n, uint64_t first_dts);
+void mp4_index_free(mp4_index *x);
 
 typedef struct mp4_trak_desc {
   int id;

@@ -6,14 +6,23 @@
 #include <string.h>
 
 #include "buf.h"
-#include "demux_internal.h"
 #include "hal/errors.h"
+#include "mp4/demuxer.h"
 
 #define MAX_DEPTH 12
 #define MAX_DTRACKS 16
 #define MAX_PS_BYTES 4096
 
 typedef struct span { const uint8_t *p; uint32_t n; } span; /* raw table payload inside moov */
+
+typedef struct mp4_dsample {
+  uint64_t offset;
+  uint32_t size;
+  uint32_t duration;
+  int64_t dts;
+  int32_t cts; /* composition offset */
+  uint8_t sync;
+} mp4_dsample;
 
 typedef struct dtrack {
   int id;
@@ -701,16 +710,6 @@ void mp4_demuxer_close(mp4_demuxer *d) {
   for (int i = 0; i < d->nt; i++) free(d->t[i].s);
   free(d->frame);
   free(d);
-}
-
-const mp4_dsample *mp4_demuxer_samples(const mp4_demuxer *d, int track_id, uint32_t *n) {
-  for (int i = 0; d && i < d->nt; i++)
-    if (d->t[i].id == track_id) {
-      *n = d->t[i].n;
-      return d->t[i].s;
-    }
-  *n = 0;
-  return NULL;
 }
 
 static int64_t to_us(int64_t ticks, uint32_t ts) {

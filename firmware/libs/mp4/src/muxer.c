@@ -25,6 +25,7 @@ typedef struct wtrack {
   bool started;
   int64_t last_dts;
   uint32_t last_dur;
+  mp4_index index; /* INDEXED / FASTSTART: every committed sample, for the final moov */
 } wtrack;
 
 struct mp4_muxer {
@@ -189,6 +190,17 @@ static int barrier(mp4_muxer *m) {
   return 0;
 }
 
+/* Adds a committed fragment's runs to the tracks' indexes (data_at: where its mdat payload starts). */
+static int index_fragment(mp4_muxer *m, const mp4_frag_track *ft, int k, uint64_t data_at) {
+  for (int j = 0; j < k; j++) {
+    wtrack *t = &m->t[ft[j].id - 1];
+    int rc = mp4_index_add_run(&t->index, data_at + ft[j].data_start, t->size, t->dur, t->sync, t->n,
+                               (uint64_t)t->first_dts);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
 /* Bytes of track i that belong to the fragment (not to the sample being written). */
 static size_t fragment_bytes(const mp4_muxer *m, int i) {
   return i == m->pending_track ? m->pending_at : m->t[i].data.len;
@@ -226,6 +238,7 @@ static int flush_fragment(mp4_muxer *m) {
      ignore the mdat nobody references, so a cut never exposes a fragment with missing bytes. A
      torn type write ("mooe", "frof", ...) is an unknown box: skipped too. */
   uint64_t moof_at = m->pos;
+  uint64_t data_at = moof_at + m->box.len;
   memcpy(m->box.data + 4, "free", 4);
   int rc = io_write(m, m->box.data, m->box.len);
   for (int i = 0; i < m->nt && !rc; i++)
@@ -236,6 +249,8 @@ static int flush_fragment(mp4_muxer *m) {
   if ((rc = m->io.seek(m->io.user, m->pos)) < 0) return io_fail(m, rc, "seek");
   if ((rc = barrier(m))) return rc;
   m->seq++;
+  if (m->cfg.mode != MP4_MODE_FRAGMENTED && (rc = index_fragment(m, ft, k, data_at)))
+    return fail(m, rc, "out of memory for the index");
   for (int i = 0; i < m->nt; i++) {
     wtrack *t = &m->t[i];
     size_t keep = t->data.len - fragment_bytes(m, i);
@@ -393,6 +408,7 @@ static void free_muxer(mp4_muxer *m) {
     free(m->t[i].dur);
     free(m->t[i].sync);
     mp4_buf_free(&m->t[i].data);
+    mp4_index_free(&m->t[i].index);
   }
   mp4_buf_free(&m->box);
   free(m);
@@ -417,7 +433,10 @@ int mp4_muxer_close(mp4_muxer *m) {
   }
   if (!rc && m->cfg.mode != MP4_MODE_FRAGMENTED) {
     mp4_trak_desc d[MAX_TRACKS];
-    for (int i = 0; i < m->nt; i++) d[i] = m->t[i].d;
+    for (int i = 0; i < m->nt; i++) {
+      d[i] = m->t[i].d;
+      d[i].index = &m->t[i].index;
+    }
     rc = mp4_finalize(&m->io, d, m->nt, m->pos, m->cfg.mode == MP4_MODE_FASTSTART, m->reserve_at,
                       m->cfg.sync == MP4_SYNC_FSYNC);
   }

@@ -4,8 +4,8 @@
  *
  * Every callback returns 0 / a negative HAL_E* code (read returns the byte count). `write` writes
  * all bytes or fails (HAL_ENOSPC when the medium is full, HAL_EIO otherwise). The muxer needs
- * write/seek/tell and, to finalize a fragmented recording into an indexed file, read/size too;
- * the demuxer needs read/seek/size. flush/sync may be NULL.
+ * write/seek/tell and, to move the index to the front (faststart), read too; the demuxer needs
+ * read/seek/size. flush/sync may be NULL.
  */
 #ifndef MP4_IO_H
 #define MP4_IO_H
