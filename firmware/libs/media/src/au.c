@@ -139,9 +139,9 @@ static void au_skip(au_state *s, uint8_t *buf, size_t *len) {
   memmove(buf, buf + *len - KEEP, KEEP);
   *len = KEEP;
   s->start = s->scan = s->nal = 0;
+  /* The skipped unit ends where it would have: at the next unit start after its picture (the
+     vcl flag is kept, so a large prefix SEI does not end it at its own first slice). */
   s->skipping = true;
-  s->vcl = true; /* so the next unit start ends the skipped one */
-  s->key = false;
 }
 
 static bool valid_codec(media_codec c) { return c == MEDIA_CODEC_H264 || c == MEDIA_CODEC_H265; }
@@ -197,9 +197,9 @@ int media_au_feed(media_au_splitter *s, const uint8_t *data, size_t len) {
         s->consumed += s->st.start;
         au_shift(&s->st, s->buf, &s->len, s->st.start);
       } else {
+        if (!s->st.skipping) s->dropped++;
         s->consumed += s->len - 5;
         au_skip(&s->st, s->buf, &s->len);
-        s->dropped++;
         rc = HAL_ELIMIT;
       }
       continue;
@@ -291,8 +291,10 @@ static int reader_make_room(media_au_reader *r) {
     r->cap = cap;
     return 0;
   }
+  bool again = r->st.skipping; /* the same unit goes on: reported once */
   r->consumed += r->len - 5;
   au_skip(&r->st, r->buf, &r->len);
+  if (again) return 0;
   r->dropped++;
   return HAL_ELIMIT;
 }
@@ -307,6 +309,12 @@ int media_au_next(media_au_reader *r, media_au *au) {
       have = au_last(&r->st, r->data, r->len, &from, &to, &key, &vcl);
       r->st.start = r->st.scan = r->len; /* nothing more: later calls return 0 */
       if (!have) return 0;
+    }
+    if (have && to - from > r->cfg.max_au_size) {
+      /* A read buffer drops such units as it fills; this catches a buffer source (and the read
+         buffer's few bytes of slack). */
+      r->dropped++;
+      return HAL_ELIMIT;
     }
     if (have) {
       *au = (media_au){r->data + from, to - from, key, vcl, r->index++, r->consumed + from};
