@@ -57,6 +57,7 @@ struct mp4_demuxer {
   uint64_t moof_off, traf_base;
   uint32_t tf_dur, tf_size, tf_flags;
   uint64_t frag_end; /* bytes of the file covered by complete boxes */
+  uint64_t pos;      /* the io's position, UINT64_MAX if unknown */
   uint8_t *frame;
   size_t frame_cap;
   char warn[160];
@@ -572,7 +573,9 @@ static int build_stbl(mp4_demuxer *d, dtrack *t) {
 /* ---- open ---- */
 
 static int read_at(mp4_demuxer *d, uint64_t off, void *buf, size_t n) {
-  int rc = d->io.seek(d->io.user, off);
+  /* Samples are mostly stored in the order they are read: no seek (a system call) then. */
+  int rc = off == d->pos ? 0 : d->io.seek(d->io.user, off);
+  d->pos = UINT64_MAX;
   if (rc) return rc;
   size_t got = 0;
   while (got < n) {
@@ -581,6 +584,7 @@ static int read_at(mp4_demuxer *d, uint64_t off, void *buf, size_t n) {
     if (r == 0) return HAL_ETRUNC;
     got += (size_t)r;
   }
+  d->pos = off + n;
   return 0;
 }
 
@@ -675,6 +679,7 @@ int mp4_demuxer_open(mp4_demuxer **out, const mp4_demuxer_config *cfg, const mp4
   mp4_demuxer_config c = MP4_DEMUXER_CONFIG_DEFAULT;
   d->cfg = cfg ? *cfg : c;
   d->io = *io;
+  d->pos = UINT64_MAX;
   int64_t fs = io->size(io->user);
   int rc = fs < 0 ? (int)fs : 0;
   if (!rc) {
@@ -790,15 +795,27 @@ int mp4_demuxer_get_frame(mp4_demuxer *d, mp4_frame *f) {
   if (s->size > d->cfg.max_sample_size) return HAL_ELIMIT;
   bool video = best->codec == MP4_CODEC_H264 || best->codec == MP4_CODEC_H265;
   bool annexb = video && d->cfg.annexb;
+  /* An io with a view has the bytes in place: a frame stored as-is is not copied at all. */
+  const uint8_t *in_place = d->io.view ? d->io.view(d->io.user, s->offset, s->size) : NULL;
+  if (in_place && !annexb) {
+    f->data = in_place;
+    f->size = s->size;
+    return 0;
+  }
   size_t extra = annexb && s->sync ? best->ps_size : 0;
   /* a start code replaces each length prefix: at most 4 - nal_len extra bytes per NAL */
   size_t cap = extra + (size_t)s->size * (annexb && best->nal_len < 4 ? 4 : 1) + 8;
   int rc = ensure_frame(d, cap);
   if (rc) return rc;
-  uint8_t *raw = d->frame + (cap - s->size);
-  if ((rc = read_at(d, s->offset, raw, s->size))) return rc;
+  /* As stored: read in place. Annex-B: converted forward from the view, or from the end of the
+     buffer it was read to. */
+  const uint8_t *raw = in_place;
+  if (!raw) {
+    uint8_t *to = annexb ? d->frame + (cap - s->size) : d->frame;
+    if ((rc = read_at(d, s->offset, to, s->size))) return rc;
+    raw = to;
+  }
   if (!annexb) {
-    memmove(d->frame, raw, s->size);
     f->data = d->frame;
     f->size = s->size;
     return 0;
@@ -812,7 +829,8 @@ int mp4_demuxer_get_frame(mp4_demuxer *d, mp4_frame *f) {
     for (int b = 0; b < best->nal_len; b++) len = len << 8 | raw[i + b];
     i += (size_t)best->nal_len;
     if (len > s->size - i) return HAL_EBADDATA;
-    /* writes never overtake the unread part of raw: output grows by <= 4 - nal_len per NAL */
+    /* writes never overtake the unread part of raw (when it is in the frame buffer): output
+       grows by <= 4 - nal_len per NAL */
     static const uint8_t sc[4] = {0, 0, 0, 1};
     memcpy(d->frame + o, sc, 4);
     memmove(d->frame + o + 4, raw + i, len);

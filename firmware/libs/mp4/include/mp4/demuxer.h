@@ -47,7 +47,8 @@ typedef struct mp4_track_info {
 typedef struct mp4_frame {
   int track_id;
   mp4_codec codec;
-  const uint8_t *data; /* owned by the demuxer, valid until the next get_frame/seek/close */
+  const uint8_t *data; /* owned by the demuxer (or the io's view), valid until the next
+                          get_frame/seek/close; never written through */
   size_t size;
   int64_t pts_us, dts_us;
   bool keyframe;
