@@ -18,7 +18,7 @@ export function median(xs) {
 /** A command line as a shell would take it back. */
 export function commandLine(cmd, args) {
   const q = (s) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${String(s).replace(/'/g, "'\\''")}'`);
-  return [cmd, ...args].map((a) => q(String(a).startsWith(ROOT + "/") ? a.slice(ROOT.length + 1) : a)).join(" ");
+  return [cmd, ...args].map((a) => q(String(a).replaceAll(`${ROOT}/`, ""))).join(" ");
 }
 
 function parseReport(cmd, args, r) {

@@ -1,15 +1,16 @@
 /* bench/mp4 driver: libs/mp4 without the JS layer, as bench/mp4/run.mjs measures it against
    `ffmpeg -c copy`. One JSON line on stdout per run.
 
-     mp4_bench mux <in.h264> <in.alaw> <out.mp4> [fragmented|indexed] [none|flush|fsync] [loops]
-         Annex-B file -> access units (media_au) -> muxer, with 40 ms G.711 chunks interleaved by
-         time; the inputs are streamed (16 KiB reads) and played `loops` times back to back with
-         continuing timestamps, so a long recording needs no long input. RSS is sampled every
-         second of media time.
+     mp4_bench mux <in.h264|in.h265> <in.alaw> <out.mp4> [fragmented|indexed|faststart] [none|flush|fsync] [rss]
+         Annex-B file -> access units (media_au_reader, in its read buffer) -> muxer, 30 fps, with
+         40 ms G.711 chunks interleaved by time, both inputs streamed. With "rss", the RSS is
+         sampled every second of media time (from 10 s on; off for timing runs: it costs a
+         /proc read per second).
      mp4_bench demux <in.mp4> [read|map]   every frame of every track, as stored (length-prefixed),
          read into the demuxer's buffer, or in place in the mapped file (each page then touched)
      mp4_bench remux <in.mp4> <out.mp4> [fragmented|indexed]   demuxer (Annex-B) -> muxer */
 #define _POSIX_C_SOURCE 200809L
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,7 +75,9 @@ static mp4_muxer *open_muxer(counting_io *c, const char *path, const char *mode,
   if (rc) die("open output", rc, path);
   mp4_io io = {c_write, c_read, c_seek, c_tell, c_size, c_flush, c_sync, c};
   mp4_muxer_config cfg = MP4_MUXER_CONFIG_DEFAULT;
-  cfg.mode = mode && !strcmp(mode, "indexed") ? MP4_MODE_INDEXED : MP4_MODE_FRAGMENTED;
+  cfg.mode = !mode || !strcmp(mode, "fragmented") ? MP4_MODE_FRAGMENTED
+             : !strcmp(mode, "indexed")             ? MP4_MODE_INDEXED
+                                                    : MP4_MODE_FASTSTART;
   cfg.sync = !sync || !strcmp(sync, "none") ? MP4_SYNC_NONE : !strcmp(sync, "flush") ? MP4_SYNC_FLUSH : MP4_SYNC_FSYNC;
   mp4_muxer *m;
   if ((rc = mp4_muxer_open(&m, &cfg, &io))) die("mp4_muxer_open", rc, NULL);
@@ -87,25 +90,21 @@ typedef struct mux_run {
   mp4_muxer *m;
   int vt, at;
   FILE *alaw;
-  const char *alaw_path;
   uint64_t frames, audio_chunks, bytes_in;
-  int64_t audio_base_us; /* pts of the current audio loop's first chunk */
-  uint64_t loop_audio;   /* chunks read in the current loop */
+  bool sample_rss;
   long rss_min, rss_max; /* sampled after the first 10 s of media */
   long rss_first;        /* at 10 s */
-  int err;
 } mux_run;
 
-/* Audio chunks up to time `until_us`. At the end of the file, waits for the next loop. */
+/* Audio chunks up to time `until_us`. */
 static void feed_audio(mux_run *r, int64_t until_us) {
   uint8_t buf[AUDIO_CHUNK];
   for (;;) {
-    int64_t pts = r->audio_base_us + (int64_t)r->loop_audio * 40000;
+    int64_t pts = (int64_t)r->audio_chunks * 40000;
     if (pts >= until_us) return; /* video first at equal times: it starts the timeline */
     if (fread(buf, 1, AUDIO_CHUNK, r->alaw) != AUDIO_CHUNK) return;
     int rc = mp4_muxer_write(r->m, r->at, buf, AUDIO_CHUNK, pts, 0);
     if (rc) die("write audio", rc, mp4_muxer_last_error(r->m));
-    r->loop_audio++;
     r->audio_chunks++;
     r->bytes_in += AUDIO_CHUNK;
   }
@@ -118,7 +117,7 @@ static void on_au(mux_run *r, const media_au *au) {
   if (rc) die("write video", rc, mp4_muxer_last_error(r->m));
   r->frames++;
   r->bytes_in += au->size;
-  if (r->frames % FPS == 0 && r->frames >= 10 * FPS) {
+  if (r->sample_rss && r->frames % FPS == 0 && r->frames >= 10 * FPS) {
     long kib = rss_kib();
     if (!r->rss_first) r->rss_first = r->rss_min = r->rss_max = kib;
     if (kib < r->rss_min) r->rss_min = kib;
@@ -135,41 +134,35 @@ static int cmd_mux(int argc, char **argv) {
   if (argc < 5) return 2;
   const char *video = argv[2], *alaw = argv[3], *out = argv[4];
   const char *mode = argc > 5 ? argv[5] : "fragmented", *sync = argc > 6 ? argv[6] : "none";
-  int loops = argc > 7 ? atoi(argv[7]) : 1;
   size_t vlen = strlen(video);
   bool h265 = vlen > 5 && (!strcmp(video + vlen - 5, ".h265") || !strcmp(video + vlen - 5, ".hevc"));
   double t0 = now_s();
   counting_io c = {0};
   mux_run r = {0};
+  r.sample_rss = argc > 7 && !strcmp(argv[7], "rss");
   r.m = open_muxer(&c, out, mode, sync);
   r.vt = mp4_muxer_add_video(r.m, h265 ? MP4_CODEC_H265 : MP4_CODEC_H264, 1920, 1080);
   r.at = mp4_muxer_add_audio(r.m, MP4_CODEC_G711A, 8000, 1);
-  for (int loop = 0; loop < loops; loop++) {
-    /* The access units come straight out of the reader's read buffer (media_au_next). */
-    int fd = open(video, O_RDONLY);
-    r.alaw = fopen(alaw, "rb");
-    if (fd < 0 || !r.alaw) die("open input", -1, video);
-    media_au_reader_config ac = MEDIA_AU_READER_CONFIG_DEFAULT;
-    ac.codec = h265 ? MEDIA_CODEC_H265 : MEDIA_CODEC_H264;
-    ac.max_au_size = 4u << 20;
-    ac.read = read_file;
-    ac.user = &fd;
-    media_au_reader *rd;
-    int rc = media_au_reader_open(&rd, &ac);
-    if (rc) die("media_au_reader_open", rc, NULL);
-    r.audio_base_us = (int64_t)(r.frames * 1000000 / FPS);
-    r.loop_audio = 0;
-    media_au au;
-    while ((rc = media_au_next(rd, &au)) == 1) on_au(&r, &au);
-    if (rc < 0) die("media_au_next", rc, video);
-    media_au_reader_close(rd);
-    feed_audio(&r, INT64_MAX); /* the rest of this loop's audio */
-    close(fd);
-    fclose(r.alaw);
-  }
+  int fd = open(video, O_RDONLY);
+  r.alaw = fopen(alaw, "rb");
+  if (fd < 0 || !r.alaw) die("open input", -1, fd < 0 ? video : alaw);
+  media_au_reader_config ac = MEDIA_AU_READER_CONFIG_DEFAULT;
+  ac.codec = h265 ? MEDIA_CODEC_H265 : MEDIA_CODEC_H264;
+  ac.max_au_size = 4u << 20;
+  ac.read = read_file;
+  ac.user = &fd;
+  media_au_reader *rd;
+  int rc = media_au_reader_open(&rd, &ac);
+  if (rc) die("media_au_reader_open", rc, NULL);
+  media_au au;
+  while ((rc = media_au_next(rd, &au)) == 1) on_au(&r, &au);
+  if (rc < 0) die("media_au_next", rc, video);
+  media_au_reader_close(rd);
+  feed_audio(&r, INT64_MAX); /* the rest of the audio */
+  close(fd);
+  fclose(r.alaw);
   long rss_before_close = rss_kib();
   uint32_t frags = mp4_muxer_fragments(r.m);
-  int rc;
   if ((rc = mp4_muxer_close(r.m))) die("mp4_muxer_close", rc, NULL);
   mp4_io_file_close(&c.inner);
   double t = now_s() - t0;
