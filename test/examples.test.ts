@@ -12,7 +12,8 @@ const examples = readdirSync(join(ROOT, "examples"), { withFileTypes: true })
   .map((d) => d.name);
 // Servers and demos that run until stopped: the arguments the README gives for a short run, or
 // the line that shows they serve (then Ctrl-C).
-const ARGS: Record<string, string[]> = { "camera-demo": ["2", "18554"], "rtsp-camera": ["2"] };
+// Servers listen on ports of their own here, so that other RTSP tests running at once do not collide.
+const ARGS: Record<string, string[]> = { "camera-demo": ["2", "18554"], "rtsp-camera": ["2"], "rtsp-file": ["/sdcard/test.mp4", "18556"] };
 const SERVES: Record<string, string> = { "rtsp-file": "rtsp url: rtsp://" };
 
 function runUntil(args: string[], line: string): Promise<{ out: string; code: number | null }> {
@@ -39,7 +40,7 @@ describe("examples on a fresh simulated card", () => {
       const sd = tempDir(`ex-${name}`);
       const args = ["run", join("examples", name, "main.ts"), "--sdcard", sd];
       if (SERVES[name]) {
-        const r = await runUntil(args, SERVES[name]!);
+        const r = await runUntil([...args, "--", ...(ARGS[name] ?? [])], SERVES[name]!);
         expect(r.out).toContain(SERVES[name]);
         expect(r.out).not.toMatch(/Uncaught|cannot open/);
         return;

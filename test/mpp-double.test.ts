@@ -4,16 +4,13 @@
 // MPP hal/k230 links against) and, with K230_MPP_DIR_NEXT, on the second MPP generation too.
 //   K230_MPP_DIR=/path/to/mpp [K230_MPP_DIR_NEXT=/path/to/mpp-current] npx vitest run test/mpp-double.test.ts
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { buildDouble, cmake as build, expectClean, GENERATIONS, reports } from "./helpers/double.js";
 import { decodeErrors, grayFrames, probePackets, readStamp } from "./helpers/media.js";
 import { cli, ROOT, runAsync, tempDir } from "./helpers/run.js";
 
-const GENERATIONS = [
-  { env: "K230_MPP_DIR", build: "k230-double" },
-  { env: "K230_MPP_DIR_NEXT", build: "k230-double-next" },
-].filter((g) => process.env[g.env]);
 if (!process.env.K230_MPP_DIR)
   console.log("SKIP: test/mpp-double.test.ts: K230_MPP_DIR is not set (a canmv-k230/mpp checkout); hal/k230 did not run on the MPP double");
 
@@ -30,35 +27,6 @@ const APPS = {
   "encoder-create-fails": join(ROOT, "test", "apps", "encoder-create-fails.ts"),
 };
 const app = (name: keyof typeof APPS) => join(out, `${name}.js`);
-
-interface Report {
-  generation: string;
-  rules: number;
-  violations: number;
-  leaks: number;
-  violationItems: string[];
-  leakItems: string[];
-}
-
-/** A build, without blocking the test worker for minutes (vitest's RPC would time out). */
-async function build(args: string[]) {
-  const r = await runAsync("cmake", args, 900_000);
-  return { status: r.code, out: `${r.stdout}${r.stderr}` };
-}
-
-/** The reports the double appended to `file`, one per process. */
-function reports(file: string): Report[] {
-  if (!existsSync(file)) return [];
-  return readFileSync(file, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as Report);
-}
-
-function expectClean(rs: Report[]) {
-  expect(rs.length).toBeGreaterThan(0);
-  for (const r of rs) {
-    expect(r.violationItems, "violations").toEqual([]);
-    expect(r.leakItems, "leaks").toEqual([]);
-  }
-}
 
 beforeAll(() => {
   if (!GENERATIONS.length) return;
@@ -91,14 +59,7 @@ for (const gen of GENERATIONS) {
   };
 
   describe(`hal/k230 on the MPP double (${gen.env}=${mpp})`, () => {
-    beforeAll(async () => {
-      const cfg = await build(["-S", join(ROOT, "firmware"), "-B", dir, "-G", "Ninja", "-DK230JS_PORT=k230-double", `-DK230_MPP_DIR=${mpp}`]);
-      expect(cfg.status, cfg.out).toBe(0);
-      const b = await build(["--build", dir, "-j2"]);
-      expect(b.status, b.out.slice(-4000)).toBe(0);
-      const ours = b.out.split("\n").filter((l) => /(hal\/k230|test\/mpp-double)\/[^:]+:\d+:\d+: (warning|error)/.test(l));
-      expect(ours, "diagnostics in hal/k230 and the double").toEqual([]);
-    }, 900_000);
+    beforeAll(() => buildDouble(gen), 900_000);
 
     it("camera -> encoder -> MP4 (CanMV 2.1 twin): every frame written, upright pictures in order, no violation, nothing left", () => {
       const file = join(sd, `${gen.build}-lowlevel.mp4`);

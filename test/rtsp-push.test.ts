@@ -2,7 +2,6 @@
 // RTP) to GStreamer's gst-rtsp-server in RECORD mode, which writes what it depayloads to a file
 // that ffprobe/ffmpeg check. Plus the errors: a wrong path and nothing listening.
 import { spawn, spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { H264, H265, makeClip, VIDEO_IN } from "./helpers/media.js";
@@ -11,7 +10,6 @@ import { ROOT, cli, runAsync, startUntil, tempDir } from "./helpers/run.js";
 const PY = "/usr/bin/python3";
 const out = tempDir("rtsp-push");
 const APP = join(out, "rtsp-push.js");
-const SERVER = join(out, "gst_record.py");
 const CLIPS = {
   "push-h264.mp4": [...VIDEO_IN, ...H264, "-f", "mp4"],
   "push-h265.mp4": [...VIDEO_IN, ...H265, "-tag:v", "hvc1", "-f", "mp4"],
@@ -22,40 +20,20 @@ const haveGst =
     .status === 0;
 if (!haveGst) console.log("SKIP rtsp-push: /usr/bin/python3 has no gi/GstRtspServer");
 
-// One RECORD mount per codec; what the server receives lands in <dir>/<codec>.<n>.es.
-const PY_SERVER = `
-import sys
-import gi
-gi.require_version("Gst", "1.0")
-gi.require_version("GstRtspServer", "1.0")
-from gi.repository import GLib, Gst, GstRtspServer
-Gst.init(None)
-port, outdir = sys.argv[1], sys.argv[2]
-server = GstRtspServer.RTSPServer()
-server.set_address("127.0.0.1")
-server.set_service(port)
-for codec in ("h264", "h265"):
-    f = GstRtspServer.RTSPMediaFactory()
-    f.set_transport_mode(GstRtspServer.RTSPTransportMode.RECORD)
-    f.set_launch(f"( rtp{codec}depay name=depay0 ! {codec}parse ! video/x-{codec},stream-format=byte-stream,alignment=au ! filesink location={outdir}/{codec}.es )")
-    server.get_mount_points().add_factory(f"/{codec}", f)
-server.attach(None)
-print(f"READY {server.get_bound_port()}", flush=True)
-GLib.MainLoop().run()
-`;
+// One RECORD mount per codec; what the server receives lands in <dir>/<codec>.es.
+const SERVER = join(ROOT, "test", "helpers", "gst_rtsp_server.py");
 
 let gst: ReturnType<typeof startUntil> | undefined;
 let port = 0;
 let gstDir = "";
 
 beforeAll(async () => {
-  if (!haveGst) return;
   const r = cli(["build", join(ROOT, "test", "apps", "rtsp-push.ts"), "-o", APP]);
   expect(r.status, r.stderr).toBe(0);
   for (const [name, recipe] of Object.entries(CLIPS)) makeClip(name, recipe);
-  writeFileSync(SERVER, PY_SERVER);
+  if (!haveGst) return;
   gstDir = tempDir("rtsp-push-gst");
-  const child = spawn(PY, [SERVER, "0", gstDir], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(PY, [SERVER, "record", "0", gstDir], { stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   child.stdout.on("data", (d) => (stdout += d));
   await new Promise<void>((res, rej) => {
@@ -117,7 +95,6 @@ describe.skipIf(!haveGst)("RtspPusher publishes to gst-rtsp-server (RECORD)", ()
 });
 
 it("nothing listening: connect() rejects with ECONNREFUSED", async () => {
-  if (!haveGst) return; // the app bundle is built in beforeAll only with GStreamer present
   // a port that was free a moment ago: bind, read, close
   const net = await import("node:net");
   const free = await new Promise<number>((res) => {

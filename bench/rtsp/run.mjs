@@ -208,7 +208,7 @@ export default async function rtsp() {
   } finally {
     ours.child.kill("SIGTERM");
   }
-  const peer = start("/usr/bin/python3", [join(ROOT, "bench", "rtsp", "gst_server.py"), clip, "18655"]);
+  const peer = start("/usr/bin/python3", [join(ROOT, "test", "helpers", "gst_rtsp_server.py"), "serve", clip, "18655"]);
   let b;
   try {
     b = await measure("gst-rtsp-server", peer, RtspClient);

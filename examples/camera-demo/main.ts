@@ -5,6 +5,7 @@
 import { Display, Encoder, MediaManager, Sensor } from "k230:media";
 import { Mp4Muxer } from "k230:mp4";
 import { RtspServer } from "k230:rtsp";
+import { platform } from "k230:sys";
 
 const seconds = Number(scriptArgs[1] ?? 0);
 const width = 1280;
@@ -21,7 +22,10 @@ const link = MediaManager.link(sensor.bindInfo({ chn: Sensor.CAM_CHN_ID_0 }).src
 Display.init(Display.VIRT, { width: 640, height: 360, fps: 30 });
 Display.bindLayer({ ...sensor.bindInfo({ chn: Sensor.CAM_CHN_ID_1 }), layer: Display.LAYER_VIDEO1 });
 
-const server = new RtspServer({ port: Number(scriptArgs[2] ?? 8554) });
+// A developer's laptop serves itself only; the board serves its network (no auth here: say so).
+const host = platform === "host" ? "127.0.0.1" : "0.0.0.0";
+const server = new RtspServer({ host, port: Number(scriptArgs[2] ?? 8554) });
+if (host === "0.0.0.0") console.log("warning: RTSP serves every interface without authentication (pass auth to RtspServer)");
 const session = server.createSession("camera", { video: "h264" });
 const muxer = new Mp4Muxer(file); // fragmented: a cut recording still plays
 muxer.addVideoTrack({ codec: "h264", width, height });

@@ -18,7 +18,7 @@ if (!video || (video.codec !== "h264" && video.codec !== "h265")) throw new Erro
 const server = new RtspServer({ port: Number(scriptArgs[2] ?? 8554) });
 const session = server.createSession("test", {
   video: video.codec,
-  audio: audio ? (audio.codec === "alaw" ? "g711a" : "g711u") : "none",
+  audio: audio ? (audio.codec as "alaw" | "ulaw") : "none",
 });
 server.on("connect", (ev) => console.log(`client ${ev.peer} connected (${server.clientCount} now)`));
 server.on("play", (ev) => console.log(`client ${ev.peer} plays ${ev.session}`));

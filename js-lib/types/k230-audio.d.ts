@@ -54,8 +54,26 @@ declare module "k230:audio" {
    */
   export class AudioIn {
     constructor(options?: AudioOptions);
-    /** The next frame, or null after `timeoutMs` (default 1000). */
+    /** The next frame, or null after `timeoutMs` (default 1000). Throws EBUSY while piped. */
     read(timeoutMs?: number): AudioFrame | null;
+    /**
+     * Sends the input, G.711-encoded in C, to an RtspSession or an RtspPusher (`encoder.pipeTo`'s
+     * targets that take audio) with no JS per frame, until `close()`. Needs 8000 Hz mono. The
+     * target puts the audio on the same clock as video piped into it. A failing target stops
+     * the pipe and calls `onError`.
+     *
+     * @example
+     * ```ts
+     * import { AudioIn } from "k230:audio";
+     * import { RtspServer } from "k230:rtsp";
+     *
+     * const server = new RtspServer({ host: "127.0.0.1" });
+     * const mic = new AudioIn({ rate: 8000 });
+     * mic.pipeTo(server.createSession("mic", { video: "none", audio: "alaw" }), { codec: "alaw" });
+     * setTimeout(() => { mic.close(); server.close(); }, 1000);
+     * ```
+     */
+    pipeTo(target: object, options?: { codec?: G711Law; onError?: (e: Error) => void }): void;
     close(): void;
     readonly rate: number;
     readonly channels: number;

@@ -384,7 +384,8 @@ declare module "k230:media" {
     /** Binds a source (e.g. `sensor.bindInfo()` or `decoder.bindInfo()`) to a layer. */
     static bindLayer(options: { src: Chn; rect?: Partial<Rect>; pixFormat?: PixelFormat; layer?: Layer; alpha?: number }): void;
     static unbindLayer(layer: Layer): void;
-    /** Shows a picture (copied) on a layer, default OSD0. */
+    /** Shows a picture (copied) on a layer, default OSD0: NV12 on video layers, ARGB8888, RGB888 or
+     * RGB565 on OSD layers; its width a multiple of 8 (else an Error with code EINVAL). */
     static showImage(
       image: Frame | { width: number; height: number; format?: PixelFormat; data: ArrayBuffer | ArrayBufferView },
       options?: { x?: number; y?: number; layer?: Layer },

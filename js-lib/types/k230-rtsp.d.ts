@@ -58,8 +58,19 @@ declare module "k230:rtsp" {
     sessionTimeoutS?: number;
     /** A request must arrive complete within this many seconds (slow senders are dropped). Default 10. */
     requestTimeoutS?: number;
-    /** Most TCP connections at once (default 64); more get "503 Service Unavailable". */
+    /**
+     * Most TCP connections at once (default 64). At the cap a newcomer replaces the oldest
+     * connection that has not completed a request yet; when there is none it gets "503 Service
+     * Unavailable".
+     */
     maxClients?: number;
+    /** Most TCP connections from one address (default 16); more are refused. */
+    maxClientsPerAddress?: number;
+    /**
+     * A connection with nothing playing is closed when it has not completed a request for this
+     * many seconds (default 5): idle sockets cannot hold slots.
+     */
+    requestDeadlineS?: number;
     /**
      * Media queued per client before frames are dropped for that client (default 4 MiB). Bounds
      * the memory a stalled client can hold: at most maxClients times this.
@@ -70,8 +81,12 @@ declare module "k230:rtsp" {
   export interface RtspSessionOptions {
     /** Default "h264". "none" for an audio-only session. */
     video?: "h264" | "h265" | "none";
-    /** G.711 µ-law (RTP payload type 0) or A-law (8), 8 kHz mono. Default: no audio. */
-    audio?: "g711u" | "g711a" | "none";
+    /**
+     * G.711 µ-law (RTP payload type 0) or A-law (8), 8 kHz mono, spelled as in k230:audio and
+     * k230:mp4 (an Mp4Demuxer track's `codec` fits as is). "g711u"/"g711a" are accepted as
+     * aliases. Default: no audio.
+     */
+    audio?: "ulaw" | "alaw" | "g711u" | "g711a" | "none";
   }
 
   export type RtspEventType = "connect" | "disconnect" | "play" | "stop";
@@ -109,6 +124,15 @@ declare module "k230:rtsp" {
     connectionsTotal: number;
     /** Connections turned away at maxClients. */
     connectionsRefused: number;
+    /** Closed for a newcomer at maxClients, or by requestDeadlineS. */
+    connectionsEvicted: number;
+    /** Wrong credentials. After 3 from an address or on a connection, each costs an exponential
+     * delay (100 ms doubling to 5 s); 10 from an address block it for 60 s. */
+    authFailures: number;
+    /** Connections refused or closed while their address was blocked. */
+    authBlocked: number;
+    /** The listener paused because the process ran out of file descriptors. */
+    acceptPauses: number;
     /** By session name. */
     perSession: Record<string, RtspSessionStats>;
   }
@@ -161,7 +185,8 @@ declare module "k230:rtsp" {
 
   export interface RtspPusherOptions {
     video?: "h264" | "h265";
-    audio?: "g711u" | "g711a";
+    /** As RtspSessionOptions.audio. */
+    audio?: "ulaw" | "alaw" | "g711u" | "g711a";
     /** Answered on a 401 with Basic or Digest, as the server asks (credentials in the URL work too). */
     auth?: { user: string; password: string };
     /** Max RTP packet size incl. header (576-9000, default 1400). */

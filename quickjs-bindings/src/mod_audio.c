@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audio_pipe.h"
 #include "hal/audio.h"
 #include "hal/errors.h"
 #include "kjs/args.h"
@@ -22,6 +23,7 @@
 typedef struct audio_port {
   hal_handle h; /* 0 once closed */
   hal_audio_config cfg;
+  audio_pipe *pipe; /* AudioIn.pipeTo: the input is the pipe's while it runs */
 } audio_port;
 
 /* ---- class ids ---- */
@@ -33,8 +35,14 @@ static JSClassID ain_class_id, aout_class_id;
 static void ain_finalizer(JSRuntime *rt, JSValueConst val) {
   audio_port *p = JS_GetOpaque(val, ain_class_id);
   if (!p) return;
+  audio_pipe_stop(p->pipe, rt);
   if (p->h) hal_audio_in_close(p->h);
   free(p);
+}
+
+static void ain_gc_mark(JSRuntime *rt, JSValueConst val, JS_MarkFunc *mark_func) {
+  audio_port *p = JS_GetOpaque(val, ain_class_id);
+  if (p) audio_pipe_mark(rt, p->pipe, mark_func);
 }
 
 static void aout_finalizer(JSRuntime *rt, JSValueConst val) {
@@ -46,7 +54,7 @@ static void aout_finalizer(JSRuntime *rt, JSValueConst val) {
 
 /* ---- class defs ---- */
 
-static const JSClassDef ain_class = {"AudioIn", .finalizer = ain_finalizer};
+static const JSClassDef ain_class = {"AudioIn", .finalizer = ain_finalizer, .gc_mark = ain_gc_mark};
 static const JSClassDef aout_class = {"AudioOut", .finalizer = aout_finalizer};
 
 /* ---- helpers ---- */
@@ -114,6 +122,7 @@ static JSValue ain_read(JSContext *ctx, JSValueConst this_val, int argc, JSValue
   int64_t timeout = 1000;
   if (argc > 0 && !JS_IsUndefined(argv[0]) && kjs_get_int(ctx, argv[0], "AudioIn.read: timeoutMs", -1, 86400000, &timeout) < 0)
     return JS_EXCEPTION;
+  if (p->pipe) return kjs_throw(ctx, HAL_EBUSY, "%s: the input is piped (pipeTo)", fn);
   hal_audio_frame *f;
   int rc = hal_audio_in_read(p->h, &f, (int)timeout);
   if (rc == HAL_ETIMEDOUT) return JS_NULL;
@@ -129,6 +138,36 @@ static JSValue ain_read(JSContext *ctx, JSValueConst this_val, int argc, JSValue
   JS_SetPropertyStr(ctx, o, "seq", JS_NewUint32(ctx, f->seq));
   hal_audio_in_release(p->h, f);
   return o;
+}
+
+/* audioIn.pipeTo(target, {codec: "alaw" | "ulaw", onError}) (audio_pipe.h) */
+static JSValue ain_pipe_to(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+  static const char fn[] = "AudioIn.pipeTo";
+  static const char *const laws[] = {"alaw", "ulaw", "g711a", "g711u", NULL};
+  audio_port *p = port_of(ctx, this_val, ain_class_id, fn);
+  if (!p) return JS_EXCEPTION;
+  JSValueConst opts = argc > 1 ? argv[1] : JS_UNDEFINED;
+  int law;
+  if (kjs_check_options(ctx, opts, fn) < 0 || kjs_opt_enum(ctx, opts, fn, "codec", laws, 1, &law) < 0)
+    return JS_EXCEPTION;
+  JSValue on_error = JS_IsObject(opts) ? JS_GetPropertyStr(ctx, opts, "onError") : JS_UNDEFINED;
+  if (!JS_IsUndefined(on_error) && !JS_IsFunction(ctx, on_error)) {
+    JS_FreeValue(ctx, on_error);
+    return JS_ThrowTypeError(ctx, "%s: options.onError must be a function", fn);
+  }
+  if (p->pipe && !audio_pipe_error(p->pipe)) {
+    JS_FreeValue(ctx, on_error);
+    return kjs_throw(ctx, HAL_EBUSY, "%s: the input is piped already", fn);
+  }
+  if (p->cfg.rate != 8000 || p->cfg.channels != 1) {
+    JS_FreeValue(ctx, on_error);
+    return JS_ThrowRangeError(ctx, "%s: G.711 needs an 8000 Hz mono input (this one is %u Hz, %u channels)", fn,
+                              p->cfg.rate, p->cfg.channels);
+  }
+  audio_pipe_stop(p->pipe, JS_GetRuntime(ctx)); /* one that failed */
+  p->pipe = audio_pipe_start(ctx, p->h, argc > 0 ? argv[0] : JS_UNDEFINED, law % 2, on_error);
+  JS_FreeValue(ctx, on_error);
+  return p->pipe ? JS_UNDEFINED : JS_EXCEPTION;
 }
 
 /* ---- AudioOut ---- */
@@ -179,6 +218,8 @@ static JSValue aout_write(JSContext *ctx, JSValueConst this_val, int argc, JSVal
 static JSValue port_close(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv, int magic) {
   audio_port *p = JS_GetOpaque2(ctx, this_val, magic ? aout_class_id : ain_class_id);
   if (!p) return JS_EXCEPTION;
+  audio_pipe_stop(p->pipe, JS_GetRuntime(ctx));
+  p->pipe = NULL;
   if (p->h) magic ? hal_audio_out_close(p->h) : hal_audio_in_close(p->h);
   p->h = 0;
   return JS_UNDEFINED;
@@ -368,6 +409,7 @@ static JSValue wav_write(JSContext *ctx, JSValueConst this_val, int argc, JSValu
 
 static const JSCFunctionListEntry ain_proto_funcs[] = {
     JS_CFUNC_DEF("read", 1, ain_read),
+    JS_CFUNC_DEF("pipeTo", 2, ain_pipe_to),
     JS_CFUNC_MAGIC_DEF("close", 0, port_close, 0),
     JS_CGETSET_MAGIC_DEF("rate", port_get, NULL, 0),
     JS_CGETSET_MAGIC_DEF("channels", port_get, NULL, 1),

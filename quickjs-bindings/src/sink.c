@@ -1,6 +1,7 @@
 /* The registry of pipe targets (kjs/sink.h). Getters are registered once per process. */
 #include "kjs/sink.h"
 
+#include "hal/clock.h"
 #include "hal/errors.h"
 
 enum { MAX_GETTERS = 8 };
@@ -22,4 +23,14 @@ int kjs_media_sink_of(JSContext *ctx, JSValueConst target, kjs_media_sink *out) 
   }
   JS_ThrowTypeError(ctx, "pipeTo: the target must be an RtspSession, an RtspPusher, an Mp4Muxer or a NullSink");
   return -1;
+}
+
+uint64_t kjs_sink_clock_map(kjs_sink_clock *c, int track, uint64_t pts_us, uint64_t dur_us) {
+  if (!c->set[track]) {
+    uint64_t now = hal_clock_us();
+    c->set[track] = true;
+    c->first_pts[track] = pts_us;
+    c->first_us[track] = now > dur_us ? now - dur_us : 0;
+  }
+  return c->first_us[track] + (pts_us - c->first_pts[track]);
 }

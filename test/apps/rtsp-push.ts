@@ -22,7 +22,7 @@ const audio = noAudio ? undefined : demuxer.tracks.find((t) => t.kind === "audio
 
 const pusher = new RtspPusher(url, {
   video: (video?.codec ?? "h264") as "h264" | "h265",
-  audio: audio ? (audio.codec === "alaw" ? "g711a" : "g711u") : undefined,
+  audio: audio ? (audio.codec as "alaw" | "ulaw") : undefined,
   auth: user ? { user, password: arg("password", "") } : undefined,
 });
 

@@ -33,12 +33,14 @@ const server = new RtspServer({
   sessionTimeoutS: Number(arg("session-timeout", "60")),
   requestTimeoutS: Number(arg("request-timeout", "10")),
   maxClients: Number(arg("max-clients", "64")),
+  // the tests' and benches' clients all come from 127.0.0.1
+  maxClientsPerAddress: Number(arg("max-per-addr", arg("max-clients", "64"))),
   clientQueueBytes: Number(arg("queue-bytes", String(4 << 20))),
   auth: authScheme ? { user: "k230", password: "s3cret", scheme: authScheme as "digest" | "basic" } : undefined,
 });
 const session: RtspSession = server.createSession(name, {
   video: video ? (video.codec as "h264" | "h265") : "none",
-  audio: audio ? (audio.codec === "alaw" ? "g711a" : "g711u") : "none",
+  audio: audio ? (audio.codec as "alaw" | "ulaw") : "none",
 });
 
 const sent = { video: 0, audio: 0, videoBytes: 0, audioBytes: 0 };

@@ -82,11 +82,31 @@ export function readStamp(y: Uint8Array, width: number): number {
   return ((c ^ (c >> 8) ^ 0xa5) & 0xff) === (word & 0xff) ? c : -1;
 }
 
-export function grayFrames(file: string, w: number, h: number): Uint8Array[] {
-  // yuv420p, Y plane only: "gray" would rescale limited-range luma to full range.
+/** Every picture of a video file as yuv420p (Y, then U, then V), decoded by ffmpeg. */
+export function yuvFrames(file: string, w: number, h: number): Uint8Array[] {
   const r = spawnSync("ffmpeg", ["-v", "error", "-i", file, "-f", "rawvideo", "-pix_fmt", "yuv420p", "-"], { maxBuffer: 1 << 28 });
   if (r.status !== 0) throw new Error(`ffmpeg decoding ${file} failed: ${r.stderr}`);
   const frames = [];
-  for (let o = 0; o + w * h <= r.stdout.length; o += (w * h * 3) / 2) frames.push(new Uint8Array(r.stdout.buffer, r.stdout.byteOffset + o, w * h));
+  const size = (w * h * 3) / 2;
+  for (let o = 0; o + size <= r.stdout.length; o += size) frames.push(new Uint8Array(r.stdout.buffer, r.stdout.byteOffset + o, size));
   return frames;
+}
+
+/** The Y planes of a video file's pictures ("gray" would rescale limited-range luma to full range). */
+export function grayFrames(file: string, w: number, h: number): Uint8Array[] {
+  return yuvFrames(file, w, h).map((f) => f.subarray(0, w * h));
+}
+
+/** PSNR in dB of two same-sized pictures (99 when identical). */
+export function psnr(a: Uint8Array, b: Uint8Array): number {
+  let se = 0;
+  for (let i = 0; i < a.length; i++) se += (a[i]! - b[i]!) ** 2;
+  return se === 0 ? 99 : 10 * Math.log10((255 * 255 * a.length) / se);
+}
+
+/** BT.601 limited-range YUV -> RGB (the simulator's conversion, hal/host/yuv.c). */
+export function yuvToRgb(y: number, u: number, v: number): [number, number, number] {
+  const c = y - 16, d = u - 128, e = v - 128;
+  const clamp = (x: number) => Math.max(0, Math.min(255, x));
+  return [clamp((298 * c + 409 * e + 128) >> 8), clamp((298 * c - 100 * d - 208 * e + 128) >> 8), clamp((298 * c + 516 * d + 128) >> 8)];
 }

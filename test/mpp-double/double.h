@@ -36,6 +36,10 @@ typedef struct dbl_rule_def {
 } dbl_rule_def;
 extern const dbl_rule_def dbl_rules[];
 extern const int dbl_rule_count;
+/* The rows of VDEC, VO and audio (rules_av.c): a table of its own, so the two groups of modules
+ * grow their tables without merge conflicts. */
+extern const dbl_rule_def dbl_rules_av[];
+extern const int dbl_rule_av_count;
 /* The row of rule `id`; aborts when there is none. */
 const dbl_rule_def *dbl_rule(const char *id);
 
@@ -43,9 +47,6 @@ const dbl_rule_def *dbl_rule(const char *id);
  * it. Returns ok, so a module can write `if (!dbl_check(...)) return K_ERR_...;`. */
 int dbl_check(int ok, const char *id, const char *what_fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* A kd_mpi_* function hal/k230 calls that no module models yet (not_modelled.c): counted as a
- * violation "NOT-MODELLED" so no test passes by accident on an unmodelled path. */
-void dbl_not_modelled(const char *function);
 
 /* ---- modules and exit accounting (core.c) ----
  * At process exit the core asks every module what it still holds (pools, blocks, mappings,

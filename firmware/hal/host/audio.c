@@ -1,10 +1,9 @@
-/* hal/audio.h on the host: sine or WAV input paced by the clock, WAV output. */
-#include <math.h>
-#include <stdio.h>
+/* hal/audio.h on the host: the simulator's microphone (sine or WAV, paced by the clock) and
+ * speaker (WAV) from audio_sim.c. */
 #include <string.h>
 
 #include "hal/audio.h"
-#include "hal/clock.h"
+#include "hal_sim.h"
 #include "internal.h"
 
 typedef struct audio_in {
@@ -13,19 +12,14 @@ typedef struct audio_in {
   hal_audio_frame frame;
   int16_t *buf;
   int lent;
-  uint64_t pos; /* samples per channel produced */
-  uint64_t t0;
-  int pace;
-  double hz;
-  FILE *wav; /* NULL: sine */
-  long data_off;
+  uint32_t seq;
+  sim_audio_src *src;
 } audio_in;
 
 typedef struct audio_out {
   hal_handle h;
   hal_audio_config cfg;
-  FILE *wav;
-  uint64_t samples;
+  sim_audio_sink *sink;
 } audio_out;
 
 static int cfg_ok(const hal_audio_config *c) {
@@ -33,62 +27,21 @@ static int cfg_ok(const hal_audio_config *c) {
          (c->channels == 1 || c->channels == 2) && c->samples_per_frame >= 1 && c->samples_per_frame <= 8192;
 }
 
-static uint32_t rd32(const uint8_t *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-
-/* Find fmt and data chunks of a RIFF/WAVE file; leaves the file at the data. */
-static int wav_open_read(FILE *f, const hal_audio_config *c, long *data_off) {
-  uint8_t h[12], ch[8], fmt[16];
-  if (fread(h, 1, 12, f) != 12 || memcmp(h, "RIFF", 4) || memcmp(h + 8, "WAVE", 4)) return HAL_EBADDATA;
-  int have_fmt = 0;
-  while (fread(ch, 1, 8, f) == 8) {
-    uint32_t len = rd32(ch + 4);
-    if (!memcmp(ch, "fmt ", 4) && len >= 16) {
-      if (fread(fmt, 1, 16, f) != 16) return HAL_EBADDATA;
-      fseek(f, (long)(len - 16 + (len & 1)), SEEK_CUR);
-      if (rd16(fmt) != 1 || rd16(fmt + 14) != 16) return HAL_ENOTSUP;
-      if (rd16(fmt + 2) != c->channels || rd32(fmt + 4) != c->rate) return HAL_EINVAL;
-      have_fmt = 1;
-    } else if (!memcmp(ch, "data", 4)) {
-      if (!have_fmt) return HAL_EBADDATA;
-      *data_off = ftell(f);
-      return 0;
-    } else {
-      fseek(f, (long)(len + (len & 1)), SEEK_CUR);
-    }
-  }
-  return HAL_EBADDATA;
-}
-
 int hal_audio_in_open(const hal_audio_config *cfg, hal_handle *out) {
   if (!cfg_ok(cfg) || !out) return HAL_EINVAL;
   audio_in *a = calloc(1, sizeof *a);
   if (!a) return HAL_ENOMEM;
   a->cfg = *cfg;
-  a->hz = 440;
-  const char *pace = getenv("K230JS_SIM_AUDIO_PACE");
-  a->pace = !(pace && strcmp(pace, "0") == 0);
-  const char *src = getenv("K230JS_SIM_AUDIO_IN");
-  int rc = 0;
-  if (src && strncmp(src, "wav:", 4) == 0) {
-    a->wav = fopen(src + 4, "rb");
-    rc = a->wav ? wav_open_read(a->wav, cfg, &a->data_off) : HAL_ENOENT;
-  } else if (src && strncmp(src, "sine:", 5) == 0) {
-    a->hz = atof(src + 5);
-    if (a->hz <= 0 || a->hz >= cfg->rate / 2.0) rc = HAL_EINVAL;
-  } else if (src && *src && strcmp(src, "sine") != 0) {
-    rc = HAL_EINVAL;
-  }
+  int rc = sim_audio_src_open(cfg->rate, cfg->channels, &a->src);
   a->buf = calloc((size_t)cfg->samples_per_frame * cfg->channels, sizeof(int16_t));
   if (!rc && !a->buf) rc = HAL_ENOMEM;
   if (!rc) rc = hk_alloc(HK_AIN, a, &a->h);
   if (rc) {
-    if (a->wav) fclose(a->wav);
+    sim_audio_src_close(a->src);
     free(a->buf);
     free(a);
     return rc;
   }
-  a->t0 = hal_clock_us();
   *out = a->h;
   return 0;
 }
@@ -99,42 +52,11 @@ int hal_audio_in_read(hal_handle h, hal_audio_frame **out, int timeout_ms) {
   if (rc) return rc;
   if (!out) return HAL_EINVAL;
   if (a->lent) return HAL_EBUSY;
-  uint32_t n = a->cfg.samples_per_frame, chs = a->cfg.channels;
-  if (a->pace) {
-    uint64_t due = a->t0 + (a->pos + n) * 1000000u / a->cfg.rate, now = hal_clock_us();
-    if (due > now) {
-      if (timeout_ms >= 0 && due - now > (uint64_t)timeout_ms * 1000) {
-        hal_sleep_us((uint64_t)timeout_ms * 1000);
-        return HAL_ETIMEDOUT;
-      }
-      hal_sleep_us(due - now);
-    }
-  }
-  if (a->wav) {
-    size_t got = 0, want = (size_t)n * chs;
-    uint8_t tmp[4];
-    while (got < want) {
-      if (fread(tmp, 1, 2, a->wav) != 2) { /* end of data: loop */
-        clearerr(a->wav);
-        fseek(a->wav, a->data_off, SEEK_SET);
-        if (fread(tmp, 1, 2, a->wav) != 2) break; /* empty data chunk */
-      }
-      a->buf[got++] = (int16_t)rd16(tmp);
-    }
-    while (got < want) a->buf[got++] = 0;
-  } else {
-    for (uint32_t i = 0; i < n; i++) {
-      double t = (double)(a->pos + i) / a->cfg.rate;
-      int16_t s = (int16_t)lrint(16383.0 * sin(2 * M_PI * a->hz * t));
-      for (uint32_t c = 0; c < chs; c++) a->buf[i * chs + c] = s;
-    }
-  }
+  if ((rc = sim_audio_src_read(a->src, a->buf, a->cfg.samples_per_frame, timeout_ms, &a->frame.pts_us))) return rc;
   a->frame.samples = a->buf;
-  a->frame.samples_per_channel = n;
-  a->frame.channels = chs;
-  a->frame.pts_us = a->pos * 1000000u / a->cfg.rate;
-  a->frame.seq = (uint32_t)(a->pos / n);
-  a->pos += n;
+  a->frame.samples_per_channel = a->cfg.samples_per_frame;
+  a->frame.channels = a->cfg.channels;
+  a->frame.seq = a->seq++;
   a->lent = 1;
   *out = &a->frame;
   return 0;
@@ -154,37 +76,10 @@ int hal_audio_in_close(hal_handle h) {
   int rc = hk_get(HK_AIN, h, (void **)&a);
   if (rc) return rc;
   hk_free(h);
-  if (a->wav) fclose(a->wav);
+  sim_audio_src_close(a->src);
   free(a->buf);
   free(a);
   return 0;
-}
-
-static void wr32(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)v;
-  p[1] = (uint8_t)(v >> 8);
-  p[2] = (uint8_t)(v >> 16);
-  p[3] = (uint8_t)(v >> 24);
-}
-
-static void wav_header(FILE *f, const hal_audio_config *c, uint64_t samples) {
-  uint8_t h[44];
-  uint32_t data = (uint32_t)(samples * c->channels * 2);
-  memcpy(h, "RIFF", 4);
-  wr32(h + 4, 36 + data);
-  memcpy(h + 8, "WAVEfmt ", 8);
-  wr32(h + 16, 16);
-  h[20] = 1, h[21] = 0;                     /* PCM */
-  h[22] = (uint8_t)c->channels, h[23] = 0;
-  wr32(h + 24, c->rate);
-  wr32(h + 28, c->rate * c->channels * 2);
-  h[32] = (uint8_t)(c->channels * 2), h[33] = 0;
-  h[34] = 16, h[35] = 0;
-  memcpy(h + 36, "data", 4);
-  wr32(h + 40, data);
-  fseek(f, 0, SEEK_SET);
-  fwrite(h, 1, 44, f);
-  fseek(f, 0, SEEK_END);
 }
 
 int hal_audio_out_open(const hal_audio_config *cfg, hal_handle *out) {
@@ -192,18 +87,10 @@ int hal_audio_out_open(const hal_audio_config *cfg, hal_handle *out) {
   audio_out *a = calloc(1, sizeof *a);
   if (!a) return HAL_ENOMEM;
   a->cfg = *cfg;
-  const char *dst = getenv("K230JS_SIM_AUDIO_OUT");
-  int rc = 0;
-  if (dst && strncmp(dst, "wav:", 4) == 0) {
-    a->wav = fopen(dst + 4, "wb");
-    if (!a->wav) rc = HAL_ENOENT;
-    else wav_header(a->wav, cfg, 0);
-  } else if (dst && *dst && strcmp(dst, "none") != 0) {
-    rc = HAL_EINVAL;
-  }
+  int rc = sim_audio_sink_open(cfg->rate, cfg->channels, &a->sink);
   if (!rc) rc = hk_alloc(HK_AOUT, a, &a->h);
   if (rc) {
-    if (a->wav) fclose(a->wav);
+    sim_audio_sink_close(a->sink);
     free(a);
     return rc;
   }
@@ -216,13 +103,7 @@ int hal_audio_out_write(hal_handle h, const int16_t *samples, uint32_t count, in
   int rc = hk_get(HK_AOUT, h, (void **)&a);
   if (rc) return rc;
   if (!samples && count) return HAL_EINVAL;
-  if (a->wav) {
-    for (size_t i = 0; i < (size_t)count * a->cfg.channels; i++) {
-      uint8_t b[2] = {(uint8_t)samples[i], (uint8_t)((uint16_t)samples[i] >> 8)};
-      fwrite(b, 1, 2, a->wav);
-    }
-  }
-  a->samples += count;
+  sim_audio_sink_write(a->sink, samples, count);
   return 0;
 }
 
@@ -231,10 +112,7 @@ int hal_audio_out_close(hal_handle h) {
   int rc = hk_get(HK_AOUT, h, (void **)&a);
   if (rc) return rc;
   hk_free(h);
-  if (a->wav) {
-    wav_header(a->wav, &a->cfg, a->samples);
-    fclose(a->wav);
-  }
+  sim_audio_sink_close(a->sink);
   free(a);
   return 0;
 }

@@ -84,7 +84,7 @@ void deadline_from_ms(struct timespec *ts, int timeout_ms);
 int cond_wait_ms(pthread_cond_t *cv, pthread_mutex_t *mu, const struct timespec *deadline,
                  int timeout_ms);
 
-/* ---- pixel helpers (pixfmt.c) ---- */
+/* ---- colour conversion (yuv.c) ---- */
 void pix_rgb_to_yuv(int r, int g, int b, uint8_t *y, uint8_t *u, uint8_t *v);
 void pix_yuv_to_rgb(int y, int u, int v, uint8_t *r, uint8_t *g, uint8_t *b);
 /* An NV12 frame as packed RGB888 (rgb holds width * height * 3 bytes). */
@@ -150,6 +150,22 @@ typedef void (*vdec_emit_fn)(void *arg, const vdec_pic *pic);
 int vdec_codec_send(vdec_codec *c, const uint8_t *data, size_t len, uint64_t pts_us,
                     vdec_emit_fn emit, void *arg);
 void vdec_codec_close(vdec_codec *c);
+
+/* ---- the decoding engine over that backend (vdec_stream.c), for hal/host and the MPP double ---- */
+typedef struct sim_vdec sim_vdec;
+/* stream_mode: chunks are cut into access units (of up to max_au_size bytes) by libs/media's
+ * splitter; otherwise each chunk is one unit. Pictures go to emit(arg, pic) as they come out. */
+int sim_vdec_open(hal_vdec_codec codec, int stream_mode, size_t max_au_size, vdec_emit_fn emit, void *arg,
+                  sim_vdec **out);
+/* A chunk (len 0: none) and, with eos, the end of the stream (flushes). Returns the rejected units.
+ * A chunk's pts tags the first picture starting in it (hal/vdec.h). The codec may read up to 64
+ * zero bytes past data + len (FFmpeg's input padding). */
+int sim_vdec_feed(sim_vdec *v, const uint8_t *data, size_t len, uint64_t pts, int eos);
+/* A decoded picture into the NV12 frame f (its planes and strides; the picture's size). */
+void sim_vdec_pic_to_nv12(const vdec_pic *p, hal_frame *f);
+/* A fresh decoder for a new stream (after eos, or dropping the rest of an unfinished one). */
+int sim_vdec_restart(sim_vdec *v);
+void sim_vdec_close(sim_vdec *v);
 
 /* ---- encoder packs (the encoder backends) ---- */
 /* Bytes of the parameter sets leading an Annex-B access unit (its HEADER pack); 0 if none. */

@@ -1,4 +1,4 @@
-/* Pixel formats: names, sizes, plane layout and NV12 -> RGB (colour conversion in yuv.c). */
+/* Pixel formats: names, sizes and plane layout (colour conversion in yuv.c). */
 #include <string.h>
 
 #include "internal.h"
@@ -46,13 +46,4 @@ void pix_layout(hal_frame *f, uint8_t *mem, uint64_t phys) {
   } else {
     f->stride[0] = f->width * bytes_per_pixel(f->format);
   }
-}
-
-void nv12_to_rgb(const hal_frame *f, uint8_t *rgb) {
-  for (uint32_t y = 0; y < f->height; y++)
-    for (uint32_t x = 0; x < f->width; x++) {
-      const uint8_t *uv = f->data[1] + (size_t)(y / 2) * f->stride[1] + (x & ~1u);
-      uint8_t *o = rgb + ((size_t)y * f->width + x) * 3;
-      pix_yuv_to_rgb(f->data[0][(size_t)y * f->stride[0] + x], uv[0], uv[1], &o[0], &o[1], &o[2]);
-    }
 }

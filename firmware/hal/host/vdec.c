@@ -1,12 +1,10 @@
-/* hal/vdec.h on the host: bounded input queue, decoder thread, NV12 output blocks.
- * Stream mode finds access units with libs/media's splitter (media/au.h), as hal/k230 feeds
- * VDEC; the codec gets one unit at a time. The codec is vdec_ffmpeg.c or vdec_none.c
- * (link-time choice). */
+/* hal/vdec.h on the host: bounded input queue, decoder thread, NV12 output blocks. The
+ * decoding itself is the simulator's engine (vdec_stream.c: access units found by libs/media's
+ * splitter in stream mode, the codec vdec_ffmpeg.c or vdec_none.c). */
 #include <errno.h>
 #include <string.h>
 
 #include "internal.h"
-#include "media/au.h"
 
 #define VDEC_Q 64
 
@@ -21,11 +19,7 @@ typedef struct vdec {
   hal_handle h;
   int chn;
   hal_vdec_config cfg;
-  vdec_codec *codec;
-  /* stream mode (decoder thread only): the splitter and the pts of the unit it is filling */
-  media_au_splitter *au;
-  uint64_t au_pts, chunk_pts;
-  int au_open, chunk_tag_free, au_errs;
+  sim_vdec *dec; /* decoder thread only, and hal_vdec_start while the thread is idle */
   pthread_t th;
   pthread_mutex_t mu;
   pthread_cond_t cv_in, cv_out;
@@ -40,24 +34,6 @@ typedef struct vdec {
 
 static vdec *g_chn[HAL_VDEC_MAX_CHN];
 static pthread_mutex_t g_chn_mu = PTHREAD_MUTEX_INITIALIZER;
-
-static void nv12_from_pic(hal_frame *f, const vdec_pic *p) {
-  for (uint32_t y = 0; y < p->height; y++)
-    memcpy(f->data[0] + (size_t)y * f->stride[0], p->data[0] + (size_t)y * p->linesize[0], p->width);
-  for (uint32_t y = 0; y < p->height / 2; y++) {
-    uint8_t *uv = f->data[1] + (size_t)y * f->stride[1];
-    if (p->nv12) {
-      memcpy(uv, p->data[1] + (size_t)y * p->linesize[1], p->width);
-      continue;
-    }
-    const uint8_t *u = p->data[1] + (size_t)y * p->linesize[1], *v = p->data[2] + (size_t)y * p->linesize[2];
-    for (uint32_t x = 0; x < p->width / 2; x++) {
-      uv[2 * x] = u[x];
-      uv[2 * x + 1] = v[x];
-    }
-  }
-  atomic_fetch_add(&g_convert_bytes, f->size);
-}
 
 /* A decoded picture: to the bound sink or to the output queue. mu not held. */
 static void emit_pic(void *arg, const vdec_pic *p) {
@@ -81,7 +57,8 @@ static void emit_pic(void *arg, const vdec_pic *p) {
         if (q) return;
       }
     }
-    nv12_from_pic(f, &pic);
+    sim_vdec_pic_to_nv12(&pic, f);
+    atomic_fetch_add(&g_convert_bytes, f->size);
     f->pts_us = pic.pts_us;
     pthread_mutex_lock(&d->mu);
     f->seq = d->seq++;
@@ -104,37 +81,6 @@ static void emit_pic(void *arg, const vdec_pic *p) {
   }
 }
 
-/* Splitter callback: a unit is complete because the next one started in the chunk being fed. */
-static void on_au(void *user, const media_au *au) {
-  vdec *d = user;
-  uint64_t pts = d->au_pts;
-  /* hal/vdec.h: a chunk's pts tags the first picture starting in it; later ones have none. */
-  d->au_pts = d->chunk_tag_free ? d->chunk_pts : VDEC_PTS_NONE;
-  d->chunk_tag_free = 0;
-  if (au->has_vcl) d->au_errs += vdec_codec_send(d->codec, au->data, au->size, pts, emit_pic, d);
-}
-
-/* Stream mode: split `c` into access units and decode them; returns rejected units. */
-static int feed_stream(vdec *d, const chunk *c) {
-  d->au_errs = 0;
-  if (c->len) {
-    d->chunk_pts = c->pts;
-    d->chunk_tag_free = 1;
-    if (!d->au_open) {
-      d->au_pts = c->pts;
-      d->chunk_tag_free = 0;
-      d->au_open = 1;
-    }
-    if (media_au_feed(d->au, c->data, c->len) == HAL_ELIMIT) d->au_errs++;
-  }
-  if (c->eos) {
-    media_au_flush(d->au);
-    d->au_open = 0;
-    d->au_errs += vdec_codec_send(d->codec, NULL, 0, 0, emit_pic, d);
-  }
-  return d->au_errs;
-}
-
 static void *vdec_thread(void *arg) {
   vdec *d = arg;
   pthread_mutex_lock(&d->mu);
@@ -147,13 +93,7 @@ static void *vdec_thread(void *arg) {
     d->busy = 1;
     pthread_cond_broadcast(&d->cv_in);
     pthread_mutex_unlock(&d->mu);
-    int errs = 0;
-    if (d->au) {
-      errs = feed_stream(d, &c);
-    } else {
-      if (c.len) errs += vdec_codec_send(d->codec, c.data, c.len, c.pts, emit_pic, d);
-      if (c.eos) errs += vdec_codec_send(d->codec, NULL, 0, 0, emit_pic, d);
-    }
+    int errs = sim_vdec_feed(d->dec, c.data, c.len, c.pts, c.eos);
     free(c.data);
     pthread_mutex_lock(&d->mu);
     d->st.errors += (uint64_t)errs;
@@ -190,8 +130,7 @@ static const ep_ops k_vdec_ops = {.describe = vdec_describe};
 static void vdec_free(vdec *d) {
   for (uint32_t i = 0; i < d->in_cnt; i++) free(d->inq[(d->in_head + i) % VDEC_Q].data);
   for (uint32_t i = 0; i < d->out_cnt; i++) frame_unref(d->outq[(d->out_head + i) % VDEC_Q]);
-  if (d->codec) vdec_codec_close(d->codec);
-  media_au_close(d->au);
+  sim_vdec_close(d->dec);
   vb_pool_drop(d->out_pool);
   pthread_mutex_destroy(&d->mu);
   pthread_cond_destroy(&d->cv_in);
@@ -215,17 +154,10 @@ int hal_vdec_create(int chn, const hal_vdec_config *cfg, hal_handle *out, int *o
   cond_init_mono(&d->cv_out);
   int rc = vb_pool_new(hal_pixfmt_size(HAL_PIXFMT_NV12, cfg->max_width, cfg->max_height),
                        cfg->out_buf_cnt, &d->out_pool);
-  if (!rc) rc = vdec_codec_open(cfg->codec, &d->codec);
-  if (!rc && cfg->mode == HAL_VDEC_MODE_STREAM) {
-    media_au_config ac = MEDIA_AU_CONFIG_DEFAULT;
-    ac.codec = cfg->codec == HAL_VDEC_H265 ? MEDIA_CODEC_H265 : MEDIA_CODEC_H264;
-    /* An access unit up to an uncompressed picture's size (VDEC's input blocks are as big). */
-    size_t pic = hal_pixfmt_size(HAL_PIXFMT_NV12, cfg->max_width, cfg->max_height);
-    if (pic > ac.max_au_size) ac.max_au_size = pic;
-    ac.on_au = on_au;
-    ac.user = d;
-    rc = media_au_open(&d->au, &ac);
-  }
+  /* An access unit up to an uncompressed picture's size (VDEC's input blocks are as big). */
+  if (!rc)
+    rc = sim_vdec_open(cfg->codec, cfg->mode == HAL_VDEC_MODE_STREAM,
+                       hal_pixfmt_size(HAL_PIXFMT_NV12, cfg->max_width, cfg->max_height), emit_pic, d, &d->dec);
   if (rc) {
     vdec_free(d);
     return rc;
@@ -269,14 +201,10 @@ int hal_vdec_start(hal_handle h) {
   if (d->eos_sent) {
     /* Restart after end of stream: wait for the thread to go idle, then a fresh decoder. */
     while (!d->eos_done || d->busy || d->in_cnt) pthread_cond_wait(&d->cv_out, &d->mu);
-    vdec_codec *fresh;
-    rc = vdec_codec_open(d->cfg.codec, &fresh);
-    if (rc) {
+    if ((rc = sim_vdec_restart(d->dec))) {
       pthread_mutex_unlock(&d->mu);
       return rc;
     }
-    vdec_codec_close(d->codec);
-    d->codec = fresh;
     d->eos_sent = d->eos_done = 0;
     d->st.end_of_stream = 0;
   }

@@ -11,8 +11,25 @@
 #include "mpi_sys_api.h"
 #include "mpi_vb_api.h"
 
+/* The 2024 MPP's AI takes its frames from common VB blocks of point_num_per_frame x 2 x 4 bytes
+ * (CanMV configures them for the microphone, pyaudio.py:14-18; the MPP sample likewise,
+ * audio_sample.c:443-444); the current MPP's AI has buffers of its own. The AI headers are the
+ * same in both; the other declarations tell the generations apart (ports/k230/mpp.cmake). */
+#define AI_COMMON_POOLS (!K230_MPP_VENC_ATTACH_ARGS && !K230_MPP_VICAP_POOL_ID)
+#define AI_FRAMES 8               /* frame_num (5) queued, one lent, one being filled, one spare */
+#define AI_STANDING_POINTS 2048   /* frames up to this size need no new VB configuration */
+
+static uint64_t ai_block(uint32_t points) { return (uint64_t)points * 2 * 4; }
+
+int k230_audio_common_need(uint64_t *size, uint32_t *cnt) {
+  *size = ai_block(AI_STANDING_POINTS);
+  *cnt = AI_FRAMES;
+  return AI_COMMON_POOLS;
+}
+
 typedef struct kain {
   hal_handle h;
+  int common_slot; /* the AI's common pool claim (2024 MPP), -1 none */
   hal_audio_config cfg;
   k_audio_frame mpp;
   void *map;
@@ -20,6 +37,7 @@ typedef struct kain {
   hal_audio_frame pub;
   int lent;
   uint32_t seq;
+  uint64_t pos; /* samples per channel read so far */
 } kain;
 
 typedef struct kaout {
@@ -63,7 +81,16 @@ int hal_audio_in_open(const hal_audio_config *cfg, hal_handle *out) {
   int rc = check(cfg);
   if (rc) return rc;
   if (g_in[cfg->dev]) return HAL_EBUSY;
-  if ((rc = k230_vb_ensure_init())) return rc;
+  int slot = -1;
+#if AI_COMMON_POOLS
+  /* Before VB is initialised the claim joins its configuration (which always holds a pool for
+   * frames up to AI_STANDING_POINTS); larger frames need VB re-initialised, so nothing else open. */
+  if ((rc = k230_vb_common_claim(ai_block(cfg->samples_per_frame), AI_FRAMES, &slot))) return rc;
+#endif
+  if ((rc = k230_vb_ensure_init())) {
+    k230_vb_common_release(slot);
+    return rc;
+  }
   k_aio_dev_attr a;
   if (cfg->dev == HAL_AUDIO_I2S) {
     fill_i2s(&a, cfg, 0);
@@ -80,10 +107,13 @@ int hal_audio_in_open(const hal_audio_config *cfg, hal_handle *out) {
     p->point_num_per_frame = cfg->samples_per_frame;
   }
   k_audio_dev dev = (k_audio_dev)cfg->dev;
-  if ((rc = k230_err(kd_mpi_ai_set_pub_attr(dev, &a)))) return rc;
-  if ((rc = k230_err(kd_mpi_ai_enable(dev)))) return rc;
+  if ((rc = k230_err(kd_mpi_ai_set_pub_attr(dev, &a))) || (rc = k230_err(kd_mpi_ai_enable(dev)))) {
+    k230_vb_common_release(slot);
+    return rc;
+  }
   if ((rc = k230_err(kd_mpi_ai_enable_chn(dev, 0)))) {
     kd_mpi_ai_disable(dev);
+    k230_vb_common_release(slot);
     return rc;
   }
   kain *in = calloc(1, sizeof *in);
@@ -91,8 +121,10 @@ int hal_audio_in_open(const hal_audio_config *cfg, hal_handle *out) {
     free(in);
     kd_mpi_ai_disable_chn(dev, 0);
     kd_mpi_ai_disable(dev);
+    k230_vb_common_release(slot);
     return rc ? rc : HAL_ENOMEM;
   }
+  in->common_slot = slot;
   in->cfg = *cfg;
   g_in[cfg->dev] = in;
   *out = in->h;
@@ -116,19 +148,25 @@ int hal_audio_in_read(hal_handle h, hal_audio_frame **out, int timeout_ms) {
   k_s32 r = kd_mpi_ai_get_frame((k_audio_dev)in->cfg.dev, 0, &in->mpp,
                                 timeout_ms < 0 ? 0xffffffffu : (k_u32)timeout_ms);
   if (r) return HAL_ETIMEDOUT;
-  uint32_t bytes = in->cfg.samples_per_frame * in->cfg.channels * 2;
-  uint64_t base = in->mpp.phys_addr & ~(uint64_t)4095;
-  in->map_len = (uint32_t)K_ALIGN_UP(bytes + (in->mpp.phys_addr - base), 4096);
-  in->map = kd_mpi_sys_mmap(base, in->map_len);
+  /* The frame is its len bytes at phys_addr, mapped as the vendor maps them (pyaudio.py:297-301;
+   * audio_sample.c:188, :194): the MPP decides the length, not the configuration. */
+  uint32_t unit = in->cfg.channels * 2, bytes = in->mpp.len;
+  if (!bytes || bytes % unit || bytes > in->cfg.samples_per_frame * unit) {
+    kd_mpi_ai_release_frame((k_audio_dev)in->cfg.dev, 0, &in->mpp);
+    return HAL_EIO;
+  }
+  in->map_len = bytes;
+  in->map = kd_mpi_sys_mmap(in->mpp.phys_addr, bytes);
   if (!in->map) {
     kd_mpi_ai_release_frame((k_audio_dev)in->cfg.dev, 0, &in->mpp);
     return HAL_EIO;
   }
-  in->pub.samples = (const int16_t *)((uint8_t *)in->map + (in->mpp.phys_addr - base));
-  in->pub.samples_per_channel = in->cfg.samples_per_frame;
+  in->pub.samples = in->map;
+  in->pub.samples_per_channel = bytes / unit;
   in->pub.channels = in->cfg.channels;
   /* pts from the sample count (hal/audio.h), not the driver's clock. */
-  in->pub.pts_us = (uint64_t)in->seq * in->cfg.samples_per_frame * 1000000u / in->cfg.rate;
+  in->pub.pts_us = in->pos * 1000000u / in->cfg.rate;
+  in->pos += in->pub.samples_per_channel;
   in->pub.seq = in->seq++;
   in->lent = 1;
   *out = &in->pub;
@@ -151,6 +189,7 @@ int hal_audio_in_close(hal_handle h) {
   in_give_back(in);
   kd_mpi_ai_disable_chn((k_audio_dev)in->cfg.dev, 0);
   kd_mpi_ai_disable((k_audio_dev)in->cfg.dev);
+  k230_vb_common_release(in->common_slot);
   g_in[in->cfg.dev] = NULL;
   kh_free(h);
   free(in);

@@ -3,6 +3,7 @@
  * every call says so with HAL_ENOTSUP rather than pretending to show anything. */
 #include "hal/display.h"
 #include "hal/errors.h"
+#include "k230_internal.h"
 
 int hal_display_init(const hal_display_config *cfg, hal_handle *out) { return HAL_ENOTSUP; }
 int hal_display_info_get(hal_handle disp, hal_display_info *out) { return HAL_ENOTSUP; }
@@ -19,3 +20,4 @@ int hal_display_set_frame_cb(hal_handle disp, hal_display_frame_cb cb, void *use
   return HAL_ENOTSUP;
 }
 int hal_display_deinit(hal_handle disp) { return HAL_ENOTSUP; }
+void k230_display_unbound(int hal_layer) {}

@@ -54,6 +54,9 @@ void k230_vb_exit(void);
  * that fits and cannot be re-initialised now (media objects alive). *slot is for the release. */
 int k230_vb_common_claim(uint64_t size, uint32_t cnt, int *slot);
 void k230_vb_common_release(int slot);
+/* The common pool the microphone needs in every VB configuration (audio.c): 1 with its size and
+ * count on MPPs whose AI takes its frames from common pools, 0 elsewhere. */
+int k230_audio_common_need(uint64_t *size, uint32_t *cnt);
 /* A HAL-private pool (not in the registry). VB_INVALID_POOLID on failure. */
 k_u32 k230_pool_create(uint64_t blk_size, uint32_t blk_cnt);
 /* 0 for VB_INVALID_POOLID too. */
@@ -96,6 +99,18 @@ void k230_layout(hal_frame *f, uint8_t *virt, uint64_t phys);
 /* ---- sensor (sensor.c) ---- */
 /* The frame rate a camera device delivers (its sensor mode's), 0 when it is not open. */
 uint32_t k230_sensor_fps(int dev);
+
+/* ---- display layers -> VO (display.c, sys.c) ----
+ * CanMV's LAYER_VIDEO1 is VO video layer 1, the one that turns pictures, and LAYER_VIDEO2 layer
+ * 2; layer 0 is not used (display.py:66, :89; k_vo_comm.h of the current MPP: "can not use this
+ * layer"), so HAL_LAYER_VIDEO3 has no VO layer. OSD0..3 are VO OSD 0..3. The VO channel of a
+ * layer (binds, kd_mpi_vo_chn_insert_frame) is K_VO_DISPLAY_CHN_ID<n>: 1, 2 video, 3..6 OSD. */
+static inline int k230_vo_chn(int hal_layer) {
+  return hal_layer == 0 ? 1 : hal_layer == 1 ? 2 : hal_layer >= 3 && hal_layer <= 6 ? hal_layer : -1;
+}
+
+/* The display's layer lost its bound source (hal_unlink): display.c turns it off. */
+void k230_display_unbound(int hal_layer);
 
 /* ---- binding (sys.c) ---- */
 int k230_mpp_chn(const hal_chn *c, k_mpp_chn *out);

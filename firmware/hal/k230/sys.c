@@ -35,8 +35,11 @@ int k230_mpp_chn(const hal_chn *c, k_mpp_chn *out) {
     case HAL_MOD_SENSOR: out->mod_id = K_ID_VI; break;
     case HAL_MOD_VENC: out->mod_id = K_ID_VENC; break;
     case HAL_MOD_VDEC: out->mod_id = K_ID_VDEC; break;
-    /* VO channels 0-2 are the video layers, 3-6 the OSD layers: the hal_display_layer values. */
-    case HAL_MOD_DISPLAY: out->mod_id = K_ID_VO; break;
+    case HAL_MOD_DISPLAY: /* a layer's VO channel (k230_internal.h) */
+      out->mod_id = K_ID_VO;
+      out->chn_id = k230_vo_chn(c->chn);
+      if (out->chn_id < 0) return HAL_EINVAL;
+      break;
     case HAL_MOD_AI: out->mod_id = K_ID_AI; break;
     case HAL_MOD_AO: out->mod_id = K_ID_AO; break;
     default: return HAL_EINVAL;
@@ -155,8 +158,10 @@ int hal_unlink(hal_handle h) {
   if (l->src.mod == HAL_MOD_VDEC) s.dev_id = 0;
   if (l->dst.mod == HAL_MOD_VENC) d.dev_id = 0;
   kd_mpi_sys_unbind(&s, &d); /* an error here leaves nothing we could retry */
+  int layer = l->dst.mod == HAL_MOD_DISPLAY ? l->dst.chn : -1;
   l->h = 0;
   pthread_mutex_unlock(&g_mu);
   kh_free(h);
+  if (layer >= 0) k230_display_unbound(layer);
   return 0;
 }

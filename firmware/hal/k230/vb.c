@@ -31,11 +31,28 @@ static int g_vb_ours;          /* we initialised it (and exit it) */
 static common_slot g_common[COMMON_MAX];
 static uint32_t g_private_pools; /* pools made by k230_pool_create and not destroyed */
 
+/* g_vb_mu held. A common pool every configuration has (the microphone's, audio.c), left
+ * unclaimed for k230_vb_common_claim to find even after VB is initialised. */
+static void standing_pool(void) {
+  uint64_t size;
+  uint32_t cnt;
+  if (!k230_audio_common_need(&size, &cnt)) return;
+  size = K_ALIGN_UP(size, 4096);
+  for (int i = 0; i < COMMON_MAX; i++)
+    if (g_common[i].cnt && !g_common[i].claimed && g_common[i].size >= size && g_common[i].cnt >= cnt) return;
+  for (int i = 0; i < COMMON_MAX; i++)
+    if (!g_common[i].cnt) {
+      g_common[i] = (common_slot){size, cnt, 0};
+      return;
+    }
+}
+
 /* g_vb_mu held. */
 static int vb_init_locked(void) {
   k_vb_config cfg;
   memset(&cfg, 0, sizeof cfg);
   cfg.max_pool_cnt = 64;
+  standing_pool();
   int n = 0;
   for (int i = 0; i < COMMON_MAX; i++) {
     if (!g_common[i].cnt) continue;

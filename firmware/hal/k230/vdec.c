@@ -119,14 +119,15 @@ fail:
   return rc;
 }
 
+static void stop_chn(kvdec *d);
+
 int hal_vdec_start(hal_handle vdec) {
   kvdec *d;
   int rc = kh_get(KH_VDEC, vdec, (void **)&d);
   if (rc) return rc;
   if (d->running) {
     if (!d->eos_sent) return 0;
-    kd_mpi_vdec_stop_chn((k_u32)d->chn); /* restart after eos resets the decoder */
-    d->running = 0;
+    stop_chn(d); /* restart after eos resets the decoder */
   }
   if ((rc = k230_err(kd_mpi_vdec_start_chn((k_u32)d->chn)))) return rc;
   d->running = 1;
@@ -255,14 +256,34 @@ int hal_vdec_bind_info(hal_handle vdec, int x, int y, uint32_t width, uint32_t h
   return 0;
 }
 
+/* Stop the channel as the vendor does: an end-of-stream stream, then wait until the decoder
+ * reports it (vdecoder.py:92-145; sample_vdec.c:226, :325, :524). Pictures nobody takes (no
+ * bound display, the app gone) are given back on the way so the decoder can finish. */
+static void stop_chn(kvdec *d) {
+  k230_frames_release_owner(d);
+  if (!d->eos_sent && send_one(d, NULL, 0, 0, 1, 1000) == 0) d->eos_sent = 1;
+  int bound = k230_link_involves(HAL_MOD_VDEC, 0, d->chn);
+  for (int waited = 0; d->eos_sent && waited < 2000; waited += 5) {
+    k_vdec_chn_status st;
+    if (kd_mpi_vdec_query_status((k_u32)d->chn, &st) != 0 || st.end_of_stream) break;
+    k_video_frame_info info;
+    k_vdec_supplement_info sup;
+    if (!bound && kd_mpi_vdec_get_frame((k_u32)d->chn, &info, &sup, 0) == 0) {
+      kd_mpi_vdec_release_frame((k_u32)d->chn, &info);
+      continue;
+    }
+    usleep(5000);
+  }
+  kd_mpi_vdec_stop_chn((k_u32)d->chn);
+  d->running = 0;
+}
+
 int hal_vdec_stop(hal_handle vdec) {
   kvdec *d;
   int rc = kh_get(KH_VDEC, vdec, (void **)&d);
   if (rc) return rc;
   if (!d->running) return 0;
-  k230_frames_release_owner(d);
-  kd_mpi_vdec_stop_chn((k_u32)d->chn);
-  d->running = 0;
+  stop_chn(d);
   return 0;
 }
 
@@ -275,8 +296,8 @@ int hal_vdec_destroy(hal_handle vdec) {
     d->quit = 1;
     pthread_join(d->watcher, NULL);
   }
+  if (d->running) stop_chn(d);
   k230_frames_release_owner(d);
-  if (d->running) kd_mpi_vdec_stop_chn((k_u32)d->chn);
   k230_vdec_outbuf_detach((k_u32)d->chn, d->out_pool);
   kd_mpi_vdec_destroy_chn((k_u32)d->chn);
   k230_pool_destroy(d->out_pool);

@@ -23,7 +23,7 @@
 #pragma GCC diagnostic ignored "-Wrestrict"
 #endif
 #include "media/annexb.h"
-#include "rtsp/poll_driver.h"
+#include "poll_driver.h"
 #include "rtsp/server.h"
 #include "rtsp/server_posix.h"
 

@@ -21,7 +21,7 @@
 
 #include "check.h"
 #include "internal.h" /* the server's random generator, pinned so two runs match */
-#include "rtsp/poll_driver.h"
+#include "poll_driver.h"
 #include "rtsp/server.h"
 #include "rtsp/server_posix.h"
 

@@ -2,7 +2,9 @@
  * hal/display.h — display output (K230 VO + connector; CanMV `media.display.Display`).
  *
  * One display. Layers: VIDEO1..VIDEO3 take NV12 frames (bound from a sensor channel or a
- * decoder, or inserted by the app); OSD0..OSD3 take ARGB8888 images. Each frame arriving on
+ * decoder, or inserted by the app); OSD0..OSD3 take ARGB8888, RGB888 or RGB565 images. A layer's
+ * width and every picture's width are multiples of 8 pixels (the K230 VO's rule; CanMV raises
+ * the same error), and a layer's rectangle lies on the screen. Each frame arriving on
  * an enabled layer recomposes the screen: video layers in order, then OSD layers alpha-blended
  * on top, each scaled (nearest) into its rectangle. The composed picture (NV12, display size) is
  * what the panel shows; hal_display_writeback hands it out (K230 WBC; the host's live view and
@@ -21,7 +23,7 @@
 
 typedef enum hal_display_type {
   HAL_DISPLAY_VIRT = 300,   /* any 64..4096 size (width multiple of 8), 1-200 fps; default 640x480@90 */
-  HAL_DISPLAY_ST7701 = 302, /* MIPI panel, 800x480 (also 854x480, 640x480, 480x800) @60 */
+  HAL_DISPLAY_ST7701 = 302, /* MIPI panel, 800x480 / 480x800 @60, 854x480 @30 (also 640x480, 368x544) */
   HAL_DISPLAY_LT9611 = 305, /* HDMI: 1920x1080@30/60, 1280x720@30/50/60, 640x480@60 */
 } hal_display_type;
 
@@ -48,7 +50,7 @@ typedef struct hal_display_config {
 typedef struct hal_display_layer_config {
   int x, y;               /* placement on the screen */
   uint32_t width, height; /* rectangle; 0 = the display size */
-  hal_pixfmt format;      /* NV12 for video layers, ARGB8888 for OSD */
+  hal_pixfmt format;      /* NV12 for video layers, ARGB8888 / RGB888 / RGB565 for OSD */
   uint8_t alpha;          /* global alpha for OSD layers (255 = opaque) */
 } hal_display_layer_config;
 #define HAL_DISPLAY_LAYER_CONFIG_DEFAULT \

@@ -19,12 +19,63 @@
 #define PUBLIC_METHODS "OPTIONS, DESCRIBE, SETUP, PLAY, PAUSE, TEARDOWN, GET_PARAMETER, SET_PARAMETER"
 #define IN_CHUNK 4096
 
+/* "ip:port" or "[ip]:port" -> "ip" */
+static void addr_of(const char *peer, char *out, size_t cap) {
+  const char *b = peer, *e = strrchr(peer, ':');
+  if (*b == '[') {
+    b++;
+    e = strchr(b, ']');
+  }
+  size_t n = e && e > b ? (size_t)(e - b) : strlen(b);
+  if (n >= cap) n = cap - 1;
+  memcpy(out, b, n);
+  out[n] = 0;
+}
+
+rtsp_addr_state *rtsp_addr_find(rtsp_server *s, const char *addr, bool create) {
+  rtsp_addr_state *lru = &s->addrs[0];
+  for (int i = 0; i < RTSP_ADDR_SLOTS; i++) {
+    rtsp_addr_state *a = &s->addrs[i];
+    if (a->addr[0] && !strcmp(a->addr, addr)) return a;
+    if (a->last_us < lru->last_us) lru = a;
+  }
+  if (!create) return NULL;
+  memset(lru, 0, sizeof *lru);
+  snprintf(lru->addr, sizeof lru->addr, "%s", addr);
+  return lru;
+}
+
 int rtsp_conn_new(rtsp_server *s, const rtsp_conn_io *io, void *user, const char *peer, rtsp_conn **out) {
   if (!s || !io || !io->send || !out) return HAL_EINVAL;
   *out = NULL;
-  if (s->nconns >= s->cfg.max_clients) {
+  uint64_t now = rtsp_now(s);
+  char addr[64];
+  addr_of(peer ? peer : "", addr, sizeof addr);
+  rtsp_addr_state *as = rtsp_addr_find(s, addr, false);
+  if (as && as->blocked_until > now) {
+    s->st.auth_blocked++;
     s->st.conns_refused++;
     return HAL_ELIMIT;
+  }
+  int same = 0, live = 0;
+  rtsp_conn *idle = NULL; /* the oldest that has not completed a request */
+  for (rtsp_conn *o = s->conns; o; o = o->next) {
+    if (o->closed) continue;
+    live++;
+    if (!strcmp(o->addr, addr)) same++;
+    if (!o->requests && (!idle || o->last_request < idle->last_request)) idle = o;
+  }
+  if (same >= s->cfg.max_clients_per_addr) {
+    s->st.conns_refused++;
+    return HAL_ELIMIT;
+  }
+  if (live >= s->cfg.max_clients) {
+    if (!idle) {
+      s->st.conns_refused++;
+      return HAL_ELIMIT;
+    }
+    s->st.conns_evicted++; /* a silent socket must not lock a real client out */
+    rtsp_conn_close(idle);   /* freed by its adapter's next sweep */
   }
   rtsp_conn *c = calloc(1, sizeof *c);
   if (!c) return HAL_ENOMEM;
@@ -35,7 +86,8 @@ int rtsp_conn_new(rtsp_server *s, const rtsp_conn_io *io, void *user, const char
   snprintf(c->peer, sizeof c->peer, "%s", peer ? peer : "");
   snprintf(c->nonce, sizeof c->nonce, "%016llx%016llx", (unsigned long long)rtsp_rand64(s),
            (unsigned long long)rtsp_rand64(s));
-  c->last_activity = rtsp_now(s);
+  c->last_activity = c->last_request = now;
+  snprintf(c->addr, sizeof c->addr, "%s", addr);
   c->next = s->conns;
   s->conns = c;
   s->nconns++;
@@ -201,9 +253,34 @@ static int check_auth(rtsp_conn *c, const rtsp_request *req, char user[RTSP_AUTH
   bool ok = v && rtsp_request_header_count(req, "Authorization") == 1 && rtsp_auth_parse(v, &h) == 0 &&
             rtsp_auth_verify(&h, s->cfg.auth, s->user, s->pass, s->realm, c->nonce, req->method) &&
             (h.scheme != RTSP_AUTH_DIGEST || strcmp(h.uri, req->uri) == 0);
+  uint64_t now = rtsp_now(s);
   if (ok) {
     memcpy(user, h.username, sizeof h.username);
+    c->auth_fails = 0;
+    rtsp_addr_state *a = rtsp_addr_find(s, c->addr, false);
+    if (a) a->fails = 0;
     return 0;
+  }
+  if (v) { /* a wrong answer (none at all is the normal first challenge) */
+    s->st.auth_failures++;
+    rtsp_addr_state *a = rtsp_addr_find(s, c->addr, true);
+    a->last_us = now;
+    int n = ++c->auth_fails > ++a->fails ? c->auth_fails : a->fails;
+    if (a->fails >= RTSP_AUTH_BLOCK_AFTER) {
+      a->blocked_until = now + (uint64_t)RTSP_AUTH_BLOCK_S * 1000000;
+      s->st.auth_blocked++;
+      reply r;
+      reply_begin(c, &r, 403, req);
+      rtsp_wbuf_puts(&r.w, "Connection: close\r\n");
+      reply_end(c, &r, NULL, NULL, 0);
+      *send_err = HAL_ELIMIT; /* closes the connection */
+      return 403;
+    }
+    if (n > RTSP_AUTH_FREE) {
+      int k = n - RTSP_AUTH_FREE - 1;
+      uint64_t ms = (uint64_t)RTSP_AUTH_DELAY_MS << (k < 16 ? k : 16);
+      c->hold_until = now + (ms < RTSP_AUTH_DELAY_MAX_MS ? ms : RTSP_AUTH_DELAY_MAX_MS) * 1000;
+    }
   }
   // RFC 2326 §12.44 / RFC 2617 §1.2: 401 with a challenge.
   reply r;
@@ -264,9 +341,7 @@ static int do_describe(rtsp_conn *c, const rtsp_request *req) {
   rtsp_mount *m = t.mount;
   char sdp[4096];
   sdp_params p = {m->cfg.video, m->cfg.audio, NULL, NULL, NULL, 0, 0, 0, rtsp_rand64(c->srv) >> 2, "0.0.0.0"};
-  if (m->ps_len[0]) p.vps = m->ps[0], p.vps_len = m->ps_len[0];
-  if (m->ps_len[1]) p.sps = m->ps[1], p.sps_len = m->ps_len[1];
-  if (m->ps_len[2]) p.pps = m->ps[2], p.pps_len = m->ps_len[2];
+  sdp_params_set_ps(&p, &m->media.ps);
   int n = sdp_write(&p, sdp, sizeof sdp);
   if (n < 0) return simple(c, req, 500);
   reply r;
@@ -367,7 +442,7 @@ static int do_setup(rtsp_conn *c, const rtsp_request *req, const char *user) {
   ss->state = SESS_READY;
   rtsp_transport out = *pick;
   out.has_ssrc = true;
-  out.ssrc = m->pk[track].ssrc;
+  out.ssrc = m->media.pk[track].ssrc;
   out.server_port[0] = ts->lower == RTSP_LOWER_UDP ? ts->server_port[0] : -1;
   out.server_port[1] = ts->lower == RTSP_LOWER_UDP ? ts->server_port[1] : -1;
   if (ts->lower == RTSP_LOWER_TCP) out.client_port[0] = out.client_port[1] = -1;
@@ -515,7 +590,7 @@ void rtsp_conn_feed_rtcp(rtsp_conn *c, int track, const uint8_t *buf, size_t len
   c->last_activity = rtsp_now(c->srv); /* RFC 2326 §12.37: RTCP counts as liveness */
   for (rtsp_sess *ss = c->sessions; ss; ss = ss->next)
     for (int i = 0; i < n; i++)
-      if (ss->tr[track].setup && rr[i].ssrc == ss->mount->pk[track].ssrc) {
+      if (ss->tr[track].setup && rr[i].ssrc == ss->mount->media.pk[track].ssrc) {
         ss->tr[track].last_rr_lost = (uint32_t)rr[i].cumulative_lost;
         ss->tr[track].last_rr_jitter = rr[i].jitter;
       }
@@ -541,7 +616,7 @@ static int process(rtsp_conn *c) {
   rtsp_server *s = c->srv;
   size_t pos = 0;
   int ret = 0;
-  while (pos < c->in_len && !c->closed) {
+  while (pos < c->in_len && !c->closed && !c->hold_until) {
     const uint8_t *p = c->in + pos;
     size_t n = c->in_len - pos;
     if (c->skip) {
@@ -586,7 +661,8 @@ static int process(rtsp_conn *c) {
       break;
     }
     pos += (size_t)used;
-    c->last_activity = rtsp_now(s);
+    c->last_activity = c->last_request = rtsp_now(s);
+    c->requests++;
     if (handle(c, &req) < 0) {
       ret = HAL_EIO;
       break;
@@ -596,8 +672,14 @@ static int process(rtsp_conn *c) {
     memmove(c->in, c->in + pos, c->in_len - pos);
     c->in_len -= pos;
   }
-  c->partial_since = c->in_len ? (c->partial_since ? c->partial_since : rtsp_now(s)) : 0;
+  c->partial_since = c->in_len && !c->hold_until ? (c->partial_since ? c->partial_since : rtsp_now(s)) : 0;
   return ret;
+}
+
+void rtsp_conn_resume(rtsp_conn *c) {
+  c->hold_until = 0;
+  if (c->closed || !c->in_len) return;
+  if (process(c) < 0 || c->closed) rtsp_conn_close(c);
 }
 
 int rtsp_conn_feed(rtsp_conn *c, const uint8_t *buf, size_t len) {

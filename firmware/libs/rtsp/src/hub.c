@@ -1,6 +1,7 @@
 // Stream hub: shared refcounted frames, one bounded queue per reader, drops instead of blocking.
-// RTP sequence numbers are rewritten per reader so that every reader sees a gap-free sequence
-// except where it really lost frames (RFC 3550 §5.1: seq increments by one per packet sent).
+// A reader's sequence numbers are the stream's plus an offset fixed at its first packet: it
+// starts where RTP-Info said, and every packet it missed after that (a drop) is a gap it can
+// count (RFC 3550 §5.1, §6.4.1 cumulative loss).
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -9,18 +10,21 @@
 #include "internal.h"
 #include "rtsp/rtcp.h"
 
-rtsp_frame *rtsp_frame_from_pktbuf(rtp_pktbuf *b, int track, bool key, uint32_t ts) {
+rtsp_frame *rtsp_frame_from_pktbuf(rtp_pktbuf *b, int track, bool key, uint16_t seq0, uint32_t ts) {
   rtsp_frame *f = malloc(sizeof *f);
   if (!f) return NULL;
   f->refs = 1;
   f->track = (uint8_t)track;
   f->key = key;
+  f->seq0 = seq0;
   f->ts = ts;
   f->n = b->n;
   f->bytes = b->len;
   f->data = b->data;
   f->off = b->off;
+  uint8_t prefix = b->prefix;
   memset(b, 0, sizeof *b);
+  b->prefix = prefix;
   return f;
 }
 
@@ -53,6 +57,7 @@ void rtsp_mount_add_reader(rtsp_mount *m, rtsp_sess *ss) {
   ss->rnext = m->readers;
   m->readers = ss;
   ss->need_key = true; /* start at a keyframe */
+  for (int t = 0; t < RTSP_TRACKS; t++) ss->tr[t].seq_set = false; /* at RTP-Info's seq again */
   m->srv->st.playing++;
 }
 
@@ -68,28 +73,15 @@ void rtsp_mount_remove_reader(rtsp_mount *m, rtsp_sess *ss) {
   rtsp_sess_queue_clear(ss);
 }
 
-static void drop(rtsp_sess *ss, rtsp_frame *f) {
-  ss->drops++;
-  ss->mount->drops++;
-  ss->mount->srv->st.drops++;
-  if (f->track == 0) ss->need_key = true;
-}
-
 /* Queue the frame for one reader, or drop it. */
 static void reader_push(rtsp_sess *ss, rtsp_frame *f) {
   if (!ss->tr[f->track].setup || ss->conn->closed) return;
   const rtsp_server_config *cfg = &ss->mount->srv->cfg;
-  if (f->track == 0 && ss->need_key) {
-    if (!f->key) {
-      ss->drops++;
-      ss->mount->drops++;
-      ss->mount->srv->st.drops++;
-      return;
-    }
-    ss->need_key = false;
-  }
-  if (ss->qcount >= ss->qcap || ss->qbytes + f->bytes > cfg->queue_max_bytes) {
-    drop(ss, f);
+  bool room = ss->qcount < ss->qcap && ss->qbytes + f->bytes <= cfg->queue_max_bytes;
+  if (!rtsp_key_gate(&ss->need_key, f->track == 0, f->key, room)) {
+    ss->drops++;
+    ss->mount->drops++;
+    ss->mount->srv->st.drops++;
     return;
   }
   f->refs++;
@@ -106,42 +98,40 @@ void rtsp_hub_push(rtsp_mount *m, rtsp_frame *f) {
     if (!ss->conn->closed) rtsp_conn_pump(ss->conn);
 }
 
-/* Stages packet i of f for this reader: the shared RTP header with the reader's own sequence
- * number, behind the RFC 2326 §10.12 interleave prefix ('$', channel, 16-bit length) that TCP
- * uses and UDP skips. The payload is not copied: the piece points into the shared frame. */
-static size_t stage_packet(rtsp_sess *ss, rtsp_frame *f, int i, bool tcp, uint8_t h[4 + RTP_HEADER_SIZE],
-                           rtsp_iov iov[2]) {
+/* Readies packet i of f for this reader in place: its interleave channel and its sequence
+ * number. The frame is shared, so the bytes hold this reader's values only until the next
+ * reader patches them: the adapter sends or copies them before the batch call returns. */
+static size_t patch_packet(rtsp_sess *ss, rtsp_frame *f, int i) {
   rtsp_track_state *t = &ss->tr[f->track];
-  const uint8_t *p = f->data + f->off[i];
-  size_t n = f->off[i + 1] - f->off[i];
-  memcpy(h + 4, p, RTP_HEADER_SIZE);
-  h[4 + 2] = (uint8_t)(t->seq >> 8);
-  h[4 + 3] = (uint8_t)t->seq;
-  t->seq++;
+  uint8_t *p = f->data + f->off[i];
+  size_t n = f->off[i + 1] - f->off[i] - RTSP_INTERLEAVED_PREFIX;
+  uint16_t stream_seq = (uint16_t)(f->seq0 + i);
+  if (!t->seq_set) {
+    t->seq_off = (uint16_t)(t->seq - stream_seq);
+    t->seq_set = true;
+  }
+  uint16_t seq = (uint16_t)(stream_seq + t->seq_off);
+  p[1] = (uint8_t)t->ch[0];
+  p[RTSP_INTERLEAVED_PREFIX + 2] = (uint8_t)(seq >> 8);
+  p[RTSP_INTERLEAVED_PREFIX + 3] = (uint8_t)seq;
+  t->seq = (uint16_t)(seq + 1);
   t->packets++;
   t->octets += (uint32_t)(n - RTP_HEADER_SIZE);
   t->sent_any = true;
   ss->conn->srv->st.bytes_sent += n;
-  h[0] = '$';
-  h[1] = (uint8_t)t->ch[0];
-  h[2] = (uint8_t)(n >> 8);
-  h[3] = (uint8_t)n;
-  iov[0].base = tcp ? h : h + 4;
-  iov[0].len = tcp ? 4 + RTP_HEADER_SIZE : RTP_HEADER_SIZE;
-  iov[1].base = p + RTP_HEADER_SIZE;
-  iov[1].len = n - RTP_HEADER_SIZE;
   return n;
 }
 
-/* Hands the staged batch to the adapter: one call per batch when it can gather, else per piece. */
+/* Hands the staged batch to the adapter: one call per batch when it can gather, else per piece.
+ * TCP: np pieces of one byte stream; UDP: np packets of two pieces (header, payload). */
 static int flush_batch(rtsp_conn *c, int track, bool tcp, int np) {
   rtsp_server *s = c->srv;
   const rtsp_conn_io *io = c->io;
   const rtsp_iov *v = s->batch_iov;
   int r = 0;
   if (tcp) {
-    if (io->sendv) return io->sendv(c->user, v, 2 * np);
-    for (int i = 0; i < 2 * np && !r; i++) r = io->send(c->user, v[i].base, v[i].len);
+    if (io->sendv) return io->sendv(c->user, v, np);
+    for (int i = 0; i < np && !r; i++) r = io->send(c->user, v[i].base, v[i].len);
     return r;
   }
   if (io->udp_sendv) r = io->udp_sendv(c->user, track, v, np);
@@ -154,14 +144,16 @@ static int flush_batch(rtsp_conn *c, int track, bool tcp, int np) {
   return r == HAL_EAGAIN ? 0 : r; /* a full UDP socket buffer loses packets, like the network */
 }
 
-/* Sends a reader's queue in batches of up to RTSP_BATCH_PKTS packets: for UDP one frame's
- * packets (one track, one socket), for TCP as many queued frames as the send backlog allows, so
- * a frame costs one write per reader instead of one per packet. A TCP reader stops pulling once
- * the adapter's backlog passes send_backlog_max; it overshoots by at most one frame. */
+/* Sends a reader's queue in batches: for UDP up to RTSP_BATCH_PKTS packets of one frame (one
+ * track, one socket), for TCP up to RTSP_BATCH_PKTS whole frames, each one contiguous piece, as
+ * many as the send backlog allows, so a frame costs one write per reader, not one per packet. A
+ * TCP reader stops pulling once the adapter's backlog passes send_backlog_max; it overshoots by
+ * at most one batch of frames. */
 void rtsp_conn_pump(rtsp_conn *c) {
   if (c->closed) return;
   rtsp_server *s = c->srv;
   size_t max = s->cfg.send_backlog_max;
+  rtsp_iov *iov = s->batch_iov;
   for (rtsp_sess *ss = c->sessions; ss; ss = ss->next) {
     if (ss->state != SESS_PLAYING) continue;
     while (ss->qcount) {
@@ -170,18 +162,32 @@ void rtsp_conn_pump(rtsp_conn *c) {
       size_t backlog = tcp && c->io->backlog ? c->io->backlog(c->user) : 0;
       if (backlog > max) return;
       int np = 0, k = 0, cur = ss->cursor;
-      for (;;) {
-        rtsp_frame *g = ss->q[(ss->qhead + k) % ss->qcap];
-        for (; cur < g->n && np < RTSP_BATCH_PKTS; cur++, np++)
-          backlog += stage_packet(ss, g, cur, tcp, s->batch_hdr[np], &s->batch_iov[2 * np]) + (tcp ? 4 : 0);
-        if (cur < g->n) break; /* batch full */
-        k++;
-        cur = 0;
-        if (!tcp || k >= ss->qcount || backlog > max) break;
-        rtsp_frame *nx = ss->q[(ss->qhead + k) % ss->qcap];
-        if (ss->tr[nx->track].lower != RTSP_LOWER_TCP) break;
+      uint64_t pkts = 0;
+      if (tcp) {
+        for (;;) {
+          rtsp_frame *g = ss->q[(ss->qhead + k) % ss->qcap];
+          for (int i = cur; i < g->n; i++, pkts++) backlog += patch_packet(ss, g, i) + RTSP_INTERLEAVED_PREFIX;
+          iov[np++] = (rtsp_iov){g->data + g->off[cur], g->off[g->n] - g->off[cur]};
+          k++;
+          cur = 0;
+          if (np == RTSP_BATCH_PKTS || k >= ss->qcount || backlog > max) break;
+          rtsp_frame *nx = ss->q[(ss->qhead + k) % ss->qcap];
+          if (ss->tr[nx->track].lower != RTSP_LOWER_TCP) break;
+        }
+      } else {
+        for (; cur < f->n && np < RTSP_BATCH_PKTS; cur++, np++) {
+          size_t n = patch_packet(ss, f, cur);
+          const uint8_t *p = f->data + f->off[cur] + RTSP_INTERLEAVED_PREFIX;
+          iov[2 * np] = (rtsp_iov){p, RTP_HEADER_SIZE};
+          iov[2 * np + 1] = (rtsp_iov){p + RTP_HEADER_SIZE, n - RTP_HEADER_SIZE};
+        }
+        pkts = (uint64_t)np;
+        if (cur == f->n) {
+          k = 1;
+          cur = 0;
+        }
       }
-      s->st.packets_sent += (uint64_t)np;
+      s->st.packets_sent += pkts;
       int r = flush_batch(c, f->track, tcp, np);
       for (; k > 0; k--) { /* the pieces are gone: release the frames they pointed into */
         rtsp_frame *g = ss->q[ss->qhead];
@@ -200,10 +206,9 @@ void rtsp_conn_pump(rtsp_conn *c) {
 }
 
 uint32_t rtsp_mount_rtp_now(rtsp_mount *m, int track, uint64_t now) {
-  uint32_t clock = track == 0 ? 90000 : 8000;
-  if (!m->have_ts[track]) return m->ts_base[track];
-  uint64_t dt = now > m->last_ts_mono[track] ? now - m->last_ts_mono[track] : 0;
-  return m->last_ts[track] + (uint32_t)(dt * clock / 1000000);
+  if (!m->have_clock) return m->media.ts_base[track];
+  uint64_t dt = now > m->clock_mono ? now - m->clock_mono : 0;
+  return rtp_media_ts(&m->media, track, m->clock_pts + dt);
 }
 
 // RFC 3550 §6.4.1: the SR pairs wallclock (NTP) with the RTP clock at the same instant and
@@ -217,17 +222,14 @@ void rtsp_sess_send_rtcp(rtsp_sess *ss, bool bye, uint64_t now) {
   for (int t = 0; t < RTSP_TRACKS; t++) {
     rtsp_track_state *tr = &ss->tr[t];
     if (!tr->setup || (!tr->sent_any && !bye)) continue;
-    rtcp_sr_info sr = {ss->mount->pk[t].ssrc, rtcp_ntp_from_unix_us(wall), rtsp_mount_rtp_now(ss->mount, t, now),
+    rtcp_sr_info sr = {ss->mount->media.pk[t].ssrc, rtcp_ntp_from_unix_us(wall), rtsp_mount_rtp_now(ss->mount, t, now),
                        tr->packets, tr->octets};
     uint8_t buf[4 + 128];
     int n = bye ? rtcp_write_bye(&sr, buf + 4, sizeof buf - 4) : rtcp_write_sr(&sr, "k230js", buf + 4, sizeof buf - 4);
     if (n < 0) continue;
     int r;
     if (tr->lower == RTSP_LOWER_TCP) {
-      buf[0] = '$';
-      buf[1] = (uint8_t)tr->ch[1];
-      buf[2] = (uint8_t)(n >> 8);
-      buf[3] = (uint8_t)n;
+      rtsp_interleaved_put(buf, tr->ch[1], (size_t)n);
       r = c->io->send(c->user, buf, (size_t)n + 4);
     } else {
       r = c->io->udp_send ? c->io->udp_send(c->user, t, true, buf + 4, (size_t)n, NULL, 0) : 0;

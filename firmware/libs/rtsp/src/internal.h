@@ -6,20 +6,23 @@
 #include <stdint.h>
 
 #include "rtsp/rtp.h"
+#include "rtsp/rtp_media.h"
 #include "rtsp/server.h"
 #include "rtsp/transport.h"
 
 #define RTSP_TRACKS 2 /* 0 video, 1 audio */
 #define RTSP_MOUNT_NAME_MAX 64
-#define RTSP_PS_MAX 512
 #define RTSP_LINGER_US 2000000 /* a client's grace to act on RTCP BYE before we hang up */
 #define RTSP_RTCP_SMALL 2048 /* interleaved frames larger than this are skipped, not buffered */
 
-/* One access unit's (or audio chunk's) RTP packets, shared by every reader. */
+/* One access unit's (or audio chunk's) RTP packets, shared by every reader, each behind its
+ * interleave header (rtp_pktbuf_init_interleaved). A reader patches the channel and sequence
+ * numbers in place just before handing the bytes to its adapter (hub.c). */
 typedef struct rtsp_frame {
   int refs;
   uint8_t track;
   bool key;
+  uint16_t seq0; /* the stream's sequence number of packet 0 */
   uint32_t ts;
   int n;
   size_t bytes;
@@ -27,7 +30,8 @@ typedef struct rtsp_frame {
   uint32_t *off;
 } rtsp_frame;
 
-rtsp_frame *rtsp_frame_from_pktbuf(rtp_pktbuf *b, int track, bool key, uint32_t ts); /* steals b's memory */
+/* Steals b's memory (b stays usable, empty). */
+rtsp_frame *rtsp_frame_from_pktbuf(rtp_pktbuf *b, int track, bool key, uint16_t seq0, uint32_t ts);
 void rtsp_frame_unref(rtsp_frame *f);
 
 typedef struct rtsp_track_state {
@@ -36,7 +40,9 @@ typedef struct rtsp_track_state {
   int ch[2];          /* interleaved channels */
   int client_port[2];
   int server_port[2];
-  uint16_t seq;       /* next outgoing sequence number (per reader) */
+  uint16_t seq;       /* next outgoing sequence number (announced in RTP-Info) */
+  uint16_t seq_off;   /* reader's = stream's + seq_off, fixed at its first packet */
+  bool seq_set;
   uint32_t packets, octets;
   bool sent_any;
   uint32_t last_rr_lost, last_rr_jitter;
@@ -67,13 +73,12 @@ struct rtsp_mount {
   rtsp_server *srv;
   char name[RTSP_MOUNT_NAME_MAX];
   rtsp_mount_config cfg;
-  uint8_t ps[3][RTSP_PS_MAX]; /* H.264: -, SPS, PPS; H.265: VPS, SPS, PPS */
-  size_t ps_len[3];
-  rtp_packetizer pk[RTSP_TRACKS];
-  uint32_t ts_base[RTSP_TRACKS];
-  uint32_t last_ts[RTSP_TRACKS];
-  uint64_t last_ts_mono[RTSP_TRACKS];
-  bool have_ts[RTSP_TRACKS];
+  rtp_media media; /* packetizers, timestamp bases, parameter sets */
+  /* The media clock against ours (RTCP SR, RTP-Info): the latest frame of the lead track
+   * (video, else audio) had pts clock_pts when it arrived at clock_mono. Every track's pts is
+   * on one clock (a file's, or the monotonic one for piped live sources, kjs/sink.h). */
+  bool have_clock;
+  uint64_t clock_pts, clock_mono;
   rtp_pktbuf pb;
   rtsp_sess *readers;
   uint64_t frames_in, drops;
@@ -94,11 +99,24 @@ struct rtsp_conn {
   uint64_t last_activity; /* µs */
   uint64_t partial_since; /* µs; 0 when no partial request is buffered */
   uint64_t linger_until;  /* µs; its mount went away: closed then unless the client left first */
+  uint64_t last_request;  /* µs; accept, then each completed request (request_deadline_s) */
+  uint64_t requests;      /* completed */
+  uint64_t hold_until;    /* µs; input waits until then (failed authentication) */
+  int auth_fails;
+  char addr[64];          /* the peer without its port */
   rtsp_sess *sessions;
   int nsessions;
   uint64_t drops_done;    /* drops of freed sessions */
   struct rtsp_conn *next;
 };
+
+/* What the server remembers of an address that failed authentication. */
+typedef struct rtsp_addr_state {
+  char addr[64];
+  int fails;
+  uint64_t blocked_until, last_us;
+} rtsp_addr_state;
+#define RTSP_ADDR_SLOTS 64
 
 struct rtsp_server {
   rtsp_server_config cfg;
@@ -111,14 +129,14 @@ struct rtsp_server {
   rtsp_stats st;
   uint64_t last_tick;
   int bound_port;
+  rtsp_addr_state addrs[RTSP_ADDR_SLOTS]; /* least recently failed replaced first */
   /* POSIX adapter hooks (server_posix.c) */
   uint64_t (*clock)(void *clock_user);
   void *clock_user;
   void *adapter;
   void (*adapter_sweep)(void *adapter);
   void (*adapter_free)(void *adapter);
-  /* media batch being assembled by rtsp_conn_pump (hub.c): per-reader headers and the pieces */
-  uint8_t batch_hdr[RTSP_BATCH_PKTS][4 + RTP_HEADER_SIZE];
+  /* media batch being assembled by rtsp_conn_pump (hub.c): pieces of the shared frames */
   rtsp_iov batch_iov[2 * RTSP_BATCH_PKTS];
   char scratch[16384]; /* request header copy */
   char reply[16384];   /* response assembly */
@@ -140,6 +158,8 @@ void rtsp_sess_send_rtcp(rtsp_sess *ss, bool bye, uint64_t now);
 
 /* conn.c */
 void rtsp_conn_close(rtsp_conn *c); /* calls io->close once */
+void rtsp_conn_resume(rtsp_conn *c); /* a held connection's buffered input, once hold_until passed */
+rtsp_addr_state *rtsp_addr_find(rtsp_server *s, const char *addr, bool create);
 void rtsp_sess_free(rtsp_sess *ss, bool notify);
 
 #endif

@@ -25,8 +25,11 @@ static bool all_digits(const char *s, size_t max_digits) {
   return n > 0 && n <= max_digits;
 }
 
-int rtsp_request_parse(const uint8_t *buf, size_t len, const rtsp_limits *lim, char *scratch, size_t scratch_cap,
-                       rtsp_request *req, int *status) {
+/* The message syntax requests and responses share (§4, §6.2, §7.2): a start line, headers, an
+ * empty line, a Content-Length body. *first gets the start line, NUL-terminated in scratch. */
+static int parse_message(const uint8_t *buf, size_t len, const rtsp_limits *lim, char *scratch, size_t scratch_cap,
+                         char **first, rtsp_header *hdrs, int *nh, long *cseq, const uint8_t **body, size_t *body_len,
+                         int *status) {
   *status = 0;
   /* §4: messages end their header section with an empty line; CRLF or bare LF accepted. */
   size_t scan = len < lim->max_header_bytes ? len : lim->max_header_bytes;
@@ -48,10 +51,12 @@ int rtsp_request_parse(const uint8_t *buf, size_t len, const rtsp_limits *lim, c
   memcpy(scratch, buf, hend);
   scratch[hend] = 0;
 
-  memset(req, 0, sizeof *req);
-  req->cseq = -1;
+  *first = NULL;
+  *nh = 0;
+  *cseq = -1;
+  *body = NULL;
+  *body_len = 0;
   char *line = scratch;
-  int lineno = 0;
   long content_length = -1;
   for (;;) {
     char *nl = strchr(line, '\n');
@@ -61,26 +66,9 @@ int rtsp_request_parse(const uint8_t *buf, size_t len, const rtsp_limits *lim, c
     if (ll && line[ll - 1] == '\r') line[--ll] = 0;
     if (ll > lim->max_line) return fail(status, 400);
     if (memchr(line, '\r', ll)) return fail(status, 400); /* bare CR inside a line */
-    if (ll == 0) break;                                   /* end of headers */
-    if (lineno == 0) {
-      /* §6.1: Request-Line = Method SP Request-URI SP RTSP-Version CRLF */
-      char *m = line, *sp1 = strchr(m, ' ');
-      if (!sp1 || sp1 == m) return fail(status, 400);
-      *sp1 = 0;
-      char *uri = sp1 + 1, *sp2 = strchr(uri, ' ');
-      if (!sp2 || sp2 == uri) return fail(status, 400);
-      *sp2 = 0;
-      char *ver = sp2 + 1;
-      if (strchr(ver, ' ') || strlen(m) > 32) return fail(status, 400);
-      for (char *c = m; *c; c++)
-        if (!tchar(*c)) return fail(status, 400);
-      for (char *c = uri; *c; c++)
-        if ((unsigned char)*c <= 32 || (unsigned char)*c >= 127) return fail(status, 400);
-      if (strncmp(ver, "RTSP/", 5) != 0) return fail(status, 400);
-      if (strcmp(ver, "RTSP/1.0") != 0) return fail(status, 505);
-      req->method = m;
-      req->uri = uri;
-      req->version = ver;
+    if (ll == 0) break;                                    /* end of headers */
+    if (!*first) {
+      *first = line;
     } else {
       /* §4.2 / HTTP message-header = field-name ":" [ field-value ]; folding unsupported */
       if (rtsp_is_ws(line[0])) return fail(status, 400);
@@ -92,15 +80,15 @@ int rtsp_request_parse(const uint8_t *buf, size_t len, const rtsp_limits *lim, c
       const char *v = colon + 1, *ve = line + ll;
       rtsp_trim(&v, &ve);
       ((char *)ve)[0] = 0;
-      if (req->nheaders >= lim->max_headers || req->nheaders >= RTSP_MAX_HEADERS) return fail(status, 400);
-      req->headers[req->nheaders].name = line;
-      req->headers[req->nheaders].value = v;
-      req->nheaders++;
+      if (*nh >= lim->max_headers || *nh >= RTSP_MAX_HEADERS) return fail(status, 400);
+      hdrs[*nh].name = line;
+      hdrs[*nh].value = v;
+      (*nh)++;
       if (strcasecmp(line, "CSeq") == 0) {
         /* §12.17: exactly one, a number */
-        if (req->cseq >= 0 || !all_digits(v, 9)) return fail(status, 400);
-        req->cseq = 0;
-        for (const char *c = v; *c; c++) req->cseq = req->cseq * 10 + (*c - '0');
+        if (*cseq >= 0 || !all_digits(v, 9)) return fail(status, 400);
+        *cseq = 0;
+        for (const char *c = v; *c; c++) *cseq = *cseq * 10 + (*c - '0');
       } else if (strcasecmp(line, "Content-Length") == 0) {
         /* §12.14: duplicates must agree; negative, non-numeric or huge is malformed */
         if (!all_digits(v, 9)) return fail(status, 400);
@@ -110,23 +98,73 @@ int rtsp_request_parse(const uint8_t *buf, size_t len, const rtsp_limits *lim, c
         content_length = cl;
       }
     }
-    lineno++;
     line = nl + 1;
   }
-  if (!req->method) return fail(status, 400);
+  if (!*first) return fail(status, 400);
   if (content_length > 0) {
     if ((size_t)content_length > lim->max_body) return fail(status, 413);
     if (len - hend < (size_t)content_length) return 0;
-    req->body = buf + hend;
-    req->body_len = (size_t)content_length;
+    *body = buf + hend;
+    *body_len = (size_t)content_length;
   }
   return (int)(hend + (content_length > 0 ? (size_t)content_length : 0));
 }
 
-const char *rtsp_request_header(const rtsp_request *req, const char *name) {
-  for (int i = 0; i < req->nheaders; i++)
-    if (strcasecmp(req->headers[i].name, name) == 0) return req->headers[i].value;
+int rtsp_request_parse(const uint8_t *buf, size_t len, const rtsp_limits *lim, char *scratch, size_t scratch_cap,
+                       rtsp_request *req, int *status) {
+  memset(req, 0, sizeof *req);
+  char *line;
+  int n = parse_message(buf, len, lim, scratch, scratch_cap, &line, req->headers, &req->nheaders, &req->cseq,
+                        &req->body, &req->body_len, status);
+  if (n <= 0) return n;
+  /* §6.1: Request-Line = Method SP Request-URI SP RTSP-Version CRLF */
+  char *m = line, *sp1 = strchr(m, ' ');
+  if (!sp1 || sp1 == m) return fail(status, 400);
+  *sp1 = 0;
+  char *uri = sp1 + 1, *sp2 = strchr(uri, ' ');
+  if (!sp2 || sp2 == uri) return fail(status, 400);
+  *sp2 = 0;
+  char *ver = sp2 + 1;
+  if (strchr(ver, ' ') || strlen(m) > 32) return fail(status, 400);
+  for (char *c = m; *c; c++)
+    if (!tchar(*c)) return fail(status, 400);
+  for (char *c = uri; *c; c++)
+    if ((unsigned char)*c <= 32 || (unsigned char)*c >= 127) return fail(status, 400);
+  if (strncmp(ver, "RTSP/", 5) != 0) return fail(status, 400);
+  if (strcmp(ver, "RTSP/1.0") != 0) return fail(status, 505);
+  req->method = m;
+  req->uri = uri;
+  req->version = ver;
+  return n;
+}
+
+int rtsp_response_parse(const uint8_t *buf, size_t len, const rtsp_limits *lim, char *scratch, size_t scratch_cap,
+                        rtsp_response *resp) {
+  memset(resp, 0, sizeof *resp);
+  char *line;
+  int status;
+  int n = parse_message(buf, len, lim, scratch, scratch_cap, &line, resp->headers, &resp->nheaders, &resp->cseq,
+                        &resp->body, &resp->body_len, &status);
+  if (n <= 0) return n < 0 ? (status == 413 ? HAL_ELIMIT : HAL_EBADDATA) : 0;
+  /* §7.1: Status-Line = RTSP-Version SP Status-Code SP Reason-Phrase CRLF */
+  if (strncmp(line, "RTSP/1.0 ", 9) != 0) return HAL_EBADDATA;
+  const char *c = line + 9;
+  for (int i = 0; i < 3; i++)
+    if (c[i] < '0' || c[i] > '9') return HAL_EBADDATA;
+  if (c[0] == '0' || (c[3] && c[3] != ' ')) return HAL_EBADDATA;
+  resp->status = (c[0] - '0') * 100 + (c[1] - '0') * 10 + (c[2] - '0');
+  resp->reason = c[3] ? c + 4 : "";
+  return n;
+}
+
+const char *rtsp_header_find(const rtsp_header *h, int n, const char *name) {
+  for (int i = 0; i < n; i++)
+    if (strcasecmp(h[i].name, name) == 0) return h[i].value;
   return NULL;
+}
+
+const char *rtsp_request_header(const rtsp_request *req, const char *name) {
+  return rtsp_header_find(req->headers, req->nheaders, name);
 }
 
 int rtsp_request_header_count(const rtsp_request *req, const char *name) {

@@ -9,17 +9,16 @@
 #include <time.h>
 
 #include "hal/errors.h"
-#include "media/annexb.h"
 #include "rtsp/auth.h"
 #include "rtsp/message.h"
-#include "rtsp/rtp.h"
+#include "rtsp/rtp_media.h"
 #include "rtsp/sdp.h"
+#include "rtsp/session.h"
 #include "rtsp/transport.h"
 #include "rtsp/wbuf.h"
 #include "util.h"
 
 #define PUSH_IN_MAX 65536
-#define PUSH_PS_MAX 512
 #define PUSH_URL_MAX 512
 #define PUSH_MSG_MAX 8192
 
@@ -43,20 +42,18 @@ struct rtsp_pusher {
   char realm[RTSP_AUTH_FIELD_MAX], nonce[RTSP_AUTH_FIELD_MAX], opaque[RTSP_AUTH_FIELD_MAX];
   bool qop_auth;
   unsigned nc;
-  char session[128];
+  char session[RTSP_SESSION_ID_MAX + 1];
   int timeout_s;
   uint64_t last_req_us;
   bool keepalive_ok; /* GET_PARAMETER is listed in Public */
   /* tracks: 0 video, 1 audio */
   int ch[2];
-  rtp_packetizer pk[2];
-  uint32_t ts_base[2];
+  rtp_media media;
   bool need_key;
-  uint8_t ps[3][PUSH_PS_MAX];
-  size_t ps_len[3];
   rtp_pktbuf pb;
   uint8_t in[PUSH_IN_MAX];
   size_t in_len;
+  char scratch[PUSH_MSG_MAX + 1]; /* the response parser's copy of a header block */
   rtsp_pusher_stats st;
 };
 
@@ -79,6 +76,11 @@ static uint64_t rand64(void) {
   x ^= x << 25;
   x ^= x >> 27;
   return x * 0x2545F4914F6CDD1Dull;
+}
+
+static uint64_t rnd(void *u) {
+  (void)u;
+  return rand64();
 }
 
 /* RFC 2326 §3.2: rtsp_URL = "rtsp://" host [ ":" port ] [ abs_path ]; userinfo as in RFC 3986. */
@@ -160,18 +162,11 @@ int rtsp_pusher_new(const rtsp_pusher_config *cfg, rtsp_pusher **out) {
   if (cfg->username) snprintf(p->user, sizeof p->user, "%s", cfg->username);
   if (cfg->password) snprintf(p->pass, sizeof p->pass, "%s", cfg->password);
   p->cfg.url = p->url;
-  for (int t = 0; t < 2; t++) {
-    p->pk[t].ssrc = (uint32_t)rand64();
-    p->pk[t].seq = (uint16_t)rand64();
-    p->pk[t].mtu = mtu;
-    p->ts_base[t] = (uint32_t)rand64(); /* RFC 3550 §5.1 */
-  }
-  p->pk[0].pt = 96;
-  p->pk[1].pt = cfg->audio == RTSP_AUDIO_PCMA ? 8 : 0;
+  rtp_media_init(&p->media, (int)cfg->video, rtsp_audio_pt(cfg->audio), mtu, rnd, NULL);
   p->ch[0] = p->ch[1] = -1;
   p->need_key = true;
   p->timeout_s = 60; /* §12.37 default */
-  rtp_pktbuf_init(&p->pb);
+  rtp_pktbuf_init_interleaved(&p->pb);
   *out = p;
   return 0;
 }
@@ -247,9 +242,7 @@ static int send_request(rtsp_pusher *p, int req, int track) {
     memset(&sp, 0, sizeof sp);
     sp.video = p->cfg.video;
     sp.audio = p->cfg.audio;
-    if (p->ps_len[0]) sp.vps = p->ps[0], sp.vps_len = p->ps_len[0];
-    if (p->ps_len[1]) sp.sps = p->ps[1], sp.sps_len = p->ps_len[1];
-    if (p->ps_len[2]) sp.pps = p->ps[2], sp.pps_len = p->ps_len[2];
+    sdp_params_set_ps(&sp, &p->media.ps);
     sp.session_id = rand64() >> 1;
     sp.origin_addr = "127.0.0.1";
     sdp_len = sdp_write(&sp, sdp, sizeof sdp);
@@ -339,63 +332,12 @@ static bool take_challenge(rtsp_pusher *p, const char *v) {
   return true;
 }
 
-typedef struct resp {
-  int status;
-  char reason[64];
-  long cseq;
-  const char *session, *transport, *public_;
-  const char *auth[4];
-  int nauth;
-} resp;
-
-/* §7.1 Status-Line and headers, NUL-terminated in place. Returns the header length or 0. */
-static size_t parse_response(char *buf, size_t len, resp *r, size_t *body_len, int *bad) {
-  char *end = NULL;
-  for (size_t i = 0; i + 3 < len; i++)
-    if (buf[i] == '\r' && buf[i + 1] == '\n' && buf[i + 2] == '\r' && buf[i + 3] == '\n') {
-      end = buf + i;
-      break;
-    }
-  if (!end) {
-    if (len >= PUSH_MSG_MAX) *bad = 1;
-    return 0;
-  }
-  size_t hdr = (size_t)(end - buf) + 4;
-  memset(r, 0, sizeof *r);
-  r->cseq = -1;
-  *body_len = 0;
-  *end = 0;
-  char *line = buf, *save = NULL;
-  char *l = strtok_r(line, "\r\n", &save);
-  int st;
-  if (!l || strncmp(l, "RTSP/1.0 ", 9) != 0 || sscanf(l + 9, "%3d", &st) != 1 || st < 100 || st > 999) {
-    *bad = 1;
-    return 0;
-  }
-  r->status = st;
-  snprintf(r->reason, sizeof r->reason, "%s", l[12] == ' ' ? l + 13 : "");
-  while ((l = strtok_r(NULL, "\r\n", &save))) {
-    char *c = strchr(l, ':');
-    if (!c) continue;
-    *c = 0;
-    char *v = c + 1;
-    while (*v == ' ' || *v == '\t') v++;
-    if (!strcasecmp(l, "CSeq")) r->cseq = strtol(v, NULL, 10);
-    else if (!strcasecmp(l, "Session")) r->session = v;
-    else if (!strcasecmp(l, "Transport")) r->transport = v;
-    else if (!strcasecmp(l, "Public")) r->public_ = v;
-    else if (!strcasecmp(l, "Content-Length")) *body_len = (size_t)strtoul(v, NULL, 10);
-    else if (!strcasecmp(l, "WWW-Authenticate") && r->nauth < 4) r->auth[r->nauth++] = v;
-  }
-  return hdr;
-}
-
-static void fail_status(rtsp_pusher *p, const resp *r, int req) {
+static void fail_status(rtsp_pusher *p, const rtsp_response *r, int req) {
   char uri[PUSH_URL_MAX + 16];
   if (req == REQ_SETUP) track_url(p, p->req_track, uri, sizeof uri);
   else snprintf(uri, sizeof uri, "%s", p->url);
   char msg[700];
-  snprintf(msg, sizeof msg, "%s %s: RTSP/1.0 %d %s", req_names[req], uri, r->status,
+  snprintf(msg, sizeof msg, "%s %s: RTSP/1.0 %d %.63s", req_names[req], uri, r->status,
            r->reason[0] ? r->reason : rtsp_status_text(r->status));
   rtsp_pusher_fail(p, r->status, r->status == 401 ? HAL_EINVAL : HAL_EIO, msg);
 }
@@ -406,14 +348,15 @@ static int next_setup_track(const rtsp_pusher *p, int after) {
   return -1;
 }
 
-static void on_response(rtsp_pusher *p, resp *r) {
+static void on_response(rtsp_pusher *p, const rtsp_response *r) {
   int req = p->req;
   if (req == REQ_NONE || r->cseq != p->cseq) return; /* §12.17: not ours (or a late keep-alive) */
   p->req = REQ_NONE;
   if (req == REQ_TEARDOWN || req == REQ_KEEPALIVE) return;
   if (r->status == 401 && !p->auth_retried && p->user[0]) { /* RFC 2326 §D.2, RFC 2617 */
     bool ok = false;
-    for (int i = 0; i < r->nauth; i++) ok |= take_challenge(p, r->auth[i]);
+    for (int i = 0; i < r->nheaders; i++)
+      if (!strcasecmp(r->headers[i].name, "WWW-Authenticate")) ok |= take_challenge(p, r->headers[i].value);
     if (ok) {
       p->auth_retried = true;
       send_request(p, req, p->req_track);
@@ -426,25 +369,30 @@ static void on_response(rtsp_pusher *p, resp *r) {
   }
   p->auth_retried = false;
   switch (req) {
-  case REQ_OPTIONS:
-    if (r->public_ && strstr(r->public_, "GET_PARAMETER")) p->keepalive_ok = true;
+  case REQ_OPTIONS: {
+    const char *pub = rtsp_header_find(r->headers, r->nheaders, "Public");
+    if (pub && strstr(pub, "GET_PARAMETER")) p->keepalive_ok = true;
     send_request(p, REQ_ANNOUNCE, 0);
     break;
+  }
   case REQ_ANNOUNCE:
     send_request(p, REQ_SETUP, next_setup_track(p, -1));
     break;
   case REQ_SETUP: {
-    if (r->session) { /* §12.37: id [;timeout=n] */
-      size_t n = strcspn(r->session, "; ");
-      if (n >= sizeof p->session) n = sizeof p->session - 1;
-      memcpy(p->session, r->session, n);
-      p->session[n] = 0;
-      const char *t = strstr(r->session, "timeout=");
-      if (t && atoi(t + 8) > 0) p->timeout_s = atoi(t + 8);
+    const char *sess = rtsp_header_find(r->headers, r->nheaders, "Session");
+    const char *trans = rtsp_header_find(r->headers, r->nheaders, "Transport");
+    rtsp_session_hdr sh;
+    if (sess) { /* §12.37: id [;timeout=n] */
+      if (rtsp_session_parse(sess, &sh) < 0) {
+        rtsp_pusher_fail(p, r->status, HAL_EBADDATA, "SETUP: the server's Session header is malformed");
+        return;
+      }
+      memcpy(p->session, sh.id, sizeof p->session);
+      if (sh.timeout > 0) p->timeout_s = sh.timeout;
     }
     int ch = p->req_track * 2;
     rtsp_transport tr[4];
-    if (r->transport && rtsp_transport_parse(r->transport, tr, 4) >= 1 && tr[0].interleaved[0] >= 0)
+    if (trans && rtsp_transport_parse(trans, tr, 4) >= 1 && tr[0].interleaved[0] >= 0)
       ch = tr[0].interleaved[0]; /* §12.39: the server may choose other channels */
     p->ch[p->req_track] = ch;
     if (!p->session[0]) {
@@ -492,26 +440,19 @@ int rtsp_pusher_feed(rtsp_pusher *p, const uint8_t *buf, size_t len) {
         off++;
         continue;
       }
-      resp r;
-      size_t body = 0;
-      int bad = 0;
-      char tmp[PUSH_MSG_MAX + 1];
-      size_t cp = avail < PUSH_MSG_MAX ? avail : PUSH_MSG_MAX;
-      memcpy(tmp, b, cp);
-      tmp[cp] = 0;
-      size_t hdr = parse_response(tmp, cp, &r, &body, &bad);
-      if (bad) {
+      static const rtsp_limits lim = {PUSH_MSG_MAX, 2048, RTSP_MAX_HEADERS, PUSH_IN_MAX / 2};
+      rtsp_response r;
+      int n = rtsp_response_parse(b, avail, &lim, p->scratch, sizeof p->scratch, &r);
+      if (n == HAL_ELIMIT) {
+        rtsp_pusher_fail(p, 0, HAL_ELIMIT, "the server's reply is too large");
+        return HAL_ELIMIT;
+      }
+      if (n < 0) {
         rtsp_pusher_fail(p, 0, HAL_EBADDATA, "the server sent something that is not an RTSP/1.0 reply");
         return HAL_EBADDATA;
       }
-      if (!hdr || avail < hdr + body) {
-        if (hdr && hdr + body > sizeof p->in) {
-          rtsp_pusher_fail(p, 0, HAL_ELIMIT, "the server's reply is too large");
-          return HAL_ELIMIT;
-        }
-        break;
-      }
-      off += hdr + body;
+      if (!n) break;
+      off += (size_t)n;
       on_response(p, &r);
     }
     memmove(p->in, p->in + off, p->in_len - off);
@@ -522,123 +463,62 @@ int rtsp_pusher_feed(rtsp_pusher *p, const uint8_t *buf, size_t len) {
 
 /* ---- media ---- */
 
-static uint32_t ts_of(const rtsp_pusher *p, int track, uint64_t pts_us) {
-  uint64_t clock = track == 0 ? 90000 : 8000;
-  uint64_t t = (pts_us / 1000000) * clock + (pts_us % 1000000) * clock / 1000000;
-  return p->ts_base[track] + (uint32_t)t;
-}
-
-static int ps_slot(media_codec codec, int type) {
-  if (codec == MEDIA_CODEC_H264) return type == MEDIA_H264_NAL_SPS ? 1 : type == MEDIA_H264_NAL_PPS ? 2 : -1;
-  return type == MEDIA_H265_NAL_VPS ? 0 : type == MEDIA_H265_NAL_SPS ? 1 : type == MEDIA_H265_NAL_PPS ? 2 : -1;
-}
-
-static int packetize(rtsp_pusher *p, const uint8_t *nal, size_t size, uint32_t ts, bool last) {
-  return p->cfg.video == RTSP_VIDEO_H264 ? rtp_h264_packetize(&p->pk[0], nal, size, ts, last, &p->pb)
-                                         : rtp_h265_packetize(&p->pk[0], nal, size, ts, last, &p->pb);
-}
-
-/* Sends the packets in p->pb on `track` as interleaved frames (§10.12), batched. */
+/* Sends the packets in p->pb, already behind their interleave headers, on `track` (§10.12). */
 static int flush_packets(rtsp_pusher *p, int track) {
-  enum { BATCH = 128 };
-  rtsp_iov iov[2 * BATCH];
-  uint8_t hdr[BATCH][4];
-  int k = 0;
-  for (int i = 0; i < p->pb.n; i++) {
-    size_t sz;
-    const uint8_t *pkt = rtp_pktbuf_packet(&p->pb, i, &sz);
-    hdr[k][0] = '$';
-    hdr[k][1] = (uint8_t)p->ch[track];
-    hdr[k][2] = (uint8_t)(sz >> 8);
-    hdr[k][3] = (uint8_t)sz;
-    iov[2 * k] = (rtsp_iov){hdr[k], 4};
-    iov[2 * k + 1] = (rtsp_iov){pkt, sz};
-    p->st.bytes_sent += 4 + sz;
-    p->st.packets_sent++;
-    if (++k == BATCH || i == p->pb.n - 1) {
-      int r = p->cfg.sendv(p->cfg.user, iov, 2 * k);
-      if (r < 0) {
-        rtsp_pusher_fail(p, 0, r, "the connection to the server failed");
-        return r;
-      }
-      k = 0;
-    }
-  }
-  return 0;
+  rtp_pktbuf *b = &p->pb;
+  for (int i = 0; i < b->n; i++) b->data[b->off[i] + 1] = (uint8_t)p->ch[track];
+  p->st.packets_sent += (uint64_t)b->n;
+  p->st.bytes_sent += b->len;
+  rtsp_iov v = {b->data, b->len};
+  int r = p->cfg.sendv(p->cfg.user, &v, 1);
+  if (r < 0) rtsp_pusher_fail(p, 0, r, "the connection to the server failed");
+  return r;
 }
 
 static bool congested(const rtsp_pusher *p) {
   return p->cfg.backlog && p->cfg.backlog(p->cfg.user) > p->cfg.max_backlog;
 }
 
-int rtsp_pusher_send_video(rtsp_pusher *p, const uint8_t *buf, size_t len, uint64_t pts_us) {
+/* Media before RECORD (or past the backlog) is dropped through the keyframe gate, so what
+ * follows starts at a keyframe. */
+static bool admit(rtsp_pusher *p, bool video, bool key) {
+  bool recording = p->state == RTSP_PUSH_RECORDING;
+  bool need = p->need_key;
+  bool ok = rtsp_key_gate(&p->need_key, video, key, recording && !congested(p));
+  if (!recording) p->need_key = need || video; /* nothing was sent: still waiting */
+  if (!ok) p->st.frames_dropped++;
+  return ok;
+}
+
+int rtsp_pusher_send_au(rtsp_pusher *p, const uint8_t *buf, size_t len, uint64_t pts_us, rtp_au_kind kind) {
   if (!p || (!buf && len)) return HAL_EINVAL;
   if (p->cfg.video == RTSP_VIDEO_NONE) return HAL_ENOTSUP;
   if (p->state == RTSP_PUSH_FAILED || p->state == RTSP_PUSH_CLOSED) return HAL_ESTATE;
-  media_codec codec = p->cfg.video == RTSP_VIDEO_H264 ? MEDIA_CODEC_H264 : MEDIA_CODEC_H265;
-  size_t hs = media_nal_header_size(codec);
-  size_t pos = 0, payload = 0;
-  media_nal nal;
-  bool key = false;
-  int nsend = 0;
-  while (media_annexb_next(codec, buf, len, &pos, &nal) == 1) { /* parameter sets are cached */
-    if (nal.size < hs) continue;
-    int slot = ps_slot(codec, nal.type);
-    if (slot >= 0) {
-      if (nal.size <= PUSH_PS_MAX) {
-        memcpy(p->ps[slot], nal.data, nal.size);
-        p->ps_len[slot] = nal.size;
-      }
-      continue;
-    }
-    if (nal.type == (codec == MEDIA_CODEC_H264 ? MEDIA_H264_NAL_AUD : MEDIA_H265_NAL_AUD)) continue;
-    if (media_nal_is_idr(codec, nal.type)) key = true;
-    nsend++;
-    payload += nal.size;
-  }
-  if (!nsend) return 0;
-  if (p->state != RTSP_PUSH_RECORDING || (p->need_key && !key) || congested(p)) {
-    p->st.frames_dropped++;
-    if (p->state == RTSP_PUSH_RECORDING) p->need_key = true;
-    return 0;
-  }
-  p->need_key = false;
-  uint32_t ts = ts_of(p, 0, pts_us);
   rtp_pktbuf_reset(&p->pb);
-  if (key) payload += p->ps_len[0] + p->ps_len[1] + p->ps_len[2];
-  size_t room = p->pk[0].mtu - RTP_HEADER_SIZE - 3;
-  int pkts = (int)(payload / room) + nsend + 3;
-  int r = rtp_pktbuf_reserve(&p->pb, payload + (size_t)pkts * (RTP_HEADER_SIZE + 3), pkts);
-  if (key && !r) /* parameter sets ahead of every IDR (RFC 6184 §8.4, RFC 7798 §7.2) */
-    for (int i = 0; i < 3 && !r; i++)
-      if (p->ps_len[i]) r = packetize(p, p->ps[i], p->ps_len[i], ts, false);
-  pos = 0;
-  int sent = 0;
-  while (!r && media_annexb_next(codec, buf, len, &pos, &nal) == 1) {
-    if (nal.size < hs || ps_slot(codec, nal.type) >= 0 ||
-        nal.type == (codec == MEDIA_CODEC_H264 ? MEDIA_H264_NAL_AUD : MEDIA_H265_NAL_AUD))
-      continue;
-    sent++;
-    r = packetize(p, nal.data, nal.size, ts, sent == nsend); /* marker on the AU's last packet */
+  bool key;
+  /* packetized even when dropped: the parameter sets must reach the cache (and the ANNOUNCE) */
+  int n = rtp_media_video(&p->media, buf, len, pts_us, kind, &p->pb, &key);
+  int r = n < 0 ? n : 0;
+  if (n > 0 && admit(p, true, key)) {
+    r = flush_packets(p, 0);
+    if (!r) p->st.frames_sent++;
   }
-  if (!r) r = p->pb.err;
-  if (!r) r = flush_packets(p, 0);
   rtp_pktbuf_reset(&p->pb);
-  if (!r) p->st.frames_sent++;
   return r;
+}
+
+int rtsp_pusher_send_video(rtsp_pusher *p, const uint8_t *buf, size_t len, uint64_t pts_us) {
+  return rtsp_pusher_send_au(p, buf, len, pts_us, RTP_AU_UNKNOWN);
 }
 
 int rtsp_pusher_send_audio(rtsp_pusher *p, const uint8_t *buf, size_t len, uint64_t pts_us) {
   if (!p || !buf || !len) return HAL_EINVAL;
   if (p->cfg.audio == RTSP_AUDIO_NONE) return HAL_ENOTSUP;
   if (p->state == RTSP_PUSH_FAILED || p->state == RTSP_PUSH_CLOSED) return HAL_ESTATE;
-  if (p->state != RTSP_PUSH_RECORDING || congested(p)) {
-    p->st.frames_dropped++;
-    return 0;
-  }
+  if (!admit(p, false, true)) return 0;
   rtp_pktbuf_reset(&p->pb);
-  int r = rtp_g711_packetize(&p->pk[1], buf, len, ts_of(p, 1, pts_us), &p->pb);
-  if (!r) r = flush_packets(p, 1);
+  int r = rtp_media_audio(&p->media, buf, len, pts_us, &p->pb);
+  if (r >= 0) r = flush_packets(p, 1);
   rtp_pktbuf_reset(&p->pb);
   if (!r) p->st.frames_sent++;
   return r;

@@ -1,5 +1,6 @@
 // Socket adapter for the pusher: one non-blocking TCP connection (IPv4 or IPv6) on an abstract
-// event loop (rtsp_io_ops), with an output queue so the core never blocks.
+// event loop (rtsp_io_ops), with the server adapter's output queue (outbuf.h) so the core never
+// blocks.
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
@@ -14,6 +15,7 @@
 
 #include "hal/errors.h"
 #include "hal/fd.h"
+#include "outbuf.h"
 #include "rtsp/pusher.h"
 
 #ifndef MSG_NOSIGNAL
@@ -32,8 +34,7 @@ struct rtsp_push_conn {
   int err_no;
   uint64_t deadline; /* connect or close deadline */
   short events;
-  uint8_t *out;
-  size_t out_len, out_off, out_cap;
+  rtsp_outbuf out;
   void (*on_state)(void *user, rtsp_push_state st, int status, int code);
   void *on_user;
 };
@@ -47,7 +48,7 @@ static void shut(rtsp_push_conn *c) {
 
 static void update_events(rtsp_push_conn *c) {
   if (c->fd < 0) return;
-  short ev = c->connecting ? POLLOUT : (short)(POLLIN | (c->out_len > c->out_off ? POLLOUT : 0));
+  short ev = c->connecting ? POLLOUT : (short)(POLLIN | (rtsp_outbuf_pending(&c->out) ? POLLOUT : 0));
   if (ev != c->events) {
     c->events = ev;
     c->ops->set_events(c->loop, c->fd, ev);
@@ -55,50 +56,24 @@ static void update_events(rtsp_push_conn *c) {
 }
 
 static int flush_out(rtsp_push_conn *c) {
-  while (c->out_off < c->out_len) {
-    ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      if (errno == EINTR) continue;
-      c->err_no = errno;
-      return HAL_EIO;
-    }
-    c->out_off += (size_t)n;
-  }
-  if (c->out_off == c->out_len) c->out_off = c->out_len = 0;
-  return 0;
+  int r = rtsp_outbuf_flush(&c->out, c->fd);
+  if (r) c->err_no = c->out.err_no;
+  return r;
 }
 
 static int a_sendv(void *user, const rtsp_iov *iov, int n) {
   rtsp_push_conn *c = user;
   if (c->fd < 0 || c->want_close) return HAL_ECLOSED;
-  size_t total = 0;
-  for (int i = 0; i < n; i++) total += iov[i].len;
-  if (c->out_off > 0 && c->out_off >= c->out_len / 2) {
-    memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
-    c->out_len -= c->out_off;
-    c->out_off = 0;
-  }
-  if (c->out_len + total > c->out_cap) {
-    size_t cap = c->out_cap ? c->out_cap : 65536;
-    while (cap < c->out_len + total) cap *= 2;
-    uint8_t *o = realloc(c->out, cap);
-    if (!o) return HAL_ENOMEM;
-    c->out = o;
-    c->out_cap = cap;
-  }
-  for (int i = 0; i < n; i++) {
-    memcpy(c->out + c->out_len, iov[i].base, iov[i].len);
-    c->out_len += iov[i].len;
-  }
-  if (!c->connecting && flush_out(c) < 0) return HAL_EIO;
+  int r = rtsp_outbuf_sendv(&c->out, c->fd, iov, n, c->connecting);
+  if (r == HAL_EIO) c->err_no = c->out.err_no;
+  if (r) return r;
   update_events(c);
   return 0;
 }
 
 static size_t a_backlog(void *user) {
   rtsp_push_conn *c = user;
-  return c->out_len - c->out_off;
+  return rtsp_outbuf_pending(&c->out);
 }
 
 static void a_state(void *user, rtsp_push_state st, int status, int code) {
@@ -118,7 +93,7 @@ static void transport_error(rtsp_push_conn *c, const char *what, int e) {
 
 static void after_core(rtsp_push_conn *c) {
   if (c->want_close) shut(c);
-  else if (c->closing && c->out_len == c->out_off && !rtsp_pusher_busy(c->p)) shut(c);
+  else if (c->closing && !rtsp_outbuf_pending(&c->out) && !rtsp_pusher_busy(c->p)) shut(c);
   else update_events(c);
 }
 
@@ -272,6 +247,6 @@ void rtsp_push_conn_free(rtsp_push_conn *c) {
   if (!c) return;
   shut(c);
   rtsp_pusher_free(c->p);
-  free(c->out);
+  rtsp_outbuf_free(&c->out);
   free(c);
 }

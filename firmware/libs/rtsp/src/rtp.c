@@ -6,8 +6,14 @@
 #include <string.h>
 
 #include "hal/errors.h"
+#include "rtsp/message.h"
 
 void rtp_pktbuf_init(rtp_pktbuf *b) { memset(b, 0, sizeof *b); }
+
+void rtp_pktbuf_init_interleaved(rtp_pktbuf *b) {
+  memset(b, 0, sizeof *b);
+  b->prefix = RTSP_INTERLEAVED_PREFIX;
+}
 
 void rtp_pktbuf_reset(rtp_pktbuf *b) {
   b->len = 0;
@@ -17,9 +23,11 @@ void rtp_pktbuf_reset(rtp_pktbuf *b) {
 }
 
 void rtp_pktbuf_free(rtp_pktbuf *b) {
+  uint8_t prefix = b->prefix;
   free(b->data);
   free(b->off);
   memset(b, 0, sizeof *b);
+  b->prefix = prefix;
 }
 
 int rtp_pktbuf_reserve(rtp_pktbuf *b, size_t bytes, int pkts) {
@@ -48,13 +56,17 @@ int rtp_pktbuf_reserve(rtp_pktbuf *b, size_t bytes, int pkts) {
 
 int rtp_pktbuf_add(rtp_pktbuf *b, const uint8_t *hdr, size_t hlen, const uint8_t *p1, size_t n1,
                    const uint8_t *p2, size_t n2) {
-  size_t size = hlen + n1 + n2;
+  size_t size = b->prefix + hlen + n1 + n2;
   if (b->len + size > b->cap || b->n + 2 > b->ncap) {
     int r = rtp_pktbuf_reserve(b, size, 1);
     if (r) return r;
   }
   if (b->err) return b->err;
   uint8_t *w = b->data + b->len;
+  if (b->prefix) {
+    rtsp_interleaved_put(w, 0, size - b->prefix);
+    w += b->prefix;
+  }
   memcpy(w, hdr, hlen);
   if (n1) memcpy(w + hlen, p1, n1);
   if (n2) memcpy(w + hlen + n1, p2, n2);

@@ -45,3 +45,9 @@ int sdp_write(const sdp_params *p, char *out, size_t cap) {
     rtsp_wbuf_puts(&w, "m=audio 0 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\na=control:trackID=1\r\n");
   return w.err ? w.err : (int)w.len;
 }
+
+void sdp_params_set_ps(sdp_params *p, const media_ps_cache *c) {
+  if (c->vps_size) p->vps = c->vps, p->vps_len = c->vps_size;
+  if (c->sps_size) p->sps = c->sps, p->sps_len = c->sps_size;
+  if (c->pps_size) p->pps = c->pps, p->pps_len = c->pps_size;
+}

@@ -6,7 +6,6 @@
 
 #include "hal/errors.h"
 #include "internal.h"
-#include "media/annexb.h"
 
 uint64_t rtsp_now(rtsp_server *s) {
   if (s->clock) return s->clock(s->clock_user);
@@ -26,6 +25,8 @@ uint64_t rtsp_rand64(rtsp_server *s) {
   s->rng = x;
   return x * 0x2545F4914F6CDD1Dull;
 }
+
+static uint64_t rnd(void *u) { return rtsp_rand64(u); }
 
 static void seed(rtsp_server *s) {
   uint64_t v = 0;
@@ -64,7 +65,8 @@ int rtsp_server_new(const rtsp_server_config *cfg, rtsp_server **out) {
       cfg->max_clients < 1 || cfg->max_sessions_per_conn < 1 || cfg->queue_max_frames < 2 ||
       cfg->session_timeout_s < 1 || cfg->request_timeout_s < 1 || cfg->limits.max_headers < 1 ||
       cfg->limits.max_header_bytes < 64 || cfg->limits.max_header_bytes >= sizeof(((rtsp_server *)0)->scratch) ||
-      cfg->limits.max_body > 1u << 20 || cfg->rtcp_interval_ms < 100)
+      cfg->limits.max_body > 1u << 20 || cfg->rtcp_interval_ms < 100 || cfg->request_deadline_s < 1 ||
+      cfg->max_clients_per_addr < 1)
     return HAL_EINVAL;
   if (cfg->auth != RTSP_AUTH_NONE && (!cfg->username || !cfg->password)) return HAL_EINVAL;
   rtsp_server *s = calloc(1, sizeof *s);
@@ -106,12 +108,24 @@ void rtsp_server_tick(rtsp_server *s) {
   uint64_t idle = (uint64_t)s->cfg.session_timeout_s * 1000000;
   uint64_t req = (uint64_t)s->cfg.request_timeout_s * 1000000;
   uint64_t rtcp = (uint64_t)s->cfg.rtcp_interval_ms * 1000;
+  uint64_t deadline = (uint64_t)s->cfg.request_deadline_s * 1000000;
   for (rtsp_conn *c = s->conns; c; c = c->next) {
     if (c->closed) continue;
     if (now - c->last_activity > idle || (c->partial_since && now - c->partial_since > req) ||
         (c->linger_until && now >= c->linger_until)) {
       rtsp_conn_close(c); /* idle (RFC 2326 §12.37 timeout) or a request that never completes */
       continue;
+    }
+    bool playing = false;
+    for (rtsp_sess *ss = c->sessions; ss; ss = ss->next) playing |= ss->state == SESS_PLAYING;
+    if (!playing && !c->hold_until && now - c->last_request > deadline) {
+      s->st.conns_evicted++; /* holds a slot and asks for nothing */
+      rtsp_conn_close(c);
+      continue;
+    }
+    if (c->hold_until && now >= c->hold_until) {
+      rtsp_conn_resume(c);
+      if (c->closed) continue;
     }
     for (rtsp_sess *ss = c->sessions; ss; ss = ss->next) {
       if (ss->state == SESS_PLAYING && now - ss->last_sr_us >= rtcp) {
@@ -167,15 +181,8 @@ int rtsp_server_add_mount(rtsp_server *s, const char *name, const rtsp_mount_con
   m->srv = s;
   strcpy(m->name, name);
   m->cfg = *cfg;
-  for (int t = 0; t < RTSP_TRACKS; t++) {
-    m->pk[t].ssrc = (uint32_t)rtsp_rand64(s);
-    m->pk[t].seq = (uint16_t)rtsp_rand64(s);
-    m->pk[t].mtu = s->cfg.mtu;
-    m->ts_base[t] = (uint32_t)rtsp_rand64(s); /* RFC 3550 §5.1: random initial timestamp */
-  }
-  m->pk[0].pt = 96;
-  m->pk[1].pt = cfg->audio == RTSP_AUDIO_PCMA ? 8 : 0;
-  rtp_pktbuf_init(&m->pb);
+  rtp_media_init(&m->media, (int)cfg->video, rtsp_audio_pt(cfg->audio), s->cfg.mtu, rnd, s);
+  rtp_pktbuf_init_interleaved(&m->pb);
   m->next = s->mounts;
   s->mounts = m;
   if (out) *out = m;
@@ -226,111 +233,49 @@ void rtsp_mount_get_stats(const rtsp_mount *m, rtsp_mount_stats *out) {
   out->drops = m->drops;
 }
 
-static uint32_t ts_from_pts(rtsp_mount *m, int track, uint64_t pts_us) {
-  uint64_t clock = track == 0 ? 90000 : 8000;
-  /* split to avoid overflow for large pts: pts_us * 90000 overflows after ~6.5 years */
-  uint64_t t = (pts_us / 1000000) * clock + (pts_us % 1000000) * clock / 1000000;
-  return m->ts_base[track] + (uint32_t)t;
-}
-
-static int ps_slot(media_codec codec, int type) {
-  if (codec == MEDIA_CODEC_H264) return type == MEDIA_H264_NAL_SPS ? 1 : type == MEDIA_H264_NAL_PPS ? 2 : -1;
-  return type == MEDIA_H265_NAL_VPS ? 0 : type == MEDIA_H265_NAL_SPS ? 1 : type == MEDIA_H265_NAL_PPS ? 2 : -1;
-}
-
-static bool is_aud(media_codec codec, int type) {
-  return codec == MEDIA_CODEC_H264 ? type == MEDIA_H264_NAL_AUD : type == MEDIA_H265_NAL_AUD;
-}
-
-static int packetize_nal(rtsp_mount *m, const uint8_t *nal, size_t size, uint32_t ts, bool last) {
-  return m->cfg.video == RTSP_VIDEO_H264 ? rtp_h264_packetize(&m->pk[0], nal, size, ts, last, &m->pb)
-                                         : rtp_h265_packetize(&m->pk[0], nal, size, ts, last, &m->pb);
-}
-
-static void stamp(rtsp_mount *m, int track, uint32_t ts) {
-  m->last_ts[track] = ts;
-  m->last_ts_mono[track] = rtsp_now(m->srv);
-  m->have_ts[track] = true;
-}
-
-int rtsp_mount_send_video(rtsp_mount *m, const uint8_t *buf, size_t len, uint64_t pts_us) {
-  if (!m || (!buf && len)) return HAL_EINVAL;
-  if (m->cfg.video == RTSP_VIDEO_NONE) return HAL_ENOTSUP;
-  media_codec codec = m->cfg.video == RTSP_VIDEO_H264 ? MEDIA_CODEC_H264 : MEDIA_CODEC_H265;
-  size_t hs = media_nal_header_size(codec);
-  /* pass 1: cache parameter sets, find whether this is a keyframe and what is sent */
-  size_t pos = 0;
-  media_nal nal;
-  bool key = false;
-  int nsend = 0;
-  size_t payload = 0;
-  while (media_annexb_next(codec, buf, len, &pos, &nal) == 1) {
-    if (nal.size < hs) continue;
-    int slot = ps_slot(codec, nal.type);
-    if (slot >= 0) {
-      if (nal.size <= RTSP_PS_MAX) {
-        memcpy(m->ps[slot], nal.data, nal.size);
-        m->ps_len[slot] = nal.size;
-      }
-      continue;
-    }
-    if (is_aud(codec, nal.type)) continue;
-    if (media_nal_is_idr(codec, nal.type)) key = true;
-    nsend++;
-    payload += nal.size;
+/* The packets in m->pb become one shared frame for the readers. */
+static int publish(rtsp_mount *m, int track, bool key, uint16_t seq0, uint64_t pts_us) {
+  if (track == 0 || m->cfg.video == RTSP_VIDEO_NONE) {
+    m->clock_pts = pts_us;
+    m->clock_mono = rtsp_now(m->srv);
+    m->have_clock = true;
   }
-  if (!nsend) {
-    maybe_tick(m->srv);
-    return 0; /* a HEADER pack: parameter sets only */
-  }
-  uint32_t ts = ts_from_pts(m, 0, pts_us);
-  rtp_pktbuf_reset(&m->pb);
-  if (key) payload += m->ps_len[0] + m->ps_len[1] + m->ps_len[2];
-  /* one allocation per frame (the frame keeps it): room for every packet's headers too */
-  size_t room = m->pk[0].mtu - RTP_HEADER_SIZE - 3;
-  int pkts = (int)(payload / room) + nsend + 3;
-  int r = rtp_pktbuf_reserve(&m->pb, payload + (size_t)pkts * (RTP_HEADER_SIZE + 3), pkts);
-  if (key && !r) /* parameter sets ahead of every IDR so late joiners can decode (RFC 6184 §8.4) */
-    for (int i = 0; i < 3 && !r; i++)
-      if (m->ps_len[i]) r = packetize_nal(m, m->ps[i], m->ps_len[i], ts, false);
-  pos = 0;
-  int sent = 0;
-  while (!r && media_annexb_next(codec, buf, len, &pos, &nal) == 1) {
-    if (nal.size < hs || ps_slot(codec, nal.type) >= 0 || is_aud(codec, nal.type)) continue;
-    sent++;
-    r = packetize_nal(m, nal.data, nal.size, ts, sent == nsend); /* marker: last packet of the AU */
-  }
-  if (r || m->pb.err) {
-    rtp_pktbuf_reset(&m->pb);
-    return r ? r : m->pb.err;
-  }
-  stamp(m, 0, ts);
   m->frames_in++;
   m->srv->st.frames_in++;
   if (m->readers) {
-    rtsp_frame *f = rtsp_frame_from_pktbuf(&m->pb, 0, key, ts);
+    rtsp_frame *f = rtsp_frame_from_pktbuf(&m->pb, track, key, seq0, rtp_media_ts(&m->media, track, pts_us));
     if (!f) return HAL_ENOMEM;
     rtsp_hub_push(m, f);
   }
   maybe_tick(m->srv);
   return 0;
+}
+
+int rtsp_mount_send_au(rtsp_mount *m, const uint8_t *buf, size_t len, uint64_t pts_us, rtp_au_kind kind) {
+  if (!m || (!buf && len)) return HAL_EINVAL;
+  if (m->cfg.video == RTSP_VIDEO_NONE) return HAL_ENOTSUP;
+  rtp_pktbuf_reset(&m->pb);
+  uint16_t seq0 = m->media.pk[0].seq;
+  bool key;
+  int n = rtp_media_video(&m->media, buf, len, pts_us, kind, &m->pb, &key);
+  if (n <= 0) {
+    rtp_pktbuf_reset(&m->pb);
+    if (n == 0) maybe_tick(m->srv); /* parameter sets only */
+    return n;
+  }
+  return publish(m, 0, key, seq0, pts_us);
+}
+
+int rtsp_mount_send_video(rtsp_mount *m, const uint8_t *buf, size_t len, uint64_t pts_us) {
+  return rtsp_mount_send_au(m, buf, len, pts_us, RTP_AU_UNKNOWN);
 }
 
 int rtsp_mount_send_audio(rtsp_mount *m, const uint8_t *buf, size_t len, uint64_t pts_us) {
   if (!m || !buf || !len) return HAL_EINVAL;
   if (m->cfg.audio == RTSP_AUDIO_NONE) return HAL_ENOTSUP;
-  uint32_t ts = ts_from_pts(m, 1, pts_us);
   rtp_pktbuf_reset(&m->pb);
-  int r = rtp_g711_packetize(&m->pk[1], buf, len, ts, &m->pb);
-  if (r) return r;
-  stamp(m, 1, ts);
-  m->frames_in++;
-  m->srv->st.frames_in++;
-  if (m->readers) {
-    rtsp_frame *f = rtsp_frame_from_pktbuf(&m->pb, 1, true, ts);
-    if (!f) return HAL_ENOMEM;
-    rtsp_hub_push(m, f);
-  }
-  maybe_tick(m->srv);
-  return 0;
+  uint16_t seq0 = m->media.pk[1].seq;
+  int n = rtp_media_audio(&m->media, buf, len, pts_us, &m->pb);
+  if (n < 0) return n;
+  return publish(m, 1, true, seq0, pts_us);
 }

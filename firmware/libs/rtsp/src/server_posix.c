@@ -1,8 +1,8 @@
 // Socket adapter: non-blocking TCP (IPv4/IPv6) and per-track UDP, on an abstract event loop.
 // Media arrives in batches (rtsp_conn_io.sendv/udp_sendv) and leaves through sock.h in the
 // system calls the platform has: on Linux one gathered write per batch on TCP and one per frame
-// on UDP; on RT-Smart the TCP batch is staged in the connection's output buffer and written with
-// one send(), and every datagram is one send().
+// on UDP; on RT-Smart one send() per frame on TCP and per datagram on UDP. What TCP does not take
+// at once waits in the connection's output queue (outbuf.h).
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
@@ -18,6 +18,7 @@
 #include "hal/errors.h"
 #include "hal/fd.h"
 #include "internal.h"
+#include "outbuf.h"
 #include "rtsp/server_posix.h"
 #include "sock.h"
 
@@ -32,8 +33,7 @@ typedef struct pconn {
   int fd;
   rtsp_conn *conn;
   bool dead;
-  uint8_t *out;
-  size_t out_len, out_cap, out_off;
+  rtsp_outbuf out;
   short events;
   struct sockaddr_storage peer, local;
   socklen_t peer_len, local_len;
@@ -48,6 +48,8 @@ struct adapter {
   int lfd;
   pconn *conns;
   int depth; /* > 0 while inside a core call on behalf of a socket */
+  uint64_t resume_at;  /* µs; the listener is paused until then (out of descriptors), 0 = not */
+  uint64_t backoff_us; /* the next pause, doubling to 1 s while accept keeps failing */
   rtsp_sock_stage stage; /* datagrams staged for one send() where they cannot be gathered */
 };
 
@@ -82,112 +84,33 @@ static void pconn_shutdown(pconn *p) {
 
 static void update_events(pconn *p) {
   if (p->fd < 0) return;
-  short ev = POLLIN | (p->out_len > p->out_off ? POLLOUT : 0);
+  short ev = POLLIN | (rtsp_outbuf_pending(&p->out) ? POLLOUT : 0);
   if (ev != p->events) {
     p->events = ev;
     p->a->ops->set_events(p->a->loop, p->fd, ev);
   }
 }
 
-/* Writes buffered output; 0 or a negative code when the peer is gone. */
-static int flush_out(pconn *p) {
-  while (p->out_off < p->out_len) {
-    size_t want = p->out_len - p->out_off;
-    ssize_t n = send(p->fd, p->out + p->out_off, want, MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      if (errno == EINTR) continue;
-      return HAL_EIO;
-    }
-    p->out_off += (size_t)n;
-    if ((size_t)n < want) break; /* the socket buffer is full: POLLOUT says when to go on */
-  }
-  if (p->out_off == p->out_len) p->out_off = p->out_len = 0;
-  return 0;
-}
-
 /* ---- rtsp_conn_io ---- */
 
-/* Makes room for len more queued bytes; 0, HAL_ELIMIT (over the hard cap), HAL_ENOMEM. */
-static int reserve_out(pconn *p, size_t len) {
-  /* hard cap: the core stops pulling media at send_backlog_max, so only replies and one
-   * frame's packets land here beyond it */
-  size_t hard = p->a->srv->cfg.send_backlog_max + p->a->srv->cfg.queue_max_bytes + 65536;
-  if (p->out_off > 0 && p->out_off >= p->out_len / 2) {
-    memmove(p->out, p->out + p->out_off, p->out_len - p->out_off);
-    p->out_len -= p->out_off;
-    p->out_off = 0;
-  }
-  if (p->out_len + len > hard) return HAL_ELIMIT;
-  if (p->out_len + len > p->out_cap) {
-    size_t cap = p->out_cap ? p->out_cap : 16384;
-    while (cap < p->out_len + len) cap *= 2;
-    uint8_t *o = realloc(p->out, cap);
-    if (!o) return HAL_ENOMEM;
-    p->out = o;
-    p->out_cap = cap;
-  }
+/* Straight to the socket while nothing is queued, else (and for what it does not take) queued. */
+static int io_sendv(void *user, const rtsp_iov *iov, int n) {
+  pconn *p = user;
+  if (p->dead || p->fd < 0) return HAL_ECLOSED;
+  int r = rtsp_outbuf_sendv(&p->out, p->fd, iov, n, false);
+  if (r) return r;
+  update_events(p);
   return 0;
 }
 
 static int io_send(void *user, const void *buf, size_t len) {
-  pconn *p = user;
-  if (p->dead || p->fd < 0) return HAL_ECLOSED;
-  const uint8_t *b = buf;
-  if (p->out_len == p->out_off) { /* nothing queued: try the socket directly */
-    while (len) {
-      ssize_t n = send(p->fd, b, len, MSG_NOSIGNAL);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-        return HAL_EIO;
-      }
-      b += n;
-      len -= (size_t)n;
-    }
-    if (!len) return 0;
-  }
-  int r = reserve_out(p, len);
-  if (r) return r;
-  memcpy(p->out + p->out_len, b, len);
-  p->out_len += len;
-  update_events(p);
-  return 0;
-}
-
-/* One write per batch, gathered where the platform can (sock.h), else staged here and sent with
- * one send(); whatever the socket does not take stays queued. */
-static int io_sendv(void *user, const rtsp_iov *iov, int n) {
-  pconn *p = user;
-  if (p->dead || p->fd < 0) return HAL_ECLOSED;
-  size_t total = 0, done = 0;
-  for (int i = 0; i < n; i++) total += iov[i].len;
-  bool staged = false;
-  if (p->out_len == p->out_off) { /* nothing queued: straight to the socket */
-    int r = rtsp_sock_sendv(p->fd, iov, n, &done);
-    if (r == HAL_ENOTSUP) staged = true;
-    else if (r < 0) return r;
-    if (done == total) return 0;
-  }
-  int r = reserve_out(p, total - done);
-  if (r) return r;
-  for (int i = 0; i < n; i++) {
-    if (done >= iov[i].len) {
-      done -= iov[i].len;
-      continue;
-    }
-    memcpy(p->out + p->out_len, (const uint8_t *)iov[i].base + done, iov[i].len - done);
-    p->out_len += iov[i].len - done;
-    done = 0;
-  }
-  if (staged && flush_out(p) < 0) return HAL_EIO;
-  update_events(p);
-  return 0;
+  rtsp_iov v = {buf, len};
+  return io_sendv(user, &v, 1);
 }
 
 static size_t io_backlog(void *user) {
   pconn *p = user;
-  return p->out_len - p->out_off;
+  return rtsp_outbuf_pending(&p->out);
 }
 
 static void on_udp(void *loop, int fd, int revents, void *user);
@@ -282,7 +205,7 @@ static void io_udp_close(void *user, int track) {
 
 static void io_close(void *user) {
   pconn *p = user;
-  if (p->fd >= 0 && p->out_len > p->out_off) flush_out(p); /* last reply, best effort */
+  if (p->fd >= 0 && rtsp_outbuf_pending(&p->out)) rtsp_outbuf_flush(&p->out, p->fd); /* last reply, best effort */
   pconn_shutdown(p);
 }
 
@@ -293,13 +216,17 @@ static const rtsp_conn_io posix_io = {io_send,      io_backlog, io_udp_open, io_
 
 static void sweep(void *user) {
   adapter *a = user;
+  if (a->resume_at && a->lfd >= 0 && a->ops->now_us(a->loop) >= a->resume_at) {
+    a->resume_at = 0;
+    a->ops->set_events(a->loop, a->lfd, POLLIN);
+  }
   if (a->depth) return;
   for (pconn **pp = &a->conns; *pp;) {
     pconn *p = *pp;
     if (p->dead) {
       *pp = p->next;
       if (p->conn) rtsp_conn_free(p->conn);
-      free(p->out);
+      rtsp_outbuf_free(&p->out);
       free(p);
     } else {
       pp = &p->next;
@@ -317,7 +244,7 @@ static void adapter_free(void *user) {
     pconn *p = a->conns;
     a->conns = p->next;
     pconn_shutdown(p);
-    free(p->out);
+    rtsp_outbuf_free(&p->out);
     free(p);
   }
   free(a->stage.buf);
@@ -355,9 +282,9 @@ static void on_client(void *loop, int fd, int revents, void *user) {
   if (p->dead) return;
   a->depth++;
   if (revents & POLLOUT) {
-    if (flush_out(p) < 0) {
+    if (rtsp_outbuf_flush(&p->out, p->fd) < 0) {
       rtsp_conn_close(p->conn);
-    } else if (p->out_len - p->out_off < a->srv->cfg.send_backlog_max / 2) {
+    } else if (rtsp_outbuf_pending(&p->out) < a->srv->cfg.send_backlog_max / 2) {
       rtsp_conn_writable(p->conn);
     }
   }
@@ -398,7 +325,18 @@ static void on_listen(void *loop, int fd, int revents, void *user) {
     struct sockaddr_storage peer;
     socklen_t pl = sizeof peer;
     int cfd = accept(a->lfd, (struct sockaddr *)&peer, &pl);
-    if (cfd < 0) break; /* EAGAIN, or EMFILE: the backlog waits for the next round */
+    if (cfd < 0) {
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        /* The listener stays readable while the backlog waits: stop watching it for a while
+         * (sweep resumes it) instead of waking for nothing at once, again and again. */
+        a->backoff_us = a->backoff_us ? (a->backoff_us < 500000 ? a->backoff_us * 2 : 1000000) : 50000;
+        a->resume_at = a->ops->now_us(a->loop) + a->backoff_us;
+        a->ops->set_events(a->loop, a->lfd, 0);
+        a->srv->st.accept_pauses++;
+      }
+      break; /* EAGAIN: the next connection wakes us */
+    }
+    a->backoff_us = 0;
     set_nonblock(cfd);
     int one = 1;
     setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -409,6 +347,9 @@ static void on_listen(void *loop, int fd, int revents, void *user) {
     }
     p->a = a;
     p->fd = cfd;
+    /* the core stops pulling media at send_backlog_max, so only replies and one batch of
+     * frames land here beyond it */
+    p->out.hard = a->srv->cfg.send_backlog_max + a->srv->cfg.queue_max_bytes + 65536;
     p->peer = peer;
     p->peer_len = pl;
     p->local_len = sizeof p->local;

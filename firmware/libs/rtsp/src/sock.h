@@ -1,8 +1,12 @@
-/* The socket writes of the POSIX server adapter (server_posix.c) in the system calls the platform
- * has. One implementation per system-call set, chosen at link time (docs/board.md, "System
- * calls"); both put the same bytes on the wire:
- *   sock_linux.c    gathered writes: sendmsg on TCP, sendmmsg on UDP; pieces are never copied
- *   sock_rtsmart.c  RT-Smart has neither (nor writev): send() only
+/* The socket writes of the POSIX adapters (server_posix.c, pusher_posix.c through outbuf.c) in
+ * the system calls the platform has. One implementation per system-call set, chosen at link
+ * time (docs/board.md, "System calls"); both put the same bytes on the wire and neither copies
+ * a payload:
+ *   sock_linux.c    gathered writes: sendmsg on TCP, sendmmsg on UDP
+ *   sock_rtsmart.c  RT-Smart has neither (nor writev): one send() per piece. The hub's pieces
+ *                   are whole frames already in wire form (interleave headers in place), so
+ *                   that is one send() per frame; a datagram whose header and payload pieces
+ *                   are adjacent in memory (the hub's always are) leaves in one send() too.
  * Sockets are non-blocking; SIGPIPE is not raised. */
 #ifndef RTSP_SOCK_H
 #define RTSP_SOCK_H
@@ -13,13 +17,12 @@
 #include "rtsp/server.h"
 
 /* Writes the pieces of a TCP stream from where they lie, as far as the socket takes them now:
- * *sent = bytes written (fewer than the total once the socket buffer is full). Returns 0,
- * HAL_EIO (the connection is broken), or HAL_ENOTSUP where there is no gathered write: the
- * caller then stages the pieces in its output buffer and writes that with one send(). */
+ * *sent = bytes written (fewer than the total once the socket buffer is full). Returns 0 or
+ * HAL_EIO (the connection is broken; errno says why). */
 int rtsp_sock_sendv(int fd, const rtsp_iov *iov, int n, size_t *sent);
 
-/* Scratch for datagrams that must be staged to leave in one send(); grown on demand, owned by
- * the caller (free(buf)). */
+/* Scratch for a datagram whose two pieces lie apart and must be joined to leave in one send();
+ * grown on demand, owned by the caller (free(buf)). */
 typedef struct rtsp_sock_stage {
   uint8_t *buf;
   size_t cap;

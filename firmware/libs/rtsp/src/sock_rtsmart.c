@@ -1,6 +1,7 @@
 // Socket writes on RT-Smart (sock.h). Its kernel has no sendmsg, sendmmsg or writev
 // (canmv-k230/rtsmart@123aadc kernel/rt-thread/components/lwp/lwp_syscall.c:4538, func_table),
-// so a TCP batch is staged by the caller and a datagram here, and each leaves in one send().
+// so every piece of a TCP batch leaves in its own send() (the hub's pieces are whole frames in
+// wire form) and a datagram in one send(), from where it lies when its pieces are adjacent.
 // send() rather than sendto(): RT-Smart's sys_sendto copies every datagram into a kernel
 // allocation first (lwp_syscall.c:3139), sys_send hands it to lwIP as it is (lwp_syscall.c:3199).
 #include <errno.h>
@@ -16,11 +17,24 @@
 #endif
 
 int rtsp_sock_sendv(int fd, const rtsp_iov *iov, int n, size_t *sent) {
-  (void)fd;
-  (void)iov;
-  (void)n;
   *sent = 0;
-  return HAL_ENOTSUP;
+  for (int i = 0; i < n; i++) {
+    const uint8_t *b = iov[i].base;
+    size_t left = iov[i].len;
+    while (left) {
+      ssize_t w = send(fd, b, left, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
+        return HAL_EIO;
+      }
+      *sent += (size_t)w;
+      b += w;
+      left -= (size_t)w;
+      if (left) return 0; /* the socket buffer is full */
+    }
+  }
+  return 0;
 }
 
 int rtsp_sock_send_dgrams(int fd, const rtsp_iov *iov, int npkts, rtsp_sock_stage *st) {
@@ -28,7 +42,7 @@ int rtsp_sock_send_dgrams(int fd, const rtsp_iov *iov, int npkts, rtsp_sock_stag
     const rtsp_iov *h = &iov[2 * i], *p = &iov[2 * i + 1];
     const void *buf = h->base;
     size_t len = h->len + p->len;
-    if (p->len && h->len) {
+    if (p->len && h->len && (const uint8_t *)h->base + h->len != p->base) {
       if (len > st->cap) {
         uint8_t *b = realloc(st->buf, len);
         if (!b) return HAL_ENOMEM;
@@ -38,7 +52,7 @@ int rtsp_sock_send_dgrams(int fd, const rtsp_iov *iov, int npkts, rtsp_sock_stag
       memcpy(st->buf, h->base, h->len);
       memcpy(st->buf + h->len, p->base, p->len);
       buf = st->buf;
-    } else if (p->len) {
+    } else if (!h->len) {
       buf = p->base;
     }
     while (send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {

@@ -69,6 +69,8 @@ void rtsp_pusher_fail(rtsp_pusher *p, int status, int code, const char *what);
  * ANNOUNCE SDP if it is not sent yet) and the frame is dropped. 0, HAL_EINVAL, HAL_ENOTSUP,
  * HAL_ENOMEM, HAL_ESTATE (failed/closed). */
 int rtsp_pusher_send_video(rtsp_pusher *p, const uint8_t *annexb, size_t len, uint64_t pts_us);
+/* The same with what the producer knows of it (an encoder: header / key / delta, rtp_media.h). */
+int rtsp_pusher_send_au(rtsp_pusher *p, const uint8_t *annexb, size_t len, uint64_t pts_us, rtp_au_kind kind);
 int rtsp_pusher_send_audio(rtsp_pusher *p, const uint8_t *g711, size_t len, uint64_t pts_us);
 /* Keep-alive (RFC 2326 §12.37): sends GET_PARAMETER when half the server's timeout passed. */
 void rtsp_pusher_tick(rtsp_pusher *p, uint64_t now_us);

@@ -4,7 +4,10 @@
  * rtp_g711.c).
  *
  * Packets are appended to an rtp_pktbuf: one growable byte buffer plus packet offsets, so a whole
- * access unit becomes one allocation that the stream hub can share between readers.
+ * access unit becomes one allocation that the stream hub can share between readers. With
+ * `prefix` = RTSP_INTERLEAVED_PREFIX every packet is stored behind its RFC 2326 §10.12 frame
+ * header ('$', channel 0, length), so one contiguous range is a ready TCP byte stream once the
+ * channel (and sequence numbers) are patched in place, and one UDP datagram starts 4 bytes in.
  */
 #ifndef RTSP_RTP_H
 #define RTSP_RTP_H
@@ -21,20 +24,24 @@
 typedef struct rtp_pktbuf {
   uint8_t *data;
   size_t len, cap;
-  uint32_t *off; /* packet i is data[off[i] .. off[i+1]) ; off[n] == len */
+  uint32_t *off; /* packet i, prefix included, is data[off[i] .. off[i+1]) ; off[n] == len */
   int n, ncap;
-  int err; /* sticky: 0 or HAL_ENOMEM */
+  int err;        /* sticky: 0 or HAL_ENOMEM */
+  uint8_t prefix; /* bytes stored ahead of each packet: 0, or 4 for the interleave header */
 } rtp_pktbuf;
 
 void rtp_pktbuf_init(rtp_pktbuf *b);
+/* Same, with every packet stored behind a §10.12 interleave header (rtsp_interleaved_put). */
+void rtp_pktbuf_init_interleaved(rtp_pktbuf *b);
 void rtp_pktbuf_reset(rtp_pktbuf *b); /* keeps the memory */
-void rtp_pktbuf_free(rtp_pktbuf *b);
+void rtp_pktbuf_free(rtp_pktbuf *b); /* keeps `prefix` */
 /* Grows the buffer to hold `bytes` more bytes in `pkts` more packets, so a packetizer run does
  * not reallocate packet by packet. 0 or HAL_ENOMEM (also made sticky). */
 int rtp_pktbuf_reserve(rtp_pktbuf *b, size_t bytes, int pkts);
+/* Packet i without its prefix. */
 static inline const uint8_t *rtp_pktbuf_packet(const rtp_pktbuf *b, int i, size_t *size) {
-  *size = b->off[i + 1] - b->off[i];
-  return b->data + b->off[i];
+  *size = b->off[i + 1] - b->off[i] - b->prefix;
+  return b->data + b->off[i] + b->prefix;
 }
 
 typedef struct rtp_packetizer {

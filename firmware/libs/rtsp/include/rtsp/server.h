@@ -24,6 +24,7 @@
 
 #include "rtsp/auth.h"
 #include "rtsp/message.h"
+#include "rtsp/rtp_media.h"
 
 typedef struct rtsp_server rtsp_server;
 typedef struct rtsp_mount rtsp_mount;
@@ -31,6 +32,9 @@ typedef struct rtsp_conn rtsp_conn;
 
 typedef enum rtsp_video_codec { RTSP_VIDEO_NONE = 0, RTSP_VIDEO_H264 = 1, RTSP_VIDEO_H265 = 2 } rtsp_video_codec;
 typedef enum rtsp_audio_codec { RTSP_AUDIO_NONE = 0, RTSP_AUDIO_PCMU = 1, RTSP_AUDIO_PCMA = 2 } rtsp_audio_codec;
+/* RFC 3551 static payload type: PCMU 0, PCMA 8; -1 for none. (rtsp_video_codec's values are
+ * media_codec's.) */
+static inline int rtsp_audio_pt(rtsp_audio_codec a) { return a == RTSP_AUDIO_PCMA ? 8 : a == RTSP_AUDIO_PCMU ? 0 : -1; }
 
 typedef enum rtsp_event_type {
   RTSP_EV_CONNECT = 1,    /* a TCP connection was accepted */
@@ -55,13 +59,17 @@ typedef struct rtsp_server_config {
   size_t mtu;                  /* max RTP packet size incl. header */
   int session_timeout_s;       /* advertised in Session: ;timeout= and enforced */
   int request_timeout_s;       /* a request must complete within this (slowloris) */
-  int max_clients;             /* TCP connections */
+  int max_clients;             /* TCP connections; at the cap a newcomer replaces the oldest
+                                  connection that has not completed a request yet */
   int max_sessions_per_conn;
   size_t queue_max_bytes;      /* per reader */
   int queue_max_frames;        /* per reader */
   size_t send_backlog_max;     /* unsent TCP bytes above which a reader stops pulling frames */
   int rtcp_interval_ms;        /* sender reports */
   rtsp_limits limits;          /* request parser */
+  int request_deadline_s;      /* a connection with nothing playing closes when it has not
+                                  completed a request for this long (idle sockets, issue 13) */
+  int max_clients_per_addr;    /* TCP connections from one address */
   uint64_t (*now_us)(void *user); /* monotonic clock; NULL = CLOCK_MONOTONIC */
   void (*on_event)(void *user, const rtsp_event *ev);
   void *user;
@@ -69,7 +77,7 @@ typedef struct rtsp_server_config {
 
 #define RTSP_SERVER_CONFIG_DEFAULT                                                                \
   {"0.0.0.0", 8554, RTSP_AUTH_NONE, NULL, NULL, "k230js", 1400, 60, 10, 64, 4, 4u << 20, 512, \
-   256u << 10, 5000, RTSP_LIMITS_DEFAULT, NULL, NULL, NULL}
+   256u << 10, 5000, RTSP_LIMITS_DEFAULT, 5, 16, NULL, NULL, NULL}
 
 typedef struct rtsp_mount_config {
   rtsp_video_codec video;
@@ -85,8 +93,23 @@ typedef struct rtsp_stats {
   uint64_t drops;          /* frames dropped for slow readers, all mounts */
   uint64_t frames_in;      /* frames given by producers */
   uint64_t conns_total;    /* accepted since start */
-  uint64_t conns_refused;  /* over max_clients */
+  uint64_t conns_refused;  /* over max_clients (none idle to replace), max_clients_per_addr or blocked */
+  uint64_t conns_evicted;  /* closed for a newcomer at max_clients, or by request_deadline_s */
+  uint64_t auth_failures;  /* wrong credentials */
+  uint64_t auth_blocked;   /* connections refused or closed while their address was blocked */
+  uint64_t accept_pauses;  /* the listener paused because the process ran out of descriptors */
 } rtsp_stats;
+
+/* Failed authentication (issue 13): the first RTSP_AUTH_FREE wrong answers (a mistyped
+ * password) cost nothing; after the n-th one on a connection or from an address, the
+ * connection's next request waits RTSP_AUTH_DELAY_MS << (n - RTSP_AUTH_FREE - 1) (at most
+ * RTSP_AUTH_DELAY_MAX_MS); RTSP_AUTH_BLOCK_AFTER wrong answers from one address block it for
+ * RTSP_AUTH_BLOCK_S (403 and close, then refused at accept). A right answer clears the address. */
+#define RTSP_AUTH_FREE 3
+#define RTSP_AUTH_DELAY_MS 100
+#define RTSP_AUTH_DELAY_MAX_MS 5000
+#define RTSP_AUTH_BLOCK_AFTER 10
+#define RTSP_AUTH_BLOCK_S 60
 
 /* 0, HAL_EINVAL (bad config), HAL_ENOMEM. */
 int rtsp_server_new(const rtsp_server_config *cfg, rtsp_server **out);
@@ -115,6 +138,8 @@ void rtsp_server_remove_mount(rtsp_server *s, rtsp_mount *m);
  * return. 0, HAL_EINVAL, HAL_ENOTSUP (mount has no video), HAL_ENOMEM.
  */
 int rtsp_mount_send_video(rtsp_mount *m, const uint8_t *annexb, size_t len, uint64_t pts_us);
+/* The same with what the producer knows of it (an encoder: header / key / delta, rtp_media.h). */
+int rtsp_mount_send_au(rtsp_mount *m, const uint8_t *annexb, size_t len, uint64_t pts_us, rtp_au_kind kind);
 /* G.711 bytes (PCMU or PCMA as configured), 8 kHz mono. */
 int rtsp_mount_send_audio(rtsp_mount *m, const uint8_t *g711, size_t len, uint64_t pts_us);
 

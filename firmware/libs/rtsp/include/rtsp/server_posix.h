@@ -1,8 +1,8 @@
 /*
  * rtsp/server_posix.h — the socket adapter: a non-blocking TCP listener (IPv4 or IPv6) and,
  * per UDP track, a connected RTP/RTCP socket pair towards the client, driven by any event loop
- * through rtsp_io_ops (the runtime's kjs_loop_* functions fit with a one-line shim; tests use
- * rtsp/poll_driver.h).
+ * through rtsp_io_ops (the runtime's kjs_loop_* functions fit with a one-line shim; the socket
+ * tests bring a poll() loop of their own, test/c/rtsp/poll_driver.h).
  *
  * The loop has no timers here: call rtsp_server_tick() every 100-500 ms (producers calling
  * rtsp_mount_send_*() also tick), so timeouts fire even for silent peers.

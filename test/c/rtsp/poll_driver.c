@@ -1,5 +1,5 @@
 // A poll(2) loop behind rtsp_io_ops, for tests and tools.
-#include "rtsp/poll_driver.h"
+#include "poll_driver.h"
 
 #include <errno.h>
 #include <poll.h>

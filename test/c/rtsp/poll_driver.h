@@ -1,6 +1,6 @@
 /*
- * rtsp/poll_driver.h — a minimal poll()-based event loop implementing rtsp_io_ops, for tests
- * and standalone tools. Not for the runtime (which has its own loop).
+ * poll_driver.h — a minimal poll()-based event loop implementing rtsp_io_ops, for the socket
+ * tests (test-only: the runtime drives the adapters from its own loop).
  */
 #ifndef RTSP_POLL_DRIVER_H
 #define RTSP_POLL_DRIVER_H

@@ -1,0 +1,182 @@
+/* k230:audio AudioIn.pipeTo (audio_pipe.h). The thread only reads and encodes; every sink call
+ * happens on the loop thread. Posts carry the pipe's id, never its address: a stopped pipe's
+ * late post finds nothing. */
+#include "audio_pipe.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hal/audio.h"
+#include "hal/errors.h"
+#include "kjs/errors.h"
+#include "kjs/loop.h"
+#include "kjs/sink.h"
+#include "kjs/vm.h"
+#include "media/g711.h"
+
+enum { RING = 32, CHUNK_MAX = 8192, MAX_PIPES = 16 };
+
+typedef struct chunk {
+  uint8_t data[CHUNK_MAX];
+  size_t len;
+  uint64_t pts_us;
+} chunk;
+
+struct audio_pipe {
+  uint32_t id;
+  JSContext *ctx;
+  kjs_loop *loop;
+  hal_handle in;
+  int law;
+  kjs_media_sink sink;
+  JSValue target, on_error;
+  pthread_t th;
+  atomic_bool stop, posted;
+  int error; /* loop thread */
+  bool refd; /* holds a loop reference */
+  pthread_mutex_t mu;
+  chunk ring[RING]; /* under mu */
+  int head, count;
+  uint64_t dropped; /* under mu: the loop fell behind by a whole ring */
+};
+
+static audio_pipe *live[MAX_PIPES]; /* loop thread */
+static uint32_t next_id = 1;
+
+static audio_pipe *find(uint32_t id) {
+  for (int i = 0; i < MAX_PIPES; i++)
+    if (live[i] && live[i]->id == id) return live[i];
+  return NULL;
+}
+
+static void drain(kjs_loop *loop, void *user) {
+  audio_pipe *p = find((uint32_t)(uintptr_t)user);
+  if (!p) return;
+  atomic_store(&p->posted, false);
+  for (;;) {
+    chunk c;
+    pthread_mutex_lock(&p->mu);
+    bool any = p->count > 0;
+    if (any) {
+      c = p->ring[p->head]; /* copied out: the thread keeps filling the ring meanwhile */
+      p->head = (p->head + 1) % RING;
+      p->count--;
+    }
+    pthread_mutex_unlock(&p->mu);
+    if (!any || p->error) return;
+    int rc = p->sink.audio(p->sink.user, c.data, c.len, c.pts_us);
+    if (rc < 0) {
+      p->error = rc;
+      atomic_store(&p->stop, true);
+      if (p->refd) kjs_loop_unref(p->loop); /* a stopped pipe no longer keeps the app running */
+      p->refd = false;
+      if (JS_IsFunction(p->ctx, p->on_error)) {
+        JSContext *ctx = p->ctx;
+        JSValue fn = JS_DupValue(ctx, p->on_error);
+        kjs_throw(ctx, rc, "AudioIn.pipeTo: the target failed: %s", hal_strerror(rc));
+        JSValue e = JS_GetException(ctx);
+        kjs_vm_call(kjs_vm_from_context(ctx), fn, JS_UNDEFINED, 1, (JSValueConst *)&e);
+        JS_FreeValue(ctx, e);
+        JS_FreeValue(ctx, fn);
+      }
+      return; /* p may be gone now (the listener may close the input) */
+    }
+  }
+}
+
+static void *run(void *arg) {
+  audio_pipe *p = arg;
+  /* A live pipe starts now: what the input buffered since it was opened would arrive in a burst
+   * and put the target's clock for this track late (kjs_sink_clock_map). */
+  hal_audio_frame *old;
+  for (int i = 0; i < 1000 && hal_audio_in_read(p->in, &old, 0) == 0; i++) hal_audio_in_release(p->in, old);
+  while (!atomic_load(&p->stop)) {
+    hal_audio_frame *f;
+    if (hal_audio_in_read(p->in, &f, 100) != 0) continue;
+    size_t n = f->samples_per_channel < CHUNK_MAX ? f->samples_per_channel : CHUNK_MAX;
+    pthread_mutex_lock(&p->mu);
+    if (p->count == RING) { /* the oldest goes: a live source never waits for its target */
+      p->head = (p->head + 1) % RING;
+      p->count--;
+      p->dropped++;
+    }
+    chunk *c = &p->ring[(p->head + p->count) % RING];
+    if (p->law == 0) media_alaw_encode_buf(f->samples, c->data, n);
+    else media_ulaw_encode_buf(f->samples, c->data, n);
+    c->len = n;
+    c->pts_us = f->pts_us;
+    p->count++;
+    pthread_mutex_unlock(&p->mu);
+    hal_audio_in_release(p->in, f);
+    if (!atomic_exchange(&p->posted, true)) kjs_loop_post(p->loop, drain, (void *)(uintptr_t)p->id);
+  }
+  return NULL;
+}
+
+audio_pipe *audio_pipe_start(JSContext *ctx, hal_handle in, JSValueConst target, int law, JSValueConst on_error) {
+  int slot = -1;
+  for (int i = 0; i < MAX_PIPES && slot < 0; i++)
+    if (!live[i]) slot = i;
+  if (slot < 0) {
+    kjs_throw(ctx, HAL_ELIMIT, "AudioIn.pipeTo: at most %d inputs can be piped at once", MAX_PIPES);
+    return NULL;
+  }
+  audio_pipe *p = calloc(1, sizeof *p);
+  if (!p) {
+    JS_ThrowOutOfMemory(ctx);
+    return NULL;
+  }
+  if (kjs_media_sink_of(ctx, target, &p->sink) < 0) {
+    free(p);
+    return NULL;
+  }
+  if (!p->sink.audio) {
+    free(p);
+    JS_ThrowTypeError(ctx, "AudioIn.pipeTo: the target takes no audio");
+    return NULL;
+  }
+  p->id = next_id++;
+  p->ctx = ctx;
+  p->loop = kjs_vm_loop(kjs_vm_from_context(ctx));
+  p->in = in;
+  p->law = law;
+  p->target = JS_DupValue(ctx, target);
+  p->on_error = JS_DupValue(ctx, on_error);
+  pthread_mutex_init(&p->mu, NULL);
+  if (pthread_create(&p->th, NULL, run, p) != 0) {
+    JS_FreeValue(ctx, p->target);
+    JS_FreeValue(ctx, p->on_error);
+    pthread_mutex_destroy(&p->mu);
+    free(p);
+    kjs_throw(ctx, HAL_ENOMEM, "AudioIn.pipeTo: cannot start the audio thread");
+    return NULL;
+  }
+  kjs_loop_ref(p->loop); /* a running pipe keeps the app running, like an encoder */
+  p->refd = true;
+  live[slot] = p;
+  return p;
+}
+
+void audio_pipe_stop(audio_pipe *p, JSRuntime *rt) {
+  if (!p) return;
+  atomic_store(&p->stop, true);
+  pthread_join(p->th, NULL);
+  for (int i = 0; i < MAX_PIPES; i++)
+    if (live[i] == p) live[i] = NULL;
+  if (p->sink.detach) p->sink.detach(p->sink.user);
+  if (p->refd) kjs_loop_unref(p->loop);
+  JS_FreeValueRT(rt, p->target);
+  JS_FreeValueRT(rt, p->on_error);
+  pthread_mutex_destroy(&p->mu);
+  free(p);
+}
+
+void audio_pipe_mark(JSRuntime *rt, audio_pipe *p, JS_MarkFunc *mark_func) {
+  if (!p) return;
+  JS_MarkValue(rt, p->target, mark_func);
+  JS_MarkValue(rt, p->on_error, mark_func);
+}
+
+int audio_pipe_error(const audio_pipe *p) { return p ? p->error : 0; }
