@@ -47,10 +47,10 @@ static bool starts_au(media_codec codec, const uint8_t *h, bool *vcl, bool *key)
   return (t >= 6 && t <= 9) || (t >= 14 && t <= 18);
 }
 
-/* Scans b[0..len) on from s->scan. Returns true with [*from, *to) a complete unit (and its flags
-   in *key / *vcl) once the next unit's first NAL has been classified; false when the bytes run
-   out (the caller appends more or calls au_last). Units of a skipped (oversized) run are not
-   returned. */
+/* Scans b[0..len) on from s->scan. Returns true with [*from, *to) a complete unit (holding a
+   picture; *key if an IDR/IRAP one) once the next unit's first NAL has been classified; false
+   when the bytes run out (the caller appends more or calls au_last). A skipped (oversized) unit
+   is not returned. */
 static bool au_cut(au_state *s, const uint8_t *b, size_t len, size_t *from, size_t *to, bool *key) {
   for (;;) {
     size_t sc = media_annexb_find_start(b, len, s->scan);
