@@ -39,10 +39,14 @@ void mp4_write_stbl(mp4_buf *b, const mp4_trak_desc *t) {
   mp4_buf_patch_u32(b, count_at, entries);
   mp4_box_end(b, stsc);
 
+  /* The entries are the index's own blocks, written from where they are. */
   size_t stsz = mp4_fullbox_begin(b, "stsz", 0, 0);
   mp4_buf_u32(b, 0);
   mp4_buf_u32(b, x->n);
-  for (uint32_t i = 0; i < x->n; i++) mp4_buf_u32(b, x->size[i]);
+  for (uint32_t k = 0; k < x->nblocks; k++) {
+    uint32_t in_block = x->n - k * MP4_INDEX_BLOCK < MP4_INDEX_BLOCK ? x->n - k * MP4_INDEX_BLOCK : MP4_INDEX_BLOCK;
+    mp4_buf_gap_add(b, x->sizes[k], 4 * (size_t)in_block);
+  }
   mp4_box_end(b, stsz);
 
   bool wide = x->nchunks && (uint64_t)((int64_t)x->chunk[x->nchunks - 1] + x->chunk_shift) > UINT32_MAX;

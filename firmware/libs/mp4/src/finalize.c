@@ -75,10 +75,11 @@ static int finalize_indexed(mp4_io *io, mp4_trak_desc *t, int n, uint64_t end, u
   mp4_buf_init(&moov, 1u << 30);
   int rc = build_moov(t, n, 0, &moov);
   uint8_t h[8];
+  size_t moov_len = mp4_buf_size(&moov);
   if (!rc) {
-    mp4_wr_u32(h, (uint32_t)(8 + moov.len));
+    mp4_wr_u32(h, (uint32_t)(8 + moov_len));
     memcpy(h + 4, "free", 4);
-    if (!(rc = io->seek(io->user, end)) && !(rc = io->write(io->user, h, 8))) rc = io->write(io->user, moov.data, moov.len);
+    if (!(rc = io->seek(io->user, end)) && !(rc = io->write(io->user, h, 8))) rc = mp4_buf_write(&moov, io);
   }
   if (!rc) {
     uint64_t span = end + 8 - reserve_at;
@@ -95,7 +96,7 @@ static int finalize_indexed(mp4_io *io, mp4_trak_desc *t, int n, uint64_t end, u
     if (!(rc = io->seek(io->user, reserve_at))) rc = io->write(io->user, h, 8);
   }
   /* The caller flushes and syncs once more at close. */
-  if (!rc) rc = io->seek(io->user, end + 8 + moov.len);
+  if (!rc) rc = io->seek(io->user, end + 8 + moov_len);
   mp4_buf_free(&moov);
   return rc;
 }
@@ -142,16 +143,16 @@ int mp4_finalize(mp4_io *io, mp4_trak_desc *t, int n, uint64_t end, bool faststa
   if (!rc) rc = build_moov(t, n, 0, &moov);
   if (!rc) {
     /* Offsets grow by the moov size; co64 would change the size, so build until it is stable. */
-    uint64_t sz = moov.len;
+    uint64_t sz = mp4_buf_size(&moov);
     for (int pass = 0; pass < 3 && !rc; pass++) {
       rc = build_moov(t, n, (int64_t)sz, &moov);
-      if (moov.len == sz) break;
-      sz = moov.len;
+      if (mp4_buf_size(&moov) == sz) break;
+      sz = mp4_buf_size(&moov);
     }
-    if (!rc) rc = shift_forward(io, ftyp_end, end, moov.len);
-    if (!rc && !(rc = io->seek(io->user, ftyp_end))) rc = io->write(io->user, moov.data, moov.len);
-    for (size_t i = 0; i < nmoof && !rc; i++) rc = patch_type(io, moofs[i] + moov.len, "free");
-    if (!rc && init_moov != UINT64_MAX) rc = patch_type(io, init_moov + moov.len, "free");
+    if (!rc) rc = shift_forward(io, ftyp_end, end, sz);
+    if (!rc && !(rc = io->seek(io->user, ftyp_end))) rc = mp4_buf_write(&moov, io);
+    for (size_t i = 0; i < nmoof && !rc; i++) rc = patch_type(io, moofs[i] + sz, "free");
+    if (!rc && init_moov != UINT64_MAX) rc = patch_type(io, init_moov + sz, "free");
   }
   free(moofs);
   mp4_buf_free(&moov);

@@ -1,6 +1,8 @@
 /* The sample index an indexed recording keeps for its final moov, in the form the sample tables
    store it (ISO/IEC 14496-12 §8.6.1.2 stts runs, §8.6.2 stss numbers, §8.7.3 stsz sizes, §8.7.4-5
-   chunks): 4 bytes per sample plus a few per fragment, built as fragments are committed. */
+   chunks): 4 bytes per sample plus a few per keyframe and per fragment, built as fragments are
+   committed. The sizes never move (fixed blocks): growing them copies nothing and leaves no
+   freed holes behind. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,8 +38,7 @@ static int add_duration(mp4_index *x, uint32_t d) {
 int mp4_index_add_run(mp4_index *x, uint64_t offset, const uint32_t *size, const uint32_t *dur, const uint8_t *sync,
                       uint32_t n, uint64_t first_dts) {
   if (!n) return 0;
-  int rc = grow((void **)&x->size, &x->cap_size, x->n, n, sizeof(uint32_t));
-  if (!rc) rc = grow((void **)&x->chunk, &x->cap_chunks, x->nchunks, 1, sizeof(uint64_t));
+  int rc = grow((void **)&x->chunk, &x->cap_chunks, x->nchunks, 1, sizeof(uint64_t));
   if (!rc) rc = grow((void **)&x->chunk_n, &x->cap_chunk_n, x->nchunks, 1, sizeof(uint32_t));
   if (rc) return rc;
   x->chunk[x->nchunks] = offset;
@@ -47,19 +48,26 @@ int mp4_index_add_run(mp4_index *x, uint64_t offset, const uint32_t *size, const
     /* The track's first fragment may start after 0 (tfdt): fold that into its first sample so
        the timeline is the same without an edit list. */
     if (x->n == 0 && first_dts <= UINT32_MAX - d) d += (uint32_t)first_dts;
-    if (sync[i]) {
+    if (sync && sync[i]) {
       if ((rc = grow((void **)&x->sync, &x->cap_sync, x->nsync, 1, sizeof(uint32_t)))) return rc;
       x->sync[x->nsync++] = x->n + 1;
     }
     if ((rc = add_duration(x, d))) return rc;
-    x->size[x->n++] = size[i];
+    if (x->n % MP4_INDEX_BLOCK == 0) {
+      if ((rc = grow((void **)&x->sizes, &x->cap_blocks, x->nblocks, 1, sizeof(uint8_t *)))) return rc;
+      if (!(x->sizes[x->nblocks] = malloc(4 * MP4_INDEX_BLOCK))) return HAL_ENOMEM;
+      x->nblocks++;
+    }
+    mp4_wr_u32(x->sizes[x->n / MP4_INDEX_BLOCK] + 4 * (x->n % MP4_INDEX_BLOCK), size[i]);
+    x->n++;
     x->duration += d;
   }
   return 0;
 }
 
 void mp4_index_free(mp4_index *x) {
-  free(x->size);
+  for (uint32_t i = 0; i < x->nblocks; i++) free(x->sizes[i]);
+  free(x->sizes);
   free(x->stts);
   free(x->sync);
   free(x->chunk);

@@ -194,8 +194,8 @@ static int barrier(mp4_muxer *m) {
 static int index_fragment(mp4_muxer *m, const mp4_frag_track *ft, int k, uint64_t data_at) {
   for (int j = 0; j < k; j++) {
     wtrack *t = &m->t[ft[j].id - 1];
-    int rc = mp4_index_add_run(&t->index, data_at + ft[j].data_start, t->size, t->dur, t->sync, t->n,
-                               (uint64_t)t->first_dts);
+    int rc = mp4_index_add_run(&t->index, data_at + ft[j].data_start, t->size, t->dur,
+                               t->d.kind == MP4_TRACK_VIDEO ? t->sync : NULL, t->n, (uint64_t)t->first_dts);
     if (rc) return rc;
   }
   return 0;
