@@ -20,10 +20,10 @@
  *
  * Memory: while recording, one fragment per track is buffered (flat however long the recording:
  * bench/mp4 measures the same RSS at 10 s and 600 s). INDEXED and FASTSTART also keep the sample
- * index in the sample tables' own form, 4 bytes per sample (stsz) plus a few per keyframe and per
- * fragment, and at close write the moov from it (a second copy, in the moov buffer): 1080p30
- * video with 40 ms G.711 frames is 3300 samples a minute, ~13 KB a minute, ~0.8 MB for an hour
- * (twice that at close). FRAGMENTED needs nothing at close.
+ * index in the sample tables' own form, 4 bytes per sample (the stsz entries, written into the
+ * moov at close from where they are) plus a few per keyframe and per fragment: 1080p30 video with
+ * 40 ms G.711 frames is 3300 samples a minute, ~13 KB a minute, ~0.8 MB for an hour.
+ * FRAGMENTED needs nothing at close.
  *
  * Timestamps are microseconds. Video dts == pts (no B-frames); video pts must increase. The
  * timeline starts at the first video keyframe (or first audio sample without video); audio
