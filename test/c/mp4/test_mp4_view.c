@@ -1,6 +1,7 @@
-/* mp4_io's view: a demuxer over an io with a view (a mapped file, a memory reader) gives the very
-   frames, byte for byte, that one reading through read() gives, Annex-B or as stored, after seeks
-   too; frames stored as-is come out in place (no copy). */
+/* mp4_io's view and the demuxer's read-ahead: a demuxer over an io with a view (a mapped file, a
+   memory reader) gives the very frames, byte for byte, that one reading through read() gives
+   (with read-ahead windows, and a frame per read), Annex-B or as stored, after seeks too; frames
+   stored as-is come out in place (no copy). */
 #include "check.h"
 #include "hal/errors.h"
 #include "mp4test.h"
@@ -11,10 +12,11 @@ static void mix(sums *s, uint64_t v) { s->hash = (s->hash ^ v) * 1099511628211ul
 
 /* Every frame, then every frame again from a seek to 1 s. in_place: [lo, hi) that as-stored
    frames must point into (NULL: not checked). */
-static sums drain(mp4_io *io, bool annexb, const uint8_t *lo, const uint8_t *hi) {
+static sums drain_ra(mp4_io *io, bool annexb, const uint8_t *lo, const uint8_t *hi, size_t read_ahead) {
   sums s = {0, 1469598103934665603ull};
   mp4_demuxer_config cfg = MP4_DEMUXER_CONFIG_DEFAULT;
   cfg.annexb = annexb;
+  cfg.read_ahead = read_ahead;
   mp4_demuxer *d;
   CHECK_EQ_INT(mp4_demuxer_open(&d, &cfg, io), 0);
   if (!d) return s;
@@ -35,6 +37,11 @@ static sums drain(mp4_io *io, bool annexb, const uint8_t *lo, const uint8_t *hi)
   }
   mp4_demuxer_close(d);
   return s;
+}
+
+static sums drain(mp4_io *io, bool annexb, const uint8_t *lo, const uint8_t *hi) {
+  mp4_demuxer_config cfg = MP4_DEMUXER_CONFIG_DEFAULT;
+  return drain_ra(io, annexb, lo, hi, cfg.read_ahead);
 }
 
 static void check_file(const char *path) {
@@ -60,12 +67,20 @@ static void check_file(const char *path) {
     mp4_io_mem_reader(&plain, &m, bytes, len);
     plain.view = NULL; /* the same memory through read() */
     sums e = drain(&plain, annexb, NULL, NULL);
+    mp4_io_mem_reader(&plain, &m, bytes, len);
+    plain.view = NULL;
+    sums one = drain_ra(&plain, annexb, NULL, NULL, 0); /* no read-ahead: a frame per read */
+    mp4_io_mem_reader(&plain, &m, bytes, len);
+    plain.view = NULL;
+    sums small = drain_ra(&plain, annexb, NULL, NULL, 3000); /* windows end inside frames */
     printf("%s annexb %d: %zu frames\n", path, annexb, a.frames);
     CHECK(a.frames > 60);
     CHECK_EQ_INT(b.frames, a.frames);
     CHECK_EQ_INT(c.frames, a.frames);
     CHECK_EQ_INT(e.frames, a.frames);
-    CHECK(b.hash == a.hash && c.hash == a.hash && e.hash == a.hash);
+    CHECK_EQ_INT(one.frames, a.frames);
+    CHECK_EQ_INT(small.frames, a.frames);
+    CHECK(b.hash == a.hash && c.hash == a.hash && e.hash == a.hash && one.hash == a.hash && small.hash == a.hash);
   }
   free(bytes);
 }

@@ -23,9 +23,12 @@ typedef struct mp4_demuxer_config {
                            else as stored: 4-byte big-endian NAL lengths */
   size_t max_sample_size;
   size_t max_box_size;  /* moov / moof read into memory up to this size */
+  size_t read_ahead;    /* bytes of a track's consecutive samples read at once, at most (a buffer
+                           per track holds them; 0: a frame at a time); a frame stored as-is is
+                           handed out from there, not copied */
 } mp4_demuxer_config;
 
-#define MP4_DEMUXER_CONFIG_DEFAULT {true, 16u << 20, 64u << 20}
+#define MP4_DEMUXER_CONFIG_DEFAULT {true, 16u << 20, 64u << 20, 256u << 10}
 
 typedef struct mp4_file_info {
   uint64_t duration_us;
