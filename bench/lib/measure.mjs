@@ -26,6 +26,8 @@ function parseReport(cmd, args, r) {
   if (!line) throw new Error(`bench_runstat gave no report for ${commandLine(cmd, args)}: ${r.stderr.slice(-500)}`);
   const rep = JSON.parse(line.slice(9));
   if (rep.status !== 0) throw new Error(`${commandLine(cmd, args)} failed (${rep.status}): ${r.stderr.slice(-800)}`);
+  if (r.marker && !(rep.firstLineMs >= 0 && rep.firstLineCpuMs > 0))
+    throw new Error(`${commandLine(cmd, args)}: no first line '${r.marker}', or its CPU time could not be read`);
   return { ...rep, stdout: r.stdout };
 }
 
@@ -41,7 +43,7 @@ export function runstat(cmd, args, { marker, env } = {}) {
     maxBuffer: 1 << 26,
     env: env ? { ...process.env, ...env } : process.env,
   });
-  return parseReport(cmd, args, { stdout: r.stdout, stderr: r.stderr });
+  return parseReport(cmd, args, { stdout: r.stdout, stderr: r.stderr, marker });
 }
 
 /** runstat, asynchronously (the caller can read /proc of the child meanwhile). */
@@ -67,7 +69,7 @@ export function runstatAsync(cmd, args, { marker, env, onLine } = {}) {
     child.on("error", rej);
     child.on("exit", () => {
       try {
-        res(parseReport(cmd, args, { stdout: out, stderr: err }));
+        res(parseReport(cmd, args, { stdout: out, stderr: err, marker }));
       } catch (e) {
         rej(e);
       }
