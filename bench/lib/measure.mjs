@@ -1,6 +1,6 @@
 // Shared helpers for benches: running a command under bench_runstat (wall, CPU, peak RSS, first
 // line), interleaved repetitions, medians, exact command lines.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -44,37 +44,6 @@ export function runstat(cmd, args, { marker, env } = {}) {
     env: env ? { ...process.env, ...env } : process.env,
   });
   return parseReport(cmd, args, { stdout: r.stdout, stderr: r.stderr, marker });
-}
-
-/** runstat, asynchronously (the caller can read /proc of the child meanwhile). */
-export function runstatAsync(cmd, args, { marker, env, onLine } = {}) {
-  return new Promise((res, rej) => {
-    const child = spawn(RUNSTAT, [...(marker ? ["--first-line", marker] : []), "--", cmd, ...args], {
-      env: env ? { ...process.env, ...env } : process.env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    let pending = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-      pending += d;
-      let nl;
-      while ((nl = pending.indexOf("\n")) >= 0) {
-        onLine?.(pending.slice(0, nl));
-        pending = pending.slice(nl + 1);
-      }
-    });
-    child.stderr.on("data", (d) => (err += d));
-    child.on("error", rej);
-    child.on("exit", () => {
-      try {
-        res(parseReport(cmd, args, { stdout: out, stderr: err, marker }));
-      } catch (e) {
-        rej(e);
-      }
-    });
-  });
 }
 
 /**
