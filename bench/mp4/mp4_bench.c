@@ -1,5 +1,5 @@
-/* bench/mp4 driver: libs/mp4 without the JS layer, as bench/mp4/run.mjs measures it against
-   `ffmpeg -c copy`. One JSON line on stdout per run.
+/* bench/mp4 driver: libs/mp4 through its C API, as bench/mp4/run.mjs measures it against cp,
+   ffmpeg and GStreamer (bench/README.md). One JSON line on stdout per run.
 
      mp4_bench mux <in.h264|in.h265> <in.alaw> <out.mp4> [fragmented|indexed|faststart] [none|flush|fsync] [rss]
          Annex-B file -> access units (media_au_reader, in its read buffer) -> muxer, 30 fps, with
@@ -7,7 +7,7 @@
          sampled every second of media time (from 10 s on; off for timing runs: it costs a
          /proc read per second).
      mp4_bench demux <in.mp4> [read|map]   every frame of every track, as stored (length-prefixed),
-         read into the demuxer's buffer, or in place in the mapped file (each page then touched)
+         read through the demuxer's read-ahead, or in place in the mapped file (each page then touched)
      mp4_bench remux <in.mp4> <out.mp4> [fragmented|indexed]   demuxer (Annex-B) -> muxer */
 #define _POSIX_C_SOURCE 200809L
 #include <stdbool.h>
