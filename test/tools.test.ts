@@ -1,17 +1,22 @@
 // The raw protocol and the device commands against the simulator over its pty, end to end:
-// 1 MB up and down by hash, damaged chunks resent, a cut transfer keeps the old file, confinement;
-// run, fs, deploy through the CLI; flash to a file, its refusals and a truncated .img.gz.
+// 1 MB up and down by hash, damaged chunks resent, a cut transfer keeps the old file, confinement,
+// oversize headers; run, fs, deploy through the CLI, one process per port; flash to a file, its
+// refusals and a truncated .img.gz. The simulated card has the board's FAT semantics.
 import { createHash } from "node:crypto";
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
-import { RawClient, RemoteError } from "../tools/flash/src/lib/rawproto.js";
+import { lockFileOf } from "../tools/flash/src/lib/port-lock.js";
+import { encodeFrame, FrameParser, RawClient, RemoteError } from "../tools/flash/src/lib/rawproto.js";
 import { openSerial } from "../tools/flash/src/lib/transport-serial.js";
 import { SimTransport } from "../tools/flash/src/lib/transport-sim.js";
 import { startPty, type PtyRuntime } from "./helpers/pty.js";
 import { cli, tempDir } from "./helpers/run.js";
+
+// Every simulator here, the CLI's included, serves a card with FAT semantics (test/fat.test.ts).
+process.env.K230JS_SIM_SDCARD = "fat";
 
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 const random = (n: number) => {
@@ -159,6 +164,44 @@ describe("raw protocol", () => {
     expect(readdirSync(sdcard)).toEqual([]);
   });
 
+  it("a header claiming 65535 bytes (the limit is 16400) is refused at once, on both sides", async () => {
+    const { c } = await sim();
+    const bogus = Buffer.from([0xa5, 0x73, 0xff, 0xff, 0]);
+    bogus[4] = ((0x73 + 0xff + 0xff) & 0xff) ^ 0x5a; // a valid header check
+    const t0 = performance.now();
+    await c.transport.write(bogus);
+    expect(await c.stat("/sdcard")).toMatchObject({ type: "dir" }); // not swallowed by the device
+    expect(performance.now() - t0).toBeLessThan(400); // sooner than its 500 ms stall rule
+    // The same bytes in what the device sends (foreign text) hide nothing from the host.
+    for (const between of ["", "[E/drv] some log line\n"]) {
+      const p = new FrameParser();
+      const frames = p.push(Buffer.concat([bogus, Buffer.from(between), encodeFrame("R", Buffer.alloc(4))]));
+      expect(frames.filter((f) => f.ok).map((f) => f.type)).toEqual(["R"]);
+    }
+  });
+
+  it("a transfer abandoned by another client's HELLO or resync says so", async () => {
+    const { c, sdcard } = await sim();
+    const u64 = (n: number) => {
+      const b = Buffer.alloc(8);
+      b.writeBigUInt64LE(BigInt(n));
+      return b;
+    };
+    for (const other of ["\x01", encodeFrame("h")]) {
+      await c.send("w", Buffer.concat([u64(4), Buffer.from("/sdcard/x.txt")]));
+      expect((await c.next())?.type).toBe("R");
+      await c.transport.write(other); // a second client on the link
+      expect((await c.next())?.type).toBe("H");
+      await c.send("d", Buffer.concat([u64(0), Buffer.from("abcd")]));
+      await c.send("e", createHash("sha256").update("abcd").digest());
+      const r = await c.next();
+      expect(r?.type).toBe("R");
+      expect(r!.payload.readInt32LE(0)).toBe(-71);
+      expect(r!.payload.subarray(4).toString()).toMatch(/abandoned by a (HELLO|resynchronisation).*another client on this link/);
+    }
+    expect(readdirSync(sdcard)).toEqual([]); // nothing written, no temporary left
+  });
+
   it("soft reset gives a fresh VM", async () => {
     const { c } = await sim();
     const quiet = { onStdout: () => {}, onStderr: () => {} };
@@ -278,6 +321,47 @@ describe("CLI against the simulator", () => {
       expect(r.stderr.trim().split("\n"), args.join(" ")).toHaveLength(1);
     }
     for (const c of ["devices", "repl", "fs", "deploy", "flash", "image"]) expect(cli([c, "--help"]).status).toBe(0);
+  });
+});
+
+describe("one process per port", () => {
+  it("a second CLI process on a port gets 'port busy (used by pid N)' at once; the first keeps the board", async () => {
+    const rt = await startPty(["--sdcard", tempDir("busy")]);
+    cleanup.push(() => rt.close());
+    await rt.disconnect();
+    const dir = tempDir("busyapp");
+    writeFileSync(join(dir, "app.ts"), 'console.log("start");\nsetTimeout(() => console.log("end"), 60_000);\n');
+    const first = spawn(process.execPath, [CLI, "run", join(dir, "app.ts"), "--port", rt.path], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    first.stdout.on("data", (d) => (out += d));
+    const done = new Promise<number | null>((r) => first.on("exit", r));
+    // (the first type-checks and bundles before it opens the port)
+    for (let i = 0; i < 1200 && !out.includes("start"); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(out).toContain("start");
+    for (const args of [["fs", "ls"], ["repl"], ["run", join(dir, "app.ts")]]) {
+      const t0 = performance.now();
+      const r = cli([...args, "--port", rt.path], dir);
+      expect(r.status, args.join(" ")).toBe(1);
+      expect(r.stderr.trim()).toBe(`k230js: ${rt.path}: port busy (used by pid ${first.pid})`);
+      expect(performance.now() - t0).toBeLessThan(5000);
+    }
+    // The first one still has the board: Ctrl-C reaches its app.
+    first.kill("SIGINT");
+    expect(await done).toBe(130);
+    expect(out).toBe("start\n");
+    const again = cli(["fs", "ls", "--port", rt.path]);
+    expect(again.status, again.stderr).toBe(0);
+  });
+
+  it("a lock left by a killed process is taken over", async () => {
+    const rt = await startPty(["--sdcard", tempDir("stale")]);
+    cleanup.push(() => rt.close());
+    await rt.disconnect();
+    const gone = spawnSync(process.execPath, ["-e", "0"]).pid;
+    writeFileSync(lockFileOf(rt.path), `${String(gone).padStart(10)}\n`);
+    const r = cli(["fs", "ls", "--port", rt.path]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(existsSync(lockFileOf(rt.path))).toBe(false); // released on exit
   });
 });
 
