@@ -1,16 +1,18 @@
 // One object of every native class, all left open and referenced from globalThis: running
 // sensor, encoders (one with a stream and its pack buffers out, one piped), a lent frame, a
 // decoder, a file, a link, a VB block, audio ports, a muxer mid-recording, a demuxer that handed
-// out a frame, a running recorder, an RTSP server with a session, a pusher connected to it and a
+// out a frame, an access-unit reader part-read, a player playing, the network interfaces, a
+// running recorder, an RTSP server with a session, a pusher connected to it and a
 // probe playing it.
 // A soft reset (or the process exit) must release all of it. Prints the live native objects of
 // the fresh VM before (all 0) and after, then "leaked".
 // Reads /sdcard/leak-source.mp4. With the argument "exit" it ends with exit(0) 300 ms later
 // (everything still open, the pusher and the probe connected).
-import { openFile, Decoder, Encoder, MediaManager, NullSink, Sensor } from "k230:media";
+import { openFile, AnnexBReader, Decoder, Encoder, MediaManager, NullSink, Player, Sensor } from "k230:media";
 import { Mp4Demuxer, Mp4Muxer, Mp4Recorder } from "k230:mp4";
 import { RtspProbe, RtspPusher, RtspServer } from "k230:rtsp";
 import { AudioIn, AudioOut } from "k230:audio";
+import { LAN, WLAN } from "k230:net";
 import { exit, memInfo } from "k230:sys";
 
 const before = memInfo().native;
@@ -32,7 +34,8 @@ keep.frame = sensor.snapshot({ chn: 1, timeoutMs: 2000 });
 const stream = encoder.getStream(2000);
 if (!stream) throw new Error("no stream");
 keep.stream = stream;
-keep.packs = stream.packs.map((p) => new Uint8Array(p.data));
+const packs = stream.packs.map((p) => new Uint8Array(p.data));
+keep.packs = packs;
 
 const piped = new Encoder({ codec: "h264", width, height });
 keep.piped = piped;
@@ -59,6 +62,15 @@ const demuxer = new Mp4Demuxer("/sdcard/leak-source.mp4");
 const frame = demuxer.getFrame();
 keep.demuxer = demuxer;
 keep.demuxed = new Uint8Array(frame.data);
+const units = new AnnexBReader(packs[0]!);
+units.next();
+keep.units = units;
+const player = new Player({ audio: false });
+player.load("/sdcard/leak-source.mp4");
+player.start();
+keep.player = player;
+keep.lan = new LAN();
+keep.wlan = new WLAN("sta");
 
 const recorder = new Mp4Recorder({ file: "/sdcard/leak-recorder.mp4", sensorId: 1, video: { width, height, fps: 30, bitrate: 300 } });
 recorder.start();
