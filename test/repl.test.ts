@@ -94,6 +94,23 @@ describe("friendly REPL over a pty", () => {
     await r.waitFor(/> $/);
   });
 
+  it("takes import lines (k230:* modules and files), across lines, and typed again", async () => {
+    const r = await repl();
+    // Before: "SyntaxError: unexpected 'import'" (a script cannot hold import statements).
+    expect(await line(r, 'import { platform, ticksMs as t } from "k230:sys"')).not.toContain("Error");
+    expect(await line(r, "platform + typeof t")).toContain("'hostfunction'");
+    expect(await line(r, 'import * as media from "k230:media"')).toContain("undefined");
+    expect(await line(r, "typeof media.Display")).toContain("'function'");
+    expect(await line(r, "import {")).toMatch(/\.\.\. $/);
+    expect(await line(r, "  sleepMs,")).toMatch(/\.\.\. $/);
+    expect(await line(r, '} from "k230:sys"; typeof sleepMs')).toContain("'function'");
+    expect(await line(r, 'import { platform } from "k230:sys"')).not.toContain("Error"); // again
+    expect(await line(r, "import def, * as sys from 'k230:sys'")).not.toContain("Error");
+    expect(await line(r, "[typeof def, typeof sys.exit]")).toContain("[ 'undefined', 'function' ]");
+    expect(await line(r, 'import { x } from "k230:nothing"')).toContain("unknown module 'k230:nothing'");
+    expect(await line(r, "const s = 'import { not } from here'; s.length")).toContain("\n24\n"); // not a statement
+  });
+
   it("Ctrl-C stops an infinite loop within 100 ms and the REPL goes on", async () => {
     const r = await repl();
     r.clear();

@@ -444,6 +444,41 @@ static void note_declarations(kjs_session *s, const char *src, size_t len) {
   JS_FreeValue(ctx, fn);
 }
 
+/* Static `import` statements are not valid in a script: repl.js turns them into dynamic imports
+ * (`import { a } from "k230:sys"` -> `var { a } = await import("k230:sys");`). Returns a malloc'd
+ * copy of the source to evaluate, or NULL with *more set when an import statement is unfinished
+ * (or with *more clear when out of memory). */
+static char *rewrite_imports(kjs_session *s, const char *src, size_t len, size_t *out_len, bool *more) {
+  JSContext *ctx = kjs_vm_context(s->vm);
+  *more = false;
+  const char *text = NULL;
+  size_t n = len;
+  JSValue r = JS_UNDEFINED;
+  if (!JS_IsUndefined(s->helper)) {
+    JSValue fn = JS_GetPropertyStr(ctx, s->helper, "rewrite");
+    JSValue arg = JS_NewStringLen(ctx, src, len);
+    r = JS_Call(ctx, fn, JS_UNDEFINED, 1, (JSValueConst *)&arg);
+    JS_FreeValue(ctx, arg);
+    JS_FreeValue(ctx, fn);
+    if (JS_IsException(r)) JS_FreeValue(ctx, JS_GetException(ctx));
+    else if (JS_IsNull(r)) *more = true;
+    else if (JS_IsString(r)) text = JS_ToCStringLen(ctx, &n, r);
+  }
+  char *out = NULL;
+  if (!*more) {
+    if (!text) n = len;
+    out = malloc(n + 1);
+    if (out) {
+      memcpy(out, text ? text : src, n);
+      out[n] = 0;
+      *out_len = n;
+    }
+  }
+  JS_FreeCString(ctx, text);
+  JS_FreeValue(ctx, r);
+  return out;
+}
+
 static void line_done(kjs_session *s) {
   size_t len;
   const char *text = kjs_line_text(&s->line, &len);
@@ -457,13 +492,20 @@ static void line_done(kjs_session *s) {
   p[s->pending_len] = 0;
   s->at_prompt = false;
   bool blank = strspn(p, " \t\n") == s->pending_len;
-  if (!blank && incomplete(s, p, s->pending_len)) {
-    prompt(s);
-    return;
-  }
   if (!blank) {
-    note_declarations(s, p, s->pending_len);
-    eval_script(s, "<repl>", p, s->pending_len, true);
+    bool more;
+    size_t n = 0;
+    char *src = rewrite_imports(s, p, s->pending_len, &n, &more);
+    if (more || (src && incomplete(s, src, n))) {
+      free(src);
+      prompt(s);
+      return;
+    }
+    if (src) {
+      note_declarations(s, src, n);
+      eval_script(s, "<repl>", src, n, true);
+    }
+    free(src);
   }
   s->pending_len = 0;
   if (!s->reset_requested && s->mode == MODE_FRIENDLY) prompt(s);
