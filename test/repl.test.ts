@@ -153,6 +153,16 @@ describe("friendly REPL over a pty", () => {
     expect(await line(r, "bootCount")).toContain("\n1\n");
   });
 
+  it("a soft reset releases the display the app brought up, and the next app brings it up again", async () => {
+    const r = await repl();
+    expect(await line(r, 'import { Display } from "k230:media"; Display.init("VIRT", { width: 320, height: 240 })')).not.toContain("Error");
+    r.clear();
+    await r.write("\x04");
+    await r.waitFor(/released 1 media object\r\n[\s\S]*> $/);
+    // Before: "Display.init: the display is already initialised" (k230:media kept the old handle).
+    expect(await line(r, 'import { Display } from "k230:media"; Display.init("VIRT", { width: 320, height: 240 }); Display.width()')).toContain("\n320\n");
+  });
+
   it("timer output while editing does not lose the line being typed", async () => {
     const r = await repl();
     await line(r, "setTimeout(() => console.log('tick'), 100); 0");

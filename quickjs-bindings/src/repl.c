@@ -11,9 +11,9 @@
 
 #include "hal/clock.h"
 #include "hal/system.h"
-#include "hal/vb.h"
 #include "kjs/console.h"
 #include "kjs/errors.h"
+#include "kjs/media.h"
 #include "kjs/paths.h"
 #include "repl_internal.h"
 
@@ -143,8 +143,9 @@ void kjs_session_soft_reset(kjs_session *s) {
   kjs_raw_reset(s);
   vm_destroy(s);
   /* Whatever media the app leaked (sensors running, links, encoder channels, VB blocks) goes now,
-   * in the board's teardown order, so the next run starts clean. */
-  int released = hal_reset_all();
+   * in the board's teardown order, and k230:media forgets it (the display it had brought up), so
+   * the next run starts clean. */
+  int released = kjs_media_reset();
   if (released > 0) {
     char note[96];
     snprintf(note, sizeof note, "released %d media object%s\n", released, released == 1 ? "" : "s");
