@@ -3,6 +3,7 @@
  * kjs_path_map). Types and docs: js-lib/types/k230-media.d.ts.
  */
 
+#include "kjs/mount.h"
 #include "media_internal.h"
 
 /* ---- class ids ---- */
@@ -37,8 +38,25 @@ JSValue media_open_file(JSContext *ctx, JSValueConst this_val, int argc, JSValue
   }
   JS_FreeCString(ctx, mode);
   char host[PATH_MAX];
-  int rc = kjs_path_map(kjs_vm_from_context(ctx), path, host, sizeof host);
-  FILE *f = rc ? NULL : fopen(host, m);
+  int rc = 0;
+  FILE *f = NULL;
+  if (kjs_mount_owns(path)) { /* a host directory on the console link: read-only (kjs/mount.h) */
+    char msg[200];
+    if (m[0] != 'r') {
+      JSValue e = kjs_throw(ctx, HAL_ENOTSUP, "%s: '%s' is on the host's mount, which is read-only", fn, path);
+      JS_FreeCString(ctx, path);
+      return e;
+    }
+    f = kjs_mount_fopen(path, &rc, msg, sizeof msg);
+    if (!f) {
+      JSValue e = rc == HAL_EINTR ? kjs_vm_throw_interrupt(ctx) : kjs_throw(ctx, rc, "%s: cannot open '%s' on the mount: %s", fn, path, msg);
+      JS_FreeCString(ctx, path);
+      return e;
+    }
+  } else {
+    rc = kjs_path_map(kjs_vm_from_context(ctx), path, host, sizeof host);
+    f = rc ? NULL : fopen(host, m);
+  }
   if (!f) {
     JSValue e = kjs_throw(ctx, rc ? rc : HAL_ENOENT, "%s: cannot open '%s'", fn, path);
     JS_FreeCString(ctx, path);

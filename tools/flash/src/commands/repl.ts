@@ -33,7 +33,7 @@ function saveHistory(lines: string[]): void {
 }
 
 /** The TypeScript REPL: line editing, completion and history here; each entry runs on the board. */
-async function typescriptRepl(c: RawClient): Promise<number> {
+export async function typescriptRepl(c: RawClient): Promise<number> {
   const completer = new ReplCompleter();
   const history = loadHistory();
   process.stderr.write(`${c.hello?.info ?? c.transport.name}\nTypeScript REPL on ${c.transport.name}: imports and types work; Tab completes; .help; Ctrl-D leaves\n`);
