@@ -78,6 +78,8 @@ typedef struct preview_state {
   uint32_t vw, vh, vq;
   kjs_loop *loop;           /* the VM's loop: the ticker and the encoder's wake-ups run on it */
   uint64_t timer, next_us;  /* the ticker, and when its next tick is due */
+  uint32_t owed;            /* pictures ticks asked for that have not been taken yet (<= 2) */
+  uint32_t ticks;
   bool encoding;            /* a picture is in the encoder */
   uint64_t encode_us;       /* when it went in */
   uint32_t seq, acked;      /* the last frame sent, the last the host acknowledged */
@@ -85,7 +87,7 @@ typedef struct preview_state {
   int timeouts;             /* frames in a row the host did not acknowledge */
   uint32_t shown_seq;       /* the screen's frame number of the last picture encoded */
   uint64_t quality_us;      /* when the quality last changed */
-  uint32_t frames, dropped; /* frames sent; ticks that found the link or the encoder busy */
+  uint32_t frames, dropped; /* pictures sent; pictures skipped (the link or the encoder busy) */
   uint32_t width, height;
   int state;                /* last state reported to the host ('Y') */
   char why[160];

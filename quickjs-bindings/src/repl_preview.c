@@ -20,6 +20,7 @@ enum { ST_STOPPED = 0, ST_WAITING = 1, ST_RUNNING = 2, ST_FAILED = 3 };
 #define V_HDR 16              /* u32 seq, u32 offset, u32 total, u16 width, u16 height */
 #define ACK_TIMEOUT_US 2000000 /* a picture not acknowledged by then was lost (or the host left) */
 #define DEFAULT_QUALITY 50
+#define OWED_MAX 2
 
 /* Tells the host what the preview does ('Y'), when that changed or `force`. */
 static void report(kjs_session *s, int state, bool force, const char *fmt, ...) {
@@ -95,37 +96,33 @@ static bool eligible(const preview_state *p) {
   return p->disp && (p->policy == KJS_PREVIEW_ALL || (p->policy == KJS_PREVIEW_TOIDE && p->to_ide));
 }
 
-/* One tick: the next picture goes into the encoder unless the last one is still in the encoder or
- * on the link (then this one is skipped: the preview never queues). */
+/* Takes a picture that is due, unless the last one is still in the encoder or on the link: then
+ * it stays due and is taken when the host acknowledges the last one. At most OWED_MAX pictures are
+ * due (a late one is caught up once, right after the last); a tick beyond that is skipped: the
+ * preview never queues. */
 static void step(kjs_session *s) {
   preview_state *p = &s->preview;
   uint64_t now = hal_clock_us();
+  if (!p->owed) return;
   if (!eligible(p)) {
+    p->owed = 0;
     encoder_close(p);
     if (p->policy == KJS_PREVIEW_OFF) report(s, ST_FAILED, false, "the preview is off in this runtime's settings (preview = off)");
     else report(s, ST_WAITING, false, p->disp ? "the app's display was not brought up with toIde: true" : "waiting for the app's display");
     return;
   }
   if (p->seq != p->acked) {
-    if (now - p->sent_us < ACK_TIMEOUT_US) {
-      p->dropped++;
-      return;
-    }
+    if (now - p->sent_us < ACK_TIMEOUT_US) return;
     if (++p->timeouts >= 3) {
       kjs_preview_stop(s, "the host stopped acknowledging pictures");
       return;
     }
     p->acked = p->seq; /* lost on the link: go on */
   }
-  if (p->encoding && now - p->encode_us < ACK_TIMEOUT_US) {
-    p->dropped++;
-    return;
-  }
+  if (p->encoding && now - p->encode_us < ACK_TIMEOUT_US) return;
   p->encoding = false;
-  if (!kjs_uart_side_idle(s->u)) {
-    p->dropped++;
-    return;
-  }
+  if (!kjs_uart_side_idle(s->u)) return;
+  p->owed--;
   hal_frame *f;
   int rc = hal_display_writeback(p->disp, &f);
   if (rc == HAL_ECLOSED) {
@@ -174,7 +171,16 @@ static void tick(kjs_loop *loop, uint64_t id, void *user) {
   uint64_t period = 1000000u / p->fps, now = hal_clock_us();
   p->next_us = p->next_us + period > now ? p->next_us + period : now + period;
   p->timer = kjs_loop_timer_start_weak(loop, (p->next_us - now + 999) / 1000, tick, s);
+  if (p->owed < OWED_MAX) p->owed++;
+  else p->dropped++; /* the link or the encoder has been busy for that long: this one is skipped */
+  if (++p->ticks % p->fps == 0 && p->state == ST_RUNNING) /* the counters, once a second */
+    report(s, ST_RUNNING, true, "%s", p->why);
   step(s);
+}
+
+static void step_posted(kjs_loop *loop, void *user) {
+  (void)loop;
+  step(user);
 }
 
 /* Pictures stay under 3/4 of a known link rate: the quality follows the size of the last one. */
@@ -288,6 +294,8 @@ static void start(kjs_session *s, const uint8_t *p8, size_t len) {
   p->seq = p->acked = 0;
   p->timeouts = 0;
   p->frames = p->dropped = 0;
+  p->ticks = 0;
+  p->owed = 0;
   p->shown_seq = 0;
   p->encoding = false;
   p->state = -1;
@@ -308,6 +316,8 @@ void kjs_preview_control(kjs_session *s, const uint8_t *p8, size_t len) {
       if (len >= 5 && get_le32(p8 + 1) == p->seq) {
         p->acked = p->seq;
         p->timeouts = 0;
+        /* A picture waiting for this one goes now, from the loop (this may run inside a wait). */
+        if (p->on && p->owed && p->loop) kjs_loop_post(p->loop, step_posted, s);
       }
       break;
     default: break;
