@@ -36,5 +36,8 @@ enum {
 const char *hal_err_name(int code);
 /* Human-readable message for a code. Never NULL. */
 const char *hal_strerror(int code);
+/* The code for a C library errno value (ENOSPC -> HAL_ENOSPC, ...); HAL_EIO for errno values
+ * the table has no name for. By name, not by number: libcs number errno differently. */
+int hal_err_from_errno(int errnum);
 
 #endif
