@@ -60,15 +60,20 @@ function start(args: string[]) {
   return { child, exited, out: () => out, err: () => err, waitOut: (re: RegExp, ms?: number) => waitFor(re, () => out, ms), waitErr: (re: RegExp, ms?: number) => waitFor(re, () => err, ms) };
 }
 
-/** The page in headless Chromium (the flags that work on this machine), as RGB pixels. */
-function screenshot(url: string, name: string): Buffer {
-  const png = join(dir, `${name}.png`);
-  const r = spawnSync(
+/** Headless Chromium on the page (the flags that work on this machine), after 2 s of its time. */
+function chromium(url: string, what: string) {
+  return spawnSync(
     CHROMIUM,
     ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-      `--user-data-dir=${tempDir("chromium")}`, `--window-size=${W},${H}`, "--virtual-time-budget=2000", `--screenshot=${png}`, url],
-    { encoding: "utf8", timeout: 60_000 },
+      `--user-data-dir=${tempDir("chromium")}`, `--window-size=${W},${H}`, "--virtual-time-budget=2000", what, url],
+    { encoding: "utf8", timeout: 60_000, maxBuffer: 16 << 20 },
   );
+}
+
+/** The page as RGB pixels. */
+function screenshot(url: string, name: string): Buffer {
+  const png = join(dir, `${name}.png`);
+  const r = chromium(url, `--screenshot=${png}`);
   expect(existsSync(png), r.stderr).toBe(true);
   const rgb = spawnSync("ffmpeg", ["-v", "error", "-i", png, "-f", "rawvideo", "-pix_fmt", "rgb24", "-"], { maxBuffer: 16 << 20 });
   expect(rgb.stdout.length).toBe(W * H * 3);
@@ -140,6 +145,9 @@ describe("k230js preview", () => {
         expect(second).toBeGreaterThanOrEqual(x0);
         expect(second).not.toBe(first);
         expect(b.subarray(0, (8 + 480) * W * 3).toString("latin1")).toMatch(/./); // decoded
+        // The frame rate and the link's usage on the page, under the picture.
+        const dom = chromium(url, "--dump-dom");
+        expect(dom.stdout, dom.stderr).toMatch(/<p id="l">\d+\.\d fps · link [\d.]+ [kM]?B\/s, preview [\d.]+ [kM]?B\/s · 800x480 JPEG quality \d+, \d+ skipped on the board<\/p>/);
       }
       cliRun.child.stdin!.end(); // Ctrl-D: the REPL, then the chain, then the preview end
       expect(await cliRun.exited).toBe(0);

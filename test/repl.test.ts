@@ -95,7 +95,10 @@ describe("friendly REPL over a pty", () => {
   });
 
   it("takes import lines (k230:* modules and files), across lines, and typed again", async () => {
-    const r = await repl();
+    const sd = tempDir("repl-import");
+    mkdirSync(join(sd, "lib"));
+    writeFileSync(join(sd, "lib", "util.js"), "export const answer = 42;\nexport default function hi() { return 'hi'; }\n");
+    const r = await repl(["--sdcard", sd]);
     // Before: "SyntaxError: unexpected 'import'" (a script cannot hold import statements).
     expect(await line(r, 'import { platform, ticksMs as t } from "k230:sys"')).not.toContain("Error");
     expect(await line(r, "platform + typeof t")).toContain("'hostfunction'");
@@ -107,6 +110,8 @@ describe("friendly REPL over a pty", () => {
     expect(await line(r, 'import { platform } from "k230:sys"')).not.toContain("Error"); // again
     expect(await line(r, "import def, * as sys from 'k230:sys'")).not.toContain("Error");
     expect(await line(r, "[typeof def, typeof sys.exit]")).toContain("[ 'undefined', 'function' ]");
+    expect(await line(r, 'import hi, { answer } from "/sdcard/lib/util.js"')).not.toContain("Error");
+    expect(await line(r, "hi() + answer")).toContain("'hi42'");
     expect(await line(r, 'import { x } from "k230:nothing"')).toContain("unknown module 'k230:nothing'");
     expect(await line(r, "const s = 'import { not } from here'; s.length")).toContain("\n24\n"); // not a statement
   });
