@@ -4,8 +4,8 @@ import type { Command } from "../lib/command.js";
 import { CliError, UsageError } from "../lib/errors.js";
 import { MountServer } from "../lib/mount.js";
 import { PORT_OPTIONS } from "../lib/ports.js";
-import { atBoardClose, moreInChain, openBoard, releaseBoard } from "../lib/session.js";
-import { typescriptRepl } from "./repl.js";
+import { atBoardClose, openBoard } from "../lib/session.js";
+import { replUnlessChained } from "./repl.js";
 
 export const mountCommand: Command = {
   name: "mount",
@@ -37,12 +37,6 @@ export const mountCommand: Command = {
     atBoardClose(() => m.stop());
     if (!args.options["no-reset"]) await c.softReset();
     process.stderr.write(`k230js mount: ${dir} is ${at} on ${c.transport.name}\n`);
-    if (moreInChain()) return 0;
-    c.onIdleOutput((s, b) => (s === "o" ? process.stdout : process.stderr).write(b));
-    try {
-      return await typescriptRepl(c);
-    } finally {
-      await releaseBoard();
-    }
+    return replUnlessChained(c);
   },
 };

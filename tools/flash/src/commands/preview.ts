@@ -5,8 +5,8 @@ import { linkRate, PORT_OPTIONS } from "../lib/ports.js";
 import { Preview, type BoardState } from "../lib/preview.js";
 import { servePreview } from "../lib/preview-server.js";
 import type { RawClient } from "../lib/rawproto.js";
-import { atBoardClose, moreInChain, openBoard, releaseBoard } from "../lib/session.js";
-import { typescriptRepl } from "./repl.js";
+import { atBoardClose, openBoard } from "../lib/session.js";
+import { replUnlessChained } from "./repl.js";
 
 /** The page's port, shared by run/dev --preview. */
 export const HTTP_OPTION: OptionSpec = { name: "http", type: "string", help: "port of the preview page on 127.0.0.1 (default 8231; 0: any free one)" };
@@ -92,12 +92,6 @@ export const previewCommand: Command = {
     if (args.positional.length) throw new UsageError(`preview: unexpected '${args.positional[0]}' (chain commands with '+')`);
     const c = await openBoard(args, "preview");
     await startPreview(c, args, "preview");
-    if (moreInChain()) return 0;
-    c.onIdleOutput((s, b) => (s === "o" ? process.stdout : process.stderr).write(b));
-    try {
-      return await typescriptRepl(c);
-    } finally {
-      await releaseBoard();
-    }
+    return replUnlessChained(c);
   },
 };
