@@ -197,7 +197,7 @@ function record(map: Map<string, Seen>, key: string, scenario: string, line: str
 const PENDING: Record<string, { scenario: string; where: string }> = {
   "fcntl: F_SETFD: only F_GETFL/F_SETFL reach RT-Smart's ioctl": {
     scenario: "raw protocol",
-    where: "quickjs-bindings/src/uart.c:39,171 fcntl(F_SETFD, FD_CLOEXEC); hal_fd_cloexec (hal/fd.h) is the board-safe form",
+    where: "quickjs-bindings/src/uart.c:39,171 fcntl(F_SETFD, FD_CLOEXEC); fd_cloexec (base/fd.h) is the board-safe form",
   },
   "newfstatat: AT_SYMLINK_NOFOLLOW: lstat has no slot": {
     scenario: "raw protocol",

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "kjs/console.h"
 #include "vm_internal.h"
 
@@ -19,7 +19,7 @@ JSValue kjs_throw(JSContext *ctx, int hal_code, const char *fmt, ...) {
   JSValue err = JS_NewError(ctx);
   JS_DefinePropertyValueStr(ctx, err, "message", JS_NewString(ctx, msg),
                             JS_PROP_CONFIGURABLE | JS_PROP_WRITABLE);
-  JS_DefinePropertyValueStr(ctx, err, "code", JS_NewString(ctx, hal_err_name(hal_code)),
+  JS_DefinePropertyValueStr(ctx, err, "code", JS_NewString(ctx, err_name(hal_code)),
                             JS_PROP_CONFIGURABLE | JS_PROP_WRITABLE | JS_PROP_ENUMERABLE);
   return JS_Throw(ctx, err);
 }

@@ -30,7 +30,7 @@ static JSValue display_init(JSContext *ctx, JSValueConst this_val, int argc, JSV
       kjs_opt_int(ctx, opts, fn, "height", 0, 0, 4096, &h) < 0 || kjs_opt_int(ctx, opts, fn, "fps", 0, 0, 200, &fps) < 0 ||
       kjs_opt_int(ctx, opts, fn, "osdNum", 1, 0, 4, &osd) < 0 || kjs_opt_bool(ctx, opts, fn, "toIde", false, &to_ide) < 0)
     return JS_EXCEPTION;
-  if (media_disp) return kjs_throw(ctx, HAL_EBUSY, "%s: the display is already initialised (Display.deinit() first)", fn);
+  if (media_disp) return kjs_throw(ctx, ERR_EBUSY, "%s: the display is already initialised (Display.deinit() first)", fn);
   hal_display_config cfg = HAL_DISPLAY_CONFIG_DEFAULT;
   cfg.type = tvals[type];
   cfg.width = (uint32_t)w;
@@ -40,14 +40,14 @@ static JSValue display_init(JSContext *ctx, JSValueConst this_val, int argc, JSV
   int rc = hal_display_init(&cfg, &media_disp);
   if (rc) {
     media_disp = 0;
-    return kjs_throw(ctx, rc, "%s: cannot bring up %s %ux%u: %s", fn, types[type], cfg.width, cfg.height, hal_strerror(rc));
+    return kjs_throw(ctx, rc, "%s: cannot bring up %s %ux%u: %s", fn, types[type], cfg.width, cfg.height, err_str(rc));
   }
   return JS_UNDEFINED;
 }
 
 static int disp_need(JSContext *ctx, const char *fn) {
   if (media_disp) return 0;
-  kjs_throw(ctx, HAL_ESTATE, "%s: the display is not initialised (Display.init first)", fn);
+  kjs_throw(ctx, ERR_ESTATE, "%s: the display is not initialised (Display.init first)", fn);
   return -1;
 }
 
@@ -56,7 +56,7 @@ static JSValue display_deinit(JSContext *ctx, JSValueConst this_val, int argc, J
   media_unbind_touching(HAL_MOD_DISPLAY, 0, -1);
   int rc = hal_display_deinit(media_disp);
   media_disp = 0;
-  return rc && rc != HAL_ECLOSED ? media_fail(ctx, rc, "Display.deinit") : JS_UNDEFINED;
+  return rc && rc != ERR_ECLOSED ? media_fail(ctx, rc, "Display.deinit") : JS_UNDEFINED;
 }
 
 static int layer_cfg_from(JSContext *ctx, JSValueConst opts, const char *fn, hal_display_layer_config *lc) {
@@ -93,13 +93,13 @@ static JSValue display_bind_layer(JSContext *ctx, JSValueConst this_val, int arg
   JS_FreeValue(ctx, srcv);
   if (r < 0 || layer_from(ctx, opts, fn, 0, &layer) < 0 || layer_cfg_from(ctx, opts, fn, &lc) < 0) return JS_EXCEPTION;
   int rc = hal_display_layer_set(media_disp, (hal_display_layer)layer, &lc);
-  if (rc) return kjs_throw(ctx, rc, "%s: layer %s cannot show %s: %s", fn, layer_names[layer], hal_pixfmt_name(lc.format), hal_strerror(rc));
+  if (rc) return kjs_throw(ctx, rc, "%s: layer %s cannot show %s: %s", fn, layer_names[layer], hal_pixfmt_name(lc.format), err_str(rc));
   media_unbind_touching(HAL_MOD_DISPLAY, 0, layer);
   hal_chn dst = {HAL_MOD_DISPLAY, 0, layer};
   media_link *l;
   rc = media_link_make(&src, &dst, &l);
   if (rc) return kjs_throw(ctx, rc, "%s: cannot bind %s %d/%d to layer %s: %s", fn, media_mod_names[src.mod - 1], src.dev, src.chn,
-                           layer_names[layer], hal_strerror(rc));
+                           layer_names[layer], err_str(rc));
   return JS_UNDEFINED;
 }
 
@@ -175,7 +175,7 @@ static JSValue display_show_image(JSContext *ctx, JSValueConst this_val, int arg
   lc.format = f.format;
   int rc = hal_display_layer_set(media_disp, (hal_display_layer)layer, &lc);
   if (!rc) rc = hal_display_show(media_disp, (hal_display_layer)layer, &f);
-  return rc ? kjs_throw(ctx, rc, "%s: layer %s: %s", fn, layer_names[layer], hal_strerror(rc)) : JS_UNDEFINED;
+  return rc ? kjs_throw(ctx, rc, "%s: layer %s: %s", fn, layer_names[layer], err_str(rc)) : JS_UNDEFINED;
 }
 
 static JSValue display_writeback(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
@@ -183,7 +183,7 @@ static JSValue display_writeback(JSContext *ctx, JSValueConst this_val, int argc
   if (disp_need(ctx, fn) < 0) return JS_EXCEPTION;
   hal_frame *f;
   int rc = hal_display_writeback(media_disp, &f);
-  if (rc == HAL_EAGAIN) return JS_NULL;
+  if (rc == ERR_EAGAIN) return JS_NULL;
   return rc ? media_fail(ctx, rc, fn) : media_frame_wrap(ctx, f);
 }
 

@@ -68,12 +68,12 @@ static void pipe_unref(media_pipe *p) {
 
 /* Calls the pipe's error listener (taken over: `fn` is freed) with a coded Error. Runs JS. */
 static void report_pipe_error(JSContext *ctx, JSValue fn, int rc) {
-  kjs_throw(ctx, rc, "pipe: the target failed: %s", hal_strerror(rc));
+  kjs_throw(ctx, rc, "pipe: the target failed: %s", err_str(rc));
   JSValue err = JS_GetException(ctx);
   if (JS_IsFunction(ctx, fn)) {
     kjs_vm_call(kjs_vm_from_context(ctx), fn, JS_UNDEFINED, 1, (JSValueConst *)&err);
   } else {
-    kjs_console_printf(KJS_STDERR, "k230js: encoder pipe stopped: %s (%s)\n", hal_strerror(rc), hal_err_name(rc));
+    kjs_console_printf(KJS_STDERR, "k230js: encoder pipe stopped: %s (%s)\n", err_str(rc), err_name(rc));
   }
   JS_FreeValue(ctx, err);
   JS_FreeValue(ctx, fn);
@@ -304,7 +304,7 @@ static JSValue encoder_ctor(JSContext *ctx, JSValueConst new_target, int argc, J
   if (rc) {
     free(e);
     return kjs_throw(ctx, rc, "%s: cannot create a %s %ux%u encoder: %s", fn, codecs[codec], cfg.width, cfg.height,
-                     hal_strerror(rc));
+                     err_str(rc));
   }
   e->refs = 1;
   e->id = media_next_enc_id++;
@@ -344,10 +344,10 @@ static JSValue encoder_get_stream(JSContext *ctx, JSValueConst this_val, int arg
   if (argc > 0 && !JS_IsUndefined(argv[0]) &&
       kjs_get_int(ctx, argv[0], "Encoder.getStream: timeoutMs", -1, 86400000, &timeout) < 0)
     return JS_EXCEPTION;
-  if (e->pipes) return kjs_throw(ctx, HAL_EBUSY, "%s: the encoder is piped; its streams go to the pipes", fn);
+  if (e->pipes) return kjs_throw(ctx, ERR_EBUSY, "%s: the encoder is piped; its streams go to the pipes", fn);
   hal_venc_stream *st;
   int rc = hal_venc_get_stream(e->h, &st, (int)timeout);
-  if (rc == HAL_ETIMEDOUT || rc == HAL_ESTATE) return JS_NULL;
+  if (rc == ERR_ETIMEDOUT || rc == ERR_ESTATE) return JS_NULL;
   if (rc) return media_fail(ctx, rc, fn);
   e->delivered++;
   lent_stream *ls = calloc(1, sizeof *ls);
@@ -437,7 +437,7 @@ static JSValue encoder_send_frame(JSContext *ctx, JSValueConst this_val, int arg
     return JS_EXCEPTION;
   size_t len;
   uint8_t *p = media_buf_ptr(ctx, fo->buf, &len);
-  if (!p) return kjs_throw(ctx, HAL_ECLOSED, "%s: the frame was released", fn);
+  if (!p) return kjs_throw(ctx, ERR_ECLOSED, "%s: the frame was released", fn);
   hal_frame f = {.width = fo->width, .height = fo->height, .format = fo->format, .size = fo->size, .pts_us = fo->pts_us,
                  .seq = fo->seq};
   memcpy(f.stride, fo->stride, sizeof f.stride);
@@ -469,12 +469,12 @@ static JSValue encoder_pipe_to(JSContext *ctx, JSValueConst this_val, int argc, 
   static const char fn[] = "Encoder.pipeTo";
   media_enc *e = enc_of(ctx, this_val, fn);
   if (!e) return JS_EXCEPTION;
-  if (e->streams) return kjs_throw(ctx, HAL_EBUSY, "%s: release the streams taken with getStream() first", fn);
+  if (e->streams) return kjs_throw(ctx, ERR_EBUSY, "%s: release the streams taken with getStream() first", fn);
   kjs_media_sink sink;
   if (argc < 1 || kjs_media_sink_of(ctx, argv[0], &sink) < 0) return JS_EXCEPTION;
   for (media_pipe *q = e->pipes; q; q = q->next)
     if (JS_VALUE_GET_PTR(q->target) == JS_VALUE_GET_PTR(argv[0]))
-      return kjs_throw(ctx, HAL_EBUSY, "%s: the encoder is already piped into this target", fn);
+      return kjs_throw(ctx, ERR_EBUSY, "%s: the encoder is already piped into this target", fn);
   pipe_obj *po = calloc(1, sizeof *po);
   media_pipe *p = calloc(1, sizeof *p);
   if (!po || !p) {

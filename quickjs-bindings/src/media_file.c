@@ -40,7 +40,7 @@ JSValue media_open_file(JSContext *ctx, JSValueConst this_val, int argc, JSValue
   int rc = kjs_path_map(kjs_vm_from_context(ctx), path, host, sizeof host);
   FILE *f = rc ? NULL : fopen(host, m);
   if (!f) {
-    JSValue e = kjs_throw(ctx, rc ? rc : HAL_ENOENT, "%s: cannot open '%s'", fn, path);
+    JSValue e = kjs_throw(ctx, rc ? rc : ERR_ENOENT, "%s: cannot open '%s'", fn, path);
     JS_FreeCString(ctx, path);
     return e;
   }
@@ -82,7 +82,7 @@ static JSValue file_write(JSContext *ctx, JSValueConst this_val, int argc, JSVal
   size_t len;
   if (argc < 1 || kjs_get_bytes(ctx, argv[0], "MediaFile.write: data", &data, &len) < 0)
     return argc < 1 ? JS_ThrowTypeError(ctx, "MediaFile.write(data) needs data") : JS_EXCEPTION;
-  if (fwrite(data, 1, len, fo->f) != len) return kjs_throw(ctx, HAL_EIO, "MediaFile.write: write failed");
+  if (fwrite(data, 1, len, fo->f) != len) return kjs_throw(ctx, ERR_EIO, "MediaFile.write: write failed");
   return JS_UNDEFINED;
 }
 

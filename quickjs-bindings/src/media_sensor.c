@@ -60,7 +60,7 @@ static JSValue sensor_ctor(JSContext *ctx, JSValueConst new_target, int argc, JS
   if (rc) {
     free(s);
     return kjs_throw(ctx, rc, "%s: cannot open sensor %d (%ux%u@%u): %s", fn, cfg.dev, cfg.width, cfg.height,
-                     cfg.fps, hal_strerror(rc));
+                     cfg.fps, err_str(rc));
   }
   s->dev = cfg.dev;
   s->width = cfg.width;
@@ -87,7 +87,7 @@ static JSValue sensor_apply(JSContext *ctx, media_sensor *s, int chn, const char
   int rc = hal_sensor_chn_config_set(s->h, chn, &s->chn[chn]);
   if (rc)
     return kjs_throw(ctx, rc, "%s: channel %d cannot be %ux%u %s: %s", fn, chn, s->chn[chn].width,
-                     s->chn[chn].height, hal_pixfmt_name(s->chn[chn].format), hal_strerror(rc));
+                     s->chn[chn].height, hal_pixfmt_name(s->chn[chn].format), err_str(rc));
   s->chn_on[chn] = true;
   return JS_UNDEFINED;
 }
@@ -146,7 +146,7 @@ static JSValue sensor_run_stop(JSContext *ctx, JSValueConst this_val, int argc, 
     rc = hal_sensor_run(s->h);
   } else {
     rc = hal_sensor_stop(s->h);
-    if (rc == HAL_ESTATE) rc = 0;
+    if (rc == ERR_ESTATE) rc = 0;
   }
   return rc ? media_fail(ctx, rc, fns[magic]) : JS_UNDEFINED;
 }

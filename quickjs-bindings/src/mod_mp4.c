@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "kjs/args.h"
 #include "kjs/class.h"
 #include "kjs/errors.h"
@@ -101,7 +101,7 @@ static const JSClassDef demuxer_class = {"Mp4Demuxer", .finalizer = demuxer_fina
 
 
 static JSValue throw_mp4(JSContext *ctx, int rc, const char *fn, const char *detail) {
-  return kjs_throw(ctx, rc, "%s: %s", fn, detail && *detail ? detail : hal_strerror(rc));
+  return kjs_throw(ctx, rc, "%s: %s", fn, detail && *detail ? detail : err_str(rc));
 }
 
 static int open_file(JSContext *ctx, const char *fn, JSValueConst path_val, const char *mode, mp4_io *io,
@@ -115,7 +115,7 @@ static int open_file(JSContext *ctx, const char *fn, JSValueConst path_val, cons
   int rc = kjs_path_map(kjs_vm_from_context(ctx), path, host, sizeof host);
   if (rc == 0) rc = mp4_io_file_open(io, host, mode);
   if (rc != 0) {
-    kjs_throw(ctx, rc, "%s: cannot open '%s': %s", fn, path, hal_strerror(rc));
+    kjs_throw(ctx, rc, "%s: cannot open '%s': %s", fn, path, err_str(rc));
     JS_FreeCString(ctx, path);
     return -1;
   }
@@ -127,7 +127,7 @@ static int open_file(JSContext *ctx, const char *fn, JSValueConst path_val, cons
 static js_muxer *muxer_of(JSContext *ctx, JSValueConst this_val, const char *fn) {
   js_muxer *jm = JS_GetOpaque2(ctx, this_val, muxer_class_id);
   if (jm && !jm->m) {
-    kjs_throw(ctx, HAL_ECLOSED, "%s: the muxer is closed", fn);
+    kjs_throw(ctx, ERR_ECLOSED, "%s: the muxer is closed", fn);
     return NULL;
   }
   return jm;
@@ -136,7 +136,7 @@ static js_muxer *muxer_of(JSContext *ctx, JSValueConst this_val, const char *fn)
 static js_demuxer *demuxer_of(JSContext *ctx, JSValueConst this_val, const char *fn) {
   js_demuxer *jd = JS_GetOpaque2(ctx, this_val, demuxer_class_id);
   if (jd && !jd->d) {
-    kjs_throw(ctx, HAL_ECLOSED, "%s: the demuxer is closed", fn);
+    kjs_throw(ctx, ERR_ECLOSED, "%s: the demuxer is closed", fn);
     return NULL;
   }
   return jd;
@@ -277,8 +277,8 @@ static JSValue muxer_close_js(JSContext *ctx, JSValueConst this_val, int argc, J
 
 static int muxer_sink_video(void *user, const uint8_t *annexb, size_t len, uint64_t pts_us, bool keyframe, bool header) {
   js_muxer *jm = user;
-  if (!jm->m) return HAL_ECLOSED;
-  if (!jm->video_track) return HAL_ENOTSUP;
+  if (!jm->m) return ERR_ECLOSED;
+  if (!jm->video_track) return ERR_ENOTSUP;
   /* A pipe may start mid-GOP: pictures before the first IDR cannot open an MP4 track. */
   if (keyframe) jm->piped_key = true;
   if (!header && !jm->piped_key) return 0;
@@ -288,7 +288,7 @@ static int muxer_sink_video(void *user, const uint8_t *annexb, size_t len, uint6
 
 static int muxer_sink_audio(void *user, const uint8_t *data, size_t len, uint64_t pts_us) {
   js_muxer *jm = user;
-  if (!jm->m) return HAL_ECLOSED;
+  if (!jm->m) return ERR_ECLOSED;
   if (!jm->audio_track) return 0;
   int rc = mp4_muxer_write(jm->m, jm->audio_track, data, len, (int64_t)pts_us, 0);
   return rc < 0 ? rc : 0;
@@ -326,7 +326,7 @@ static JSValue demuxer_ctor(JSContext *ctx, JSValueConst new_target, int argc, J
   int rc = mp4_demuxer_open(&jd->d, &cfg, &jd->io);
   if (rc != 0) {
     mp4_io_file_close(&jd->io);
-    JSValue e = kjs_throw(ctx, rc, "%s: '%s' is not a readable MP4 file: %s", fn, jd->path, hal_strerror(rc));
+    JSValue e = kjs_throw(ctx, rc, "%s: '%s' is not a readable MP4 file: %s", fn, jd->path, err_str(rc));
     free(jd->path);
     free(jd);
     return e;

@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "hal/audio.h"
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "hal/sensor.h"
 #include "hal/venc.h"
 #include "kjs/args.h"
@@ -66,7 +66,7 @@ static void rec_fail(recorder *r, int rc, const char *what) {
   if (!r->error) {
     r->error = rc;
     snprintf(r->error_text, sizeof r->error_text, "%s: %s", what,
-             r->mux && *mp4_muxer_last_error(r->mux) ? mp4_muxer_last_error(r->mux) : hal_strerror(rc));
+             r->mux && *mp4_muxer_last_error(r->mux) ? mp4_muxer_last_error(r->mux) : err_str(rc));
   }
   pthread_cond_broadcast(&r->cv);
   pthread_mutex_unlock(&r->mu);
@@ -119,7 +119,7 @@ static void *rec_thread(void *arg) {
         rec_fail(r, rc, "Mp4Recorder: writing video");
         break;
       }
-    } else if (rc != HAL_ETIMEDOUT) {
+    } else if (rc != ERR_ETIMEDOUT) {
       rec_fail(r, rc, "Mp4Recorder: encoder");
       break;
     }
@@ -163,7 +163,7 @@ static int rec_stop(recorder *r) {
   pthread_mutex_lock(&r->mu);
   if (rc && !r->error) {
     r->error = rc;
-    snprintf(r->error_text, sizeof r->error_text, "Mp4Recorder.stop: closing the file: %s", hal_strerror(rc));
+    snprintf(r->error_text, sizeof r->error_text, "Mp4Recorder.stop: closing the file: %s", err_str(rc));
   }
   rc = r->error;
   pthread_mutex_unlock(&r->mu);
@@ -187,7 +187,7 @@ static int rec_start(recorder *r, char *why, size_t why_len) {
   r->running = true;
   if ((rc = mp4_io_file_open(&r->io, r->host_path, "w"))) {
     /* Said the way every "cannot open" of the runtime says it: with the app's path. */
-    snprintf(why, why_len, "cannot open '%s': %s", r->path, hal_strerror(rc));
+    snprintf(why, why_len, "cannot open '%s': %s", r->path, err_str(rc));
     r->th = 0;
     rec_stop(r);
     return rc;
@@ -242,10 +242,10 @@ static int rec_start(recorder *r, char *why, size_t why_len) {
   STEP("starting the encoder", hal_venc_start(r->venc));
   STEP("starting the sensor", hal_sensor_run(r->sensor));
   step = "starting the recording thread";
-  if ((rc = pthread_create(&r->th, NULL, rec_thread, r) ? HAL_ENOMEM : 0)) goto fail;
+  if ((rc = pthread_create(&r->th, NULL, rec_thread, r) ? ERR_ENOMEM : 0)) goto fail;
   return 0;
 fail:
-  snprintf(why, why_len, "%s: %s", step, r->mux && *mp4_muxer_last_error(r->mux) ? mp4_muxer_last_error(r->mux) : hal_strerror(rc));
+  snprintf(why, why_len, "%s: %s", step, r->mux && *mp4_muxer_last_error(r->mux) ? mp4_muxer_last_error(r->mux) : err_str(rc));
   r->th = 0;
   rec_stop(r);
   return rc;
@@ -354,7 +354,7 @@ fail:
 static JSValue recorder_start(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
   recorder *r = JS_GetOpaque2(ctx, this_val, recorder_class_id);
   if (!r) return JS_EXCEPTION;
-  if (r->running) return kjs_throw(ctx, HAL_ESTATE, "Mp4Recorder.start: already recording");
+  if (r->running) return kjs_throw(ctx, ERR_ESTATE, "Mp4Recorder.start: already recording");
   char why[256];
   int rc = rec_start(r, why, sizeof why);
   if (rc) return kjs_throw(ctx, rc, "Mp4Recorder.start: %s", why);
@@ -379,7 +379,7 @@ static JSValue recorder_process(JSContext *ctx, JSValueConst this_val, int argc,
   static const char fn[] = "Mp4Recorder.process";
   recorder *r = JS_GetOpaque2(ctx, this_val, recorder_class_id);
   if (!r) return JS_EXCEPTION;
-  if (!r->running) return kjs_throw(ctx, HAL_ESTATE, "%s: not recording (start() first)", fn);
+  if (!r->running) return kjs_throw(ctx, ERR_ESTATE, "%s: not recording (start() first)", fn);
   int64_t timeout = 1000;
   if (argc > 0 && !JS_IsUndefined(argv[0]) && kjs_get_int(ctx, argv[0], "Mp4Recorder.process: timeoutMs", 0, 86400000, &timeout) < 0)
     return JS_EXCEPTION;

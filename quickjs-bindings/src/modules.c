@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "kjs/paths.h"
 #include "kjs/vm.h"
 #include "quickjs-libc.h"
@@ -41,7 +41,7 @@ int kjs_modules_register(const char *name, kjs_module_init_fn *init) {
       return 0;
     }
   }
-  if (nmodules == MAX_MODULES) return HAL_ELIMIT;
+  if (nmodules == MAX_MODULES) return ERR_ELIMIT;
   modules[nmodules++] = (native_module){name, init};
   return 0;
 }
@@ -79,7 +79,7 @@ static JSModuleDef *load_module(JSContext *ctx, const char *name, void *opaque) 
   size_t len;
   int rc = kjs_read_file(host_path, &src, &len);
   if (rc != 0) {
-    JS_ThrowReferenceError(ctx, "cannot load module '%s': %s", name, hal_strerror(rc));
+    JS_ThrowReferenceError(ctx, "cannot load module '%s': %s", name, err_str(rc));
     return NULL;
   }
   JSValue func = JS_Eval(ctx, src, len, name, JS_EVAL_TYPE_MODULE | JS_EVAL_FLAG_COMPILE_ONLY);

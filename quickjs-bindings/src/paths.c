@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "kjs/vm.h"
 
 static const char *under(const char *path, const char *root) {
@@ -24,5 +24,5 @@ int kjs_path_map(kjs_vm *vm, const char *path, char *out, size_t size) {
     n = snprintf(out, size, "%s%s", cfg->data_dir, rest);
   else
     n = snprintf(out, size, "%s", path);
-  return (n < 0 || (size_t)n >= size) ? HAL_ELIMIT : 0;
+  return (n < 0 || (size_t)n >= size) ? ERR_ELIMIT : 0;
 }

@@ -129,7 +129,7 @@ static void on_tick(kjs_loop *loop, uint64_t id, void *user) {
 static js_server *server_of(JSContext *ctx, JSValueConst this_val, const char *fn) {
   js_server *jv = JS_GetOpaque2(ctx, this_val, rtsp_server_class_id);
   if (jv && !jv->s) {
-    kjs_throw(ctx, HAL_ECLOSED, "%s: the server is closed", fn);
+    kjs_throw(ctx, ERR_ECLOSED, "%s: the server is closed", fn);
     return NULL;
   }
   return jv;
@@ -241,12 +241,12 @@ JSValue rtsp_server_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSVa
   }
   rc = rtsp_server_listen(jv->s, &rtsp_js_loop_ops, &jv->io);
   if (rc < 0) {
-    if (rc == HAL_EBUSY)
+    if (rc == ERR_EBUSY)
       kjs_throw(ctx, rc, "%s: %s port %d is already in use", fn, host, (int)port);
-    else if (rc == HAL_EINVAL)
+    else if (rc == ERR_EINVAL)
       kjs_throw(ctx, rc, "%s: host '%s' is not a numeric IPv4 or IPv6 address", fn, host);
     else
-      kjs_throw(ctx, rc, "%s: cannot listen on %s port %d: %s", fn, host, (int)port, hal_strerror(rc));
+      kjs_throw(ctx, rc, "%s: cannot listen on %s port %d: %s", fn, host, (int)port, err_str(rc));
     goto fail;
   }
   JSValue proto = JS_GetPropertyStr(ctx, new_target, "prototype");
@@ -298,10 +298,10 @@ static JSValue server_url(JSContext *ctx, JSValueConst this_val, int argc, JSVal
   if (jv->s) {
     n = rtsp_server_url(jv->s, name ? name : "", url, sizeof url);
   } else {
-    n = HAL_ECLOSED;
+    n = ERR_ECLOSED;
   }
   if (name) JS_FreeCString(ctx, name);
-  if (n == HAL_ECLOSED) return kjs_throw(ctx, n, "%s: the server is closed", fn);
+  if (n == ERR_ECLOSED) return kjs_throw(ctx, n, "%s: the server is closed", fn);
   if (n < 0) return JS_ThrowRangeError(ctx, "%s: name is too long", fn);
   return JS_NewString(ctx, url);
 }

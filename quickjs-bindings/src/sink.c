@@ -2,7 +2,7 @@
 #include "kjs/sink.h"
 
 #include "hal/clock.h"
-#include "hal/errors.h"
+#include "base/errors.h"
 
 enum { MAX_GETTERS = 8 };
 static kjs_sink_getter *getters[MAX_GETTERS];
@@ -11,7 +11,7 @@ static int ngetters;
 int kjs_media_sink_register(kjs_sink_getter *getter) {
   for (int i = 0; i < ngetters; i++)
     if (getters[i] == getter) return 0;
-  if (ngetters == MAX_GETTERS) return HAL_ELIMIT;
+  if (ngetters == MAX_GETTERS) return ERR_ELIMIT;
   getters[ngetters++] = getter;
   return 0;
 }

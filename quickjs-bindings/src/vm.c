@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "kjs/bytecode.h"
 #include "kjs/console.h"
 #include "kjs/errors.h"
@@ -303,7 +303,7 @@ const kjs_sourcemap *kjs_vm_find_sourcemap(kjs_vm *vm, const char *script_name, 
 
 int kjs_read_file(const char *host_path, char **out, size_t *out_len) {
   FILE *f = fopen(host_path, "rb");
-  if (!f) return errno == ENOENT ? HAL_ENOENT : HAL_EIO;
+  if (!f) return errno == ENOENT ? ERR_ENOENT : ERR_EIO;
   /* Size the buffer from the file so a big bundle is read in one go at boot. */
   struct stat st;
   size_t cap = (fstat(fileno(f), &st) == 0 && st.st_size > 0) ? (size_t)st.st_size : 65536;
@@ -320,10 +320,10 @@ int kjs_read_file(const char *host_path, char **out, size_t *out_len) {
   }
   int err = ferror(f);
   fclose(f);
-  if (!buf) return HAL_ENOMEM;
+  if (!buf) return ERR_ENOMEM;
   if (err) {
     free(buf);
-    return HAL_EIO;
+    return ERR_EIO;
   }
   buf[len] = 0;
   *out = buf;
@@ -448,7 +448,7 @@ int kjs_vm_run_file(kjs_vm *vm, const char *path) {
   size_t len;
   int rc = kjs_read_file(host_path, &buf, &len);
   if (rc != 0) {
-    kjs_console_printf(KJS_STDERR, "k230js: cannot open '%s': %s\n", path, rc == HAL_ENOENT ? "no such file" : hal_strerror(rc));
+    kjs_console_printf(KJS_STDERR, "k230js: cannot open '%s': %s\n", path, rc == ERR_ENOENT ? "no such file" : err_str(rc));
     return KJS_EXIT_LOAD;
   }
   int status;

@@ -10,7 +10,7 @@
 
 typedef struct kjs_vm kjs_vm;
 
-/* Throws an Error whose message is the formatted text and whose `.code` is hal_err_name(code).
+/* Throws an Error whose message is the formatted text and whose `.code` is err_name(code).
  * Always returns JS_EXCEPTION. */
 JSValue kjs_throw(JSContext *ctx, int hal_code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -10,7 +10,7 @@
 
 typedef struct kjs_vm kjs_vm;
 
-/* Writes the host path for `path` into out. Returns 0, or HAL_ELIMIT if it does not fit. */
+/* Writes the host path for `path` into out. Returns 0, or ERR_ELIMIT if it does not fit. */
 int kjs_path_map(kjs_vm *vm, const char *path, char *out, size_t size);
 
 #endif

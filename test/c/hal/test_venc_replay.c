@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "hal/venc.h"
 #include "test_util.h"
 
@@ -34,7 +34,7 @@ int main(void) {
   cfg.width = 320, cfg.height = 240;
   hal_handle v;
   unsetenv("K230JS_SIM_VENC_REPLAY");
-  CHECK_EQ_INT(hal_venc_create(-1, &cfg, &v, NULL), HAL_ENOTSUP);
+  CHECK_EQ_INT(hal_venc_create(-1, &cfg, &v, NULL), ERR_ENOTSUP);
   setenv("K230JS_SIM_VENC_REPLAY", file, 1);
   CHECK_EQ_INT(hal_venc_create(-1, &cfg, &v, NULL), 0);
   CHECK_EQ_INT(hal_venc_start(v), 0);
@@ -67,6 +67,6 @@ int main(void) {
   f = fopen(file, "wb");
   fputs("not a video stream", f);
   fclose(f);
-  CHECK_EQ_INT(hal_venc_create(-1, &cfg, &v, NULL), HAL_EBADDATA);
+  CHECK_EQ_INT(hal_venc_create(-1, &cfg, &v, NULL), ERR_EBADDATA);
   return CHECK_DONE();
 }

@@ -4,7 +4,7 @@
 #include "media/au.h"
 
 #include "check.h"
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "testutil.h"
 
 typedef struct {
@@ -41,7 +41,7 @@ static void split(media_codec codec, const uint8_t *buf, size_t len, size_t chun
   for (size_t off = 0; off < len; off += chunk) {
     size_t n = len - off < chunk ? len - off : chunk;
     int rc = media_au_feed(s, buf + off, n);
-    if (rc == HAL_ELIMIT) limit_hit = 1;
+    if (rc == ERR_ELIMIT) limit_hit = 1;
     else CHECK_EQ_INT(rc, 0);
   }
   CHECK_EQ_INT(media_au_flush(s), 0);
@@ -95,7 +95,7 @@ static void check_stream(const char *dir, const char *name, const char *args, me
 int main(void) {
   media_au_config bad = MEDIA_AU_CONFIG_DEFAULT;
   media_au_splitter *s;
-  CHECK_EQ_INT(media_au_open(&s, &bad), HAL_EINVAL); /* no callback */
+  CHECK_EQ_INT(media_au_open(&s, &bad), ERR_EINVAL); /* no callback */
 
   /* Synthetic: AUD, SPS, PPS, IDR in two slices, P, P with leading garbage and a 4-byte tail. */
   static const uint8_t syn[] = {0xFF, 0xFF, 0, 0, 0, 1, 0x09, 0xF0, 0, 0, 0, 1, 0x67, 0x42, 0, 0, 1, 0x68, 0xCE,

@@ -1,7 +1,7 @@
 /* Truncation at every box boundary and a table of corrupt headers: clean errors, no crash (ASan),
    and whatever lies before the damage still reads. */
 #include "check.h"
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "mp4test.h"
 
 /* Reads everything; returns frames or a negative code. */
@@ -12,7 +12,7 @@ static long drain(const uint8_t *p, size_t n) {
   mp4_demuxer *d;
   int rc = mp4_demuxer_open(&d, NULL, &io);
   if (rc) {
-    CHECK(rc == HAL_EBADDATA || rc == HAL_ETRUNC || rc == HAL_ENOTSUP || rc == HAL_ELIMIT);
+    CHECK(rc == ERR_EBADDATA || rc == ERR_ETRUNC || rc == ERR_ENOTSUP || rc == ERR_ELIMIT);
     return rc;
   }
   long frames = 0;

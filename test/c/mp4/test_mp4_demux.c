@@ -2,7 +2,7 @@
    H.264, H.265, alaw, ulaw; timescales whose ticks are not whole µs) and by GStreamer (mp4mux,
    qtmux): the same pts in ticks and the same pts in µs as ffprobe prints them. */
 #include "check.h"
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "mp4test.h"
 
 static const char *dir;

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "rtsp/server.h"
 
 static uint64_t now_us = 1000000;
@@ -79,7 +79,7 @@ static void test_deadline_and_eviction(void) {
   peer p[6];
   CHECK_EQ_INT(open_peer(s, &p[0], "10.0.0.1:1"), 0);
   CHECK_EQ_INT(open_peer(s, &p[1], "10.0.0.1:2"), 0);
-  CHECK_EQ_INT(open_peer(s, &p[2], "10.0.0.1:3"), HAL_ELIMIT); /* per-address cap */
+  CHECK_EQ_INT(open_peer(s, &p[2], "10.0.0.1:3"), ERR_ELIMIT); /* per-address cap */
   CHECK_EQ_INT(open_peer(s, &p[2], "10.0.0.2:1"), 0);
   CHECK_EQ_INT(req(&p[2], "OPTIONS * RTSP/1.0\r\nCSeq: 1\r\n\r\n"), 200);
   CHECK_EQ_INT(open_peer(s, &p[3], "10.0.0.3:1"), 0);
@@ -129,7 +129,7 @@ static void test_auth_throttle(void) {
   CHECK(strstr(p.out, "RTSP/1.0 403") != NULL);
   rtsp_conn_free(p.c);
   peer q;
-  CHECK_EQ_INT(open_peer(s, &q, "10.0.0.9:2"), HAL_ELIMIT); /* blocked at accept */
+  CHECK_EQ_INT(open_peer(s, &q, "10.0.0.9:2"), ERR_ELIMIT); /* blocked at accept */
   CHECK_EQ_INT(open_peer(s, &q, "10.0.0.8:1"), 0);          /* others are not */
   CHECK_EQ_INT(req(&q, "DESCRIBE rtsp://h/live RTSP/1.0\r\nCSeq: 1\r\nAuthorization: Basic dXNlcjpwYXNz\r\n\r\n"), 200);
   rtsp_stats st;

@@ -15,7 +15,7 @@
  *   pattern            (default) moving colour bars + a moving square; the frame counter is
  *                      stamped in the top 16 rows (hal_sim_stamp_read() in hal/host/hal_sim.h)
  *   file:PATH          any video FFmpeg reads, looped, scaled to each channel
- *   v4l2:/dev/videoN   a V4L2 camera (fails with HAL_ENODEV/HAL_ENOTSUP when unavailable)
+ *   v4l2:/dev/videoN   a V4L2 camera (fails with ERR_ENODEV/ERR_ENOTSUP when unavailable)
  * Frames are paced in real time at `fps`; K230JS_SIM_SENSOR_PACE=N (1-100) delivers them N times
  * faster (benchmarks), with the same pts. On builds without FFmpeg only `pattern` exists.
  */
@@ -47,20 +47,20 @@ typedef struct hal_sensor_stats {
   uint64_t dropped; /* frames not produced because every output block was in use */
 } hal_sensor_stats;
 
-/* Open device cfg->dev. HAL_EBUSY if it is open already, HAL_EINVAL for a bad config,
- * HAL_ENODEV when the (simulated) sensor source cannot be opened. */
+/* Open device cfg->dev. ERR_EBUSY if it is open already, ERR_EINVAL for a bad config,
+ * ERR_ENODEV when the (simulated) sensor source cannot be opened. */
 int hal_sensor_open(const hal_sensor_config *cfg, hal_handle *out);
-/* Enable and configure an output channel. Only while stopped (HAL_ESTATE otherwise). */
+/* Enable and configure an output channel. Only while stopped (ERR_ESTATE otherwise). */
 int hal_sensor_chn_config_set(hal_handle sensor, int chn, const hal_sensor_chn_config *cfg);
 int hal_sensor_run(hal_handle sensor);
 int hal_sensor_stop(hal_handle sensor);
 /* Wait up to timeout_ms (-1 forever) for the next frame of `chn` and hand it to the app
- * (release with hal_frame_release). HAL_ESTATE when not running, HAL_ETIMEDOUT. */
+ * (release with hal_frame_release). ERR_ESTATE when not running, ERR_ETIMEDOUT. */
 int hal_sensor_snapshot(hal_handle sensor, int chn, int timeout_ms, hal_frame **out);
 /* Binding description of a channel (CanMV Sensor.bind_info(x, y, chn)). */
 int hal_sensor_bind_info(hal_handle sensor, int chn, int x, int y, hal_bind_info *out);
 int hal_sensor_stats_get(hal_handle sensor, hal_sensor_stats *out);
-/* Stop if running and close. HAL_EBUSY while a channel is bound. */
+/* Stop if running and close. ERR_EBUSY while a channel is bound. */
 int hal_sensor_close(hal_handle sensor);
 
 #endif

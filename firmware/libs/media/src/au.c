@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 
 /* Bytes after a start code needed to classify a NAL: 2-byte H.265 header + first slice byte. */
 #define PEEK 3
@@ -22,15 +22,15 @@ struct media_au_splitter {
 int media_au_open(media_au_splitter **out, const media_au_config *cfg) {
   if (!out || !cfg || !cfg->on_au || cfg->max_au_size < 16 ||
       (cfg->codec != MEDIA_CODEC_H264 && cfg->codec != MEDIA_CODEC_H265))
-    return HAL_EINVAL;
+    return ERR_EINVAL;
   media_au_splitter *s = calloc(1, sizeof(*s));
-  if (!s) return HAL_ENOMEM;
+  if (!s) return ERR_ENOMEM;
   s->cfg = *cfg;
   s->cap = cfg->max_au_size + 8;
   s->buf = malloc(s->cap);
   if (!s->buf) {
     free(s);
-    return HAL_ENOMEM;
+    return ERR_ENOMEM;
   }
   s->cur_nal = SIZE_MAX;
   *out = s;
@@ -125,7 +125,7 @@ static void scan(media_au_splitter *s) {
 }
 
 int media_au_feed(media_au_splitter *s, const uint8_t *data, size_t len) {
-  if (!s || (!data && len)) return HAL_EINVAL;
+  if (!s || (!data && len)) return ERR_EINVAL;
   int rc = 0;
   while (len > 0) {
     size_t n = s->cap - s->len;
@@ -146,14 +146,14 @@ int media_au_feed(media_au_splitter *s, const uint8_t *data, size_t len) {
       if (!s->skipping) s->dropped++;
       s->skipping = true;
       s->au_has_vcl = true; /* so the next AU start ends the skipped unit */
-      rc = HAL_ELIMIT;
+      rc = ERR_ELIMIT;
     }
   }
   return rc;
 }
 
 int media_au_flush(media_au_splitter *s) {
-  if (!s) return HAL_EINVAL;
+  if (!s) return ERR_EINVAL;
   /* Classify a short final NAL that never got its PEEK bytes. */
   size_t sc = media_annexb_find_start(s->buf, s->len, s->cur_nal == SIZE_MAX ? 0 : s->scan);
   if (sc < s->len && s->cur_nal == SIZE_MAX) {

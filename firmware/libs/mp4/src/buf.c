@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 
 void mp4_buf_init(mp4_buf *b, size_t max) {
   memset(b, 0, sizeof(*b));
@@ -24,7 +24,7 @@ void mp4_buf_reset(mp4_buf *b) {
 static uint8_t *reserve(mp4_buf *b, size_t n) {
   if (b->err) return NULL;
   if (n > b->max || b->len > b->max - n) {
-    b->err = HAL_ELIMIT;
+    b->err = ERR_ELIMIT;
     return NULL;
   }
   if (b->len + n > b->cap) {
@@ -33,7 +33,7 @@ static uint8_t *reserve(mp4_buf *b, size_t n) {
     if (cap > b->max) cap = b->max;
     uint8_t *p = realloc(b->data, cap);
     if (!p) {
-      b->err = HAL_ENOMEM;
+      b->err = ERR_ENOMEM;
       return NULL;
     }
     b->data = p;
@@ -99,7 +99,7 @@ void mp4_box_end(mp4_buf *b, size_t start) {
   if (b->err) return;
   size_t n = b->len - start;
   if (n > UINT32_MAX) {
-    b->err = HAL_ELIMIT;
+    b->err = ERR_ELIMIT;
     return;
   }
   mp4_wr_u32(b->data + start, (uint32_t)n);

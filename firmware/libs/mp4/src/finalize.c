@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "demux_internal.h"
-#include "hal/errors.h"
+#include "base/errors.h"
 
 static int patch_type(mp4_io *io, uint64_t off, const char *type) {
   int rc = io->seek(io->user, off + 4);
@@ -42,7 +42,7 @@ static int build_moov(mp4_demuxer *d, mp4_trak_desc *t, int n, int64_t shift, mp
     idx[i].offset = malloc((cnt + 1) * sizeof(uint64_t));
     idx[i].sync = malloc(cnt + 1);
     if (!idx[i].size || !idx[i].duration || !idx[i].offset || !idx[i].sync) {
-      rc = HAL_ENOMEM;
+      rc = ERR_ENOMEM;
       break;
     }
     uint64_t total = 0;
@@ -80,7 +80,7 @@ static int build_moov(mp4_demuxer *d, mp4_trak_desc *t, int n, int64_t shift, mp
 static int shift_forward(mp4_io *io, uint64_t from, uint64_t to, uint64_t by) {
   enum { BLOCK = 256 * 1024 };
   uint8_t *buf = malloc(BLOCK);
-  if (!buf) return HAL_ENOMEM;
+  if (!buf) return ERR_ENOMEM;
   int rc = 0;
   uint64_t end = to;
   while (end > from && !rc) {
@@ -91,7 +91,7 @@ static int shift_forward(mp4_io *io, uint64_t from, uint64_t to, uint64_t by) {
     while (got < n) {
       int64_t r = io->read(io->user, buf + got, n - got);
       if (r <= 0) {
-        rc = r < 0 ? (int)r : HAL_ETRUNC;
+        rc = r < 0 ? (int)r : ERR_ETRUNC;
         break;
       }
       got += (size_t)r;
@@ -135,14 +135,14 @@ static int finalize_indexed(mp4_io *io, mp4_demuxer *d, mp4_trak_desc *t, int n,
 }
 
 int mp4_finalize(mp4_io *io, mp4_trak_desc *t, int n, uint64_t end, bool faststart, uint64_t reserve_at, bool durable) {
-  if (!io->read || !io->size) return HAL_ENOTSUP;
+  if (!io->read || !io->size) return ERR_ENOTSUP;
   if (io->flush) io->flush(io->user);
   mp4_demuxer_config dc = MP4_DEMUXER_CONFIG_DEFAULT;
   mp4_demuxer *d;
   int rc = mp4_demuxer_open(&d, &dc, io);
   if (rc) return rc;
   if (!faststart) {
-    rc = reserve_at ? finalize_indexed(io, d, t, n, end, reserve_at, durable) : HAL_ESTATE;
+    rc = reserve_at ? finalize_indexed(io, d, t, n, end, reserve_at, durable) : ERR_ESTATE;
     mp4_demuxer_close(d);
     return rc;
   }
@@ -156,12 +156,12 @@ int mp4_finalize(mp4_io *io, mp4_trak_desc *t, int n, uint64_t end, bool faststa
     uint8_t h[8];
     if ((rc = io->seek(io->user, off))) break;
     if (io->read(io->user, h, 8) != 8) {
-      rc = HAL_EIO;
+      rc = ERR_EIO;
       break;
     }
     uint64_t size = mp4_rd_u32(h);
     if (size < 8) {
-      rc = HAL_EBADDATA;
+      rc = ERR_EBADDATA;
       break;
     }
     if (!memcmp(h + 4, "ftyp", 4)) ftyp_end = off + size;
@@ -171,7 +171,7 @@ int mp4_finalize(mp4_io *io, mp4_trak_desc *t, int n, uint64_t end, bool faststa
         cap = cap ? cap * 2 : 64;
         uint64_t *p = realloc(moofs, cap * sizeof(uint64_t));
         if (!p) {
-          rc = HAL_ENOMEM;
+          rc = ERR_ENOMEM;
           break;
         }
         moofs = p;

@@ -5,10 +5,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "mp4/io.h"
 
-static int err_code(int e) { return e == ENOSPC || e == EDQUOT ? HAL_ENOSPC : HAL_EIO; }
+static int err_code(int e) { return e == ENOSPC || e == EDQUOT ? ERR_ENOSPC : ERR_EIO; }
 
 static int f_write(void *u, const void *data, size_t size) {
   if (size && fwrite(data, 1, size, (FILE *)u) != size) return err_code(errno);
@@ -17,27 +17,27 @@ static int f_write(void *u, const void *data, size_t size) {
 
 static int64_t f_read(void *u, void *data, size_t size) {
   size_t n = fread(data, 1, size, (FILE *)u);
-  if (n < size && ferror((FILE *)u)) return HAL_EIO;
+  if (n < size && ferror((FILE *)u)) return ERR_EIO;
   return (int64_t)n;
 }
 
 static int f_seek(void *u, uint64_t off) {
-  if (off > INT64_MAX) return HAL_EINVAL;
-  return fseeko((FILE *)u, (off_t)off, SEEK_SET) == 0 ? 0 : HAL_EIO;
+  if (off > INT64_MAX) return ERR_EINVAL;
+  return fseeko((FILE *)u, (off_t)off, SEEK_SET) == 0 ? 0 : ERR_EIO;
 }
 
 static int64_t f_tell(void *u) {
   off_t o = ftello((FILE *)u);
-  return o < 0 ? HAL_EIO : (int64_t)o;
+  return o < 0 ? ERR_EIO : (int64_t)o;
 }
 
 static int64_t f_size(void *u) {
   FILE *f = u;
   off_t cur = ftello(f);
-  if (cur < 0 || fseeko(f, 0, SEEK_END) != 0) return HAL_EIO;
+  if (cur < 0 || fseeko(f, 0, SEEK_END) != 0) return ERR_EIO;
   off_t end = ftello(f);
-  if (fseeko(f, cur, SEEK_SET) != 0) return HAL_EIO;
-  return end < 0 ? HAL_EIO : (int64_t)end;
+  if (fseeko(f, cur, SEEK_SET) != 0) return ERR_EIO;
+  return end < 0 ? ERR_EIO : (int64_t)end;
 }
 
 static int f_flush(void *u) { return fflush((FILE *)u) == 0 ? 0 : err_code(errno); }
@@ -49,10 +49,10 @@ static int f_sync(void *u) {
 }
 
 int mp4_io_file_open(mp4_io *io, const char *path, const char *mode) {
-  if (!io || !path || !mode) return HAL_EINVAL;
+  if (!io || !path || !mode) return ERR_EINVAL;
   bool write = mode[0] == 'w';
   FILE *f = fopen(path, write ? "w+b" : "rb");
-  if (!f) return errno == ENOENT ? HAL_ENOENT : errno == ENOSPC ? HAL_ENOSPC : HAL_EIO;
+  if (!f) return errno == ENOENT ? ERR_ENOENT : errno == ENOSPC ? ERR_ENOSPC : ERR_EIO;
   memset(io, 0, sizeof(*io));
   io->write = f_write;
   io->read = f_read;
@@ -66,7 +66,7 @@ int mp4_io_file_open(mp4_io *io, const char *path, const char *mode) {
 }
 
 int mp4_io_file_close(mp4_io *io) {
-  if (!io || !io->user) return HAL_EINVAL;
+  if (!io || !io->user) return ERR_EINVAL;
   int rc = fclose((FILE *)io->user) == 0 ? 0 : err_code(errno);
   io->user = NULL;
   return rc;

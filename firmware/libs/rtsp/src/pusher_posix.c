@@ -13,8 +13,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "hal/errors.h"
-#include "hal/fd.h"
+#include "base/errors.h"
+#include "base/fd.h"
 #include "outbuf.h"
 #include "rtsp/pusher.h"
 
@@ -63,9 +63,9 @@ static int flush_out(rtsp_push_conn *c) {
 
 static int a_sendv(void *user, const rtsp_iov *iov, int n) {
   rtsp_push_conn *c = user;
-  if (c->fd < 0 || c->want_close) return HAL_ECLOSED;
+  if (c->fd < 0 || c->want_close) return ERR_ECLOSED;
   int r = rtsp_outbuf_sendv(&c->out, c->fd, iov, n, c->connecting);
-  if (r == HAL_EIO) c->err_no = c->out.err_no;
+  if (r == ERR_EIO) c->err_no = c->out.err_no;
   if (r) return r;
   update_events(c);
   return 0;
@@ -88,7 +88,7 @@ static void transport_error(rtsp_push_conn *c, const char *what, int e) {
   if (e) snprintf(msg, sizeof msg, "%s %s:%d: %s", what, rtsp_pusher_host(c->p), rtsp_pusher_port(c->p), strerror(e));
   else snprintf(msg, sizeof msg, "%s %s:%d", what, rtsp_pusher_host(c->p), rtsp_pusher_port(c->p));
   shut(c);
-  rtsp_pusher_fail(c->p, 0, e == ETIMEDOUT ? HAL_ETIMEDOUT : HAL_EIO, msg);
+  rtsp_pusher_fail(c->p, 0, e == ETIMEDOUT ? ERR_ETIMEDOUT : ERR_EIO, msg);
 }
 
 static void after_core(rtsp_push_conn *c) {
@@ -149,10 +149,10 @@ static void on_fd(void *loop, int fd, int revents, void *user) {
 int rtsp_push_connect(const rtsp_pusher_config *cfg_in, const rtsp_io_ops *ops, void *loop,
                       void (*on_state)(void *user, rtsp_push_state st, int status, int code), void *on_state_user,
                       rtsp_push_conn **out) {
-  if (!cfg_in || !ops || !out) return HAL_EINVAL;
+  if (!cfg_in || !ops || !out) return ERR_EINVAL;
   *out = NULL;
   rtsp_push_conn *c = calloc(1, sizeof *c);
-  if (!c) return HAL_ENOMEM;
+  if (!c) return ERR_ENOMEM;
   c->ops = ops;
   c->loop = loop;
   c->fd = -1;
@@ -178,17 +178,17 @@ int rtsp_push_connect(const rtsp_pusher_config *cfg_in, const rtsp_io_ops *ops, 
   if (getaddrinfo(host, port, &hints, &ai) != 0 || !ai) {
     rtsp_pusher_free(c->p);
     free(c);
-    return HAL_EINVAL;
+    return ERR_EINVAL;
   }
   int fd = socket(ai->ai_family, SOCK_STREAM, 0);
   if (fd < 0) {
     freeaddrinfo(ai);
     rtsp_pusher_free(c->p);
     free(c);
-    return HAL_EIO;
+    return ERR_EIO;
   }
-  hal_fd_nonblock(fd);
-  hal_fd_cloexec(fd);
+  fd_nonblock(fd);
+  fd_cloexec(fd);
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   c->fd = fd;
@@ -202,7 +202,7 @@ int rtsp_push_connect(const rtsp_pusher_config *cfg_in, const rtsp_io_ops *ops, 
     close(fd);
     rtsp_pusher_free(c->p);
     free(c);
-    return HAL_ENOMEM;
+    return ERR_ENOMEM;
   }
   *out = c;
   /* A refused connect may be reported at once: the loop's POLLOUT (with POLLERR) reports it. */

@@ -15,8 +15,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "hal/errors.h"
-#include "hal/fd.h"
+#include "base/errors.h"
+#include "base/fd.h"
 #include "internal.h"
 #include "outbuf.h"
 #include "rtsp/server_posix.h"
@@ -54,8 +54,8 @@ struct adapter {
 };
 
 static void set_nonblock(int fd) {
-  hal_fd_nonblock(fd);
-  hal_fd_cloexec(fd);
+  fd_nonblock(fd);
+  fd_cloexec(fd);
 }
 
 static uint64_t a_now(void *user) {
@@ -96,7 +96,7 @@ static void update_events(pconn *p) {
 /* Straight to the socket while nothing is queued, else (and for what it does not take) queued. */
 static int io_sendv(void *user, const rtsp_iov *iov, int n) {
   pconn *p = user;
-  if (p->dead || p->fd < 0) return HAL_ECLOSED;
+  if (p->dead || p->fd < 0) return ERR_ECLOSED;
   int r = rtsp_outbuf_sendv(&p->out, p->fd, iov, n, false);
   if (r) return r;
   update_events(p);
@@ -119,14 +119,14 @@ static int bind_pair(pconn *p, int fds[2], int ports[2]) {
   int fam = p->local.ss_family;
   for (int attempt = 0; attempt < 32; attempt++) {
     int a = socket(fam, SOCK_DGRAM, 0);
-    if (a < 0) return HAL_EIO;
+    if (a < 0) return ERR_EIO;
     struct sockaddr_storage la = p->local;
     socklen_t ll = p->local_len;
     if (fam == AF_INET6) ((struct sockaddr_in6 *)&la)->sin6_port = 0;
     else ((struct sockaddr_in *)&la)->sin_port = 0;
     if (bind(a, (struct sockaddr *)&la, ll) < 0 || getsockname(a, (struct sockaddr *)&la, &ll) < 0) {
       close(a);
-      return HAL_EIO;
+      return ERR_EIO;
     }
     int port = ntohs(fam == AF_INET6 ? ((struct sockaddr_in6 *)&la)->sin6_port : ((struct sockaddr_in *)&la)->sin_port);
     /* RFC 3550 §11: RTP on an even port, RTCP on the next odd one */
@@ -137,7 +137,7 @@ static int bind_pair(pconn *p, int fds[2], int ports[2]) {
     int b = socket(fam, SOCK_DGRAM, 0);
     if (b < 0) {
       close(a);
-      return HAL_EIO;
+      return ERR_EIO;
     }
     if (fam == AF_INET6) ((struct sockaddr_in6 *)&la)->sin6_port = htons((uint16_t)(port + 1));
     else ((struct sockaddr_in *)&la)->sin_port = htons((uint16_t)(port + 1));
@@ -152,12 +152,12 @@ static int bind_pair(pconn *p, int fds[2], int ports[2]) {
     ports[1] = port + 1;
     return 0;
   }
-  return HAL_EBUSY;
+  return ERR_EBUSY;
 }
 
 static int io_udp_open(void *user, int track, int crtp, int crtcp, int sp[2]) {
   pconn *p = user;
-  if (p->dead || track < 0 || track >= RTSP_TRACKS) return HAL_EINVAL;
+  if (p->dead || track < 0 || track >= RTSP_TRACKS) return ERR_EINVAL;
   udp_close_track(p, track);
   int fds[2];
   int r = bind_pair(p, fds, sp);
@@ -175,7 +175,7 @@ static int io_udp_open(void *user, int track, int crtp, int crtcp, int sp[2]) {
         if (j < k) p->a->ops->unwatch_fd(p->a->loop, fds[j]);
         close(fds[j]);
       }
-      return HAL_EIO;
+      return ERR_EIO;
     }
     p->udp[track][k] = fds[k];
   }
@@ -379,8 +379,8 @@ static void on_listen(void *loop, int fd, int revents, void *user) {
 }
 
 int rtsp_server_listen(rtsp_server *s, const rtsp_io_ops *ops, void *loop) {
-  if (!s || !ops || !ops->watch_fd || !ops->unwatch_fd || !ops->set_events || !ops->now_us) return HAL_EINVAL;
-  if (s->adapter) return HAL_EBUSY;
+  if (!s || !ops || !ops->watch_fd || !ops->unwatch_fd || !ops->set_events || !ops->now_us) return ERR_EINVAL;
+  if (s->adapter) return ERR_EBUSY;
   struct addrinfo hints, *res = NULL;
   memset(&hints, 0, sizeof hints);
   hints.ai_family = AF_UNSPEC;
@@ -388,11 +388,11 @@ int rtsp_server_listen(rtsp_server *s, const rtsp_io_ops *ops, void *loop) {
   hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
   char port[8];
   snprintf(port, sizeof port, "%d", s->cfg.port);
-  if (getaddrinfo(s->host[0] ? s->host : NULL, port, &hints, &res) != 0 || !res) return HAL_EINVAL;
+  if (getaddrinfo(s->host[0] ? s->host : NULL, port, &hints, &res) != 0 || !res) return ERR_EINVAL;
   int fd = socket(res->ai_family, SOCK_STREAM, 0);
   if (fd < 0) {
     freeaddrinfo(res);
-    return HAL_EIO;
+    return ERR_EIO;
   }
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -400,12 +400,12 @@ int rtsp_server_listen(rtsp_server *s, const rtsp_io_ops *ops, void *loop) {
     int e = errno;
     freeaddrinfo(res);
     close(fd);
-    return e == EADDRINUSE ? HAL_EBUSY : HAL_EIO;
+    return e == EADDRINUSE ? ERR_EBUSY : ERR_EIO;
   }
   freeaddrinfo(res);
   if (listen(fd, 64) < 0) {
     close(fd);
-    return HAL_EIO;
+    return ERR_EIO;
   }
   set_nonblock(fd);
   struct sockaddr_storage la;
@@ -416,7 +416,7 @@ int rtsp_server_listen(rtsp_server *s, const rtsp_io_ops *ops, void *loop) {
   adapter *a = calloc(1, sizeof *a);
   if (!a) {
     close(fd);
-    return HAL_ENOMEM;
+    return ERR_ENOMEM;
   }
   a->srv = s;
   a->ops = ops;
@@ -425,7 +425,7 @@ int rtsp_server_listen(rtsp_server *s, const rtsp_io_ops *ops, void *loop) {
   if (ops->watch_fd(loop, fd, POLLIN, on_listen, a) < 0) {
     close(fd);
     free(a);
-    return HAL_ENOMEM;
+    return ERR_ENOMEM;
   }
   s->adapter = a;
   s->adapter_sweep = sweep;

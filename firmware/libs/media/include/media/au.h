@@ -8,7 +8,7 @@
  * holds a slice. So every unit is delivered one NAL late; media_au_flush() delivers the last.
  *
  * Memory is one buffer of max_au_size (+ a few bytes), allocated at open. An access unit larger
- * than that is dropped, media_au_feed() returns HAL_ELIMIT, and splitting resumes at the next
+ * than that is dropped, media_au_feed() returns ERR_ELIMIT, and splitting resumes at the next
  * access-unit start.
  */
 #ifndef MEDIA_AU_H
@@ -41,10 +41,10 @@ typedef struct media_au_config {
 
 typedef struct media_au_splitter media_au_splitter;
 
-/* 0, HAL_EINVAL (no callback, codec or size), HAL_ENOMEM. */
+/* 0, ERR_EINVAL (no callback, codec or size), ERR_ENOMEM. */
 int media_au_open(media_au_splitter **out, const media_au_config *cfg);
 void media_au_close(media_au_splitter *s);
-/* Consumes all of `data`, calling on_au for each completed unit. 0, or HAL_ELIMIT if a unit was
+/* Consumes all of `data`, calling on_au for each completed unit. 0, or ERR_ELIMIT if a unit was
    dropped for being too large (the rest of the chunk was still consumed). */
 int media_au_feed(media_au_splitter *s, const uint8_t *data, size_t len);
 /* End of stream: delivers the pending unit, then the splitter is empty and may be fed again. */
