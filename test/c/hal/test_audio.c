@@ -2,7 +2,6 @@
 #include "check.h"
 #include "hal/audio.h"
 #include "base/errors.h"
-#include "test_util.h"
 
 int main(void) {
   setenv("K230JS_SIM_AUDIO_PACE", "0", 1);
@@ -36,7 +35,7 @@ int main(void) {
   CHECK_EQ_INT(hal_audio_in_close(in), ERR_ECLOSED);
   char cmd[700];
   snprintf(cmd, sizeof cmd, "ffprobe -v error -show_entries stream=sample_rate,channels,duration -of csv=p=0 %s", wav);
-  char *o = tu_run(cmd, NULL);
+  char *o = tu_output(cmd, NULL);
   CHECK(o && strncmp(o, "16000,2,1.000000", 16) == 0);
   free(o);
   /* read it back as input (looped) */

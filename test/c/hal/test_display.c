@@ -8,7 +8,6 @@
 #include "check.h"
 #include "hal/display.h"
 #include "base/errors.h"
-#include "test_util.h"
 
 static int frames_hook;
 static void on_frame(void *user, const hal_frame *s) { frames_hook++; }
@@ -81,7 +80,7 @@ static void live_view(void) {
     /* ffmpeg decodes what the browser gets; the stamp survives (lossless PNG of the screen). */
     snprintf(cmd, sizeof cmd, "ffmpeg -v error -i %s -f rawvideo -pix_fmt gray -", tu_path("live.png"));
     size_t glen = 0;
-    char *gray = tu_run(cmd, &glen);
+    char *gray = tu_output(cmd, &glen);
     CHECK_EQ_INT(glen, 320 * 240);
     if (gray && glen == 320 * 240) CHECK(hal_sim_stamp_read((uint8_t *)gray, 320, 320, 240) == 77);
     free(gray);
@@ -168,7 +167,7 @@ int main(void) {
   unsetenv("K230JS_SIM_DISPLAY");
   char cmd[700];
   snprintf(cmd, sizeof cmd, "ffprobe -v error -show_entries stream=codec_name,width,height -of csv=p=0 %s/frame-000001.png", dir);
-  char *o = tu_run(cmd, NULL);
+  char *o = tu_output(cmd, NULL);
   CHECK(o && strncmp(o, "png,640,480", 11) == 0);
   free(o);
   hal_registry_stats rs;

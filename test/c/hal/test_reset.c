@@ -7,7 +7,6 @@
 #include "hal/sensor.h"
 #include "hal/vdec.h"
 #include "hal/venc.h"
-#include "test_util.h"
 
 static int record(int teardown) {
   hal_handle sen, venc, link, disp, link2, pool, blk, ain;

@@ -3,7 +3,6 @@
 #include "hal/clock.h"
 #include "base/errors.h"
 #include "hal/sensor.h"
-#include "test_util.h"
 
 int main(void) {
   setenv("K230JS_SIM_SENSOR", "pattern", 1);

@@ -1,7 +1,6 @@
 /* vb: pools, blocks, handles (closed / wrong kind), pixel format sizes, registry. */
 #include "check.h"
 #include "base/errors.h"
-#include "test_util.h"
 
 int main(void) {
   CHECK_EQ_INT(hal_pixfmt_size(HAL_PIXFMT_NV12, 320, 240), 320 * 240 * 3 / 2);

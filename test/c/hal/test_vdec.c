@@ -8,23 +8,10 @@
 #include "base/errors.h"
 #include "hal/vdec.h"
 #include "hal/venc.h"
-#include "test_util.h"
 
 #define W 640
 #define H 360
 #define N 60
-
-static uint8_t *slurp(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  *len = (size_t)ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *b = malloc(*len);
-  if (fread(b, 1, *len, f) != *len) *len = 0;
-  fclose(f);
-  return b;
-}
 
 /* Decode `buf` sent in `chunk`-byte pieces; returns all frames (NV12, tight) concatenated. */
 static uint8_t *decode(hal_vdec_codec codec, const uint8_t *buf, size_t len, size_t chunk, int *nframes) {
@@ -91,7 +78,7 @@ static void stream_mode(void) {
            W, H, N, file);
   CHECK_EQ_INT(system(cmd), 0);
   size_t len = 0;
-  uint8_t *buf = slurp(file, &len);
+  uint8_t *buf = tu_read(file, &len);
   CHECK(buf && len > 3 * 40960);
   int n_whole = 0, n_chunk = 0, n_tiny = 0;
   uint8_t *whole = decode(HAL_VDEC_H264, buf, len, len, &n_whole);
@@ -106,7 +93,7 @@ static void stream_mode(void) {
   /* against ffmpeg's own decode */
   snprintf(cmd, sizeof cmd, "ffmpeg -nostdin -v error -i %s -f rawvideo -pix_fmt nv12 -", file);
   size_t rlen = 0;
-  char *ref = tu_run(cmd, &rlen);
+  char *ref = tu_output(cmd, &rlen);
   CHECK_EQ_INT(rlen, fsz * N);
   double worst = 99;
   for (int k = 0; k < N && rlen == fsz * N; k++) {
@@ -167,7 +154,7 @@ static void stream_mode(void) {
   /* The Y4M is what the panel showed: compare each picture with ffmpeg's decode. */
   snprintf(cmd, sizeof cmd, "ffmpeg -nostdin -v error -i %s -f rawvideo -pix_fmt nv12 -", y4m);
   size_t slen = 0;
-  char *shown = tu_run(cmd, &slen);
+  char *shown = tu_output(cmd, &slen);
   CHECK_EQ_INT(slen, fsz * N);
   worst = 99;
   for (int k = 0; k < N && slen == rlen; k++) {
@@ -180,7 +167,7 @@ static void stream_mode(void) {
   free(ref);
   snprintf(cmd, sizeof cmd, "ffprobe -v error -show_entries stream=codec_name,width,height -of csv=p=0 %s/frame-000030.png",
            pngdir);
-  char *o = tu_run(cmd, NULL);
+  char *o = tu_output(cmd, NULL);
   CHECK(o && strncmp(o, "png,640,360", 11) == 0);
   free(o);
   free(buf);
@@ -242,7 +229,7 @@ static void h265(void) {
            W, H, file);
   CHECK_EQ_INT(system(cmd), 0);
   size_t len = 0;
-  uint8_t *buf = slurp(file, &len);
+  uint8_t *buf = tu_read(file, &len);
   int n = 0;
   uint8_t *fr = decode(HAL_VDEC_H265, buf, len, 40960, &n);
   CHECK_EQ_INT(n, 20);

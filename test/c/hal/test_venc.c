@@ -4,7 +4,6 @@
 #include "base/errors.h"
 #include "hal/sensor.h"
 #include "hal/venc.h"
-#include "test_util.h"
 
 #define W 320
 #define H 240
@@ -92,7 +91,7 @@ static void bound_run(hal_venc_codec codec, const char *file, int frames) {
   /* Peers: ffmpeg decodes with no error; ffprobe counts the frames. */
   char cmd[1024];
   snprintf(cmd, sizeof cmd, "ffmpeg -nostdin -v error -i %s -f null - 2>&1", file);
-  char *errs = tu_run(cmd, NULL);
+  char *errs = tu_output(cmd, NULL);
   CHECK(errs && errs[0] == 0);
   if (errs && errs[0]) fprintf(stderr, "ffmpeg: %s\n", errs);
   free(errs);
@@ -100,13 +99,13 @@ static void bound_run(hal_venc_codec codec, const char *file, int frames) {
            "ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames "
            "-of csv=p=0 %s",
            file);
-  char *n = tu_run(cmd, NULL);
+  char *n = tu_output(cmd, NULL);
   CHECK_EQ_INT(n ? atoi(n) : -1, frames);
   free(n);
   /* The stamped counters come out 0, 1, 2, ... */
   snprintf(cmd, sizeof cmd, "ffmpeg -nostdin -v error -i %s -f rawvideo -pix_fmt gray -", file);
   size_t len = 0;
-  char *raw = tu_run(cmd, &len);
+  char *raw = tu_output(cmd, &len);
   CHECK_EQ_INT(len, (size_t)frames * W * H);
   int bad_stamp = 0, bad_pts = 0, prev = -1;
   for (int k = 0; raw && (size_t)(k + 1) * W * H <= len; k++) {
@@ -206,7 +205,7 @@ static void app_frames_idr_jpeg(void) {
   char cmd[600];
   snprintf(cmd, sizeof cmd, "ffprobe -v error -show_entries stream=codec_name,width -of csv=p=0 %s",
            tu_path("x.jpg"));
-  char *o = tu_run(cmd, NULL);
+  char *o = tu_output(cmd, NULL);
   CHECK(o && strncmp(o, "mjpeg,320", 9) == 0);
   free(o);
   hal_venc_stop(venc);

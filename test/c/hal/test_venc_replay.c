@@ -6,7 +6,6 @@
 #include "check.h"
 #include "base/errors.h"
 #include "hal/venc.h"
-#include "test_util.h"
 
 /* Three access units: SPS PPS IDR | P | P (slice payloads made up; first_mb_in_slice = 0). */
 static const uint8_t k_sps[] = {0, 0, 0, 1, 0x67, 0x42, 0xc0, 0x0d, 0xda};

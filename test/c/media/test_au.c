@@ -5,7 +5,6 @@
 
 #include "check.h"
 #include "base/errors.h"
-#include "testutil.h"
 
 typedef struct {
   size_t count, keys, bytes;
@@ -54,7 +53,7 @@ static void check_stream(const char *dir, const char *name, const char *args, me
   snprintf(path, sizeof path, "%s/%s", dir, name);
   snprintf(cmd, sizeof cmd,
            "ffmpeg -v error -y -f lavfi -i testsrc=size=640x360:rate=30 -t 2 -g 20 -pix_fmt yuv420p %s '%s'", args, path);
-  if (tu_run(cmd) != 0) {
+  if (tu_system(cmd) != 0) {
     CHECK(0);
     return;
   }

@@ -5,7 +5,6 @@
 #include "check.h"
 #include "base/errors.h"
 #include "media/bits.h"
-#include "testutil.h"
 
 static int first_sps(media_codec codec, const uint8_t *buf, size_t len, media_nal *out) {
   size_t pos = 0;
@@ -24,7 +23,7 @@ static void check_stream(const char *dir, const char *name, const char *args, me
   snprintf(path, sizeof path, "%s/%s", dir, name);
   snprintf(cmd, sizeof cmd, "ffmpeg -v error -y -f lavfi -i testsrc=size=%dx%d:rate=30 -t 0.2 %s '%s'", w, h,
            args, path);
-  if (tu_run(cmd) != 0) {
+  if (tu_system(cmd) != 0) {
     CHECK(0);
     return;
   }

@@ -111,7 +111,7 @@ int main(void) {
              "ffmpeg -v error -y -f lavfi -i testsrc=size=160x120:rate=30 -f lavfi -i sine=sample_rate=8000 -t 1 "
              "-pix_fmt yuv420p %s '%s'",
              args[i], path);
-    CHECK_EQ_INT(tu_run(cmd), 0);
+    CHECK_EQ_INT(tu_system(cmd), 0);
     size_t n;
     uint8_t *p = tu_read(path, &n);
     if (!p) continue;

@@ -197,7 +197,7 @@ int main(void) {
            "ffmpeg -v error -y -f lavfi -i testsrc=size=160x120:rate=30 -t 8 -pix_fmt yuv420p -g 15 -bf 0 -c:v libx264 -f h264 '%s' && "
            "ffmpeg -v error -y -f lavfi -i sine=sample_rate=8000 -t 8 -c:a pcm_alaw -f alaw '%s'",
            p264, pal);
-  CHECK_EQ_INT(tu_run(cmd), 0);
+  CHECK_EQ_INT(tu_system(cmd), 0);
   CHECK_EQ_INT(load_aus(p264, MEDIA_CODEC_H264, &v), 0);
   alaw = tu_read(pal, &alaw_len);
 
