@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { decodeErrors, ffmpeg, grayFrames, H264, makeClip, probePackets, readStamp, VIDEO_IN } from "./helpers/media.js";
+import { decodeErrors, ffmpeg, grayFrames, H264, makeClip, probePackets, readStamp, SENSOR_ALIGNMENT, VIDEO_IN } from "./helpers/media.js";
 import { cli, HOST_RUNTIME, ROOT, runtime, tempDir } from "./helpers/run.js";
 
 const out = tempDir("media");
@@ -18,7 +18,7 @@ const run = (name: string, args: string[]) => {
 };
 
 beforeAll(() => {
-  for (const name of ["media-encode", "media-decode", "media-bad", "media-record-twice", "media-fanout"]) {
+  for (const name of ["media-encode", "media-decode", "media-bad", "media-record-twice", "media-fanout", "sensor-alignment"]) {
     const r = cli(["build", join(ROOT, "test", "apps", `${name}.ts`), "-o", app(name)]);
     expect(r.status, r.stderr).toBe(0);
   }
@@ -133,6 +133,12 @@ describe("bad input", () => {
       releaseForeign: "TypeError:",
       held: 0,
     });
+  });
+});
+
+describe("camera channel alignment (CanMV set_framesize(alignment=))", () => {
+  it("places the UV plane as asked; the encoder takes a 12-aligned channel only", () => {
+    expect(JSON.parse(run("sensor-alignment", [])[0]!)).toEqual(SENSOR_ALIGNMENT);
   });
 });
 

@@ -91,6 +91,20 @@ describe("error reports", () => {
     expect(lost.stderr).toMatch(/^Uncaught \(in promise\) RangeError: nobody waits\n/);
   });
 
+  it("a missing export names the line that imports it, in the .ts source when there is one", () => {
+    const dir = tempDir("export");
+    const js = join(dir, "app.js");
+    writeFileSync(js, 'import { Sensor,\n  Nope } from "k230:media";\nconsole.log(Sensor, Nope);\n');
+    const r = runtime("host", [js]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`SyntaxError: Could not find export 'Nope' in module 'k230:media'\n    at ${js}:2:3\n`);
+    const ts = join(dir, "main.ts");
+    writeFileSync(ts, '// an app\nconst n: number = 1;\nimport {\n  Sensor,\n  Nope,\n} from "k230:media";\nconsole.log(n, Sensor, Nope);\n');
+    const t = cli(["run", ts, "--no-check"], dir);
+    expect(t.status).toBe(1);
+    expect(t.stderr).toContain(`Could not find export 'Nope' in module 'k230:media'\n    at ${ts}:5:3\n`);
+  });
+
   it("without the source map the bundle position is reported", () => {
     const bare = join(tempDir("nomap"), "throws.js");
     copyFileSync(bundle("throws"), bare);

@@ -116,7 +116,8 @@ static JSValue decoder_ctor(JSContext *ctx, JSValueConst new_target, int argc, J
   JSValueConst opts = argc > 1 ? argv[1] : JS_UNDEFINED;
   int64_t chn, mw, mh, inb, outb;
   hal_vdec_config cfg = HAL_VDEC_CONFIG_DEFAULT;
-  if (kjs_check_options(ctx, opts, fn) < 0 || kjs_opt_enum(ctx, opts, fn, "mode", modes, 0, &mode) < 0 ||
+  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("mode", "chn", "maxWidth", "maxHeight", "inBufCount", "outBufCount")) < 0 ||
+      kjs_opt_enum(ctx, opts, fn, "mode", modes, 0, &mode) < 0 ||
       kjs_opt_int(ctx, opts, fn, "chn", -1, -1, HAL_VDEC_MAX_CHN - 1, &chn) < 0 ||
       kjs_opt_int(ctx, opts, fn, "maxWidth", cfg.max_width, 64, 8192, &mw) < 0 ||
       kjs_opt_int(ctx, opts, fn, "maxHeight", cfg.max_height, 64, 8192, &mh) < 0 ||
@@ -250,7 +251,8 @@ static JSValue decoder_bind_info(JSContext *ctx, JSValueConst this_val, int argc
   if (!d) return JS_EXCEPTION;
   JSValueConst opts = argc > 0 ? argv[0] : JS_UNDEFINED;
   int64_t x, y, w, h;
-  if (kjs_check_options(ctx, opts, fn) < 0 || kjs_opt_int(ctx, opts, fn, "x", 0, 0, 4096, &x) < 0 ||
+  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("x", "y", "width", "height")) < 0 ||
+      kjs_opt_int(ctx, opts, fn, "x", 0, 0, 4096, &x) < 0 ||
       kjs_opt_int(ctx, opts, fn, "y", 0, 0, 4096, &y) < 0 ||
       kjs_opt_int(ctx, opts, fn, "width", 1920, 16, 8192, &w) < 0 ||
       kjs_opt_int(ctx, opts, fn, "height", 1080, 16, 8192, &h) < 0)

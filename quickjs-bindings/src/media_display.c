@@ -26,7 +26,8 @@ static JSValue display_init(JSContext *ctx, JSValueConst this_val, int argc, JSV
   JSValueConst opts = argc > 1 ? argv[1] : JS_UNDEFINED;
   int64_t w, h, fps, osd;
   bool to_ide;
-  if (kjs_check_options(ctx, opts, fn) < 0 || kjs_opt_int(ctx, opts, fn, "width", 0, 0, 4096, &w) < 0 ||
+  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("width", "height", "fps", "osdNum", "toIde")) < 0 ||
+      kjs_opt_int(ctx, opts, fn, "width", 0, 0, 4096, &w) < 0 ||
       kjs_opt_int(ctx, opts, fn, "height", 0, 0, 4096, &h) < 0 || kjs_opt_int(ctx, opts, fn, "fps", 0, 0, 200, &fps) < 0 ||
       kjs_opt_int(ctx, opts, fn, "osdNum", 1, 0, 4, &osd) < 0 || kjs_opt_bool(ctx, opts, fn, "toIde", false, &to_ide) < 0)
     return JS_EXCEPTION;
@@ -63,7 +64,7 @@ static int layer_cfg_from(JSContext *ctx, JSValueConst opts, const char *fn, hal
   JSValue rect = JS_GetPropertyStr(ctx, opts, "rect");
   int64_t x, y, w, h, alpha;
   hal_pixfmt fmt;
-  int r = kjs_check_options(ctx, rect, fn) < 0 || kjs_opt_int(ctx, rect, fn, "x", 0, -4096, 4096, &x) < 0 ||
+  int r = kjs_check_options(ctx, rect, "Display.bindLayer: options.rect", KJS_OPTIONS("x", "y", "width", "height")) < 0 || kjs_opt_int(ctx, rect, fn, "x", 0, -4096, 4096, &x) < 0 ||
           kjs_opt_int(ctx, rect, fn, "y", 0, -4096, 4096, &y) < 0 ||
           kjs_opt_int(ctx, rect, fn, "width", 0, 0, 8192, &w) < 0 ||
           kjs_opt_int(ctx, rect, fn, "height", 0, 0, 8192, &h) < 0;
@@ -85,6 +86,7 @@ static JSValue display_bind_layer(JSContext *ctx, JSValueConst this_val, int arg
   if (disp_need(ctx, fn) < 0) return JS_EXCEPTION;
   JSValueConst opts = argc > 0 ? argv[0] : JS_UNDEFINED;
   if (!JS_IsObject(opts)) return JS_ThrowTypeError(ctx, "%s: options {src, rect, pixFormat, layer} must be an object", fn);
+  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("src", "rect", "pixFormat", "layer", "alpha")) < 0) return JS_EXCEPTION;
   int layer;
   hal_display_layer_config lc = HAL_DISPLAY_LAYER_CONFIG_DEFAULT;
   hal_chn src;
@@ -139,6 +141,8 @@ static JSValue display_show_image(JSContext *ctx, JSValueConst this_val, int arg
     f.size = fo->size;
   } else {
     if (!JS_IsObject(img)) return JS_ThrowTypeError(ctx, "%s: image must be a Frame or {width, height, format, data}", fn);
+    if (kjs_check_options(ctx, img, "Display.showImage: image", KJS_OPTIONS("width", "height", "format", "data")) < 0)
+      return JS_EXCEPTION;
     int64_t w, h;
     hal_pixfmt fmt;
     if (kjs_opt_int(ctx, img, fn, "width", 0, 1, 8192, &w) < 0 || kjs_opt_int(ctx, img, fn, "height", 0, 1, 8192, &h) < 0 ||
@@ -164,7 +168,7 @@ static JSValue display_show_image(JSContext *ctx, JSValueConst this_val, int arg
   }
   int layer;
   int64_t x, y;
-  if (kjs_check_options(ctx, opts, fn) < 0 || layer_from(ctx, opts, fn, HAL_LAYER_OSD0, &layer) < 0 ||
+  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("layer", "x", "y")) < 0 || layer_from(ctx, opts, fn, HAL_LAYER_OSD0, &layer) < 0 ||
       kjs_opt_int(ctx, opts, fn, "x", 0, -4096, 4096, &x) < 0 || kjs_opt_int(ctx, opts, fn, "y", 0, -4096, 4096, &y) < 0)
     return JS_EXCEPTION;
   hal_display_layer_config lc = HAL_DISPLAY_LAYER_CONFIG_DEFAULT;

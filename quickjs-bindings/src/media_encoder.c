@@ -263,6 +263,10 @@ static JSValue encoder_ctor(JSContext *ctx, JSValueConst new_target, int argc, J
   static const char *const rcs[] = {"cbr", "vbr", "fixqp", NULL};
   JSValueConst opts = argc > 0 ? argv[0] : JS_UNDEFINED;
   if (!JS_IsObject(opts)) return JS_ThrowTypeError(ctx, "%s: options {codec, width, height, ...} must be an object", fn);
+  if (kjs_check_options(ctx, opts, fn,
+                        KJS_OPTIONS("codec", "profile", "rc", "chn", "width", "height", "bitrate", "gop", "fps",
+                                    "srcFps", "bufCount", "quality", "qp")) < 0)
+    return JS_EXCEPTION;
   int codec, profile, rc_mode;
   int64_t chn, w, h, bitrate, gop, fps, src_fps, bufs, quality, qp;
   hal_venc_config cfg = HAL_VENC_CONFIG_DEFAULT;
@@ -303,8 +307,9 @@ static JSValue encoder_ctor(JSContext *ctx, JSValueConst new_target, int argc, J
   int rc = hal_venc_create((int)chn, &cfg, &e->h, &e->chn);
   if (rc) {
     free(e);
-    return kjs_throw(ctx, rc, "%s: cannot create a %s %ux%u encoder: %s", fn, codecs[codec], cfg.width, cfg.height,
-                     err_str(rc));
+    const char *why = hal_venc_config_why(&cfg);
+    return kjs_throw(ctx, rc, "%s: cannot create a %s %ux%u encoder: %s%s%s", fn, codecs[codec], cfg.width, cfg.height,
+                     err_str(rc), why ? ": " : "", why ? why : "");
   }
   e->refs = 1;
   e->id = media_next_enc_id++;

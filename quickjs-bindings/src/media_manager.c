@@ -106,8 +106,11 @@ static JSValue mm_link(JSContext *ctx, JSValueConst this_val, int argc, JSValueC
   int rc = media_link_make(&src, &dst, &lo->l);
   if (rc) {
     free(lo);
-    return kjs_throw(ctx, rc, "%s: cannot bind %s %d/%d to %s %d/%d: %s", fn, src.mod ? media_mod_names[src.mod - 1] : "?", src.dev,
-                     src.chn, dst.mod ? media_mod_names[dst.mod - 1] : "?", dst.dev, dst.chn, err_str(rc));
+    return kjs_throw(ctx, rc, "%s: cannot bind %s %d/%d to %s %d/%d: %s%s", fn, src.mod ? media_mod_names[src.mod - 1] : "?", src.dev,
+                     src.chn, dst.mod ? media_mod_names[dst.mod - 1] : "?", dst.dev, dst.chn, err_str(rc),
+                     rc == ERR_EINVAL && dst.mod == HAL_MOD_VENC
+                         ? " (an encoder takes NV12 pictures of its own size; a camera channel with alignment 12)"
+                         : "");
   }
   lo->l->refs++;
   JSValue obj = media_new_obj(ctx, JS_UNDEFINED, link_class_id, lo);

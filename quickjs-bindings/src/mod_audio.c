@@ -63,7 +63,8 @@ static int config_from(JSContext *ctx, JSValueConst opts, const char *fn, hal_au
   static const char *const devs[] = {"i2s", "pdm", NULL};
   int dev;
   int64_t rate, ch, spf;
-  if (kjs_check_options(ctx, opts, fn) < 0 || kjs_opt_enum(ctx, opts, fn, "dev", devs, 0, &dev) < 0 ||
+  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("dev", "rate", "channels", "samplesPerFrame")) < 0 ||
+      kjs_opt_enum(ctx, opts, fn, "dev", devs, 0, &dev) < 0 ||
       kjs_opt_int(ctx, opts, fn, "rate", 8000, 8000, 192000, &rate) < 0 ||
       kjs_opt_int(ctx, opts, fn, "channels", 1, 1, 2, &ch) < 0 ||
       kjs_opt_int(ctx, opts, fn, "samplesPerFrame", 320, 1, 8192, &spf) < 0)
@@ -148,7 +149,7 @@ static JSValue ain_pipe_to(JSContext *ctx, JSValueConst this_val, int argc, JSVa
   if (!p) return JS_EXCEPTION;
   JSValueConst opts = argc > 1 ? argv[1] : JS_UNDEFINED;
   int law;
-  if (kjs_check_options(ctx, opts, fn) < 0 || kjs_opt_enum(ctx, opts, fn, "codec", laws, 1, &law) < 0)
+  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("codec", "onError")) < 0 || kjs_opt_enum(ctx, opts, fn, "codec", laws, 1, &law) < 0)
     return JS_EXCEPTION;
   JSValue on_error = JS_IsObject(opts) ? JS_GetPropertyStr(ctx, opts, "onError") : JS_UNDEFINED;
   if (!JS_IsUndefined(on_error) && !JS_IsFunction(ctx, on_error)) {
@@ -365,6 +366,7 @@ static JSValue wav_write(JSContext *ctx, JSValueConst this_val, int argc, JSValu
   static const char fn[] = "writeWav";
   JSValueConst opts = argc > 1 ? argv[1] : JS_UNDEFINED;
   if (!JS_IsObject(opts)) return JS_ThrowTypeError(ctx, "%s(path, {sampleRate, channels, data}) needs options", fn);
+  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("sampleRate", "channels", "data")) < 0) return JS_EXCEPTION;
   int64_t rate, channels;
   if (kjs_opt_int(ctx, opts, fn, "sampleRate", 8000, 1000, 384000, &rate) < 0 ||
       kjs_opt_int(ctx, opts, fn, "channels", 1, 1, 8, &channels) < 0)

@@ -149,7 +149,8 @@ static JSValue muxer_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSV
   static const char *const modes[] = {"fragmented", "indexed", "faststart", NULL};
   static const char *const syncs[] = {"none", "flush", "fsync", NULL};
   JSValueConst opts = argc > 1 ? argv[1] : JS_UNDEFINED;
-  if (kjs_check_options(ctx, opts, fn) < 0) return JS_EXCEPTION;
+  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("fragmented", "mode", "sync", "fragmentMs", "maxFragmentMs")) < 0)
+    return JS_EXCEPTION;
   mp4_muxer_config cfg = MP4_MUXER_CONFIG_DEFAULT;
   int mode, sync;
   int64_t frag_ms, max_frag_ms;
@@ -212,6 +213,10 @@ static JSValue muxer_add_track(JSContext *ctx, JSValueConst this_val, int argc, 
   if (!jm) return JS_EXCEPTION;
   JSValueConst opts = argc > 0 ? argv[0] : JS_UNDEFINED;
   if (!JS_IsObject(opts)) return JS_ThrowTypeError(ctx, "%s: options must be an object", fn);
+  if (kjs_check_options(ctx, opts, fn,
+                        magic == MP4_TRACK_VIDEO ? KJS_OPTIONS("codec", "width", "height")
+                                                 : KJS_OPTIONS("codec", "sampleRate", "channels")) < 0)
+    return JS_EXCEPTION;
   int rc;
   if (magic == MP4_TRACK_VIDEO) {
     static const char *const codecs[] = {"h264", "h265", NULL};
@@ -248,7 +253,7 @@ static JSValue muxer_write_frame(JSContext *ctx, JSValueConst this_val, int argc
   bool keyframe;
   if (kjs_get_int(ctx, argv[0], "Mp4Muxer.writeFrame: track", 1, 64, &track) < 0 ||
       kjs_get_int(ctx, argv[2], "Mp4Muxer.writeFrame: ptsUs", 0, INT64_C(1) << 53, &pts) < 0 ||
-      kjs_check_options(ctx, argc > 3 ? argv[3] : JS_UNDEFINED, fn) < 0 ||
+      kjs_check_options(ctx, argc > 3 ? argv[3] : JS_UNDEFINED, fn, KJS_OPTIONS("keyframe")) < 0 ||
       kjs_opt_bool(ctx, argc > 3 ? argv[3] : JS_UNDEFINED, fn, "keyframe", false, &keyframe) < 0)
     return JS_EXCEPTION;
   const uint8_t *data;
@@ -313,7 +318,7 @@ static JSValue demuxer_ctor(JSContext *ctx, JSValueConst new_target, int argc, J
   JSValueConst opts = argc > 1 ? argv[1] : JS_UNDEFINED;
   mp4_demuxer_config cfg = MP4_DEMUXER_CONFIG_DEFAULT;
   bool annexb;
-  if (kjs_check_options(ctx, opts, fn) < 0 || kjs_opt_bool(ctx, opts, fn, "annexb", true, &annexb) < 0)
+  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("annexb")) < 0 || kjs_opt_bool(ctx, opts, fn, "annexb", true, &annexb) < 0)
     return JS_EXCEPTION;
   cfg.annexb = annexb;
   js_demuxer *jd = calloc(1, sizeof *jd);

@@ -276,6 +276,8 @@ static JSValue recorder_ctor(JSContext *ctx, JSValueConst new_target, int argc, 
   static const char *const modes[] = {"fragmented", "indexed", "faststart", NULL};
   JSValueConst opts = argc > 0 ? argv[0] : JS_UNDEFINED;
   if (!JS_IsObject(opts)) return JS_ThrowTypeError(ctx, "%s: options {file, video, audio?} must be an object", fn);
+  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("file", "video", "audio", "sensorId", "mode", "fragmentMs")) < 0)
+    return JS_EXCEPTION;
   JSValue filev = JS_GetPropertyStr(ctx, opts, "file");
   const char *file = JS_IsString(filev) ? JS_ToCString(ctx, filev) : NULL;
   JS_FreeValue(ctx, filev);
@@ -301,7 +303,7 @@ static JSValue recorder_ctor(JSContext *ctx, JSValueConst new_target, int argc, 
   int vc, ac = 1, mode;
   int64_t w, h, br, fps, gop, sid, rate = 8000, ch = 1, frag;
   r->mcfg = (mp4_muxer_config)MP4_MUXER_CONFIG_DEFAULT;
-  bool bad = kjs_check_options(ctx, video, "new Mp4Recorder: options.video") < 0 ||
+  bool bad = kjs_check_options(ctx, video, "new Mp4Recorder: options.video", KJS_OPTIONS("codec", "width", "height", "bitrate", "fps", "gop")) < 0 ||
              kjs_opt_enum(ctx, video, "new Mp4Recorder: video", "codec", vcodecs, 0, &vc) < 0 ||
              kjs_opt_int(ctx, video, "new Mp4Recorder: video", "width", 1280, 128, 4096, &w) < 0 ||
              kjs_opt_int(ctx, video, "new Mp4Recorder: video", "height", 720, 64, 4096, &h) < 0 ||
@@ -311,7 +313,8 @@ static JSValue recorder_ctor(JSContext *ctx, JSValueConst new_target, int argc, 
              kjs_opt_int(ctx, opts, fn, "sensorId", 0, 0, 2, &sid) < 0 ||
              kjs_opt_enum(ctx, opts, fn, "mode", modes, 0, &mode) < 0 ||
              kjs_opt_int(ctx, opts, fn, "fragmentMs", 1000, 1, 3600000, &frag) < 0 ||
-             kjs_check_options(ctx, JS_IsNull(audio) ? JS_UNDEFINED : audio, "new Mp4Recorder: options.audio") < 0 ||
+             kjs_check_options(ctx, JS_IsNull(audio) ? JS_UNDEFINED : audio, "new Mp4Recorder: options.audio",
+                               KJS_OPTIONS("codec", "sampleRate", "channels")) < 0 ||
              (JS_IsObject(audio) &&
               (kjs_opt_enum(ctx, audio, "new Mp4Recorder: audio", "codec", acodecs, 1, &ac) < 0 ||
                kjs_opt_int(ctx, audio, "new Mp4Recorder: audio", "sampleRate", 8000, 8000, 48000, &rate) < 0 ||

@@ -85,6 +85,7 @@ static JSModuleDef *load_module(JSContext *ctx, const char *name, void *opaque) 
   JSValue func = JS_Eval(ctx, src, len, name, JS_EVAL_TYPE_MODULE | JS_EVAL_FLAG_COMPILE_ONLY);
   free(src);
   if (JS_IsException(func)) return NULL;
+  kjs_vm_note_module(vm, name);
   JSModuleDef *m = JS_VALUE_GET_PTR(func);
   JSValue meta = JS_GetImportMeta(ctx, m);
   if (!JS_IsException(meta)) {

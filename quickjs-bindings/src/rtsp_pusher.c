@@ -153,7 +153,8 @@ JSValue rtsp_pusher_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSVa
   rtsp_video_codec v;
   rtsp_audio_codec a;
   int64_t mtu;
-  if (kjs_check_options(ctx, opts, fn) < 0 || rtsp_js_opt_codecs(ctx, opts, fn, &v, &a) < 0 ||
+  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("video", "audio", "mtu", "auth")) < 0 ||
+      rtsp_js_opt_codecs(ctx, opts, fn, &v, &a) < 0 ||
       kjs_opt_int(ctx, opts, fn, "mtu", 1400, 576, 9000, &mtu) < 0)
     return JS_EXCEPTION;
   js_pusher *jp = calloc(1, sizeof *jp);
@@ -163,7 +164,8 @@ JSValue rtsp_pusher_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSVa
   if (JS_IsException(auth)) goto fail;
   if (!JS_IsUndefined(auth)) {
     bool hu = false, hp = false;
-    int bad = !JS_IsObject(auth) || rtsp_js_opt_string(ctx, auth, fn, "user", NULL, jp->user, sizeof jp->user, &hu) < 0 ||
+    int bad = !JS_IsObject(auth) || kjs_check_options(ctx, auth, "new RtspPusher: options.auth", KJS_OPTIONS("user", "password")) < 0 ||
+              rtsp_js_opt_string(ctx, auth, fn, "user", NULL, jp->user, sizeof jp->user, &hu) < 0 ||
               rtsp_js_opt_string(ctx, auth, fn, "password", NULL, jp->pass, sizeof jp->pass, &hp) < 0;
     bool obj = JS_IsObject(auth);
     JS_FreeValue(ctx, auth);

@@ -178,7 +178,10 @@ JSValue rtsp_server_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSVa
   static const char fn[] = "new RtspServer";
   static const char *const schemes[] = {"digest", "basic", NULL};
   JSValueConst opts = argc > 0 ? argv[0] : JS_UNDEFINED;
-  if (kjs_check_options(ctx, opts, fn) < 0) return JS_EXCEPTION;
+  if (kjs_check_options(ctx, opts, fn,
+                        KJS_OPTIONS("port", "host", "mtu", "sessionTimeoutS", "requestTimeoutS", "maxClients",
+                                    "requestDeadlineS", "maxClientsPerAddress", "clientQueueBytes", "auth")) < 0)
+    return JS_EXCEPTION;
   rtsp_server_config cfg = RTSP_SERVER_CONFIG_DEFAULT;
   int64_t port, mtu, timeout_s, req_timeout_s, max_clients, queue_bytes, deadline_s, per_addr;
   char host[64], user[RTSP_AUTH_FIELD_MAX], pass[RTSP_AUTH_FIELD_MAX], realm[RTSP_AUTH_FIELD_MAX];
@@ -201,7 +204,8 @@ JSValue rtsp_server_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSVa
       JS_FreeValue(ctx, auth);
       return JS_ThrowTypeError(ctx, "%s: options.auth must be an object {user, password, scheme?}", fn);
     }
-    int bad = rtsp_js_opt_string(ctx, auth, fn, "user", NULL, user, sizeof user, &has_user) < 0 ||
+    int bad = kjs_check_options(ctx, auth, "new RtspServer: options.auth", KJS_OPTIONS("user", "password", "realm", "scheme")) < 0 ||
+              rtsp_js_opt_string(ctx, auth, fn, "user", NULL, user, sizeof user, &has_user) < 0 ||
               rtsp_js_opt_string(ctx, auth, fn, "password", NULL, pass, sizeof pass, &has_pass) < 0 ||
               rtsp_js_opt_string(ctx, auth, fn, "realm", "k230js", realm, sizeof realm, NULL) < 0 ||
               kjs_opt_enum(ctx, auth, fn, "scheme", schemes, 0, &scheme) < 0;
@@ -276,7 +280,7 @@ static JSValue server_create_session(JSContext *ctx, JSValueConst this_val, int 
   if (argc < 1 || !JS_IsString(argv[0])) return JS_ThrowTypeError(ctx, "%s: name must be a string", fn);
   JSValueConst opts = argc > 1 ? argv[1] : JS_UNDEFINED;
   rtsp_mount_config mc;
-  if (kjs_check_options(ctx, opts, fn) < 0 || rtsp_js_opt_codecs(ctx, opts, fn, &mc.video, &mc.audio) < 0)
+  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("video", "audio")) < 0 || rtsp_js_opt_codecs(ctx, opts, fn, &mc.video, &mc.audio) < 0)
     return JS_EXCEPTION;
   if (mc.video == RTSP_VIDEO_NONE && mc.audio == RTSP_AUDIO_NONE)
     return JS_ThrowTypeError(ctx, "%s: a session needs video or audio", fn);

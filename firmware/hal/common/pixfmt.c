@@ -40,7 +40,18 @@ size_t hal_pixfmt_size(hal_pixfmt fmt, uint32_t w, uint32_t h) {
   return (size_t)w * h * hal_pixfmt_bpp(fmt);
 }
 
-void hal_frame_layout(hal_frame *f, uint8_t *virt, uint64_t phys) {
+size_t hal_pixfmt_uv_offset(uint32_t w, uint32_t h, int align_log2) {
+  size_t y = (size_t)w * h, a = (size_t)1 << (align_log2 > 0 ? align_log2 : 0);
+  return (y + a - 1) / a * a;
+}
+
+size_t hal_pixfmt_size_aligned(hal_pixfmt fmt, uint32_t w, uint32_t h, int align_log2) {
+  size_t tight = hal_pixfmt_size(fmt, w, h);
+  if (!tight || fmt != HAL_PIXFMT_NV12) return tight;
+  return hal_pixfmt_uv_offset(w, h, align_log2) + (size_t)w * h / 2;
+}
+
+void hal_frame_layout(hal_frame *f, uint8_t *virt, uint64_t phys, int align_log2) {
   memset(f->data, 0, sizeof f->data);
   memset(f->phys, 0, sizeof f->phys);
   memset(f->stride, 0, sizeof f->stride);
@@ -49,7 +60,8 @@ void hal_frame_layout(hal_frame *f, uint8_t *virt, uint64_t phys) {
   f->stride[0] = f->width * hal_pixfmt_bpp(f->format);
   if (f->format == HAL_PIXFMT_NV12) {
     f->stride[1] = f->width;
-    f->data[1] = virt + (size_t)f->width * f->height;
-    f->phys[1] = phys + (uint64_t)f->width * f->height;
+    size_t uv = hal_pixfmt_uv_offset(f->width, f->height, align_log2);
+    f->data[1] = virt + uv;
+    f->phys[1] = phys + uv;
   }
 }

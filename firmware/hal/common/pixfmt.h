@@ -18,8 +18,14 @@ int hal_pixfmt_planes(hal_pixfmt fmt);
 uint32_t hal_pixfmt_bpp(hal_pixfmt fmt);
 /* Rows of plane `plane` in a picture `height` rows high (NV12's UV plane has half). */
 uint32_t hal_pixfmt_plane_rows(hal_pixfmt fmt, int plane, uint32_t height);
-/* The tight layout (rows of width * bpp bytes, NV12's UV right after Y) of f->format, f->width
- * and f->height at virt/phys: fills f->data, f->phys and f->stride. */
-void hal_frame_layout(hal_frame *f, uint8_t *virt, uint64_t phys);
+/* Where NV12's UV plane starts: width * height rounded up to 1 << align_log2 bytes (0: right
+ * after Y). */
+size_t hal_pixfmt_uv_offset(uint32_t width, uint32_t height, int align_log2);
+/* hal_pixfmt_size with NV12's UV plane at hal_pixfmt_uv_offset (other formats: unchanged). */
+size_t hal_pixfmt_size_aligned(hal_pixfmt fmt, uint32_t width, uint32_t height, int align_log2);
+/* The layout of f->format, f->width and f->height at virt/phys, rows of width * bpp bytes and
+ * NV12's UV plane at hal_pixfmt_uv_offset(align_log2; 0: tight): fills f->data, f->phys and
+ * f->stride. */
+void hal_frame_layout(hal_frame *f, uint8_t *virt, uint64_t phys, int align_log2);
 
 #endif

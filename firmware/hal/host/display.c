@@ -47,7 +47,7 @@ static pthread_mutex_t g_disp_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /* ---- composition ---- */
 static void compose(display *d) {
-  hal_frame *s = frame_alloc(d->screen_pool, d->cfg.width, d->cfg.height, HAL_PIXFMT_NV12, 1000);
+  hal_frame *s = frame_alloc(d->screen_pool, d->cfg.width, d->cfg.height, HAL_PIXFMT_NV12, 0, 1000);
   if (!s) return; /* the app holds every writeback screen: skip this refresh */
   memset(s->data[0], 16, (size_t)s->width * s->height);
   memset(s->data[1], 128, (size_t)s->width * s->height / 2);
@@ -306,7 +306,7 @@ int hal_display_show(hal_handle h, hal_display_layer layer, const hal_frame *img
   if (img->format != d->L[layer].cfg.format || img->width > d->cfg.width || img->height > d->cfg.height || img->width % 8)
     return ERR_EINVAL;
   if (img->format == HAL_PIXFMT_NV12 && !img->data[1]) return ERR_EINVAL;
-  hal_frame *f = frame_alloc(d->img_pool, img->width, img->height, img->format, 1000);
+  hal_frame *f = frame_alloc(d->img_pool, img->width, img->height, img->format, 0, 1000);
   if (!f) return ERR_EAGAIN;
   for (int p = 0; p < hal_pixfmt_planes(img->format); p++)
     for (uint32_t y = 0; y < hal_pixfmt_plane_rows(img->format, p, img->height); y++)

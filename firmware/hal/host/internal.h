@@ -32,9 +32,10 @@ int vb_pool_new(size_t blk_size, uint32_t blk_cnt, vb_pool **out);
 void vb_pool_drop(vb_pool *p);
 
 /* ---- frames ---- */
-/* A frame in a block of `pool` laid out for fmt/w/h; waits up to timeout_ms (0 = no wait) for a
- * free block. NULL when none. One reference, owned by the caller. */
-hal_frame *frame_alloc(vb_pool *pool, uint32_t w, uint32_t h, hal_pixfmt fmt, int timeout_ms);
+/* A frame in a block of `pool` laid out for fmt/w/h, NV12's UV plane aligned to 1 << align_log2
+ * bytes (hal_frame_layout); waits up to timeout_ms (0 = no wait) for a free block. NULL when none.
+ * One reference, owned by the caller. */
+hal_frame *frame_alloc(vb_pool *pool, uint32_t w, uint32_t h, hal_pixfmt fmt, int align_log2, int timeout_ms);
 void frame_ref(hal_frame *f);
 void frame_unref(hal_frame *f);
 /* Turn the caller's reference into an app-held one (tracked by the registry). */

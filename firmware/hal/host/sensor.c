@@ -54,7 +54,8 @@ static void *sensor_thread(void *arg) {
     for (int c = 0; c < HAL_SENSOR_MAX_CHN; c++) {
       sensor_chn *ch = &s->ch[c];
       if (!ch->enabled) continue;
-      hal_frame *f = frame_alloc(ch->pool, ch->cfg.width, ch->cfg.height, ch->cfg.format, 0);
+      hal_frame *f = frame_alloc(ch->pool, ch->cfg.width, ch->cfg.height, ch->cfg.format,
+                                 hal_sensor_chn_alignment(&ch->cfg), 0);
       if (!f) {
         pthread_mutex_lock(&s->mu);
         s->dropped++;
@@ -88,6 +89,7 @@ static int sensor_describe(void *obj, int chn, hal_bind_info *out) {
   out->width = s->ch[chn].cfg.width;
   out->height = s->ch[chn].cfg.height;
   out->format = s->ch[chn].cfg.format;
+  out->alignment = hal_sensor_chn_alignment(&s->ch[chn].cfg);
   return 0;
 }
 
@@ -148,9 +150,11 @@ int hal_sensor_chn_config_set(hal_handle h, int chn, const hal_sensor_chn_config
     return ERR_EINVAL;
   if (cfg->format < HAL_PIXFMT_NV12 || cfg->format > HAL_PIXFMT_ARGB8888) return ERR_ENOTSUP;
   if (cfg->buf_cnt < 1 || cfg->buf_cnt > 64) return ERR_EINVAL;
+  if (cfg->alignment < HAL_SENSOR_ALIGN_AUTO || cfg->alignment > 12) return ERR_EINVAL;
   if (link_involves(HAL_MOD_SENSOR, s->cfg.dev, chn)) return ERR_EBUSY;
   vb_pool *p;
-  rc = vb_pool_new(hal_pixfmt_size(cfg->format, cfg->width, cfg->height), cfg->buf_cnt, &p);
+  rc = vb_pool_new(hal_pixfmt_size_aligned(cfg->format, cfg->width, cfg->height, hal_sensor_chn_alignment(cfg)),
+                   cfg->buf_cnt, &p);
   if (rc) return rc;
   sensor_chn *ch = &s->ch[chn];
   frame_unref(ch->latest);
@@ -194,8 +198,9 @@ int hal_sensor_snapshot(hal_handle h, int chn, int timeout_ms, hal_frame **out) 
   sensor *s;
   int rc = hal_handle_get(HAL_KIND_SENSOR, h, (void **)&s);
   if (rc) return rc;
-  if (!out || chn < 0 || chn >= HAL_SENSOR_MAX_CHN || !s->ch[chn].enabled) return ERR_EINVAL;
+  if (!out || chn < 0 || chn >= HAL_SENSOR_MAX_CHN) return ERR_EINVAL;
   if (!s->running) return ERR_ESTATE;
+  if (!s->ch[chn].enabled) return ERR_EINVAL;
   struct timespec dl;
   hal_deadline(&dl, timeout_ms);
   pthread_mutex_lock(&s->mu);

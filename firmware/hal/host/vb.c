@@ -182,8 +182,8 @@ static pthread_mutex_t g_app_mu = PTHREAD_MUTEX_INITIALIZER;
 static frame_priv *g_app_frames;
 static uint32_t g_app_frame_count;
 
-hal_frame *frame_alloc(vb_pool *pool, uint32_t w, uint32_t h, hal_pixfmt fmt, int timeout_ms) {
-  size_t need = hal_pixfmt_size(fmt, w, h);
+hal_frame *frame_alloc(vb_pool *pool, uint32_t w, uint32_t h, hal_pixfmt fmt, int align_log2, int timeout_ms) {
+  size_t need = hal_pixfmt_size_aligned(fmt, w, h, align_log2);
   if (!need || need > pool->blk_size) return NULL;
   frame_priv *fp = calloc(1, sizeof *fp);
   if (!fp) return NULL;
@@ -200,7 +200,7 @@ hal_frame *frame_alloc(vb_pool *pool, uint32_t w, uint32_t h, hal_pixfmt fmt, in
   fp->pub.format = fmt;
   fp->pub.size = need;
   fp->pub.pool = pool->h;
-  hal_frame_layout(&fp->pub, pool->mem[idx], pool_phys(pool, idx));
+  hal_frame_layout(&fp->pub, pool->mem[idx], pool_phys(pool, idx), align_log2);
   return &fp->pub;
 }
 

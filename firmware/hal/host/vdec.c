@@ -49,7 +49,7 @@ static void emit_pic(void *arg, const vdec_pic *p) {
     hal_frame *f = NULL;
     /* Wait for an output block (the app or the sink holds them all); stay responsive to quit. */
     while (!f) {
-      f = frame_alloc(d->out_pool, pic.width, pic.height, HAL_PIXFMT_NV12, 50);
+      f = frame_alloc(d->out_pool, pic.width, pic.height, HAL_PIXFMT_NV12, 0, 50);
       if (!f) {
         pthread_mutex_lock(&d->mu);
         int q = d->quit;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "hal/sensor.h"
 #include "internal.h"
 
 #define IN_DEPTH 3
@@ -134,6 +135,8 @@ static int venc_accepts(void *obj, int chn, const hal_bind_info *src) {
   venc *v = obj;
   if (src->format != HAL_PIXFMT_NV12) return ERR_EINVAL;
   if (src->width != v->cfg.width || src->height != v->cfg.height) return ERR_EINVAL;
+  /* As on the board (hal/sensor.h): a camera channel feeds the encoder 4 KiB-aligned. */
+  if (src->src.mod == HAL_MOD_SENSOR && src->alignment != HAL_SENSOR_ALIGN_ENCODER) return ERR_EINVAL;
   return 0;
 }
 
@@ -154,38 +157,53 @@ static void venc_push(void *obj, int chn, hal_frame *f) {
 static const ep_ops k_venc_ops = {.accepts = venc_accepts, .push = venc_push};
 
 /* ---- API ---- */
-static int config_valid(const hal_venc_config *c) {
-  if (c->codec < HAL_VENC_H264 || c->codec > HAL_VENC_JPEG) return ERR_ENOTSUP;
-  if (c->codec == HAL_VENC_H264 && c->profile == HAL_VENC_PROFILE_H265_MAIN) return ERR_ENOTSUP;
+/* 0, or the code with *why naming the constraint (hal_venc_config_why). */
+static int config_check(const hal_venc_config *c, const char **why) {
+#define REFUSE(code, text) \
+  do {                     \
+    *why = text;           \
+    return code;           \
+  } while (0)
+  *why = NULL;
+  if (c->codec < HAL_VENC_H264 || c->codec > HAL_VENC_JPEG) REFUSE(ERR_ENOTSUP, "the codec is h264, h265 or jpeg");
+  if (c->codec == HAL_VENC_H264 && c->profile == HAL_VENC_PROFILE_H265_MAIN)
+    REFUSE(ERR_ENOTSUP, "H.264 takes the baseline, main or high profile");
   if (c->codec == HAL_VENC_H265 && c->profile != HAL_VENC_PROFILE_DEFAULT &&
       c->profile != HAL_VENC_PROFILE_H265_MAIN)
-    return ERR_ENOTSUP;
+    REFUSE(ERR_ENOTSUP, "H.265 takes the main profile only");
   if (c->profile < HAL_VENC_PROFILE_DEFAULT || c->profile > HAL_VENC_PROFILE_H265_MAIN)
-    return ERR_EINVAL;
-  uint32_t maxw = c->codec == HAL_VENC_JPEG ? 8192 : 4096;
-  if (c->width < 128 || c->height < 64 || c->width > maxw || c->height > maxw ||
-      ((c->width | c->height) & 1))
-    return ERR_EINVAL;
-  if (c->src_fps < 1 || c->src_fps > 240 || c->dst_fps < 1 || c->dst_fps > c->src_fps)
-    return ERR_EINVAL;
-  if (c->stream_buf_cnt < 1 || c->stream_buf_cnt > 64) return ERR_EINVAL;
+    REFUSE(ERR_EINVAL, "unknown profile");
+  if (c->codec == HAL_VENC_JPEG ? c->width > 8192 || c->height > 8192 : c->width > 4096 || c->height > 4096)
+    REFUSE(ERR_EINVAL, c->codec == HAL_VENC_JPEG ? "width and height must be at most 8192" : "width and height must be at most 4096");
+  if (c->width < 128 || c->height < 64) REFUSE(ERR_EINVAL, "width must be at least 128 and height at least 64");
+  if ((c->width | c->height) & 1) REFUSE(ERR_EINVAL, "width and height must be even");
+  if (c->src_fps < 1 || c->src_fps > 240) REFUSE(ERR_EINVAL, "the source frame rate must be 1..240");
+  if (c->dst_fps < 1 || c->dst_fps > c->src_fps) REFUSE(ERR_EINVAL, "fps must be 1..the source frame rate");
+  if (c->stream_buf_cnt < 1 || c->stream_buf_cnt > 64) REFUSE(ERR_EINVAL, "the stream buffer count must be 1..64");
   if (c->codec == HAL_VENC_JPEG) {
-    if (c->jpeg_quality < 1 || c->jpeg_quality > 99) return ERR_EINVAL;
+    if (c->jpeg_quality < 1 || c->jpeg_quality > 99) REFUSE(ERR_EINVAL, "the JPEG quality must be 1..99");
     return 0;
   }
-  if (c->gop < 1) return ERR_EINVAL;
+  if (c->gop < 1) REFUSE(ERR_EINVAL, "the GOP must be at least 1");
   switch (c->rc) {
     case HAL_VENC_RC_CBR:
     case HAL_VENC_RC_VBR:
-      if (c->bitrate_kbps < 10 || c->bitrate_kbps > 200000) return ERR_EINVAL;
+      if (c->bitrate_kbps < 10 || c->bitrate_kbps > 200000) REFUSE(ERR_EINVAL, "the bitrate must be 10..200000 kbit/s");
       break;
     case HAL_VENC_RC_FIXQP:
-      if (c->i_qp > 51 || c->p_qp > 51) return ERR_EINVAL;
+      if (c->i_qp > 51 || c->p_qp > 51) REFUSE(ERR_EINVAL, "the QP must be 0..51");
       break;
     default:
-      return ERR_EINVAL;
+      REFUSE(ERR_EINVAL, "unknown rate control");
   }
   return 0;
+#undef REFUSE
+}
+
+const char *hal_venc_config_why(const hal_venc_config *cfg) {
+  const char *why = NULL;
+  if (cfg) config_check(cfg, &why);
+  return why;
 }
 
 static void venc_free(venc *v) {
@@ -205,7 +223,8 @@ static void venc_free(venc *v) {
 
 int hal_venc_create(int chn, const hal_venc_config *cfg, hal_handle *out, int *out_chn) {
   if (!cfg || !out || chn < -1 || chn >= HAL_VENC_MAX_CHN) return ERR_EINVAL;
-  int rc = config_valid(cfg);
+  const char *why;
+  int rc = config_check(cfg, &why);
   if (rc) return rc;
   venc *v = calloc(1, sizeof *v);
   if (!v) return ERR_ENOMEM;
@@ -312,7 +331,7 @@ int hal_venc_send_frame(hal_handle h, const hal_frame *frame, int timeout_ms) {
   }
   v->encoding++; /* hold the room while copying outside the lock */
   pthread_mutex_unlock(&v->mu);
-  hal_frame *f = frame_alloc(v->in_pool, frame->width, frame->height, HAL_PIXFMT_NV12, -1);
+  hal_frame *f = frame_alloc(v->in_pool, frame->width, frame->height, HAL_PIXFMT_NV12, 0, -1);
   if (f) {
     for (uint32_t y = 0; y < frame->height; y++)
       memcpy(f->data[0] + (size_t)y * f->stride[0], frame->data[0] + (size_t)y * frame->stride[0],

@@ -324,7 +324,7 @@ int hal_display_show(hal_handle disp, hal_display_layer layer, const hal_frame *
   /* OSD pictures on a turned panel are turned here (video layer 1 turns its own). */
   int turn = d->turned && layer >= HAL_LAYER_OSD0;
   hal_frame dst = {.width = turn ? img->height : img->width, .height = turn ? img->width : img->height, .format = img->format};
-  hal_frame_layout(&dst, map, phys);
+  hal_frame_layout(&dst, map, phys, 0);
   if (turn) {
     size_t bpp = hal_pixfmt_bpp(img->format);
     for (uint32_t y = 0; y < img->height; y++)

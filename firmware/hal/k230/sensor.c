@@ -33,6 +33,7 @@ static int describe(void *obj, int chn, hal_bind_info *out) {
   out->width = s->chn[chn].width;
   out->height = s->chn[chn].height;
   out->format = s->chn[chn].format;
+  out->alignment = hal_sensor_chn_alignment(&s->chn[chn]);
   return 0;
 }
 
@@ -81,13 +82,11 @@ static k_pixel_format vicap_fmt(hal_pixfmt f) {
   }
 }
 
-/* Plane alignment of a channel (k_vicap_chn_attr.alignment, log2 bytes). YUV channels can feed
- * the encoder, whose input planes are 4 KiB-aligned: CanMV asks for 12 on every camera ->
- * encoder path (mp4format.py, rtspserver.py: set_framesize(..., alignment=12)), and a channel
- * may be bound to the encoder after it runs, so every YUV channel gets it. */
-static uint8_t chn_alignment(const hal_sensor_chn_config *c) {
-  return vicap_fmt(c->format) == PIXEL_FORMAT_YUV_SEMIPLANAR_420 ? 12 : 0;
-}
+/* Plane alignment of a channel (k_vicap_chn_attr.alignment, log2 bytes): the app's, or by default
+ * 12 for YUV channels. They can feed the encoder, whose input planes are 4 KiB-aligned: CanMV asks
+ * for 12 on every camera -> encoder path (mp4format.py, rtspserver.py: set_framesize(...,
+ * alignment=12)), and a channel may be bound to the encoder after it runs. */
+static uint8_t chn_alignment(const hal_sensor_chn_config *c) { return (uint8_t)hal_sensor_chn_alignment(c); }
 
 /* A VICAP channel buffer: one picture, its planes aligned, 4 KiB aligned (CanMV sensor.py). */
 static uint64_t chn_buf_size(const hal_sensor_chn_config *c) {
@@ -129,6 +128,7 @@ int hal_sensor_chn_config_set(hal_handle sensor, int chn, const hal_sensor_chn_c
   if (cfg->width < 64 || cfg->height < 64 || cfg->width % 2 || cfg->height % 2 ||
       cfg->width > mw || cfg->height > mh || cfg->width > s->info.width ||
       cfg->height > s->info.height || cfg->buf_cnt < 1 || cfg->buf_cnt > 32 ||
+      cfg->alignment < HAL_SENSOR_ALIGN_AUTO || cfg->alignment > 12 ||
       !hal_pixfmt_size(cfg->format, cfg->width, cfg->height))
     return ERR_EINVAL;
   if (vicap_fmt(cfg->format) == PIXEL_FORMAT_BUTT) return ERR_ENOTSUP;
@@ -254,8 +254,9 @@ int hal_sensor_snapshot(hal_handle sensor, int chn, int timeout_ms, hal_frame **
   ksensor *s;
   int rc = hal_handle_get(HAL_KIND_SENSOR, sensor, (void **)&s);
   if (rc) return rc;
-  if (!out || chn < 0 || chn >= HAL_SENSOR_MAX_CHN || !s->chn_on[chn]) return ERR_EINVAL;
+  if (!out || chn < 0 || chn >= HAL_SENSOR_MAX_CHN) return ERR_EINVAL;
   if (!s->running) return ERR_ESTATE;
+  if (!s->chn_on[chn]) return ERR_EINVAL;
   k_video_frame_info info;
   memset(&info, 0, sizeof info);
   /* CanMV dumps every channel with VICAP_DUMP_YUV, whatever its format (sensor.py:356). */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hal/sensor.h"
 #include "hal/venc.h"
 #include "k230_internal.h"
 #include "mpi_sys_api.h"
@@ -49,6 +50,9 @@ static int accepts(void *obj, int chn, const hal_bind_info *src) {
   if (src->format != HAL_PIXFMT_NV12 || src->width != v->cfg.width ||
       src->height != v->cfg.height)
     return ERR_EINVAL;
+  /* The encoder's input planes are 4 KiB-aligned (CanMV set_framesize(..., alignment=12) on
+   * every camera -> encoder path; the MPP double's VICAP-ENCODER-ALIGN). */
+  if (src->src.mod == HAL_MOD_SENSOR && src->alignment != HAL_SENSOR_ALIGN_ENCODER) return ERR_EINVAL;
   return 0;
 }
 
@@ -62,23 +66,43 @@ static k_venc_profile profile_of(const hal_venc_config *c) {
   }
 }
 
-static int check(const hal_venc_config *c) {
-  if (c->width < 128 || c->width > 4096 || c->height < 64 || c->height > 4096 ||
-      c->width % 2 || c->height % 2)
-    return ERR_EINVAL;
-  if (c->src_fps < 1 || c->dst_fps < 1 || c->dst_fps > c->src_fps || c->gop < 1)
-    return ERR_EINVAL;
-  if (c->stream_buf_cnt < 1 || c->stream_buf_cnt > MAX_LENT) return ERR_EINVAL;
-  if (c->codec == HAL_VENC_JPEG) return (c->jpeg_quality < 1 || c->jpeg_quality > 99) ? ERR_EINVAL : 0;
-  if (c->codec != HAL_VENC_H264 && c->codec != HAL_VENC_H265) return ERR_EINVAL;
+/* 0, or the code with *why naming the constraint (hal_venc_config_why). */
+static int check(const hal_venc_config *c, const char **why) {
+#define REFUSE(code, text) \
+  do {                     \
+    *why = text;           \
+    return code;           \
+  } while (0)
+  *why = NULL;
+  if (c->width > 4096 || c->height > 4096) REFUSE(ERR_EINVAL, "width and height must be at most 4096");
+  if (c->width < 128 || c->height < 64) REFUSE(ERR_EINVAL, "width must be at least 128 and height at least 64");
+  if (c->width % 2 || c->height % 2) REFUSE(ERR_EINVAL, "width and height must be even");
+  if (c->src_fps < 1) REFUSE(ERR_EINVAL, "the source frame rate must be at least 1");
+  if (c->dst_fps < 1 || c->dst_fps > c->src_fps) REFUSE(ERR_EINVAL, "fps must be 1..the source frame rate");
+  if (c->gop < 1) REFUSE(ERR_EINVAL, "the GOP must be at least 1");
+  if (c->stream_buf_cnt < 1 || c->stream_buf_cnt > MAX_LENT)
+    REFUSE(ERR_EINVAL, "the stream buffer count must be 1..64");
+  if (c->codec == HAL_VENC_JPEG) {
+    if (c->jpeg_quality < 1 || c->jpeg_quality > 99) REFUSE(ERR_EINVAL, "the JPEG quality must be 1..99");
+    return 0;
+  }
+  if (c->codec != HAL_VENC_H264 && c->codec != HAL_VENC_H265) REFUSE(ERR_EINVAL, "the codec is h264, h265 or jpeg");
   if (c->codec == HAL_VENC_H265 && c->profile != HAL_VENC_PROFILE_DEFAULT &&
       c->profile != HAL_VENC_PROFILE_H265_MAIN)
-    return ERR_ENOTSUP;
-  if (c->codec == HAL_VENC_H264 && c->profile == HAL_VENC_PROFILE_H265_MAIN) return ERR_ENOTSUP;
-  if (c->rc == HAL_VENC_RC_FIXQP && (c->i_qp > 51 || c->p_qp > 51)) return ERR_EINVAL;
+    REFUSE(ERR_ENOTSUP, "H.265 takes the main profile only");
+  if (c->codec == HAL_VENC_H264 && c->profile == HAL_VENC_PROFILE_H265_MAIN)
+    REFUSE(ERR_ENOTSUP, "H.264 takes the baseline, main or high profile");
+  if (c->rc == HAL_VENC_RC_FIXQP && (c->i_qp > 51 || c->p_qp > 51)) REFUSE(ERR_EINVAL, "the QP must be 0..51");
   if (c->rc != HAL_VENC_RC_CBR && c->rc != HAL_VENC_RC_VBR && c->rc != HAL_VENC_RC_FIXQP)
-    return ERR_EINVAL;
+    REFUSE(ERR_EINVAL, "unknown rate control");
   return 0;
+#undef REFUSE
+}
+
+const char *hal_venc_config_why(const hal_venc_config *cfg) {
+  const char *why = NULL;
+  if (cfg) check(cfg, &why);
+  return why;
 }
 
 static void fill_attr(const hal_venc_config *c, k_venc_chn_attr *a) {
@@ -143,7 +167,8 @@ static void *watch(void *arg) {
 
 int hal_venc_create(int chn, const hal_venc_config *cfg, hal_handle *out, int *out_chn) {
   if (!cfg || !out || chn < -1 || chn >= HAL_VENC_MAX_CHN) return ERR_EINVAL;
-  int rc = check(cfg);
+  const char *why;
+  int rc = check(cfg, &why);
   if (rc) return rc;
   if (chn == -1) {
     for (int i = 0; i < HAL_VENC_MAX_CHN && chn < 0; i++)

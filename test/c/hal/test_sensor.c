@@ -16,6 +16,8 @@ int main(void) {
   CHECK_EQ_INT(hal_sensor_open(&sc, &s), 0);
   CHECK_EQ_INT(hal_sensor_open(&sc, &s2), ERR_EBUSY);
   CHECK_EQ_INT(hal_sensor_run(s), ERR_ESTATE); /* no channel */
+  hal_frame *f;
+  CHECK_EQ_INT(hal_sensor_snapshot(s, 0, 10, &f), ERR_ESTATE); /* not running says so first */
   hal_sensor_chn_config cc = HAL_SENSOR_CHN_CONFIG_DEFAULT;
   cc.width = 1920, cc.height = 1080;
   CHECK_EQ_INT(hal_sensor_chn_config_set(s, 3, &cc), ERR_EINVAL);
@@ -30,7 +32,6 @@ int main(void) {
     cc.format = fmts[c];
     CHECK_EQ_INT(hal_sensor_chn_config_set(s, c, &cc), 0);
   }
-  hal_frame *f;
   CHECK_EQ_INT(hal_sensor_snapshot(s, 0, 100, &f), ERR_ESTATE);
   CHECK_EQ_INT(hal_sensor_run(s), 0);
   CHECK_EQ_INT(hal_sensor_chn_config_set(s, 0, &cc), ERR_ESTATE);

@@ -38,9 +38,21 @@ typedef struct hal_sensor_chn_config {
   uint32_t width, height; /* output size: even, 64..max for the channel, <= sensor mode */
   hal_pixfmt format;      /* NV12, RGB888, RGB565, GRAYSCALE, ARGB8888 */
   uint32_t buf_cnt;       /* output blocks (CanMV default 6); bounds frames in flight */
+  /* Plane alignment, log2 of bytes, 0..12 (CanMV set_framesize(alignment=); VICAP's
+   * k_vicap_chn_attr.alignment): an NV12 frame's UV plane starts at width * height rounded up to
+   * it. The encoder takes a camera channel only with 12 (hal_link: ERR_EINVAL). HAL_SENSOR_ALIGN_AUTO:
+   * 12 for NV12 and GRAYSCALE channels (they may feed the encoder), 0 for the others. */
+  int alignment;
 } hal_sensor_chn_config;
+#define HAL_SENSOR_ALIGN_AUTO (-1)
+#define HAL_SENSOR_ALIGN_ENCODER 12
 #define HAL_SENSOR_CHN_CONFIG_DEFAULT \
-  {.width = 1920, .height = 1080, .format = HAL_PIXFMT_NV12, .buf_cnt = 6}
+  {.width = 1920, .height = 1080, .format = HAL_PIXFMT_NV12, .buf_cnt = 6, .alignment = HAL_SENSOR_ALIGN_AUTO}
+/* The alignment a channel gets: its own, or HAL_SENSOR_ALIGN_AUTO's choice for its format. */
+static inline int hal_sensor_chn_alignment(const hal_sensor_chn_config *c) {
+  if (c->alignment != HAL_SENSOR_ALIGN_AUTO) return c->alignment;
+  return c->format == HAL_PIXFMT_NV12 || c->format == HAL_PIXFMT_GRAYSCALE ? HAL_SENSOR_ALIGN_ENCODER : 0;
+}
 
 typedef struct hal_sensor_stats {
   uint64_t frames;  /* frames produced since open, all channels */
@@ -55,7 +67,8 @@ int hal_sensor_chn_config_set(hal_handle sensor, int chn, const hal_sensor_chn_c
 int hal_sensor_run(hal_handle sensor);
 int hal_sensor_stop(hal_handle sensor);
 /* Wait up to timeout_ms (-1 forever) for the next frame of `chn` and hand it to the app
- * (release with hal_frame_release). ERR_ESTATE when not running, ERR_ETIMEDOUT. */
+ * (release with hal_frame_release). ERR_ESTATE when not running (checked first), ERR_EINVAL for
+ * a channel not configured before run, ERR_ETIMEDOUT. */
 int hal_sensor_snapshot(hal_handle sensor, int chn, int timeout_ms, hal_frame **out);
 /* Binding description of a channel (CanMV Sensor.bind_info(x, y, chn)). */
 int hal_sensor_bind_info(hal_handle sensor, int chn, int x, int y, hal_bind_info *out);

@@ -117,6 +117,7 @@ typedef struct hal_bind_info {
   int x, y;
   uint32_t width, height;
   hal_pixfmt format;
+  int alignment; /* a camera channel's plane alignment (hal/sensor.h); 0 for other sources */
 } hal_bind_info;
 
 /* Bind a source channel to a sink channel; both objects must exist. Errors: ERR_EINVAL (not a

@@ -97,8 +97,11 @@ typedef struct hal_venc_status {
 
 /* Create channel `chn` (0-3, or -1 for the lowest free one; *out_chn gets it when non-NULL).
  * ERR_EBUSY when taken, ERR_ENOTSUP for a codec/profile the backend lacks, ERR_EINVAL for a
- * bad size or rate. */
+ * bad size or rate (hal_venc_config_why says which). */
 int hal_venc_create(int chn, const hal_venc_config *cfg, hal_handle *out, int *out_chn);
+/* The constraint hal_venc_create finds cfg breaks, as a phrase ("width and height must be
+ * even"); NULL when cfg is valid (a busy channel aside). Static storage. */
+const char *hal_venc_config_why(const hal_venc_config *cfg);
 int hal_venc_start(hal_handle venc);
 int hal_venc_stop(hal_handle venc);
 /* Force the next picture to be an IDR (with its HEADER pack). */
