@@ -1,11 +1,17 @@
 // The device commands of the CLI (run, fs, deploy, devices, repl) against the simulator, end to
-// end through the built CLI.
+// end through the built CLI, and one CLI process per port. The simulated card has the board's FAT
+// semantics.
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { lockFileOf } from "../tools/flash/src/lib/port-lock.js";
 import { startPty } from "./helpers/pty.js";
-import { cli, ROOT, tempDir } from "./helpers/run.js";
+import { CLI, cli, ROOT, tempDir } from "./helpers/run.js";
 import { random, useCleanup } from "./helpers/sim.js";
+
+// Every simulator here, the CLI's included, serves a card with FAT semantics (test/fat.test.ts).
+process.env.K230JS_SIM_SDCARD = "fat";
 
 const cleanup = useCleanup();
 
@@ -117,5 +123,46 @@ describe("CLI against the simulator", () => {
       expect(r.stderr.trim().split("\n"), args.join(" ")).toHaveLength(1);
     }
     for (const c of ["devices", "repl", "fs", "deploy", "flash", "image"]) expect(cli([c, "--help"]).status).toBe(0);
+  });
+});
+
+describe("one process per port", () => {
+  it("a second CLI process on a port gets 'port busy (used by pid N)' at once; the first keeps the board", async () => {
+    const rt = await startPty(["--sdcard", tempDir("busy")]);
+    cleanup.push(() => rt.close());
+    await rt.disconnect();
+    const dir = tempDir("busyapp");
+    writeFileSync(join(dir, "app.ts"), 'console.log("start");\nsetTimeout(() => console.log("end"), 60_000);\n');
+    const first = spawn(process.execPath, [CLI, "run", join(dir, "app.ts"), "--port", rt.path], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    first.stdout.on("data", (d) => (out += d));
+    const done = new Promise<number | null>((r) => first.on("exit", r));
+    // (the first type-checks and bundles before it opens the port)
+    for (let i = 0; i < 1200 && !out.includes("start"); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(out).toContain("start");
+    for (const args of [["fs", "ls"], ["repl"], ["run", join(dir, "app.ts")]]) {
+      const t0 = performance.now();
+      const r = cli([...args, "--port", rt.path], dir);
+      expect(r.status, args.join(" ")).toBe(1);
+      expect(r.stderr.trim()).toBe(`k230js: ${rt.path}: port busy (used by pid ${first.pid})`);
+      expect(performance.now() - t0).toBeLessThan(5000);
+    }
+    // The first one still has the board: Ctrl-C reaches its app.
+    first.kill("SIGINT");
+    expect(await done).toBe(130);
+    expect(out).toBe("start\n");
+    const again = cli(["fs", "ls", "--port", rt.path]);
+    expect(again.status, again.stderr).toBe(0);
+  });
+
+  it("a lock left by a killed process is taken over", async () => {
+    const rt = await startPty(["--sdcard", tempDir("stale")]);
+    cleanup.push(() => rt.close());
+    await rt.disconnect();
+    const gone = spawnSync(process.execPath, ["-e", "0"]).pid;
+    writeFileSync(lockFileOf(rt.path), `${String(gone).padStart(10)}\n`);
+    const r = cli(["fs", "ls", "--port", rt.path]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(existsSync(lockFileOf(rt.path))).toBe(false); // released on exit
   });
 });

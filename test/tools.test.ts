@@ -1,14 +1,18 @@
 // The raw protocol (tools/flash/src/lib/rawproto.ts) against the simulator over its pty, end to
 // end: 1 MB up and down by hash, damaged chunks resent, a cut transfer keeps the old file,
-// confinement, soft reset.
+// confinement, oversize headers, soft reset. The simulated card has the board's FAT semantics.
+import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { RawClient, RemoteError } from "../tools/flash/src/lib/rawproto.js";
+import { encodeFrame, FrameParser, RawClient, RemoteError } from "../tools/flash/src/lib/rawproto.js";
 import { openSerial } from "../tools/flash/src/lib/transport-serial.js";
 import { startPty, type PtyRuntime } from "./helpers/pty.js";
 import { tempDir } from "./helpers/run.js";
 import { random, rawSim, sha, useCleanup } from "./helpers/sim.js";
+
+// Every simulator here serves a card with FAT semantics (test/fat.test.ts).
+process.env.K230JS_SIM_SDCARD = "fat";
 
 const cleanup = useCleanup();
 const sim = (sdcard?: string, env?: Record<string, string>) => rawSim(cleanup, sdcard, env);
@@ -134,6 +138,44 @@ describe("raw protocol", () => {
     await c.remove("/sdcard/dir/b.txt");
     await c.remove("/sdcard/dir");
     expect(readdirSync(sdcard)).toEqual([]);
+  });
+
+  it("a header claiming 65535 bytes (the limit is 16400) is refused at once, on both sides", async () => {
+    const { c } = await sim();
+    const bogus = Buffer.from([0xa5, 0x73, 0xff, 0xff, 0]);
+    bogus[4] = ((0x73 + 0xff + 0xff) & 0xff) ^ 0x5a; // a valid header check
+    const t0 = performance.now();
+    await c.transport.write(bogus);
+    expect(await c.stat("/sdcard")).toMatchObject({ type: "dir" }); // not swallowed by the device
+    expect(performance.now() - t0).toBeLessThan(400); // sooner than its 500 ms stall rule
+    // The same bytes in what the device sends (foreign text) hide nothing from the host.
+    for (const between of ["", "[E/drv] some log line\n"]) {
+      const p = new FrameParser();
+      const frames = p.push(Buffer.concat([bogus, Buffer.from(between), encodeFrame("R", Buffer.alloc(4))]));
+      expect(frames.filter((f) => f.ok).map((f) => f.type)).toEqual(["R"]);
+    }
+  });
+
+  it("a transfer abandoned by another client's HELLO or resync says so", async () => {
+    const { c, sdcard } = await sim();
+    const u64 = (n: number) => {
+      const b = Buffer.alloc(8);
+      b.writeBigUInt64LE(BigInt(n));
+      return b;
+    };
+    for (const other of ["\x01", encodeFrame("h")]) {
+      await c.send("w", Buffer.concat([u64(4), Buffer.from("/sdcard/x.txt")]));
+      expect((await c.next())?.type).toBe("R");
+      await c.transport.write(other); // a second client on the link
+      expect((await c.next())?.type).toBe("H");
+      await c.send("d", Buffer.concat([u64(0), Buffer.from("abcd")]));
+      await c.send("e", createHash("sha256").update("abcd").digest());
+      const r = await c.next();
+      expect(r?.type).toBe("R");
+      expect(r!.payload.readInt32LE(0)).toBe(-71);
+      expect(r!.payload.subarray(4).toString()).toMatch(/abandoned by a (HELLO|resynchronisation).*another client on this link/);
+    }
+    expect(readdirSync(sdcard)).toEqual([]); // nothing written, no temporary left
   });
 
   it("soft reset gives a fresh VM", async () => {

@@ -285,8 +285,9 @@ static JSValue recorder_ctor(JSContext *ctx, JSValueConst new_target, int argc, 
   char host[PATH_MAX];
   int rc = kjs_path_map(kjs_vm_from_context(ctx), file, host, sizeof host);
   if (rc) {
+    JSValue e = kjs_throw(ctx, rc, "%s: options.file '%s': %s", fn, file, err_str(rc));
     JS_FreeCString(ctx, file);
-    return kjs_throw(ctx, rc, "%s: options.file is too long", fn);
+    return e;
   }
   recorder *r = calloc(1, sizeof *r);
   if (!r) {

@@ -71,13 +71,10 @@ static JSModuleDef *load_module(JSContext *ctx, const char *name, void *opaque) 
   }
   kjs_vm *vm = kjs_vm_from_context(ctx);
   char host_path[PATH_MAX];
-  if (kjs_path_map(vm, name, host_path, sizeof host_path) != 0) {
-    JS_ThrowReferenceError(ctx, "module path too long: '%s'", name);
-    return NULL;
-  }
-  char *src;
-  size_t len;
-  int rc = kjs_read_file(host_path, &src, &len);
+  int rc = kjs_path_map(vm, name, host_path, sizeof host_path);
+  char *src = NULL;
+  size_t len = 0;
+  if (rc == 0) rc = kjs_read_file(host_path, &src, &len);
   if (rc != 0) {
     JS_ThrowReferenceError(ctx, "cannot load module '%s': %s", name, err_str(rc));
     return NULL;

@@ -8,10 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/errors.h"
 #include "kjs/paths.h"
 #include "repl_internal.h"
-
-#define PART_SUFFIX ".k230js-part"
 
 int kjs_fs_resolve(kjs_vm *vm, const char *path, char *out, size_t size) {
   char board[PATH_MAX];
@@ -43,8 +42,10 @@ int kjs_fs_resolve(kjs_vm *vm, const char *path, char *out, size_t size) {
     if (w < 0 || (size_t)w >= sizeof norm - len) return -ENAMETOOLONG;
     len += (size_t)w;
   }
-  if (kjs_path_map(vm, norm, out, size) != 0) return -ENAMETOOLONG;
-  /* No symlink anywhere below the root: a link could point outside it. */
+  /* No symlink anywhere below the root: a link could point outside it (with the card's FAT
+   * semantics the mapping itself refuses them). */
+  int rc = kjs_path_map(vm, norm, out, size);
+  if (rc != 0) return rc == ERR_ENOENT ? -EACCES : -ENAMETOOLONG;
   char host_root[PATH_MAX];
   if (kjs_path_map(vm, root, host_root, sizeof host_root) != 0) return -ENAMETOOLONG;
   size_t rlen = strlen(host_root);
@@ -106,11 +107,6 @@ static void op_stat(kjs_session *s, const char *host, const char *board) {
   kjs_raw_reply_ok(s, b, sizeof b);
 }
 
-static bool is_part_file(const char *name) {
-  size_t n = strlen(name), k = strlen(PART_SUFFIX);
-  return name[0] == '.' && n > k && strcmp(name + n - k, PART_SUFFIX) == 0;
-}
-
 static void op_list(kjs_session *s, const char *host, const char *board) {
   DIR *d = opendir(host);
   if (!d) {
@@ -122,7 +118,7 @@ static void op_list(kjs_session *s, const char *host, const char *board) {
   uint32_t count = 0;
   struct dirent *e;
   while (buf && (e = readdir(d))) {
-    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 || is_part_file(e->d_name)) continue;
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 || kjs_path_is_transient(e->d_name)) continue;
     char full[PATH_MAX];
     struct stat st;
     if (snprintf(full, sizeof full, "%s/%s", host, e->d_name) >= (int)sizeof full || lstat(full, &st) != 0)
@@ -214,7 +210,8 @@ void kjs_fs_op(kjs_session *s, uint8_t type, const uint8_t *p, size_t len) {
     size_t n1 = (size_t)(z - p);
     if (resolve_payload(s, p, n1, host, sizeof host, board) < 0) return;
     if (resolve_payload(s, z + 1, len - n1 - 1, host2, sizeof host2, board2) < 0) return;
-    if (rename(host, host2) != 0) reply_errno(s, errno, board);
+    int rc = kjs_path_rename(s->vm, host, host2);
+    if (rc < 0) reply_errno(s, -rc, rc == -EEXIST ? board2 : board);
     else kjs_raw_reply_ok(s, NULL, 0);
     return;
   }
@@ -252,14 +249,9 @@ void kjs_fs_write_begin(kjs_session *s, const uint8_t *p, size_t len) {
     reply_errno(s, EISDIR, board);
     return;
   }
-  /* The data goes to a hidden temporary beside the target and is renamed over it only once the
+  /* The data goes to a hidden temporary beside the target and replaces it only once the
    * whole-file hash matches, so a cut connection never leaves a half-written file. */
-  char dir[PATH_MAX];
-  snprintf(dir, sizeof dir, "%s", r->wdst);
-  char *slash = strrchr(dir, '/');
-  const char *base = slash ? slash + 1 : dir;
-  if (slash) *slash = 0;
-  if (snprintf(r->wtmp, sizeof r->wtmp, "%s/.%s" PART_SUFFIX, slash ? dir : ".", base) >= (int)sizeof r->wtmp) {
+  if (kjs_path_sibling(r->wdst, KJS_PATH_PART_SUFFIX, r->wtmp, sizeof r->wtmp) < 0) {
     reply_errno(s, ENAMETOOLONG, board);
     return;
   }
@@ -311,10 +303,10 @@ void kjs_fs_write_end(kjs_session *s, const uint8_t *p, size_t len) {
     kjs_raw_reply_err(s, -EIO, "write: whole-file SHA-256 mismatch; the old file is kept");
     return;
   }
-  if (rename(r->wtmp, r->wdst) != 0) {
-    int e = errno;
+  int e = kjs_path_replace(s->vm, r->wtmp, r->wdst);
+  if (e < 0) {
     unlink(r->wtmp);
-    reply_errno(s, e, "write");
+    reply_errno(s, -e, "write");
     return;
   }
   kjs_raw_reply_ok(s, sha, 32);

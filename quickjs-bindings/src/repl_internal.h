@@ -21,6 +21,7 @@ enum { MODE_FRIENDLY, MODE_RAW };
 #define RAW_CHUNK 16384
 #define RAW_WINDOW 65536      /* bytes of DATA the host may have unacknowledged */
 #define RAW_STALL_MS 500      /* a frame whose bytes stop arriving for this long is dropped */
+#define RAW_LAST_MAX 512      /* the last reply kept for SYNC ('p'); replies are small */
 
 enum { XFER_NONE, XFER_EXEC, XFER_WRITE };
 
@@ -45,6 +46,13 @@ typedef struct raw_state {
   size_t src_cap;
   int exec_flags;
   char exec_name[128];
+  /* SYNC ('p'): the request being handled, and the last 'R' or 'X' frame sent with the request
+   * it answered, so a host that saw a reply damaged on the link can have it again. */
+  uint8_t cur_req;
+  uint8_t last_req, last_type;
+  uint16_t last_len;
+  uint8_t last[RAW_LAST_MAX];
+  const char *abandoned; /* why the last transfer ended without its END (for the END's reply) */
   /* test hooks (environment K230JS_RAW_FAULTS) */
   int fault_corrupt_read; /* corrupt the Nth DATA frame sent by a read (1-based), once */
   int read_frames;

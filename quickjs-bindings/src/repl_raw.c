@@ -40,6 +40,12 @@ void kjs_raw_send(kjs_session *s, uint8_t type, const void *a, size_t alen, cons
     f[RAW_HDR + len - 1] ^= 0x40; /* test hook: one corrupted byte on the line */
     r->fault_corrupt_read = 0;
   }
+  if ((type == 'R' || type == 'X') && len <= RAW_LAST_MAX) {
+    r->last_req = r->cur_req;
+    r->last_type = type;
+    r->last_len = (uint16_t)len;
+    memcpy(r->last, f + RAW_HDR, len);
+  }
   kjs_session_write(s, f, RAW_HDR + len + RAW_TRAILER);
   if (f != stack) free(f);
 }
@@ -77,9 +83,11 @@ static void send_hello(kjs_session *s) {
   kjs_raw_send(s, 'H', h, sizeof h, info, strlen(info));
 }
 
-/* Ends whatever transfer was in progress; a file write leaves the old file untouched. */
-static void abandon(kjs_session *s) {
+/* Ends whatever transfer was in progress; a file write leaves the old file untouched. `why`
+ * names the cause in the reply to that transfer's END, should it still come. */
+static void abandon_for(kjs_session *s, const char *why) {
   raw_state *r = &s->raw;
+  if (r->xfer != XFER_NONE) r->abandoned = why;
   if (r->xfer == XFER_WRITE) kjs_fs_write_abort(s);
   free(r->src);
   r->src = NULL;
@@ -89,8 +97,10 @@ static void abandon(kjs_session *s) {
   r->nak_sent = false;
 }
 
+static void abandon(kjs_session *s) { abandon_for(s, "a new request"); }
+
 void kjs_raw_reset(kjs_session *s) {
-  abandon(s);
+  abandon_for(s, "a reset or a new session");
   free(s->raw.frame);
   s->raw.frame = NULL;
   s->raw.have = 0;
@@ -104,6 +114,8 @@ void kjs_raw_enter(kjs_session *s) {
   const char *cr = faults ? strstr(faults, "corrupt-read=") : NULL;
   r->fault_corrupt_read = cr ? atoi(cr + 13) : 0;
   r->read_frames = 0;
+  r->last_req = r->last_type = 0;
+  r->last_len = 0;
   s->mode = MODE_RAW;
   kjs_uart_set_intr(s->u, KJS_UART_INTR_OFF);
   kjs_uart_write(s->u, "\r\nraw mode; Ctrl-B to exit\r\n", 28);
@@ -127,6 +139,7 @@ static void send_offset(kjs_session *s, uint8_t type, uint64_t off) {
 static void exec_begin(kjs_session *s, const uint8_t *p, size_t len) {
   raw_state *r = &s->raw;
   abandon(s);
+  r->abandoned = NULL;
   if (len < 1) {
     kjs_raw_reply_err(s, -22, "exec: missing flags");
     return;
@@ -171,6 +184,7 @@ static void exec_end(kjs_session *s, const uint8_t *p, size_t len) {
   r->src = NULL;
   r->src_cap = 0;
   r->xfer = XFER_NONE;
+  r->abandoned = NULL;
   kjs_raw_reply_ok(s, NULL, 0);
   char name[sizeof r->exec_name];
   memcpy(name, r->exec_name, sizeof name);
@@ -196,21 +210,37 @@ static void data_frame(kjs_session *s, const uint8_t *p, size_t len) {
   size_t n = len - 8;
   if (r->xfer == XFER_WRITE && r->xfer_off + n > r->xfer_size) {
     kjs_raw_reply_err(s, -27, "write: more data than the declared size");
-    abandon(s);
+    abandon_for(s, "the error reported before");
     return;
   }
   int rc = r->xfer == XFER_EXEC ? exec_chunk(s, data, n) : kjs_fs_write_chunk(s, data, n);
   if (rc < 0) {
     kjs_raw_reply_err(s, rc, rc == -28 ? "no space left on device" : "write failed");
-    abandon(s);
+    abandon_for(s, "the error reported before");
     return;
   }
   r->xfer_off += n;
   send_offset(s, 'A', r->xfer_off);
 }
 
+/* SYNC: replies 'P' {u32 token, u8 request, u8 reply type ('R', 'X' or 0), reply payload}. Frames
+ * are handled in order, so the 'P' also tells the host that everything sent before it is out. */
+static void sync_reply(kjs_session *s, const uint8_t *p, size_t len) {
+  raw_state *r = &s->raw;
+  uint8_t head[6] = {0};
+  if (len >= 4) memcpy(head, p, 4);
+  head[4] = r->last_req;
+  head[5] = r->last_type;
+  kjs_raw_send(s, 'P', head, sizeof head, r->last, r->last_type ? r->last_len : 0);
+}
+
 static void dispatch(kjs_session *s, uint8_t type, const uint8_t *p, size_t len, bool crc_ok) {
   raw_state *r = &s->raw;
+  if (crc_ok && type != 'p' && type != 'd') {
+    /* A new request: its reply replaces the kept one. */
+    r->cur_req = type;
+    r->last_req = r->last_type = 0;
+  }
   if (!crc_ok) {
     /* A damaged frame: during a transfer this is the go-back-N request, otherwise the host
      * repeats its command. */
@@ -219,10 +249,15 @@ static void dispatch(kjs_session *s, uint8_t type, const uint8_t *p, size_t len,
     return;
   }
   switch (type) {
-    case 'h': abandon(s); send_hello(s); break;
+    case 'h':
+      abandon_for(s, "a HELLO (another client on this link?)");
+      send_hello(s);
+      break;
+    case 'p': sync_reply(s, p, len); break;
     case 'x': exec_begin(s, p, len); break;
     case 'w':
       abandon(s);
+      r->abandoned = NULL;
       kjs_fs_write_begin(s, p, len);
       break;
     case 'd': data_frame(s, p, len); break;
@@ -235,6 +270,11 @@ static void dispatch(kjs_session *s, uint8_t type, const uint8_t *p, size_t len,
         }
         kjs_fs_write_end(s, p, len);
         r->xfer = XFER_NONE;
+        r->abandoned = NULL;
+      } else if (r->abandoned) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "end: no transfer in progress (it was abandoned by %s)", r->abandoned);
+        kjs_raw_reply_err(s, -71, msg);
       } else {
         kjs_raw_reply_err(s, -71, "end: no transfer in progress");
       }
@@ -269,7 +309,7 @@ size_t kjs_raw_feed(kjs_session *s, const uint8_t *p, size_t n) {
         r->need = RAW_HDR;
         r->last_byte_us = hal_clock_us();
       } else if (c == 0x01) {
-        abandon(s);
+        abandon_for(s, "a resynchronisation (0x01; another client on this link?)");
         send_hello(s);
       } else if (c == 0x02) {
         kjs_session_leave_raw(s);

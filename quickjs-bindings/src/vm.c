@@ -470,13 +470,10 @@ int kjs_vm_run_source(kjs_vm *vm, const char *name, const char *src, size_t len)
 
 int kjs_vm_run_file(kjs_vm *vm, const char *path) {
   char host_path[PATH_MAX];
-  if (kjs_path_map(vm, path, host_path, sizeof host_path) != 0) {
-    kjs_console_printf(KJS_STDERR, "k230js: %s: path too long\n", path);
-    return KJS_EXIT_LOAD;
-  }
-  char *buf;
-  size_t len;
-  int rc = kjs_read_file(host_path, &buf, &len);
+  int rc = kjs_path_map(vm, path, host_path, sizeof host_path);
+  char *buf = NULL;
+  size_t len = 0;
+  if (rc == 0) rc = kjs_read_file(host_path, &buf, &len);
   if (rc != 0) {
     kjs_console_printf(KJS_STDERR, "k230js: cannot open '%s': %s\n", path, rc == ERR_ENOENT ? "no such file" : err_str(rc));
     return KJS_EXIT_LOAD;

@@ -40,8 +40,14 @@ export function ptyAnnounced(child: ChildProcess, timeoutMs = 10_000): Promise<s
   });
 }
 
-export async function startPty(args: string[], env: Record<string, string> = {}): Promise<PtyRuntime> {
-  const child = spawn(HOST_RUNTIME, ["--uart", "pty", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
+/** `wrap`: a command line the runtime runs under (e.g. strace with fault injection). */
+export async function startPty(args: string[], env: Record<string, string> = {}, wrap: string[] = []): Promise<PtyRuntime> {
+  const argv = [HOST_RUNTIME, "--uart", "pty", ...args];
+  const child = spawn(wrap[0] ?? argv[0]!, [...wrap.slice(1), ...(wrap.length ? argv : argv.slice(1))], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
+  });
   let err = "";
   child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
   const path = await ptyAnnounced(child);
@@ -91,7 +97,7 @@ export async function startPty(args: string[], env: Record<string, string> = {})
     stderr: () => err,
     close: async () => {
       await disconnect();
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const gone = new Promise((r) => child.once("exit", r));
         child.kill("SIGTERM");
         await gone;

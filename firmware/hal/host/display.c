@@ -85,7 +85,9 @@ static void *display_thread(void *arg) {
   pthread_mutex_lock(&d->mu);
   for (;;) {
     while (!d->quit && d->ev_cnt == 0) pthread_cond_wait(&d->cv, &d->mu);
-    if (d->quit) break;
+    /* Pictures already sent to the panel are shown even when deinit comes right after (a loaded
+     * machine can be that far behind): the sinks record everything the app put on screen. */
+    if (d->ev_cnt == 0) break;
     event e = d->evq[d->ev_head];
     d->ev_head = (d->ev_head + 1) % EVQ;
     d->ev_cnt--;

@@ -10,9 +10,10 @@
 #include <unistd.h>
 
 #include "hal/vb.h"
+#include "kjs/args.h"
+#include "kjs/paths.h"
 #include "kjs/repl.h"
 #include "kjs/uart.h"
-#include "kjs/args.h"
 #include "kjs/vm.h"
 
 #ifndef K230JS_VERSION
@@ -60,6 +61,8 @@ static void usage(FILE *out) {
           "\n"
           "Files named /sdcard/... are looked up in the --sdcard directory. A source map next to\n"
           "the app (app.js.map) makes stack traces name the TypeScript files.\n"
+          "K230JS_SIM_SDCARD=fat gives the --sdcard and --data directories the board card's FAT\n"
+          "semantics: rename never overwrites, no symlinks, case-insensitive names (default: posix).\n"
           "Ctrl-C interrupts running JavaScript (see exitpoint() in k230:sys); a third Ctrl-C\n"
           "forces the process to exit.\n"
           "\n"
@@ -73,9 +76,15 @@ static void usage(FILE *out) {
           "  N    the code passed to exit(N) from k230:sys\n");
 }
 
+static void note_line(const char *line) { fprintf(stderr, "k230js: %s\n", line); }
+
 /* The console session: REPL and raw protocol on stdio or a pty (kjs/repl.h). */
 static int run_console(const kjs_vm_config *cfg, const char *uart_kind, bool boot, const char *eval_code,
                        const char *app) {
+  /* As the board does at power-on: settle replacements a killed runtime left on the card. */
+  const char *roots[] = {cfg->sdcard_dir, cfg->data_dir};
+  for (int i = 0; i < 2; i++)
+    if (roots[i]) kjs_path_recover(roots[i], cfg->sdcard_fat, note_line);
   kjs_uart *u;
   if (uart_kind && strcmp(uart_kind, "pty") == 0) {
     u = kjs_uart_open_pty();
@@ -161,6 +170,12 @@ int main(int argc, char **argv) {
         return KJS_EXIT_USAGE;
     }
   }
+  const char *fs = getenv("K230JS_SIM_SDCARD");
+  if (fs && *fs && strcmp(fs, "fat") != 0 && strcmp(fs, "posix") != 0) {
+    fprintf(stderr, "k230js: K230JS_SIM_SDCARD: '%s' is neither fat nor posix\n", fs);
+    return KJS_EXIT_USAGE;
+  }
+  cfg.sdcard_fat = fs && strcmp(fs, "fat") == 0;
   bool have_app = eval_code || optind < argc;
   cfg.argc = argc - optind;
   cfg.argv = argv + optind;

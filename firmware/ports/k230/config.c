@@ -94,3 +94,24 @@ int k230js_conf_load(const char *path, k230js_conf *conf, void (*warn)(const cha
   k230js_conf_parse(buf, conf, warn);
   return 0;
 }
+
+/* The vendor's REPL runs on USB CDC ACM; the kernel registers that port under a name that changed
+ * with the firmware generations:
+ *   /dev/ttyGS0   RT-Smart release/canmv-v1.7 and later (canmv-k230/rtsmart@ca71554 and @123aadc,
+ *                 kernel/bsp/maix3/components/canmv_usb/usbd_cdc.c:48; output is dropped while
+ *                 the host has not set DTR, ibid. :292)
+ *   /dev/ttyUSB   release/canmv-v1.5 and v1.6 (canmv-k230/rtsmart@c617b4f and @9a15a99, usbd_cdc.c:197;
+ *                 the REPL opens it in canmv-k230/canmv@cacd925:port/omv/ide_dbg.c:1169)
+ *   /dev/ttyUSB1  the k230_sdk generation (kendryte/k230_canmv@208039d:micropython/port/omv/ide_dbg.c:1168) */
+static const char *const usb_cdc_devices[] = {"/dev/ttyGS0", "/dev/ttyUSB", "/dev/ttyUSB1"};
+
+int k230js_console_devices(const char *console, const char **out, int max) {
+  int n = 0;
+  if (!strcmp(console, "uart")) return 0;
+  if (!strcmp(console, "usb")) {
+    for (size_t i = 0; i < sizeof usb_cdc_devices / sizeof usb_cdc_devices[0] && n < max; i++) out[n++] = usb_cdc_devices[i];
+    return n;
+  }
+  if (max > 0) out[n++] = console;
+  return n;
+}

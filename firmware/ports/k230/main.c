@@ -1,14 +1,16 @@
 /*
  * k230js on the board: an RT-Smart user program (static ELF, like CanMV's `micropython`).
  *
- *   /sdcard/k230js [-c CONF] [--console uart|usb|PATH] [--no-boot] [APP]
+ *   /sdcard/k230js [-c CONF] [--console usb|uart|PATH] [--no-boot] [APP]
  *
  * Settings come from /sdcard/k230js.conf (config.h, docs/board.md). The VM runs on its own
  * pthread because the LWP main stack is only CONFIG_RTSMART_LWP_APP_STACK_SIZE (128 KiB by
  * default) and QuickJS's parser and GC recurse deeper than that. The console session
- * (kjs_repl_run: REPL, raw protocol, boot flow with safe mode and the crash marker) runs on the
- * console UART by default or on USB CDC. When a session ends (its link reports EOF, e.g. the USB
- * host closed the port) media is torn down in the strict order (hal_reset_all) and a fresh
+ * (kjs_repl_run: REPL, raw protocol, boot flow with safe mode and the crash marker) runs on USB
+ * CDC by default, as the vendor's REPL does: that link carries nothing else, while the console
+ * UART is shared with the kernel's shell and the kernel's and MPP's log lines. When no USB CDC
+ * device opens, a session runs on the UART (and the next one tries USB again). When a session
+ * ends (its link reports EOF) media is torn down in the strict order (hal_reset_all) and a fresh
  * session with a fresh VM starts: the board never needs a reboot to recover.
  */
 #include <errno.h>
@@ -23,6 +25,7 @@
 #include "config.h"
 #include "hal/clock.h"
 #include "hal/vb.h"
+#include "kjs/paths.h"
 #include "kjs/repl.h"
 #include "kjs/uart.h"
 #include "kjs/vm.h"
@@ -32,7 +35,6 @@
 #endif
 
 #define CONF_PATH "/sdcard/k230js.conf"
-#define USB_CDC_PATH "/dev/ttyGS0"
 
 typedef struct run_args {
   k230js_conf conf;
@@ -42,23 +44,24 @@ typedef struct run_args {
 
 static void warn_line(const char *line) { fprintf(stderr, "%s\n", line); }
 
-/* The console link: stdin/stdout is the RT-Smart console (UART0, 115200 8N1 by default). */
-static kjs_uart *open_console(const char *which, int *fd_out) {
+/* The console link: the first device of the setting that opens (config.h), else stdin/stdout,
+ * the RT-Smart console UART (UART0, 115200 8N1 by default). */
+static kjs_uart *open_console(const char *which, bool quiet, int *fd_out) {
   *fd_out = -1;
-  if (!strcmp(which, "uart")) return kjs_uart_open_fds(0, 1);
-  const char *path = !strcmp(which, "usb") ? USB_CDC_PATH : which;
-  int fd = open(path, O_RDWR | O_NOCTTY);
-  if (fd < 0) {
-    fprintf(stderr, "k230js: cannot open console %s: %s\n", path, strerror(errno));
-    return NULL;
-  }
-  kjs_uart *u = kjs_uart_open_fds(fd, fd);
-  if (!u) {
+  const char *devices[4];
+  int n = k230js_console_devices(which, devices, 4);
+  for (int i = 0; i < n; i++) {
+    int fd = open(devices[i], O_RDWR | O_NOCTTY);
+    if (fd < 0) continue;
+    kjs_uart *u = kjs_uart_open_fds(fd, fd);
+    if (u) {
+      *fd_out = fd;
+      return u;
+    }
     close(fd);
-    return NULL;
   }
-  *fd_out = fd;
-  return u;
+  if (n > 0 && !quiet) fprintf(stderr, "k230js: no console device for '%s' opens; the REPL is on the UART\n", which);
+  return kjs_uart_open_fds(0, 1);
 }
 
 static void *vm_thread(void *arg) {
@@ -67,12 +70,9 @@ static void *vm_thread(void *arg) {
   bool first = true;
   for (;;) {
     int fd;
-    kjs_uart *u = open_console(c->console, &fd);
-    if (!u && strcmp(c->console, "uart") != 0) {
-      /* USB not enumerated yet (no host attached): fall back to the UART so the board stays
-       * reachable, and try USB again next session. */
-      u = open_console("uart", &fd);
-    }
+    /* Without the USB device the board stays reachable on the UART; the next session tries USB
+     * again. */
+    kjs_uart *u = open_console(c->console, !first, &fd);
     if (!u) {
       hal_sleep_us(1000000);
       continue;
@@ -101,9 +101,11 @@ static void *vm_thread(void *arg) {
   return NULL;
 }
 
+static void note_line(const char *line) { fprintf(stderr, "k230js: %s\n", line); }
+
 static void usage(void) {
   fprintf(stderr,
-          "usage: k230js [-c CONF] [--console uart|usb|PATH] [--no-boot] [APP]\n"
+          "usage: k230js [-c CONF] [--console usb|uart|PATH] [--no-boot] [APP]\n"
           "  Runs the k230js console (REPL + raw protocol) and, at power-on, /sdcard/boot.js then\n"
           "  /sdcard/main.js (or main.bin). Settings: " CONF_PATH " (docs/board.md).\n");
 }
@@ -131,6 +133,13 @@ int main(int argc, char **argv) {
   if (console) snprintf(ra.conf.console, sizeof ra.conf.console, "%s", console);
   if (no_boot) ra.conf.boot = false;
   signal(SIGPIPE, SIG_IGN);
+  /* The MPP libraries print their logs with stdio: whole lines, so that on the UART console
+   * they fall between the raw protocol's frames or at worst whole inside one (docs/protocol.md). */
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  /* Replacements a power cut or a kill interrupted are settled before anything reads the card
+   * (kjs/paths.h). */
+  kjs_path_recover("/sdcard", false, note_line);
+  kjs_path_recover("/data", false, note_line);
 
   pthread_attr_t attr;
   pthread_attr_init(&attr);

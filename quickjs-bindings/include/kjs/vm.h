@@ -40,6 +40,7 @@ typedef struct kjs_vm_config {
   size_t stack_size;      /* JS stack limit in bytes; 0 = engine default */
   const char *sdcard_dir; /* host directory that "/sdcard" maps to; NULL = no mapping */
   const char *data_dir;   /* host directory that "/data" maps to; NULL = no mapping */
+  bool sdcard_fat;        /* give the mapped directories the card's FAT semantics (kjs/paths.h) */
   int argc;               /* exposed to JS as scriptArgs (borrowed, must outlive the VM) */
   char **argv;
 } kjs_vm_config;

@@ -1,84 +1,25 @@
 /**
- * The host side of the raw protocol (docs/protocol.md): frames with a header check and CRC-32,
- * windowed DATA with go-back-N on NAK, exec with framed stdout/stderr and exit status, and the
- * file operations. Every wait is for a reply; timeouts only detect a dead or confused link.
+ * The host side of the raw protocol (docs/protocol.md): frames with a header check and CRC-32
+ * (frames.ts), windowed DATA with go-back-N on NAK, exec with framed stdout/stderr and exit
+ * status, and the file operations. Every wait is for a reply; timeouts only detect a dead or
+ * confused link.
+ *
+ * Foreign text on the link (kernel and MPP log lines on a board's UART) is cut out of frames by
+ * the parser; a frame it cannot repair arrives damaged, and each exchange recovers: a damaged
+ * reply is fetched again with SYNC ('p': the device repeats its last reply, and since it handles
+ * frames in order, the answer also says that everything before it has been sent), reads ask
+ * again from the first missing byte, listings are repeated, transfers go back to the last
+ * acknowledged byte. Files stay verified by SHA-256 end to end.
  */
 import { createHash } from "node:crypto";
-import * as zlib from "node:zlib";
 import { CliError } from "./errors.js";
+import { encodeFrame, FrameParser, HDR, STALL_MS, type Frame } from "./frames.js";
 import type { Transport } from "./transport.js";
 
-export const SOF = 0xa5;
-const HDR = 5;
+export { crc32 } from "./crc32.js";
+export { encodeFrame, FrameParser, SOF, type Frame } from "./frames.js";
+
 const CHUNK = 16384;
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let i = 0; i < 256; i++) {
-    let c = i;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[i] = c >>> 0;
-  }
-  return t;
-})();
-
-// Node >= 20.15 has zlib's native CRC-32: no JIT warm-up on the first (cold) transfer of a
-// short-lived CLI process, where the table loop costs tens of milliseconds.
-const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
-
-export function crc32(buf: Uint8Array, start = 0, end = buf.length): number {
-  if (nativeCrc32) return nativeCrc32(buf.subarray(start, end)) >>> 0;
-  let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ buf[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-export function encodeFrame(type: string, payload: Uint8Array = Buffer.alloc(0)): Buffer {
-  const len = payload.length;
-  if (len > 0xffff) throw new Error(`frame payload too large (${len})`);
-  const f = Buffer.alloc(HDR + len + 4);
-  f[0] = SOF;
-  f[1] = type.charCodeAt(0);
-  f[2] = len & 0xff;
-  f[3] = len >> 8;
-  f[4] = ((f[1]! + f[2]! + f[3]!) & 0xff) ^ 0x5a;
-  f.set(payload, HDR);
-  f.writeUInt32LE(crc32(f, 1, HDR + len), HDR + len);
-  return f;
-}
-
-export interface Frame {
-  type: string;
-  payload: Buffer;
-  /** false: the CRC did not match (type and payload are not to be trusted). */
-  ok: boolean;
-}
-
-/** Finds frames in a byte stream; bytes between frames (REPL text) are skipped. */
-export class FrameParser {
-  private buf: Buffer = Buffer.alloc(0);
-  push(chunk: Buffer): Frame[] {
-    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
-    const out: Frame[] = [];
-    let i = 0;
-    for (;;) {
-      while (i < this.buf.length && this.buf[i] !== SOF) i++;
-      if (this.buf.length - i < HDR) break;
-      const b = this.buf;
-      const len = b[i + 2]! | (b[i + 3]! << 8);
-      if (b[i + 4] !== (((b[i + 1]! + b[i + 2]! + b[i + 3]!) & 0xff) ^ 0x5a)) {
-        i++;
-        continue;
-      }
-      if (b.length - i < HDR + len + 4) break;
-      const ok = crc32(b, i + 1, i + HDR + len) === b.readUInt32LE(i + HDR + len);
-      out.push({ type: String.fromCharCode(b[i + 1]!), payload: Buffer.from(b.subarray(i + HDR, i + HDR + len)), ok });
-      i += HDR + len + 4;
-    }
-    this.buf = this.buf.subarray(i);
-    return out;
-  }
-}
 
 /** An error reply from the device: `code` is a negative errno. */
 export class RemoteError extends CliError {
@@ -132,6 +73,27 @@ function u64(n: number): Buffer {
   return b;
 }
 
+/** Smallest payload of each device frame type; a shorter one is treated as damaged. */
+const MIN_PAYLOAD: Record<string, number> = { H: 7, R: 4, A: 8, N: 8, D: 8, F: 40, X: 4, P: 6 };
+
+function wellFormed(f: Frame): boolean {
+  return f.payload.length >= (MIN_PAYLOAD[f.type] ?? 0);
+}
+
+/** The device's answer to SYNC: which request its kept reply answered, and that reply. */
+interface Synced {
+  token: number;
+  request: string;
+  /** "R", "X", or "" when the request got no such reply. */
+  kind: string;
+  payload: Buffer;
+}
+
+function parseSync(f: Frame): Synced {
+  const p = f.payload;
+  return { token: p.readUInt32LE(0), request: String.fromCharCode(p[4]!), kind: p[5] ? String.fromCharCode(p[5]) : "", payload: p.subarray(6) };
+}
+
 export class RawClient {
   private parser = new FrameParser();
   private queue: Frame[] = [];
@@ -143,6 +105,11 @@ export class RawClient {
   timeoutMs: number;
   private sentData = 0;
   private recvData = 0;
+  private lastToken = 0;
+  /** Frames repaired or found damaged by the parser: what the link did. */
+  get linkStats(): { frames: number; repaired: number; damaged: number } {
+    return this.parser.stats;
+  }
 
   constructor(
     readonly transport: Transport,
@@ -151,13 +118,19 @@ export class RawClient {
     this.faults = { ...opts.faults };
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     transport.onData((chunk) => {
-      for (const f of this.parser.push(chunk)) this.queue.push(f);
-      this.wake();
+      this.take(this.parser.push(chunk));
     });
     transport.onClose((why) => {
       this.closedWhy = why;
       this.wake();
     });
+  }
+
+  /** Queues what the parser found; wakes the reader in any case, so a frame that is now half in
+   * gets its stall timer (next()). */
+  private take(frames: Frame[]) {
+    for (const f of frames) this.queue.push(f.ok && !wellFormed(f) ? { ...f, ok: false } : f);
+    this.wake();
   }
 
   private wake() {
@@ -168,6 +141,7 @@ export class RawClient {
 
   /** The next frame, or null after `timeoutMs` (Infinity: wait for ever). */
   async next(timeoutMs = this.timeoutMs): Promise<Frame | null> {
+    const deadline = Date.now() + timeoutMs;
     for (;;) {
       const f = this.queue.shift();
       if (f) {
@@ -178,8 +152,13 @@ export class RawClient {
         return f;
       }
       if (this.closedWhy) throw new CliError(`link lost: ${this.closedWhy}`);
+      // While a frame is half in, wake up in time to give up on it if its bytes stop (a damaged
+      // last frame has no successor to push it out).
+      const left = deadline - Date.now();
+      if (left <= 0) return null;
+      const wait = this.parser.pending ? Math.min(left, STALL_MS) : left;
       const got = await new Promise<boolean>((resolve) => {
-        const t = Number.isFinite(timeoutMs) ? setTimeout(() => resolve(false), timeoutMs) : null;
+        const t = Number.isFinite(wait) ? setTimeout(() => resolve(false), wait) : null;
         this.waiter = () => {
           if (t) clearTimeout(t);
           resolve(true);
@@ -187,13 +166,29 @@ export class RawClient {
       });
       if (!got) {
         this.waiter = null;
-        return null;
+        this.take(this.parser.expire());
       }
     }
   }
 
   async send(type: string, payload?: Uint8Array): Promise<void> {
     await this.transport.write(encodeFrame(type, payload));
+  }
+
+  /**
+   * Sends SYNC with a fresh token and returns the token. The frame never holds a 0x03 byte, so it
+   * is safe while code runs (the device takes 0x03 as Ctrl-C then) and is handled when it ends.
+   */
+  private async sync(): Promise<number> {
+    for (;;) {
+      this.lastToken = (this.lastToken + 1) >>> 0;
+      const b = Buffer.alloc(4);
+      b.writeUInt32LE(this.lastToken);
+      const f = encodeFrame("p", b);
+      if (f.includes(0x03)) continue;
+      await this.transport.write(f);
+      return this.lastToken;
+    }
   }
 
   /** Interrupts whatever runs, enters raw mode and returns the device's HELLO. */
@@ -212,6 +207,7 @@ export class RawClient {
           this.queue = []; // a second HELLO (answer to our 'h') may follow; drop both
           await this.drainFor("H");
           this.hello = this.parseHello(f.payload);
+          this.parser.maxPayload = this.hello.maxPayload;
           return this.hello;
         }
       }
@@ -234,20 +230,70 @@ export class RawClient {
     await this.transport.write("\x02");
   }
 
-  /** Waits for the reply ('R') to a request, resending it when the device reports damage. */
+  /**
+   * Sends a request and returns its reply's data ('R'). A reply damaged on the way, or silence,
+   * is answered by SYNC instead of repeating the request (mkdir, remove and rename are not
+   * idempotent); a request the device got damaged ('N') is sent again. A listing ('l') whose 'L'
+   * frames may have been damaged is asked for again.
+   */
   private async request(type: string, payload: Uint8Array, what: string): Promise<Buffer> {
-    for (let attempt = 0; attempt < 3; attempt++) {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      this.listing = [];
+      const sync = this.syncState();
+      let damaged = false;
+      let silences = 0;
       await this.send(type, payload);
+      let reply: Buffer | null = null;
+      // Frames that follow the reply (a read's data) and came before SYNC's answer go back to
+      // the queue for the caller.
+      const later: Frame[] = [];
       for (;;) {
         const f = await this.next();
-        if (!f) throw new CliError(`${what}: no reply from ${this.transport.name}`);
-        if (!f.ok || f.type === "N") break; // damaged on the way: ask again
-        if (f.type === "R") return this.checkReply(f.payload);
-        if (f.type === "L") this.listing.push(f.payload);
-        // anything else is a leftover of an earlier exchange
+        if (!f) {
+          if (++silences > 2) throw new CliError(`${what}: no reply from ${this.transport.name}`);
+          await sync.ask(true);
+          continue;
+        }
+        if (!f.ok) {
+          damaged = true;
+          await sync.ask();
+          continue;
+        }
+        const got = sync.answer(f);
+        if (got) {
+          if (got.request !== type || got.kind !== "R") break; // never answered: ask again
+          reply = got.payload;
+        } else if (f.type === "N") break; // damaged on the way in: ask again
+        else if (f.type === "R") reply = f.payload;
+        else if (f.type === "L") this.listing.push(f.payload);
+        else if (f.type !== "P") later.push(f);
+        if (reply) {
+          if (type === "l" && damaged) break; // an 'L' may be the frame that was lost
+          this.queue.unshift(...later);
+          return this.checkReply(reply);
+        }
       }
     }
     throw new CliError(`${what}: the link keeps damaging frames`);
+  }
+
+  /**
+   * SYNC bookkeeping for one exchange: ask() sends SYNC after a damaged frame (any of them may be
+   * the answer to an earlier SYNC; a few per exchange at most) or, `always`, after silence;
+   * answer() returns the device's answer to any of this exchange's SYNCs, or null for any other
+   * frame.
+   */
+  private syncState() {
+    const base = this.lastToken;
+    let asked = 0;
+    return {
+      ask: async (always = false) => {
+        if (asked >= 16 && !always) return;
+        asked++;
+        await this.sync();
+      },
+      answer: (f: Frame): Synced | null => (f.ok && f.type === "P" && f.payload.readUInt32LE(0) > base ? parseSync(f) : null),
+    };
   }
 
   private listing: Buffer[] = [];
@@ -260,10 +306,21 @@ export class RawClient {
 
   async softReset(): Promise<Hello> {
     await this.send("q");
+    const deadline = Date.now() + 30_000;
+    let asked = false;
     for (;;) {
-      const f = await this.next(30_000);
-      if (!f) throw new CliError("soft reset: the device did not come back");
-      if (f.ok && f.type === "H") return (this.hello = this.parseHello(f.payload));
+      const f = await this.next(Math.max(1, Math.min(2000, deadline - Date.now())));
+      if (f?.ok && f.type === "H") {
+        if (asked) await this.drainFor("H");
+        return (this.hello = this.parseHello(f.payload));
+      }
+      if (!f && Date.now() >= deadline) throw new CliError("soft reset: the device did not come back");
+      if (!f || !f.ok) {
+        // The HELLO that ends the reset may be what the link lost: ask for another (a HELLO frame
+        // has no 0x03 byte, so it is safe while boot.js runs; it is answered after the reset).
+        asked = true;
+        await this.send("h");
+      }
     }
   }
 
@@ -278,11 +335,10 @@ export class RawClient {
   }
 
   async list(path: string): Promise<RemoteEntry[]> {
-    this.listing = [];
     await this.request("l", pathBytes(path), `ls ${path}`);
     const out: RemoteEntry[] = [];
     for (const b of this.listing) {
-      for (let i = 0; i < b.length; ) {
+      for (let i = 0; i + 19 <= b.length; ) {
         const nl = b.readUInt16LE(i + 17);
         out.push({
           type: TYPES[b[i]! - 1] ?? "other",
@@ -311,9 +367,11 @@ export class RawClient {
    * and the END frame go out back to back, without waiting for the replies in between; the
    * device handles frames in order, so its replies say how far it got. At most `window` bytes
    * (HELLO's grant) are unacknowledged. Replies: the first `R` answers the opening request (an
-   * error ends the transfer), `A` acknowledges data, `N` names the first byte to send again
-   * (go-back-N; an `N` before the opening `R` means the request itself was damaged), and the
-   * second `R` answers END. Returns that last reply's data.
+   * error ends the transfer), `A` acknowledges data (and so also says the opening succeeded), `N`
+   * names the first byte to send again (go-back-N; an `N` before the opening `R` means the
+   * request itself was damaged), and the second `R` answers END. When a frame arrives damaged
+   * after END went out, SYNC tells which of those the device sent last. An exec's END is also
+   * answered by the code's first output. Returns END's reply data.
    */
   private async transfer(
     open: { type: string; payload: Uint8Array; what: string },
@@ -324,12 +382,28 @@ export class RawClient {
   ): Promise<Buffer> {
     const window = this.hello?.window ?? 65536;
     const chunk = Math.min(CHUNK, (this.hello?.maxPayload ?? CHUNK + 8) - 8);
+    const exec = open.type === "x";
     let opened = false;
     let acked = 0;
     let sent = 0;
     let endSent = false;
     let lastBack = -1;
     let stalls = 0;
+    let restarts = 0;
+    let damaged = false;
+    let sync = this.syncState();
+    // From the start, when the opening request's (error) reply was lost on the link.
+    const restart = async () => {
+      restarts++;
+      opened = endSent = damaged = false;
+      acked = sent = 0;
+      sync = this.syncState();
+      await this.send(open.type, open.payload);
+    };
+    const finish = (r: Buffer) => {
+      stats.bytes = data.length;
+      return r;
+    };
     await this.send(open.type, open.payload);
     for (;;) {
       while (sent < data.length && sent - acked < window) {
@@ -348,16 +422,50 @@ export class RawClient {
       }
       const f = await this.next();
       if (!f) {
-        // An ack, the tail of the data or END was lost: go back to what is known to be stored.
         if (++stalls > 20) throw new CliError(`${open.what}: transfer stalled at byte ${acked} of ${data.length}`);
+        if (endSent) {
+          // Everything is out and nothing answers: END's reply (or the N for a gap) may be what
+          // the link lost. Ask where the device is.
+          await sync.ask(true);
+          continue;
+        }
+        // An ack was lost: go back to what is known to be stored.
         stats.resent++;
         if (!opened) await this.send(open.type, open.payload);
         sent = acked;
-        endSent = false;
         continue;
       }
-      if (!f.ok) continue;
+      if (!f.ok) {
+        damaged = true;
+        if (endSent) await sync.ask();
+        continue;
+      }
+      const got = sync.answer(f);
+      if (got) {
+        if (got.request === "e" && got.kind) {
+          // END was answered (an exec may even have finished: its status goes back in the queue).
+          if (got.kind === "X") {
+            this.queue.unshift({ type: "X", payload: got.payload, ok: true });
+            return finish(Buffer.alloc(0));
+          }
+          const r = this.endReply(got.payload, open, !opened, restarts);
+          if (r !== "restart") return finish(r);
+          await restart();
+          continue;
+        }
+        // An error of the opening request or of the data (kept as the opening's): it throws.
+        if (got.request === open.type && got.kind === "R" && got.payload.readInt32LE(0) < 0) return this.checkReply(got.payload);
+        // END has not been answered with an R: it found data missing (its N was the frame that
+        // was lost). Send again from the last acknowledged byte; answers to earlier SYNCs
+        // describe the state before that and are ignored.
+        stats.resent++;
+        sent = acked;
+        endSent = false;
+        sync = this.syncState();
+        continue;
+      }
       if (f.type === "A") {
+        opened = true;
         acked = Math.max(acked, Number(f.payload.readBigUInt64LE(0)));
         onProgress?.(acked);
       } else if (f.type === "N") {
@@ -378,23 +486,48 @@ export class RawClient {
         acked = Math.max(acked, off);
         sent = off;
         endSent = false;
+        sync = this.syncState();
       } else if (f.type === "R") {
-        if (!opened && f.payload.readInt32LE(0) < 0 && endSent) {
-          // Refused: the device ignored our data as stale and answers END with an error of its
-          // own; take that reply too so it is not mistaken for the answer to a later request.
-          for (let g = await this.next(2000); g && !(g.ok && g.type === "R"); g = await this.next(2000));
+        // The opening reply grants a window (4 bytes of data); END's reply has a write's hash or
+        // nothing (exec). Errors: the opening's ends the transfer, and the device then answers
+        // END with an error of its own, consumed here so it is not taken for a later reply.
+        const code = f.payload.readInt32LE(0);
+        const isOpenReply = !opened && (f.payload.length === 8 || code < 0);
+        if (isOpenReply && code === -71 && damaged && restarts < 2) {
+          // "no transfer": END's answer to an opening whose own (error) reply was lost
+          await restart();
+          continue;
         }
-        const r = this.checkReply(f.payload);
-        if (!opened) opened = true;
-        else {
-          stats.bytes = data.length;
-          return r;
+        if (isOpenReply && code < 0) {
+          if (endSent) for (let g = await this.next(2000); g && !(g.ok && g.type === "R"); g = await this.next(2000));
+          return this.checkReply(f.payload);
         }
+        if (isOpenReply) {
+          opened = true;
+          continue;
+        }
+        const r = this.endReply(f.payload, open, damaged && !opened, restarts);
+        if (r !== "restart") return finish(r);
+        await restart();
+      } else if (exec && endSent && (f.type === "o" || f.type === "E" || f.type === "X")) {
+        // The code runs, so END was accepted (its reply was the damaged frame).
+        this.queue.unshift(f);
+        return finish(Buffer.alloc(0));
       }
     }
   }
 
-  /** Writes a file: temporary name, per-frame CRC, whole-file SHA-256, then an atomic rename. */
+  /** END's reply: its data, or "restart" when END found no transfer because the opening
+   * request's (error) reply was lost on the link; other errors throw. */
+  private endReply(p: Buffer, open: { what: string }, openUnknown: boolean, restarts: number): Buffer | "restart" {
+    if (p.readInt32LE(0) === -71 && openUnknown) {
+      if (restarts < 2) return "restart";
+      throw new CliError(`${open.what}: the link keeps damaging the replies`);
+    }
+    return this.checkReply(p);
+  }
+
+  /** Writes a file: temporary name, per-frame CRC, whole-file SHA-256, then an atomic replace. */
   async writeFile(path: string, data: Uint8Array, onProgress?: (done: number) => void): Promise<TransferStats> {
     const stats: TransferStats = { bytes: 0, resent: 0 };
     const sha = createHash("sha256").update(data).digest();
@@ -409,7 +542,9 @@ export class RawClient {
     const stats: TransferStats = { bytes: 0, resent: 0 };
     let out = Buffer.alloc(0);
     let have = 0;
-    for (let round = 0; round < 10; round++) {
+    // Each round asks from the first missing byte; the read fails after rounds without progress.
+    for (let stuck = 0; stuck < 8; ) {
+      const before = have;
       const r = await this.request("r", Buffer.concat([u64(have), pathBytes(path)]), `read ${path}`);
       const size = Number(r.readBigUInt64LE(0));
       if (out.length !== size) {
@@ -417,19 +552,28 @@ export class RawClient {
         out.copy(grown, 0, 0, Math.min(have, size));
         out = grown;
       }
-      let damaged = false;
       let hash: Buffer | null = null;
+      let silences = 0;
+      const sync = this.syncState();
       for (;;) {
         const f = await this.next();
-        if (!f) throw new CliError(`read ${path}: the device stopped sending at byte ${have} of ${size}`);
-        if (!f.ok) {
-          damaged = true;
+        if (!f) {
+          // The last frame ('F') may be what the link lost: SYNC's answer says the read is over.
+          if (++silences > 2) throw new CliError(`read ${path}: the device stopped sending at byte ${have} of ${size}`);
+          await sync.ask(true);
           continue;
         }
+        if (!f.ok) {
+          // A 'D' may be lost: those after it no longer start at `have` and are asked for again.
+          // SYNC's answer marks the end of what the device sends for this request.
+          await sync.ask();
+          continue;
+        }
+        if (sync.answer(f)) break;
         if (f.type === "D") {
           const off = Number(f.payload.readBigUInt64LE(0));
           const bytes = f.payload.subarray(8);
-          if (off === have && !damaged && off + bytes.length <= size) {
+          if (off === have && off + bytes.length <= size) {
             bytes.copy(out, off);
             have += bytes.length;
             onProgress?.(have, size);
@@ -439,8 +583,9 @@ export class RawClient {
           break;
         }
       }
-      if (have < size) {
+      if (have < size || !hash) {
         stats.resent++;
+        stuck = have > before ? 0 : stuck + 1;
         continue;
       }
       if (createHash("sha256").update(out).digest().equals(hash)) {
@@ -448,6 +593,7 @@ export class RawClient {
         return { data: out, stats };
       }
       stats.resent++;
+      stuck++;
       have = 0; // the file changed while we read it: start over
     }
     throw new CliError(`read ${path}: could not get an intact copy`);
@@ -456,7 +602,9 @@ export class RawClient {
   /**
    * Runs code on the device (raw paste: the source goes as flow-controlled DATA), streaming its
    * output, and resolves with its exit status. `module` runs it as an ES module with the app
-   * semantics (the event loop runs until the app is done); otherwise as a global script.
+   * semantics (the event loop runs until the app is done); otherwise as a global script. Output
+   * in a frame the link damaged beyond repair is lost, and a line on stderr says so; a lost exit
+   * status is fetched with SYNC, which the device answers once the code has ended.
    */
   async exec(
     source: string | Uint8Array,
@@ -465,11 +613,28 @@ export class RawClient {
     const src = typeof source === "string" ? Buffer.from(source, "utf8") : source;
     const open = { type: "x", payload: Buffer.concat([Buffer.from([opts.module ? 1 : 0]), Buffer.from(opts.name ?? "<exec>", "utf8")]), what: "exec" };
     await this.transfer(open, src, u64(src.length), { bytes: 0, resent: 0 });
+    const stderr = opts.onStderr ?? ((b) => process.stderr.write(b));
+    const sync = this.syncState();
+    let quiet = 1;
     for (;;) {
-      const f = await this.next(Infinity);
-      if (!f || !f.ok) continue;
+      const f = await this.next(this.timeoutMs * quiet);
+      if (!f) {
+        // Quiet: the code may still run, or its exit status ('X') was lost. SYNC is safe while it
+        // runs and answered when it ends; a long silent run gets them ever more rarely.
+        await sync.ask(true);
+        quiet = Math.min(quiet * 2, 64);
+        continue;
+      }
+      quiet = 1;
+      if (!f.ok) {
+        if (f.type === "o" || f.type === "E") stderr(Buffer.from(`\n[k230js: ${f.payload.length} bytes of output were damaged on the link and dropped]\n`));
+        await sync.ask();
+        continue;
+      }
+      const got = sync.answer(f);
+      if (got?.kind === "X") return got.payload.readInt32LE(0);
       if (f.type === "o") (opts.onStdout ?? ((b) => process.stdout.write(b)))(f.payload);
-      else if (f.type === "E") (opts.onStderr ?? ((b) => process.stderr.write(b)))(f.payload);
+      else if (f.type === "E") stderr(f.payload);
       else if (f.type === "X") return f.payload.readInt32LE(0);
     }
   }

@@ -2,6 +2,7 @@ import { constants, existsSync, openSync } from "node:fs";
 import { ReadStream, WriteStream } from "node:tty";
 import { SerialPort } from "serialport";
 import { CliError, EXIT_USAGE } from "./errors.js";
+import { lockPort } from "./port-lock.js";
 import type { Transport } from "./transport.js";
 
 /** A serial port through the `serialport` package (it opens ptys as well as tty devices). */
@@ -13,6 +14,7 @@ export class SerialTransport implements Transport {
   private constructor(
     private readonly port: SerialPort,
     readonly name: string,
+    private readonly unlock: () => void,
   ) {
     port.on("data", (b: Buffer) => this.dataCb(b));
     port.on("close", () => {
@@ -25,12 +27,14 @@ export class SerialTransport implements Transport {
 
   static async open(path: string, baudRate = 115200, name = path): Promise<SerialTransport> {
     if (!existsSync(path)) throw new CliError(`serial port ${path} not found (see 'k230js devices')`, EXIT_USAGE);
+    const unlock = lockPort(path);
     const port = await new Promise<SerialPort>((resolve, reject) => {
       const p: SerialPort = new SerialPort({ path, baudRate, hupcl: false }, (err) => (err ? reject(err) : resolve(p)));
     }).catch((e: Error) => {
+      unlock();
       throw new CliError(`cannot open ${path}: ${e.message}`);
     });
-    return new SerialTransport(port, name);
+    return new SerialTransport(port, name, unlock);
   }
 
   write(data: Uint8Array | string): Promise<void> {
@@ -54,9 +58,18 @@ export class SerialTransport implements Transport {
   }
 
   close(): Promise<void> {
+    if (this.closing) return Promise.resolve();
     this.closing = true;
-    if (!this.port.isOpen) return Promise.resolve();
-    return new Promise((resolve) => this.port.close(() => resolve()));
+    if (!this.port.isOpen) {
+      this.unlock();
+      return Promise.resolve();
+    }
+    return new Promise((resolve) =>
+      this.port.close(() => {
+        this.unlock();
+        resolve();
+      }),
+    );
   }
 }
 
@@ -75,6 +88,7 @@ export class PtyTransport implements Transport {
     private readonly input: ReadStream,
     private readonly output: WriteStream,
     readonly name: string,
+    private readonly unlock: () => void,
   ) {
     input.on("data", (b: Buffer) => this.dataCb(b));
     const gone = (why: string) => {
@@ -82,15 +96,25 @@ export class PtyTransport implements Transport {
     };
     input.on("error", (e: Error) => gone(`${name}: ${e.message}`));
     input.on("end", () => gone(`${name} closed`));
+    // A write to a pty whose far end is gone fails with EIO: the write's promise reports it, and
+    // the stream's own error event must not become an uncaught exception.
+    output.on("error", (e: Error) => gone(`${name}: ${e.message}`));
   }
 
   static open(path: string, name = path): PtyTransport {
     if (!existsSync(path)) throw new CliError(`pty ${path} not found`, EXIT_USAGE);
-    const fd = openSync(path, constants.O_RDWR | constants.O_NOCTTY);
+    const unlock = lockPort(path);
+    let fd: number;
+    try {
+      fd = openSync(path, constants.O_RDWR | constants.O_NOCTTY);
+    } catch (e) {
+      unlock();
+      throw new CliError(`cannot open ${path}: ${(e as Error).message}`);
+    }
     const input = new ReadStream(fd);
     input.setRawMode(true);
     const output = new WriteStream(fd);
-    return new PtyTransport(fd, input, output, name);
+    return new PtyTransport(fd, input, output, name, unlock);
   }
 
   write(data: Uint8Array | string): Promise<void> {
@@ -112,6 +136,7 @@ export class PtyTransport implements Transport {
     this.input.destroy();
     this.output.destroy();
     void this.fd;
+    this.unlock();
   }
 }
 

@@ -73,7 +73,7 @@ export class SimTransport implements Transport {
   }
   async close(): Promise<void> {
     await this.serial.close();
-    if (this.child.exitCode === null) {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
       const gone = new Promise((r) => this.child.once("exit", r));
       this.child.kill("SIGTERM");
       await gone;
