@@ -1,9 +1,7 @@
 /* The host backend's registry of what an app holds, copy counters, and hal_reset_all in the
  * K230 teardown order (k230-platform.md §2.5). */
-#include "hal/audio.h"
-#include "hal/display.h"
-#include "hal/sensor.h"
 #include "internal.h"
+#include "reset.h" /* hal/common */
 
 /* Bytes copied on paths the board does zero-copy (hal_copy_stats_get). */
 _Atomic uint64_t g_stream_bytes_copied, g_frame_bytes_copied, g_convert_bytes;
@@ -19,17 +17,8 @@ void hal_registry_stats_get(hal_registry_stats *o) { hal_handle_counts(o, frames
 int hal_reset_all(void) {
   hal_registry_stats before;
   hal_registry_stats_get(&before);
-  /* k230-platform.md §2.5: sensor stop -> unbind -> venc stop/destroy -> ... -> pools. */
-  hal_handle_each(HAL_KIND_SENSOR, hal_sensor_stop);
-  hal_handle_each(HAL_KIND_LINK, hal_unlink);
-  hal_handle_each(HAL_KIND_VENC, hal_venc_destroy);
-  hal_handle_each(HAL_KIND_VDEC, hal_vdec_destroy);
-  hal_handle_each(HAL_KIND_DISPLAY, hal_display_deinit);
-  hal_handle_each(HAL_KIND_AIN, hal_audio_in_close);
-  hal_handle_each(HAL_KIND_AOUT, hal_audio_out_close);
-  hal_handle_each(HAL_KIND_SENSOR, hal_sensor_close);
+  /* App-held frames first, as on the board; then every object in the §2.5 order. */
   frames_release_all();
-  hal_handle_each(HAL_KIND_BLOCK, hal_vb_block_release);
-  hal_handle_each(HAL_KIND_POOL, hal_vb_pool_destroy);
+  hal_reset_objects();
   return (int)before.total;
 }

@@ -1,15 +1,10 @@
 /* The K230 backend's registry of what an app holds, and hal_reset_all in the
  * K230 teardown order (k230-platform.md §2.5). */
-#include <errno.h>
 #include <string.h>
 
-#include "hal/audio.h"
-#include "hal/display.h"
-#include "hal/sensor.h"
-#include "hal/vdec.h"
-#include "hal/venc.h"
 #include "k230_internal.h"
 #include "k_errno.h"
+#include "reset.h" /* hal/common */
 
 /* MPP codes are K_DEF_ERR(module, level, id): the low 13 bits are the id (k_errno.h). */
 int k230_err(k_s32 rc) {
@@ -48,16 +43,7 @@ int hal_reset_all(void) {
    * close -> blocks -> pools -> VB exit. Each destroy below also returns what its object lent out
    * (venc streams, audio frames). */
   k230_frames_release_all();
-  hal_handle_each(HAL_KIND_SENSOR, hal_sensor_stop);
-  hal_handle_each(HAL_KIND_LINK, hal_unlink);
-  hal_handle_each(HAL_KIND_VENC, hal_venc_destroy);
-  hal_handle_each(HAL_KIND_VDEC, hal_vdec_destroy);
-  hal_handle_each(HAL_KIND_DISPLAY, hal_display_deinit);
-  hal_handle_each(HAL_KIND_AIN, hal_audio_in_close);
-  hal_handle_each(HAL_KIND_AOUT, hal_audio_out_close);
-  hal_handle_each(HAL_KIND_SENSOR, hal_sensor_close);
-  hal_handle_each(HAL_KIND_BLOCK, hal_vb_block_release);
-  hal_handle_each(HAL_KIND_POOL, hal_vb_pool_destroy);
+  hal_reset_objects();
   /* The run is over: VB goes too (CanMV MediaManager.deinit -> kd_mpi_vb_exit), so the next run
    * configures it afresh. */
   k230_vb_exit();
