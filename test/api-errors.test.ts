@@ -24,7 +24,7 @@ beforeAll(() => {
 // case -> [the misspelt name, the valid names the message lists]
 const typos: Record<string, [string, string]> = {
   Sensor: ["widht", "id, width, height, fps"],
-  "Sensor.setFramesize": ["chnn", "width, height, chn, bufCount"],
+  "Sensor.setFramesize": ["chnn", "width, height, chn, bufCount, alignment"],
   "Sensor.setPixformat": ["chan", "chn"],
   "Sensor.bindInfo": ["z", "chn, x, y"],
   "Sensor.snapshot": ["timeout", "chn, timeoutMs"],

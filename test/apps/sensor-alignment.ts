@@ -1,5 +1,5 @@
 // CanMV's `alignment` for camera channels: chn 0 by default, chn 1 with 0, chn 2 with 8, all
-// 320x250 NV12; one snapshot each (uvOffset, strides, whether the UV plane holds colour), then the
+// 320x250 NV12; one snapshot each (uvOffset, strides, whether the UV plane holds colour); the
 // encoder takes the 12-aligned channel and refuses the one with 0. Prints one JSON line.
 import { Encoder, MediaManager, Sensor } from "k230:media";
 
@@ -7,6 +7,8 @@ const sensor = new Sensor({ width: 640, height: 480 });
 sensor.setFramesize({ width: 320, height: 250, chn: 0 });
 sensor.setFramesize({ width: 320, height: 250, chn: 1, alignment: 0 });
 sensor.setFramesize({ width: 320, height: 250, chn: 2, alignment: 8 });
+// Before run, as CanMV does: on the 2024 MPP the encoder's buffers are claimed before VB starts.
+const encoder = new Encoder({ codec: "h264", width: 320, height: 250 });
 sensor.run();
 const frames = [];
 for (let chn = 0; chn < 3; chn++) {
@@ -18,7 +20,6 @@ for (let chn = 0; chn < 3; chn++) {
   f.release();
 }
 sensor.stop();
-const encoder = new Encoder({ codec: "h264", width: 320, height: 250 });
 const link: Record<string, string> = {};
 for (const chn of [1, 0]) {
   try {
