@@ -53,6 +53,7 @@ const typos: Record<string, [string, string]> = {
   "RtspServer.createSession": ["vidoe", "video, audio"],
   RtspPusher: ["mtuu", "video, audio, mtu, auth"],
   "RtspPusher.auth": ["realm", "user, password"],
+  RtspProbe: ["transprt", "transport, auth"],
 };
 
 describe("a misspelt option", () => {

@@ -191,20 +191,6 @@ function record(map: Map<string, Seen>, key: string, scenario: string, line: str
   map.set(key, s);
 }
 
-// Calls outside the table made by files another part of issue 10 owns (the console), accepted
-// only in the scenario they show up in until that work lands; the test fails once one is gone,
-// so that its entry goes too.
-const PENDING: Record<string, { scenario: string; where: string }> = {
-  "fcntl: F_SETFD: only F_GETFL/F_SETFL reach RT-Smart's ioctl": {
-    scenario: "raw protocol",
-    where: "quickjs-bindings/src/uart.c:39,171 fcntl(F_SETFD, FD_CLOEXEC); fd_cloexec (base/fd.h) is the board-safe form",
-  },
-  "newfstatat: AT_SYMLINK_NOFOLLOW: lstat has no slot": {
-    scenario: "raw protocol",
-    where: "quickjs-bindings/src/repl_fs.c:57,98,128,231 lstat(); FAT has no symlinks, stat() is the board's form",
-  },
-};
-const pendingSeen = new Map<string, Seen>();
 
 /** Classifies every call of a log; returns the calls outside the table. */
 function audit(scenario: string, logFile: string): Map<string, Seen> {
@@ -233,12 +219,6 @@ function audit(scenario: string, logFile: string): Map<string, Seen> {
 
 function expectNoneOutside(scenario: string, logFile: string): void {
   const bad = audit(scenario, logFile);
-  for (const [key, p] of Object.entries(PENDING)) {
-    if (p.scenario !== scenario) continue;
-    expect(bad.has(key), `${key} (${p.where}) is gone: remove it from PENDING`).toBe(true);
-    record(pendingSeen, key, scenario, bad.get(key)!.example);
-    bad.delete(key);
-  }
   for (const [k, v] of bad) record(outside, k, scenario, v.example);
   const lines = [...bad].map(([k, v]) => `${k} (${v.count}x, e.g. ${v.example})`);
   expect(lines, `${scenario}: system calls outside the K230 RT-Smart table:\n  ${lines.join("\n  ")}\n`).toEqual([]);
@@ -372,7 +352,6 @@ describe("the riscv64 build makes only RT-Smart's system calls", () => {
         ...rows(seen),
         "made by glibc on its own (no RT-Smart counterpart needed):",
         ...[...libcSeen].map(([k, v]) => `  ${k.padEnd(40)} ${String(v.count).padStart(6)}  ${LIBC_INTERNAL[k]!.why}`),
-        ...(pendingSeen.size ? ["outside the table, pending in files owned elsewhere:", ...[...pendingSeen].map(([k]) => `  ${k}: ${PENDING[k]!.where}`)] : []),
         ...(outside.size ? ["OUTSIDE the table:", ...rows(outside)] : []),
       ].join("\n"),
     );

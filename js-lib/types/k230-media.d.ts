@@ -148,6 +148,12 @@ declare module "k230:media" {
     snapshot(options?: { chn?: number; timeoutMs?: number }): Frame;
     bindInfo(options?: { x?: number; y?: number; chn?: number }): BindInfo;
     stats(): { frames: number; dropped: number };
+    /**
+     * What was found: the sensor driver's name (board, e.g. "gc2093_csi2"; simulator, its source
+     * "pattern" or "file:PATH") and the sensor mode in use, which on the board is the driver's
+     * mode closest to the one asked for.
+     */
+    info(): { name: string; width: number; height: number; fps: number };
     width(chn?: number): number;
     height(chn?: number): number;
     fps(): number;
@@ -480,12 +486,33 @@ declare module "k230:media" {
 
   /** Bytes per read in CanMV's decode example (40 KB). */
   export const STREAM_SIZE: 40960;
-  /** A binary file on the board ("/sdcard/..."), for streaming media in chunks. */
+  /**
+   * A binary file on the board ("/sdcard/..."), for streaming media in chunks. Failures throw an
+   * Error naming the path, with the C library's reason as `.code` ("ENOSPC" for a full card,
+   * "ENOENT", "EIO" for the rest).
+   *
+   * @example
+   * ```ts
+   * import { openFile, removeFile } from "k230:media";
+   *
+   * const f = openFile("/sdcard/log.bin", "w");
+   * f.write(new Uint8Array([1, 2, 3]));
+   * f.sync();                      // on the card now (throws ENOSPC when it is full)
+   * f.close();
+   * removeFile("/sdcard/log.bin");
+   * ```
+   */
   export interface MediaFile {
     /** Up to `size` bytes, or null at the end of the file. */
     read(size: number): ArrayBuffer | null;
+    /** Buffered: a full card may show only at sync() or close(). */
     write(data: ArrayBuffer | ArrayBufferView): void;
+    /** Writes what is buffered and flushes the file system's cache to the medium (fsync). */
+    sync(): void;
+    /** Writes what is buffered and closes; throws when those bytes could not be written. Safe to call twice. */
     close(): void;
   }
   export function openFile(path: string, mode?: "r" | "w" | "a"): MediaFile;
+  /** Deletes a file ("/sdcard/..."). Throws with `.code` "ENOENT" when it does not exist. */
+  export function removeFile(path: string): void;
 }

@@ -250,4 +250,57 @@ declare module "k230:rtsp" {
     readonly state: RtspPusherState;
     readonly url: string;
   }
+
+  export interface RtspProbeOptions {
+    /** "tcp" (default): interleaved on the RTSP connection; "udp": RTP to two client ports. */
+    transport?: "tcp" | "udp";
+    /** Answered on a 401 with Basic or Digest, as the server asks (credentials in the URL work too). */
+    auth?: { user: string; password: string };
+  }
+
+  export interface RtspProbeStats {
+    state: "idle" | "connecting" | "playing" | "failed" | "closed";
+    /** RTP packets of the set-up tracks that arrived (RTCP not counted). */
+    packetsReceived: number;
+    bytesReceived: number;
+  }
+
+  /**
+   * A viewer that checks a stream arrives: OPTIONS, DESCRIBE, SETUP of the SDP's first video and
+   * first audio track (over TCP or UDP) and PLAY, as a player does, then it counts the RTP
+   * packets that arrive without decoding them. `k230js doctor` checks the board's RTSP path on
+   * loopback with it; it also tells whether a camera or server elsewhere is reachable.
+   * An open probe keeps the app running; `close()` sends TEARDOWN and ends it.
+   * @example
+   * ```ts
+   * import { RtspProbe, RtspServer } from "k230:rtsp";
+   * const server = new RtspServer({ host: "127.0.0.1", port: 0 });
+   * const session = server.createSession("live", { video: "h264" });
+   * const probe = new RtspProbe(session.url, { transport: "udp" });
+   * probe.play().then(() => {
+   *   // ... session.sendVideo(...) ...
+   *   setTimeout(() => {
+   *     console.log(probe.stats().packetsReceived, "packets arrived of", server.stats().packetsSent);
+   *     probe.close();
+   *     server.close();
+   *   }, 500);
+   * }, (e: Error & { code: string; status?: number }) => console.log("cannot play:", e.code, e.message));
+   * ```
+   */
+  export class RtspProbe {
+    /** `url`: rtsp://host[:port]/path with a numeric IPv4/IPv6 host or localhost (no DNS on the loop). */
+    constructor(url: string, options?: RtspProbeOptions);
+    /**
+     * Connects and starts playing. Resolves once the server accepted PLAY. Rejects as
+     * RtspPusher.connect() does: `.code` the socket error or "EIO", `.status` the server's RTSP
+     * status for a non-2xx reply (e.g. 404 for a path that does not exist). Calling it again
+     * returns the same promise.
+     */
+    play(): Promise<void>;
+    stats(): RtspProbeStats;
+    /** Sends TEARDOWN; the connection closes once the server replied (at most ~1 s later). */
+    close(): void;
+    readonly state: RtspProbeStats["state"];
+    readonly url: string;
+  }
 }

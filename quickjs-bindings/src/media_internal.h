@@ -153,6 +153,7 @@ typedef struct block_obj {
 
 typedef struct file_obj {
   FILE *f;
+  char *path; /* as the app gave it, for messages */
 } file_obj;
 
 /* A pipe target that counts and drops (benchmarks, tests): the C path with no consumer cost. */
@@ -228,8 +229,9 @@ JSValue media_frame_wrap(JSContext *ctx, hal_frame *f);
 
 /* ---- MediaFile (media_file.c) ---- */
 
-/* openFile(path, mode): the module-level function. */
+/* openFile(path, mode) and removeFile(path): the module-level functions. */
 JSValue media_open_file(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv);
+JSValue media_remove_file(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv);
 
 /* ---- class registration ---- */
 

@@ -203,6 +203,20 @@ static JSValue sensor_stats(JSContext *ctx, JSValueConst this_val, int argc, JSV
   return o;
 }
 
+static JSValue sensor_info(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+  media_sensor *s = sensor_of(ctx, this_val, "Sensor.info");
+  if (!s) return JS_EXCEPTION;
+  hal_sensor_info in;
+  int rc = hal_sensor_info_get(s->h, &in);
+  if (rc) return media_fail(ctx, rc, "Sensor.info");
+  JSValue o = JS_NewObject(ctx);
+  JS_SetPropertyStr(ctx, o, "name", JS_NewString(ctx, in.name));
+  JS_SetPropertyStr(ctx, o, "width", JS_NewUint32(ctx, in.width));
+  JS_SetPropertyStr(ctx, o, "height", JS_NewUint32(ctx, in.height));
+  JS_SetPropertyStr(ctx, o, "fps", JS_NewUint32(ctx, in.fps));
+  return o;
+}
+
 /* magic 0 width, 1 height, 2 fps, 3 id */
 static JSValue sensor_get_prop(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv, int magic) {
   media_sensor *s = JS_GetOpaque2(ctx, this_val, sensor_class_id);
@@ -241,6 +255,7 @@ static const JSCFunctionListEntry sensor_proto_funcs[] = {
     JS_CFUNC_DEF("snapshot", 1, sensor_snapshot),
     JS_CFUNC_DEF("bindInfo", 1, sensor_bind_info),
     JS_CFUNC_DEF("stats", 0, sensor_stats),
+    JS_CFUNC_DEF("info", 0, sensor_info),
     JS_CFUNC_MAGIC_DEF("width", 1, sensor_get_prop, 0),
     JS_CFUNC_MAGIC_DEF("height", 1, sensor_get_prop, 1),
     JS_CFUNC_MAGIC_DEF("fps", 0, sensor_get_prop, 2),

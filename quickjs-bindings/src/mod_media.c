@@ -21,6 +21,7 @@
 
 static const JSCFunctionListEntry module_funcs[] = {
     JS_CFUNC_DEF("openFile", 2, media_open_file),
+    JS_CFUNC_DEF("removeFile", 1, media_remove_file),
     JS_PROP_INT32_DEF("STREAM_SIZE", 40960, 0),
 };
 

@@ -1,7 +1,7 @@
 /*
  * k230:rtsp — an RTSP server on firmware/libs/rtsp plugged into the runtime's loop: RtspServer
- * (rtsp_server.c), RtspSession (rtsp_session.c) and RtspPusher (rtsp_pusher.c), on one loop
- * adapter (rtsp_loop.c). Sessions and pushers are pipe targets (kjs/sink.h).
+ * (rtsp_server.c), RtspSession (rtsp_session.c), RtspPusher and RtspProbe (rtsp_pusher.c), on one
+ * loop adapter (rtsp_loop.c). Sessions and pushers are pipe targets (kjs/sink.h).
  * Types and docs: js-lib/types/k230-rtsp.d.ts.
  */
 #include "rtsp_internal.h"
@@ -31,10 +31,13 @@ static int rtsp_module_init(JSContext *ctx, JSModuleDef *m) {
                                      rtsp_session_proto_funcs, rtsp_session_proto_count);
   JSValue pusher = kjs_class_create(ctx, &rtsp_pusher_class_id, &rtsp_pusher_class, rtsp_pusher_ctor, 1,
                                     rtsp_pusher_proto_funcs, rtsp_pusher_proto_count);
+  JSValue probe = kjs_class_create(ctx, &rtsp_probe_class_id, &rtsp_probe_class, rtsp_probe_ctor, 1,
+                                   rtsp_probe_proto_funcs, rtsp_probe_proto_count);
   kjs_media_sink_register(rtsp_session_sink_getter);
   kjs_media_sink_register(rtsp_pusher_sink_getter);
   JS_SetModuleExport(ctx, m, "RtspServer", server);
   JS_SetModuleExport(ctx, m, "RtspPusher", pusher);
+  JS_SetModuleExport(ctx, m, "RtspProbe", probe);
   JS_SetModuleExport(ctx, m, "RtspSession", session);
   return 0;
 }
@@ -45,5 +48,6 @@ JSModuleDef *kjs_mod_rtsp_init(JSContext *ctx, const char *name) {
   JS_AddModuleExport(ctx, m, "RtspServer");
   JS_AddModuleExport(ctx, m, "RtspSession");
   JS_AddModuleExport(ctx, m, "RtspPusher");
+  JS_AddModuleExport(ctx, m, "RtspProbe");
   return m;
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "base/errors.h"
+#include "base/stat.h"
 #include "kjs/vm.h"
 
 #define RECOVER_MAX_DEPTH 16
@@ -58,13 +59,13 @@ static int map_fat(const char *dir, const char *rest, char *out, size_t size) {
     memcpy(out + len + 1, p, n);
     out[len + 1 + n] = 0;
     struct stat st;
-    if (!missing && lstat(out, &st) != 0) {
+    if (!missing && fs_lstat(out, &st) != 0) {
       char found[NAME_MAX + 1];
       out[len] = 0;
       if (errno == ENOENT && find_nocase(out, p, n, found, sizeof found)) memcpy(out + len + 1, found, n + 1);
       else missing = true;
       out[len] = '/';
-      if (!missing && lstat(out, &st) != 0) missing = true;
+      if (!missing && fs_lstat(out, &st) != 0) missing = true;
     }
     if (!missing && S_ISLNK(st.st_mode)) return ERR_ENOENT;
     len += 1 + n;
@@ -99,7 +100,7 @@ int kjs_path_sibling(const char *path, const char *suffix, char *out, size_t siz
 static int rename_sem(bool fat, const char *from, const char *to) {
   struct stat st;
   /* FatFs f_rename: FR_EXIST when the new name is taken, whatever it is. */
-  if (fat && lstat(to, &st) == 0) return -EEXIST;
+  if (fat && fs_lstat(to, &st) == 0) return -EEXIST;
   return rename(from, to) == 0 ? 0 : -errno;
 }
 
@@ -111,8 +112,8 @@ int kjs_path_rename(kjs_vm *vm, const char *from, const char *to) {
  * there was nothing to do, or a negative errno. */
 static int settle(bool fat, const char *dst, const char *bak) {
   struct stat st;
-  if (lstat(bak, &st) != 0) return 0;
-  if (lstat(dst, &st) == 0) return unlink(bak) == 0 ? 1 : -errno; /* committed: the backup is stale */
+  if (fs_lstat(bak, &st) != 0) return 0;
+  if (fs_lstat(dst, &st) == 0) return unlink(bak) == 0 ? 1 : -errno; /* committed: the backup is stale */
   int rc = rename_sem(fat, bak, dst);                             /* not committed: the old file returns */
   return rc < 0 ? rc : 1;
 }
@@ -210,7 +211,7 @@ static int walk(recover_ctx *c, int depth) {
     if (e->d_type == DT_UNKNOWN) {
       struct stat st;
       snprintf(c->path + len, sizeof c->path - len, "/%s", name);
-      dir = lstat(c->path, &st) == 0 && S_ISDIR(st.st_mode);
+      dir = fs_lstat(c->path, &st) == 0 && S_ISDIR(st.st_mode);
       c->path[len] = 0;
     }
     if (dir && depth < RECOVER_MAX_DEPTH && len + 1 + strlen(name) < sizeof c->path) {

@@ -93,7 +93,7 @@ struct js_session {
 
 /* ---- class ids ---- */
 
-extern JSClassID rtsp_server_class_id, rtsp_session_class_id, rtsp_pusher_class_id;
+extern JSClassID rtsp_server_class_id, rtsp_session_class_id, rtsp_pusher_class_id, rtsp_probe_class_id;
 
 /* ---- shared helpers ---- */
 
@@ -127,6 +127,11 @@ extern const JSClassDef rtsp_pusher_class;
 extern const JSCFunctionListEntry rtsp_pusher_proto_funcs[];
 extern const int rtsp_pusher_proto_count;
 JSValue rtsp_pusher_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSValueConst *argv);
+/* RtspProbe: the same client, viewing (DESCRIBE, SETUP, PLAY) */
+extern const JSClassDef rtsp_probe_class;
+extern const JSCFunctionListEntry rtsp_probe_proto_funcs[];
+extern const int rtsp_probe_proto_count;
+JSValue rtsp_probe_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSValueConst *argv);
 int rtsp_pusher_sink_getter(JSContext *ctx, JSValueConst target, kjs_media_sink *out);
 
 #endif

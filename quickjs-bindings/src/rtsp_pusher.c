@@ -1,7 +1,8 @@
 /*
  * k230:rtsp RtspPusher — publishing to another RTSP server (rtsp/pusher.h: ANNOUNCE, SETUP
- * mode=record, RECORD, interleaved RTP) from sendVideo/sendAudio or a pipe (kjs/sink.h).
- * Types and docs: js-lib/types/k230-rtsp.d.ts.
+ * mode=record, RECORD, interleaved RTP) from sendVideo/sendAudio or a pipe (kjs/sink.h) — and
+ * RtspProbe, the same client viewing a session (DESCRIBE, SETUP, PLAY over TCP or UDP) to count
+ * the RTP that arrives. Types and docs: js-lib/types/k230-rtsp.d.ts.
  */
 #include <errno.h>
 
@@ -28,7 +29,18 @@ typedef struct js_pusher {
 
 /* ---- class ids ---- */
 
-JSClassID rtsp_pusher_class_id;
+JSClassID rtsp_pusher_class_id, rtsp_probe_class_id;
+
+/* The client behind an RtspPusher or an RtspProbe (the probe's methods are a subset). */
+static js_pusher *client_of(JSContext *ctx, JSValueConst v) {
+  js_pusher *jp = JS_GetOpaque(v, rtsp_probe_class_id);
+  return jp ? jp : JS_GetOpaque2(ctx, v, rtsp_pusher_class_id);
+}
+
+static js_pusher *client_of_rt(JSValueConst v) {
+  js_pusher *jp = JS_GetOpaque(v, rtsp_probe_class_id);
+  return jp ? jp : JS_GetOpaque(v, rtsp_pusher_class_id);
+}
 
 static const char *errno_code(int e) {
   switch (e) {
@@ -74,10 +86,10 @@ static void pusher_settle(kjs_loop *loop, uint64_t id, void *user) {
   } else {
     fnv = JS_DupValue(ctx, jp->reject);
     if (jp->state == RTSP_PUSH_CLOSED && !jp->fail_msg[0]) {
-      snprintf(jp->fail_msg, sizeof jp->fail_msg, "closed before the server accepted RECORD");
+      snprintf(jp->fail_msg, sizeof jp->fail_msg, "closed before the server accepted %s", jp->cfg.play ? "PLAY" : "RECORD");
       jp->fail_code = ERR_ECLOSED;
     }
-    arg = pusher_error(ctx, jp, "RtspPusher.connect");
+    arg = pusher_error(ctx, jp, jp->cfg.play ? "RtspProbe.play" : "RtspPusher.connect");
   }
   pusher_drop_promise(ctx, jp);
   JSValue r = JS_Call(ctx, fnv, JS_UNDEFINED, 1, (JSValueConst *)&arg);
@@ -124,7 +136,7 @@ static void pusher_tick(kjs_loop *loop, uint64_t id, void *user) {
 }
 
 static void pusher_finalizer(JSRuntime *rt, JSValueConst val) {
-  js_pusher *jp = JS_GetOpaque(val, rtsp_pusher_class_id);
+  js_pusher *jp = client_of_rt(val);
   if (!jp) return;
   if (jp->c) rtsp_push_conn_free(jp->c);
   if (jp->tick_timer) kjs_loop_timer_cancel(jp->io.loop, jp->tick_timer);
@@ -137,7 +149,7 @@ static void pusher_finalizer(JSRuntime *rt, JSValueConst val) {
 }
 
 static void pusher_gc_mark(JSRuntime *rt, JSValueConst val, JS_MarkFunc *mark_func) {
-  js_pusher *jp = JS_GetOpaque(val, rtsp_pusher_class_id);
+  js_pusher *jp = client_of_rt(val);
   if (!jp) return;
   JS_MarkValue(rt, jp->promise, mark_func);
   JS_MarkValue(rt, jp->resolve, mark_func);
@@ -145,17 +157,21 @@ static void pusher_gc_mark(JSRuntime *rt, JSValueConst val, JS_MarkFunc *mark_fu
 }
 
 const JSClassDef rtsp_pusher_class = {"RtspPusher", .finalizer = pusher_finalizer, .gc_mark = pusher_gc_mark};
+const JSClassDef rtsp_probe_class = {"RtspProbe", .finalizer = pusher_finalizer, .gc_mark = pusher_gc_mark};
 
-JSValue rtsp_pusher_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSValueConst *argv) {
-  static const char fn[] = "new RtspPusher";
+/* new RtspPusher(url, {video, audio, auth, mtu}), or (play) new RtspProbe(url, {transport, auth}) */
+static JSValue client_new(JSContext *ctx, JSValueConst new_target, int argc, JSValueConst *argv, bool play) {
+  const char *fn = play ? "new RtspProbe" : "new RtspPusher";
+  static const char *const transports[] = {"tcp", "udp", NULL};
   if (argc < 1 || !JS_IsString(argv[0])) return JS_ThrowTypeError(ctx, "%s: url must be a string", fn);
   JSValueConst opts = argc > 1 ? argv[1] : JS_UNDEFINED;
-  rtsp_video_codec v;
-  rtsp_audio_codec a;
-  int64_t mtu;
-  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("video", "audio", "mtu", "auth")) < 0 ||
-      rtsp_js_opt_codecs(ctx, opts, fn, &v, &a) < 0 ||
-      kjs_opt_int(ctx, opts, fn, "mtu", 1400, 576, 9000, &mtu) < 0)
+  rtsp_video_codec v = RTSP_VIDEO_NONE;
+  rtsp_audio_codec a = RTSP_AUDIO_NONE;
+  int64_t mtu = 1400;
+  int udp = 0;
+  if (kjs_check_options(ctx, opts, fn, play ? KJS_OPTIONS("transport", "auth") : KJS_OPTIONS("video", "audio", "mtu", "auth")) < 0 ||
+      (play ? kjs_opt_enum(ctx, opts, fn, "transport", transports, 0, &udp) < 0
+            : rtsp_js_opt_codecs(ctx, opts, fn, &v, &a) < 0 || kjs_opt_int(ctx, opts, fn, "mtu", 1400, 576, 9000, &mtu) < 0))
     return JS_EXCEPTION;
   js_pusher *jp = calloc(1, sizeof *jp);
   if (!jp) return JS_ThrowOutOfMemory(ctx);
@@ -164,7 +180,7 @@ JSValue rtsp_pusher_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSVa
   if (JS_IsException(auth)) goto fail;
   if (!JS_IsUndefined(auth)) {
     bool hu = false, hp = false;
-    int bad = !JS_IsObject(auth) || kjs_check_options(ctx, auth, "new RtspPusher: options.auth", KJS_OPTIONS("user", "password")) < 0 ||
+    int bad = !JS_IsObject(auth) || kjs_check_options(ctx, auth, play ? "new RtspProbe: options.auth" : "new RtspPusher: options.auth", KJS_OPTIONS("user", "password")) < 0 ||
               rtsp_js_opt_string(ctx, auth, fn, "user", NULL, jp->user, sizeof jp->user, &hu) < 0 ||
               rtsp_js_opt_string(ctx, auth, fn, "password", NULL, jp->pass, sizeof jp->pass, &hp) < 0;
     bool obj = JS_IsObject(auth);
@@ -186,7 +202,7 @@ JSValue rtsp_pusher_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSVa
   JS_FreeCString(ctx, url);
   jp->video = v;
   jp->audio = a;
-  if (jp->video == RTSP_VIDEO_NONE && jp->audio == RTSP_AUDIO_NONE) {
+  if (!play && jp->video == RTSP_VIDEO_NONE && jp->audio == RTSP_AUDIO_NONE) {
     JS_ThrowTypeError(ctx, "%s: a pusher needs video or audio", fn);
     goto fail;
   }
@@ -203,10 +219,12 @@ JSValue rtsp_pusher_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSVa
   jp->cfg.username = jp->user[0] ? jp->user : NULL;
   jp->cfg.password = jp->user[0] ? jp->pass : NULL;
   jp->cfg.mtu = (size_t)mtu;
+  jp->cfg.play = play;
+  jp->cfg.udp = udp == 1;
   jp->ctx = ctx;
   rtsp_js_loop_init(&jp->io, kjs_vm_loop(kjs_vm_from_context(ctx)));
   JSValue proto = JS_GetPropertyStr(ctx, new_target, "prototype");
-  JSValue obj = JS_NewObjectProtoClass(ctx, proto, rtsp_pusher_class_id);
+  JSValue obj = JS_NewObjectProtoClass(ctx, proto, play ? rtsp_probe_class_id : rtsp_pusher_class_id);
   JS_FreeValue(ctx, proto);
   if (JS_IsException(obj)) goto fail;
   JS_SetOpaque(obj, jp);
@@ -216,9 +234,17 @@ fail:
   return JS_EXCEPTION;
 }
 
+JSValue rtsp_pusher_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSValueConst *argv) {
+  return client_new(ctx, new_target, argc, argv, false);
+}
+
+JSValue rtsp_probe_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSValueConst *argv) {
+  return client_new(ctx, new_target, argc, argv, true);
+}
+
+/* RtspPusher.connect() and RtspProbe.play() */
 static JSValue pusher_connect(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
-  static const char fn[] = "RtspPusher.connect";
-  js_pusher *jp = JS_GetOpaque2(ctx, this_val, rtsp_pusher_class_id);
+  js_pusher *jp = client_of(ctx, this_val);
   if (!jp) return JS_EXCEPTION;
   if (!JS_IsUndefined(jp->promise)) return JS_DupValue(ctx, jp->promise); /* one connection per pusher */
   JSValue funcs[2];
@@ -235,7 +261,6 @@ static JSValue pusher_connect(JSContext *ctx, JSValueConst this_val, int argc, J
     jp->fail_code = rc;
     snprintf(jp->fail_msg, sizeof jp->fail_msg, "cannot connect to %s: %s", jp->url,
              rc == ERR_EINVAL ? "the host must be a numeric IPv4/IPv6 address or localhost" : err_str(rc));
-    (void)fn;
     jp->settle_timer = kjs_loop_timer_start(jp->io.loop, 0, pusher_settle, jp);
     return promise;
   }
@@ -283,7 +308,7 @@ static JSValue pusher_send(JSContext *ctx, JSValueConst this_val, int argc, JSVa
 }
 
 static JSValue pusher_close_js(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
-  js_pusher *jp = JS_GetOpaque2(ctx, this_val, rtsp_pusher_class_id);
+  js_pusher *jp = client_of(ctx, this_val);
   if (!jp) return JS_EXCEPTION;
   if (jp->c) rtsp_push_conn_close(jp->c, false); /* TEARDOWN, then the socket closes (tick) */
   else if (jp->state != RTSP_PUSH_FAILED) jp->state = RTSP_PUSH_CLOSED;
@@ -292,24 +317,33 @@ static JSValue pusher_close_js(JSContext *ctx, JSValueConst this_val, int argc, 
 
 static const char *const push_state_names[] = {"idle", "connecting", "recording", "failed", "closed"};
 
+static const char *state_name(const js_pusher *jp) {
+  if (jp->state == RTSP_PUSH_RECORDING && jp->cfg.play) return "playing";
+  return push_state_names[jp->state >= 0 && jp->state <= 4 ? jp->state : 0];
+}
+
 static JSValue pusher_get_state(JSContext *ctx, JSValueConst this_val) {
-  js_pusher *jp = JS_GetOpaque2(ctx, this_val, rtsp_pusher_class_id);
-  if (!jp) return JS_EXCEPTION;
-  return JS_NewString(ctx, push_state_names[jp->state >= 0 && jp->state <= 4 ? jp->state : 0]);
+  js_pusher *jp = client_of(ctx, this_val);
+  return jp ? JS_NewString(ctx, state_name(jp)) : JS_EXCEPTION;
 }
 
 static JSValue pusher_get_url(JSContext *ctx, JSValueConst this_val) {
-  js_pusher *jp = JS_GetOpaque2(ctx, this_val, rtsp_pusher_class_id);
+  js_pusher *jp = client_of(ctx, this_val);
   return jp ? JS_NewString(ctx, jp->url) : JS_EXCEPTION;
 }
 
 static JSValue pusher_stats(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
-  js_pusher *jp = JS_GetOpaque2(ctx, this_val, rtsp_pusher_class_id);
+  js_pusher *jp = client_of(ctx, this_val);
   if (!jp) return JS_EXCEPTION;
   rtsp_pusher_stats st = jp->last;
   if (jp->c) rtsp_pusher_get_stats(rtsp_push_conn_pusher(jp->c), &st);
   JSValue o = JS_NewObject(ctx);
-  JS_SetPropertyStr(ctx, o, "state", JS_NewString(ctx, push_state_names[jp->state >= 0 && jp->state <= 4 ? jp->state : 0]));
+  JS_SetPropertyStr(ctx, o, "state", JS_NewString(ctx, state_name(jp)));
+  if (jp->cfg.play) {
+    JS_SetPropertyStr(ctx, o, "packetsReceived", JS_NewInt64(ctx, (int64_t)st.packets_received));
+    JS_SetPropertyStr(ctx, o, "bytesReceived", JS_NewInt64(ctx, (int64_t)st.bytes_received));
+    return o;
+  }
   JS_SetPropertyStr(ctx, o, "framesSent", JS_NewInt64(ctx, (int64_t)st.frames_sent));
   JS_SetPropertyStr(ctx, o, "framesDropped", JS_NewInt64(ctx, (int64_t)st.frames_dropped));
   JS_SetPropertyStr(ctx, o, "packetsSent", JS_NewInt64(ctx, (int64_t)st.packets_sent));
@@ -361,3 +395,13 @@ const JSCFunctionListEntry rtsp_pusher_proto_funcs[] = {
     JS_PROP_STRING_DEF("[Symbol.toStringTag]", "RtspPusher", JS_PROP_CONFIGURABLE),
 };
 const int rtsp_pusher_proto_count = sizeof rtsp_pusher_proto_funcs / sizeof rtsp_pusher_proto_funcs[0];
+
+const JSCFunctionListEntry rtsp_probe_proto_funcs[] = {
+    JS_CFUNC_DEF("play", 0, pusher_connect),
+    JS_CFUNC_DEF("stats", 0, pusher_stats),
+    JS_CFUNC_DEF("close", 0, pusher_close_js),
+    JS_CGETSET_DEF("state", pusher_get_state, NULL),
+    JS_CGETSET_DEF("url", pusher_get_url, NULL),
+    JS_PROP_STRING_DEF("[Symbol.toStringTag]", "RtspProbe", JS_PROP_CONFIGURABLE),
+};
+const int rtsp_probe_proto_count = sizeof rtsp_probe_proto_funcs / sizeof rtsp_probe_proto_funcs[0];

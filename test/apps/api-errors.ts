@@ -4,7 +4,7 @@
 import { AudioIn, AudioOut, writeWav } from "k230:audio";
 import { Decoder, Display, Encoder, Sensor } from "k230:media";
 import { Mp4Demuxer, Mp4Muxer, Mp4Recorder } from "k230:mp4";
-import { RtspPusher, RtspServer } from "k230:rtsp";
+import { RtspProbe, RtspPusher, RtspServer } from "k230:rtsp";
 
 const out: Record<string, string> = {};
 function attempt(name: string, fn: () => unknown): void {
@@ -76,4 +76,5 @@ attempt("RtspServer.createSession", () => server.createSession("x", typo({ vidoe
 server.close();
 attempt("RtspPusher", () => new RtspPusher("rtsp://127.0.0.1:9/x", typo({ video: "h264", mtuu: 1400 })));
 attempt("RtspPusher.auth", () => new RtspPusher("rtsp://127.0.0.1:9/x", typo({ auth: { user: "u", password: "p", realm: "r" } })));
+attempt("RtspProbe", () => new RtspProbe("rtsp://127.0.0.1:9/x", typo({ transprt: "udp" })));
 console.log(JSON.stringify(out));

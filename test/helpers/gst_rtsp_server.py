@@ -2,7 +2,9 @@
 # GStreamer's gst-rtsp-server as the peer of the RTSP tests and benches (one script for both).
 #   serve <file.mp4> <port>   plays the MP4's H.264 at real time from one shared pipeline for
 #                             every client (as k230js serves one encoder to all): bench/rtsp.
-#                             Prints "READY rtsp://127.0.0.1:<port>/test".
+#                             Prints "READY rtsp://127.0.0.1:<port>/test". Two more mounts for
+#                             viewers (RtspProbe): /av, the MP4's H.264 and a live 8 kHz µ-law
+#                             tone as a second track, and /mic, the tone alone.
 #   record <port> <outdir>    RECORD mounts (ANNOUNCE/RECORD, for RtspPusher): /h264 and /h265
 #                             write the depayloaded stream to <outdir>/<codec>.es; /av-alaw and
 #                             /av-ulaw mux H.264 + G.711 into <outdir>/av-<law>.mkv with the
@@ -27,6 +29,12 @@ if mode == "serve":
     f.set_launch(f'( filesrc location="{path}" ! qtdemux ! h264parse ! rtph264pay name=pay0 pt=96 config-interval=-1 )')
     f.set_shared(True)
     mounts.add_factory("/test", f)
+    tone = "audiotestsrc is-live=true ! audio/x-raw,rate=8000,channels=1 ! mulawenc ! rtppcmupay"
+    for mount, launch in (("/av", f'filesrc location="{path}" ! qtdemux ! h264parse ! rtph264pay name=pay0 pt=96 {tone} name=pay1'),
+                          ("/mic", f"{tone} name=pay0")):
+        f = GstRtspServer.RTSPMediaFactory()
+        f.set_launch(f"( {launch} )")
+        mounts.add_factory(mount, f)
 elif mode == "record":
     port, outdir = sys.argv[2], sys.argv[3]
     server.set_service(port)

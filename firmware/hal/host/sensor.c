@@ -28,6 +28,7 @@ typedef struct sensor {
   pthread_cond_t cv;
   uint64_t frames, dropped;
   uint32_t pace; /* frames come pace x faster than fps (K230JS_SIM_SENSOR_PACE); pts unchanged */
+  char name[64];  /* the source, as K230JS_SIM_SENSOR named it */
 } sensor;
 
 static sensor *g_dev[HAL_SENSOR_MAX_DEV];
@@ -108,6 +109,7 @@ int hal_sensor_open(const hal_sensor_config *cfg, hal_handle *out) {
   const char *pace = getenv("K230JS_SIM_SENSOR_PACE");
   s->pace = pace && atoi(pace) >= 1 && atoi(pace) <= 100 ? (uint32_t)atoi(pace) : 1;
   const char *spec = getenv("K230JS_SIM_SENSOR");
+  snprintf(s->name, sizeof s->name, "%s", spec && *spec ? spec : "pattern");
   if (spec && *spec && strcmp(spec, "pattern") != 0) {
     int rc = sensor_src_open(spec, &s->src);
     if (rc) {
@@ -239,6 +241,19 @@ int hal_sensor_stats_get(hal_handle h, hal_sensor_stats *out) {
   out->frames = s->frames;
   out->dropped = s->dropped;
   pthread_mutex_unlock(&s->mu);
+  return 0;
+}
+
+int hal_sensor_info_get(hal_handle h, hal_sensor_info *out) {
+  sensor *s;
+  int rc = hal_handle_get(HAL_KIND_SENSOR, h, (void **)&s);
+  if (rc) return rc;
+  if (!out) return ERR_EINVAL;
+  memset(out, 0, sizeof *out);
+  memcpy(out->name, s->name, sizeof out->name);
+  out->width = s->cfg.width;
+  out->height = s->cfg.height;
+  out->fps = s->cfg.fps;
   return 0;
 }
 

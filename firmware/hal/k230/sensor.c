@@ -1,6 +1,7 @@
 /* hal/sensor.h on the K230: VICAP + sensor driver. The sensor is found by
  * kd_mpi_sensor_adapt_get (probes every driver wired to the CSI, picks the mode closest to the
  * requested size/fps), as CanMV's Sensor() does; channels are VICAP output channels. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -295,6 +296,19 @@ int hal_sensor_stats_get(hal_handle sensor, hal_sensor_stats *out) {
   /* Bound paths run in hardware; the MPP does not report per-channel counts to user space. */
   out->frames = s->frames;
   out->dropped = 0;
+  return 0;
+}
+
+int hal_sensor_info_get(hal_handle sensor, hal_sensor_info *out) {
+  ksensor *s;
+  int rc = hal_handle_get(HAL_KIND_SENSOR, sensor, (void **)&s);
+  if (rc) return rc;
+  if (!out) return ERR_EINVAL;
+  memset(out, 0, sizeof *out);
+  snprintf(out->name, sizeof out->name, "%s", s->info.sensor_name ? s->info.sensor_name : "");
+  out->width = s->info.width;
+  out->height = s->info.height;
+  out->fps = s->info.fps;
   return 0;
 }
 

@@ -20,10 +20,11 @@ import { resetCommand } from "./commands/reset.js";
 import { devCommand } from "./commands/dev.js";
 import { initCommand } from "./commands/init.js";
 import { dfCommand } from "./commands/df.js";
+import { doctorCommand } from "./commands/doctor.js";
 
 const COMMANDS: Command[] = [
   buildCommand, runCommand, devicesCommand, replCommand, fsCommand, deployCommand, flashCommand, imageCommand,
-  execCommand, evalCommand, resetCommand, devCommand, initCommand, dfCommand,
+  execCommand, evalCommand, resetCommand, devCommand, initCommand, dfCommand, doctorCommand,
 ];
 
 function mainHelp(): string {

@@ -59,6 +59,14 @@ typedef struct hal_sensor_stats {
   uint64_t dropped; /* frames not produced because every output block was in use */
 } hal_sensor_stats;
 
+typedef struct hal_sensor_info {
+  char name[64];          /* board: the sensor driver kd_mpi_sensor_adapt_get chose (e.g.
+                             "gc2093_csi2"); simulator: the source ("pattern", "file:PATH") */
+  uint32_t width, height; /* the sensor mode in use: on the board the driver's mode closest to
+                             the requested one, which may differ from it */
+  uint32_t fps;
+} hal_sensor_info;
+
 /* Open device cfg->dev. ERR_EBUSY if it is open already, ERR_EINVAL for a bad config,
  * ERR_ENODEV when the (simulated) sensor source cannot be opened. */
 int hal_sensor_open(const hal_sensor_config *cfg, hal_handle *out);
@@ -73,6 +81,8 @@ int hal_sensor_snapshot(hal_handle sensor, int chn, int timeout_ms, hal_frame **
 /* Binding description of a channel (CanMV Sensor.bind_info(x, y, chn)). */
 int hal_sensor_bind_info(hal_handle sensor, int chn, int x, int y, hal_bind_info *out);
 int hal_sensor_stats_get(hal_handle sensor, hal_sensor_stats *out);
+/* What was found at open: driver name and mode. */
+int hal_sensor_info_get(hal_handle sensor, hal_sensor_info *out);
 /* Stop if running and close. ERR_EBUSY while a channel is bound. */
 int hal_sensor_close(hal_handle sensor);
 

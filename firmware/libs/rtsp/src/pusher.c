@@ -1,5 +1,6 @@
-// RTSP publishing client core: OPTIONS, ANNOUNCE, SETUP (mode=record), RECORD, then interleaved
-// RTP (RFC 2326 §10.1, §10.3, §10.4, §10.11, §10.12, §10.7), sans I/O.
+// RTSP client core, sans I/O. Publishing: OPTIONS, ANNOUNCE, SETUP (mode=record), RECORD, then
+// interleaved RTP (RFC 2326 §10.1, §10.3, §10.4, §10.11, §10.12, §10.7). Viewing: OPTIONS,
+// DESCRIBE, SETUP (interleaved or UDP), PLAY, counting the RTP that arrives (§10.2, §10.5).
 #include "rtsp/pusher.h"
 
 #include <stdio.h>
@@ -22,8 +23,9 @@
 #define PUSH_URL_MAX 512
 #define PUSH_MSG_MAX 8192
 
-enum { REQ_NONE, REQ_OPTIONS, REQ_ANNOUNCE, REQ_SETUP, REQ_RECORD, REQ_KEEPALIVE, REQ_TEARDOWN };
-static const char *const req_names[] = {"", "OPTIONS", "ANNOUNCE", "SETUP", "RECORD", "GET_PARAMETER", "TEARDOWN"};
+enum { REQ_NONE, REQ_OPTIONS, REQ_ANNOUNCE, REQ_SETUP, REQ_RECORD, REQ_KEEPALIVE, REQ_TEARDOWN, REQ_DESCRIBE, REQ_PLAY };
+static const char *const req_names[] = {"",         "OPTIONS",  "ANNOUNCE", "SETUP", "RECORD",
+                                        "GET_PARAMETER", "TEARDOWN", "DESCRIBE", "PLAY"};
 
 struct rtsp_pusher {
   rtsp_pusher_config cfg;
@@ -47,6 +49,7 @@ struct rtsp_pusher {
   uint64_t last_req_us;
   bool keepalive_ok; /* GET_PARAMETER is listed in Public */
   /* tracks: 0 video, 1 audio */
+  char ctl[2][PUSH_URL_MAX + 64]; /* each track's URL for SETUP; empty: no such track */
   int ch[2];
   rtp_media media;
   bool need_key;
@@ -135,9 +138,10 @@ int rtsp_url_split(const char *url, char *host, size_t hcap, int *port, char *us
 int rtsp_pusher_new(const rtsp_pusher_config *cfg, rtsp_pusher **out) {
   if (!cfg || !out || !cfg->url || !cfg->sendv) return ERR_EINVAL;
   *out = NULL;
-  if (cfg->video < RTSP_VIDEO_NONE || cfg->video > RTSP_VIDEO_H265 || cfg->audio < RTSP_AUDIO_NONE ||
-      cfg->audio > RTSP_AUDIO_PCMA || (cfg->video == RTSP_VIDEO_NONE && cfg->audio == RTSP_AUDIO_NONE))
+  if (!cfg->play && (cfg->video < RTSP_VIDEO_NONE || cfg->video > RTSP_VIDEO_H265 || cfg->audio < RTSP_AUDIO_NONE ||
+                     cfg->audio > RTSP_AUDIO_PCMA || (cfg->video == RTSP_VIDEO_NONE && cfg->audio == RTSP_AUDIO_NONE)))
     return ERR_EINVAL;
+  if (cfg->play && cfg->udp && !cfg->udp_open) return ERR_EINVAL;
   size_t mtu = cfg->mtu ? cfg->mtu : RTP_MTU_DEFAULT;
   if (mtu < RTP_MTU_MIN || mtu > RTP_MTU_MAX) return ERR_EINVAL;
   rtsp_pusher *p = calloc(1, sizeof *p);
@@ -159,10 +163,18 @@ int rtsp_pusher_new(const rtsp_pusher_config *cfg, rtsp_pusher **out) {
     return ERR_EINVAL;
   }
   while (n > 8 && p->url[n - 1] == '/') p->url[--n] = 0;
+  if (!cfg->play) /* the tracks of the SDP we announce (sdp.c's a=control, RFC 2326 §C.1.1) */
+    for (int t = 0; t < 2; t++)
+      if (t == 0 ? cfg->video != RTSP_VIDEO_NONE : cfg->audio != RTSP_AUDIO_NONE)
+        snprintf(p->ctl[t], sizeof p->ctl[t], "%s/trackID=%d", p->url, t);
   if (cfg->username) snprintf(p->user, sizeof p->user, "%s", cfg->username);
   if (cfg->password) snprintf(p->pass, sizeof p->pass, "%s", cfg->password);
   p->cfg.url = p->url;
-  rtp_media_init(&p->media, (int)cfg->video, rtsp_audio_pt(cfg->audio), mtu, rnd, NULL);
+  if (cfg->play) { /* a viewer sends no media */
+    p->cfg.video = RTSP_VIDEO_NONE;
+    p->cfg.audio = RTSP_AUDIO_NONE;
+  }
+  rtp_media_init(&p->media, (int)p->cfg.video, rtsp_audio_pt(p->cfg.audio), mtu, rnd, NULL);
   p->ch[0] = p->ch[1] = -1;
   p->need_key = true;
   p->timeout_s = 60; /* §12.37 default */
@@ -203,10 +215,6 @@ static int send_bytes(rtsp_pusher *p, const void *buf, size_t len) {
   return r;
 }
 
-static void track_url(const rtsp_pusher *p, int track, char *out, size_t cap) {
-  snprintf(out, cap, "%s/trackID=%d", p->url, track); /* sdp.c's a=control (RFC 2326 §C.1.1) */
-}
-
 /* Authorization for a request (RFC 2617 §2 Basic, §3.2.2 Digest). */
 static void put_auth(rtsp_pusher *p, rtsp_wbuf *w, const char *method, const char *uri) {
   if (p->auth == RTSP_AUTH_BASIC) {
@@ -232,11 +240,19 @@ static void put_auth(rtsp_pusher *p, rtsp_wbuf *w, const char *method, const cha
 }
 
 static int send_request(rtsp_pusher *p, int req, int track) {
-  char uri[PUSH_URL_MAX + 16], sdp[2048], msg[PUSH_MSG_MAX];
+  char sdp[2048], msg[PUSH_MSG_MAX];
   const char *method = req_names[req];
-  if (req == REQ_SETUP) track_url(p, track, uri, sizeof uri);
-  else snprintf(uri, sizeof uri, "%s", p->url);
-  int sdp_len = 0;
+  const char *uri = req == REQ_SETUP ? p->ctl[track] : p->url;
+  int sdp_len = 0, udp_port = 0;
+  if (req == REQ_SETUP && p->cfg.play && p->cfg.udp) {
+    int r = p->cfg.udp_open(p->cfg.user, track, &udp_port);
+    if (r < 0) {
+      char what[PUSH_URL_MAX + 128];
+      snprintf(what, sizeof what, "SETUP %s: cannot open UDP ports: %s", uri, err_str(r));
+      rtsp_pusher_fail(p, 0, r, what);
+      return r;
+    }
+  }
   if (req == REQ_ANNOUNCE) {
     sdp_params sp;
     memset(&sp, 0, sizeof sp);
@@ -257,9 +273,16 @@ static int send_request(rtsp_pusher *p, int req, int track) {
   if (req == REQ_SETUP) {
     if (p->session[0]) rtsp_wbuf_printf(&w, "Session: %s\r\n", p->session); /* §10.4: aggregate */
     int ch = track * 2;
-    rtsp_wbuf_printf(&w, "Transport: RTP/AVP/TCP;unicast;interleaved=%d-%d;mode=record\r\n", ch, ch + 1);
-  } else if (req == REQ_RECORD) {
-    rtsp_wbuf_puts(&w, "Range: npt=0.000-\r\n"); /* §10.11 */
+    if (!p->cfg.play)
+      rtsp_wbuf_printf(&w, "Transport: RTP/AVP/TCP;unicast;interleaved=%d-%d;mode=record\r\n", ch, ch + 1);
+    else if (p->cfg.udp)
+      rtsp_wbuf_printf(&w, "Transport: RTP/AVP;unicast;client_port=%d-%d\r\n", udp_port, udp_port + 1);
+    else
+      rtsp_wbuf_printf(&w, "Transport: RTP/AVP/TCP;unicast;interleaved=%d-%d\r\n", ch, ch + 1);
+  } else if (req == REQ_RECORD || req == REQ_PLAY) {
+    rtsp_wbuf_puts(&w, "Range: npt=0.000-\r\n"); /* §10.11, §10.5 */
+  } else if (req == REQ_DESCRIBE) {
+    rtsp_wbuf_puts(&w, "Accept: application/sdp\r\n"); /* §10.2 */
   } else if (req == REQ_ANNOUNCE) {
     rtsp_wbuf_printf(&w, "Content-Type: application/sdp\r\nContent-Length: %d\r\n", sdp_len); /* §10.3 */
   }
@@ -333,9 +356,7 @@ static bool take_challenge(rtsp_pusher *p, const char *v) {
 }
 
 static void fail_status(rtsp_pusher *p, const rtsp_response *r, int req) {
-  char uri[PUSH_URL_MAX + 16];
-  if (req == REQ_SETUP) track_url(p, p->req_track, uri, sizeof uri);
-  else snprintf(uri, sizeof uri, "%s", p->url);
+  const char *uri = req == REQ_SETUP ? p->ctl[p->req_track] : p->url;
   char msg[700];
   snprintf(msg, sizeof msg, "%s %s: RTSP/1.0 %d %.63s", req_names[req], uri, r->status,
            r->reason[0] ? r->reason : rtsp_status_text(r->status));
@@ -344,8 +365,38 @@ static void fail_status(rtsp_pusher *p, const rtsp_response *r, int req) {
 
 static int next_setup_track(const rtsp_pusher *p, int after) {
   for (int t = after + 1; t < 2; t++)
-    if ((t == 0 && p->cfg.video) || (t == 1 && p->cfg.audio)) return t;
+    if (p->ctl[t][0]) return t;
   return -1;
+}
+
+/* Viewing: the first video and the first audio media of the DESCRIBE reply (RFC 4566 §5.14) and
+ * their control URLs (RFC 2326 §C.1.1: absolute, or relative to Content-Base, else to the
+ * request URL; a media without a=control is the aggregate URL itself). */
+static bool take_sdp(rtsp_pusher *p, const rtsp_response *r) {
+  const char *cb = rtsp_header_find(r->headers, r->nheaders, "Content-Base");
+  const char *base = cb && cb[0] ? cb : p->url;
+  size_t bl = strlen(base);
+  const char *s = (const char *)r->body, *end = s ? s + r->body_len : NULL;
+  int cur = -1;
+  while (s && s < end) {
+    const char *e = memchr(s, '\n', (size_t)(end - s));
+    if (!e) e = end;
+    const char *le = e > s && e[-1] == '\r' ? e - 1 : e;
+    size_t n = (size_t)(le - s);
+    if (n > 8 && !strncmp(s, "m=", 2)) {
+      cur = !strncmp(s + 2, "video ", 6) ? 0 : !strncmp(s + 2, "audio ", 6) ? 1 : -1;
+      if (cur >= 0 && p->ctl[cur][0]) cur = -1; /* only the first of each kind */
+      if (cur >= 0) snprintf(p->ctl[cur], sizeof p->ctl[cur], "%s", base);
+    } else if (cur >= 0 && n > 10 && !strncmp(s, "a=control:", 10)) {
+      const char *c = s + 10;
+      int cn = (int)(n - 10);
+      if (cn >= 7 && !strncasecmp(c, "rtsp://", 7)) snprintf(p->ctl[cur], sizeof p->ctl[cur], "%.*s", cn, c);
+      else if (!(cn == 1 && *c == '*'))
+        snprintf(p->ctl[cur], sizeof p->ctl[cur], "%s%s%.*s", base, bl && base[bl - 1] == '/' ? "" : "/", cn, c);
+    }
+    s = e + 1;
+  }
+  return p->ctl[0][0] || p->ctl[1][0];
 }
 
 static void on_response(rtsp_pusher *p, const rtsp_response *r) {
@@ -372,9 +423,16 @@ static void on_response(rtsp_pusher *p, const rtsp_response *r) {
   case REQ_OPTIONS: {
     const char *pub = rtsp_header_find(r->headers, r->nheaders, "Public");
     if (pub && strstr(pub, "GET_PARAMETER")) p->keepalive_ok = true;
-    send_request(p, REQ_ANNOUNCE, 0);
+    send_request(p, p->cfg.play ? REQ_DESCRIBE : REQ_ANNOUNCE, 0);
     break;
   }
+  case REQ_DESCRIBE:
+    if (!take_sdp(p, r)) {
+      rtsp_pusher_fail(p, r->status, ERR_EBADDATA, "DESCRIBE: the server's SDP has no video or audio media");
+      return;
+    }
+    send_request(p, REQ_SETUP, next_setup_track(p, -1));
+    break;
   case REQ_ANNOUNCE:
     send_request(p, REQ_SETUP, next_setup_track(p, -1));
     break;
@@ -390,9 +448,9 @@ static void on_response(rtsp_pusher *p, const rtsp_response *r) {
       memcpy(p->session, sh.id, sizeof p->session);
       if (sh.timeout > 0) p->timeout_s = sh.timeout;
     }
-    int ch = p->req_track * 2;
+    int ch = p->cfg.play && p->cfg.udp ? -1 : p->req_track * 2;
     rtsp_transport tr[4];
-    if (trans && rtsp_transport_parse(trans, tr, 4) >= 1 && tr[0].interleaved[0] >= 0)
+    if (ch >= 0 && trans && rtsp_transport_parse(trans, tr, 4) >= 1 && tr[0].interleaved[0] >= 0)
       ch = tr[0].interleaved[0]; /* §12.39: the server may choose other channels */
     p->ch[p->req_track] = ch;
     if (!p->session[0]) {
@@ -400,9 +458,10 @@ static void on_response(rtsp_pusher *p, const rtsp_response *r) {
       return;
     }
     int next = next_setup_track(p, p->req_track);
-    send_request(p, next >= 0 ? REQ_SETUP : REQ_RECORD, next >= 0 ? next : 0);
+    send_request(p, next >= 0 ? REQ_SETUP : p->cfg.play ? REQ_PLAY : REQ_RECORD, next >= 0 ? next : 0);
     break;
   }
+  case REQ_PLAY:
   case REQ_RECORD:
     set_state(p, RTSP_PUSH_RECORDING, r->status, 0);
     break;
@@ -424,7 +483,7 @@ int rtsp_pusher_feed(rtsp_pusher *p, const uint8_t *buf, size_t len) {
     while (off < p->in_len && p->state != RTSP_PUSH_FAILED) {
       uint8_t *b = p->in + off;
       size_t avail = p->in_len - off;
-      if (b[0] == '$') { /* §10.12: RTCP from the server (receiver reports): skipped */
+      if (b[0] == '$') { /* §10.12: RTP when viewing; else RTCP (receiver reports), skipped */
         if (avail < 4) break;
         size_t flen = 4 + ((size_t)b[2] << 8 | b[3]);
         if (avail < flen) {
@@ -432,6 +491,10 @@ int rtsp_pusher_feed(rtsp_pusher *p, const uint8_t *buf, size_t len) {
             off = p->in_len;
           }
           break;
+        }
+        if (p->cfg.play && (b[1] == p->ch[0] || b[1] == p->ch[1])) {
+          p->st.packets_received++;
+          p->st.bytes_received += flen - 4;
         }
         off += flen;
         continue;
@@ -522,6 +585,12 @@ int rtsp_pusher_send_audio(rtsp_pusher *p, const uint8_t *buf, size_t len, uint6
   rtp_pktbuf_reset(&p->pb);
   if (!r) p->st.frames_sent++;
   return r;
+}
+
+void rtsp_pusher_received(rtsp_pusher *p, int track, size_t len) {
+  if (!p->cfg.play || track < 0 || track > 1 || !p->ctl[track][0]) return;
+  p->st.packets_received++;
+  p->st.bytes_received += len;
 }
 
 void rtsp_pusher_tick(rtsp_pusher *p, uint64_t now_us) {

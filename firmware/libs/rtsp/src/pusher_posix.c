@@ -1,6 +1,6 @@
-// Socket adapter for the pusher: one non-blocking TCP connection (IPv4 or IPv6) on an abstract
-// event loop (rtsp_io_ops), with the server adapter's output queue (outbuf.h) so the core never
-// blocks.
+// Socket adapter for the client core (pusher.c): one non-blocking TCP connection (IPv4 or IPv6)
+// on an abstract event loop (rtsp_io_ops), with the server adapter's output queue (outbuf.h) so
+// the core never blocks; when viewing over UDP, an RTP/RTCP port pair per track (udp_pair.h).
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
@@ -17,6 +17,7 @@
 #include "base/fd.h"
 #include "outbuf.h"
 #include "rtsp/pusher.h"
+#include "udp_pair.h"
 
 #ifndef MSG_NOSIGNAL
 #define MSG_NOSIGNAL 0
@@ -35,11 +36,23 @@ struct rtsp_push_conn {
   uint64_t deadline; /* connect or close deadline */
   short events;
   rtsp_outbuf out;
+  int udp[2][2]; /* viewing over UDP: [track][0 RTP, 1 RTCP], -1 when closed */
   void (*on_state)(void *user, rtsp_push_state st, int status, int code);
   void *on_user;
 };
 
+static void udp_shut(rtsp_push_conn *c) {
+  for (int t = 0; t < 2; t++)
+    for (int k = 0; k < 2; k++)
+      if (c->udp[t][k] >= 0) {
+        c->ops->unwatch_fd(c->loop, c->udp[t][k]);
+        close(c->udp[t][k]);
+        c->udp[t][k] = -1;
+      }
+}
+
 static void shut(rtsp_push_conn *c) {
+  udp_shut(c);
   if (c->fd < 0) return;
   c->ops->unwatch_fd(c->loop, c->fd);
   close(c->fd);
@@ -74,6 +87,46 @@ static int a_sendv(void *user, const rtsp_iov *iov, int n) {
 static size_t a_backlog(void *user) {
   rtsp_push_conn *c = user;
   return rtsp_outbuf_pending(&c->out);
+}
+
+/* RTP datagrams are counted, RTCP ones (sender reports) dropped. */
+static void on_udp(void *loop, int fd, int revents, void *user) {
+  (void)loop;
+  (void)revents;
+  rtsp_push_conn *c = user;
+  uint8_t buf[2048];
+  for (int i = 0; i < 64; i++) {
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n < 0) return; /* EAGAIN, or an ICMP error from an earlier datagram: nothing to count */
+    for (int t = 0; t < 2; t++)
+      if (fd == c->udp[t][0]) rtsp_pusher_received(c->p, t, (size_t)n);
+  }
+}
+
+/* The ports of `track` at this end's address of the RTSP connection, where the server sends. */
+static int a_udp_open(void *user, int track, int *rtp_port) {
+  rtsp_push_conn *c = user;
+  if (track < 0 || track > 1 || c->fd < 0) return ERR_EINVAL;
+  struct sockaddr_storage local;
+  socklen_t len = sizeof local;
+  if (getsockname(c->fd, (struct sockaddr *)&local, &len) < 0) return ERR_EIO;
+  int fds[2], ports[2];
+  int r = rtsp_udp_pair_bind(&local, len, fds, ports);
+  if (r) return r;
+  for (int k = 0; k < 2; k++) {
+    fd_nonblock(fds[k]);
+    fd_cloexec(fds[k]);
+    if (c->ops->watch_fd(c->loop, fds[k], POLLIN, on_udp, c) < 0) {
+      if (k) c->ops->unwatch_fd(c->loop, fds[0]);
+      close(fds[0]);
+      close(fds[1]);
+      return ERR_ENOMEM;
+    }
+  }
+  c->udp[track][0] = fds[0];
+  c->udp[track][1] = fds[1];
+  *rtp_port = ports[0];
+  return 0;
 }
 
 static void a_state(void *user, rtsp_push_state st, int status, int code) {
@@ -158,10 +211,12 @@ int rtsp_push_connect(const rtsp_pusher_config *cfg_in, const rtsp_io_ops *ops, 
   c->fd = -1;
   c->on_state = on_state;
   c->on_user = on_state_user;
+  memset(c->udp, -1, sizeof c->udp);
   rtsp_pusher_config cfg = *cfg_in;
   cfg.sendv = a_sendv;
   cfg.backlog = a_backlog;
   cfg.on_state = a_state;
+  cfg.udp_open = a_udp_open;
   cfg.user = c;
   int r = rtsp_pusher_new(&cfg, &c->p);
   if (r < 0) {

@@ -21,6 +21,7 @@
 #include "outbuf.h"
 #include "rtsp/server_posix.h"
 #include "sock.h"
+#include "udp_pair.h"
 
 #ifndef MSG_NOSIGNAL
 #define MSG_NOSIGNAL 0
@@ -115,52 +116,13 @@ static size_t io_backlog(void *user) {
 
 static void on_udp(void *loop, int fd, int revents, void *user);
 
-static int bind_pair(pconn *p, int fds[2], int ports[2]) {
-  int fam = p->local.ss_family;
-  for (int attempt = 0; attempt < 32; attempt++) {
-    int a = socket(fam, SOCK_DGRAM, 0);
-    if (a < 0) return ERR_EIO;
-    struct sockaddr_storage la = p->local;
-    socklen_t ll = p->local_len;
-    if (fam == AF_INET6) ((struct sockaddr_in6 *)&la)->sin6_port = 0;
-    else ((struct sockaddr_in *)&la)->sin_port = 0;
-    if (bind(a, (struct sockaddr *)&la, ll) < 0 || getsockname(a, (struct sockaddr *)&la, &ll) < 0) {
-      close(a);
-      return ERR_EIO;
-    }
-    int port = ntohs(fam == AF_INET6 ? ((struct sockaddr_in6 *)&la)->sin6_port : ((struct sockaddr_in *)&la)->sin_port);
-    /* RFC 3550 §11: RTP on an even port, RTCP on the next odd one */
-    if (port % 2 || port >= 65535) {
-      close(a);
-      continue;
-    }
-    int b = socket(fam, SOCK_DGRAM, 0);
-    if (b < 0) {
-      close(a);
-      return ERR_EIO;
-    }
-    if (fam == AF_INET6) ((struct sockaddr_in6 *)&la)->sin6_port = htons((uint16_t)(port + 1));
-    else ((struct sockaddr_in *)&la)->sin_port = htons((uint16_t)(port + 1));
-    if (bind(b, (struct sockaddr *)&la, ll) < 0) {
-      close(a);
-      close(b);
-      continue;
-    }
-    fds[0] = a;
-    fds[1] = b;
-    ports[0] = port;
-    ports[1] = port + 1;
-    return 0;
-  }
-  return ERR_EBUSY;
-}
 
 static int io_udp_open(void *user, int track, int crtp, int crtcp, int sp[2]) {
   pconn *p = user;
   if (p->dead || track < 0 || track >= RTSP_TRACKS) return ERR_EINVAL;
   udp_close_track(p, track);
   int fds[2];
-  int r = bind_pair(p, fds, sp);
+  int r = rtsp_udp_pair_bind(&p->local, p->local_len, fds, sp);
   if (r) return r;
   int cports[2] = {crtp, crtcp};
   for (int k = 0; k < 2; k++) {

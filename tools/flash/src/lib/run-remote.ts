@@ -25,14 +25,19 @@ export async function runOnBoard(file: string, args: ParsedArgs, appArgs: string
 }
 
 /** One run of a bundle on an open link (run, dev). */
-export async function runBundle(c: RawClient, file: string, appArgs: string[] = [], io: { out?: (s: Buffer) => void; err?: (s: string) => void } = {}): Promise<number> {
+export async function runBundle(
+  c: RawClient,
+  file: string,
+  appArgs: string[] = [],
+  io: { out?: (s: Buffer) => void; err?: (s: string) => void; /** false: the caller handles Ctrl-C */ sigint?: boolean } = {},
+): Promise<number> {
   const name = basename(file);
   const prologue = argsPrologue(name, appArgs);
   const src = Buffer.concat([Buffer.from(prologue, "utf8"), readFileSync(file)]);
   const mapper = new StackMapper(file, name, prologue.length);
   const err = io.err ?? ((s: string) => process.stderr.write(s));
   const onSigint = () => void c.interrupt();
-  process.on("SIGINT", onSigint);
+  if (io.sigint !== false) process.on("SIGINT", onSigint);
   try {
     await c.softReset();
     return await c.exec(src, {

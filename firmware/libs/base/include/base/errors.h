@@ -37,5 +37,8 @@ enum {
 const char *err_name(int code);
 /* Human-readable message for a code. Never NULL. */
 const char *err_str(int code);
+/* The code for a C library errno value (ENOSPC -> ERR_ENOSPC, ...); ERR_EIO for errno values
+ * the table has no name for. By name, not by number: libcs number errno differently. */
+int err_from_errno(int errnum);
 
 #endif

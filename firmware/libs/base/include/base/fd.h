@@ -3,7 +3,7 @@
  *
  * The runtime's loop and the socket adapters use these instead of fcntl(): RT-Smart (the board)
  * handles F_GETFL/F_SETFL only, so close-on-exec comes in one file per system-call set,
- * chosen at link time (docs/board.md, "System calls"): cloexec_linux.c, cloexec_rtsmart.c.
+ * chosen at link time (docs/board.md, "System calls"): callset_linux.c, callset_rtsmart.c.
  */
 #ifndef BASE_FD_H
 #define BASE_FD_H

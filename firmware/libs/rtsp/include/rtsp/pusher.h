@@ -1,12 +1,18 @@
 /*
- * rtsp/pusher.h — publishing to an RTSP server (RFC 2326 §10.4 ANNOUNCE, §10.11 RECORD), sans I/O.
+ * rtsp/pusher.h — the RTSP client, sans I/O: publishing to a server (RFC 2326 §10.4 ANNOUNCE,
+ * §10.11 RECORD) or, with cfg.play, viewing a session as a player does (§10.2 DESCRIBE, §10.5 PLAY)
+ * to check that media arrives.
  *
- * The pusher is an RTSP client that sends OPTIONS, ANNOUNCE (with the SDP the server core writes
- * for a mount, sdp.c), one SETUP per track with
- * `Transport: RTP/AVP/TCP;unicast;interleaved=N-N+1;mode=record` and RECORD, then RTP on the
- * same TCP connection as interleaved frames (§10.12). A 401 is answered once per request with
- * Basic or Digest credentials (RFC 2617). Bytes from the server go in with rtsp_pusher_feed();
- * everything leaves through cfg.sendv. An adapter owns the socket (pusher_posix.c).
+ * Publishing: OPTIONS, ANNOUNCE (with the SDP the server core writes for a mount, sdp.c), one
+ * SETUP per track with `Transport: RTP/AVP/TCP;unicast;interleaved=N-N+1;mode=record` and RECORD,
+ * then RTP on the same TCP connection as interleaved frames (§10.12).
+ * Viewing (cfg.play): OPTIONS, DESCRIBE, one SETUP per track the SDP lists (its first video and
+ * first audio media, by their a=control, RFC 2326 §C.1.1), interleaved on the TCP connection or,
+ * with cfg.udp_open, to UDP client ports (§12.39), then PLAY. The RTP that arrives is counted
+ * (stats.packets_received/bytes_received), not depacketized.
+ * A 401 is answered once per request with Basic or Digest credentials (RFC 2617). Bytes from the
+ * server go in with rtsp_pusher_feed(); everything leaves through cfg.sendv. An adapter owns the
+ * sockets (pusher_posix.c).
  *
  * Threading: none; call everything from one thread.
  */
@@ -25,7 +31,7 @@ typedef struct rtsp_pusher rtsp_pusher;
 typedef enum rtsp_push_state {
   RTSP_PUSH_IDLE = 0,      /* created, rtsp_pusher_start() not called */
   RTSP_PUSH_HANDSHAKE = 1, /* OPTIONS .. RECORD in flight */
-  RTSP_PUSH_RECORDING = 2, /* RECORD accepted: media flows */
+  RTSP_PUSH_RECORDING = 2, /* RECORD (or, viewing, PLAY) accepted: media flows */
   RTSP_PUSH_FAILED = 3,    /* a non-2xx reply, a protocol error or the connection went away */
   RTSP_PUSH_CLOSED = 4,    /* TEARDOWN sent */
 } rtsp_push_state;
@@ -35,6 +41,11 @@ typedef struct rtsp_pusher_config {
   rtsp_video_codec video;
   rtsp_audio_codec audio;
   const char *username, *password; /* override credentials in the URL; NULL = none */
+  bool play;                       /* view instead of publish; video/audio are then ignored */
+  bool udp;                        /* viewing: media to UDP client ports, else interleaved */
+  /* Viewing over UDP: binds the RTP and RTCP ports (rtp_port, rtp_port + 1) of `track` (0 video,
+   * 1 audio) and returns 0 or a negative code. The adapter provides it. */
+  int (*udp_open)(void *user, int track, int *rtp_port);
   size_t mtu;                      /* max RTP packet size incl. header; 0 = RTP_MTU_DEFAULT */
   /* Queues bytes on the TCP connection (must take them all). 0 or a negative code. */
   int (*sendv)(void *user, const rtsp_iov *iov, int n);
@@ -50,6 +61,7 @@ typedef struct rtsp_pusher_config {
 
 typedef struct rtsp_pusher_stats {
   uint64_t frames_sent, frames_dropped, packets_sent, bytes_sent;
+  uint64_t packets_received, bytes_received; /* viewing: RTP packets of the set-up tracks */
 } rtsp_pusher_stats;
 
 /* Splits an rtsp:// URL. host gets the bare address (no brackets). 0 or ERR_EINVAL. */
@@ -63,6 +75,8 @@ void rtsp_pusher_free(rtsp_pusher *p);
 int rtsp_pusher_start(rtsp_pusher *p);
 /* Bytes from the server. 0, or a negative code once the pusher has failed. */
 int rtsp_pusher_feed(rtsp_pusher *p, const uint8_t *buf, size_t len);
+/* Viewing over UDP: the adapter received an RTP datagram of `len` bytes on `track`'s port. */
+void rtsp_pusher_received(rtsp_pusher *p, int track, size_t len);
 /* The transport failed (connect refused, reset, EOF): the pusher fails with `code`/`what`. */
 void rtsp_pusher_fail(rtsp_pusher *p, int status, int code, const char *what);
 /* One access unit in Annex-B. Before RECORDING the parameter sets are cached (and go into the
