@@ -18,7 +18,7 @@ const run = (name: string, args: string[]) => {
 };
 
 beforeAll(() => {
-  for (const name of ["media-encode", "media-decode", "media-bad", "media-record-twice", "media-fanout", "sensor-alignment"]) {
+  for (const name of ["media-encode", "media-decode", "media-bad", "media-record-twice", "media-fanout", "sensor-alignment", "record-losses"]) {
     const r = cli(["build", join(ROOT, "test", "apps", `${name}.ts`), "-o", app(name)]);
     expect(r.status, r.stderr).toBe(0);
   }
@@ -160,6 +160,19 @@ describe("Mp4Recorder", () => {
       expect(decodeErrors(file)).toBe("");
     }
   });
+
+  it("counts the camera frames it loses and those a CPU-starved simulated sensor makes late", () => {
+    // 100x the frame rate: the simulated camera outruns the encoder (drops) and the host (late).
+    const r = cli(["run", app("record-losses"), "--sdcard", sd, "--", "/sdcard/losses.mp4", "60"], ROOT, { K230JS_SIM_SENSOR_PACE: "100" });
+    expect(r.stderr).toBe("");
+    const { during, final, after } = JSON.parse(r.stdout.trim().split("\n").pop()!);
+    expect(during.dropped).toBeGreaterThan(0);
+    expect(during.late).toBeGreaterThan(0);
+    expect(final.dropped).toBeGreaterThanOrEqual(during.dropped);
+    expect(final.late).toBeGreaterThanOrEqual(during.late);
+    expect(after).toEqual(final); // kept once the camera and the encoder are gone
+    expect(probePackets(join(sd, "losses.mp4")).filter((p) => p.stream === 0).length).toBe(final.frames);
+  }, 60_000);
 
   it("kill -9 during a recording leaves a file that plays up to its last fragment", async () => {
     const child = spawn(HOST_RUNTIME, ["--sdcard", sd, app("mp4-record"), "/sdcard/killed.mp4", "100000"], { stdio: "ignore" });

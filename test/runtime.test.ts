@@ -197,3 +197,14 @@ describe("runtime options", () => {
     expect(r.stdout).toBe("bye\n");
   });
 });
+
+describe("timers", () => {
+  it("setInterval ticks on its clock, not after each callback: none lost before a timeout of the same length", () => {
+    const r = cli(["run", join(ROOT, "test", "apps", "interval-drift.ts")]);
+    expect(r.stderr).toBe("");
+    const at: number[] = JSON.parse(r.stdout.trim());
+    expect(at, "ticks at 200, 400 .. 2000 ms").toHaveLength(10);
+    // On the clock: tick k within a few ms of k * 200 unless the machine stalled the loop.
+    at.forEach((t, k) => expect(t).toBeGreaterThanOrEqual((k + 1) * 200 - 2));
+  });
+});

@@ -147,7 +147,13 @@ declare module "k230:media" {
     /** The next frame of a channel, lent zero-copy (release it). Throws ETIMEDOUT. */
     snapshot(options?: { chn?: number; timeoutMs?: number }): Frame;
     bindInfo(options?: { x?: number; y?: number; chn?: number }): BindInfo;
-    stats(): { frames: number; dropped: number };
+    /**
+     * Frames produced since open; `dropped`: not produced, every output buffer in use (the app
+     * or the encoder holds them too long); `late`: produced more than a frame period after their
+     * time (a simulated sensor starved of CPU; always 0 on the board, whose sensor is clocked by
+     * hardware).
+     */
+    stats(): { frames: number; dropped: number; late: number };
     /**
      * What was found: the sensor driver's name (board, e.g. "gc2093_csi2"; simulator, its source
      * "pattern" or "file:PATH") and the sensor mode in use, which on the board is the driver's

@@ -200,6 +200,7 @@ static JSValue sensor_stats(JSContext *ctx, JSValueConst this_val, int argc, JSV
   JSValue o = JS_NewObject(ctx);
   JS_SetPropertyStr(ctx, o, "frames", JS_NewInt64(ctx, (int64_t)st.frames));
   JS_SetPropertyStr(ctx, o, "dropped", JS_NewInt64(ctx, (int64_t)st.dropped));
+  JS_SetPropertyStr(ctx, o, "late", JS_NewInt64(ctx, (int64_t)st.late));
   return o;
 }
 

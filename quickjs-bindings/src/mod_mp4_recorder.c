@@ -53,6 +53,7 @@ typedef struct recorder {
   uint64_t seen; /* frames at the last process() */
   bool started_video;
   uint32_t fragments;
+  uint64_t dropped, late; /* camera frames lost or late (JS thread only; rec_count_losses) */
 } recorder;
 
 /* ---- class id ---- */
@@ -138,6 +139,15 @@ static void *rec_thread(void *arg) {
 
 /* ---- start / stop ---- */
 
+/* Frames that never reached the file (no sensor buffer, no encoder room) and frames the
+ * simulated sensor made late: read while the pipeline runs, kept once it is gone. */
+static void rec_count_losses(recorder *r) {
+  hal_sensor_stats ss;
+  hal_venc_status vs;
+  if (r->sensor && hal_sensor_stats_get(r->sensor, &ss) == 0) r->late = ss.late, r->dropped = ss.dropped;
+  if (r->venc && hal_venc_status_get(r->venc, &vs) == 0) r->dropped += vs.dropped_frames;
+}
+
 /* Teardown in the K230 order: sensor stop -> unbind -> encoder -> audio -> sensor close -> file.
  * Never calls into JS; returns the first error (of the recording or of closing the file). */
 static int rec_stop(recorder *r) {
@@ -145,6 +155,7 @@ static int rec_stop(recorder *r) {
   atomic_store(&r->quit, 1);
   if (r->th) pthread_join(r->th, NULL);
   r->th = 0;
+  rec_count_losses(r);
   if (r->sensor) hal_sensor_stop(r->sensor);
   if (r->link) hal_unlink(r->link);
   if (r->venc) hal_venc_destroy(r->venc);
@@ -180,7 +191,7 @@ static int rec_start(recorder *r, char *why, size_t why_len) {
   } while (0)
   r->error = 0;
   r->error_text[0] = 0;
-  r->frames = r->audio_frames = r->bytes = r->seen = 0;
+  r->frames = r->audio_frames = r->bytes = r->seen = r->dropped = r->late = 0;
   r->started_video = false;
   r->fragments = 0;
   atomic_store(&r->quit, 0);
@@ -374,6 +385,9 @@ static JSValue stats_obj(JSContext *ctx, recorder *r) {
   JS_SetPropertyStr(ctx, o, "audioFrames", JS_NewInt64(ctx, (int64_t)a));
   JS_SetPropertyStr(ctx, o, "bytes", JS_NewInt64(ctx, (int64_t)b));
   JS_SetPropertyStr(ctx, o, "fragments", JS_NewUint32(ctx, r->running && r->mux ? mp4_muxer_fragments(r->mux) : r->fragments));
+  rec_count_losses(r);
+  JS_SetPropertyStr(ctx, o, "dropped", JS_NewInt64(ctx, (int64_t)r->dropped));
+  JS_SetPropertyStr(ctx, o, "late", JS_NewInt64(ctx, (int64_t)r->late));
   return o;
 }
 

@@ -26,7 +26,7 @@ typedef struct sensor {
   int running, stop_req;
   pthread_mutex_t mu;
   pthread_cond_t cv;
-  uint64_t frames, dropped;
+  uint64_t frames, dropped, late;
   uint32_t pace; /* frames come pace x faster than fps (K230JS_SIM_SENSOR_PACE); pts unchanged */
   char name[64];  /* the source, as K230JS_SIM_SENSOR named it */
 } sensor;
@@ -38,12 +38,16 @@ static pthread_mutex_t g_dev_mu = PTHREAD_MUTEX_INITIALIZER;
 static void *sensor_thread(void *arg) {
   sensor *s = arg;
   uint64_t t0 = hal_clock_us();
+  const uint64_t period = 1000000u / ((uint64_t)s->cfg.fps * s->pace);
   for (uint32_t n = 0;; n++) {
     uint64_t due = t0 + (uint64_t)n * 1000000u / ((uint64_t)s->cfg.fps * s->pace);
     pthread_mutex_lock(&s->mu);
     while (!s->stop_req) {
       uint64_t now = hal_clock_us();
-      if (now >= due) break;
+      if (now >= due) {
+        if (now - due > period) s->late++; /* the host could not keep up: say so (hal/sensor.h) */
+        break;
+      }
       struct timespec dl;
       hal_deadline(&dl, (int)((due - now + 999) / 1000));
       pthread_cond_timedwait(&s->cv, &s->mu, &dl);
@@ -240,6 +244,7 @@ int hal_sensor_stats_get(hal_handle h, hal_sensor_stats *out) {
   pthread_mutex_lock(&s->mu);
   out->frames = s->frames;
   out->dropped = s->dropped;
+  out->late = s->late;
   pthread_mutex_unlock(&s->mu);
   return 0;
 }

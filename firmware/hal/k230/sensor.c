@@ -296,6 +296,7 @@ int hal_sensor_stats_get(hal_handle sensor, hal_sensor_stats *out) {
   /* Bound paths run in hardware; the MPP does not report per-channel counts to user space. */
   out->frames = s->frames;
   out->dropped = 0;
+  out->late = 0;
   return 0;
 }
 

@@ -57,6 +57,9 @@ static inline int hal_sensor_chn_alignment(const hal_sensor_chn_config *c) {
 typedef struct hal_sensor_stats {
   uint64_t frames;  /* frames produced since open, all channels */
   uint64_t dropped; /* frames not produced because every output block was in use */
+  uint64_t late;    /* frames produced more than one frame period after their time: the host
+                       simulator starved of CPU falls behind its clock (it catches up, pts
+                       unchanged); the board's sensor is clocked by hardware: always 0 */
 } hal_sensor_stats;
 
 typedef struct hal_sensor_info {
