@@ -72,6 +72,15 @@ describe("vague errors made precise", () => {
     );
   });
 
+  it("a pipe target that is none lists the targets the imported modules registered, not a fixed list", () => {
+    for (const fn of ["Encoder.pipeTo", "AudioIn.pipeTo"]) {
+      const m = got[`${fn}.notTarget`]!.match(/^TypeError: (\S+): the target must be one of: (.*)$/);
+      expect(m, got[`${fn}.notTarget`]).not.toBeNull();
+      expect(m![1]).toBe(fn);
+      expect(m![2]!.split(", ").sort()).toEqual(["Mp4Muxer", "NullSink", "RtspPusher", "RtspSession"]);
+    }
+  });
+
   it("an encoder size names the constraint it breaks", () => {
     expect(got.encoderOddWidth).toBe(
       "Error[EINVAL]: new Encoder: cannot create a h264 1281x720 encoder: invalid argument: width and height must be even",

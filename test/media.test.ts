@@ -79,6 +79,7 @@ describe("Encoder fan-out (one encoder, several pipeTo targets)", () => {
     expect(r.samePipeTwice).toBe("EBUSY");
     expect(r.getStreamWhilePiped).toBe("EBUSY");
     expect(r.errors).toEqual({ A: [], B: [], C: ["ECLOSED"] });
+    expect(r.messageC).toBe("pipe: the target (Mp4Muxer) failed: object is closed"); // the target names itself
     expect(r.closed).toEqual([true, true, true, true]);
     expect(r.held).toBe(0);
     // A and B were fed the same streams, in the same loop turns, until A was closed.

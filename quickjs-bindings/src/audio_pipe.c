@@ -75,7 +75,7 @@ static void drain(kjs_loop *loop, void *user) {
       if (JS_IsFunction(p->ctx, p->on_error)) {
         JSContext *ctx = p->ctx;
         JSValue fn = JS_DupValue(ctx, p->on_error);
-        kjs_throw(ctx, rc, "AudioIn.pipeTo: the target failed: %s", err_str(rc));
+        kjs_throw(ctx, rc, "AudioIn.pipeTo: the target (%s) failed: %s", p->sink.name, err_str(rc));
         JSValue e = JS_GetException(ctx);
         kjs_vm_call(kjs_vm_from_context(ctx), fn, JS_UNDEFINED, 1, (JSValueConst *)&e);
         JS_FreeValue(ctx, e);
@@ -128,13 +128,13 @@ audio_pipe *audio_pipe_start(JSContext *ctx, hal_handle in, JSValueConst target,
     JS_ThrowOutOfMemory(ctx);
     return NULL;
   }
-  if (kjs_media_sink_of(ctx, target, &p->sink) < 0) {
+  if (kjs_media_sink_of(ctx, target, "AudioIn.pipeTo", &p->sink) < 0) {
     free(p);
     return NULL;
   }
   if (!p->sink.audio) {
+    JS_ThrowTypeError(ctx, "AudioIn.pipeTo: the target (%s) takes no audio", p->sink.name);
     free(p);
-    JS_ThrowTypeError(ctx, "AudioIn.pipeTo: the target takes no audio");
     return NULL;
   }
   p->id = next_id++;

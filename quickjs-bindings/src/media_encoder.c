@@ -67,13 +67,13 @@ static void pipe_unref(media_pipe *p) {
 }
 
 /* Calls the pipe's error listener (taken over: `fn` is freed) with a coded Error. Runs JS. */
-static void report_pipe_error(JSContext *ctx, JSValue fn, int rc) {
-  kjs_throw(ctx, rc, "pipe: the target failed: %s", err_str(rc));
+static void report_pipe_error(JSContext *ctx, JSValue fn, int rc, const char *target) {
+  kjs_throw(ctx, rc, "pipe: the target (%s) failed: %s", target, err_str(rc));
   JSValue err = JS_GetException(ctx);
   if (JS_IsFunction(ctx, fn)) {
     kjs_vm_call(kjs_vm_from_context(ctx), fn, JS_UNDEFINED, 1, (JSValueConst *)&err);
   } else {
-    kjs_console_printf(KJS_STDERR, "k230js: encoder pipe stopped: %s (%s)\n", err_str(rc), err_name(rc));
+    kjs_console_printf(KJS_STDERR, "k230js: encoder pipe to %s stopped: %s (%s)\n", target, err_str(rc), err_name(rc));
   }
   JS_FreeValue(ctx, err);
   JS_FreeValue(ctx, fn);
@@ -105,9 +105,10 @@ static void pipe_break(media_enc *e, media_pipe *p, int rc, JSRuntime *rt) {
   p->target = JS_UNDEFINED;
   kjs_loop_unref(e->loop);
   if (rc) p->last_error = rc;
+  const char *target = p->sink.name;
   pipe_unref(p); /* the list's reference */
   if (rt) return;
-  if (rc) report_pipe_error(e->ctx, fn, rc);
+  if (rc) report_pipe_error(e->ctx, fn, rc, target);
   else JS_FreeValue(e->ctx, fn);
 }
 
@@ -476,7 +477,7 @@ static JSValue encoder_pipe_to(JSContext *ctx, JSValueConst this_val, int argc, 
   if (!e) return JS_EXCEPTION;
   if (e->streams) return kjs_throw(ctx, ERR_EBUSY, "%s: release the streams taken with getStream() first", fn);
   kjs_media_sink sink;
-  if (argc < 1 || kjs_media_sink_of(ctx, argv[0], &sink) < 0) return JS_EXCEPTION;
+  if (argc < 1 || kjs_media_sink_of(ctx, argv[0], fn, &sink) < 0) return JS_EXCEPTION;
   for (media_pipe *q = e->pipes; q; q = q->next)
     if (JS_VALUE_GET_PTR(q->target) == JS_VALUE_GET_PTR(argv[0]))
       return kjs_throw(ctx, ERR_EBUSY, "%s: the encoder is already piped into this target", fn);

@@ -522,7 +522,7 @@ static int mp4_module_init(JSContext *ctx, JSModuleDef *m) {
   JS_SetModuleExport(ctx, m, "Mp4Muxer", muxer);
   JS_SetModuleExport(ctx, m, "Mp4Demuxer", demuxer);
   JS_SetModuleExport(ctx, m, "Mp4Recorder", kjs_mp4_recorder_class(ctx));
-  kjs_media_sink_register(muxer_sink_getter);
+  kjs_media_sink_register("Mp4Muxer", muxer_sink_getter);
   return 0;
 }
 
