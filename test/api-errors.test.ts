@@ -31,6 +31,8 @@ const typos: Record<string, [string, string]> = {
   Encoder: ["bitRate", "codec, profile, rc, chn, width, height, bitrate, gop, fps, srcFps, bufCount, quality, qp"],
   Decoder: ["maxwidth", "mode, chn, maxWidth, maxHeight, inBufCount, outBufCount"],
   "Decoder.bindInfo": ["w", "x, y, width, height"],
+  Player: ["dispaly", "display, toIde, layer, audio, positionIntervalMs"],
+  AnnexBReader: ["codex", "codec, maxUnitSize"],
   "Display.init": ["fsp", "width, height, fps, osdNum, toIde"],
   "Display.bindLayer": ["layr", "src, rect, pixFormat, layer, alpha"],
   "Display.bindLayer.rect": ["w", "x, y, width, height"],

@@ -1,7 +1,7 @@
 /**
  * `k230:media` — the camera (Sensor), the hardware video encoder (Encoder) and decoder
- * (Decoder), the display (Display) and the bindings between them (MediaManager), with CanMV's
- * names in camelCase so its examples port line by line.
+ * (Decoder), the display (Display), the bindings between them (MediaManager) and an MP4 player
+ * (Player), with CanMV's names in camelCase so its examples port line by line.
  *
  * Frames and encoded packs reach JS as zero-copy ArrayBuffers over the hardware's buffers: give
  * them back with `releaseStream()` / `frame.release()` (GC and a soft reset are the fallback).
@@ -417,6 +417,107 @@ declare module "k230:media" {
     static fps(): number;
   }
 
+  export interface PlayerOptions {
+    /** The display to bring up when none is (CanMV `Player(display_type)`): "VIRT" (default, at
+     * the video's size), "ST7701" or "LT9611". An initialised display is used as it is. */
+    display?: DisplayType;
+    /** Accepted for CanMV's `display_to_ide`. */
+    toIde?: boolean;
+    /** The video layer, default "video1". */
+    layer?: "video1" | "video2" | "video3";
+    /** Play the audio track (default true); false paces the video by the monotonic clock. */
+    audio?: boolean;
+    /** How often "position" events come while playing, default 1000 ms. */
+    positionIntervalMs?: number;
+  }
+
+  export interface PlayerInfo {
+    /** Seconds. */
+    duration: number;
+    video: { codec: "h264" | "h265"; width: number; height: number } | null;
+    audio: { codec: "alaw" | "ulaw"; sampleRate: number; channels: number } | null;
+    /** What was dropped from a damaged or truncated file ("" if nothing): it plays to its last good frame. */
+    warning: string;
+  }
+
+  export type PlayerState = "idle" | "loaded" | "playing" | "paused" | "ended";
+
+  export interface PlayerStats {
+    state: Exclude<PlayerState, "idle">;
+    framesDecoded: number;
+    framesShown: number;
+    /** Frames that came too late (more than 150 ms) and were not shown. */
+    framesDropped: number;
+    decodeErrors: number;
+    audioSamples: number;
+    /** What paces playback: the audio device, or the monotonic clock for files without audio. */
+    clock: "audio" | "system";
+    /** Seconds: the media time of the picture on screen, null before the first. */
+    lastShown: number | null;
+  }
+
+  /** "eos" at the end of the file; "error" (an Error with `.code`, e.g. "ETRUNC" for a damaged
+   * file played to its last good frame) when playback could not go on; "position" every
+   * `positionIntervalMs` while playing. Every event has `position` in seconds. */
+  export interface PlayerEvent {
+    type: "eos" | "position";
+    position: number;
+  }
+  export interface PlayerError extends Error {
+    type: "error";
+    code: string;
+    position: number;
+  }
+
+  /**
+   * An MP4 player in one object (CanMV `media.player.Player`): H.264/H.265 video through the
+   * decoder onto a display layer and G.711 audio through the audio output, paced by one clock
+   * (the audio device's when the file has audio), with the whole per-frame path in C. Seeks are
+   * frame-accurate; a pause freezes the picture at once and resume continues picture and sound
+   * from there. A playing Player keeps the app running until "eos"/"error" or stop().
+   *
+   * @example
+   * ```ts
+   * import { Player } from "k230:media";
+   *
+   * const player = new Player({ display: "VIRT" });
+   * const info = player.load("/sdcard/test.mp4");
+   * console.log(`${info.duration} s`, info.video, info.audio);
+   * player.on("position", (ev) => console.log(`at ${ev.position.toFixed(1)} s`));
+   * player.on("eos", () => player.stop());
+   * player.start();
+   * setTimeout(() => player.pause(), 2000);
+   * setTimeout(() => { player.seek(1.0); player.resume(); }, 3000);
+   * ```
+   */
+  export class Player {
+    constructor(options?: PlayerOptions);
+    /** Opens an MP4 (or MOV) with H.264/H.265 video and/or G.711 audio; stops what was playing. */
+    load(path: string): PlayerInfo;
+    /** Brings the display up if needed and plays from the beginning (or from a seek made while loaded). */
+    start(): void;
+    /** Freezes the picture and the clock at once; the speaker plays out what it had queued. */
+    pause(): void;
+    resume(): void;
+    /** Seconds from 0 to the duration; playback (or the paused picture) continues at that frame. After the end, plays again from there. */
+    seek(seconds: number): void;
+    /** Stops playback and releases the decoder, the audio output and the display it brought up. Safe to call twice. */
+    stop(): void;
+    /** stop(), and forgets the file. */
+    close(): void;
+    stats(): PlayerStats;
+    on(event: "eos" | "position", listener: (this: Player, ev: PlayerEvent) => void): this;
+    on(event: "error", listener: (this: Player, ev: PlayerError) => void): this;
+    off(event: "eos" | "position", listener: (this: Player, ev: PlayerEvent) => void): this;
+    off(event: "error", listener: (this: Player, ev: PlayerError) => void): this;
+    /** Seconds: what is being heard and shown now. */
+    readonly position: number;
+    readonly duration: number;
+    readonly state: PlayerState;
+    readonly info: PlayerInfo | null;
+    readonly path: string | null;
+  }
+
   /** A binding made by `MediaManager.link`; `destroy()` unbinds (so do closing either end and soft reset; dropping the object does not). */
   export interface Link {
     destroy(): void;
@@ -521,4 +622,70 @@ declare module "k230:media" {
   export function openFile(path: string, mode?: "r" | "w" | "a"): MediaFile;
   /** Deletes a file ("/sdcard/..."). Throws with `.code` "ENOENT" when it does not exist. */
   export function removeFile(path: string): void;
+
+  /** One access unit (one picture, with its parameter sets and SEI) of a raw stream. */
+  export interface AccessUnit {
+    /**
+     * The unit's Annex-B bytes, start codes included, zero-copy. From a file: a view of the
+     * reader's read buffer, valid until the next `read()`/`next()` or `close()`, after which it
+     * is detached (length 0; keep a copy with `data.slice()`). From a buffer: a view into that
+     * buffer, valid as long as it is.
+     */
+    readonly data: Uint8Array;
+    /** Holds an IDR (H.264) / IRAP (H.265) picture. */
+    readonly keyframe: boolean;
+    /** 0, 1, 2 ... in stream (decode) order. */
+    readonly index: number;
+    /** Byte offset of `data[0]` in the stream (what ffprobe reports as the packet's pos). */
+    readonly offset: number;
+  }
+
+  export interface AnnexBReaderOptions {
+    /** Default "h265" for a path ending in .265, .h265 or .hevc, else "h264". */
+    codec?: "h264" | "h265";
+    /**
+     * The largest unit accepted, in bytes (default 1920 * 1088, the K230 decoder's input
+     * block). A larger one is skipped: read() throws an Error with code "ELIMIT" and the next
+     * read() goes on after it. From a file the read buffer grows up to this size as units need.
+     */
+    maxUnitSize?: number;
+  }
+
+  /**
+   * The access units of a raw H.264/H.265 stream (Annex-B: a .264/.265 file, or bytes in
+   * memory), split in C and handed to JS without copying — what a decoder in "frame" mode,
+   * `Mp4Muxer.writeFrame` or an `RtspSession` takes. A unit ends where the next picture (or
+   * its AUD/parameter sets/SEI) begins (ITU-T H.264 §7.4.1.2.3, H.265 §7.4.2.4.4); bytes before
+   * the first start code and zeros at the very end are left out, everything else is delivered.
+   * Iterating yields units until the end of the stream.
+   *
+   * @example
+   * ```ts
+   * import { AnnexBReader } from "k230:media";
+   * import { Mp4Muxer } from "k230:mp4";
+   *
+   * const units = new AnnexBReader("/sdcard/examples/test.264");
+   * const muxer = new Mp4Muxer("/sdcard/examples/test.mp4", { mode: "indexed" });
+   * const track = muxer.addVideoTrack({ codec: units.codec, width: 1280, height: 720 });
+   * for (const unit of units) muxer.writeFrame(track, unit.data, Math.floor((unit.index * 1e6) / 30));
+   * muxer.close();
+   * units.close();
+   * ```
+   */
+  export class AnnexBReader implements IterableIterator<AccessUnit> {
+    /**
+     * `source`: a path (read in chunks, see `data`), or the whole stream in memory (an
+     * ArrayBuffer or a view of one, scanned in place: do not detach or resize it while
+     * reading; read() throws ESTATE if it was).
+     */
+    constructor(source: string | ArrayBuffer | ArrayBufferView, options?: AnnexBReaderOptions);
+    readonly codec: "h264" | "h265";
+    readonly closed: boolean;
+    /** The next unit, or null at the end of the stream. */
+    read(): AccessUnit | null;
+    /** Closes the file (a buffer source is let go). Safe to call twice. */
+    close(): void;
+    [Symbol.iterator](): IterableIterator<AccessUnit>;
+    next(): IteratorResult<AccessUnit, undefined>;
+  }
 }

@@ -2,7 +2,7 @@
 // valid ones (every class and method taking an options object), a snapshot of a sensor that is
 // not running says so, an encoder size names the constraint it breaks. Prints {case: message}.
 import { AudioIn, AudioOut, writeWav } from "k230:audio";
-import { Decoder, Display, Encoder, Sensor } from "k230:media";
+import { AnnexBReader, Decoder, Display, Encoder, Player, Sensor } from "k230:media";
 import { Mp4Demuxer, Mp4Muxer, Mp4Recorder } from "k230:mp4";
 import { RtspProbe, RtspPusher, RtspServer } from "k230:rtsp";
 
@@ -45,6 +45,8 @@ attempt("Decoder", () => new Decoder("h264", typo({ maxwidth: 640 })));
 const d = new Decoder("h264");
 attempt("Decoder.bindInfo", () => d.bindInfo(typo({ w: 1 })));
 d.close();
+attempt("Player", () => new Player(typo({ dispaly: "VIRT" })));
+attempt("AnnexBReader", () => new AnnexBReader(new Uint8Array(16), typo({ codex: "h264" })));
 attempt("Display.init", () => Display.init("VIRT", typo({ width: 320, height: 240, fsp: 30 })));
 Display.init("VIRT", { width: 320, height: 240 });
 const src = { mod: "sensor", dev: 0, chn: 0 } as const;
