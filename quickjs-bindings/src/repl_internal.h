@@ -53,9 +53,11 @@ typedef struct raw_state {
   uint16_t last_len;
   uint8_t last[RAW_LAST_MAX];
   const char *abandoned; /* why the last transfer ended without its END (for the END's reply) */
-  /* test hooks (environment K230JS_RAW_FAULTS) */
+#ifdef K230JS_TEST_HOOKS /* test builds only (CMake option K230JS_TEST_HOOKS) */
+  /* environment K230JS_RAW_FAULTS */
   int fault_corrupt_read; /* corrupt the Nth DATA frame sent by a read (1-based), once */
   int read_frames;
+#endif
 } raw_state;
 
 typedef struct kjs_session {
