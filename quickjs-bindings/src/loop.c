@@ -18,6 +18,7 @@ typedef struct timer {
   uint64_t due_us;
   kjs_timer_cb *cb;
   void *user;
+  bool weak;
 } timer;
 
 typedef struct fd_watch {
@@ -81,18 +82,27 @@ void kjs_loop_free(kjs_loop *loop) {
   free(loop);
 }
 
-uint64_t kjs_loop_timer_start(kjs_loop *loop, uint64_t delay_ms, kjs_timer_cb *cb, void *user) {
+static uint64_t timer_start(kjs_loop *loop, uint64_t delay_ms, kjs_timer_cb *cb, void *user, bool weak) {
   timer *t = malloc(sizeof *t);
   if (!t) return 0;
   t->id = ++loop->next_timer_id;
   t->due_us = hal_clock_us() + delay_ms * 1000u;
   t->cb = cb;
   t->user = user;
+  t->weak = weak;
   timer **pp = &loop->timers;
   while (*pp && (*pp)->due_us <= t->due_us) pp = &(*pp)->next;
   t->next = *pp;
   *pp = t;
   return t->id;
+}
+
+uint64_t kjs_loop_timer_start(kjs_loop *loop, uint64_t delay_ms, kjs_timer_cb *cb, void *user) {
+  return timer_start(loop, delay_ms, cb, user, false);
+}
+
+uint64_t kjs_loop_timer_start_weak(kjs_loop *loop, uint64_t delay_ms, kjs_timer_cb *cb, void *user) {
+  return timer_start(loop, delay_ms, cb, user, true);
 }
 
 bool kjs_loop_timer_cancel(kjs_loop *loop, uint64_t id) {
@@ -181,7 +191,9 @@ static bool has_posts(kjs_loop *loop) {
 }
 
 bool kjs_loop_alive(kjs_loop *loop) {
-  if (loop->timers || loop->refs > 0 || has_posts(loop)) return true;
+  if (loop->refs > 0 || has_posts(loop)) return true;
+  for (timer *t = loop->timers; t; t = t->next)
+    if (!t->weak) return true;
   for (int i = 0; i < loop->nfds; i++)
     if (!(loop->fds[i].flags & KJS_FD_WEAK) && loop->fds[i].events) return true;
   return false;

@@ -3,6 +3,7 @@
  * showImage, writeback and panel info. Types and docs: js-lib/types/k230-media.d.ts.
  */
 
+#include "kjs/preview.h"
 #include "media_internal.h"
 
 /* ---- Display (one per board: static methods) ---- */
@@ -43,6 +44,7 @@ static JSValue display_init(JSContext *ctx, JSValueConst this_val, int argc, JSV
     media_disp = 0;
     return kjs_throw(ctx, rc, "%s: cannot bring up %s %ux%u: %s", fn, types[type], cfg.width, cfg.height, err_str(rc));
   }
+  kjs_preview_display(media_disp, to_ide); /* the IDE's frame buffer: the preview on the link */
   return JS_UNDEFINED;
 }
 
@@ -55,6 +57,7 @@ static int disp_need(JSContext *ctx, const char *fn) {
 static JSValue display_deinit(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
   if (!media_disp) return JS_UNDEFINED;
   media_unbind_touching(HAL_MOD_DISPLAY, 0, -1);
+  kjs_preview_display(0, false); /* first: the preview stops taking its pictures */
   int rc = hal_display_deinit(media_disp);
   media_disp = 0;
   return rc && rc != ERR_ECLOSED ? media_fail(ctx, rc, "Display.deinit") : JS_UNDEFINED;

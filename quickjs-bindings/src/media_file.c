@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <unistd.h>
 
+#include "kjs/mount.h"
 #include "media_internal.h"
 
 /* ---- class ids ---- */
@@ -54,6 +55,22 @@ static char *map_path(JSContext *ctx, JSValueConst arg, const char *fn, char *ho
   return copy;
 }
 
+/* A file under the host's mount (kjs/mount.h), which is read-only; NULL with the error thrown. */
+static FILE *mount_open(JSContext *ctx, const char *fn, const char *mode, const char *path) {
+  if (mode[0] != 'r') {
+    kjs_throw(ctx, HAL_ENOTSUP, "%s: '%s' is on the host's mount, which is read-only", fn, path);
+    return NULL;
+  }
+  char msg[200];
+  int rc = 0;
+  FILE *f = kjs_mount_fopen(path, &rc, msg, sizeof msg);
+  if (!f) {
+    if (rc == HAL_EINTR) kjs_vm_throw_interrupt(ctx);
+    else kjs_throw(ctx, rc, "%s: cannot open '%s' on the mount: %s", fn, path, msg);
+  }
+  return f;
+}
+
 /* ---- MediaFile: binary file reads for streaming apps (paths through kjs_path_map) ---- */
 
 JSValue media_open_file(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
@@ -66,8 +83,14 @@ JSValue media_open_file(JSContext *ctx, JSValueConst this_val, int argc, JSValue
   char host[PATH_MAX];
   char *path = map_path(ctx, argc > 0 ? argv[0] : JS_UNDEFINED, fn, host, sizeof host);
   if (!path) return JS_EXCEPTION;
-  FILE *f = fopen(host, m);
-  if (!f) {
+  FILE *f;
+  if (kjs_mount_owns(path)) { /* a host directory on the console link: read-only (kjs/mount.h) */
+    f = mount_open(ctx, fn, m, path);
+    if (!f) {
+      free(path);
+      return JS_EXCEPTION;
+    }
+  } else if (!(f = fopen(host, m))) {
     JSValue e = file_fail(ctx, fn, "open", path, errno);
     free(path);
     return e;

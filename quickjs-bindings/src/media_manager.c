@@ -188,7 +188,7 @@ int media_reset(void) {
   return n;
 }
 
-void kjs_media_reset(void) { media_reset(); }
+int kjs_media_reset(void) { return media_reset(); }
 
 static JSValue mm_reset(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
   return JS_NewInt32(ctx, media_reset());

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/errors.h"
+#include "kjs/mount.h"
 #include "kjs/paths.h"
 #include "kjs/vm.h"
 #include "quickjs-libc.h"
@@ -71,14 +72,28 @@ static JSModuleDef *load_module(JSContext *ctx, const char *name, void *opaque) 
     return NULL;
   }
   kjs_vm *vm = kjs_vm_from_context(ctx);
-  char host_path[PATH_MAX];
-  int rc = kjs_path_map(vm, name, host_path, sizeof host_path);
   char *src = NULL;
   size_t len = 0;
-  if (rc == 0) rc = kjs_read_file(host_path, &src, &len);
-  if (rc != 0) {
-    JS_ThrowReferenceError(ctx, "cannot load module '%s': %s", name, err_str(rc));
-    return NULL;
+  int rc;
+  if (kjs_mount_owns(name)) { /* a host directory on the console link (kjs/mount.h) */
+    char msg[200];
+    rc = kjs_mount_read(name, true, &src, &len, msg, sizeof msg);
+    if (rc == HAL_EINTR) {
+      kjs_vm_throw_interrupt(ctx);
+      return NULL;
+    }
+    if (rc != 0) {
+      JS_ThrowReferenceError(ctx, "cannot load module '%s' from the mount: %s", name, msg);
+      return NULL;
+    }
+  } else {
+    char host_path[PATH_MAX];
+    rc = kjs_path_map(vm, name, host_path, sizeof host_path);
+    if (rc == 0) rc = kjs_read_file(host_path, &src, &len);
+    if (rc != 0) {
+      JS_ThrowReferenceError(ctx, "cannot load module '%s': %s", name, err_str(rc));
+      return NULL;
+    }
   }
   JSValue func = JS_Eval(ctx, src, len, name, JS_EVAL_TYPE_MODULE | JS_EVAL_FLAG_COMPILE_ONLY);
   free(src);

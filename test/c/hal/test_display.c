@@ -65,9 +65,11 @@ static void live_view(void) {
   CHECK_EQ_INT(hal_display_show(d, HAL_LAYER_VIDEO1, &pic.f), 0);
   wait_composed(d, 1);
   r = http_get(port, "/", &len);
-  CHECK(r && strncmp(r, "HTTP/1.1 200", 12) == 0 && strstr(r, "text/html") && strstr(r, "/frame.png"));
+  /* The page (liveview.html) fetches `frame` at the display's rate: 1000 / 90 fps = 11 ms. */
+  CHECK(r && strncmp(r, "HTTP/1.1 200", 12) == 0 && strstr(r, "text/html") && strstr(r, "'frame?'") &&
+        strstr(r, "every = 11,") && !strstr(r, "@INTERVAL@"));
   free(r);
-  r = http_get(port, "/frame.png?t=1", &len);
+  r = http_get(port, "/frame?t=1", &len);
   char *body = r ? strstr(r, "\r\n\r\n") : NULL;
   CHECK(body && strncmp(r, "HTTP/1.1 200", 12) == 0 && strstr(r, "Content-Type: image/png"));
   if (body) {
