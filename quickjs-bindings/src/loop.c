@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "hal/clock.h"
-#include "hal/errors.h"
-#include "hal/fd.h"
+#include "base/errors.h"
+#include "base/fd.h"
 
 typedef struct timer {
   struct timer *next;
@@ -55,8 +55,8 @@ kjs_loop *kjs_loop_new(void) {
     return NULL;
   }
   for (int i = 0; i < 2; i++) {
-    hal_fd_nonblock(loop->wake_pipe[i]);
-    hal_fd_cloexec(loop->wake_pipe[i]);
+    fd_nonblock(loop->wake_pipe[i]);
+    fd_cloexec(loop->wake_pipe[i]);
   }
   pthread_mutex_init(&loop->post_lock, NULL);
   return loop;
@@ -129,10 +129,10 @@ int kjs_loop_fd_watch(kjs_loop *loop, int fd, short events, int flags, kjs_fd_cb
     if (loop->nfds == loop->cap_fds) {
       int cap = loop->cap_fds ? loop->cap_fds * 2 : 8;
       fd_watch *fds = realloc(loop->fds, (size_t)cap * sizeof *fds);
-      if (!fds) return HAL_ENOMEM;
+      if (!fds) return ERR_ENOMEM;
       loop->fds = fds;
       struct pollfd *pfds = realloc(loop->pollfds, (size_t)(cap + 1) * sizeof *pfds);
-      if (!pfds) return HAL_ENOMEM;
+      if (!pfds) return ERR_ENOMEM;
       loop->pollfds = pfds;
       loop->cap_fds = cap;
     }
@@ -158,7 +158,7 @@ void kjs_loop_fd_unwatch(kjs_loop *loop, int fd) {
 
 int kjs_loop_post(kjs_loop *loop, kjs_post_cb *cb, void *user) {
   post *p = malloc(sizeof *p);
-  if (!p) return HAL_ENOMEM;
+  if (!p) return ERR_ENOMEM;
   p->next = NULL;
   p->cb = cb;
   p->user = user;

@@ -35,7 +35,7 @@ static JSValue file_fail(JSContext *ctx, const char *fn, const char *what, const
   char reason[128];
   snprintf(reason, sizeof reason, "%s", strerror(e));
   if (reason[0] >= 'A' && reason[0] <= 'Z' && reason[1] >= 'a' && reason[1] <= 'z') reason[0] = (char)(reason[0] - 'A' + 'a');
-  return kjs_throw(ctx, hal_err_from_errno(e), "%s: cannot %s '%s': %s", fn, what, path, reason);
+  return kjs_throw(ctx, err_from_errno(e), "%s: cannot %s '%s': %s", fn, what, path, reason);
 }
 
 static char *map_path(JSContext *ctx, JSValueConst arg, const char *fn, char *host, size_t cap) {
@@ -45,9 +45,9 @@ static char *map_path(JSContext *ctx, JSValueConst arg, const char *fn, char *ho
     return NULL;
   }
   char *copy = strdup(path);
-  int rc = copy ? kjs_path_map(kjs_vm_from_context(ctx), path, host, cap) : HAL_ENOMEM;
+  int rc = copy ? kjs_path_map(kjs_vm_from_context(ctx), path, host, cap) : ERR_ENOMEM;
   if (rc) {
-    kjs_throw(ctx, rc, "%s: cannot map '%s': %s", fn, path, hal_strerror(rc));
+    kjs_throw(ctx, rc, "%s: cannot map '%s': %s", fn, path, err_str(rc));
     free(copy);
     copy = NULL;
   }

@@ -59,9 +59,11 @@ typedef struct raw_state {
   /* Code is running (exec): frames of the live types are taken out of the input as they arrive
    * (kjs_raw_live_scan); the rest waits, in order, until the code ends. */
   bool in_exec;
-  /* test hooks (environment K230JS_RAW_FAULTS) */
+#ifdef K230JS_TEST_HOOKS /* test builds only (CMake option K230JS_TEST_HOOKS) */
+  /* environment K230JS_RAW_FAULTS */
   int fault_corrupt_read; /* corrupt the Nth DATA frame sent by a read (1-based), once */
   int read_frames;
+#endif
 } raw_state;
 
 /* The display preview on the link (repl_preview.c, docs/protocol.md "Display preview"). */

@@ -22,6 +22,27 @@ uint64_t get_le64(const uint8_t *p) { return (uint64_t)get_le32(p) | (uint64_t)g
 
 static uint8_t header_check(uint8_t type, uint8_t lo, uint8_t hi) { return (uint8_t)((type + lo + hi) ^ 0x5A); }
 
+/* ---- test hooks: compiled into test builds only (CMake K230JS_TEST_HOOKS), so a board
+ * firmware cannot be made to damage its own frames (docs/protocol.md) ---- */
+#ifdef K230JS_TEST_HOOKS
+static void faults_arm(raw_state *r) {
+  const char *faults = getenv("K230JS_RAW_FAULTS");
+  const char *cr = faults ? strstr(faults, "corrupt-read=") : NULL;
+  r->fault_corrupt_read = cr ? atoi(cr + 13) : 0;
+  r->read_frames = 0;
+}
+
+static void fault_apply(raw_state *r, uint8_t type, uint8_t *payload, size_t len) {
+  if (type == 'D' && r->fault_corrupt_read && ++r->read_frames == r->fault_corrupt_read) {
+    payload[len - 1] ^= 0x40; /* one corrupted byte on the line */
+    r->fault_corrupt_read = 0;
+  }
+}
+#else
+static void faults_arm(raw_state *r) { (void)r; }
+static void fault_apply(raw_state *r, uint8_t type, uint8_t *payload, size_t len) {}
+#endif
+
 size_t kjs_raw_frame(uint8_t *f, uint8_t type, const void *a, size_t alen, const void *b, size_t blen) {
   size_t len = alen + blen;
   f[0] = RAW_SOF;
@@ -42,10 +63,7 @@ void kjs_raw_send(kjs_session *s, uint8_t type, const void *a, size_t alen, cons
   if (!f) return;
   kjs_raw_frame(f, type, a, alen, b, blen);
   raw_state *r = &s->raw;
-  if (type == 'D' && r->fault_corrupt_read && ++r->read_frames == r->fault_corrupt_read) {
-    f[RAW_HDR + len - 1] ^= 0x40; /* test hook: one corrupted byte on the line */
-    r->fault_corrupt_read = 0;
-  }
+  fault_apply(r, type, f + RAW_HDR, len);
   if ((type == 'R' || type == 'X') && len <= RAW_LAST_MAX) {
     r->last_req = r->cur_req;
     r->last_type = type;
@@ -123,10 +141,7 @@ void kjs_raw_enter(kjs_session *s) {
   kjs_raw_reset(s);
   new_client(s);
   r->frame = malloc(RAW_HDR + RAW_MAX_PAYLOAD + RAW_TRAILER);
-  const char *faults = getenv("K230JS_RAW_FAULTS");
-  const char *cr = faults ? strstr(faults, "corrupt-read=") : NULL;
-  r->fault_corrupt_read = cr ? atoi(cr + 13) : 0;
-  r->read_frames = 0;
+  faults_arm(r);
   r->last_req = r->last_type = 0;
   r->last_len = 0;
   s->mode = MODE_RAW;

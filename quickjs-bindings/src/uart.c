@@ -13,8 +13,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "base/fd.h"
 #include "hal/clock.h"
-#include "hal/fd.h"
 #include "kjs/vm.h"
 
 struct kjs_uart {
@@ -53,8 +53,8 @@ struct kjs_uart {
 };
 
 static void set_cloexec_nonblock(int fd, bool nonblock) {
-  hal_fd_cloexec(fd);
-  if (nonblock) hal_fd_nonblock(fd);
+  fd_cloexec(fd);
+  if (nonblock) fd_nonblock(fd);
 }
 
 /* Writes everything; false when the reader is gone or (timeout_ms >= 0) stalls that long. */
@@ -189,13 +189,13 @@ kjs_uart *kjs_uart_open_pty(void) {
   }
   u->owns_in = true;
   u->path = strdup(name);
-  hal_fd_cloexec(m);
+  fd_cloexec(m);
   u->slave_fd = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (u->slave_fd >= 0) make_raw(u->slave_fd, NULL);
   u->crlf = true; /* a terminal program is on the other end */
   /* Like a real UART with nobody listening, output that nobody reads is dropped, not queued
    * forever: the master is non-blocking and a write that stalls for 2 s gives up. */
-  hal_fd_nonblock(m);
+  fd_nonblock(m);
   u->out_timeout = 2000;
   if (!u->path || u->slave_fd < 0 || !uart_start(u)) {
     kjs_uart_free(u);

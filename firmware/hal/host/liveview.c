@@ -73,8 +73,8 @@ static void serve_frame(liveview *lv, int fd) {
   char *png = NULL;
   size_t len = 0;
   FILE *m = open_memstream(&png, &len);
-  int rc = m ? png_write_rgb_file(m, lv->rgb, w, h) : HAL_ENOMEM;
-  if (m && fclose(m)) rc = HAL_EIO;
+  int rc = m ? png_write_rgb_file(m, lv->rgb, w, h) : ERR_ENOMEM;
+  if (m && fclose(m)) rc = ERR_EIO;
   if (rc) reply(fd, "500 Internal Server Error", "text/plain", "encode failed\n", 14);
   else reply(fd, "200 OK", "image/png", png, len);
   free(png);
@@ -144,7 +144,7 @@ static void *liveview_thread(void *arg) {
 
 int liveview_start(uint16_t port, uint32_t fps, liveview_latest_fn latest, void *user, liveview **out) {
   liveview *lv = calloc(1, sizeof *lv);
-  if (!lv) return HAL_ENOMEM;
+  if (!lv) return ERR_ENOMEM;
   lv->fps = fps;
   lv->latest = latest;
   lv->user = user;
@@ -152,11 +152,11 @@ int liveview_start(uint16_t port, uint32_t fps, liveview_latest_fn latest, void 
   int one = 1;
   struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
   int rc = 0;
-  if (lv->fd < 0) rc = HAL_EIO;
+  if (lv->fd < 0) rc = ERR_EIO;
   else if (setsockopt(lv->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) || bind(lv->fd, (struct sockaddr *)&a, sizeof a))
-    rc = errno == EADDRINUSE ? HAL_EBUSY : HAL_EIO;
+    rc = errno == EADDRINUSE ? ERR_EBUSY : ERR_EIO;
   else if (listen(lv->fd, 8) || pthread_create(&lv->th, NULL, liveview_thread, lv))
-    rc = HAL_EIO;
+    rc = ERR_EIO;
   if (rc) {
     if (lv->fd >= 0) close(lv->fd);
     free(lv);
