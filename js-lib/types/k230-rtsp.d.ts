@@ -147,7 +147,11 @@ declare module "k230:rtsp" {
     constructor(options?: RtspServerOptions);
     /** Adds a path clients can play: `rtsp://host:port/<name>`. */
     createSession(name: string, options?: RtspSessionOptions): RtspSession;
-    /** The URL for a session, with 127.0.0.1 (or ::1) when the server listens on every address. */
+    /**
+     * The URL for a session. A server listening on every address (the default) is named by the
+     * address a laptop reaches the board at (k230:net `address()`: Wi-Fi, else LAN), or 127.0.0.1
+     * (::1) when no interface is up.
+     */
     url(name?: string): string;
     /** Listeners run on the loop, after the server has done its work (they may call close()). */
     on(event: RtspEventType, listener: (this: RtspServer, ev: RtspEvent) => void): this;

@@ -22,6 +22,7 @@
 #include "kjs/args.h"
 #include "kjs/class.h"
 #include "kjs/errors.h"
+#include "kjs/events.h"
 #include "kjs/loop.h"
 #include "kjs/modules.h"
 #include "kjs/sink.h"
@@ -90,8 +91,7 @@ typedef struct js_server {
   JSValue self;   /* not owned: valid while the object lives (the finalizer cancels every use) */
   uint64_t tick_timer;
   uint64_t event_timer; /* a 0 ms timer dispatching queued events, 0 when none */
-  JSValue listeners[EV_COUNT]; /* arrays of functions */
-  int nlisteners[EV_COUNT];    /* their lengths, readable without touching JS objects */
+  kjs_events listeners;
   /* Events from the core are queued and delivered from a timer, never from inside a core call,
    * so a listener may call anything (even close()) safely. */
   pending_event *events;
@@ -121,6 +121,9 @@ extern JSClassID rtsp_server_class_id, rtsp_session_class_id, rtsp_pusher_class_
  * The result is copied into out[cap]. */
 int rtsp_js_opt_string(JSContext *ctx, JSValueConst opts, const char *fn, const char *name, const char *def, char *out,
                        size_t cap, bool *present);
+/* rtsp_server_url() naming a server on every address by the board's reachable address
+ * (k230:net, kjs/net.h): what a laptop can open. */
+int rtsp_js_url(const rtsp_server *s, const char *name, char *url, size_t cap);
 /* options.video / options.audio of a session or a pusher. 0 or -1 with TypeError pending. */
 int rtsp_js_opt_codecs(JSContext *ctx, JSValueConst opts, const char *fn, rtsp_video_codec *video,
                        rtsp_audio_codec *audio);

@@ -122,8 +122,9 @@ void rtsp_server_close(rtsp_server *s);
 /* Timeouts and RTCP sender reports; call every ~100 ms-1 s (the POSIX adapter does it). */
 void rtsp_server_tick(rtsp_server *s);
 void rtsp_server_stats(const rtsp_server *s, rtsp_stats *out);
-/* "rtsp://host:port/name" into out; the length or HAL_ELIMIT. */
-int rtsp_server_url(const rtsp_server *s, const char *name, char *out, size_t cap);
+/* "rtsp://host:port/name" into out; the length or HAL_ELIMIT. A server listening on every address
+ * is named by `any_host` (the address peers reach it at), or loopback when that is NULL. */
+int rtsp_server_url(const rtsp_server *s, const char *any_host, const char *name, char *out, size_t cap);
 /* The listening port once rtsp_server_listen() succeeded, else cfg.port. */
 int rtsp_server_port(const rtsp_server *s);
 
