@@ -196,6 +196,13 @@ function latencies(framesFile, sendLog, base, from, to) {
   return { n: out.length, p50: q(0.5), p99: q(0.99), max: out.at(-1) };
 }
 
+/** How far the server fell behind real time handing frames to the session (a starved run shows here). */
+function behindMs({ pts, t }) {
+  let worst = 0;
+  for (let i = 1; i < t.length; i++) worst = Math.max(worst, t[i] - t[0] - (pts[i] - pts[0]));
+  return worst / 1000;
+}
+
 let nextPort = 18700;
 
 /**
@@ -249,7 +256,7 @@ async function audience(server, { viewers, stalled, joins, app, clip, latency = 
       `${r.cpu.min.toFixed(2)}/${r.cpu.median.toFixed(2)}/${r.cpu.max.toFixed(2)} %, lossless ${lossless}/${viewers}` +
       `${why.length ? ` (${why.join("; ")})` : ""}, joined in ${r.joinMs ? `${r.joinMs.median.toFixed(0)}/${r.joinMs.max.toFixed(0)} ms (median/max)` : "-"}` +
       `${r.latency ? `, latency p50/p99 ${(r.latency.p50 / 1000).toFixed(2)}/${(r.latency.p99 / 1000).toFixed(2)} ms over ${r.latency.n} frame deliveries` : ""}` +
-      `, load client ${summary.cpuS.toFixed(1)} s CPU\n`);
+      `${sendLog ? `, frames handed over up to ${behindMs(sendLog).toFixed(0)} ms behind their time` : ""}, load client ${summary.cpuS.toFixed(1)} s CPU\n`);
     return r;
   } finally {
     if (lc) await lc.stop();
