@@ -245,8 +245,11 @@ describe.each(RUNTIMES)("%s runtime", (_name, runtime) => {
     // pinned with a fake clock in test/c/rtsp/test_rtsp_hygiene.c (test_auth_throttle)
     const free = replies.slice(0, 4).map((r) => r.ms).sort((a, b) => a - b);
     expect((free[1]! + free[2]!) / 2).toBeLessThan(50);
-    // from the 5th on, each answer waits 100 ms, then 200, 400, ... (RTSP_AUTH_DELAY_MS doubling)
-    replies.slice(4).forEach((r, k) => expect(r.ms).toBeGreaterThanOrEqual(100 * 2 ** k - 5));
+    // from the 5th on, each answer waits 100 ms, then 200, 400, ... (RTSP_AUTH_DELAY_MS doubling).
+    // The server holds the connection from its previous answer, so the time this client took to
+    // read that answer and send the next guess (a few ms, more on a loaded machine) is already
+    // served: at least 90% of each delay remains. (test_rtsp_hygiene.c pins them exactly.)
+    replies.slice(4).forEach((r, k) => expect(r.ms).toBeGreaterThanOrEqual(0.9 * 100 * 2 ** k));
     expect(again).toMatch(/^RTSP\/1\.0 503/);
     expect(ok).toBe(true);
     const d = await finish(s);
