@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include "hal/clock.h"
-#include "hal/errors.h"
-#include "hal/fd.h"
+#include "base/errors.h"
+#include "base/fd.h"
 
 /* A timer lives in a slot; its id is (generation << 32) | (slot + 1), and the generation changes
  * when the slot is freed, so the id of a timer that ran or was cancelled never matches again. */
@@ -21,6 +21,7 @@ typedef struct timer {
   uint32_t gen;
   int32_t heap_at; /* index in the heap; -1 while the slot is free */
   uint32_t next_free;
+  bool weak; /* does not keep the loop alive */
 } timer;
 
 /* Heap entries carry their keys, so sifting compares without touching the slots. */
@@ -51,6 +52,7 @@ struct kjs_loop {
   uint32_t nslots, free_slot;
   heap_entry *heap; /* a min-heap by (due_us, seq) */
   uint32_t nheap;
+  uint32_t nstrong; /* timers in the heap that keep the loop alive (not weak) */
   uint64_t next_seq;
   fd_watch *fds;
   int nfds, cap_fds;
@@ -69,8 +71,8 @@ kjs_loop *kjs_loop_new(void) {
     return NULL;
   }
   for (int i = 0; i < 2; i++) {
-    hal_fd_nonblock(loop->wake_pipe[i]);
-    hal_fd_cloexec(loop->wake_pipe[i]);
+    fd_nonblock(loop->wake_pipe[i]);
+    fd_cloexec(loop->wake_pipe[i]);
   }
   loop->free_slot = NO_SLOT;
   pthread_mutex_init(&loop->post_lock, NULL);
@@ -136,6 +138,7 @@ static void timer_remove(kjs_loop *loop, uint32_t slot) {
     if (at > 0 && earlier(&last, &loop->heap[(at - 1) / 2])) sift_up(loop, at, last);
     else sift_down(loop, at, last);
   }
+  if (!t->weak) loop->nstrong--;
   t->heap_at = -1;
   t->gen++;
   t->next_free = loop->free_slot;
@@ -143,13 +146,13 @@ static void timer_remove(kjs_loop *loop, uint32_t slot) {
 }
 
 static int grow_slots(kjs_loop *loop) {
-  if (loop->nslots >= (uint32_t)INT32_MAX) return HAL_ENOMEM;
+  if (loop->nslots >= (uint32_t)INT32_MAX) return ERR_ENOMEM;
   uint32_t cap = loop->nslots ? loop->nslots * 2 : 64;
   timer *slots = realloc(loop->slots, (size_t)cap * sizeof *slots);
-  if (!slots) return HAL_ENOMEM;
+  if (!slots) return ERR_ENOMEM;
   loop->slots = slots;
   heap_entry *heap = realloc(loop->heap, (size_t)cap * sizeof *heap);
-  if (!heap) return HAL_ENOMEM;
+  if (!heap) return ERR_ENOMEM;
   loop->heap = heap;
   for (uint32_t i = cap; i-- > loop->nslots;) {
     slots[i] = (timer){.gen = 1, .heap_at = -1, .next_free = loop->free_slot};
@@ -159,13 +162,15 @@ static int grow_slots(kjs_loop *loop) {
   return 0;
 }
 
-uint64_t kjs_loop_timer_start(kjs_loop *loop, uint64_t delay_ms, kjs_timer_cb *cb, void *user) {
+static uint64_t timer_start(kjs_loop *loop, uint64_t delay_ms, kjs_timer_cb *cb, void *user, bool weak) {
   if (loop->free_slot == NO_SLOT && grow_slots(loop) != 0) return 0;
   uint32_t slot = loop->free_slot;
   timer *t = &loop->slots[slot];
   loop->free_slot = t->next_free;
   t->cb = cb;
   t->user = user;
+  t->weak = weak;
+  if (!weak) loop->nstrong++;
   heap_entry e = {hal_clock_us() + delay_ms * 1000u, ++loop->next_seq, slot};
   sift_up(loop, loop->nheap++, e);
   return (uint64_t)t->gen << 32 | (slot + 1);
@@ -178,6 +183,14 @@ static timer *timer_of(kjs_loop *loop, uint64_t id, uint32_t *slot) {
   if (t->gen != (uint32_t)(id >> 32) || t->heap_at < 0) return NULL;
   *slot = s;
   return t;
+}
+
+uint64_t kjs_loop_timer_start(kjs_loop *loop, uint64_t delay_ms, kjs_timer_cb *cb, void *user) {
+  return timer_start(loop, delay_ms, cb, user, false);
+}
+
+uint64_t kjs_loop_timer_start_weak(kjs_loop *loop, uint64_t delay_ms, kjs_timer_cb *cb, void *user) {
+  return timer_start(loop, delay_ms, cb, user, true);
 }
 
 bool kjs_loop_timer_cancel(kjs_loop *loop, uint64_t id) {
@@ -199,10 +212,10 @@ int kjs_loop_fd_watch(kjs_loop *loop, int fd, short events, int flags, kjs_fd_cb
     if (loop->nfds == loop->cap_fds) {
       int cap = loop->cap_fds ? loop->cap_fds * 2 : 8;
       fd_watch *fds = realloc(loop->fds, (size_t)cap * sizeof *fds);
-      if (!fds) return HAL_ENOMEM;
+      if (!fds) return ERR_ENOMEM;
       loop->fds = fds;
       struct pollfd *pfds = realloc(loop->pollfds, (size_t)(cap + 1) * sizeof *pfds);
-      if (!pfds) return HAL_ENOMEM;
+      if (!pfds) return ERR_ENOMEM;
       loop->pollfds = pfds;
       loop->cap_fds = cap;
     }
@@ -228,7 +241,7 @@ void kjs_loop_fd_unwatch(kjs_loop *loop, int fd) {
 
 int kjs_loop_post(kjs_loop *loop, kjs_post_cb *cb, void *user) {
   post *p = malloc(sizeof *p);
-  if (!p) return HAL_ENOMEM;
+  if (!p) return ERR_ENOMEM;
   p->next = NULL;
   p->cb = cb;
   p->user = user;
@@ -261,7 +274,7 @@ static bool has_posts(kjs_loop *loop) {
 }
 
 bool kjs_loop_alive(kjs_loop *loop) {
-  if (loop->nheap || loop->refs > 0 || has_posts(loop)) return true;
+  if (loop->nstrong || loop->refs > 0 || has_posts(loop)) return true;
   for (int i = 0; i < loop->nfds; i++)
     if (!(loop->fds[i].flags & KJS_FD_WEAK) && loop->fds[i].events) return true;
   return false;

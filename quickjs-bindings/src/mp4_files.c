@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "kjs/args.h"
 #include "kjs/errors.h"
 #include "kjs/paths.h"
@@ -19,7 +19,7 @@ int mp4js_segment_options(JSContext *ctx, JSValueConst opts, const char *fn, mp4
   char what[96];
   snprintf(what, sizeof what, "%s: options.segment", fn);
   int64_t dur, mb, keep, free_mb;
-  int rc = kjs_check_options(ctx, seg, what) < 0 || kjs_opt_int(ctx, seg, what, "durationMs", 0, 0, INT64_C(1) << 40, &dur) < 0 ||
+  int rc = kjs_check_options(ctx, seg, what, KJS_OPTIONS("durationMs", "maxMB", "keepFiles", "minFreeMB")) < 0 || kjs_opt_int(ctx, seg, what, "durationMs", 0, 0, INT64_C(1) << 40, &dur) < 0 ||
                    kjs_opt_int(ctx, seg, what, "maxMB", 0, 0, 1 << 20, &mb) < 0 ||
                    kjs_opt_int(ctx, seg, what, "keepFiles", 0, 0, 1000000, &keep) < 0 ||
                    kjs_opt_int(ctx, seg, what, "minFreeMB", 0, 0, 1 << 24, &free_mb) < 0
@@ -45,12 +45,12 @@ int mp4js_files_open(JSContext *ctx, const char *fn, const char *path, const mp4
   bool segmented = sc->max_duration_us || sc->max_bytes || sc->keep_files || sc->min_free_bytes;
   const char *problem = mp4_segment_pattern_problem(path, segmented);
   if (problem) {
-    kjs_throw(ctx, HAL_EINVAL, "%s: '%s': %s", fn, path, problem);
+    kjs_throw(ctx, ERR_EINVAL, "%s: '%s': %s", fn, path, problem);
     return -1;
   }
   const char *slash = strrchr(path, '/');
   if (slash && (size_t)(slash - path) >= sizeof out->js_dir) {
-    kjs_throw(ctx, HAL_ELIMIT, "%s: '%s' is too long", fn, path);
+    kjs_throw(ctx, ERR_ELIMIT, "%s: '%s' is too long", fn, path);
     return -1;
   }
   if (slash) snprintf(out->js_dir, sizeof out->js_dir, "%.*s", (int)(slash - path), path);
@@ -58,7 +58,7 @@ int mp4js_files_open(JSContext *ctx, const char *fn, const char *path, const mp4
   int rc = kjs_path_map(kjs_vm_from_context(ctx), path, host, sizeof host);
   if (rc == 0) rc = mp4_segmenter_open(&out->seg, host, sc, mc, &mp4_fs_posix);
   if (rc) {
-    kjs_throw(ctx, rc, "%s: cannot open '%s': %s", fn, path, hal_strerror(rc));
+    kjs_throw(ctx, rc, "%s: cannot open '%s': %s", fn, path, err_str(rc));
     return -1;
   }
   mp4js_files_update(out);

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "vm_internal.h"
 
 struct kjs_registry {
@@ -47,7 +47,7 @@ int kjs_registry_reserve(kjs_registry *r) {
   r->slots = calloc(cap, sizeof *r->slots);
   if (!r->slots) {
     r->slots = old;
-    return HAL_ENOMEM;
+    return ERR_ENOMEM;
   }
   r->cap = cap;
   for (size_t i = 0; i < old_cap; i++)

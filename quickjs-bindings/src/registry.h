@@ -33,7 +33,7 @@ void kjs_registry_free(kjs_registry *r);
 kjs_registry *kjs_registry_of(JSRuntime *rt);
 
 /* Makes room for one more entry, so the kjs_registry_add() that follows cannot fail. Returns 0
- * or HAL_ENOMEM. */
+ * or ERR_ENOMEM. */
 int kjs_registry_reserve(kjs_registry *r);
 /* Adds `obj` (not yet present); needs a kjs_registry_reserve() first. */
 void kjs_registry_add(kjs_registry *r, void *obj, kjs_reg_kind kind, JSClassID class_id);

@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #include "check.h"
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "mp4/segmenter.h"
 #include "mp4test.h"
 
@@ -41,7 +41,7 @@ static int h_write(void *u, const void *data, size_t n) {
   size_t grow = end > f->size ? end - f->size : 0;
   if (h->c->used + grow > h->c->capacity) {
     h->c->enospc++;
-    return HAL_ENOSPC;
+    return ERR_ENOSPC;
   }
   if (end > f->cap) {
     size_t cap = f->cap ? f->cap : 4096;
@@ -79,7 +79,7 @@ static int c_create(void *user, const char *path, mp4_io *io) {
   } else {
     for (int i = 0; i < MAX_FILES && !f; i++)
       if (!c->f[i].used) f = &c->f[i];
-    if (!f) return HAL_ENOSPC;
+    if (!f) return ERR_ENOSPC;
     memset(f, 0, sizeof *f);
     f->used = true;
     snprintf(f->name, sizeof f->name, "%s", strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
@@ -96,7 +96,7 @@ static int c_close(void *user, mp4_io *io) {
 static int c_remove(void *user, const char *path) {
   card *c = user;
   card_file *f = card_find(c, path);
-  if (!f) return HAL_ENOENT;
+  if (!f) return ERR_ENOENT;
   c->used -= f->size;
   free(f->data);
   memset(f, 0, sizeof *f);
@@ -218,7 +218,7 @@ int main(void) {
            "ffmpeg -v error -y -f lavfi -i testsrc=size=320x240:rate=30 -t 2 -pix_fmt yuv420p -g 15 -bf 0 "
            "-c:v libx264 -f h264 '%s'",
            p264);
-  CHECK_EQ_INT(tu_run(cmd), 0);
+  CHECK_EQ_INT(tu_system(cmd), 0);
   CHECK_EQ_INT(load_aus(p264, MEDIA_CODEC_H264, &v264), 0);
   CHECK_EQ_INT(v264.n, 60);
 
@@ -344,9 +344,9 @@ int main(void) {
     mp4_segmenter *s;
     CHECK_EQ_INT(mp4_segmenter_open(&s, "/sd/plain.mp4", NULL, &mc, fs_of(&c)), 0);
     int64_t last = 0;
-    CHECK_EQ_INT(record(s, 60, false, &last), HAL_ENOSPC);
+    CHECK_EQ_INT(record(s, 60, false, &last), ERR_ENOSPC);
     CHECK(strstr(mp4_segmenter_last_error(s), "recording stopped") != NULL);
-    CHECK_EQ_INT(mp4_segmenter_close(s, NULL, 0), HAL_ENOSPC);
+    CHECK_EQ_INT(mp4_segmenter_close(s, NULL, 0), ERR_ENOSPC);
     card_free(&c);
   }
 

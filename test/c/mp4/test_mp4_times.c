@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #include "check.h"
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "mp4test.h"
 
 #define MAX_US ((int64_t)1 << 50)
@@ -109,13 +109,13 @@ int main(void) {
            "ffmpeg -v error -y -f lavfi -i testsrc=size=160x120:rate=30 -t 1 -pix_fmt yuv420p -c:v libx264 -g 10 "
            "-movflags frag_keyframe+empty_moov+default_base_moof -f mp4 '%s'",
            frag);
-  CHECK_EQ_INT(tu_run(cmd), 0);
+  CHECK_EQ_INT(tu_system(cmd), 0);
   /* B-frames: a composition offset table and an edit list that shifts them back. */
   snprintf(cmd, sizeof cmd,
            "ffmpeg -v error -y -f lavfi -i testsrc=size=160x120:rate=30 -t 1 -pix_fmt yuv420p -c:v libx264 -g 10 -bf 2 "
            "-f mov '%s'",
            mov);
-  CHECK_EQ_INT(tu_run(cmd), 0);
+  CHECK_EQ_INT(tu_system(cmd), 0);
   size_t fn, mn;
   uint8_t *fp = tu_read(frag, &fn), *mp = tu_read(mov, &mn);
   CHECK(fp && mp);

@@ -7,15 +7,15 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "mp4/fs.h"
 
 static int code_of(int e) {
   switch (e) {
-    case ENOENT: return HAL_ENOENT;
-    case ENOSPC: return HAL_ENOSPC;
-    case ENOMEM: return HAL_ENOMEM;
-    default: return HAL_EIO;
+    case ENOENT: return ERR_ENOENT;
+    case ENOSPC: return ERR_ENOSPC;
+    case ENOMEM: return ERR_ENOMEM;
+    default: return ERR_EIO;
   }
 }
 

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "media/annexb.h"
 
 #define MAX_TRACKS 4
@@ -149,12 +149,12 @@ static int add_file(mp4_segmenter *s, uint32_t index, const char *name) {
   if (s->nfiles == s->cap_files) {
     size_t cap = s->cap_files ? s->cap_files * 2 : 16;
     seg_file *f = realloc(s->files, cap * sizeof *f);
-    if (!f) return HAL_ENOMEM;
+    if (!f) return ERR_ENOMEM;
     s->files = f;
     s->cap_files = cap;
   }
   char *copy = strdup(name);
-  if (!copy) return HAL_ENOMEM;
+  if (!copy) return ERR_ENOMEM;
   s->files[s->nfiles++] = (seg_file){index, copy};
   return 0;
 }
@@ -221,7 +221,7 @@ static int start_file(mp4_segmenter *s, const mp4_muxer *prev) {
   join(s, name, path, sizeof path);
   mp4_io io;
   int rc = s->fs.create(s->fs.user, path, &io);
-  if (rc) return fail(s, rc, "cannot create the file %s: %s", name, hal_strerror(rc));
+  if (rc) return fail(s, rc, "cannot create the file %s: %s", name, err_str(rc));
   mp4_muxer *m = NULL;
   rc = prev ? mp4_muxer_open_next(&m, prev, &io) : mp4_muxer_open(&m, &s->mcfg, &io);
   if (!rc && s->has_index) rc = add_file(s, s->index, name);
@@ -229,7 +229,7 @@ static int start_file(mp4_segmenter *s, const mp4_muxer *prev) {
     if (m) mp4_muxer_close(m);
     s->fs.close(s->fs.user, &io);
     s->fs.remove(s->fs.user, path);
-    return fail(s, rc, "cannot start the file %s: %s", name, hal_strerror(rc));
+    return fail(s, rc, "cannot start the file %s: %s", name, err_str(rc));
   }
   s->m = m;
   s->io = io;
@@ -249,8 +249,8 @@ static int finish(mp4_segmenter *s, mp4_muxer *m, mp4_io *io) {
   int rc = mp4_muxer_close(m);
   int rc2 = s->fs.close(s->fs.user, io);
   /* Messages name files, not paths: a caller mapping paths (the host's /sdcard) shows its own. */
-  if (rc) return fail(s, rc, "finishing %s: %s", base_name(s->path), why[0] ? why : hal_strerror(rc));
-  if (rc2) return fail(s, rc2, "closing %s: %s", base_name(s->path), hal_strerror(rc2));
+  if (rc) return fail(s, rc, "finishing %s: %s", base_name(s->path), why[0] ? why : err_str(rc));
+  if (rc2) return fail(s, rc2, "closing %s: %s", base_name(s->path), err_str(rc2));
   return 0;
 }
 
@@ -279,7 +279,7 @@ static int roll_over(mp4_segmenter *s) {
   uint32_t old_index = s->index;
   s->index++;
   int rc = start_file(s, old);
-  if (rc == HAL_ENOSPC && make_room(s)) rc = start_file(s, old);
+  if (rc == ERR_ENOSPC && make_room(s)) rc = start_file(s, old);
   if (rc) {
     s->index--;
     s->err = rc;
@@ -292,7 +292,7 @@ static int roll_over(mp4_segmenter *s) {
   uint32_t old_frags = mp4_muxer_fragments(old); /* committed; finishing adds one unless it fails */
   rc = finish(s, old, &old_io);
   snprintf(s->path, sizeof s->path, "%s", new_path);
-  if (rc == HAL_ENOSPC && (was_broken || make_room(s))) {
+  if (rc == ERR_ENOSPC && (was_broken || make_room(s))) {
     if (!was_broken) s->st.recovered++;
     drop_if_empty(s, old_path, old_index, old_frags);
     rc = 0;
@@ -314,13 +314,13 @@ static int roll_over(mp4_segmenter *s) {
 
 int mp4_segmenter_open(mp4_segmenter **out, const char *pattern, const mp4_segment_config *scfg,
                        const mp4_muxer_config *mcfg, const mp4_fs *fs) {
-  if (!out || !fs) return HAL_EINVAL;
+  if (!out || !fs) return ERR_EINVAL;
   mp4_segment_config sc = MP4_SEGMENT_CONFIG_DEFAULT;
   if (scfg) sc = *scfg;
   bool segmented = sc.max_duration_us || sc.max_bytes || sc.keep_files || sc.min_free_bytes;
-  if (mp4_segment_pattern_problem(pattern, segmented)) return HAL_EINVAL;
+  if (mp4_segment_pattern_problem(pattern, segmented)) return ERR_EINVAL;
   mp4_segmenter *s = calloc(1, sizeof *s);
-  if (!s) return HAL_ENOMEM;
+  if (!s) return ERR_ENOMEM;
   s->cfg = sc;
   mp4_muxer_config mc = MP4_MUXER_CONFIG_DEFAULT;
   s->mcfg = mcfg ? *mcfg : mc;
@@ -333,17 +333,17 @@ int mp4_segmenter_open(mp4_segmenter **out, const char *pattern, const mp4_segme
   if (s->has_index) {
     rc = s->fs.list(s->fs.user, s->dir[0] ? s->dir : ".", collect, s);
     /* A recorder's own directory (e.g. /sdcard/dashcam on a fresh card) is made for it. */
-    if (rc == HAL_ENOENT && s->dir[0] && !(rc = s->fs.mkdir(s->fs.user, s->dir)))
+    if (rc == ERR_ENOENT && s->dir[0] && !(rc = s->fs.mkdir(s->fs.user, s->dir)))
       rc = s->fs.list(s->fs.user, s->dir, collect, s);
     if (!rc) {
       if (s->nfiles) qsort(s->files, s->nfiles, sizeof *s->files, by_index);
       s->index = s->nfiles ? s->files[s->nfiles - 1].index + 1 : 1;
     } else {
-      fail(s, rc, "cannot list the directory: %s", hal_strerror(rc));
+      fail(s, rc, "cannot list the directory: %s", err_str(rc));
     }
   }
   if (!rc) rc = start_file(s, NULL);
-  if (rc == HAL_ENOSPC && make_room(s)) rc = start_file(s, NULL);
+  if (rc == ERR_ENOSPC && make_room(s)) rc = start_file(s, NULL);
   if (rc) {
     for (size_t i = 0; i < s->nfiles; i++) free(s->files[i].name);
     free(s->files);
@@ -356,7 +356,7 @@ int mp4_segmenter_open(mp4_segmenter **out, const char *pattern, const mp4_segme
 }
 
 int mp4_segmenter_add_video(mp4_segmenter *s, mp4_codec codec, int width, int height) {
-  if (!s) return HAL_EINVAL;
+  if (!s) return ERR_EINVAL;
   int id = mp4_muxer_add_video(s->m, codec, width, height);
   if (id < 0) return fail(s, id, "%s", mp4_muxer_last_error(s->m));
   s->kind[id - 1] = MP4_TRACK_VIDEO;
@@ -367,7 +367,7 @@ int mp4_segmenter_add_video(mp4_segmenter *s, mp4_codec codec, int width, int he
 }
 
 int mp4_segmenter_add_audio(mp4_segmenter *s, mp4_codec codec, int sample_rate, int channels) {
-  if (!s) return HAL_EINVAL;
+  if (!s) return ERR_EINVAL;
   int id = mp4_muxer_add_audio(s->m, codec, sample_rate, channels);
   if (id < 0) return fail(s, id, "%s", mp4_muxer_last_error(s->m));
   s->kind[id - 1] = MP4_TRACK_AUDIO;
@@ -394,9 +394,9 @@ static bool due(mp4_segmenter *s, int64_t pts_us) {
 }
 
 int mp4_segmenter_write(mp4_segmenter *s, int track, const uint8_t *data, size_t size, int64_t pts_us, unsigned flags) {
-  if (!s) return HAL_EINVAL;
+  if (!s) return ERR_EINVAL;
   if (s->err) return s->err;
-  if (track < 1 || track > s->ntracks) return fail(s, HAL_EINVAL, "no track %d", track);
+  if (track < 1 || track > s->ntracks) return fail(s, ERR_EINVAL, "no track %d", track);
   bool video = s->kind[track - 1] == MP4_TRACK_VIDEO;
   bool cut_point = s->has_video ? video && data && is_keyframe(s->codec[track - 1], data, size) : true;
   int rc;
@@ -411,7 +411,7 @@ int mp4_segmenter_write(mp4_segmenter *s, int track, const uint8_t *data, size_t
     s->start_pts = pts_us;
   }
   rc = mp4_muxer_write(s->m, track, data, size, pts_us, flags);
-  if (rc == HAL_ENOSPC && make_room(s)) {
+  if (rc == ERR_ENOSPC && make_room(s)) {
     s->broken = true;
     s->st.recovered++;
     return 0;
@@ -427,7 +427,7 @@ int mp4_segmenter_write(mp4_segmenter *s, int track, const uint8_t *data, size_t
 
 int mp4_segmenter_close(mp4_segmenter *s, char *why, size_t why_len) {
   if (why_len) why[0] = 0;
-  if (!s) return HAL_EINVAL;
+  if (!s) return ERR_EINVAL;
   int rc = s->err;
   char first[sizeof s->msg];
   snprintf(first, sizeof first, "%s", rc ? s->msg : "");

@@ -18,7 +18,7 @@
  * A full card with a retention policy is not the end: the oldest file goes, the fragment in
  * flight is lost (the file being written ends at its last complete fragment) and the next
  * keyframe starts a new file (stats.recovered counts it). Without a policy, or with nothing left
- * to delete, the write fails with HAL_ENOSPC as a muxer's does.
+ * to delete, the write fails with ERR_ENOSPC as a muxer's does.
  *
  * Threading: one thread at a time (the caller's).
  */
@@ -56,7 +56,7 @@ typedef struct mp4_segmenter mp4_segmenter;
  * else why not, in a sentence naming the pattern's problem. */
 const char *mp4_segment_pattern_problem(const char *pattern, bool segmented);
 
-/* Creates the first file at once (so a missing directory fails here). HAL_EINVAL for an unusable
+/* Creates the first file at once (so a missing directory fails here). ERR_EINVAL for an unusable
  * pattern (mp4_segment_pattern_problem), else the file system's or the muxer's error. */
 int mp4_segmenter_open(mp4_segmenter **out, const char *pattern, const mp4_segment_config *scfg,
                        const mp4_muxer_config *mcfg, const mp4_fs *fs);
