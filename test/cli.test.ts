@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cli, ROOT, tempDir } from "./helpers/run.js";
+import { CLI, cli, ROOT, runAsync, tempDir } from "./helpers/run.js";
 
 const app = join(ROOT, "test", "apps", "sys-demo.ts");
 
@@ -113,6 +113,22 @@ describe("k230js run", () => {
     expect(r.stdout).toContain("running [ 'x', 'y' ]");
     expect(r.status).toBe(3);
   });
+
+  it("runs of one app at the same time each run the whole app (they share its bundle path)", async () => {
+    const dir = tempDir("run-many");
+    const f = join(dir, "many.ts");
+    // a bundle (and source map) big enough that a runtime can meet it half-written: before, one run
+    // in a few said "... is not a usable source map" (another run was rewriting it)
+    const filler = Array.from({ length: 4000 }, (_, i) => `export const v${i} = ${i};`).join("\n");
+    writeFileSync(join(dir, "filler.ts"), filler);
+    writeFileSync(f, 'import * as m from "./filler";\nconsole.log("whole", Object.keys(m).length);\n');
+    const runs = await Promise.all(Array.from({ length: 6 }, () => runAsync(process.execPath, [CLI, "run", f], 60_000)));
+    for (const r of runs) {
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toBe("whole 4000\n");
+      expect(r.code).toBe(0);
+    }
+  }, 90_000);
 
   it("runs on riscv64 under qemu with --target riscv64, and as bytecode", () => {
     const dir = tempDir("run2");

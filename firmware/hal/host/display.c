@@ -51,10 +51,20 @@ static void compose(display *d) {
   if (!s) return; /* the app holds every writeback screen: skip this refresh */
   memset(s->data[0], 16, (size_t)s->width * s->height);
   memset(s->data[1], 128, (size_t)s->width * s->height / 2);
+  /* The app's thread may disable a layer (and drop its picture) meanwhile: each layer's picture
+   * and rectangle are taken under the lock, the picture with a reference of our own. */
+  layer L[HAL_LAYER_COUNT];
+  pthread_mutex_lock(&d->mu);
+  for (int i = 0; i < HAL_LAYER_COUNT; i++) {
+    L[i] = d->L[i];
+    if (!L[i].enabled) L[i].cur = NULL;
+    if (L[i].cur) frame_ref(L[i].cur);
+  }
+  pthread_mutex_unlock(&d->mu);
   uint64_t pts = 0;
   for (int i = 0; i < HAL_LAYER_COUNT; i++) {
-    layer *l = &d->L[i];
-    if (!l->enabled || !l->cur) continue;
+    layer *l = &L[i];
+    if (!l->cur) continue;
     /* A layer's rectangle of 0 is the whole screen. */
     uint32_t w = l->cfg.width ? l->cfg.width : s->width, h = l->cfg.height ? l->cfg.height : s->height;
     if (i <= HAL_LAYER_VIDEO3) {
@@ -63,6 +73,7 @@ static void compose(display *d) {
     } else {
       sim_compose_rgb(s, l->cur, l->cfg.x, l->cfg.y, w, h, l->cfg.alpha);
     }
+    frame_unref(l->cur);
   }
   s->pts_us = pts;
   s->seq = (uint32_t)d->composed;

@@ -102,8 +102,31 @@ static void live_view(void) {
   unsetenv("K230JS_SIM_DISPLAY");
 }
 
+/* A layer disabled while the display thread composes it: the thread composes what it took under
+ * the lock, never a picture taken away meanwhile (it crashed the Player's stop on a loaded host). */
+static void disable_while_composing(void) {
+  hal_handle d;
+  hal_display_config c = HAL_DISPLAY_CONFIG_DEFAULT;
+  c.type = HAL_DISPLAY_LT9611; /* 1920x1080: long compositions, a wide window */
+  CHECK_EQ_INT(hal_display_init(&c, &d), 0);
+  tu_pic pic;
+  tu_pic_init(&pic, 1920, 1080, 1);
+  hal_display_layer_config lc = HAL_DISPLAY_LAYER_CONFIG_DEFAULT;
+  int shown = 0;
+  for (int i = 0; i < 300; i++) {
+    CHECK_EQ_INT(hal_display_layer_set(d, HAL_LAYER_VIDEO1, &lc), 0);
+    shown += hal_display_show(d, HAL_LAYER_VIDEO1, &pic.f) == 0;
+    usleep((useconds_t)(i % 7) * 500); /* land the disable anywhere in a composition */
+    CHECK_EQ_INT(hal_display_layer_disable(d, HAL_LAYER_VIDEO1), 0);
+  }
+  CHECK(shown > 0);
+  CHECK_EQ_INT(hal_display_deinit(d), 0);
+  tu_pic_free(&pic);
+}
+
 int main(void) {
   live_view();
+  disable_while_composing();
   hal_handle d;
   hal_display_config c = HAL_DISPLAY_CONFIG_DEFAULT;
   c.type = HAL_DISPLAY_LT9611, c.width = 1280, c.height = 720, c.fps = 25;

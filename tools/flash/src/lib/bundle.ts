@@ -1,6 +1,6 @@
 import { build as esbuild, type Message } from "esbuild";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { CliError } from "./errors.js";
 import type { OptionSpec } from "./args.js";
@@ -80,12 +80,16 @@ export async function bundle(opts: BundleOptions): Promise<BundleResult> {
       minify: opts.minify ?? false,
       logLevel: "silent",
       legalComments: "none",
+      write: false,
     });
   } catch (e) {
     const errors = (e as { errors?: Message[] }).errors;
     if (errors?.length) throw new CliError(`build: ${errors.map(formatMessage).join("\n")}`);
     throw new CliError(`build: ${(e as Error).message}`);
   }
+  // Each file whole under its name at every moment: two `run`s of one app share its bundle path,
+  // and a runtime starting on a half-written bundle would run a truncated app.
+  for (const f of result.outputFiles) writeFileAtomic(f.path, f.contents);
   const map = `${js}.map`;
   const sizes = [
     { label: "bundle", path: js, bytes: statSync(js).size },
@@ -99,6 +103,12 @@ export async function bundle(opts: BundleOptions): Promise<BundleResult> {
     sizes.push({ label: "bytecode", path: output, bytes: statSync(output).size });
   }
   return { js, map, output, sizes, warnings: result.warnings.map(formatMessage) };
+}
+
+function writeFileAtomic(path: string, data: Uint8Array): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
 }
 
 /**
