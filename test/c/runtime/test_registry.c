@@ -6,6 +6,7 @@
 
 #include "registry.h" /* quickjs-bindings/src: internal */
 #include "check.h"
+#include "run_js.h"
 #include "kjs/class.h"
 #include "kjs/lend.h"
 #include "kjs/modules.h"
@@ -121,14 +122,6 @@ static JSModuleDef *holder_module(JSContext *ctx, const char *name) {
   return m;
 }
 
-static int run_and_free(const char *src) {
-  kjs_vm_config cfg = KJS_VM_CONFIG_DEFAULT;
-  kjs_vm *vm = kjs_vm_new(&cfg);
-  int status = kjs_vm_run_source(vm, "t.js", src, strlen(src));
-  kjs_vm_free(vm);
-  return status;
-}
-
 int main(void) {
   table_matches_a_reference();
   kjs_modules_register("test:holder", holder_module);
@@ -137,7 +130,7 @@ int main(void) {
    * both objects are finalized once. Before the teardown released loans, the buffer's reference
    * to its owner kept the whole context alive (a leak, and an engine assertion). */
   finalized = returned = 0;
-  CHECK_EQ_INT(run_and_free("import { Holder, liveCounts } from 'test:holder';\n"
+  CHECK_EQ_INT(run_js("import { Holder, liveCounts } from 'test:holder';\n"
                             "globalThis.a = new Holder(); globalThis.b = new Holder();\n"
                             "globalThis.buf = new Uint8Array(b.lend()); buf[0] = 1;\n"
                             "if (liveCounts().Holder !== 2) throw new Error('counts ' + JSON.stringify(liveCounts()));\n"),
@@ -148,14 +141,14 @@ int main(void) {
   /* A reference no gc_mark reports keeps an object alive past the GC: the teardown finalizes it
    * anyway (and says so), and its finalizer's release of that reference frees the rest. */
   finalized = returned = 0;
-  CHECK_EQ_INT(run_and_free("import { Holder } from 'test:holder';\n"
+  CHECK_EQ_INT(run_js("import { Holder } from 'test:holder';\n"
                             "const h = new Holder(); h.hideSelf(); globalThis.keep = [h, new Holder()];\n"),
                KJS_EXIT_OK);
   CHECK_EQ_INT(finalized, 2);
 
   /* Dropped by JS while running: finalized by the GC, once, and not again at teardown. */
   finalized = 0;
-  CHECK_EQ_INT(run_and_free("import { Holder, liveCounts } from 'test:holder';\n"
+  CHECK_EQ_INT(run_js("import { Holder, liveCounts } from 'test:holder';\n"
                             "for (let i = 0; i < 1000; i++) new Holder().lend();\n"
                             "if (liveCounts().Holder > 1000) throw new Error('not tracked');\n"),
                KJS_EXIT_OK);

@@ -2,16 +2,9 @@
 #include <pthread.h>
 
 #include "check.h"
+#include "run_js.h"
 #include "hal/clock.h"
 #include "kjs/vm.h"
-
-static int run(const char *src) {
-  kjs_vm_config cfg = KJS_VM_CONFIG_DEFAULT;
-  kjs_vm *vm = kjs_vm_new(&cfg);
-  int status = kjs_vm_run_source(vm, "t.js", src, strlen(src));
-  kjs_vm_free(vm);
-  return status;
-}
 
 static void *interrupt_later(void *arg) {
   hal_sleep_us(50000);
@@ -20,17 +13,17 @@ static void *interrupt_later(void *arg) {
 }
 
 int main(void) {
-  CHECK_EQ_INT(run("let x = 1;"), KJS_EXIT_OK);
-  CHECK_EQ_INT(run("throw new Error('boom')"), KJS_EXIT_ERROR);
-  CHECK_EQ_INT(run("let x = ;"), KJS_EXIT_ERROR);
-  CHECK_EQ_INT(run("import 'k230:nope';"), KJS_EXIT_ERROR);
-  CHECK_EQ_INT(run("Promise.reject(new Error('r'))"), KJS_EXIT_ERROR);
-  CHECK_EQ_INT(run("const p = Promise.reject(1); p.catch(() => {});"), KJS_EXIT_OK);
-  CHECK_EQ_INT(run("setTimeout(() => { throw new TypeError('late') }, 5)"), KJS_EXIT_ERROR);
-  CHECK_EQ_INT(run("import { exit } from 'k230:sys'; setTimeout(() => exit(7), 1); setTimeout(() => exit(9), 50)"), 7);
-  CHECK_EQ_INT(run("await new Promise(r => setTimeout(r, 10)); const id = setInterval(() => {}, 1); clearInterval(id);"),
+  CHECK_EQ_INT(run_js("let x = 1;"), KJS_EXIT_OK);
+  CHECK_EQ_INT(run_js("throw new Error('boom')"), KJS_EXIT_ERROR);
+  CHECK_EQ_INT(run_js("let x = ;"), KJS_EXIT_ERROR);
+  CHECK_EQ_INT(run_js("import 'k230:nope';"), KJS_EXIT_ERROR);
+  CHECK_EQ_INT(run_js("Promise.reject(new Error('r'))"), KJS_EXIT_ERROR);
+  CHECK_EQ_INT(run_js("const p = Promise.reject(1); p.catch(() => {});"), KJS_EXIT_OK);
+  CHECK_EQ_INT(run_js("setTimeout(() => { throw new TypeError('late') }, 5)"), KJS_EXIT_ERROR);
+  CHECK_EQ_INT(run_js("import { exit } from 'k230:sys'; setTimeout(() => exit(7), 1); setTimeout(() => exit(9), 50)"), 7);
+  CHECK_EQ_INT(run_js("await new Promise(r => setTimeout(r, 10)); const id = setInterval(() => {}, 1); clearInterval(id);"),
                KJS_EXIT_OK);
-  CHECK_EQ_INT(run("let n = 0; const id = setInterval(() => { if (++n === 3) clearInterval(id) }, 1);"), KJS_EXIT_OK);
+  CHECK_EQ_INT(run_js("let n = 0; const id = setInterval(() => { if (++n === 3) clearInterval(id) }, 1);"), KJS_EXIT_OK);
 
   /* An interrupt stops an infinite loop. */
   kjs_vm_config cfg = KJS_VM_CONFIG_DEFAULT;
