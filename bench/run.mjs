@@ -9,6 +9,8 @@
 //     peerCmd?, oursCmd?,                            the exact command lines, printed as notes
 //     goal?: { max?: number, min?: number, text? },  on ratio = ours / peer
 //     higherIsBetter? }                              (throughput-like units; informational)
+// A row may also print its own cells (oursText / peerText), have no peer (peer: null), or judge
+// itself: goal as text with verdict "pass" / "FAIL" (a goal that is not a ratio, e.g. a p99).
 // A row without a goal is context (a second peer, a floor, a breakdown): its verdict is "-".
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -29,12 +31,14 @@ const spread = (runs, mid, unit) =>
 
 function goalText(g) {
   if (!g) return "-";
+  if (typeof g === "string") return g;
   if (g.text) return g.text;
   return g.max !== undefined ? `<= ${g.max}x` : `>= ${g.min}x`;
 }
 
 function verdict(row, ratio) {
   if (!row.goal) return "-";
+  if (row.verdict !== undefined) return row.verdict === "pass" ? "met" : "MISSED";
   if (!Number.isFinite(ratio)) return "MISSED (no ratio)";
   const ok = (row.goal.max === undefined || ratio <= row.goal.max) && (row.goal.min === undefined || ratio >= row.goal.min);
   return ok ? "met" : "MISSED";
@@ -64,16 +68,16 @@ const note = (cmd) => {
 const results = rows.map((r) => {
   const ours = r.oursRuns?.length ? median(r.oursRuns) : r.ours;
   const peer = r.peerRuns?.length ? median(r.peerRuns) : r.peer;
-  const ratio = ours / peer;
+  const ratio = peer == null ? NaN : ours / peer;
   return { ...r, ours, peer, ratio, verdict: verdict(r, ratio) };
 });
 const table = results.map((r) => [
   r.bench,
   r.case + note(r.oursCmd),
-  spread(r.oursRuns, r.ours, r.unit),
-  spread(r.peerRuns, r.peer, r.unit),
-  r.peerName + note(r.peerCmd),
-  `${r.ratio.toFixed(2)}x${r.higherIsBetter ? " (higher is better)" : ""}`,
+  r.oursText ?? spread(r.oursRuns, r.ours, r.unit),
+  r.peer == null ? "-" : r.peerText ?? spread(r.peerRuns, r.peer, r.unit),
+  (r.peerName ?? "-") + note(r.peerCmd),
+  Number.isFinite(r.ratio) ? `${r.ratio.toFixed(2)}x${r.higherIsBetter ? " (higher is better)" : ""}` : "-",
   goalText(r.goal),
   r.verdict,
 ]);
@@ -90,7 +94,7 @@ if (notes.length) {
 const withGoal = results.filter((r) => r.goal);
 const missed = withGoal.filter((r) => r.verdict !== "met");
 console.log(`\nGoals: ${withGoal.length - missed.length} met, ${missed.length} missed${missed.length ? ":" : "."}`);
-for (const r of missed) console.log(`  ${r.bench}: ${r.case} (${r.ratio.toFixed(2)}x, goal ${goalText(r.goal)})`);
+for (const r of missed) console.log(`  ${r.bench}: ${r.case} (${Number.isFinite(r.ratio) ? `${r.ratio.toFixed(2)}x` : r.oursText ?? r.ours}, goal ${goalText(r.goal)})`);
 mkdirSync(join(ROOT, "bench", "out"), { recursive: true });
 writeFileSync(join(ROOT, "bench", "out", "results.json"), JSON.stringify({ date: new Date().toISOString(), rows: results }, null, 2));
 process.exit(failed ? 1 : 0);

@@ -1,6 +1,6 @@
-// The full demo (`npm start`): the simulated camera encoded to H.264 once, served over RTSP on
-// localhost and recorded to a fragmented MP4 on the (simulated) SD card at the same time, with
-// the virtual display showing the camera. Every frame flows in C; JS only prints status.
+// The full demo (`npm start`): the simulated camera encoded to H.264 once, served over RTSP at
+// the board's address and recorded to a fragmented MP4 on the (simulated) SD card at the same
+// time, with the virtual display showing the camera. Every frame flows in C; JS only prints status.
 // Usage: k230js run examples/camera-demo/main.ts --sdcard build/sdcard [-- SECONDS]  (0 = until Ctrl-C)
 import { Display, Encoder, MediaManager, Sensor } from "k230:media";
 import { Mp4Muxer } from "k230:mp4";

@@ -1,9 +1,38 @@
 // RTSP streaming from the camera: the TypeScript twin of CanMV's "2.6 RTSP Streaming".
-// Sensor -> H.264 encoder -> RTSP session; the per-frame path runs in C (encoder.pipeTo), so no
-// streaming thread is needed. Usage: k230js run examples/rtsp-camera/main.ts [-- 60]
+// Network first, as on a CanMV board (Wi-Fi when an SSID is given, else the wired LAN with
+// DHCP), then sensor -> H.264 encoder -> RTSP session; the per-frame path runs in C
+// (encoder.pipeTo), so no streaming thread is needed. The URL printed names the board's address.
+// Usage: k230js run examples/rtsp-camera/main.ts [-- SECONDS [PORT [SSID KEY]]]
 import { Encoder, MediaManager, Sensor, type Link, type Pipe } from "k230:media";
+import { LAN, WLAN } from "k230:net";
 import { RtspServer as Server, type RtspSession } from "k230:rtsp";
 import { EXITPOINT_ENABLE, exitpoint } from "k230:sys";
+
+/** Brings the network up (CanMV network.WLAN / network.LAN) and returns the board's address. */
+async function networkUp(ssid?: string, key?: string): Promise<string> {
+  if (ssid) {
+    const sta = new WLAN(WLAN.STA_IF);
+    console.log(`connecting to ${ssid} ...`);
+    return (await sta.connect(ssid, key, { timeoutMs: 30000 })).ip;
+  }
+  const lan = new LAN();
+  if (!lan.active()) {
+    console.log("no LAN here and no SSID given: the stream is reachable on this machine only");
+    return "";
+  }
+  if (!lan.isconnected()) {
+    lan.ifconfig("dhcp");
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error("LAN: no address from DHCP within 15 s (is the cable in?)")), 15000);
+      lan.on("address", (ev) => {
+        if (ev.ifconfig.ip === "0.0.0.0") return;
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+  return lan.ifconfig().ip;
+}
 
 const alignUp = (x: number, a: number) => Math.ceil(x / a) * a;
 
@@ -67,8 +96,10 @@ class RtspServer {
 }
 
 exitpoint(EXITPOINT_ENABLE);
-const seconds = Number(scriptArgs[1] ?? 60);
-const rtspserver = new RtspServer();
+const [, secs = "60", port = "8554", ssid, key] = scriptArgs;
+const seconds = Number(secs);
+console.log("network up:", await networkUp(ssid, key));
+const rtspserver = new RtspServer("test", Number(port));
 rtspserver.start();
 console.log("RTSP server start:", rtspserver.getRtspUrl());
 setTimeout(() => {

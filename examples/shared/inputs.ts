@@ -1,4 +1,4 @@
-// Inputs of the playback examples (mp4-demux, rtsp-file, video-decode), made from the camera when
+// Inputs of the playback examples (mp4-demux, rtsp-file, video-decode, video-player), made from the camera when
 // the card does not have them yet: a fresh card (or the simulator's) has no test media, and each
 // example should run on its own. Files at the card's root, which every card has.
 import { Encoder, MediaManager, openFile, Sensor } from "k230:media";

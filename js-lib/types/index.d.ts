@@ -4,5 +4,6 @@
 /// <reference path="./k230-rtsp.d.ts" />
 /// <reference path="./k230-media.d.ts" />
 /// <reference path="./k230-audio.d.ts" />
+/// <reference path="./k230-net.d.ts" />
 /// <reference path="./qjs-std.d.ts" />
 /// <reference path="./qjs-bjson.d.ts" />

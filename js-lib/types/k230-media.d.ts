@@ -1,7 +1,7 @@
 /**
  * `k230:media` — the camera (Sensor), the hardware video encoder (Encoder) and decoder
- * (Decoder), the display (Display) and the bindings between them (MediaManager), with CanMV's
- * names in camelCase so its examples port line by line.
+ * (Decoder), the display (Display), the bindings between them (MediaManager) and an MP4 player
+ * (Player), with CanMV's names in camelCase so its examples port line by line.
  *
  * Frames and encoded packs reach JS as zero-copy ArrayBuffers over the hardware's buffers: give
  * them back with `releaseStream()` / `frame.release()` (GC and a soft reset are the fallback).
@@ -402,6 +402,107 @@ declare module "k230:media" {
     static width(): number;
     static height(): number;
     static fps(): number;
+  }
+
+  export interface PlayerOptions {
+    /** The display to bring up when none is (CanMV `Player(display_type)`): "VIRT" (default, at
+     * the video's size), "ST7701" or "LT9611". An initialised display is used as it is. */
+    display?: DisplayType;
+    /** Accepted for CanMV's `display_to_ide`. */
+    toIde?: boolean;
+    /** The video layer, default "video1". */
+    layer?: "video1" | "video2" | "video3";
+    /** Play the audio track (default true); false paces the video by the monotonic clock. */
+    audio?: boolean;
+    /** How often "position" events come while playing, default 1000 ms. */
+    positionIntervalMs?: number;
+  }
+
+  export interface PlayerInfo {
+    /** Seconds. */
+    duration: number;
+    video: { codec: "h264" | "h265"; width: number; height: number } | null;
+    audio: { codec: "alaw" | "ulaw"; sampleRate: number; channels: number } | null;
+    /** What was dropped from a damaged or truncated file ("" if nothing): it plays to its last good frame. */
+    warning: string;
+  }
+
+  export type PlayerState = "idle" | "loaded" | "playing" | "paused" | "ended";
+
+  export interface PlayerStats {
+    state: Exclude<PlayerState, "idle">;
+    framesDecoded: number;
+    framesShown: number;
+    /** Frames that came too late (more than 150 ms) and were not shown. */
+    framesDropped: number;
+    decodeErrors: number;
+    audioSamples: number;
+    /** What paces playback: the audio device, or the monotonic clock for files without audio. */
+    clock: "audio" | "system";
+    /** Seconds: the media time of the picture on screen, null before the first. */
+    lastShown: number | null;
+  }
+
+  /** "eos" at the end of the file; "error" (an Error with `.code`, e.g. "ETRUNC" for a damaged
+   * file played to its last good frame) when playback could not go on; "position" every
+   * `positionIntervalMs` while playing. Every event has `position` in seconds. */
+  export interface PlayerEvent {
+    type: "eos" | "position";
+    position: number;
+  }
+  export interface PlayerError extends Error {
+    type: "error";
+    code: string;
+    position: number;
+  }
+
+  /**
+   * An MP4 player in one object (CanMV `media.player.Player`): H.264/H.265 video through the
+   * decoder onto a display layer and G.711 audio through the audio output, paced by one clock
+   * (the audio device's when the file has audio), with the whole per-frame path in C. Seeks are
+   * frame-accurate; a pause freezes the picture at once and resume continues picture and sound
+   * from there. A playing Player keeps the app running until "eos"/"error" or stop().
+   *
+   * @example
+   * ```ts
+   * import { Player } from "k230:media";
+   *
+   * const player = new Player({ display: "VIRT" });
+   * const info = player.load("/sdcard/test.mp4");
+   * console.log(`${info.duration} s`, info.video, info.audio);
+   * player.on("position", (ev) => console.log(`at ${ev.position.toFixed(1)} s`));
+   * player.on("eos", () => player.stop());
+   * player.start();
+   * setTimeout(() => player.pause(), 2000);
+   * setTimeout(() => { player.seek(1.0); player.resume(); }, 3000);
+   * ```
+   */
+  export class Player {
+    constructor(options?: PlayerOptions);
+    /** Opens an MP4 (or MOV) with H.264/H.265 video and/or G.711 audio; stops what was playing. */
+    load(path: string): PlayerInfo;
+    /** Brings the display up if needed and plays from the beginning (or from a seek made while loaded). */
+    start(): void;
+    /** Freezes the picture and the clock at once; the speaker plays out what it had queued. */
+    pause(): void;
+    resume(): void;
+    /** Seconds from 0 to the duration; playback (or the paused picture) continues at that frame. After the end, plays again from there. */
+    seek(seconds: number): void;
+    /** Stops playback and releases the decoder, the audio output and the display it brought up. Safe to call twice. */
+    stop(): void;
+    /** stop(), and forgets the file. */
+    close(): void;
+    stats(): PlayerStats;
+    on(event: "eos" | "position", listener: (this: Player, ev: PlayerEvent) => void): this;
+    on(event: "error", listener: (this: Player, ev: PlayerError) => void): this;
+    off(event: "eos" | "position", listener: (this: Player, ev: PlayerEvent) => void): this;
+    off(event: "error", listener: (this: Player, ev: PlayerError) => void): this;
+    /** Seconds: what is being heard and shown now. */
+    readonly position: number;
+    readonly duration: number;
+    readonly state: PlayerState;
+    readonly info: PlayerInfo | null;
+    readonly path: string | null;
   }
 
   /** A binding made by `MediaManager.link`; `destroy()` unbinds (so do closing either end and soft reset; dropping the object does not). */

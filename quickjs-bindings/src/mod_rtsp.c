@@ -4,9 +4,15 @@
  * loop adapter (rtsp_loop.c). Sessions and pushers are pipe targets (kjs/sink.h).
  * Types and docs: js-lib/types/k230-rtsp.d.ts.
  */
+#include "kjs/net.h"
 #include "rtsp_internal.h"
 
 /* ---- shared helpers ---- */
+
+int rtsp_js_url(const rtsp_server *s, const char *name, char *url, size_t cap) {
+  char ip[16];
+  return rtsp_server_url(s, kjs_net_reachable_ipv4(ip, sizeof ip) ? ip : NULL, name, url, cap);
+}
 
 int rtsp_js_opt_codecs(JSContext *ctx, JSValueConst opts, const char *fn, rtsp_video_codec *video,
                        rtsp_audio_codec *audio) {

@@ -29,10 +29,11 @@ static native_module modules[MAX_MODULES] = {
     {"k230:media", kjs_mod_media_init},
     {"k230:audio", kjs_mod_audio_init},
     {"k230:rtsp", kjs_mod_rtsp_init},
+    {"k230:net", kjs_mod_net_init},
     {"qjs:std", init_qjs_std},
     {"qjs:bjson", init_qjs_bjson},
 };
-static int nmodules = 7;
+static int nmodules = 8;
 
 int kjs_modules_register(const char *name, kjs_module_init_fn *init) {
   for (int i = 0; i < nmodules; i++) {

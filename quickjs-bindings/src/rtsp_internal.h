@@ -22,6 +22,7 @@
 #include "kjs/args.h"
 #include "kjs/class.h"
 #include "kjs/errors.h"
+#include "kjs/events.h"
 #include "kjs/loop.h"
 #include "kjs/modules.h"
 #include "kjs/sink.h"
@@ -37,18 +38,38 @@ enum { RTSP_JS_TICK_MS = 200 };
 typedef struct rtsp_js_fd {
   void (*cb)(void *loop, int fd, int revents, void *user);
   void *user;
+  uint32_t gen;  /* bumped when the fd is unwatched: tells a stale readiness report from a new one */
+  short events;
 } rtsp_js_fd;
 
-/* Pass a pointer to this as the libs' `loop`: their fd callbacks behind one loop callback. */
+/* Pass a pointer to this as the libs' `loop`: their fd callbacks behind the runtime's loop. */
 typedef struct rtsp_js_loop {
   kjs_loop *loop;
   rtsp_js_fd *fds; /* indexed by fd */
   int cap_fds;
+  int mux_fd;      /* rtsp_loop_mux_linux.c's epoll set, -1 until the first fd */
+  int active;      /* watched fds with events: the set keeps the runtime's loop alive while > 0 */
 } rtsp_js_loop;
 
 extern const rtsp_io_ops rtsp_js_loop_ops;
 void rtsp_js_loop_init(rtsp_js_loop *l, kjs_loop *loop);
 void rtsp_js_loop_free(rtsp_js_loop *l); /* the fds must be unwatched already */
+/* Hands a readiness report (poll(2) revents) to the fd's callback. */
+void rtsp_js_loop_dispatch(rtsp_js_loop *l, int fd, uint32_t gen, int revents);
+
+/*
+ * How the fds reach the runtime's loop, one file per system-call set (K230JS_SYSCALLS):
+ *   rtsp_loop_mux_rtsmart.c  each fd watched by the loop itself (poll(2) over all of them on
+ *                            every turn: all RT-Smart has)
+ *   rtsp_loop_mux_linux.c    one epoll set watched by the loop, so a turn costs what is ready,
+ *                            not what is connected (1000 viewers: their sockets are polled
+ *                            about 30 times a second for nothing otherwise)
+ * l->fds[fd] is filled in before watch and cleared after unwatch. 0 or a negative code.
+ */
+int rtsp_js_mux_watch(rtsp_js_loop *l, int fd, short events);
+void rtsp_js_mux_events(rtsp_js_loop *l, int fd, short events);
+void rtsp_js_mux_unwatch(rtsp_js_loop *l, int fd);
+void rtsp_js_mux_free(rtsp_js_loop *l);
 
 /* ---- private structs ---- */
 
@@ -70,8 +91,7 @@ typedef struct js_server {
   JSValue self;   /* not owned: valid while the object lives (the finalizer cancels every use) */
   uint64_t tick_timer;
   uint64_t event_timer; /* a 0 ms timer dispatching queued events, 0 when none */
-  JSValue listeners[EV_COUNT]; /* arrays of functions */
-  int nlisteners[EV_COUNT];    /* their lengths, readable without touching JS objects */
+  kjs_events listeners;
   /* Events from the core are queued and delivered from a timer, never from inside a core call,
    * so a listener may call anything (even close()) safely. */
   pending_event *events;
@@ -101,6 +121,9 @@ extern JSClassID rtsp_server_class_id, rtsp_session_class_id, rtsp_pusher_class_
  * The result is copied into out[cap]. */
 int rtsp_js_opt_string(JSContext *ctx, JSValueConst opts, const char *fn, const char *name, const char *def, char *out,
                        size_t cap, bool *present);
+/* rtsp_server_url() naming a server on every address by the board's reachable address
+ * (k230:net, kjs/net.h): what a laptop can open. */
+int rtsp_js_url(const rtsp_server *s, const char *name, char *url, size_t cap);
 /* options.video / options.audio of a session or a pusher. 0 or -1 with TypeError pending. */
 int rtsp_js_opt_codecs(JSContext *ctx, JSValueConst opts, const char *fn, rtsp_video_codec *video,
                        rtsp_audio_codec *audio);

@@ -30,7 +30,7 @@ static void server_finalizer(JSRuntime *rt, JSValueConst val) {
   js_server *jv = JS_GetOpaque(val, rtsp_server_class_id);
   if (!jv) return;
   server_close(jv, rt);
-  for (int i = 0; i < EV_COUNT; i++) JS_FreeValueRT(rt, jv->listeners[i]);
+  kjs_events_free(rt, &jv->listeners);
   free(jv->events);
   rtsp_js_loop_free(&jv->io);
   free(jv);
@@ -39,7 +39,7 @@ static void server_finalizer(JSRuntime *rt, JSValueConst val) {
 static void server_gc_mark(JSRuntime *rt, JSValueConst val, JS_MarkFunc *mark_func) {
   js_server *jv = JS_GetOpaque(val, rtsp_server_class_id);
   if (!jv) return;
-  for (int i = 0; i < EV_COUNT; i++) JS_MarkValue(rt, jv->listeners[i], mark_func);
+  kjs_events_mark(rt, &jv->listeners, mark_func);
   for (js_session *js = jv->sessions; js; js = js->next) JS_MarkValue(rt, js->obj, mark_func);
 }
 
@@ -58,7 +58,7 @@ static void on_core_event(void *user, const rtsp_event *ev) {
              : ev->type == RTSP_EV_DISCONNECT ? EV_DISCONNECT
              : ev->type == RTSP_EV_PLAY       ? EV_PLAY
                                               : EV_STOP;
-  if (!jv->nlisteners[type]) return; /* nobody listens: nothing to queue */
+  if (!jv->listeners.counts[type]) return; /* nobody listens: nothing to queue */
   if (jv->nevents == jv->cap_events) {
     if (jv->cap_events >= 4096) return; /* a flood nobody drains: drop, never grow unbounded */
     int cap = jv->cap_events ? jv->cap_events * 2 : 16;
@@ -94,20 +94,7 @@ static void dispatch_events(kjs_loop *loop, uint64_t id, void *user) {
     JS_SetPropertyStr(ctx, ev, "id", JS_NewInt64(ctx, (int64_t)evs[i].conn_id));
     JS_SetPropertyStr(ctx, ev, "peer", JS_NewString(ctx, evs[i].peer));
     if (evs[i].mount[0]) JS_SetPropertyStr(ctx, ev, "session", JS_NewString(ctx, evs[i].mount));
-    /* A copy of the list: listeners may add or remove listeners. */
-    JSValue list = JS_GetPropertyStr(ctx, jv->listeners[evs[i].type], "slice");
-    JSValue copy = JS_Call(ctx, list, jv->listeners[evs[i].type], 0, NULL);
-    JS_FreeValue(ctx, list);
-    uint32_t len = 0;
-    JSValue lv = JS_GetPropertyStr(ctx, copy, "length");
-    JS_ToUint32(ctx, &len, lv);
-    JS_FreeValue(ctx, lv);
-    for (uint32_t k = 0; k < len && !kjs_vm_stopping(vm); k++) {
-      JSValue fn = JS_GetPropertyUint32(ctx, copy, k);
-      kjs_vm_call(vm, fn, self, 1, (JSValueConst *)&ev);
-      JS_FreeValue(ctx, fn);
-    }
-    JS_FreeValue(ctx, copy);
+    kjs_events_emit(ctx, &jv->listeners, evs[i].type, self, ev);
     JS_FreeValue(ctx, ev);
   }
   JS_FreeValue(ctx, self);
@@ -159,17 +146,6 @@ int rtsp_js_opt_string(JSContext *ctx, JSValueConst opts, const char *fn, const 
   memcpy(out, s, n + 1);
   JS_FreeCString(ctx, s);
   return 0;
-}
-
-static int event_index(JSContext *ctx, JSValueConst v, const char *fn) {
-  const char *s = JS_IsString(v) ? JS_ToCString(ctx, v) : NULL;
-  int idx = -1;
-  if (s)
-    for (int i = 0; event_names[i]; i++)
-      if (!strcmp(s, event_names[i])) idx = i;
-  if (s) JS_FreeCString(ctx, s);
-  if (idx < 0) JS_ThrowTypeError(ctx, "%s: event must be \"connect\", \"disconnect\", \"play\" or \"stop\"", fn);
-  return idx;
 }
 
 /* ---- RtspServer ---- */
@@ -231,7 +207,7 @@ JSValue rtsp_server_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSVa
   jv->ctx = ctx;
   rtsp_js_loop_init(&jv->io, kjs_vm_loop(kjs_vm_from_context(ctx)));
   snprintf(jv->host, sizeof jv->host, "%s", host);
-  for (int i = 0; i < EV_COUNT; i++) jv->listeners[i] = JS_NewArray(ctx);
+  if (kjs_events_init(ctx, &jv->listeners, event_names) < 0) goto fail;
   cfg.user = jv;
   JSValue obj = JS_UNDEFINED;
   int rc = rtsp_server_new(&cfg, &jv->s);
@@ -263,7 +239,7 @@ fail:
     jv->s = NULL;
     rtsp_server_close(s);
   }
-  for (int i = 0; i < EV_COUNT; i++) JS_FreeValue(ctx, jv->listeners[i]);
+  kjs_events_free(JS_GetRuntime(ctx), &jv->listeners);
   rtsp_js_loop_free(&jv->io);
   free(jv);
   return JS_EXCEPTION;
@@ -296,7 +272,7 @@ static JSValue server_url(JSContext *ctx, JSValueConst this_val, int argc, JSVal
   char url[256];
   int n;
   if (jv->s) {
-    n = rtsp_server_url(jv->s, name ? name : "", url, sizeof url);
+    n = rtsp_js_url(jv->s, name ? name : "", url, sizeof url);
   } else {
     n = HAL_ECLOSED;
   }
@@ -307,35 +283,9 @@ static JSValue server_url(JSContext *ctx, JSValueConst this_val, int argc, JSVal
 }
 
 static JSValue server_on(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv, int magic) {
-  const char *fn = magic ? "RtspServer.off" : "RtspServer.on";
   js_server *jv = JS_GetOpaque2(ctx, this_val, rtsp_server_class_id);
   if (!jv) return JS_EXCEPTION;
-  int idx = event_index(ctx, argc > 0 ? argv[0] : JS_UNDEFINED, fn);
-  if (idx < 0) return JS_EXCEPTION;
-  if (argc < 2 || !JS_IsFunction(ctx, argv[1])) return JS_ThrowTypeError(ctx, "%s: listener must be a function", fn);
-  JSValue list = jv->listeners[idx];
-  uint32_t len = 0;
-  JSValue lv = JS_GetPropertyStr(ctx, list, "length");
-  JS_ToUint32(ctx, &len, lv);
-  JS_FreeValue(ctx, lv);
-  if (!magic) {
-    JS_SetPropertyUint32(ctx, list, len, JS_DupValue(ctx, argv[1]));
-    jv->nlisteners[idx] = (int)len + 1;
-  } else {
-    for (uint32_t i = 0; i < len; i++) {
-      JSValue f = JS_GetPropertyUint32(ctx, list, i);
-      bool same = JS_IsStrictEqual(ctx, f, argv[1]);
-      JS_FreeValue(ctx, f);
-      if (!same) continue;
-      JSValue splice = JS_GetPropertyStr(ctx, list, "splice");
-      JSValue args[2] = {JS_NewUint32(ctx, i), JS_NewInt32(ctx, 1)};
-      JS_FreeValue(ctx, JS_Call(ctx, splice, list, 2, args));
-      JS_FreeValue(ctx, splice);
-      jv->nlisteners[idx] = (int)len - 1;
-      break;
-    }
-  }
-  return JS_DupValue(ctx, this_val);
+  return kjs_events_on(ctx, &jv->listeners, this_val, argc, argv, magic ? "RtspServer.off" : "RtspServer.on", magic);
 }
 
 static JSValue server_get_client_count(JSContext *ctx, JSValueConst this_val) {

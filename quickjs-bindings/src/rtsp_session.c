@@ -152,7 +152,7 @@ static JSValue session_get_url(JSContext *ctx, JSValueConst this_val) {
   js_session *js = session_of(ctx, this_val, "RtspSession.url");
   if (!js) return JS_EXCEPTION;
   char url[256];
-  if (rtsp_server_url(js->srv->s, js->name, url, sizeof url) < 0) return JS_ThrowRangeError(ctx, "url too long");
+  if (rtsp_js_url(js->srv->s, js->name, url, sizeof url) < 0) return JS_ThrowRangeError(ctx, "url too long");
   return JS_NewString(ctx, url);
 }
 

@@ -82,9 +82,10 @@ export function readStamp(y: Uint8Array, width: number): number {
   return ((c ^ (c >> 8) ^ 0xa5) & 0xff) === (word & 0xff) ? c : -1;
 }
 
-/** Every picture of a video file as yuv420p (Y, then U, then V), decoded by ffmpeg. */
+/** Every picture of a video file as yuv420p (Y, then U, then V), decoded by ffmpeg: one per coded
+ * frame of the first video stream (no frame-rate conversion). */
 export function yuvFrames(file: string, w: number, h: number): Uint8Array[] {
-  const r = spawnSync("ffmpeg", ["-v", "error", "-i", file, "-f", "rawvideo", "-pix_fmt", "yuv420p", "-"], { maxBuffer: 1 << 28 });
+  const r = spawnSync("ffmpeg", ["-v", "error", "-i", file, "-map", "0:v:0", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "yuv420p", "-"], { maxBuffer: 1 << 28 });
   if (r.status !== 0) throw new Error(`ffmpeg decoding ${file} failed: ${r.stderr}`);
   const frames = [];
   const size = (w * h * 3) / 2;

@@ -23,6 +23,8 @@ struct sim_audio_sink {
   uint32_t rate, channels;
   FILE *wav;
   uint64_t samples;
+  bool timeline;
+  uint64_t first_us; /* when the first sample was heard (timeline sinks) */
 };
 
 static uint32_t rd32(const uint8_t *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
@@ -129,11 +131,13 @@ static void wr32(uint8_t *p, uint32_t v) {
   p[3] = (uint8_t)(v >> 24);
 }
 
+/* RIFF/WAVE: fmt, on a timeline sink "clk " (first_us, 8 bytes), then data. */
 static void wav_header(sim_audio_sink *s) {
-  uint8_t h[44];
+  uint8_t h[60];
+  size_t hl = s->timeline ? 60 : 44;
   uint32_t data = (uint32_t)(s->samples * s->channels * 2);
   memcpy(h, "RIFF", 4);
-  wr32(h + 4, 36 + data);
+  wr32(h + 4, (uint32_t)(hl - 8 + data));
   memcpy(h + 8, "WAVEfmt ", 8);
   wr32(h + 16, 16);
   h[20] = 1, h[21] = 0; /* PCM */
@@ -142,11 +146,24 @@ static void wav_header(sim_audio_sink *s) {
   wr32(h + 28, s->rate * s->channels * 2);
   h[32] = (uint8_t)(s->channels * 2), h[33] = 0;
   h[34] = 16, h[35] = 0;
-  memcpy(h + 36, "data", 4);
-  wr32(h + 40, data);
+  uint8_t *d = h + 36;
+  if (s->timeline) {
+    memcpy(d, "clk ", 4);
+    wr32(d + 4, 8);
+    wr32(d + 8, (uint32_t)s->first_us);
+    wr32(d + 12, (uint32_t)(s->first_us >> 32));
+    d += 16;
+  }
+  memcpy(d, "data", 4);
+  wr32(d + 4, data);
   fseek(s->wav, 0, SEEK_SET);
-  fwrite(h, 1, 44, s->wav);
+  fwrite(h, 1, hl, s->wav);
   fseek(s->wav, 0, SEEK_END);
+}
+
+void sim_audio_sink_timeline(sim_audio_sink *s) {
+  s->timeline = true;
+  if (s->wav && !s->samples) wav_header(s);
 }
 
 int sim_audio_sink_open(uint32_t rate, uint32_t channels, sim_audio_sink **out) {
@@ -172,13 +189,26 @@ int sim_audio_sink_open(uint32_t rate, uint32_t channels, sim_audio_sink **out) 
   return 0;
 }
 
-void sim_audio_sink_write(sim_audio_sink *s, const int16_t *samples, uint32_t count) {
+/* count samples (NULL: silence). */
+static void put(sim_audio_sink *s, const int16_t *samples, uint64_t count) {
   if (s->wav)
     for (size_t i = 0; i < (size_t)count * s->channels; i++) {
-      uint8_t b[2] = {(uint8_t)samples[i], (uint8_t)((uint16_t)samples[i] >> 8)};
+      int16_t v = samples ? samples[i] : 0;
+      uint8_t b[2] = {(uint8_t)v, (uint8_t)((uint16_t)v >> 8)};
       fwrite(b, 1, 2, s->wav);
     }
   s->samples += count;
+}
+
+void sim_audio_sink_write(sim_audio_sink *s, const int16_t *samples, uint32_t count) { put(s, samples, count); }
+
+void sim_audio_sink_write_at(sim_audio_sink *s, const int16_t *samples, uint32_t count, uint64_t start_us) {
+  if (s->timeline && !s->first_us) s->first_us = start_us;
+  if (s->timeline) {
+    uint64_t due = s->first_us + s->samples * 1000000u / s->rate; /* when the previous samples ran out */
+    if (start_us > due) put(s, NULL, (start_us - due) * s->rate / 1000000u);
+  }
+  put(s, samples, count);
 }
 
 void sim_audio_sink_close(sim_audio_sink *s) {

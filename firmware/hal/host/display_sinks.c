@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hal/clock.h"
 #include "hal_sim.h"
 #include "internal.h"
 
@@ -70,7 +71,7 @@ int sim_display_sinks_open(uint32_t width, uint32_t height, uint32_t fps, hal_fr
 
 void sim_display_sinks_write(sim_display_sinks *s, const hal_frame *screen, uint64_t n) {
   if (s->y4m) {
-    fputs("FRAME\n", s->y4m);
+    fprintf(s->y4m, "FRAME XSHOWN_US=%llu\n", (unsigned long long)hal_clock_us()); /* hal/display.h */
     for (uint32_t y = 0; y < screen->height; y++)
       fwrite(screen->data[0] + (size_t)y * screen->stride[0], 1, screen->width, s->y4m);
     for (int plane = 0; plane < 2; plane++)

@@ -62,8 +62,14 @@ void sim_audio_src_close(sim_audio_src *a);
 /* The speaker: K230JS_SIM_AUDIO_OUT = none (default) | wav:PATH. */
 typedef struct sim_audio_sink sim_audio_sink;
 int sim_audio_sink_open(uint32_t rate, uint32_t channels, sim_audio_sink **out);
+/* Makes the WAV the speaker's timeline (hal/audio.h): a "clk " chunk holds the hal_clock_us()
+ * time of its first sample and sim_audio_sink_write_at fills gaps with silence. Before any write. */
+void sim_audio_sink_timeline(sim_audio_sink *s);
 /* count samples per channel, interleaved. */
 void sim_audio_sink_write(sim_audio_sink *s, const int16_t *samples, uint32_t count);
+/* The same, heard from start_us on (hal_clock_us time); on a timeline sink the silence since the
+ * previous samples ran out is recorded first. */
+void sim_audio_sink_write_at(sim_audio_sink *s, const int16_t *samples, uint32_t count, uint64_t start_us);
 /* Completes the WAV header. NULL ok. */
 void sim_audio_sink_close(sim_audio_sink *s);
 

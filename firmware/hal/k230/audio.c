@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audio_clock.h"
 #include "hal/audio.h"
+#include "hal/clock.h"
 #include "k230_internal.h"
 #include "mpi_ai_api.h"
 #include "mpi_ao_api.h"
@@ -48,6 +50,8 @@ typedef struct kaout {
   int16_t *pending; /* a partial frame carried to the next write */
   uint32_t pending_n;
   uint64_t seq;
+  pthread_mutex_t clk_mu; /* the position is read from other threads */
+  audio_clock clk;        /* the AO reports no position: modelled from the frames sent */
 } kaout;
 
 static kain *g_in[2];
@@ -205,6 +209,8 @@ int hal_audio_out_open(const hal_audio_config *cfg, hal_handle *out) {
   kaout *o = calloc(1, sizeof *o);
   if (!o) return HAL_ENOMEM;
   o->cfg = *cfg;
+  pthread_mutex_init(&o->clk_mu, NULL);
+  audio_clock_init(&o->clk, cfg->rate);
   o->blk_size = K_ALIGN_UP((uint64_t)cfg->samples_per_frame * cfg->channels * 2, 4096);
   o->pending = malloc((size_t)cfg->samples_per_frame * cfg->channels * 2);
   /* §2.5 uses one block; a few let the AO queue frames while we fill the next. */
@@ -232,6 +238,7 @@ int hal_audio_out_open(const hal_audio_config *cfg, hal_handle *out) {
 fail:
   k230_pool_destroy(o->pool);
   free(o->pending);
+  pthread_mutex_destroy(&o->clk_mu);
   free(o);
   return rc;
 }
@@ -277,8 +284,22 @@ int hal_audio_out_write(hal_handle h, const int16_t *samples, uint32_t count, in
     if (o->pending_n == per) {
       if ((rc = send_frame(o, o->pending, timeout_ms))) return rc;
       o->pending_n = 0;
+      pthread_mutex_lock(&o->clk_mu);
+      audio_clock_write(&o->clk, per, hal_clock_us());
+      pthread_mutex_unlock(&o->clk_mu);
     }
   }
+  return 0;
+}
+
+int hal_audio_out_position(hal_handle h, uint64_t *played) {
+  kaout *o;
+  int rc = kh_get(KH_AOUT, h, (void **)&o);
+  if (rc) return rc;
+  if (!played) return HAL_EINVAL;
+  pthread_mutex_lock(&o->clk_mu);
+  *played = audio_clock_played(&o->clk, hal_clock_us());
+  pthread_mutex_unlock(&o->clk_mu);
   return 0;
 }
 
@@ -297,6 +318,7 @@ int hal_audio_out_close(hal_handle h) {
   g_out = NULL;
   kh_free(h);
   free(o->pending);
+  pthread_mutex_destroy(&o->clk_mu);
   free(o);
   return 0;
 }

@@ -26,5 +26,6 @@ JSModuleDef *kjs_mod_mp4_init(JSContext *ctx, const char *name);
 JSModuleDef *kjs_mod_media_init(JSContext *ctx, const char *name);
 JSModuleDef *kjs_mod_audio_init(JSContext *ctx, const char *name);
 JSModuleDef *kjs_mod_rtsp_init(JSContext *ctx, const char *name);
+JSModuleDef *kjs_mod_net_init(JSContext *ctx, const char *name);
 
 #endif

@@ -230,9 +230,9 @@ int main(void) {
   send_header(mz, &h264, MEDIA_CODEC_H264);
   send_header(my, &h265, MEDIA_CODEC_H265);
   char ux[64], uy[64], uz[64];
-  rtsp_server_url(srv, "x", ux, sizeof ux);
-  rtsp_server_url(srv, "y", uy, sizeof uy);
-  rtsp_server_url(srv, "z", uz, sizeof uz);
+  rtsp_server_url(srv, NULL, "x", ux, sizeof ux);
+  rtsp_server_url(srv, NULL, "y", uy, sizeof uy);
+  rtsp_server_url(srv, NULL, "z", uz, sizeof uz);
   printf("server at %s\n", ux);
 
   int audio_chunks = (int)(alen / 160);

@@ -8,7 +8,12 @@
  * Host simulator: input from env K230JS_SIM_AUDIO_IN = sine[:HZ] (default sine:440, amplitude
  * 0.5 FS) | wav:PATH (16-bit PCM, looped; converted neither in rate nor channels: its format
  * must match, else HAL_EINVAL); output to env K230JS_SIM_AUDIO_OUT = none (default) | wav:PATH.
- * Input is paced in real time unless K230JS_SIM_AUDIO_PACE=0.
+ * Both are paced in real time unless K230JS_SIM_AUDIO_PACE=0: the output is a simulated device
+ * that plays `rate` samples a second from a queue of 5 frames (the board's AO depth), makes
+ * writes wait for room, and plays silence when it runs dry. The WAV file is what that device
+ * played, from its first sample on (underruns as silence), and carries the hal_clock_us() time
+ * of its first sample in a "clk " chunk (8 bytes, little-endian) before "data", so sample k was
+ * heard at that time + k / rate.
  */
 #ifndef HAL_AUDIO_H
 #define HAL_AUDIO_H
@@ -42,8 +47,13 @@ int hal_audio_in_release(hal_handle in, hal_audio_frame *frame);
 int hal_audio_in_close(hal_handle in);
 
 int hal_audio_out_open(const hal_audio_config *cfg, hal_handle *out);
-/* Play `count` samples per channel (interleaved). Returns 0 once queued. */
+/* Play `count` samples per channel (interleaved). Returns 0 once queued; waits up to timeout_ms
+ * (-1 forever) while the device's queue is full: HAL_ETIMEDOUT. */
 int hal_audio_out_write(hal_handle out, const int16_t *samples, uint32_t count, int timeout_ms);
+/* Samples per channel the device has played since open: the audio clock (what is heard now).
+ * Written samples not yet played are the output latency. Host: the simulated device's, exact;
+ * board: modelled from the writes (the AO reports no position), exact while it never runs dry. */
+int hal_audio_out_position(hal_handle out, uint64_t *played);
 int hal_audio_out_close(hal_handle out);
 
 #endif

@@ -12,7 +12,8 @@
  *
  * Host simulator sinks, chosen by env K230JS_SIM_DISPLAY (read at hal_display_init), '+'-joined:
  *   none (default) | png:DIR (DIR/frame-000000.png per composed frame; png:DIR:N keeps every
- *   Nth) | y4m:PATH (every composed frame appended, 4:2:0) | http:PORT (live view in a browser:
+ *   Nth) | y4m:PATH (every composed frame appended, 4:2:0; each FRAME header carries
+ *   XSHOWN_US=<hal_clock_us() when it was composed>, i.e. shown) | http:PORT (live view in a browser:
  *   http://127.0.0.1:PORT/ shows the screen, /frame.png is the latest one; loopback only;
  *   hal_display_init fails with HAL_EBUSY when the port is taken)
  */

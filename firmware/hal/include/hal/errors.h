@@ -24,6 +24,7 @@
   XX(ETRUNC, -1003, "data is truncated")                             \
   XX(ELIMIT, -1004, "a configured limit was exceeded")               \
   XX(ESTATE, -1005, "operation not allowed in the current state")    \
+  XX(EAUTH, -1006, "authentication failed")                          \
   XX(EINTR, -4, "interrupted")
 
 enum {

@@ -149,10 +149,10 @@ void rtsp_server_stats(const rtsp_server *s, rtsp_stats *out) {
 
 int rtsp_server_port(const rtsp_server *s) { return s->bound_port; }
 
-int rtsp_server_url(const rtsp_server *s, const char *name, char *out, size_t cap) {
+int rtsp_server_url(const rtsp_server *s, const char *any_host, const char *name, char *out, size_t cap) {
   const char *h = s->host;
-  if (!strcmp(h, "0.0.0.0") || !h[0]) h = "127.0.0.1";
-  if (!strcmp(h, "::")) h = "::1";
+  if (!strcmp(h, "0.0.0.0") || !h[0]) h = any_host ? any_host : "127.0.0.1";
+  if (!strcmp(h, "::")) h = any_host ? any_host : "::1";
   int n = strchr(h, ':') ? snprintf(out, cap, "rtsp://[%s]:%d/%s", h, s->bound_port, name)
                          : snprintf(out, cap, "rtsp://%s:%d/%s", h, s->bound_port, name);
   return n < 0 || (size_t)n >= cap ? HAL_ELIMIT : n;

@@ -1,0 +1,424 @@
+/* hal/net.h on the K230: RT-Smart's network manager device /dev/netmgmt, driven by open + ioctl
+ * the way CanMV's network module does (its hal_netmgmt library; the kernel side is
+ * canmv-k230/rtsmart@123aadc:kernel/bsp/maix3/components/netmgmt/netmgmt.c, "netmgmt" at :967).
+ * Only open, ioctl, close, nanosleep and pthreads are used (rtsmart-syscalls.md). Link and
+ * address changes are found by polling the device once a second: it has no event channel. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hal/clock.h"
+#include "hal/errors.h"
+#include "hal/net.h"
+#include "net_events.h"
+
+/* ---- the device's ABI (netmgmt.c at release/canmv-v1.8) ---- */
+
+/* _IOWR('N', nr, void *) with RT-Smart's _IOC layout, which does not mask nr (0x100 and up spill
+ * into the type byte exactly as in the kernel's own table):
+ * canmv-k230/rtsmart@123aadc:kernel/rt-thread/include/libc/libc_ioctl.h:24,33 */
+#define NM_CMD(nr) ((unsigned long)((3u << 30) | ('N' << 8) | (nr) | ((unsigned)sizeof(void *) << 16)))
+/* netmgmt.c:28-65 */
+enum {
+  NM_STA_CONNECT = 0x10,
+  NM_STA_DISCONNECT = 0x11,
+  NM_STA_IS_CONNECTED = 0x12,
+  NM_STA_GET_MAC = 0x13,
+  NM_STA_GET_AP_INFO = 0x15,
+  NM_STA_SCAN = 0x17,
+  NM_AP_START = 0x20,
+  NM_AP_STOP = 0x21,
+  NM_AP_IS_ACTIVE = 0x22,
+  NM_AP_GET_INFO = 0x23,
+  NM_AP_GET_STA_INFO = 0x24,
+  NM_LAN_GET_LINK_STATUS = 0x81,
+  NM_LAN_GET_MAC = 0x82,
+  NM_NET_IFCONFIG = 0x100,
+  NM_NET_PROBE = 0x104,
+};
+
+/* enum rt_netif_t, netmgmt.c:74 (main renames 2 to RT_NET_DEV_LAN and keeps its value). */
+static const int nm_itf[HAL_NET_IF_COUNT] = {[HAL_NET_LAN] = 2, [HAL_NET_STA] = 0, [HAL_NET_AP] = 1};
+/* Their device names in the CanMV defconfigs (k230_canmv_defconfig:49-50, components/Kconfig:302). */
+static const char *const nm_name[HAL_NET_IF_COUNT] = {[HAL_NET_LAN] = "u0", [HAL_NET_STA] = "sta", [HAL_NET_AP] = "ap"};
+
+/* struct rt_wlan_ssid / rt_wlan_key / rt_wlan_info:
+ * canmv-k230/rtsmart@123aadc:kernel/rt-thread/components/drivers/wlan/wlan_dev.h:382,389,408 */
+typedef struct nm_ssid {
+  uint8_t len;
+  uint8_t val[HAL_NET_SSID_MAX + 1];
+} nm_ssid;
+typedef struct nm_key {
+  uint8_t len;
+  uint8_t val[HAL_NET_KEY_MAX + 1];
+} nm_key;
+typedef struct nm_wlan_info {
+  int32_t security; /* rt_wlan_security_t: flag bits, wlan_dev.h:66-76 */
+  int32_t band;     /* rt_802_11_band_t: 0 = 5 GHz, 1 = 2.4 GHz */
+  uint32_t datarate;
+  int16_t channel;
+  int16_t rssi;
+  nm_ssid ssid;
+  uint8_t bssid[6];
+  uint8_t hidden;
+} nm_wlan_info;
+enum { NM_SEC_WEP = 0x1, NM_SEC_AES = 0x4, NM_SEC_WPA = 0x00200000, NM_SEC_WPA2 = 0x00400000, NM_SEC_WPA3 = 0x00800000 };
+enum { NM_BAND_2_4GHZ = 1, NM_BAND_UNKNOWN = 0x7fffffff };
+
+/* struct rt_wlan_connect_config, netmgmt.c:83 */
+typedef struct nm_connect {
+  int32_t use_info;
+  union {
+    nm_ssid ssid;
+    nm_wlan_info info;
+  };
+  nm_key key;
+} nm_connect;
+
+/* struct rt_wlan_scan_result, wlan_mgnt.h:77: the kernel writes up to `num` entries through
+ * `info` (netmgmt.c:198) and reads info[0] as the scan filter. */
+typedef struct nm_scan {
+  int32_t num;
+  nm_wlan_info *info;
+} nm_scan;
+
+/* The ifconfig command, netmgmt.c:523 (lwIP ip_addr_t is one u32 in an IPv4-only build). */
+typedef struct nm_ifconfig {
+  int32_t net_if;
+  uint16_t func; /* 0 get, 1 static, 2 dhcp */
+  uint32_t ip, gw, netmask, dns;
+} nm_ifconfig;
+
+typedef struct nm_lan_status { /* netmgmt.c:339: value 1 linked, 2 not linked, 0 unknown */
+  int32_t itf;
+  int32_t value;
+} nm_lan_status;
+typedef struct nm_lan_mac { /* netmgmt.c:345 */
+  int32_t itf;
+  uint8_t mac[6];
+} nm_lan_mac;
+
+enum { SCAN_MAX = 64, POLL_MS = 1000, DHCP_STEP_MS = 100 };
+
+/* ---- the device ---- */
+
+static pthread_mutex_t dev_mu = PTHREAD_MUTEX_INITIALIZER;
+static int dev_fd = -1;
+
+static int nm_ioctl(int nr, void *arg) {
+  pthread_mutex_lock(&dev_mu);
+  if (dev_fd < 0) dev_fd = open("/dev/netmgmt", O_RDWR);
+  int fd = dev_fd;
+  pthread_mutex_unlock(&dev_mu);
+  if (fd < 0) return HAL_ENODEV;
+  return ioctl(fd, NM_CMD(nr), arg) == 0 ? 0 : HAL_EIO;
+}
+
+static void u32_to(uint8_t out[4], uint32_t be) { memcpy(out, &be, 4); }
+static uint32_t u32_from(const uint8_t in[4]) {
+  uint32_t v;
+  memcpy(&v, in, 4);
+  return v;
+}
+
+static hal_net_security sec_of(int32_t s) {
+  if (s == 0) return HAL_NET_SEC_OPEN;
+  if (s == -1) return HAL_NET_SEC_UNKNOWN;
+  if (s & NM_SEC_WPA3) return HAL_NET_SEC_WPA3;
+  if (s & NM_SEC_WPA2) return HAL_NET_SEC_WPA2;
+  if (s & NM_SEC_WPA) return HAL_NET_SEC_WPA;
+  if (s & NM_SEC_WEP) return HAL_NET_SEC_WEP;
+  return HAL_NET_SEC_UNKNOWN;
+}
+
+static void info_to(hal_net_wlan_info *out, const nm_wlan_info *in) {
+  memset(out, 0, sizeof *out);
+  size_t len = in->ssid.len <= HAL_NET_SSID_MAX ? in->ssid.len : HAL_NET_SSID_MAX;
+  memcpy(out->ssid, in->ssid.val, len);
+  memcpy(out->bssid, in->bssid, 6);
+  out->rssi = in->rssi;
+  out->channel = in->channel;
+  out->security = sec_of(in->security);
+  out->band_5g = in->band == 0;
+}
+
+/* ---- status ---- */
+
+static bool dhcp_on[HAL_NET_IF_COUNT] = {true, true, false}; /* what we last set; lwIP starts with DHCP */
+
+int hal_net_status_get(hal_net_if itf, hal_net_status *out) {
+  if (!out || (unsigned)itf >= HAL_NET_IF_COUNT) return HAL_EINVAL;
+  memset(out, 0, sizeof *out);
+  int32_t probe = nm_itf[itf];
+  if (nm_ioctl(NM_NET_PROBE, &probe) != 0 || !probe) return 0; /* absent */
+  out->present = true;
+  snprintf(out->name, sizeof out->name, "%s", nm_name[itf]);
+  nm_ifconfig c = {.net_if = nm_itf[itf], .func = 0};
+  if (nm_ioctl(NM_NET_IFCONFIG, &c) == 0) {
+    u32_to(out->ip.addr, c.ip);
+    u32_to(out->ip.netmask, c.netmask);
+    u32_to(out->ip.gateway, c.gw);
+    u32_to(out->ip.dns, c.dns);
+  }
+  int32_t v = 0;
+  if (itf == HAL_NET_STA) {
+    out->link = nm_ioctl(NM_STA_IS_CONNECTED, &v) == 0 && v;
+    nm_ioctl(NM_STA_GET_MAC, out->mac);
+  } else if (itf == HAL_NET_AP) {
+    out->link = nm_ioctl(NM_AP_IS_ACTIVE, &v) == 0 && v;
+    nm_wlan_info ap;
+    if (out->link && nm_ioctl(NM_AP_GET_INFO, &ap) == 0) memcpy(out->mac, ap.bssid, 6);
+  } else {
+    nm_lan_status ls = {nm_itf[itf], 0};
+    out->link = nm_ioctl(NM_LAN_GET_LINK_STATUS, &ls) == 0 && ls.value == 1;
+    nm_lan_mac lm = {nm_itf[itf], {0}};
+    if (nm_ioctl(NM_LAN_GET_MAC, &lm) == 0) memcpy(out->mac, lm.mac, 6);
+  }
+  out->dhcp = dhcp_on[itf];
+  return 0;
+}
+
+static void check_changes(void);
+
+static int set_config(hal_net_if itf, const hal_net_ipv4 *ip) {
+  if ((unsigned)itf >= HAL_NET_IF_COUNT) return HAL_EINVAL;
+  nm_ifconfig c = {.net_if = nm_itf[itf], .func = ip ? 1 : 2};
+  if (ip) {
+    c.ip = u32_from(ip->addr);
+    c.netmask = u32_from(ip->netmask);
+    c.gw = u32_from(ip->gateway);
+    c.dns = u32_from(ip->dns);
+  }
+  int32_t probe = nm_itf[itf];
+  if (nm_ioctl(NM_NET_PROBE, &probe) != 0 || !probe) return HAL_ENODEV;
+  int rc = nm_ioctl(NM_NET_IFCONFIG, &c);
+  if (rc == 0) dhcp_on[itf] = !ip;
+  check_changes();
+  return rc;
+}
+
+int hal_net_set_static(hal_net_if itf, const hal_net_ipv4 *ip) { return ip ? set_config(itf, ip) : HAL_EINVAL; }
+int hal_net_set_dhcp(hal_net_if itf) { return set_config(itf, NULL); }
+
+int hal_net_interfaces(hal_net_if_entry *out, int max, int *count) {
+  if (!out || max < 0 || !count) return HAL_EINVAL;
+  int n = 0;
+  for (int i = 0; i < HAL_NET_IF_COUNT && n < max; i++) {
+    hal_net_status st;
+    if (hal_net_status_get((hal_net_if)i, &st) != 0 || !st.present) continue;
+    hal_net_if_entry *e = &out[n++];
+    memset(e, 0, sizeof *e);
+    snprintf(e->name, sizeof e->name, "%s", st.name);
+    memcpy(e->mac, st.mac, 6);
+    e->up = e->running = st.link;
+    if (st.ip.addr[0]) {
+      e->naddr = 1;
+      e->addr[0].family = 4;
+      memcpy(e->addr[0].addr, st.ip.addr, 4);
+      uint32_t m = ((uint32_t)st.ip.netmask[0] << 24) | (st.ip.netmask[1] << 16) | (st.ip.netmask[2] << 8) | st.ip.netmask[3];
+      while (m & 0x80000000u) {
+        e->addr[0].prefixlen++;
+        m <<= 1;
+      }
+    }
+  }
+  *count = n;
+  return 0;
+}
+
+/* ---- station ---- */
+
+int hal_net_wlan_scan(hal_net_wlan_info *out, int max, int *count) {
+  if (!out || max < 0 || !count) return HAL_EINVAL;
+  nm_scan *r = calloc(1, sizeof *r + SCAN_MAX * sizeof(nm_wlan_info));
+  if (!r) return HAL_ENOMEM;
+  r->num = SCAN_MAX;
+  r->info = (nm_wlan_info *)(r + 1);
+  /* An empty filter (INVALID_INFO, wlan_dev.h:396): every network. */
+  r->info[0].band = NM_BAND_UNKNOWN;
+  r->info[0].security = -1;
+  r->info[0].channel = -1;
+  int rc = nm_ioctl(NM_STA_SCAN, r);
+  int n = 0;
+  if (rc == 0)
+    for (int i = 0; i < r->num && i < SCAN_MAX && n < max; i++) info_to(&out[n++], &r->info[i]);
+  free(r);
+  *count = n;
+  return rc;
+}
+
+static pthread_mutex_t op_mu = PTHREAD_MUTEX_INITIALIZER;
+static bool connecting;
+
+static void fill_key(nm_key *k, const char *key) {
+  size_t len = key ? strlen(key) : 0;
+  k->len = (uint8_t)len;
+  memcpy(k->val, key ? key : "", len);
+}
+
+int hal_net_wlan_connect(const char *ssid, const char *key, int timeout_ms) {
+  size_t slen = ssid ? strlen(ssid) : 0;
+  if (!slen || slen > HAL_NET_SSID_MAX || (key && strlen(key) > HAL_NET_KEY_MAX) || timeout_ms < 0) return HAL_EINVAL;
+  pthread_mutex_lock(&op_mu);
+  bool busy = connecting;
+  connecting = true;
+  pthread_mutex_unlock(&op_mu);
+  if (busy) return HAL_EBUSY;
+  uint64_t deadline = hal_clock_us() + (uint64_t)timeout_ms * 1000u;
+  nm_connect c;
+  memset(&c, 0, sizeof c);
+  c.ssid.len = (uint8_t)slen;
+  memcpy(c.ssid.val, ssid, slen);
+  fill_key(&c.key, key);
+  /* Blocks in the kernel until joined or failed (rt_wlan_connect, its own wait:
+   * wlan_mgnt.c:1131); the driver does not say why a join failed. */
+  int rc = nm_ioctl(NM_STA_CONNECT, &c);
+  /* Then DHCP: wait for an address within what is left of the timeout. */
+  while (rc == 0) {
+    hal_net_status st;
+    if (hal_net_status_get(HAL_NET_STA, &st) == 0 && st.link && st.ip.addr[0]) break;
+    if (hal_clock_us() >= deadline) rc = HAL_ETIMEDOUT;
+    else hal_sleep_us(DHCP_STEP_MS * 1000u);
+  }
+  pthread_mutex_lock(&op_mu);
+  connecting = false;
+  pthread_mutex_unlock(&op_mu);
+  check_changes();
+  return rc;
+}
+
+int hal_net_wlan_disconnect(void) {
+  int rc = nm_ioctl(NM_STA_DISCONNECT, NULL);
+  check_changes();
+  return rc;
+}
+
+int hal_net_wlan_current(hal_net_wlan_info *out) {
+  if (!out) return HAL_EINVAL;
+  int32_t on = 0;
+  int rc = nm_ioctl(NM_STA_IS_CONNECTED, &on);
+  if (rc) return rc;
+  if (!on) return HAL_ESTATE;
+  nm_wlan_info info;
+  memset(&info, 0, sizeof info);
+  if ((rc = nm_ioctl(NM_STA_GET_AP_INFO, &info))) return rc;
+  info_to(out, &info);
+  return 0;
+}
+
+/* ---- access point ---- */
+
+int hal_net_ap_start(const char *ssid, const char *key, int channel) {
+  size_t slen = ssid ? strlen(ssid) : 0, klen = key ? strlen(key) : 0;
+  if (!slen || slen > HAL_NET_SSID_MAX || (klen && (klen < 8 || klen > HAL_NET_KEY_MAX)) || channel < 0 || channel > 165)
+    return HAL_EINVAL;
+  nm_connect c;
+  memset(&c, 0, sizeof c);
+  if (channel) { /* rt_wlan_start_ap_adv takes the channel from the info (netmgmt.c:235) */
+    c.use_info = 1;
+    c.info.ssid.len = (uint8_t)slen;
+    memcpy(c.info.ssid.val, ssid, slen);
+    c.info.channel = (int16_t)channel;
+    c.info.band = channel > 14 ? 0 : NM_BAND_2_4GHZ;
+    c.info.security = klen ? NM_SEC_WPA2 | NM_SEC_AES : 0;
+  } else {
+    c.ssid.len = (uint8_t)slen;
+    memcpy(c.ssid.val, ssid, slen);
+  }
+  fill_key(&c.key, key);
+  int rc = nm_ioctl(NM_AP_START, &c);
+  check_changes();
+  return rc;
+}
+
+int hal_net_ap_stop(void) {
+  int rc = nm_ioctl(NM_AP_STOP, NULL);
+  check_changes();
+  return rc;
+}
+
+int hal_net_ap_stations(uint8_t (*mac)[6], int max, int *count) {
+  if (!mac || max < 0 || !count) return HAL_EINVAL;
+  *count = 0;
+  nm_scan *r = calloc(1, sizeof *r + SCAN_MAX * sizeof(nm_wlan_info));
+  if (!r) return HAL_ENOMEM;
+  r->num = SCAN_MAX;
+  r->info = (nm_wlan_info *)(r + 1);
+  int rc = nm_ioctl(NM_AP_GET_STA_INFO, r);
+  for (int i = 0; rc == 0 && i < r->num && i < SCAN_MAX && *count < max; i++) memcpy(mac[(*count)++], r->info[i].bssid, 6);
+  free(r);
+  return rc;
+}
+
+/* ---- events: a poller compares what it sees with what it saw ---- */
+
+static pthread_mutex_t snap_mu = PTHREAD_MUTEX_INITIALIZER;
+static bool snap_valid;
+static struct {
+  bool link;
+  hal_net_ipv4 ip;
+} snap[HAL_NET_IF_COUNT];
+
+/* Also called right after our own changes, so their events do not wait for the poller. */
+static void check_changes(void) {
+  pthread_mutex_lock(&snap_mu);
+  for (int i = 0; i < HAL_NET_IF_COUNT; i++) {
+    hal_net_status st;
+    if (hal_net_status_get((hal_net_if)i, &st) != 0) continue;
+    if (snap_valid && st.link != snap[i].link) net_events_emit((hal_net_if)i, st.link ? HAL_NET_EV_LINK_UP : HAL_NET_EV_LINK_DOWN);
+    if (snap_valid && memcmp(&st.ip, &snap[i].ip, sizeof st.ip) != 0) net_events_emit((hal_net_if)i, HAL_NET_EV_ADDRESS);
+    snap[i].link = st.link;
+    snap[i].ip = st.ip;
+  }
+  snap_valid = true;
+  pthread_mutex_unlock(&snap_mu);
+}
+
+static pthread_mutex_t thread_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t thread_cv = PTHREAD_COND_INITIALIZER;
+static pthread_t poll_th;
+static bool poll_running, poll_quit;
+
+static void *poll_main(void *arg) {
+  (void)arg;
+  pthread_mutex_lock(&thread_mu);
+  while (!poll_quit) {
+    pthread_mutex_unlock(&thread_mu);
+    check_changes();
+    pthread_mutex_lock(&thread_mu);
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t); /* the default condvar clock */
+    t.tv_sec += POLL_MS / 1000;
+    while (!poll_quit && pthread_cond_timedwait(&thread_cv, &thread_mu, &t) == 0) {
+    }
+  }
+  pthread_mutex_unlock(&thread_mu);
+  return NULL;
+}
+
+int hal_net_watch(hal_net_event_cb *cb, void *user) {
+  net_events_set(cb, user);
+  int rc = 0;
+  pthread_mutex_lock(&thread_mu);
+  if (cb && !poll_running) {
+    poll_quit = false;
+    if (pthread_create(&poll_th, NULL, poll_main, NULL) == 0) poll_running = true;
+    else rc = HAL_ENOMEM;
+  } else if (!cb && poll_running) {
+    poll_quit = true;
+    pthread_cond_broadcast(&thread_cv);
+    pthread_mutex_unlock(&thread_mu);
+    pthread_join(poll_th, NULL);
+    pthread_mutex_lock(&thread_mu);
+    poll_running = false;
+  }
+  pthread_mutex_unlock(&thread_mu);
+  return rc;
+}
