@@ -96,19 +96,12 @@ JSValue kjs_bytecode_load(JSContext *ctx, const uint8_t *buf, size_t len) {
   if (size != len - KJS_BYTECODE_HEADER_SIZE)
     return JS_ThrowTypeError(ctx, "bytecode file is truncated or padded (%zu payload bytes, header says %u)",
                              len - KJS_BYTECODE_HEADER_SIZE, size);
-  /* No CRC-32 pass here: the pinned engine hashes the same payload before it reads it (bc_csum
-     in JS_ReadObjectAtoms; it skips the last 4 bytes when the length is a multiple of 4), and a
-     second pass over a 1 MB bundle was ~5% of the start. The header's CRC stays for tools that
-     check a file without an engine. */
+  if (kjs_crc32(buf + KJS_BYTECODE_HEADER_SIZE, size) != get_le32(buf + 32))
+    return JS_ThrowTypeError(ctx, "bytecode file is corrupt (checksum mismatch)");
   JSValue obj = JS_ReadObject(ctx, buf + KJS_BYTECODE_HEADER_SIZE, size, JS_READ_OBJ_BYTECODE);
   if (JS_IsException(obj)) {
-    JSValue exc = JS_GetException(ctx);
-    const char *msg = JS_ToCString(ctx, exc);
-    bool csum = msg && strcmp(msg, "SyntaxError: checksum error") == 0;
-    JS_FreeCString(ctx, msg);
-    JS_FreeValue(ctx, exc);
-    return JS_ThrowTypeError(ctx, csum ? "bytecode file is corrupt (checksum mismatch)"
-                                       : "bytecode file is corrupt (the engine could not read it)");
+    JS_FreeValue(ctx, JS_GetException(ctx));
+    return JS_ThrowTypeError(ctx, "bytecode file is corrupt (the engine could not read it)");
   }
   if (JS_VALUE_GET_TAG(obj) != JS_TAG_MODULE) {
     JS_FreeValue(ctx, obj);

@@ -7,7 +7,7 @@
  *   8      4    file format version (little endian), KJS_BYTECODE_FORMAT
  *   12     16   engine version string (NUL padded), e.g. "0.17.0"
  *   28     4    payload length (LE)
- *   32     4    CRC-32 of the payload (LE), for tools; the runtime checks the engine's own hash
+ *   32     4    CRC-32 of the payload (LE)
  *   36     ...  JS_WriteObject() output of one compiled module
  *
  * The engine's own bytecode changes between releases without a reliable marker, so the reader
