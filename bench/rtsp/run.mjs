@@ -235,9 +235,9 @@ async function audience(server, { viewers, stalled, joins, app, clip, latency = 
     const wFrom = tJoined + SETTLE_MS * 1000;
     const wTo = wFrom + WINDOWS * WINDOW_MS * 1000;
     const { vs, summary } = await lc.results();
-    if (ours) await srv.line(/SENDLOG (.*)/, 15_000);
+    if (ours) await srv.line(/SENDLOG (.*)\n/, 15_000);
     await srv.stop();
-    const sendLog = ours ? JSON.parse(/SENDLOG (.*)/.exec(srv.out)[1]) : undefined;
+    const sendLog = ours ? JSON.parse(/SENDLOG (.*)\n/.exec(srv.out)[1]) : undefined;
     const endedEarly = ours && sendLog.t.at(-1) < wTo;
     if (endedEarly) throw new Error(`${server}: the stream ended before the CPU windows did (joins too slow?)`);
     const { per, base } = losses(vs, sendLog);
