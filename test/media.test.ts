@@ -1,5 +1,5 @@
 // k230:media and Mp4Recorder from JS on the simulator, checked against ffmpeg/ffprobe.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -18,7 +18,7 @@ const run = (name: string, args: string[]) => {
 };
 
 beforeAll(() => {
-  for (const name of ["media-encode", "media-decode", "media-bad", "media-record-twice", "media-fanout"]) {
+  for (const name of ["media-encode", "media-decode", "media-bad", "media-record-twice", "media-fanout", "annexb-units"]) {
     const r = cli(["build", join(ROOT, "test", "apps", `${name}.ts`), "-o", app(name)]);
     expect(r.status, r.stderr).toBe(0);
   }
@@ -116,6 +116,72 @@ describe("Decoder", () => {
     const ref = grayFrames(clip, 320, 240);
     expect(ref).toHaveLength(90);
     ref.forEach((f, i) => expect(psnr(new Uint8Array(ya.buffer, ya.byteOffset + i * f.length, f.length), f)).toBeGreaterThan(35));
+  });
+});
+
+describe("AnnexBReader (access units of a raw stream, split in C)", () => {
+  /** ffprobe's packets of a raw stream (its parser's access units) in stream order. */
+  function probeUnits(file: string): { offset: number; size: number; key: boolean }[] {
+    const r = spawnSync("ffprobe", ["-v", "error", "-show_entries", "packet=pos,size,flags", "-of", "json", file], { encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    const bytes = readFileSync(file);
+    const units = (JSON.parse(r.stdout).packets as { pos: string; size: string; flags: string }[]).map((p) => ({
+      offset: Number(p.pos),
+      size: Number(p.size),
+      key: p.flags.startsWith("K"),
+    }));
+    // FFmpeg's HEVC parser ends a packet after the next start code's zero_byte; H.264 Annex B.1
+    // (and H.265's) makes that byte part of the next NAL unit, as its H.264 parser and we do.
+    units.forEach((u, i) => {
+      const next = units[i + 1];
+      const end = u.offset + u.size;
+      if (next && next.offset === end && bytes[end - 1] === 0 && bytes.subarray(end, end + 3).equals(Buffer.from([0, 0, 1]))) {
+        u.size--;
+        next.offset--;
+        next.size++;
+      }
+    });
+    return units;
+  }
+
+  const streams = {
+    "B-frames, 3 slices": { name: "au-bf-slices.264", args: ["-c:v", "libx264", "-bf", "2", "-x264-params", "slices=3", "-f", "h264"] },
+    "AUD NAL units": { name: "au-aud.264", args: ["-c:v", "libx264", "-x264-params", "aud=1", "-f", "h264"] },
+    "H.265, 2 slice segments": { name: "au-slices.265", args: ["-c:v", "libx265", "-x265-params", "log-level=error:slices=2", "-f", "hevc"] },
+  };
+  for (const [label, { name, args }] of Object.entries(streams)) {
+    it(`${label}: the same units as ffprobe's packets (offset, size, key), from a file, a buffer and a view, zero-copy`, () => {
+      const file = makeClip(name, ["-f", "lavfi", "-i", "testsrc=size=640x360:rate=30:duration=2", "-g", "20", "-pix_fmt", "yuv420p", ...args]);
+      const want = probeUnits(file);
+      expect(want).toHaveLength(60);
+      for (const source of ["file", "buffer", "view"]) {
+        const lines = run("annexb-units", ["units", file, source]);
+        expect(lines.at(-1)).toBe(`end 60 ${name.endsWith(".265") ? "h265" : "h264"} true`);
+        const got = lines.slice(0, -1).map((l) => {
+          const [offset, size, key] = l.split(",");
+          return { offset: Number(offset), size: Number(size), key: key === "K" };
+        });
+        expect(got).toEqual(want);
+      }
+    });
+  }
+
+  it("misuse: clear errors with codes; an oversized unit is skipped once and reading goes on", () => {
+    const file = makeClip("au-bf-slices.264", []);
+    const lines = run("annexb-units", ["bad", file]);
+    const sizes = probeUnits(file).map((u) => u.size);
+    const small = sizes.filter((n) => n <= 1024).length;
+    expect(small).toBeGreaterThan(0);
+    expect(lines).toEqual([
+      "missing Error ENOENT",
+      "number TypeError -",
+      "codec RangeError -",
+      "size RangeError -",
+      `limited ${small} ${sizes.length - small}`,
+      "closed Error ECLOSED",
+      "detached Error ESTATE",
+      "empty ok",
+    ]);
   });
 });
 

@@ -7,11 +7,11 @@ import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { AUDIO_IN, H264, H265, makeClip, probePackets, VIDEO_IN } from "./helpers/media.js";
+import { buildServeApp, serve as serveOn, type Served } from "./helpers/rtsp-app.js";
 import { RtspClient } from "./helpers/rtsp-client.js";
-import { ROOT, cli, runAsync, startUntil, tempDir } from "./helpers/run.js";
+import { runAsync, tempDir } from "./helpers/run.js";
 
-const out = tempDir("rtsp");
-const APP = join(out, "rtsp-serve.js");
+let APP = "";
 
 export const RTSP_CLIPS = {
   "h264+ulaw.mov": [...VIDEO_IN, ...AUDIO_IN, ...H264, "-c:a", "pcm_mulaw", "-f", "mov"],
@@ -22,27 +22,7 @@ export const RTSP_CLIPS = {
     "-bufsize", "1M", "-pix_fmt", "yuv420p", "-f", "mp4"],
 };
 
-interface Served {
-  url: string;
-  pid: number;
-  done: Promise<{ code: number | null; stdout: string; stderr: string; sent: Sent; stats: Record<string, unknown> }>;
-  kill: () => void;
-}
-interface Sent { video: number; audio: number; videoBytes: number; audioBytes: number }
-
-/** Starts the serving app; resolves once it listens. */
-async function serve(clip: string, args: string[] = []): Promise<Served> {
-  const s = startUntil([APP, clip, ...args], "READY ");
-  await s.ready;
-  const url = /READY (\S+)/.exec(s.output().stdout)![1]!;
-  const done = s.exited.then(({ code }) => {
-    const { stdout, stderr } = s.output();
-    const sent = JSON.parse(/SENT (.*)/.exec(stdout)?.[1] ?? "null") as Sent;
-    const stats = JSON.parse(/STATS (.*)/.exec(stdout)?.[1] ?? "null");
-    return { code, stdout, stderr, sent, stats };
-  });
-  return { url, pid: s.child.pid!, done, kill: () => s.child.kill("SIGTERM") };
-}
+const serve = (clip: string, args: string[] = []) => serveOn(APP, clip, args);
 
 /** ffmpeg decodes the stream to per-frame hashes: frames and pts per stream, and its errors. */
 async function ffmpegPlay(url: string, transport: "tcp" | "udp") {
@@ -78,8 +58,7 @@ function has(cmd: string): boolean {
 }
 
 beforeAll(() => {
-  const r = cli(["build", join(ROOT, "test", "apps", "rtsp-serve.ts"), "-o", APP]);
-  expect(r.status, r.stderr).toBe(0);
+  APP = buildServeApp();
   for (const [name, recipe] of Object.entries(RTSP_CLIPS)) makeClip(name, recipe);
 }, 120_000);
 

@@ -1,10 +1,13 @@
-// Shared helpers for benches: process timing, peak RSS, medians.
-import { spawn } from "node:child_process";
+// Shared helpers for benches: running a command under bench_runstat (wall, CPU, peak RSS, first
+// line), interleaved repetitions, medians, exact command lines.
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const HOST = join(ROOT, "build", "host");
+export const RUNSTAT = join(HOST, "bench-lib", "bench_runstat");
 
 export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -12,27 +15,48 @@ export function median(xs) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** A command line as a shell would take it back. */
+export function commandLine(cmd, args) {
+  const q = (s) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${String(s).replace(/'/g, "'\\''")}'`);
+  return [cmd, ...args].map((a) => q(String(a).replaceAll(`${ROOT}/`, ""))).join(" ");
+}
+
+function parseReport(cmd, args, r) {
+  const line = r.stderr.split("\n").filter((l) => l.startsWith("@runstat ")).at(-1);
+  if (!line) throw new Error(`bench_runstat gave no report for ${commandLine(cmd, args)}: ${r.stderr.slice(-500)}`);
+  const rep = JSON.parse(line.slice(9));
+  if (rep.status !== 0) throw new Error(`${commandLine(cmd, args)} failed (${rep.status}): ${r.stderr.slice(-800)}`);
+  if (r.marker && !(rep.firstLineMs >= 0 && rep.firstLineCpuMs > 0))
+    throw new Error(`${commandLine(cmd, args)}: no first line '${r.marker}', or its CPU time could not be read`);
+  return { ...rep, stdout: r.stdout };
+}
+
 /**
- * Runs `cmd args` under /usr/bin/time and measures the time from spawn to the first stdout
- * line containing `marker`, and the peak RSS. Resolves { firstLineMs, maxRssKiB, status }.
+ * Runs `cmd args` under bench_runstat: { wallMs, cpuMs, userMs, sysMs, rssKiB, firstLineMs,
+ * firstLineCpuMs, stdout }. `marker`: the first-line marker (firstLine* are -1 without it).
+ * Throws if the command fails.
  */
-export function timeToFirstLine(cmd, args, marker = "ready") {
-  return new Promise((res, rej) => {
-    const t0 = performance.now();
-    const child = spawn("/usr/bin/time", ["-f", "RSS %M", cmd, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let first = null;
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-      if (first === null && out.includes(marker)) first = performance.now() - t0;
-    });
-    child.stderr.on("data", (d) => (err += d));
-    child.on("error", rej);
-    child.on("exit", (status) => {
-      const m = /RSS (\d+)/.exec(err);
-      if (status !== 0 || first === null || !m) return rej(new Error(`${cmd} ${args.join(" ")} failed (${status}): ${err}`));
-      res({ firstLineMs: first, maxRssKiB: Number(m[1]), status });
-    });
+export function runstat(cmd, args, { marker, env } = {}) {
+  if (!existsSync(RUNSTAT)) throw new Error(`${RUNSTAT} is not built (ninja -C build/host bench_runstat)`);
+  const r = spawnSync(RUNSTAT, [...(marker ? ["--first-line", marker] : []), "--", cmd, ...args], {
+    encoding: "utf8",
+    maxBuffer: 1 << 26,
+    env: env ? { ...process.env, ...env } : process.env,
   });
+  return parseReport(cmd, args, { stdout: r.stdout, stderr: r.stderr, marker });
+}
+
+/**
+ * Runs every case `runs` times, interleaved (a b c a b c ...), so that the machine's load drifts
+ * over all of them alike. A case is { run(i) -> result, before?(i) } (before is not timed).
+ * Returns one array of results per case.
+ */
+export async function interleave(runs, cases) {
+  const out = cases.map(() => []);
+  for (let i = 0; i < runs; i++)
+    for (let k = 0; k < cases.length; k++) {
+      cases[k].before?.(i);
+      out[k].push(await cases[k].run(i));
+    }
+  return out;
 }

@@ -1,19 +1,23 @@
-/* bench/mp4 driver: libs/mp4 without the JS layer, as bench/mp4/run.mjs measures it against
-   `ffmpeg -c copy`. One JSON line on stdout per run.
+/* bench/mp4 driver: libs/mp4 through its C API, as bench/mp4/run.mjs measures it against cp,
+   ffmpeg and GStreamer (bench/README.md). One JSON line on stdout per run.
 
-     mp4_bench mux <in.h264> <in.alaw> <out.mp4> [fragmented|indexed] [none|flush|fsync] [loops]
-         Annex-B file -> access units (media_au) -> muxer, with 40 ms G.711 chunks interleaved by
-         time; the inputs are streamed (16 KiB reads) and played `loops` times back to back with
-         continuing timestamps, so a long recording needs no long input. RSS is sampled every
-         second of media time.
-     mp4_bench demux <in.mp4>           every frame of every track, as stored (length-prefixed)
+     mp4_bench mux <in.h264|in.h265> <in.alaw> <out.mp4> [fragmented|indexed|faststart] [none|flush|fsync] [rss]
+         Annex-B file -> access units (media_au_reader, in its read buffer) -> muxer, 30 fps, with
+         40 ms G.711 chunks interleaved by time, both inputs streamed. With "rss", the RSS is
+         sampled every second of media time (from 10 s on; off for timing runs: it costs a
+         /proc read per second).
+     mp4_bench demux <in.mp4> [read|map]   every frame of every track, as stored (length-prefixed),
+         read through the demuxer's read-ahead, or in place in the mapped file (each page then touched)
      mp4_bench remux <in.mp4> <out.mp4> [fragmented|indexed]   demuxer (Annex-B) -> muxer */
 #define _POSIX_C_SOURCE 200809L
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "media/au.h"
 #include "mp4/demuxer.h"
@@ -71,7 +75,9 @@ static mp4_muxer *open_muxer(counting_io *c, const char *path, const char *mode,
   if (rc) die("open output", rc, path);
   mp4_io io = {c_write, c_read, c_seek, c_tell, c_size, c_flush, c_sync, c};
   mp4_muxer_config cfg = MP4_MUXER_CONFIG_DEFAULT;
-  cfg.mode = mode && !strcmp(mode, "indexed") ? MP4_MODE_INDEXED : MP4_MODE_FRAGMENTED;
+  cfg.mode = !mode || !strcmp(mode, "fragmented") ? MP4_MODE_FRAGMENTED
+             : !strcmp(mode, "indexed")             ? MP4_MODE_INDEXED
+                                                    : MP4_MODE_FASTSTART;
   cfg.sync = !sync || !strcmp(sync, "none") ? MP4_SYNC_NONE : !strcmp(sync, "flush") ? MP4_SYNC_FLUSH : MP4_SYNC_FSYNC;
   mp4_muxer *m;
   if ((rc = mp4_muxer_open(&m, &cfg, &io))) die("mp4_muxer_open", rc, NULL);
@@ -84,39 +90,34 @@ typedef struct mux_run {
   mp4_muxer *m;
   int vt, at;
   FILE *alaw;
-  const char *alaw_path;
   uint64_t frames, audio_chunks, bytes_in;
-  int64_t audio_base_us; /* pts of the current audio loop's first chunk */
-  uint64_t loop_audio;   /* chunks read in the current loop */
+  bool sample_rss;
   long rss_min, rss_max; /* sampled after the first 10 s of media */
   long rss_first;        /* at 10 s */
-  int err;
 } mux_run;
 
-/* Audio chunks up to time `until_us`. At the end of the file, waits for the next loop. */
+/* Audio chunks up to time `until_us`. */
 static void feed_audio(mux_run *r, int64_t until_us) {
   uint8_t buf[AUDIO_CHUNK];
   for (;;) {
-    int64_t pts = r->audio_base_us + (int64_t)r->loop_audio * 40000;
+    int64_t pts = (int64_t)r->audio_chunks * 40000;
     if (pts >= until_us) return; /* video first at equal times: it starts the timeline */
     if (fread(buf, 1, AUDIO_CHUNK, r->alaw) != AUDIO_CHUNK) return;
     int rc = mp4_muxer_write(r->m, r->at, buf, AUDIO_CHUNK, pts, 0);
     if (rc) die("write audio", rc, mp4_muxer_last_error(r->m));
-    r->loop_audio++;
     r->audio_chunks++;
     r->bytes_in += AUDIO_CHUNK;
   }
 }
 
-static void on_au(void *user, const media_au *au) {
-  mux_run *r = user;
+static void on_au(mux_run *r, const media_au *au) {
   int64_t pts = (int64_t)(r->frames * 1000000 / FPS);
   feed_audio(r, pts);
   int rc = mp4_muxer_write(r->m, r->vt, au->data, au->size, pts, au->keyframe ? MP4_FRAME_KEYFRAME : 0);
   if (rc) die("write video", rc, mp4_muxer_last_error(r->m));
   r->frames++;
   r->bytes_in += au->size;
-  if (r->frames % FPS == 0 && r->frames >= 10 * FPS) {
+  if (r->sample_rss && r->frames % FPS == 0 && r->frames >= 10 * FPS) {
     long kib = rss_kib();
     if (!r->rss_first) r->rss_first = r->rss_min = r->rss_max = kib;
     if (kib < r->rss_min) r->rss_min = kib;
@@ -124,48 +125,46 @@ static void on_au(void *user, const media_au *au) {
   }
 }
 
+static int64_t read_file(void *user, void *buf, size_t n) {
+  ssize_t k = read(*(int *)user, buf, n);
+  return k < 0 ? -1 : (int64_t)k;
+}
+
 static int cmd_mux(int argc, char **argv) {
   if (argc < 5) return 2;
-  const char *h264 = argv[2], *alaw = argv[3], *out = argv[4];
+  const char *video = argv[2], *alaw = argv[3], *out = argv[4];
   const char *mode = argc > 5 ? argv[5] : "fragmented", *sync = argc > 6 ? argv[6] : "none";
-  int loops = argc > 7 ? atoi(argv[7]) : 1;
+  size_t vlen = strlen(video);
+  bool h265 = vlen > 5 && (!strcmp(video + vlen - 5, ".h265") || !strcmp(video + vlen - 5, ".hevc"));
   double t0 = now_s();
   counting_io c = {0};
   mux_run r = {0};
+  r.sample_rss = argc > 7 && !strcmp(argv[7], "rss");
   r.m = open_muxer(&c, out, mode, sync);
-  r.vt = mp4_muxer_add_video(r.m, MP4_CODEC_H264, 1920, 1080);
+  r.vt = mp4_muxer_add_video(r.m, h265 ? MP4_CODEC_H265 : MP4_CODEC_H264, 1920, 1080);
   r.at = mp4_muxer_add_audio(r.m, MP4_CODEC_G711A, 8000, 1);
-  media_au_config ac = MEDIA_AU_CONFIG_DEFAULT;
-  ac.codec = MEDIA_CODEC_H264;
+  int fd = open(video, O_RDONLY);
+  r.alaw = fopen(alaw, "rb");
+  if (fd < 0 || !r.alaw) die("open input", -1, fd < 0 ? video : alaw);
+  media_au_reader_config ac = MEDIA_AU_READER_CONFIG_DEFAULT;
+  ac.codec = h265 ? MEDIA_CODEC_H265 : MEDIA_CODEC_H264;
   ac.max_au_size = 4u << 20;
-  ac.on_au = on_au;
-  ac.user = &r;
-  media_au_splitter *s;
-  int rc = media_au_open(&s, &ac);
-  if (rc) die("media_au_open", rc, NULL);
-  /* 16 KiB reads, under a typical access unit: media_au memmoves what follows each unit it emits,
-     so one big read would cost a copy of the read per unit. */
-  size_t cap = 16u << 10;
-  uint8_t *buf = malloc(cap);
-  for (int loop = 0; loop < loops; loop++) {
-    FILE *v = fopen(h264, "rb");
-    r.alaw = fopen(alaw, "rb");
-    if (!v || !r.alaw) die("open input", -1, h264);
-    r.audio_base_us = (int64_t)(r.frames * 1000000 / FPS);
-    r.loop_audio = 0;
-    size_t n;
-    while ((n = fread(buf, 1, cap, v)) > 0) media_au_feed(s, buf, n);
-    media_au_flush(s);
-    feed_audio(&r, INT64_MAX); /* the rest of this loop's audio */
-    fclose(v);
-    fclose(r.alaw);
-  }
+  ac.read = read_file;
+  ac.user = &fd;
+  media_au_reader *rd;
+  int rc = media_au_reader_open(&rd, &ac);
+  if (rc) die("media_au_reader_open", rc, NULL);
+  media_au au;
+  while ((rc = media_au_next(rd, &au)) == 1) on_au(&r, &au);
+  if (rc < 0) die("media_au_next", rc, video);
+  media_au_reader_close(rd);
+  feed_audio(&r, INT64_MAX); /* the rest of the audio */
+  close(fd);
+  fclose(r.alaw);
   long rss_before_close = rss_kib();
   uint32_t frags = mp4_muxer_fragments(r.m);
   if ((rc = mp4_muxer_close(r.m))) die("mp4_muxer_close", rc, NULL);
   mp4_io_file_close(&c.inner);
-  media_au_close(s);
-  free(buf);
   double t = now_s() - t0;
   printf("{\"frames\":%llu,\"audioChunks\":%llu,\"bytesIn\":%llu,\"seconds\":%.6f,\"fragments\":%u,"
          "\"fsyncs\":%d,\"fsyncSeconds\":%.6f,\"rssFirstKiB\":%ld,\"rssMinKiB\":%ld,\"rssMaxKiB\":%ld,"
@@ -181,8 +180,11 @@ static int cmd_demux(int argc, char **argv, bool remux) {
   if (argc < (remux ? 4 : 3)) return 2;
   double t0 = now_s();
   mp4_io in;
-  int rc = mp4_io_file_open(&in, argv[2], "r");
+  /* demux <in> [read|map]: the input read, or viewed in place (mp4_io_file_open mode "m") */
+  bool mapped = !remux && argc > 3 && !strcmp(argv[3], "map");
+  int rc = mp4_io_file_open(&in, argv[2], mapped ? "m" : "r");
   if (rc) die("open input", rc, argv[2]);
+  if (mapped && !in.view) die("map input", -1, argv[2]);
   mp4_demuxer_config dc = MP4_DEMUXER_CONFIG_DEFAULT;
   dc.annexb = remux; /* the muxer takes Annex-B; a plain demux keeps the stored form, like -c copy */
   mp4_demuxer *d;
@@ -204,12 +206,16 @@ static int cmd_demux(int argc, char **argv, bool remux) {
     }
   }
   uint64_t frames = 0, bytes = 0;
+  volatile uint8_t touched = 0;
   for (;;) {
     mp4_frame f;
     if ((rc = mp4_demuxer_get_frame(d, &f))) die("get_frame", rc, NULL);
     if (f.eof) break;
     frames++;
     bytes += f.size;
+    /* In place, a frame's pages are mapped only when touched: touch each, as a consumer would. */
+    if (mapped)
+      for (size_t i = 0; i < f.size; i += 4096) touched += f.data[i];
     if (m && (rc = mp4_muxer_write(m, map[f.track_id], f.data, f.size, f.pts_us, f.keyframe ? MP4_FRAME_KEYFRAME : 0)))
       die("write", rc, mp4_muxer_last_error(m));
   }

@@ -609,4 +609,70 @@ declare module "k230:media" {
   export function openFile(path: string, mode?: "r" | "w" | "a"): MediaFile;
   /** Deletes a file ("/sdcard/..."). Throws with `.code` "ENOENT" when it does not exist. */
   export function removeFile(path: string): void;
+
+  /** One access unit (one picture, with its parameter sets and SEI) of a raw stream. */
+  export interface AccessUnit {
+    /**
+     * The unit's Annex-B bytes, start codes included, zero-copy. From a file: a view of the
+     * reader's read buffer, valid until the next `read()`/`next()` or `close()`, after which it
+     * is detached (length 0; keep a copy with `data.slice()`). From a buffer: a view into that
+     * buffer, valid as long as it is.
+     */
+    readonly data: Uint8Array;
+    /** Holds an IDR (H.264) / IRAP (H.265) picture. */
+    readonly keyframe: boolean;
+    /** 0, 1, 2 ... in stream (decode) order. */
+    readonly index: number;
+    /** Byte offset of `data[0]` in the stream (what ffprobe reports as the packet's pos). */
+    readonly offset: number;
+  }
+
+  export interface AnnexBReaderOptions {
+    /** Default "h265" for a path ending in .265, .h265 or .hevc, else "h264". */
+    codec?: "h264" | "h265";
+    /**
+     * The largest unit accepted, in bytes (default 1920 * 1088, the K230 decoder's input
+     * block). A larger one is skipped: read() throws an Error with code "ELIMIT" and the next
+     * read() goes on after it. From a file the read buffer grows up to this size as units need.
+     */
+    maxUnitSize?: number;
+  }
+
+  /**
+   * The access units of a raw H.264/H.265 stream (Annex-B: a .264/.265 file, or bytes in
+   * memory), split in C and handed to JS without copying — what a decoder in "frame" mode,
+   * `Mp4Muxer.writeFrame` or an `RtspSession` takes. A unit ends where the next picture (or
+   * its AUD/parameter sets/SEI) begins (ITU-T H.264 §7.4.1.2.3, H.265 §7.4.2.4.4); bytes before
+   * the first start code and zeros at the very end are left out, everything else is delivered.
+   * Iterating yields units until the end of the stream.
+   *
+   * @example
+   * ```ts
+   * import { AnnexBReader } from "k230:media";
+   * import { Mp4Muxer } from "k230:mp4";
+   *
+   * const units = new AnnexBReader("/sdcard/examples/test.264");
+   * const muxer = new Mp4Muxer("/sdcard/examples/test.mp4", { mode: "indexed" });
+   * const track = muxer.addVideoTrack({ codec: units.codec, width: 1280, height: 720 });
+   * for (const unit of units) muxer.writeFrame(track, unit.data, Math.floor((unit.index * 1e6) / 30));
+   * muxer.close();
+   * units.close();
+   * ```
+   */
+  export class AnnexBReader implements IterableIterator<AccessUnit> {
+    /**
+     * `source`: a path (read in chunks, see `data`), or the whole stream in memory (an
+     * ArrayBuffer or a view of one, scanned in place: do not detach or resize it while
+     * reading; read() throws ESTATE if it was).
+     */
+    constructor(source: string | ArrayBuffer | ArrayBufferView, options?: AnnexBReaderOptions);
+    readonly codec: "h264" | "h265";
+    readonly closed: boolean;
+    /** The next unit, or null at the end of the stream. */
+    read(): AccessUnit | null;
+    /** Closes the file (a buffer source is let go). Safe to call twice. */
+    close(): void;
+    [Symbol.iterator](): IterableIterator<AccessUnit>;
+    next(): IteratorResult<AccessUnit, undefined>;
+  }
 }

@@ -60,11 +60,11 @@ declare module "k230:rtsp" {
     requestTimeoutS?: number;
     /**
      * Most TCP connections at once (default 64). At the cap a newcomer replaces the oldest
-     * connection that has not completed a request yet; when there is none it gets "503 Service
-     * Unavailable".
+     * connection that has sent nothing yet; when there is none it gets "503 Service
+     * Unavailable". So does one waiting while the process is out of file descriptors.
      */
     maxClients?: number;
-    /** Most TCP connections from one address (default 16); more are refused. */
+    /** Most TCP connections from one address (default 16), with the same rule among them. */
     maxClientsPerAddress?: number;
     /**
      * A connection with nothing playing is closed when it has not completed a request for this
@@ -119,15 +119,17 @@ declare module "k230:rtsp" {
     playing: number;
     bytesSent: number;
     packetsSent: number;
+    /** Frames a client missed once it was playing (its queue was full); not those before its first keyframe. */
     drops: number;
     framesIn: number;
     connectionsTotal: number;
-    /** Connections turned away at maxClients. */
+    /** Connections turned away: at maxClients or maxClientsPerAddress with none silent to replace, or blocked. */
     connectionsRefused: number;
-    /** Closed for a newcomer at maxClients, or by requestDeadlineS. */
+    /** Silent connections closed for a newcomer (a cap, or out of descriptors), or by requestDeadlineS. */
     connectionsEvicted: number;
     /** Wrong credentials. After 3 from an address or on a connection, each costs an exponential
-     * delay (100 ms doubling to 5 s); 10 from an address block it for 60 s. */
+     * delay (100 ms doubling to 5 s) on that connection and on new ones from the address; 10
+     * from an address block it for 60 s. An address's failures are forgotten 60 s after its last. */
     authFailures: number;
     /** Connections refused or closed while their address was blocked. */
     authBlocked: number;

@@ -24,7 +24,16 @@ int kjs_get_bytes(JSContext *ctx, JSValueConst v, const char *what, const uint8_
   }
   JSValue buf;
   size_t offset, length;
-  if (JS_GetTypedArrayType(v) >= 0) {
+  int type = JS_GetTypedArrayType(v);
+  if (type == JS_TYPED_ARRAY_UINT8 || type == JS_TYPED_ARRAY_UINT8C) {
+    /* The common case (frames, access units, audio chunks) without taking the buffer. */
+    uint8_t *p = JS_GetUint8Array(ctx, &size, v);
+    if (!p && JS_HasException(ctx)) return detached(ctx, what);
+    *data = p;
+    *len = size;
+    return 0;
+  }
+  if (type >= 0) {
     size_t elem;
     buf = JS_GetTypedArrayBuffer(ctx, v, &offset, &length, &elem);
     if (JS_IsException(buf)) return -1;

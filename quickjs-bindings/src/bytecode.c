@@ -16,23 +16,34 @@ static uint32_t get_le32(const uint8_t *p) {
   return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* Byte-at-a-time table CRC-32 (IEEE 802.3, reflected): checking a 1 MB bundle at start-up is on
- * the critical path of every boot, and the bitwise loop costs ~20 ms there. */
-static uint32_t crc_table[256];
+/* Table CRC-32 (IEEE 802.3, reflected), eight bytes a step ("slicing-by-8"): checking a 1 MB
+ * bundle is on the critical path of every boot; a byte at a time it took ~2 ms of a ~10 ms
+ * start here, the bitwise loop ~20 ms. crc_table[k][b] is the CRC of byte b followed by k
+ * zero bytes. */
+static uint32_t crc_table[8][256];
 
 static void crc_table_init(void) {
   for (uint32_t i = 0; i < 256; i++) {
     uint32_t c = i;
     for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
-    crc_table[i] = c;
+    crc_table[0][i] = c;
   }
+  for (int k = 1; k < 8; k++)
+    for (uint32_t i = 0; i < 256; i++) crc_table[k][i] = (crc_table[k - 1][i] >> 8) ^ crc_table[0][crc_table[k - 1][i] & 0xFFu];
 }
 
 uint32_t kjs_crc32(const uint8_t *buf, size_t len) {
   static pthread_once_t once = PTHREAD_ONCE_INIT;
   pthread_once(&once, crc_table_init);
   uint32_t crc = 0xFFFFFFFFu;
-  for (size_t i = 0; i < len; i++) crc = crc_table[(crc ^ buf[i]) & 0xFFu] ^ (crc >> 8);
+  size_t i = 0;
+  for (; i + 8 <= len; i += 8) {
+    uint32_t lo = crc ^ get_le32(buf + i), hi = get_le32(buf + i + 4);
+    crc = crc_table[7][lo & 0xFFu] ^ crc_table[6][(lo >> 8) & 0xFFu] ^ crc_table[5][(lo >> 16) & 0xFFu] ^
+          crc_table[4][lo >> 24] ^ crc_table[3][hi & 0xFFu] ^ crc_table[2][(hi >> 8) & 0xFFu] ^
+          crc_table[1][(hi >> 16) & 0xFFu] ^ crc_table[0][hi >> 24];
+  }
+  for (; i < len; i++) crc = crc_table[0][(crc ^ buf[i]) & 0xFFu] ^ (crc >> 8);
   return ~crc;
 }
 

@@ -2,8 +2,8 @@
  * Internal to k230:media: what mod_media.c (module init) and the class files share —
  * media_sensor.c, media_encoder.c (Encoder, EncoderStream, Pipe, NullSink), media_decoder.c
  * (Decoder, Frame), media_display.c, media_manager.c (Link, VBPool, Buffer, stats, reset),
- * media_file.c (MediaFile), media_player.c (Player, on player.c) and media_common.c (module
- * state, shared helpers).
+ * media_file.c (MediaFile), media_player.c (Player, on player.c), media_annexb.c (AnnexBReader)
+ * and media_common.c (module state, shared helpers).
  *
  * Memory crossing into JS is lent (kjs/lend.h): encoder packs and frames are ArrayBuffers over
  * HAL memory, given back by releaseStream()/release(), at the latest by GC. A soft reset
@@ -252,5 +252,6 @@ JSValue media_display_class(JSContext *ctx);   /* Display */
 JSValue media_manager_class(JSContext *ctx);   /* MediaManager (+ Link, VBPool, Buffer) */
 void media_file_class(JSContext *ctx);         /* MediaFile (made by openFile) */
 JSValue media_player_class(JSContext *ctx);    /* Player */
+JSValue media_annexb_class(JSContext *ctx);    /* AnnexBReader */
 
 #endif

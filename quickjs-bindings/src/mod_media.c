@@ -1,8 +1,8 @@
 /*
  * k230:media — camera, video encoder and decoder, display, bindings and buffers on the HAL
  * (hal/sensor.h, venc.h, vdec.h, display.h, vb.h): Sensor, Encoder, Decoder, Display,
- * MediaManager, Player (an MP4 on display + audio out), and `encoder.pipeTo(target)`, which runs
- * the per-frame path in C. One encoder
+ * MediaManager, Player (an MP4 on display + audio out), AnnexBReader (access units of a raw
+ * stream, split in C), and `encoder.pipeTo(target)`, which runs the per-frame path in C. One encoder
  * fans out to any number of pipes: each stream is handed to every pipe's sink in turn on the
  * loop thread, and a failing sink breaks only its own pipe.
  * Types and docs: js-lib/types/k230-media.d.ts.
@@ -41,6 +41,7 @@ static int media_module_init(JSContext *ctx, JSModuleDef *m) {
   JSValue display = media_display_class(ctx);
   JSValue mm = media_manager_class(ctx);
   JSValue player = media_player_class(ctx);
+  JSValue annexb = media_annexb_class(ctx);
 
   JS_SetModuleExport(ctx, m, "Sensor", sensor);
   JS_SetModuleExport(ctx, m, "Encoder", encoder);
@@ -49,6 +50,7 @@ static int media_module_init(JSContext *ctx, JSModuleDef *m) {
   JS_SetModuleExport(ctx, m, "MediaManager", mm);
   JS_SetModuleExport(ctx, m, "NullSink", null_sink);
   JS_SetModuleExport(ctx, m, "Player", player);
+  JS_SetModuleExport(ctx, m, "AnnexBReader", annexb);
   return JS_SetModuleExportList(ctx, m, module_funcs, COUNT(module_funcs));
 }
 
@@ -63,7 +65,7 @@ JSModuleDef *kjs_mod_media_init(JSContext *ctx, const char *name) {
   }
   JSModuleDef *m = JS_NewCModule(ctx, name, media_module_init);
   if (!m) return NULL;
-  const char *names[] = {"Sensor", "Encoder", "Decoder", "Display", "MediaManager", "NullSink", "Player"};
+  const char *names[] = {"Sensor", "Encoder", "Decoder", "Display", "MediaManager", "NullSink", "Player", "AnnexBReader"};
   for (int i = 0; i < COUNT(names); i++) JS_AddModuleExport(ctx, m, names[i]);
   JS_AddModuleExportList(ctx, m, module_funcs, COUNT(module_funcs));
   return m;

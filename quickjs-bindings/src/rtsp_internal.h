@@ -38,18 +38,38 @@ enum { RTSP_JS_TICK_MS = 200 };
 typedef struct rtsp_js_fd {
   void (*cb)(void *loop, int fd, int revents, void *user);
   void *user;
+  uint32_t gen;  /* bumped when the fd is unwatched: tells a stale readiness report from a new one */
+  short events;
 } rtsp_js_fd;
 
-/* Pass a pointer to this as the libs' `loop`: their fd callbacks behind one loop callback. */
+/* Pass a pointer to this as the libs' `loop`: their fd callbacks behind the runtime's loop. */
 typedef struct rtsp_js_loop {
   kjs_loop *loop;
   rtsp_js_fd *fds; /* indexed by fd */
   int cap_fds;
+  int mux_fd;      /* rtsp_loop_mux_linux.c's epoll set, -1 until the first fd */
+  int active;      /* watched fds with events: the set keeps the runtime's loop alive while > 0 */
 } rtsp_js_loop;
 
 extern const rtsp_io_ops rtsp_js_loop_ops;
 void rtsp_js_loop_init(rtsp_js_loop *l, kjs_loop *loop);
 void rtsp_js_loop_free(rtsp_js_loop *l); /* the fds must be unwatched already */
+/* Hands a readiness report (poll(2) revents) to the fd's callback. */
+void rtsp_js_loop_dispatch(rtsp_js_loop *l, int fd, uint32_t gen, int revents);
+
+/*
+ * How the fds reach the runtime's loop, one file per system-call set (K230JS_SYSCALLS):
+ *   rtsp_loop_mux_rtsmart.c  each fd watched by the loop itself (poll(2) over all of them on
+ *                            every turn: all RT-Smart has)
+ *   rtsp_loop_mux_linux.c    one epoll set watched by the loop, so a turn costs what is ready,
+ *                            not what is connected (1000 viewers: their sockets are polled
+ *                            about 30 times a second for nothing otherwise)
+ * l->fds[fd] is filled in before watch and cleared after unwatch. 0 or a negative code.
+ */
+int rtsp_js_mux_watch(rtsp_js_loop *l, int fd, short events);
+void rtsp_js_mux_events(rtsp_js_loop *l, int fd, short events);
+void rtsp_js_mux_unwatch(rtsp_js_loop *l, int fd);
+void rtsp_js_mux_free(rtsp_js_loop *l);
 
 /* ---- private structs ---- */
 

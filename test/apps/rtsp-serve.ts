@@ -1,13 +1,20 @@
 // Serves an MP4 file over RTSP for the tests and the bench, paced by the frames' ptsUs.
 // Args: <file> [--port N] [--host H] [--name S] [--auth digest|basic] [--wait-plays N]
 //       [--loops N] [--max-s N] [--linger-ms N] [--session-timeout S] [--request-timeout S]
-//       [--max-clients N] [--queue-bytes N]
+//       [--max-clients N] [--max-per-addr N] [--queue-bytes N] [--send-log] [--stats-ms N]
 // Prints "READY <url>" once listening, "START" when frames begin, a JSON "SENT {...}" line with
-// the frames sent per track, "STATS {...}" at the end. Streams once N clients play (default 1);
+// the frames sent per track, "STATS {...}" at the end (and every N ms with --stats-ms, for a run
+// that is killed). --send-log adds "SENDLOG {pts, t}": each
+// video frame's ptsUs and the CLOCK_MONOTONIC µs just before it was handed to the session
+// (bench/rtsp: latency to the viewers' sockets, and what each viewer should have received). Streams once N clients play (default 1);
 // with --wait-plays 0 it starts at once. Stops by itself after the loops (or --max-s).
 import { RtspServer, type RtspSession } from "k230:rtsp";
 import { Mp4Demuxer, type Mp4Frame } from "k230:mp4";
 import { ticksMs } from "k230:sys";
+
+// The engine's High Resolution Time (not in js-lib's globals): timeOrigin + now() is the
+// CLOCK_MONOTONIC time in ms, the clock bench/rtsp's load client stamps its reads with.
+declare const performance: { now(): number; readonly timeOrigin: number };
 
 function arg(name: string, def: string): string {
   const i = scriptArgs.indexOf(`--${name}`);
@@ -21,6 +28,7 @@ const loops = Number(arg("loops", "1"));
 const maxMs = Number(arg("max-s", "60")) * 1000;
 const lingerMs = Number(arg("linger-ms", "500"));
 const authScheme = arg("auth", "");
+const sendLog = scriptArgs.includes("--send-log") ? { pts: [] as number[], t: [] as number[] } : undefined;
 
 const demuxer = new Mp4Demuxer(file);
 const video = demuxer.tracks.find((t) => t.kind === "video");
@@ -46,6 +54,7 @@ const session: RtspSession = server.createSession(name, {
 const sent = { video: 0, audio: 0, videoBytes: 0, audioBytes: 0 };
 let plays = 0;
 let started = false;
+let finished = false; // session closed: a pending pump() must not send
 let t0 = 0;
 let loop = 0;
 let pending: Mp4Frame | undefined;
@@ -54,6 +63,8 @@ let pending: Mp4Frame | undefined;
 // use-after-free in k230:mp4 today (reported); holding it sidesteps that.
 let held: Mp4Frame | undefined;
 const hardStop = setTimeout(finish, maxMs);
+const statsMs = Number(arg("stats-ms", "0"));
+const statsTimer = statsMs > 0 ? setInterval(() => console.log(`STATS ${JSON.stringify(server.stats())}`), statsMs) : undefined;
 
 server.on("play", () => {
   plays++;
@@ -68,7 +79,7 @@ function start(): void {
 }
 
 function pump(): void {
-  if (server.closed) return;
+  if (finished) return;
   for (;;) {
     if (!pending) {
       const f = demuxer.getFrame();
@@ -90,6 +101,10 @@ function pump(): void {
       return;
     }
     if (pending.codec === "h264" || pending.codec === "h265") {
+      if (sendLog) {
+        sendLog.pts.push(ptsUs);
+        sendLog.t.push(Math.round((performance.timeOrigin + performance.now()) * 1000));
+      }
       session.sendVideo(pending.data, ptsUs);
       sent.video++;
       sent.videoBytes += pending.data.byteLength;
@@ -103,10 +118,13 @@ function pump(): void {
 }
 
 function finish(): void {
-  if (server.closed) return;
+  if (finished) return;
+  finished = true;
   clearTimeout(hardStop);
+  clearInterval(statsTimer);
   console.log(`SENT ${JSON.stringify(sent)}`);
   console.log(`STATS ${JSON.stringify(server.stats())}`);
+  if (sendLog) console.log(`SENDLOG ${JSON.stringify(sendLog)}`);
   session.close(); // RTCP BYE: players end cleanly and hang up
   demuxer.close();
   held = undefined;

@@ -25,6 +25,9 @@ mounts = server.get_mount_points()
 if mode == "serve":
     path, port = sys.argv[2], sys.argv[3]
     server.set_service(port)
+    # Its default accept backlog is 5: a burst of joins would lose SYNs (1 s retransmissions)
+    # where k230js's queue takes as many as it serves (server_posix.c). The same room for both.
+    server.set_backlog(1024)
     f = GstRtspServer.RTSPMediaFactory()
     f.set_launch(f'( filesrc location="{path}" ! qtdemux ! h264parse ! rtph264pay name=pay0 pt=96 config-interval=-1 )')
     f.set_shared(True)

@@ -1,6 +1,8 @@
 /* media/au.h: splitting real x264/x265 streams in 40 KB chunks, in 1-byte chunks and whole gives
    the same access units, their count equals ffprobe's frame count, and they concatenate back to the
-   input; the size limit drops oversized units and resynchronises. */
+   input; the pull reader gives the very same units (bytes, flags, stream offsets) in place over a
+   buffer and through read() of any size, the buffer case without a copy; the size limit drops
+   oversized units and resynchronises, in both front ends. */
 #include "media/au.h"
 
 #include "check.h"
@@ -21,6 +23,7 @@ static void on_au(void *user, const media_au *au) {
   l->keys += au->keyframe;
   for (size_t i = 0; i < au->size; i++) l->hash = (l->hash ^ au->data[i]) * 1099511628211ull;
   l->hash = (l->hash ^ au->size) * 1099511628211ull;
+  l->hash = (l->hash ^ au->offset) * 1099511628211ull;
   size_t sc = media_annexb_find_start(au->data, au->size, 0);
   int leading_zeros_only = 1;
   for (size_t i = 0; i < sc && i < au->size; i++) leading_zeros_only &= au->data[i] == 0;
@@ -29,7 +32,8 @@ static void on_au(void *user, const media_au *au) {
   l->bytes += au->size;
 }
 
-static void split(media_codec codec, const uint8_t *buf, size_t len, size_t chunk, au_list *l, size_t max_au) {
+/* Returns the units dropped as too large. */
+static uint64_t split(media_codec codec, const uint8_t *buf, size_t len, size_t chunk, au_list *l, size_t max_au) {
   media_au_config cfg = MEDIA_AU_CONFIG_DEFAULT;
   cfg.codec = codec;
   cfg.on_au = on_au;
@@ -46,7 +50,61 @@ static void split(media_codec codec, const uint8_t *buf, size_t len, size_t chun
   }
   CHECK_EQ_INT(media_au_flush(s), 0);
   if (max_au) CHECK(limit_hit && media_au_dropped(s) > 0);
+  uint64_t dropped = media_au_dropped(s);
   media_au_close(s);
+  return dropped;
+}
+
+/* A read() over memory that hands out at most `step` bytes per call. */
+typedef struct { const uint8_t *p; size_t len, pos, step; int calls; } mem_src;
+static int64_t mem_read(void *user, void *buf, size_t n) {
+  mem_src *m = user;
+  size_t k = m->len - m->pos;
+  if (k > n) k = n;
+  if (k > m->step) k = m->step;
+  memcpy(buf, m->p + m->pos, k);
+  m->pos += k;
+  m->calls++;
+  return (int64_t)k;
+}
+
+/* Pulls every unit. step 0: the reader scans `buf` itself. Returns the HAL_ELIMIT count. */
+static int pull(media_codec codec, const uint8_t *buf, size_t len, size_t step, au_list *l, size_t max_au,
+                size_t read_size) {
+  media_au_reader_config cfg = MEDIA_AU_READER_CONFIG_DEFAULT;
+  cfg.codec = codec;
+  if (max_au) cfg.max_au_size = max_au;
+  mem_src src = {buf, len, 0, step, 0};
+  if (step) {
+    cfg.read = mem_read;
+    cfg.user = &src;
+    cfg.read_size = read_size;
+  } else {
+    cfg.data = buf;
+    cfg.size = len;
+  }
+  media_au_reader *r;
+  CHECK_EQ_INT(media_au_reader_open(&r, &cfg), 0);
+  int limits = 0;
+  for (;;) {
+    media_au au;
+    int rc = media_au_next(r, &au);
+    if (rc == HAL_ELIMIT) {
+      limits++;
+      continue;
+    }
+    if (rc <= 0) {
+      CHECK_EQ_INT(rc, 0);
+      break;
+    }
+    if (!step) CHECK(au.data >= buf && au.data + au.size <= buf + len); /* in place */
+    on_au(l, &au);
+  }
+  media_au au;
+  CHECK_EQ_INT(media_au_next(r, &au), 0); /* stays at the end */
+  CHECK_EQ_INT(media_au_reader_dropped(r), limits);
+  media_au_reader_close(r);
+  return limits;
 }
 
 static void check_stream(const char *dir, const char *name, const char *args, media_codec codec) {
@@ -84,10 +142,31 @@ static void check_stream(const char *dir, const char *name, const char *args, me
   CHECK_EQ_INT(whole.bytes, len);
   CHECK(whole.bytes == len && memcmp(whole.concat, buf, len) == 0);
 
-  /* A limit below the keyframe size: keyframes are dropped, the rest still split. */
+  /* The reader: in place, and through reads of many sizes (odd, tiny, bigger than the file). */
+  au_list mem = {0};
+  pull(codec, buf, len, 0, &mem, 0, 0);
+  CHECK_EQ_INT(mem.count, whole.count);
+  CHECK_EQ_INT(mem.keys, whole.keys);
+  CHECK_EQ_INT(mem.hash, whole.hash);
+  static const size_t steps[][2] = {{1, 1}, {7, 4096}, {4096, 64}, {40 * 1024, 0}, {1u << 30, 1u << 20}};
+  for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+    au_list got = {0};
+    pull(codec, buf, len, steps[i][0], &got, 0, steps[i][1]);
+    CHECK_EQ_INT(got.count, whole.count);
+    CHECK_EQ_INT(got.hash, whole.hash);
+  }
+
+  /* A limit under a third of the keyframe size: keyframes are dropped, the rest still split. */
+  /* Every unit is either delivered or counted as dropped, once. */
   au_list limited = {0};
-  split(codec, buf, len, 40 * 1024, &limited, 3000);
+  uint64_t dropped = split(codec, buf, len, 40 * 1024, &limited, 1500);
   CHECK(limited.count > 0 && limited.count < whole.count);
+  CHECK_EQ_INT(limited.count + dropped, whole.count);
+  au_list rlimited = {0};
+  int limits = pull(codec, buf, len, 40 * 1024, &rlimited, 1500, 1024);
+  CHECK_EQ_INT(rlimited.count, limited.count);
+  CHECK_EQ_INT(rlimited.hash, limited.hash);
+  CHECK_EQ_INT(rlimited.count + limits, whole.count);
   free(whole.concat);
   free(buf);
 }
@@ -107,7 +186,27 @@ int main(void) {
     CHECK_EQ_INT(l.count, 3);
     CHECK_EQ_INT(l.keys, 1);
     CHECK_EQ_INT(l.bytes, sizeof syn - 2 - 4); /* garbage and trailing zeros dropped */
+    au_list r = {0};
+    pull(MEDIA_CODEC_H264, syn, sizeof syn, chunk, &r, 0, chunk);
+    CHECK_EQ_INT(r.count, 3);
+    CHECK_EQ_INT(r.hash, l.hash);
   }
+  au_list in_place = {0};
+  pull(MEDIA_CODEC_H264, syn, sizeof syn, 0, &in_place, 0, 0);
+  CHECK_EQ_INT(in_place.count, 3);
+
+  /* An empty source, a source of garbage only, bad configurations. */
+  au_list none = {0};
+  pull(MEDIA_CODEC_H264, syn, 0, 0, &none, 0, 0);
+  pull(MEDIA_CODEC_H264, syn, 2, 1, &none, 0, 0);
+  CHECK_EQ_INT(none.count, 0);
+  media_au_reader_config rc = MEDIA_AU_READER_CONFIG_DEFAULT;
+  media_au_reader *r;
+  rc.size = 10; /* bytes but no data */
+  CHECK_EQ_INT(media_au_reader_open(&r, &rc), HAL_EINVAL);
+  rc.size = 0;
+  rc.codec = (media_codec)9;
+  CHECK_EQ_INT(media_au_reader_open(&r, &rc), HAL_EINVAL);
 
   if (!tu_have("ffmpeg") || !tu_have("ffprobe")) {
     printf("SKIP: ffmpeg not installed; stream tests skipped\n");

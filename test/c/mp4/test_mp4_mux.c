@@ -1,7 +1,7 @@
 /* Mux H.264/H.265 + G.711 in every mode and check the result with real peers: ffprobe's packet
    list equals what was written, ffmpeg decodes without a message, our demuxer reads the same
-   packets back; mediainfo and gst-discoverer see the tracks. Plus error paths: first frame not a
-   keyframe, disk full. */
+   packets back; mediainfo and gst-discoverer see the tracks. Plus fragments cut by size, and
+   error paths: first frame not a keyframe, a frame over the fragment size, disk full. */
 #include "check.h"
 #include "hal/errors.h"
 #include "mp4test.h"
@@ -246,6 +246,48 @@ int main(void) {
            (unsigned long long)fi.duration_us);
     CHECK(fi.duration_us >= 500000);
     mp4_demuxer_close(d);
+    mp4_mem_free(&m);
+  }
+  /* Fragments cut by size: every sample lands whole in one fragment (the sample that does not fit
+     the current one starts the next); a frame larger than the limit is refused alone and the
+     recording goes on. */
+  {
+    size_t biggest = 0;
+    for (size_t i = 0; i < v264.n; i++)
+      if (v264.size[i] > biggest) biggest = v264.size[i];
+    mp4_io io;
+    mp4_mem m;
+    mp4_io_mem_writer(&io, &m, 0);
+    mp4_muxer_config cfg = MP4_MUXER_CONFIG_DEFAULT;
+    cfg.max_fragment_bytes = biggest + 400; /* every frame fits (its parameter sets leave it) */
+    mp4_muxer *mx;
+    CHECK_EQ_INT(mp4_muxer_open(&mx, &cfg, &io), 0);
+    int vt = mp4_muxer_add_video(mx, MP4_CODEC_H264, 320, 240);
+    int at = mp4_muxer_add_audio(mx, MP4_CODEC_G711A, 8000, 1);
+    /* a picture too big for any fragment: one P frame's slice over and over */
+    size_t big_n = 2 * cfg.max_fragment_bytes;
+    uint8_t *big = calloc(1, big_n);
+    for (size_t o = 0; big && o + v264.size[1] <= big_n; o += v264.size[1]) memcpy(big + o, v264.data[1], v264.size[1]);
+    size_t na = 0;
+    for (size_t i = 0, ai = 0; i < v264.n; i++) {
+      int64_t pts = (int64_t)i * 100000 / 3;
+      for (; ai < alaw_len / AUDIO_CHUNK && (int64_t)ai * 40000 < pts; ai++, na++)
+        CHECK_EQ_INT(mp4_muxer_write(mx, at, alaw + ai * AUDIO_CHUNK, AUDIO_CHUNK, (int64_t)ai * 40000, 0), 0);
+      if (i == 20 && big) {
+        CHECK_EQ_INT(mp4_muxer_write(mx, vt, big, big_n, pts, 0), HAL_ELIMIT);
+        CHECK(strstr(mp4_muxer_last_error(mx), "max_fragment_bytes") != NULL);
+      }
+      CHECK_EQ_INT(mp4_muxer_write(mx, vt, v264.data[i], v264.size[i], pts, 0), 0);
+    }
+    free(big);
+    uint32_t fragments = mp4_muxer_fragments(mx);
+    CHECK_EQ_INT(mp4_muxer_close(mx), 0);
+    printf("fragments of at most %zu bytes: %u\n", cfg.max_fragment_bytes, fragments);
+    CHECK(fragments >= 6); /* by time alone: one per 15-frame GOP, 4 */
+    mp4_io rio;
+    mp4_mem r;
+    mp4_io_mem_reader(&rio, &r, m.data, m.size);
+    check_demux(&rio, v264.n, na, 1);
     mp4_mem_free(&m);
   }
   free_aus(&v264);

@@ -174,6 +174,7 @@ static void test_flow(void) {
   CHECK_EQ_INT(p.len, mark);
   rtsp_mount_send_video(mount, idr, sizeof idr, 66666);
   CHECK_EQ_INT(count_interleaved(p.out + mark, p.len - mark, 0), 3); /* SPS, PPS, IDR */
+  CHECK_EQ_INT(rtsp_conn_drops(p.c), 0); /* what came before its first keyframe is no loss */
   rtsp_mount_send_video(mount, pfr, sizeof pfr, 100000);
   CHECK_EQ_INT(count_interleaved(p.out + mark, p.len - mark, 0), 4);
   fake_now += 6000000;

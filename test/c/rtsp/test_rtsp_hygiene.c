@@ -1,14 +1,17 @@
 /*
  * Connection hygiene (issue 13 item 1) on the sans-I/O core with a fake clock: a silent
- * connection is closed at the request deadline, a newcomer at max_clients replaces the oldest
- * connection that never completed a request, the per-address cap, and failed authentication:
- * free tries, then exponential delays, then a block (403, refused at accept), with counters.
+ * connection is closed at the request deadline, a newcomer at max_clients or at the per-address
+ * cap replaces the oldest connection that has sent nothing, as one waiting for a descriptor
+ * does, and failed authentication: free tries, then exponential delays (on the
+ * connection and on every new one from the address), then a block (403, refused at accept),
+ * with counters.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "check.h"
 #include "hal/errors.h"
+#include "internal.h" /* rtsp_server_evict_silent */
 #include "rtsp/server.h"
 
 static uint64_t now_us = 1000000;
@@ -74,33 +77,58 @@ static void free_closed(rtsp_server *s, peer *ps, int n) {
     }
 }
 
+/* The peer completes a request: it is no longer silent. */
+static void speak(peer *p) { CHECK_EQ_INT(req(p, "OPTIONS * RTSP/1.0\r\nCSeq: 1\r\n\r\n"), 200); }
+
 static void test_deadline_and_eviction(void) {
   rtsp_server *s = mk(RTSP_AUTH_NONE, 4, 2);
   peer p[6];
   CHECK_EQ_INT(open_peer(s, &p[0], "10.0.0.1:1"), 0);
   CHECK_EQ_INT(open_peer(s, &p[1], "10.0.0.1:2"), 0);
-  CHECK_EQ_INT(open_peer(s, &p[2], "10.0.0.1:3"), HAL_ELIMIT); /* per-address cap */
-  CHECK_EQ_INT(open_peer(s, &p[2], "10.0.0.2:1"), 0);
-  CHECK_EQ_INT(req(&p[2], "OPTIONS * RTSP/1.0\r\nCSeq: 1\r\n\r\n"), 200);
+  speak(&p[1]);
+  /* at the per-address cap, the address's oldest silent connection makes room */
+  CHECK_EQ_INT(open_peer(s, &p[2], "10.0.0.1:3"), 0);
+  CHECK(p[0].closed && !p[1].closed);
+  speak(&p[2]);
+  /* and refused when all of them spoke */
+  CHECK_EQ_INT(open_peer(s, &p[0], "10.0.0.1:4"), HAL_ELIMIT);
+  free_closed(s, p, 3);
   CHECK_EQ_INT(open_peer(s, &p[3], "10.0.0.3:1"), 0);
-  /* full: the newcomer replaces the oldest silent connection, not the one that spoke */
-  now_us += 1000;
   CHECK_EQ_INT(open_peer(s, &p[4], "10.0.0.4:1"), 0);
-  CHECK(p[0].closed);
-  CHECK(!p[2].closed);
-  free_closed(s, p, 5);
+  /* at max_clients, the oldest silent one of any address; not one that spoke */
+  CHECK_EQ_INT(open_peer(s, &p[5], "10.0.0.5:1"), 0);
+  CHECK(p[3].closed && !p[1].closed && !p[2].closed && !p[4].closed);
+  free_closed(s, p, 6);
   /* the request deadline (5 s) closes what stays silent, and what spoke once and then not */
   now_us += 4000000;
   rtsp_server_tick(s);
-  CHECK(!p[1].closed && !p[3].closed);
+  CHECK(!p[1].closed && !p[2].closed && !p[4].closed && !p[5].closed);
   now_us += 1500000;
   rtsp_server_tick(s);
-  CHECK(p[1].closed && p[2].closed && p[3].closed && p[4].closed);
+  CHECK(p[1].closed && p[2].closed && p[4].closed && p[5].closed);
   rtsp_stats st;
   rtsp_server_stats(s, &st);
-  CHECK_EQ_INT(st.conns_evicted, 5);
+  CHECK_EQ_INT(st.conns_evicted, 6);
   CHECK_EQ_INT(st.conns_refused, 1);
-  free_closed(s, p, 5);
+  free_closed(s, p, 6);
+  rtsp_server_close(s);
+}
+
+/* Out of descriptors, the socket adapter asks the core to close a silent connection. */
+static void test_evict_for_descriptor(void) {
+  rtsp_server *s = mk(RTSP_AUTH_NONE, 64, 64);
+  peer p[3];
+  CHECK_EQ_INT(open_peer(s, &p[0], "10.0.0.1:1"), 0);
+  CHECK_EQ_INT(open_peer(s, &p[1], "10.0.0.2:1"), 0);
+  speak(&p[1]);
+  CHECK_EQ_INT(open_peer(s, &p[2], "10.0.0.3:1"), 0);
+  CHECK_EQ_INT(rtsp_conn_feed(p[2].c, (const uint8_t *)"OPTIONS * RTSP/1.0\r\n", 20), 0); /* half a request */
+  CHECK(rtsp_server_evict_silent(s));
+  CHECK(p[0].closed && !p[1].closed && !p[2].closed);
+  CHECK(!rtsp_server_evict_silent(s)); /* p[1] spoke, p[2] is speaking */
+  free_closed(s, p, 3);
+  rtsp_conn_free(p[1].c);
+  rtsp_conn_free(p[2].c);
   rtsp_server_close(s);
 }
 
@@ -139,13 +167,42 @@ static void test_auth_throttle(void) {
   now_us += (uint64_t)RTSP_AUTH_BLOCK_S * 1000000 + 1;
   peer r;
   CHECK_EQ_INT(open_peer(s, &r, "10.0.0.9:3"), 0); /* the block is temporary */
+  CHECK_EQ_INT(req(&r, bad), 401);                   /* and the address's failures are forgotten */
   rtsp_conn_free(r.c);
   rtsp_conn_free(q.c);
   rtsp_server_close(s);
 }
 
+/* A guesser that opens a new connection for every guess is slowed all the same. */
+static void test_auth_per_address(void) {
+  rtsp_server *s = mk(RTSP_AUTH_BASIC, 64, 64);
+  const char *bad = "DESCRIBE rtsp://h/live RTSP/1.0\r\nCSeq: 1\r\nAuthorization: Basic dXNlcjp3cm9uZw==\r\n\r\n";
+  peer p;
+  for (int i = 0; i <= RTSP_AUTH_FREE; i++) { /* the free tries and the first slowed one: answered */
+    CHECK_EQ_INT(open_peer(s, &p, "10.0.0.7:1"), 0);
+    CHECK_EQ_INT(req(&p, bad), 401);
+    rtsp_conn_free(p.c);
+  }
+  CHECK_EQ_INT(open_peer(s, &p, "10.0.0.7:2"), 0);
+  CHECK_EQ_INT(req(&p, bad), 0); /* a fresh connection waits RTSP_AUTH_DELAY_MS too */
+  now_us += RTSP_AUTH_DELAY_MS * 1000 + 1;
+  rtsp_server_tick(s);
+  CHECK_EQ_INT(status_of(&p, 0), 401);
+  rtsp_conn_free(p.c);
+  peer q; /* another address is not slowed */
+  CHECK_EQ_INT(open_peer(s, &q, "10.0.0.8:1"), 0);
+  CHECK_EQ_INT(req(&q, bad), 401);
+  rtsp_conn_free(q.c);
+  rtsp_stats st;
+  rtsp_server_stats(s, &st);
+  CHECK_EQ_INT(st.auth_failures, RTSP_AUTH_FREE + 3);
+  rtsp_server_close(s);
+}
+
 int main(void) {
   test_deadline_and_eviction();
+  test_evict_for_descriptor();
   test_auth_throttle();
+  test_auth_per_address();
   return CHECK_DONE();
 }

@@ -1,4 +1,6 @@
-/* Streaming access-unit splitter. */
+/* Access-unit splitting: one boundary scanner (au_cut / au_last) under two front ends, the push
+   splitter (media_au_feed: bytes copied into its buffer) and the pull reader (media_au_next:
+   units in place in a caller's buffer, or in a buffer read() fills directly). */
 #include "media/au.h"
 
 #include <stdlib.h>
@@ -8,42 +10,21 @@
 
 /* Bytes after a start code needed to classify a NAL: 2-byte H.265 header + first slice byte. */
 #define PEEK 3
+#define NONE SIZE_MAX
 
-struct media_au_splitter {
-  media_au_config cfg;
-  uint8_t *buf;
-  size_t cap, len;
-  size_t scan;      /* next offset to look for a start code */
-  size_t cur_nal;   /* offset of the start code of the last classified NAL, or SIZE_MAX */
-  bool au_has_vcl, au_key, skipping;
-  uint64_t index, dropped;
-};
+/* Where the scan of one buffer stands. Offsets index the buffer being scanned. */
+typedef struct au_state {
+  media_codec codec;
+  size_t start; /* first byte of the pending unit; before the first start code, the first byte
+                   that may still belong to one */
+  size_t scan;  /* next offset to look for a start code */
+  size_t nal;   /* start code (00 00 01) of the last classified NAL, or NONE before the first */
+  bool vcl, key, skipping;
+} au_state;
 
-int media_au_open(media_au_splitter **out, const media_au_config *cfg) {
-  if (!out || !cfg || !cfg->on_au || cfg->max_au_size < 16 ||
-      (cfg->codec != MEDIA_CODEC_H264 && cfg->codec != MEDIA_CODEC_H265))
-    return HAL_EINVAL;
-  media_au_splitter *s = calloc(1, sizeof(*s));
-  if (!s) return HAL_ENOMEM;
-  s->cfg = *cfg;
-  s->cap = cfg->max_au_size + 8;
-  s->buf = malloc(s->cap);
-  if (!s->buf) {
-    free(s);
-    return HAL_ENOMEM;
-  }
-  s->cur_nal = SIZE_MAX;
-  *out = s;
-  return 0;
+static void au_reset(au_state *s, media_codec codec) {
+  *s = (au_state){.codec = codec, .nal = NONE};
 }
-
-void media_au_close(media_au_splitter *s) {
-  if (!s) return;
-  free(s->buf);
-  free(s);
-}
-
-uint64_t media_au_dropped(const media_au_splitter *s) { return s ? s->dropped : 0; }
 
 static bool starts_au(media_codec codec, const uint8_t *h, bool *vcl, bool *key) {
   *vcl = *key = false;
@@ -66,117 +47,284 @@ static bool starts_au(media_codec codec, const uint8_t *h, bool *vcl, bool *key)
   return (t >= 6 && t <= 9) || (t >= 14 && t <= 18);
 }
 
-static void emit(media_au_splitter *s, size_t end) {
-  if (end > 0 && !s->skipping) {
-    media_au au = {s->buf, end, s->au_key, s->au_has_vcl, s->index++};
-    s->cfg.on_au(s->cfg.user, &au);
-  }
-  memmove(s->buf, s->buf + end, s->len - end);
-  s->len -= end;
-  s->scan -= end;
-  s->au_has_vcl = s->au_key = false;
-  s->skipping = false;
-}
-
-/* Classifies every start code whose NAL header bytes have arrived. */
-static void scan(media_au_splitter *s) {
+/* Scans b[0..len) on from s->scan. Returns true with [*from, *to) a complete unit (holding a
+   picture; *key if an IDR/IRAP one) once the next unit's first NAL has been classified; false
+   when the bytes run out (the caller appends more or calls au_last). A skipped (oversized) unit
+   is not returned. */
+static bool au_cut(au_state *s, const uint8_t *b, size_t len, size_t *from, size_t *to, bool *key) {
   for (;;) {
-    size_t sc = media_annexb_find_start(s->buf, s->len, s->scan);
-    if (sc >= s->len) {
-      if (s->cur_nal == SIZE_MAX && s->len > 3) {
-        /* Garbage before the first start code: keep only a possible partial 4-byte start code. */
-        memmove(s->buf, s->buf + s->len - 3, 3);
-        s->len = 3;
-      }
-      /* Keep the last two bytes for a start code straddling chunks. */
-      s->scan = s->len > 2 ? s->len - 2 : 0;
-      if (s->scan < (s->cur_nal == SIZE_MAX ? 0 : s->cur_nal + 3)) s->scan = s->cur_nal + 3;
-      return;
+    size_t sc = media_annexb_find_start(b, len, s->scan);
+    if (sc >= len) {
+      /* Garbage before the first start code: keep only a possible zero_byte + partial start code. */
+      if (s->nal == NONE && len > 4 && len - 4 > s->start) s->start = len - 4;
+      /* A start code may straddle the end: rescan its first two bytes. */
+      size_t next = len > 2 ? len - 2 : 0;
+      if (s->nal != NONE && next < s->nal + 3) next = s->nal + 3;
+      if (next < s->start) next = s->start;
+      s->scan = next;
+      return false;
     }
-    if (sc + 3 + PEEK > s->len) {
+    if (sc + 3 + PEEK > len) {
       s->scan = sc;
-      return;
+      return false;
     }
-    if (s->cur_nal == SIZE_MAX) {
-      /* Bytes before the first start code are not part of any NAL; its zero_byte is. */
-      while (sc > 0 && s->buf[sc - 1] == 0) sc--;
-      memmove(s->buf, s->buf + sc, s->len - sc);
-      s->len -= sc;
-      sc = 0;
-      while (s->buf[sc] == 0 && s->buf[sc + 1] == 0 && s->buf[sc + 2] == 0) sc++;
-    }
-    bool vcl, key;
-    bool begins = starts_au(s->cfg.codec, s->buf + sc + 3, &vcl, &key);
-    size_t boundary = sc;
+    /* Bytes before the first start code are not part of any NAL; its zero_byte is. */
+    if (s->nal == NONE) s->start = sc > s->start && b[sc - 1] == 0 ? sc - 1 : sc;
+    bool vcl, k;
+    bool begins = starts_au(s->codec, b + sc + 3, &vcl, &k);
     /* A 4-byte start code's zero_byte (and trailing zeros) belong to the new unit. */
-    while (boundary > 0 && s->buf[boundary - 1] == 0 && (s->cur_nal == SIZE_MAX || boundary > s->cur_nal + 4))
-      boundary--;
-    if (begins && s->au_has_vcl) {
-      emit(s, boundary);
-      sc -= boundary;
+    size_t boundary = sc;
+    while (boundary > s->start && b[boundary - 1] == 0 && (s->nal == NONE || boundary > s->nal + 4)) boundary--;
+    bool done = false;
+    if (begins && s->vcl) {
+      done = !s->skipping;
+      *from = s->start;
+      *to = boundary;
+      *key = s->key;
+      s->start = boundary;
+      s->vcl = s->key = s->skipping = false;
     }
     if (vcl) {
-      s->au_has_vcl = true;
-      s->au_key |= key;
+      s->vcl = true;
+      s->key |= k;
     }
-    s->cur_nal = sc;
+    s->nal = sc;
     s->scan = sc + 3;
+    if (done) return true;
   }
+}
+
+/* End of stream: the pending unit, trailing zeros dropped. Returns false if there is none. Leaves
+   the state reset for a new stream. */
+static bool au_last(au_state *s, const uint8_t *b, size_t len, size_t *from, size_t *to, bool *key, bool *vcl) {
+  bool have = false;
+  /* Classify a short final NAL that never got its PEEK bytes. */
+  size_t sc = media_annexb_find_start(b, len, s->nal == NONE ? s->start : s->scan);
+  if (sc < len && s->nal == NONE) s->nal = s->start = sc;
+  if (s->nal != NONE) {
+    if (sc < len && sc + 3 + media_nal_header_size(s->codec) <= len) {
+      int t = media_nal_type(s->codec, b + sc + 3, len - sc - 3);
+      if (media_nal_is_vcl(s->codec, t)) {
+        s->vcl = true;
+        s->key |= media_nal_is_idr(s->codec, t);
+      }
+    }
+    size_t end = len;
+    while (end > s->start && b[end - 1] == 0) end--;
+    if (end > s->start && !s->skipping) {
+      *from = s->start;
+      *to = end;
+      *key = s->key;
+      *vcl = s->vcl;
+      have = true;
+    }
+  }
+  au_reset(s, s->codec);
+  return have;
+}
+
+/* Drops the buffer's first n bytes (they were delivered or skipped). */
+static void au_shift(au_state *s, uint8_t *buf, size_t *len, size_t n) {
+  memmove(buf, buf + n, *len - n);
+  *len -= n;
+  s->start -= n;
+  s->scan -= n;
+  if (s->nal != NONE) s->nal -= n;
+}
+
+/* The buffer is full of one unit: keep a possible partial start code and skip everything up to
+   the next access-unit start. */
+static void au_skip(au_state *s, uint8_t *buf, size_t *len) {
+  enum { KEEP = 5 };
+  memmove(buf, buf + *len - KEEP, KEEP);
+  *len = KEEP;
+  s->start = s->scan = s->nal = 0;
+  /* The skipped unit ends where it would have: at the next unit start after its picture (the
+     vcl flag is kept, so a large prefix SEI does not end it at its own first slice). */
+  s->skipping = true;
+}
+
+static bool valid_codec(media_codec c) { return c == MEDIA_CODEC_H264 || c == MEDIA_CODEC_H265; }
+
+/* ---- push splitter ---- */
+
+struct media_au_splitter {
+  media_au_config cfg;
+  uint8_t *buf;
+  size_t cap, len;
+  uint64_t consumed; /* stream bytes dropped from the buffer's front so far */
+  au_state st;
+  uint64_t index, dropped;
+};
+
+int media_au_open(media_au_splitter **out, const media_au_config *cfg) {
+  if (!out || !cfg || !cfg->on_au || cfg->max_au_size < 16 || !valid_codec(cfg->codec)) return HAL_EINVAL;
+  media_au_splitter *s = calloc(1, sizeof(*s));
+  if (!s) return HAL_ENOMEM;
+  s->cfg = *cfg;
+  s->cap = cfg->max_au_size + 8;
+  s->buf = malloc(s->cap);
+  if (!s->buf) {
+    free(s);
+    return HAL_ENOMEM;
+  }
+  au_reset(&s->st, cfg->codec);
+  *out = s;
+  return 0;
+}
+
+void media_au_close(media_au_splitter *s) {
+  if (!s) return;
+  free(s->buf);
+  free(s);
+}
+
+uint64_t media_au_dropped(const media_au_splitter *s) { return s ? s->dropped : 0; }
+
+static void deliver(media_au_splitter *s, size_t from, size_t to, bool key, bool vcl) {
+  media_au au = {s->buf + from, to - from, key, vcl, s->index++, s->consumed + from};
+  s->cfg.on_au(s->cfg.user, &au);
 }
 
 int media_au_feed(media_au_splitter *s, const uint8_t *data, size_t len) {
   if (!s || (!data && len)) return HAL_EINVAL;
   int rc = 0;
   while (len > 0) {
+    if (s->len == s->cap) {
+      /* Room is made only when needed, by dropping what was delivered: a unit is never moved
+         more than once per buffer's worth of input. */
+      if (s->st.start > 0) {
+        s->consumed += s->st.start;
+        au_shift(&s->st, s->buf, &s->len, s->st.start);
+      } else {
+        if (!s->st.skipping) s->dropped++;
+        s->consumed += s->len - 5;
+        au_skip(&s->st, s->buf, &s->len);
+        rc = HAL_ELIMIT;
+      }
+      continue;
+    }
     size_t n = s->cap - s->len;
     if (n > len) n = len;
     memcpy(s->buf + s->len, data, n);
     s->len += n;
     data += n;
     len -= n;
-    scan(s);
-    if (s->len == s->cap) {
-      /* Too big: drop what we hold but keep a possible partial start code, and ignore
-         everything up to the next access-unit start. */
-      size_t keep = 5;
-      memmove(s->buf, s->buf + s->len - keep, keep);
-      s->len = keep;
-      s->scan = 0;
-      s->cur_nal = 0;
-      if (!s->skipping) s->dropped++;
-      s->skipping = true;
-      s->au_has_vcl = true; /* so the next AU start ends the skipped unit */
-      rc = HAL_ELIMIT;
-    }
+    size_t from, to;
+    bool key;
+    while (au_cut(&s->st, s->buf, s->len, &from, &to, &key)) deliver(s, from, to, key, true);
   }
   return rc;
 }
 
 int media_au_flush(media_au_splitter *s) {
   if (!s) return HAL_EINVAL;
-  /* Classify a short final NAL that never got its PEEK bytes. */
-  size_t sc = media_annexb_find_start(s->buf, s->len, s->cur_nal == SIZE_MAX ? 0 : s->scan);
-  if (sc < s->len && s->cur_nal == SIZE_MAX) {
-    memmove(s->buf, s->buf + sc, s->len - sc);
-    s->len -= sc;
-    sc = 0;
-    s->cur_nal = 0;
-  }
-  if (s->cur_nal != SIZE_MAX) {
-    if (sc < s->len && sc + 3 + media_nal_header_size(s->cfg.codec) <= s->len) {
-      int t = media_nal_type(s->cfg.codec, s->buf + sc + 3, s->len - sc - 3);
-      if (media_nal_is_vcl(s->cfg.codec, t)) {
-        s->au_has_vcl = true;
-        s->au_key |= media_nal_is_idr(s->cfg.codec, t);
-      }
-    }
-    size_t end = s->len;
-    while (end > 0 && s->buf[end - 1] == 0) end--;
-    s->len = end;
-    emit(s, end);
-  }
-  s->len = s->scan = 0;
-  s->cur_nal = SIZE_MAX;
-  s->au_has_vcl = s->au_key = s->skipping = false;
+  size_t from, to;
+  bool key, vcl;
+  if (au_last(&s->st, s->buf, s->len, &from, &to, &key, &vcl)) deliver(s, from, to, key, vcl);
+  s->consumed += s->len;
+  s->len = 0;
   return 0;
+}
+
+/* ---- pull reader ---- */
+
+struct media_au_reader {
+  media_au_reader_config cfg;
+  const uint8_t *data; /* the bytes scanned: the caller's buffer, or buf */
+  uint8_t *buf;        /* owned (read source) */
+  size_t cap, len;
+  uint64_t consumed;
+  bool eof;
+  au_state st;
+  uint64_t index, dropped;
+};
+
+int media_au_reader_open(media_au_reader **out, const media_au_reader_config *cfg) {
+  if (!out || !cfg || !valid_codec(cfg->codec) || cfg->max_au_size < 16 || (!cfg->read && !cfg->data && cfg->size))
+    return HAL_EINVAL;
+  media_au_reader *r = calloc(1, sizeof(*r));
+  if (!r) return HAL_ENOMEM;
+  r->cfg = *cfg;
+  if (cfg->read) {
+    size_t chunk = cfg->read_size ? cfg->read_size : MEDIA_AU_READ_SIZE;
+    r->cap = chunk < cfg->max_au_size ? chunk : cfg->max_au_size;
+    r->buf = malloc(r->cap);
+    if (!r->buf) {
+      free(r);
+      return HAL_ENOMEM;
+    }
+    r->data = r->buf;
+  } else {
+    r->data = cfg->data;
+    r->len = cfg->size;
+    r->eof = true;
+  }
+  au_reset(&r->st, cfg->codec);
+  *out = r;
+  return 0;
+}
+
+void media_au_reader_close(media_au_reader *r) {
+  if (!r) return;
+  free(r->buf);
+  free(r);
+}
+
+uint64_t media_au_reader_dropped(const media_au_reader *r) { return r ? r->dropped : 0; }
+
+/* Room for at least one more read: drop what was delivered, else grow up to the unit limit. */
+static int reader_make_room(media_au_reader *r) {
+  size_t chunk = r->cfg.read_size ? r->cfg.read_size : MEDIA_AU_READ_SIZE;
+  if (r->st.start > 0 && r->cap - r->len < chunk) {
+    r->consumed += r->st.start;
+    au_shift(&r->st, r->buf, &r->len, r->st.start);
+  }
+  if (r->len < r->cap) return 0;
+  size_t limit = r->cfg.max_au_size + 8;
+  if (r->cap < limit) {
+    size_t cap = r->cap * 2 < limit ? r->cap * 2 : limit;
+    uint8_t *p = realloc(r->buf, cap);
+    if (!p) return HAL_ENOMEM;
+    r->buf = p;
+    r->data = p;
+    r->cap = cap;
+    return 0;
+  }
+  bool again = r->st.skipping; /* the same unit goes on: reported once */
+  r->consumed += r->len - 5;
+  au_skip(&r->st, r->buf, &r->len);
+  if (again) return 0;
+  r->dropped++;
+  return HAL_ELIMIT;
+}
+
+int media_au_next(media_au_reader *r, media_au *au) {
+  if (!r || !au) return HAL_EINVAL;
+  for (;;) {
+    size_t from, to;
+    bool key, vcl = true;
+    bool have = au_cut(&r->st, r->data, r->len, &from, &to, &key);
+    if (!have && r->eof) {
+      have = au_last(&r->st, r->data, r->len, &from, &to, &key, &vcl);
+      r->st.start = r->st.scan = r->len; /* nothing more: later calls return 0 */
+      if (!have) return 0;
+    }
+    if (have && to - from > r->cfg.max_au_size) {
+      /* A read buffer drops such units as it fills; this catches a buffer source (and the read
+         buffer's few bytes of slack). */
+      r->dropped++;
+      return HAL_ELIMIT;
+    }
+    if (have) {
+      *au = (media_au){r->data + from, to - from, key, vcl, r->index++, r->consumed + from};
+      return 1;
+    }
+    int rc = reader_make_room(r);
+    if (rc) return rc;
+    int64_t n = r->cfg.read(r->cfg.user, r->buf + r->len, r->cap - r->len);
+    if (n < 0) return (int)n;
+    if (n == 0) r->eof = true;
+    r->len += (size_t)n;
+  }
 }

@@ -8,13 +8,31 @@
 #include "media/params.h"
 #include "mp4/mp4.h"
 
-/* One track's sample index for the final moov (per sample arrays, n entries). */
+/* index.c — one track's sample index for the final moov, compact: the sample tables' own form.
+   The sizes are the stsz entries themselves (big-endian), in blocks allocated whole and never
+   moved, which the moov references instead of copying (mp4_buf_gap_add); the rest (stts runs,
+   stss numbers, one chunk per committed fragment run) is per keyframe or per fragment. */
+#define MP4_INDEX_BLOCK 4096 /* samples per block of sizes: 16 KiB */
+
 typedef struct mp4_index {
-  uint32_t n;
-  uint32_t *size, *duration;
-  uint64_t *offset;
-  uint8_t *sync;
+  uint32_t n;        /* samples */
+  uint8_t **sizes;   /* n 4-byte big-endian stsz entries, MP4_INDEX_BLOCK per block */
+  uint32_t *stts;    /* nstts (sample_count, sample_delta) pairs */
+  uint32_t *sync;    /* nsync 1-based sample numbers (video) */
+  uint64_t *chunk;   /* nchunks file offsets */
+  uint32_t *chunk_n; /* samples per chunk */
+  uint32_t nblocks, nstts, nsync, nchunks;
+  uint32_t cap_blocks, cap_stts, cap_sync, cap_chunks, cap_chunk_n;
+  uint64_t duration; /* track timescale */
+  int64_t chunk_shift; /* added to every chunk offset when written (faststart moves the data) */
 } mp4_index;
+
+/* Appends a run of n samples stored back to back at `offset`. sync NULL: not recorded (audio,
+   whose samples are all sync: it gets no stss). first_dts: the run's start on the track timeline,
+   used for the track's first run only. 0, HAL_ENOMEM, HAL_ELIMIT. */
+int mp4_index_add_run(mp4_index *x, uint64_t offset, const uint32_t *size, const uint32_t *dur, const uint8_t *sync,
+                      uint32_t n, uint64_t first_dts);
+void mp4_index_free(mp4_index *x);
 
 typedef struct mp4_trak_desc {
   int id;

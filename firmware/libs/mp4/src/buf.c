@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "hal/errors.h"
+#include "mp4/io.h"
 
 void mp4_buf_init(mp4_buf *b, size_t max) {
   memset(b, 0, sizeof(*b));
@@ -13,11 +14,18 @@ void mp4_buf_init(mp4_buf *b, size_t max) {
 
 void mp4_buf_free(mp4_buf *b) {
   free(b->data);
+  free(b->gaps);
   memset(b, 0, sizeof(*b));
 }
 
 void mp4_buf_reset(mp4_buf *b) {
-  b->len = 0;
+  mp4_buf_truncate(b, 0);
+  b->ngaps = 0;
+  b->gap_bytes = 0;
+}
+
+void mp4_buf_truncate(mp4_buf *b, size_t len) {
+  if (len < b->len) b->len = len;
   b->err = 0;
 }
 
@@ -81,8 +89,45 @@ void mp4_buf_u64(mp4_buf *b, uint64_t v) {
 
 void mp4_buf_4cc(mp4_buf *b, const char *t) { mp4_buf_bytes(b, t, 4); }
 
+void mp4_buf_gap_add(mp4_buf *b, const uint8_t *src, size_t n) {
+  if (b->err || !n) return;
+  if (b->ngaps == b->cap_gaps) {
+    int cap = b->cap_gaps ? b->cap_gaps * 2 : 8;
+    mp4_buf_gap *g = realloc(b->gaps, (size_t)cap * sizeof(*g));
+    if (!g) {
+      b->err = HAL_ENOMEM;
+      return;
+    }
+    b->gaps = g;
+    b->cap_gaps = cap;
+  }
+  b->gaps[b->ngaps++] = (mp4_buf_gap){b->len, b->len + b->gap_bytes, src, n};
+  b->gap_bytes += n;
+}
+
+size_t mp4_buf_size(const mp4_buf *b) { return b->len + b->gap_bytes; }
+
+int mp4_buf_write(const mp4_buf *b, const mp4_io *io) {
+  size_t at = 0;
+  int rc = 0;
+  for (int i = 0; i < b->ngaps && !rc; i++) {
+    if (b->gaps[i].at > at) rc = io->write(io->user, b->data + at, b->gaps[i].at - at);
+    if (!rc) rc = io->write(io->user, b->gaps[i].src, b->gaps[i].n);
+    at = b->gaps[i].at;
+  }
+  if (!rc && b->len > at) rc = io->write(io->user, b->data + at, b->len - at);
+  return rc;
+}
+
+/* The offset in data of output offset `logical` (which no gap covers). */
+static size_t physical(const mp4_buf *b, size_t logical) {
+  size_t before = 0;
+  for (int i = 0; i < b->ngaps && b->gaps[i].logical_at < logical; i++) before += b->gaps[i].n;
+  return logical - before;
+}
+
 size_t mp4_box_begin(mp4_buf *b, const char *type) {
-  size_t at = b->len;
+  size_t at = mp4_buf_size(b);
   mp4_buf_u32(b, 0);
   mp4_buf_4cc(b, type);
   return at;
@@ -97,12 +142,12 @@ size_t mp4_fullbox_begin(mp4_buf *b, const char *type, unsigned version, uint32_
 
 void mp4_box_end(mp4_buf *b, size_t start) {
   if (b->err) return;
-  size_t n = b->len - start;
+  size_t n = mp4_buf_size(b) - start;
   if (n > UINT32_MAX) {
     b->err = HAL_ELIMIT;
     return;
   }
-  mp4_wr_u32(b->data + start, (uint32_t)n);
+  mp4_wr_u32(b->data + physical(b, start), (uint32_t)n);
 }
 
 void mp4_buf_patch_u32(mp4_buf *b, size_t at, uint32_t v) {

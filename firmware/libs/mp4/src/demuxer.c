@@ -6,14 +6,23 @@
 #include <string.h>
 
 #include "buf.h"
-#include "demux_internal.h"
 #include "hal/errors.h"
+#include "mp4/demuxer.h"
 
 #define MAX_DEPTH 12
 #define MAX_DTRACKS 16
 #define MAX_PS_BYTES 4096
 
 typedef struct span { const uint8_t *p; uint32_t n; } span; /* raw table payload inside moov */
+
+typedef struct mp4_dsample {
+  uint64_t offset;
+  uint32_t size;
+  uint32_t duration;
+  int64_t dts;
+  int32_t cts; /* composition offset */
+  uint8_t sync;
+} mp4_dsample;
 
 typedef struct dtrack {
   int id;
@@ -32,6 +41,10 @@ typedef struct dtrack {
   int64_t frag_dts; bool frag_dts_valid;
   mp4_dsample *s;
   uint32_t n, cap, next;
+  /* Read-ahead: the bytes of a run of this track's samples stored back to back. */
+  uint8_t *win;
+  uint64_t win_off;
+  size_t win_len, win_cap;
 } dtrack;
 
 struct mp4_demuxer {
@@ -48,6 +61,7 @@ struct mp4_demuxer {
   uint64_t moof_off, traf_base;
   uint32_t tf_dur, tf_size, tf_flags;
   uint64_t frag_end; /* bytes of the file covered by complete boxes */
+  uint64_t pos;      /* the io's position, UINT64_MAX if unknown */
   uint8_t *frame;
   size_t frame_cap;
   char warn[160];
@@ -563,7 +577,9 @@ static int build_stbl(mp4_demuxer *d, dtrack *t) {
 /* ---- open ---- */
 
 static int read_at(mp4_demuxer *d, uint64_t off, void *buf, size_t n) {
-  int rc = d->io.seek(d->io.user, off);
+  /* Samples are mostly stored in the order they are read: no seek (a system call) then. */
+  int rc = off == d->pos ? 0 : d->io.seek(d->io.user, off);
+  d->pos = UINT64_MAX;
   if (rc) return rc;
   size_t got = 0;
   while (got < n) {
@@ -572,6 +588,7 @@ static int read_at(mp4_demuxer *d, uint64_t off, void *buf, size_t n) {
     if (r == 0) return HAL_ETRUNC;
     got += (size_t)r;
   }
+  d->pos = off + n;
   return 0;
 }
 
@@ -666,6 +683,7 @@ int mp4_demuxer_open(mp4_demuxer **out, const mp4_demuxer_config *cfg, const mp4
   mp4_demuxer_config c = MP4_DEMUXER_CONFIG_DEFAULT;
   d->cfg = cfg ? *cfg : c;
   d->io = *io;
+  d->pos = UINT64_MAX;
   int64_t fs = io->size(io->user);
   int rc = fs < 0 ? (int)fs : 0;
   if (!rc) {
@@ -698,19 +716,12 @@ int mp4_demuxer_open(mp4_demuxer **out, const mp4_demuxer_config *cfg, const mp4
 
 void mp4_demuxer_close(mp4_demuxer *d) {
   if (!d) return;
-  for (int i = 0; i < d->nt; i++) free(d->t[i].s);
+  for (int i = 0; i < d->nt; i++) {
+    free(d->t[i].s);
+    free(d->t[i].win);
+  }
   free(d->frame);
   free(d);
-}
-
-const mp4_dsample *mp4_demuxer_samples(const mp4_demuxer *d, int track_id, uint32_t *n) {
-  for (int i = 0; d && i < d->nt; i++)
-    if (d->t[i].id == track_id) {
-      *n = d->t[i].n;
-      return d->t[i].s;
-    }
-  *n = 0;
-  return NULL;
 }
 
 static int64_t to_us(int64_t ticks, uint32_t ts) {
@@ -767,6 +778,37 @@ static int ensure_frame(mp4_demuxer *d, size_t n) {
   return 0;
 }
 
+/* The bytes of sample s of track t, in place: the io's view, or a read-ahead window. Each track
+   has one, refilled from its own next sample with cfg.read_ahead bytes, and a sample is looked
+   up in all of them: interleaved tracks share the window of whichever read their region first,
+   tracks stored apart each slide their own, so every byte is read once, in few large reads. */
+static int sample_bytes(mp4_demuxer *d, dtrack *t, const mp4_dsample *s, const uint8_t **out) {
+  if (d->io.view && (*out = d->io.view(d->io.user, s->offset, s->size))) return 0;
+  for (int i = 0; i < d->nt; i++) {
+    const dtrack *w = &d->t[i];
+    if (s->offset >= w->win_off && s->offset - w->win_off + s->size <= w->win_len) {
+      *out = w->win + (s->offset - w->win_off);
+      return 0;
+    }
+  }
+  size_t want = d->cfg.read_ahead;
+  if (want > d->file_size - s->offset) want = (size_t)(d->file_size - s->offset);
+  if (want < s->size) want = s->size;
+  if (want > t->win_cap) {
+    uint8_t *p = realloc(t->win, want);
+    if (!p) return HAL_ENOMEM;
+    t->win = p;
+    t->win_cap = want;
+  }
+  t->win_len = 0;
+  int rc = read_at(d, s->offset, t->win, want);
+  if (rc) return rc;
+  t->win_off = s->offset;
+  t->win_len = want;
+  *out = t->win;
+  return 0;
+}
+
 int mp4_demuxer_get_frame(mp4_demuxer *d, mp4_frame *f) {
   if (!d || !f) return HAL_EINVAL;
   memset(f, 0, sizeof(*f));
@@ -791,19 +833,19 @@ int mp4_demuxer_get_frame(mp4_demuxer *d, mp4_frame *f) {
   if (s->size > d->cfg.max_sample_size) return HAL_ELIMIT;
   bool video = best->codec == MP4_CODEC_H264 || best->codec == MP4_CODEC_H265;
   bool annexb = video && d->cfg.annexb;
-  size_t extra = annexb && s->sync ? best->ps_size : 0;
-  /* a start code replaces each length prefix: at most 4 - nal_len extra bytes per NAL */
-  size_t cap = extra + (size_t)s->size * (annexb && best->nal_len < 4 ? 4 : 1) + 8;
-  int rc = ensure_frame(d, cap);
+  /* A frame stored as-is is handed out where it lies: in the io's view or the read-ahead. */
+  const uint8_t *raw;
+  int rc = sample_bytes(d, best, s, &raw);
   if (rc) return rc;
-  uint8_t *raw = d->frame + (cap - s->size);
-  if ((rc = read_at(d, s->offset, raw, s->size))) return rc;
   if (!annexb) {
-    memmove(d->frame, raw, s->size);
-    f->data = d->frame;
+    f->data = raw;
     f->size = s->size;
     return 0;
   }
+  size_t extra = s->sync ? best->ps_size : 0;
+  /* a start code replaces each length prefix: at most 4 - nal_len extra bytes per NAL */
+  size_t cap = extra + (size_t)s->size * (best->nal_len < 4 ? 4 : 1) + 8;
+  if ((rc = ensure_frame(d, cap))) return rc;
   size_t o = 0;
   memcpy(d->frame, best->ps, extra);
   o = extra;
@@ -813,10 +855,9 @@ int mp4_demuxer_get_frame(mp4_demuxer *d, mp4_frame *f) {
     for (int b = 0; b < best->nal_len; b++) len = len << 8 | raw[i + b];
     i += (size_t)best->nal_len;
     if (len > s->size - i) return HAL_EBADDATA;
-    /* writes never overtake the unread part of raw: output grows by <= 4 - nal_len per NAL */
     static const uint8_t sc[4] = {0, 0, 0, 1};
     memcpy(d->frame + o, sc, 4);
-    memmove(d->frame + o + 4, raw + i, len);
+    memcpy(d->frame + o + 4, raw + i, len);
     o += 4 + len;
     i += len;
   }
@@ -829,6 +870,7 @@ int mp4_demuxer_seek(mp4_demuxer *d, int64_t time_us) {
   if (!d) return HAL_EINVAL;
   for (int i = 0; i < d->nt; i++) {
     dtrack *t = &d->t[i];
+    t->win_len = 0; /* what was lent out may have been written to: read again from the file */
     uint32_t pick = 0;
     for (uint32_t j = 0; j < t->n; j++) {
       if (to_us(t->s[j].dts + t->s[j].cts - t->shift, t->timescale) > time_us) break;

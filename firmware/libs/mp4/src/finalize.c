@@ -1,6 +1,7 @@
 /* Finalize a fragmented recording into an indexed file without copying media (INDEXED), and
    optionally move the index to the front (FASTSTART). The fragment sample data is already laid out
-   as chunks, so a moov whose stco points into the mdat payloads indexes it in place.
+   as chunks, so a moov whose stco points into the mdat payloads indexes it in place; the muxer
+   kept the index as it committed fragments (index.c), so nothing is read back for it.
 
    INDEXED switches from the fragmented view to the indexed one in a single write, so a cut at any
    moment leaves a file that every reader plays in full, one way or the other:
@@ -20,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "demux_internal.h"
 #include "hal/errors.h"
 
 static int patch_type(mp4_io *io, uint64_t off, const char *type) {
@@ -28,52 +28,19 @@ static int patch_type(mp4_io *io, uint64_t off, const char *type) {
   return rc ? rc : io->write(io->user, type, 4);
 }
 
-static int build_moov(mp4_demuxer *d, mp4_trak_desc *t, int n, int64_t shift, mp4_buf *out) {
-  mp4_index idx[8];
-  memset(idx, 0, sizeof idx);
+/* The final moov from the muxer's sample index, chunk offsets moved by `shift`. */
+static int build_moov(mp4_trak_desc *t, int n, int64_t shift, mp4_buf *out) {
   uint64_t dur_ms = 0;
-  int rc = 0;
-  for (int i = 0; i < n && !rc; i++) {
-    uint32_t cnt;
-    const mp4_dsample *s = mp4_demuxer_samples(d, t[i].id, &cnt);
-    idx[i].n = cnt;
-    idx[i].size = malloc((cnt + 1) * sizeof(uint32_t));
-    idx[i].duration = malloc((cnt + 1) * sizeof(uint32_t));
-    idx[i].offset = malloc((cnt + 1) * sizeof(uint64_t));
-    idx[i].sync = malloc(cnt + 1);
-    if (!idx[i].size || !idx[i].duration || !idx[i].offset || !idx[i].sync) {
-      rc = HAL_ENOMEM;
-      break;
-    }
-    uint64_t total = 0;
-    for (uint32_t k = 0; k < cnt; k++) {
-      idx[i].size[k] = s[k].size;
-      idx[i].duration[k] = s[k].duration;
-      idx[i].offset[k] = (uint64_t)((int64_t)s[k].offset + shift);
-      idx[i].sync[k] = s[k].sync;
-      total += s[k].duration;
-    }
-    /* The first fragment of a track may start after 0 (tfdt); fold that into its first sample so
-       the timeline is the same without an edit list. */
-    if (cnt && s[0].dts > 0) idx[i].duration[0] += (uint32_t)s[0].dts, total += (uint64_t)s[0].dts;
-    t[i].duration = total;
-    t[i].index = &idx[i];
-    uint64_t ms = t[i].timescale ? total * 1000 / t[i].timescale : 0;
+  for (int i = 0; i < n; i++) {
+    mp4_index *x = (mp4_index *)t[i].index;
+    x->chunk_shift = shift;
+    t[i].duration = x->duration;
+    uint64_t ms = t[i].timescale ? x->duration * 1000 / t[i].timescale : 0;
     if (ms > dur_ms) dur_ms = ms;
   }
-  if (!rc) {
-    mp4_buf_reset(out);
-    mp4_write_moov(out, t, n, dur_ms, false);
-    rc = out->err;
-  }
-  for (int i = 0; i < n; i++) {
-    free(idx[i].size);
-    free(idx[i].duration);
-    free(idx[i].offset);
-    free(idx[i].sync);
-    t[i].index = NULL;
-  }
-  return rc;
+  mp4_buf_reset(out);
+  mp4_write_moov(out, t, n, dur_ms, false);
+  return out->err;
 }
 
 /* Moves [from, to) forward by `by` bytes, last block first so nothing is overwritten unread. */
@@ -103,16 +70,16 @@ static int shift_forward(mp4_io *io, uint64_t from, uint64_t to, uint64_t by) {
   return rc;
 }
 
-static int finalize_indexed(mp4_io *io, mp4_demuxer *d, mp4_trak_desc *t, int n, uint64_t end, uint64_t reserve_at,
-                            bool durable) {
+static int finalize_indexed(mp4_io *io, mp4_trak_desc *t, int n, uint64_t end, uint64_t reserve_at, bool durable) {
   mp4_buf moov;
   mp4_buf_init(&moov, 1u << 30);
-  int rc = build_moov(d, t, n, 0, &moov);
+  int rc = build_moov(t, n, 0, &moov);
   uint8_t h[8];
+  size_t moov_len = mp4_buf_size(&moov);
   if (!rc) {
-    mp4_wr_u32(h, (uint32_t)(8 + moov.len));
+    mp4_wr_u32(h, (uint32_t)(8 + moov_len));
     memcpy(h + 4, "free", 4);
-    if (!(rc = io->seek(io->user, end)) && !(rc = io->write(io->user, h, 8))) rc = io->write(io->user, moov.data, moov.len);
+    if (!(rc = io->seek(io->user, end)) && !(rc = io->write(io->user, h, 8))) rc = mp4_buf_write(&moov, io);
   }
   if (!rc) {
     uint64_t span = end + 8 - reserve_at;
@@ -129,23 +96,16 @@ static int finalize_indexed(mp4_io *io, mp4_demuxer *d, mp4_trak_desc *t, int n,
     if (!(rc = io->seek(io->user, reserve_at))) rc = io->write(io->user, h, 8);
   }
   /* The caller flushes and syncs once more at close. */
-  if (!rc) rc = io->seek(io->user, end + 8 + moov.len);
+  if (!rc) rc = io->seek(io->user, end + 8 + moov_len);
   mp4_buf_free(&moov);
   return rc;
 }
 
 int mp4_finalize(mp4_io *io, mp4_trak_desc *t, int n, uint64_t end, bool faststart, uint64_t reserve_at, bool durable) {
-  if (!io->read || !io->size) return HAL_ENOTSUP;
+  if (!faststart) return reserve_at ? finalize_indexed(io, t, n, end, reserve_at, durable) : HAL_ESTATE;
+  if (!io->read) return HAL_ENOTSUP;
   if (io->flush) io->flush(io->user);
-  mp4_demuxer_config dc = MP4_DEMUXER_CONFIG_DEFAULT;
-  mp4_demuxer *d;
-  int rc = mp4_demuxer_open(&d, &dc, io);
-  if (rc) return rc;
-  if (!faststart) {
-    rc = reserve_at ? finalize_indexed(io, d, t, n, end, reserve_at, durable) : HAL_ESTATE;
-    mp4_demuxer_close(d);
-    return rc;
-  }
+  int rc = 0;
   mp4_buf moov;
   mp4_buf_init(&moov, 1u << 30);
   /* Find ftyp end, the initial moov and the moofs before changing anything. */
@@ -180,22 +140,21 @@ int mp4_finalize(mp4_io *io, mp4_trak_desc *t, int n, uint64_t end, bool faststa
     }
     off += size;
   }
-  if (!rc) rc = build_moov(d, t, n, 0, &moov);
+  if (!rc) rc = build_moov(t, n, 0, &moov);
   if (!rc) {
     /* Offsets grow by the moov size; co64 would change the size, so build until it is stable. */
-    uint64_t sz = moov.len;
+    uint64_t sz = mp4_buf_size(&moov);
     for (int pass = 0; pass < 3 && !rc; pass++) {
-      rc = build_moov(d, t, n, (int64_t)sz, &moov);
-      if (moov.len == sz) break;
-      sz = moov.len;
+      rc = build_moov(t, n, (int64_t)sz, &moov);
+      if (mp4_buf_size(&moov) == sz) break;
+      sz = mp4_buf_size(&moov);
     }
-    if (!rc) rc = shift_forward(io, ftyp_end, end, moov.len);
-    if (!rc && !(rc = io->seek(io->user, ftyp_end))) rc = io->write(io->user, moov.data, moov.len);
-    for (size_t i = 0; i < nmoof && !rc; i++) rc = patch_type(io, moofs[i] + moov.len, "free");
-    if (!rc && init_moov != UINT64_MAX) rc = patch_type(io, init_moov + moov.len, "free");
+    if (!rc) rc = shift_forward(io, ftyp_end, end, sz);
+    if (!rc && !(rc = io->seek(io->user, ftyp_end))) rc = mp4_buf_write(&moov, io);
+    for (size_t i = 0; i < nmoof && !rc; i++) rc = patch_type(io, moofs[i] + sz, "free");
+    if (!rc && init_moov != UINT64_MAX) rc = patch_type(io, init_moov + sz, "free");
   }
   free(moofs);
   mp4_buf_free(&moov);
-  mp4_demuxer_close(d);
   return rc;
 }

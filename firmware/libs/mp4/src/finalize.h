@@ -10,8 +10,10 @@
    every fragment, in a single write. */
 #define MP4_FINALIZE_RESERVE 16
 
-/* end: the file size. reserve_at: offset of the reserved box (INDEXED), ignored for faststart.
-   durable: fsync before the switch (the muxer's MP4_SYNC_FSYNC policy), else flush only. */
+/* t[i].index: each track's sample index (its chunk_shift and the descriptor's duration are set
+   here). end: the file size. reserve_at: offset of the reserved box (INDEXED), ignored for
+   faststart (which reads the top-level box headers back). durable: fsync before the switch (the
+   muxer's MP4_SYNC_FSYNC policy), else flush only. */
 int mp4_finalize(mp4_io *io, mp4_trak_desc *t, int n, uint64_t end, bool faststart, uint64_t reserve_at, bool durable);
 
 #endif

@@ -1,38 +1,47 @@
-/* stdio file adapter for mp4_io. */
+/* stdio file adapter for mp4_io, with an optional read-only mapping of the whole file ("m"). */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "hal/errors.h"
 #include "mp4/io.h"
 
+typedef struct file_io {
+  FILE *f;
+  uint8_t *map; /* "m": the file's first map_len bytes, else NULL */
+  size_t map_len;
+} file_io;
+
 static int err_code(int e) { return e == ENOSPC || e == EDQUOT ? HAL_ENOSPC : HAL_EIO; }
 
 static int f_write(void *u, const void *data, size_t size) {
-  if (size && fwrite(data, 1, size, (FILE *)u) != size) return err_code(errno);
+  if (size && fwrite(data, 1, size, ((file_io *)u)->f) != size) return err_code(errno);
   return 0;
 }
 
 static int64_t f_read(void *u, void *data, size_t size) {
-  size_t n = fread(data, 1, size, (FILE *)u);
-  if (n < size && ferror((FILE *)u)) return HAL_EIO;
+  FILE *f = ((file_io *)u)->f;
+  size_t n = fread(data, 1, size, f);
+  if (n < size && ferror(f)) return HAL_EIO;
   return (int64_t)n;
 }
 
 static int f_seek(void *u, uint64_t off) {
   if (off > INT64_MAX) return HAL_EINVAL;
-  return fseeko((FILE *)u, (off_t)off, SEEK_SET) == 0 ? 0 : HAL_EIO;
+  return fseeko(((file_io *)u)->f, (off_t)off, SEEK_SET) == 0 ? 0 : HAL_EIO;
 }
 
 static int64_t f_tell(void *u) {
-  off_t o = ftello((FILE *)u);
+  off_t o = ftello(((file_io *)u)->f);
   return o < 0 ? HAL_EIO : (int64_t)o;
 }
 
 static int64_t f_size(void *u) {
-  FILE *f = u;
+  FILE *f = ((file_io *)u)->f;
   off_t cur = ftello(f);
   if (cur < 0 || fseeko(f, 0, SEEK_END) != 0) return HAL_EIO;
   off_t end = ftello(f);
@@ -40,19 +49,43 @@ static int64_t f_size(void *u) {
   return end < 0 ? HAL_EIO : (int64_t)end;
 }
 
-static int f_flush(void *u) { return fflush((FILE *)u) == 0 ? 0 : err_code(errno); }
+static int f_flush(void *u) { return fflush(((file_io *)u)->f) == 0 ? 0 : err_code(errno); }
 
 static int f_sync(void *u) {
-  FILE *f = u;
+  FILE *f = ((file_io *)u)->f;
   if (fflush(f) != 0) return err_code(errno);
   return fsync(fileno(f)) == 0 ? 0 : err_code(errno);
 }
 
+static const uint8_t *f_view(void *u, uint64_t off, size_t size) {
+  file_io *fi = u;
+  return fi->map && off <= fi->map_len && size <= fi->map_len - off ? fi->map + off : NULL;
+}
+
+/* Maps the whole file read-only; on any failure the io simply has no view. */
+static void map_file(file_io *fi) {
+  if (fseeko(fi->f, 0, SEEK_END) != 0) return;
+  off_t end = ftello(fi->f);
+  rewind(fi->f);
+  if (end <= 0 || (uint64_t)end > SIZE_MAX) return;
+  void *p = mmap(NULL, (size_t)end, PROT_READ, MAP_PRIVATE, fileno(fi->f), 0);
+  if (p == MAP_FAILED) return;
+  fi->map = p;
+  fi->map_len = (size_t)end;
+}
+
 int mp4_io_file_open(mp4_io *io, const char *path, const char *mode) {
-  if (!io || !path || !mode) return HAL_EINVAL;
+  if (!io || !path || !mode || (mode[0] != 'r' && mode[0] != 'w' && mode[0] != 'm')) return HAL_EINVAL;
   bool write = mode[0] == 'w';
-  FILE *f = fopen(path, write ? "w+b" : "rb");
-  if (!f) return errno == ENOENT ? HAL_ENOENT : errno == ENOSPC ? HAL_ENOSPC : HAL_EIO;
+  file_io *fi = calloc(1, sizeof(*fi));
+  if (!fi) return HAL_ENOMEM;
+  fi->f = fopen(path, write ? "w+b" : "rb");
+  if (!fi->f) {
+    int e = errno;
+    free(fi);
+    return e == ENOENT ? HAL_ENOENT : e == ENOSPC ? HAL_ENOSPC : HAL_EIO;
+  }
+  if (mode[0] == 'm') map_file(fi);
   memset(io, 0, sizeof(*io));
   io->write = f_write;
   io->read = f_read;
@@ -61,13 +94,17 @@ int mp4_io_file_open(mp4_io *io, const char *path, const char *mode) {
   io->size = f_size;
   io->flush = f_flush;
   io->sync = f_sync;
-  io->user = f;
+  io->user = fi;
+  if (fi->map) io->view = f_view;
   return 0;
 }
 
 int mp4_io_file_close(mp4_io *io) {
   if (!io || !io->user) return HAL_EINVAL;
-  int rc = fclose((FILE *)io->user) == 0 ? 0 : err_code(errno);
+  file_io *fi = io->user;
+  if (fi->map) munmap(fi->map, fi->map_len);
+  int rc = fclose(fi->f) == 0 ? 0 : err_code(errno);
+  free(fi);
   io->user = NULL;
   return rc;
 }

@@ -53,6 +53,11 @@ static int m_seek(void *u, uint64_t off) {
 static int64_t m_tell(void *u) { return (int64_t)((mp4_mem *)u)->pos; }
 static int64_t m_size(void *u) { return (int64_t)((mp4_mem *)u)->size; }
 
+static const uint8_t *m_view(void *u, uint64_t off, size_t size) {
+  mp4_mem *m = u;
+  return off <= m->size && size <= m->size - off ? m->data + off : NULL;
+}
+
 static void setup(mp4_io *io, mp4_mem *mem) {
   memset(io, 0, sizeof(*io));
   io->write = m_write;
@@ -68,6 +73,7 @@ void mp4_io_mem_reader(mp4_io *io, mp4_mem *mem, const void *data, size_t size) 
   mem->data = (uint8_t *)(uintptr_t)data;
   mem->size = mem->cap = data ? size : 0;
   setup(io, mem);
+  io->view = m_view; /* a writer's buffer moves as it grows: no view */
 }
 
 void mp4_io_mem_writer(mp4_io *io, mp4_mem *mem, size_t limit) {

@@ -16,7 +16,7 @@
 typedef struct wtrack {
   mp4_trak_desc d;
   media_ps_cache ps;
-  mp4_buf data; /* this fragment's sample bytes */
+  mp4_buf data; /* this fragment's sample bytes, then those of the sample being written */
   uint32_t n, cap;
   uint32_t *size, *dur;
   uint8_t *sync;
@@ -25,6 +25,7 @@ typedef struct wtrack {
   bool started;
   int64_t last_dts;
   uint32_t last_dur;
+  mp4_index index; /* INDEXED / FASTSTART: every committed sample, for the final moov */
 } wtrack;
 
 struct mp4_muxer {
@@ -39,7 +40,11 @@ struct mp4_muxer {
   uint64_t reserve_at; /* INDEXED: file offset of the box finalize turns into the mdat */
   uint32_t seq;
   int err;
-  mp4_buf box, scratch;
+  /* The sample being written: its bytes are converted straight into its track's fragment buffer
+     at `pending_at`, and stay out of a fragment flushed before it is added. */
+  int pending_track; /* index, -1 if none */
+  size_t pending_at;
+  mp4_buf box;
   char msg[200];
 };
 
@@ -82,7 +87,7 @@ int mp4_muxer_open(mp4_muxer **out, const mp4_muxer_config *cfg, const mp4_io *i
   m->cfg = c;
   m->io = *io;
   mp4_buf_init(&m->box, 64u << 20);
-  mp4_buf_init(&m->scratch, c.max_fragment_bytes);
+  m->pending_track = -1;
   if (io->tell) {
     int64_t p = io->tell(io->user);
     if (p > 0) m->pos = (uint64_t)p;
@@ -101,7 +106,8 @@ static int add_track(mp4_muxer *m, mp4_track_kind kind, mp4_codec codec, uint32_
   t->d.codec = codec;
   t->d.timescale = timescale;
   t->d.ps = &t->ps;
-  mp4_buf_init(&t->data, m->cfg.max_fragment_bytes);
+  /* a full fragment plus the sample that does not fit it any more */
+  mp4_buf_init(&t->data, 2 * m->cfg.max_fragment_bytes);
   media_ps_cache_init(&t->ps, codec == MP4_CODEC_H265 ? MEDIA_CODEC_H265 : MEDIA_CODEC_H264);
   m->nt++;
   return t->d.id;
@@ -184,6 +190,22 @@ static int barrier(mp4_muxer *m) {
   return 0;
 }
 
+/* Adds a committed fragment's runs to the tracks' indexes (data_at: where its mdat payload starts). */
+static int index_fragment(mp4_muxer *m, const mp4_frag_track *ft, int k, uint64_t data_at) {
+  for (int j = 0; j < k; j++) {
+    wtrack *t = &m->t[ft[j].id - 1];
+    int rc = mp4_index_add_run(&t->index, data_at + ft[j].data_start, t->size, t->dur,
+                               t->d.kind == MP4_TRACK_VIDEO ? t->sync : NULL, t->n, (uint64_t)t->first_dts);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+/* Bytes of track i that belong to the fragment (not to the sample being written). */
+static size_t fragment_bytes(const mp4_muxer *m, int i) {
+  return i == m->pending_track ? m->pending_at : m->t[i].data.len;
+}
+
 static int flush_fragment(mp4_muxer *m) {
   uint32_t total = 0;
   mp4_frag_track ft[MAX_TRACKS];
@@ -198,7 +220,7 @@ static int flush_fragment(mp4_muxer *m) {
     if (!t->n) continue;
     ft[k] = (mp4_frag_track){t->d.id, (uint64_t)t->first_dts, t->n, t->size, t->dur, t->sync,
                              t->d.kind == MP4_TRACK_VIDEO, total};
-    total += (uint32_t)t->data.len;
+    total += (uint32_t)fragment_bytes(m, i);
     k++;
   }
   if (!k) return 0;
@@ -216,24 +238,32 @@ static int flush_fragment(mp4_muxer *m) {
      ignore the mdat nobody references, so a cut never exposes a fragment with missing bytes. A
      torn type write ("mooe", "frof", ...) is an unknown box: skipped too. */
   uint64_t moof_at = m->pos;
+  uint64_t data_at = moof_at + m->box.len;
   memcpy(m->box.data + 4, "free", 4);
   int rc = io_write(m, m->box.data, m->box.len);
   for (int i = 0; i < m->nt && !rc; i++)
-    if (m->t[i].n) rc = io_write(m, m->t[i].data.data, m->t[i].data.len);
+    if (m->t[i].n) rc = io_write(m, m->t[i].data.data, fragment_bytes(m, i));
   if (rc || (rc = barrier(m))) return rc;
   if ((rc = m->io.seek(m->io.user, moof_at + 4)) < 0) return io_fail(m, rc, "seek");
   if ((rc = m->io.write(m->io.user, "moof", 4)) < 0) return io_fail(m, rc, "write");
   if ((rc = m->io.seek(m->io.user, m->pos)) < 0) return io_fail(m, rc, "seek");
   if ((rc = barrier(m))) return rc;
   m->seq++;
+  if (m->cfg.mode != MP4_MODE_FRAGMENTED && (rc = index_fragment(m, ft, k, data_at)))
+    return fail(m, rc, "out of memory for the index");
   for (int i = 0; i < m->nt; i++) {
-    m->t[i].n = 0;
-    mp4_buf_reset(&m->t[i].data);
+    wtrack *t = &m->t[i];
+    size_t keep = t->data.len - fragment_bytes(m, i);
+    if (keep) memmove(t->data.data, t->data.data + (t->data.len - keep), keep); /* once per fragment */
+    t->n = 0;
+    mp4_buf_truncate(&t->data, keep);
   }
+  if (m->pending_track >= 0) m->pending_at = 0;
   return 0;
 }
 
-static int push_sample(mp4_muxer *m, wtrack *t, int64_t dts, bool sync) {
+/* Adds the sample whose `size` bytes end the track's fragment buffer. */
+static int push_sample(mp4_muxer *m, wtrack *t, int64_t dts, bool sync, uint32_t size) {
   if (t->n == t->cap) {
     uint32_t cap = t->cap ? t->cap * 2 : 64;
     uint32_t *s = realloc(t->size, cap * sizeof(uint32_t));
@@ -245,10 +275,8 @@ static int push_sample(mp4_muxer *m, wtrack *t, int64_t dts, bool sync) {
     if (!s || !d || !y) return fail(m, HAL_ENOMEM, "out of memory");
     t->cap = cap;
   }
-  mp4_buf_bytes(&t->data, m->scratch.data, m->scratch.len);
-  if (t->data.err) return fail(m, t->data.err, "fragment buffer full");
   if (t->n == 0) t->first_dts = dts;
-  t->size[t->n] = (uint32_t)m->scratch.len;
+  t->size[t->n] = size;
   t->dur[t->n] = 0;
   t->sync[t->n] = sync;
   t->n++;
@@ -258,13 +286,12 @@ static int push_sample(mp4_muxer *m, wtrack *t, int64_t dts, bool sync) {
   return 0;
 }
 
-/* Annex-B -> length-prefixed sample in scratch; parameter sets to the cache. */
+/* Annex-B -> length-prefixed sample appended to the fragment buffer; parameter sets to the cache. */
 static int convert_video(mp4_muxer *m, wtrack *t, const uint8_t *data, size_t size, bool *key, bool *vcl) {
   media_codec mc = t->ps.codec;
   size_t pos = 0;
   media_nal nal;
   *key = *vcl = false;
-  mp4_buf_reset(&m->scratch);
   while (media_annexb_next(mc, data, size, &pos, &nal)) {
     if (media_nal_is_param_set(mc, nal.type)) {
       if (media_ps_cache_put(&t->ps, nal.data, nal.size) < 0) return fail(m, HAL_ELIMIT, "parameter set too large");
@@ -275,10 +302,9 @@ static int convert_video(mp4_muxer *m, wtrack *t, const uint8_t *data, size_t si
       *vcl = true;
       *key |= media_nal_is_idr(mc, nal.type);
     }
-    mp4_buf_u32(&m->scratch, (uint32_t)nal.size);
-    mp4_buf_bytes(&m->scratch, nal.data, nal.size);
+    mp4_buf_u32(&t->data, (uint32_t)nal.size);
+    mp4_buf_bytes(&t->data, nal.data, nal.size);
   }
-  if (m->scratch.err) return fail(m, HAL_ELIMIT, "frame larger than max_fragment_bytes");
   return 0;
 }
 
@@ -287,8 +313,9 @@ static int64_t to_ticks(int64_t us, uint32_t timescale) {
   return (us * (int64_t)timescale + (us >= 0 ? 500000 : -500000)) / 1000000;
 }
 
-static bool frag_due(mp4_muxer *m, int64_t pts_us, bool key, size_t add) {
-  size_t bytes = add;
+/* The fragment buffers hold the sample being written too: a cut leaves it for the next fragment. */
+static bool frag_due(mp4_muxer *m, int64_t pts_us, bool key) {
+  size_t bytes = 0;
   bool any = false;
   for (int i = 0; i < m->nt; i++) {
     bytes += m->t[i].data.len;
@@ -301,20 +328,15 @@ static bool frag_due(mp4_muxer *m, int64_t pts_us, bool key, size_t add) {
   return m->cfg.max_fragment_us && age >= (int64_t)m->cfg.max_fragment_us;
 }
 
-int mp4_muxer_write(mp4_muxer *m, int track, const uint8_t *data, size_t size, int64_t pts_us, unsigned flags) {
-  if (!m) return HAL_EINVAL;
-  if (m->err) return m->err;
-  if (track < 1 || track > m->nt) return fail(m, HAL_EINVAL, "no track %d", track);
-  if (!data && size) return fail(m, HAL_EINVAL, "no data");
-  if (pts_us < 0 || pts_us > ((int64_t)1 << 50)) return fail(m, HAL_EINVAL, "pts out of range");
-  wtrack *t = &m->t[track - 1];
+/* Converts the sample to the end of its track's fragment buffer (m->pending_at) and adds it:
+   1 once added, 0 when there is nothing to add, or an error. */
+static int write_sample(mp4_muxer *m, wtrack *t, const uint8_t *data, size_t size, int64_t pts_us) {
   bool key = true;
   int rc;
   if (t->d.kind == MP4_TRACK_VIDEO) {
     bool vcl;
     if ((rc = convert_video(m, t, data, size, &key, &vcl))) return rc;
     if (!vcl) return 0; /* a header pack: parameter sets cached */
-    (void)flags;
     if (!t->started) {
       if (!key) return fail(m, HAL_ESTATE, "the first video frame must be a keyframe (IDR/IRAP)");
       if (!media_ps_cache_complete(&t->ps))
@@ -337,10 +359,10 @@ int mp4_muxer_write(mp4_muxer *m, int track, const uint8_t *data, size_t size, i
     }
     if (pts_us < m->t0_us) return 0;
     if (size == 0) return 0;
-    mp4_buf_reset(&m->scratch);
-    mp4_buf_bytes(&m->scratch, data, size);
-    if (m->scratch.err) return fail(m, HAL_ELIMIT, "frame larger than max_fragment_bytes");
+    mp4_buf_bytes(&t->data, data, size);
   }
+  size_t len = t->data.len - m->pending_at;
+  if (t->data.err || len > m->cfg.max_fragment_bytes) return fail(m, HAL_ELIMIT, "frame larger than max_fragment_bytes");
   if (pts_us < m->t0_us) return fail(m, HAL_EINVAL, "pts before the start of the file");
   int64_t dts = to_ticks(pts_us - m->t0_us, t->d.timescale);
   if (t->pending) {
@@ -356,11 +378,28 @@ int mp4_muxer_write(mp4_muxer *m, int track, const uint8_t *data, size_t size, i
     t->pending = false;
   }
   bool cut_point = m->has_video ? (t->d.kind == MP4_TRACK_VIDEO && key) : true;
-  if (frag_due(m, pts_us, cut_point, m->scratch.len)) {
+  if (frag_due(m, pts_us, cut_point)) {
     if ((rc = flush_fragment(m))) return rc;
     m->frag_start_us = pts_us;
   }
-  return push_sample(m, t, dts, key);
+  rc = push_sample(m, t, dts, key, (uint32_t)len);
+  return rc ? rc : 1;
+}
+
+int mp4_muxer_write(mp4_muxer *m, int track, const uint8_t *data, size_t size, int64_t pts_us, unsigned flags) {
+  (void)flags;
+  if (!m) return HAL_EINVAL;
+  if (m->err) return m->err;
+  if (track < 1 || track > m->nt) return fail(m, HAL_EINVAL, "no track %d", track);
+  if (!data && size) return fail(m, HAL_EINVAL, "no data");
+  if (pts_us < 0 || pts_us > ((int64_t)1 << 50)) return fail(m, HAL_EINVAL, "pts out of range");
+  wtrack *t = &m->t[track - 1];
+  m->pending_track = track - 1;
+  m->pending_at = t->data.len;
+  int rc = write_sample(m, t, data, size, pts_us);
+  if (rc <= 0) mp4_buf_truncate(&t->data, m->pending_at); /* not added: its bytes go */
+  m->pending_track = -1;
+  return rc < 0 ? rc : 0;
 }
 
 static void free_muxer(mp4_muxer *m) {
@@ -369,9 +408,9 @@ static void free_muxer(mp4_muxer *m) {
     free(m->t[i].dur);
     free(m->t[i].sync);
     mp4_buf_free(&m->t[i].data);
+    mp4_index_free(&m->t[i].index);
   }
   mp4_buf_free(&m->box);
-  mp4_buf_free(&m->scratch);
   free(m);
 }
 
@@ -394,7 +433,10 @@ int mp4_muxer_close(mp4_muxer *m) {
   }
   if (!rc && m->cfg.mode != MP4_MODE_FRAGMENTED) {
     mp4_trak_desc d[MAX_TRACKS];
-    for (int i = 0; i < m->nt; i++) d[i] = m->t[i].d;
+    for (int i = 0; i < m->nt; i++) {
+      d[i] = m->t[i].d;
+      d[i].index = &m->t[i].index;
+    }
     rc = mp4_finalize(&m->io, d, m->nt, m->pos, m->cfg.mode == MP4_MODE_FASTSTART, m->reserve_at,
                       m->cfg.sync == MP4_SYNC_FSYNC);
   }

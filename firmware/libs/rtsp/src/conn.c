@@ -45,6 +45,41 @@ rtsp_addr_state *rtsp_addr_find(rtsp_server *s, const char *addr, bool create) {
   return lru;
 }
 
+/* The oldest connection from `addr` (NULL: any) that has sent nothing since it was accepted:
+ * what a newcomer may replace. A real client speaks at once (and the adapter reads what it sent
+ * as it accepts it), so the silent are the ones holding a slot for nothing. */
+static rtsp_conn *oldest_silent(rtsp_server *s, const char *addr) {
+  rtsp_conn *idle = NULL;
+  for (rtsp_conn *o = s->conns; o; o = o->next) {
+    if (o->closed || o->requests || o->in_len || o->hold_until || (addr && strcmp(o->addr, addr))) continue;
+    if (!idle || o->last_request < idle->last_request) idle = o;
+  }
+  return idle;
+}
+
+static bool evict(rtsp_server *s, rtsp_conn *c) {
+  if (!c) return false;
+  s->st.conns_evicted++; /* a silent socket must not lock a real client out */
+  rtsp_conn_close(c);    /* freed by its adapter's next sweep */
+  return true;
+}
+
+bool rtsp_server_evict_silent(rtsp_server *s) { return evict(s, oldest_silent(s, NULL)); }
+
+/* An address's wrong answers, forgotten RTSP_AUTH_BLOCK_S after the last one: a user who
+ * mistypes now and then is never slowed for good. */
+static int addr_fails(const rtsp_addr_state *a, uint64_t now) {
+  return a && now - a->last_us < (uint64_t)RTSP_AUTH_BLOCK_S * 1000000 ? a->fails : 0;
+}
+
+/* The delay before the next answer after n wrong ones (issue 13): none for the first few. */
+static uint64_t auth_delay_us(int n) {
+  if (n <= RTSP_AUTH_FREE) return 0;
+  int k = n - RTSP_AUTH_FREE - 1;
+  uint64_t ms = (uint64_t)RTSP_AUTH_DELAY_MS << (k < 16 ? k : 16);
+  return (ms < RTSP_AUTH_DELAY_MAX_MS ? ms : RTSP_AUTH_DELAY_MAX_MS) * 1000;
+}
+
 int rtsp_conn_new(rtsp_server *s, const rtsp_conn_io *io, void *user, const char *peer, rtsp_conn **out) {
   if (!s || !io || !io->send || !out) return HAL_EINVAL;
   *out = NULL;
@@ -58,24 +93,22 @@ int rtsp_conn_new(rtsp_server *s, const rtsp_conn_io *io, void *user, const char
     return HAL_ELIMIT;
   }
   int same = 0, live = 0;
-  rtsp_conn *idle = NULL; /* the oldest that has not completed a request */
   for (rtsp_conn *o = s->conns; o; o = o->next) {
     if (o->closed) continue;
     live++;
     if (!strcmp(o->addr, addr)) same++;
-    if (!o->requests && (!idle || o->last_request < idle->last_request)) idle = o;
   }
+  /* at a cap, a silent connection makes room (from the same address for the per-address cap) */
   if (same >= s->cfg.max_clients_per_addr) {
-    s->st.conns_refused++;
-    return HAL_ELIMIT;
-  }
-  if (live >= s->cfg.max_clients) {
-    if (!idle) {
+    if (!evict(s, oldest_silent(s, addr))) {
       s->st.conns_refused++;
       return HAL_ELIMIT;
     }
-    s->st.conns_evicted++; /* a silent socket must not lock a real client out */
-    rtsp_conn_close(idle);   /* freed by its adapter's next sweep */
+    live--;
+  }
+  if (live >= s->cfg.max_clients && !evict(s, oldest_silent(s, NULL))) {
+    s->st.conns_refused++;
+    return HAL_ELIMIT;
   }
   rtsp_conn *c = calloc(1, sizeof *c);
   if (!c) return HAL_ENOMEM;
@@ -88,6 +121,8 @@ int rtsp_conn_new(rtsp_server *s, const rtsp_conn_io *io, void *user, const char
            (unsigned long long)rtsp_rand64(s));
   c->last_activity = c->last_request = now;
   snprintf(c->addr, sizeof c->addr, "%s", addr);
+  /* an address that keeps guessing waits on every connection, not only on the one it guessed on */
+  if (auth_delay_us(addr_fails(as, now))) c->hold_until = now + auth_delay_us(addr_fails(as, now));
   c->next = s->conns;
   s->conns = c;
   s->nconns++;
@@ -264,8 +299,9 @@ static int check_auth(rtsp_conn *c, const rtsp_request *req, char user[RTSP_AUTH
   if (v) { /* a wrong answer (none at all is the normal first challenge) */
     s->st.auth_failures++;
     rtsp_addr_state *a = rtsp_addr_find(s, c->addr, true);
+    a->fails = addr_fails(a, now) + 1;
     a->last_us = now;
-    int n = ++c->auth_fails > ++a->fails ? c->auth_fails : a->fails;
+    int n = ++c->auth_fails > a->fails ? c->auth_fails : a->fails;
     if (a->fails >= RTSP_AUTH_BLOCK_AFTER) {
       a->blocked_until = now + (uint64_t)RTSP_AUTH_BLOCK_S * 1000000;
       s->st.auth_blocked++;
@@ -276,11 +312,7 @@ static int check_auth(rtsp_conn *c, const rtsp_request *req, char user[RTSP_AUTH
       *send_err = HAL_ELIMIT; /* closes the connection */
       return 403;
     }
-    if (n > RTSP_AUTH_FREE) {
-      int k = n - RTSP_AUTH_FREE - 1;
-      uint64_t ms = (uint64_t)RTSP_AUTH_DELAY_MS << (k < 16 ? k : 16);
-      c->hold_until = now + (ms < RTSP_AUTH_DELAY_MAX_MS ? ms : RTSP_AUTH_DELAY_MAX_MS) * 1000;
-    }
+    if (auth_delay_us(n)) c->hold_until = now + auth_delay_us(n);
   }
   // RFC 2326 §12.44 / RFC 2617 §1.2: 401 with a challenge.
   reply r;

@@ -57,6 +57,7 @@ void rtsp_mount_add_reader(rtsp_mount *m, rtsp_sess *ss) {
   ss->rnext = m->readers;
   m->readers = ss;
   ss->need_key = true; /* start at a keyframe */
+  ss->started = false;
   for (int t = 0; t < RTSP_TRACKS; t++) ss->tr[t].seq_set = false; /* at RTP-Info's seq again */
   m->srv->st.playing++;
 }
@@ -79,23 +80,28 @@ static void reader_push(rtsp_sess *ss, rtsp_frame *f) {
   const rtsp_server_config *cfg = &ss->mount->srv->cfg;
   bool room = ss->qcount < ss->qcap && ss->qbytes + f->bytes <= cfg->queue_max_bytes;
   if (!rtsp_key_gate(&ss->need_key, f->track == 0, f->key, room)) {
+    if (f->track == 0 && !ss->started) return; /* its first keyframe is still to come: nothing lost yet */
     ss->drops++;
     ss->mount->drops++;
     ss->mount->srv->st.drops++;
     return;
   }
+  if (f->track == 0) ss->started = true;
   f->refs++;
   ss->q[(ss->qhead + ss->qcount) % ss->qcap] = f;
   ss->qcount++;
   ss->qbytes += f->bytes;
 }
 
+/* Queues and delivers in one pass over the readers: each reader's state is touched once, and
+ * the first readers' bytes are on their way before the last ones are queued. A connection
+ * closed by a failed send stays on the list until the adapter's sweep, after this returns. */
 void rtsp_hub_push(rtsp_mount *m, rtsp_frame *f) {
-  for (rtsp_sess *ss = m->readers; ss; ss = ss->rnext) reader_push(ss, f);
+  for (rtsp_sess *ss = m->readers; ss; ss = ss->rnext) {
+    reader_push(ss, f);
+    if (!ss->conn->closed) rtsp_conn_pump(ss->conn); /* a conn with several readers: harmless twice */
+  }
   rtsp_frame_unref(f); /* the producer's reference */
-  /* deliver: a conn may hold several readers of this mount; pumping it twice is harmless */
-  for (rtsp_sess *ss = m->readers; ss; ss = ss->rnext)
-    if (!ss->conn->closed) rtsp_conn_pump(ss->conn);
 }
 
 /* Readies packet i of f for this reader in place: its interleave channel and its sequence

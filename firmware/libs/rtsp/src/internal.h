@@ -63,6 +63,7 @@ typedef struct rtsp_sess {
   int cursor; /* next packet of the head frame */
   size_t qbytes;
   bool need_key;
+  bool started; /* a video frame was queued since PLAY: video it misses from then on is a drop */
   uint64_t drops;
   uint64_t last_sr_us;
   struct rtsp_sess *next;  /* in conn */
@@ -160,6 +161,9 @@ void rtsp_sess_send_rtcp(rtsp_sess *ss, bool bye, uint64_t now);
 void rtsp_conn_close(rtsp_conn *c); /* calls io->close once */
 void rtsp_conn_resume(rtsp_conn *c); /* a held connection's buffered input, once hold_until passed */
 rtsp_addr_state *rtsp_addr_find(rtsp_server *s, const char *addr, bool create);
+/* Closes the oldest connection that has sent nothing (as a newcomer at max_clients would), for
+ * an adapter out of descriptors; false when there is none. */
+bool rtsp_server_evict_silent(rtsp_server *s);
 void rtsp_sess_free(rtsp_sess *ss, bool notify);
 
 #endif

@@ -48,6 +48,7 @@ struct adapter {
   void *loop;
   int lfd;
   pconn *conns;
+  int ndead; /* shut down, waiting for sweep() to free them: no walk over every client for none */
   int depth; /* > 0 while inside a core call on behalf of a socket */
   uint64_t resume_at;  /* µs; the listener is paused until then (out of descriptors), 0 = not */
   uint64_t backoff_us; /* the next pause, doubling to 1 s while accept keeps failing */
@@ -80,6 +81,7 @@ static void pconn_shutdown(pconn *p) {
     p->fd = -1;
   }
   for (int t = 0; t < RTSP_TRACKS; t++) udp_close_track(p, t);
+  if (!p->dead) p->a->ndead++;
   p->dead = true;
 }
 
@@ -182,10 +184,11 @@ static void sweep(void *user) {
     a->resume_at = 0;
     a->ops->set_events(a->loop, a->lfd, POLLIN);
   }
-  if (a->depth) return;
-  for (pconn **pp = &a->conns; *pp;) {
+  if (a->depth || !a->ndead) return;
+  for (pconn **pp = &a->conns; *pp && a->ndead;) {
     pconn *p = *pp;
     if (p->dead) {
+      a->ndead--;
       *pp = p->next;
       if (p->conn) rtsp_conn_free(p->conn);
       rtsp_outbuf_free(&p->out);
@@ -288,6 +291,13 @@ static void on_listen(void *loop, int fd, int revents, void *user) {
     socklen_t pl = sizeof peer;
     int cfd = accept(a->lfd, (struct sockaddr *)&peer, &pl);
     if (cfd < 0) {
+      if (errno == EMFILE || errno == ENFILE) {
+        /* the kernel takes the descriptor before it looks at the queue: EMFILE with nobody
+         * waiting is no reason to close anyone */
+        struct pollfd pf = {a->lfd, POLLIN, 0};
+        if (poll(&pf, 1, 0) <= 0) break;
+        if (rtsp_server_evict_silent(a->srv)) continue; /* its descriptor is free now */
+      }
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
         /* The listener stays readable while the backlog waits: stop watching it for a while
          * (sweep resumes it) instead of waking for nothing at once, again and again. */
@@ -336,6 +346,9 @@ static void on_listen(void *loop, int fd, int revents, void *user) {
     }
     p->next = a->conns;
     a->conns = p;
+    /* What the client sent with its handshake is read now, so that a real client is not taken
+     * for a silent one (and replaced) by the next connection accepted in this batch. */
+    on_client(loop, cfd, POLLIN, p);
   }
   maybe_tick(a);
 }
@@ -365,7 +378,9 @@ int rtsp_server_listen(rtsp_server *s, const rtsp_io_ops *ops, void *loop) {
     return e == EADDRINUSE ? HAL_EBUSY : HAL_EIO;
   }
   freeaddrinfo(res);
-  if (listen(fd, 64) < 0) {
+  /* Room in the accept queue for a burst of as many clients as the server takes: a full queue
+   * drops SYNs, and a dropped SYN costs its client a 1 s retransmission (lwIP caps it at 255). */
+  if (listen(fd, s->cfg.max_clients > 64 ? s->cfg.max_clients : 64) < 0) {
     close(fd);
     return HAL_EIO;
   }

@@ -1,5 +1,6 @@
-// Socket writes on Linux (sock.h): one sendmsg per batch on TCP, one sendmmsg per frame on UDP,
-// so system calls scale with frames, not packets, and payloads are never copied in user space.
+// Socket writes on Linux (sock.h): one sendmsg per batch on TCP (send when it is one piece), one
+// sendmmsg per frame on UDP, so system calls scale with frames, not packets, and payloads are
+// never copied in user space.
 #if !defined(_GNU_SOURCE)
 #define _GNU_SOURCE /* sendmmsg */
 #endif
@@ -29,11 +30,16 @@ int rtsp_sock_sendv(int fd, const rtsp_iov *iov, int n, size_t *sent) {
       v[m].iov_len = iov[j].len - o;
       want += v[m].iov_len;
     }
-    struct msghdr mh;
-    memset(&mh, 0, sizeof mh);
-    mh.msg_iov = v;
-    mh.msg_iovlen = (size_t)m;
-    ssize_t w = sendmsg(fd, &mh, MSG_NOSIGNAL);
+    ssize_t w;
+    if (m == 1) { /* the common case (one frame per reader per call): no msghdr to copy in */
+      w = send(fd, v[0].iov_base, v[0].iov_len, MSG_NOSIGNAL);
+    } else {
+      struct msghdr mh;
+      memset(&mh, 0, sizeof mh);
+      mh.msg_iov = v;
+      mh.msg_iovlen = (size_t)m;
+      w = sendmsg(fd, &mh, MSG_NOSIGNAL);
+    }
     if (w < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;

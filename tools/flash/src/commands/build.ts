@@ -12,7 +12,8 @@ export const buildCommand: Command = {
     "Type-checks the app with the TypeScript compiler (errors as file:line:col, exit 1, nothing\n" +
     "written), then bundles it with esbuild into one ES module (k230:* and qjs:* stay imports, everything\n" +
     "else is inlined), writes a source map beside it and prints the sizes. --bytecode also compiles\n" +
-    "the bundle to k230js bytecode (out.bin) with the runtime's own engine version.",
+    "the bundle to k230js bytecode (out.bin) with the runtime's own engine version: the source text is\n" +
+    "left out, the line tables stay (stack traces still map to the TypeScript lines).",
   options: [
     { name: "out", short: "o", type: "string", help: "output bundle (default: <entry dir>/dist/<name>.js)" },
     { name: "bytecode", type: "boolean", help: "also emit QuickJS bytecode (<out>.bin + map)" },

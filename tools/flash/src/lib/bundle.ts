@@ -101,10 +101,14 @@ export async function bundle(opts: BundleOptions): Promise<BundleResult> {
   return { js, map, output, sizes, warnings: result.warnings.map(formatMessage) };
 }
 
-/** Runs the pinned engine's compiler (k230jsc) on a bundle. */
+/**
+ * Runs the pinned engine's compiler (k230jsc) on a bundle. The source text is left out (-s): it
+ * would double the file and only serves Function.prototype.toString; the line tables stay, so
+ * stack traces still name the TypeScript lines through the source map.
+ */
 export function compileBytecode(js: string, out: string): void {
   const jsc = compilerPath();
   if (!existsSync(jsc)) throw new CliError(`build: the bytecode compiler ${jsc} is missing (run 'npm run setup' to build it)`);
-  const r = spawnSync(jsc, ["-o", out, js], { encoding: "utf8" });
+  const r = spawnSync(jsc, ["-s", "-o", out, js], { encoding: "utf8" });
   if (r.status !== 0) throw new CliError(`build: bytecode compilation failed: ${(r.stderr || r.error?.message || "").trim()}`);
 }

@@ -23,9 +23,12 @@ typedef struct mp4_demuxer_config {
                            else as stored: 4-byte big-endian NAL lengths */
   size_t max_sample_size;
   size_t max_box_size;  /* moov / moof read into memory up to this size */
+  size_t read_ahead;    /* bytes of a track's consecutive samples read at once, at most (a buffer
+                           per track holds them; 0: a frame at a time); a frame stored as-is is
+                           handed out from there, not copied */
 } mp4_demuxer_config;
 
-#define MP4_DEMUXER_CONFIG_DEFAULT {true, 16u << 20, 64u << 20}
+#define MP4_DEMUXER_CONFIG_DEFAULT {true, 16u << 20, 64u << 20, 256u << 10}
 
 typedef struct mp4_file_info {
   uint64_t duration_us;
@@ -47,7 +50,8 @@ typedef struct mp4_track_info {
 typedef struct mp4_frame {
   int track_id;
   mp4_codec codec;
-  const uint8_t *data; /* owned by the demuxer, valid until the next get_frame/seek/close */
+  const uint8_t *data; /* owned by the demuxer (or the io's view), valid until the next
+                          get_frame/seek/close; never written through */
   size_t size;
   int64_t pts_us, dts_us;
   bool keyframe;

@@ -4,8 +4,8 @@
  *
  * Every callback returns 0 / a negative HAL_E* code (read returns the byte count). `write` writes
  * all bytes or fails (HAL_ENOSPC when the medium is full, HAL_EIO otherwise). The muxer needs
- * write/seek/tell and, to finalize a fragmented recording into an indexed file, read/size too;
- * the demuxer needs read/seek/size. flush/sync may be NULL.
+ * write/seek/tell and, to move the index to the front (faststart), read too; the demuxer needs
+ * read/seek/size. flush/sync may be NULL.
  */
 #ifndef MP4_IO_H
 #define MP4_IO_H
@@ -23,15 +23,22 @@ typedef struct mp4_io {
   int (*flush)(void *user);                              /* hand buffered bytes to the OS */
   int (*sync)(void *user);                               /* make them durable (fsync) */
   void *user;
+  /* Optional: the `size` bytes at `offset` in place, read-only and valid until the io is closed,
+     or NULL (then the caller reads). The demuxer hands frames stored as-is out of it without
+     copying them. */
+  const uint8_t *(*view)(void *user, uint64_t offset, size_t size);
 } mp4_io;
 
 /* stdio file. mode "r" for reading, "w" to create/truncate for writing (opened read-write so the
-   muxer can finalize). The adapter owns the FILE; mp4_io_file_close() closes it. */
+   muxer can finalize), "m" for reading with a view of the whole file mapped into memory (mmap;
+   without a mapping it works as "r"): the file must not shrink while it is open, or reading the
+   view faults (SIGBUS). The adapter owns the FILE; mp4_io_file_close() closes it. */
 int mp4_io_file_open(mp4_io *io, const char *path, const char *mode);
 int mp4_io_file_close(mp4_io *io);
 
-/* Memory. A reader over caller-owned bytes (not copied, must outlive the io), or a writer into a
-   growing buffer owned by the adapter, failing with HAL_ENOSPC past `limit` bytes (0 = no limit). */
+/* Memory. A reader over caller-owned bytes (not copied, must outlive the io; with a view), or a
+   writer into a growing buffer owned by the adapter, failing with HAL_ENOSPC past `limit` bytes
+   (0 = no limit). */
 typedef struct mp4_mem {
   uint8_t *data;
   size_t size;   /* bytes of content */

@@ -60,7 +60,7 @@ typedef struct rtsp_server_config {
   int session_timeout_s;       /* advertised in Session: ;timeout= and enforced */
   int request_timeout_s;       /* a request must complete within this (slowloris) */
   int max_clients;             /* TCP connections; at the cap a newcomer replaces the oldest
-                                  connection that has not completed a request yet */
+                                  connection that has sent nothing yet, else is refused */
   int max_sessions_per_conn;
   size_t queue_max_bytes;      /* per reader */
   int queue_max_frames;        /* per reader */
@@ -69,7 +69,8 @@ typedef struct rtsp_server_config {
   rtsp_limits limits;          /* request parser */
   int request_deadline_s;      /* a connection with nothing playing closes when it has not
                                   completed a request for this long (idle sockets, issue 13) */
-  int max_clients_per_addr;    /* TCP connections from one address */
+  int max_clients_per_addr;    /* TCP connections from one address; at the cap likewise, among
+                                  that address's connections */
   uint64_t (*now_us)(void *user); /* monotonic clock; NULL = CLOCK_MONOTONIC */
   void (*on_event)(void *user, const rtsp_event *ev);
   void *user;
@@ -93,8 +94,10 @@ typedef struct rtsp_stats {
   uint64_t drops;          /* frames dropped for slow readers, all mounts */
   uint64_t frames_in;      /* frames given by producers */
   uint64_t conns_total;    /* accepted since start */
-  uint64_t conns_refused;  /* over max_clients (none idle to replace), max_clients_per_addr or blocked */
-  uint64_t conns_evicted;  /* closed for a newcomer at max_clients, or by request_deadline_s */
+  uint64_t conns_refused;  /* at max_clients or max_clients_per_addr with no silent connection
+                              to replace, or from a blocked address */
+  uint64_t conns_evicted;  /* silent ones closed for a newcomer (a cap, or out of descriptors),
+                              or by request_deadline_s */
   uint64_t auth_failures;  /* wrong credentials */
   uint64_t auth_blocked;   /* connections refused or closed while their address was blocked */
   uint64_t accept_pauses;  /* the listener paused because the process ran out of descriptors */
@@ -102,9 +105,10 @@ typedef struct rtsp_stats {
 
 /* Failed authentication (issue 13): the first RTSP_AUTH_FREE wrong answers (a mistyped
  * password) cost nothing; after the n-th one on a connection or from an address, the
- * connection's next request waits RTSP_AUTH_DELAY_MS << (n - RTSP_AUTH_FREE - 1) (at most
- * RTSP_AUTH_DELAY_MAX_MS); RTSP_AUTH_BLOCK_AFTER wrong answers from one address block it for
- * RTSP_AUTH_BLOCK_S (403 and close, then refused at accept). A right answer clears the address. */
+ * connection's next request, and the first request of every new connection from that address,
+ * waits RTSP_AUTH_DELAY_MS << (n - RTSP_AUTH_FREE - 1) (at most RTSP_AUTH_DELAY_MAX_MS);
+ * RTSP_AUTH_BLOCK_AFTER wrong answers from one address block it for RTSP_AUTH_BLOCK_S (403 and
+ * close, then refused at accept). A right answer clears the address. */
 #define RTSP_AUTH_FREE 3
 #define RTSP_AUTH_DELAY_MS 100
 #define RTSP_AUTH_DELAY_MAX_MS 5000

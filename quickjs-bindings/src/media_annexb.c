@@ -1,0 +1,255 @@
+/*
+ * k230:media AnnexBReader — the access units of a raw H.264/H.265 stream (Annex-B), split in C
+ * by libs/media's reader (media/au.h) and handed to JS without copying: from a file, a lent
+ * view of the reader's read buffer (detached at the next read); from a buffer, a view into it.
+ * Types and docs: js-lib/types/k230-media.d.ts.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "media/au.h"
+#include "media_internal.h"
+
+/* ---- private struct ---- */
+
+typedef struct annexb_reader {
+  media_au_reader *r; /* NULL once closed */
+  media_codec codec;
+  int fd;             /* file source, else -1 */
+  /* Buffer source: the ArrayBuffer (counted, marked) and the bytes the reader scans, checked
+   * before each read so a detached or resized buffer is an error, never a stale pointer. */
+  JSValue buffer;
+  const uint8_t *base;
+  size_t offset, size;
+  /* File source: the ArrayBuffer lent for the last unit (not counted: it holds a reference to
+   * us), revoked before the reader reuses its memory. JS_UNDEFINED when none is out. */
+  JSValue lent;
+} annexb_reader;
+
+/* ---- class id ---- */
+
+static JSClassID annexb_class_id;
+
+/* ---- close / finalize ---- */
+
+static void annexb_revoke(JSContext *ctx, annexb_reader *a) {
+  if (!JS_IsUndefined(a->lent)) kjs_lend_revoke(ctx, a->lent); /* clears a->lent */
+}
+
+static void annexb_release(JSRuntime *rt, annexb_reader *a) {
+  media_au_reader_close(a->r);
+  a->r = NULL;
+  if (a->fd >= 0) close(a->fd);
+  a->fd = -1;
+  JS_FreeValueRT(rt, a->buffer);
+  a->buffer = JS_UNDEFINED;
+}
+
+static void annexb_finalizer(JSRuntime *rt, JSValueConst val) {
+  annexb_reader *a = JS_GetOpaque(val, annexb_class_id);
+  if (!a) return;
+  /* No unit can be out: each keeps this object alive. */
+  annexb_release(rt, a);
+  free(a);
+}
+
+/* ---- gc_mark ---- */
+
+static void annexb_mark(JSRuntime *rt, JSValueConst val, JS_MarkFunc *mark) {
+  annexb_reader *a = JS_GetOpaque(val, annexb_class_id);
+  if (a) JS_MarkValue(rt, a->buffer, mark);
+}
+
+/* ---- JSClassDef ---- */
+
+static const JSClassDef annexb_class = {"AnnexBReader", .finalizer = annexb_finalizer, .gc_mark = annexb_mark};
+
+/* ---- constructor ---- */
+
+static int64_t fd_read(void *user, void *buf, size_t n) {
+  ssize_t k = read(*(int *)user, buf, n);
+  return k < 0 ? HAL_EIO : (int64_t)k;
+}
+
+static bool h265_name(const char *path) {
+  const char *dot = strrchr(path, '.');
+  return dot && (!strcmp(dot, ".265") || !strcmp(dot, ".h265") || !strcmp(dot, ".hevc"));
+}
+
+/* The source: a path (opened) or an ArrayBuffer / view (kept). */
+static int annexb_source(JSContext *ctx, annexb_reader *a, JSValueConst src, bool *h265) {
+  static const char fn[] = "new AnnexBReader";
+  if (JS_IsString(src)) {
+    const char *path = JS_ToCString(ctx, src);
+    if (!path) return -1;
+    char host[PATH_MAX];
+    int rc = kjs_path_map(kjs_vm_from_context(ctx), path, host, sizeof host);
+    if (rc == 0 && (a->fd = open(host, O_RDONLY)) < 0) rc = errno == ENOENT ? HAL_ENOENT : HAL_EIO;
+    if (rc) kjs_throw(ctx, rc, "%s: cannot open '%s': %s", fn, path, hal_strerror(rc));
+    *h265 = h265_name(path);
+    JS_FreeCString(ctx, path);
+    return rc ? -1 : 0;
+  }
+  const uint8_t *p;
+  size_t n;
+  if (kjs_get_bytes(ctx, src, "new AnnexBReader: source", &p, &n) < 0) return -1;
+  size_t off = 0, len, elem;
+  JSValue ab;
+  if (JS_IsArrayBuffer(src)) ab = JS_DupValue(ctx, src);
+  else if (JS_GetTypedArrayType(src) >= 0) ab = JS_GetTypedArrayBuffer(ctx, src, &off, &len, &elem);
+  else ab = JS_GetPropertyStr(ctx, src, "buffer"); /* a DataView (kjs_get_bytes took nothing else) */
+  if (JS_IsException(ab)) return -1;
+  size_t total;
+  const uint8_t *base = JS_GetArrayBuffer(ctx, &total, ab);
+  if (base) off = (size_t)(p - base); /* the same for a typed array; a DataView's offset */
+  a->buffer = ab;
+  a->base = base;
+  a->offset = off;
+  a->size = n;
+  return 0;
+}
+
+static JSValue annexb_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSValueConst *argv) {
+  static const char fn[] = "new AnnexBReader";
+  static const char *const codecs[] = {"h264", "h265", NULL};
+  JSValueConst opts = argc > 1 ? argv[1] : JS_UNDEFINED;
+  if (argc < 1) return JS_ThrowTypeError(ctx, "%s(source[, options]) needs a path or a buffer", fn);
+  if (kjs_check_options(ctx, opts, fn) < 0) return JS_EXCEPTION;
+  annexb_reader *a = calloc(1, sizeof *a);
+  if (!a) return JS_ThrowOutOfMemory(ctx);
+  a->fd = -1;
+  a->buffer = a->lent = JS_UNDEFINED;
+  bool h265 = false;
+  int codec;
+  int64_t max_unit;
+  media_au_reader_config cfg = MEDIA_AU_READER_CONFIG_DEFAULT;
+  if (annexb_source(ctx, a, argv[0], &h265) < 0 ||
+      kjs_opt_enum(ctx, opts, fn, "codec", codecs, h265 ? 1 : 0, &codec) < 0 ||
+      kjs_opt_int(ctx, opts, fn, "maxUnitSize", (int64_t)cfg.max_au_size, 1024, 256 << 20, &max_unit) < 0) {
+    annexb_release(JS_GetRuntime(ctx), a);
+    free(a);
+    return JS_EXCEPTION;
+  }
+  a->codec = codec ? MEDIA_CODEC_H265 : MEDIA_CODEC_H264;
+  cfg.codec = a->codec;
+  cfg.max_au_size = (size_t)max_unit;
+  if (a->fd >= 0) {
+    cfg.read = fd_read;
+    cfg.user = &a->fd;
+  } else {
+    cfg.data = a->base + a->offset;
+    cfg.size = a->size;
+  }
+  int rc = media_au_reader_open(&a->r, &cfg);
+  JSValue obj = rc ? JS_EXCEPTION : media_new_obj(ctx, new_target, annexb_class_id, a);
+  if (JS_IsException(obj)) {
+    if (rc) media_fail(ctx, rc, fn);
+    annexb_release(JS_GetRuntime(ctx), a);
+    free(a);
+  }
+  return obj;
+}
+
+/* ---- getters ---- */
+
+/* magic 0 codec, 1 closed */
+static JSValue annexb_get(JSContext *ctx, JSValueConst this_val, int magic) {
+  annexb_reader *a = JS_GetOpaque2(ctx, this_val, annexb_class_id);
+  if (!a) return JS_EXCEPTION;
+  if (magic == 0) return JS_NewString(ctx, a->codec == MEDIA_CODEC_H265 ? "h265" : "h264");
+  return JS_NewBool(ctx, a->r == NULL);
+}
+
+/* ---- methods ---- */
+
+static void unit_returned(JSRuntime *rt, void *opaque) {
+  annexb_reader *a = opaque;
+  a->lent = JS_UNDEFINED;
+}
+
+/* The unit's bytes as a Uint8Array: a view into the source buffer, or over a lent ArrayBuffer. */
+static JSValue unit_data(JSContext *ctx, JSValueConst this_val, annexb_reader *a, const media_au *au) {
+  JSValue args[3];
+  if (a->fd < 0) {
+    args[0] = a->buffer;
+    args[1] = JS_NewInt64(ctx, (int64_t)(a->offset + au->offset));
+    args[2] = JS_NewInt64(ctx, (int64_t)au->size);
+    return JS_NewTypedArray(ctx, 3, args, JS_TYPED_ARRAY_UINT8);
+  }
+  JSValue ab = kjs_lend_buffer(ctx, au->data, au->size, this_val, unit_returned, a);
+  if (JS_IsException(ab)) return ab;
+  a->lent = ab; /* not dup'd: the buffer owns a reference to us */
+  args[0] = ab;
+  JSValue u8 = JS_NewTypedArray(ctx, 1, args, JS_TYPED_ARRAY_UINT8);
+  JS_FreeValue(ctx, ab); /* the view holds it now */
+  return u8;
+}
+
+/* The next unit as {data, keyframe, index, offset}, or null at the end. */
+static JSValue annexb_read(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+  static const char fn[] = "AnnexBReader.read";
+  annexb_reader *a = JS_GetOpaque2(ctx, this_val, annexb_class_id);
+  if (!a) return JS_EXCEPTION;
+  annexb_revoke(ctx, a);
+  if (!a->r) return media_closed(ctx, fn, "reader");
+  if (a->fd < 0 && a->size) {
+    size_t size;
+    const uint8_t *p = JS_GetArrayBuffer(ctx, &size, a->buffer);
+    if (!p) JS_FreeValue(ctx, JS_GetException(ctx));
+    if (p != a->base || size < a->offset + a->size)
+      return kjs_throw(ctx, HAL_ESTATE, "%s: the source buffer was detached or resized", fn);
+  }
+  media_au au;
+  int rc = media_au_next(a->r, &au);
+  if (rc == 0) return JS_NULL;
+  if (rc == HAL_ELIMIT)
+    return kjs_throw(ctx, rc, "%s: an access unit larger than maxUnitSize was skipped (read again to go on)", fn);
+  if (rc < 0) return media_fail(ctx, rc, fn);
+  JSValue data = unit_data(ctx, this_val, a, &au);
+  if (JS_IsException(data)) return data;
+  JSValue o = JS_NewObject(ctx);
+  JS_SetPropertyStr(ctx, o, "data", data);
+  JS_SetPropertyStr(ctx, o, "keyframe", JS_NewBool(ctx, au.keyframe));
+  JS_SetPropertyStr(ctx, o, "index", JS_NewInt64(ctx, (int64_t)au.index));
+  JS_SetPropertyStr(ctx, o, "offset", JS_NewInt64(ctx, (int64_t)au.offset));
+  return o;
+}
+
+/* for (const unit of reader): the reader is its own iterator, ending at the end of the stream. */
+static JSValue annexb_iterator(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+  return JS_DupValue(ctx, this_val);
+}
+
+static JSValue annexb_next(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv, int *pdone, int magic) {
+  JSValue u = annexb_read(ctx, this_val, 0, NULL);
+  *pdone = JS_IsNull(u);
+  return *pdone ? JS_UNDEFINED : u;
+}
+
+static JSValue annexb_close(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+  annexb_reader *a = JS_GetOpaque2(ctx, this_val, annexb_class_id);
+  if (!a) return JS_EXCEPTION;
+  annexb_revoke(ctx, a);
+  annexb_release(JS_GetRuntime(ctx), a);
+  return JS_UNDEFINED;
+}
+
+/* ---- function list ---- */
+
+static const JSCFunctionListEntry annexb_proto_funcs[] = {
+    JS_CFUNC_DEF("read", 0, annexb_read),
+    JS_CFUNC_DEF("close", 0, annexb_close),
+    JS_CFUNC_DEF("[Symbol.iterator]", 0, annexb_iterator),
+    JS_ITERATOR_NEXT_DEF("next", 0, annexb_next, 0),
+    JS_CGETSET_MAGIC_DEF("codec", annexb_get, NULL, 0),
+    JS_CGETSET_MAGIC_DEF("closed", annexb_get, NULL, 1),
+    JS_PROP_STRING_DEF("[Symbol.toStringTag]", "AnnexBReader", JS_PROP_CONFIGURABLE),
+};
+
+/* ---- init ---- */
+
+JSValue media_annexb_class(JSContext *ctx) {
+  return kjs_class_create(ctx, &annexb_class_id, &annexb_class, annexb_ctor, 1, annexb_proto_funcs,
+                          COUNT(annexb_proto_funcs));
+}

@@ -1,0 +1,88 @@
+// The access units of a raw H.264/H.265 stream through k230:media AnnexBReader, for comparison
+// with ffprobe. Args: units <file> <file|buffer|view> | bad <file>
+//   units: one line per unit "offset,size,K|_", then "end <count>"; checks that a file source's
+//          previous unit is detached at the next read and that a buffer source's units are views
+//          into the very buffer (zero copy).
+//   bad:   one line per misuse: "<case> <error name> <code>"
+import { AnnexBReader, openFile, type AccessUnit } from "k230:media";
+
+const [, mode, file] = scriptArgs as [string, string, string];
+
+function load(path: string): ArrayBuffer {
+  const f = openFile(path);
+  const buf = f.read(64 << 20) ?? new ArrayBuffer(0);
+  f.close();
+  return buf;
+}
+
+if (mode === "units") {
+  const source = scriptArgs[3] ?? "file";
+  const whole = source === "file" ? undefined : load(file);
+  // A view that starts 7 bytes into a bigger buffer: offsets stay the stream's own.
+  let input: string | ArrayBuffer | Uint8Array = file;
+  let base = 0;
+  if (whole && source === "view") {
+    const padded = new Uint8Array(whole.byteLength + 7);
+    padded.set(new Uint8Array(whole), 7);
+    input = padded.subarray(7);
+    base = 7;
+  } else if (whole) {
+    input = whole;
+  }
+  // A path names its codec (.265); bytes in memory are told.
+  const reader = new AnnexBReader(input, source === "file" ? {} : { codec: file.endsWith(".265") ? "h265" : "h264" });
+  let previous: AccessUnit | undefined;
+  let count = 0;
+  for (const unit of reader) {
+    if (previous && source === "file" && previous.data.byteLength !== 0) throw new Error("the previous unit was not revoked");
+    if (source !== "file") {
+      const expected = source === "view" ? (input as Uint8Array).buffer : input;
+      if (unit.data.buffer !== expected || unit.data.byteOffset !== base + unit.offset) throw new Error("not a view into the source");
+    }
+    if (unit.index !== count) throw new Error(`index ${unit.index}, expected ${count}`);
+    console.log(`${unit.offset},${unit.data.byteLength},${unit.keyframe ? "K" : "_"}`);
+    previous = unit;
+    count++;
+  }
+  if (reader.read() !== null) throw new Error("read() after the end is not null");
+  reader.close();
+  console.log(`end ${count} ${reader.codec} ${reader.closed}`);
+} else {
+  const report = (name: string, fn: () => unknown) => {
+    try {
+      fn();
+      console.log(`${name} ok`);
+    } catch (e) {
+      const err = e as Error & { code?: string };
+      console.log(`${name} ${err.name} ${err.code ?? "-"}`);
+    }
+  };
+  report("missing", () => new AnnexBReader("/sdcard/no-such.264"));
+  report("number", () => new AnnexBReader(42 as unknown as string));
+  report("codec", () => new AnnexBReader(file, { codec: "vp9" as "h264" }));
+  report("size", () => new AnnexBReader(file, { maxUnitSize: 10 }));
+  // Units over 1 KiB are skipped with ELIMIT, one read at a time; the small ones still come.
+  const small = new AnnexBReader(file, { maxUnitSize: 1024 });
+  let got = 0;
+  let limits = 0;
+  for (;;) {
+    try {
+      if (!small.read()) break;
+      got++;
+    } catch (e) {
+      if ((e as { code?: string }).code !== "ELIMIT") throw e;
+      limits++;
+    }
+  }
+  console.log(`limited ${got} ${limits}`);
+  small.close();
+  report("closed", () => small.read());
+  const buf = load(file);
+  const r = new AnnexBReader(buf);
+  r.read();
+  (buf as unknown as { transfer(): ArrayBuffer }).transfer(); // detaches buf (ES2024)
+  report("detached", () => r.read());
+  report("empty", () => {
+    if (new AnnexBReader(new ArrayBuffer(0)).read() !== null) throw new Error("not null");
+  });
+}
