@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, truncateSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readShownY4m, readTimedWav, type ShownFrame, toneChanges } from "./helpers/av.js";
+import { readShownY4m, readTimedWav, readWav, type ShownFrame, toneChanges } from "./helpers/av.js";
 import { ffmpeg, grayFrames, probePackets, probeStreams, readStamp } from "./helpers/media.js";
 import { buildDouble, doubleDir, expectClean, GENERATIONS, reports } from "./helpers/double.js";
 import { cli, HOST_RUNTIME, ROOT, tempDir } from "./helpers/run.js";
@@ -20,6 +20,8 @@ const app = (name: string) => join(out, `${name}.js`);
 const FREQS = Array.from({ length: 10 }, (_, k) => 400 + 200 * k);
 const FRAME_US = 1e6 / 30;
 const REC = join(sd, "rec.mp4");
+/** REC's audio track alone (a MOV: FFmpeg puts no G.711 in an .mp4). */
+const AUDIO_ONLY = join(sd, "audio-only.mov");
 /** Where the display and speaker sinks write: RAM when there is some, so the instrument's own disk
  * writes (the Y4M sink writes each frame as it is composed) cannot stall the display under test. */
 const SINKS = existsSync("/dev/shm") ? mkdtempSync("/dev/shm/k230js-player-") : out;
@@ -58,12 +60,18 @@ function fileTruth(file: string, w = 320, h = 240): FileTruth {
   const ptsOf = new Map<number, number>();
   stamps.forEach((s, i) => ptsOf.set(s, vpts[i]!));
   if (ai < 0) return { ptsOf, stamps, tones: [] };
-  const r = spawnSync("ffmpeg", ["-v", "error", "-i", file, "-map", `0:${ai}`, "-f", "s16le", "-ac", "1", "-"], { maxBuffer: 1 << 26 });
-  const pcm = new Int16Array(r.stdout.buffer.slice(r.stdout.byteOffset, r.stdout.byteOffset + r.stdout.length));
+  const pcm = decodePcm(file);
   const a0 = packets.find((p) => p.stream === ai)!.ptsUs;
   const rate = Number(streams[ai]!.sample_rate);
   const tones = toneChanges(pcm, rate, FREQS).map((c) => ({ from: c.from, to: c.to, us: a0 + (c.at * 1e6) / rate }));
   return { ptsOf, stamps, tones };
+}
+
+/** The file's (first) audio track as FFmpeg decodes it: 16-bit mono PCM. */
+function decodePcm(file: string): Int16Array {
+  const r = spawnSync("ffmpeg", ["-v", "error", "-i", file, "-map", "0:a:0", "-f", "s16le", "-ac", "1", "-"], { maxBuffer: 1 << 26 });
+  expect(r.status, String(r.stderr)).toBe(0);
+  return new Int16Array(r.stdout.buffer.slice(r.stdout.byteOffset, r.stdout.byteOffset + r.stdout.length));
 }
 
 /** Each heard tone change against the picture shown at that moment: the media time on screen
@@ -99,7 +107,7 @@ function gaps(truth: FileTruth, stamps: number[]): number {
 }
 
 beforeAll(() => {
-  for (const name of ["player-record", "player-play", "player-bad"]) {
+  for (const name of ["player-record", "player-play", "player-bad", "display-check"]) {
     const r = cli(["build", join(ROOT, "test", "apps", `${name}.ts`), "-o", app(name)]);
     expect(r.status, r.stderr).toBe(0);
   }
@@ -113,6 +121,7 @@ beforeAll(() => {
   const r = run("player-record", ["/sdcard/rec.mp4", "150", "h264", "alaw"], { K230JS_SIM_AUDIO_IN: `wav:${tones}` });
   expect(r.stderr).toBe("");
   expect(r.status).toBe(0);
+  ffmpeg(["-i", REC, "-vn", "-c", "copy", "-f", "mov", AUDIO_ONLY]);
 }, 120_000);
 
 function play(file: string, actions: string[], tag: string, env: Record<string, string> = {}, runtime = HOST_RUNTIME) {
@@ -122,7 +131,37 @@ function play(file: string, actions: string[], tag: string, env: Record<string, 
   expect(r.stderr).toBe("");
   expect(r.status).toBe(0);
   const one = (t: string) => r.lines.find((l) => l.tag === t)?.v;
-  return { r, one, shown: readShownY4m(y4m).frames, y4m, wav };
+  return { r, one, shown: existsSync(y4m) ? readShownY4m(y4m).frames : [], y4m, wav };
+}
+
+/** An audio-only file played (play("/sdcard/audio-only.mov")): the speaker got the file's samples
+ * as FFmpeg decodes them, each once and in order (then at most one device frame of silence: the
+ * last one completed); the position, from the audio out's clock, never runs ahead of the time
+ * since start() (it would by what the device has queued if it counted samples written, not played)
+ * nor falls behind by more than 40 ms; eos at the end of the track. */
+function expectAudioOnly(r: ReturnType<typeof play>) {
+  const info = r.one("INFO").info;
+  expect(info.video).toBeNull();
+  expect(info.audio).toMatchObject({ codec: "alaw", sampleRate: 8000, channels: 1 });
+  const pcm = decodePcm(AUDIO_ONLY);
+  const eos = r.one("EOS");
+  expect(eos.stats).toMatchObject({ state: "ended", clock: "audio", framesShown: 0, audioSamples: pcm.length });
+  expect(eos.position).toBeCloseTo(info.duration, 3);
+  const w = readWav(r.wav);
+  expect([w.rate, w.channels]).toEqual([8000, 1]);
+  expect(w.samples.length - pcm.length).toBeGreaterThanOrEqual(0);
+  expect(w.samples.length - pcm.length).toBeLessThan(160);
+  expect(Buffer.from(w.samples.subarray(0, pcm.length).buffer).equals(Buffer.from(pcm.buffer))).toBe(true);
+  expect(w.samples.subarray(pcm.length).every((s) => s === 0)).toBe(true);
+  const start = r.one("START").t as number;
+  const marks = r.r.lines.filter((l) => l.tag === "POSITION" || l.tag === "EOS").map((l) => ({ elapsed: l.v.t - start, pos: l.v.position * 1e6 }));
+  console.log(`player: audio only, position - time since start(): ${marks.map((m) => ((m.pos - m.elapsed) / 1000).toFixed(1)).join(", ")} ms`);
+  expect(marks.length).toBeGreaterThanOrEqual(9); // every 500 ms over 4.96 s, then eos
+  for (const [i, m] of marks.entries()) {
+    if (i) expect(m.pos).toBeGreaterThanOrEqual(marks[i - 1]!.pos);
+    expect(m.pos).toBeLessThanOrEqual(m.elapsed + 10_000);
+    expect(m.pos).toBeGreaterThanOrEqual(m.elapsed - 40_000);
+  }
 }
 
 describe("Player", () => {
@@ -210,6 +249,10 @@ describe("Player", () => {
     expect(Math.max(...offs.map((o) => Math.abs(o - mid)))).toBeLessThanOrEqual(FRAME_US);
   }, 60_000);
 
+  it("an audio-only file plays every sample once, paced by the speaker's clock, and ends at its end", () => {
+    expectAudioOnly(play("/sdcard/audio-only.mov", [], "aonly"));
+  }, 60_000);
+
   it("a truncated MP4 plays to its last good frame and ends with an error event, not a crash", () => {
     const cut = join(sd, "cut.mp4");
     copyFileSync(REC, cut);
@@ -276,30 +319,52 @@ describe("Player", () => {
 
 // The same playback on hal/k230 (VDEC frames, VO picture insertion, the AO and its position
 // model) over the MPP double, which enforces the vendor's call rules (test/mpp-double/README.md).
+// An MPP whose VO API does not compile has no hal/k230 display (ports/k230/mpp.cmake): there a
+// video must say so at start(), and audio alone still plays.
 if (!GENERATIONS.length) console.log("SKIP: test/player.test.ts: K230_MPP_DIR is not set; the Player did not run on hal/k230 over the MPP double");
 for (const gen of GENERATIONS) {
   describe(`Player on hal/k230 over the MPP double (${gen.env})`, () => {
+    const runtime = () => join(doubleDir(gen), "k230js");
+    const report = (name: string) => join(out, `${gen.build}-${name}.jsonl`);
+    let display = true;
     beforeAll(async () => {
       await buildDouble(gen);
+      const r = run("display-check", ["info", "VIRT", "320", "240"], { K230JS_DOUBLE_REPORT: report("probe") }, 60_000, runtime());
+      if (r.status !== 0 && r.stderr.includes("Display.init: cannot bring up VIRT 320x240: operation not supported")) {
+        display = false;
+        console.log(`SKIP: test/player.test.ts: ${gen.env}: the MPP's mpi_vo_api.h does not compile with its k_vo_comm.h, hal/k230 has no display there; video playback is not run, only its clear ENOTSUP`);
+      }
     }, 900_000);
 
-    it("plays every frame once, in order, at its time; seeks land; no rule broken, nothing left", () => {
+    it("plays every frame once, in order, at its time; seeks land; no rule broken, nothing left", (ctx) => {
+      if (!display) return ctx.skip();
       const truth = fileTruth(REC);
-      const report = join(out, `${gen.build}-player.jsonl`);
-      const runtime = join(doubleDir(gen), "k230js");
-      const plain = play("/sdcard/rec.mp4", [], `${gen.build}-plain`, { K230JS_DOUBLE_REPORT: report }, runtime);
+      const plain = play("/sdcard/rec.mp4", [], `${gen.build}-plain`, { K230JS_DOUBLE_REPORT: report("video") }, runtime());
       expect(plain.one("EOS").stats).toMatchObject({ framesShown: 150, framesDropped: 0, clock: "audio" });
       expect(plain.shown.map((f) => f.stamp)).toEqual(truth.stamps);
       const offs = plain.shown.map((f) => f.shownUs - truth.ptsOf.get(f.stamp)!);
       const mid = [...offs].sort((a, b) => a - b)[offs.length >> 1]!;
       expect(Math.max(...offs.map((o) => Math.abs(o - mid)))).toBeLessThanOrEqual(FRAME_US);
-      const ctl = play("/sdcard/rec.mp4", ["pause@1300", "resume@2300", "seek:0.5@3000"], `${gen.build}-control`, { K230JS_DOUBLE_REPORT: report }, runtime);
+      const ctl = play("/sdcard/rec.mp4", ["pause@1300", "resume@2300", "seek:0.5@3000"], `${gen.build}-control`, { K230JS_DOUBLE_REPORT: report("video") }, runtime());
       const seek = ctl.one("SEEK");
       const after = ctl.shown.filter((f) => f.shownUs >= seek.t + 5000);
       expect(truth.ptsOf.get(after[0]!.stamp)).toBeGreaterThanOrEqual(500_000);
       expect(truth.ptsOf.get(after[0]!.stamp)).toBeLessThan(500_000 + FRAME_US);
       expect(gaps(truth, after.map((f) => f.stamp))).toBeLessThanOrEqual(ctl.one("EOS").stats.framesDropped);
-      expectClean(reports(report));
+      expectClean(reports(report("video")));
     }, 120_000);
+
+    it("without a display in the build, a video's start() says ENOTSUP clearly, nothing left", (ctx) => {
+      if (display) return ctx.skip();
+      const r = run("player-play", ["/sdcard/rec.mp4"], { K230JS_DOUBLE_REPORT: report("nodisplay"), K230JS_SIM_AUDIO_OUT: "none" }, 60_000, runtime());
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain("Player.start: cannot bring up the display: operation not supported");
+      expectClean(reports(report("nodisplay")));
+    });
+
+    it("an audio-only file plays every sample once on the AO, paced by its position model; no rule broken, nothing left", () => {
+      expectAudioOnly(play("/sdcard/audio-only.mov", [], `${gen.build}-aonly`, { K230JS_DOUBLE_REPORT: report("aonly") }, runtime()));
+      expectClean(reports(report("aonly")));
+    }, 60_000);
   });
 }
