@@ -134,6 +134,27 @@ function play(file: string, actions: string[], tag: string, env: Record<string, 
   return { r, one, shown: existsSync(y4m) ? readShownY4m(y4m).frames : [], y4m, wav };
 }
 
+/** stop() at 1.5 s, start() again at 2.5 s (play(REC, ["stop@1500", "start@2500"])): the stop
+ * leaves the Player loaded at 0, and the second start plays the whole file from its first frame,
+ * every frame once and at its time, sound in sync. The Player brought the display and speaker up
+ * itself, so it took them down at stop() and the sinks hold the second run only: a first run
+ * still playing would add frames to them. */
+function expectRestart(truth: FileTruth, r: ReturnType<typeof play>) {
+  expect(r.one("STOP")).toMatchObject({ after: 0, state: "loaded" });
+  const again = r.one("RESTART");
+  expect(again.state).toBe("playing");
+  expect(r.one("EOS").stats).toMatchObject({ state: "ended", framesShown: 150, framesDropped: 0, clock: "audio" });
+  expect(r.shown.map((f) => f.stamp)).toEqual(truth.stamps);
+  expect(r.shown[0]!.shownUs).toBeGreaterThan(r.one("STOP").t);
+  const offs = r.shown.map((f) => f.shownUs - truth.ptsOf.get(f.stamp)!);
+  const mid = [...offs].sort((a, b) => a - b)[offs.length >> 1]!;
+  expect(Math.max(...offs.map((o) => Math.abs(o - mid)))).toBeLessThanOrEqual(FRAME_US);
+  if (readWav(r.wav).firstUs < 0) return; // the MPP double's speaker keeps no timeline
+  const sync = syncErrors(truth, r.shown, r.wav);
+  expect(sync.length).toBeGreaterThanOrEqual(3);
+  for (const s of sync) expect(Math.abs(s.errUs)).toBeLessThanOrEqual(40_000);
+}
+
 /** An audio-only file played (play("/sdcard/audio-only.mov")): the speaker got the file's samples
  * as FFmpeg decodes them, each once and in order (then at most one device frame of silence: the
  * last one completed); the position, from the audio out's clock, never runs ahead of the time
@@ -249,6 +270,10 @@ describe("Player", () => {
     expect(Math.max(...offs.map((o) => Math.abs(o - mid)))).toBeLessThanOrEqual(FRAME_US);
   }, 60_000);
 
+  it("stop() mid-play releases it all; start() again plays the whole file from the beginning, in sync", () => {
+    expectRestart(fileTruth(REC), play("/sdcard/rec.mp4", ["stop@1500", "start@2500"], "restart"));
+  }, 60_000);
+
   it("an audio-only file plays every sample once, paced by the speaker's clock, and ends at its end", () => {
     expectAudioOnly(play("/sdcard/audio-only.mov", [], "aonly"));
   }, 60_000);
@@ -353,6 +378,12 @@ for (const gen of GENERATIONS) {
       expect(gaps(truth, after.map((f) => f.stamp))).toBeLessThanOrEqual(ctl.one("EOS").stats.framesDropped);
       expectClean(reports(report("video")));
     }, 120_000);
+
+    it("stop() mid-play tears the decoder, display and AO down by the rules; start() again plays it all; nothing left", (ctx) => {
+      if (!display) return ctx.skip();
+      expectRestart(fileTruth(REC), play("/sdcard/rec.mp4", ["stop@1500", "start@2500"], `${gen.build}-restart`, { K230JS_DOUBLE_REPORT: report("restart") }, runtime()));
+      expectClean(reports(report("restart")));
+    }, 60_000);
 
     it("without a display in the build, a video's start() says ENOTSUP clearly, nothing left", (ctx) => {
       if (display) return ctx.skip();
