@@ -51,6 +51,15 @@ describe("examples on a fresh simulated card", () => {
     }, 90_000);
   }
 
+  it("camera-demo (npm start) prints its status at 5 s and at 10 s of a 10 s run, with lost and late frames", () => {
+    const sd = tempDir("ex-status");
+    const r = cli(["run", join("examples", "camera-demo", "main.ts"), "--sdcard", sd, "--", "10", "18564"]);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    const status = r.stdout.split("\n").filter((l) => /^\d+ s: streamed/.test(l));
+    expect(status.map((l) => l.split(":")[0]), r.stdout).toEqual(["5 s", "10 s"]);
+    for (const l of status) expect(l).toMatch(/recorded \d+ frames .*, dropped \d+, late \d+$/);
+  }, 90_000);
+
   it("every 'cannot open' names the path", () => {
     const sd = tempDir("ex-missing");
     const cases: [string, string[], RegExp][] = [

@@ -37,7 +37,20 @@ describe("the K230 port builds against the MPP", () => {
     expect(r.status).not.toBe(0);
     expect(r.out).toContain("K230_MPP_DIR is not set");
     expect(r.out).toContain("Hint: pass -DK230_MPP_DIR=");
+    // Decided before the MPP is looked for: the board's build carries no test hooks.
+    expect(readFileSync(join(dir, "CMakeCache.txt"), "utf8")).toContain("K230JS_TEST_HOOKS:BOOL=OFF");
   });
+
+  it("a build without test hooks has none: the raw protocol's fault injection is not compiled in", async () => {
+    // The board build needs the MPP; the runtime's sources compile the same way in a host
+    // configuration with the option the k230 port defaults to, so compile the hooked file there.
+    const dir = tempDir("no-hooks");
+    const cfg = await run("cmake", ["-S", "firmware", "-B", dir, "-G", "Ninja", "-DK230JS_TEST_HOOKS=OFF", "-DK230JS_TESTS=OFF", "-DK230JS_WITH_FFMPEG=OFF"]);
+    expect(cfg.status, cfg.out).toBe(0);
+    expect(await hookStrings(dir), "hook strings in a build without hooks").toEqual([]);
+    // And the check can fail: the default host build has them.
+    expect(await hookStrings(join(ROOT, "build", "host"))).toEqual(HOOK_STRINGS);
+  }, 300_000);
 
   it.skipIf(skip)("compiles hal/k230 + ports/k230 warning-free and links a static ELF", async () => {
     const dir = tempDir("k230-port");
@@ -75,9 +88,28 @@ describe("hal/k230 compiles against the second MPP generation", () => {
   }, 900_000);
 });
 
+/** Strings only the test hooks put in a binary. */
+const HOOK_STRINGS = ["K230JS_RAW_FAULTS", "corrupt-read="];
+
+/** Compiles repl_raw.c (the file with the raw protocol's hooks) as build `dir` compiles it, and
+ * returns the hook strings the object holds. */
+async function hookStrings(dir: string): Promise<string[]> {
+  const db: { file: string; command: string; directory: string }[] = JSON.parse(readFileSync(join(dir, "compile_commands.json"), "utf8"));
+  const entry = db.find((e) => e.file.endsWith("quickjs-bindings/src/repl_raw.c"));
+  expect(entry, `repl_raw.c in ${dir}/compile_commands.json`).toBeDefined();
+  const obj = join(tempDir("hooks-obj"), "repl_raw.o");
+  // The entry is a shell command line: run it as one, writing the object elsewhere.
+  const cc = await runAsync("sh", ["-c", `cd '${entry!.directory}' && ${entry!.command.replace(/ -o \S+/, ` -o '${obj}'`)}`], 300_000);
+  expect(cc.code, cc.stderr).toBe(0);
+  const bytes = readFileSync(obj).toString("latin1");
+  return HOOK_STRINGS.filter((h) => bytes.includes(h));
+}
+
 async function checkElf(elf: string) {
   const f = await run("file", [elf]);
   expect(f.out).toContain("ELF 64-bit LSB executable, UCB RISC-V");
   expect(f.out).toContain("statically linked");
+  const bytes = readFileSync(elf).toString("latin1");
+  expect(HOOK_STRINGS.filter((h) => bytes.includes(h)), "test hooks in the board's firmware").toEqual([]);
   console.log(`k230-port: ${elf}: ${statSync(elf).size} bytes`);
 }

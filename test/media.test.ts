@@ -3,7 +3,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { decodeErrors, ffmpeg, grayFrames, H264, makeClip, probePackets, readStamp, VIDEO_IN } from "./helpers/media.js";
+import { decodeErrors, ffmpeg, grayFrames, H264, makeClip, probePackets, readStamp, SENSOR_ALIGNMENT, VIDEO_IN } from "./helpers/media.js";
 import { cli, HOST_RUNTIME, ROOT, runtime, tempDir } from "./helpers/run.js";
 
 const out = tempDir("media");
@@ -18,7 +18,7 @@ const run = (name: string, args: string[]) => {
 };
 
 beforeAll(() => {
-  for (const name of ["media-encode", "media-decode", "media-bad", "media-record-twice", "media-fanout", "annexb-units"]) {
+  for (const name of ["media-encode", "media-decode", "media-bad", "media-record-twice", "media-fanout", "sensor-alignment", "record-losses", "annexb-units"]) {
     const r = cli(["build", join(ROOT, "test", "apps", `${name}.ts`), "-o", app(name)]);
     expect(r.status, r.stderr).toBe(0);
   }
@@ -79,6 +79,7 @@ describe("Encoder fan-out (one encoder, several pipeTo targets)", () => {
     expect(r.samePipeTwice).toBe("EBUSY");
     expect(r.getStreamWhilePiped).toBe("EBUSY");
     expect(r.errors).toEqual({ A: [], B: [], C: ["ECLOSED"] });
+    expect(r.messageC).toBe("pipe: the target (Mp4Muxer) failed: object is closed"); // the target names itself
     expect(r.closed).toEqual([true, true, true, true]);
     expect(r.held).toBe(0);
     // A and B were fed the same streams, in the same loop turns, until A was closed.
@@ -202,6 +203,12 @@ describe("bad input", () => {
   });
 });
 
+describe("camera channel alignment (CanMV set_framesize(alignment=))", () => {
+  it("places the UV plane as asked; the encoder takes a 12-aligned channel only", () => {
+    expect(JSON.parse(run("sensor-alignment", [])[0]!)).toEqual(SENSOR_ALIGNMENT);
+  });
+});
+
 describe("Mp4Recorder", () => {
   it("records twice in one runtime; ffprobe sees exactly the frames recorded; reset frees a leaked pipeline", () => {
     const r = JSON.parse(run("media-record-twice", ["/sdcard", "40"])[0]!);
@@ -220,6 +227,19 @@ describe("Mp4Recorder", () => {
       expect(decodeErrors(file)).toBe("");
     }
   });
+
+  it("counts the camera frames it loses and those a CPU-starved simulated sensor makes late", () => {
+    // 100x the frame rate: the simulated camera outruns the encoder (drops) and the host (late).
+    const r = cli(["run", app("record-losses"), "--sdcard", sd, "--", "/sdcard/losses.mp4", "60"], ROOT, { K230JS_SIM_SENSOR_PACE: "100" });
+    expect(r.stderr).toBe("");
+    const { during, final, after } = JSON.parse(r.stdout.trim().split("\n").pop()!);
+    expect(during.dropped).toBeGreaterThan(0);
+    expect(during.late).toBeGreaterThan(0);
+    expect(final.dropped).toBeGreaterThanOrEqual(during.dropped);
+    expect(final.late).toBeGreaterThanOrEqual(during.late);
+    expect(after).toEqual(final); // kept once the camera and the encoder are gone
+    expect(probePackets(join(sd, "losses.mp4")).filter((p) => p.stream === 0).length).toBe(final.frames);
+  }, 60_000);
 
   it("kill -9 during a recording leaves a file that plays up to its last fragment", async () => {
     const child = spawn(HOST_RUNTIME, ["--sdcard", sd, app("mp4-record"), "/sdcard/killed.mp4", "100000"], { stdio: "ignore" });

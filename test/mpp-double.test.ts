@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildDouble, cmake as build, expectClean, GENERATIONS, reports } from "./helpers/double.js";
-import { decodeErrors, grayFrames, probePackets, readStamp } from "./helpers/media.js";
+import { decodeErrors, grayFrames, probePackets, readStamp, SENSOR_ALIGNMENT } from "./helpers/media.js";
 import { cli, ROOT, runAsync, tempDir } from "./helpers/run.js";
 
 if (!process.env.K230_MPP_DIR)
@@ -24,6 +24,7 @@ const APPS = {
   "media-encode": join(ROOT, "test", "apps", "media-encode.ts"),
   "media-record-twice": join(ROOT, "test", "apps", "media-record-twice.ts"),
   "sensor-formats": join(ROOT, "test", "apps", "sensor-formats.ts"),
+  "sensor-alignment": join(ROOT, "test", "apps", "sensor-alignment.ts"),
   "encoder-create-fails": join(ROOT, "test", "apps", "encoder-create-fails.ts"),
 };
 const app = (name: keyof typeof APPS) => join(out, `${name}.js`);
@@ -147,6 +148,14 @@ for (const gen of GENERATIONS) {
         luma[i] = Math.round((((p >> 11) << 3) * 299 + (((p >> 5) & 63) << 2) * 587 + ((p & 31) << 3) * 114) / 1000);
       }
       expect(readStamp(luma, 320)).toBeGreaterThanOrEqual(0);
+      expectClean(r.reports);
+    });
+
+    it("camera channel alignment as the app asks (VICAP alignment), the encoder taking 12 only, as on the simulator", () => {
+      const r = dbl("sensor-alignment", []);
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+      expect(JSON.parse(r.stdout.trim().split("\n").at(-1)!)).toEqual(SENSOR_ALIGNMENT);
       expectClean(r.reports);
     });
 

@@ -94,6 +94,28 @@ describe("friendly REPL over a pty", () => {
     await r.waitFor(/> $/);
   });
 
+  it("takes import lines (k230:* modules and files), across lines, and typed again", async () => {
+    const sd = tempDir("repl-import");
+    mkdirSync(join(sd, "lib"));
+    writeFileSync(join(sd, "lib", "util.js"), "export const answer = 42;\nexport default function hi() { return 'hi'; }\n");
+    const r = await repl(["--sdcard", sd]);
+    // Before: "SyntaxError: unexpected 'import'" (a script cannot hold import statements).
+    expect(await line(r, 'import { platform, ticksMs as t } from "k230:sys"')).not.toContain("Error");
+    expect(await line(r, "platform + typeof t")).toContain("'hostfunction'");
+    expect(await line(r, 'import * as media from "k230:media"')).toContain("undefined");
+    expect(await line(r, "typeof media.Display")).toContain("'function'");
+    expect(await line(r, "import {")).toMatch(/\.\.\. $/);
+    expect(await line(r, "  sleepMs,")).toMatch(/\.\.\. $/);
+    expect(await line(r, '} from "k230:sys"; typeof sleepMs')).toContain("'function'");
+    expect(await line(r, 'import { platform } from "k230:sys"')).not.toContain("Error"); // again
+    expect(await line(r, "import def, * as sys from 'k230:sys'")).not.toContain("Error");
+    expect(await line(r, "[typeof def, typeof sys.exit]")).toContain("[ 'undefined', 'function' ]");
+    expect(await line(r, 'import hi, { answer } from "/sdcard/lib/util.js"')).not.toContain("Error");
+    expect(await line(r, "hi() + answer")).toContain("'hi42'");
+    expect(await line(r, 'import { x } from "k230:nothing"')).toContain("unknown module 'k230:nothing'");
+    expect(await line(r, "const s = 'import { not } from here'; s.length")).toContain("\n24\n"); // not a statement
+  });
+
   it("Ctrl-C stops an infinite loop within 100 ms and the REPL goes on", async () => {
     const r = await repl();
     r.clear();
@@ -134,6 +156,16 @@ describe("friendly REPL over a pty", () => {
     expect(r.text()).toContain("boot.js ran");
     expect(await line(r, "typeof leftover")).toContain("'undefined'");
     expect(await line(r, "bootCount")).toContain("\n1\n");
+  });
+
+  it("a soft reset releases the display the app brought up, and the next app brings it up again", async () => {
+    const r = await repl();
+    expect(await line(r, 'import { Display } from "k230:media"; Display.init("VIRT", { width: 320, height: 240 })')).not.toContain("Error");
+    r.clear();
+    await r.write("\x04");
+    await r.waitFor(/released 1 media object\r\n[\s\S]*> $/);
+    // Before: "Display.init: the display is already initialised" (k230:media kept the old handle).
+    expect(await line(r, 'import { Display } from "k230:media"; Display.init("VIRT", { width: 320, height: 240 }); Display.width()')).toContain("\n320\n");
   });
 
   it("timer output while editing does not lose the line being typed", async () => {

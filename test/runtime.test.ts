@@ -91,6 +91,20 @@ describe("error reports", () => {
     expect(lost.stderr).toMatch(/^Uncaught \(in promise\) RangeError: nobody waits\n/);
   });
 
+  it("a missing export names the line that imports it, in the .ts source when there is one", () => {
+    const dir = tempDir("export");
+    const js = join(dir, "app.js");
+    writeFileSync(js, 'import { Sensor,\n  Nope } from "k230:media";\nconsole.log(Sensor, Nope);\n');
+    const r = runtime("host", [js]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`SyntaxError: Could not find export 'Nope' in module 'k230:media'\n    at ${js}:2:3\n`);
+    const ts = join(dir, "main.ts");
+    writeFileSync(ts, '// an app\nconst n: number = 1;\nimport {\n  Sensor,\n  Nope,\n} from "k230:media";\nconsole.log(n, Sensor, Nope);\n');
+    const t = cli(["run", ts, "--no-check"], dir);
+    expect(t.status).toBe(1);
+    expect(t.stderr).toContain(`Could not find export 'Nope' in module 'k230:media'\n    at ${ts}:5:3\n`);
+  });
+
   it("without the source map the bundle position is reported", () => {
     const bare = join(tempDir("nomap"), "throws.js");
     copyFileSync(bundle("throws"), bare);
@@ -181,5 +195,16 @@ describe("runtime options", () => {
     const r = runtime("host", ["-e", 'import { exit } from "k230:sys"; console.log("bye"); exit(7); console.log("never");']);
     expect(r.status).toBe(7);
     expect(r.stdout).toBe("bye\n");
+  });
+});
+
+describe("timers", () => {
+  it("setInterval ticks on its clock, not after each callback: none lost before a timeout of the same length", () => {
+    const r = cli(["run", join(ROOT, "test", "apps", "interval-drift.ts")]);
+    expect(r.stderr).toBe("");
+    const at: number[] = JSON.parse(r.stdout.trim());
+    expect(at, "ticks at 200, 400 .. 2000 ms").toHaveLength(10);
+    // On the clock: tick k within a few ms of k * 200 unless the machine stalled the loop.
+    at.forEach((t, k) => expect(t).toBeGreaterThanOrEqual((k + 1) * 200 - 2));
   });
 });

@@ -4,12 +4,10 @@
 // same run, for the same bytes sent as text-escaped chunks through exec, the way mpremote copies
 // files (`f.write("\x..")` source lines; downloads print the escaped chunks).
 // The line: bench/transfer/relay.mjs between the simulator's pty and a socat pty.
-import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { loadClient, openLine } from "../lib/line.mjs";
 import { HOST, ROOT } from "../lib/measure.mjs";
 
 const OUT = join(ROOT, "bench", "out", "transfer");
@@ -22,13 +20,6 @@ const LINES = [
   { name: "UART 921600", rate: 92_160, sizes: [256 << 10, 32 << 10] },
   { name: "USB CDC 2 MB/s", rate: 2_000_000, sizes: [2 << 20, 256 << 10] },
 ];
-
-async function loadClient() {
-  mkdirSync(OUT, { recursive: true });
-  const out = join(OUT, "client.mjs");
-  execFileSync(join(ROOT, "node_modules", ".bin", "esbuild"), [join(ROOT, "bench", "transfer", "client.ts"), "--bundle", "--platform=node", "--format=esm", "--packages=external", `--outfile=${out}`, "--log-level=warning"]);
-  return import(`${pathToFileURL(out).href}?${Date.now()}`);
-}
 
 function random(n, seed) {
   const b = Buffer.alloc(n);
@@ -43,24 +34,6 @@ function random(n, seed) {
 }
 
 const sha = (b) => createHash("sha256").update(b).digest("hex");
-
-/** Starts a process and resolves with the first match of `re` in the named stream. */
-function startAndWait(cmd, args, stream, re) {
-  const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
-  return new Promise((res, rej) => {
-    let text = "";
-    const t = setTimeout(() => rej(new Error(`${cmd}: no ${re} in ${text}`)), 10_000);
-    child[stream].on("data", (d) => {
-      text += d;
-      const m = re.exec(text);
-      if (m) {
-        clearTimeout(t);
-        res({ child, match: m[1] });
-      }
-    });
-    child.on("exit", (code) => rej(new Error(`${cmd} exited ${code}: ${text}`)));
-  });
-}
 
 /** Text-escaped form of bytes as a JS string literal body (printable ASCII kept). Downloads also
  * escape '%': console.log treats it as a format character. */
@@ -117,25 +90,13 @@ globalThis.__r = (n) => { const b = new Uint8Array(n); const k = __f.read(b.buff
 }
 
 async function measureLine(lib, line) {
-  const dir = mkdtempSync(join(tmpdir(), "k230js-bench-transfer-"));
-  const sd = join(dir, "sd");
-  mkdirSync(sd);
-  const sim = await startAndWait(join(HOST, "k230js"), ["--uart", "pty", "--sdcard", sd], "stderr", /k230js: uart on (\S+)/);
-  const relay = await startAndWait(process.execPath, [join(ROOT, "bench", "transfer", "relay.mjs"), sim.match, String(line.rate), join(dir, "line")], "stdout", /ready (\S+)\n/);
-  const t = lib.PtyTransport.open(relay.match, line.name);
-  const c = new lib.RawClient(t, { timeoutMs: 30_000 });
+  const { c, sd, close } = await openLine(lib, line);
   try {
-    await c.enter();
     const rows = [];
     for (const size of line.sizes.map((n) => Math.max(4096, Math.round(n * SCALE)))) rows.push(...(await measureSize(c, sd, line, size)));
     return rows;
   } finally {
-    await c.leave().catch(() => {});
-    await t.close();
-    relay.child.kill("SIGTERM");
-    sim.child.kill("SIGTERM");
-    await new Promise((r) => setTimeout(r, 100));
-    rmSync(dir, { recursive: true, force: true });
+    await close();
   }
 }
 
@@ -179,7 +140,7 @@ async function measureSize(c, sd, line, size) {
 
 export default async function transfer() {
   if (!existsSync(join(HOST, "k230js"))) throw new Error("build/host/k230js is not built (npm run setup)");
-  const lib = await loadClient();
+  const lib = await loadClient(join(ROOT, "bench", "transfer", "client.ts"), OUT);
   const only = process.env.BENCH_TRANSFER_LINES?.split(",");
   const rows = [];
   for (const line of LINES) if (!only || only.some((o) => line.name.includes(o))) rows.push(...(await measureLine(lib, line)));

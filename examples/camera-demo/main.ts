@@ -41,9 +41,15 @@ console.log(`RTSP:   ${server.url("camera")}   (try: ffplay -rtsp_transport tcp 
 console.log(`MP4:    ${file} (on the simulated SD card)`);
 console.log(seconds > 0 ? `running for ${seconds} s` : "running until Ctrl-C");
 
+// Every 5 s (on the clock: a 10 s run prints at 5 s and at 10 s). Camera frames lost on the way
+// (no free sensor buffer, no encoder room) and made late (a simulated sensor starved of CPU) are
+// counted, never silent.
+let ticks = 0;
 const timer = setInterval(() => {
   const [l, r] = pipes.map((p) => p.stats);
-  console.log(`streamed ${l!.frames} frames, recorded ${r!.frames} frames (${(r!.bytes / 1e6).toFixed(2)} MB), RTSP clients ${server.stats().clients}`);
+  const cam = sensor.stats();
+  const dropped = cam.dropped + encoder.status().droppedFrames;
+  console.log(`${++ticks * 5} s: streamed ${l!.frames} frames, recorded ${r!.frames} frames (${(r!.bytes / 1e6).toFixed(2)} MB), RTSP clients ${server.stats().clients}, dropped ${dropped}, late ${cam.late}`);
 }, 5000);
 
 function shutdown(): void {

@@ -132,15 +132,28 @@ declare module "k230:media" {
     static readonly CAM_CHN_ID_2: 2;
     /** Stops the sensor if it runs (channel settings are kept). */
     reset(): void;
-    /** Output size of a channel (default chn 0); `bufCount` output buffers (default 6). */
-    setFramesize(options: { width: number; height: number; chn?: number; bufCount?: number }): void;
+    /**
+     * Output size of a channel (default chn 0); `bufCount` output buffers (default 6).
+     * `alignment` (CanMV's, 0..12): log2 of the byte alignment of the channel's planes, so an NV12
+     * frame's `uvOffset` is `width * height` rounded up to `2 ** alignment`. The encoder takes a
+     * camera channel only with 12 (`MediaManager.link` throws EINVAL otherwise). Default: 12 for
+     * NV12 and GRAYSCALE channels, 0 for RGB ones (CanMV's default is 0, and its examples that
+     * encode pass 12).
+     */
+    setFramesize(options: { width: number; height: number; chn?: number; bufCount?: number; alignment?: number }): void;
     setPixformat(format: PixelFormat, options?: { chn?: number }): void;
     run(): void;
     stop(): void;
     /** The next frame of a channel, lent zero-copy (release it). Throws ETIMEDOUT. */
     snapshot(options?: { chn?: number; timeoutMs?: number }): Frame;
     bindInfo(options?: { x?: number; y?: number; chn?: number }): BindInfo;
-    stats(): { frames: number; dropped: number };
+    /**
+     * Frames produced since open; `dropped`: not produced, every output buffer in use (the app
+     * or the encoder holds them too long); `late`: produced more than a frame period after their
+     * time (a simulated sensor starved of CPU; always 0 on the board, whose sensor is clocked by
+     * hardware).
+     */
+    stats(): { frames: number; dropped: number; late: number };
     /**
      * What was found: the sensor driver's name (board, e.g. "gc2093_csi2"; simulator, its source
      * "pattern" or "file:PATH") and the sensor mode in use, which on the board is the driver's

@@ -175,6 +175,11 @@ declare module "k230:mp4" {
     audioFrames: number;
     bytes: number;
     fragments: number;
+    /** Camera frames lost before the file: the sensor had no free buffer or the encoder no room
+     * (the recording thread or the card too slow). */
+    dropped: number;
+    /** Camera frames the simulated sensor produced late (the host starved of CPU); 0 on the board. */
+    late: number;
   }
 
   /**

@@ -83,10 +83,40 @@ int kjs_get_int(JSContext *ctx, JSValueConst v, const char *what, int64_t min, i
   return 0;
 }
 
-int kjs_check_options(JSContext *ctx, JSValueConst opts, const char *fn) {
-  if (JS_IsUndefined(opts) || JS_IsObject(opts)) return 0;
-  JS_ThrowTypeError(ctx, "%s: options must be an object", fn);
-  return -1;
+static bool known(const char *name, const char *const *names) {
+  for (int i = 0; names[i]; i++)
+    if (strcmp(name, names[i]) == 0) return true;
+  return false;
+}
+
+int kjs_check_options(JSContext *ctx, JSValueConst opts, const char *fn, const char *const *names) {
+  if (JS_IsUndefined(opts)) return 0;
+  if (!JS_IsObject(opts)) {
+    JS_ThrowTypeError(ctx, "%s: options must be an object", fn);
+    return -1;
+  }
+  JSPropertyEnum *props;
+  uint32_t n;
+  if (JS_GetOwnPropertyNames(ctx, &props, &n, opts, JS_GPN_STRING_MASK | JS_GPN_ENUM_ONLY) < 0) return -1;
+  int rc = 0;
+  for (uint32_t i = 0; i < n && rc == 0; i++) {
+    const char *name = JS_AtomToCString(ctx, props[i].atom);
+    if (!name) {
+      rc = -1;
+      break;
+    }
+    if (!known(name, names)) {
+      char list[256] = "";
+      size_t len = 0;
+      for (int k = 0; names[k] && len < sizeof list; k++)
+        len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", k ? ", " : "", names[k]);
+      JS_ThrowTypeError(ctx, "%s: unknown option '%s' (options: %s)", fn, name, list);
+      rc = -1;
+    }
+    JS_FreeCString(ctx, name);
+  }
+  JS_FreePropertyEnum(ctx, props, n);
+  return rc;
 }
 
 static int get_opt(JSContext *ctx, JSValueConst opts, const char *name, JSValue *out) {

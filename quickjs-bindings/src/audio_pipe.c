@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "hal/audio.h"
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "kjs/errors.h"
 #include "kjs/loop.h"
 #include "kjs/sink.h"
@@ -75,7 +75,7 @@ static void drain(kjs_loop *loop, void *user) {
       if (JS_IsFunction(p->ctx, p->on_error)) {
         JSContext *ctx = p->ctx;
         JSValue fn = JS_DupValue(ctx, p->on_error);
-        kjs_throw(ctx, rc, "AudioIn.pipeTo: the target failed: %s", hal_strerror(rc));
+        kjs_throw(ctx, rc, "AudioIn.pipeTo: the target (%s) failed: %s", p->sink.name, err_str(rc));
         JSValue e = JS_GetException(ctx);
         kjs_vm_call(kjs_vm_from_context(ctx), fn, JS_UNDEFINED, 1, (JSValueConst *)&e);
         JS_FreeValue(ctx, e);
@@ -120,7 +120,7 @@ audio_pipe *audio_pipe_start(JSContext *ctx, hal_handle in, JSValueConst target,
   for (int i = 0; i < MAX_PIPES && slot < 0; i++)
     if (!live[i]) slot = i;
   if (slot < 0) {
-    kjs_throw(ctx, HAL_ELIMIT, "AudioIn.pipeTo: at most %d inputs can be piped at once", MAX_PIPES);
+    kjs_throw(ctx, ERR_ELIMIT, "AudioIn.pipeTo: at most %d inputs can be piped at once", MAX_PIPES);
     return NULL;
   }
   audio_pipe *p = calloc(1, sizeof *p);
@@ -128,13 +128,13 @@ audio_pipe *audio_pipe_start(JSContext *ctx, hal_handle in, JSValueConst target,
     JS_ThrowOutOfMemory(ctx);
     return NULL;
   }
-  if (kjs_media_sink_of(ctx, target, &p->sink) < 0) {
+  if (kjs_media_sink_of(ctx, target, "AudioIn.pipeTo", &p->sink) < 0) {
     free(p);
     return NULL;
   }
   if (!p->sink.audio) {
+    JS_ThrowTypeError(ctx, "AudioIn.pipeTo: the target (%s) takes no audio", p->sink.name);
     free(p);
-    JS_ThrowTypeError(ctx, "AudioIn.pipeTo: the target takes no audio");
     return NULL;
   }
   p->id = next_id++;
@@ -150,7 +150,7 @@ audio_pipe *audio_pipe_start(JSContext *ctx, hal_handle in, JSValueConst target,
     JS_FreeValue(ctx, p->on_error);
     pthread_mutex_destroy(&p->mu);
     free(p);
-    kjs_throw(ctx, HAL_ENOMEM, "AudioIn.pipeTo: cannot start the audio thread");
+    kjs_throw(ctx, ERR_ENOMEM, "AudioIn.pipeTo: cannot start the audio thread");
     return NULL;
   }
   kjs_loop_ref(p->loop); /* a running pipe keeps the app running, like an encoder */

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "kjs/console.h"
 #include "vm_internal.h"
 
@@ -19,7 +19,7 @@ JSValue kjs_throw(JSContext *ctx, int hal_code, const char *fmt, ...) {
   JSValue err = JS_NewError(ctx);
   JS_DefinePropertyValueStr(ctx, err, "message", JS_NewString(ctx, msg),
                             JS_PROP_CONFIGURABLE | JS_PROP_WRITABLE);
-  JS_DefinePropertyValueStr(ctx, err, "code", JS_NewString(ctx, hal_err_name(hal_code)),
+  JS_DefinePropertyValueStr(ctx, err, "code", JS_NewString(ctx, err_name(hal_code)),
                             JS_PROP_CONFIGURABLE | JS_PROP_WRITABLE | JS_PROP_ENUMERABLE);
   return JS_Throw(ctx, err);
 }
@@ -140,6 +140,49 @@ char *kjs_error_mapped_stack(kjs_vm *vm, JSValueConst exc) {
   return out.p;
 }
 
+static bool word_char(char c) { return c == '_' || c == '$' || (c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'z'); }
+
+bool kjs_error_find_import(const char *src, size_t len, const char *name, const char *module, int *line, int *col) {
+  size_t nl = strlen(name), ml = strlen(module);
+  for (size_t i = 0; i + ml + 2 <= len; i++) {
+    /* `from "module"` or `from 'module'` ends an import statement; its clause lies back to `import`. */
+    if ((src[i] != '"' && src[i] != '\'') || src[i + ml + 1] != src[i] || memcmp(src + i + 1, module, ml) != 0) continue;
+    size_t j = i;
+    while (j > 0 && (src[j - 1] == ' ' || src[j - 1] == '\t' || src[j - 1] == '\n' || src[j - 1] == '\r')) j--;
+    if (j < 4 || memcmp(src + j - 4, "from", 4) != 0) continue;
+    size_t start = j - 4;
+    while (start >= 6 && !(memcmp(src + start - 6, "import", 6) == 0 && (start == 6 || !word_char(src[start - 7])))) start--;
+    if (start < 6) continue;
+    for (size_t k = start; k + nl <= j - 4; k++) {
+      if (memcmp(src + k, name, nl) != 0 || word_char(src[k - 1]) || word_char(src[k + nl])) continue;
+      int l = 1, c = 1;
+      for (size_t p = 0; p < k; p++, c++)
+        if (src[p] == '\n') l++, c = 0;
+      *line = l;
+      *col = c;
+      return true;
+    }
+  }
+  return false;
+}
+
+/* A link error names the export and the module it is missing from, not the importing line:
+ * "    at file:line:col" of the import statement, mapped like any frame. */
+static void report_import_site(kjs_vm *vm, const char *msg, FILE *out) {
+  static const char *const forms[] = {"Could not find export '%255[^']' in module '%1023[^']'",
+                                      "circular reference when looking for export '%255[^']' in module '%1023[^']'",
+                                      "export '%255[^']' in module '%1023[^']' is ambiguous"};
+  char name[256], module[1024], loc[PATH_MAX + 64];
+  for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+    if (sscanf(msg, forms[i], name, module) != 2) continue;
+    if (!kjs_vm_locate_import(vm, name, module, loc, sizeof loc)) return;
+    strbuf mapped = {0};
+    fprintf(out, "    at %s\n", map_location(vm, loc, strlen(loc), &mapped) && mapped.p ? mapped.p : loc);
+    free(mapped.p);
+    return;
+  }
+}
+
 void kjs_error_report(kjs_vm *vm, JSValueConst exc, const char *prefix, FILE *out) {
   JSContext *ctx = kjs_vm_context(vm);
   if (JS_IsError(exc)) {
@@ -148,13 +191,14 @@ void kjs_error_report(kjs_vm *vm, JSValueConst exc, const char *prefix, FILE *ou
     const char *n = JS_ToCString(ctx, name);
     const char *m = JS_ToCString(ctx, msg);
     fprintf(out, "%s%s: %s\n", prefix, n ? n : "Error", m ? m : "");
+    char *stack = kjs_error_mapped_stack(vm, exc);
+    if (stack) fputs(stack, out);
+    if (!(stack && strstr(stack, "at ")) && n && m && strcmp(n, "SyntaxError") == 0) report_import_site(vm, m, out);
+    free(stack);
     JS_FreeCString(ctx, n);
     JS_FreeCString(ctx, m);
     JS_FreeValue(ctx, name);
     JS_FreeValue(ctx, msg);
-    char *stack = kjs_error_mapped_stack(vm, exc);
-    if (stack) fputs(stack, out);
-    free(stack);
   } else {
     const char *s = kjs_inspect(ctx, exc, 1);
     fprintf(out, "%s%s\n", prefix, s ? s : "(unprintable value)");

@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "hal/clock.h"
-#include "hal/errors.h"
-#include "hal/fd.h"
+#include "base/errors.h"
+#include "base/fd.h"
 
 typedef struct timer {
   struct timer *next;
@@ -18,6 +18,7 @@ typedef struct timer {
   uint64_t due_us;
   kjs_timer_cb *cb;
   void *user;
+  bool weak;
 } timer;
 
 typedef struct fd_watch {
@@ -54,8 +55,8 @@ kjs_loop *kjs_loop_new(void) {
     return NULL;
   }
   for (int i = 0; i < 2; i++) {
-    hal_fd_nonblock(loop->wake_pipe[i]);
-    hal_fd_cloexec(loop->wake_pipe[i]);
+    fd_nonblock(loop->wake_pipe[i]);
+    fd_cloexec(loop->wake_pipe[i]);
   }
   pthread_mutex_init(&loop->post_lock, NULL);
   return loop;
@@ -81,18 +82,27 @@ void kjs_loop_free(kjs_loop *loop) {
   free(loop);
 }
 
-uint64_t kjs_loop_timer_start(kjs_loop *loop, uint64_t delay_ms, kjs_timer_cb *cb, void *user) {
+static uint64_t timer_start(kjs_loop *loop, uint64_t delay_ms, kjs_timer_cb *cb, void *user, bool weak) {
   timer *t = malloc(sizeof *t);
   if (!t) return 0;
   t->id = ++loop->next_timer_id;
   t->due_us = hal_clock_us() + delay_ms * 1000u;
   t->cb = cb;
   t->user = user;
+  t->weak = weak;
   timer **pp = &loop->timers;
   while (*pp && (*pp)->due_us <= t->due_us) pp = &(*pp)->next;
   t->next = *pp;
   *pp = t;
   return t->id;
+}
+
+uint64_t kjs_loop_timer_start(kjs_loop *loop, uint64_t delay_ms, kjs_timer_cb *cb, void *user) {
+  return timer_start(loop, delay_ms, cb, user, false);
+}
+
+uint64_t kjs_loop_timer_start_weak(kjs_loop *loop, uint64_t delay_ms, kjs_timer_cb *cb, void *user) {
+  return timer_start(loop, delay_ms, cb, user, true);
 }
 
 bool kjs_loop_timer_cancel(kjs_loop *loop, uint64_t id) {
@@ -119,10 +129,10 @@ int kjs_loop_fd_watch(kjs_loop *loop, int fd, short events, int flags, kjs_fd_cb
     if (loop->nfds == loop->cap_fds) {
       int cap = loop->cap_fds ? loop->cap_fds * 2 : 8;
       fd_watch *fds = realloc(loop->fds, (size_t)cap * sizeof *fds);
-      if (!fds) return HAL_ENOMEM;
+      if (!fds) return ERR_ENOMEM;
       loop->fds = fds;
       struct pollfd *pfds = realloc(loop->pollfds, (size_t)(cap + 1) * sizeof *pfds);
-      if (!pfds) return HAL_ENOMEM;
+      if (!pfds) return ERR_ENOMEM;
       loop->pollfds = pfds;
       loop->cap_fds = cap;
     }
@@ -148,7 +158,7 @@ void kjs_loop_fd_unwatch(kjs_loop *loop, int fd) {
 
 int kjs_loop_post(kjs_loop *loop, kjs_post_cb *cb, void *user) {
   post *p = malloc(sizeof *p);
-  if (!p) return HAL_ENOMEM;
+  if (!p) return ERR_ENOMEM;
   p->next = NULL;
   p->cb = cb;
   p->user = user;
@@ -181,7 +191,9 @@ static bool has_posts(kjs_loop *loop) {
 }
 
 bool kjs_loop_alive(kjs_loop *loop) {
-  if (loop->timers || loop->refs > 0 || has_posts(loop)) return true;
+  if (loop->refs > 0 || has_posts(loop)) return true;
+  for (timer *t = loop->timers; t; t = t->next)
+    if (!t->weak) return true;
   for (int i = 0; i < loop->nfds; i++)
     if (!(loop->fds[i].flags & KJS_FD_WEAK) && loop->fds[i].events) return true;
   return false;

@@ -69,7 +69,7 @@ static const JSClassDef annexb_class = {"AnnexBReader", .finalizer = annexb_fina
 
 static int64_t fd_read(void *user, void *buf, size_t n) {
   ssize_t k = read(*(int *)user, buf, n);
-  return k < 0 ? HAL_EIO : (int64_t)k;
+  return k < 0 ? ERR_EIO : (int64_t)k;
 }
 
 static bool h265_name(const char *path) {
@@ -85,8 +85,8 @@ static int annexb_source(JSContext *ctx, annexb_reader *a, JSValueConst src, boo
     if (!path) return -1;
     char host[PATH_MAX];
     int rc = kjs_path_map(kjs_vm_from_context(ctx), path, host, sizeof host);
-    if (rc == 0 && (a->fd = open(host, O_RDONLY)) < 0) rc = errno == ENOENT ? HAL_ENOENT : HAL_EIO;
-    if (rc) kjs_throw(ctx, rc, "%s: cannot open '%s': %s", fn, path, hal_strerror(rc));
+    if (rc == 0 && (a->fd = open(host, O_RDONLY)) < 0) rc = errno == ENOENT ? ERR_ENOENT : ERR_EIO;
+    if (rc) kjs_throw(ctx, rc, "%s: cannot open '%s': %s", fn, path, err_str(rc));
     *h265 = h265_name(path);
     JS_FreeCString(ctx, path);
     return rc ? -1 : 0;
@@ -115,7 +115,7 @@ static JSValue annexb_ctor(JSContext *ctx, JSValueConst new_target, int argc, JS
   static const char *const codecs[] = {"h264", "h265", NULL};
   JSValueConst opts = argc > 1 ? argv[1] : JS_UNDEFINED;
   if (argc < 1) return JS_ThrowTypeError(ctx, "%s(source[, options]) needs a path or a buffer", fn);
-  if (kjs_check_options(ctx, opts, fn) < 0) return JS_EXCEPTION;
+  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("codec", "maxUnitSize")) < 0) return JS_EXCEPTION;
   annexb_reader *a = calloc(1, sizeof *a);
   if (!a) return JS_ThrowOutOfMemory(ctx);
   a->fd = -1;
@@ -198,12 +198,12 @@ static JSValue annexb_read(JSContext *ctx, JSValueConst this_val, int argc, JSVa
     const uint8_t *p = JS_GetArrayBuffer(ctx, &size, a->buffer);
     if (!p) JS_FreeValue(ctx, JS_GetException(ctx));
     if (p != a->base || size < a->offset + a->size)
-      return kjs_throw(ctx, HAL_ESTATE, "%s: the source buffer was detached or resized", fn);
+      return kjs_throw(ctx, ERR_ESTATE, "%s: the source buffer was detached or resized", fn);
   }
   media_au au;
   int rc = media_au_next(a->r, &au);
   if (rc == 0) return JS_NULL;
-  if (rc == HAL_ELIMIT)
+  if (rc == ERR_ELIMIT)
     return kjs_throw(ctx, rc, "%s: an access unit larger than maxUnitSize was skipped (read again to go on)", fn);
   if (rc < 0) return media_fail(ctx, rc, fn);
   JSValue data = unit_data(ctx, this_val, a, &au);

@@ -20,11 +20,11 @@ static const char *const pixfmt_names[] = {"NV12", "RGB888", "RGB565", "GRAYSCAL
 const char *const media_mod_names[] = {"sensor", "venc", "vdec", "display", NULL};
 
 JSValue media_fail(JSContext *ctx, int rc, const char *fn) {
-  return kjs_throw(ctx, rc, "%s: %s", fn, hal_strerror(rc));
+  return kjs_throw(ctx, rc, "%s: %s", fn, err_str(rc));
 }
 
 JSValue media_closed(JSContext *ctx, const char *fn, const char *what) {
-  return kjs_throw(ctx, HAL_ECLOSED, "%s: the %s is closed", fn, what);
+  return kjs_throw(ctx, ERR_ECLOSED, "%s: the %s is closed", fn, what);
 }
 
 JSValue media_new_obj(JSContext *ctx, JSValueConst new_target, JSClassID id, void *opaque) {

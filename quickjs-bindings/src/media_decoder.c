@@ -116,7 +116,8 @@ static JSValue decoder_ctor(JSContext *ctx, JSValueConst new_target, int argc, J
   JSValueConst opts = argc > 1 ? argv[1] : JS_UNDEFINED;
   int64_t chn, mw, mh, inb, outb;
   hal_vdec_config cfg = HAL_VDEC_CONFIG_DEFAULT;
-  if (kjs_check_options(ctx, opts, fn) < 0 || kjs_opt_enum(ctx, opts, fn, "mode", modes, 0, &mode) < 0 ||
+  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("mode", "chn", "maxWidth", "maxHeight", "inBufCount", "outBufCount")) < 0 ||
+      kjs_opt_enum(ctx, opts, fn, "mode", modes, 0, &mode) < 0 ||
       kjs_opt_int(ctx, opts, fn, "chn", -1, -1, HAL_VDEC_MAX_CHN - 1, &chn) < 0 ||
       kjs_opt_int(ctx, opts, fn, "maxWidth", cfg.max_width, 64, 8192, &mw) < 0 ||
       kjs_opt_int(ctx, opts, fn, "maxHeight", cfg.max_height, 64, 8192, &mh) < 0 ||
@@ -134,7 +135,7 @@ static JSValue decoder_ctor(JSContext *ctx, JSValueConst new_target, int argc, J
   int rc = hal_vdec_create((int)chn, &cfg, &d->h, &d->chn);
   if (rc) {
     free(d);
-    return kjs_throw(ctx, rc, "%s: cannot create a %s decoder: %s", fn, codecs[codec], hal_strerror(rc));
+    return kjs_throw(ctx, rc, "%s: cannot create a %s decoder: %s", fn, codecs[codec], err_str(rc));
   }
   d->codec = cfg.codec;
   JSValue obj = media_new_obj(ctx, new_target, decoder_class_id, d);
@@ -170,7 +171,7 @@ static JSValue decoder_decode(JSContext *ctx, JSValueConst this_val, int argc, J
     return JS_EXCEPTION;
   /* The bytes are copied into an input block before the call returns. */
   int rc = hal_vdec_send_stream(d->h, data, len, (uint64_t)pts, 0, (int)timeout);
-  if (rc == HAL_ESTATE) return kjs_throw(ctx, rc, "%s: the decoder is not started (or was ended)", fn);
+  if (rc == ERR_ESTATE) return kjs_throw(ctx, rc, "%s: the decoder is not started (or was ended)", fn);
   return rc ? media_fail(ctx, rc, fn) : JS_UNDEFINED;
 }
 
@@ -178,7 +179,7 @@ static JSValue decoder_decode(JSContext *ctx, JSValueConst this_val, int argc, J
 static int dec_finish(media_dec *d, int timeout_ms) {
   if (!d->eos) {
     int rc = hal_vdec_send_stream(d->h, NULL, 0, 0, 1, timeout_ms);
-    if (rc && rc != HAL_ESTATE) return rc;
+    if (rc && rc != ERR_ESTATE) return rc;
     d->eos = true;
   }
   for (int waited = 0; waited < timeout_ms; waited += 5) {
@@ -187,7 +188,7 @@ static int dec_finish(media_dec *d, int timeout_ms) {
     struct timespec ts = {0, 5000000};
     nanosleep(&ts, NULL);
   }
-  return HAL_ETIMEDOUT;
+  return ERR_ETIMEDOUT;
 }
 
 /* magic 0 endOfStream (flush, keep frames for getFrame), 1 stop */
@@ -197,7 +198,7 @@ static JSValue decoder_stop(JSContext *ctx, JSValueConst this_val, int argc, JSV
   if (!d) return JS_EXCEPTION;
   if (magic == 0) {
     int rc = d->eos ? 0 : hal_vdec_send_stream(d->h, NULL, 0, 0, 1, 10000);
-    if (rc && rc != HAL_ESTATE) return media_fail(ctx, rc, fn);
+    if (rc && rc != ERR_ESTATE) return media_fail(ctx, rc, fn);
     d->eos = true;
     return JS_UNDEFINED;
   }
@@ -208,7 +209,7 @@ static JSValue decoder_stop(JSContext *ctx, JSValueConst this_val, int argc, JSV
   for (media_link *l = media_links; l; l = l->next) bound |= media_chn_eq(&l->src, HAL_MOD_VDEC, 0, d->chn);
   if (bound) dec_finish(d, 10000);
   int rc = hal_vdec_stop(d->h);
-  return rc && rc != HAL_ESTATE ? media_fail(ctx, rc, fn) : JS_UNDEFINED;
+  return rc && rc != ERR_ESTATE ? media_fail(ctx, rc, fn) : JS_UNDEFINED;
 }
 
 static JSValue decoder_get_frame(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
@@ -221,7 +222,7 @@ static JSValue decoder_get_frame(JSContext *ctx, JSValueConst this_val, int argc
     return JS_EXCEPTION;
   hal_frame *f;
   int rc = hal_vdec_get_frame(d->h, &f, (int)timeout);
-  if (rc == HAL_ETIMEDOUT || rc == HAL_ESTATE) return JS_NULL;
+  if (rc == ERR_ETIMEDOUT || rc == ERR_ESTATE) return JS_NULL;
   if (rc) return media_fail(ctx, rc, fn);
   return media_frame_wrap(ctx, f);
 }
@@ -250,7 +251,8 @@ static JSValue decoder_bind_info(JSContext *ctx, JSValueConst this_val, int argc
   if (!d) return JS_EXCEPTION;
   JSValueConst opts = argc > 0 ? argv[0] : JS_UNDEFINED;
   int64_t x, y, w, h;
-  if (kjs_check_options(ctx, opts, fn) < 0 || kjs_opt_int(ctx, opts, fn, "x", 0, 0, 4096, &x) < 0 ||
+  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("x", "y", "width", "height")) < 0 ||
+      kjs_opt_int(ctx, opts, fn, "x", 0, 0, 4096, &x) < 0 ||
       kjs_opt_int(ctx, opts, fn, "y", 0, 0, 4096, &y) < 0 ||
       kjs_opt_int(ctx, opts, fn, "width", 1920, 16, 8192, &w) < 0 ||
       kjs_opt_int(ctx, opts, fn, "height", 1080, 16, 8192, &h) < 0)

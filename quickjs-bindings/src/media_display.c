@@ -3,6 +3,7 @@
  * showImage, writeback and panel info. Types and docs: js-lib/types/k230-media.d.ts.
  */
 
+#include "kjs/preview.h"
 #include "media_internal.h"
 
 /* ---- Display (one per board: static methods) ---- */
@@ -26,11 +27,12 @@ static JSValue display_init(JSContext *ctx, JSValueConst this_val, int argc, JSV
   JSValueConst opts = argc > 1 ? argv[1] : JS_UNDEFINED;
   int64_t w, h, fps, osd;
   bool to_ide;
-  if (kjs_check_options(ctx, opts, fn) < 0 || kjs_opt_int(ctx, opts, fn, "width", 0, 0, 4096, &w) < 0 ||
+  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("width", "height", "fps", "osdNum", "toIde")) < 0 ||
+      kjs_opt_int(ctx, opts, fn, "width", 0, 0, 4096, &w) < 0 ||
       kjs_opt_int(ctx, opts, fn, "height", 0, 0, 4096, &h) < 0 || kjs_opt_int(ctx, opts, fn, "fps", 0, 0, 200, &fps) < 0 ||
       kjs_opt_int(ctx, opts, fn, "osdNum", 1, 0, 4, &osd) < 0 || kjs_opt_bool(ctx, opts, fn, "toIde", false, &to_ide) < 0)
     return JS_EXCEPTION;
-  if (media_disp) return kjs_throw(ctx, HAL_EBUSY, "%s: the display is already initialised (Display.deinit() first)", fn);
+  if (media_disp) return kjs_throw(ctx, ERR_EBUSY, "%s: the display is already initialised (Display.deinit() first)", fn);
   hal_display_config cfg = HAL_DISPLAY_CONFIG_DEFAULT;
   cfg.type = tvals[type];
   cfg.width = (uint32_t)w;
@@ -40,30 +42,32 @@ static JSValue display_init(JSContext *ctx, JSValueConst this_val, int argc, JSV
   int rc = hal_display_init(&cfg, &media_disp);
   if (rc) {
     media_disp = 0;
-    return kjs_throw(ctx, rc, "%s: cannot bring up %s %ux%u: %s", fn, types[type], cfg.width, cfg.height, hal_strerror(rc));
+    return kjs_throw(ctx, rc, "%s: cannot bring up %s %ux%u: %s", fn, types[type], cfg.width, cfg.height, err_str(rc));
   }
+  kjs_preview_display(media_disp, to_ide); /* the IDE's frame buffer: the preview on the link */
   return JS_UNDEFINED;
 }
 
 static int disp_need(JSContext *ctx, const char *fn) {
   if (media_disp) return 0;
-  kjs_throw(ctx, HAL_ESTATE, "%s: the display is not initialised (Display.init first)", fn);
+  kjs_throw(ctx, ERR_ESTATE, "%s: the display is not initialised (Display.init first)", fn);
   return -1;
 }
 
 static JSValue display_deinit(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
   if (!media_disp) return JS_UNDEFINED;
   media_unbind_touching(HAL_MOD_DISPLAY, 0, -1);
+  kjs_preview_display(0, false); /* first: the preview stops taking its pictures */
   int rc = hal_display_deinit(media_disp);
   media_disp = 0;
-  return rc && rc != HAL_ECLOSED ? media_fail(ctx, rc, "Display.deinit") : JS_UNDEFINED;
+  return rc && rc != ERR_ECLOSED ? media_fail(ctx, rc, "Display.deinit") : JS_UNDEFINED;
 }
 
 static int layer_cfg_from(JSContext *ctx, JSValueConst opts, const char *fn, hal_display_layer_config *lc) {
   JSValue rect = JS_GetPropertyStr(ctx, opts, "rect");
   int64_t x, y, w, h, alpha;
   hal_pixfmt fmt;
-  int r = kjs_check_options(ctx, rect, fn) < 0 || kjs_opt_int(ctx, rect, fn, "x", 0, -4096, 4096, &x) < 0 ||
+  int r = kjs_check_options(ctx, rect, "Display.bindLayer: options.rect", KJS_OPTIONS("x", "y", "width", "height")) < 0 || kjs_opt_int(ctx, rect, fn, "x", 0, -4096, 4096, &x) < 0 ||
           kjs_opt_int(ctx, rect, fn, "y", 0, -4096, 4096, &y) < 0 ||
           kjs_opt_int(ctx, rect, fn, "width", 0, 0, 8192, &w) < 0 ||
           kjs_opt_int(ctx, rect, fn, "height", 0, 0, 8192, &h) < 0;
@@ -85,6 +89,7 @@ static JSValue display_bind_layer(JSContext *ctx, JSValueConst this_val, int arg
   if (disp_need(ctx, fn) < 0) return JS_EXCEPTION;
   JSValueConst opts = argc > 0 ? argv[0] : JS_UNDEFINED;
   if (!JS_IsObject(opts)) return JS_ThrowTypeError(ctx, "%s: options {src, rect, pixFormat, layer} must be an object", fn);
+  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("src", "rect", "pixFormat", "layer", "alpha")) < 0) return JS_EXCEPTION;
   int layer;
   hal_display_layer_config lc = HAL_DISPLAY_LAYER_CONFIG_DEFAULT;
   hal_chn src;
@@ -93,13 +98,13 @@ static JSValue display_bind_layer(JSContext *ctx, JSValueConst this_val, int arg
   JS_FreeValue(ctx, srcv);
   if (r < 0 || layer_from(ctx, opts, fn, 0, &layer) < 0 || layer_cfg_from(ctx, opts, fn, &lc) < 0) return JS_EXCEPTION;
   int rc = hal_display_layer_set(media_disp, (hal_display_layer)layer, &lc);
-  if (rc) return kjs_throw(ctx, rc, "%s: layer %s cannot show %s: %s", fn, layer_names[layer], hal_pixfmt_name(lc.format), hal_strerror(rc));
+  if (rc) return kjs_throw(ctx, rc, "%s: layer %s cannot show %s: %s", fn, layer_names[layer], hal_pixfmt_name(lc.format), err_str(rc));
   media_unbind_touching(HAL_MOD_DISPLAY, 0, layer);
   hal_chn dst = {HAL_MOD_DISPLAY, 0, layer};
   media_link *l;
   rc = media_link_make(&src, &dst, &l);
   if (rc) return kjs_throw(ctx, rc, "%s: cannot bind %s %d/%d to layer %s: %s", fn, media_mod_names[src.mod - 1], src.dev, src.chn,
-                           layer_names[layer], hal_strerror(rc));
+                           layer_names[layer], err_str(rc));
   return JS_UNDEFINED;
 }
 
@@ -139,6 +144,8 @@ static JSValue display_show_image(JSContext *ctx, JSValueConst this_val, int arg
     f.size = fo->size;
   } else {
     if (!JS_IsObject(img)) return JS_ThrowTypeError(ctx, "%s: image must be a Frame or {width, height, format, data}", fn);
+    if (kjs_check_options(ctx, img, "Display.showImage: image", KJS_OPTIONS("width", "height", "format", "data")) < 0)
+      return JS_EXCEPTION;
     int64_t w, h;
     hal_pixfmt fmt;
     if (kjs_opt_int(ctx, img, fn, "width", 0, 1, 8192, &w) < 0 || kjs_opt_int(ctx, img, fn, "height", 0, 1, 8192, &h) < 0 ||
@@ -164,7 +171,7 @@ static JSValue display_show_image(JSContext *ctx, JSValueConst this_val, int arg
   }
   int layer;
   int64_t x, y;
-  if (kjs_check_options(ctx, opts, fn) < 0 || layer_from(ctx, opts, fn, HAL_LAYER_OSD0, &layer) < 0 ||
+  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("layer", "x", "y")) < 0 || layer_from(ctx, opts, fn, HAL_LAYER_OSD0, &layer) < 0 ||
       kjs_opt_int(ctx, opts, fn, "x", 0, -4096, 4096, &x) < 0 || kjs_opt_int(ctx, opts, fn, "y", 0, -4096, 4096, &y) < 0)
     return JS_EXCEPTION;
   hal_display_layer_config lc = HAL_DISPLAY_LAYER_CONFIG_DEFAULT;
@@ -175,7 +182,7 @@ static JSValue display_show_image(JSContext *ctx, JSValueConst this_val, int arg
   lc.format = f.format;
   int rc = hal_display_layer_set(media_disp, (hal_display_layer)layer, &lc);
   if (!rc) rc = hal_display_show(media_disp, (hal_display_layer)layer, &f);
-  return rc ? kjs_throw(ctx, rc, "%s: layer %s: %s", fn, layer_names[layer], hal_strerror(rc)) : JS_UNDEFINED;
+  return rc ? kjs_throw(ctx, rc, "%s: layer %s: %s", fn, layer_names[layer], err_str(rc)) : JS_UNDEFINED;
 }
 
 static JSValue display_writeback(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
@@ -183,7 +190,7 @@ static JSValue display_writeback(JSContext *ctx, JSValueConst this_val, int argc
   if (disp_need(ctx, fn) < 0) return JS_EXCEPTION;
   hal_frame *f;
   int rc = hal_display_writeback(media_disp, &f);
-  if (rc == HAL_EAGAIN) return JS_NULL;
+  if (rc == ERR_EAGAIN) return JS_NULL;
   return rc ? media_fail(ctx, rc, fn) : media_frame_wrap(ctx, f);
 }
 

@@ -67,13 +67,13 @@ static void pipe_unref(media_pipe *p) {
 }
 
 /* Calls the pipe's error listener (taken over: `fn` is freed) with a coded Error. Runs JS. */
-static void report_pipe_error(JSContext *ctx, JSValue fn, int rc) {
-  kjs_throw(ctx, rc, "pipe: the target failed: %s", hal_strerror(rc));
+static void report_pipe_error(JSContext *ctx, JSValue fn, int rc, const char *target) {
+  kjs_throw(ctx, rc, "pipe: the target (%s) failed: %s", target, err_str(rc));
   JSValue err = JS_GetException(ctx);
   if (JS_IsFunction(ctx, fn)) {
     kjs_vm_call(kjs_vm_from_context(ctx), fn, JS_UNDEFINED, 1, (JSValueConst *)&err);
   } else {
-    kjs_console_printf(KJS_STDERR, "k230js: encoder pipe stopped: %s (%s)\n", hal_strerror(rc), hal_err_name(rc));
+    kjs_console_printf(KJS_STDERR, "k230js: encoder pipe to %s stopped: %s (%s)\n", target, err_str(rc), err_name(rc));
   }
   JS_FreeValue(ctx, err);
   JS_FreeValue(ctx, fn);
@@ -105,9 +105,10 @@ static void pipe_break(media_enc *e, media_pipe *p, int rc, JSRuntime *rt) {
   p->target = JS_UNDEFINED;
   kjs_loop_unref(e->loop);
   if (rc) p->last_error = rc;
+  const char *target = p->sink.name;
   pipe_unref(p); /* the list's reference */
   if (rt) return;
-  if (rc) report_pipe_error(e->ctx, fn, rc);
+  if (rc) report_pipe_error(e->ctx, fn, rc, target);
   else JS_FreeValue(e->ctx, fn);
 }
 
@@ -263,6 +264,10 @@ static JSValue encoder_ctor(JSContext *ctx, JSValueConst new_target, int argc, J
   static const char *const rcs[] = {"cbr", "vbr", "fixqp", NULL};
   JSValueConst opts = argc > 0 ? argv[0] : JS_UNDEFINED;
   if (!JS_IsObject(opts)) return JS_ThrowTypeError(ctx, "%s: options {codec, width, height, ...} must be an object", fn);
+  if (kjs_check_options(ctx, opts, fn,
+                        KJS_OPTIONS("codec", "profile", "rc", "chn", "width", "height", "bitrate", "gop", "fps",
+                                    "srcFps", "bufCount", "quality", "qp")) < 0)
+    return JS_EXCEPTION;
   int codec, profile, rc_mode;
   int64_t chn, w, h, bitrate, gop, fps, src_fps, bufs, quality, qp;
   hal_venc_config cfg = HAL_VENC_CONFIG_DEFAULT;
@@ -303,8 +308,9 @@ static JSValue encoder_ctor(JSContext *ctx, JSValueConst new_target, int argc, J
   int rc = hal_venc_create((int)chn, &cfg, &e->h, &e->chn);
   if (rc) {
     free(e);
-    return kjs_throw(ctx, rc, "%s: cannot create a %s %ux%u encoder: %s", fn, codecs[codec], cfg.width, cfg.height,
-                     hal_strerror(rc));
+    const char *why = hal_venc_config_why(&cfg);
+    return kjs_throw(ctx, rc, "%s: cannot create a %s %ux%u encoder: %s%s%s", fn, codecs[codec], cfg.width, cfg.height,
+                     err_str(rc), why ? ": " : "", why ? why : "");
   }
   e->refs = 1;
   e->id = media_next_enc_id++;
@@ -344,10 +350,10 @@ static JSValue encoder_get_stream(JSContext *ctx, JSValueConst this_val, int arg
   if (argc > 0 && !JS_IsUndefined(argv[0]) &&
       kjs_get_int(ctx, argv[0], "Encoder.getStream: timeoutMs", -1, 86400000, &timeout) < 0)
     return JS_EXCEPTION;
-  if (e->pipes) return kjs_throw(ctx, HAL_EBUSY, "%s: the encoder is piped; its streams go to the pipes", fn);
+  if (e->pipes) return kjs_throw(ctx, ERR_EBUSY, "%s: the encoder is piped; its streams go to the pipes", fn);
   hal_venc_stream *st;
   int rc = hal_venc_get_stream(e->h, &st, (int)timeout);
-  if (rc == HAL_ETIMEDOUT || rc == HAL_ESTATE) return JS_NULL;
+  if (rc == ERR_ETIMEDOUT || rc == ERR_ESTATE) return JS_NULL;
   if (rc) return media_fail(ctx, rc, fn);
   e->delivered++;
   lent_stream *ls = calloc(1, sizeof *ls);
@@ -437,7 +443,7 @@ static JSValue encoder_send_frame(JSContext *ctx, JSValueConst this_val, int arg
     return JS_EXCEPTION;
   size_t len;
   uint8_t *p = media_buf_ptr(ctx, fo->buf, &len);
-  if (!p) return kjs_throw(ctx, HAL_ECLOSED, "%s: the frame was released", fn);
+  if (!p) return kjs_throw(ctx, ERR_ECLOSED, "%s: the frame was released", fn);
   hal_frame f = {.width = fo->width, .height = fo->height, .format = fo->format, .size = fo->size, .pts_us = fo->pts_us,
                  .seq = fo->seq};
   memcpy(f.stride, fo->stride, sizeof f.stride);
@@ -469,12 +475,12 @@ static JSValue encoder_pipe_to(JSContext *ctx, JSValueConst this_val, int argc, 
   static const char fn[] = "Encoder.pipeTo";
   media_enc *e = enc_of(ctx, this_val, fn);
   if (!e) return JS_EXCEPTION;
-  if (e->streams) return kjs_throw(ctx, HAL_EBUSY, "%s: release the streams taken with getStream() first", fn);
+  if (e->streams) return kjs_throw(ctx, ERR_EBUSY, "%s: release the streams taken with getStream() first", fn);
   kjs_media_sink sink;
-  if (argc < 1 || kjs_media_sink_of(ctx, argv[0], &sink) < 0) return JS_EXCEPTION;
+  if (argc < 1 || kjs_media_sink_of(ctx, argv[0], fn, &sink) < 0) return JS_EXCEPTION;
   for (media_pipe *q = e->pipes; q; q = q->next)
     if (JS_VALUE_GET_PTR(q->target) == JS_VALUE_GET_PTR(argv[0]))
-      return kjs_throw(ctx, HAL_EBUSY, "%s: the encoder is already piped into this target", fn);
+      return kjs_throw(ctx, ERR_EBUSY, "%s: the encoder is already piped into this target", fn);
   pipe_obj *po = calloc(1, sizeof *po);
   media_pipe *p = calloc(1, sizeof *p);
   if (!po || !p) {

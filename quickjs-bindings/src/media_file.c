@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <unistd.h>
 
+#include "kjs/mount.h"
 #include "media_internal.h"
 
 /* ---- class ids ---- */
@@ -34,7 +35,7 @@ static JSValue file_fail(JSContext *ctx, const char *fn, const char *what, const
   char reason[128];
   snprintf(reason, sizeof reason, "%s", strerror(e));
   if (reason[0] >= 'A' && reason[0] <= 'Z' && reason[1] >= 'a' && reason[1] <= 'z') reason[0] = (char)(reason[0] - 'A' + 'a');
-  return kjs_throw(ctx, hal_err_from_errno(e), "%s: cannot %s '%s': %s", fn, what, path, reason);
+  return kjs_throw(ctx, err_from_errno(e), "%s: cannot %s '%s': %s", fn, what, path, reason);
 }
 
 static char *map_path(JSContext *ctx, JSValueConst arg, const char *fn, char *host, size_t cap) {
@@ -44,14 +45,30 @@ static char *map_path(JSContext *ctx, JSValueConst arg, const char *fn, char *ho
     return NULL;
   }
   char *copy = strdup(path);
-  int rc = copy ? kjs_path_map(kjs_vm_from_context(ctx), path, host, cap) : HAL_ENOMEM;
+  int rc = copy ? kjs_path_map(kjs_vm_from_context(ctx), path, host, cap) : ERR_ENOMEM;
   if (rc) {
-    kjs_throw(ctx, rc, "%s: cannot map '%s': %s", fn, path, hal_strerror(rc));
+    kjs_throw(ctx, rc, "%s: cannot map '%s': %s", fn, path, err_str(rc));
     free(copy);
     copy = NULL;
   }
   JS_FreeCString(ctx, path);
   return copy;
+}
+
+/* A file under the host's mount (kjs/mount.h), which is read-only; NULL with the error thrown. */
+static FILE *mount_open(JSContext *ctx, const char *fn, const char *mode, const char *path) {
+  if (mode[0] != 'r') {
+    kjs_throw(ctx, HAL_ENOTSUP, "%s: '%s' is on the host's mount, which is read-only", fn, path);
+    return NULL;
+  }
+  char msg[200];
+  int rc = 0;
+  FILE *f = kjs_mount_fopen(path, &rc, msg, sizeof msg);
+  if (!f) {
+    if (rc == HAL_EINTR) kjs_vm_throw_interrupt(ctx);
+    else kjs_throw(ctx, rc, "%s: cannot open '%s' on the mount: %s", fn, path, msg);
+  }
+  return f;
 }
 
 /* ---- MediaFile: binary file reads for streaming apps (paths through kjs_path_map) ---- */
@@ -66,8 +83,14 @@ JSValue media_open_file(JSContext *ctx, JSValueConst this_val, int argc, JSValue
   char host[PATH_MAX];
   char *path = map_path(ctx, argc > 0 ? argv[0] : JS_UNDEFINED, fn, host, sizeof host);
   if (!path) return JS_EXCEPTION;
-  FILE *f = fopen(host, m);
-  if (!f) {
+  FILE *f;
+  if (kjs_mount_owns(path)) { /* a host directory on the console link: read-only (kjs/mount.h) */
+    f = mount_open(ctx, fn, m, path);
+    if (!f) {
+      free(path);
+      return JS_EXCEPTION;
+    }
+  } else if (!(f = fopen(host, m))) {
     JSValue e = file_fail(ctx, fn, "open", path, errno);
     free(path);
     return e;

@@ -21,7 +21,7 @@
 #include <time.h>
 
 #include "hal/display.h"
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "hal/sensor.h"
 #include "hal/vb.h"
 #include "hal/vdec.h"
@@ -186,7 +186,7 @@ extern const char *const media_mod_names[];
 
 /* Throws the coded error for HAL result `rc` from `fn`; returns JS_EXCEPTION. */
 JSValue media_fail(JSContext *ctx, int rc, const char *fn);
-/* Throws HAL_ECLOSED: "fn: the <what> is closed"; returns JS_EXCEPTION. */
+/* Throws ERR_ECLOSED: "fn: the <what> is closed"; returns JS_EXCEPTION. */
 JSValue media_closed(JSContext *ctx, const char *fn, const char *what);
 /* A new object of class `id` holding `opaque`, its prototype from new_target (a constructor
  * call) or else the class prototype. JS_EXCEPTION on failure (`opaque` stays the caller's). */

@@ -44,7 +44,7 @@ void media_unbind_touching(hal_mod mod, int dev, int chn) {
 
 int media_link_make(const hal_chn *src, const hal_chn *dst, media_link **out) {
   media_link *l = calloc(1, sizeof *l);
-  if (!l) return HAL_ENOMEM;
+  if (!l) return ERR_ENOMEM;
   int rc = hal_link(src, dst, &l->h);
   if (rc) {
     free(l);
@@ -106,8 +106,11 @@ static JSValue mm_link(JSContext *ctx, JSValueConst this_val, int argc, JSValueC
   int rc = media_link_make(&src, &dst, &lo->l);
   if (rc) {
     free(lo);
-    return kjs_throw(ctx, rc, "%s: cannot bind %s %d/%d to %s %d/%d: %s", fn, src.mod ? media_mod_names[src.mod - 1] : "?", src.dev,
-                     src.chn, dst.mod ? media_mod_names[dst.mod - 1] : "?", dst.dev, dst.chn, hal_strerror(rc));
+    return kjs_throw(ctx, rc, "%s: cannot bind %s %d/%d to %s %d/%d: %s%s", fn, src.mod ? media_mod_names[src.mod - 1] : "?", src.dev,
+                     src.chn, dst.mod ? media_mod_names[dst.mod - 1] : "?", dst.dev, dst.chn, err_str(rc),
+                     rc == ERR_EINVAL && dst.mod == HAL_MOD_VENC
+                         ? " (an encoder takes NV12 pictures of its own size; a camera channel with alignment 12)"
+                         : "");
   }
   lo->l->refs++;
   JSValue obj = media_new_obj(ctx, JS_UNDEFINED, link_class_id, lo);
@@ -185,7 +188,7 @@ int media_reset(void) {
   return n;
 }
 
-void kjs_media_reset(void) { media_reset(); }
+int kjs_media_reset(void) { return media_reset(); }
 
 static JSValue mm_reset(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
   return JS_NewInt32(ctx, media_reset());
@@ -220,7 +223,7 @@ static JSValue pool_destroy(JSContext *ctx, JSValueConst this_val, int argc, JSV
   if (!po) return JS_EXCEPTION;
   if (!po->h) return JS_UNDEFINED;
   int rc = hal_vb_pool_destroy(po->h);
-  if (rc && rc != HAL_ECLOSED) return kjs_throw(ctx, rc, "VBPool.destroy: %s (destroy its buffers first)", hal_strerror(rc));
+  if (rc && rc != ERR_ECLOSED) return kjs_throw(ctx, rc, "VBPool.destroy: %s (destroy its buffers first)", err_str(rc));
   po->h = 0;
   return JS_UNDEFINED;
 }

@@ -95,7 +95,7 @@ static const JSClassDef player_class = {"Player", .finalizer = player_finalizer,
 static js_player *jp_of(JSContext *ctx, JSValueConst this_val, const char *fn, bool loaded) {
   js_player *jp = JS_GetOpaque2(ctx, this_val, player_class_id);
   if (jp && loaded && !jp->p) {
-    kjs_throw(ctx, HAL_ESTATE, "%s: nothing is loaded (load(path) first)", fn);
+    kjs_throw(ctx, ERR_ESTATE, "%s: nothing is loaded (load(path) first)", fn);
     return NULL;
   }
   return jp;
@@ -201,7 +201,7 @@ static JSValue player_ctor(JSContext *ctx, JSValueConst new_target, int argc, JS
   int type, layer;
   bool to_ide, audio;
   int64_t pos_ms;
-  if (kjs_check_options(ctx, opts, fn) < 0 || kjs_opt_enum(ctx, opts, fn, "display", types, 0, &type) < 0 ||
+  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("display", "toIde", "layer", "audio", "positionIntervalMs")) < 0 || kjs_opt_enum(ctx, opts, fn, "display", types, 0, &type) < 0 ||
       kjs_opt_bool(ctx, opts, fn, "toIde", false, &to_ide) < 0 || kjs_opt_enum(ctx, opts, fn, "layer", layers, 0, &layer) < 0 ||
       kjs_opt_bool(ctx, opts, fn, "audio", true, &audio) < 0 ||
       kjs_opt_int(ctx, opts, fn, "positionIntervalMs", 1000, 20, 3600000, &pos_ms) < 0)
@@ -246,7 +246,7 @@ static JSValue player_load(JSContext *ctx, JSValueConst this_val, int argc, JSVa
   player *p = NULL;
   if (!rc) rc = player_open(&p, host, why, sizeof why);
   if (rc) {
-    JSValue e = kjs_throw(ctx, rc, "%s: '%s': %s", fn, path, why[0] ? why : hal_strerror(rc));
+    JSValue e = kjs_throw(ctx, rc, "%s: '%s': %s", fn, path, why[0] ? why : err_str(rc));
     JS_FreeCString(ctx, path);
     return e;
   }
@@ -265,7 +265,7 @@ static JSValue player_start_js(JSContext *ctx, JSValueConst this_val, int argc, 
   if (!jp) return JS_EXCEPTION;
   player_stats st;
   player_stats_get(jp->p, &st);
-  if (st.state != PLAYER_LOADED) return kjs_throw(ctx, HAL_ESTATE, "%s: already started (stop() first)", fn);
+  if (st.state != PLAYER_LOADED) return kjs_throw(ctx, ERR_ESTATE, "%s: already started (stop() first)", fn);
   const player_info *in = player_get_info(jp->p);
   if (in->has_video && !media_disp) {
     /* CanMV's Player brings the display up itself: the virtual one at the video's size. */
@@ -278,7 +278,7 @@ static JSValue player_start_js(JSContext *ctx, JSValueConst this_val, int argc, 
     int rc = hal_display_init(&dc, &media_disp);
     if (rc) {
       media_disp = 0;
-      return kjs_throw(ctx, rc, "%s: cannot bring up the display: %s", fn, hal_strerror(rc));
+      return kjs_throw(ctx, rc, "%s: cannot bring up the display: %s", fn, err_str(rc));
     }
     jp->own_display = true;
   }
@@ -288,7 +288,7 @@ static JSValue player_start_js(JSContext *ctx, JSValueConst this_val, int argc, 
   int rc = player_start(jp->p, &cfg, why, sizeof why);
   if (rc) {
     jp_stop(jp);
-    return kjs_throw(ctx, rc, "%s: %s", fn, why[0] ? why : hal_strerror(rc));
+    return kjs_throw(ctx, rc, "%s: %s", fn, why[0] ? why : err_str(rc));
   }
   begin_playing(jp);
   return JS_UNDEFINED;

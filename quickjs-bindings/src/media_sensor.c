@@ -44,7 +44,8 @@ static JSValue sensor_ctor(JSContext *ctx, JSValueConst new_target, int argc, JS
   static const char fn[] = "new Sensor";
   JSValueConst opts = argc > 0 ? argv[0] : JS_UNDEFINED;
   int64_t id, w, h, fps;
-  if (kjs_check_options(ctx, opts, fn) < 0 || kjs_opt_int(ctx, opts, fn, "id", 0, 0, HAL_SENSOR_MAX_DEV - 1, &id) < 0 ||
+  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("id", "width", "height", "fps")) < 0 ||
+      kjs_opt_int(ctx, opts, fn, "id", 0, 0, HAL_SENSOR_MAX_DEV - 1, &id) < 0 ||
       kjs_opt_int(ctx, opts, fn, "width", 1920, 64, 4096, &w) < 0 ||
       kjs_opt_int(ctx, opts, fn, "height", 1080, 64, 4096, &h) < 0 ||
       kjs_opt_int(ctx, opts, fn, "fps", 30, 1, 60, &fps) < 0)
@@ -60,7 +61,7 @@ static JSValue sensor_ctor(JSContext *ctx, JSValueConst new_target, int argc, JS
   if (rc) {
     free(s);
     return kjs_throw(ctx, rc, "%s: cannot open sensor %d (%ux%u@%u): %s", fn, cfg.dev, cfg.width, cfg.height,
-                     cfg.fps, hal_strerror(rc));
+                     cfg.fps, err_str(rc));
   }
   s->dev = cfg.dev;
   s->width = cfg.width;
@@ -87,7 +88,7 @@ static JSValue sensor_apply(JSContext *ctx, media_sensor *s, int chn, const char
   int rc = hal_sensor_chn_config_set(s->h, chn, &s->chn[chn]);
   if (rc)
     return kjs_throw(ctx, rc, "%s: channel %d cannot be %ux%u %s: %s", fn, chn, s->chn[chn].width,
-                     s->chn[chn].height, hal_pixfmt_name(s->chn[chn].format), hal_strerror(rc));
+                     s->chn[chn].height, hal_pixfmt_name(s->chn[chn].format), err_str(rc));
   s->chn_on[chn] = true;
   return JS_UNDEFINED;
 }
@@ -98,15 +99,19 @@ static JSValue sensor_set_framesize(JSContext *ctx, JSValueConst this_val, int a
   if (!s) return JS_EXCEPTION;
   JSValueConst opts = argc > 0 ? argv[0] : JS_UNDEFINED;
   if (!JS_IsObject(opts)) return JS_ThrowTypeError(ctx, "%s: options {width, height, chn?} must be an object", fn);
-  int64_t chn, w, h, bufs;
+  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("width", "height", "chn", "bufCount", "alignment")) < 0)
+    return JS_EXCEPTION;
+  int64_t chn, w, h, bufs, align;
   if (opt_chn(ctx, opts, fn, &chn) < 0 || kjs_opt_int(ctx, opts, fn, "width", s->width, 1, 8192, &w) < 0 ||
       kjs_opt_int(ctx, opts, fn, "height", s->height, 1, 8192, &h) < 0 ||
-      kjs_opt_int(ctx, opts, fn, "bufCount", s->chn[chn].buf_cnt, 1, 32, &bufs) < 0)
+      kjs_opt_int(ctx, opts, fn, "bufCount", s->chn[chn].buf_cnt, 1, 32, &bufs) < 0 ||
+      kjs_opt_int(ctx, opts, fn, "alignment", HAL_SENSOR_ALIGN_AUTO, 0, 12, &align) < 0)
     return JS_EXCEPTION;
   hal_sensor_chn_config old = s->chn[chn];
   s->chn[chn].width = (uint32_t)w;
   s->chn[chn].height = (uint32_t)h;
   s->chn[chn].buf_cnt = (uint32_t)bufs;
+  s->chn[chn].alignment = (int)align;
   JSValue r = sensor_apply(ctx, s, (int)chn, fn);
   if (JS_IsException(r)) s->chn[chn] = old;
   return r;
@@ -124,7 +129,8 @@ static JSValue sensor_set_pixformat(JSContext *ctx, JSValueConst this_val, int a
   JS_FreeValue(ctx, o);
   if (r1 < 0) return JS_EXCEPTION;
   if (fmt == HAL_PIXFMT_NONE) return JS_ThrowTypeError(ctx, "%s: format is required", fn);
-  if (opt_chn(ctx, argc > 1 ? argv[1] : JS_UNDEFINED, fn, &chn) < 0) return JS_EXCEPTION;
+  JSValueConst opts = argc > 1 ? argv[1] : JS_UNDEFINED;
+  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("chn")) < 0 || opt_chn(ctx, opts, fn, &chn) < 0) return JS_EXCEPTION;
   hal_pixfmt old = s->chn[chn].format;
   s->chn[chn].format = fmt;
   JSValue r = sensor_apply(ctx, s, (int)chn, fn);
@@ -146,7 +152,7 @@ static JSValue sensor_run_stop(JSContext *ctx, JSValueConst this_val, int argc, 
     rc = hal_sensor_run(s->h);
   } else {
     rc = hal_sensor_stop(s->h);
-    if (rc == HAL_ESTATE) rc = 0;
+    if (rc == ERR_ESTATE) rc = 0;
   }
   return rc ? media_fail(ctx, rc, fns[magic]) : JS_UNDEFINED;
 }
@@ -157,11 +163,15 @@ static JSValue sensor_snapshot(JSContext *ctx, JSValueConst this_val, int argc, 
   if (!s) return JS_EXCEPTION;
   JSValueConst opts = argc > 0 ? argv[0] : JS_UNDEFINED;
   int64_t chn, timeout;
-  if (kjs_check_options(ctx, opts, fn) < 0 || opt_chn(ctx, opts, fn, &chn) < 0 ||
+  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("chn", "timeoutMs")) < 0 || opt_chn(ctx, opts, fn, &chn) < 0 ||
       kjs_opt_int(ctx, opts, fn, "timeoutMs", 1000, -1, 3600000, &timeout) < 0)
     return JS_EXCEPTION;
   hal_frame *f;
   int rc = hal_sensor_snapshot(s->h, (int)chn, (int)timeout, &f);
+  if (rc == ERR_ESTATE) return kjs_throw(ctx, rc, "%s: the sensor is not running (run() first)", fn);
+  if (rc == ERR_EINVAL && !s->chn_on[chn])
+    return kjs_throw(ctx, rc, "%s: channel %d is not configured (setFramesize({chn: %d, ...}) before run())", fn,
+                     (int)chn, (int)chn);
   if (rc) return media_fail(ctx, rc, fn);
   return media_frame_wrap(ctx, f);
 }
@@ -172,7 +182,7 @@ static JSValue sensor_bind_info(JSContext *ctx, JSValueConst this_val, int argc,
   if (!s) return JS_EXCEPTION;
   JSValueConst opts = argc > 0 ? argv[0] : JS_UNDEFINED;
   int64_t chn, x, y;
-  if (kjs_check_options(ctx, opts, fn) < 0 || opt_chn(ctx, opts, fn, &chn) < 0 ||
+  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("chn", "x", "y")) < 0 || opt_chn(ctx, opts, fn, &chn) < 0 ||
       kjs_opt_int(ctx, opts, fn, "x", 0, 0, 4096, &x) < 0 || kjs_opt_int(ctx, opts, fn, "y", 0, 0, 4096, &y) < 0)
     return JS_EXCEPTION;
   hal_bind_info b;
@@ -190,6 +200,7 @@ static JSValue sensor_stats(JSContext *ctx, JSValueConst this_val, int argc, JSV
   JSValue o = JS_NewObject(ctx);
   JS_SetPropertyStr(ctx, o, "frames", JS_NewInt64(ctx, (int64_t)st.frames));
   JS_SetPropertyStr(ctx, o, "dropped", JS_NewInt64(ctx, (int64_t)st.dropped));
+  JS_SetPropertyStr(ctx, o, "late", JS_NewInt64(ctx, (int64_t)st.late));
   return o;
 }
 

@@ -9,7 +9,7 @@
 
 #include "audio_pipe.h"
 #include "hal/audio.h"
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "kjs/args.h"
 #include "kjs/class.h"
 #include "kjs/errors.h"
@@ -63,7 +63,8 @@ static int config_from(JSContext *ctx, JSValueConst opts, const char *fn, hal_au
   static const char *const devs[] = {"i2s", "pdm", NULL};
   int dev;
   int64_t rate, ch, spf;
-  if (kjs_check_options(ctx, opts, fn) < 0 || kjs_opt_enum(ctx, opts, fn, "dev", devs, 0, &dev) < 0 ||
+  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("dev", "rate", "channels", "samplesPerFrame")) < 0 ||
+      kjs_opt_enum(ctx, opts, fn, "dev", devs, 0, &dev) < 0 ||
       kjs_opt_int(ctx, opts, fn, "rate", 8000, 8000, 192000, &rate) < 0 ||
       kjs_opt_int(ctx, opts, fn, "channels", 1, 1, 2, &ch) < 0 ||
       kjs_opt_int(ctx, opts, fn, "samplesPerFrame", 320, 1, 8192, &spf) < 0)
@@ -86,7 +87,7 @@ static JSValue new_port(JSContext *ctx, JSValueConst new_target, JSClassID id, a
 static audio_port *port_of(JSContext *ctx, JSValueConst this_val, JSClassID id, const char *fn) {
   audio_port *p = JS_GetOpaque2(ctx, this_val, id);
   if (p && !p->h) {
-    kjs_throw(ctx, HAL_ECLOSED, "%s: the port is closed", fn);
+    kjs_throw(ctx, ERR_ECLOSED, "%s: the port is closed", fn);
     return NULL;
   }
   return p;
@@ -105,7 +106,7 @@ static JSValue ain_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSVal
   int rc = hal_audio_in_open(&p->cfg, &p->h);
   if (rc) {
     free(p);
-    return kjs_throw(ctx, rc, "%s: %s", fn, hal_strerror(rc));
+    return kjs_throw(ctx, rc, "%s: %s", fn, err_str(rc));
   }
   JSValue obj = new_port(ctx, new_target, ain_class_id, p);
   if (JS_IsException(obj)) {
@@ -122,11 +123,11 @@ static JSValue ain_read(JSContext *ctx, JSValueConst this_val, int argc, JSValue
   int64_t timeout = 1000;
   if (argc > 0 && !JS_IsUndefined(argv[0]) && kjs_get_int(ctx, argv[0], "AudioIn.read: timeoutMs", -1, 86400000, &timeout) < 0)
     return JS_EXCEPTION;
-  if (p->pipe) return kjs_throw(ctx, HAL_EBUSY, "%s: the input is piped (pipeTo)", fn);
+  if (p->pipe) return kjs_throw(ctx, ERR_EBUSY, "%s: the input is piped (pipeTo)", fn);
   hal_audio_frame *f;
   int rc = hal_audio_in_read(p->h, &f, (int)timeout);
-  if (rc == HAL_ETIMEDOUT) return JS_NULL;
-  if (rc) return kjs_throw(ctx, rc, "%s: %s", fn, hal_strerror(rc));
+  if (rc == ERR_ETIMEDOUT) return JS_NULL;
+  if (rc) return kjs_throw(ctx, rc, "%s: %s", fn, err_str(rc));
   /* Audio frames are small (640 bytes at 8 kHz / 40 ms): a copy frees the HAL slot at once. */
   JSValue data = JS_NewArrayBufferCopy(ctx, (const uint8_t *)f->samples,
                                        (size_t)f->samples_per_channel * f->channels * sizeof(int16_t));
@@ -148,7 +149,7 @@ static JSValue ain_pipe_to(JSContext *ctx, JSValueConst this_val, int argc, JSVa
   if (!p) return JS_EXCEPTION;
   JSValueConst opts = argc > 1 ? argv[1] : JS_UNDEFINED;
   int law;
-  if (kjs_check_options(ctx, opts, fn) < 0 || kjs_opt_enum(ctx, opts, fn, "codec", laws, 1, &law) < 0)
+  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("codec", "onError")) < 0 || kjs_opt_enum(ctx, opts, fn, "codec", laws, 1, &law) < 0)
     return JS_EXCEPTION;
   JSValue on_error = JS_IsObject(opts) ? JS_GetPropertyStr(ctx, opts, "onError") : JS_UNDEFINED;
   if (!JS_IsUndefined(on_error) && !JS_IsFunction(ctx, on_error)) {
@@ -157,7 +158,7 @@ static JSValue ain_pipe_to(JSContext *ctx, JSValueConst this_val, int argc, JSVa
   }
   if (p->pipe && !audio_pipe_error(p->pipe)) {
     JS_FreeValue(ctx, on_error);
-    return kjs_throw(ctx, HAL_EBUSY, "%s: the input is piped already", fn);
+    return kjs_throw(ctx, ERR_EBUSY, "%s: the input is piped already", fn);
   }
   if (p->cfg.rate != 8000 || p->cfg.channels != 1) {
     JS_FreeValue(ctx, on_error);
@@ -183,7 +184,7 @@ static JSValue aout_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSVa
   int rc = hal_audio_out_open(&p->cfg, &p->h);
   if (rc) {
     free(p);
-    return kjs_throw(ctx, rc, "%s: %s", fn, hal_strerror(rc));
+    return kjs_throw(ctx, rc, "%s: %s", fn, err_str(rc));
   }
   JSValue obj = new_port(ctx, new_target, aout_class_id, p);
   if (JS_IsException(obj)) {
@@ -211,7 +212,7 @@ static JSValue aout_write(JSContext *ctx, JSValueConst this_val, int argc, JSVal
   memcpy(copy, data, len);
   int rc = hal_audio_out_write(p->h, copy, (uint32_t)(len / frame), (int)timeout);
   free(copy);
-  return rc ? kjs_throw(ctx, rc, "%s: %s", fn, hal_strerror(rc)) : JS_UNDEFINED;
+  return rc ? kjs_throw(ctx, rc, "%s: %s", fn, err_str(rc)) : JS_UNDEFINED;
 }
 
 /* magic 0 AudioIn, 1 AudioOut */
@@ -299,7 +300,7 @@ static FILE *open_mapped(JSContext *ctx, JSValueConst pathv, const char *mode, c
   char host[PATH_MAX];
   int rc = kjs_path_map(kjs_vm_from_context(ctx), path, host, sizeof host);
   FILE *f = rc ? NULL : fopen(host, mode);
-  if (!f) kjs_throw(ctx, rc ? rc : HAL_ENOENT, "%s: cannot open '%s'", fn, path);
+  if (!f) kjs_throw(ctx, rc ? rc : ERR_ENOENT, "%s: cannot open '%s'", fn, path);
   JS_FreeCString(ctx, path);
   return f;
 }
@@ -330,7 +331,7 @@ static JSValue wav_read(JSContext *ctx, JSValueConst this_val, int argc, JSValue
     } else if (!memcmp(ch, "data", 4)) {
       if (fmt != 1 || bits != 16 || channels < 1 || channels > 8 || !rate) {
         fclose(f);
-        return kjs_throw(ctx, HAL_ENOTSUP, "%s: only 16-bit PCM WAV is supported (format %u, %u bits)", fn, fmt, bits);
+        return kjs_throw(ctx, ERR_ENOTSUP, "%s: only 16-bit PCM WAV is supported (format %u, %u bits)", fn, fmt, bits);
       }
       if (size > (1u << 30)) goto bad;
       uint8_t *data = malloc(size ? size : 1);
@@ -354,7 +355,7 @@ static JSValue wav_read(JSContext *ctx, JSValueConst this_val, int argc, JSValue
   }
 bad:
   fclose(f);
-  return kjs_throw(ctx, HAL_EBADDATA, "%s: not a PCM WAV file", fn);
+  return kjs_throw(ctx, ERR_EBADDATA, "%s: not a PCM WAV file", fn);
 }
 
 static void wr32(uint8_t *p, uint32_t v) {
@@ -365,6 +366,7 @@ static JSValue wav_write(JSContext *ctx, JSValueConst this_val, int argc, JSValu
   static const char fn[] = "writeWav";
   JSValueConst opts = argc > 1 ? argv[1] : JS_UNDEFINED;
   if (!JS_IsObject(opts)) return JS_ThrowTypeError(ctx, "%s(path, {sampleRate, channels, data}) needs options", fn);
+  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("sampleRate", "channels", "data")) < 0) return JS_EXCEPTION;
   int64_t rate, channels;
   if (kjs_opt_int(ctx, opts, fn, "sampleRate", 8000, 1000, 384000, &rate) < 0 ||
       kjs_opt_int(ctx, opts, fn, "channels", 1, 1, 8, &channels) < 0)
@@ -402,7 +404,7 @@ static JSValue wav_write(JSContext *ctx, JSValueConst this_val, int argc, JSValu
   bool ok = fwrite(h, 1, 44, f) == 44 && fwrite(data, 1, len, f) == len;
   ok = (fclose(f) == 0) && ok;
   JS_FreeValue(ctx, dv);
-  return ok ? JS_UNDEFINED : kjs_throw(ctx, HAL_EIO, "%s: write failed", fn);
+  return ok ? JS_UNDEFINED : kjs_throw(ctx, ERR_EIO, "%s: write failed", fn);
 }
 
 /* ---- function lists ---- */

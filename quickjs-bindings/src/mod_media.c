@@ -61,7 +61,7 @@ JSModuleDef *kjs_mod_media_init(JSContext *ctx, const char *name) {
   if (!registered) {
     registered = true;
     atexit(reset_at_exit); /* process end: stop the HAL threads before the process unwinds */
-    kjs_media_sink_register(media_null_sink_getter);
+    kjs_media_sink_register("NullSink", media_null_sink_getter);
   }
   JSModuleDef *m = JS_NewCModule(ctx, name, media_module_init);
   if (!m) return NULL;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "kjs/args.h"
 #include "kjs/class.h"
 #include "kjs/errors.h"
@@ -101,7 +101,7 @@ static const JSClassDef demuxer_class = {"Mp4Demuxer", .finalizer = demuxer_fina
 
 
 static JSValue throw_mp4(JSContext *ctx, int rc, const char *fn, const char *detail) {
-  return kjs_throw(ctx, rc, "%s: %s", fn, detail && *detail ? detail : hal_strerror(rc));
+  return kjs_throw(ctx, rc, "%s: %s", fn, detail && *detail ? detail : err_str(rc));
 }
 
 static int open_file(JSContext *ctx, const char *fn, JSValueConst path_val, const char *mode, mp4_io *io,
@@ -115,7 +115,7 @@ static int open_file(JSContext *ctx, const char *fn, JSValueConst path_val, cons
   int rc = kjs_path_map(kjs_vm_from_context(ctx), path, host, sizeof host);
   if (rc == 0) rc = mp4_io_file_open(io, host, mode);
   if (rc != 0) {
-    kjs_throw(ctx, rc, "%s: cannot open '%s': %s", fn, path, hal_strerror(rc));
+    kjs_throw(ctx, rc, "%s: cannot open '%s': %s", fn, path, err_str(rc));
     JS_FreeCString(ctx, path);
     return -1;
   }
@@ -127,7 +127,7 @@ static int open_file(JSContext *ctx, const char *fn, JSValueConst path_val, cons
 static js_muxer *muxer_of(JSContext *ctx, JSValueConst this_val, const char *fn) {
   js_muxer *jm = JS_GetOpaque2(ctx, this_val, muxer_class_id);
   if (jm && !jm->m) {
-    kjs_throw(ctx, HAL_ECLOSED, "%s: the muxer is closed", fn);
+    kjs_throw(ctx, ERR_ECLOSED, "%s: the muxer is closed", fn);
     return NULL;
   }
   return jm;
@@ -136,7 +136,7 @@ static js_muxer *muxer_of(JSContext *ctx, JSValueConst this_val, const char *fn)
 static js_demuxer *demuxer_of(JSContext *ctx, JSValueConst this_val, const char *fn) {
   js_demuxer *jd = JS_GetOpaque2(ctx, this_val, demuxer_class_id);
   if (jd && !jd->d) {
-    kjs_throw(ctx, HAL_ECLOSED, "%s: the demuxer is closed", fn);
+    kjs_throw(ctx, ERR_ECLOSED, "%s: the demuxer is closed", fn);
     return NULL;
   }
   return jd;
@@ -149,7 +149,8 @@ static JSValue muxer_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSV
   static const char *const modes[] = {"fragmented", "indexed", "faststart", NULL};
   static const char *const syncs[] = {"none", "flush", "fsync", NULL};
   JSValueConst opts = argc > 1 ? argv[1] : JS_UNDEFINED;
-  if (kjs_check_options(ctx, opts, fn) < 0) return JS_EXCEPTION;
+  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("fragmented", "mode", "sync", "fragmentMs", "maxFragmentMs")) < 0)
+    return JS_EXCEPTION;
   mp4_muxer_config cfg = MP4_MUXER_CONFIG_DEFAULT;
   int mode, sync;
   int64_t frag_ms, max_frag_ms;
@@ -212,6 +213,10 @@ static JSValue muxer_add_track(JSContext *ctx, JSValueConst this_val, int argc, 
   if (!jm) return JS_EXCEPTION;
   JSValueConst opts = argc > 0 ? argv[0] : JS_UNDEFINED;
   if (!JS_IsObject(opts)) return JS_ThrowTypeError(ctx, "%s: options must be an object", fn);
+  if (kjs_check_options(ctx, opts, fn,
+                        magic == MP4_TRACK_VIDEO ? KJS_OPTIONS("codec", "width", "height")
+                                                 : KJS_OPTIONS("codec", "sampleRate", "channels")) < 0)
+    return JS_EXCEPTION;
   int rc;
   if (magic == MP4_TRACK_VIDEO) {
     static const char *const codecs[] = {"h264", "h265", NULL};
@@ -248,7 +253,7 @@ static JSValue muxer_write_frame(JSContext *ctx, JSValueConst this_val, int argc
   bool keyframe;
   if (kjs_get_int(ctx, argv[0], "Mp4Muxer.writeFrame: track", 1, 64, &track) < 0 ||
       kjs_get_int(ctx, argv[2], "Mp4Muxer.writeFrame: ptsUs", 0, INT64_C(1) << 53, &pts) < 0 ||
-      kjs_check_options(ctx, argc > 3 ? argv[3] : JS_UNDEFINED, fn) < 0 ||
+      kjs_check_options(ctx, argc > 3 ? argv[3] : JS_UNDEFINED, fn, KJS_OPTIONS("keyframe")) < 0 ||
       kjs_opt_bool(ctx, argc > 3 ? argv[3] : JS_UNDEFINED, fn, "keyframe", false, &keyframe) < 0)
     return JS_EXCEPTION;
   const uint8_t *data;
@@ -277,8 +282,8 @@ static JSValue muxer_close_js(JSContext *ctx, JSValueConst this_val, int argc, J
 
 static int muxer_sink_video(void *user, const uint8_t *annexb, size_t len, uint64_t pts_us, bool keyframe, bool header) {
   js_muxer *jm = user;
-  if (!jm->m) return HAL_ECLOSED;
-  if (!jm->video_track) return HAL_ENOTSUP;
+  if (!jm->m) return ERR_ECLOSED;
+  if (!jm->video_track) return ERR_ENOTSUP;
   /* A pipe may start mid-GOP: pictures before the first IDR cannot open an MP4 track. */
   if (keyframe) jm->piped_key = true;
   if (!header && !jm->piped_key) return 0;
@@ -288,7 +293,7 @@ static int muxer_sink_video(void *user, const uint8_t *annexb, size_t len, uint6
 
 static int muxer_sink_audio(void *user, const uint8_t *data, size_t len, uint64_t pts_us) {
   js_muxer *jm = user;
-  if (!jm->m) return HAL_ECLOSED;
+  if (!jm->m) return ERR_ECLOSED;
   if (!jm->audio_track) return 0;
   int rc = mp4_muxer_write(jm->m, jm->audio_track, data, len, (int64_t)pts_us, 0);
   return rc < 0 ? rc : 0;
@@ -313,7 +318,7 @@ static JSValue demuxer_ctor(JSContext *ctx, JSValueConst new_target, int argc, J
   JSValueConst opts = argc > 1 ? argv[1] : JS_UNDEFINED;
   mp4_demuxer_config cfg = MP4_DEMUXER_CONFIG_DEFAULT;
   bool annexb;
-  if (kjs_check_options(ctx, opts, fn) < 0 || kjs_opt_bool(ctx, opts, fn, "annexb", true, &annexb) < 0)
+  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("annexb")) < 0 || kjs_opt_bool(ctx, opts, fn, "annexb", true, &annexb) < 0)
     return JS_EXCEPTION;
   cfg.annexb = annexb;
   js_demuxer *jd = calloc(1, sizeof *jd);
@@ -326,7 +331,7 @@ static JSValue demuxer_ctor(JSContext *ctx, JSValueConst new_target, int argc, J
   int rc = mp4_demuxer_open(&jd->d, &cfg, &jd->io);
   if (rc != 0) {
     mp4_io_file_close(&jd->io);
-    JSValue e = kjs_throw(ctx, rc, "%s: '%s' is not a readable MP4 file: %s", fn, jd->path, hal_strerror(rc));
+    JSValue e = kjs_throw(ctx, rc, "%s: '%s' is not a readable MP4 file: %s", fn, jd->path, err_str(rc));
     free(jd->path);
     free(jd);
     return e;
@@ -517,7 +522,7 @@ static int mp4_module_init(JSContext *ctx, JSModuleDef *m) {
   JS_SetModuleExport(ctx, m, "Mp4Muxer", muxer);
   JS_SetModuleExport(ctx, m, "Mp4Demuxer", demuxer);
   JS_SetModuleExport(ctx, m, "Mp4Recorder", kjs_mp4_recorder_class(ctx));
-  kjs_media_sink_register(muxer_sink_getter);
+  kjs_media_sink_register("Mp4Muxer", muxer_sink_getter);
   return 0;
 }
 

@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "hal/audio.h"
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "hal/sensor.h"
 #include "hal/venc.h"
 #include "kjs/args.h"
@@ -53,6 +53,7 @@ typedef struct recorder {
   uint64_t seen; /* frames at the last process() */
   bool started_video;
   uint32_t fragments;
+  uint64_t dropped, late; /* camera frames lost or late (JS thread only; rec_count_losses) */
 } recorder;
 
 /* ---- class id ---- */
@@ -66,7 +67,7 @@ static void rec_fail(recorder *r, int rc, const char *what) {
   if (!r->error) {
     r->error = rc;
     snprintf(r->error_text, sizeof r->error_text, "%s: %s", what,
-             r->mux && *mp4_muxer_last_error(r->mux) ? mp4_muxer_last_error(r->mux) : hal_strerror(rc));
+             r->mux && *mp4_muxer_last_error(r->mux) ? mp4_muxer_last_error(r->mux) : err_str(rc));
   }
   pthread_cond_broadcast(&r->cv);
   pthread_mutex_unlock(&r->mu);
@@ -119,7 +120,7 @@ static void *rec_thread(void *arg) {
         rec_fail(r, rc, "Mp4Recorder: writing video");
         break;
       }
-    } else if (rc != HAL_ETIMEDOUT) {
+    } else if (rc != ERR_ETIMEDOUT) {
       rec_fail(r, rc, "Mp4Recorder: encoder");
       break;
     }
@@ -138,6 +139,15 @@ static void *rec_thread(void *arg) {
 
 /* ---- start / stop ---- */
 
+/* Frames that never reached the file (no sensor buffer, no encoder room) and frames the
+ * simulated sensor made late: read while the pipeline runs, kept once it is gone. */
+static void rec_count_losses(recorder *r) {
+  hal_sensor_stats ss;
+  hal_venc_status vs;
+  if (r->sensor && hal_sensor_stats_get(r->sensor, &ss) == 0) r->late = ss.late, r->dropped = ss.dropped;
+  if (r->venc && hal_venc_status_get(r->venc, &vs) == 0) r->dropped += vs.dropped_frames;
+}
+
 /* Teardown in the K230 order: sensor stop -> unbind -> encoder -> audio -> sensor close -> file.
  * Never calls into JS; returns the first error (of the recording or of closing the file). */
 static int rec_stop(recorder *r) {
@@ -145,6 +155,7 @@ static int rec_stop(recorder *r) {
   atomic_store(&r->quit, 1);
   if (r->th) pthread_join(r->th, NULL);
   r->th = 0;
+  rec_count_losses(r);
   if (r->sensor) hal_sensor_stop(r->sensor);
   if (r->link) hal_unlink(r->link);
   if (r->venc) hal_venc_destroy(r->venc);
@@ -163,7 +174,7 @@ static int rec_stop(recorder *r) {
   pthread_mutex_lock(&r->mu);
   if (rc && !r->error) {
     r->error = rc;
-    snprintf(r->error_text, sizeof r->error_text, "Mp4Recorder.stop: closing the file: %s", hal_strerror(rc));
+    snprintf(r->error_text, sizeof r->error_text, "Mp4Recorder.stop: closing the file: %s", err_str(rc));
   }
   rc = r->error;
   pthread_mutex_unlock(&r->mu);
@@ -180,14 +191,14 @@ static int rec_start(recorder *r, char *why, size_t why_len) {
   } while (0)
   r->error = 0;
   r->error_text[0] = 0;
-  r->frames = r->audio_frames = r->bytes = r->seen = 0;
+  r->frames = r->audio_frames = r->bytes = r->seen = r->dropped = r->late = 0;
   r->started_video = false;
   r->fragments = 0;
   atomic_store(&r->quit, 0);
   r->running = true;
   if ((rc = mp4_io_file_open(&r->io, r->host_path, "w"))) {
     /* Said the way every "cannot open" of the runtime says it: with the app's path. */
-    snprintf(why, why_len, "cannot open '%s': %s", r->path, hal_strerror(rc));
+    snprintf(why, why_len, "cannot open '%s': %s", r->path, err_str(rc));
     r->th = 0;
     rec_stop(r);
     return rc;
@@ -242,10 +253,10 @@ static int rec_start(recorder *r, char *why, size_t why_len) {
   STEP("starting the encoder", hal_venc_start(r->venc));
   STEP("starting the sensor", hal_sensor_run(r->sensor));
   step = "starting the recording thread";
-  if ((rc = pthread_create(&r->th, NULL, rec_thread, r) ? HAL_ENOMEM : 0)) goto fail;
+  if ((rc = pthread_create(&r->th, NULL, rec_thread, r) ? ERR_ENOMEM : 0)) goto fail;
   return 0;
 fail:
-  snprintf(why, why_len, "%s: %s", step, r->mux && *mp4_muxer_last_error(r->mux) ? mp4_muxer_last_error(r->mux) : hal_strerror(rc));
+  snprintf(why, why_len, "%s: %s", step, r->mux && *mp4_muxer_last_error(r->mux) ? mp4_muxer_last_error(r->mux) : err_str(rc));
   r->th = 0;
   rec_stop(r);
   return rc;
@@ -276,6 +287,8 @@ static JSValue recorder_ctor(JSContext *ctx, JSValueConst new_target, int argc, 
   static const char *const modes[] = {"fragmented", "indexed", "faststart", NULL};
   JSValueConst opts = argc > 0 ? argv[0] : JS_UNDEFINED;
   if (!JS_IsObject(opts)) return JS_ThrowTypeError(ctx, "%s: options {file, video, audio?} must be an object", fn);
+  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("file", "video", "audio", "sensorId", "mode", "fragmentMs")) < 0)
+    return JS_EXCEPTION;
   JSValue filev = JS_GetPropertyStr(ctx, opts, "file");
   const char *file = JS_IsString(filev) ? JS_ToCString(ctx, filev) : NULL;
   JS_FreeValue(ctx, filev);
@@ -283,7 +296,7 @@ static JSValue recorder_ctor(JSContext *ctx, JSValueConst new_target, int argc, 
   char host[PATH_MAX];
   int rc = kjs_path_map(kjs_vm_from_context(ctx), file, host, sizeof host);
   if (rc) {
-    JSValue e = kjs_throw(ctx, rc, "%s: options.file '%s': %s", fn, file, hal_strerror(rc));
+    JSValue e = kjs_throw(ctx, rc, "%s: options.file '%s': %s", fn, file, err_str(rc));
     JS_FreeCString(ctx, file);
     return e;
   }
@@ -302,7 +315,7 @@ static JSValue recorder_ctor(JSContext *ctx, JSValueConst new_target, int argc, 
   int vc, ac = 1, mode;
   int64_t w, h, br, fps, gop, sid, rate = 8000, ch = 1, frag;
   r->mcfg = (mp4_muxer_config)MP4_MUXER_CONFIG_DEFAULT;
-  bool bad = kjs_check_options(ctx, video, "new Mp4Recorder: options.video") < 0 ||
+  bool bad = kjs_check_options(ctx, video, "new Mp4Recorder: options.video", KJS_OPTIONS("codec", "width", "height", "bitrate", "fps", "gop")) < 0 ||
              kjs_opt_enum(ctx, video, "new Mp4Recorder: video", "codec", vcodecs, 0, &vc) < 0 ||
              kjs_opt_int(ctx, video, "new Mp4Recorder: video", "width", 1280, 128, 4096, &w) < 0 ||
              kjs_opt_int(ctx, video, "new Mp4Recorder: video", "height", 720, 64, 4096, &h) < 0 ||
@@ -312,7 +325,8 @@ static JSValue recorder_ctor(JSContext *ctx, JSValueConst new_target, int argc, 
              kjs_opt_int(ctx, opts, fn, "sensorId", 0, 0, 2, &sid) < 0 ||
              kjs_opt_enum(ctx, opts, fn, "mode", modes, 0, &mode) < 0 ||
              kjs_opt_int(ctx, opts, fn, "fragmentMs", 1000, 1, 3600000, &frag) < 0 ||
-             kjs_check_options(ctx, JS_IsNull(audio) ? JS_UNDEFINED : audio, "new Mp4Recorder: options.audio") < 0 ||
+             kjs_check_options(ctx, JS_IsNull(audio) ? JS_UNDEFINED : audio, "new Mp4Recorder: options.audio",
+                               KJS_OPTIONS("codec", "sampleRate", "channels")) < 0 ||
              (JS_IsObject(audio) &&
               (kjs_opt_enum(ctx, audio, "new Mp4Recorder: audio", "codec", acodecs, 1, &ac) < 0 ||
                kjs_opt_int(ctx, audio, "new Mp4Recorder: audio", "sampleRate", 8000, 8000, 48000, &rate) < 0 ||
@@ -355,7 +369,7 @@ fail:
 static JSValue recorder_start(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
   recorder *r = JS_GetOpaque2(ctx, this_val, recorder_class_id);
   if (!r) return JS_EXCEPTION;
-  if (r->running) return kjs_throw(ctx, HAL_ESTATE, "Mp4Recorder.start: already recording");
+  if (r->running) return kjs_throw(ctx, ERR_ESTATE, "Mp4Recorder.start: already recording");
   char why[256];
   int rc = rec_start(r, why, sizeof why);
   if (rc) return kjs_throw(ctx, rc, "Mp4Recorder.start: %s", why);
@@ -371,6 +385,9 @@ static JSValue stats_obj(JSContext *ctx, recorder *r) {
   JS_SetPropertyStr(ctx, o, "audioFrames", JS_NewInt64(ctx, (int64_t)a));
   JS_SetPropertyStr(ctx, o, "bytes", JS_NewInt64(ctx, (int64_t)b));
   JS_SetPropertyStr(ctx, o, "fragments", JS_NewUint32(ctx, r->running && r->mux ? mp4_muxer_fragments(r->mux) : r->fragments));
+  rec_count_losses(r);
+  JS_SetPropertyStr(ctx, o, "dropped", JS_NewInt64(ctx, (int64_t)r->dropped));
+  JS_SetPropertyStr(ctx, o, "late", JS_NewInt64(ctx, (int64_t)r->late));
   return o;
 }
 
@@ -380,7 +397,7 @@ static JSValue recorder_process(JSContext *ctx, JSValueConst this_val, int argc,
   static const char fn[] = "Mp4Recorder.process";
   recorder *r = JS_GetOpaque2(ctx, this_val, recorder_class_id);
   if (!r) return JS_EXCEPTION;
-  if (!r->running) return kjs_throw(ctx, HAL_ESTATE, "%s: not recording (start() first)", fn);
+  if (!r->running) return kjs_throw(ctx, ERR_ESTATE, "%s: not recording (start() first)", fn);
   int64_t timeout = 1000;
   if (argc > 0 && !JS_IsUndefined(argv[0]) && kjs_get_int(ctx, argv[0], "Mp4Recorder.process: timeoutMs", 0, 86400000, &timeout) < 0)
     return JS_EXCEPTION;

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "hal/net.h"
 #include "kjs/args.h"
 #include "kjs/class.h"
@@ -182,7 +182,7 @@ static JSValue wlan_info_obj(JSContext *ctx, const hal_net_wlan_info *w) {
 
 static int status_of(JSContext *ctx, const net_obj *o, const char *fn, hal_net_status *st) {
   int rc = hal_net_status_get(o->itf, st);
-  if (rc) kjs_throw(ctx, rc, "%s: %s", fn, hal_strerror(rc));
+  if (rc) kjs_throw(ctx, rc, "%s: %s", fn, err_str(rc));
   return rc ? -1 : 0;
 }
 
@@ -372,13 +372,13 @@ static JSValue connect_error(JSContext *ctx, const net_op *op) {
   static const char fn[] = "WLAN.connect";
   char msg[200];
   switch (op->rc) {
-    case HAL_EAUTH: snprintf(msg, sizeof msg, "%s: \"%s\" refused the key", fn, op->ssid); break;
-    case HAL_ENOENT: snprintf(msg, sizeof msg, "%s: no network \"%s\" in range", fn, op->ssid); break;
-    case HAL_ETIMEDOUT: snprintf(msg, sizeof msg, "%s: \"%s\" gave no link and address within %d ms", fn, op->ssid, op->timeout_ms); break;
-    case HAL_EINTR: snprintf(msg, sizeof msg, "%s: cancelled by disconnect()", fn); break;
-    case HAL_ENODEV: snprintf(msg, sizeof msg, "%s: this board has no Wi-Fi", fn); break;
-    case HAL_EIO: snprintf(msg, sizeof msg, "%s: joining \"%s\" failed (the driver gives no reason)", fn, op->ssid); break;
-    default: snprintf(msg, sizeof msg, "%s: %s", fn, hal_strerror(op->rc));
+    case ERR_EAUTH: snprintf(msg, sizeof msg, "%s: \"%s\" refused the key", fn, op->ssid); break;
+    case ERR_ENOENT: snprintf(msg, sizeof msg, "%s: no network \"%s\" in range", fn, op->ssid); break;
+    case ERR_ETIMEDOUT: snprintf(msg, sizeof msg, "%s: \"%s\" gave no link and address within %d ms", fn, op->ssid, op->timeout_ms); break;
+    case ERR_EINTR: snprintf(msg, sizeof msg, "%s: cancelled by disconnect()", fn); break;
+    case ERR_ENODEV: snprintf(msg, sizeof msg, "%s: this board has no Wi-Fi", fn); break;
+    case ERR_EIO: snprintf(msg, sizeof msg, "%s: joining \"%s\" failed (the driver gives no reason)", fn, op->ssid); break;
+    default: snprintf(msg, sizeof msg, "%s: %s", fn, err_str(op->rc));
   }
   kjs_throw(ctx, op->rc, "%s", msg);
   return JS_GetException(ctx);
@@ -402,7 +402,7 @@ static void op_settle(kjs_loop *loop, void *user) {
   if (!ok && op->type == OP_CONNECT) {
     value = connect_error(ctx, op);
   } else if (!ok) {
-    kjs_throw(ctx, op->rc, "WLAN.scan: %s", op->rc == HAL_ENODEV ? "this board has no Wi-Fi" : hal_strerror(op->rc));
+    kjs_throw(ctx, op->rc, "WLAN.scan: %s", op->rc == ERR_ENODEV ? "this board has no Wi-Fi" : err_str(op->rc));
     value = JS_GetException(ctx);
   } else if (op->type == OP_SCAN) {
     value = JS_NewArray(ctx);
@@ -441,7 +441,7 @@ static JSValue op_start(JSContext *ctx, net_obj *o, net_op *op, const char *fn) 
     JS_FreeValue(ctx, funcs[0]);
     JS_FreeValue(ctx, funcs[1]);
     JS_FreeValue(ctx, promise);
-    return kjs_throw(ctx, HAL_ENOMEM, "%s: cannot start a worker thread", fn);
+    return kjs_throw(ctx, ERR_ENOMEM, "%s: cannot start a worker thread", fn);
   }
   o->resolve = funcs[0];
   o->reject = funcs[1];
@@ -589,10 +589,10 @@ static JSValue net_ifconfig(JSContext *ctx, JSValueConst this_val, int argc, JSV
     return JS_EXCEPTION;
   }
   int rc = dhcp ? hal_net_set_dhcp(o->itf) : hal_net_set_static(o->itf, &ip);
-  if (rc == HAL_ENOTSUP && o->itf == HAL_NET_LAN && hal_net_status_get(o->itf, &st) == 0)
+  if (rc == ERR_ENOTSUP && o->itf == HAL_NET_LAN && hal_net_status_get(o->itf, &st) == 0)
     return kjs_throw(ctx, rc, "%s: the LAN here is the host's %s, which k230js reads but does not configure", fn, st.name);
-  if (rc == HAL_ENODEV) return kjs_throw(ctx, rc, "%s: this board has no %s interface", fn, itf_names[o->itf]);
-  return rc ? kjs_throw(ctx, rc, "%s: %s", fn, hal_strerror(rc)) : JS_UNDEFINED;
+  if (rc == ERR_ENODEV) return kjs_throw(ctx, rc, "%s: this board has no %s interface", fn, itf_names[o->itf]);
+  return rc ? kjs_throw(ctx, rc, "%s: %s", fn, err_str(rc)) : JS_UNDEFINED;
 }
 
 static JSValue net_on(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv, int magic) {
@@ -607,7 +607,7 @@ static JSValue net_on(JSContext *ctx, JSValueConst this_val, int argc, JSValueCo
 static net_obj *wlan_of(JSContext *ctx, JSValueConst this_val, hal_net_if want, const char *fn) {
   net_obj *o = JS_GetOpaque2(ctx, this_val, wlan_class_id);
   if (o && o->itf != want) {
-    kjs_throw(ctx, HAL_ENOTSUP, "%s: this is the %s interface (new WLAN(WLAN.%s) has it)", fn,
+    kjs_throw(ctx, ERR_ENOTSUP, "%s: this is the %s interface (new WLAN(WLAN.%s) has it)", fn,
               o->itf == HAL_NET_STA ? "station" : "access-point", want == HAL_NET_STA ? "STA_IF" : "AP_IF");
     return NULL;
   }
@@ -616,8 +616,8 @@ static net_obj *wlan_of(JSContext *ctx, JSValueConst this_val, hal_net_if want, 
 
 static int not_busy(JSContext *ctx, const net_obj *o, const char *fn) {
   if (!o->op) return 0;
-  if (o->op->type == OP_CONNECT) kjs_throw(ctx, HAL_EBUSY, "%s: a connect to \"%s\" is under way", fn, o->op->ssid);
-  else kjs_throw(ctx, HAL_EBUSY, "%s: a scan is under way", fn);
+  if (o->op->type == OP_CONNECT) kjs_throw(ctx, ERR_EBUSY, "%s: a connect to \"%s\" is under way", fn, o->op->ssid);
+  else kjs_throw(ctx, ERR_EBUSY, "%s: a scan is under way", fn);
   return -1;
 }
 
@@ -640,7 +640,7 @@ static JSValue wlan_connect(JSContext *ctx, JSValueConst this_val, int argc, JSV
   JSValueConst opts = argc > 2 ? argv[2] : JS_UNDEFINED;
   int64_t timeout;
   if (get_ssid(ctx, argc > 0 ? argv[0] : JS_UNDEFINED, fn, op->ssid) < 0 ||
-      get_key(ctx, argc > 1 ? argv[1] : JS_UNDEFINED, fn, op->key) < 0 || kjs_check_options(ctx, opts, fn) < 0 ||
+      get_key(ctx, argc > 1 ? argv[1] : JS_UNDEFINED, fn, op->key) < 0 || kjs_check_options(ctx, opts, fn, KJS_OPTIONS("timeoutMs")) < 0 ||
       kjs_opt_int(ctx, opts, fn, "timeoutMs", CONNECT_TIMEOUT_MS, 1, 600000, &timeout) < 0 || not_busy(ctx, o, fn) < 0) {
     free(op);
     return JS_EXCEPTION;
@@ -655,7 +655,7 @@ static JSValue wlan_disconnect(JSContext *ctx, JSValueConst this_val, int argc, 
   net_obj *o = wlan_of(ctx, this_val, HAL_NET_STA, fn);
   if (!o) return JS_EXCEPTION;
   int rc = hal_net_wlan_disconnect();
-  return rc ? kjs_throw(ctx, rc, "%s: %s", fn, hal_strerror(rc)) : JS_UNDEFINED;
+  return rc ? kjs_throw(ctx, rc, "%s: %s", fn, err_str(rc)) : JS_UNDEFINED;
 }
 
 static JSValue wlan_start(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
@@ -664,6 +664,7 @@ static JSValue wlan_start(JSContext *ctx, JSValueConst this_val, int argc, JSVal
   if (!o) return JS_EXCEPTION;
   JSValueConst opts = argc > 0 ? argv[0] : JS_UNDEFINED;
   if (!JS_IsObject(opts)) return JS_ThrowTypeError(ctx, "%s: options {ssid, key?, channel?} must be an object", fn);
+  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("ssid", "key", "channel")) < 0) return JS_EXCEPTION;
   char ssid[HAL_NET_SSID_MAX + 1], key[HAL_NET_KEY_MAX + 1];
   int64_t channel;
   JSValue sv = JS_GetPropertyStr(ctx, opts, "ssid"), kv = JS_GetPropertyStr(ctx, opts, "key");
@@ -673,15 +674,15 @@ static JSValue wlan_start(JSContext *ctx, JSValueConst this_val, int argc, JSVal
   JS_FreeValue(ctx, kv);
   if (r) return JS_EXCEPTION;
   int rc = hal_net_ap_start(ssid, key[0] ? key : NULL, (int)channel);
-  if (rc == HAL_ENOTSUP) return kjs_throw(ctx, rc, "%s: this board's Wi-Fi driver has no access-point mode", fn);
-  return rc ? kjs_throw(ctx, rc, "%s: %s", fn, hal_strerror(rc)) : JS_UNDEFINED;
+  if (rc == ERR_ENOTSUP) return kjs_throw(ctx, rc, "%s: this board's Wi-Fi driver has no access-point mode", fn);
+  return rc ? kjs_throw(ctx, rc, "%s: %s", fn, err_str(rc)) : JS_UNDEFINED;
 }
 
 static JSValue wlan_stop(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
   static const char fn[] = "WLAN.stop";
   if (!wlan_of(ctx, this_val, HAL_NET_AP, fn)) return JS_EXCEPTION;
   int rc = hal_net_ap_stop();
-  return rc ? kjs_throw(ctx, rc, "%s: %s", fn, hal_strerror(rc)) : JS_UNDEFINED;
+  return rc ? kjs_throw(ctx, rc, "%s: %s", fn, err_str(rc)) : JS_UNDEFINED;
 }
 
 static JSValue wlan_stations(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
@@ -690,7 +691,7 @@ static JSValue wlan_stations(JSContext *ctx, JSValueConst this_val, int argc, JS
   uint8_t macs[SCAN_MAX][6];
   int n = 0;
   int rc = hal_net_ap_stations(macs, SCAN_MAX, &n);
-  if (rc) return kjs_throw(ctx, rc, "%s: %s", fn, hal_strerror(rc));
+  if (rc) return kjs_throw(ctx, rc, "%s: %s", fn, err_str(rc));
   JSValue a = JS_NewArray(ctx);
   for (int i = 0; i < n; i++) JS_SetPropertyUint32(ctx, a, (uint32_t)i, mac_str(ctx, macs[i]));
   return a;
@@ -724,7 +725,7 @@ static JSValue net_interfaces(JSContext *ctx, JSValueConst this_val, int argc, J
   int rc = hal_net_interfaces(ifs, MAX, &n);
   if (rc) {
     free(ifs);
-    return kjs_throw(ctx, rc, "interfaces: %s", hal_strerror(rc));
+    return kjs_throw(ctx, rc, "interfaces: %s", err_str(rc));
   }
   JSValue list = JS_NewArray(ctx);
   for (int i = 0; i < n; i++) {

@@ -39,8 +39,8 @@ static int rtsp_module_init(JSContext *ctx, JSModuleDef *m) {
                                     rtsp_pusher_proto_funcs, rtsp_pusher_proto_count);
   JSValue probe = kjs_class_create(ctx, &rtsp_probe_class_id, &rtsp_probe_class, rtsp_probe_ctor, 1,
                                    rtsp_probe_proto_funcs, rtsp_probe_proto_count);
-  kjs_media_sink_register(rtsp_session_sink_getter);
-  kjs_media_sink_register(rtsp_pusher_sink_getter);
+  kjs_media_sink_register("RtspSession", rtsp_session_sink_getter);
+  kjs_media_sink_register("RtspPusher", rtsp_pusher_sink_getter);
   JS_SetModuleExport(ctx, m, "RtspServer", server);
   JS_SetModuleExport(ctx, m, "RtspPusher", pusher);
   JS_SetModuleExport(ctx, m, "RtspProbe", probe);

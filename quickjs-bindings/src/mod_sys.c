@@ -8,7 +8,7 @@
 #include <sys/statvfs.h>
 
 #include "hal/clock.h"
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "hal/system.h"
 #include "kjs/errors.h"
 #include "kjs/modules.h"
@@ -89,7 +89,7 @@ static JSValue sys_disk_info(JSContext *ctx, JSValueConst this_val, int argc, JS
   char host[PATH_MAX];
   int rc = kjs_path_map(kjs_vm_from_context(ctx), p, host, sizeof host);
   struct statvfs st;
-  if (!rc && statvfs(host, &st) != 0) rc = errno == ENOENT ? HAL_ENOENT : HAL_EIO;
+  if (!rc && statvfs(host, &st) != 0) rc = errno == ENOENT ? ERR_ENOENT : ERR_EIO;
   if (rc) {
     JSValue e = kjs_throw(ctx, rc, "diskInfo: cannot read '%s'", p);
     JS_FreeCString(ctx, path);

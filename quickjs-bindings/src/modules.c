@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
+#include "kjs/mount.h"
 #include "kjs/paths.h"
 #include "kjs/vm.h"
 #include "quickjs-libc.h"
@@ -42,7 +43,7 @@ int kjs_modules_register(const char *name, kjs_module_init_fn *init) {
       return 0;
     }
   }
-  if (nmodules == MAX_MODULES) return HAL_ELIMIT;
+  if (nmodules == MAX_MODULES) return ERR_ELIMIT;
   modules[nmodules++] = (native_module){name, init};
   return 0;
 }
@@ -71,18 +72,33 @@ static JSModuleDef *load_module(JSContext *ctx, const char *name, void *opaque) 
     return NULL;
   }
   kjs_vm *vm = kjs_vm_from_context(ctx);
-  char host_path[PATH_MAX];
-  int rc = kjs_path_map(vm, name, host_path, sizeof host_path);
   char *src = NULL;
   size_t len = 0;
-  if (rc == 0) rc = kjs_read_file(host_path, &src, &len);
-  if (rc != 0) {
-    JS_ThrowReferenceError(ctx, "cannot load module '%s': %s", name, hal_strerror(rc));
-    return NULL;
+  int rc;
+  if (kjs_mount_owns(name)) { /* a host directory on the console link (kjs/mount.h) */
+    char msg[200];
+    rc = kjs_mount_read(name, true, &src, &len, msg, sizeof msg);
+    if (rc == HAL_EINTR) {
+      kjs_vm_throw_interrupt(ctx);
+      return NULL;
+    }
+    if (rc != 0) {
+      JS_ThrowReferenceError(ctx, "cannot load module '%s' from the mount: %s", name, msg);
+      return NULL;
+    }
+  } else {
+    char host_path[PATH_MAX];
+    rc = kjs_path_map(vm, name, host_path, sizeof host_path);
+    if (rc == 0) rc = kjs_read_file(host_path, &src, &len);
+    if (rc != 0) {
+      JS_ThrowReferenceError(ctx, "cannot load module '%s': %s", name, err_str(rc));
+      return NULL;
+    }
   }
   JSValue func = JS_Eval(ctx, src, len, name, JS_EVAL_TYPE_MODULE | JS_EVAL_FLAG_COMPILE_ONLY);
   free(src);
   if (JS_IsException(func)) return NULL;
+  kjs_vm_note_module(vm, name);
   JSModuleDef *m = JS_VALUE_GET_PTR(func);
   JSValue meta = JS_GetImportMeta(ctx, m);
   if (!JS_IsException(meta)) {

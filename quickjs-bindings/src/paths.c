@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hal/errors.h"
-#include "hal/stat.h"
+#include "base/errors.h"
+#include "base/stat.h"
 #include "kjs/vm.h"
 
 #define RECOVER_MAX_DEPTH 16
@@ -45,7 +45,7 @@ static bool find_nocase(const char *dir, const char *name, size_t n, char *found
  * component that does not exist keeps its spelling (that is the name a create gives it). */
 static int map_fat(const char *dir, const char *rest, char *out, size_t size) {
   size_t len = strlen(dir);
-  if (len >= size) return HAL_ELIMIT;
+  if (len >= size) return ERR_ELIMIT;
   memcpy(out, dir, len + 1);
   bool missing = false;
   for (const char *p = rest; *p;) {
@@ -54,25 +54,25 @@ static int map_fat(const char *dir, const char *rest, char *out, size_t size) {
       continue;
     }
     size_t n = strcspn(p, "/");
-    if (len + 1 + n >= size) return HAL_ELIMIT;
+    if (len + 1 + n >= size) return ERR_ELIMIT;
     out[len] = '/';
     memcpy(out + len + 1, p, n);
     out[len + 1 + n] = 0;
     struct stat st;
-    if (!missing && hal_lstat(out, &st) != 0) {
+    if (!missing && fs_lstat(out, &st) != 0) {
       char found[NAME_MAX + 1];
       out[len] = 0;
       if (errno == ENOENT && find_nocase(out, p, n, found, sizeof found)) memcpy(out + len + 1, found, n + 1);
       else missing = true;
       out[len] = '/';
-      if (!missing && hal_lstat(out, &st) != 0) missing = true;
+      if (!missing && fs_lstat(out, &st) != 0) missing = true;
     }
-    if (!missing && S_ISLNK(st.st_mode)) return HAL_ENOENT;
+    if (!missing && S_ISLNK(st.st_mode)) return ERR_ENOENT;
     len += 1 + n;
     p += n;
   }
   if (*rest && rest[strlen(rest) - 1] == '/') {
-    if (len + 1 >= size) return HAL_ELIMIT;
+    if (len + 1 >= size) return ERR_ELIMIT;
     out[len++] = '/';
     out[len] = 0;
   }
@@ -86,7 +86,7 @@ int kjs_path_map(kjs_vm *vm, const char *path, char *out, size_t size) {
   else if (cfg->data_dir && (rest = under(path, "/data"))) dir = cfg->data_dir;
   if (dir && cfg->sdcard_fat) return map_fat(dir, rest, out, size);
   int n = dir ? snprintf(out, size, "%s%s", dir, rest) : snprintf(out, size, "%s", path);
-  return (n < 0 || (size_t)n >= size) ? HAL_ELIMIT : 0;
+  return (n < 0 || (size_t)n >= size) ? ERR_ELIMIT : 0;
 }
 
 int kjs_path_sibling(const char *path, const char *suffix, char *out, size_t size) {
@@ -100,7 +100,7 @@ int kjs_path_sibling(const char *path, const char *suffix, char *out, size_t siz
 static int rename_sem(bool fat, const char *from, const char *to) {
   struct stat st;
   /* FatFs f_rename: FR_EXIST when the new name is taken, whatever it is. */
-  if (fat && hal_lstat(to, &st) == 0) return -EEXIST;
+  if (fat && fs_lstat(to, &st) == 0) return -EEXIST;
   return rename(from, to) == 0 ? 0 : -errno;
 }
 
@@ -112,8 +112,8 @@ int kjs_path_rename(kjs_vm *vm, const char *from, const char *to) {
  * there was nothing to do, or a negative errno. */
 static int settle(bool fat, const char *dst, const char *bak) {
   struct stat st;
-  if (hal_lstat(bak, &st) != 0) return 0;
-  if (hal_lstat(dst, &st) == 0) return unlink(bak) == 0 ? 1 : -errno; /* committed: the backup is stale */
+  if (fs_lstat(bak, &st) != 0) return 0;
+  if (fs_lstat(dst, &st) == 0) return unlink(bak) == 0 ? 1 : -errno; /* committed: the backup is stale */
   int rc = rename_sem(fat, bak, dst);                             /* not committed: the old file returns */
   return rc < 0 ? rc : 1;
 }
@@ -211,7 +211,7 @@ static int walk(recover_ctx *c, int depth) {
     if (e->d_type == DT_UNKNOWN) {
       struct stat st;
       snprintf(c->path + len, sizeof c->path - len, "/%s", name);
-      dir = hal_lstat(c->path, &st) == 0 && S_ISDIR(st.st_mode);
+      dir = fs_lstat(c->path, &st) == 0 && S_ISDIR(st.st_mode);
       c->path[len] = 0;
     }
     if (dir && depth < RECOVER_MAX_DEPTH && len + 1 + strlen(name) < sizeof c->path) {

@@ -10,7 +10,7 @@
 
 #include "hal/audio.h"
 #include "hal/clock.h"
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "hal/vdec.h"
 #include "media/g711.h"
 #include "mp4/demuxer.h"
@@ -175,7 +175,7 @@ static void check_end(player *p) {
   p->ended = true;
   p->state = PLAYER_ENDED;
   if (!p->st.error && p->info.warning[0])
-    fail(p, HAL_ETRUNC, "the file is damaged (%s): played to its last good frame", p->info.warning);
+    fail(p, ERR_ETRUNC, "the file is damaged (%s): played to its last good frame", p->info.warning);
   pthread_cond_broadcast(&p->cv);
   if (p->cfg.on_event) p->cfg.on_event(p->cfg.user, p->st.error ? PLAYER_EV_ERROR : PLAYER_EV_EOS);
 }
@@ -197,13 +197,13 @@ static void vdec_retire(hal_handle v) {
   for (int waited = 0; waited < 3000; waited += 10) {
     if (!eos_sent) {
       int rc = hal_vdec_send_stream(v, NULL, 0, 0, 1, 0);
-      eos_sent = rc != HAL_ETIMEDOUT; /* sent, or it was already (HAL_ESTATE) */
+      eos_sent = rc != ERR_ETIMEDOUT; /* sent, or it was already (ERR_ESTATE) */
     }
     hal_frame *f;
     int rc = hal_vdec_get_frame(v, &f, 10);
     if (rc == 0) hal_frame_release(f);
-    else if (rc == HAL_ESTATE && eos_sent) break; /* everything up to the end handed out */
-    else if (rc != HAL_ETIMEDOUT) break;
+    else if (rc == ERR_ESTATE && eos_sent) break; /* everything up to the end handed out */
+    else if (rc != ERR_ETIMEDOUT) break;
   }
   hal_vdec_destroy(v);
 }
@@ -245,8 +245,8 @@ static void do_seek(player *p) {
   int srch = mp4_demuxer_seek(p->dmx, target);
   pthread_mutex_lock(&p->mu);
   p->vdec = rc ? 0 : old;
-  if (rc) fail(p, rc, "the video decoder could not restart: %s", hal_strerror(rc));
-  else if (srch) fail(p, srch, "seeking in the file failed: %s", hal_strerror(srch));
+  if (rc) fail(p, rc, "the video decoder could not restart: %s", err_str(rc));
+  else if (srch) fail(p, srch, "seeking in the file failed: %s", err_str(srch));
   if (rc || srch) p->feeder_done = p->video_done = p->audio_done = true;
   p->video_park = false;
   pthread_cond_broadcast(&p->cv);
@@ -266,7 +266,7 @@ static void push_audio(player *p, const mp4_frame *fr) {
   }
   pcm_chunk *c = malloc(sizeof *c + (size_t)(n - skip) * ch * sizeof(int16_t));
   if (!c) {
-    fail(p, HAL_ENOMEM, "out of memory for audio%s", "");
+    fail(p, ERR_ENOMEM, "out of memory for audio%s", "");
     return;
   }
   c->pts_us = pts;
@@ -308,8 +308,8 @@ static void *feeder_main(void *arg) {
       /* The decoder's input queue is bounded: wait for room, but never past a stop or seek. */
       do {
         rc = hal_vdec_send_stream(p->vdec, fr.data, fr.size, (uint64_t)(fr.pts_us > 0 ? fr.pts_us : 0), 0, 100);
-      } while (rc == HAL_ETIMEDOUT && !interrupted(p));
-      if (rc == HAL_ETIMEDOUT) rc = 0;
+      } while (rc == ERR_ETIMEDOUT && !interrupted(p));
+      if (rc == ERR_ETIMEDOUT) rc = 0;
       else if (rc) fr.eof = true; /* the decoder is gone: end here */
     } else if (rc == 0 && fr.eof && p->info.has_video) {
       hal_vdec_send_stream(p->vdec, NULL, 0, 0, 1, 1000);
@@ -443,8 +443,8 @@ static void *audio_main(void *arg) {
     pthread_mutex_lock(&p->mu);
     p->dev_written += p->inflight;
     p->inflight = 0;
-    if (rc && rc != HAL_ETIMEDOUT) {
-      fail(p, rc, "audio output failed: %s", hal_strerror(rc));
+    if (rc && rc != ERR_ETIMEDOUT) {
+      fail(p, rc, "audio output failed: %s", err_str(rc));
       p->audio_done = true;
       check_end(p);
       continue;
@@ -510,7 +510,7 @@ static void *video_main(void *arg) {
       pthread_mutex_unlock(&p->mu);
       int rc = hal_vdec_get_frame(v, &f, 50);
       pthread_mutex_lock(&p->mu);
-      if (rc == HAL_ETIMEDOUT) {
+      if (rc == ERR_ETIMEDOUT) {
         f = NULL;
         continue;
       }
@@ -522,8 +522,8 @@ static void *video_main(void *arg) {
         }
         f = NULL;
         if (rc && !p->video_park) {
-          if (rc != HAL_ESTATE) fail(p, rc, "video decoding failed: %s", hal_strerror(rc));
-          p->video_done = true; /* HAL_ESTATE: every frame before the end was handed out */
+          if (rc != ERR_ESTATE) fail(p, rc, "video decoding failed: %s", err_str(rc));
+          p->video_done = true; /* ERR_ESTATE: every frame before the end was handed out */
           check_end(p);
         }
         continue;
@@ -576,7 +576,7 @@ static void *video_main(void *arg) {
     if (late) {
       p->st.frames_dropped++;
     } else if (rc) {
-      fail(p, rc, "showing a frame failed: %s", hal_strerror(rc));
+      fail(p, rc, "showing a frame failed: %s", err_str(rc));
       p->video_done = true;
       check_end(p);
     } else {
@@ -594,7 +594,7 @@ static void *video_main(void *arg) {
 
 int player_open(player **out, const char *path, char *why, size_t why_size) {
   player *p = calloc(1, sizeof *p);
-  if (!p) return HAL_ENOMEM;
+  if (!p) return ERR_ENOMEM;
   pthread_mutex_init(&p->mu, NULL);
   pthread_condattr_t ca;
   pthread_condattr_init(&ca);
@@ -604,12 +604,12 @@ int player_open(player **out, const char *path, char *why, size_t why_size) {
   p->st.last_shown_us = -1;
   int rc = mp4_io_file_open(&p->io, path, "r");
   if (rc) {
-    snprintf(why, why_size, "cannot open it: %s", hal_strerror(rc));
+    snprintf(why, why_size, "cannot open it: %s", err_str(rc));
     player_close(p);
     return rc;
   }
   if ((rc = mp4_demuxer_open(&p->dmx, NULL, &p->io))) {
-    snprintf(why, why_size, "not a playable MP4: %s", hal_strerror(rc));
+    snprintf(why, why_size, "not a playable MP4: %s", err_str(rc));
     mp4_io_file_close(&p->io);
     player_close(p);
     return rc;
@@ -638,7 +638,7 @@ int player_open(player **out, const char *path, char *why, size_t why_size) {
   if (!p->info.has_video && !p->info.has_audio) {
     snprintf(why, why_size, "it has no H.264/H.265 video and no G.711 audio track");
     player_close(p);
-    return HAL_ENOTSUP;
+    return ERR_ENOTSUP;
   }
   snprintf(p->info.warning, sizeof p->info.warning, "%s", mp4_demuxer_warning(p->dmx));
   *out = p;
@@ -648,19 +648,19 @@ int player_open(player **out, const char *path, char *why, size_t why_size) {
 const player_info *player_get_info(const player *p) { return &p->info; }
 
 int player_start(player *p, const player_config *cfg, char *why, size_t why_size) {
-  if (p->threads) return HAL_ESTATE;
+  if (p->threads) return ERR_ESTATE;
   p->cfg = *cfg;
   int rc = 0;
   if (p->info.has_video) {
     hal_display_info di;
     if ((rc = hal_display_info_get(cfg->display, &di))) {
-      snprintf(why, why_size, "the display: %s", hal_strerror(rc));
+      snprintf(why, why_size, "the display: %s", err_str(rc));
       return rc;
     }
     if ((uint32_t)p->info.width > di.width || (uint32_t)p->info.height > di.height) {
       snprintf(why, why_size, "the video (%dx%d) is larger than the display (%ux%u)", p->info.width, p->info.height, di.width,
                di.height);
-      return HAL_EINVAL;
+      return ERR_EINVAL;
     }
     p->vcfg = (hal_vdec_config)HAL_VDEC_CONFIG_DEFAULT;
     p->vcfg.codec = p->info.vcodec == MP4_CODEC_H265 ? HAL_VDEC_H265 : HAL_VDEC_H264;
@@ -668,7 +668,7 @@ int player_start(player *p, const player_config *cfg, char *why, size_t why_size
     p->vcfg.max_width = (uint32_t)(p->info.width > 64 ? p->info.width : 64);
     p->vcfg.max_height = (uint32_t)(p->info.height > 64 ? p->info.height + 16 : 64);
     if ((rc = open_vdec(p, &p->vdec))) {
-      snprintf(why, why_size, "cannot create the %s decoder: %s", mp4_codec_name(p->info.vcodec), hal_strerror(rc));
+      snprintf(why, why_size, "cannot create the %s decoder: %s", mp4_codec_name(p->info.vcodec), err_str(rc));
       return rc;
     }
   }
@@ -679,7 +679,7 @@ int player_start(player *p, const player_config *cfg, char *why, size_t why_size
     ac.channels = (uint32_t)p->info.channels;
     ac.samples_per_frame = ac.rate * CHUNK_MS / 1000; /* the device queue: 5 of them */
     if ((rc = hal_audio_out_open(&ac, &p->aout))) {
-      snprintf(why, why_size, "cannot open the audio output: %s", hal_strerror(rc));
+      snprintf(why, why_size, "cannot open the audio output: %s", err_str(rc));
       if (p->vdec) hal_vdec_destroy(p->vdec);
       p->vdec = 0;
       return rc;
@@ -702,7 +702,7 @@ int player_start(player *p, const player_config *cfg, char *why, size_t why_size
 }
 
 int player_pause(player *p) {
-  if (!p->threads) return HAL_ESTATE;
+  if (!p->threads) return ERR_ESTATE;
   pthread_mutex_lock(&p->mu);
   if (!p->paused) {
     int64_t now = clock_now(p);
@@ -717,7 +717,7 @@ int player_pause(player *p) {
 }
 
 int player_resume(player *p) {
-  if (!p->threads) return HAL_ESTATE;
+  if (!p->threads) return ERR_ESTATE;
   pthread_mutex_lock(&p->mu);
   if (p->paused) {
     p->paused = false;

@@ -61,12 +61,12 @@ typedef struct player_stats {
   char error_text[256];
 } player_stats;
 
-/* Opens `path` (a host path) and reads its tracks. HAL_ENOTSUP when it has no H.264/H.265 video
+/* Opens `path` (a host path) and reads its tracks. ERR_ENOTSUP when it has no H.264/H.265 video
  * and no G.711 audio; why gets a sentence on failure. */
 int player_open(player **out, const char *path, char *why, size_t why_size);
 const player_info *player_get_info(const player *p);
 /* Creates the decoder and the audio output and starts playing from the beginning (or from the
- * last seek while loaded). HAL_EINVAL when the video does not fit the display. */
+ * last seek while loaded). ERR_EINVAL when the video does not fit the display. */
 int player_start(player *p, const player_config *cfg, char *why, size_t why_size);
 int player_pause(player *p);
 int player_resume(player *p);

@@ -1,5 +1,5 @@
 /* The console session (kjs/repl.h): driver loop, friendly REPL, soft reset and boot flow. The raw
- * protocol is in repl_raw.c. */
+ * protocol is in repl_raw.c, its services in repl_fs.c, repl_preview.c and repl_mount.c. */
 #include "kjs/repl.h"
 
 #include <limits.h>
@@ -11,14 +11,16 @@
 
 #include "hal/clock.h"
 #include "hal/system.h"
-#include "hal/vb.h"
 #include "kjs/console.h"
 #include "kjs/errors.h"
+#include "kjs/media.h"
 #include "kjs/paths.h"
 #include "repl_internal.h"
 
 extern const unsigned char kjs_repl_js[];
 extern const size_t kjs_repl_js_len;
+
+kjs_session *kjs_the_session;
 
 #define PROMPT "> "
 #define PROMPT_MORE "... "
@@ -50,17 +52,16 @@ static void console_write(void *user, int stream, const char *buf, size_t len) {
 
 /* ---- input ---- */
 
-static void on_rx(kjs_loop *loop, int fd, int revents, void *user) {
-  (void)fd, (void)revents;
-  kjs_session *s = user;
+bool kjs_session_take_input(kjs_session *s) {
   uint8_t tmp[8192];
+  bool got = false;
   for (;;) {
     ssize_t n = kjs_uart_read(s->u, tmp, sizeof tmp);
-    if (n == 0) return;
+    if (n == 0) break;
     if (n < 0) {
       s->eof = true;
-      kjs_loop_fd_unwatch(loop, kjs_uart_rx_fd(s->u));
-      return;
+      if (s->vm) kjs_loop_fd_unwatch(kjs_vm_loop(s->vm), kjs_uart_rx_fd(s->u));
+      return false;
     }
     inbuf *b = &s->in;
     if (b->pos > 0 && b->pos == b->len) b->pos = b->len = 0;
@@ -68,13 +69,21 @@ static void on_rx(kjs_loop *loop, int fd, int revents, void *user) {
       size_t cap = b->cap ? b->cap : 16384;
       while (cap < b->len + (size_t)n) cap *= 2;
       uint8_t *p = realloc(b->p, cap);
-      if (!p) return; /* out of memory: the bytes stay in the pipe for later */
+      if (!p) break; /* out of memory: the bytes stay in the pipe for later */
       b->p = p;
       b->cap = cap;
     }
     memcpy(b->p + b->len, tmp, (size_t)n);
     b->len += (size_t)n;
+    got = true;
   }
+  if (got && s->raw.in_exec) kjs_raw_live_scan(s);
+  return true;
+}
+
+static void on_rx(kjs_loop *loop, int fd, int revents, void *user) {
+  (void)loop, (void)fd, (void)revents;
+  kjs_session_take_input(user);
 }
 
 /* ---- the VM ---- */
@@ -90,11 +99,13 @@ static bool vm_create(kjs_session *s) {
   }
   kjs_uart_set_vm(s->u, s->vm);
   if (!s->eof) kjs_loop_fd_watch(kjs_vm_loop(s->vm), kjs_uart_rx_fd(s->u), POLLIN, KJS_FD_WEAK, on_rx, s);
+  kjs_preview_attach(s);
   return true;
 }
 
 static void vm_destroy(kjs_session *s) {
   if (!s->vm) return;
+  kjs_preview_detach(s);
   kjs_uart_set_vm(s->u, NULL);
   JS_FreeValue(kjs_vm_context(s->vm), s->helper);
   s->helper = JS_UNDEFINED;
@@ -143,8 +154,9 @@ void kjs_session_soft_reset(kjs_session *s) {
   kjs_raw_reset(s);
   vm_destroy(s);
   /* Whatever media the app leaked (sensors running, links, encoder channels, VB blocks) goes now,
-   * in the board's teardown order, so the next run starts clean. */
-  int released = hal_reset_all();
+   * in the board's teardown order, and k230:media forgets it (the display it had brought up), so
+   * the next run starts clean. */
+  int released = kjs_media_reset();
   if (released > 0) {
     char note[96];
     snprintf(note, sizeof note, "released %d media object%s\n", released, released == 1 ? "" : "s");
@@ -444,6 +456,41 @@ static void note_declarations(kjs_session *s, const char *src, size_t len) {
   JS_FreeValue(ctx, fn);
 }
 
+/* Static `import` statements are not valid in a script: repl.js turns them into dynamic imports
+ * (`import { a } from "k230:sys"` -> `var { a } = await import("k230:sys");`). Returns a malloc'd
+ * copy of the source to evaluate, or NULL with *more set when an import statement is unfinished
+ * (or with *more clear when out of memory). */
+static char *rewrite_imports(kjs_session *s, const char *src, size_t len, size_t *out_len, bool *more) {
+  JSContext *ctx = kjs_vm_context(s->vm);
+  *more = false;
+  const char *text = NULL;
+  size_t n = len;
+  JSValue r = JS_UNDEFINED;
+  if (!JS_IsUndefined(s->helper)) {
+    JSValue fn = JS_GetPropertyStr(ctx, s->helper, "rewrite");
+    JSValue arg = JS_NewStringLen(ctx, src, len);
+    r = JS_Call(ctx, fn, JS_UNDEFINED, 1, (JSValueConst *)&arg);
+    JS_FreeValue(ctx, arg);
+    JS_FreeValue(ctx, fn);
+    if (JS_IsException(r)) JS_FreeValue(ctx, JS_GetException(ctx));
+    else if (JS_IsNull(r)) *more = true;
+    else if (JS_IsString(r)) text = JS_ToCStringLen(ctx, &n, r);
+  }
+  char *out = NULL;
+  if (!*more) {
+    if (!text) n = len;
+    out = malloc(n + 1);
+    if (out) {
+      memcpy(out, text ? text : src, n);
+      out[n] = 0;
+      *out_len = n;
+    }
+  }
+  JS_FreeCString(ctx, text);
+  JS_FreeValue(ctx, r);
+  return out;
+}
+
 static void line_done(kjs_session *s) {
   size_t len;
   const char *text = kjs_line_text(&s->line, &len);
@@ -457,13 +504,20 @@ static void line_done(kjs_session *s) {
   p[s->pending_len] = 0;
   s->at_prompt = false;
   bool blank = strspn(p, " \t\n") == s->pending_len;
-  if (!blank && incomplete(s, p, s->pending_len)) {
-    prompt(s);
-    return;
-  }
   if (!blank) {
-    note_declarations(s, p, s->pending_len);
-    eval_script(s, "<repl>", p, s->pending_len, true);
+    bool more;
+    size_t n = 0;
+    char *src = rewrite_imports(s, p, s->pending_len, &n, &more);
+    if (more || (src && incomplete(s, src, n))) {
+      free(src);
+      prompt(s);
+      return;
+    }
+    if (src) {
+      note_declarations(s, src, n);
+      eval_script(s, "<repl>", src, n, true);
+    }
+    free(src);
   }
   s->pending_len = 0;
   if (!s->reset_requested && s->mode == MODE_FRIENDLY) prompt(s);
@@ -502,6 +556,8 @@ static void friendly_byte(kjs_session *s, uint8_t c) {
 
 void kjs_session_leave_raw(kjs_session *s) {
   kjs_raw_reset(s);
+  kjs_preview_stop(s, "the link left raw mode");
+  kjs_mount_drop(s);
   s->mode = MODE_FRIENDLY;
   kjs_uart_set_crlf(s->u, true);
   say(s, "\n");
@@ -517,9 +573,8 @@ static void process_input(kjs_session *s) {
       friendly_byte(s, c);
     } else {
       /* The raw parser may run JS (exec), during which more input is appended (and b->p may
-       * move), so it returns after each frame and is called again with fresh pointers. */
-      size_t n = kjs_raw_feed(s, b->p + b->pos, b->len - b->pos);
-      b->pos += n;
+       * move), so it returns after each frame and is called again. */
+      kjs_raw_feed(s);
     }
   }
   if (b->pos == b->len) b->pos = b->len = 0;
@@ -531,8 +586,11 @@ int kjs_repl_run(const kjs_repl_config *cfg) {
   s->cfg = *cfg;
   s->u = cfg->uart;
   s->helper = JS_UNDEFINED;
+  s->preview.policy = cfg->preview;
+  kjs_the_session = s;
   kjs_line_init(&s->line, line_out, s);
   if (!vm_create(s)) {
+    kjs_the_session = NULL;
     free(s);
     return KJS_EXIT_ERROR;
   }
@@ -556,8 +614,11 @@ int kjs_repl_run(const kjs_repl_config *cfg) {
     }
   }
   kjs_raw_reset(s);
+  kjs_preview_stop(s, "the session ended");
+  kjs_mount_drop(s);
   kjs_console_set_writer(NULL, NULL);
   vm_destroy(s);
+  kjs_the_session = NULL;
   kjs_line_free(&s->line);
   free(s->pending);
   free(s->in.p);

@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hal/errors.h"
-#include "hal/stat.h"
+#include "base/errors.h"
+#include "base/stat.h"
 #include "kjs/paths.h"
 #include "repl_internal.h"
 
@@ -46,7 +46,7 @@ int kjs_fs_resolve(kjs_vm *vm, const char *path, char *out, size_t size) {
   /* No symlink anywhere below the root: a link could point outside it (with the card's FAT
    * semantics the mapping itself refuses them). */
   int rc = kjs_path_map(vm, norm, out, size);
-  if (rc != 0) return rc == HAL_ENOENT ? -EACCES : -ENAMETOOLONG;
+  if (rc != 0) return rc == ERR_ENOENT ? -EACCES : -ENAMETOOLONG;
   char host_root[PATH_MAX];
   if (kjs_path_map(vm, root, host_root, sizeof host_root) != 0) return -ENAMETOOLONG;
   size_t rlen = strlen(host_root);
@@ -56,7 +56,7 @@ int kjs_fs_resolve(kjs_vm *vm, const char *path, char *out, size_t size) {
     if (out[i] != '/' && out[i] != 0) continue;
     prefix[i] = 0;
     struct stat st;
-    if (hal_lstat(prefix, &st) != 0) break;
+    if (fs_lstat(prefix, &st) != 0) break;
     if (S_ISLNK(st.st_mode)) return -EACCES;
     prefix[i] = out[i];
   }
@@ -97,7 +97,7 @@ static uint8_t type_of(mode_t m) { return S_ISREG(m) ? 1 : S_ISDIR(m) ? 2 : 3; }
 
 static void op_stat(kjs_session *s, const char *host, const char *board) {
   struct stat st;
-  if (hal_lstat(host, &st) != 0) {
+  if (fs_lstat(host, &st) != 0) {
     reply_errno(s, errno, board);
     return;
   }
@@ -122,7 +122,7 @@ static void op_list(kjs_session *s, const char *host, const char *board) {
     if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 || kjs_path_is_transient(e->d_name)) continue;
     char full[PATH_MAX];
     struct stat st;
-    if (snprintf(full, sizeof full, "%s/%s", host, e->d_name) >= (int)sizeof full || hal_lstat(full, &st) != 0)
+    if (snprintf(full, sizeof full, "%s/%s", host, e->d_name) >= (int)sizeof full || fs_lstat(full, &st) != 0)
       continue;
     size_t nl = strlen(e->d_name);
     size_t need = 1 + 8 + 8 + 2 + nl;
@@ -226,7 +226,7 @@ void kjs_fs_op(kjs_session *s, uint8_t type, const uint8_t *p, size_t len) {
       break;
     case 'u': {
       struct stat st;
-      int rc = hal_lstat(host, &st);
+      int rc = fs_lstat(host, &st);
       if (rc == 0) rc = S_ISDIR(st.st_mode) ? rmdir(host) : unlink(host);
       if (rc != 0) reply_errno(s, errno, board);
       else kjs_raw_reply_ok(s, NULL, 0);

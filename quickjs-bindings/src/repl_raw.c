@@ -22,11 +22,29 @@ uint64_t get_le64(const uint8_t *p) { return (uint64_t)get_le32(p) | (uint64_t)g
 
 static uint8_t header_check(uint8_t type, uint8_t lo, uint8_t hi) { return (uint8_t)((type + lo + hi) ^ 0x5A); }
 
-void kjs_raw_send(kjs_session *s, uint8_t type, const void *a, size_t alen, const void *b, size_t blen) {
+/* ---- test hooks: compiled into test builds only (CMake K230JS_TEST_HOOKS), so a board
+ * firmware cannot be made to damage its own frames (docs/protocol.md) ---- */
+#ifdef K230JS_TEST_HOOKS
+static void faults_arm(raw_state *r) {
+  const char *faults = getenv("K230JS_RAW_FAULTS");
+  const char *cr = faults ? strstr(faults, "corrupt-read=") : NULL;
+  r->fault_corrupt_read = cr ? atoi(cr + 13) : 0;
+  r->read_frames = 0;
+}
+
+static void fault_apply(raw_state *r, uint8_t type, uint8_t *payload, size_t len) {
+  if (type == 'D' && r->fault_corrupt_read && ++r->read_frames == r->fault_corrupt_read) {
+    payload[len - 1] ^= 0x40; /* one corrupted byte on the line */
+    r->fault_corrupt_read = 0;
+  }
+}
+#else
+static void faults_arm(raw_state *r) { (void)r; }
+static void fault_apply(raw_state *r, uint8_t type, uint8_t *payload, size_t len) {}
+#endif
+
+size_t kjs_raw_frame(uint8_t *f, uint8_t type, const void *a, size_t alen, const void *b, size_t blen) {
   size_t len = alen + blen;
-  uint8_t stack[RAW_HDR + 64 + RAW_TRAILER];
-  uint8_t *f = len <= 64 ? stack : malloc(RAW_HDR + len + RAW_TRAILER);
-  if (!f) return;
   f[0] = RAW_SOF;
   f[1] = type;
   f[2] = (uint8_t)len;
@@ -35,11 +53,17 @@ void kjs_raw_send(kjs_session *s, uint8_t type, const void *a, size_t alen, cons
   if (alen) memcpy(f + RAW_HDR, a, alen);
   if (blen) memcpy(f + RAW_HDR + alen, b, blen);
   put_le32(f + RAW_HDR + len, kjs_crc32(f + 1, RAW_HDR - 1 + len));
+  return RAW_HDR + len + RAW_TRAILER;
+}
+
+void kjs_raw_send(kjs_session *s, uint8_t type, const void *a, size_t alen, const void *b, size_t blen) {
+  size_t len = alen + blen;
+  uint8_t stack[RAW_HDR + 64 + RAW_TRAILER];
+  uint8_t *f = len <= 64 ? stack : malloc(RAW_HDR + len + RAW_TRAILER);
+  if (!f) return;
+  kjs_raw_frame(f, type, a, alen, b, blen);
   raw_state *r = &s->raw;
-  if (type == 'D' && r->fault_corrupt_read && ++r->read_frames == r->fault_corrupt_read) {
-    f[RAW_HDR + len - 1] ^= 0x40; /* test hook: one corrupted byte on the line */
-    r->fault_corrupt_read = 0;
-  }
+  fault_apply(r, type, f + RAW_HDR, len);
   if ((type == 'R' || type == 'X') && len <= RAW_LAST_MAX) {
     r->last_req = r->cur_req;
     r->last_type = type;
@@ -106,14 +130,18 @@ void kjs_raw_reset(kjs_session *s) {
   s->raw.have = 0;
 }
 
+/* A new client on the link (raw mode entered, or 0x01): what the last one set up ends. */
+static void new_client(kjs_session *s) {
+  kjs_preview_stop(s, "a new client on the link");
+  kjs_mount_drop(s);
+}
+
 void kjs_raw_enter(kjs_session *s) {
   raw_state *r = &s->raw;
   kjs_raw_reset(s);
+  new_client(s);
   r->frame = malloc(RAW_HDR + RAW_MAX_PAYLOAD + RAW_TRAILER);
-  const char *faults = getenv("K230JS_RAW_FAULTS");
-  const char *cr = faults ? strstr(faults, "corrupt-read=") : NULL;
-  r->fault_corrupt_read = cr ? atoi(cr + 13) : 0;
-  r->read_frames = 0;
+  faults_arm(r);
   r->last_req = r->last_type = 0;
   r->last_len = 0;
   s->mode = MODE_RAW;
@@ -188,7 +216,9 @@ static void exec_end(kjs_session *s, const uint8_t *p, size_t len) {
   kjs_raw_reply_ok(s, NULL, 0);
   char name[sizeof r->exec_name];
   memcpy(name, r->exec_name, sizeof name);
+  r->in_exec = true;
   int status = src ? kjs_session_exec(s, name, src, n, r->exec_flags & 1) : 1;
+  r->in_exec = false;
   free(src);
   uint8_t st[4];
   put_le32(st, (uint32_t)status);
@@ -234,8 +264,36 @@ static void sync_reply(kjs_session *s, const uint8_t *p, size_t len) {
   kjs_raw_send(s, 'P', head, sizeof head, r->last, r->last_type ? r->last_len : 0);
 }
 
+/* Preview control and mount data: handled whenever they arrive, even while code runs. */
+static void live_frame(kjs_session *s, uint8_t type, const uint8_t *p, size_t len) {
+  uint8_t *body = malloc(len ? len : 1);
+  if (!body) return;
+  memcpy(body, p, len);
+  size_t n = kjs_raw_unescape(body, len);
+  if (type == 'v') kjs_preview_control(s, body, n);
+  else kjs_mount_reply(s, body, n);
+  free(body);
+}
+
+size_t kjs_raw_unescape(uint8_t *p, size_t n) {
+  size_t o = 0;
+  for (size_t i = 1; i < n; i++) { /* p[0] is the salt */
+    if (p[i] != 0x10) {
+      p[o++] = p[i];
+    } else if (i + 1 < n) {
+      i++;
+      if (p[i]) p[o++] = p[i] ^ 0x80; /* 0x10 0x00 is padding */
+    }
+  }
+  return o;
+}
+
 static void dispatch(kjs_session *s, uint8_t type, const uint8_t *p, size_t len, bool crc_ok) {
   raw_state *r = &s->raw;
+  if (crc_ok && (type == 'v' || type == 'g')) {
+    live_frame(s, type, p, len);
+    return;
+  }
   if (crc_ok && type != 'p' && type != 'd') {
     /* A new request: its reply replaces the kept one. */
     r->cur_req = type;
@@ -285,6 +343,7 @@ static void dispatch(kjs_session *s, uint8_t type, const uint8_t *p, size_t len,
       if (!s->eof) send_hello(s);
       break;
     case 'b': kjs_session_leave_raw(s); break;
+    case 'k': kjs_mount_request(s, p, len); break;
     case 's': case 'l': case 'r': case 'm': case 'u': case 'n':
       abandon(s);
       kjs_fs_op(s, type, p, len);
@@ -293,16 +352,19 @@ static void dispatch(kjs_session *s, uint8_t type, const uint8_t *p, size_t len,
   }
 }
 
-size_t kjs_raw_feed(kjs_session *s, const uint8_t *p, size_t n) {
+void kjs_raw_feed(kjs_session *s) {
   raw_state *r = &s->raw;
-  size_t i = 0;
+  inbuf *b = &s->in;
   if (!r->frame) {
     r->frame = malloc(RAW_HDR + RAW_MAX_PAYLOAD + RAW_TRAILER);
-    if (!r->frame) return n;
+    if (!r->frame) {
+      b->pos = b->len;
+      return;
+    }
   }
-  while (i < n) {
+  while (b->pos < b->len) {
     if (r->have == 0) {
-      uint8_t c = p[i++];
+      uint8_t c = b->p[b->pos++];
       if (c == RAW_SOF) {
         r->frame[0] = c;
         r->have = 1;
@@ -310,17 +372,19 @@ size_t kjs_raw_feed(kjs_session *s, const uint8_t *p, size_t n) {
         r->last_byte_us = hal_clock_us();
       } else if (c == 0x01) {
         abandon_for(s, "a resynchronisation (0x01; another client on this link?)");
+        new_client(s);
         send_hello(s);
       } else if (c == 0x02) {
         kjs_session_leave_raw(s);
-        return i;
+        return;
       }
       continue; /* anything else between frames (echoes, a stray Ctrl-C) is ignored */
     }
-    size_t take = r->need - r->have < n - i ? r->need - r->have : n - i;
-    memcpy(r->frame + r->have, p + i, take);
+    size_t avail = b->len - b->pos;
+    size_t take = r->need - r->have < avail ? r->need - r->have : avail;
+    memcpy(r->frame + r->have, b->p + b->pos, take);
     r->have += take;
-    i += take;
+    b->pos += take;
     r->last_byte_us = hal_clock_us();
     if (r->have < r->need) continue;
     if (r->need == RAW_HDR) {
@@ -342,7 +406,55 @@ size_t kjs_raw_feed(kjs_session *s, const uint8_t *p, size_t n) {
     bool ok = kjs_crc32(r->frame + 1, RAW_HDR - 1 + len) == get_le32(r->frame + RAW_HDR + len);
     r->have = 0;
     dispatch(s, r->frame[1], r->frame + RAW_HDR, len, ok);
-    return i; /* dispatch may have run JS and moved the input buffer */
+    return; /* dispatch may have run code and moved the input buffer */
   }
-  return i;
+}
+
+/* Bytes of the frame the in-order parser is assembling that are still in the input, so the live
+ * scan starts after it; all of the input while its header is not complete yet. */
+static size_t partial_rest(kjs_session *s) {
+  raw_state *r = &s->raw;
+  inbuf *b = &s->in;
+  if (r->have == 0) return 0;
+  if (r->need > RAW_HDR) return r->need - r->have;
+  size_t k = RAW_HDR - r->have;
+  if (b->len - b->pos < k) return b->len - b->pos;
+  uint8_t h[RAW_HDR];
+  memcpy(h, r->frame, r->have);
+  memcpy(h + r->have, b->p + b->pos, k);
+  size_t len = (size_t)h[2] | (size_t)h[3] << 8;
+  if (h[4] != header_check(h[1], h[2], h[3]) || len > RAW_MAX_PAYLOAD) return 0;
+  return RAW_HDR + len + RAW_TRAILER - r->have;
+}
+
+void kjs_raw_live_scan(kjs_session *s) {
+  if (s->mode != MODE_RAW) return;
+  inbuf *b = &s->in;
+  size_t i = b->pos + partial_rest(s);
+  while (i + RAW_HDR <= b->len) {
+    const uint8_t *f = b->p + i;
+    size_t len = (size_t)f[2] | (size_t)f[3] << 8;
+    if (f[0] != RAW_SOF || f[4] != header_check(f[1], f[2], f[3]) || len > RAW_MAX_PAYLOAD) {
+      i++;
+      continue;
+    }
+    size_t total = RAW_HDR + len + RAW_TRAILER;
+    if (b->len - i < total) break; /* the rest has not come yet */
+    if (kjs_crc32(f + 1, RAW_HDR - 1 + len) != get_le32(f + RAW_HDR + len)) {
+      i++;
+      continue;
+    }
+    uint8_t type = f[1];
+    if (type != 'v' && type != 'g') {
+      i += total; /* waits for its turn */
+      continue;
+    }
+    /* Cut it out first: handling it may read more input (a mount wait) into the buffer. */
+    uint8_t *copy = malloc(len ? len : 1);
+    if (copy) memcpy(copy, f + RAW_HDR, len);
+    memmove(b->p + i, b->p + i + total, b->len - i - total);
+    b->len -= total;
+    if (copy) live_frame(s, type, copy, len);
+    free(copy);
+  }
 }

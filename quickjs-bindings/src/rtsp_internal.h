@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "hal/clock.h"
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "kjs/args.h"
 #include "kjs/class.h"
 #include "kjs/errors.h"

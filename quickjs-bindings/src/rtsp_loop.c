@@ -16,12 +16,12 @@ static void count_events(rtsp_js_loop *l, short before, short after) { l->active
 
 static int io_watch(void *loop, int fd, short events, void (*cb)(void *, int, int, void *), void *user) {
   rtsp_js_loop *l = loop;
-  if (fd < 0) return HAL_EINVAL;
+  if (fd < 0) return ERR_EINVAL;
   if (fd >= l->cap_fds) {
     int cap = l->cap_fds ? l->cap_fds : 64;
     while (cap <= fd) cap *= 2;
     rtsp_js_fd *n = realloc(l->fds, (size_t)cap * sizeof *n);
-    if (!n) return HAL_ENOMEM;
+    if (!n) return ERR_ENOMEM;
     memset(n + l->cap_fds, 0, (size_t)(cap - l->cap_fds) * sizeof *n);
     l->fds = n;
     l->cap_fds = cap;

@@ -40,15 +40,15 @@ static int ctl(rtsp_js_loop *l, int op, int fd, short events) {
 int rtsp_js_mux_watch(rtsp_js_loop *l, int fd, short events) {
   if (l->mux_fd < 0) {
     int ep = epoll_create1(EPOLL_CLOEXEC);
-    if (ep < 0) return HAL_EIO;
+    if (ep < 0) return ERR_EIO;
     /* Not KJS_FD_WEAK: an open server or pusher keeps the app running. */
     if (kjs_loop_fd_watch(l->loop, ep, 0, 0, on_set, l) < 0) {
       close(ep);
-      return HAL_ENOMEM;
+      return ERR_ENOMEM;
     }
     l->mux_fd = ep;
   }
-  if (ctl(l, EPOLL_CTL_ADD, fd, events) < 0) return HAL_EIO;
+  if (ctl(l, EPOLL_CTL_ADD, fd, events) < 0) return ERR_EIO;
   sync_set(l);
   return 0;
 }

@@ -61,7 +61,7 @@ static JSValue pusher_error(JSContext *ctx, js_pusher *jp, const char *fn) {
   snprintf(msg, sizeof msg, "%s: %s", fn, jp->fail_msg[0] ? jp->fail_msg : "the pusher failed");
   JS_SetPropertyStr(ctx, e, "message", JS_NewString(ctx, msg));
   const char *code = errno_code(jp->fail_errno);
-  JS_SetPropertyStr(ctx, e, "code", JS_NewString(ctx, code ? code : hal_err_name(jp->fail_code ? jp->fail_code : HAL_EIO)));
+  JS_SetPropertyStr(ctx, e, "code", JS_NewString(ctx, code ? code : err_name(jp->fail_code ? jp->fail_code : ERR_EIO)));
   if (jp->fail_status) JS_SetPropertyStr(ctx, e, "status", JS_NewInt32(ctx, jp->fail_status));
   return e;
 }
@@ -87,7 +87,7 @@ static void pusher_settle(kjs_loop *loop, uint64_t id, void *user) {
     fnv = JS_DupValue(ctx, jp->reject);
     if (jp->state == RTSP_PUSH_CLOSED && !jp->fail_msg[0]) {
       snprintf(jp->fail_msg, sizeof jp->fail_msg, "closed before the server accepted %s", jp->cfg.play ? "PLAY" : "RECORD");
-      jp->fail_code = HAL_ECLOSED;
+      jp->fail_code = ERR_ECLOSED;
     }
     arg = pusher_error(ctx, jp, jp->cfg.play ? "RtspProbe.play" : "RtspPusher.connect");
   }
@@ -128,7 +128,7 @@ static void pusher_tick(kjs_loop *loop, uint64_t id, void *user) {
   if (!jp->c) return;
   rtsp_push_conn_tick(jp->c);
   if (rtsp_push_conn_done(jp->c)) {
-    if (jp->c && jp->state == RTSP_PUSH_HANDSHAKE) pusher_on_state(jp, RTSP_PUSH_FAILED, 0, HAL_EIO);
+    if (jp->c && jp->state == RTSP_PUSH_HANDSHAKE) pusher_on_state(jp, RTSP_PUSH_FAILED, 0, ERR_EIO);
     pusher_release(jp); /* the loop may end now */
     return;
   }
@@ -169,7 +169,7 @@ static JSValue client_new(JSContext *ctx, JSValueConst new_target, int argc, JSV
   rtsp_audio_codec a = RTSP_AUDIO_NONE;
   int64_t mtu = 1400;
   int udp = 0;
-  if (kjs_check_options(ctx, opts, fn) < 0 ||
+  if (kjs_check_options(ctx, opts, fn, play ? KJS_OPTIONS("transport", "auth") : KJS_OPTIONS("video", "audio", "mtu", "auth")) < 0 ||
       (play ? kjs_opt_enum(ctx, opts, fn, "transport", transports, 0, &udp) < 0
             : rtsp_js_opt_codecs(ctx, opts, fn, &v, &a) < 0 || kjs_opt_int(ctx, opts, fn, "mtu", 1400, 576, 9000, &mtu) < 0))
     return JS_EXCEPTION;
@@ -180,7 +180,8 @@ static JSValue client_new(JSContext *ctx, JSValueConst new_target, int argc, JSV
   if (JS_IsException(auth)) goto fail;
   if (!JS_IsUndefined(auth)) {
     bool hu = false, hp = false;
-    int bad = !JS_IsObject(auth) || rtsp_js_opt_string(ctx, auth, fn, "user", NULL, jp->user, sizeof jp->user, &hu) < 0 ||
+    int bad = !JS_IsObject(auth) || kjs_check_options(ctx, auth, play ? "new RtspProbe: options.auth" : "new RtspPusher: options.auth", KJS_OPTIONS("user", "password")) < 0 ||
+              rtsp_js_opt_string(ctx, auth, fn, "user", NULL, jp->user, sizeof jp->user, &hu) < 0 ||
               rtsp_js_opt_string(ctx, auth, fn, "password", NULL, jp->pass, sizeof jp->pass, &hp) < 0;
     bool obj = JS_IsObject(auth);
     JS_FreeValue(ctx, auth);
@@ -259,7 +260,7 @@ static JSValue pusher_connect(JSContext *ctx, JSValueConst this_val, int argc, J
     jp->state = RTSP_PUSH_FAILED;
     jp->fail_code = rc;
     snprintf(jp->fail_msg, sizeof jp->fail_msg, "cannot connect to %s: %s", jp->url,
-             rc == HAL_EINVAL ? "the host must be a numeric IPv4/IPv6 address or localhost" : hal_strerror(rc));
+             rc == ERR_EINVAL ? "the host must be a numeric IPv4/IPv6 address or localhost" : err_str(rc));
     jp->settle_timer = kjs_loop_timer_start(jp->io.loop, 0, pusher_settle, jp);
     return promise;
   }
@@ -275,7 +276,7 @@ static js_pusher *pusher_live(JSContext *ctx, JSValueConst this_val, const char 
     return NULL;
   }
   if (!jp->c || jp->state == RTSP_PUSH_CLOSED) {
-    kjs_throw(ctx, jp->state == RTSP_PUSH_CLOSED ? HAL_ECLOSED : HAL_ESTATE, "%s: %s", fn,
+    kjs_throw(ctx, jp->state == RTSP_PUSH_CLOSED ? ERR_ECLOSED : ERR_ESTATE, "%s: %s", fn,
               jp->state == RTSP_PUSH_CLOSED ? "the pusher is closed" : "call connect() first");
     return NULL;
   }
@@ -295,14 +296,14 @@ static JSValue pusher_send(JSContext *ctx, JSValueConst this_val, int argc, JSVa
       kjs_get_bytes(ctx, argv[0], magic ? "RtspPusher.sendAudio: data" : "RtspPusher.sendVideo: data", &data, &len) < 0)
     return JS_EXCEPTION;
   if (magic && jp->audio == RTSP_AUDIO_NONE)
-    return kjs_throw(ctx, HAL_ENOTSUP, "%s: the pusher was created without audio", fn);
+    return kjs_throw(ctx, ERR_ENOTSUP, "%s: the pusher was created without audio", fn);
   if (!magic && jp->video == RTSP_VIDEO_NONE)
-    return kjs_throw(ctx, HAL_ENOTSUP, "%s: the pusher was created without video", fn);
+    return kjs_throw(ctx, ERR_ENOTSUP, "%s: the pusher was created without video", fn);
   if (!len) return JS_UNDEFINED;
   rtsp_pusher *p = rtsp_push_conn_pusher(jp->c);
   int rc = magic ? rtsp_pusher_send_audio(p, data, len, (uint64_t)pts) : rtsp_pusher_send_video(p, data, len, (uint64_t)pts);
   if (rc < 0 && jp->state == RTSP_PUSH_FAILED) return JS_Throw(ctx, pusher_error(ctx, jp, fn));
-  if (rc < 0) return kjs_throw(ctx, rc, "%s: %s", fn, rc == HAL_EINVAL ? "not a valid frame" : hal_strerror(rc));
+  if (rc < 0) return kjs_throw(ctx, rc, "%s: %s", fn, rc == ERR_EINVAL ? "not a valid frame" : err_str(rc));
   return JS_UNDEFINED;
 }
 
@@ -352,9 +353,9 @@ static JSValue pusher_stats(JSContext *ctx, JSValueConst this_val, int argc, JSV
 
 static int pusher_sink_video(void *user, const uint8_t *annexb, size_t len, uint64_t pts_us, bool keyframe, bool header) {
   js_pusher *jp = user;
-  if (!jp->c || jp->state == RTSP_PUSH_CLOSED) return HAL_ECLOSED;
-  if (jp->state == RTSP_PUSH_FAILED) return jp->fail_code ? jp->fail_code : HAL_EIO;
-  if (jp->video == RTSP_VIDEO_NONE) return HAL_ENOTSUP;
+  if (!jp->c || jp->state == RTSP_PUSH_CLOSED) return ERR_ECLOSED;
+  if (jp->state == RTSP_PUSH_FAILED) return jp->fail_code ? jp->fail_code : ERR_EIO;
+  if (jp->video == RTSP_VIDEO_NONE) return ERR_ENOTSUP;
   if (!len) return 0;
   rtp_au_kind kind = header ? RTP_AU_HEADER : keyframe ? RTP_AU_KEY : RTP_AU_DELTA;
   return rtsp_pusher_send_au(rtsp_push_conn_pusher(jp->c), annexb, len, kjs_sink_clock_map(&jp->clock, 0, pts_us, 0),
@@ -363,8 +364,8 @@ static int pusher_sink_video(void *user, const uint8_t *annexb, size_t len, uint
 
 static int pusher_sink_audio(void *user, const uint8_t *data, size_t len, uint64_t pts_us) {
   js_pusher *jp = user;
-  if (!jp->c || jp->state == RTSP_PUSH_CLOSED) return HAL_ECLOSED;
-  if (jp->state == RTSP_PUSH_FAILED) return jp->fail_code ? jp->fail_code : HAL_EIO;
+  if (!jp->c || jp->state == RTSP_PUSH_CLOSED) return ERR_ECLOSED;
+  if (jp->state == RTSP_PUSH_FAILED) return jp->fail_code ? jp->fail_code : ERR_EIO;
   if (jp->audio == RTSP_AUDIO_NONE) return 0;
   if (!len) return 0;
   uint64_t dur = (uint64_t)len * 1000000u / 8000; /* G.711: one byte per 8 kHz sample */

@@ -116,7 +116,7 @@ static void on_tick(kjs_loop *loop, uint64_t id, void *user) {
 static js_server *server_of(JSContext *ctx, JSValueConst this_val, const char *fn) {
   js_server *jv = JS_GetOpaque2(ctx, this_val, rtsp_server_class_id);
   if (jv && !jv->s) {
-    kjs_throw(ctx, HAL_ECLOSED, "%s: the server is closed", fn);
+    kjs_throw(ctx, ERR_ECLOSED, "%s: the server is closed", fn);
     return NULL;
   }
   return jv;
@@ -154,7 +154,10 @@ JSValue rtsp_server_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSVa
   static const char fn[] = "new RtspServer";
   static const char *const schemes[] = {"digest", "basic", NULL};
   JSValueConst opts = argc > 0 ? argv[0] : JS_UNDEFINED;
-  if (kjs_check_options(ctx, opts, fn) < 0) return JS_EXCEPTION;
+  if (kjs_check_options(ctx, opts, fn,
+                        KJS_OPTIONS("port", "host", "mtu", "sessionTimeoutS", "requestTimeoutS", "maxClients",
+                                    "requestDeadlineS", "maxClientsPerAddress", "clientQueueBytes", "auth")) < 0)
+    return JS_EXCEPTION;
   rtsp_server_config cfg = RTSP_SERVER_CONFIG_DEFAULT;
   int64_t port, mtu, timeout_s, req_timeout_s, max_clients, queue_bytes, deadline_s, per_addr;
   char host[64], user[RTSP_AUTH_FIELD_MAX], pass[RTSP_AUTH_FIELD_MAX], realm[RTSP_AUTH_FIELD_MAX];
@@ -177,7 +180,8 @@ JSValue rtsp_server_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSVa
       JS_FreeValue(ctx, auth);
       return JS_ThrowTypeError(ctx, "%s: options.auth must be an object {user, password, scheme?}", fn);
     }
-    int bad = rtsp_js_opt_string(ctx, auth, fn, "user", NULL, user, sizeof user, &has_user) < 0 ||
+    int bad = kjs_check_options(ctx, auth, "new RtspServer: options.auth", KJS_OPTIONS("user", "password", "realm", "scheme")) < 0 ||
+              rtsp_js_opt_string(ctx, auth, fn, "user", NULL, user, sizeof user, &has_user) < 0 ||
               rtsp_js_opt_string(ctx, auth, fn, "password", NULL, pass, sizeof pass, &has_pass) < 0 ||
               rtsp_js_opt_string(ctx, auth, fn, "realm", "k230js", realm, sizeof realm, NULL) < 0 ||
               kjs_opt_enum(ctx, auth, fn, "scheme", schemes, 0, &scheme) < 0;
@@ -217,12 +221,12 @@ JSValue rtsp_server_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSVa
   }
   rc = rtsp_server_listen(jv->s, &rtsp_js_loop_ops, &jv->io);
   if (rc < 0) {
-    if (rc == HAL_EBUSY)
+    if (rc == ERR_EBUSY)
       kjs_throw(ctx, rc, "%s: %s port %d is already in use", fn, host, (int)port);
-    else if (rc == HAL_EINVAL)
+    else if (rc == ERR_EINVAL)
       kjs_throw(ctx, rc, "%s: host '%s' is not a numeric IPv4 or IPv6 address", fn, host);
     else
-      kjs_throw(ctx, rc, "%s: cannot listen on %s port %d: %s", fn, host, (int)port, hal_strerror(rc));
+      kjs_throw(ctx, rc, "%s: cannot listen on %s port %d: %s", fn, host, (int)port, err_str(rc));
     goto fail;
   }
   JSValue proto = JS_GetPropertyStr(ctx, new_target, "prototype");
@@ -252,7 +256,7 @@ static JSValue server_create_session(JSContext *ctx, JSValueConst this_val, int 
   if (argc < 1 || !JS_IsString(argv[0])) return JS_ThrowTypeError(ctx, "%s: name must be a string", fn);
   JSValueConst opts = argc > 1 ? argv[1] : JS_UNDEFINED;
   rtsp_mount_config mc;
-  if (kjs_check_options(ctx, opts, fn) < 0 || rtsp_js_opt_codecs(ctx, opts, fn, &mc.video, &mc.audio) < 0)
+  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("video", "audio")) < 0 || rtsp_js_opt_codecs(ctx, opts, fn, &mc.video, &mc.audio) < 0)
     return JS_EXCEPTION;
   if (mc.video == RTSP_VIDEO_NONE && mc.audio == RTSP_AUDIO_NONE)
     return JS_ThrowTypeError(ctx, "%s: a session needs video or audio", fn);
@@ -274,10 +278,10 @@ static JSValue server_url(JSContext *ctx, JSValueConst this_val, int argc, JSVal
   if (jv->s) {
     n = rtsp_js_url(jv->s, name ? name : "", url, sizeof url);
   } else {
-    n = HAL_ECLOSED;
+    n = ERR_ECLOSED;
   }
   if (name) JS_FreeCString(ctx, name);
-  if (n == HAL_ECLOSED) return kjs_throw(ctx, n, "%s: the server is closed", fn);
+  if (n == ERR_ECLOSED) return kjs_throw(ctx, n, "%s: the server is closed", fn);
   if (n < 0) return JS_ThrowRangeError(ctx, "%s: name is too long", fn);
   return JS_NewString(ctx, url);
 }

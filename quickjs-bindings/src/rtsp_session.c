@@ -59,7 +59,7 @@ const JSClassDef rtsp_session_class = {"RtspSession", .finalizer = session_final
 static js_session *session_of(JSContext *ctx, JSValueConst this_val, const char *fn) {
   js_session *js = JS_GetOpaque2(ctx, this_val, rtsp_session_class_id);
   if (js && !js->srv) {
-    kjs_throw(ctx, HAL_ECLOSED, "%s: the session is closed", fn);
+    kjs_throw(ctx, ERR_ECLOSED, "%s: the session is closed", fn);
     return NULL;
   }
   return js;
@@ -80,16 +80,16 @@ JSValue rtsp_session_new(JSContext *ctx, JSValueConst server, js_server *jv, con
                          const rtsp_mount_config *mc, const char *fn) {
   js_session *js = calloc(1, sizeof *js);
   if (!js) return JS_ThrowOutOfMemory(ctx);
-  int rc = strlen(name) < sizeof js->name ? rtsp_server_add_mount(jv->s, name, mc, &js->m) : HAL_EINVAL;
+  int rc = strlen(name) < sizeof js->name ? rtsp_server_add_mount(jv->s, name, mc, &js->m) : ERR_EINVAL;
   if (rc < 0) {
     free(js);
-    return rc == HAL_EBUSY ? kjs_throw(ctx, rc, "%s: a session named '%s' exists already", fn, name)
-           : rc == HAL_EINVAL
+    return rc == ERR_EBUSY ? kjs_throw(ctx, rc, "%s: a session named '%s' exists already", fn, name)
+           : rc == ERR_EINVAL
                ? JS_ThrowRangeError(ctx,
                                     "%s: name '%s' must be 1-63 characters of A-Z a-z 0-9 . _ - / "
                                     "without a leading or trailing '/' or '..'",
                                     fn, name)
-               : kjs_throw(ctx, rc, "%s: %s", fn, hal_strerror(rc));
+               : kjs_throw(ctx, rc, "%s: %s", fn, err_str(rc));
   }
   snprintf(js->name, sizeof js->name, "%s", name);
   JSValue obj = JS_NewObjectClass(ctx, (int)rtsp_session_class_id);
@@ -126,13 +126,13 @@ static JSValue session_send(JSContext *ctx, JSValueConst this_val, int argc, JSV
                     &len) < 0)
     return JS_EXCEPTION;
   if (magic && js->audio == RTSP_AUDIO_NONE)
-    return kjs_throw(ctx, HAL_ENOTSUP, "%s: session '%s' was created without audio", fn, js->name);
+    return kjs_throw(ctx, ERR_ENOTSUP, "%s: session '%s' was created without audio", fn, js->name);
   if (!magic && js->video == RTSP_VIDEO_NONE)
-    return kjs_throw(ctx, HAL_ENOTSUP, "%s: session '%s' was created without video", fn, js->name);
+    return kjs_throw(ctx, ERR_ENOTSUP, "%s: session '%s' was created without video", fn, js->name);
   if (!len) return JS_UNDEFINED;
   int rc = magic ? rtsp_mount_send_audio(js->m, data, len, (uint64_t)pts)
                  : rtsp_mount_send_video(js->m, data, len, (uint64_t)pts);
-  if (rc < 0) return kjs_throw(ctx, rc, "%s: %s", fn, rc == HAL_EINVAL ? "not a valid frame" : hal_strerror(rc));
+  if (rc < 0) return kjs_throw(ctx, rc, "%s: %s", fn, rc == ERR_EINVAL ? "not a valid frame" : err_str(rc));
   return JS_UNDEFINED;
 }
 
@@ -175,8 +175,8 @@ static JSValue session_stats(JSContext *ctx, JSValueConst this_val, int argc, JS
 
 static int sink_video(void *user, const uint8_t *annexb, size_t len, uint64_t pts_us, bool keyframe, bool header) {
   js_session *js = user;
-  if (!js->srv || !js->m) return HAL_ECLOSED;
-  if (js->video == RTSP_VIDEO_NONE) return HAL_ENOTSUP;
+  if (!js->srv || !js->m) return ERR_ECLOSED;
+  if (js->video == RTSP_VIDEO_NONE) return ERR_ENOTSUP;
   if (!len) return 0;
   rtp_au_kind kind = header ? RTP_AU_HEADER : keyframe ? RTP_AU_KEY : RTP_AU_DELTA;
   return rtsp_mount_send_au(js->m, annexb, len, kjs_sink_clock_map(&js->clock, 0, pts_us, 0), kind);
@@ -184,7 +184,7 @@ static int sink_video(void *user, const uint8_t *annexb, size_t len, uint64_t pt
 
 static int sink_audio(void *user, const uint8_t *data, size_t len, uint64_t pts_us) {
   js_session *js = user;
-  if (!js->srv || !js->m) return HAL_ECLOSED;
+  if (!js->srv || !js->m) return ERR_ECLOSED;
   if (js->audio == RTSP_AUDIO_NONE) return 0; /* a session without audio ignores the encoder's audio */
   if (!len) return 0;
   uint64_t dur = (uint64_t)len * 1000000u / 8000; /* G.711: one byte per 8 kHz sample */
@@ -194,7 +194,7 @@ static int sink_audio(void *user, const uint8_t *data, size_t len, uint64_t pts_
 int rtsp_session_sink_getter(JSContext *ctx, JSValueConst target, kjs_media_sink *out) {
   js_session *js = JS_GetOpaque(target, rtsp_session_class_id);
   if (!js) return -1;
-  /* A closed session still yields a sink: its first call returns HAL_ECLOSED and the pipe
+  /* A closed session still yields a sink: its first call returns ERR_ECLOSED and the pipe
    * reports that, which names the real problem. */
   *out = (kjs_media_sink){sink_video, sink_audio, NULL, js};
   return 0;

@@ -1,27 +1,40 @@
 /* The registry of pipe targets (kjs/sink.h). Getters are registered once per process. */
 #include "kjs/sink.h"
 
+#include <stdio.h>
+
 #include "hal/clock.h"
-#include "hal/errors.h"
+#include "base/errors.h"
 
-enum { MAX_GETTERS = 8 };
-static kjs_sink_getter *getters[MAX_GETTERS];
-static int ngetters;
+enum { MAX_TARGETS = 8 };
+static struct {
+  const char *name;
+  kjs_sink_getter *get;
+} targets[MAX_TARGETS];
+static int ntargets;
 
-int kjs_media_sink_register(kjs_sink_getter *getter) {
-  for (int i = 0; i < ngetters; i++)
-    if (getters[i] == getter) return 0;
-  if (ngetters == MAX_GETTERS) return HAL_ELIMIT;
-  getters[ngetters++] = getter;
+int kjs_media_sink_register(const char *name, kjs_sink_getter *getter) {
+  for (int i = 0; i < ntargets; i++)
+    if (targets[i].get == getter) return 0;
+  if (ntargets == MAX_TARGETS) return ERR_ELIMIT;
+  targets[ntargets].name = name;
+  targets[ntargets++].get = getter;
   return 0;
 }
 
-int kjs_media_sink_of(JSContext *ctx, JSValueConst target, kjs_media_sink *out) {
-  for (int i = 0; i < ngetters; i++) {
-    int r = getters[i](ctx, target, out);
-    if (r == 0) return 0;
+int kjs_media_sink_of(JSContext *ctx, JSValueConst target, const char *fn, kjs_media_sink *out) {
+  for (int i = 0; i < ntargets; i++) {
+    if (targets[i].get(ctx, target, out) == 0) {
+      out->name = targets[i].name;
+      return 0;
+    }
   }
-  JS_ThrowTypeError(ctx, "pipeTo: the target must be an RtspSession, an RtspPusher, an Mp4Muxer or a NullSink");
+  /* The classes of the modules the app imported: the only ones it can have made. */
+  char list[MAX_TARGETS * 24] = "";
+  size_t at = 0;
+  for (int i = 0; i < ntargets && at < sizeof list; i++)
+    at += (size_t)snprintf(list + at, sizeof list - at, "%s%s", i ? ", " : "", targets[i].name);
+  JS_ThrowTypeError(ctx, "%s: the target must be one of: %s", fn, ntargets ? list : "(no module with pipe targets imported)");
   return -1;
 }
 

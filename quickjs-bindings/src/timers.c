@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 
+#include "hal/clock.h"
 #include "kjs/loop.h"
 #include "kjs/vm.h"
 #include "vm_internal.h"
@@ -13,6 +14,7 @@ typedef struct js_timer {
   uint32_t id;          /* the number JS sees */
   uint64_t loop_timer;  /* the loop's id for the pending expiry */
   uint64_t interval_ms; /* 0 for a one-shot */
+  uint64_t due_us;      /* an interval's current tick on hal_clock_us(): the next is one interval on */
   JSValue fn;
   int argc;
   JSValue *argv;
@@ -63,6 +65,17 @@ void kjs_timers_free(kjs_timers *t) {
 
 static kjs_timers *timers_of(JSContext *ctx);
 
+/* An interval ticks at start + k * interval, however late each callback ran, so it does not drift
+ * (a 5 s status line of a 10 s run comes at 5 s and at 10 s, before a 10 s timeout started just
+ * after it). Ticks missed while the loop was busy are skipped, not run in a burst. The delay is
+ * rounded down: the loop counts whole ms, and a tick must not fall behind a later timer's. */
+static uint64_t next_tick_ms(js_timer *jt) {
+  uint64_t now = hal_clock_us(), step = jt->interval_ms * 1000u;
+  jt->due_us += step;
+  if (jt->due_us <= now) jt->due_us += ((now - jt->due_us) / step + 1) * step;
+  return (jt->due_us - now) / 1000u;
+}
+
 static void on_expire(kjs_loop *loop, uint64_t loop_id, void *user) {
   (void)loop_id;
   js_timer *jt = user;
@@ -75,7 +88,7 @@ static void on_expire(kjs_loop *loop, uint64_t loop_id, void *user) {
   if (argc && !args) argc = 0;
   for (int i = 0; i < argc; i++) args[i] = JS_DupValue(ctx, jt->argv[i]);
   if (jt->interval_ms) {
-    jt->loop_timer = kjs_loop_timer_start(loop, jt->interval_ms, on_expire, jt);
+    jt->loop_timer = kjs_loop_timer_start(loop, next_tick_ms(jt), on_expire, jt);
   } else {
     unlink_timer(t, jt->id);
     timer_free(ctx, jt);
@@ -112,6 +125,7 @@ static JSValue set_timer(JSContext *ctx, JSValueConst this_val, int argc, JSValu
   jt->id = ++t->next_id;
   if (jt->id == 0) jt->id = ++t->next_id;
   jt->interval_ms = repeat ? (uint64_t)delay : 0;
+  jt->due_us = hal_clock_us() + (uint64_t)delay * 1000u;
   jt->loop_timer = kjs_loop_timer_start(kjs_vm_loop(t->vm), (uint64_t)delay, on_expire, jt);
   jt->next = t->list;
   t->list = jt;

@@ -13,7 +13,8 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "hal/fd.h"
+#include "base/fd.h"
+#include "hal/clock.h"
 #include "kjs/vm.h"
 
 struct kjs_uart {
@@ -34,11 +35,26 @@ struct kjs_uart {
   atomic_int intr_count;
   pthread_mutex_t vm_lock;
   kjs_vm *vm;
+  /* Output: kjs_uart_write and the side writer take out_lock per write, so their bytes never
+   * interleave inside one. */
+  pthread_mutex_t out_lock;
+  atomic_int main_waiting; /* kjs_uart_write calls waiting for out_lock: the side writer yields */
+  /* The side writer (kjs_uart_side_write): one batch of pieces at a time. */
+  pthread_mutex_t side_lock;
+  pthread_cond_t side_cv;
+  pthread_t side_thread;
+  bool side_started, side_quit;
+  bool side_writing; /* a piece of side_buf is being written (side_lock released meanwhile) */
+  uint8_t *side_buf;
+  size_t *side_pieces;
+  size_t side_npieces, side_next;
+  uint32_t side_rate;   /* bytes/s of the line, 0 = unknown (the write itself paces) */
+  uint64_t line_free_us; /* when the modelled line has carried everything written (side_rate) */
 };
 
 static void set_cloexec_nonblock(int fd, bool nonblock) {
-  hal_fd_cloexec(fd);
-  if (nonblock) hal_fd_nonblock(fd);
+  fd_cloexec(fd);
+  if (nonblock) fd_nonblock(fd);
 }
 
 /* Writes everything; false when the reader is gone or (timeout_ms >= 0) stalls that long. */
@@ -116,6 +132,10 @@ static kjs_uart *uart_new(int in_fd, int out_fd) {
   u->slave_fd = -1;
   u->rx[0] = u->rx[1] = u->stop[0] = u->stop[1] = -1;
   pthread_mutex_init(&u->vm_lock, NULL);
+  pthread_mutex_init(&u->out_lock, NULL);
+  pthread_mutex_init(&u->side_lock, NULL);
+  pthread_cond_init(&u->side_cv, NULL);
+  atomic_init(&u->main_waiting, 0);
   u->out_timeout = -1;
   atomic_init(&u->intr_mode, KJS_UART_INTR_QUEUE);
   atomic_init(&u->intr_count, 0);
@@ -169,13 +189,13 @@ kjs_uart *kjs_uart_open_pty(void) {
   }
   u->owns_in = true;
   u->path = strdup(name);
-  hal_fd_cloexec(m);
+  fd_cloexec(m);
   u->slave_fd = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (u->slave_fd >= 0) make_raw(u->slave_fd, NULL);
   u->crlf = true; /* a terminal program is on the other end */
   /* Like a real UART with nobody listening, output that nobody reads is dropped, not queued
    * forever: the master is non-blocking and a write that stalls for 2 s gives up. */
-  hal_fd_nonblock(m);
+  fd_nonblock(m);
   u->out_timeout = 2000;
   if (!u->path || u->slave_fd < 0 || !uart_start(u)) {
     kjs_uart_free(u);
@@ -184,8 +204,23 @@ kjs_uart *kjs_uart_open_pty(void) {
   return u;
 }
 
+static void side_stop(kjs_uart *u) {
+  if (!u->side_started) return;
+  pthread_mutex_lock(&u->side_lock);
+  u->side_quit = true;
+  pthread_cond_signal(&u->side_cv);
+  pthread_mutex_unlock(&u->side_lock);
+  pthread_join(u->side_thread, NULL);
+  u->side_started = false;
+  free(u->side_buf);
+  free(u->side_pieces);
+  u->side_buf = NULL;
+  u->side_pieces = NULL;
+}
+
 void kjs_uart_free(kjs_uart *u) {
   if (!u) return;
+  side_stop(u);
   if (u->thread_started) {
     ssize_t w = write(u->stop[1], "x", 1);
     (void)w;
@@ -202,6 +237,9 @@ void kjs_uart_free(kjs_uart *u) {
   if (u->slave_fd >= 0) close(u->slave_fd);
   if (u->owns_in) close(u->in_fd);
   pthread_mutex_destroy(&u->vm_lock);
+  pthread_mutex_destroy(&u->out_lock);
+  pthread_mutex_destroy(&u->side_lock);
+  pthread_cond_destroy(&u->side_cv);
   free(u->path);
   free(u);
 }
@@ -236,8 +274,22 @@ int kjs_uart_read_full(kjs_uart *u, void *buf, size_t len, int timeout_ms) {
   return 0;
 }
 
+/* Line time of n bytes at the known rate, added to the model (out_lock held). */
+static void line_account(kjs_uart *u, size_t n) {
+  if (!u->side_rate) return;
+  uint64_t now = hal_clock_us();
+  if (u->line_free_us < now) u->line_free_us = now;
+  u->line_free_us += (uint64_t)n * 1000000u / u->side_rate;
+}
+
 int kjs_uart_write(kjs_uart *u, const void *buf, size_t len) {
-  if (u->out_dead) return -1;
+  atomic_fetch_add(&u->main_waiting, 1);
+  pthread_mutex_lock(&u->out_lock);
+  atomic_fetch_sub(&u->main_waiting, 1);
+  if (u->out_dead) {
+    pthread_mutex_unlock(&u->out_lock);
+    return -1;
+  }
   const char *p = buf;
   bool ok = true;
   if (!u->crlf) {
@@ -256,8 +308,112 @@ int kjs_uart_write(kjs_uart *u, const void *buf, size_t len) {
     }
     if (ok && t) ok = write_all(u->out_fd, tmp, t, u->out_timeout);
   }
+  line_account(u, len);
   if (!ok && u->out_timeout < 0) u->out_dead = true;
+  pthread_mutex_unlock(&u->out_lock);
   return ok ? 0 : -1;
+}
+
+/* ---- the side writer ---- */
+
+static void *side_main(void *arg) {
+  kjs_uart *u = arg;
+  pthread_mutex_lock(&u->side_lock);
+  for (;;) {
+    while (!u->side_quit && u->side_next >= u->side_npieces) pthread_cond_wait(&u->side_cv, &u->side_lock);
+    if (u->side_quit) break;
+    size_t off = 0;
+    for (size_t i = 0; i < u->side_next; i++) off += u->side_pieces[i];
+    const uint8_t *piece = u->side_buf + off;
+    size_t n = u->side_pieces[u->side_next];
+    u->side_writing = true;
+    pthread_mutex_unlock(&u->side_lock);
+    /* The session's own output goes first: wait while it waits for the line, and (rate known)
+     * until the modelled line has carried what was written before. */
+    for (;;) {
+      while (atomic_load(&u->main_waiting) > 0) hal_sleep_us(200);
+      pthread_mutex_lock(&u->out_lock);
+      uint64_t now = hal_clock_us();
+      if (!u->side_rate || u->line_free_us <= now || atomic_load(&u->main_waiting) > 0) break;
+      uint64_t wait = u->line_free_us - now;
+      pthread_mutex_unlock(&u->out_lock);
+      hal_sleep_us(wait < 20000 ? wait : 20000);
+    }
+    if (atomic_load(&u->main_waiting) > 0) {
+      pthread_mutex_unlock(&u->out_lock);
+      pthread_mutex_lock(&u->side_lock);
+      u->side_writing = false;
+      pthread_cond_broadcast(&u->side_cv);
+      continue;
+    }
+    bool ok = !u->out_dead && write_all(u->out_fd, (const char *)piece, n, u->out_timeout);
+    line_account(u, n);
+    pthread_mutex_unlock(&u->out_lock);
+    pthread_mutex_lock(&u->side_lock);
+    u->side_writing = false;
+    pthread_cond_broadcast(&u->side_cv);
+    if (u->side_next < u->side_npieces) /* else cancelled meanwhile */
+      u->side_next = ok ? u->side_next + 1 : u->side_npieces; /* a stalled link drops the batch */
+  }
+  pthread_mutex_unlock(&u->side_lock);
+  return NULL;
+}
+
+int kjs_uart_side_write(kjs_uart *u, void *buf, const size_t *pieces, size_t npieces) {
+  size_t *copy = malloc(npieces * sizeof *copy);
+  if (!copy) return -1;
+  memcpy(copy, pieces, npieces * sizeof *copy);
+  pthread_mutex_lock(&u->side_lock);
+  if (u->side_next < u->side_npieces) {
+    pthread_mutex_unlock(&u->side_lock);
+    free(copy);
+    return -1;
+  }
+  if (!u->side_started) {
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int rc = pthread_create(&u->side_thread, NULL, side_main, u);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
+      pthread_mutex_unlock(&u->side_lock);
+      free(copy);
+      return -1;
+    }
+    u->side_started = true;
+  }
+  while (u->side_writing) pthread_cond_wait(&u->side_cv, &u->side_lock);
+  free(u->side_buf);
+  free(u->side_pieces);
+  u->side_buf = buf;
+  u->side_pieces = copy;
+  u->side_npieces = npieces;
+  u->side_next = 0;
+  pthread_cond_broadcast(&u->side_cv);
+  pthread_mutex_unlock(&u->side_lock);
+  return 0;
+}
+
+bool kjs_uart_side_idle(kjs_uart *u) {
+  pthread_mutex_lock(&u->side_lock);
+  bool idle = u->side_next >= u->side_npieces;
+  pthread_mutex_unlock(&u->side_lock);
+  return idle;
+}
+
+void kjs_uart_side_cancel(kjs_uart *u) {
+  pthread_mutex_lock(&u->side_lock);
+  u->side_next = u->side_npieces;
+  /* A piece being written is a whole frame: let it finish, so nothing follows a cancel. */
+  while (u->side_writing) pthread_cond_wait(&u->side_cv, &u->side_lock);
+  pthread_mutex_unlock(&u->side_lock);
+}
+
+void kjs_uart_side_set_rate(kjs_uart *u, uint32_t bytes_per_s) {
+  pthread_mutex_lock(&u->out_lock);
+  u->side_rate = bytes_per_s;
+  u->line_free_us = 0;
+  pthread_mutex_unlock(&u->out_lock);
 }
 
 void kjs_uart_set_crlf(kjs_uart *u, bool on) { u->crlf = on; }

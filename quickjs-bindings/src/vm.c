@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "kjs/bytecode.h"
 #include "kjs/console.h"
 #include "kjs/errors.h"
@@ -53,6 +53,9 @@ struct kjs_vm {
 
   map_entry *maps;
   int nmaps;
+
+  char **module_names; /* kjs_vm_note_module */
+  int nmodule_names;
 };
 
 static int interrupt_handler(JSRuntime *rt, void *opaque) {
@@ -155,6 +158,8 @@ void kjs_vm_free(kjs_vm *vm) {
     js_std_free_handlers(vm->rt);
     JS_FreeRuntime(vm->rt);
   }
+  for (int i = 0; i < vm->nmodule_names; i++) free(vm->module_names[i]);
+  free(vm->module_names);
   for (int i = 0; i < vm->nmaps; i++) {
     free(vm->maps[i].name);
     free(vm->maps[i].dir);
@@ -301,9 +306,34 @@ const kjs_sourcemap *kjs_vm_find_sourcemap(kjs_vm *vm, const char *script_name, 
   return NULL;
 }
 
+void kjs_vm_note_module(kjs_vm *vm, const char *name) {
+  char **n = realloc(vm->module_names, (size_t)(vm->nmodule_names + 1) * sizeof *n);
+  if (!n) return;
+  vm->module_names = n;
+  if ((n[vm->nmodule_names] = strdup(name))) vm->nmodule_names++;
+}
+
+bool kjs_vm_locate_import(kjs_vm *vm, const char *export_name, const char *module, char *out, size_t size) {
+  for (int i = 0; i < vm->nmodule_names; i++) {
+    char host_path[PATH_MAX], *src;
+    size_t len;
+    int line, col;
+    if (kjs_path_map(vm, vm->module_names[i], host_path, sizeof host_path) != 0 ||
+        kjs_read_file(host_path, &src, &len) != 0)
+      continue;
+    bool found = kjs_error_find_import(src, len, export_name, module, &line, &col);
+    free(src);
+    if (found) {
+      snprintf(out, size, "%s:%d:%d", vm->module_names[i], line, col);
+      return true;
+    }
+  }
+  return false;
+}
+
 int kjs_read_file(const char *host_path, char **out, size_t *out_len) {
   FILE *f = fopen(host_path, "rb");
-  if (!f) return errno == ENOENT ? HAL_ENOENT : HAL_EIO;
+  if (!f) return errno == ENOENT ? ERR_ENOENT : ERR_EIO;
   /* Size the buffer from the file so a big bundle is read in one go at boot. */
   struct stat st;
   size_t cap = (fstat(fileno(f), &st) == 0 && st.st_size > 0) ? (size_t)st.st_size : 65536;
@@ -320,10 +350,10 @@ int kjs_read_file(const char *host_path, char **out, size_t *out_len) {
   }
   int err = ferror(f);
   fclose(f);
-  if (!buf) return HAL_ENOMEM;
+  if (!buf) return ERR_ENOMEM;
   if (err) {
     free(buf);
-    return HAL_EIO;
+    return ERR_EIO;
   }
   buf[len] = 0;
   *out = buf;
@@ -445,7 +475,7 @@ int kjs_vm_run_file(kjs_vm *vm, const char *path) {
   size_t len = 0;
   if (rc == 0) rc = kjs_read_file(host_path, &buf, &len);
   if (rc != 0) {
-    kjs_console_printf(KJS_STDERR, "k230js: cannot open '%s': %s\n", path, rc == HAL_ENOENT ? "no such file" : hal_strerror(rc));
+    kjs_console_printf(KJS_STDERR, "k230js: cannot open '%s': %s\n", path, rc == ERR_ENOENT ? "no such file" : err_str(rc));
     return KJS_EXIT_LOAD;
   }
   int status;
@@ -472,6 +502,7 @@ int kjs_vm_run_file(kjs_vm *vm, const char *path) {
     return KJS_EXIT_LOAD;
   } else {
     load_sourcemap_for(vm, host_path, path);
+    kjs_vm_note_module(vm, path);
     status = kjs_vm_run_source(vm, path, buf, len);
     free(buf);
   }

@@ -11,6 +11,12 @@ void kjs_vm_add_sourcemap(kjs_vm *vm, const char *script_name, const char *map_d
 /* The map for a script name and the directory its "sources" are relative to; NULL if none. */
 const kjs_sourcemap *kjs_vm_find_sourcemap(kjs_vm *vm, const char *script_name, const char **map_dir);
 
+/* Remembers that the module `name` (as the app names it) was compiled from source, so that a link
+ * error can be placed in it (kjs_vm_locate_import). */
+void kjs_vm_note_module(kjs_vm *vm, const char *name);
+/* "file:line:col" of the import of `export_name` from `module` in a noted module; false if none. */
+bool kjs_vm_locate_import(kjs_vm *vm, const char *export_name, const char *module, char *out, size_t size);
+
 /* Reads a whole file into a malloc'd, NUL-terminated buffer. Returns 0 or a negative HAL code. */
 int kjs_read_file(const char *host_path, char **out, size_t *out_len);
 

@@ -37,7 +37,10 @@ const result: Record<string, unknown> = {
 const errors: Record<string, string[]> = { A: [], B: [], C: [] };
 pa.on("error", (e) => errors.A!.push(e.code));
 pb.on("error", (e) => errors.B!.push(e.code));
-pc.on("error", (e) => errors.C!.push(e.code));
+pc.on("error", (e) => {
+  errors.C!.push(e.code);
+  result.messageC = e.message;
+});
 encoder.start();
 sensor.run();
 

@@ -111,3 +111,18 @@ export function yuvToRgb(y: number, u: number, v: number): [number, number, numb
   const clamp = (x: number) => Math.max(0, Math.min(255, x));
   return [clamp((298 * c + 409 * e + 128) >> 8), clamp((298 * c - 100 * d - 208 * e + 128) >> 8), clamp((298 * c + 516 * d + 128) >> 8)];
 }
+
+/** What test/apps/sensor-alignment.ts prints on every backend: 320x250 NV12 (80000 bytes of Y)
+ * has its UV plane at 81920 by default (12), 80000 with alignment 0, 80128 with 8; the encoder
+ * takes the 12-aligned channel and refuses the other with a reason. */
+export const SENSOR_ALIGNMENT = {
+  frames: [
+    { chn: 0, uvOffset: 81920, strides: [320, 320], colour: true },
+    { chn: 1, uvOffset: 80000, strides: [320, 320], colour: true },
+    { chn: 2, uvOffset: 80128, strides: [320, 320], colour: true },
+  ],
+  link: {
+    0: "ok",
+    1: "EINVAL: MediaManager.link: cannot bind sensor 0/1 to venc 0/0: invalid argument (an encoder takes NV12 pictures of its own size; a camera channel with alignment 12)",
+  },
+};

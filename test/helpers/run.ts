@@ -20,9 +20,11 @@ function toResult(r: SpawnSyncReturns<string>): Result {
   return { status: r.status, signal: r.signal, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
 }
 
-/** Runs the k230js CLI synchronously. */
-export function cli(args: string[], cwd = ROOT): Result {
-  return toResult(spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: "utf8", timeout: 120_000 }));
+/** Runs the k230js CLI synchronously (with `env` added to this process's environment). */
+export function cli(args: string[], cwd = ROOT, env: Record<string, string> = {}): Result {
+  return toResult(
+    spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: "utf8", timeout: 120_000, env: { ...process.env, ...env } }),
+  );
 }
 
 /** Runs a runtime build directly: host natively, riscv64 under qemu-riscv64. */

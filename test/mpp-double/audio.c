@@ -16,7 +16,7 @@
 #include <time.h>
 
 #include "double.h"
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "hal_sim.h"
 #include "mpi_ai_api.h"
 #include "mpi_ao_api.h"
@@ -193,7 +193,7 @@ k_s32 kd_mpi_ai_enable_chn(k_audio_dev ai_dev, k_ai_chn ai_chn) {
     return K_ERR_AI_NOT_PERM;
   if (chn_on) return 0;
   int rc = sim_audio_src_open(d->rate, d->channels, &d->src);
-  if (rc) return rc == HAL_ENOMEM ? K_ERR_AI_NOMEM : K_ERR_AI_NOTREADY; /* the microphone cannot open */
+  if (rc) return rc == ERR_ENOMEM ? K_ERR_AI_NOMEM : K_ERR_AI_NOTREADY; /* the microphone cannot open */
   d->quit = 0;
   d->q_head = d->q_cnt = 0;
   if (pthread_create(&d->th, NULL, capture, d) != 0) {
@@ -257,7 +257,7 @@ k_s32 kd_mpi_ai_get_frame(k_audio_dev ai_dev, k_ai_chn ai_chn, k_audio_frame *fr
   if (!dbl_check(on, "AI-GET-ENABLED", "kd_mpi_ai_get_frame(%d, %d) on a channel not enabled", ai_dev, ai_chn))
     return K_ERR_AI_NOT_PERM;
   struct timespec dl;
-  dbl_deadline(&dl, milli_sec > 0x7fffffff ? 0x7fffffff : (int)milli_sec);
+  hal_deadline(&dl, milli_sec > 0x7fffffff ? 0x7fffffff : (int)milli_sec);
   pthread_mutex_lock(&g_mu);
   k_s32 rc = 0;
   while (d->chn_on && !d->q_cnt && !rc)
@@ -401,7 +401,7 @@ k_s32 kd_mpi_ao_send_frame(k_audio_dev ao_dev, k_ao_chn ao_chn, const k_audio_fr
     return AO_ERR(K_ERR_ILLEGAL_PARAM);
   dbl_vb_ref(blk, VB_UID_AO); /* until played */
   struct timespec dl;
-  dbl_deadline(&dl, milli_sec);
+  hal_deadline(&dl, milli_sec);
   pthread_mutex_lock(&g_mu);
   k_s32 rc = 0;
   while (d->chn_on && d->q_cnt == (int)d->depth && !rc) {
@@ -466,7 +466,7 @@ static void audio_leaks(dbl_leak_fn leak, void *ctx) {
 }
 
 static void __attribute__((constructor)) audio_init(void) {
-  dbl_cond_init(&g_cv);
+  hal_cond_init_mono(&g_cv);
 }
 
 static const dbl_module audio_module = {"audio", audio_leaks};

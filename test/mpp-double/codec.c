@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "double.h"
+#include "pixfmt.h" /* hal/common */
 #include "internal.h" /* hal/host: frame_ref, frame_unref and the copy counters the module uses */
 
 _Atomic uint64_t g_stream_bytes_copied, g_frame_bytes_copied, g_convert_bytes;
@@ -41,9 +42,8 @@ hal_frame *dbl_frame_wrap(const k_video_frame_info *info, k_vb_uid uid) {
   p->size = size;
   p->pts_us = v->pts;
   p->seq = v->time_ref;
-  int planes = fmt == HAL_PIXFMT_NV12 ? 2 : 1;
-  for (int i = 0; i < planes; i++) {
-    uint32_t rows = i ? v->height / 2 : v->height;
+  for (int i = 0; i < hal_pixfmt_planes(fmt); i++) {
+    uint32_t rows = hal_pixfmt_plane_rows(fmt, i, v->height);
     p->stride[i] = v->stride[i];
     p->phys[i] = v->phys_addr[i];
     p->data[i] = dbl_mmz_ptr(v->phys_addr[i], (uint64_t)v->stride[i] * rows);

@@ -77,25 +77,6 @@ int dbl_check(int ok, const char *id, const char *fmt, ...) {
   return 0;
 }
 
-void dbl_cond_init(pthread_cond_t *cv) {
-  pthread_condattr_t a;
-  pthread_condattr_init(&a);
-  pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-  pthread_cond_init(cv, &a);
-  pthread_condattr_destroy(&a);
-}
-
-void dbl_deadline(struct timespec *ts, int timeout_ms) {
-  clock_gettime(CLOCK_MONOTONIC, ts);
-  if (timeout_ms <= 0) return;
-  ts->tv_sec += timeout_ms / 1000;
-  ts->tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-  if (ts->tv_nsec >= 1000000000L) {
-    ts->tv_sec++;
-    ts->tv_nsec -= 1000000000L;
-  }
-}
-
 /* ---- exit accounting ---- */
 typedef struct leaks {
   int count;

@@ -64,12 +64,8 @@ void dbl_module_register(const dbl_module *m);
 #define DBL_MODULE(m) \
   static void __attribute__((constructor)) m##_register(void) { dbl_module_register(&m); }
 
-/* ---- time (core.c): module waits are on CLOCK_MONOTONIC ---- */
-#include <pthread.h>
-#include <time.h>
-void dbl_cond_init(pthread_cond_t *cv);
-/* The CLOCK_MONOTONIC time timeout_ms from now (timeout_ms <= 0: now). */
-void dbl_deadline(struct timespec *ts, int timeout_ms);
+/* ---- time: module waits are on CLOCK_MONOTONIC (hal_deadline, hal_cond_init_mono) ---- */
+#include "deadline.h" /* hal/common */
 
 /* ---- MMZ (mmz.c): the physical arena every VB pool lives in ----
  * A memfd of DBL_MMZ_SIZE bytes at physical DBL_MMZ_BASE (the 512 MiB boards' MMZ,

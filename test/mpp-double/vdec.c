@@ -81,7 +81,7 @@ static void emit(void *arg, const vdec_pic *p) {
     if (blk != VB_INVALID_HANDLE) break;
     pthread_mutex_lock(&g_mu);
     struct timespec dl;
-    dbl_deadline(&dl, 10);
+    hal_deadline(&dl, 10);
     int quit = c->quit;
     if (!quit) pthread_cond_timedwait(&g_cv, &g_mu, &dl);
     pthread_mutex_unlock(&g_mu);
@@ -188,7 +188,7 @@ k_s32 kd_mpi_vdec_create_chn(k_u32 chn_num, k_vdec_chn_attr *attr) {
   sim_vdec *dec;
   int rc = sim_vdec_open(attr->type == K_PT_H265 ? HAL_VDEC_H265 : HAL_VDEC_H264, attr->mode == K_VDEC_SEND_MODE_STREAM,
                          attr->stream_buf_size, emit, c, &dec);
-  if (rc) return rc == HAL_ENOMEM ? K_ERR_VDEC_NOMEM : K_ERR_VDEC_NOT_SUPPORT;
+  if (rc) return rc == ERR_ENOMEM ? K_ERR_VDEC_NOMEM : K_ERR_VDEC_NOT_SUPPORT;
   pthread_mutex_lock(&g_mu);
   memset(c, 0, sizeof *c);
   c->created = 1;
@@ -300,7 +300,7 @@ k_s32 kd_mpi_vdec_send_stream(k_u32 chn_num, k_vdec_stream *stream, k_s32 milli_
     dbl_vb_ref(blk, VB_UID_VDEC); /* until the decoder has read it */
   }
   struct timespec dl;
-  dbl_deadline(&dl, milli_sec);
+  hal_deadline(&dl, milli_sec);
   pthread_mutex_lock(&g_mu);
   k_s32 rc = 0;
   while (c->started && c->in_cnt == IN_DEPTH && !rc)
@@ -332,7 +332,7 @@ k_s32 kd_mpi_vdec_get_frame(k_u32 chn_num, k_video_frame_info *frame, k_vdec_sup
   if (!dbl_check(started, "VDEC-GET-STARTED", "kd_mpi_vdec_get_frame(%u) on a channel not started", chn_num))
     return K_ERR_VDEC_NOT_PERM;
   struct timespec dl;
-  dbl_deadline(&dl, milli_sec);
+  hal_deadline(&dl, milli_sec);
   pthread_mutex_lock(&g_mu);
   k_s32 rc = 0;
   /* Once the end of the stream is decoded and every picture taken, there is nothing to wait for. */
@@ -398,7 +398,7 @@ static void vdec_leaks(dbl_leak_fn leak, void *ctx) {
 }
 
 static void __attribute__((constructor)) vdec_init(void) {
-  dbl_cond_init(&g_cv);
+  hal_cond_init_mono(&g_cv);
 }
 
 static const dbl_module vdec_module = {"vdec", vdec_leaks};

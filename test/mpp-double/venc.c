@@ -150,7 +150,7 @@ k_s32 kd_mpi_venc_create_chn(k_u32 chn_num, k_venc_chn_attr *attr) {
   if (want > MAX_OUT) want = MAX_OUT;
   venc_codec *codec = NULL;
   int rc = venc_codec_open(&hc, &codec);
-  if (rc) return rc == HAL_ENOMEM ? K_ERR_VENC_NOMEM : K_ERR_VENC_NOT_SUPPORT;
+  if (rc) return rc == ERR_ENOMEM ? K_ERR_VENC_NOMEM : K_ERR_VENC_NOT_SUPPORT;
   pthread_mutex_lock(&g_mu);
   memset(c->os, 0, sizeof c->os);
   c->nout = 0;
@@ -327,7 +327,7 @@ k_s32 kd_mpi_venc_send_frame(k_u32 chn_num, k_video_frame_info *frame, k_s32 mil
   hal_frame *f = dbl_frame_wrap(frame, VB_UID_VENC);
   if (!f) return K_ERR_VENC_ILLEGAL_PARAM; /* not a picture in a VB block */
   struct timespec dl;
-  dbl_deadline(&dl, milli_sec);
+  hal_deadline(&dl, milli_sec);
   pthread_mutex_lock(&g_mu);
   k_s32 rc = 0;
   while (c->started && !has_room(c) && rc == 0) {
@@ -437,7 +437,7 @@ k_s32 kd_mpi_venc_get_stream(k_u32 chn_num, k_venc_stream *stream, k_s32 milli_s
   if (!c) return K_ERR_VENC_INVALID_CHNID;
   if (!stream || !stream->pack) return K_ERR_VENC_NULL_PTR;
   struct timespec dl;
-  dbl_deadline(&dl, milli_sec);
+  hal_deadline(&dl, milli_sec);
   pthread_mutex_lock(&g_mu);
   k_s32 rc = c->created ? 0 : K_ERR_VENC_UNEXIST;
   ostream *o = NULL;
@@ -487,7 +487,7 @@ static void venc_leaks(dbl_leak_fn leak, void *ctx) {
 }
 
 static void __attribute__((constructor)) venc_init(void) {
-  dbl_cond_init(&g_cv);
+  hal_cond_init_mono(&g_cv);
   for (int i = 0; i < VENC_MAX_CHN_NUMS; i++) g_chn[i].attached = VB_INVALID_POOLID;
   dbl_sink_register(K_ID_VENC, sink);
 }

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "double.h"
+#include "pixfmt.h" /* hal/common */
 #include "hal_sim.h"
 #include "internal.h" /* hal/host: sensor_src_* (the codec module's file/V4L2 sources) */
 #include "k_venc_comm.h"
@@ -279,9 +280,9 @@ k_s32 kd_mpi_vicap_deinit(k_vicap_dev dev_num) {
 
 /* ---- the producer ---- */
 static void flip(hal_frame *f, int hor, int ver) {
-  int planes = f->format == HAL_PIXFMT_NV12 ? 2 : 1;
-  for (int p = 0; p < planes; p++) {
-    uint32_t rows = p ? f->height / 2 : f->height, bpp = f->format == HAL_PIXFMT_RGB888 ? 3 : p ? 2 : 1;
+  for (int p = 0; p < hal_pixfmt_planes(f->format); p++) {
+    /* NV12's UV plane: pairs of bytes, half as many as the picture is wide. */
+    uint32_t rows = hal_pixfmt_plane_rows(f->format, p, f->height), bpp = hal_pixfmt_bpp(f->format) * (p ? 2 : 1);
     uint32_t cols = f->width / (p ? 2 : 1), row_len = cols * bpp;
     uint8_t tmp[16];
     if (ver)
@@ -377,7 +378,7 @@ static void *producer(void *arg) {
       uint64_t now = now_us();
       if (now >= due) break;
       struct timespec ts;
-      dbl_deadline(&ts, (int)((due - now + 999) / 1000));
+      hal_deadline(&ts, (int)((due - now + 999) / 1000));
       pthread_cond_timedwait(&g_cv, &g_mu, &ts);
     }
     int quit = d->quit;
@@ -451,7 +452,7 @@ k_s32 kd_mpi_vicap_dump_frame(k_vicap_dev dev_num, k_vicap_chn chn_num, k_vicap_
   dbl_check(foramt == VICAP_DUMP_YUV, "VICAP-DUMP-YUV", "dev %d chn %d dumped with format %d", dev_num,
             chn_num, foramt);
   struct timespec dl;
-  dbl_deadline(&dl, milli_sec > 0x7fffffff ? 0x7fffffff : (int)milli_sec);
+  hal_deadline(&dl, milli_sec > 0x7fffffff ? 0x7fffffff : (int)milli_sec);
   pthread_mutex_lock(&g_mu);
   vchn *c = &d->chn[chn_num];
   uint64_t seen = c->latest_seq;
@@ -506,7 +507,7 @@ static void vicap_leaks(dbl_leak_fn leak, void *ctx) {
 }
 
 static void __attribute__((constructor)) vicap_module_init(void) {
-  dbl_cond_init(&g_cv);
+  hal_cond_init_mono(&g_cv);
   dbl_bind_check_register(bind_check);
 }
 

@@ -20,7 +20,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "hal_sim.h"
 #include "internal.h" /* hal/host: frame_ref/frame_unref over VB blocks (codec.c) */
 #include "mpi_connector_api.h"
@@ -190,7 +190,7 @@ k_s32 kd_mpi_connector_init(k_s32 fd, k_connector_info info) {
   memset(g.screen.data[1], 128, (size_t)w * h / 2);
   uint32_t vw = p->viewer_turns & 1 ? h : w, vh = p->viewer_turns & 1 ? w : h;
   g.viewer_pool = dbl_vb_pool_create_internal(size, 3, "VO");
-  int rc = g.viewer_pool == VB_INVALID_POOLID ? HAL_ENOMEM : sim_display_sinks_open(vw, vh, fps, latest_viewer, NULL, &g.sinks);
+  int rc = g.viewer_pool == VB_INVALID_POOLID ? ERR_ENOMEM : sim_display_sinks_open(vw, vh, fps, latest_viewer, NULL, &g.sinks);
   if (rc) {
     sim_display_sinks_close(g.sinks);
     g.sinks = NULL;
@@ -199,7 +199,7 @@ k_s32 kd_mpi_connector_init(k_s32 fd, k_connector_info info) {
     free(g.screen_mem);
     free(g.turn_mem);
     g.screen_mem = g.turn_mem = NULL;
-    return rc == HAL_EBUSY ? K_ERR_VO_BUSY : K_ERR_VO_NOT_SUPPORT; /* a sink that cannot open */
+    return rc == ERR_EBUSY ? K_ERR_VO_BUSY : K_ERR_VO_NOT_SUPPORT; /* a sink that cannot open */
   }
   pthread_mutex_lock(&g.mu);
   g.up = 1;

@@ -1,12 +1,14 @@
 // Builds the CLI (src/**/*.ts -> dist/k230js.mjs, one Node ESM file) when it is missing or older
 // than its sources. Used by bin/k230js.mjs on every start (a fresh clone needs no build step) and
 // by scripts/setup.sh. `node build.mjs` builds when stale; `node build.mjs --force` always.
-import { mkdirSync, readdirSync, renameSync, statSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const DIST = join(here, "dist", "k230js.mjs");
+/** The display page, shared with the simulator's live view (firmware/hal/host/liveview.c). */
+const PAGE = join(here, "..", "..", "firmware", "hal", "host", "liveview.html");
 
 function newestSource(dir = join(here, "src")) {
   let newest = 0;
@@ -20,7 +22,7 @@ function newestSource(dir = join(here, "src")) {
 
 export function isStale() {
   const st = statSync(DIST, { throwIfNoEntry: false });
-  return !st || newestSource() > st.mtimeMs;
+  return !st || Math.max(newestSource(), statSync(PAGE).mtimeMs) > st.mtimeMs;
 }
 
 /** Bundles the CLI; concurrent builders each write their own temporary file, then rename. */
@@ -36,6 +38,7 @@ export async function build() {
     format: "esm",
     target: "node20",
     packages: "external",
+    define: { K230JS_LIVEVIEW_PAGE: JSON.stringify(readFileSync(PAGE, "utf8")) },
     logLevel: "warning",
   });
   renameSync(tmp, DIST);

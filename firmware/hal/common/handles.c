@@ -4,7 +4,7 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 
 typedef struct slot {
   void *obj;
@@ -17,8 +17,8 @@ static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static hal_handle make(uint32_t kind, uint32_t gen, uint32_t i) { return kind << 28 | gen << 16 | i; }
 
-int hal_handle_alloc(unsigned kind, void *obj, hal_handle *out) {
-  if (kind == 0 || kind > 15) return HAL_EINVAL;
+int hal_handle_alloc(hal_kind kind, void *obj, hal_handle *out) {
+  if (kind == 0 || kind > 15) return ERR_EINVAL;
   pthread_mutex_lock(&g_mu);
   for (uint32_t i = 1; i < HAL_HANDLE_SLOTS; i++) {
     if (g_slots[i].kind) continue;
@@ -31,13 +31,13 @@ int hal_handle_alloc(unsigned kind, void *obj, hal_handle *out) {
     return 0;
   }
   pthread_mutex_unlock(&g_mu);
-  return HAL_ELIMIT;
+  return ERR_ELIMIT;
 }
 
-int hal_handle_get(unsigned kind, hal_handle h, void **obj) {
+int hal_handle_get(hal_kind kind, hal_handle h, void **obj) {
   uint32_t i = h & 0xffff, gen = (h >> 16) & 0xfff, k = h >> 28;
-  if (k != kind || i == 0 || i >= HAL_HANDLE_SLOTS || gen == 0) return HAL_EINVAL;
-  int rc = HAL_ECLOSED;
+  if (k != kind || i == 0 || i >= HAL_HANDLE_SLOTS || gen == 0) return ERR_EINVAL;
+  int rc = ERR_ECLOSED;
   pthread_mutex_lock(&g_mu);
   if (g_slots[i].kind == kind && g_slots[i].gen == gen) {
     *obj = g_slots[i].obj;
@@ -56,7 +56,7 @@ void hal_handle_free(hal_handle h) {
   pthread_mutex_unlock(&g_mu);
 }
 
-int hal_handle_list(unsigned kind, hal_handle *out, int max) {
+int hal_handle_list(hal_kind kind, hal_handle *out, int max) {
   int n = 0;
   pthread_mutex_lock(&g_mu);
   for (uint32_t i = 1; i < HAL_HANDLE_SLOTS; i++) {
@@ -66,6 +66,16 @@ int hal_handle_list(unsigned kind, hal_handle *out, int max) {
   }
   pthread_mutex_unlock(&g_mu);
   return n;
+}
+
+void hal_handle_each(hal_kind kind, int (*fn)(hal_handle)) {
+  /* Static: 16 KiB is much for the board's main stack; resets do not run concurrently. */
+  static hal_handle hs[HAL_HANDLE_SLOTS];
+  static pthread_mutex_t each_mu = PTHREAD_MUTEX_INITIALIZER;
+  pthread_mutex_lock(&each_mu);
+  int n = hal_handle_list(kind, hs, HAL_HANDLE_SLOTS);
+  for (int i = 0; i < n && i < HAL_HANDLE_SLOTS; i++) fn(hs[i]);
+  pthread_mutex_unlock(&each_mu);
 }
 
 void hal_handle_counts(hal_registry_stats *o, uint32_t frames) {

@@ -3,8 +3,8 @@
  * simulator and K230); not part of the contract in hal/include.
  *
  * A handle is kind << 28 | generation << 16 | slot. The 12-bit generation changes every time a
- * slot is reused, so a stale handle is told apart from a live one (HAL_ECLOSED) for a long
- * while; a made-up value or a handle of another kind is HAL_EINVAL. Thread-safe.
+ * slot is reused, so a stale handle is told apart from a live one (ERR_ECLOSED) for a long
+ * while; a made-up value or a handle of another kind is ERR_EINVAL. Thread-safe.
  */
 #ifndef HAL_COMMON_HANDLES_H
 #define HAL_COMMON_HANDLES_H
@@ -13,8 +13,8 @@
 
 #define HAL_HANDLE_SLOTS 4096
 
-/* The kinds of object the registry counts; backends' own kind enums use these values. */
-enum {
+/* The kinds of object the registry counts. */
+typedef enum hal_kind {
   HAL_KIND_POOL = 1,
   HAL_KIND_BLOCK,
   HAL_KIND_LINK,
@@ -24,15 +24,19 @@ enum {
   HAL_KIND_DISPLAY,
   HAL_KIND_AIN,
   HAL_KIND_AOUT,
-};
+} hal_kind;
 
-/* kind: 1..15. HAL_ELIMIT when every slot is taken. */
-int hal_handle_alloc(unsigned kind, void *obj, hal_handle *out);
-/* 0 with *obj, HAL_ECLOSED for a closed handle of that kind, HAL_EINVAL otherwise. */
-int hal_handle_get(unsigned kind, hal_handle h, void **obj);
+/* ERR_EINVAL for a kind outside the enum, ERR_ELIMIT when every slot is taken. */
+int hal_handle_alloc(hal_kind kind, void *obj, hal_handle *out);
+/* 0 with *obj, ERR_ECLOSED for a closed handle of that kind, ERR_EINVAL otherwise. */
+int hal_handle_get(hal_kind kind, hal_handle h, void **obj);
 void hal_handle_free(hal_handle h);
 /* Live handles of one kind into out (up to max); returns how many exist. out may be NULL. */
-int hal_handle_list(unsigned kind, hal_handle *out, int max);
+int hal_handle_list(hal_kind kind, hal_handle *out, int max);
+
+/* Calls fn on every live handle of one kind, from a snapshot taken first (fn may free them);
+ * fn's result is ignored. For hal_reset_all. */
+void hal_handle_each(hal_kind kind, int (*fn)(hal_handle));
 
 /* A registry snapshot (hal_registry_stats_get): live handles per kind, plus `frames` the app holds. */
 void hal_handle_counts(hal_registry_stats *out, uint32_t frames);

@@ -38,14 +38,14 @@ static int cfg_ok(const hal_audio_config *c) {
 }
 
 int hal_audio_in_open(const hal_audio_config *cfg, hal_handle *out) {
-  if (!cfg_ok(cfg) || !out) return HAL_EINVAL;
+  if (!cfg_ok(cfg) || !out) return ERR_EINVAL;
   audio_in *a = calloc(1, sizeof *a);
-  if (!a) return HAL_ENOMEM;
+  if (!a) return ERR_ENOMEM;
   a->cfg = *cfg;
   int rc = sim_audio_src_open(cfg->rate, cfg->channels, &a->src);
   a->buf = calloc((size_t)cfg->samples_per_frame * cfg->channels, sizeof(int16_t));
-  if (!rc && !a->buf) rc = HAL_ENOMEM;
-  if (!rc) rc = hk_alloc(HK_AIN, a, &a->h);
+  if (!rc && !a->buf) rc = ERR_ENOMEM;
+  if (!rc) rc = hal_handle_alloc(HAL_KIND_AIN, a, &a->h);
   if (rc) {
     sim_audio_src_close(a->src);
     free(a->buf);
@@ -58,10 +58,10 @@ int hal_audio_in_open(const hal_audio_config *cfg, hal_handle *out) {
 
 int hal_audio_in_read(hal_handle h, hal_audio_frame **out, int timeout_ms) {
   audio_in *a;
-  int rc = hk_get(HK_AIN, h, (void **)&a);
+  int rc = hal_handle_get(HAL_KIND_AIN, h, (void **)&a);
   if (rc) return rc;
-  if (!out) return HAL_EINVAL;
-  if (a->lent) return HAL_EBUSY;
+  if (!out) return ERR_EINVAL;
+  if (a->lent) return ERR_EBUSY;
   if ((rc = sim_audio_src_read(a->src, a->buf, a->cfg.samples_per_frame, timeout_ms, &a->frame.pts_us))) return rc;
   a->frame.samples = a->buf;
   a->frame.samples_per_channel = a->cfg.samples_per_frame;
@@ -74,18 +74,18 @@ int hal_audio_in_read(hal_handle h, hal_audio_frame **out, int timeout_ms) {
 
 int hal_audio_in_release(hal_handle h, hal_audio_frame *frame) {
   audio_in *a;
-  int rc = hk_get(HK_AIN, h, (void **)&a);
+  int rc = hal_handle_get(HAL_KIND_AIN, h, (void **)&a);
   if (rc) return rc;
-  if (!a->lent || frame != &a->frame) return HAL_EINVAL;
+  if (!a->lent || frame != &a->frame) return ERR_EINVAL;
   a->lent = 0;
   return 0;
 }
 
 int hal_audio_in_close(hal_handle h) {
   audio_in *a;
-  int rc = hk_get(HK_AIN, h, (void **)&a);
+  int rc = hal_handle_get(HAL_KIND_AIN, h, (void **)&a);
   if (rc) return rc;
-  hk_free(h);
+  hal_handle_free(h);
   sim_audio_src_close(a->src);
   free(a->buf);
   free(a);
@@ -93,9 +93,9 @@ int hal_audio_in_close(hal_handle h) {
 }
 
 int hal_audio_out_open(const hal_audio_config *cfg, hal_handle *out) {
-  if (!cfg_ok(cfg) || !out || cfg->dev != HAL_AUDIO_I2S) return HAL_EINVAL;
+  if (!cfg_ok(cfg) || !out || cfg->dev != HAL_AUDIO_I2S) return ERR_EINVAL;
   audio_out *a = calloc(1, sizeof *a);
-  if (!a) return HAL_ENOMEM;
+  if (!a) return ERR_ENOMEM;
   a->cfg = *cfg;
   const char *pace = getenv("K230JS_SIM_AUDIO_PACE");
   a->pace = !(pace && strcmp(pace, "0") == 0);
@@ -103,7 +103,7 @@ int hal_audio_out_open(const hal_audio_config *cfg, hal_handle *out) {
   audio_clock_init(&a->clk, cfg->rate);
   int rc = sim_audio_sink_open(cfg->rate, cfg->channels, &a->sink);
   if (!rc && a->pace) sim_audio_sink_timeline(a->sink);
-  if (!rc) rc = hk_alloc(HK_AOUT, a, &a->h);
+  if (!rc) rc = hal_handle_alloc(HAL_KIND_AOUT, a, &a->h);
   if (rc) {
     sim_audio_sink_close(a->sink);
     pthread_mutex_destroy(&a->mu);
@@ -116,9 +116,9 @@ int hal_audio_out_open(const hal_audio_config *cfg, hal_handle *out) {
 
 int hal_audio_out_write(hal_handle h, const int16_t *samples, uint32_t count, int timeout_ms) {
   audio_out *a;
-  int rc = hk_get(HK_AOUT, h, (void **)&a);
+  int rc = hal_handle_get(HAL_KIND_AOUT, h, (void **)&a);
   if (rc) return rc;
-  if (!samples && count) return HAL_EINVAL;
+  if (!samples && count) return ERR_EINVAL;
   pthread_mutex_lock(&a->mu);
   if (!a->pace) {
     audio_clock_write(&a->clk, count, hal_clock_us());
@@ -137,7 +137,7 @@ int hal_audio_out_write(hal_handle h, const int16_t *samples, uint32_t count, in
     if (timeout_ms >= 0 && wake > start + (uint64_t)timeout_ms * 1000u) {
       pthread_mutex_unlock(&a->mu);
       hal_sleep_us((uint64_t)timeout_ms * 1000u);
-      return HAL_ETIMEDOUT;
+      return ERR_ETIMEDOUT;
     }
     pthread_mutex_unlock(&a->mu);
     hal_sleep_us(wake > now ? wake - now : 100);
@@ -153,9 +153,9 @@ int hal_audio_out_write(hal_handle h, const int16_t *samples, uint32_t count, in
 
 int hal_audio_out_position(hal_handle h, uint64_t *played) {
   audio_out *a;
-  int rc = hk_get(HK_AOUT, h, (void **)&a);
+  int rc = hal_handle_get(HAL_KIND_AOUT, h, (void **)&a);
   if (rc) return rc;
-  if (!played) return HAL_EINVAL;
+  if (!played) return ERR_EINVAL;
   pthread_mutex_lock(&a->mu);
   *played = a->pace ? audio_clock_played(&a->clk, hal_clock_us()) : a->clk.written;
   pthread_mutex_unlock(&a->mu);
@@ -164,9 +164,9 @@ int hal_audio_out_position(hal_handle h, uint64_t *played) {
 
 int hal_audio_out_close(hal_handle h) {
   audio_out *a;
-  int rc = hk_get(HK_AOUT, h, (void **)&a);
+  int rc = hal_handle_get(HAL_KIND_AOUT, h, (void **)&a);
   if (rc) return rc;
-  hk_free(h);
+  hal_handle_free(h);
   sim_audio_sink_close(a->sink);
   pthread_mutex_destroy(&a->mu);
   free(a);

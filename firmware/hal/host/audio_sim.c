@@ -33,30 +33,30 @@ static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
 /* Find fmt and data chunks of a RIFF/WAVE file; leaves the file at the data. */
 static int wav_open_read(FILE *f, uint32_t rate, uint32_t channels, long *data_off) {
   uint8_t h[12], ch[8], fmt[16];
-  if (fread(h, 1, 12, f) != 12 || memcmp(h, "RIFF", 4) || memcmp(h + 8, "WAVE", 4)) return HAL_EBADDATA;
+  if (fread(h, 1, 12, f) != 12 || memcmp(h, "RIFF", 4) || memcmp(h + 8, "WAVE", 4)) return ERR_EBADDATA;
   int have_fmt = 0;
   while (fread(ch, 1, 8, f) == 8) {
     uint32_t len = rd32(ch + 4);
     if (!memcmp(ch, "fmt ", 4) && len >= 16) {
-      if (fread(fmt, 1, 16, f) != 16) return HAL_EBADDATA;
+      if (fread(fmt, 1, 16, f) != 16) return ERR_EBADDATA;
       fseek(f, (long)(len - 16 + (len & 1)), SEEK_CUR);
-      if (rd16(fmt) != 1 || rd16(fmt + 14) != 16) return HAL_ENOTSUP;
-      if (rd16(fmt + 2) != channels || rd32(fmt + 4) != rate) return HAL_EINVAL;
+      if (rd16(fmt) != 1 || rd16(fmt + 14) != 16) return ERR_ENOTSUP;
+      if (rd16(fmt + 2) != channels || rd32(fmt + 4) != rate) return ERR_EINVAL;
       have_fmt = 1;
     } else if (!memcmp(ch, "data", 4)) {
-      if (!have_fmt) return HAL_EBADDATA;
+      if (!have_fmt) return ERR_EBADDATA;
       *data_off = ftell(f);
       return 0;
     } else {
       fseek(f, (long)(len + (len & 1)), SEEK_CUR);
     }
   }
-  return HAL_EBADDATA;
+  return ERR_EBADDATA;
 }
 
 int sim_audio_src_open(uint32_t rate, uint32_t channels, sim_audio_src **out) {
   sim_audio_src *a = calloc(1, sizeof *a);
-  if (!a) return HAL_ENOMEM;
+  if (!a) return ERR_ENOMEM;
   a->rate = rate;
   a->channels = channels;
   a->hz = 440;
@@ -66,12 +66,12 @@ int sim_audio_src_open(uint32_t rate, uint32_t channels, sim_audio_src **out) {
   int rc = 0;
   if (src && strncmp(src, "wav:", 4) == 0) {
     a->wav = fopen(src + 4, "rb");
-    rc = a->wav ? wav_open_read(a->wav, rate, channels, &a->data_off) : HAL_ENOENT;
+    rc = a->wav ? wav_open_read(a->wav, rate, channels, &a->data_off) : ERR_ENOENT;
   } else if (src && strncmp(src, "sine:", 5) == 0) {
     a->hz = atof(src + 5);
-    if (a->hz <= 0 || a->hz >= rate / 2.0) rc = HAL_EINVAL;
+    if (a->hz <= 0 || a->hz >= rate / 2.0) rc = ERR_EINVAL;
   } else if (src && *src && strcmp(src, "sine") != 0) {
-    rc = HAL_EINVAL;
+    rc = ERR_EINVAL;
   }
   if (rc) {
     sim_audio_src_close(a);
@@ -88,7 +88,7 @@ int sim_audio_src_read(sim_audio_src *a, int16_t *buf, uint32_t n, int timeout_m
     if (due > now) {
       if (timeout_ms >= 0 && due - now > (uint64_t)timeout_ms * 1000) {
         hal_sleep_us((uint64_t)timeout_ms * 1000);
-        return HAL_ETIMEDOUT;
+        return ERR_ETIMEDOUT;
       }
       hal_sleep_us(due - now);
     }
@@ -168,17 +168,17 @@ void sim_audio_sink_timeline(sim_audio_sink *s) {
 
 int sim_audio_sink_open(uint32_t rate, uint32_t channels, sim_audio_sink **out) {
   sim_audio_sink *s = calloc(1, sizeof *s);
-  if (!s) return HAL_ENOMEM;
+  if (!s) return ERR_ENOMEM;
   s->rate = rate;
   s->channels = channels;
   const char *dst = getenv("K230JS_SIM_AUDIO_OUT");
   int rc = 0;
   if (dst && strncmp(dst, "wav:", 4) == 0) {
     s->wav = fopen(dst + 4, "wb");
-    if (!s->wav) rc = HAL_ENOENT;
+    if (!s->wav) rc = ERR_ENOENT;
     else wav_header(s);
   } else if (dst && *dst && strcmp(dst, "none") != 0) {
-    rc = HAL_EINVAL;
+    rc = ERR_EINVAL;
   }
   if (rc) {
     if (s->wav) fclose(s->wav);

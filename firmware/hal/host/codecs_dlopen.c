@@ -100,14 +100,14 @@ static bool ready(void) {
 }
 
 /* Objects only exist after a successful open, so only the open calls need to check. */
-int sensor_src_open(const char *spec, sensor_src **out) { return ready() ? fn.sensor_src_open(spec, out) : HAL_ENOTSUP; }
+int sensor_src_open(const char *spec, sensor_src **out) { return ready() ? fn.sensor_src_open(spec, out) : ERR_ENOTSUP; }
 int sensor_src_next(sensor_src *s) { return fn.sensor_src_next(s); }
 int sensor_src_render(sensor_src *s, hal_frame *dst) { return fn.sensor_src_render(s, dst); }
 void sensor_src_close(sensor_src *s) {
   if (s) fn.sensor_src_close(s);
 }
 int venc_codec_open(const hal_venc_config *cfg, venc_codec **out) {
-  return ready() ? fn.venc_codec_open(cfg, out) : HAL_ENOTSUP;
+  return ready() ? fn.venc_codec_open(cfg, out) : ERR_ENOTSUP;
 }
 int venc_codec_send(venc_codec *c, const hal_frame *f, uint64_t pts_us, int force_idr) {
   return fn.venc_codec_send(c, f, pts_us, force_idr);
@@ -118,7 +118,7 @@ void venc_codec_close(venc_codec *c) {
   if (c) fn.venc_codec_close(c);
 }
 int vdec_codec_open(hal_vdec_codec codec, vdec_codec **out) {
-  return ready() ? fn.vdec_codec_open(codec, out) : HAL_ENOTSUP;
+  return ready() ? fn.vdec_codec_open(codec, out) : ERR_ENOTSUP;
 }
 int vdec_codec_send(vdec_codec *c, const uint8_t *data, size_t len, uint64_t pts_us, vdec_emit_fn emit, void *arg) {
   return fn.vdec_codec_send(c, data, len, pts_us, emit, arg);

@@ -61,7 +61,7 @@ static void pixel(const hal_frame *f, const uint8_t *p, uint8_t rgba[4]) {
 void sim_compose_rgb(hal_frame *dst, const hal_frame *src, int x0, int y0, uint32_t rw, uint32_t rh, uint8_t alpha) {
   if (!rw) rw = src->width;
   if (!rh) rh = src->height;
-  size_t bpp = src->format == HAL_PIXFMT_ARGB8888 ? 4 : src->format == HAL_PIXFMT_RGB888 ? 3 : src->format == HAL_PIXFMT_RGB565 ? 2 : 1;
+  size_t bpp = hal_pixfmt_bpp(src->format);
   for (uint32_t y = 0; y < rh; y++) {
     int dy = y0 + (int)y;
     if (dy < 0 || (uint32_t)dy >= dst->height) continue;

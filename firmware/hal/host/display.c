@@ -47,7 +47,7 @@ static pthread_mutex_t g_disp_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /* ---- composition ---- */
 static void compose(display *d) {
-  hal_frame *s = frame_alloc(d->screen_pool, d->cfg.width, d->cfg.height, HAL_PIXFMT_NV12, 1000);
+  hal_frame *s = frame_alloc(d->screen_pool, d->cfg.width, d->cfg.height, HAL_PIXFMT_NV12, 0, 1000);
   if (!s) return; /* the app holds every writeback screen: skip this refresh */
   memset(s->data[0], 16, (size_t)s->width * s->height);
   memset(s->data[1], 128, (size_t)s->width * s->height / 2);
@@ -129,13 +129,13 @@ static int on_screen(const display *d, int x, int y, uint32_t w, uint32_t h) {
 
 static int disp_accepts(void *obj, int chn, const hal_bind_info *src) {
   display *d = obj;
-  if (chn < 0 || chn >= HAL_LAYER_COUNT || !layer_format_ok(chn, src->format)) return HAL_EINVAL;
-  if (chn >= HAL_LAYER_OSD0 && (uint32_t)(chn - HAL_LAYER_OSD0) >= d->cfg.osd_num) return HAL_EINVAL;
+  if (chn < 0 || chn >= HAL_LAYER_COUNT || !layer_format_ok(chn, src->format)) return ERR_EINVAL;
+  if (chn >= HAL_LAYER_OSD0 && (uint32_t)(chn - HAL_LAYER_OSD0) >= d->cfg.osd_num) return ERR_EINVAL;
   pthread_mutex_lock(&d->mu);
   layer *l = &d->L[chn];
   if (!l->enabled && (src->width % 8 || !on_screen(d, src->x, src->y, src->width, src->height))) {
     pthread_mutex_unlock(&d->mu);
-    return HAL_EINVAL;
+    return ERR_EINVAL;
   }
   if (!l->enabled) { /* CanMV bind_layer: the layer takes the source's rectangle */
     l->cfg = (hal_display_layer_config)HAL_DISPLAY_LAYER_CONFIG_DEFAULT;
@@ -169,7 +169,7 @@ static int resolve_mode(hal_display_config *c) {
     case HAL_DISPLAY_VIRT:
       if (!w && !h) w = 640, h = 480;
       if (!f) f = 90;
-      if (w < 64 || h < 64 || w > 4096 || h > 4096 || (w % 8) || (h & 1) || f > 200) return HAL_EINVAL;
+      if (w < 64 || h < 64 || w > 4096 || h > 4096 || (w % 8) || (h & 1) || f > 200) return ERR_EINVAL;
       break;
     case HAL_DISPLAY_ST7701:
       if (!w && !h) w = 800, h = 480;
@@ -177,19 +177,19 @@ static int resolve_mode(hal_display_config *c) {
       if (!f) f = w == 854 ? 30 : 60;
       if (!((w == 800 && h == 480) || (w == 480 && h == 800) || (w == 854 && h == 480) ||
             (w == 640 && h == 480) || (w == 368 && h == 544)) || f != (w == 854 ? 30u : 60u))
-        return HAL_EINVAL;
+        return ERR_EINVAL;
       break;
     case HAL_DISPLAY_LT9611:
       if (!w && !h) w = 1920, h = 1080;
       if (!f) f = (w == 1920) ? 30 : 60;
       if (!((w == 1920 && h == 1080 && (f == 30 || f == 60)) ||
             (w == 1280 && h == 720 && (f == 30 || f == 50 || f == 60)) || (w == 640 && h == 480 && f == 60)))
-        return HAL_EINVAL;
+        return ERR_EINVAL;
       break;
     default:
-      return HAL_ENOTSUP;
+      return ERR_ENOTSUP;
   }
-  if (c->osd_num > 4) return HAL_EINVAL;
+  if (c->osd_num > 4) return ERR_EINVAL;
   c->width = w;
   c->height = h;
   c->fps = f;
@@ -219,15 +219,15 @@ static void display_free(display *d) {
 }
 
 int hal_display_init(const hal_display_config *cfg, hal_handle *out) {
-  if (!cfg || !out) return HAL_EINVAL;
+  if (!cfg || !out) return ERR_EINVAL;
   hal_display_config c = *cfg;
   int rc = resolve_mode(&c);
   if (rc) return rc;
   display *d = calloc(1, sizeof *d);
-  if (!d) return HAL_ENOMEM;
+  if (!d) return ERR_ENOMEM;
   d->cfg = c;
   pthread_mutex_init(&d->mu, NULL);
-  cond_init_mono(&d->cv);
+  hal_cond_init_mono(&d->cv);
   size_t scr = hal_pixfmt_size(HAL_PIXFMT_NV12, c.width, c.height);
   if ((rc = vb_pool_new(scr, 4, &d->screen_pool)) ||
       (rc = vb_pool_new((size_t)c.width * c.height * 4, 2 * HAL_LAYER_COUNT, &d->img_pool)) ||
@@ -239,13 +239,13 @@ int hal_display_init(const hal_display_config *cfg, hal_handle *out) {
   if (g_disp) {
     pthread_mutex_unlock(&g_disp_mu);
     display_free(d);
-    return HAL_EBUSY;
+    return ERR_EBUSY;
   }
-  if ((rc = hk_alloc(HK_DISPLAY, d, &d->h)) || pthread_create(&d->th, NULL, display_thread, d) != 0) {
-    if (!rc) hk_free(d->h);
+  if ((rc = hal_handle_alloc(HAL_KIND_DISPLAY, d, &d->h)) || pthread_create(&d->th, NULL, display_thread, d) != 0) {
+    if (!rc) hal_handle_free(d->h);
     pthread_mutex_unlock(&g_disp_mu);
     display_free(d);
-    return rc ? rc : HAL_ENOMEM;
+    return rc ? rc : ERR_ENOMEM;
   }
   g_disp = d;
   pthread_mutex_unlock(&g_disp_mu);
@@ -256,9 +256,9 @@ int hal_display_init(const hal_display_config *cfg, hal_handle *out) {
 
 int hal_display_info_get(hal_handle h, hal_display_info *out) {
   display *d;
-  int rc = hk_get(HK_DISPLAY, h, (void **)&d);
+  int rc = hal_handle_get(HAL_KIND_DISPLAY, h, (void **)&d);
   if (rc) return rc;
-  if (!out) return HAL_EINVAL;
+  if (!out) return ERR_EINVAL;
   out->type = d->cfg.type;
   out->width = d->cfg.width;
   out->height = d->cfg.height;
@@ -271,11 +271,11 @@ int hal_display_info_get(hal_handle h, hal_display_info *out) {
 
 int hal_display_layer_set(hal_handle h, hal_display_layer layer, const hal_display_layer_config *cfg) {
   display *d;
-  int rc = hk_get(HK_DISPLAY, h, (void **)&d);
+  int rc = hal_handle_get(HAL_KIND_DISPLAY, h, (void **)&d);
   if (rc) return rc;
-  if (!cfg || (int)layer < 0 || layer >= HAL_LAYER_COUNT || !layer_format_ok(layer, cfg->format)) return HAL_EINVAL;
-  if (layer >= HAL_LAYER_OSD0 && (uint32_t)(layer - HAL_LAYER_OSD0) >= d->cfg.osd_num) return HAL_EINVAL;
-  if (cfg->width % 8 || !on_screen(d, cfg->x, cfg->y, cfg->width, cfg->height)) return HAL_EINVAL;
+  if (!cfg || (int)layer < 0 || layer >= HAL_LAYER_COUNT || !layer_format_ok(layer, cfg->format)) return ERR_EINVAL;
+  if (layer >= HAL_LAYER_OSD0 && (uint32_t)(layer - HAL_LAYER_OSD0) >= d->cfg.osd_num) return ERR_EINVAL;
+  if (cfg->width % 8 || !on_screen(d, cfg->x, cfg->y, cfg->width, cfg->height)) return ERR_EINVAL;
   pthread_mutex_lock(&d->mu);
   d->L[layer].cfg = *cfg;
   d->L[layer].enabled = 1;
@@ -285,10 +285,10 @@ int hal_display_layer_set(hal_handle h, hal_display_layer layer, const hal_displ
 
 int hal_display_layer_disable(hal_handle h, hal_display_layer layer) {
   display *d;
-  int rc = hk_get(HK_DISPLAY, h, (void **)&d);
+  int rc = hal_handle_get(HAL_KIND_DISPLAY, h, (void **)&d);
   if (rc) return rc;
-  if ((int)layer < 0 || layer >= HAL_LAYER_COUNT) return HAL_EINVAL;
-  if (link_involves(HAL_MOD_DISPLAY, 0, layer)) return HAL_EBUSY;
+  if ((int)layer < 0 || layer >= HAL_LAYER_COUNT) return ERR_EINVAL;
+  if (link_involves(HAL_MOD_DISPLAY, 0, layer)) return ERR_EBUSY;
   pthread_mutex_lock(&d->mu);
   d->L[layer].enabled = 0;
   hal_frame *old = d->L[layer].cur;
@@ -300,22 +300,19 @@ int hal_display_layer_disable(hal_handle h, hal_display_layer layer) {
 
 int hal_display_show(hal_handle h, hal_display_layer layer, const hal_frame *img) {
   display *d;
-  int rc = hk_get(HK_DISPLAY, h, (void **)&d);
+  int rc = hal_handle_get(HAL_KIND_DISPLAY, h, (void **)&d);
   if (rc) return rc;
-  if (!img || (int)layer < 0 || layer >= HAL_LAYER_COUNT || !img->data[0]) return HAL_EINVAL;
-  if (link_involves(HAL_MOD_DISPLAY, 0, layer)) return HAL_EBUSY;
-  if (!d->L[layer].enabled) return HAL_ESTATE;
+  if (!img || (int)layer < 0 || layer >= HAL_LAYER_COUNT || !img->data[0]) return ERR_EINVAL;
+  if (link_involves(HAL_MOD_DISPLAY, 0, layer)) return ERR_EBUSY;
+  if (!d->L[layer].enabled) return ERR_ESTATE;
   if (img->format != d->L[layer].cfg.format || img->width > d->cfg.width || img->height > d->cfg.height || img->width % 8)
-    return HAL_EINVAL;
-  if (img->format == HAL_PIXFMT_NV12 && !img->data[1]) return HAL_EINVAL;
-  hal_frame *f = frame_alloc(d->img_pool, img->width, img->height, img->format, 1000);
-  if (!f) return HAL_EAGAIN;
-  size_t rowbytes = hal_pixfmt_size(img->format == HAL_PIXFMT_NV12 ? HAL_PIXFMT_GRAYSCALE : img->format, img->width, 1);
-  for (uint32_t y = 0; y < img->height; y++)
-    memcpy(f->data[0] + (size_t)y * f->stride[0], img->data[0] + (size_t)y * img->stride[0], rowbytes);
-  if (img->format == HAL_PIXFMT_NV12)
-    for (uint32_t y = 0; y < img->height / 2; y++)
-      memcpy(f->data[1] + (size_t)y * f->stride[1], img->data[1] + (size_t)y * img->stride[1], rowbytes);
+    return ERR_EINVAL;
+  if (img->format == HAL_PIXFMT_NV12 && !img->data[1]) return ERR_EINVAL;
+  hal_frame *f = frame_alloc(d->img_pool, img->width, img->height, img->format, 0, 1000);
+  if (!f) return ERR_EAGAIN;
+  for (int p = 0; p < hal_pixfmt_planes(img->format); p++)
+    for (uint32_t y = 0; y < hal_pixfmt_plane_rows(img->format, p, img->height); y++)
+      memcpy(f->data[p] + (size_t)y * f->stride[p], img->data[p] + (size_t)y * img->stride[p], f->stride[p]);
   f->pts_us = img->pts_us;
   pthread_mutex_lock(&d->mu);
   post(d, layer, f);
@@ -325,14 +322,14 @@ int hal_display_show(hal_handle h, hal_display_layer layer, const hal_frame *img
 
 int hal_display_writeback(hal_handle h, hal_frame **out) {
   display *d;
-  int rc = hk_get(HK_DISPLAY, h, (void **)&d);
+  int rc = hal_handle_get(HAL_KIND_DISPLAY, h, (void **)&d);
   if (rc) return rc;
-  if (!out) return HAL_EINVAL;
+  if (!out) return ERR_EINVAL;
   pthread_mutex_lock(&d->mu);
   hal_frame *s = d->screen;
   if (s) frame_ref(s);
   pthread_mutex_unlock(&d->mu);
-  if (!s) return HAL_EAGAIN;
+  if (!s) return ERR_EAGAIN;
   frame_give_to_app(s);
   *out = s;
   return 0;
@@ -340,7 +337,7 @@ int hal_display_writeback(hal_handle h, hal_frame **out) {
 
 int hal_display_set_frame_cb(hal_handle h, hal_display_frame_cb cb, void *user) {
   display *d;
-  int rc = hk_get(HK_DISPLAY, h, (void **)&d);
+  int rc = hal_handle_get(HAL_KIND_DISPLAY, h, (void **)&d);
   if (rc) return rc;
   pthread_mutex_lock(&d->mu);
   d->cb = cb;
@@ -351,11 +348,11 @@ int hal_display_set_frame_cb(hal_handle h, hal_display_frame_cb cb, void *user) 
 
 int hal_display_deinit(hal_handle h) {
   display *d;
-  int rc = hk_get(HK_DISPLAY, h, (void **)&d);
+  int rc = hal_handle_get(HAL_KIND_DISPLAY, h, (void **)&d);
   if (rc) return rc;
-  if (link_involves(HAL_MOD_DISPLAY, 0, -1)) return HAL_EBUSY;
+  if (link_involves(HAL_MOD_DISPLAY, 0, -1)) return ERR_EBUSY;
   ep_unregister(HAL_MOD_DISPLAY, 0, -1);
-  hk_free(h);
+  hal_handle_free(h);
   pthread_mutex_lock(&d->mu);
   d->quit = 1;
   pthread_cond_broadcast(&d->cv);

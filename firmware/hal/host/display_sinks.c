@@ -27,12 +27,12 @@ static int parse(sim_display_sinks *s, uint32_t fps, hal_frame *(*latest)(void *
     if (strcmp(tok, "none") == 0) continue;
     if (strncmp(tok, "y4m:", 4) == 0) {
       s->y4m = fopen(tok + 4, "wb");
-      if (!s->y4m) return HAL_ENOENT;
+      if (!s->y4m) return ERR_ENOENT;
       fprintf(s->y4m, "YUV4MPEG2 W%u H%u F%u:1 Ip A1:1 C420mpeg2\n", s->width, s->height, fps);
     } else if (strncmp(tok, "http:", 5) == 0) {
       char *end;
       unsigned long port = strtoul(tok + 5, &end, 10);
-      if (*end || port < 1 || port > 65535 || s->live) return HAL_EINVAL;
+      if (*end || port < 1 || port > 65535 || s->live) return ERR_EINVAL;
       int rc = liveview_start((uint16_t)port, fps, latest, user, &s->live);
       if (rc) return rc;
       fprintf(stderr, "k230js: display live view on http://127.0.0.1:%lu/\n", port);
@@ -46,9 +46,9 @@ static int parse(sim_display_sinks *s, uint32_t fps, hal_frame *(*latest)(void *
       }
       snprintf(s->png_dir, sizeof s->png_dir, "%s", dir);
       s->rgb = malloc((size_t)s->width * s->height * 3);
-      if (!s->rgb) return HAL_ENOMEM;
+      if (!s->rgb) return ERR_ENOMEM;
     } else {
-      return HAL_EINVAL;
+      return ERR_EINVAL;
     }
   }
   return 0;
@@ -57,7 +57,7 @@ static int parse(sim_display_sinks *s, uint32_t fps, hal_frame *(*latest)(void *
 int sim_display_sinks_open(uint32_t width, uint32_t height, uint32_t fps, hal_frame *(*latest)(void *user),
                            void *user, sim_display_sinks **out) {
   sim_display_sinks *s = calloc(1, sizeof *s);
-  if (!s) return HAL_ENOMEM;
+  if (!s) return ERR_ENOMEM;
   s->width = width;
   s->height = height;
   int rc = parse(s, fps, latest, user);

@@ -32,7 +32,7 @@ void hal_sim_pattern_render(hal_frame *f, uint32_t n);
 typedef struct sim_display_sinks sim_display_sinks;
 /* For a width x height NV12 screen at fps. `latest` gives the live view a reference to the newest
  * screen (released with frame_unref), NULL before the first; it is called from the view's thread.
- * HAL_EINVAL for a bad option, HAL_EBUSY for a taken port, HAL_ENOENT for an unwritable file. */
+ * ERR_EINVAL for a bad option, ERR_EBUSY for a taken port, ERR_ENOENT for an unwritable file. */
 int sim_display_sinks_open(uint32_t width, uint32_t height, uint32_t fps, hal_frame *(*latest)(void *user),
                            void *user, sim_display_sinks **out);
 /* Screen number n (0, 1, ...) to the Y4M file and, every Nth, to a PNG. */
@@ -53,9 +53,9 @@ void sim_rotate_nv12(hal_frame *dst, const hal_frame *src, int quarter_turns);
  * The microphone: K230JS_SIM_AUDIO_IN = sine (440 Hz, default) | sine:HZ | wav:PATH (16-bit PCM of
  * the same rate and channels, looped), paced by the clock unless K230JS_SIM_AUDIO_PACE=0. */
 typedef struct sim_audio_src sim_audio_src;
-/* HAL_EINVAL for a bad option or a WAV of another rate/channel count, HAL_ENOENT, HAL_EBADDATA. */
+/* ERR_EINVAL for a bad option or a WAV of another rate/channel count, ERR_ENOENT, ERR_EBADDATA. */
 int sim_audio_src_open(uint32_t rate, uint32_t channels, sim_audio_src **out);
-/* The next n samples per channel (interleaved) into buf, when they are due: HAL_ETIMEDOUT after
+/* The next n samples per channel (interleaved) into buf, when they are due: ERR_ETIMEDOUT after
  * timeout_ms (-1 forever) if they are not. *pts_us (may be NULL): their time from the sample count. */
 int sim_audio_src_read(sim_audio_src *a, int16_t *buf, uint32_t n, int timeout_ms, uint64_t *pts_us);
 void sim_audio_src_close(sim_audio_src *a);

@@ -1,6 +1,6 @@
 /*
- * internal.h — shared plumbing of the host backend: handle table, pools, refcounted frames,
- * bind endpoints, and the codec backend interfaces chosen at link time
+ * internal.h — shared plumbing of the host backend: pools, refcounted frames (vb.c), bind
+ * endpoints (sys.c), and the codec backend interfaces chosen at link time
  * (venc_ffmpeg.c | venc_replay.c, vdec_ffmpeg.c | vdec_none.c, sensor_src_ffmpeg.c |
  * sensor_src_none.c). Not part of the contract.
  */
@@ -13,32 +13,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
+#include "deadline.h" /* hal/common: hal_deadline, hal_cond_init_mono, hal_cond_wait */
 #include "hal/venc.h"
 #include "hal/vdec.h"
 #include "hal/vb.h"
+#include "handles.h"  /* hal/common: hal_handle_*, HAL_KIND_* */
 #include "media/annexb.h"
+#include "pixfmt.h"   /* hal/common: plane geometry, hal_frame_layout */
 
 #define ALIGN_UP(x, a) (((x) + (a)-1) / (a) * (a))
-
-/* ---- handles ---- */
-typedef enum hk_kind {
-  HK_POOL = 1,
-  HK_BLOCK,
-  HK_LINK,
-  HK_SENSOR,
-  HK_VENC,
-  HK_VDEC,
-  HK_DISPLAY,
-  HK_AIN,
-  HK_AOUT,
-  HK_COUNT
-} hk_kind;
-
-int hk_alloc(hk_kind kind, void *obj, hal_handle *out);
-/* 0 and *obj, HAL_ECLOSED for a closed handle of that kind, HAL_EINVAL otherwise. */
-int hk_get(hk_kind kind, hal_handle h, void **obj);
-void hk_free(hal_handle h);
 
 /* ---- pools ---- */
 typedef struct vb_pool vb_pool;
@@ -48,13 +32,18 @@ int vb_pool_new(size_t blk_size, uint32_t blk_cnt, vb_pool **out);
 void vb_pool_drop(vb_pool *p);
 
 /* ---- frames ---- */
-/* A frame in a block of `pool` laid out for fmt/w/h; waits up to timeout_ms (0 = no wait) for a
- * free block. NULL when none. One reference, owned by the caller. */
-hal_frame *frame_alloc(vb_pool *pool, uint32_t w, uint32_t h, hal_pixfmt fmt, int timeout_ms);
+/* A frame in a block of `pool` laid out for fmt/w/h, NV12's UV plane aligned to 1 << align_log2
+ * bytes (hal_frame_layout); waits up to timeout_ms (0 = no wait) for a free block. NULL when none.
+ * One reference, owned by the caller. */
+hal_frame *frame_alloc(vb_pool *pool, uint32_t w, uint32_t h, hal_pixfmt fmt, int align_log2, int timeout_ms);
 void frame_ref(hal_frame *f);
 void frame_unref(hal_frame *f);
 /* Turn the caller's reference into an app-held one (tracked by the registry). */
 void frame_give_to_app(hal_frame *f);
+/* Number of app-held frames (registry.c). */
+uint32_t frames_held(void);
+/* Release every app-held frame (hal_reset_all). */
+void frames_release_all(void);
 
 /* ---- copy counters ---- */
 extern _Atomic uint64_t g_stream_bytes_copied, g_frame_bytes_copied, g_convert_bytes;
@@ -63,7 +52,7 @@ extern _Atomic uint64_t g_stream_bytes_copied, g_frame_bytes_copied, g_convert_b
 typedef struct ep_ops {
   /* source: describe channel chn (0 ok). NULL for sinks. */
   int (*describe)(void *obj, int chn, hal_bind_info *out);
-  /* sink: can channel chn take frames described by src? 0 or HAL_EINVAL. NULL for sources. */
+  /* sink: can channel chn take frames described by src? 0 or ERR_EINVAL. NULL for sources. */
   int (*accepts)(void *obj, int chn, const hal_bind_info *src);
   /* sink: a frame arrives; must not block; takes its own reference if it keeps it. */
   void (*push)(void *obj, int chn, hal_frame *f);
@@ -75,14 +64,6 @@ void ep_unregister(hal_mod mod, int dev, int chn);
 int link_involves(hal_mod mod, int dev, int chn);
 /* Deliver a frame from a source channel to every sink bound to it. */
 void link_push(hal_mod mod, int dev, int chn, hal_frame *f);
-
-/* ---- time helpers ---- */
-/* A condition variable on CLOCK_MONOTONIC (what deadline_from_ms computes). */
-void cond_init_mono(pthread_cond_t *cv);
-void deadline_from_ms(struct timespec *ts, int timeout_ms);
-/* pthread_cond_wait / timedwait by timeout convention (-1 forever): 0 or ETIMEDOUT. */
-int cond_wait_ms(pthread_cond_t *cv, pthread_mutex_t *mu, const struct timespec *deadline,
-                 int timeout_ms);
 
 /* ---- colour conversion (yuv.c) ---- */
 void pix_rgb_to_yuv(int r, int g, int b, uint8_t *y, uint8_t *u, uint8_t *v);
@@ -99,11 +80,9 @@ typedef struct liveview liveview;
 /* Returns a reference to the latest screen (NV12), or NULL before the first one. */
 typedef hal_frame *(*liveview_latest_fn)(void *user);
 /* Serves GET / (a page that polls) and GET /frame.png (the latest screen) on 127.0.0.1:port
- * from its own thread. HAL_EBUSY when the port is taken. */
+ * from its own thread. ERR_EBUSY when the port is taken. */
 int liveview_start(uint16_t port, uint32_t fps, liveview_latest_fn latest, void *user, liveview **out);
 void liveview_stop(liveview *lv);
-/* Lay out plane pointers/strides for a block at `mem` (phys base). */
-void pix_layout(hal_frame *f, uint8_t *mem, uint64_t phys);
 
 /* ---- sensor sources other than the pattern (sensor_src_*.c) ---- */
 typedef struct sensor_src sensor_src;
@@ -126,7 +105,7 @@ typedef struct venc_au {
 int venc_codec_open(const hal_venc_config *cfg, venc_codec **out);
 /* Submit one NV12 frame of the configured size (NULL = flush). */
 int venc_codec_send(venc_codec *c, const hal_frame *f, uint64_t pts_us, int force_idr);
-/* 0 with *au filled, HAL_EAGAIN when nothing is ready. */
+/* 0 with *au filled, ERR_EAGAIN when nothing is ready. */
 int venc_codec_receive(venc_codec *c, venc_au *au);
 void venc_codec_au_free(venc_codec *c, venc_au *au);
 void venc_codec_close(venc_codec *c);

@@ -1,8 +1,9 @@
 /* The simulator's answer to CanMV's IDE frame-buffer preview: the composed screen in a browser.
  * A loopback-only HTTP/1.1 server (RFC 9112) on its own thread, one request per connection:
- * GET / is a page whose script fetches /frame.png again as soon as the last one arrived (no
- * multipart streams: every browser shows a PNG), GET /frame.png the latest screen. Loopback
- * only, never a public address: the simulator's screen is not for the network. */
+ * GET / is the page (liveview.html, shared with `k230js preview`) whose script fetches /frame
+ * again as soon as the last one arrived (no multipart streams: every browser shows a PNG),
+ * GET /frame (or /frame.png) the latest screen. Loopback only, never a public address: the
+ * simulator's screen is not for the network. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -25,14 +26,8 @@ struct liveview {
   size_t rgb_size;
 };
 
-static const char k_page[] =
-    "<!doctype html><meta charset=utf-8><title>k230js display</title>"
-    "<style>body{margin:0;background:#222;color:#ccc;font:14px sans-serif}"
-    "img{display:block;margin:8px auto;max-width:100%%;image-rendering:pixelated}p{text-align:center}</style>"
-    "<img id=v alt=\"waiting for the first frame\"><p id=s>k230js simulator display</p>"
-    "<script>let n=0;const v=document.getElementById('v'),s=document.getElementById('s');"
-    "function next(){const i=new Image();i.onload=()=>{v.src=i.src;s.textContent='frame '+(++n);"
-    "setTimeout(next,%u)};i.onerror=()=>setTimeout(next,500);i.src='/frame.png?'+Date.now()}next()</script>\n";
+extern const unsigned char kjs_liveview_html[];
+extern const size_t kjs_liveview_html_len;
 
 static void send_all(int fd, const void *p, size_t n) {
   const char *c = p;
@@ -78,8 +73,8 @@ static void serve_frame(liveview *lv, int fd) {
   char *png = NULL;
   size_t len = 0;
   FILE *m = open_memstream(&png, &len);
-  int rc = m ? png_write_rgb_file(m, lv->rgb, w, h) : HAL_ENOMEM;
-  if (m && fclose(m)) rc = HAL_EIO;
+  int rc = m ? png_write_rgb_file(m, lv->rgb, w, h) : ERR_ENOMEM;
+  if (m && fclose(m)) rc = ERR_EIO;
   if (rc) reply(fd, "500 Internal Server Error", "text/plain", "encode failed\n", 14);
   else reply(fd, "200 OK", "image/png", png, len);
   free(png);
@@ -107,10 +102,26 @@ static void serve(liveview *lv, int fd) {
   if (strcmp(method, "GET") != 0) {
     reply(fd, "405 Method Not Allowed", "text/plain", "GET only\n", 9);
   } else if (strcmp(target, "/") == 0) {
-    char page[sizeof k_page + 16];
-    int len = snprintf(page, sizeof page, k_page, lv->fps ? 1000 / lv->fps : 33);
-    reply(fd, "200 OK", "text/html; charset=utf-8", page, (size_t)len);
-  } else if (strcmp(target, "/frame.png") == 0) {
+    /* The page with its refresh interval in place of @INTERVAL@. */
+    const char *page = (const char *)kjs_liveview_html;
+    const char *at = strstr(page, "@INTERVAL@");
+    char every[16];
+    int n = snprintf(every, sizeof every, "%u", lv->fps ? 1000 / lv->fps : 33);
+    size_t head = at ? (size_t)(at - page) : kjs_liveview_html_len;
+    size_t tail = at ? kjs_liveview_html_len - head - 10 : 0;
+    char *out = malloc(head + (size_t)n + tail);
+    if (!out) {
+      reply(fd, "500 Internal Server Error", "text/plain", "out of memory\n", 14);
+      return;
+    }
+    memcpy(out, page, head);
+    if (at) {
+      memcpy(out + head, every, (size_t)n);
+      memcpy(out + head + n, at + 10, tail);
+    }
+    reply(fd, "200 OK", "text/html; charset=utf-8", out, head + (at ? (size_t)n : 0) + tail);
+    free(out);
+  } else if (strcmp(target, "/frame") == 0 || strcmp(target, "/frame.png") == 0) {
     serve_frame(lv, fd);
   } else {
     reply(fd, "404 Not Found", "text/plain", "not found\n", 10);
@@ -133,7 +144,7 @@ static void *liveview_thread(void *arg) {
 
 int liveview_start(uint16_t port, uint32_t fps, liveview_latest_fn latest, void *user, liveview **out) {
   liveview *lv = calloc(1, sizeof *lv);
-  if (!lv) return HAL_ENOMEM;
+  if (!lv) return ERR_ENOMEM;
   lv->fps = fps;
   lv->latest = latest;
   lv->user = user;
@@ -141,11 +152,11 @@ int liveview_start(uint16_t port, uint32_t fps, liveview_latest_fn latest, void 
   int one = 1;
   struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
   int rc = 0;
-  if (lv->fd < 0) rc = HAL_EIO;
+  if (lv->fd < 0) rc = ERR_EIO;
   else if (setsockopt(lv->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) || bind(lv->fd, (struct sockaddr *)&a, sizeof a))
-    rc = errno == EADDRINUSE ? HAL_EBUSY : HAL_EIO;
+    rc = errno == EADDRINUSE ? ERR_EBUSY : ERR_EIO;
   else if (listen(lv->fd, 8) || pthread_create(&lv->th, NULL, liveview_thread, lv))
-    rc = HAL_EIO;
+    rc = ERR_EIO;
   if (rc) {
     if (lv->fd >= 0) close(lv->fd);
     free(lv);

@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "net_internal.h"
 
 /* ---- the host's interfaces ---- */
@@ -27,7 +27,7 @@
 typedef void nl_fn(const struct nlmsghdr *nh, void *ctx);
 static int nl_dump(int type, nl_fn *fn, void *ctx) {
   int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-  if (fd < 0) return HAL_EIO;
+  if (fd < 0) return ERR_EIO;
   struct {
     struct nlmsghdr nh;
     union {
@@ -42,13 +42,13 @@ static int nl_dump(int type, nl_fn *fn, void *ctx) {
   req.nh.nlmsg_seq = 1;
   enum { BUF = 32768 }; /* the most the kernel puts in one dump message */
   char *buf = malloc(BUF);
-  int rc = !buf ? HAL_ENOMEM : send(fd, &req, req.nh.nlmsg_len, 0) < 0 ? HAL_EIO : HAL_ETIMEDOUT;
-  while (rc == HAL_ETIMEDOUT) {
+  int rc = !buf ? ERR_ENOMEM : send(fd, &req, req.nh.nlmsg_len, 0) < 0 ? ERR_EIO : ERR_ETIMEDOUT;
+  while (rc == ERR_ETIMEDOUT) {
     struct pollfd p = {fd, POLLIN, 0};
     if (poll(&p, 1, 500) <= 0) break;
     ssize_t len = recv(fd, buf, BUF, 0);
     if (len <= 0) {
-      rc = HAL_EIO;
+      rc = ERR_EIO;
       break;
     }
     for (struct nlmsghdr *nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)len); nh = NLMSG_NEXT(nh, len)) {
@@ -57,7 +57,7 @@ static int nl_dump(int type, nl_fn *fn, void *ctx) {
         break;
       }
       if (nh->nlmsg_type == NLMSG_ERROR) {
-        rc = HAL_EIO;
+        rc = ERR_EIO;
         break;
       }
       fn(nh, ctx);
@@ -118,7 +118,7 @@ static void on_addr(const struct nlmsghdr *nh, void *ctx) {
 }
 
 int hal_net_interfaces(hal_net_if_entry *out, int max, int *count) {
-  if (!out || max < 0 || !count) return HAL_EINVAL;
+  if (!out || max < 0 || !count) return ERR_EINVAL;
   if_list l = {.out = out, .max = max};
   int rc = nl_dump(RTM_GETLINK, on_link, &l);
   if (!rc) rc = nl_dump(RTM_GETADDR, on_addr, &l);
@@ -228,23 +228,23 @@ static int lan_status(hal_net_status *out) {
 /* ---- dispatch ---- */
 
 int hal_net_status_get(hal_net_if itf, hal_net_status *out) {
-  if (!out) return HAL_EINVAL;
+  if (!out) return ERR_EINVAL;
   switch (itf) {
     case HAL_NET_LAN: return lan_status(out);
     case HAL_NET_STA:
     case HAL_NET_AP: return sim_wlan_status(itf, out);
-    default: return HAL_EINVAL;
+    default: return ERR_EINVAL;
   }
 }
 
 int hal_net_set_static(hal_net_if itf, const hal_net_ipv4 *ip) {
-  if (!ip || (unsigned)itf >= HAL_NET_IF_COUNT) return HAL_EINVAL;
-  return itf == HAL_NET_LAN ? HAL_ENOTSUP : sim_wlan_set_static(itf, ip);
+  if (!ip || (unsigned)itf >= HAL_NET_IF_COUNT) return ERR_EINVAL;
+  return itf == HAL_NET_LAN ? ERR_ENOTSUP : sim_wlan_set_static(itf, ip);
 }
 
 int hal_net_set_dhcp(hal_net_if itf) {
-  if ((unsigned)itf >= HAL_NET_IF_COUNT) return HAL_EINVAL;
-  return itf == HAL_NET_LAN ? HAL_ENOTSUP : sim_wlan_set_dhcp(itf);
+  if ((unsigned)itf >= HAL_NET_IF_COUNT) return ERR_EINVAL;
+  return itf == HAL_NET_LAN ? ERR_ENOTSUP : sim_wlan_set_dhcp(itf);
 }
 
 /* ---- the watcher ---- */
@@ -303,11 +303,11 @@ int hal_net_watch(hal_net_event_cb *cb, void *user) {
   int rc = 0;
   if (cb && !watch_running) {
     if (pipe(quit_pipe) != 0) {
-      rc = HAL_EIO;
+      rc = ERR_EIO;
     } else if (pthread_create(&watch_th, NULL, watch_main, (void *)(intptr_t)quit_pipe[0]) != 0) {
       close(quit_pipe[0]);
       close(quit_pipe[1]);
-      rc = HAL_ENOMEM;
+      rc = ERR_ENOMEM;
     } else {
       watch_running = true;
     }

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "net_internal.h"
 
 enum { MAX_APS = 32, MAX_STATIONS = 16, SCAN_MS = 100 };
@@ -226,7 +226,7 @@ static bool wait_ms(int ms) {
 /* ---- station ---- */
 
 int hal_net_wlan_scan(hal_net_wlan_info *out, int max, int *count) {
-  if (!out || max < 0 || !count) return HAL_EINVAL;
+  if (!out || max < 0 || !count) return ERR_EINVAL;
   pthread_mutex_lock(&mu);
   wait_ms(SCAN_MS);
   pthread_mutex_unlock(&mu);
@@ -245,11 +245,11 @@ static void drop_link(void) {
 
 int hal_net_wlan_connect(const char *ssid, const char *key, int timeout_ms) {
   if (!ssid || !*ssid || strlen(ssid) > HAL_NET_SSID_MAX || (key && strlen(key) > HAL_NET_KEY_MAX) || timeout_ms < 0)
-    return HAL_EINVAL;
+    return ERR_EINVAL;
   pthread_mutex_lock(&mu);
   if (S.connecting) {
     pthread_mutex_unlock(&mu);
-    return HAL_EBUSY;
+    return ERR_EBUSY;
   }
   S.connecting = true;
   S.abort = false;
@@ -264,13 +264,13 @@ int hal_net_wlan_connect(const char *ssid, const char *key, int timeout_ms) {
   int rc = 0;
   pthread_mutex_lock(&mu);
   if (!ap) {
-    rc = wait_ms(SCAN_MS < timeout_ms ? SCAN_MS : timeout_ms) ? HAL_ENOENT : HAL_EINTR;
+    rc = wait_ms(SCAN_MS < timeout_ms ? SCAN_MS : timeout_ms) ? ERR_ENOENT : ERR_EINTR;
   } else if (ap->no_answer || ap->join_ms > timeout_ms) {
-    rc = wait_ms(timeout_ms) ? HAL_ETIMEDOUT : HAL_EINTR;
+    rc = wait_ms(timeout_ms) ? ERR_ETIMEDOUT : ERR_EINTR;
   } else if (!wait_ms(ap->join_ms)) {
-    rc = HAL_EINTR;
+    rc = ERR_EINTR;
   } else if (strcmp(ap->key, key ? key : "") != 0) {
-    rc = HAL_EAUTH;
+    rc = ERR_EAUTH;
   }
   if (rc == 0) {
     S.cur = *ap;
@@ -301,10 +301,10 @@ int hal_net_wlan_disconnect(void) {
 }
 
 int hal_net_wlan_current(hal_net_wlan_info *out) {
-  if (!out) return HAL_EINVAL;
+  if (!out) return ERR_EINVAL;
   sim_wlan_refresh();
   pthread_mutex_lock(&mu);
-  int rc = S.connected ? 0 : HAL_ESTATE;
+  int rc = S.connected ? 0 : ERR_ESTATE;
   if (!rc) *out = S.cur.info;
   pthread_mutex_unlock(&mu);
   return rc;
@@ -364,7 +364,7 @@ int hal_net_ap_start(const char *ssid, const char *key, int channel) {
   size_t klen = key ? strlen(key) : 0;
   if (!ssid || !*ssid || strlen(ssid) > HAL_NET_SSID_MAX || (klen && (klen < 8 || klen > HAL_NET_KEY_MAX)) ||
       channel < 0 || channel > 165)
-    return HAL_EINVAL;
+    return ERR_EINVAL;
   pthread_mutex_lock(&mu);
   bool was = S.ap_on;
   S.ap_on = true;
@@ -393,7 +393,7 @@ int hal_net_ap_stop(void) {
 }
 
 int hal_net_ap_stations(uint8_t (*mac)[6], int max, int *count) {
-  if (!mac || max < 0 || !count) return HAL_EINVAL;
+  if (!mac || max < 0 || !count) return ERR_EINVAL;
   pthread_mutex_lock(&mu);
   bool on = S.ap_on;
   pthread_mutex_unlock(&mu);

@@ -47,7 +47,7 @@ int png_write_rgb_file(FILE *f, const uint8_t *rgb, uint32_t w, uint32_t h) {
   size_t nblocks = (raw_len + 65534) / 65535;
   size_t z_len = 2 + raw_len + nblocks * 5 + 4;
   uint8_t *z = malloc(z_len);
-  if (!z) return HAL_ENOMEM;
+  if (!z) return ERR_ENOMEM;
   size_t o = 0, done = 0;
   z[o++] = 0x78; /* CMF: deflate, 32 KiB window */
   z[o++] = 0x01; /* FLG: no dictionary, check bits */
@@ -85,13 +85,13 @@ int png_write_rgb_file(FILE *f, const uint8_t *rgb, uint32_t w, uint32_t h) {
   chunk(f, "IDAT", z, o);
   chunk(f, "IEND", NULL, 0);
   free(z);
-  return ferror(f) ? HAL_EIO : 0;
+  return ferror(f) ? ERR_EIO : 0;
 }
 
 int png_write_rgb(const char *path, const uint8_t *rgb, uint32_t w, uint32_t h) {
   FILE *f = fopen(path, "wb");
-  if (!f) return HAL_ENOENT;
+  if (!f) return ERR_ENOENT;
   int rc = png_write_rgb_file(f, rgb, w, h);
-  if (fclose(f) && !rc) rc = HAL_EIO;
+  if (fclose(f) && !rc) rc = ERR_EIO;
   return rc;
 }

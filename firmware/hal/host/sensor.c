@@ -26,7 +26,7 @@ typedef struct sensor {
   int running, stop_req;
   pthread_mutex_t mu;
   pthread_cond_t cv;
-  uint64_t frames, dropped;
+  uint64_t frames, dropped, late;
   uint32_t pace; /* frames come pace x faster than fps (K230JS_SIM_SENSOR_PACE); pts unchanged */
   char name[64];  /* the source, as K230JS_SIM_SENSOR named it */
 } sensor;
@@ -38,14 +38,18 @@ static pthread_mutex_t g_dev_mu = PTHREAD_MUTEX_INITIALIZER;
 static void *sensor_thread(void *arg) {
   sensor *s = arg;
   uint64_t t0 = hal_clock_us();
+  const uint64_t period = 1000000u / ((uint64_t)s->cfg.fps * s->pace);
   for (uint32_t n = 0;; n++) {
     uint64_t due = t0 + (uint64_t)n * 1000000u / ((uint64_t)s->cfg.fps * s->pace);
     pthread_mutex_lock(&s->mu);
     while (!s->stop_req) {
       uint64_t now = hal_clock_us();
-      if (now >= due) break;
+      if (now >= due) {
+        if (now - due > period) s->late++; /* the host could not keep up: say so (hal/sensor.h) */
+        break;
+      }
       struct timespec dl;
-      deadline_from_ms(&dl, (int)((due - now + 999) / 1000));
+      hal_deadline(&dl, (int)((due - now + 999) / 1000));
       pthread_cond_timedwait(&s->cv, &s->mu, &dl);
     }
     int stop = s->stop_req;
@@ -55,7 +59,8 @@ static void *sensor_thread(void *arg) {
     for (int c = 0; c < HAL_SENSOR_MAX_CHN; c++) {
       sensor_chn *ch = &s->ch[c];
       if (!ch->enabled) continue;
-      hal_frame *f = frame_alloc(ch->pool, ch->cfg.width, ch->cfg.height, ch->cfg.format, 0);
+      hal_frame *f = frame_alloc(ch->pool, ch->cfg.width, ch->cfg.height, ch->cfg.format,
+                                 hal_sensor_chn_alignment(&ch->cfg), 0);
       if (!f) {
         pthread_mutex_lock(&s->mu);
         s->dropped++;
@@ -83,12 +88,13 @@ static void *sensor_thread(void *arg) {
 /* ---- bind endpoint ---- */
 static int sensor_describe(void *obj, int chn, hal_bind_info *out) {
   sensor *s = obj;
-  if (chn < 0 || chn >= HAL_SENSOR_MAX_CHN || !s->ch[chn].enabled) return HAL_EINVAL;
+  if (chn < 0 || chn >= HAL_SENSOR_MAX_CHN || !s->ch[chn].enabled) return ERR_EINVAL;
   memset(out, 0, sizeof *out);
   out->src = (hal_chn){HAL_MOD_SENSOR, s->cfg.dev, chn};
   out->width = s->ch[chn].cfg.width;
   out->height = s->ch[chn].cfg.height;
   out->format = s->ch[chn].cfg.format;
+  out->alignment = hal_sensor_chn_alignment(&s->ch[chn].cfg);
   return 0;
 }
 
@@ -96,13 +102,13 @@ static const ep_ops k_sensor_ops = {.describe = sensor_describe};
 
 /* ---- API ---- */
 int hal_sensor_open(const hal_sensor_config *cfg, hal_handle *out) {
-  if (!cfg || !out) return HAL_EINVAL;
+  if (!cfg || !out) return ERR_EINVAL;
   if (cfg->dev < 0 || cfg->dev >= HAL_SENSOR_MAX_DEV || cfg->fps < 1 || cfg->fps > 60 ||
       cfg->width < 64 || cfg->height < 64 || cfg->width > 4096 || cfg->height > 4096 ||
       ((cfg->width | cfg->height) & 1))
-    return HAL_EINVAL;
+    return ERR_EINVAL;
   sensor *s = calloc(1, sizeof *s);
-  if (!s) return HAL_ENOMEM;
+  if (!s) return ERR_ENOMEM;
   s->cfg = *cfg;
   const char *pace = getenv("K230JS_SIM_SENSOR_PACE");
   s->pace = pace && atoi(pace) >= 1 && atoi(pace) <= 100 ? (uint32_t)atoi(pace) : 1;
@@ -120,9 +126,9 @@ int hal_sensor_open(const hal_sensor_config *cfg, hal_handle *out) {
     pthread_mutex_unlock(&g_dev_mu);
     if (s->src) sensor_src_close(s->src);
     free(s);
-    return HAL_EBUSY;
+    return ERR_EBUSY;
   }
-  int rc = hk_alloc(HK_SENSOR, s, &s->h);
+  int rc = hal_handle_alloc(HAL_KIND_SENSOR, s, &s->h);
   if (rc) {
     pthread_mutex_unlock(&g_dev_mu);
     if (s->src) sensor_src_close(s->src);
@@ -132,7 +138,7 @@ int hal_sensor_open(const hal_sensor_config *cfg, hal_handle *out) {
   g_dev[cfg->dev] = s;
   pthread_mutex_unlock(&g_dev_mu);
   pthread_mutex_init(&s->mu, NULL);
-  cond_init_mono(&s->cv);
+  hal_cond_init_mono(&s->cv);
   ep_register(HAL_MOD_SENSOR, cfg->dev, -1, s, &k_sensor_ops);
   *out = s->h;
   return 0;
@@ -140,19 +146,21 @@ int hal_sensor_open(const hal_sensor_config *cfg, hal_handle *out) {
 
 int hal_sensor_chn_config_set(hal_handle h, int chn, const hal_sensor_chn_config *cfg) {
   sensor *s;
-  int rc = hk_get(HK_SENSOR, h, (void **)&s);
+  int rc = hal_handle_get(HAL_KIND_SENSOR, h, (void **)&s);
   if (rc) return rc;
-  if (!cfg || chn < 0 || chn >= HAL_SENSOR_MAX_CHN) return HAL_EINVAL;
-  if (s->running) return HAL_ESTATE;
+  if (!cfg || chn < 0 || chn >= HAL_SENSOR_MAX_CHN) return ERR_EINVAL;
+  if (s->running) return ERR_ESTATE;
   uint32_t maxw = chn == 0 ? 3072 : 1920, maxh = chn == 0 ? 2160 : 1080;
   if (cfg->width < 64 || cfg->height < 64 || cfg->width > maxw || cfg->height > maxh ||
       cfg->width > s->cfg.width || cfg->height > s->cfg.height || ((cfg->width | cfg->height) & 1))
-    return HAL_EINVAL;
-  if (cfg->format < HAL_PIXFMT_NV12 || cfg->format > HAL_PIXFMT_ARGB8888) return HAL_ENOTSUP;
-  if (cfg->buf_cnt < 1 || cfg->buf_cnt > 64) return HAL_EINVAL;
-  if (link_involves(HAL_MOD_SENSOR, s->cfg.dev, chn)) return HAL_EBUSY;
+    return ERR_EINVAL;
+  if (cfg->format < HAL_PIXFMT_NV12 || cfg->format > HAL_PIXFMT_ARGB8888) return ERR_ENOTSUP;
+  if (cfg->buf_cnt < 1 || cfg->buf_cnt > 64) return ERR_EINVAL;
+  if (cfg->alignment < HAL_SENSOR_ALIGN_AUTO || cfg->alignment > 12) return ERR_EINVAL;
+  if (link_involves(HAL_MOD_SENSOR, s->cfg.dev, chn)) return ERR_EBUSY;
   vb_pool *p;
-  rc = vb_pool_new(hal_pixfmt_size(cfg->format, cfg->width, cfg->height), cfg->buf_cnt, &p);
+  rc = vb_pool_new(hal_pixfmt_size_aligned(cfg->format, cfg->width, cfg->height, hal_sensor_chn_alignment(cfg)),
+                   cfg->buf_cnt, &p);
   if (rc) return rc;
   sensor_chn *ch = &s->ch[chn];
   frame_unref(ch->latest);
@@ -166,21 +174,21 @@ int hal_sensor_chn_config_set(hal_handle h, int chn, const hal_sensor_chn_config
 
 int hal_sensor_run(hal_handle h) {
   sensor *s;
-  int rc = hk_get(HK_SENSOR, h, (void **)&s);
+  int rc = hal_handle_get(HAL_KIND_SENSOR, h, (void **)&s);
   if (rc) return rc;
-  if (s->running) return HAL_ESTATE;
+  if (s->running) return ERR_ESTATE;
   int any = 0;
   for (int c = 0; c < HAL_SENSOR_MAX_CHN; c++) any |= s->ch[c].enabled;
-  if (!any) return HAL_ESTATE;
+  if (!any) return ERR_ESTATE;
   s->stop_req = 0;
-  if (pthread_create(&s->th, NULL, sensor_thread, s) != 0) return HAL_ENOMEM;
+  if (pthread_create(&s->th, NULL, sensor_thread, s) != 0) return ERR_ENOMEM;
   s->running = 1;
   return 0;
 }
 
 int hal_sensor_stop(hal_handle h) {
   sensor *s;
-  int rc = hk_get(HK_SENSOR, h, (void **)&s);
+  int rc = hal_handle_get(HAL_KIND_SENSOR, h, (void **)&s);
   if (rc) return rc;
   if (!s->running) return 0;
   pthread_mutex_lock(&s->mu);
@@ -194,18 +202,19 @@ int hal_sensor_stop(hal_handle h) {
 
 int hal_sensor_snapshot(hal_handle h, int chn, int timeout_ms, hal_frame **out) {
   sensor *s;
-  int rc = hk_get(HK_SENSOR, h, (void **)&s);
+  int rc = hal_handle_get(HAL_KIND_SENSOR, h, (void **)&s);
   if (rc) return rc;
-  if (!out || chn < 0 || chn >= HAL_SENSOR_MAX_CHN || !s->ch[chn].enabled) return HAL_EINVAL;
-  if (!s->running) return HAL_ESTATE;
+  if (!out || chn < 0 || chn >= HAL_SENSOR_MAX_CHN) return ERR_EINVAL;
+  if (!s->running) return ERR_ESTATE;
+  if (!s->ch[chn].enabled) return ERR_EINVAL;
   struct timespec dl;
-  deadline_from_ms(&dl, timeout_ms);
+  hal_deadline(&dl, timeout_ms);
   pthread_mutex_lock(&s->mu);
   uint64_t seen = s->ch[chn].latest_count;
   while (s->ch[chn].latest_count == seen) {
-    if (cond_wait_ms(&s->cv, &s->mu, &dl, timeout_ms) == ETIMEDOUT) {
+    if (hal_cond_wait(&s->cv, &s->mu, &dl, timeout_ms) == ETIMEDOUT) {
       pthread_mutex_unlock(&s->mu);
-      return HAL_ETIMEDOUT;
+      return ERR_ETIMEDOUT;
     }
   }
   hal_frame *f = s->ch[chn].latest;
@@ -218,9 +227,9 @@ int hal_sensor_snapshot(hal_handle h, int chn, int timeout_ms, hal_frame **out) 
 
 int hal_sensor_bind_info(hal_handle h, int chn, int x, int y, hal_bind_info *out) {
   sensor *s;
-  int rc = hk_get(HK_SENSOR, h, (void **)&s);
+  int rc = hal_handle_get(HAL_KIND_SENSOR, h, (void **)&s);
   if (rc) return rc;
-  if (!out) return HAL_EINVAL;
+  if (!out) return ERR_EINVAL;
   if ((rc = sensor_describe(s, chn, out))) return rc;
   out->x = x;
   out->y = y;
@@ -229,21 +238,22 @@ int hal_sensor_bind_info(hal_handle h, int chn, int x, int y, hal_bind_info *out
 
 int hal_sensor_stats_get(hal_handle h, hal_sensor_stats *out) {
   sensor *s;
-  int rc = hk_get(HK_SENSOR, h, (void **)&s);
+  int rc = hal_handle_get(HAL_KIND_SENSOR, h, (void **)&s);
   if (rc) return rc;
-  if (!out) return HAL_EINVAL;
+  if (!out) return ERR_EINVAL;
   pthread_mutex_lock(&s->mu);
   out->frames = s->frames;
   out->dropped = s->dropped;
+  out->late = s->late;
   pthread_mutex_unlock(&s->mu);
   return 0;
 }
 
 int hal_sensor_info_get(hal_handle h, hal_sensor_info *out) {
   sensor *s;
-  int rc = hk_get(HK_SENSOR, h, (void **)&s);
+  int rc = hal_handle_get(HAL_KIND_SENSOR, h, (void **)&s);
   if (rc) return rc;
-  if (!out) return HAL_EINVAL;
+  if (!out) return ERR_EINVAL;
   memset(out, 0, sizeof *out);
   memcpy(out->name, s->name, sizeof out->name);
   out->width = s->cfg.width;
@@ -254,12 +264,12 @@ int hal_sensor_info_get(hal_handle h, hal_sensor_info *out) {
 
 int hal_sensor_close(hal_handle h) {
   sensor *s;
-  int rc = hk_get(HK_SENSOR, h, (void **)&s);
+  int rc = hal_handle_get(HAL_KIND_SENSOR, h, (void **)&s);
   if (rc) return rc;
-  if (link_involves(HAL_MOD_SENSOR, s->cfg.dev, -1)) return HAL_EBUSY;
+  if (link_involves(HAL_MOD_SENSOR, s->cfg.dev, -1)) return ERR_EBUSY;
   hal_sensor_stop(h);
   ep_unregister(HAL_MOD_SENSOR, s->cfg.dev, -1);
-  hk_free(h);
+  hal_handle_free(h);
   pthread_mutex_lock(&g_dev_mu);
   g_dev[s->cfg.dev] = NULL;
   pthread_mutex_unlock(&g_dev_mu);

@@ -37,22 +37,22 @@ int sensor_src_open(const char *spec, sensor_src **out) {
     path = spec + 5;
   } else if (strncmp(spec, "v4l2:", 5) == 0) {
     path = spec + 5;
-    if (access(path, R_OK) != 0) return HAL_ENODEV;
+    if (access(path, R_OK) != 0) return ERR_ENODEV;
     static pthread_once_t devices_once = PTHREAD_ONCE_INIT;
     pthread_once(&devices_once, avdevice_register_all); /* libavdevice holds the v4l2 input */
     ifmt = av_find_input_format("video4linux2");
-    if (!ifmt) return HAL_ENOTSUP;
+    if (!ifmt) return ERR_ENOTSUP;
   } else {
-    return HAL_EINVAL;
+    return ERR_EINVAL;
   }
   sensor_src *s = calloc(1, sizeof *s);
-  if (!s) return HAL_ENOMEM;
+  if (!s) return ERR_ENOMEM;
   s->pkt = av_packet_alloc();
   s->frame = av_frame_alloc();
   if (!s->pkt || !s->frame || avformat_open_input(&s->fmt, path, ifmt, NULL) < 0 ||
       avformat_find_stream_info(s->fmt, NULL) < 0) {
     sensor_src_close(s);
-    return HAL_ENODEV;
+    return ERR_ENODEV;
   }
   const AVCodec *codec = NULL;
   s->stream = av_find_best_stream(s->fmt, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0);
@@ -60,7 +60,7 @@ int sensor_src_open(const char *spec, sensor_src **out) {
       avcodec_parameters_to_context(s->dec, s->fmt->streams[s->stream]->codecpar) < 0 ||
       avcodec_open2(s->dec, codec, NULL) < 0) {
     sensor_src_close(s);
-    return HAL_ENODEV;
+    return ERR_ENODEV;
   }
   *out = s;
   return 0;
@@ -87,7 +87,7 @@ int sensor_src_next(sensor_src *s) {
     if (s->pkt->stream_index == s->stream) avcodec_send_packet(s->dec, s->pkt);
     av_packet_unref(s->pkt);
   }
-  return HAL_EIO;
+  return ERR_EIO;
 }
 
 static enum AVPixelFormat av_fmt(hal_pixfmt f) {
@@ -104,12 +104,12 @@ static enum AVPixelFormat av_fmt(hal_pixfmt f) {
 int sensor_src_render(sensor_src *s, hal_frame *dst) {
   if (!s->have) {
     memset(dst->data[0], 0, dst->size);
-    return HAL_EIO;
+    return ERR_EIO;
   }
   AVFrame *f = s->frame;
   s->sws = sws_getCachedContext(s->sws, f->width, f->height, f->format, (int)dst->width, (int)dst->height,
                                 av_fmt(dst->format), SWS_BILINEAR, NULL, NULL, NULL);
-  if (!s->sws) return HAL_ENOTSUP;
+  if (!s->sws) return ERR_ENOTSUP;
   int stride[4] = {(int)dst->stride[0], (int)dst->stride[1], 0, 0};
   uint8_t *data[4] = {dst->data[0], dst->data[1], NULL, NULL};
   sws_scale(s->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, data, stride);

@@ -49,7 +49,7 @@ static void emit_pic(void *arg, const vdec_pic *p) {
     hal_frame *f = NULL;
     /* Wait for an output block (the app or the sink holds them all); stay responsive to quit. */
     while (!f) {
-      f = frame_alloc(d->out_pool, pic.width, pic.height, HAL_PIXFMT_NV12, 50);
+      f = frame_alloc(d->out_pool, pic.width, pic.height, HAL_PIXFMT_NV12, 0, 50);
       if (!f) {
         pthread_mutex_lock(&d->mu);
         int q = d->quit;
@@ -139,19 +139,19 @@ static void vdec_free(vdec *d) {
 }
 
 int hal_vdec_create(int chn, const hal_vdec_config *cfg, hal_handle *out, int *out_chn) {
-  if (!cfg || !out || chn < -1 || chn >= HAL_VDEC_MAX_CHN) return HAL_EINVAL;
-  if (cfg->codec != HAL_VDEC_H264 && cfg->codec != HAL_VDEC_H265) return HAL_ENOTSUP;
-  if (cfg->mode != HAL_VDEC_MODE_STREAM && cfg->mode != HAL_VDEC_MODE_FRAME) return HAL_EINVAL;
+  if (!cfg || !out || chn < -1 || chn >= HAL_VDEC_MAX_CHN) return ERR_EINVAL;
+  if (cfg->codec != HAL_VDEC_H264 && cfg->codec != HAL_VDEC_H265) return ERR_ENOTSUP;
+  if (cfg->mode != HAL_VDEC_MODE_STREAM && cfg->mode != HAL_VDEC_MODE_FRAME) return ERR_EINVAL;
   if (cfg->max_width < 64 || cfg->max_height < 64 || cfg->max_width > 4096 || cfg->max_height > 4096 ||
       ((cfg->max_width | cfg->max_height) & 1) || cfg->in_buf_cnt < 1 || cfg->in_buf_cnt > VDEC_Q ||
       cfg->out_buf_cnt < 1 || cfg->out_buf_cnt > VDEC_Q)
-    return HAL_EINVAL;
+    return ERR_EINVAL;
   vdec *d = calloc(1, sizeof *d);
-  if (!d) return HAL_ENOMEM;
+  if (!d) return ERR_ENOMEM;
   d->cfg = *cfg;
   pthread_mutex_init(&d->mu, NULL);
-  cond_init_mono(&d->cv_in);
-  cond_init_mono(&d->cv_out);
+  hal_cond_init_mono(&d->cv_in);
+  hal_cond_init_mono(&d->cv_out);
   int rc = vb_pool_new(hal_pixfmt_size(HAL_PIXFMT_NV12, cfg->max_width, cfg->max_height),
                        cfg->out_buf_cnt, &d->out_pool);
   /* An access unit up to an uncompressed picture's size (VDEC's input blocks are as big). */
@@ -169,16 +169,16 @@ int hal_vdec_create(int chn, const hal_vdec_config *cfg, hal_handle *out, int *o
   if (chn < 0 || g_chn[chn]) {
     pthread_mutex_unlock(&g_chn_mu);
     vdec_free(d);
-    return HAL_EBUSY;
+    return ERR_EBUSY;
   }
   g_chn[chn] = d;
   pthread_mutex_unlock(&g_chn_mu);
   d->chn = chn;
   d->st.chn = (uint32_t)chn;
-  rc = hk_alloc(HK_VDEC, d, &d->h);
+  rc = hal_handle_alloc(HAL_KIND_VDEC, d, &d->h);
   if (!rc && pthread_create(&d->th, NULL, vdec_thread, d) != 0) {
-    hk_free(d->h);
-    rc = HAL_ENOMEM;
+    hal_handle_free(d->h);
+    rc = ERR_ENOMEM;
   }
   if (rc) {
     pthread_mutex_lock(&g_chn_mu);
@@ -195,7 +195,7 @@ int hal_vdec_create(int chn, const hal_vdec_config *cfg, hal_handle *out, int *o
 
 int hal_vdec_start(hal_handle h) {
   vdec *d;
-  int rc = hk_get(HK_VDEC, h, (void **)&d);
+  int rc = hal_handle_get(HAL_KIND_VDEC, h, (void **)&d);
   if (rc) return rc;
   pthread_mutex_lock(&d->mu);
   if (d->eos_sent) {
@@ -216,25 +216,25 @@ int hal_vdec_start(hal_handle h) {
 int hal_vdec_send_stream(hal_handle h, const uint8_t *data, size_t len, uint64_t pts_us, int eos,
                          int timeout_ms) {
   vdec *d;
-  int rc = hk_get(HK_VDEC, h, (void **)&d);
+  int rc = hal_handle_get(HAL_KIND_VDEC, h, (void **)&d);
   if (rc) return rc;
-  if ((!data && len) || len > (64u << 20)) return HAL_EINVAL;
+  if ((!data && len) || len > (64u << 20)) return ERR_EINVAL;
   if (!len && !eos) return 0;
   uint8_t *copy = NULL;
   if (len) {
     /* Zeroed tail: FFmpeg's parsers read up to 64 bytes past the input (input padding). */
     copy = malloc(len + 64);
-    if (!copy) return HAL_ENOMEM;
+    if (!copy) return ERR_ENOMEM;
     memcpy(copy, data, len);
     memset(copy + len, 0, 64);
   }
   struct timespec dl;
-  deadline_from_ms(&dl, timeout_ms);
+  hal_deadline(&dl, timeout_ms);
   pthread_mutex_lock(&d->mu);
   rc = 0;
-  if (!d->running || d->eos_sent) rc = HAL_ESTATE;
+  if (!d->running || d->eos_sent) rc = ERR_ESTATE;
   while (!rc && d->in_cnt >= d->cfg.in_buf_cnt)
-    if (cond_wait_ms(&d->cv_in, &d->mu, &dl, timeout_ms) == ETIMEDOUT) rc = HAL_ETIMEDOUT;
+    if (hal_cond_wait(&d->cv_in, &d->mu, &dl, timeout_ms) == ETIMEDOUT) rc = ERR_ETIMEDOUT;
   if (rc) {
     pthread_mutex_unlock(&d->mu);
     free(copy);
@@ -252,21 +252,21 @@ int hal_vdec_send_stream(hal_handle h, const uint8_t *data, size_t len, uint64_t
 
 int hal_vdec_get_frame(hal_handle h, hal_frame **out, int timeout_ms) {
   vdec *d;
-  int rc = hk_get(HK_VDEC, h, (void **)&d);
+  int rc = hal_handle_get(HAL_KIND_VDEC, h, (void **)&d);
   if (rc) return rc;
-  if (!out) return HAL_EINVAL;
-  if (link_involves(HAL_MOD_VDEC, 0, d->chn)) return HAL_EBUSY;
+  if (!out) return ERR_EINVAL;
+  if (link_involves(HAL_MOD_VDEC, 0, d->chn)) return ERR_EBUSY;
   struct timespec dl;
-  deadline_from_ms(&dl, timeout_ms);
+  hal_deadline(&dl, timeout_ms);
   pthread_mutex_lock(&d->mu);
   while (d->out_cnt == 0) {
     if (d->eos_done) {
       pthread_mutex_unlock(&d->mu);
-      return HAL_ESTATE;
+      return ERR_ESTATE;
     }
-    if (cond_wait_ms(&d->cv_out, &d->mu, &dl, timeout_ms) == ETIMEDOUT) {
+    if (hal_cond_wait(&d->cv_out, &d->mu, &dl, timeout_ms) == ETIMEDOUT) {
       pthread_mutex_unlock(&d->mu);
-      return HAL_ETIMEDOUT;
+      return ERR_ETIMEDOUT;
     }
   }
   hal_frame *f = d->outq[d->out_head];
@@ -280,9 +280,9 @@ int hal_vdec_get_frame(hal_handle h, hal_frame **out, int timeout_ms) {
 
 int hal_vdec_status_get(hal_handle h, hal_vdec_status *out) {
   vdec *d;
-  int rc = hk_get(HK_VDEC, h, (void **)&d);
+  int rc = hal_handle_get(HAL_KIND_VDEC, h, (void **)&d);
   if (rc) return rc;
-  if (!out) return HAL_EINVAL;
+  if (!out) return ERR_EINVAL;
   pthread_mutex_lock(&d->mu);
   *out = d->st;
   pthread_mutex_unlock(&d->mu);
@@ -291,9 +291,9 @@ int hal_vdec_status_get(hal_handle h, hal_vdec_status *out) {
 
 int hal_vdec_bind_info(hal_handle h, int x, int y, uint32_t width, uint32_t height, hal_bind_info *out) {
   vdec *d;
-  int rc = hk_get(HK_VDEC, h, (void **)&d);
+  int rc = hal_handle_get(HAL_KIND_VDEC, h, (void **)&d);
   if (rc) return rc;
-  if (!out) return HAL_EINVAL;
+  if (!out) return ERR_EINVAL;
   vdec_describe(d, d->chn, out);
   out->x = x;
   out->y = y;
@@ -304,7 +304,7 @@ int hal_vdec_bind_info(hal_handle h, int x, int y, uint32_t width, uint32_t heig
 
 int hal_vdec_stop(hal_handle h) {
   vdec *d;
-  int rc = hk_get(HK_VDEC, h, (void **)&d);
+  int rc = hal_handle_get(HAL_KIND_VDEC, h, (void **)&d);
   if (rc) return rc;
   pthread_mutex_lock(&d->mu);
   d->running = 0;
@@ -314,11 +314,11 @@ int hal_vdec_stop(hal_handle h) {
 
 int hal_vdec_destroy(hal_handle h) {
   vdec *d;
-  int rc = hk_get(HK_VDEC, h, (void **)&d);
+  int rc = hal_handle_get(HAL_KIND_VDEC, h, (void **)&d);
   if (rc) return rc;
-  if (link_involves(HAL_MOD_VDEC, 0, d->chn)) return HAL_EBUSY;
+  if (link_involves(HAL_MOD_VDEC, 0, d->chn)) return ERR_EBUSY;
   ep_unregister(HAL_MOD_VDEC, 0, d->chn);
-  hk_free(h);
+  hal_handle_free(h);
   pthread_mutex_lock(&d->mu);
   d->quit = 1;
   pthread_cond_broadcast(&d->cv_in);

@@ -15,23 +15,23 @@ struct vdec_codec {
 int vdec_codec_open(hal_vdec_codec codec, vdec_codec **out) {
   enum AVCodecID id = codec == HAL_VDEC_H265 ? AV_CODEC_ID_HEVC : AV_CODEC_ID_H264;
   const AVCodec *dec = avcodec_find_decoder(id);
-  if (!dec) return HAL_ENOTSUP;
+  if (!dec) return ERR_ENOTSUP;
   /* Bitstream errors are reported through hal_vdec_status, not on stderr. */
   av_log_set_level(getenv("K230JS_SIM_AVLOG") ? AV_LOG_INFO : AV_LOG_QUIET);
   vdec_codec *c = calloc(1, sizeof *c);
-  if (!c) return HAL_ENOMEM;
+  if (!c) return ERR_ENOMEM;
   c->ctx = avcodec_alloc_context3(dec);
   c->pkt = av_packet_alloc();
   c->frame = av_frame_alloc();
   if (!c->ctx || !c->pkt || !c->frame) {
     vdec_codec_close(c);
-    return HAL_ENOMEM;
+    return ERR_ENOMEM;
   }
   c->ctx->thread_count = 1;
   c->ctx->pkt_timebase = (AVRational){1, 1000000};
   if (avcodec_open2(c->ctx, dec, NULL) < 0) {
     vdec_codec_close(c);
-    return HAL_ENOTSUP;
+    return ERR_ENOTSUP;
   }
   *out = c;
   return 0;
@@ -62,7 +62,7 @@ int vdec_codec_send(vdec_codec *c, const uint8_t *data, size_t len, uint64_t pts
 static int receive(vdec_codec *c, vdec_pic *pic) {
   for (;;) {
     av_frame_unref(c->frame);
-    if (avcodec_receive_frame(c->ctx, c->frame) < 0) return HAL_EAGAIN;
+    if (avcodec_receive_frame(c->ctx, c->frame) < 0) return ERR_EAGAIN;
     int fmt = c->frame->format;
     /* 10-bit or 4:2:2 pictures are outside what VDEC outputs: skipped. */
     if (fmt == AV_PIX_FMT_YUV420P || fmt == AV_PIX_FMT_YUVJ420P || fmt == AV_PIX_FMT_NV12) break;

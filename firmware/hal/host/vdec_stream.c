@@ -31,7 +31,7 @@ static void on_au(void *user, const media_au *au) {
 int sim_vdec_open(hal_vdec_codec codec, int stream_mode, size_t max_au_size, vdec_emit_fn emit, void *arg,
                   sim_vdec **out) {
   sim_vdec *v = calloc(1, sizeof *v);
-  if (!v) return HAL_ENOMEM;
+  if (!v) return ERR_ENOMEM;
   v->codec_id = codec;
   v->emit = emit;
   v->arg = arg;
@@ -68,7 +68,7 @@ int sim_vdec_feed(sim_vdec *v, const uint8_t *data, size_t len, uint64_t pts, in
       v->chunk_tag_free = 0;
       v->au_open = 1;
     }
-    if (media_au_feed(v->au, data, len) == HAL_ELIMIT) v->au_errs++;
+    if (media_au_feed(v->au, data, len) == ERR_ELIMIT) v->au_errs++;
   }
   if (eos) {
     media_au_flush(v->au);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "hal/sensor.h"
 #include "internal.h"
 
 #define IN_DEPTH 3
@@ -132,8 +133,10 @@ static void *venc_thread(void *arg) {
 /* ---- bind endpoint (sink) ---- */
 static int venc_accepts(void *obj, int chn, const hal_bind_info *src) {
   venc *v = obj;
-  if (src->format != HAL_PIXFMT_NV12) return HAL_EINVAL;
-  if (src->width != v->cfg.width || src->height != v->cfg.height) return HAL_EINVAL;
+  if (src->format != HAL_PIXFMT_NV12) return ERR_EINVAL;
+  if (src->width != v->cfg.width || src->height != v->cfg.height) return ERR_EINVAL;
+  /* As on the board (hal/sensor.h): a camera channel feeds the encoder 4 KiB-aligned. */
+  if (src->src.mod == HAL_MOD_SENSOR && src->alignment != HAL_SENSOR_ALIGN_ENCODER) return ERR_EINVAL;
   return 0;
 }
 
@@ -154,38 +157,53 @@ static void venc_push(void *obj, int chn, hal_frame *f) {
 static const ep_ops k_venc_ops = {.accepts = venc_accepts, .push = venc_push};
 
 /* ---- API ---- */
-static int config_valid(const hal_venc_config *c) {
-  if (c->codec < HAL_VENC_H264 || c->codec > HAL_VENC_JPEG) return HAL_ENOTSUP;
-  if (c->codec == HAL_VENC_H264 && c->profile == HAL_VENC_PROFILE_H265_MAIN) return HAL_ENOTSUP;
+/* 0, or the code with *why naming the constraint (hal_venc_config_why). */
+static int config_check(const hal_venc_config *c, const char **why) {
+#define REFUSE(code, text) \
+  do {                     \
+    *why = text;           \
+    return code;           \
+  } while (0)
+  *why = NULL;
+  if (c->codec < HAL_VENC_H264 || c->codec > HAL_VENC_JPEG) REFUSE(ERR_ENOTSUP, "the codec is h264, h265 or jpeg");
+  if (c->codec == HAL_VENC_H264 && c->profile == HAL_VENC_PROFILE_H265_MAIN)
+    REFUSE(ERR_ENOTSUP, "H.264 takes the baseline, main or high profile");
   if (c->codec == HAL_VENC_H265 && c->profile != HAL_VENC_PROFILE_DEFAULT &&
       c->profile != HAL_VENC_PROFILE_H265_MAIN)
-    return HAL_ENOTSUP;
+    REFUSE(ERR_ENOTSUP, "H.265 takes the main profile only");
   if (c->profile < HAL_VENC_PROFILE_DEFAULT || c->profile > HAL_VENC_PROFILE_H265_MAIN)
-    return HAL_EINVAL;
-  uint32_t maxw = c->codec == HAL_VENC_JPEG ? 8192 : 4096;
-  if (c->width < 128 || c->height < 64 || c->width > maxw || c->height > maxw ||
-      ((c->width | c->height) & 1))
-    return HAL_EINVAL;
-  if (c->src_fps < 1 || c->src_fps > 240 || c->dst_fps < 1 || c->dst_fps > c->src_fps)
-    return HAL_EINVAL;
-  if (c->stream_buf_cnt < 1 || c->stream_buf_cnt > 64) return HAL_EINVAL;
+    REFUSE(ERR_EINVAL, "unknown profile");
+  if (c->codec == HAL_VENC_JPEG ? c->width > 8192 || c->height > 8192 : c->width > 4096 || c->height > 4096)
+    REFUSE(ERR_EINVAL, c->codec == HAL_VENC_JPEG ? "width and height must be at most 8192" : "width and height must be at most 4096");
+  if (c->width < 128 || c->height < 64) REFUSE(ERR_EINVAL, "width must be at least 128 and height at least 64");
+  if ((c->width | c->height) & 1) REFUSE(ERR_EINVAL, "width and height must be even");
+  if (c->src_fps < 1 || c->src_fps > 240) REFUSE(ERR_EINVAL, "the source frame rate must be 1..240");
+  if (c->dst_fps < 1 || c->dst_fps > c->src_fps) REFUSE(ERR_EINVAL, "fps must be 1..the source frame rate");
+  if (c->stream_buf_cnt < 1 || c->stream_buf_cnt > 64) REFUSE(ERR_EINVAL, "the stream buffer count must be 1..64");
   if (c->codec == HAL_VENC_JPEG) {
-    if (c->jpeg_quality < 1 || c->jpeg_quality > 99) return HAL_EINVAL;
+    if (c->jpeg_quality < 1 || c->jpeg_quality > 99) REFUSE(ERR_EINVAL, "the JPEG quality must be 1..99");
     return 0;
   }
-  if (c->gop < 1) return HAL_EINVAL;
+  if (c->gop < 1) REFUSE(ERR_EINVAL, "the GOP must be at least 1");
   switch (c->rc) {
     case HAL_VENC_RC_CBR:
     case HAL_VENC_RC_VBR:
-      if (c->bitrate_kbps < 10 || c->bitrate_kbps > 200000) return HAL_EINVAL;
+      if (c->bitrate_kbps < 10 || c->bitrate_kbps > 200000) REFUSE(ERR_EINVAL, "the bitrate must be 10..200000 kbit/s");
       break;
     case HAL_VENC_RC_FIXQP:
-      if (c->i_qp > 51 || c->p_qp > 51) return HAL_EINVAL;
+      if (c->i_qp > 51 || c->p_qp > 51) REFUSE(ERR_EINVAL, "the QP must be 0..51");
       break;
     default:
-      return HAL_EINVAL;
+      REFUSE(ERR_EINVAL, "unknown rate control");
   }
   return 0;
+#undef REFUSE
+}
+
+const char *hal_venc_config_why(const hal_venc_config *cfg) {
+  const char *why = NULL;
+  if (cfg) config_check(cfg, &why);
+  return why;
 }
 
 static void venc_free(venc *v) {
@@ -204,16 +222,17 @@ static void venc_free(venc *v) {
 }
 
 int hal_venc_create(int chn, const hal_venc_config *cfg, hal_handle *out, int *out_chn) {
-  if (!cfg || !out || chn < -1 || chn >= HAL_VENC_MAX_CHN) return HAL_EINVAL;
-  int rc = config_valid(cfg);
+  if (!cfg || !out || chn < -1 || chn >= HAL_VENC_MAX_CHN) return ERR_EINVAL;
+  const char *why;
+  int rc = config_check(cfg, &why);
   if (rc) return rc;
   venc *v = calloc(1, sizeof *v);
-  if (!v) return HAL_ENOMEM;
+  if (!v) return ERR_ENOMEM;
   v->cfg = *cfg;
   if (v->cfg.max_bitrate_kbps == 0) v->cfg.max_bitrate_kbps = 2 * v->cfg.bitrate_kbps;
   pthread_mutex_init(&v->mu, NULL);
-  cond_init_mono(&v->cv_in);
-  cond_init_mono(&v->cv_out);
+  hal_cond_init_mono(&v->cv_in);
+  hal_cond_init_mono(&v->cv_out);
   v->nslots = cfg->stream_buf_cnt;
   v->slots = calloc(v->nslots, sizeof *v->slots);
   v->readyq = calloc(v->nslots, sizeof *v->readyq);
@@ -221,7 +240,7 @@ int hal_venc_create(int chn, const hal_venc_config *cfg, hal_handle *out, int *o
       vb_pool_new(hal_pixfmt_size(HAL_PIXFMT_NV12, cfg->width, cfg->height), IN_DEPTH + 1,
                   &v->in_pool)) {
     venc_free(v);
-    return HAL_ENOMEM;
+    return ERR_ENOMEM;
   }
   pthread_mutex_lock(&g_chn_mu);
   if (chn < 0)
@@ -230,17 +249,17 @@ int hal_venc_create(int chn, const hal_venc_config *cfg, hal_handle *out, int *o
   if (chn < 0 || g_chn[chn]) {
     pthread_mutex_unlock(&g_chn_mu);
     venc_free(v);
-    return HAL_EBUSY;
+    return ERR_EBUSY;
   }
   g_chn[chn] = v; /* reserve while the codec opens */
   pthread_mutex_unlock(&g_chn_mu);
   v->chn = chn;
   v->st.chn = (uint32_t)chn;
   rc = venc_codec_open(&v->cfg, &v->codec);
-  if (!rc) rc = hk_alloc(HK_VENC, v, &v->h);
+  if (!rc) rc = hal_handle_alloc(HAL_KIND_VENC, v, &v->h);
   if (!rc && pthread_create(&v->th, NULL, venc_thread, v) != 0) {
-    hk_free(v->h);
-    rc = HAL_ENOMEM;
+    hal_handle_free(v->h);
+    rc = ERR_ENOMEM;
   }
   if (rc) {
     pthread_mutex_lock(&g_chn_mu);
@@ -257,7 +276,7 @@ int hal_venc_create(int chn, const hal_venc_config *cfg, hal_handle *out, int *o
 
 int hal_venc_start(hal_handle h) {
   venc *v;
-  int rc = hk_get(HK_VENC, h, (void **)&v);
+  int rc = hal_handle_get(HAL_KIND_VENC, h, (void **)&v);
   if (rc) return rc;
   pthread_mutex_lock(&v->mu);
   v->running = 1;
@@ -268,7 +287,7 @@ int hal_venc_start(hal_handle h) {
 
 int hal_venc_stop(hal_handle h) {
   venc *v;
-  int rc = hk_get(HK_VENC, h, (void **)&v);
+  int rc = hal_handle_get(HAL_KIND_VENC, h, (void **)&v);
   if (rc) return rc;
   pthread_mutex_lock(&v->mu);
   v->running = 0;
@@ -281,7 +300,7 @@ int hal_venc_stop(hal_handle h) {
 
 int hal_venc_request_idr(hal_handle h) {
   venc *v;
-  int rc = hk_get(HK_VENC, h, (void **)&v);
+  int rc = hal_handle_get(HAL_KIND_VENC, h, (void **)&v);
   if (rc) return rc;
   pthread_mutex_lock(&v->mu);
   v->idr_req = 1;
@@ -291,28 +310,28 @@ int hal_venc_request_idr(hal_handle h) {
 
 int hal_venc_send_frame(hal_handle h, const hal_frame *frame, int timeout_ms) {
   venc *v;
-  int rc = hk_get(HK_VENC, h, (void **)&v);
+  int rc = hal_handle_get(HAL_KIND_VENC, h, (void **)&v);
   if (rc) return rc;
   if (!frame || frame->format != HAL_PIXFMT_NV12 || frame->width != v->cfg.width ||
       frame->height != v->cfg.height || !frame->data[0] || !frame->data[1])
-    return HAL_EINVAL;
+    return ERR_EINVAL;
   struct timespec dl;
-  deadline_from_ms(&dl, timeout_ms);
+  hal_deadline(&dl, timeout_ms);
   pthread_mutex_lock(&v->mu);
   if (!v->running) {
     pthread_mutex_unlock(&v->mu);
-    return HAL_ESTATE;
+    return ERR_ESTATE;
   }
   while (!has_room(v)) {
-    if (cond_wait_ms(&v->cv_in, &v->mu, &dl, timeout_ms) == ETIMEDOUT || !v->running) {
+    if (hal_cond_wait(&v->cv_in, &v->mu, &dl, timeout_ms) == ETIMEDOUT || !v->running) {
       v->st.dropped_frames++;
       pthread_mutex_unlock(&v->mu);
-      return v->running ? HAL_ETIMEDOUT : HAL_ESTATE;
+      return v->running ? ERR_ETIMEDOUT : ERR_ESTATE;
     }
   }
   v->encoding++; /* hold the room while copying outside the lock */
   pthread_mutex_unlock(&v->mu);
-  hal_frame *f = frame_alloc(v->in_pool, frame->width, frame->height, HAL_PIXFMT_NV12, -1);
+  hal_frame *f = frame_alloc(v->in_pool, frame->width, frame->height, HAL_PIXFMT_NV12, 0, -1);
   if (f) {
     for (uint32_t y = 0; y < frame->height; y++)
       memcpy(f->data[0] + (size_t)y * f->stride[0], frame->data[0] + (size_t)y * frame->stride[0],
@@ -327,25 +346,25 @@ int hal_venc_send_frame(hal_handle h, const hal_frame *frame, int timeout_ms) {
   v->encoding--;
   if (f) enqueue(v, f);
   pthread_mutex_unlock(&v->mu);
-  return f ? 0 : HAL_ENOMEM;
+  return f ? 0 : ERR_ENOMEM;
 }
 
 int hal_venc_get_stream(hal_handle h, hal_venc_stream **out, int timeout_ms) {
   venc *v;
-  int rc = hk_get(HK_VENC, h, (void **)&v);
+  int rc = hal_handle_get(HAL_KIND_VENC, h, (void **)&v);
   if (rc) return rc;
-  if (!out) return HAL_EINVAL;
+  if (!out) return ERR_EINVAL;
   struct timespec dl;
-  deadline_from_ms(&dl, timeout_ms);
+  hal_deadline(&dl, timeout_ms);
   pthread_mutex_lock(&v->mu);
   while (v->ready_cnt == 0) {
     if (!v->running && v->in_cnt == 0 && v->encoding == 0) {
       pthread_mutex_unlock(&v->mu);
-      return HAL_ESTATE;
+      return ERR_ESTATE;
     }
-    if (cond_wait_ms(&v->cv_out, &v->mu, &dl, timeout_ms) == ETIMEDOUT) {
+    if (hal_cond_wait(&v->cv_out, &v->mu, &dl, timeout_ms) == ETIMEDOUT) {
       pthread_mutex_unlock(&v->mu);
-      return HAL_ETIMEDOUT;
+      return ERR_ETIMEDOUT;
     }
   }
   uint32_t idx = v->readyq[v->ready_head];
@@ -359,10 +378,10 @@ int hal_venc_get_stream(hal_handle h, hal_venc_stream **out, int timeout_ms) {
 
 int hal_venc_release_stream(hal_handle h, hal_venc_stream *stream) {
   venc *v;
-  int rc = hk_get(HK_VENC, h, (void **)&v);
+  int rc = hal_handle_get(HAL_KIND_VENC, h, (void **)&v);
   if (rc) return rc;
   pthread_mutex_lock(&v->mu);
-  rc = HAL_EINVAL;
+  rc = ERR_EINVAL;
   for (uint32_t i = 0; i < v->nslots; i++) {
     venc_slot *s = &v->slots[i];
     if (&s->st != stream || s->state != 2) continue;
@@ -379,9 +398,9 @@ int hal_venc_release_stream(hal_handle h, hal_venc_stream *stream) {
 
 int hal_venc_status_get(hal_handle h, hal_venc_status *out) {
   venc *v;
-  int rc = hk_get(HK_VENC, h, (void **)&v);
+  int rc = hal_handle_get(HAL_KIND_VENC, h, (void **)&v);
   if (rc) return rc;
-  if (!out) return HAL_EINVAL;
+  if (!out) return ERR_EINVAL;
   pthread_mutex_lock(&v->mu);
   *out = v->st;
   out->ready_streams = v->ready_cnt;
@@ -392,11 +411,11 @@ int hal_venc_status_get(hal_handle h, hal_venc_status *out) {
 
 int hal_venc_destroy(hal_handle h) {
   venc *v;
-  int rc = hk_get(HK_VENC, h, (void **)&v);
+  int rc = hal_handle_get(HAL_KIND_VENC, h, (void **)&v);
   if (rc) return rc;
-  if (link_involves(HAL_MOD_VENC, 0, v->chn)) return HAL_EBUSY;
+  if (link_involves(HAL_MOD_VENC, 0, v->chn)) return ERR_EBUSY;
   ep_unregister(HAL_MOD_VENC, 0, v->chn);
-  hk_free(h);
+  hal_handle_free(h);
   pthread_mutex_lock(&v->mu);
   v->quit = 1;
   v->running = 0;

@@ -24,11 +24,11 @@ static const char *encoder_name(hal_venc_codec c) {
 
 int venc_codec_open(const hal_venc_config *cfg, venc_codec **out) {
   const AVCodec *codec = avcodec_find_encoder_by_name(encoder_name(cfg->codec));
-  if (!codec) return HAL_ENOTSUP;
+  if (!codec) return ERR_ENOTSUP;
   /* Encoder chatter off; errors surface as codes. K230JS_SIM_AVLOG=1 shows FFmpeg's log. */
   av_log_set_level(getenv("K230JS_SIM_AVLOG") ? AV_LOG_INFO : AV_LOG_QUIET);
   venc_codec *c = calloc(1, sizeof *c);
-  if (!c) return HAL_ENOMEM;
+  if (!c) return ERR_ENOMEM;
   c->kind = cfg->codec;
   c->ctx = avcodec_alloc_context3(codec);
   c->pkt = av_packet_alloc();
@@ -88,21 +88,21 @@ int venc_codec_open(const hal_venc_config *cfg, venc_codec **out) {
   int rc = avcodec_open2(x, codec, NULL);
   if (rc < 0) {
     venc_codec_close(c);
-    return rc == AVERROR(ENOMEM) ? HAL_ENOMEM : HAL_ENOTSUP;
+    return rc == AVERROR(ENOMEM) ? ERR_ENOMEM : ERR_ENOTSUP;
   }
   *out = c;
   return 0;
 nomem:
   venc_codec_close(c);
-  return HAL_ENOMEM;
+  return ERR_ENOMEM;
 }
 
 static void unref_block(void *opaque, uint8_t *data) { frame_unref(opaque); }
 
 int venc_codec_send(venc_codec *c, const hal_frame *f, uint64_t pts_us, int force_idr) {
-  if (!f) return avcodec_send_frame(c->ctx, NULL) < 0 ? HAL_EIO : 0;
+  if (!f) return avcodec_send_frame(c->ctx, NULL) < 0 ? ERR_EIO : 0;
   AVFrame *av = av_frame_alloc();
-  if (!av) return HAL_ENOMEM;
+  if (!av) return ERR_ENOMEM;
   av->width = (int)f->width;
   av->height = (int)f->height;
   av->format = c->ctx->pix_fmt;
@@ -113,7 +113,7 @@ int venc_codec_send(venc_codec *c, const hal_frame *f, uint64_t pts_us, int forc
     if (!av->buf[0]) {
       frame_unref((hal_frame *)f);
       av_frame_free(&av);
-      return HAL_ENOMEM;
+      return ERR_ENOMEM;
     }
     av->data[0] = f->data[0];
     av->data[1] = f->data[1];
@@ -122,7 +122,7 @@ int venc_codec_send(venc_codec *c, const hal_frame *f, uint64_t pts_us, int forc
   } else {
     if (av_frame_get_buffer(av, 0) < 0) {
       av_frame_free(&av);
-      return HAL_ENOMEM;
+      return ERR_ENOMEM;
     }
     for (uint32_t y = 0; y < f->height; y++)
       memcpy(av->data[0] + (size_t)y * av->linesize[0], f->data[0] + (size_t)y * f->stride[0], f->width);
@@ -140,15 +140,15 @@ int venc_codec_send(venc_codec *c, const hal_frame *f, uint64_t pts_us, int forc
   av->pict_type = force_idr ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
   int rc = avcodec_send_frame(c->ctx, av);
   av_frame_free(&av);
-  return rc < 0 ? HAL_EIO : 0;
+  return rc < 0 ? ERR_EIO : 0;
 }
 
 int venc_codec_receive(venc_codec *c, venc_au *au) {
-  if (avcodec_receive_packet(c->ctx, c->pkt) < 0) return HAL_EAGAIN;
+  if (avcodec_receive_packet(c->ctx, c->pkt) < 0) return ERR_EAGAIN;
   AVPacket *p = av_packet_alloc();
   if (!p) {
     av_packet_unref(c->pkt);
-    return HAL_EAGAIN;
+    return ERR_EAGAIN;
   }
   av_packet_move_ref(p, c->pkt);
   memset(au, 0, sizeof *au);

@@ -31,7 +31,7 @@ static void keep_au(void *user, const media_au *au) {
   if (c->rc || !au->has_vcl) return;
   au_span *a = realloc(c->aus, (c->n_aus + 1) * sizeof *a);
   if (!a) {
-    c->rc = HAL_ENOMEM;
+    c->rc = ERR_ENOMEM;
     return;
   }
   c->aus = a;
@@ -39,7 +39,7 @@ static void keep_au(void *user, const media_au *au) {
     size_t cap = (c->len + au->size) * 2;
     uint8_t *b = realloc(c->buf, cap);
     if (!b) {
-      c->rc = HAL_ENOMEM;
+      c->rc = ERR_ENOMEM;
       return;
     }
     c->buf = b;
@@ -61,14 +61,14 @@ static int split(venc_codec *c, const uint8_t *file, size_t n) {
   c->buf = malloc(n);
   c->cap = n;
   c->len = 0;
-  if (!c->buf) return HAL_ENOMEM;
+  if (!c->buf) return ERR_ENOMEM;
   int rc = media_au_open(&s, &cfg);
   if (rc) return rc;
   media_au_feed(s, file, n);
   media_au_flush(s);
   media_au_close(s);
   if (c->rc) return c->rc;
-  return c->n_aus ? 0 : HAL_EBADDATA;
+  return c->n_aus ? 0 : ERR_EBADDATA;
 }
 
 void venc_codec_close(venc_codec *c) {
@@ -80,16 +80,16 @@ void venc_codec_close(venc_codec *c) {
 
 int venc_codec_open(const hal_venc_config *cfg, venc_codec **out) {
   const char *path = getenv("K230JS_SIM_VENC_REPLAY");
-  if (!path || !*path || cfg->codec == HAL_VENC_JPEG) return HAL_ENOTSUP;
+  if (!path || !*path || cfg->codec == HAL_VENC_JPEG) return ERR_ENOTSUP;
   FILE *f = fopen(path, "rb");
-  if (!f) return HAL_ENOENT;
+  if (!f) return ERR_ENOENT;
   venc_codec *c = calloc(1, sizeof *c);
-  int rc = c ? 0 : HAL_ENOMEM;
+  int rc = c ? 0 : ERR_ENOMEM;
   if (!rc && fseek(f, 0, SEEK_END) == 0) {
     long n = ftell(f);
     fseek(f, 0, SEEK_SET);
     c->buf = n > 0 ? malloc((size_t)n) : NULL;
-    if (!c->buf || fread(c->buf, 1, (size_t)n, f) != (size_t)n) rc = HAL_EIO;
+    if (!c->buf || fread(c->buf, 1, (size_t)n, f) != (size_t)n) rc = ERR_EIO;
     c->len = (size_t)n;
   }
   fclose(f);
@@ -111,13 +111,13 @@ int venc_codec_open(const hal_venc_config *cfg, venc_codec **out) {
 int venc_codec_send(venc_codec *c, const hal_frame *f, uint64_t pts_us, int force_idr) {
   if (!f) return 0;
   if (force_idr) c->next = 0; /* the file starts with parameter sets and an IDR */
-  if (c->pts_cnt == PTS_Q) return HAL_EAGAIN;
+  if (c->pts_cnt == PTS_Q) return ERR_EAGAIN;
   c->pts[(c->pts_head + c->pts_cnt++) % PTS_Q] = pts_us;
   return 0;
 }
 
 int venc_codec_receive(venc_codec *c, venc_au *au) {
-  if (!c->pts_cnt) return HAL_EAGAIN;
+  if (!c->pts_cnt) return ERR_EAGAIN;
   uint64_t pts = c->pts[c->pts_head];
   c->pts_head = (c->pts_head + 1) % PTS_Q;
   c->pts_cnt--;

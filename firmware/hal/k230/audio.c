@@ -60,7 +60,7 @@ static kaout *g_out;
 static int check(const hal_audio_config *c) {
   if (c->rate < 8000 || c->rate > 192000 || c->channels < 1 || c->channels > 2 ||
       c->samples_per_frame < 1 || c->samples_per_frame > 8192)
-    return HAL_EINVAL;
+    return ERR_EINVAL;
   return 0;
 }
 
@@ -81,10 +81,10 @@ static void fill_i2s(k_aio_dev_attr *a, const hal_audio_config *c, int out) {
 }
 
 int hal_audio_in_open(const hal_audio_config *cfg, hal_handle *out) {
-  if (!cfg || !out || (cfg->dev != HAL_AUDIO_I2S && cfg->dev != HAL_AUDIO_PDM)) return HAL_EINVAL;
+  if (!cfg || !out || (cfg->dev != HAL_AUDIO_I2S && cfg->dev != HAL_AUDIO_PDM)) return ERR_EINVAL;
   int rc = check(cfg);
   if (rc) return rc;
-  if (g_in[cfg->dev]) return HAL_EBUSY;
+  if (g_in[cfg->dev]) return ERR_EBUSY;
   int slot = -1;
 #if AI_COMMON_POOLS
   /* Before VB is initialised the claim joins its configuration (which always holds a pool for
@@ -121,12 +121,12 @@ int hal_audio_in_open(const hal_audio_config *cfg, hal_handle *out) {
     return rc;
   }
   kain *in = calloc(1, sizeof *in);
-  if (!in || (rc = kh_alloc(KH_AIN, in, &in->h))) {
+  if (!in || (rc = hal_handle_alloc(HAL_KIND_AIN, in, &in->h))) {
     free(in);
     kd_mpi_ai_disable_chn(dev, 0);
     kd_mpi_ai_disable(dev);
     k230_vb_common_release(slot);
-    return rc ? rc : HAL_ENOMEM;
+    return rc ? rc : ERR_ENOMEM;
   }
   in->common_slot = slot;
   in->cfg = *cfg;
@@ -144,26 +144,26 @@ static void in_give_back(kain *in) {
 
 int hal_audio_in_read(hal_handle h, hal_audio_frame **out, int timeout_ms) {
   kain *in;
-  int rc = kh_get(KH_AIN, h, (void **)&in);
+  int rc = hal_handle_get(HAL_KIND_AIN, h, (void **)&in);
   if (rc) return rc;
-  if (!out) return HAL_EINVAL;
-  if (in->lent) return HAL_EBUSY;
+  if (!out) return ERR_EINVAL;
+  if (in->lent) return ERR_EBUSY;
   memset(&in->mpp, 0, sizeof in->mpp);
   k_s32 r = kd_mpi_ai_get_frame((k_audio_dev)in->cfg.dev, 0, &in->mpp,
                                 timeout_ms < 0 ? 0xffffffffu : (k_u32)timeout_ms);
-  if (r) return HAL_ETIMEDOUT;
+  if (r) return ERR_ETIMEDOUT;
   /* The frame is its len bytes at phys_addr, mapped as the vendor maps them (pyaudio.py:297-301;
    * audio_sample.c:188, :194): the MPP decides the length, not the configuration. */
   uint32_t unit = in->cfg.channels * 2, bytes = in->mpp.len;
   if (!bytes || bytes % unit || bytes > in->cfg.samples_per_frame * unit) {
     kd_mpi_ai_release_frame((k_audio_dev)in->cfg.dev, 0, &in->mpp);
-    return HAL_EIO;
+    return ERR_EIO;
   }
   in->map_len = bytes;
   in->map = kd_mpi_sys_mmap(in->mpp.phys_addr, bytes);
   if (!in->map) {
     kd_mpi_ai_release_frame((k_audio_dev)in->cfg.dev, 0, &in->mpp);
-    return HAL_EIO;
+    return ERR_EIO;
   }
   in->pub.samples = in->map;
   in->pub.samples_per_channel = bytes / unit;
@@ -179,35 +179,35 @@ int hal_audio_in_read(hal_handle h, hal_audio_frame **out, int timeout_ms) {
 
 int hal_audio_in_release(hal_handle h, hal_audio_frame *frame) {
   kain *in;
-  int rc = kh_get(KH_AIN, h, (void **)&in);
+  int rc = hal_handle_get(HAL_KIND_AIN, h, (void **)&in);
   if (rc) return rc;
-  if (!in->lent || frame != &in->pub) return HAL_EINVAL;
+  if (!in->lent || frame != &in->pub) return ERR_EINVAL;
   in_give_back(in);
   return 0;
 }
 
 int hal_audio_in_close(hal_handle h) {
   kain *in;
-  int rc = kh_get(KH_AIN, h, (void **)&in);
+  int rc = hal_handle_get(HAL_KIND_AIN, h, (void **)&in);
   if (rc) return rc;
   in_give_back(in);
   kd_mpi_ai_disable_chn((k_audio_dev)in->cfg.dev, 0);
   kd_mpi_ai_disable((k_audio_dev)in->cfg.dev);
   k230_vb_common_release(in->common_slot);
   g_in[in->cfg.dev] = NULL;
-  kh_free(h);
+  hal_handle_free(h);
   free(in);
   return 0;
 }
 
 int hal_audio_out_open(const hal_audio_config *cfg, hal_handle *out) {
-  if (!cfg || !out || cfg->dev != HAL_AUDIO_I2S) return HAL_EINVAL;
+  if (!cfg || !out || cfg->dev != HAL_AUDIO_I2S) return ERR_EINVAL;
   int rc = check(cfg);
   if (rc) return rc;
-  if (g_out) return HAL_EBUSY;
+  if (g_out) return ERR_EBUSY;
   if ((rc = k230_vb_ensure_init())) return rc;
   kaout *o = calloc(1, sizeof *o);
-  if (!o) return HAL_ENOMEM;
+  if (!o) return ERR_ENOMEM;
   o->cfg = *cfg;
   pthread_mutex_init(&o->clk_mu, NULL);
   audio_clock_init(&o->clk, cfg->rate);
@@ -216,7 +216,7 @@ int hal_audio_out_open(const hal_audio_config *cfg, hal_handle *out) {
   /* §2.5 uses one block; a few let the AO queue frames while we fill the next. */
   o->pool = k230_pool_create(o->blk_size, 4);
   if (!o->pending || o->pool == VB_INVALID_POOLID) {
-    rc = HAL_ENOMEM;
+    rc = ERR_ENOMEM;
     goto fail;
   }
   k_aio_dev_attr a;
@@ -227,7 +227,7 @@ int hal_audio_out_open(const hal_audio_config *cfg, hal_handle *out) {
     kd_mpi_ao_disable(0);
     goto fail;
   }
-  if ((rc = kh_alloc(KH_AOUT, o, &o->h))) {
+  if ((rc = hal_handle_alloc(HAL_KIND_AOUT, o, &o->h))) {
     kd_mpi_ao_disable_chn(0, 0);
     kd_mpi_ao_disable(0);
     goto fail;
@@ -246,12 +246,12 @@ fail:
 static int send_frame(kaout *o, const int16_t *s, int timeout_ms) {
   uint32_t bytes = o->cfg.samples_per_frame * o->cfg.channels * 2;
   uint32_t blk = k230_block_get(o->pool, o->blk_size, timeout_ms);
-  if (blk == VB_INVALID_HANDLE) return HAL_ETIMEDOUT;
+  if (blk == VB_INVALID_HANDLE) return ERR_ETIMEDOUT;
   uint64_t phys = kd_mpi_vb_handle_to_phyaddr(blk);
   void *map = kd_mpi_sys_mmap(phys, (k_u32)o->blk_size);
   if (!map) {
     kd_mpi_vb_release_block(blk);
-    return HAL_EIO;
+    return ERR_EIO;
   }
   memcpy(map, s, bytes);
   k_audio_frame f;
@@ -266,14 +266,14 @@ static int send_frame(kaout *o, const int16_t *s, int timeout_ms) {
   int rc = k230_err(kd_mpi_ao_send_frame(0, 0, &f, timeout_ms));
   kd_mpi_sys_munmap(map, (k_u32)o->blk_size);
   kd_mpi_vb_release_block(blk); /* the AO holds its own reference until played */
-  return rc == HAL_EIO ? HAL_ETIMEDOUT : rc;
+  return rc == ERR_EIO ? ERR_ETIMEDOUT : rc;
 }
 
 int hal_audio_out_write(hal_handle h, const int16_t *samples, uint32_t count, int timeout_ms) {
   kaout *o;
-  int rc = kh_get(KH_AOUT, h, (void **)&o);
+  int rc = hal_handle_get(HAL_KIND_AOUT, h, (void **)&o);
   if (rc) return rc;
-  if (!samples && count) return HAL_EINVAL;
+  if (!samples && count) return ERR_EINVAL;
   uint32_t per = o->cfg.samples_per_frame, ch = o->cfg.channels;
   while (count) {
     uint32_t take = per - o->pending_n < count ? per - o->pending_n : count;
@@ -294,9 +294,9 @@ int hal_audio_out_write(hal_handle h, const int16_t *samples, uint32_t count, in
 
 int hal_audio_out_position(hal_handle h, uint64_t *played) {
   kaout *o;
-  int rc = kh_get(KH_AOUT, h, (void **)&o);
+  int rc = hal_handle_get(HAL_KIND_AOUT, h, (void **)&o);
   if (rc) return rc;
-  if (!played) return HAL_EINVAL;
+  if (!played) return ERR_EINVAL;
   pthread_mutex_lock(&o->clk_mu);
   *played = audio_clock_played(&o->clk, hal_clock_us());
   pthread_mutex_unlock(&o->clk_mu);
@@ -305,7 +305,7 @@ int hal_audio_out_position(hal_handle h, uint64_t *played) {
 
 int hal_audio_out_close(hal_handle h) {
   kaout *o;
-  int rc = kh_get(KH_AOUT, h, (void **)&o);
+  int rc = hal_handle_get(HAL_KIND_AOUT, h, (void **)&o);
   if (rc) return rc;
   if (o->pending_n) { /* play the tail, padded with silence */
     memset(o->pending + (size_t)o->pending_n * o->cfg.channels, 0,
@@ -316,7 +316,7 @@ int hal_audio_out_close(hal_handle h) {
   kd_mpi_ao_disable(0);
   k230_pool_destroy(o->pool);
   g_out = NULL;
-  kh_free(h);
+  hal_handle_free(h);
   free(o->pending);
   pthread_mutex_destroy(&o->clk_mu);
   free(o);

@@ -67,7 +67,7 @@ static int find_mode(const hal_display_config *c, mode *out) {
     uint32_t w = c->width ? c->width : 640, h = c->height ? c->height : 480;
     uint32_t fps = c->fps ? c->fps : 90;
     if (w < 64 || w > 4096 || h < 64 || h > 4096 || w % 8 || fps < 1 || fps > 200)
-      return HAL_EINVAL;
+      return ERR_EINVAL;
     *out = (mode){HAL_DISPLAY_VIRT, w, h, fps, VIRTUAL_DISPLAY_DEVICE};
     return 0;
   }
@@ -79,23 +79,23 @@ static int find_mode(const hal_display_config *c, mode *out) {
     *out = *m;
     return 0;
   }
-  return HAL_EINVAL;
+  return ERR_EINVAL;
 }
 
 static int accepts(void *obj, int layer, const hal_bind_info *src);
 
 /* Can the layer show pictures of this format? */
 static int layer_check(kdisp *d, int layer, hal_pixfmt format) {
-  if (layer < 0 || layer >= HAL_LAYER_COUNT) return HAL_EINVAL;
-  if (k230_vo_chn(layer) < 0) return HAL_ENOTSUP; /* VIDEO3: no VO layer for it */
+  if (layer < 0 || layer >= HAL_LAYER_COUNT) return ERR_EINVAL;
+  if (k230_vo_chn(layer) < 0) return ERR_ENOTSUP; /* VIDEO3: no VO layer for it */
   /* Only VO layer 1 turns pictures (display.py:444-445): on a turned panel VIDEO2 cannot show. */
-  if (layer == HAL_LAYER_VIDEO2 && d->turned) return HAL_ENOTSUP;
-  if (layer <= HAL_LAYER_VIDEO3 && format != HAL_PIXFMT_NV12) return HAL_EINVAL;
+  if (layer == HAL_LAYER_VIDEO2 && d->turned) return ERR_ENOTSUP;
+  if (layer <= HAL_LAYER_VIDEO3 && format != HAL_PIXFMT_NV12) return ERR_EINVAL;
   if (layer >= HAL_LAYER_OSD0 && format != HAL_PIXFMT_ARGB8888 && format != HAL_PIXFMT_RGB888 &&
       format != HAL_PIXFMT_RGB565)
-    return HAL_EINVAL;
+    return ERR_EINVAL;
   if (layer >= HAL_LAYER_OSD0 && (uint32_t)(layer - HAL_LAYER_OSD0) >= d->cfg.osd_num)
-    return HAL_EINVAL;
+    return ERR_EINVAL;
   return 0;
 }
 
@@ -103,10 +103,10 @@ static int layer_check(kdisp *d, int layer, hal_pixfmt format) {
 static int rect_check(kdisp *d, const hal_display_layer_config *c) {
   /* The VO reads rows in units of 8 pixels: widths in multiples of 8, also the width the panel
    * sees when it is turned (display.py:451, :501, :572). */
-  if (c->width % 8 || (d->turned && c->height % 8)) return HAL_EINVAL;
+  if (c->width % 8 || (d->turned && c->height % 8)) return ERR_EINVAL;
   /* The rectangle lies on the screen (the VO takes no other, sample_vdec.c:341-345). */
   if (c->x < 0 || c->y < 0 || (uint64_t)c->x + c->width > d->width || (uint64_t)c->y + c->height > d->height)
-    return HAL_EINVAL;
+    return ERR_EINVAL;
   return 0;
 }
 
@@ -125,13 +125,13 @@ static void conn_down(kdisp *d) {
 }
 
 int hal_display_init(const hal_display_config *cfg, hal_handle *out) {
-  if (!cfg || !out || cfg->osd_num > 4) return HAL_EINVAL;
-  if (g_disp) return HAL_EBUSY;
+  if (!cfg || !out || cfg->osd_num > 4) return ERR_EINVAL;
+  if (g_disp) return ERR_EBUSY;
   mode m;
   int rc = find_mode(cfg, &m);
   if (rc) return rc;
   kdisp *d = calloc(1, sizeof *d);
-  if (!d) return HAL_ENOMEM;
+  if (!d) return ERR_ENOMEM;
   d->cfg = *cfg;
   d->width = m.w;
   d->height = m.h;
@@ -160,7 +160,7 @@ int hal_display_init(const hal_display_config *cfg, hal_handle *out) {
   if ((rc = k230_vb_ensure_init())) goto fail;
   d->conn_fd = kd_mpi_connector_open(info.connector_name);
   if (d->conn_fd < 0) {
-    rc = HAL_ENODEV;
+    rc = ERR_ENODEV;
     goto fail;
   }
   kd_mpi_connector_power_set(d->conn_fd, K_TRUE);
@@ -169,11 +169,11 @@ int hal_display_init(const hal_display_config *cfg, hal_handle *out) {
   if (cfg->osd_num) {
     d->osd_pool = k230_pool_create((uint64_t)m.w * m.h * 4, cfg->osd_num + 2);
     if (d->osd_pool == VB_INVALID_POOLID) {
-      rc = HAL_ENOMEM;
+      rc = ERR_ENOMEM;
       goto fail_up;
     }
   }
-  if ((rc = kh_alloc(KH_DISPLAY, d, &d->h))) {
+  if ((rc = hal_handle_alloc(HAL_KIND_DISPLAY, d, &d->h))) {
     k230_pool_destroy(d->osd_pool);
     goto fail_up;
   }
@@ -191,9 +191,9 @@ fail:
 
 int hal_display_info_get(hal_handle disp, hal_display_info *out) {
   kdisp *d;
-  int rc = kh_get(KH_DISPLAY, disp, (void **)&d);
+  int rc = hal_handle_get(HAL_KIND_DISPLAY, disp, (void **)&d);
   if (rc) return rc;
-  if (!out) return HAL_EINVAL;
+  if (!out) return ERR_EINVAL;
   out->type = d->cfg.type;
   out->width = d->width;
   out->height = d->height;
@@ -268,9 +268,9 @@ static int accepts(void *obj, int layer, const hal_bind_info *src) {
 int hal_display_layer_set(hal_handle disp, hal_display_layer layer,
                           const hal_display_layer_config *cfg) {
   kdisp *d;
-  int rc = kh_get(KH_DISPLAY, disp, (void **)&d);
+  int rc = hal_handle_get(HAL_KIND_DISPLAY, disp, (void **)&d);
   if (rc) return rc;
-  if (!cfg || (int)layer < 0 || layer >= HAL_LAYER_COUNT) return HAL_EINVAL;
+  if (!cfg || (int)layer < 0 || layer >= HAL_LAYER_COUNT) return ERR_EINVAL;
   hal_display_layer_config c = *cfg;
   if (!c.width) c.width = d->width;
   if (!c.height) c.height = d->height;
@@ -286,57 +286,55 @@ void k230_display_unbound(int layer) {
 
 int hal_display_layer_disable(hal_handle disp, hal_display_layer layer) {
   kdisp *d;
-  int rc = kh_get(KH_DISPLAY, disp, (void **)&d);
+  int rc = hal_handle_get(HAL_KIND_DISPLAY, disp, (void **)&d);
   if (rc) return rc;
-  if ((int)layer < 0 || layer >= HAL_LAYER_COUNT) return HAL_EINVAL;
+  if ((int)layer < 0 || layer >= HAL_LAYER_COUNT) return ERR_EINVAL;
   layer_off(d, (int)layer);
   return 0;
 }
 
 int hal_display_show(hal_handle disp, hal_display_layer layer, const hal_frame *img) {
   kdisp *d;
-  int rc = kh_get(KH_DISPLAY, disp, (void **)&d);
+  int rc = hal_handle_get(HAL_KIND_DISPLAY, disp, (void **)&d);
   if (rc) return rc;
-  if (!img || (int)layer < 0 || layer >= HAL_LAYER_COUNT || !d->layer_on[layer]) return HAL_EINVAL;
-  if (k230_link_involves(HAL_MOD_DISPLAY, 0, (int)layer)) return HAL_EBUSY;
+  if (!img || (int)layer < 0 || layer >= HAL_LAYER_COUNT || !d->layer_on[layer]) return ERR_EINVAL;
+  if (k230_link_involves(HAL_MOD_DISPLAY, 0, (int)layer)) return ERR_EBUSY;
   const hal_display_layer_config *c = &d->layer[layer];
   if (img->format != c->format || img->width != c->width || img->height != c->height)
-    return HAL_EINVAL;
+    return ERR_EINVAL;
   size_t size = hal_pixfmt_size(img->format, img->width, img->height);
   uint64_t blk_size = (uint64_t)d->width * d->height * 4;
   if (d->osd_pool == VB_INVALID_POOLID || size > blk_size) {
     /* Video layers and displays without OSD pool: a pool sized for this picture. */
     if (d->osd_pool == VB_INVALID_POOLID) {
       d->osd_pool = k230_pool_create(K_ALIGN_UP(size > blk_size ? size : blk_size, 4096), 3);
-      if (d->osd_pool == VB_INVALID_POOLID) return HAL_ENOMEM;
+      if (d->osd_pool == VB_INVALID_POOLID) return ERR_ENOMEM;
     } else {
-      return HAL_ELIMIT;
+      return ERR_ELIMIT;
     }
   }
   uint32_t blk = k230_block_get(d->osd_pool, 0, 100);
-  if (blk == VB_INVALID_HANDLE) return HAL_EAGAIN;
+  if (blk == VB_INVALID_HANDLE) return ERR_EAGAIN;
   uint64_t phys = kd_mpi_vb_handle_to_phyaddr(blk);
   uint8_t *map = kd_mpi_sys_mmap(phys, (k_u32)K_ALIGN_UP(size, 4096));
   if (!map) {
     kd_mpi_vb_release_block(blk);
-    return HAL_EIO;
+    return ERR_EIO;
   }
   /* OSD pictures on a turned panel are turned here (video layer 1 turns its own). */
   int turn = d->turned && layer >= HAL_LAYER_OSD0;
   hal_frame dst = {.width = turn ? img->height : img->width, .height = turn ? img->width : img->height, .format = img->format};
-  k230_layout(&dst, map, phys);
+  hal_frame_layout(&dst, map, phys, 0);
   if (turn) {
-    size_t bpp = hal_pixfmt_size(img->format, 1, 1);
+    size_t bpp = hal_pixfmt_bpp(img->format);
     for (uint32_t y = 0; y < img->height; y++)
       for (uint32_t x = 0; x < img->width; x++) /* (x, y) -> (h - 1 - y, x), clockwise */
         memcpy(dst.data[0] + (size_t)x * dst.stride[0] + (size_t)(img->height - 1 - y) * bpp,
                img->data[0] + (size_t)y * img->stride[0] + (size_t)x * bpp, bpp);
   } else {
-    int planes = img->format == HAL_PIXFMT_NV12 ? 2 : 1;
-    for (int p = 0; p < planes; p++) {
-      uint32_t rows = p ? img->height / 2 : img->height;
-      /* NV12 rows are width bytes in both planes (hal_pixfmt_size knows no 1-row NV12 picture). */
-      size_t row = p || img->format == HAL_PIXFMT_NV12 ? img->width : hal_pixfmt_size(img->format, img->width, 1);
+    for (int p = 0; p < hal_pixfmt_planes(img->format); p++) {
+      uint32_t rows = hal_pixfmt_plane_rows(img->format, p, img->height);
+      size_t row = dst.stride[p]; /* tight: NV12 rows are width bytes in both planes */
       for (uint32_t y = 0; y < rows; y++)
         memcpy(dst.data[p] + (size_t)y * dst.stride[p], img->data[p] + (size_t)y * img->stride[p], row);
     }
@@ -368,7 +366,7 @@ int hal_display_show(hal_handle disp, hal_display_layer layer, const hal_frame *
 static int wbc_enable(kdisp *d) {
   if (d->wbc_on) return 0;
 #if !K230_MPP_VO_WBC_BLK_CNT
-  if (d->wbc_slot < 0) return HAL_ENOMEM; /* no common pool for the write-back (hal_display_init) */
+  if (d->wbc_slot < 0) return ERR_ENOMEM; /* no common pool for the write-back (hal_display_init) */
 #endif
   k_vo_wbc_attr a;
   memset(&a, 0, sizeof a);
@@ -441,17 +439,17 @@ static k230_frame *screen_of(kdisp *d, const k_video_frame_info *wb, int app_hel
 
 int hal_display_writeback(hal_handle disp, hal_frame **out) {
   kdisp *d;
-  int rc = kh_get(KH_DISPLAY, disp, (void **)&d);
+  int rc = hal_handle_get(HAL_KIND_DISPLAY, disp, (void **)&d);
   if (rc) return rc;
-  if (!out) return HAL_EINVAL;
+  if (!out) return ERR_EINVAL;
   if ((rc = wbc_enable(d))) return rc;
   k_video_frame_info info;
   memset(&info, 0, sizeof info);
-  if (kd_mpi_wbc_dump_frame(&info, 100) != 0) return HAL_EAGAIN;
+  if (kd_mpi_wbc_dump_frame(&info, 100) != 0) return ERR_EAGAIN;
   k230_frame *f = screen_of(d, &info, 1);
   if (!f) {
     if (!d->turned) kd_mpi_wbc_dump_release(&info);
-    return HAL_EIO;
+    return ERR_EIO;
   }
   k230_frame_give(f);
   *out = &f->pub;
@@ -482,7 +480,7 @@ static void *cb_loop(void *arg) {
 
 int hal_display_set_frame_cb(hal_handle disp, hal_display_frame_cb cb, void *user) {
   kdisp *d;
-  int rc = kh_get(KH_DISPLAY, disp, (void **)&d);
+  int rc = hal_handle_get(HAL_KIND_DISPLAY, disp, (void **)&d);
   if (rc) return rc;
   if (d->cb_running) {
     d->quit = 1;
@@ -494,16 +492,16 @@ int hal_display_set_frame_cb(hal_handle disp, hal_display_frame_cb cb, void *use
   d->cb_user = user;
   if (!cb) return 0;
   if ((rc = wbc_enable(d))) return rc;
-  if (pthread_create(&d->cb_thread, NULL, cb_loop, d)) return HAL_ENOMEM;
+  if (pthread_create(&d->cb_thread, NULL, cb_loop, d)) return ERR_ENOMEM;
   d->cb_running = 1;
   return 0;
 }
 
 int hal_display_deinit(hal_handle disp) {
   kdisp *d;
-  int rc = kh_get(KH_DISPLAY, disp, (void **)&d);
+  int rc = hal_handle_get(HAL_KIND_DISPLAY, disp, (void **)&d);
   if (rc) return rc;
-  if (k230_link_involves(HAL_MOD_DISPLAY, 0, -1)) return HAL_EBUSY;
+  if (k230_link_involves(HAL_MOD_DISPLAY, 0, -1)) return ERR_EBUSY;
   hal_display_set_frame_cb(disp, NULL, NULL);
   k230_frames_release_owner(d);
   if (d->wbc_on) kd_mpi_vo_disable_wbc();
@@ -514,7 +512,7 @@ int hal_display_deinit(hal_handle disp) {
   k230_pool_destroy(d->turn_pool);
   k230_ep_unregister(HAL_MOD_DISPLAY, 0);
   g_disp = NULL;
-  kh_free(disp);
+  hal_handle_free(disp);
   free(d);
   return 0;
 }

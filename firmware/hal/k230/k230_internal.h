@@ -1,5 +1,5 @@
 /*
- * k230_internal.h — shared plumbing of the K230 backend (kd_mpi_*): handle table, registry of
+ * k230_internal.h — shared plumbing of the K230 backend (kd_mpi_*): registry of
  * app-held frames, MPP error mapping, phys<->virt mapping, and the per-MPP-generation output
  * buffer strategy for VENC/VDEC (venc_outbuf_*.c, vdec_outbuf_*.c, chosen by CMake from the MPP
  * headers). Not part of the contract.
@@ -11,35 +11,17 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
+#include "deadline.h"
+#include "handles.h"
 #include "hal/vb.h"
+#include "pixfmt.h"
 
 #include "k_type.h"
 #include "k_module.h"
 #include "k_video_comm.h"
 
 #define K_ALIGN_UP(x, a) (((x) + (a)-1) / (a) * (a))
-
-/* ---- handles (h = kind << 28 | gen << 16 | slot; stale handles give HAL_ECLOSED) ---- */
-typedef enum kh_kind {
-  KH_POOL = 1,
-  KH_BLOCK,
-  KH_LINK,
-  KH_SENSOR,
-  KH_VENC,
-  KH_VDEC,
-  KH_DISPLAY,
-  KH_AIN,
-  KH_AOUT,
-  KH_COUNT
-} kh_kind;
-
-int kh_alloc(kh_kind kind, void *obj, hal_handle *out);
-int kh_get(kh_kind kind, hal_handle h, void **obj);
-void kh_free(hal_handle h);
-/* Live handles of one kind (up to max); returns how many exist. */
-int kh_list(kh_kind kind, hal_handle *out, int max);
-#define KH_SLOTS 4096 /* = HAL_HANDLE_SLOTS */
 
 /* ---- MPP errors -> HAL codes ---- */
 int k230_err(k_s32 mpp_rc);
@@ -50,7 +32,7 @@ int k230_err(k_s32 mpp_rc);
 int k230_vb_ensure_init(void);
 void k230_vb_exit(void);
 /* Claim a common pool of cnt blocks of size bytes (the 2024 MPP's VICAP channel buffers and
- * VENC output buffers come from common pools). HAL_ENOMEM when VB is initialised without one
+ * VENC output buffers come from common pools). ERR_ENOMEM when VB is initialised without one
  * that fits and cannot be re-initialised now (media objects alive). *slot is for the release. */
 int k230_vb_common_claim(uint64_t size, uint32_t cnt, int *slot);
 void k230_vb_common_release(int slot);
@@ -93,8 +75,6 @@ void k230_frames_release_all(void);
 
 /* ---- pixel formats ---- */
 k_pixel_format k230_pixfmt(hal_pixfmt f);
-/* Plane layout of a tight picture at virt/phys. */
-void k230_layout(hal_frame *f, uint8_t *virt, uint64_t phys);
 
 /* ---- sensor (sensor.c) ---- */
 /* The frame rate a camera device delivers (its sensor mode's), 0 when it is not open. */
@@ -156,8 +136,5 @@ static inline int k230_double_break(const char *name) {
 #else
 #define k230_double_break(name) 0
 #endif
-
-/* ---- time ---- */
-void k230_deadline(struct timespec *ts, int timeout_ms);
 
 #endif

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "hal/clock.h"
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "hal/net.h"
 #include "net_events.h"
 
@@ -117,8 +117,8 @@ static int nm_ioctl(int nr, void *arg) {
   if (dev_fd < 0) dev_fd = open("/dev/netmgmt", O_RDWR);
   int fd = dev_fd;
   pthread_mutex_unlock(&dev_mu);
-  if (fd < 0) return HAL_ENODEV;
-  return ioctl(fd, NM_CMD(nr), arg) == 0 ? 0 : HAL_EIO;
+  if (fd < 0) return ERR_ENODEV;
+  return ioctl(fd, NM_CMD(nr), arg) == 0 ? 0 : ERR_EIO;
 }
 
 static void u32_to(uint8_t out[4], uint32_t be) { memcpy(out, &be, 4); }
@@ -154,7 +154,7 @@ static void info_to(hal_net_wlan_info *out, const nm_wlan_info *in) {
 static bool dhcp_on[HAL_NET_IF_COUNT] = {true, true, false}; /* what we last set; lwIP starts with DHCP */
 
 int hal_net_status_get(hal_net_if itf, hal_net_status *out) {
-  if (!out || (unsigned)itf >= HAL_NET_IF_COUNT) return HAL_EINVAL;
+  if (!out || (unsigned)itf >= HAL_NET_IF_COUNT) return ERR_EINVAL;
   memset(out, 0, sizeof *out);
   int32_t probe = nm_itf[itf];
   if (nm_ioctl(NM_NET_PROBE, &probe) != 0 || !probe) return 0; /* absent */
@@ -188,7 +188,7 @@ int hal_net_status_get(hal_net_if itf, hal_net_status *out) {
 static void check_changes(void);
 
 static int set_config(hal_net_if itf, const hal_net_ipv4 *ip) {
-  if ((unsigned)itf >= HAL_NET_IF_COUNT) return HAL_EINVAL;
+  if ((unsigned)itf >= HAL_NET_IF_COUNT) return ERR_EINVAL;
   nm_ifconfig c = {.net_if = nm_itf[itf], .func = ip ? 1 : 2};
   if (ip) {
     c.ip = u32_from(ip->addr);
@@ -197,18 +197,18 @@ static int set_config(hal_net_if itf, const hal_net_ipv4 *ip) {
     c.dns = u32_from(ip->dns);
   }
   int32_t probe = nm_itf[itf];
-  if (nm_ioctl(NM_NET_PROBE, &probe) != 0 || !probe) return HAL_ENODEV;
+  if (nm_ioctl(NM_NET_PROBE, &probe) != 0 || !probe) return ERR_ENODEV;
   int rc = nm_ioctl(NM_NET_IFCONFIG, &c);
   if (rc == 0) dhcp_on[itf] = !ip;
   check_changes();
   return rc;
 }
 
-int hal_net_set_static(hal_net_if itf, const hal_net_ipv4 *ip) { return ip ? set_config(itf, ip) : HAL_EINVAL; }
+int hal_net_set_static(hal_net_if itf, const hal_net_ipv4 *ip) { return ip ? set_config(itf, ip) : ERR_EINVAL; }
 int hal_net_set_dhcp(hal_net_if itf) { return set_config(itf, NULL); }
 
 int hal_net_interfaces(hal_net_if_entry *out, int max, int *count) {
-  if (!out || max < 0 || !count) return HAL_EINVAL;
+  if (!out || max < 0 || !count) return ERR_EINVAL;
   int n = 0;
   for (int i = 0; i < HAL_NET_IF_COUNT && n < max; i++) {
     hal_net_status st;
@@ -236,9 +236,9 @@ int hal_net_interfaces(hal_net_if_entry *out, int max, int *count) {
 /* ---- station ---- */
 
 int hal_net_wlan_scan(hal_net_wlan_info *out, int max, int *count) {
-  if (!out || max < 0 || !count) return HAL_EINVAL;
+  if (!out || max < 0 || !count) return ERR_EINVAL;
   nm_scan *r = calloc(1, sizeof *r + SCAN_MAX * sizeof(nm_wlan_info));
-  if (!r) return HAL_ENOMEM;
+  if (!r) return ERR_ENOMEM;
   r->num = SCAN_MAX;
   r->info = (nm_wlan_info *)(r + 1);
   /* An empty filter (INVALID_INFO, wlan_dev.h:396): every network. */
@@ -265,12 +265,12 @@ static void fill_key(nm_key *k, const char *key) {
 
 int hal_net_wlan_connect(const char *ssid, const char *key, int timeout_ms) {
   size_t slen = ssid ? strlen(ssid) : 0;
-  if (!slen || slen > HAL_NET_SSID_MAX || (key && strlen(key) > HAL_NET_KEY_MAX) || timeout_ms < 0) return HAL_EINVAL;
+  if (!slen || slen > HAL_NET_SSID_MAX || (key && strlen(key) > HAL_NET_KEY_MAX) || timeout_ms < 0) return ERR_EINVAL;
   pthread_mutex_lock(&op_mu);
   bool busy = connecting;
   connecting = true;
   pthread_mutex_unlock(&op_mu);
-  if (busy) return HAL_EBUSY;
+  if (busy) return ERR_EBUSY;
   uint64_t deadline = hal_clock_us() + (uint64_t)timeout_ms * 1000u;
   nm_connect c;
   memset(&c, 0, sizeof c);
@@ -284,7 +284,7 @@ int hal_net_wlan_connect(const char *ssid, const char *key, int timeout_ms) {
   while (rc == 0) {
     hal_net_status st;
     if (hal_net_status_get(HAL_NET_STA, &st) == 0 && st.link && st.ip.addr[0]) break;
-    if (hal_clock_us() >= deadline) rc = HAL_ETIMEDOUT;
+    if (hal_clock_us() >= deadline) rc = ERR_ETIMEDOUT;
     else hal_sleep_us(DHCP_STEP_MS * 1000u);
   }
   pthread_mutex_lock(&op_mu);
@@ -301,11 +301,11 @@ int hal_net_wlan_disconnect(void) {
 }
 
 int hal_net_wlan_current(hal_net_wlan_info *out) {
-  if (!out) return HAL_EINVAL;
+  if (!out) return ERR_EINVAL;
   int32_t on = 0;
   int rc = nm_ioctl(NM_STA_IS_CONNECTED, &on);
   if (rc) return rc;
-  if (!on) return HAL_ESTATE;
+  if (!on) return ERR_ESTATE;
   nm_wlan_info info;
   memset(&info, 0, sizeof info);
   if ((rc = nm_ioctl(NM_STA_GET_AP_INFO, &info))) return rc;
@@ -318,7 +318,7 @@ int hal_net_wlan_current(hal_net_wlan_info *out) {
 int hal_net_ap_start(const char *ssid, const char *key, int channel) {
   size_t slen = ssid ? strlen(ssid) : 0, klen = key ? strlen(key) : 0;
   if (!slen || slen > HAL_NET_SSID_MAX || (klen && (klen < 8 || klen > HAL_NET_KEY_MAX)) || channel < 0 || channel > 165)
-    return HAL_EINVAL;
+    return ERR_EINVAL;
   nm_connect c;
   memset(&c, 0, sizeof c);
   if (channel) { /* rt_wlan_start_ap_adv takes the channel from the info (netmgmt.c:235) */
@@ -345,10 +345,10 @@ int hal_net_ap_stop(void) {
 }
 
 int hal_net_ap_stations(uint8_t (*mac)[6], int max, int *count) {
-  if (!mac || max < 0 || !count) return HAL_EINVAL;
+  if (!mac || max < 0 || !count) return ERR_EINVAL;
   *count = 0;
   nm_scan *r = calloc(1, sizeof *r + SCAN_MAX * sizeof(nm_wlan_info));
-  if (!r) return HAL_ENOMEM;
+  if (!r) return ERR_ENOMEM;
   r->num = SCAN_MAX;
   r->info = (nm_wlan_info *)(r + 1);
   int rc = nm_ioctl(NM_AP_GET_STA_INFO, r);
@@ -410,7 +410,7 @@ int hal_net_watch(hal_net_event_cb *cb, void *user) {
   if (cb && !poll_running) {
     poll_quit = false;
     if (pthread_create(&poll_th, NULL, poll_main, NULL) == 0) poll_running = true;
-    else rc = HAL_ENOMEM;
+    else rc = ERR_ENOMEM;
   } else if (!cb && poll_running) {
     poll_quit = true;
     pthread_cond_broadcast(&thread_cv);

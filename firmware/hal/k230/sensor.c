@@ -28,24 +28,25 @@ static ksensor *g_open[HAL_SENSOR_MAX_DEV];
 
 static int describe(void *obj, int chn, hal_bind_info *out) {
   ksensor *s = obj;
-  if (chn < 0 || chn >= HAL_SENSOR_MAX_CHN || !s->chn_on[chn]) return HAL_EINVAL;
+  if (chn < 0 || chn >= HAL_SENSOR_MAX_CHN || !s->chn_on[chn]) return ERR_EINVAL;
   memset(out, 0, sizeof *out);
   out->src = (hal_chn){HAL_MOD_SENSOR, s->cfg.dev, chn};
   out->width = s->chn[chn].width;
   out->height = s->chn[chn].height;
   out->format = s->chn[chn].format;
+  out->alignment = hal_sensor_chn_alignment(&s->chn[chn]);
   return 0;
 }
 
 int hal_sensor_open(const hal_sensor_config *cfg, hal_handle *out) {
   if (!cfg || !out || cfg->dev < 0 || cfg->dev >= HAL_SENSOR_MAX_DEV || cfg->fps < 1 ||
       cfg->fps > 60 || cfg->width < 64 || cfg->height < 64)
-    return HAL_EINVAL;
-  if (g_open[cfg->dev]) return HAL_EBUSY;
+    return ERR_EINVAL;
+  if (g_open[cfg->dev]) return ERR_EBUSY;
   /* No VB yet: the channels' buffers are claimed by hal_sensor_chn_config_set first. */
   int rc;
   ksensor *s = calloc(1, sizeof *s);
-  if (!s) return HAL_ENOMEM;
+  if (!s) return ERR_ENOMEM;
   s->cfg = *cfg;
   for (int c = 0; c < HAL_SENSOR_MAX_CHN; c++) s->common_slot[c] = -1;
   k_vicap_probe_config probe;
@@ -56,10 +57,10 @@ int hal_sensor_open(const hal_sensor_config *cfg, hal_handle *out) {
   probe.fps = cfg->fps;
   if (kd_mpi_sensor_adapt_get(&probe, &s->info) != 0 || !s->info.sensor_name) {
     free(s);
-    return HAL_ENODEV; /* no sensor answered on this CSI */
+    return ERR_ENODEV; /* no sensor answered on this CSI */
   }
   s->mirror = probe.mirror;
-  if ((rc = kh_alloc(KH_SENSOR, s, &s->h))) {
+  if ((rc = hal_handle_alloc(HAL_KIND_SENSOR, s, &s->h))) {
     free(s);
     return rc;
   }
@@ -82,13 +83,11 @@ static k_pixel_format vicap_fmt(hal_pixfmt f) {
   }
 }
 
-/* Plane alignment of a channel (k_vicap_chn_attr.alignment, log2 bytes). YUV channels can feed
- * the encoder, whose input planes are 4 KiB-aligned: CanMV asks for 12 on every camera ->
- * encoder path (mp4format.py, rtspserver.py: set_framesize(..., alignment=12)), and a channel
- * may be bound to the encoder after it runs, so every YUV channel gets it. */
-static uint8_t chn_alignment(const hal_sensor_chn_config *c) {
-  return vicap_fmt(c->format) == PIXEL_FORMAT_YUV_SEMIPLANAR_420 ? 12 : 0;
-}
+/* Plane alignment of a channel (k_vicap_chn_attr.alignment, log2 bytes): the app's, or by default
+ * 12 for YUV channels. They can feed the encoder, whose input planes are 4 KiB-aligned: CanMV asks
+ * for 12 on every camera -> encoder path (mp4format.py, rtspserver.py: set_framesize(...,
+ * alignment=12)), and a channel may be bound to the encoder after it runs. */
+static uint8_t chn_alignment(const hal_sensor_chn_config *c) { return (uint8_t)hal_sensor_chn_alignment(c); }
 
 /* A VICAP channel buffer: one picture, its planes aligned, 4 KiB aligned (CanMV sensor.py). */
 static uint64_t chn_buf_size(const hal_sensor_chn_config *c) {
@@ -116,11 +115,11 @@ static int max_for_chn(int chn, uint32_t *w, uint32_t *h) {
 
 int hal_sensor_chn_config_set(hal_handle sensor, int chn, const hal_sensor_chn_config *cfg) {
   ksensor *s;
-  int rc = kh_get(KH_SENSOR, sensor, (void **)&s);
+  int rc = hal_handle_get(HAL_KIND_SENSOR, sensor, (void **)&s);
   if (rc) return rc;
-  if (s->running) return HAL_ESTATE;
+  if (s->running) return ERR_ESTATE;
   uint32_t mw, mh;
-  if (chn < 0 || chn >= HAL_SENSOR_MAX_CHN || !cfg) return HAL_EINVAL;
+  if (chn < 0 || chn >= HAL_SENSOR_MAX_CHN || !cfg) return ERR_EINVAL;
   /* VICAP writes rows in 16-pixel units: CanMV's set_framesize aligns the width up to 16
    * (sensor.py:581); the channel then describes the width it really has. */
   hal_sensor_chn_config aligned = *cfg;
@@ -130,9 +129,10 @@ int hal_sensor_chn_config_set(hal_handle sensor, int chn, const hal_sensor_chn_c
   if (cfg->width < 64 || cfg->height < 64 || cfg->width % 2 || cfg->height % 2 ||
       cfg->width > mw || cfg->height > mh || cfg->width > s->info.width ||
       cfg->height > s->info.height || cfg->buf_cnt < 1 || cfg->buf_cnt > 32 ||
+      cfg->alignment < HAL_SENSOR_ALIGN_AUTO || cfg->alignment > 12 ||
       !hal_pixfmt_size(cfg->format, cfg->width, cfg->height))
-    return HAL_EINVAL;
-  if (vicap_fmt(cfg->format) == PIXEL_FORMAT_BUTT) return HAL_ENOTSUP;
+    return ERR_EINVAL;
+  if (vicap_fmt(cfg->format) == PIXEL_FORMAT_BUTT) return ERR_ENOTSUP;
 #if !K230_MPP_VICAP_POOL_ID
   /* The 2024 MPP's VICAP takes channel buffers from common pools: claim one now, before VB is
    * initialised (CanMV configures it in set_framesize, before MediaManager.init). */
@@ -148,9 +148,9 @@ int hal_sensor_chn_config_set(hal_handle sensor, int chn, const hal_sensor_chn_c
 
 int hal_sensor_run(hal_handle sensor) {
   ksensor *s;
-  int rc = kh_get(KH_SENSOR, sensor, (void **)&s);
+  int rc = hal_handle_get(HAL_KIND_SENSOR, sensor, (void **)&s);
   if (rc) return rc;
-  if (s->running) return HAL_ESTATE;
+  if (s->running) return ERR_ESTATE;
   if ((rc = k230_vb_ensure_init())) return rc;
   k_vicap_dev dev = (k_vicap_dev)s->cfg.dev;
   k_vicap_dev_attr da;
@@ -195,7 +195,7 @@ int hal_sensor_run(hal_handle sensor) {
     /* Keep one buffer back so hal_sensor_snapshot can dump while the channel is bound. */
     kd_mpi_vicap_set_dump_reserved(dev, (k_vicap_chn)c, K_TRUE);
   }
-  if (!any) return HAL_ESTATE;
+  if (!any) return ERR_ESTATE;
   if ((rc = k230_err(kd_mpi_vicap_init(dev)))) return rc;
   s->inited = 1;
   if ((rc = k230_err(kd_mpi_vicap_start_stream(dev)))) {
@@ -209,7 +209,7 @@ int hal_sensor_run(hal_handle sensor) {
 
 int hal_sensor_stop(hal_handle sensor) {
   ksensor *s;
-  int rc = kh_get(KH_SENSOR, sensor, (void **)&s);
+  int rc = hal_handle_get(HAL_KIND_SENSOR, sensor, (void **)&s);
   if (rc) return rc;
   if (!s->running) return 0;
   k230_frames_release_owner(s); /* dumped frames go back before the stream stops */
@@ -253,20 +253,21 @@ static void dump_release(k230_frame *f) {
 
 int hal_sensor_snapshot(hal_handle sensor, int chn, int timeout_ms, hal_frame **out) {
   ksensor *s;
-  int rc = kh_get(KH_SENSOR, sensor, (void **)&s);
+  int rc = hal_handle_get(HAL_KIND_SENSOR, sensor, (void **)&s);
   if (rc) return rc;
-  if (!out || chn < 0 || chn >= HAL_SENSOR_MAX_CHN || !s->chn_on[chn]) return HAL_EINVAL;
-  if (!s->running) return HAL_ESTATE;
+  if (!out || chn < 0 || chn >= HAL_SENSOR_MAX_CHN) return ERR_EINVAL;
+  if (!s->running) return ERR_ESTATE;
+  if (!s->chn_on[chn]) return ERR_EINVAL;
   k_video_frame_info info;
   memset(&info, 0, sizeof info);
   /* CanMV dumps every channel with VICAP_DUMP_YUV, whatever its format (sensor.py:356). */
   k_s32 r = kd_mpi_vicap_dump_frame((k_vicap_dev)s->cfg.dev, (k_vicap_chn)chn, VICAP_DUMP_YUV, &info,
                                     timeout_ms < 0 ? 0x7fffffff : (k_u32)timeout_ms);
-  if (r) return k230_err(r) == HAL_EIO ? HAL_ETIMEDOUT : k230_err(r);
+  if (r) return k230_err(r) == ERR_EIO ? ERR_ETIMEDOUT : k230_err(r);
   k230_frame *f = k230_frame_wrap(&info, dump_release, s, s->cfg.dev, chn);
   if (!f) {
     kd_mpi_vicap_dump_release((k_vicap_dev)s->cfg.dev, (k_vicap_chn)chn, &info);
-    return HAL_EIO;
+    return ERR_EIO;
   }
   if (s->chn[chn].format == HAL_PIXFMT_GRAYSCALE) as_grayscale(&f->pub);
   if (s->chn[chn].format == HAL_PIXFMT_RGB565) as_rgb565(&f->pub);
@@ -278,9 +279,9 @@ int hal_sensor_snapshot(hal_handle sensor, int chn, int timeout_ms, hal_frame **
 
 int hal_sensor_bind_info(hal_handle sensor, int chn, int x, int y, hal_bind_info *out) {
   ksensor *s;
-  int rc = kh_get(KH_SENSOR, sensor, (void **)&s);
+  int rc = hal_handle_get(HAL_KIND_SENSOR, sensor, (void **)&s);
   if (rc) return rc;
-  if (!out) return HAL_EINVAL;
+  if (!out) return ERR_EINVAL;
   if ((rc = describe(s, chn, out))) return rc;
   out->x = x;
   out->y = y;
@@ -289,20 +290,21 @@ int hal_sensor_bind_info(hal_handle sensor, int chn, int x, int y, hal_bind_info
 
 int hal_sensor_stats_get(hal_handle sensor, hal_sensor_stats *out) {
   ksensor *s;
-  int rc = kh_get(KH_SENSOR, sensor, (void **)&s);
+  int rc = hal_handle_get(HAL_KIND_SENSOR, sensor, (void **)&s);
   if (rc) return rc;
-  if (!out) return HAL_EINVAL;
+  if (!out) return ERR_EINVAL;
   /* Bound paths run in hardware; the MPP does not report per-channel counts to user space. */
   out->frames = s->frames;
   out->dropped = 0;
+  out->late = 0;
   return 0;
 }
 
 int hal_sensor_info_get(hal_handle sensor, hal_sensor_info *out) {
   ksensor *s;
-  int rc = kh_get(KH_SENSOR, sensor, (void **)&s);
+  int rc = hal_handle_get(HAL_KIND_SENSOR, sensor, (void **)&s);
   if (rc) return rc;
-  if (!out) return HAL_EINVAL;
+  if (!out) return ERR_EINVAL;
   memset(out, 0, sizeof *out);
   snprintf(out->name, sizeof out->name, "%s", s->info.sensor_name ? s->info.sensor_name : "");
   out->width = s->info.width;
@@ -313,14 +315,14 @@ int hal_sensor_info_get(hal_handle sensor, hal_sensor_info *out) {
 
 int hal_sensor_close(hal_handle sensor) {
   ksensor *s;
-  int rc = kh_get(KH_SENSOR, sensor, (void **)&s);
+  int rc = hal_handle_get(HAL_KIND_SENSOR, sensor, (void **)&s);
   if (rc) return rc;
-  if (k230_link_involves(HAL_MOD_SENSOR, s->cfg.dev, -1)) return HAL_EBUSY;
+  if (k230_link_involves(HAL_MOD_SENSOR, s->cfg.dev, -1)) return ERR_EBUSY;
   hal_sensor_stop(sensor);
   for (int c = 0; c < HAL_SENSOR_MAX_CHN; c++) k230_vb_common_release(s->common_slot[c]);
   k230_ep_unregister(HAL_MOD_SENSOR, s->cfg.dev);
   g_open[s->cfg.dev] = NULL;
-  kh_free(sensor);
+  hal_handle_free(sensor);
   free(s);
   return 0;
 }

@@ -38,11 +38,11 @@ int k230_mpp_chn(const hal_chn *c, k_mpp_chn *out) {
     case HAL_MOD_DISPLAY: /* a layer's VO channel (k230_internal.h) */
       out->mod_id = K_ID_VO;
       out->chn_id = k230_vo_chn(c->chn);
-      if (out->chn_id < 0) return HAL_EINVAL;
+      if (out->chn_id < 0) return ERR_EINVAL;
       break;
     case HAL_MOD_AI: out->mod_id = K_ID_AI; break;
     case HAL_MOD_AO: out->mod_id = K_ID_AO; break;
-    default: return HAL_EINVAL;
+    default: return ERR_EINVAL;
   }
   return 0;
 }
@@ -102,9 +102,9 @@ static int is_source(hal_mod m) { return m == HAL_MOD_SENSOR || m == HAL_MOD_VDE
 static int is_sink(hal_mod m) { return m == HAL_MOD_VENC || m == HAL_MOD_DISPLAY; }
 
 int hal_link(const hal_chn *src, const hal_chn *dst, hal_handle *out_link) {
-  if (!src || !dst || !out_link || !is_source(src->mod) || !is_sink(dst->mod)) return HAL_EINVAL;
+  if (!src || !dst || !out_link || !is_source(src->mod) || !is_sink(dst->mod)) return ERR_EINVAL;
   if (dst->mod == HAL_MOD_DISPLAY && (dst->chn < 0 || dst->chn >= HAL_LAYER_COUNT))
-    return HAL_EINVAL;
+    return ERR_EINVAL;
   pthread_mutex_lock(&g_mu);
   int rc = 0, slot = -1;
   hal_bind_info info;
@@ -113,19 +113,19 @@ int hal_link(const hal_chn *src, const hal_chn *dst, hal_handle *out_link) {
   if (dst->mod == HAL_MOD_VENC) de = ep_find(HAL_MOD_VENC, dst->chn); /* one ep per channel */
   if (src->mod == HAL_MOD_VDEC) se = ep_find(HAL_MOD_VDEC, src->chn);
   if (!se || !de) {
-    rc = HAL_ENODEV;
+    rc = ERR_ENODEV;
     goto out;
   }
   for (int i = 0; i < LINK_MAX; i++) {
     if (!g_links[i].h) {
       if (slot < 0) slot = i;
     } else if (chn_eq(&g_links[i].dst, dst->mod, dst->dev, dst->chn)) {
-      rc = HAL_EBUSY;
+      rc = ERR_EBUSY;
       goto out;
     }
   }
   if (slot < 0) {
-    rc = HAL_ELIMIT;
+    rc = ERR_ELIMIT;
     goto out;
   }
   if ((rc = se->describe(se->obj, src->chn, &info))) goto out;
@@ -135,7 +135,7 @@ int hal_link(const hal_chn *src, const hal_chn *dst, hal_handle *out_link) {
   if (src->mod == HAL_MOD_VDEC) s.dev_id = 0; /* VDEC_DEV_ID */
   if (dst->mod == HAL_MOD_VENC) d.dev_id = 0; /* VENC_DEV_ID */
   if ((rc = k230_err(kd_mpi_sys_bind(&s, &d)))) goto out;
-  if ((rc = kh_alloc(KH_LINK, &g_links[slot], &g_links[slot].h))) {
+  if ((rc = hal_handle_alloc(HAL_KIND_LINK, &g_links[slot], &g_links[slot].h))) {
     kd_mpi_sys_unbind(&s, &d);
     goto out;
   }
@@ -149,7 +149,7 @@ out:
 
 int hal_unlink(hal_handle h) {
   klink *l;
-  int rc = kh_get(KH_LINK, h, (void **)&l);
+  int rc = hal_handle_get(HAL_KIND_LINK, h, (void **)&l);
   if (rc) return rc;
   pthread_mutex_lock(&g_mu);
   k_mpp_chn s, d;
@@ -161,7 +161,7 @@ int hal_unlink(hal_handle h) {
   int layer = l->dst.mod == HAL_MOD_DISPLAY ? l->dst.chn : -1;
   l->h = 0;
   pthread_mutex_unlock(&g_mu);
-  kh_free(h);
+  hal_handle_free(h);
   if (layer >= 0) k230_display_unbound(layer);
   return 0;
 }

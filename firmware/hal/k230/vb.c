@@ -1,4 +1,4 @@
-/* hal/vb.h on the K230: VB pools and blocks (kd_mpi_vb_*), app-held frames, pixel formats. */
+/* hal/vb.h on the K230: VB pools and blocks (kd_mpi_vb_*), app-held frames, MPP pixel formats. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -101,7 +101,7 @@ int k230_vb_common_claim(uint64_t size, uint32_t cnt, int *slot) {
     int busy = g_private_pools > 0;
     for (int i = 0; i < COMMON_MAX; i++) busy |= g_common[i].claimed;
     if (busy || !g_vb_ours || kd_mpi_vb_exit() != 0) {
-      rc = HAL_ENOMEM; /* the common pools are fixed until every media object is closed */
+      rc = ERR_ENOMEM; /* the common pools are fixed until every media object is closed */
       goto out;
     }
     g_vb_ready = g_vb_ours = 0;
@@ -114,7 +114,7 @@ int k230_vb_common_claim(uint64_t size, uint32_t cnt, int *slot) {
       g_common[i].cnt = cnt;
     }
   if (s < 0) {
-    rc = HAL_ELIMIT;
+    rc = ERR_ELIMIT;
     goto out;
   }
   g_common[s].claimed = 1;
@@ -175,7 +175,7 @@ int k230_pool_destroy(k_u32 pool_id) {
 
 uint32_t k230_block_get(k_u32 pool_id, uint64_t size, int timeout_ms) {
   struct timespec dl, now;
-  k230_deadline(&dl, timeout_ms);
+  hal_deadline(&dl, timeout_ms);
   for (;;) {
     k_vb_blk_handle b = kd_mpi_vb_get_block(pool_id, size, NULL);
     if (b != VB_INVALID_HANDLE) return b;
@@ -208,20 +208,20 @@ typedef struct kblock {
 int hal_vb_pool_create(const hal_vb_pool_config *cfg, hal_handle *out_pool) {
   if (!cfg || !out_pool || cfg->blk_size == 0 || cfg->blk_cnt == 0 ||
       cfg->blk_cnt > HAL_VB_MAX_BLOCKS || cfg->blk_size > ((size_t)1 << 30))
-    return HAL_EINVAL;
-  if (kh_list(KH_POOL, NULL, 0) >= HAL_VB_MAX_POOLS) return HAL_ELIMIT;
+    return ERR_EINVAL;
+  if (hal_handle_list(HAL_KIND_POOL, NULL, 0) >= HAL_VB_MAX_POOLS) return ERR_ELIMIT;
   int rc = k230_vb_ensure_init();
   if (rc) return rc;
   kpool *p = calloc(1, sizeof *p);
-  if (!p) return HAL_ENOMEM;
+  if (!p) return ERR_ENOMEM;
   p->blk_size = K_ALIGN_UP(cfg->blk_size, 4096);
   p->blk_cnt = cfg->blk_cnt;
   p->id = k230_pool_create(p->blk_size, p->blk_cnt);
   if (p->id == VB_INVALID_POOLID) {
     free(p);
-    return HAL_ENOMEM; /* MMZ exhausted (k230-platform.md §1.5: MMZ holds every pool) */
+    return ERR_ENOMEM; /* MMZ exhausted (k230-platform.md §1.5: MMZ holds every pool) */
   }
-  if ((rc = kh_alloc(KH_POOL, p, &p->h))) {
+  if ((rc = hal_handle_alloc(HAL_KIND_POOL, p, &p->h))) {
     k230_pool_destroy(p->id);
     free(p);
     return rc;
@@ -232,34 +232,34 @@ int hal_vb_pool_create(const hal_vb_pool_config *cfg, hal_handle *out_pool) {
 
 int hal_vb_pool_destroy(hal_handle pool) {
   kpool *p;
-  int rc = kh_get(KH_POOL, pool, (void **)&p);
+  int rc = hal_handle_get(HAL_KIND_POOL, pool, (void **)&p);
   if (rc) return rc;
-  if (p->in_use) return HAL_EBUSY;
+  if (p->in_use) return ERR_EBUSY;
   if ((rc = k230_pool_destroy(p->id))) return rc;
-  kh_free(pool);
+  hal_handle_free(pool);
   free(p);
   return 0;
 }
 
 int hal_vb_block_get(hal_handle pool, size_t size, hal_handle *out_block) {
   kpool *p;
-  int rc = kh_get(KH_POOL, pool, (void **)&p);
+  int rc = hal_handle_get(HAL_KIND_POOL, pool, (void **)&p);
   if (rc) return rc;
-  if (!out_block || size > p->blk_size) return HAL_EINVAL;
+  if (!out_block || size > p->blk_size) return ERR_EINVAL;
   kblock *b = calloc(1, sizeof *b);
-  if (!b) return HAL_ENOMEM;
+  if (!b) return ERR_ENOMEM;
   b->blk = kd_mpi_vb_get_block(p->id, size ? size : p->blk_size, NULL);
   if (b->blk == VB_INVALID_HANDLE) {
     free(b);
-    return HAL_EAGAIN;
+    return ERR_EAGAIN;
   }
   b->phys = kd_mpi_vb_handle_to_phyaddr(b->blk);
   b->virt = b->phys ? kd_mpi_sys_mmap(b->phys, (k_u32)p->blk_size) : NULL;
-  if (!b->virt || (rc = kh_alloc(KH_BLOCK, b, &b->h))) {
+  if (!b->virt || (rc = hal_handle_alloc(HAL_KIND_BLOCK, b, &b->h))) {
     if (b->virt) kd_mpi_sys_munmap(b->virt, (k_u32)p->blk_size);
     kd_mpi_vb_release_block(b->blk);
     free(b);
-    return rc ? rc : HAL_EIO;
+    return rc ? rc : ERR_EIO;
   }
   b->pool = p;
   p->in_use++;
@@ -269,9 +269,9 @@ int hal_vb_block_get(hal_handle pool, size_t size, hal_handle *out_block) {
 
 int hal_vb_block_info_get(hal_handle block, hal_vb_block_info *out) {
   kblock *b;
-  int rc = kh_get(KH_BLOCK, block, (void **)&b);
+  int rc = hal_handle_get(HAL_KIND_BLOCK, block, (void **)&b);
   if (rc) return rc;
-  if (!out) return HAL_EINVAL;
+  if (!out) return ERR_EINVAL;
   out->pool = b->pool->h;
   out->size = b->pool->blk_size;
   out->phys = b->phys;
@@ -281,9 +281,9 @@ int hal_vb_block_info_get(hal_handle block, hal_vb_block_info *out) {
 
 int hal_vb_block_release(hal_handle block) {
   kblock *b;
-  int rc = kh_get(KH_BLOCK, block, (void **)&b);
+  int rc = hal_handle_get(HAL_KIND_BLOCK, block, (void **)&b);
   if (rc) return rc;
-  kh_free(block);
+  hal_handle_free(block);
   kd_mpi_sys_munmap(b->virt, (k_u32)b->pool->blk_size);
   kd_mpi_vb_release_block(b->blk);
   b->pool->in_use--;
@@ -338,8 +338,7 @@ k230_frame *k230_frame_wrap(const k_video_frame_info *info, k230_frame_release_f
   p->pts_us = v->pts;
   p->seq = v->time_ref;
   p->pool = 0;
-  int planes = fmt == HAL_PIXFMT_NV12 ? 2 : 1;
-  for (int i = 0; i < planes; i++) {
+  for (int i = 0; i < hal_pixfmt_planes(fmt); i++) {
     p->phys[i] = v->phys_addr[i];
     p->data[i] = (uint8_t *)f->map + (v->phys_addr[i] - base);
     p->stride[i] = v->stride[i] ? v->stride[i] : (i == 0 && fmt != HAL_PIXFMT_NV12)
@@ -420,31 +419,7 @@ uint32_t k230_frames_held(void) {
   return n;
 }
 
-/* ---------------- pixel formats ---------------- */
-const char *hal_pixfmt_name(hal_pixfmt fmt) {
-  switch (fmt) {
-    case HAL_PIXFMT_NV12: return "NV12";
-    case HAL_PIXFMT_RGB888: return "RGB888";
-    case HAL_PIXFMT_RGB565: return "RGB565";
-    case HAL_PIXFMT_GRAYSCALE: return "GRAYSCALE";
-    case HAL_PIXFMT_ARGB8888: return "ARGB8888";
-    default: return "NONE";
-  }
-}
-
-size_t hal_pixfmt_size(hal_pixfmt fmt, uint32_t w, uint32_t h) {
-  if (w == 0 || h == 0 || w > 8192 || h > 8192) return 0;
-  size_t px = (size_t)w * h;
-  switch (fmt) {
-    case HAL_PIXFMT_NV12: return (w % 2 || h % 2) ? 0 : px * 3 / 2;
-    case HAL_PIXFMT_RGB888: return px * 3;
-    case HAL_PIXFMT_RGB565: return px * 2;
-    case HAL_PIXFMT_GRAYSCALE: return px;
-    case HAL_PIXFMT_ARGB8888: return px * 4;
-    default: return 0;
-  }
-}
-
+/* ---------------- pixel formats (names, sizes, layout: hal/common/pixfmt.c) ---------------- */
 k_pixel_format k230_pixfmt(hal_pixfmt f) {
   switch (f) {
     case HAL_PIXFMT_NV12: return PIXEL_FORMAT_YUV_SEMIPLANAR_420;
@@ -453,24 +428,5 @@ k_pixel_format k230_pixfmt(hal_pixfmt f) {
     case HAL_PIXFMT_GRAYSCALE: return PIXEL_FORMAT_YUV_400;
     case HAL_PIXFMT_ARGB8888: return PIXEL_FORMAT_ARGB_8888;
     default: return PIXEL_FORMAT_YUV_SEMIPLANAR_420;
-  }
-}
-
-void k230_layout(hal_frame *f, uint8_t *virt, uint64_t phys) {
-  memset(f->data, 0, sizeof f->data);
-  memset(f->phys, 0, sizeof f->phys);
-  memset(f->stride, 0, sizeof f->stride);
-  f->data[0] = virt;
-  f->phys[0] = phys;
-  switch (f->format) {
-    case HAL_PIXFMT_NV12:
-      f->stride[0] = f->stride[1] = f->width;
-      f->data[1] = virt + (size_t)f->width * f->height;
-      f->phys[1] = phys + (uint64_t)f->width * f->height;
-      break;
-    case HAL_PIXFMT_RGB888: f->stride[0] = f->width * 3; break;
-    case HAL_PIXFMT_RGB565: f->stride[0] = f->width * 2; break;
-    case HAL_PIXFMT_ARGB8888: f->stride[0] = f->width * 4; break;
-    default: f->stride[0] = f->width; break;
   }
 }

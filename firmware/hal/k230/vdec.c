@@ -57,24 +57,24 @@ static void *watch(void *arg) {
 }
 
 int hal_vdec_create(int chn, const hal_vdec_config *cfg, hal_handle *out, int *out_chn) {
-  if (!cfg || !out || chn < -1 || chn >= HAL_VDEC_MAX_CHN) return HAL_EINVAL;
+  if (!cfg || !out || chn < -1 || chn >= HAL_VDEC_MAX_CHN) return ERR_EINVAL;
   if ((cfg->codec != HAL_VDEC_H264 && cfg->codec != HAL_VDEC_H265) ||
       (cfg->mode != HAL_VDEC_MODE_STREAM && cfg->mode != HAL_VDEC_MODE_FRAME) ||
       cfg->max_width < 64 || cfg->max_height < 64 || cfg->max_width > 4096 ||
       cfg->max_height > 4096 || cfg->in_buf_cnt < 1 || cfg->in_buf_cnt > 64 ||
       cfg->out_buf_cnt < 1 || cfg->out_buf_cnt > 64)
-    return HAL_EINVAL;
+    return ERR_EINVAL;
   if (chn == -1) {
     for (int i = 0; i < HAL_VDEC_MAX_CHN && chn < 0; i++)
       if (!g_chn[i]) chn = i;
-    if (chn < 0) return HAL_EBUSY;
+    if (chn < 0) return ERR_EBUSY;
   } else if (g_chn[chn]) {
-    return HAL_EBUSY;
+    return ERR_EBUSY;
   }
   int rc = k230_vb_ensure_init();
   if (rc) return rc;
   kvdec *d = calloc(1, sizeof *d);
-  if (!d) return HAL_ENOMEM;
+  if (!d) return ERR_ENOMEM;
   d->chn = chn;
   d->cfg = *cfg;
   d->in_pool = d->out_pool = VB_INVALID_POOLID;
@@ -83,7 +83,7 @@ int hal_vdec_create(int chn, const hal_vdec_config *cfg, hal_handle *out, int *o
   d->in_size = K_ALIGN_UP((uint64_t)cfg->max_width * cfg->max_height, 4096);
   d->in_pool = k230_pool_create(d->in_size, cfg->in_buf_cnt);
   if (d->in_pool == VB_INVALID_POOLID) {
-    rc = HAL_ENOMEM;
+    rc = ERR_ENOMEM;
     goto fail;
   }
   k_vdec_chn_attr a;
@@ -100,7 +100,7 @@ int hal_vdec_create(int chn, const hal_vdec_config *cfg, hal_handle *out, int *o
     k230_vdec_outbuf_detach((k_u32)chn, d->out_pool);
     goto fail;
   }
-  if ((rc = kh_alloc(KH_VDEC, d, &d->h))) {
+  if ((rc = hal_handle_alloc(HAL_KIND_VDEC, d, &d->h))) {
     kd_mpi_vdec_destroy_chn((k_u32)chn);
     k230_vdec_outbuf_detach((k_u32)chn, d->out_pool);
     goto fail;
@@ -123,7 +123,7 @@ static void stop_chn(kvdec *d);
 
 int hal_vdec_start(hal_handle vdec) {
   kvdec *d;
-  int rc = kh_get(KH_VDEC, vdec, (void **)&d);
+  int rc = hal_handle_get(HAL_KIND_VDEC, vdec, (void **)&d);
   if (rc) return rc;
   if (d->running) {
     if (!d->eos_sent) return 0;
@@ -138,13 +138,13 @@ int hal_vdec_start(hal_handle vdec) {
 static int send_one(kvdec *d, const uint8_t *data, size_t len, uint64_t pts, int eos,
                     int timeout_ms) {
   uint32_t blk = k230_block_get(d->in_pool, d->in_size, timeout_ms);
-  if (blk == VB_INVALID_HANDLE) return HAL_ETIMEDOUT;
+  if (blk == VB_INVALID_HANDLE) return ERR_ETIMEDOUT;
   uint64_t phys = kd_mpi_vb_handle_to_phyaddr(blk);
   if (len) {
     void *map = kd_mpi_sys_mmap(phys, (k_u32)d->in_size);
     if (!map) {
       kd_mpi_vb_release_block(blk);
-      return HAL_EIO;
+      return ERR_EIO;
     }
     memcpy(map, data, len);
     kd_mpi_sys_munmap(map, (k_u32)d->in_size);
@@ -157,18 +157,18 @@ static int send_one(kvdec *d, const uint8_t *data, size_t len, uint64_t pts, int
   s.phy_addr = phys;
   int rc = k230_err(kd_mpi_vdec_send_stream((k_u32)d->chn, &s, timeout_ms));
   kd_mpi_vb_release_block(blk);
-  if (rc == HAL_EIO) rc = HAL_ETIMEDOUT;
+  if (rc == ERR_EIO) rc = ERR_ETIMEDOUT;
   return rc;
 }
 
 int hal_vdec_send_stream(hal_handle vdec, const uint8_t *data, size_t len, uint64_t pts_us,
                          int eos, int timeout_ms) {
   kvdec *d;
-  int rc = kh_get(KH_VDEC, vdec, (void **)&d);
+  int rc = hal_handle_get(HAL_KIND_VDEC, vdec, (void **)&d);
   if (rc) return rc;
-  if ((!data && len) || (!len && !eos)) return HAL_EINVAL;
-  if (!d->running || d->eos_sent) return HAL_ESTATE;
-  if (d->cfg.mode == HAL_VDEC_MODE_FRAME && len > d->in_size) return HAL_ELIMIT;
+  if ((!data && len) || (!len && !eos)) return ERR_EINVAL;
+  if (!d->running || d->eos_sent) return ERR_ESTATE;
+  if (d->cfg.mode == HAL_VDEC_MODE_FRAME && len > d->in_size) return ERR_ELIMIT;
   size_t off = 0;
   while (off < len) {
     size_t n = len - off > d->in_size ? (size_t)d->in_size : len - off;
@@ -188,11 +188,11 @@ static void frame_back(k230_frame *f) { kd_mpi_vdec_release_frame((k_u32)f->chn,
 
 int hal_vdec_get_frame(hal_handle vdec, hal_frame **out, int timeout_ms) {
   kvdec *d;
-  int rc = kh_get(KH_VDEC, vdec, (void **)&d);
+  int rc = hal_handle_get(HAL_KIND_VDEC, vdec, (void **)&d);
   if (rc) return rc;
-  if (!out) return HAL_EINVAL;
-  if (k230_link_involves(HAL_MOD_VDEC, 0, d->chn)) return HAL_EBUSY;
-  if (!d->running) return HAL_ESTATE;
+  if (!out) return ERR_EINVAL;
+  if (k230_link_involves(HAL_MOD_VDEC, 0, d->chn)) return ERR_EBUSY;
+  if (!d->running) return ERR_ESTATE;
   k_video_frame_info info;
   k_vdec_supplement_info sup;
   memset(&info, 0, sizeof info);
@@ -201,19 +201,19 @@ int hal_vdec_get_frame(hal_handle vdec, hal_frame **out, int timeout_ms) {
   if (r) {
     if (d->eos_sent) {
       k_vdec_chn_status st;
-      if (kd_mpi_vdec_query_status((k_u32)d->chn, &st) == 0 && st.end_of_stream) return HAL_ESTATE;
+      if (kd_mpi_vdec_query_status((k_u32)d->chn, &st) == 0 && st.end_of_stream) return ERR_ESTATE;
     }
     rc = k230_err(r);
-    return rc == HAL_EIO ? HAL_ETIMEDOUT : rc;
+    return rc == ERR_EIO ? ERR_ETIMEDOUT : rc;
   }
   if (sup.end_of_stream && !sup.is_valid_frame) {
     kd_mpi_vdec_release_frame((k_u32)d->chn, &info);
-    return HAL_ESTATE;
+    return ERR_ESTATE;
   }
   k230_frame *f = k230_frame_wrap(&info, frame_back, d, 0, d->chn);
   if (!f) {
     kd_mpi_vdec_release_frame((k_u32)d->chn, &info);
-    return HAL_EIO;
+    return ERR_EIO;
   }
   k230_frame_give(f);
   *out = &f->pub;
@@ -222,9 +222,9 @@ int hal_vdec_get_frame(hal_handle vdec, hal_frame **out, int timeout_ms) {
 
 int hal_vdec_status_get(hal_handle vdec, hal_vdec_status *out) {
   kvdec *d;
-  int rc = kh_get(KH_VDEC, vdec, (void **)&d);
+  int rc = hal_handle_get(HAL_KIND_VDEC, vdec, (void **)&d);
   if (rc) return rc;
-  if (!out) return HAL_EINVAL;
+  if (!out) return ERR_EINVAL;
   memset(out, 0, sizeof *out);
   k_vdec_chn_status st;
   memset(&st, 0, sizeof st);
@@ -245,9 +245,9 @@ int hal_vdec_status_get(hal_handle vdec, hal_vdec_status *out) {
 int hal_vdec_bind_info(hal_handle vdec, int x, int y, uint32_t width, uint32_t height,
                        hal_bind_info *out) {
   kvdec *d;
-  int rc = kh_get(KH_VDEC, vdec, (void **)&d);
+  int rc = hal_handle_get(HAL_KIND_VDEC, vdec, (void **)&d);
   if (rc) return rc;
-  if (!out) return HAL_EINVAL;
+  if (!out) return ERR_EINVAL;
   describe(d, d->chn, out);
   out->x = x;
   out->y = y;
@@ -280,7 +280,7 @@ static void stop_chn(kvdec *d) {
 
 int hal_vdec_stop(hal_handle vdec) {
   kvdec *d;
-  int rc = kh_get(KH_VDEC, vdec, (void **)&d);
+  int rc = hal_handle_get(HAL_KIND_VDEC, vdec, (void **)&d);
   if (rc) return rc;
   if (!d->running) return 0;
   stop_chn(d);
@@ -289,9 +289,9 @@ int hal_vdec_stop(hal_handle vdec) {
 
 int hal_vdec_destroy(hal_handle vdec) {
   kvdec *d;
-  int rc = kh_get(KH_VDEC, vdec, (void **)&d);
+  int rc = hal_handle_get(HAL_KIND_VDEC, vdec, (void **)&d);
   if (rc) return rc;
-  if (k230_link_involves(HAL_MOD_VDEC, 0, d->chn)) return HAL_EBUSY;
+  if (k230_link_involves(HAL_MOD_VDEC, 0, d->chn)) return ERR_EBUSY;
   if (d->watching) {
     d->quit = 1;
     pthread_join(d->watcher, NULL);
@@ -304,7 +304,7 @@ int hal_vdec_destroy(hal_handle vdec) {
   k230_pool_destroy(d->in_pool);
   k230_ep_unregister(HAL_MOD_VDEC, d->chn);
   g_chn[d->chn] = NULL;
-  kh_free(vdec);
+  hal_handle_free(vdec);
   free(d);
   return 0;
 }

@@ -8,7 +8,7 @@ int k230_vdec_outbuf_prepare(k_u32 chn, void *chn_attr, uint64_t size, uint32_t 
   (void)chn;
   k_vdec_chn_attr *a = chn_attr;
   *pool = k230_pool_create(size, cnt);
-  if (*pool == VB_INVALID_POOLID) return HAL_ENOMEM;
+  if (*pool == VB_INVALID_POOLID) return ERR_ENOMEM;
   a->frame_buf_size = (k_u32)K_ALIGN_UP(size, 4096);
   a->frame_buf_cnt = cnt;
   a->frame_buf_pool_id = *pool;

@@ -7,7 +7,7 @@
 int k230_vdec_outbuf_prepare(k_u32 chn, void *chn_attr, uint64_t size, uint32_t cnt, k_u32 *pool) {
   (void)chn_attr;
   *pool = k230_pool_create(size, cnt);
-  if (*pool == VB_INVALID_POOLID) return HAL_ENOMEM;
+  if (*pool == VB_INVALID_POOLID) return ERR_ENOMEM;
   k_s32 r = kd_mpi_vdec_attach_vb_pool(chn, *pool);
   if (r) {
     k230_pool_destroy(*pool);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hal/sensor.h"
 #include "hal/venc.h"
 #include "k230_internal.h"
 #include "mpi_sys_api.h"
@@ -48,7 +49,10 @@ static int accepts(void *obj, int chn, const hal_bind_info *src) {
   kvenc *v = obj;
   if (src->format != HAL_PIXFMT_NV12 || src->width != v->cfg.width ||
       src->height != v->cfg.height)
-    return HAL_EINVAL;
+    return ERR_EINVAL;
+  /* The encoder's input planes are 4 KiB-aligned (CanMV set_framesize(..., alignment=12) on
+   * every camera -> encoder path; the MPP double's VICAP-ENCODER-ALIGN). */
+  if (src->src.mod == HAL_MOD_SENSOR && src->alignment != HAL_SENSOR_ALIGN_ENCODER) return ERR_EINVAL;
   return 0;
 }
 
@@ -62,23 +66,43 @@ static k_venc_profile profile_of(const hal_venc_config *c) {
   }
 }
 
-static int check(const hal_venc_config *c) {
-  if (c->width < 128 || c->width > 4096 || c->height < 64 || c->height > 4096 ||
-      c->width % 2 || c->height % 2)
-    return HAL_EINVAL;
-  if (c->src_fps < 1 || c->dst_fps < 1 || c->dst_fps > c->src_fps || c->gop < 1)
-    return HAL_EINVAL;
-  if (c->stream_buf_cnt < 1 || c->stream_buf_cnt > MAX_LENT) return HAL_EINVAL;
-  if (c->codec == HAL_VENC_JPEG) return (c->jpeg_quality < 1 || c->jpeg_quality > 99) ? HAL_EINVAL : 0;
-  if (c->codec != HAL_VENC_H264 && c->codec != HAL_VENC_H265) return HAL_EINVAL;
+/* 0, or the code with *why naming the constraint (hal_venc_config_why). */
+static int check(const hal_venc_config *c, const char **why) {
+#define REFUSE(code, text) \
+  do {                     \
+    *why = text;           \
+    return code;           \
+  } while (0)
+  *why = NULL;
+  if (c->width > 4096 || c->height > 4096) REFUSE(ERR_EINVAL, "width and height must be at most 4096");
+  if (c->width < 128 || c->height < 64) REFUSE(ERR_EINVAL, "width must be at least 128 and height at least 64");
+  if (c->width % 2 || c->height % 2) REFUSE(ERR_EINVAL, "width and height must be even");
+  if (c->src_fps < 1) REFUSE(ERR_EINVAL, "the source frame rate must be at least 1");
+  if (c->dst_fps < 1 || c->dst_fps > c->src_fps) REFUSE(ERR_EINVAL, "fps must be 1..the source frame rate");
+  if (c->gop < 1) REFUSE(ERR_EINVAL, "the GOP must be at least 1");
+  if (c->stream_buf_cnt < 1 || c->stream_buf_cnt > MAX_LENT)
+    REFUSE(ERR_EINVAL, "the stream buffer count must be 1..64");
+  if (c->codec == HAL_VENC_JPEG) {
+    if (c->jpeg_quality < 1 || c->jpeg_quality > 99) REFUSE(ERR_EINVAL, "the JPEG quality must be 1..99");
+    return 0;
+  }
+  if (c->codec != HAL_VENC_H264 && c->codec != HAL_VENC_H265) REFUSE(ERR_EINVAL, "the codec is h264, h265 or jpeg");
   if (c->codec == HAL_VENC_H265 && c->profile != HAL_VENC_PROFILE_DEFAULT &&
       c->profile != HAL_VENC_PROFILE_H265_MAIN)
-    return HAL_ENOTSUP;
-  if (c->codec == HAL_VENC_H264 && c->profile == HAL_VENC_PROFILE_H265_MAIN) return HAL_ENOTSUP;
-  if (c->rc == HAL_VENC_RC_FIXQP && (c->i_qp > 51 || c->p_qp > 51)) return HAL_EINVAL;
+    REFUSE(ERR_ENOTSUP, "H.265 takes the main profile only");
+  if (c->codec == HAL_VENC_H264 && c->profile == HAL_VENC_PROFILE_H265_MAIN)
+    REFUSE(ERR_ENOTSUP, "H.264 takes the baseline, main or high profile");
+  if (c->rc == HAL_VENC_RC_FIXQP && (c->i_qp > 51 || c->p_qp > 51)) REFUSE(ERR_EINVAL, "the QP must be 0..51");
   if (c->rc != HAL_VENC_RC_CBR && c->rc != HAL_VENC_RC_VBR && c->rc != HAL_VENC_RC_FIXQP)
-    return HAL_EINVAL;
+    REFUSE(ERR_EINVAL, "unknown rate control");
   return 0;
+#undef REFUSE
+}
+
+const char *hal_venc_config_why(const hal_venc_config *cfg) {
+  const char *why = NULL;
+  if (cfg) check(cfg, &why);
+  return why;
 }
 
 static void fill_attr(const hal_venc_config *c, k_venc_chn_attr *a) {
@@ -142,18 +166,19 @@ static void *watch(void *arg) {
 }
 
 int hal_venc_create(int chn, const hal_venc_config *cfg, hal_handle *out, int *out_chn) {
-  if (!cfg || !out || chn < -1 || chn >= HAL_VENC_MAX_CHN) return HAL_EINVAL;
-  int rc = check(cfg);
+  if (!cfg || !out || chn < -1 || chn >= HAL_VENC_MAX_CHN) return ERR_EINVAL;
+  const char *why;
+  int rc = check(cfg, &why);
   if (rc) return rc;
   if (chn == -1) {
     for (int i = 0; i < HAL_VENC_MAX_CHN && chn < 0; i++)
       if (!g_chn[i]) chn = i;
-    if (chn < 0) return HAL_EBUSY;
+    if (chn < 0) return ERR_EBUSY;
   } else if (g_chn[chn]) {
-    return HAL_EBUSY;
+    return ERR_EBUSY;
   }
   kvenc *v = calloc(1, sizeof *v);
-  if (!v) return HAL_ENOMEM;
+  if (!v) return ERR_ENOMEM;
   v->chn = chn;
   v->cfg = *cfg;
   v->out = K230_OUTBUF_NONE;
@@ -169,7 +194,7 @@ int hal_venc_create(int chn, const hal_venc_config *cfg, hal_handle *out, int *o
   if ((rc = k230_err(kd_mpi_venc_create_chn((k_u32)chn, &a)))) goto fail;
   v->created = 1;
   if (cfg->codec != HAL_VENC_JPEG) kd_mpi_venc_enable_idr((k_u32)chn, K_TRUE);
-  if ((rc = kh_alloc(KH_VENC, v, &v->h))) goto fail;
+  if ((rc = hal_handle_alloc(HAL_KIND_VENC, v, &v->h))) goto fail;
   if (cfg->on_stream) {
     if (pthread_create(&v->watcher, NULL, watch, v) == 0) v->watching = 1;
   }
@@ -188,7 +213,7 @@ fail:
 
 int hal_venc_start(hal_handle venc) {
   kvenc *v;
-  int rc = kh_get(KH_VENC, venc, (void **)&v);
+  int rc = hal_handle_get(HAL_KIND_VENC, venc, (void **)&v);
   if (rc) return rc;
   if (v->running) return 0;
   if ((rc = k230_err(kd_mpi_venc_start_chn((k_u32)v->chn)))) return rc;
@@ -200,7 +225,7 @@ int hal_venc_start(hal_handle venc) {
 
 int hal_venc_stop(hal_handle venc) {
   kvenc *v;
-  int rc = kh_get(KH_VENC, venc, (void **)&v);
+  int rc = hal_handle_get(HAL_KIND_VENC, venc, (void **)&v);
   if (rc) return rc;
   if (!v->running) return 0;
   kd_mpi_venc_stop_chn((k_u32)v->chn);
@@ -210,7 +235,7 @@ int hal_venc_stop(hal_handle venc) {
 
 int hal_venc_request_idr(hal_handle venc) {
   kvenc *v;
-  int rc = kh_get(KH_VENC, venc, (void **)&v);
+  int rc = hal_handle_get(HAL_KIND_VENC, venc, (void **)&v);
   if (rc) return rc;
   if (v->cfg.codec == HAL_VENC_JPEG) return 0;
   return k230_err(kd_mpi_venc_request_idr((k_u32)v->chn));
@@ -218,12 +243,12 @@ int hal_venc_request_idr(hal_handle venc) {
 
 int hal_venc_send_frame(hal_handle venc, const hal_frame *f, int timeout_ms) {
   kvenc *v;
-  int rc = kh_get(KH_VENC, venc, (void **)&v);
+  int rc = hal_handle_get(HAL_KIND_VENC, venc, (void **)&v);
   if (rc) return rc;
   if (!f || f->format != HAL_PIXFMT_NV12 || f->width != v->cfg.width ||
       f->height != v->cfg.height)
-    return HAL_EINVAL;
-  if (!v->running) return HAL_ESTATE;
+    return ERR_EINVAL;
+  if (!v->running) return ERR_ESTATE;
   k_video_frame_info info;
   memset(&info, 0, sizeof info);
   info.v_frame.width = f->width;
@@ -246,15 +271,15 @@ int hal_venc_send_frame(hal_handle venc, const hal_frame *f, int timeout_ms) {
     if (v->in_pool == VB_INVALID_POOLID) {
       v->in_blk_size = K_ALIGN_UP(size, 4096);
       v->in_pool = k230_pool_create(v->in_blk_size, 2);
-      if (v->in_pool == VB_INVALID_POOLID) return HAL_ENOMEM;
+      if (v->in_pool == VB_INVALID_POOLID) return ERR_ENOMEM;
     }
     blk = k230_block_get(v->in_pool, v->in_blk_size, timeout_ms);
-    if (blk == VB_INVALID_HANDLE) return HAL_ETIMEDOUT;
+    if (blk == VB_INVALID_HANDLE) return ERR_ETIMEDOUT;
     uint64_t phys = kd_mpi_vb_handle_to_phyaddr(blk);
     map = kd_mpi_sys_mmap(phys, (k_u32)v->in_blk_size);
     if (!map) {
       kd_mpi_vb_release_block(blk);
-      return HAL_EIO;
+      return ERR_EIO;
     }
     uint8_t *dst = map;
     for (uint32_t y = 0; y < f->height; y++)
@@ -270,7 +295,7 @@ int hal_venc_send_frame(hal_handle venc, const hal_frame *f, int timeout_ms) {
   if (map) kd_mpi_sys_munmap(map, (k_u32)v->in_blk_size);
   /* The encoder holds its own reference on the block until it has read it (VB user count). */
   if (blk != VB_INVALID_HANDLE) kd_mpi_vb_release_block(blk);
-  if (rc == HAL_EIO) rc = HAL_ETIMEDOUT;
+  if (rc == ERR_EIO) rc = ERR_ETIMEDOUT;
   if (!rc) v->frames_in++;
   return rc;
 }
@@ -298,25 +323,25 @@ static void unmap_lent(lent *l) {
 
 int hal_venc_get_stream(hal_handle venc, hal_venc_stream **out, int timeout_ms) {
   kvenc *v;
-  int rc = kh_get(KH_VENC, venc, (void **)&v);
+  int rc = hal_handle_get(HAL_KIND_VENC, venc, (void **)&v);
   if (rc) return rc;
-  if (!out) return HAL_EINVAL;
+  if (!out) return ERR_EINVAL;
   lent *l = NULL;
   for (uint32_t i = 0; i < v->cfg.stream_buf_cnt && !l; i++)
     if (!v->lent[i].used) l = &v->lent[i];
-  if (!l) return HAL_EBUSY; /* every stream buffer is lent: release one first */
+  if (!l) return ERR_EBUSY; /* every stream buffer is lent: release one first */
   struct timespec dl, now;
-  k230_deadline(&dl, timeout_ms);
+  hal_deadline(&dl, timeout_ms);
   k_venc_chn_status st;
   for (;;) {
     if ((rc = k230_err(kd_mpi_venc_query_status((k_u32)v->chn, &st)))) return rc;
     if (st.cur_packs > 0) break;
-    if (!v->running) return HAL_ESTATE;
-    if (timeout_ms == 0) return HAL_ETIMEDOUT;
+    if (!v->running) return ERR_ESTATE;
+    if (timeout_ms == 0) return ERR_ETIMEDOUT;
     clock_gettime(CLOCK_MONOTONIC, &now);
     if (timeout_ms > 0 &&
         (now.tv_sec > dl.tv_sec || (now.tv_sec == dl.tv_sec && now.tv_nsec >= dl.tv_nsec)))
-      return HAL_ETIMEDOUT;
+      return ERR_ETIMEDOUT;
     usleep(2000);
   }
   memset(l, 0, sizeof *l);
@@ -331,7 +356,7 @@ int hal_venc_get_stream(hal_handle venc, hal_venc_stream **out, int timeout_ms) 
     if (!l->map[i]) {
       unmap_lent(l);
       kd_mpi_venc_release_stream((k_u32)v->chn, &l->mpp);
-      return HAL_EIO;
+      return ERR_EIO;
     }
     hal_venc_pack *hp = &l->pub.pack[i];
     hp->data = (const uint8_t *)l->map[i] + (p->phys_addr - base);
@@ -361,18 +386,18 @@ static int release_lent(kvenc *v, lent *l) {
 
 int hal_venc_release_stream(hal_handle venc, hal_venc_stream *stream) {
   kvenc *v;
-  int rc = kh_get(KH_VENC, venc, (void **)&v);
+  int rc = hal_handle_get(HAL_KIND_VENC, venc, (void **)&v);
   if (rc) return rc;
   for (int i = 0; i < MAX_LENT; i++)
     if (v->lent[i].used && &v->lent[i].pub == stream) return release_lent(v, &v->lent[i]);
-  return HAL_EINVAL;
+  return ERR_EINVAL;
 }
 
 int hal_venc_status_get(hal_handle venc, hal_venc_status *out) {
   kvenc *v;
-  int rc = kh_get(KH_VENC, venc, (void **)&v);
+  int rc = hal_handle_get(HAL_KIND_VENC, venc, (void **)&v);
   if (rc) return rc;
-  if (!out) return HAL_EINVAL;
+  if (!out) return ERR_EINVAL;
   memset(out, 0, sizeof *out);
   k_venc_chn_status st;
   memset(&st, 0, sizeof st);
@@ -393,9 +418,9 @@ int hal_venc_status_get(hal_handle venc, hal_venc_status *out) {
 
 int hal_venc_destroy(hal_handle venc) {
   kvenc *v;
-  int rc = kh_get(KH_VENC, venc, (void **)&v);
+  int rc = hal_handle_get(HAL_KIND_VENC, venc, (void **)&v);
   if (rc) return rc;
-  if (k230_link_involves(HAL_MOD_VENC, 0, v->chn)) return HAL_EBUSY;
+  if (k230_link_involves(HAL_MOD_VENC, 0, v->chn)) return ERR_EBUSY;
   if (v->watching) {
     v->quit = 1;
     pthread_join(v->watcher, NULL);
@@ -409,7 +434,7 @@ int hal_venc_destroy(hal_handle venc) {
   k230_pool_destroy(v->in_pool);
   k230_ep_unregister(HAL_MOD_VENC, v->chn);
   g_chn[v->chn] = NULL;
-  kh_free(venc);
+  hal_handle_free(venc);
   free(v);
   return 0;
 }

@@ -11,7 +11,7 @@ int k230_venc_outbuf_prepare(k_u32 chn, void *chn_attr, uint64_t size, uint32_t 
   (void)chn_attr;
   *ob = K230_OUTBUF_NONE;
   ob->pool = k230_pool_create(size, cnt);
-  if (ob->pool == VB_INVALID_POOLID) return HAL_ENOMEM;
+  if (ob->pool == VB_INVALID_POOLID) return ERR_ENOMEM;
 #if K230_MPP_VENC_ATTACH_ARGS == 3
   k_s32 r = kd_mpi_venc_attach_vb_pool(chn, ob->pool, cnt);
 #else

@@ -56,6 +56,8 @@ static void usage(FILE *out) {
           "      --repl              after the app ends, stay in the REPL\n"
           "      --boot              run /sdcard/boot.js then /sdcard/main.js (or main.bin) as the\n"
           "                          board does; Ctrl-C within 500 ms or /sdcard/.safe-mode skips them\n"
+          "      --preview toide|all|off  which display `k230js preview` shows over the console:\n"
+          "                          one brought up with toIde: true (default), any, or none\n"
           "  -V, --version           print versions and exit\n"
           "  -h, --help              print this help and exit\n"
           "\n"
@@ -80,7 +82,7 @@ static void note_line(const char *line) { fprintf(stderr, "k230js: %s\n", line);
 
 /* The console session: REPL and raw protocol on stdio or a pty (kjs/repl.h). */
 static int run_console(const kjs_vm_config *cfg, const char *uart_kind, bool boot, const char *eval_code,
-                       const char *app) {
+                       const char *app, int preview) {
   /* As the board does at power-on: settle replacements a killed runtime left on the card. */
   const char *roots[] = {cfg->sdcard_dir, cfg->data_dir};
   for (int i = 0; i < 2; i++)
@@ -110,6 +112,7 @@ static int run_console(const kjs_vm_config *cfg, const char *uart_kind, bool boo
   rc.app = app;
   rc.eval_code = eval_code;
   rc.version = K230JS_VERSION;
+  rc.preview = preview;
   int status = kjs_repl_run(&rc);
   kjs_uart_free(u);
   hal_reset_all(); /* the end of the run: the backend gives back what it set up (VB) */
@@ -117,7 +120,7 @@ static int run_console(const kjs_vm_config *cfg, const char *uart_kind, bool boo
 }
 
 int main(int argc, char **argv) {
-  enum { OPT_SDCARD = 256, OPT_DATA, OPT_MEMORY_LIMIT, OPT_STACK_SIZE, OPT_UART, OPT_REPL, OPT_BOOT };
+  enum { OPT_SDCARD = 256, OPT_DATA, OPT_MEMORY_LIMIT, OPT_STACK_SIZE, OPT_UART, OPT_REPL, OPT_BOOT, OPT_PREVIEW };
   static const struct option longopts[] = {
       {"eval", required_argument, NULL, 'e'},
       {"sdcard", required_argument, NULL, OPT_SDCARD},
@@ -127,6 +130,7 @@ int main(int argc, char **argv) {
       {"uart", required_argument, NULL, OPT_UART},
       {"repl", no_argument, NULL, OPT_REPL},
       {"boot", no_argument, NULL, OPT_BOOT},
+      {"preview", required_argument, NULL, OPT_PREVIEW},
       {"version", no_argument, NULL, 'V'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
@@ -135,6 +139,7 @@ int main(int argc, char **argv) {
   const char *eval_code = NULL;
   const char *uart_kind = NULL;
   bool repl = false, boot = false;
+  int preview = KJS_PREVIEW_TOIDE;
   int opt;
   /* "+" stops at the first non-option, so the app's own arguments pass through untouched. */
   while ((opt = getopt_long(argc, argv, "+e:Vh", longopts, NULL)) != -1) {
@@ -163,6 +168,13 @@ int main(int argc, char **argv) {
         break;
       case OPT_REPL: repl = true; break;
       case OPT_BOOT: boot = true; break;
+      case OPT_PREVIEW:
+        preview = kjs_preview_policy_parse(optarg);
+        if (preview < 0) {
+          fprintf(stderr, "k230js: --preview: '%s' is none of toide, all, off\n", optarg);
+          return KJS_EXIT_USAGE;
+        }
+        break;
       case 'V': printf("k230js %s (QuickJS-ng %s, host simulator)\n", K230JS_VERSION, JS_GetVersion()); return 0;
       case 'h': usage(stdout); return 0;
       default:
@@ -183,7 +195,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "k230js: no app given (try 'k230js --help')\n");
     return KJS_EXIT_USAGE;
   }
-  if (!have_app || repl || boot || uart_kind) return run_console(&cfg, uart_kind, boot, eval_code, have_app && !eval_code ? argv[optind] : NULL);
+  if (!have_app || repl || boot || uart_kind) return run_console(&cfg, uart_kind, boot, eval_code, have_app && !eval_code ? argv[optind] : NULL, preview);
   const char *entry = eval_code ? "<eval>" : argv[optind];
 
   the_vm = kjs_vm_new(&cfg);

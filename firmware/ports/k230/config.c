@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "kjs/args.h"
+#include "kjs/repl.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -59,6 +60,10 @@ static void apply(char *line, int lineno, k230js_conf *c, void (*warn)(const cha
     long v = strtol(val, &end, 10);
     if (*val && !*end && v >= 0 && v <= 10000) c->boot_window_ms = (int)v;
     else complain(warn, lineno, "boot_window_ms must be 0..10000, not", val);
+  } else if (!strcmp(key, "preview")) {
+    int p = kjs_preview_policy_parse(val);
+    if (p >= 0) c->preview = p;
+    else complain(warn, lineno, "preview must be toide, all or off, not", val);
   } else {
     complain(warn, lineno, "unknown key", key);
   }

@@ -12,6 +12,8 @@
  *                           session runs on the UART instead.
  *   boot = 1                run boot.js/main.js at power-on. Default 1.
  *   boot_window_ms = 500    Ctrl-C within this window enters safe mode. Default 500.
+ *   preview = toide         which display `k230js preview` shows (kjs/preview.h): toide (one
+ *                           brought up with toIde: true), all, off. Default toide.
  *
  * Unknown keys and bad values are reported and ignored (the default stays).
  */
@@ -28,11 +30,12 @@ typedef struct k230js_conf {
   char console[64];
   bool boot;
   int boot_window_ms;
+  int preview; /* KJS_PREVIEW_* */
 } k230js_conf;
 
 #define K230JS_CONF_DEFAULT                                                             \
   {.heap_limit = 32u << 20, .js_stack = 1u << 20, .vm_thread_stack = 4u << 20,           \
-   .console = "usb", .boot = true, .boot_window_ms = 500}
+   .console = "usb", .boot = true, .boot_window_ms = 500, .preview = 0 /* KJS_PREVIEW_TOIDE */}
 
 /* Reads `path` into *conf (which holds the defaults). Problems go to `warn` (one line each,
  * may be NULL). Returns 0, or -1 when the file cannot be opened (conf left untouched). */

@@ -85,6 +85,7 @@ static void *vm_thread(void *arg) {
     rc.uart = u;
     rc.boot = c->boot && first; /* boot.js/main.js at power-on; a new session gets a REPL */
     rc.boot_window_ms = c->boot_window_ms;
+    rc.preview = c->preview;
     rc.app = first ? ra->app : NULL;
     rc.version = K230JS_VERSION;
     ra->status = kjs_repl_run(&rc);

@@ -99,7 +99,7 @@ message(STATUS "K230 MPP: ${K230_MPP_DIR}: venc attach_vb_pool args ${K230_MPP_V
 if(NOT K230_MPP_VO_API)
   message(WARNING "K230 MPP: ${K230_MPP_DIR}/userapps/api/mpi_vo_api.h does not compile with its "
                   "include/comm/k_vo_comm.h (or lacks the video-layer API): hal/k230's display is "
-                  "left out and hal_display_init returns HAL_ENOTSUP in this build")
+                  "left out and hal_display_init returns ERR_ENOTSUP in this build")
 endif()
 
 if(NOT K230JS_PORT STREQUAL "k230")

@@ -30,8 +30,11 @@ int kjs_opt_bool(JSContext *ctx, JSValueConst opts, const char *fn, const char *
 int kjs_opt_enum(JSContext *ctx, JSValueConst opts, const char *fn, const char *name, const char *const *choices,
                  int def, int *out);
 
-/* Throws TypeError unless opts is undefined or an object. */
-int kjs_check_options(JSContext *ctx, JSValueConst opts, const char *fn);
+/* Throws TypeError unless opts is undefined or an object whose own enumerable names are all in
+ * `names` (NULL-terminated; KJS_OPTIONS builds one): a misspelt option is an error, never
+ * silently its default ("new Sensor: unknown option 'widht' (options: id, width, ...)"). */
+int kjs_check_options(JSContext *ctx, JSValueConst opts, const char *fn, const char *const *names);
+#define KJS_OPTIONS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 /* Sizes in command lines and config files: "65536", "64k", "32m", "1g" (powers of 1024).
  * False on garbage or overflow. */

@@ -6,8 +6,9 @@
  * loop thread. The loop knows nothing of JavaScript: native modules plug their sockets and media
  * callbacks in here and call into JS through kjs_vm_call() themselves.
  *
- * Liveness: the loop is alive while it has a pending timer, a watched fd without KJS_FD_WEAK,
- * a pending post, or a reference taken with kjs_loop_ref() (e.g. a running encoder thread).
+ * Liveness: the loop is alive while it has a pending timer (not a weak one), a watched fd
+ * without KJS_FD_WEAK, a pending post, or a reference taken with kjs_loop_ref() (e.g. a running
+ * encoder thread).
  */
 #ifndef KJS_LOOP_H
 #define KJS_LOOP_H
@@ -30,18 +31,20 @@ void kjs_loop_free(kjs_loop *loop);
 
 /* Runs `cb` once `delay_ms` has passed. Returns a non-zero id. */
 uint64_t kjs_loop_timer_start(kjs_loop *loop, uint64_t delay_ms, kjs_timer_cb *cb, void *user);
+/* The same, for a timer that does not keep the loop alive (a console service's ticker). */
+uint64_t kjs_loop_timer_start_weak(kjs_loop *loop, uint64_t delay_ms, kjs_timer_cb *cb, void *user);
 /* Cancels a pending timer; returns false if it already ran or never existed. */
 bool kjs_loop_timer_cancel(kjs_loop *loop, uint64_t id);
 
 /* Watches `fd` for `events` (POLLIN/POLLOUT); replaces an existing watch of the same fd.
- * Returns 0 or HAL_ENOMEM. The caller keeps ownership of the fd. */
+ * Returns 0 or ERR_ENOMEM. The caller keeps ownership of the fd. */
 int kjs_loop_fd_watch(kjs_loop *loop, int fd, short events, int flags, kjs_fd_cb *cb, void *user);
 /* Changes the events of a watched fd (0 pauses it without removing it). */
 void kjs_loop_fd_set_events(kjs_loop *loop, int fd, short events);
 void kjs_loop_fd_unwatch(kjs_loop *loop, int fd);
 
 /* Thread-safe: queues `cb(loop, user)` to run on the loop thread and wakes the loop.
- * Returns 0 or HAL_ENOMEM. */
+ * Returns 0 or ERR_ENOMEM. */
 int kjs_loop_post(kjs_loop *loop, kjs_post_cb *cb, void *user);
 /* Async-signal-safe: makes a blocked kjs_loop_run_once() return early. */
 void kjs_loop_wake(kjs_loop *loop);

@@ -13,7 +13,7 @@
 
 typedef JSModuleDef *kjs_module_init_fn(JSContext *ctx, const char *name);
 
-/* Returns 0, or HAL_ELIMIT when the registry is full. `name` must be static. */
+/* Returns 0, or ERR_ELIMIT when the registry is full. `name` must be static. */
 int kjs_modules_register(const char *name, kjs_module_init_fn *init);
 /* Installs the loader on a runtime. */
 void kjs_modules_install(JSRuntime *rt);

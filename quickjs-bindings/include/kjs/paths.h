@@ -10,7 +10,7 @@
  * kjs_vm_config.sdcard_fat the simulator gives its mapped directories the same semantics, so what
  * works on the simulator works on the card:
  *   - kjs_path_map looks each component up case-insensitively (MAIN.JS finds main.js; creating
- *     Main.js next to main.js opens main.js) and refuses a path through a symlink (HAL_ENOENT:
+ *     Main.js next to main.js opens main.js) and refuses a path through a symlink (ERR_ENOENT:
  *     a FAT card has none);
  *   - kjs_path_rename never overwrites (EEXIST).
  *
@@ -42,8 +42,8 @@ typedef struct kjs_vm kjs_vm;
 #define KJS_PATH_PART_SUFFIX ".k230js-part"
 #define KJS_PATH_OLD_SUFFIX ".k230js-old"
 
-/* Writes the host path for `path` into out. Returns 0, HAL_ELIMIT if it does not fit, or (FAT
- * semantics) HAL_ENOENT for a path through a symlink. */
+/* Writes the host path for `path` into out. Returns 0, ERR_ELIMIT if it does not fit, or (FAT
+ * semantics) ERR_ENOENT for a path through a symlink. */
 int kjs_path_map(kjs_vm *vm, const char *path, char *out, size_t size);
 
 /* True for the name (no directory) of such a sibling: listings hide them. */

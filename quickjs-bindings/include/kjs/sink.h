@@ -33,14 +33,19 @@ typedef struct kjs_media_sink {
   /* The pipe is gone. May be NULL. */
   void (*detach)(void *user);
   void *user;
+  /* The target's class ("RtspSession"), for errors; set by kjs_media_sink_of() from the
+   * registration, so a getter leaves it alone. */
+  const char *name;
 } kjs_media_sink;
 
-/* A module that can be piped into registers a getter for its objects; kjs_media_sink_of() asks
- * each in turn. Returns 0 with *out filled, or -1 with a TypeError pending when `target` is
- * not something media can be piped into. */
+/* A module that can be piped into registers a getter for the objects of its class `name` (a
+ * static string); kjs_media_sink_of() asks each in turn. A getter returns 0 with *out filled, or
+ * -1 when `target` is not its class. Registering the same getter again is a no-op. */
 typedef int kjs_sink_getter(JSContext *ctx, JSValueConst target, kjs_media_sink *out);
-int kjs_media_sink_register(kjs_sink_getter *getter);
-int kjs_media_sink_of(JSContext *ctx, JSValueConst target, kjs_media_sink *out);
+int kjs_media_sink_register(const char *name, kjs_sink_getter *getter);
+/* Returns 0 with *out filled (out->name included), or -1 with a TypeError pending, from `fn`
+ * ("Encoder.pipeTo"), that lists the registered classes when `target` is none of them. */
+int kjs_media_sink_of(JSContext *ctx, JSValueConst target, const char *fn, kjs_media_sink *out);
 
 /* Live sources stamp their own clocks (a sensor counts frames from its start, a microphone
  * samples from its open). A target that carries both puts each track on the loop's monotonic

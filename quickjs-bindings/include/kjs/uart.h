@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 typedef struct kjs_uart kjs_uart;
@@ -55,6 +56,21 @@ int kjs_uart_read_full(kjs_uart *u, void *buf, size_t len, int timeout_ms);
  * gone; further writes are dropped). */
 int kjs_uart_write(kjs_uart *u, const void *buf, size_t len);
 void kjs_uart_set_crlf(kjs_uart *u, bool on);
+
+/* Side output for low-priority data (the display preview, kjs/preview.h): a writer thread writes
+ * one batch of pieces, each piece whole and between the session's own writes, which always go
+ * first, so a slow link delays the console by one piece at most. `buf` (malloc'd) holds the
+ * pieces back to back; on success the uart owns it. Returns 0, or -1 while the previous batch
+ * is still going out (the caller keeps buf and drops its data: nothing queues up). */
+int kjs_uart_side_write(kjs_uart *u, void *buf, const size_t *pieces, size_t npieces);
+/* True when the last batch has gone out (or was cancelled). */
+bool kjs_uart_side_idle(kjs_uart *u);
+/* Drops the pieces not yet written; a piece being written finishes first. */
+void kjs_uart_side_cancel(kjs_uart *u);
+/* The line's rate in bytes/s when known (a UART), 0 when not: with a rate the side writer also
+ * waits until the line has carried what was written before (as the line would, had the output
+ * no buffer), so the console's bytes never queue behind side data in the link. */
+void kjs_uart_side_set_rate(kjs_uart *u, uint32_t bytes_per_s);
 bool kjs_uart_crlf(const kjs_uart *u);
 
 /* The VM that Ctrl-C interrupts (borrowed; set NULL before freeing it). */

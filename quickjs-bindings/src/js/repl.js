@@ -1,5 +1,6 @@
-// REPL helpers, evaluated once per context by repl.c: tab completion and the names declared at
-// top level (let/const/class are not properties of globalThis, so completion remembers them).
+// REPL helpers, evaluated once per context by repl.c: tab completion, the names declared at top
+// level (let/const/class are not properties of globalThis, so completion remembers them), and
+// import statements turned into dynamic imports (a script cannot hold static ones).
 (() => {
   const declared = new Set();
   const IDENT = /[A-Za-z_$][\w$]*/y;
@@ -64,5 +65,61 @@
     return { insert: prefix.slice(word.length), list };
   }
 
-  return { complete, note };
+  const ID = "[A-Za-z_$][\\w$]*";
+  const SPEC = new RegExp(`^\\s*(["'])([^"'\\n]*)\\1\\s*;?`);
+  const FROM = new RegExp(`^\\s*([^;"']*?)\\s*\\bfrom\\s*(["'])([^"'\\n]*)\\2\\s*;?`);
+  // What an import clause can look like before it is finished ("{ a,", "x, * as").
+  const PARTIAL = new RegExp(`^\\s*(?:${ID}\\s*,?\\s*)?(?:\\{[^}]*\\}?|\\*\\s*(?:as\\s*(?:${ID})?)?)?\\s*(?:from\\s*(?:["'][^"'\\n]*)?)?$`);
+
+  // `x`, `{ a, b as c }`, `* as ns`, `x, { a }`, `x, * as ns` -> the target of a `var`
+  // declaration and, for a namespace with a default, the extra declarator.
+  function binding(clause) {
+    let m = new RegExp(`^(?:(${ID})\\s*,\\s*)?\\*\\s*as\\s+(${ID})$`).exec(clause);
+    if (m) return { target: m[2], extra: m[1] ? `, ${m[1]} = ${m[2]}.default` : "" };
+    m = new RegExp(`^(?:(${ID})\\s*(?:,\\s*|$))?(?:\\{([^}]*)\\})?$`).exec(clause);
+    if (!m || (!m[1] && m[2] === undefined)) return null;
+    const parts = m[1] ? [`default: ${m[1]}`] : [];
+    for (const item of (m[2] ?? "").split(",").map((x) => x.trim()).filter(Boolean)) {
+      const n = new RegExp(`^(${ID})(?:\\s+as\\s+(${ID}))?$`).exec(item);
+      if (!n) return null;
+      parts.push(n[2] ? `${n[1]}: ${n[2]}` : n[1]);
+    }
+    return { target: `{ ${parts.join(", ")} }`, extra: "" };
+  }
+
+  // Import statements at the start of a line become `var` declarations from a dynamic import, so
+  // the same line can be typed again. Returns the source to evaluate, or null while an import
+  // statement is not finished. Anything else (and an import it does not understand) is left to
+  // the compiler.
+  function rewrite(src) {
+    const re = /(^|[\n;])([ \t]*)import(?=[\s{*"'])(?!\s*\()/g;
+    let out = "";
+    let from = 0;
+    for (let m; (m = re.exec(src)); ) {
+      const at = m.index + m[1].length + m[2].length;
+      const rest = src.slice(at + 6);
+      let code;
+      let used;
+      const bare = SPEC.exec(rest);
+      const full = bare ? null : FROM.exec(rest);
+      if (bare) {
+        code = `void (await import(${JSON.stringify(bare[2])}));`;
+        used = bare[0].length;
+      } else if (full) {
+        const b = binding(full[1].trim());
+        if (!b) continue;
+        code = `var ${b.target} = await import(${JSON.stringify(full[3])})${b.extra};`;
+        used = full[0].length;
+      } else {
+        if (PARTIAL.test(rest)) return null;
+        continue;
+      }
+      out += src.slice(from, at) + code;
+      from = at + 6 + used;
+      re.lastIndex = from;
+    }
+    return out + src.slice(from);
+  }
+
+  return { complete, note, rewrite };
 })()

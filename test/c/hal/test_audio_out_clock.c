@@ -6,8 +6,7 @@
 #include "check.h"
 #include "hal/audio.h"
 #include "hal/clock.h"
-#include "hal/errors.h"
-#include "test_util.h"
+#include "base/errors.h"
 
 static uint32_t rd32(const uint8_t *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
 
@@ -35,7 +34,7 @@ int main(void) {
   CHECK_EQ_INT(hal_audio_out_position(out, &played), 0);
   CHECK(played <= 8000 && 8000 - played <= 1600);
   /* A full queue and a short timeout: nothing queued, ETIMEDOUT. */
-  CHECK_EQ_INT(hal_audio_out_write(out, tone, 320, 5), HAL_ETIMEDOUT);
+  CHECK_EQ_INT(hal_audio_out_write(out, tone, 320, 5), ERR_ETIMEDOUT);
   /* The device drains, then plays silence for 300 ms before the next write. */
   hal_sleep_us(500000);
   CHECK_EQ_INT(hal_audio_out_position(out, &played), 0);
@@ -48,7 +47,7 @@ int main(void) {
   size_t len;
   char cmd[700];
   snprintf(cmd, sizeof cmd, "cat %s", wav);
-  uint8_t *f = (uint8_t *)tu_run(cmd, &len);
+  uint8_t *f = (uint8_t *)tu_output(cmd, &len);
   CHECK(len > 60 && memcmp(f + 36, "clk ", 4) == 0 && rd32(f + 40) == 8);
   uint64_t first = rd32(f + 44) | (uint64_t)rd32(f + 48) << 32;
   CHECK(first >= t0 && first < t0 + 5000);
@@ -65,7 +64,7 @@ int main(void) {
   CHECK(memcmp(s + n - 320, tone, sizeof tone) == 0);
   free(f);
   snprintf(cmd, sizeof cmd, "ffprobe -v error -show_entries stream=sample_rate -of csv=p=0 %s", wav);
-  char *o = tu_run(cmd, NULL);
+  char *o = tu_output(cmd, NULL);
   CHECK(o && strncmp(o, "8000", 4) == 0);
   free(o);
   return CHECK_DONE();

@@ -7,8 +7,7 @@
 
 #include "check.h"
 #include "hal/display.h"
-#include "hal/errors.h"
-#include "test_util.h"
+#include "base/errors.h"
 
 static int frames_hook;
 static void on_frame(void *user, const hal_frame *s) { frames_hook++; }
@@ -66,9 +65,11 @@ static void live_view(void) {
   CHECK_EQ_INT(hal_display_show(d, HAL_LAYER_VIDEO1, &pic.f), 0);
   wait_composed(d, 1);
   r = http_get(port, "/", &len);
-  CHECK(r && strncmp(r, "HTTP/1.1 200", 12) == 0 && strstr(r, "text/html") && strstr(r, "/frame.png"));
+  /* The page (liveview.html) fetches `frame` at the display's rate: 1000 / 90 fps = 11 ms. */
+  CHECK(r && strncmp(r, "HTTP/1.1 200", 12) == 0 && strstr(r, "text/html") && strstr(r, "'frame?'") &&
+        strstr(r, "every = 11,") && !strstr(r, "@INTERVAL@"));
   free(r);
-  r = http_get(port, "/frame.png?t=1", &len);
+  r = http_get(port, "/frame?t=1", &len);
   char *body = r ? strstr(r, "\r\n\r\n") : NULL;
   CHECK(body && strncmp(r, "HTTP/1.1 200", 12) == 0 && strstr(r, "Content-Type: image/png"));
   if (body) {
@@ -81,7 +82,7 @@ static void live_view(void) {
     /* ffmpeg decodes what the browser gets; the stamp survives (lossless PNG of the screen). */
     snprintf(cmd, sizeof cmd, "ffmpeg -v error -i %s -f rawvideo -pix_fmt gray -", tu_path("live.png"));
     size_t glen = 0;
-    char *gray = tu_run(cmd, &glen);
+    char *gray = tu_output(cmd, &glen);
     CHECK_EQ_INT(glen, 320 * 240);
     if (gray && glen == 320 * 240) CHECK(hal_sim_stamp_read((uint8_t *)gray, 320, 320, 240) == 77);
     free(gray);
@@ -92,12 +93,12 @@ static void live_view(void) {
   free(r);
   /* The port is taken while the view runs: a second display could not serve. */
   hal_handle d2;
-  CHECK_EQ_INT(hal_display_init(&c, &d2), HAL_EBUSY);
+  CHECK_EQ_INT(hal_display_init(&c, &d2), ERR_EBUSY);
   CHECK_EQ_INT(hal_display_deinit(d), 0);
   tu_pic_free(&pic);
   CHECK(http_get(port, "/", &len) == NULL); /* gone with the display */
   setenv("K230JS_SIM_DISPLAY", "http:99999", 1);
-  CHECK_EQ_INT(hal_display_init(&c, &d), HAL_EINVAL);
+  CHECK_EQ_INT(hal_display_init(&c, &d), ERR_EINVAL);
   unsetenv("K230JS_SIM_DISPLAY");
 }
 
@@ -106,11 +107,11 @@ int main(void) {
   hal_handle d;
   hal_display_config c = HAL_DISPLAY_CONFIG_DEFAULT;
   c.type = HAL_DISPLAY_LT9611, c.width = 1280, c.height = 720, c.fps = 25;
-  CHECK_EQ_INT(hal_display_init(&c, &d), HAL_EINVAL);
+  CHECK_EQ_INT(hal_display_init(&c, &d), ERR_EINVAL);
   c.type = HAL_DISPLAY_ST7701, c.width = 1920, c.height = 1080, c.fps = 0;
-  CHECK_EQ_INT(hal_display_init(&c, &d), HAL_EINVAL);
+  CHECK_EQ_INT(hal_display_init(&c, &d), ERR_EINVAL);
   c.type = (hal_display_type)1;
-  CHECK_EQ_INT(hal_display_init(&c, &d), HAL_ENOTSUP);
+  CHECK_EQ_INT(hal_display_init(&c, &d), ERR_ENOTSUP);
   c = (hal_display_config)HAL_DISPLAY_CONFIG_DEFAULT;
   c.type = HAL_DISPLAY_LT9611;
   CHECK_EQ_INT(hal_display_init(&c, &d), 0);
@@ -118,7 +119,7 @@ int main(void) {
   hal_display_info_get(d, &di);
   CHECK(di.width == 1920 && di.height == 1080 && di.fps == 30);
   hal_handle d2;
-  CHECK_EQ_INT(hal_display_init(&c, &d2), HAL_EBUSY);
+  CHECK_EQ_INT(hal_display_init(&c, &d2), ERR_EBUSY);
   CHECK_EQ_INT(hal_display_deinit(d), 0);
 
   char spec[600];
@@ -130,11 +131,11 @@ int main(void) {
   CHECK_EQ_INT(hal_display_init(&c, &d), 0);
   hal_display_set_frame_cb(d, on_frame, NULL);
   hal_frame *wb;
-  CHECK_EQ_INT(hal_display_writeback(d, &wb), HAL_EAGAIN);
+  CHECK_EQ_INT(hal_display_writeback(d, &wb), ERR_EAGAIN);
   hal_display_layer_config lc = HAL_DISPLAY_LAYER_CONFIG_DEFAULT;
   lc.format = HAL_PIXFMT_ARGB8888;
-  CHECK_EQ_INT(hal_display_layer_set(d, HAL_LAYER_VIDEO1, &lc), HAL_EINVAL);
-  CHECK_EQ_INT(hal_display_layer_set(d, HAL_LAYER_OSD1, &lc), HAL_EINVAL); /* osd_num 1 */
+  CHECK_EQ_INT(hal_display_layer_set(d, HAL_LAYER_VIDEO1, &lc), ERR_EINVAL);
+  CHECK_EQ_INT(hal_display_layer_set(d, HAL_LAYER_OSD1, &lc), ERR_EINVAL); /* osd_num 1 */
   lc.x = 100, lc.y = 100, lc.width = 64, lc.height = 64, lc.alpha = 255;
   CHECK_EQ_INT(hal_display_layer_set(d, HAL_LAYER_OSD0, &lc), 0);
   lc = (hal_display_layer_config)HAL_DISPLAY_LAYER_CONFIG_DEFAULT;
@@ -142,8 +143,8 @@ int main(void) {
 
   tu_pic pic;
   tu_pic_init(&pic, 640, 480, 1234);
-  CHECK_EQ_INT(hal_display_show(d, HAL_LAYER_VIDEO2, &pic.f), HAL_ESTATE); /* not enabled */
-  CHECK_EQ_INT(hal_display_show(d, HAL_LAYER_OSD0, &pic.f), HAL_EINVAL);   /* NV12 on OSD */
+  CHECK_EQ_INT(hal_display_show(d, HAL_LAYER_VIDEO2, &pic.f), ERR_ESTATE); /* not enabled */
+  CHECK_EQ_INT(hal_display_show(d, HAL_LAYER_OSD0, &pic.f), ERR_EINVAL);   /* NV12 on OSD */
   CHECK_EQ_INT(hal_display_show(d, HAL_LAYER_VIDEO1, &pic.f), 0);
   /* a 32x32 opaque red ARGB image scaled into the 64x64 OSD rectangle */
   uint8_t argb[32 * 32 * 4];
@@ -163,12 +164,12 @@ int main(void) {
   CHECK(frames_hook >= 2);
   CHECK_EQ_INT(hal_display_layer_disable(d, HAL_LAYER_OSD0), 0);
   CHECK_EQ_INT(hal_display_deinit(d), 0);
-  CHECK_EQ_INT(hal_display_show(d, HAL_LAYER_VIDEO1, &pic.f), HAL_ECLOSED);
+  CHECK_EQ_INT(hal_display_show(d, HAL_LAYER_VIDEO1, &pic.f), ERR_ECLOSED);
   tu_pic_free(&pic);
   unsetenv("K230JS_SIM_DISPLAY");
   char cmd[700];
   snprintf(cmd, sizeof cmd, "ffprobe -v error -show_entries stream=codec_name,width,height -of csv=p=0 %s/frame-000001.png", dir);
-  char *o = tu_run(cmd, NULL);
+  char *o = tu_output(cmd, NULL);
   CHECK(o && strncmp(o, "png,640,480", 11) == 0);
   free(o);
   hal_registry_stats rs;

@@ -8,9 +8,8 @@
 
 #include "check.h"
 #include "hal/clock.h"
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "hal/net.h"
-#include "test_util.h"
 
 static pthread_mutex_t ev_mu = PTHREAD_MUTEX_INITIALIZER;
 static char evlog[1024];
@@ -58,9 +57,9 @@ int main(void) {
   hal_net_status st;
   CHECK_EQ_INT(hal_net_status_get(HAL_NET_LAN, &st), 0);
   hal_net_ipv4 ip = {{10, 9, 8, 7}, {255, 255, 255, 0}, {10, 9, 8, 1}, {10, 9, 8, 1}};
-  CHECK_EQ_INT(hal_net_set_static(HAL_NET_LAN, &ip), HAL_ENOTSUP);
-  CHECK_EQ_INT(hal_net_set_dhcp(HAL_NET_LAN), HAL_ENOTSUP);
-  CHECK_EQ_INT(hal_net_status_get((hal_net_if)7, &st), HAL_EINVAL);
+  CHECK_EQ_INT(hal_net_set_static(HAL_NET_LAN, &ip), ERR_ENOTSUP);
+  CHECK_EQ_INT(hal_net_set_dhcp(HAL_NET_LAN), ERR_ENOTSUP);
+  CHECK_EQ_INT(hal_net_status_get((hal_net_if)7, &st), ERR_EINVAL);
 
   const char *world = tu_path("world.txt");
   write_world(world,
@@ -87,11 +86,11 @@ int main(void) {
   /* Failures leave the station down and raise no event. */
   char ev[1024];
   uint64_t t0 = hal_clock_us();
-  CHECK_EQ_INT(hal_net_wlan_connect("Home", "wrongkey1", 5000), HAL_EAUTH);
+  CHECK_EQ_INT(hal_net_wlan_connect("Home", "wrongkey1", 5000), ERR_EAUTH);
   CHECK(hal_clock_us() - t0 >= 150000);
-  CHECK_EQ_INT(hal_net_wlan_connect("Nowhere", "secret123", 5000), HAL_ENOENT);
+  CHECK_EQ_INT(hal_net_wlan_connect("Nowhere", "secret123", 5000), ERR_ENOENT);
   t0 = hal_clock_us();
-  CHECK_EQ_INT(hal_net_wlan_connect("Silent", "whatever1", 300), HAL_ETIMEDOUT);
+  CHECK_EQ_INT(hal_net_wlan_connect("Silent", "whatever1", 300), ERR_ETIMEDOUT);
   uint64_t waited = hal_clock_us() - t0;
   CHECK(waited >= 300000 && waited < 1000000);
   CHECK_EQ_INT(hal_net_status_get(HAL_NET_STA, &st), 0);
@@ -103,7 +102,7 @@ int main(void) {
   pthread_t th;
   pthread_create(&th, NULL, connect_to, "Home");
   hal_sleep_us(50000);
-  CHECK_EQ_INT(hal_net_wlan_connect("Home", "secret123", 5000), HAL_EBUSY);
+  CHECK_EQ_INT(hal_net_wlan_connect("Home", "secret123", 5000), ERR_EBUSY);
   void *res;
   pthread_join(th, &res);
   CHECK_EQ_INT((intptr_t)res, 0);
@@ -137,7 +136,7 @@ int main(void) {
     hal_sleep_us(20000);
   }
   CHECK_EQ_STR(ev, "sta:down sta:addr ");
-  CHECK_EQ_INT(hal_net_wlan_current(&cur), HAL_ESTATE);
+  CHECK_EQ_INT(hal_net_wlan_current(&cur), ERR_ESTATE);
 
   /* An open network; then a disconnect aborts a join under way. */
   CHECK_EQ_INT(hal_net_wlan_connect("Cafe Free", NULL, 2000), 0);
@@ -146,13 +145,13 @@ int main(void) {
   hal_sleep_us(100000);
   CHECK_EQ_INT(hal_net_wlan_disconnect(), 0);
   pthread_join(th, &res);
-  CHECK_EQ_INT((intptr_t)res, HAL_EINTR);
+  CHECK_EQ_INT((intptr_t)res, ERR_EINTR);
   take_events(ev, sizeof ev);
   CHECK_EQ_STR(ev, "sta:up sta:addr sta:down sta:addr ");
 
   /* Access point mode. */
   write_world(world, "station mac=aa:bb:cc:dd:ee:01\nstation mac=aa:bb:cc:dd:ee:02\n");
-  CHECK_EQ_INT(hal_net_ap_start("k230-ap", "short", 6), HAL_EINVAL);
+  CHECK_EQ_INT(hal_net_ap_start("k230-ap", "short", 6), ERR_EINVAL);
   uint8_t macs[4][6];
   CHECK_EQ_INT(hal_net_ap_stations(macs, 4, &n), 0);
   CHECK_EQ_INT(n, 0);

@@ -3,11 +3,10 @@
 #include "check.h"
 #include "hal/audio.h"
 #include "hal/display.h"
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "hal/sensor.h"
 #include "hal/vdec.h"
 #include "hal/venc.h"
-#include "test_util.h"
 
 static int record(int teardown) {
   hal_handle sen, venc, link, disp, link2, pool, blk, ain;
@@ -58,7 +57,7 @@ static int record(int teardown) {
     CHECK_EQ_INT(hal_venc_destroy(venc), 0);
     CHECK_EQ_INT(hal_display_deinit(disp), 0);
     CHECK_EQ_INT(hal_sensor_close(sen), 0);
-    CHECK_EQ_INT(hal_vb_pool_destroy(pool), HAL_EBUSY);
+    CHECK_EQ_INT(hal_vb_pool_destroy(pool), ERR_EBUSY);
     CHECK_EQ_INT(hal_vb_block_release(blk), 0);
     CHECK_EQ_INT(hal_vb_pool_destroy(pool), 0);
     CHECK_EQ_INT(hal_audio_in_close(ain), 0);
@@ -76,9 +75,9 @@ static int record(int teardown) {
     CHECK_EQ_INT(rs.frames, 1);
     CHECK_EQ_INT(hal_reset_all(), 9);
     /* everything the app held is closed */
-    CHECK_EQ_INT(hal_venc_get_stream(venc, &held, 0), HAL_ECLOSED);
-    CHECK_EQ_INT(hal_sensor_run(sen), HAL_ECLOSED);
-    CHECK_EQ_INT(hal_vb_block_release(blk), HAL_ECLOSED);
+    CHECK_EQ_INT(hal_venc_get_stream(venc, &held, 0), ERR_ECLOSED);
+    CHECK_EQ_INT(hal_sensor_run(sen), ERR_ECLOSED);
+    CHECK_EQ_INT(hal_vb_block_release(blk), ERR_ECLOSED);
   }
   return streams;
 }

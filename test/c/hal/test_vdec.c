@@ -5,26 +5,13 @@
 
 #include "check.h"
 #include "hal/display.h"
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "hal/vdec.h"
 #include "hal/venc.h"
-#include "test_util.h"
 
 #define W 640
 #define H 360
 #define N 60
-
-static uint8_t *slurp(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  *len = (size_t)ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *b = malloc(*len);
-  if (fread(b, 1, *len, f) != *len) *len = 0;
-  fclose(f);
-  return b;
-}
 
 /* Decode `buf` sent in `chunk`-byte pieces; returns all frames (NV12, tight) concatenated. */
 static uint8_t *decode(hal_vdec_codec codec, const uint8_t *buf, size_t len, size_t chunk, int *nframes) {
@@ -32,7 +19,7 @@ static uint8_t *decode(hal_vdec_codec codec, const uint8_t *buf, size_t len, siz
   hal_vdec_config c = HAL_VDEC_CONFIG_DEFAULT;
   c.codec = codec;
   CHECK_EQ_INT(hal_vdec_create(-1, &c, &d, NULL), 0);
-  CHECK_EQ_INT(hal_vdec_send_stream(d, buf, 100, 0, 0, 0), HAL_ESTATE); /* not started */
+  CHECK_EQ_INT(hal_vdec_send_stream(d, buf, 100, 0, 0, 0), ERR_ESTATE); /* not started */
   CHECK_EQ_INT(hal_vdec_start(d), 0);
   size_t fsz = (size_t)W * H * 3 / 2, cap = 8, n = 0;
   uint8_t *out = malloc(cap * fsz);
@@ -48,13 +35,13 @@ static uint8_t *decode(hal_vdec_codec codec, const uint8_t *buf, size_t len, siz
         off += k;
         eos_sent = eos;
       } else {
-        CHECK_EQ_INT(rc, HAL_ETIMEDOUT);
+        CHECK_EQ_INT(rc, ERR_ETIMEDOUT);
       }
     }
     hal_frame *f;
     int rc = hal_vdec_get_frame(d, &f, eos_sent ? 2000 : 0);
-    if (rc == HAL_ESTATE) break;
-    if (rc == HAL_ETIMEDOUT) {
+    if (rc == ERR_ESTATE) break;
+    if (rc == ERR_ETIMEDOUT) {
       if (eos_sent) CHECK(0);
       if (eos_sent) break;
       continue;
@@ -75,9 +62,9 @@ static uint8_t *decode(hal_vdec_codec codec, const uint8_t *buf, size_t len, siz
   CHECK_EQ_INT(st.frames_decoded, n);
   CHECK_EQ_INT(st.errors, 0);
   CHECK_EQ_INT(st.bytes_in, len);
-  CHECK_EQ_INT(hal_vdec_send_stream(d, buf, 10, 0, 0, 0), HAL_ESTATE); /* after eos */
+  CHECK_EQ_INT(hal_vdec_send_stream(d, buf, 10, 0, 0, 0), ERR_ESTATE); /* after eos */
   CHECK_EQ_INT(hal_vdec_destroy(d), 0);
-  CHECK_EQ_INT(hal_vdec_destroy(d), HAL_ECLOSED);
+  CHECK_EQ_INT(hal_vdec_destroy(d), ERR_ECLOSED);
   *nframes = (int)n;
   return out;
 }
@@ -91,7 +78,7 @@ static void stream_mode(void) {
            W, H, N, file);
   CHECK_EQ_INT(system(cmd), 0);
   size_t len = 0;
-  uint8_t *buf = slurp(file, &len);
+  uint8_t *buf = tu_read(file, &len);
   CHECK(buf && len > 3 * 40960);
   int n_whole = 0, n_chunk = 0, n_tiny = 0;
   uint8_t *whole = decode(HAL_VDEC_H264, buf, len, len, &n_whole);
@@ -106,7 +93,7 @@ static void stream_mode(void) {
   /* against ffmpeg's own decode */
   snprintf(cmd, sizeof cmd, "ffmpeg -nostdin -v error -i %s -f rawvideo -pix_fmt nv12 -", file);
   size_t rlen = 0;
-  char *ref = tu_run(cmd, &rlen);
+  char *ref = tu_output(cmd, &rlen);
   CHECK_EQ_INT(rlen, fsz * N);
   double worst = 99;
   for (int k = 0; k < N && rlen == fsz * N; k++) {
@@ -135,7 +122,7 @@ static void stream_mode(void) {
   CHECK_EQ_INT(hal_vdec_bind_info(d, 0, 0, W, H, &bi), 0);
   hal_chn dst = {HAL_MOD_DISPLAY, 0, HAL_LAYER_VIDEO1};
   hal_chn osd = {HAL_MOD_DISPLAY, 0, HAL_LAYER_OSD0};
-  CHECK_EQ_INT(hal_link(&bi.src, &osd, &link), HAL_EINVAL); /* NV12 onto an OSD layer */
+  CHECK_EQ_INT(hal_link(&bi.src, &osd, &link), ERR_EINVAL); /* NV12 onto an OSD layer */
   hal_display_layer_config lc = HAL_DISPLAY_LAYER_CONFIG_DEFAULT;
   lc.width = W, lc.height = H;
   CHECK_EQ_INT(hal_display_layer_set(disp, HAL_LAYER_VIDEO1, &lc), 0);
@@ -147,7 +134,7 @@ static void stream_mode(void) {
     off += k;
   }
   hal_frame *f;
-  CHECK_EQ_INT(hal_vdec_get_frame(d, &f, 0), HAL_EBUSY);
+  CHECK_EQ_INT(hal_vdec_get_frame(d, &f, 0), ERR_EBUSY);
   hal_display_info di;
   for (int i = 0; i < 500; i++) {
     hal_display_info_get(disp, &di);
@@ -159,7 +146,7 @@ static void stream_mode(void) {
   CHECK_EQ_INT(hal_display_writeback(disp, &wb), 0);
   CHECK_EQ_INT(wb->width, W);
   hal_frame_release(wb);
-  CHECK_EQ_INT(hal_display_deinit(disp), HAL_EBUSY);
+  CHECK_EQ_INT(hal_display_deinit(disp), ERR_EBUSY);
   CHECK_EQ_INT(hal_unlink(link), 0);
   CHECK_EQ_INT(hal_vdec_destroy(d), 0);
   CHECK_EQ_INT(hal_display_deinit(disp), 0);
@@ -167,7 +154,7 @@ static void stream_mode(void) {
   /* The Y4M is what the panel showed: compare each picture with ffmpeg's decode. */
   snprintf(cmd, sizeof cmd, "ffmpeg -nostdin -v error -i %s -f rawvideo -pix_fmt nv12 -", y4m);
   size_t slen = 0;
-  char *shown = tu_run(cmd, &slen);
+  char *shown = tu_output(cmd, &slen);
   CHECK_EQ_INT(slen, fsz * N);
   worst = 99;
   for (int k = 0; k < N && slen == rlen; k++) {
@@ -180,7 +167,7 @@ static void stream_mode(void) {
   free(ref);
   snprintf(cmd, sizeof cmd, "ffprobe -v error -show_entries stream=codec_name,width,height -of csv=p=0 %s/frame-000030.png",
            pngdir);
-  char *o = tu_run(cmd, NULL);
+  char *o = tu_output(cmd, NULL);
   CHECK(o && strncmp(o, "png,640,360", 11) == 0);
   free(o);
   free(buf);
@@ -223,7 +210,7 @@ static void frame_mode_from_venc(void) {
   CHECK_EQ_INT(bad, 0);
   CHECK_EQ_INT(hal_vdec_send_stream(d, NULL, 0, 0, 1, 1000), 0);
   hal_frame *f;
-  CHECK_EQ_INT(hal_vdec_get_frame(d, &f, 2000), HAL_ESTATE);
+  CHECK_EQ_INT(hal_vdec_get_frame(d, &f, 2000), ERR_ESTATE);
   /* restart after eos */
   CHECK_EQ_INT(hal_vdec_start(d), 0);
   hal_vdec_status st;
@@ -242,7 +229,7 @@ static void h265(void) {
            W, H, file);
   CHECK_EQ_INT(system(cmd), 0);
   size_t len = 0;
-  uint8_t *buf = slurp(file, &len);
+  uint8_t *buf = tu_read(file, &len);
   int n = 0;
   uint8_t *fr = decode(HAL_VDEC_H265, buf, len, 40960, &n);
   CHECK_EQ_INT(n, 20);
@@ -254,10 +241,10 @@ static void garbage(void) {
   hal_handle d;
   hal_vdec_config c = HAL_VDEC_CONFIG_DEFAULT;
   c.codec = (hal_vdec_codec)9;
-  CHECK_EQ_INT(hal_vdec_create(0, &c, &d, NULL), HAL_ENOTSUP);
+  CHECK_EQ_INT(hal_vdec_create(0, &c, &d, NULL), ERR_ENOTSUP);
   c.codec = HAL_VDEC_H264;
   c.max_width = 7;
-  CHECK_EQ_INT(hal_vdec_create(0, &c, &d, NULL), HAL_EINVAL);
+  CHECK_EQ_INT(hal_vdec_create(0, &c, &d, NULL), ERR_EINVAL);
   c.max_width = 1920;
   for (int variant = 0; variant < 2; variant++) {
     CHECK_EQ_INT(hal_vdec_create(0, &c, &d, NULL), 0);
@@ -283,7 +270,7 @@ static void garbage(void) {
       got++;
       hal_frame_release(f);
     }
-    CHECK_EQ_INT(rc, HAL_ESTATE);
+    CHECK_EQ_INT(rc, ERR_ESTATE);
     hal_vdec_status st;
     hal_vdec_status_get(d, &st);
     CHECK(st.errors > 0);

@@ -1,10 +1,9 @@
 /* venc: sensor-bound H.264/H.265 streams checked by ffmpeg/ffprobe, pack semantics, pts,
  * stamped counters, back-pressure, IDR requests, JPEG, errors. */
 #include "check.h"
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "hal/sensor.h"
 #include "hal/venc.h"
-#include "test_util.h"
 
 #define W 320
 #define H 240
@@ -80,19 +79,19 @@ static void bound_run(hal_venc_codec codec, const char *file, int frames) {
                                  (unsigned long long)vs.dropped_frames);
 
   /* Teardown in the K230 order; destroying a bound encoder is refused first. */
-  CHECK_EQ_INT(hal_venc_destroy(venc), HAL_EBUSY);
+  CHECK_EQ_INT(hal_venc_destroy(venc), ERR_EBUSY);
   CHECK_EQ_INT(hal_sensor_stop(sen), 0);
   CHECK_EQ_INT(hal_unlink(link), 0);
-  CHECK_EQ_INT(hal_unlink(link), HAL_ECLOSED);
+  CHECK_EQ_INT(hal_unlink(link), ERR_ECLOSED);
   CHECK_EQ_INT(hal_venc_stop(venc), 0);
   CHECK_EQ_INT(hal_venc_destroy(venc), 0);
-  CHECK_EQ_INT(hal_venc_start(venc), HAL_ECLOSED);
+  CHECK_EQ_INT(hal_venc_start(venc), ERR_ECLOSED);
   CHECK_EQ_INT(hal_sensor_close(sen), 0);
 
   /* Peers: ffmpeg decodes with no error; ffprobe counts the frames. */
   char cmd[1024];
   snprintf(cmd, sizeof cmd, "ffmpeg -nostdin -v error -i %s -f null - 2>&1", file);
-  char *errs = tu_run(cmd, NULL);
+  char *errs = tu_output(cmd, NULL);
   CHECK(errs && errs[0] == 0);
   if (errs && errs[0]) fprintf(stderr, "ffmpeg: %s\n", errs);
   free(errs);
@@ -100,13 +99,13 @@ static void bound_run(hal_venc_codec codec, const char *file, int frames) {
            "ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames "
            "-of csv=p=0 %s",
            file);
-  char *n = tu_run(cmd, NULL);
+  char *n = tu_output(cmd, NULL);
   CHECK_EQ_INT(n ? atoi(n) : -1, frames);
   free(n);
   /* The stamped counters come out 0, 1, 2, ... */
   snprintf(cmd, sizeof cmd, "ffmpeg -nostdin -v error -i %s -f rawvideo -pix_fmt gray -", file);
   size_t len = 0;
-  char *raw = tu_run(cmd, &len);
+  char *raw = tu_output(cmd, &len);
   CHECK_EQ_INT(len, (size_t)frames * W * H);
   int bad_stamp = 0, bad_pts = 0, prev = -1;
   for (int k = 0; raw && (size_t)(k + 1) * W * H <= len; k++) {
@@ -145,10 +144,10 @@ static void backpressure(void) {
   CHECK_EQ_INT(vs.outstanding_streams, 3);
   CHECK(vs.dropped_frames >= 10);
   hal_venc_stream *more;
-  CHECK_EQ_INT(hal_venc_get_stream(venc, &more, 0), HAL_ETIMEDOUT);
-  CHECK_EQ_INT(hal_venc_release_stream(venc, (hal_venc_stream *)&vs), HAL_EINVAL);
+  CHECK_EQ_INT(hal_venc_get_stream(venc, &more, 0), ERR_ETIMEDOUT);
+  CHECK_EQ_INT(hal_venc_release_stream(venc, (hal_venc_stream *)&vs), ERR_EINVAL);
   for (int i = 0; i < 3; i++) CHECK_EQ_INT(hal_venc_release_stream(venc, held[i]), 0);
-  CHECK_EQ_INT(hal_venc_release_stream(venc, held[0]), HAL_EINVAL); /* twice */
+  CHECK_EQ_INT(hal_venc_release_stream(venc, held[0]), ERR_EINVAL); /* twice */
   CHECK_EQ_INT(hal_venc_get_stream(venc, &more, 2000), 0);           /* flowing again */
   CHECK_EQ_INT(hal_venc_release_stream(venc, more), 0);
   hal_copy_stats cs;
@@ -170,7 +169,7 @@ static void app_frames_idr_jpeg(void) {
   CHECK_EQ_INT(hal_venc_create(2, &vc, &venc, NULL), 0);
   tu_pic pic;
   tu_pic_init(&pic, W, H, 0);
-  CHECK_EQ_INT(hal_venc_send_frame(venc, &pic.f, 100), HAL_ESTATE); /* not started */
+  CHECK_EQ_INT(hal_venc_send_frame(venc, &pic.f, 100), ERR_ESTATE); /* not started */
   hal_venc_start(venc);
   for (int k = 0; k < 8; k++) {
     if (k == 5) CHECK_EQ_INT(hal_venc_request_idr(venc), 0);
@@ -186,7 +185,7 @@ static void app_frames_idr_jpeg(void) {
   }
   hal_frame bad = pic.f;
   bad.width = W / 2;
-  CHECK_EQ_INT(hal_venc_send_frame(venc, &bad, 0), HAL_EINVAL);
+  CHECK_EQ_INT(hal_venc_send_frame(venc, &bad, 0), ERR_EINVAL);
   CHECK_EQ_INT(hal_venc_destroy(venc), 0);
 
   vc = (hal_venc_config)HAL_VENC_CONFIG_DEFAULT;
@@ -206,11 +205,11 @@ static void app_frames_idr_jpeg(void) {
   char cmd[600];
   snprintf(cmd, sizeof cmd, "ffprobe -v error -show_entries stream=codec_name,width -of csv=p=0 %s",
            tu_path("x.jpg"));
-  char *o = tu_run(cmd, NULL);
+  char *o = tu_output(cmd, NULL);
   CHECK(o && strncmp(o, "mjpeg,320", 9) == 0);
   free(o);
   hal_venc_stop(venc);
-  CHECK_EQ_INT(hal_venc_get_stream(venc, &st, 100), HAL_ESTATE);
+  CHECK_EQ_INT(hal_venc_get_stream(venc, &st, 100), ERR_ESTATE);
   CHECK_EQ_INT(hal_venc_destroy(venc), 0);
   tu_pic_free(&pic);
 }
@@ -220,24 +219,24 @@ static void errors(void) {
   hal_venc_config vc = HAL_VENC_CONFIG_DEFAULT;
   vc.width = W, vc.height = H;
   vc.codec = (hal_venc_codec)7;
-  CHECK_EQ_INT(hal_venc_create(0, &vc, &venc, NULL), HAL_ENOTSUP);
+  CHECK_EQ_INT(hal_venc_create(0, &vc, &venc, NULL), ERR_ENOTSUP);
   vc.codec = HAL_VENC_H265, vc.profile = HAL_VENC_PROFILE_H264_HIGH;
-  CHECK_EQ_INT(hal_venc_create(0, &vc, &venc, NULL), HAL_ENOTSUP);
+  CHECK_EQ_INT(hal_venc_create(0, &vc, &venc, NULL), ERR_ENOTSUP);
   vc = (hal_venc_config)HAL_VENC_CONFIG_DEFAULT;
   vc.width = 100, vc.height = H;
-  CHECK_EQ_INT(hal_venc_create(0, &vc, &venc, NULL), HAL_EINVAL);
+  CHECK_EQ_INT(hal_venc_create(0, &vc, &venc, NULL), ERR_EINVAL);
   vc.width = W;
-  CHECK_EQ_INT(hal_venc_create(4, &vc, &venc, NULL), HAL_EINVAL);
+  CHECK_EQ_INT(hal_venc_create(4, &vc, &venc, NULL), ERR_EINVAL);
   CHECK_EQ_INT(hal_venc_create(0, &vc, &venc, NULL), 0);
   hal_handle v2;
-  CHECK_EQ_INT(hal_venc_create(0, &vc, &v2, NULL), HAL_EBUSY);
-  CHECK_EQ_INT(hal_venc_start(0), HAL_EINVAL);
-  CHECK_EQ_INT(hal_venc_start(0x12345678), HAL_EINVAL);
+  CHECK_EQ_INT(hal_venc_create(0, &vc, &v2, NULL), ERR_EBUSY);
+  CHECK_EQ_INT(hal_venc_start(0), ERR_EINVAL);
+  CHECK_EQ_INT(hal_venc_start(0x12345678), ERR_EINVAL);
 
   hal_sensor_config sc = HAL_SENSOR_CONFIG_DEFAULT;
   sc.width = 640, sc.height = 480;
   CHECK_EQ_INT(hal_sensor_open(&sc, &sen), 0);
-  CHECK_EQ_INT(hal_venc_start(sen), HAL_EINVAL); /* wrong kind of handle */
+  CHECK_EQ_INT(hal_venc_start(sen), ERR_EINVAL); /* wrong kind of handle */
   hal_sensor_chn_config cc = HAL_SENSOR_CHN_CONFIG_DEFAULT;
   cc.width = W, cc.height = H, cc.format = HAL_PIXFMT_RGB888;
   CHECK_EQ_INT(hal_sensor_chn_config_set(sen, 1, &cc), 0);
@@ -245,23 +244,23 @@ static void errors(void) {
   CHECK_EQ_INT(hal_sensor_chn_config_set(sen, 0, &cc), 0);
   hal_chn s0 = {HAL_MOD_SENSOR, 0, 0}, s1 = {HAL_MOD_SENSOR, 0, 1}, s2 = {HAL_MOD_SENSOR, 0, 2};
   hal_chn v0 = {HAL_MOD_VENC, 0, 0}, v3 = {HAL_MOD_VENC, 0, 3};
-  CHECK_EQ_INT(hal_link(&s1, &v0, &link), HAL_EINVAL); /* RGB888 into the encoder */
-  CHECK_EQ_INT(hal_link(&s0, &v0, &link), HAL_EINVAL); /* 640x480 into a 320x240 encoder */
-  CHECK_EQ_INT(hal_link(&s2, &v0, &link), HAL_EINVAL); /* channel not enabled */
-  CHECK_EQ_INT(hal_link(&s1, &v3, &link), HAL_ENODEV); /* no encoder on chn 3 */
-  CHECK_EQ_INT(hal_link(&v0, &s0, &link), HAL_EINVAL); /* sink -> source */
+  CHECK_EQ_INT(hal_link(&s1, &v0, &link), ERR_EINVAL); /* RGB888 into the encoder */
+  CHECK_EQ_INT(hal_link(&s0, &v0, &link), ERR_EINVAL); /* 640x480 into a 320x240 encoder */
+  CHECK_EQ_INT(hal_link(&s2, &v0, &link), ERR_EINVAL); /* channel not enabled */
+  CHECK_EQ_INT(hal_link(&s1, &v3, &link), ERR_ENODEV); /* no encoder on chn 3 */
+  CHECK_EQ_INT(hal_link(&v0, &s0, &link), ERR_EINVAL); /* sink -> source */
   cc.width = W, cc.height = H;
   CHECK_EQ_INT(hal_sensor_chn_config_set(sen, 0, &cc), 0);
   CHECK_EQ_INT(hal_link(&s0, &v0, &link), 0);
   hal_handle l2;
-  CHECK_EQ_INT(hal_link(&s0, &v0, &l2), HAL_EBUSY);
-  CHECK_EQ_INT(hal_sensor_close(sen), HAL_EBUSY);
+  CHECK_EQ_INT(hal_link(&s0, &v0, &l2), ERR_EBUSY);
+  CHECK_EQ_INT(hal_sensor_close(sen), ERR_EBUSY);
   CHECK_EQ_INT(hal_unlink(link), 0);
   CHECK_EQ_INT(hal_sensor_close(sen), 0);
-  CHECK_EQ_INT(hal_sensor_close(sen), HAL_ECLOSED);
+  CHECK_EQ_INT(hal_sensor_close(sen), ERR_ECLOSED);
   CHECK_EQ_INT(hal_venc_destroy(venc), 0);
   hal_venc_stream *st;
-  CHECK_EQ_INT(hal_venc_get_stream(venc, &st, 0), HAL_ECLOSED);
+  CHECK_EQ_INT(hal_venc_get_stream(venc, &st, 0), ERR_ECLOSED);
 }
 
 int main(void) {

@@ -4,9 +4,8 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "hal/venc.h"
-#include "test_util.h"
 
 /* Three access units: SPS PPS IDR | P | P (slice payloads made up; first_mb_in_slice = 0). */
 static const uint8_t k_sps[] = {0, 0, 0, 1, 0x67, 0x42, 0xc0, 0x0d, 0xda};
@@ -34,7 +33,7 @@ int main(void) {
   cfg.width = 320, cfg.height = 240;
   hal_handle v;
   unsetenv("K230JS_SIM_VENC_REPLAY");
-  CHECK_EQ_INT(hal_venc_create(-1, &cfg, &v, NULL), HAL_ENOTSUP);
+  CHECK_EQ_INT(hal_venc_create(-1, &cfg, &v, NULL), ERR_ENOTSUP);
   setenv("K230JS_SIM_VENC_REPLAY", file, 1);
   CHECK_EQ_INT(hal_venc_create(-1, &cfg, &v, NULL), 0);
   CHECK_EQ_INT(hal_venc_start(v), 0);
@@ -67,6 +66,6 @@ int main(void) {
   f = fopen(file, "wb");
   fputs("not a video stream", f);
   fclose(f);
-  CHECK_EQ_INT(hal_venc_create(-1, &cfg, &v, NULL), HAL_EBADDATA);
+  CHECK_EQ_INT(hal_venc_create(-1, &cfg, &v, NULL), ERR_EBADDATA);
   return CHECK_DONE();
 }

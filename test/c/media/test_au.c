@@ -6,8 +6,7 @@
 #include "media/au.h"
 
 #include "check.h"
-#include "hal/errors.h"
-#include "testutil.h"
+#include "base/errors.h"
 
 typedef struct {
   size_t count, keys, bytes;
@@ -45,7 +44,7 @@ static uint64_t split(media_codec codec, const uint8_t *buf, size_t len, size_t 
   for (size_t off = 0; off < len; off += chunk) {
     size_t n = len - off < chunk ? len - off : chunk;
     int rc = media_au_feed(s, buf + off, n);
-    if (rc == HAL_ELIMIT) limit_hit = 1;
+    if (rc == ERR_ELIMIT) limit_hit = 1;
     else CHECK_EQ_INT(rc, 0);
   }
   CHECK_EQ_INT(media_au_flush(s), 0);
@@ -68,7 +67,7 @@ static int64_t mem_read(void *user, void *buf, size_t n) {
   return (int64_t)k;
 }
 
-/* Pulls every unit. step 0: the reader scans `buf` itself. Returns the HAL_ELIMIT count. */
+/* Pulls every unit. step 0: the reader scans `buf` itself. Returns the ERR_ELIMIT count. */
 static int pull(media_codec codec, const uint8_t *buf, size_t len, size_t step, au_list *l, size_t max_au,
                 size_t read_size) {
   media_au_reader_config cfg = MEDIA_AU_READER_CONFIG_DEFAULT;
@@ -89,7 +88,7 @@ static int pull(media_codec codec, const uint8_t *buf, size_t len, size_t step, 
   for (;;) {
     media_au au;
     int rc = media_au_next(r, &au);
-    if (rc == HAL_ELIMIT) {
+    if (rc == ERR_ELIMIT) {
       limits++;
       continue;
     }
@@ -112,7 +111,7 @@ static void check_stream(const char *dir, const char *name, const char *args, me
   snprintf(path, sizeof path, "%s/%s", dir, name);
   snprintf(cmd, sizeof cmd,
            "ffmpeg -v error -y -f lavfi -i testsrc=size=640x360:rate=30 -t 2 -g 20 -pix_fmt yuv420p %s '%s'", args, path);
-  if (tu_run(cmd) != 0) {
+  if (tu_system(cmd) != 0) {
     CHECK(0);
     return;
   }
@@ -174,7 +173,7 @@ static void check_stream(const char *dir, const char *name, const char *args, me
 int main(void) {
   media_au_config bad = MEDIA_AU_CONFIG_DEFAULT;
   media_au_splitter *s;
-  CHECK_EQ_INT(media_au_open(&s, &bad), HAL_EINVAL); /* no callback */
+  CHECK_EQ_INT(media_au_open(&s, &bad), ERR_EINVAL); /* no callback */
 
   /* Synthetic: AUD, SPS, PPS, IDR in two slices, P, P with leading garbage and a 4-byte tail. */
   static const uint8_t syn[] = {0xFF, 0xFF, 0, 0, 0, 1, 0x09, 0xF0, 0, 0, 0, 1, 0x67, 0x42, 0, 0, 1, 0x68, 0xCE,
@@ -203,10 +202,10 @@ int main(void) {
   media_au_reader_config rc = MEDIA_AU_READER_CONFIG_DEFAULT;
   media_au_reader *r;
   rc.size = 10; /* bytes but no data */
-  CHECK_EQ_INT(media_au_reader_open(&r, &rc), HAL_EINVAL);
+  CHECK_EQ_INT(media_au_reader_open(&r, &rc), ERR_EINVAL);
   rc.size = 0;
   rc.codec = (media_codec)9;
-  CHECK_EQ_INT(media_au_reader_open(&r, &rc), HAL_EINVAL);
+  CHECK_EQ_INT(media_au_reader_open(&r, &rc), ERR_EINVAL);
 
   if (!tu_have("ffmpeg") || !tu_have("ffprobe")) {
     printf("SKIP: ffmpeg not installed; stream tests skipped\n");

@@ -3,9 +3,8 @@
 #include "media/params.h"
 
 #include "check.h"
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "media/bits.h"
-#include "testutil.h"
 
 static int first_sps(media_codec codec, const uint8_t *buf, size_t len, media_nal *out) {
   size_t pos = 0;
@@ -24,7 +23,7 @@ static void check_stream(const char *dir, const char *name, const char *args, me
   snprintf(path, sizeof path, "%s/%s", dir, name);
   snprintf(cmd, sizeof cmd, "ffmpeg -v error -y -f lavfi -i testsrc=size=%dx%d:rate=30 -t 0.2 %s '%s'", w, h,
            args, path);
-  if (tu_run(cmd) != 0) {
+  if (tu_system(cmd) != 0) {
     CHECK(0);
     return;
   }
@@ -51,7 +50,7 @@ static void check_stream(const char *dir, const char *name, const char *args, me
   for (size_t n = 1; n < sps.size; n++) {
     media_sps_info t;
     int rc = media_sps_parse(codec, sps.data, n, &t);
-    CHECK(rc == 0 || rc == HAL_EBADDATA || rc == HAL_EINVAL);
+    CHECK(rc == 0 || rc == ERR_EBADDATA || rc == ERR_EINVAL);
   }
   /* Single-bit flips: no crash, any result. */
   uint8_t copy[MEDIA_PS_MAX_SIZE];
@@ -110,12 +109,12 @@ int main(void) {
   test_bits();
   media_sps_info info;
   static const uint8_t pps[] = {0x68, 0xce, 0x3c, 0x80};
-  CHECK_EQ_INT(media_sps_parse(MEDIA_CODEC_H264, pps, sizeof pps, &info), HAL_EINVAL);
-  CHECK_EQ_INT(media_sps_parse(MEDIA_CODEC_H264, pps, 0, &info), HAL_EINVAL);
+  CHECK_EQ_INT(media_sps_parse(MEDIA_CODEC_H264, pps, sizeof pps, &info), ERR_EINVAL);
+  CHECK_EQ_INT(media_sps_parse(MEDIA_CODEC_H264, pps, 0, &info), ERR_EINVAL);
   static uint8_t big[MEDIA_PS_MAX_SIZE + 1] = {0x67};
   media_ps_cache c;
   media_ps_cache_init(&c, MEDIA_CODEC_H264);
-  CHECK_EQ_INT(media_ps_cache_put(&c, big, sizeof big), HAL_ELIMIT);
+  CHECK_EQ_INT(media_ps_cache_put(&c, big, sizeof big), ERR_ELIMIT);
   CHECK_EQ_INT(media_ps_cache_put(&c, pps, sizeof pps), 1);
   CHECK_EQ_INT(media_ps_cache_put(&c, pps, sizeof pps), 0);
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../media/testutil.h"
+#include "check.h"
 #include "media/au.h"
 #include "mp4/demuxer.h"
 #include "mp4/muxer.h"

@@ -1,7 +1,7 @@
 /* Truncation at every box boundary and a table of corrupt headers: clean errors, no crash (ASan),
    and whatever lies before the damage still reads. */
 #include "check.h"
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "mp4test.h"
 
 /* Reads everything; returns frames or a negative code. */
@@ -12,7 +12,7 @@ static long drain(const uint8_t *p, size_t n) {
   mp4_demuxer *d;
   int rc = mp4_demuxer_open(&d, NULL, &io);
   if (rc) {
-    CHECK(rc == HAL_EBADDATA || rc == HAL_ETRUNC || rc == HAL_ENOTSUP || rc == HAL_ELIMIT);
+    CHECK(rc == ERR_EBADDATA || rc == ERR_ETRUNC || rc == ERR_ENOTSUP || rc == ERR_ELIMIT);
     return rc;
   }
   long frames = 0;
@@ -111,7 +111,7 @@ int main(void) {
              "ffmpeg -v error -y -f lavfi -i testsrc=size=160x120:rate=30 -f lavfi -i sine=sample_rate=8000 -t 1 "
              "-pix_fmt yuv420p %s '%s'",
              args[i], path);
-    CHECK_EQ_INT(tu_run(cmd), 0);
+    CHECK_EQ_INT(tu_system(cmd), 0);
     size_t n;
     uint8_t *p = tu_read(path, &n);
     if (!p) continue;

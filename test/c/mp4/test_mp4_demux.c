@@ -2,7 +2,7 @@
    H.264, H.265, alaw, ulaw; timescales whose ticks are not whole µs) and by GStreamer (mp4mux,
    qtmux): the same pts in ticks and the same pts in µs as ffprobe prints them. */
 #include "check.h"
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "mp4test.h"
 
 static const char *dir;
@@ -93,7 +93,7 @@ int main(void) {
              "ffmpeg -v error -y -f lavfi -i testsrc=size=320x240:rate=30 -f lavfi -i sine=f=440:sample_rate=8000 "
              "-t 2 -pix_fmt yuv420p %s '%s/%s'",
              gen[i].args, dir, gen[i].name);
-    CHECK_EQ_INT(tu_run(cmd), 0);
+    CHECK_EQ_INT(tu_system(cmd), 0);
     compare(gen[i].name);
   }
   if (tu_have("gst-launch-1.0")) {
@@ -104,7 +104,7 @@ int main(void) {
                "gst-launch-1.0 -q filesrc location='%s/x264b.mp4' ! qtdemux ! h264parse ! %s ! "
                "filesink location='%s/gst-%s.mp4' >/dev/null 2>&1",
                dir, mux[i], dir, mux[i]);
-      if (tu_run(cmd) != 0) {
+      if (tu_system(cmd) != 0) {
         printf("SKIP: gst-launch-1.0 %s pipeline failed (plugin missing?)\n", mux[i]);
         continue;
       }

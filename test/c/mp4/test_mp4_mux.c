@@ -3,7 +3,7 @@
    packets back; mediainfo and gst-discoverer see the tracks. Plus fragments cut by size, and
    error paths: first frame not a keyframe, a frame over the fragment size, disk full. */
 #include "check.h"
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "mp4test.h"
 
 static const char *dir;
@@ -193,7 +193,7 @@ int main(void) {
            "ffmpeg -v error -y -f lavfi -i testsrc=size=320x240:rate=30 -t 2 -pix_fmt yuv420p -g 15 -bf 0 -c:v libx265 -x265-params log-level=error -f hevc '%s' && "
            "ffmpeg -v error -y -f lavfi -i sine=f=440:sample_rate=8000 -t 2 -c:a pcm_alaw -f alaw '%s'",
            p264, p265, pal);
-  CHECK_EQ_INT(tu_run(cmd), 0);
+  CHECK_EQ_INT(tu_system(cmd), 0);
   CHECK_EQ_INT(load_aus(p264, MEDIA_CODEC_H264, &v264), 0);
   CHECK_EQ_INT(load_aus(p265, MEDIA_CODEC_H265, &v265), 0);
   alaw = tu_read(pal, &alaw_len);
@@ -218,22 +218,22 @@ int main(void) {
     mp4_muxer *mx;
     CHECK_EQ_INT(mp4_muxer_open(&mx, NULL, &io), 0);
     int vt = mp4_muxer_add_video(mx, MP4_CODEC_H264, 320, 240);
-    CHECK_EQ_INT(mp4_muxer_write(mx, vt, v264.data[1], v264.size[1], 0, 0), HAL_ESTATE);
+    CHECK_EQ_INT(mp4_muxer_write(mx, vt, v264.data[1], v264.size[1], 0, 0), ERR_ESTATE);
     CHECK(strstr(mp4_muxer_last_error(mx), "keyframe") != NULL);
-    CHECK_EQ_INT(mp4_muxer_add_audio(mx, MP4_CODEC_H264, 8000, 1), HAL_EINVAL);
-    CHECK_EQ_INT(mp4_muxer_write(mx, 9, v264.data[0], v264.size[0], 0, 0), HAL_EINVAL);
+    CHECK_EQ_INT(mp4_muxer_add_audio(mx, MP4_CODEC_H264, 8000, 1), ERR_EINVAL);
+    CHECK_EQ_INT(mp4_muxer_write(mx, 9, v264.data[0], v264.size[0], 0, 0), ERR_EINVAL);
     CHECK_EQ_INT(mp4_muxer_write(mx, vt, v264.data[0], v264.size[0], 0, 0), 0);
-    CHECK_EQ_INT(mp4_muxer_write(mx, vt, v264.data[1], v264.size[1], 0, 0), HAL_EINVAL); /* pts not increasing */
+    CHECK_EQ_INT(mp4_muxer_write(mx, vt, v264.data[1], v264.size[1], 0, 0), ERR_EINVAL); /* pts not increasing */
     CHECK_EQ_INT(mp4_muxer_close(mx), 0);
     mp4_mem_free(&m);
   }
-  /* Disk full part-way: HAL_ENOSPC, later writes refused, the file still reads up to the last
+  /* Disk full part-way: ERR_ENOSPC, later writes refused, the file still reads up to the last
      complete fragment. */
   {
     mp4_mem m;
     size_t written = 0;
     int rc = mux(NULL, MP4_MODE_FRAGMENTED, &v264, MP4_CODEC_H264, MP4_CODEC_G711A, 30000, &m, &written);
-    CHECK_EQ_INT(rc, HAL_ENOSPC);
+    CHECK_EQ_INT(rc, ERR_ENOSPC);
     CHECK(m.size == 30000);
     mp4_io io;
     mp4_mem r;
@@ -274,7 +274,7 @@ int main(void) {
       for (; ai < alaw_len / AUDIO_CHUNK && (int64_t)ai * 40000 < pts; ai++, na++)
         CHECK_EQ_INT(mp4_muxer_write(mx, at, alaw + ai * AUDIO_CHUNK, AUDIO_CHUNK, (int64_t)ai * 40000, 0), 0);
       if (i == 20 && big) {
-        CHECK_EQ_INT(mp4_muxer_write(mx, vt, big, big_n, pts, 0), HAL_ELIMIT);
+        CHECK_EQ_INT(mp4_muxer_write(mx, vt, big, big_n, pts, 0), ERR_ELIMIT);
         CHECK(strstr(mp4_muxer_last_error(mx), "max_fragment_bytes") != NULL);
       }
       CHECK_EQ_INT(mp4_muxer_write(mx, vt, v264.data[i], v264.size[i], pts, 0), 0);

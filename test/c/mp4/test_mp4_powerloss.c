@@ -7,7 +7,7 @@
 #include <sys/wait.h>
 
 #include "check.h"
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "mp4test.h"
 
 typedef struct {
@@ -78,7 +78,7 @@ static int record(const char *path, dying_io *d, mp4_mode mode, mp4_sync_policy 
 static int demux_packets(const char *path, pkts *out) {
   size_t n;
   uint8_t *p = tu_read(path, &n);
-  if (!p) return HAL_EIO;
+  if (!p) return ERR_EIO;
   mp4_io io;
   mp4_mem mem;
   mp4_io_mem_reader(&io, &mem, p, n);
@@ -151,7 +151,7 @@ static int trial(const char *dir, int no, size_t budget, int commit_kill, size_t
     CHECK(same_packets(&ours, &theirs));
   } else {
     /* Only before the init segment is complete. */
-    CHECK(rc == HAL_ENOTSUP || rc == HAL_EBADDATA || rc == HAL_ETRUNC);
+    CHECK(rc == ERR_ENOTSUP || rc == ERR_EBADDATA || rc == ERR_ETRUNC);
     CHECK(theirs.n == 0);
   }
   int errors = 0;
@@ -197,7 +197,7 @@ int main(void) {
            "ffmpeg -v error -y -f lavfi -i testsrc=size=160x120:rate=30 -t 8 -pix_fmt yuv420p -g 15 -bf 0 -c:v libx264 -f h264 '%s' && "
            "ffmpeg -v error -y -f lavfi -i sine=sample_rate=8000 -t 8 -c:a pcm_alaw -f alaw '%s'",
            p264, pal);
-  CHECK_EQ_INT(tu_run(cmd), 0);
+  CHECK_EQ_INT(tu_system(cmd), 0);
   CHECK_EQ_INT(load_aus(p264, MEDIA_CODEC_H264, &v), 0);
   alaw = tu_read(pal, &alaw_len);
 

@@ -3,7 +3,7 @@
    (with read-ahead windows, and a frame per read), Annex-B or as stored, after seeks too; frames
    stored as-is come out in place (no copy). */
 #include "check.h"
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "mp4test.h"
 
 typedef struct sums { size_t frames; uint64_t hash; } sums;
@@ -104,11 +104,11 @@ int main(void) {
              "ffmpeg -v error -y -f lavfi -i testsrc=size=320x240:rate=30 -f lavfi -i sine=f=440:sample_rate=8000 "
              "-t 3 -pix_fmt yuv420p %s '%s'",
              gen[i].args, path);
-    CHECK_EQ_INT(tu_run(cmd), 0);
+    CHECK_EQ_INT(tu_system(cmd), 0);
     check_file(path);
   }
   mp4_io bad;
-  CHECK_EQ_INT(mp4_io_file_open(&bad, path, "x"), HAL_EINVAL);
+  CHECK_EQ_INT(mp4_io_file_open(&bad, path, "x"), ERR_EINVAL);
   tu_cleanup();
   return CHECK_DONE();
 }

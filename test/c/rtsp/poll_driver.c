@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 
 #define MAXW 4096
 
@@ -40,7 +40,7 @@ static int p_watch(void *loop, int fd, short events, void (*cb)(void *, int, int
   rtsp_poll_loop *l = loop;
   watch *w = find(l, fd);
   if (!w) {
-    if (l->n >= MAXW) return HAL_ENOMEM;
+    if (l->n >= MAXW) return ERR_ENOMEM;
     w = &l->w[l->n++];
   }
   w->fd = fd;

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "rtsp/auth.h"
 #include "rtsp/server.h"
 
@@ -560,8 +560,8 @@ static void test_remove_mount(void) {
   rtsp_server_tick(srv);
   CHECK(p.closed);
   drop_peer(&p);
-  CHECK_EQ_INT(rtsp_server_add_mount(srv, "../x", &(rtsp_mount_config){RTSP_VIDEO_H264, 0}, NULL), HAL_EINVAL);
-  CHECK_EQ_INT(rtsp_server_add_mount(srv, "a", &(rtsp_mount_config){0, 0}, NULL), HAL_EINVAL);
+  CHECK_EQ_INT(rtsp_server_add_mount(srv, "../x", &(rtsp_mount_config){RTSP_VIDEO_H264, 0}, NULL), ERR_EINVAL);
+  CHECK_EQ_INT(rtsp_server_add_mount(srv, "a", &(rtsp_mount_config){0, 0}, NULL), ERR_EINVAL);
   rtsp_server_close(srv);
 }
 

@@ -40,22 +40,7 @@ typedef struct stream {
   int n;
 } stream;
 
-static char dir[32] = "/tmp/k230js-rtsp-e2e-XXXXXX";
-
-static int run(const char *cmd) { return system(cmd); }
-
-static uint8_t *slurp(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *b = malloc((size_t)n + 1);
-  *len = fread(b, 1, (size_t)n, f);
-  b[*len] = 0;
-  fclose(f);
-  return b;
-}
+static const char *dir; /* tu_tmpdir() */
 
 /* Access units: a new one starts at a non-VCL prefix NAL or a first slice once the current one
  * holds a picture (H.264 §7.4.1.2.3 / H.265 §7.4.2.4.4, simplified for one slice per picture). */
@@ -127,7 +112,7 @@ static int count_lines_with(const char *text, const char *needle) {
 
 static void check_client(client *c) {
   size_t ol = 0, el = 0;
-  char *out = (char *)slurp(c->out, &ol), *err = (char *)slurp(c->err, &el);
+  char *out = (char *)tu_read(c->out, &ol), *err = (char *)tu_read(c->err, &el);
   int video = 0, audio = 0;
   bool mono = true;
   if (c->kind == 0 && out) {
@@ -178,19 +163,13 @@ static void check_client(client *c) {
   free(err);
 }
 
-static bool have(const char *tool) {
-  char cmd[256];
-  snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", tool);
-  return run(cmd) == 0;
-}
-
 int main(void) {
   signal(SIGPIPE, SIG_IGN);
-  if (!have("ffmpeg") || !have("ffprobe")) {
+  if (!tu_have("ffmpeg") || !tu_have("ffprobe")) {
     printf("SKIP: ffmpeg/ffprobe not installed\n");
     return 77;
   }
-  if (!mkdtemp(dir)) return 1;
+  dir = tu_tmpdir();
   char cmd[1024];
   snprintf(cmd, sizeof cmd,
            "cd %s && ffmpeg -v error -f lavfi -i testsrc=size=640x360:rate=%d -t %d -c:v libx264 -g 30 -bf 0 "
@@ -199,16 +178,16 @@ int main(void) {
            "log-level=error:keyint=30:bframes=0 -f hevc x.265 && "
            "ffmpeg -v error -f lavfi -i sine=frequency=440:sample_rate=8000 -t %d -f mulaw x.ulaw",
            dir, FPS, SECONDS, FPS, SECONDS, SECONDS);
-  CHECK_EQ_INT(run(cmd), 0);
+  CHECK_EQ_INT(tu_system(cmd), 0);
   char path[512];
   stream h264 = {0}, h265 = {0};
   size_t alen = 0;
   snprintf(path, sizeof path, "%s/x.264", dir);
-  h264.buf = slurp(path, &h264.len);
+  h264.buf = tu_read(path, &h264.len);
   snprintf(path, sizeof path, "%s/x.265", dir);
-  h265.buf = slurp(path, &h265.len);
+  h265.buf = tu_read(path, &h265.len);
   snprintf(path, sizeof path, "%s/x.ulaw", dir);
-  uint8_t *ulaw = slurp(path, &alen);
+  uint8_t *ulaw = tu_read(path, &alen);
   if (!h264.buf || !h265.buf || !ulaw) return CHECK_DONE();
   split(&h264, MEDIA_CODEC_H264);
   split(&h265, MEDIA_CODEC_H265);
@@ -275,7 +254,7 @@ int main(void) {
     snprintf(c->cmd, sizeof c->cmd, "exec ffmpeg -nostdin -v error -rtsp_transport %s -i %s -map 0 -f framecrc %s 2>%s",
              tr[t], uy, c->out, c->err);
   }
-  if (have("gst-launch-1.0")) {
+  if (tu_have("gst-launch-1.0")) {
     for (int t = 0; t < 2; t++) {
       client *c = &cl[nc++];
       memset(c, 0, sizeof *c);
@@ -368,7 +347,6 @@ int main(void) {
   free(h265.au_off);
   free(h265.au_len);
   free(ulaw);
-  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-  run(cmd);
+  tu_cleanup();
   return CHECK_DONE();
 }

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "rtsp/auth.h"
 #include "rtsp/md5.h"
 #include "rtsp/message.h"
@@ -277,7 +277,7 @@ static void test_md5_auth(void) {
   CHECK_EQ_STR(b, "dXNlcjpwYXNz");
   uint8_t dec[16];
   CHECK_EQ_INT(rtsp_base64_decode("dXNlcjpwYXNz", 12, dec, sizeof dec), 9);
-  CHECK_EQ_INT(rtsp_base64_decode("dXN", 3, dec, 1), HAL_ELIMIT);
+  CHECK_EQ_INT(rtsp_base64_decode("dXN", 3, dec, 1), ERR_ELIMIT);
 }
 
 int main(int argc, char **argv) {

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "internal.h" /* rtsp_server_evict_silent */
 #include "rtsp/server.h"
 
@@ -91,7 +91,7 @@ static void test_deadline_and_eviction(void) {
   CHECK(p[0].closed && !p[1].closed);
   speak(&p[2]);
   /* and refused when all of them spoke */
-  CHECK_EQ_INT(open_peer(s, &p[0], "10.0.0.1:4"), HAL_ELIMIT);
+  CHECK_EQ_INT(open_peer(s, &p[0], "10.0.0.1:4"), ERR_ELIMIT);
   free_closed(s, p, 3);
   CHECK_EQ_INT(open_peer(s, &p[3], "10.0.0.3:1"), 0);
   CHECK_EQ_INT(open_peer(s, &p[4], "10.0.0.4:1"), 0);
@@ -157,7 +157,7 @@ static void test_auth_throttle(void) {
   CHECK(strstr(p.out, "RTSP/1.0 403") != NULL);
   rtsp_conn_free(p.c);
   peer q;
-  CHECK_EQ_INT(open_peer(s, &q, "10.0.0.9:2"), HAL_ELIMIT); /* blocked at accept */
+  CHECK_EQ_INT(open_peer(s, &q, "10.0.0.9:2"), ERR_ELIMIT); /* blocked at accept */
   CHECK_EQ_INT(open_peer(s, &q, "10.0.0.8:1"), 0);          /* others are not */
   CHECK_EQ_INT(req(&q, "DESCRIBE rtsp://h/live RTSP/1.0\r\nCSeq: 1\r\nAuthorization: Basic dXNlcjpwYXNz\r\n\r\n"), 200);
   rtsp_stats st;

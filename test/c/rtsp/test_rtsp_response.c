@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "rtsp/message.h"
 #include "rtsp/pusher.h"
 
@@ -39,19 +39,19 @@ static const row rows[] = {
     {"RTSP/1.0 200 OK\r\nCSeq: 6\r\nContent-Length: 4\r\n\r\nab", 0, 0, 0, NULL, NULL},       /* body pending */
     {"RTSP/1.0 200 OK\r\nCSeq: 7\r\n", 0, 0, 0, NULL, NULL},                                  /* headers pending */
     {"RTSP/1.0 200 OK\r\n\r\n", OK, 200, -1, NULL, NULL},                                      /* no CSeq */
-    {"HTTP/1.1 200 OK\r\nCSeq: 1\r\n\r\n", HAL_EBADDATA, 0, 0, NULL, NULL},
-    {"RTSP/2.0 200 OK\r\nCSeq: 1\r\n\r\n", HAL_EBADDATA, 0, 0, NULL, NULL},
-    {"RTSP/1.0 20 OK\r\nCSeq: 1\r\n\r\n", HAL_EBADDATA, 0, 0, NULL, NULL},
-    {"RTSP/1.0 2000 OK\r\nCSeq: 1\r\n\r\n", HAL_EBADDATA, 0, 0, NULL, NULL},
-    {"RTSP/1.0 099 Low\r\nCSeq: 1\r\n\r\n", HAL_EBADDATA, 0, 0, NULL, NULL},
-    {"RTSP/1.0 abc OK\r\nCSeq: 1\r\n\r\n", HAL_EBADDATA, 0, 0, NULL, NULL},
-    {"RTSP/1.0 200 OK\r\nCSeq: 1\r\nCSeq: 2\r\n\r\n", HAL_EBADDATA, 0, 0, NULL, NULL},
-    {"RTSP/1.0 200 OK\r\nCSeq: x\r\n\r\n", HAL_EBADDATA, 0, 0, NULL, NULL},
-    {"RTSP/1.0 200 OK\r\nCSeq: 1\r\nNoColon\r\n\r\n", HAL_EBADDATA, 0, 0, NULL, NULL},
-    {"RTSP/1.0 200 OK\r\nCSeq: 1\r\n folded\r\n\r\n", HAL_EBADDATA, 0, 0, NULL, NULL},
-    {"RTSP/1.0 200 OK\r\nCSeq: 1\r\nContent-Length: -1\r\n\r\n", HAL_EBADDATA, 0, 0, NULL, NULL},
-    {"RTSP/1.0 200 OK\r\nCSeq: 1\r\nContent-Length: 99999999\r\n\r\n", HAL_ELIMIT, 0, 0, NULL, NULL},
-    {"RTSP/1.0 200 OK\r\nCSeq: 1\rX: y\r\n\r\n", HAL_EBADDATA, 0, 0, NULL, NULL},
+    {"HTTP/1.1 200 OK\r\nCSeq: 1\r\n\r\n", ERR_EBADDATA, 0, 0, NULL, NULL},
+    {"RTSP/2.0 200 OK\r\nCSeq: 1\r\n\r\n", ERR_EBADDATA, 0, 0, NULL, NULL},
+    {"RTSP/1.0 20 OK\r\nCSeq: 1\r\n\r\n", ERR_EBADDATA, 0, 0, NULL, NULL},
+    {"RTSP/1.0 2000 OK\r\nCSeq: 1\r\n\r\n", ERR_EBADDATA, 0, 0, NULL, NULL},
+    {"RTSP/1.0 099 Low\r\nCSeq: 1\r\n\r\n", ERR_EBADDATA, 0, 0, NULL, NULL},
+    {"RTSP/1.0 abc OK\r\nCSeq: 1\r\n\r\n", ERR_EBADDATA, 0, 0, NULL, NULL},
+    {"RTSP/1.0 200 OK\r\nCSeq: 1\r\nCSeq: 2\r\n\r\n", ERR_EBADDATA, 0, 0, NULL, NULL},
+    {"RTSP/1.0 200 OK\r\nCSeq: x\r\n\r\n", ERR_EBADDATA, 0, 0, NULL, NULL},
+    {"RTSP/1.0 200 OK\r\nCSeq: 1\r\nNoColon\r\n\r\n", ERR_EBADDATA, 0, 0, NULL, NULL},
+    {"RTSP/1.0 200 OK\r\nCSeq: 1\r\n folded\r\n\r\n", ERR_EBADDATA, 0, 0, NULL, NULL},
+    {"RTSP/1.0 200 OK\r\nCSeq: 1\r\nContent-Length: -1\r\n\r\n", ERR_EBADDATA, 0, 0, NULL, NULL},
+    {"RTSP/1.0 200 OK\r\nCSeq: 1\r\nContent-Length: 99999999\r\n\r\n", ERR_ELIMIT, 0, 0, NULL, NULL},
+    {"RTSP/1.0 200 OK\r\nCSeq: 1\rX: y\r\n\r\n", ERR_EBADDATA, 0, 0, NULL, NULL},
 };
 #define NROWS (int)(sizeof rows / sizeof rows[0])
 
@@ -108,7 +108,7 @@ typedef struct sink {
 static int s_sendv(void *u, const rtsp_iov *v, int n) {
   sink *s = u;
   for (int i = 0; i < n; i++) {
-    if (s->len + v[i].len >= sizeof s->out) return HAL_ENOMEM;
+    if (s->len + v[i].len >= sizeof s->out) return ERR_ENOMEM;
     memcpy(s->out + s->len, v[i].base, v[i].len);
     s->len += v[i].len;
   }
@@ -180,11 +180,11 @@ static void test_handshake(void) {
   CHECK_EQ_INT(st.bytes_sent, s.len);
   rtsp_pusher_free(p);
 
-  /* a malformed reply fails the pusher with HAL_EBADDATA; a non-2xx one with the status */
+  /* a malformed reply fails the pusher with ERR_EBADDATA; a non-2xx one with the status */
   p = mk_pusher(&s, "rtsp://127.0.0.1/x");
   CHECK(feed(p, "RTSP/1.0 2x0 OK\r\nCSeq: 1\r\n\r\n") < 0);
   CHECK_EQ_INT(s.state, RTSP_PUSH_FAILED);
-  CHECK_EQ_INT(s.code, HAL_EBADDATA);
+  CHECK_EQ_INT(s.code, ERR_EBADDATA);
   rtsp_pusher_free(p);
   p = mk_pusher(&s, "rtsp://127.0.0.1/x");
   CHECK(feed(p, "RTSP/1.0 454 Session Not Found\r\nCSeq: 1\r\n\r\n") < 0);

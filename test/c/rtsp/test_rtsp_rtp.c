@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "rtsp/rtcp.h"
 #include "rtsp/rtp.h"
 #include "rtsp/sdp.h"
@@ -126,7 +126,7 @@ static void test_h264(void) {
   rtp_pktbuf_init(&b);
   CHECK_EQ_INT(rtp_h264_packetize(&p, nal, sizeof nal, 0, false, &b), 0);
   CHECK_EQ_INT(b.data[1] & 0x80, 0);
-  CHECK_EQ_INT(rtp_h264_packetize(&p, nal, 0, 0, false, &b), HAL_EINVAL);
+  CHECK_EQ_INT(rtp_h264_packetize(&p, nal, 0, 0, false, &b), ERR_EINVAL);
   rtp_pktbuf_free(&b);
 }
 
@@ -230,7 +230,7 @@ static void test_sdp(void) {
   CHECK(sdp_write(&q, out, sizeof out) > 0);
   CHECK(strstr(out, "H265/90000") && strstr(out, "sprop-vps=QAEM;sprop-sps=") && strstr(out, "IN IP6 ::1"));
   CHECK(strstr(out, "a=rtpmap:0 PCMU/8000") != NULL);
-  CHECK_EQ_INT(sdp_write(&q, out, 40), HAL_ELIMIT);
+  CHECK_EQ_INT(sdp_write(&q, out, 40), ERR_ELIMIT);
 }
 
 int main(void) {

@@ -4,6 +4,7 @@
 
 #include "check.h"
 #include "config.h"
+#include "kjs/repl.h"
 
 static int warnings;
 static void warn(const char *line) {
@@ -23,6 +24,15 @@ static void test_defaults_and_parse(void) {
   k230js_conf_parse("console =\nbogus = 1\nboot = maybe\n", &c, warn);
   CHECK_EQ_INT(warnings, 3);
   CHECK_EQ_STR(c.console, "/dev/ttyS2"); /* bad values leave the setting alone */
+  /* Which display the preview on the link shows. */
+  CHECK_EQ_INT(c.preview, KJS_PREVIEW_TOIDE);
+  k230js_conf_parse("preview = all\n", &c, warn);
+  CHECK_EQ_INT(c.preview, KJS_PREVIEW_ALL);
+  k230js_conf_parse("preview = sometimes\n", &c, warn);
+  CHECK_EQ_INT(warnings, 4);
+  CHECK_EQ_INT(c.preview, KJS_PREVIEW_ALL);
+  k230js_conf_parse("preview = off\n", &c, warn);
+  CHECK_EQ_INT(c.preview, KJS_PREVIEW_OFF);
 }
 
 static void test_shipped_file(void) {
@@ -31,6 +41,7 @@ static void test_shipped_file(void) {
   k230js_conf want = K230JS_CONF_DEFAULT, got = K230JS_CONF_DEFAULT;
   strcpy(got.console, "x");
   got.heap_limit = 1;
+  got.preview = -1;
   warnings = 0;
   CHECK_EQ_INT(k230js_conf_load(path, &got, warn), 0);
   CHECK_EQ_INT(warnings, 0);
@@ -38,6 +49,7 @@ static void test_shipped_file(void) {
   CHECK_EQ_INT(got.heap_limit, want.heap_limit);
   CHECK_EQ_INT(got.vm_thread_stack, want.vm_thread_stack);
   CHECK_EQ_INT(got.boot_window_ms, want.boot_window_ms);
+  CHECK_EQ_INT(got.preview, want.preview);
 }
 
 static void test_console_devices(void) {

@@ -20,11 +20,13 @@ import { resetCommand } from "./commands/reset.js";
 import { devCommand } from "./commands/dev.js";
 import { initCommand } from "./commands/init.js";
 import { dfCommand } from "./commands/df.js";
+import { previewCommand } from "./commands/preview.js";
+import { mountCommand } from "./commands/mount.js";
 import { doctorCommand } from "./commands/doctor.js";
 
 const COMMANDS: Command[] = [
   buildCommand, runCommand, devicesCommand, replCommand, fsCommand, deployCommand, flashCommand, imageCommand,
-  execCommand, evalCommand, resetCommand, devCommand, initCommand, dfCommand, doctorCommand,
+  execCommand, evalCommand, resetCommand, devCommand, initCommand, dfCommand, doctorCommand, previewCommand, mountCommand,
 ];
 
 function mainHelp(): string {

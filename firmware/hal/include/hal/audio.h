@@ -7,7 +7,7 @@
  *
  * Host simulator: input from env K230JS_SIM_AUDIO_IN = sine[:HZ] (default sine:440, amplitude
  * 0.5 FS) | wav:PATH (16-bit PCM, looped; converted neither in rate nor channels: its format
- * must match, else HAL_EINVAL); output to env K230JS_SIM_AUDIO_OUT = none (default) | wav:PATH.
+ * must match, else ERR_EINVAL); output to env K230JS_SIM_AUDIO_OUT = none (default) | wav:PATH.
  * Both are paced in real time unless K230JS_SIM_AUDIO_PACE=0: the output is a simulated device
  * that plays `rate` samples a second from a queue of 5 frames (the board's AO depth), makes
  * writes wait for room, and plays silence when it runs dry. The WAV file is what that device
@@ -40,15 +40,15 @@ typedef struct hal_audio_frame {
 } hal_audio_frame;
 
 int hal_audio_in_open(const hal_audio_config *cfg, hal_handle *out);
-/* Next input frame, lent until hal_audio_in_release (one outstanding at a time: HAL_EBUSY).
- * Waits up to timeout_ms (-1 forever): HAL_ETIMEDOUT. */
+/* Next input frame, lent until hal_audio_in_release (one outstanding at a time: ERR_EBUSY).
+ * Waits up to timeout_ms (-1 forever): ERR_ETIMEDOUT. */
 int hal_audio_in_read(hal_handle in, hal_audio_frame **out, int timeout_ms);
 int hal_audio_in_release(hal_handle in, hal_audio_frame *frame);
 int hal_audio_in_close(hal_handle in);
 
 int hal_audio_out_open(const hal_audio_config *cfg, hal_handle *out);
 /* Play `count` samples per channel (interleaved). Returns 0 once queued; waits up to timeout_ms
- * (-1 forever) while the device's queue is full: HAL_ETIMEDOUT. */
+ * (-1 forever) while the device's queue is full: ERR_ETIMEDOUT. */
 int hal_audio_out_write(hal_handle out, const int16_t *samples, uint32_t count, int timeout_ms);
 /* Samples per channel the device has played since open: the audio clock (what is heard now).
  * Written samples not yet played are the output latency. Host: the simulated device's, exact;

@@ -15,7 +15,7 @@
  *   Nth) | y4m:PATH (every composed frame appended, 4:2:0; each FRAME header carries
  *   XSHOWN_US=<hal_clock_us() when it was composed>, i.e. shown) | http:PORT (live view in a browser:
  *   http://127.0.0.1:PORT/ shows the screen, /frame.png is the latest one; loopback only;
- *   hal_display_init fails with HAL_EBUSY when the port is taken)
+ *   hal_display_init fails with ERR_EBUSY when the port is taken)
  */
 #ifndef HAL_DISPLAY_H
 #define HAL_DISPLAY_H
@@ -67,25 +67,25 @@ typedef struct hal_display_info {
  * valid during the call (take hal_display_writeback for a reference). May be NULL. */
 typedef void (*hal_display_frame_cb)(void *user, const hal_frame *screen);
 
-/* Bring the display up. HAL_EBUSY when already initialised, HAL_EINVAL for a mode the type
+/* Bring the display up. ERR_EBUSY when already initialised, ERR_EINVAL for a mode the type
  * does not have. */
 int hal_display_init(const hal_display_config *cfg, hal_handle *out);
 int hal_display_info_get(hal_handle disp, hal_display_info *out);
 /* Configure and enable a layer (CanMV config_layer / the layer part of bind_layer). Binding a
- * source to it is hal_link(src, (HAL_MOD_DISPLAY, 0, layer)). HAL_EINVAL for a format the
+ * source to it is hal_link(src, (HAL_MOD_DISPLAY, 0, layer)). ERR_EINVAL for a format the
  * layer cannot show or a layer beyond osd_num. */
 int hal_display_layer_set(hal_handle disp, hal_display_layer layer,
                           const hal_display_layer_config *cfg);
 int hal_display_layer_disable(hal_handle disp, hal_display_layer layer);
 /* Put a picture on a layer (copied; CanMV show_image / kd_mpi_vo_chn_insert_frame). The frame's
- * format must match the layer's. HAL_EBUSY when the layer is bound. */
+ * format must match the layer's. ERR_EBUSY when the layer is bound. */
 int hal_display_show(hal_handle disp, hal_display_layer layer, const hal_frame *img);
 /* Latest composed screen (NV12), a reference the app releases with hal_frame_release.
- * HAL_EAGAIN before the first composition. */
+ * ERR_EAGAIN before the first composition. */
 int hal_display_writeback(hal_handle disp, hal_frame **out);
 /* Set the per-composition hook (one; NULL clears). */
 int hal_display_set_frame_cb(hal_handle disp, hal_display_frame_cb cb, void *user);
-/* Unbind-checked teardown: HAL_EBUSY while a layer is bound. */
+/* Unbind-checked teardown: ERR_EBUSY while a layer is bound. */
 int hal_display_deinit(hal_handle disp);
 
 #endif

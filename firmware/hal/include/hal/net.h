@@ -12,7 +12,7 @@
  * Host simulator (hal/host/net*.c):
  *   - hal_net_interfaces lists the host's interfaces (a netlink dump), read-only.
  *   - HAL_NET_LAN is the host's primary interface (the one with the default route, else the first
- *     one up with an IPv4 address), read-only: set_static/set_dhcp give HAL_ENOTSUP. Its link and
+ *     one up with an IPv4 address), read-only: set_static/set_dhcp give ERR_ENOTSUP. Its link and
  *     address changes come from netlink.
  *   - HAL_NET_STA / HAL_NET_AP are a simulated radio (MAC 02:00:00:4b:23:00 / :01) whose world is
  *     the file named by env K230JS_SIM_WLAN (none: the radio finds no networks). The file is read
@@ -23,7 +23,7 @@
  *     security open|wep|wpa|wpa2|wpa3 (default wpa2, or open without key), rssi (default -50),
  *     channel (default 6), address (default 192.168.4.100/24; gateway/dns default to .1 of it),
  *     join-ms = association + DHCP time (default 200), no-answer = the AP never answers (connect
- *     times out). Wrong key: HAL_EAUTH after join-ms. A line removed while the station is on it
+ *     times out). Wrong key: ERR_EAUTH after join-ms. A line removed while the station is on it
  *     is the AP going away: the link drops (HAL_NET_EV_LINK_DOWN). `station mac=aa:bb:cc:dd:ee:ff`
  *     lines are the clients of the simulated access point. Started, the access point is at
  *     192.168.169.1/24.
@@ -87,7 +87,7 @@ typedef struct hal_net_if_entry {
 } hal_net_if_entry;
 
 int hal_net_status_get(hal_net_if itf, hal_net_status *out);
-/* Static address (DHCP off). HAL_ENODEV when the interface is absent, HAL_ENOTSUP where the
+/* Static address (DHCP off). ERR_ENODEV when the interface is absent, ERR_ENOTSUP where the
  * system does not let us (the host's own interfaces). */
 int hal_net_set_static(hal_net_if itf, const hal_net_ipv4 *ip);
 int hal_net_set_dhcp(hal_net_if itf);
@@ -97,21 +97,21 @@ int hal_net_interfaces(hal_net_if_entry *out, int max, int *count);
 
 /* ---- Wi-Fi station ---- */
 
-/* Networks in range, up to max (blocks while the radio scans). HAL_ENODEV without a radio. */
+/* Networks in range, up to max (blocks while the radio scans). ERR_ENODEV without a radio. */
 int hal_net_wlan_scan(hal_net_wlan_info *out, int max, int *count);
 /* Join `ssid` with `key` ("" or NULL for an open network) and wait, up to timeout_ms, until the
- * link is up and the interface has an address. HAL_ENOENT: no such network; HAL_EAUTH: the key
- * was refused; HAL_ETIMEDOUT; HAL_EBUSY: another connect is under way; HAL_EIO: the driver
+ * link is up and the interface has an address. ERR_ENOENT: no such network; ERR_EAUTH: the key
+ * was refused; ERR_ETIMEDOUT; ERR_EBUSY: another connect is under way; ERR_EIO: the driver
  * failed without saying why (the board's only failure). Joining drops any previous link first,
  * as the board's driver does, so a failed connect leaves the station disconnected. */
 int hal_net_wlan_connect(const char *ssid, const char *key, int timeout_ms);
 int hal_net_wlan_disconnect(void);
-/* The network the station is on. HAL_ESTATE when not connected. */
+/* The network the station is on. ERR_ESTATE when not connected. */
 int hal_net_wlan_current(hal_net_wlan_info *out);
 
 /* ---- Wi-Fi access point ---- */
 
-/* channel 0 = the driver's choice. HAL_ENOTSUP where the radio has no access-point mode. */
+/* channel 0 = the driver's choice. ERR_ENOTSUP where the radio has no access-point mode. */
 int hal_net_ap_start(const char *ssid, const char *key, int channel);
 int hal_net_ap_stop(void);
 /* MAC addresses of the stations joined, up to max. */

@@ -9,7 +9,7 @@
  * Handles. Every media object an app creates (pool, block, link, sensor, venc, vdec, display,
  * audio in/out) is a `hal_handle`: a non-zero 32-bit value carrying the object's kind and a
  * generation. A closed handle is never reused for a while (12-bit generation), and every call on
- * it returns HAL_ECLOSED; a handle of the wrong kind or a made-up value gives HAL_EINVAL.
+ * it returns ERR_ECLOSED; a handle of the wrong kind or a made-up value gives ERR_EINVAL.
  * The set of live handles plus the frames the app holds is the registry: hal_reset_all()
  * releases all of it in the K230 teardown order (k230-platform.md §2.5), so the next app starts
  * clean (CanMV's "vb config failed" on the second recording cannot happen).
@@ -76,7 +76,7 @@ typedef struct hal_vb_pool_config {
 
 /* Create a pool. Memory is committed lazily on the host, eagerly (MMZ) on the board. */
 int hal_vb_pool_create(const hal_vb_pool_config *cfg, hal_handle *out_pool);
-/* Destroy a pool. HAL_EBUSY while any of its blocks is held (by the app or by a frame). */
+/* Destroy a pool. ERR_EBUSY while any of its blocks is held (by the app or by a frame). */
 int hal_vb_pool_destroy(hal_handle pool);
 
 typedef struct hal_vb_block_info {
@@ -87,7 +87,7 @@ typedef struct hal_vb_block_info {
 } hal_vb_block_info;
 
 /* Take a free block of at least `size` bytes from `pool` (size 0 = the pool's block size).
- * HAL_EAGAIN when every block is in use, HAL_EINVAL when size exceeds the block size. */
+ * ERR_EAGAIN when every block is in use, ERR_EINVAL when size exceeds the block size. */
 int hal_vb_block_get(hal_handle pool, size_t size, hal_handle *out_block);
 int hal_vb_block_info_get(hal_handle block, hal_vb_block_info *out);
 int hal_vb_block_release(hal_handle block);
@@ -117,11 +117,12 @@ typedef struct hal_bind_info {
   int x, y;
   uint32_t width, height;
   hal_pixfmt format;
+  int alignment; /* a camera channel's plane alignment (hal/sensor.h); 0 for other sources */
 } hal_bind_info;
 
-/* Bind a source channel to a sink channel; both objects must exist. Errors: HAL_EINVAL (not a
+/* Bind a source channel to a sink channel; both objects must exist. Errors: ERR_EINVAL (not a
  * source/sink pair, or the sink cannot take the source's size/format, e.g. RGB888 into a
- * video encoder), HAL_ENODEV (no such object open), HAL_EBUSY (sink already bound).
+ * video encoder), ERR_ENODEV (no such object open), ERR_EBUSY (sink already bound).
  * A source may feed several sinks; a sink has one source. */
 int hal_link(const hal_chn *src, const hal_chn *dst, hal_handle *out_link);
 int hal_unlink(hal_handle link);

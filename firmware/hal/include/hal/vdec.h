@@ -12,9 +12,9 @@
  *
  * Decoding runs on a decoder thread; bitstream errors do not stop it, they are counted
  * (hal_vdec_status.errors). End of stream: send with `eos` set; the decoder flushes, then
- * hal_vdec_get_frame returns HAL_ESTATE once every frame was fetched, and `on_eos` fires.
+ * hal_vdec_get_frame returns ERR_ESTATE once every frame was fetched, and `on_eos` fires.
  *
- * Host simulator: FFmpeg's decoders. Builds without FFmpeg: hal_vdec_create gives HAL_ENOTSUP.
+ * Host simulator: FFmpeg's decoders. Builds without FFmpeg: hal_vdec_create gives ERR_ENOTSUP.
  */
 #ifndef HAL_VDEC_H
 #define HAL_VDEC_H
@@ -56,20 +56,20 @@ typedef struct hal_vdec_status {
 int hal_vdec_create(int chn, const hal_vdec_config *cfg, hal_handle *out, int *out_chn);
 int hal_vdec_start(hal_handle vdec);
 /* Queue `len` bytes (copied into an input block before returning; len may be 0 with eos).
- * Waits up to timeout_ms for queue room (HAL_ETIMEDOUT). In frame mode `pts_us` tags the
+ * Waits up to timeout_ms for queue room (ERR_ETIMEDOUT). In frame mode `pts_us` tags the
  * picture; in stream mode it tags the first picture starting in this chunk. After eos, sends
- * give HAL_ESTATE until hal_vdec_start is called again (which also resets the decoder). */
+ * give ERR_ESTATE until hal_vdec_start is called again (which also resets the decoder). */
 int hal_vdec_send_stream(hal_handle vdec, const uint8_t *data, size_t len, uint64_t pts_us,
                          int eos, int timeout_ms);
-/* Next decoded frame (NV12; release with hal_frame_release). HAL_ETIMEDOUT, HAL_ESTATE after
- * end of stream when drained, HAL_EBUSY while bound to a sink. */
+/* Next decoded frame (NV12; release with hal_frame_release). ERR_ETIMEDOUT, ERR_ESTATE after
+ * end of stream when drained, ERR_EBUSY while bound to a sink. */
 int hal_vdec_get_frame(hal_handle vdec, hal_frame **out, int timeout_ms);
 int hal_vdec_status_get(hal_handle vdec, hal_vdec_status *out);
 /* Description for binding (CanMV Decoder.bind_info). */
 int hal_vdec_bind_info(hal_handle vdec, int x, int y, uint32_t width, uint32_t height,
                        hal_bind_info *out);
 int hal_vdec_stop(hal_handle vdec);
-/* Stop and destroy. HAL_EBUSY while bound. */
+/* Stop and destroy. ERR_EBUSY while bound. */
 int hal_vdec_destroy(hal_handle vdec);
 
 #endif

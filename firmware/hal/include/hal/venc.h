@@ -19,7 +19,7 @@
  * Host simulator: libx264 / libx265 / mjpeg through libavcodec. Builds without FFmpeg replay a
  * pre-encoded Annex-B file (env K230JS_SIM_VENC_REPLAY=PATH, looped, one access unit per input
  * frame, same pack semantics; hal_venc_request_idr restarts the file) and fail with
- * HAL_ENOTSUP without it.
+ * ERR_ENOTSUP without it.
  */
 #ifndef HAL_VENC_H
 #define HAL_VENC_H
@@ -96,24 +96,27 @@ typedef struct hal_venc_status {
 } hal_venc_status;
 
 /* Create channel `chn` (0-3, or -1 for the lowest free one; *out_chn gets it when non-NULL).
- * HAL_EBUSY when taken, HAL_ENOTSUP for a codec/profile the backend lacks, HAL_EINVAL for a
- * bad size or rate. */
+ * ERR_EBUSY when taken, ERR_ENOTSUP for a codec/profile the backend lacks, ERR_EINVAL for a
+ * bad size or rate (hal_venc_config_why says which). */
 int hal_venc_create(int chn, const hal_venc_config *cfg, hal_handle *out, int *out_chn);
+/* The constraint hal_venc_create finds cfg breaks, as a phrase ("width and height must be
+ * even"); NULL when cfg is valid (a busy channel aside). Static storage. */
+const char *hal_venc_config_why(const hal_venc_config *cfg);
 int hal_venc_start(hal_handle venc);
 int hal_venc_stop(hal_handle venc);
 /* Force the next picture to be an IDR (with its HEADER pack). */
 int hal_venc_request_idr(hal_handle venc);
 /* Encode a frame the app owns (copied into the encoder's input before returning; the frame
  * may be a HAL frame or any NV12 picture described by a hal_frame). Waits up to timeout_ms
- * (-1 forever, 0 never) for input room: HAL_ETIMEDOUT; HAL_EINVAL for a wrong size/format. */
+ * (-1 forever, 0 never) for input room: ERR_ETIMEDOUT; ERR_EINVAL for a wrong size/format. */
 int hal_venc_send_frame(hal_handle venc, const hal_frame *frame, int timeout_ms);
-/* Lend the next stream: waits up to timeout_ms (-1 forever, 0 poll). HAL_ETIMEDOUT when none,
- * HAL_ESTATE when stopped and drained. */
+/* Lend the next stream: waits up to timeout_ms (-1 forever, 0 poll). ERR_ETIMEDOUT when none,
+ * ERR_ESTATE when stopped and drained. */
 int hal_venc_get_stream(hal_handle venc, hal_venc_stream **out, int timeout_ms);
-/* Give a lent stream back. HAL_EINVAL when `stream` is not outstanding on this channel. */
+/* Give a lent stream back. ERR_EINVAL when `stream` is not outstanding on this channel. */
 int hal_venc_release_stream(hal_handle venc, hal_venc_stream *stream);
 int hal_venc_status_get(hal_handle venc, hal_venc_status *out);
-/* Stop and destroy. HAL_EBUSY while bound as a sink. Outstanding streams become invalid. */
+/* Stop and destroy. ERR_EBUSY while bound as a sink. Outstanding streams become invalid. */
 int hal_venc_destroy(hal_handle venc);
 
 #endif

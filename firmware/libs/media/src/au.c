@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 
 /* Bytes after a start code needed to classify a NAL: 2-byte H.265 header + first slice byte. */
 #define PEEK 3
@@ -158,15 +158,15 @@ struct media_au_splitter {
 };
 
 int media_au_open(media_au_splitter **out, const media_au_config *cfg) {
-  if (!out || !cfg || !cfg->on_au || cfg->max_au_size < 16 || !valid_codec(cfg->codec)) return HAL_EINVAL;
+  if (!out || !cfg || !cfg->on_au || cfg->max_au_size < 16 || !valid_codec(cfg->codec)) return ERR_EINVAL;
   media_au_splitter *s = calloc(1, sizeof(*s));
-  if (!s) return HAL_ENOMEM;
+  if (!s) return ERR_ENOMEM;
   s->cfg = *cfg;
   s->cap = cfg->max_au_size + 8;
   s->buf = malloc(s->cap);
   if (!s->buf) {
     free(s);
-    return HAL_ENOMEM;
+    return ERR_ENOMEM;
   }
   au_reset(&s->st, cfg->codec);
   *out = s;
@@ -187,7 +187,7 @@ static void deliver(media_au_splitter *s, size_t from, size_t to, bool key, bool
 }
 
 int media_au_feed(media_au_splitter *s, const uint8_t *data, size_t len) {
-  if (!s || (!data && len)) return HAL_EINVAL;
+  if (!s || (!data && len)) return ERR_EINVAL;
   int rc = 0;
   while (len > 0) {
     if (s->len == s->cap) {
@@ -200,7 +200,7 @@ int media_au_feed(media_au_splitter *s, const uint8_t *data, size_t len) {
         if (!s->st.skipping) s->dropped++;
         s->consumed += s->len - 5;
         au_skip(&s->st, s->buf, &s->len);
-        rc = HAL_ELIMIT;
+        rc = ERR_ELIMIT;
       }
       continue;
     }
@@ -218,7 +218,7 @@ int media_au_feed(media_au_splitter *s, const uint8_t *data, size_t len) {
 }
 
 int media_au_flush(media_au_splitter *s) {
-  if (!s) return HAL_EINVAL;
+  if (!s) return ERR_EINVAL;
   size_t from, to;
   bool key, vcl;
   if (au_last(&s->st, s->buf, s->len, &from, &to, &key, &vcl)) deliver(s, from, to, key, vcl);
@@ -242,9 +242,9 @@ struct media_au_reader {
 
 int media_au_reader_open(media_au_reader **out, const media_au_reader_config *cfg) {
   if (!out || !cfg || !valid_codec(cfg->codec) || cfg->max_au_size < 16 || (!cfg->read && !cfg->data && cfg->size))
-    return HAL_EINVAL;
+    return ERR_EINVAL;
   media_au_reader *r = calloc(1, sizeof(*r));
-  if (!r) return HAL_ENOMEM;
+  if (!r) return ERR_ENOMEM;
   r->cfg = *cfg;
   if (cfg->read) {
     size_t chunk = cfg->read_size ? cfg->read_size : MEDIA_AU_READ_SIZE;
@@ -252,7 +252,7 @@ int media_au_reader_open(media_au_reader **out, const media_au_reader_config *cf
     r->buf = malloc(r->cap);
     if (!r->buf) {
       free(r);
-      return HAL_ENOMEM;
+      return ERR_ENOMEM;
     }
     r->data = r->buf;
   } else {
@@ -285,7 +285,7 @@ static int reader_make_room(media_au_reader *r) {
   if (r->cap < limit) {
     size_t cap = r->cap * 2 < limit ? r->cap * 2 : limit;
     uint8_t *p = realloc(r->buf, cap);
-    if (!p) return HAL_ENOMEM;
+    if (!p) return ERR_ENOMEM;
     r->buf = p;
     r->data = p;
     r->cap = cap;
@@ -296,11 +296,11 @@ static int reader_make_room(media_au_reader *r) {
   au_skip(&r->st, r->buf, &r->len);
   if (again) return 0;
   r->dropped++;
-  return HAL_ELIMIT;
+  return ERR_ELIMIT;
 }
 
 int media_au_next(media_au_reader *r, media_au *au) {
-  if (!r || !au) return HAL_EINVAL;
+  if (!r || !au) return ERR_EINVAL;
   for (;;) {
     size_t from, to;
     bool key, vcl = true;
@@ -314,7 +314,7 @@ int media_au_next(media_au_reader *r, media_au *au) {
       /* A read buffer drops such units as it fills; this catches a buffer source (and the read
          buffer's few bytes of slack). */
       r->dropped++;
-      return HAL_ELIMIT;
+      return ERR_ELIMIT;
     }
     if (have) {
       *au = (media_au){r->data + from, to - from, key, vcl, r->index++, r->consumed + from};

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "media/bits.h"
 
 /* Field limits reject garbage long before it can overflow an int. */
@@ -24,7 +24,7 @@ static int parse_h264(media_bits *b, media_sps_info *o) {
   o->constraint_flags = (int)media_bits_read(b, 8);
   o->level_idc = (int)media_bits_read(b, 8);
   o->sps_id = (int)media_bits_ue(b);
-  if (o->sps_id > 31) return HAL_EBADDATA;
+  if (o->sps_id > 31) return ERR_EBADDATA;
   o->chroma_format_idc = 1;
   o->bit_depth_luma = o->bit_depth_chroma = 8;
   int separate_planes = 0;
@@ -32,11 +32,11 @@ static int parse_h264(media_bits *b, media_sps_info *o) {
     case 100: case 110: case 122: case 244: case 44: case 83: case 86:
     case 118: case 128: case 138: case 139: case 134: case 135:
       o->chroma_format_idc = (int)media_bits_ue(b);
-      if (o->chroma_format_idc > 3) return HAL_EBADDATA;
+      if (o->chroma_format_idc > 3) return ERR_EBADDATA;
       if (o->chroma_format_idc == 3) separate_planes = (int)media_bits_read(b, 1);
       o->bit_depth_luma = 8 + (int)media_bits_ue(b);
       o->bit_depth_chroma = 8 + (int)media_bits_ue(b);
-      if (o->bit_depth_luma > 14 || o->bit_depth_chroma > 14) return HAL_EBADDATA;
+      if (o->bit_depth_luma > 14 || o->bit_depth_chroma > 14) return ERR_EBADDATA;
       media_bits_skip(b, 1); /* qpprime_y_zero_transform_bypass_flag */
       if (media_bits_read(b, 1)) {
         int lists = o->chroma_format_idc != 3 ? 8 : 12;
@@ -47,19 +47,19 @@ static int parse_h264(media_bits *b, media_sps_info *o) {
     default:
       break;
   }
-  if (media_bits_ue(b) > 12) return HAL_EBADDATA; /* log2_max_frame_num_minus4 */
+  if (media_bits_ue(b) > 12) return ERR_EBADDATA; /* log2_max_frame_num_minus4 */
   uint32_t poc_type = media_bits_ue(b);
   if (poc_type == 0) {
-    if (media_bits_ue(b) > 12) return HAL_EBADDATA;
+    if (media_bits_ue(b) > 12) return ERR_EBADDATA;
   } else if (poc_type == 1) {
     media_bits_skip(b, 1);
     media_bits_se(b);
     media_bits_se(b);
     uint32_t n = media_bits_ue(b);
-    if (n > 255) return HAL_EBADDATA;
+    if (n > 255) return ERR_EBADDATA;
     for (uint32_t i = 0; i < n && !b->overrun; i++) media_bits_se(b);
   } else if (poc_type != 2) {
-    return HAL_EBADDATA;
+    return ERR_EBADDATA;
   }
   media_bits_ue(b);      /* max_num_ref_frames */
   media_bits_skip(b, 1); /* gaps_in_frame_num_value_allowed_flag */
@@ -68,7 +68,7 @@ static int parse_h264(media_bits *b, media_sps_info *o) {
   int frame_mbs_only = (int)media_bits_read(b, 1);
   if (!frame_mbs_only) media_bits_skip(b, 1);
   media_bits_skip(b, 1); /* direct_8x8_inference_flag */
-  if (b->overrun || w_mbs > MAX_MBS || h_units > MAX_MBS) return HAL_EBADDATA;
+  if (b->overrun || w_mbs > MAX_MBS || h_units > MAX_MBS) return ERR_EBADDATA;
   o->coded_width = (int)w_mbs * 16;
   o->coded_height = (int)h_units * 16 * (2 - frame_mbs_only);
   o->width = o->coded_width;
@@ -83,11 +83,11 @@ static int parse_h264(media_bits *b, media_sps_info *o) {
       cy *= chroma_array_type == 1 ? 2 : 1;
     }
     uint64_t cw = (uint64_t)cx * ((uint64_t)l + r), ch = (uint64_t)cy * ((uint64_t)t + bo);
-    if (cw >= (uint64_t)o->coded_width || ch >= (uint64_t)o->coded_height) return HAL_EBADDATA;
+    if (cw >= (uint64_t)o->coded_width || ch >= (uint64_t)o->coded_height) return ERR_EBADDATA;
     o->width -= (int)cw;
     o->height -= (int)ch;
   }
-  return b->overrun ? HAL_EBADDATA : 0;
+  return b->overrun ? ERR_EBADDATA : 0;
 }
 
 /* H.265 §7.3.3 profile_tier_level(1, max_sub_layers_minus1). */
@@ -116,17 +116,17 @@ static int parse_h265(media_bits *b, media_sps_info *o) {
   media_bits_skip(b, 16); /* nal header */
   media_bits_skip(b, 4);  /* sps_video_parameter_set_id */
   int msl = (int)media_bits_read(b, 3);
-  if (msl > 6) return HAL_EBADDATA;
+  if (msl > 6) return ERR_EBADDATA;
   o->max_sub_layers = msl + 1;
   o->temporal_id_nesting = (int)media_bits_read(b, 1);
   parse_ptl(b, o, msl);
   o->sps_id = (int)media_bits_ue(b);
-  if (o->sps_id > 15) return HAL_EBADDATA;
+  if (o->sps_id > 15) return ERR_EBADDATA;
   o->chroma_format_idc = (int)media_bits_ue(b);
-  if (o->chroma_format_idc > 3) return HAL_EBADDATA;
+  if (o->chroma_format_idc > 3) return ERR_EBADDATA;
   if (o->chroma_format_idc == 3) media_bits_skip(b, 1); /* separate_colour_plane_flag */
   uint32_t w = media_bits_ue(b), h = media_bits_ue(b);
-  if (b->overrun || w == 0 || h == 0 || w > MAX_PIC_DIM || h > MAX_PIC_DIM) return HAL_EBADDATA;
+  if (b->overrun || w == 0 || h == 0 || w > MAX_PIC_DIM || h > MAX_PIC_DIM) return ERR_EBADDATA;
   o->coded_width = o->width = (int)w;
   o->coded_height = o->height = (int)h;
   if (media_bits_read(b, 1)) {
@@ -135,21 +135,21 @@ static int parse_h265(media_bits *b, media_sps_info *o) {
     uint64_t sx = (o->chroma_format_idc == 1 || o->chroma_format_idc == 2) ? 2 : 1;
     uint64_t sy = o->chroma_format_idc == 1 ? 2 : 1;
     uint64_t cw = sx * ((uint64_t)l + r), ch = sy * ((uint64_t)t + bo);
-    if (cw >= w || ch >= h) return HAL_EBADDATA;
+    if (cw >= w || ch >= h) return ERR_EBADDATA;
     o->width -= (int)cw;
     o->height -= (int)ch;
   }
   o->bit_depth_luma = 8 + (int)media_bits_ue(b);
   o->bit_depth_chroma = 8 + (int)media_bits_ue(b);
-  if (o->bit_depth_luma > 16 || o->bit_depth_chroma > 16) return HAL_EBADDATA;
-  return b->overrun ? HAL_EBADDATA : 0;
+  if (o->bit_depth_luma > 16 || o->bit_depth_chroma > 16) return ERR_EBADDATA;
+  return b->overrun ? ERR_EBADDATA : 0;
 }
 
 int media_sps_parse(media_codec codec, const uint8_t *nal, size_t size, media_sps_info *out) {
-  if (!nal || !out) return HAL_EINVAL;
+  if (!nal || !out) return ERR_EINVAL;
   int type = media_nal_type(codec, nal, size);
-  if (type != (codec == MEDIA_CODEC_H265 ? MEDIA_H265_NAL_SPS : MEDIA_H264_NAL_SPS)) return HAL_EINVAL;
-  if (size > MEDIA_PS_MAX_SIZE) return HAL_ENOMEM;
+  if (type != (codec == MEDIA_CODEC_H265 ? MEDIA_H265_NAL_SPS : MEDIA_H264_NAL_SPS)) return ERR_EINVAL;
+  if (size > MEDIA_PS_MAX_SIZE) return ERR_ENOMEM;
   uint8_t rbsp[MEDIA_PS_MAX_SIZE];
   size_t n = media_nal_to_rbsp(nal, size, rbsp);
   media_bits b;
@@ -178,7 +178,7 @@ int media_ps_cache_put(media_ps_cache *c, const uint8_t *nal, size_t size) {
   } else {
     return 0;
   }
-  if (size > MEDIA_PS_MAX_SIZE) return HAL_ELIMIT;
+  if (size > MEDIA_PS_MAX_SIZE) return ERR_ELIMIT;
   if (*slot_size == size && memcmp(slot, nal, size) == 0) return 0;
   memcpy(slot, nal, size);
   *slot_size = size;

@@ -29,7 +29,7 @@ typedef struct mp4_index {
 
 /* Appends a run of n samples stored back to back at `offset`. sync NULL: not recorded (audio,
    whose samples are all sync: it gets no stss). first_dts: the run's start on the track timeline,
-   used for the track's first run only. 0, HAL_ENOMEM, HAL_ELIMIT. */
+   used for the track's first run only. 0, ERR_ENOMEM, ERR_ELIMIT. */
 int mp4_index_add_run(mp4_index *x, uint64_t offset, const uint32_t *size, const uint32_t *dur, const uint8_t *sync,
                       uint32_t n, uint64_t first_dts);
 void mp4_index_free(mp4_index *x);

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "mp4/io.h"
 
 void mp4_buf_init(mp4_buf *b, size_t max) {
@@ -32,7 +32,7 @@ void mp4_buf_truncate(mp4_buf *b, size_t len) {
 static uint8_t *reserve(mp4_buf *b, size_t n) {
   if (b->err) return NULL;
   if (n > b->max || b->len > b->max - n) {
-    b->err = HAL_ELIMIT;
+    b->err = ERR_ELIMIT;
     return NULL;
   }
   if (b->len + n > b->cap) {
@@ -41,7 +41,7 @@ static uint8_t *reserve(mp4_buf *b, size_t n) {
     if (cap > b->max) cap = b->max;
     uint8_t *p = realloc(b->data, cap);
     if (!p) {
-      b->err = HAL_ENOMEM;
+      b->err = ERR_ENOMEM;
       return NULL;
     }
     b->data = p;
@@ -95,7 +95,7 @@ void mp4_buf_gap_add(mp4_buf *b, const uint8_t *src, size_t n) {
     int cap = b->cap_gaps ? b->cap_gaps * 2 : 8;
     mp4_buf_gap *g = realloc(b->gaps, (size_t)cap * sizeof(*g));
     if (!g) {
-      b->err = HAL_ENOMEM;
+      b->err = ERR_ENOMEM;
       return;
     }
     b->gaps = g;
@@ -144,7 +144,7 @@ void mp4_box_end(mp4_buf *b, size_t start) {
   if (b->err) return;
   size_t n = mp4_buf_size(b) - start;
   if (n > UINT32_MAX) {
-    b->err = HAL_ELIMIT;
+    b->err = ERR_ELIMIT;
     return;
   }
   mp4_wr_u32(b->data + physical(b, start), (uint32_t)n);

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "mp4/demuxer.h"
 
 #define MAX_DEPTH 12
@@ -81,17 +81,17 @@ typedef struct box_rule { const char *type, *parent; box_fn fn; } box_rule;
 static int walk(mp4_demuxer *d, const uint8_t *p, uint64_t n, const char *parent, int depth);
 
 static int box_header(const uint8_t *p, uint64_t n, uint64_t *size, uint32_t *hdr) {
-  if (n < 8) return HAL_ETRUNC;
+  if (n < 8) return ERR_ETRUNC;
   uint64_t s = mp4_rd_u32(p);
   uint32_t h = 8;
   if (s == 1) {
-    if (n < 16) return HAL_ETRUNC;
+    if (n < 16) return ERR_ETRUNC;
     s = mp4_rd_u64(p + 8);
     h = 16;
   } else if (s == 0) {
     s = n; /* to the end of the parent */
   }
-  if (s < h) return HAL_EBADDATA;
+  if (s < h) return ERR_EBADDATA;
   *size = s;
   *hdr = h;
   return 0;
@@ -106,9 +106,9 @@ static dtrack *track_by_id(mp4_demuxer *d, uint32_t id) {
 static int on_container(mp4_demuxer *d, const uint8_t *p, uint64_t n) { (void)d, (void)p, (void)n; return 0; }
 
 static int on_mvhd(mp4_demuxer *d, const uint8_t *p, uint64_t n) {
-  if (n < 4) return HAL_EBADDATA;
+  if (n < 4) return ERR_EBADDATA;
   int v = p[0];
-  if (n < (v == 1 ? 32u : 20u)) return HAL_EBADDATA;
+  if (n < (v == 1 ? 32u : 20u)) return ERR_EBADDATA;
   d->movie_timescale = mp4_rd_u32(p + (v == 1 ? 20 : 12));
   d->movie_duration = v == 1 ? mp4_rd_u64(p + 24) : mp4_rd_u32(p + 16);
   return 0;
@@ -137,7 +137,7 @@ static int on_trak(mp4_demuxer *d, const uint8_t *p, uint64_t n) {
 }
 
 static int on_tkhd(mp4_demuxer *d, const uint8_t *p, uint64_t n) {
-  if (!d->cur || n < 24) return HAL_EBADDATA;
+  if (!d->cur || n < 24) return ERR_EBADDATA;
   d->cur->id = (int)mp4_rd_u32(p + (p[0] == 1 ? 20 : 12));
   return 0;
 }
@@ -158,16 +158,16 @@ static int on_elst(mp4_demuxer *d, const uint8_t *p, uint64_t n) {
 }
 
 static int on_mdhd(mp4_demuxer *d, const uint8_t *p, uint64_t n) {
-  if (!d->cur) return HAL_EBADDATA;
+  if (!d->cur) return ERR_EBADDATA;
   int v = p[0];
-  if (n < (v == 1 ? 36u : 24u)) return HAL_EBADDATA;
+  if (n < (v == 1 ? 36u : 24u)) return ERR_EBADDATA;
   d->cur->timescale = mp4_rd_u32(p + (v == 1 ? 20 : 12));
   d->cur->duration = v == 1 ? mp4_rd_u64(p + 24) : mp4_rd_u32(p + 16);
   return 0;
 }
 
 static int on_hdlr(mp4_demuxer *d, const uint8_t *p, uint64_t n) {
-  if (!d->cur || n < 12) return HAL_EBADDATA;
+  if (!d->cur || n < 12) return ERR_EBADDATA;
   if (!memcmp(p + 8, "vide", 4)) d->cur->kind = MP4_TRACK_VIDEO;
   else if (!memcmp(p + 8, "soun", 4)) d->cur->kind = MP4_TRACK_AUDIO;
   return 0;
@@ -183,17 +183,17 @@ static void add_ps(dtrack *t, const uint8_t *nal, size_t len) {
 
 /* ISO/IEC 14496-15 §5.3.3.1 */
 static int parse_avcc(dtrack *t, const uint8_t *p, uint64_t n) {
-  if (n < 7) return HAL_EBADDATA;
+  if (n < 7) return ERR_EBADDATA;
   t->nal_len = (p[4] & 3) + 1;
   uint64_t o = 5;
   for (int list = 0; list < 2; list++) {
-    if (o >= n) return HAL_EBADDATA;
+    if (o >= n) return ERR_EBADDATA;
     int count = list == 0 ? p[o] & 0x1f : p[o];
     o++;
     for (int i = 0; i < count; i++) {
-      if (o + 2 > n) return HAL_EBADDATA;
+      if (o + 2 > n) return ERR_EBADDATA;
       uint32_t len = mp4_rd_u16(p + o);
-      if (o + 2 + len > n) return HAL_EBADDATA;
+      if (o + 2 + len > n) return ERR_EBADDATA;
       add_ps(t, p + o + 2, len);
       o += 2 + len;
     }
@@ -203,18 +203,18 @@ static int parse_avcc(dtrack *t, const uint8_t *p, uint64_t n) {
 
 /* ISO/IEC 14496-15 §8.3.3.1 */
 static int parse_hvcc(dtrack *t, const uint8_t *p, uint64_t n) {
-  if (n < 23) return HAL_EBADDATA;
+  if (n < 23) return ERR_EBADDATA;
   t->nal_len = (p[21] & 3) + 1;
   int arrays = p[22];
   uint64_t o = 23;
   for (int a = 0; a < arrays; a++) {
-    if (o + 3 > n) return HAL_EBADDATA;
+    if (o + 3 > n) return ERR_EBADDATA;
     uint32_t count = mp4_rd_u16(p + o + 1);
     o += 3;
     for (uint32_t i = 0; i < count; i++) {
-      if (o + 2 > n) return HAL_EBADDATA;
+      if (o + 2 > n) return ERR_EBADDATA;
       uint32_t len = mp4_rd_u16(p + o);
-      if (o + 2 + len > n) return HAL_EBADDATA;
+      if (o + 2 + len > n) return ERR_EBADDATA;
       add_ps(t, p + o + 2, len);
       o += 2 + len;
     }
@@ -224,18 +224,18 @@ static int parse_hvcc(dtrack *t, const uint8_t *p, uint64_t n) {
 
 static int on_stsd(mp4_demuxer *d, const uint8_t *p, uint64_t n) {
   dtrack *t = d->cur;
-  if (!t || n < 16) return HAL_EBADDATA;
+  if (!t || n < 16) return ERR_EBADDATA;
   uint64_t size;
   uint32_t hdr;
   int rc = box_header(p + 8, n - 8, &size, &hdr);
   if (rc) return rc;
-  if (size > n - 8) return HAL_EBADDATA;
+  if (size > n - 8) return ERR_EBADDATA;
   const uint8_t *e = p + 8 + hdr, *type = p + 12;
   uint64_t en = size - hdr;
   bool avc = !memcmp(type, "avc1", 4) || !memcmp(type, "avc3", 4);
   bool hevc = !memcmp(type, "hvc1", 4) || !memcmp(type, "hev1", 4);
   if (avc || hevc) {
-    if (en < 78) return HAL_EBADDATA;
+    if (en < 78) return ERR_EBADDATA;
     t->codec = avc ? MP4_CODEC_H264 : MP4_CODEC_H265;
     t->width = mp4_rd_u16(e + 24);
     t->height = mp4_rd_u16(e + 26);
@@ -243,7 +243,7 @@ static int on_stsd(mp4_demuxer *d, const uint8_t *p, uint64_t n) {
     bool found = false;
     for (uint64_t o = 78; o + 8 <= en;) {
       if ((rc = box_header(e + o, en - o, &size, &hdr))) break;
-      if (size > en - o) return HAL_EBADDATA;
+      if (size > en - o) return ERR_EBADDATA;
       if (!memcmp(e + o + 4, avc ? "avcC" : "hvcC", 4)) {
         rc = avc ? parse_avcc(t, e + o + hdr, size - hdr) : parse_hvcc(t, e + o + hdr, size - hdr);
         if (rc) return rc;
@@ -251,9 +251,9 @@ static int on_stsd(mp4_demuxer *d, const uint8_t *p, uint64_t n) {
       }
       o += size;
     }
-    if (!found) return HAL_EBADDATA; /* no decoder configuration */
+    if (!found) return ERR_EBADDATA; /* no decoder configuration */
   } else if (!memcmp(type, "alaw", 4) || !memcmp(type, "ulaw", 4)) {
-    if (en < 28) return HAL_EBADDATA;
+    if (en < 28) return ERR_EBADDATA;
     t->codec = type[0] == 'a' ? MP4_CODEC_G711A : MP4_CODEC_G711U;
     int version = mp4_rd_u16(e + 8);
     t->channels = mp4_rd_u16(e + 16);
@@ -266,17 +266,17 @@ static int on_stsd(mp4_demuxer *d, const uint8_t *p, uint64_t n) {
       t->channels = (int)mp4_rd_u32(e + 40);
     }
     t->bits = 8;
-    if (t->channels <= 0 || t->channels > 64) return HAL_EBADDATA;
+    if (t->channels <= 0 || t->channels > 64) return ERR_EBADDATA;
     if (t->rate <= 0) t->rate = (int)t->timescale;
   }
   return 0;
 }
 
 static int table(mp4_demuxer *d, const uint8_t *p, uint64_t n, span *s, uint64_t header, uint64_t entry) {
-  if (!d->cur || n < header) return HAL_EBADDATA;
+  if (!d->cur || n < header) return ERR_EBADDATA;
   uint32_t count = mp4_rd_u32(p + header - 4);
   /* Entry counts are trusted only as far as the box holds them. */
-  if (entry && count > (n - header) / entry) return HAL_EBADDATA;
+  if (entry && count > (n - header) / entry) return ERR_EBADDATA;
   s->p = p;
   s->n = count;
   return 0;
@@ -291,7 +291,7 @@ static int on_ctts(mp4_demuxer *d, const uint8_t *p, uint64_t n) {
 static int on_stss(mp4_demuxer *d, const uint8_t *p, uint64_t n) { return table(d, p, n, &d->cur->stss, 8, 4); }
 static int on_stsc(mp4_demuxer *d, const uint8_t *p, uint64_t n) { return table(d, p, n, &d->cur->stsc, 8, 12); }
 static int on_stsz(mp4_demuxer *d, const uint8_t *p, uint64_t n) {
-  if (n < 12) return HAL_EBADDATA;
+  if (n < 12) return ERR_EBADDATA;
   return table(d, p, n, &d->cur->stsz, 12, mp4_rd_u32(p + 4) ? 0 : 4);
 }
 static int on_stco(mp4_demuxer *d, const uint8_t *p, uint64_t n) { return table(d, p, n, &d->cur->stco, 8, 4); }
@@ -302,7 +302,7 @@ static int on_co64(mp4_demuxer *d, const uint8_t *p, uint64_t n) {
 }
 
 static int on_trex(mp4_demuxer *d, const uint8_t *p, uint64_t n) {
-  if (n < 24) return HAL_EBADDATA;
+  if (n < 24) return ERR_EBADDATA;
   dtrack *t = track_by_id(d, mp4_rd_u32(p + 4));
   if (t) {
     t->trex_dur = mp4_rd_u32(p + 12);
@@ -314,12 +314,12 @@ static int on_trex(mp4_demuxer *d, const uint8_t *p, uint64_t n) {
 
 static int grow(dtrack *t, uint64_t more, uint64_t limit) {
   uint64_t need = (uint64_t)t->n + more;
-  if (need > limit || need > UINT32_MAX / 2) return HAL_ELIMIT;
+  if (need > limit || need > UINT32_MAX / 2) return ERR_ELIMIT;
   if (need <= t->cap) return 0;
   uint64_t cap = t->cap ? t->cap : 64;
   while (cap < need) cap *= 2;
   mp4_dsample *s = realloc(t->s, cap * sizeof(*s));
-  if (!s) return HAL_ENOMEM;
+  if (!s) return ERR_ENOMEM;
   t->s = s;
   t->cap = (uint32_t)cap;
   return 0;
@@ -327,28 +327,28 @@ static int grow(dtrack *t, uint64_t more, uint64_t limit) {
 
 /* §8.8.7 */
 static int on_tfhd(mp4_demuxer *d, const uint8_t *p, uint64_t n) {
-  if (n < 8) return HAL_EBADDATA;
+  if (n < 8) return ERR_EBADDATA;
   uint32_t flags = mp4_rd_u32(p) & 0xFFFFFF;
   d->cur = track_by_id(d, mp4_rd_u32(p + 4));
   if (!d->cur) return 0;
   uint64_t o = 8;
   d->traf_base = d->moof_off;
   if (flags & 0x1) {
-    if (o + 8 > n) return HAL_EBADDATA;
+    if (o + 8 > n) return ERR_EBADDATA;
     d->traf_base = mp4_rd_u64(p + o);
     o += 8;
   }
   if (flags & 0x2) o += 4;
   d->tf_dur = d->cur->trex_dur, d->tf_size = d->cur->trex_size, d->tf_flags = d->cur->trex_flags;
-  if (flags & 0x8) { if (o + 4 > n) return HAL_EBADDATA; d->tf_dur = mp4_rd_u32(p + o); o += 4; }
-  if (flags & 0x10) { if (o + 4 > n) return HAL_EBADDATA; d->tf_size = mp4_rd_u32(p + o); o += 4; }
-  if (flags & 0x20) { if (o + 4 > n) return HAL_EBADDATA; d->tf_flags = mp4_rd_u32(p + o); o += 4; }
+  if (flags & 0x8) { if (o + 4 > n) return ERR_EBADDATA; d->tf_dur = mp4_rd_u32(p + o); o += 4; }
+  if (flags & 0x10) { if (o + 4 > n) return ERR_EBADDATA; d->tf_size = mp4_rd_u32(p + o); o += 4; }
+  if (flags & 0x20) { if (o + 4 > n) return ERR_EBADDATA; d->tf_flags = mp4_rd_u32(p + o); o += 4; }
   return 0;
 }
 
 static int on_tfdt(mp4_demuxer *d, const uint8_t *p, uint64_t n) {
   if (!d->cur) return 0;
-  if (n < (p[0] == 1 ? 12u : 8u)) return HAL_EBADDATA;
+  if (n < (p[0] == 1 ? 12u : 8u)) return ERR_EBADDATA;
   d->cur->frag_dts = p[0] == 1 ? (int64_t)mp4_rd_u64(p + 4) : mp4_rd_u32(p + 4);
   d->cur->frag_dts_valid = true;
   return 0;
@@ -358,25 +358,25 @@ static int on_tfdt(mp4_demuxer *d, const uint8_t *p, uint64_t n) {
 static int on_trun(mp4_demuxer *d, const uint8_t *p, uint64_t n) {
   dtrack *t = d->cur;
   if (!t) return 0;
-  if (n < 8) return HAL_EBADDATA;
+  if (n < 8) return ERR_EBADDATA;
   uint32_t flags = mp4_rd_u32(p) & 0xFFFFFF, count = mp4_rd_u32(p + 4);
   uint64_t o = 8;
   uint64_t off = d->traf_base;
   if (flags & 0x1) {
-    if (o + 4 > n) return HAL_EBADDATA;
+    if (o + 4 > n) return ERR_EBADDATA;
     off = d->traf_base + (uint64_t)(int64_t)(int32_t)mp4_rd_u32(p + o);
     o += 4;
   }
   uint32_t first_flags = d->tf_flags;
   bool has_first = flags & 0x4;
   if (has_first) {
-    if (o + 4 > n) return HAL_EBADDATA;
+    if (o + 4 > n) return ERR_EBADDATA;
     first_flags = mp4_rd_u32(p + o);
     o += 4;
   }
   uint32_t es = 4 * (((flags >> 8) & 1) + ((flags >> 9) & 1) + ((flags >> 10) & 1) + ((flags >> 11) & 1));
-  if (es && count > (n - o) / es) return HAL_EBADDATA;
-  if (!es && count > d->file_size) return HAL_EBADDATA;
+  if (es && count > (n - o) / es) return ERR_EBADDATA;
+  if (!es && count > d->file_size) return ERR_EBADDATA;
   int rc = grow(t, count, d->file_size + 1);
   if (rc) return rc;
   int64_t dts = t->frag_dts;
@@ -425,14 +425,14 @@ static bool is_container(const char *t) {
 
 /* Children of a box. trak and traf recurse themselves to set up their state. */
 static int walk(mp4_demuxer *d, const uint8_t *p, uint64_t n, const char *parent, int depth) {
-  if (depth > MAX_DEPTH) return HAL_ELIMIT;
+  if (depth > MAX_DEPTH) return ERR_ELIMIT;
   uint64_t o = 0;
   while (o + 8 <= n) {
     uint64_t size;
     uint32_t hdr;
     int rc = box_header(p + o, n - o, &size, &hdr);
     if (rc) return rc;
-    if (size > n - o) return HAL_EBADDATA; /* extends past its parent */
+    if (size > n - o) return ERR_EBADDATA; /* extends past its parent */
     char type[5] = {0};
     memcpy(type, p + o + 4, 4);
     for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
@@ -468,7 +468,7 @@ static int build_raw_audio(mp4_demuxer *d, dtrack *t, uint32_t count, uint32_t f
     const uint8_t *r = t->stsc.p + 8 + 12 * (uint64_t)e;
     uint32_t first = mp4_rd_u32(r), per = mp4_rd_u32(r + 4);
     uint32_t last = e + 1 < t->stsc.n ? mp4_rd_u32(r + 12) : t->stco.n + 1;
-    if (first < 1 || last > t->stco.n + 1 || first > last || per == 0) return HAL_EBADDATA;
+    if (first < 1 || last > t->stco.n + 1 || first > last || per == 0) return ERR_EBADDATA;
     for (uint32_t c = first; c < last && k < count; c++) {
       uint64_t off = t->co64 ? mp4_rd_u64(t->stco.p + 8 + 8 * (uint64_t)(c - 1)) : mp4_rd_u32(t->stco.p + 8 + 4 * (uint64_t)(c - 1));
       uint32_t left = per < count - k ? per : count - k;
@@ -503,9 +503,9 @@ static int build_raw_audio(mp4_demuxer *d, dtrack *t, uint32_t count, uint32_t f
 static int build_stbl(mp4_demuxer *d, dtrack *t) {
   uint32_t count = t->stsz.n;
   if (!count) return 0;
-  if (!t->stco.n || !t->stsc.n || !t->stts.n) return HAL_EBADDATA;
+  if (!t->stco.n || !t->stsc.n || !t->stts.n) return ERR_EBADDATA;
   uint32_t fixed = mp4_rd_u32(t->stsz.p + 4);
-  if (count > d->file_size) return HAL_EBADDATA;
+  if (count > d->file_size) return ERR_EBADDATA;
   if (raw_audio(t, count, fixed)) return build_raw_audio(d, t, count, fixed);
   int rc = grow(t, count, d->file_size + 1);
   if (rc) return rc;
@@ -545,7 +545,7 @@ static int build_stbl(mp4_demuxer *d, dtrack *t) {
     const uint8_t *r = t->stsc.p + 8 + 12 * (uint64_t)e;
     uint32_t first = mp4_rd_u32(r), per = mp4_rd_u32(r + 4);
     uint32_t last = e + 1 < t->stsc.n ? mp4_rd_u32(r + 12) : t->stco.n + 1;
-    if (first < 1 || last > t->stco.n + 1 || first > last || per == 0) return HAL_EBADDATA;
+    if (first < 1 || last > t->stco.n + 1 || first > last || per == 0) return ERR_EBADDATA;
     for (uint32_t c = first; c < last && k < count; c++) {
       uint64_t off = t->co64 ? mp4_rd_u64(t->stco.p + 8 + 8 * (uint64_t)(c - 1)) : mp4_rd_u32(t->stco.p + 8 + 4 * (uint64_t)(c - 1));
       for (uint32_t j = 0; j < per && k < count; j++, k++) {
@@ -585,7 +585,7 @@ static int read_at(mp4_demuxer *d, uint64_t off, void *buf, size_t n) {
   while (got < n) {
     int64_t r = d->io.read(d->io.user, (uint8_t *)buf + got, n - got);
     if (r < 0) return (int)r;
-    if (r == 0) return HAL_ETRUNC;
+    if (r == 0) return ERR_ETRUNC;
     got += (size_t)r;
   }
   d->pos = off + n;
@@ -593,9 +593,9 @@ static int read_at(mp4_demuxer *d, uint64_t off, void *buf, size_t n) {
 }
 
 static int parse_top_box(mp4_demuxer *d, uint64_t off, uint64_t size, uint32_t hdr, const char *type) {
-  if (size > d->cfg.max_box_size) return HAL_ELIMIT;
+  if (size > d->cfg.max_box_size) return ERR_ELIMIT;
   uint8_t *buf = malloc(size ? (size_t)size : 1);
-  if (!buf) return HAL_ENOMEM;
+  if (!buf) return ERR_ENOMEM;
   int rc = read_at(d, off, buf, (size_t)size);
   if (!rc) {
     if (!strcmp(type, "moov")) {
@@ -642,7 +642,7 @@ static int scan_file(mp4_demuxer *d) {
     uint64_t size;
     uint32_t hdr;
     rc = box_header(h, d->file_size - off, &size, &hdr);
-    if (rc == HAL_ETRUNC) break;
+    if (rc == ERR_ETRUNC) break;
     if (rc) {
       warn(d, "bad box header; rest of file ignored");
       break;
@@ -653,7 +653,7 @@ static int scan_file(mp4_demuxer *d) {
     if (!strcmp(type, "moov") || !strcmp(type, "moof")) {
       if (past_end) {
         warn(d, !strcmp(type, "moov") ? "moov is truncated" : "last fragment is truncated");
-        if (!strcmp(type, "moov") && !d->moov_seen) return HAL_ETRUNC;
+        if (!strcmp(type, "moov") && !d->moov_seen) return ERR_ETRUNC;
         break;
       }
       if (!strcmp(type, "moof") && !d->moov_seen) {
@@ -672,14 +672,14 @@ static int scan_file(mp4_demuxer *d) {
     if (past_end) break;
     off += size;
   }
-  return d->moov_seen ? 0 : HAL_EBADDATA;
+  return d->moov_seen ? 0 : ERR_EBADDATA;
 }
 
 int mp4_demuxer_open(mp4_demuxer **out, const mp4_demuxer_config *cfg, const mp4_io *io) {
-  if (!out || !io || !io->read || !io->seek || !io->size) return HAL_EINVAL;
+  if (!out || !io || !io->read || !io->seek || !io->size) return ERR_EINVAL;
   *out = NULL;
   mp4_demuxer *d = calloc(1, sizeof(*d));
-  if (!d) return HAL_ENOMEM;
+  if (!d) return ERR_ENOMEM;
   mp4_demuxer_config c = MP4_DEMUXER_CONFIG_DEFAULT;
   d->cfg = cfg ? *cfg : c;
   d->io = *io;
@@ -704,7 +704,7 @@ int mp4_demuxer_open(mp4_demuxer **out, const mp4_demuxer_config *cfg, const mp4
       }
       t->n = k;
     }
-    if (d->nt == 0) rc = HAL_ENOTSUP;
+    if (d->nt == 0) rc = ERR_ENOTSUP;
   }
   if (rc) {
     mp4_demuxer_close(d);
@@ -743,7 +743,7 @@ static uint64_t track_duration(const dtrack *t) {
 }
 
 int mp4_demuxer_file_info(const mp4_demuxer *d, mp4_file_info *info) {
-  if (!d || !info) return HAL_EINVAL;
+  if (!d || !info) return ERR_EINVAL;
   memset(info, 0, sizeof(*info));
   info->track_count = d->nt;
   info->fragmented = d->fragmented;
@@ -755,7 +755,7 @@ int mp4_demuxer_file_info(const mp4_demuxer *d, mp4_file_info *info) {
 }
 
 int mp4_demuxer_track(const mp4_demuxer *d, int index, mp4_track_info *info) {
-  if (!d || !info || index < 0 || index >= d->nt) return HAL_EINVAL;
+  if (!d || !info || index < 0 || index >= d->nt) return ERR_EINVAL;
   const dtrack *t = &d->t[index];
   memset(info, 0, sizeof(*info));
   info->track_id = t->id;
@@ -772,7 +772,7 @@ int mp4_demuxer_track(const mp4_demuxer *d, int index, mp4_track_info *info) {
 static int ensure_frame(mp4_demuxer *d, size_t n) {
   if (n <= d->frame_cap) return 0;
   uint8_t *p = realloc(d->frame, n);
-  if (!p) return HAL_ENOMEM;
+  if (!p) return ERR_ENOMEM;
   d->frame = p;
   d->frame_cap = n;
   return 0;
@@ -796,7 +796,7 @@ static int sample_bytes(mp4_demuxer *d, dtrack *t, const mp4_dsample *s, const u
   if (want < s->size) want = s->size;
   if (want > t->win_cap) {
     uint8_t *p = realloc(t->win, want);
-    if (!p) return HAL_ENOMEM;
+    if (!p) return ERR_ENOMEM;
     t->win = p;
     t->win_cap = want;
   }
@@ -810,7 +810,7 @@ static int sample_bytes(mp4_demuxer *d, dtrack *t, const mp4_dsample *s, const u
 }
 
 int mp4_demuxer_get_frame(mp4_demuxer *d, mp4_frame *f) {
-  if (!d || !f) return HAL_EINVAL;
+  if (!d || !f) return ERR_EINVAL;
   memset(f, 0, sizeof(*f));
   dtrack *best = NULL;
   int64_t best_us = 0;
@@ -830,7 +830,7 @@ int mp4_demuxer_get_frame(mp4_demuxer *d, mp4_frame *f) {
   f->dts_us = best_us;
   f->pts_us = to_us(s->dts + s->cts - best->shift, best->timescale);
   f->keyframe = s->sync;
-  if (s->size > d->cfg.max_sample_size) return HAL_ELIMIT;
+  if (s->size > d->cfg.max_sample_size) return ERR_ELIMIT;
   bool video = best->codec == MP4_CODEC_H264 || best->codec == MP4_CODEC_H265;
   bool annexb = video && d->cfg.annexb;
   /* A frame stored as-is is handed out where it lies: in the io's view or the read-ahead. */
@@ -850,11 +850,11 @@ int mp4_demuxer_get_frame(mp4_demuxer *d, mp4_frame *f) {
   memcpy(d->frame, best->ps, extra);
   o = extra;
   for (size_t i = 0; i < s->size;) {
-    if (s->size - i < (size_t)best->nal_len) return HAL_EBADDATA;
+    if (s->size - i < (size_t)best->nal_len) return ERR_EBADDATA;
     size_t len = 0;
     for (int b = 0; b < best->nal_len; b++) len = len << 8 | raw[i + b];
     i += (size_t)best->nal_len;
-    if (len > s->size - i) return HAL_EBADDATA;
+    if (len > s->size - i) return ERR_EBADDATA;
     static const uint8_t sc[4] = {0, 0, 0, 1};
     memcpy(d->frame + o, sc, 4);
     memcpy(d->frame + o + 4, raw + i, len);
@@ -867,7 +867,7 @@ int mp4_demuxer_get_frame(mp4_demuxer *d, mp4_frame *f) {
 }
 
 int mp4_demuxer_seek(mp4_demuxer *d, int64_t time_us) {
-  if (!d) return HAL_EINVAL;
+  if (!d) return ERR_EINVAL;
   for (int i = 0; i < d->nt; i++) {
     dtrack *t = &d->t[i];
     t->win_len = 0; /* what was lent out may have been written to: read again from the file */

@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 
 static int patch_type(mp4_io *io, uint64_t off, const char *type) {
   int rc = io->seek(io->user, off + 4);
@@ -47,7 +47,7 @@ static int build_moov(mp4_trak_desc *t, int n, int64_t shift, mp4_buf *out) {
 static int shift_forward(mp4_io *io, uint64_t from, uint64_t to, uint64_t by) {
   enum { BLOCK = 256 * 1024 };
   uint8_t *buf = malloc(BLOCK);
-  if (!buf) return HAL_ENOMEM;
+  if (!buf) return ERR_ENOMEM;
   int rc = 0;
   uint64_t end = to;
   while (end > from && !rc) {
@@ -58,7 +58,7 @@ static int shift_forward(mp4_io *io, uint64_t from, uint64_t to, uint64_t by) {
     while (got < n) {
       int64_t r = io->read(io->user, buf + got, n - got);
       if (r <= 0) {
-        rc = r < 0 ? (int)r : HAL_ETRUNC;
+        rc = r < 0 ? (int)r : ERR_ETRUNC;
         break;
       }
       got += (size_t)r;
@@ -102,8 +102,8 @@ static int finalize_indexed(mp4_io *io, mp4_trak_desc *t, int n, uint64_t end, u
 }
 
 int mp4_finalize(mp4_io *io, mp4_trak_desc *t, int n, uint64_t end, bool faststart, uint64_t reserve_at, bool durable) {
-  if (!faststart) return reserve_at ? finalize_indexed(io, t, n, end, reserve_at, durable) : HAL_ESTATE;
-  if (!io->read) return HAL_ENOTSUP;
+  if (!faststart) return reserve_at ? finalize_indexed(io, t, n, end, reserve_at, durable) : ERR_ESTATE;
+  if (!io->read) return ERR_ENOTSUP;
   if (io->flush) io->flush(io->user);
   int rc = 0;
   mp4_buf moov;
@@ -116,12 +116,12 @@ int mp4_finalize(mp4_io *io, mp4_trak_desc *t, int n, uint64_t end, bool faststa
     uint8_t h[8];
     if ((rc = io->seek(io->user, off))) break;
     if (io->read(io->user, h, 8) != 8) {
-      rc = HAL_EIO;
+      rc = ERR_EIO;
       break;
     }
     uint64_t size = mp4_rd_u32(h);
     if (size < 8) {
-      rc = HAL_EBADDATA;
+      rc = ERR_EBADDATA;
       break;
     }
     if (!memcmp(h + 4, "ftyp", 4)) ftyp_end = off + size;
@@ -131,7 +131,7 @@ int mp4_finalize(mp4_io *io, mp4_trak_desc *t, int n, uint64_t end, bool faststa
         cap = cap ? cap * 2 : 64;
         uint64_t *p = realloc(moofs, cap * sizeof(uint64_t));
         if (!p) {
-          rc = HAL_ENOMEM;
+          rc = ERR_ENOMEM;
           break;
         }
         moofs = p;

@@ -7,16 +7,16 @@
 #include <string.h>
 
 #include "boxes.h"
-#include "hal/errors.h"
+#include "base/errors.h"
 
 /* Makes room for `more` entries of `elem` bytes in *p (cap in entries). */
 static int grow(void **p, uint32_t *cap, uint32_t used, uint32_t more, size_t elem) {
   if (used + (uint64_t)more <= *cap) return 0;
   uint64_t cap2 = *cap ? *cap : 64;
   while (cap2 < used + (uint64_t)more) cap2 *= 2;
-  if (cap2 > UINT32_MAX / 2) return HAL_ELIMIT;
+  if (cap2 > UINT32_MAX / 2) return ERR_ELIMIT;
   void *q = realloc(*p, (size_t)cap2 * elem);
-  if (!q) return HAL_ENOMEM;
+  if (!q) return ERR_ENOMEM;
   *p = q;
   *cap = (uint32_t)cap2;
   return 0;
@@ -55,7 +55,7 @@ int mp4_index_add_run(mp4_index *x, uint64_t offset, const uint32_t *size, const
     if ((rc = add_duration(x, d))) return rc;
     if (x->n % MP4_INDEX_BLOCK == 0) {
       if ((rc = grow((void **)&x->sizes, &x->cap_blocks, x->nblocks, 1, sizeof(uint8_t *)))) return rc;
-      if (!(x->sizes[x->nblocks] = malloc(4 * MP4_INDEX_BLOCK))) return HAL_ENOMEM;
+      if (!(x->sizes[x->nblocks] = malloc(4 * MP4_INDEX_BLOCK))) return ERR_ENOMEM;
       x->nblocks++;
     }
     mp4_wr_u32(x->sizes[x->n / MP4_INDEX_BLOCK] + 4 * (x->n % MP4_INDEX_BLOCK), size[i]);

@@ -7,7 +7,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "mp4/io.h"
 
 typedef struct file_io {
@@ -16,7 +16,7 @@ typedef struct file_io {
   size_t map_len;
 } file_io;
 
-static int err_code(int e) { return e == ENOSPC || e == EDQUOT ? HAL_ENOSPC : HAL_EIO; }
+static int err_code(int e) { return e == ENOSPC || e == EDQUOT ? ERR_ENOSPC : ERR_EIO; }
 
 static int f_write(void *u, const void *data, size_t size) {
   if (size && fwrite(data, 1, size, ((file_io *)u)->f) != size) return err_code(errno);
@@ -26,27 +26,27 @@ static int f_write(void *u, const void *data, size_t size) {
 static int64_t f_read(void *u, void *data, size_t size) {
   FILE *f = ((file_io *)u)->f;
   size_t n = fread(data, 1, size, f);
-  if (n < size && ferror(f)) return HAL_EIO;
+  if (n < size && ferror(f)) return ERR_EIO;
   return (int64_t)n;
 }
 
 static int f_seek(void *u, uint64_t off) {
-  if (off > INT64_MAX) return HAL_EINVAL;
-  return fseeko(((file_io *)u)->f, (off_t)off, SEEK_SET) == 0 ? 0 : HAL_EIO;
+  if (off > INT64_MAX) return ERR_EINVAL;
+  return fseeko(((file_io *)u)->f, (off_t)off, SEEK_SET) == 0 ? 0 : ERR_EIO;
 }
 
 static int64_t f_tell(void *u) {
   off_t o = ftello(((file_io *)u)->f);
-  return o < 0 ? HAL_EIO : (int64_t)o;
+  return o < 0 ? ERR_EIO : (int64_t)o;
 }
 
 static int64_t f_size(void *u) {
   FILE *f = ((file_io *)u)->f;
   off_t cur = ftello(f);
-  if (cur < 0 || fseeko(f, 0, SEEK_END) != 0) return HAL_EIO;
+  if (cur < 0 || fseeko(f, 0, SEEK_END) != 0) return ERR_EIO;
   off_t end = ftello(f);
-  if (fseeko(f, cur, SEEK_SET) != 0) return HAL_EIO;
-  return end < 0 ? HAL_EIO : (int64_t)end;
+  if (fseeko(f, cur, SEEK_SET) != 0) return ERR_EIO;
+  return end < 0 ? ERR_EIO : (int64_t)end;
 }
 
 static int f_flush(void *u) { return fflush(((file_io *)u)->f) == 0 ? 0 : err_code(errno); }
@@ -75,15 +75,15 @@ static void map_file(file_io *fi) {
 }
 
 int mp4_io_file_open(mp4_io *io, const char *path, const char *mode) {
-  if (!io || !path || !mode || (mode[0] != 'r' && mode[0] != 'w' && mode[0] != 'm')) return HAL_EINVAL;
+  if (!io || !path || !mode || (mode[0] != 'r' && mode[0] != 'w' && mode[0] != 'm')) return ERR_EINVAL;
   bool write = mode[0] == 'w';
   file_io *fi = calloc(1, sizeof(*fi));
-  if (!fi) return HAL_ENOMEM;
+  if (!fi) return ERR_ENOMEM;
   fi->f = fopen(path, write ? "w+b" : "rb");
   if (!fi->f) {
     int e = errno;
     free(fi);
-    return e == ENOENT ? HAL_ENOENT : e == ENOSPC ? HAL_ENOSPC : HAL_EIO;
+    return e == ENOENT ? ERR_ENOENT : e == ENOSPC ? ERR_ENOSPC : ERR_EIO;
   }
   if (mode[0] == 'm') map_file(fi);
   memset(io, 0, sizeof(*io));
@@ -100,7 +100,7 @@ int mp4_io_file_open(mp4_io *io, const char *path, const char *mode) {
 }
 
 int mp4_io_file_close(mp4_io *io) {
-  if (!io || !io->user) return HAL_EINVAL;
+  if (!io || !io->user) return ERR_EINVAL;
   file_io *fi = io->user;
   if (fi->map) munmap(fi->map, fi->map_len);
   int rc = fclose(fi->f) == 0 ? 0 : err_code(errno);

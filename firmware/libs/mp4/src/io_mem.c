@@ -2,13 +2,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "mp4/io.h"
 
 static int m_write(void *u, const void *data, size_t size) {
   mp4_mem *m = u;
-  if (!m->owned) return HAL_EIO;
-  if (size > SIZE_MAX - m->pos) return HAL_ENOSPC;
+  if (!m->owned) return ERR_EIO;
+  if (size > SIZE_MAX - m->pos) return ERR_ENOSPC;
   size_t end = m->pos + size;
   if (m->limit && end > m->limit) {
     /* Like a full disk: the part that fits is written, the call fails. */
@@ -17,13 +17,13 @@ static int m_write(void *u, const void *data, size_t size) {
       size_t r = m_write(u, data, fit) == 0 ? 0 : 1;
       (void)r;
     }
-    return HAL_ENOSPC;
+    return ERR_ENOSPC;
   }
   if (end > m->cap) {
     size_t cap = m->cap ? m->cap : 4096;
     while (cap < end) cap = cap > SIZE_MAX / 2 ? end : cap * 2;
     uint8_t *p = realloc(m->data, cap);
-    if (!p) return HAL_ENOMEM;
+    if (!p) return ERR_ENOMEM;
     m->data = p;
     m->cap = cap;
   }
@@ -45,7 +45,7 @@ static int64_t m_read(void *u, void *data, size_t size) {
 
 static int m_seek(void *u, uint64_t off) {
   mp4_mem *m = u;
-  if (off > SIZE_MAX) return HAL_EINVAL;
+  if (off > SIZE_MAX) return ERR_EINVAL;
   m->pos = (size_t)off;
   return 0;
 }

@@ -8,7 +8,7 @@
 
 #include "boxes.h"
 #include "finalize.h"
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "media/annexb.h"
 
 #define MAX_TRACKS 4
@@ -59,7 +59,7 @@ static int fail(mp4_muxer *m, int code, const char *fmt, ...) {
 /* I/O errors are sticky: the file ends at the last complete fragment. */
 static int io_fail(mp4_muxer *m, int code, const char *what) {
   if (!m->err) m->err = code;
-  return fail(m, code, "%s failed (%s); recording stopped after fragment %u", what, hal_strerror(code), m->seq);
+  return fail(m, code, "%s failed (%s); recording stopped after fragment %u", what, err_str(code), m->seq);
 }
 
 const char *mp4_muxer_last_error(const mp4_muxer *m) { return m ? m->msg : "no muxer"; }
@@ -76,14 +76,14 @@ const char *mp4_codec_name(mp4_codec c) {
 }
 
 int mp4_muxer_open(mp4_muxer **out, const mp4_muxer_config *cfg, const mp4_io *io) {
-  if (!out || !io || !io->write || !io->seek) return HAL_EINVAL;
+  if (!out || !io || !io->write || !io->seek) return ERR_EINVAL;
   mp4_muxer_config c = MP4_MUXER_CONFIG_DEFAULT;
   if (cfg) c = *cfg;
   if (c.max_tracks <= 0 || c.max_tracks > MAX_TRACKS || c.max_fragment_bytes < 1024 ||
       c.mode > MP4_MODE_FASTSTART)
-    return HAL_EINVAL;
+    return ERR_EINVAL;
   mp4_muxer *m = calloc(1, sizeof(*m));
-  if (!m) return HAL_ENOMEM;
+  if (!m) return ERR_ENOMEM;
   m->cfg = c;
   m->io = *io;
   mp4_buf_init(&m->box, 64u << 20);
@@ -97,8 +97,8 @@ int mp4_muxer_open(mp4_muxer **out, const mp4_muxer_config *cfg, const mp4_io *i
 }
 
 static int add_track(mp4_muxer *m, mp4_track_kind kind, mp4_codec codec, uint32_t timescale) {
-  if (m->init_written || m->have_t0) return fail(m, HAL_ESTATE, "tracks must be added before the first write");
-  if (m->nt >= m->cfg.max_tracks) return fail(m, HAL_ELIMIT, "at most %d tracks", m->cfg.max_tracks);
+  if (m->init_written || m->have_t0) return fail(m, ERR_ESTATE, "tracks must be added before the first write");
+  if (m->nt >= m->cfg.max_tracks) return fail(m, ERR_ELIMIT, "at most %d tracks", m->cfg.max_tracks);
   wtrack *t = &m->t[m->nt];
   memset(t, 0, sizeof(*t));
   t->d.id = m->nt + 1;
@@ -114,10 +114,10 @@ static int add_track(mp4_muxer *m, mp4_track_kind kind, mp4_codec codec, uint32_
 }
 
 int mp4_muxer_add_video(mp4_muxer *m, mp4_codec codec, int width, int height) {
-  if (!m) return HAL_EINVAL;
-  if (codec != MP4_CODEC_H264 && codec != MP4_CODEC_H265) return fail(m, HAL_EINVAL, "video codec must be h264 or h265");
-  if (width <= 0 || height <= 0 || width > 16384 || height > 16384) return fail(m, HAL_EINVAL, "bad video size");
-  if (m->has_video) return fail(m, HAL_ELIMIT, "one video track per file");
+  if (!m) return ERR_EINVAL;
+  if (codec != MP4_CODEC_H264 && codec != MP4_CODEC_H265) return fail(m, ERR_EINVAL, "video codec must be h264 or h265");
+  if (width <= 0 || height <= 0 || width > 16384 || height > 16384) return fail(m, ERR_EINVAL, "bad video size");
+  if (m->has_video) return fail(m, ERR_ELIMIT, "one video track per file");
   int id = add_track(m, MP4_TRACK_VIDEO, codec, 90000);
   if (id > 0) {
     m->t[id - 1].d.width = width;
@@ -128,10 +128,10 @@ int mp4_muxer_add_video(mp4_muxer *m, mp4_codec codec, int width, int height) {
 }
 
 int mp4_muxer_add_audio(mp4_muxer *m, mp4_codec codec, int sample_rate, int channels) {
-  if (!m) return HAL_EINVAL;
-  if (codec != MP4_CODEC_G711A && codec != MP4_CODEC_G711U) return fail(m, HAL_EINVAL, "audio codec must be alaw or ulaw");
+  if (!m) return ERR_EINVAL;
+  if (codec != MP4_CODEC_G711A && codec != MP4_CODEC_G711U) return fail(m, ERR_EINVAL, "audio codec must be alaw or ulaw");
   if (sample_rate <= 0 || sample_rate > 65535 || channels <= 0 || channels > 8)
-    return fail(m, HAL_EINVAL, "bad audio rate/channels");
+    return fail(m, ERR_EINVAL, "bad audio rate/channels");
   int id = add_track(m, MP4_TRACK_AUDIO, codec, (uint32_t)sample_rate);
   if (id > 0) {
     m->t[id - 1].d.sample_rate = sample_rate;
@@ -272,7 +272,7 @@ static int push_sample(mp4_muxer *m, wtrack *t, int64_t dts, bool sync, uint32_t
     if (d) t->dur = d;
     uint8_t *y = realloc(t->sync, cap);
     if (y) t->sync = y;
-    if (!s || !d || !y) return fail(m, HAL_ENOMEM, "out of memory");
+    if (!s || !d || !y) return fail(m, ERR_ENOMEM, "out of memory");
     t->cap = cap;
   }
   if (t->n == 0) t->first_dts = dts;
@@ -294,7 +294,7 @@ static int convert_video(mp4_muxer *m, wtrack *t, const uint8_t *data, size_t si
   *key = *vcl = false;
   while (media_annexb_next(mc, data, size, &pos, &nal)) {
     if (media_nal_is_param_set(mc, nal.type)) {
-      if (media_ps_cache_put(&t->ps, nal.data, nal.size) < 0) return fail(m, HAL_ELIMIT, "parameter set too large");
+      if (media_ps_cache_put(&t->ps, nal.data, nal.size) < 0) return fail(m, ERR_ELIMIT, "parameter set too large");
       continue;
     }
     if (nal.type == (mc == MEDIA_CODEC_H265 ? MEDIA_H265_NAL_AUD : MEDIA_H264_NAL_AUD)) continue;
@@ -338,9 +338,9 @@ static int write_sample(mp4_muxer *m, wtrack *t, const uint8_t *data, size_t siz
     if ((rc = convert_video(m, t, data, size, &key, &vcl))) return rc;
     if (!vcl) return 0; /* a header pack: parameter sets cached */
     if (!t->started) {
-      if (!key) return fail(m, HAL_ESTATE, "the first video frame must be a keyframe (IDR/IRAP)");
+      if (!key) return fail(m, ERR_ESTATE, "the first video frame must be a keyframe (IDR/IRAP)");
       if (!media_ps_cache_complete(&t->ps))
-        return fail(m, HAL_ESTATE, "no %s before the first keyframe", t->d.codec == MP4_CODEC_H265 ? "VPS/SPS/PPS" : "SPS/PPS");
+        return fail(m, ERR_ESTATE, "no %s before the first keyframe", t->d.codec == MP4_CODEC_H265 ? "VPS/SPS/PPS" : "SPS/PPS");
       media_sps_info si;
       if (media_sps_parse(t->ps.codec, t->ps.sps, t->ps.sps_size, &si) == 0) {
         t->d.width = si.width;
@@ -362,13 +362,13 @@ static int write_sample(mp4_muxer *m, wtrack *t, const uint8_t *data, size_t siz
     mp4_buf_bytes(&t->data, data, size);
   }
   size_t len = t->data.len - m->pending_at;
-  if (t->data.err || len > m->cfg.max_fragment_bytes) return fail(m, HAL_ELIMIT, "frame larger than max_fragment_bytes");
-  if (pts_us < m->t0_us) return fail(m, HAL_EINVAL, "pts before the start of the file");
+  if (t->data.err || len > m->cfg.max_fragment_bytes) return fail(m, ERR_ELIMIT, "frame larger than max_fragment_bytes");
+  if (pts_us < m->t0_us) return fail(m, ERR_EINVAL, "pts before the start of the file");
   int64_t dts = to_ticks(pts_us - m->t0_us, t->d.timescale);
   if (t->pending) {
     int64_t d = dts - t->last_dts;
     if (d <= 0) {
-      if (t->d.kind == MP4_TRACK_VIDEO) return fail(m, HAL_EINVAL, "video pts must increase (%lld after %lld us)", (long long)pts_us, (long long)(t->last_dts * 1000000 / t->d.timescale + m->t0_us));
+      if (t->d.kind == MP4_TRACK_VIDEO) return fail(m, ERR_EINVAL, "video pts must increase (%lld after %lld us)", (long long)pts_us, (long long)(t->last_dts * 1000000 / t->d.timescale + m->t0_us));
       d = guess_duration(t); /* audio jitter: keep the sample, trust its length */
       dts = t->last_dts + d;
     }
@@ -388,11 +388,11 @@ static int write_sample(mp4_muxer *m, wtrack *t, const uint8_t *data, size_t siz
 
 int mp4_muxer_write(mp4_muxer *m, int track, const uint8_t *data, size_t size, int64_t pts_us, unsigned flags) {
   (void)flags;
-  if (!m) return HAL_EINVAL;
+  if (!m) return ERR_EINVAL;
   if (m->err) return m->err;
-  if (track < 1 || track > m->nt) return fail(m, HAL_EINVAL, "no track %d", track);
-  if (!data && size) return fail(m, HAL_EINVAL, "no data");
-  if (pts_us < 0 || pts_us > ((int64_t)1 << 50)) return fail(m, HAL_EINVAL, "pts out of range");
+  if (track < 1 || track > m->nt) return fail(m, ERR_EINVAL, "no track %d", track);
+  if (!data && size) return fail(m, ERR_EINVAL, "no data");
+  if (pts_us < 0 || pts_us > ((int64_t)1 << 50)) return fail(m, ERR_EINVAL, "pts out of range");
   wtrack *t = &m->t[track - 1];
   m->pending_track = track - 1;
   m->pending_at = t->data.len;
@@ -415,10 +415,10 @@ static void free_muxer(mp4_muxer *m) {
 }
 
 int mp4_muxer_close(mp4_muxer *m) {
-  if (!m) return HAL_EINVAL;
+  if (!m) return ERR_EINVAL;
   int rc = m->err;
   if (!rc) rc = flush_fragment(m);
-  if (!rc && !m->init_written && m->nt) rc = HAL_ESTATE; /* nothing was recorded */
+  if (!rc && !m->init_written && m->nt) rc = ERR_ESTATE; /* nothing was recorded */
   if (!rc && m->cfg.mode == MP4_MODE_FRAGMENTED && m->mehd_at) {
     uint64_t ms = 0;
     for (int i = 0; i < m->nt; i++) {

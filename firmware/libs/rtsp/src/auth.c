@@ -5,13 +5,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "rtsp/md5.h"
 #include "rtsp/wbuf.h"
 #include "util.h"
 
 static int copy_field(char *dst, size_t cap, const char *s, size_t n) {
-  if (n >= cap) return HAL_EBADDATA;
+  if (n >= cap) return ERR_EBADDATA;
   memcpy(dst, s, n);
   dst[n] = 0;
   return 0;
@@ -27,17 +27,17 @@ static int parse_digest(const char *p, const char *end, rtsp_auth_header *h) {
     while (p < end && *p != '=' && *p != ',' && !rtsp_is_ws(*p)) p++;
     const char *ke = p;
     while (p < end && rtsp_is_ws(*p)) p++;
-    if (p >= end || *p != '=') return HAL_EBADDATA;
+    if (p >= end || *p != '=') return ERR_EBADDATA;
     p++;
     while (p < end && rtsp_is_ws(*p)) p++;
     const char *v, *ve;
     if (p < end && *p == '"') {
       v = ++p;
       while (p < end && *p != '"') {
-        if (*p == '\\') return HAL_EBADDATA; /* quoted-pair: nothing legitimate needs it here */
+        if (*p == '\\') return ERR_EBADDATA; /* quoted-pair: nothing legitimate needs it here */
         p++;
       }
-      if (p >= end) return HAL_EBADDATA;
+      if (p >= end) return ERR_EBADDATA;
       ve = p++;
     } else {
       v = p;
@@ -51,19 +51,19 @@ static int parse_digest(const char *p, const char *end, rtsp_auth_header *h) {
     for (int i = 0; i < (int)(sizeof names / sizeof names[0]); i++)
       if (rtsp_ieq(k, kl, names[i])) idx = i;
     if (idx < 0) continue; /* unknown auth-param: ignored (§3.2.2) */
-    if (seen & (1u << idx)) return HAL_EBADDATA; /* duplicate field */
+    if (seen & (1u << idx)) return ERR_EBADDATA; /* duplicate field */
     seen |= 1u << idx;
     char *dst[] = {h->username, h->realm, h->nonce, h->uri, h->response, h->qop, h->nc, h->cnonce, h->algorithm, NULL};
     size_t caps[] = {sizeof h->username, sizeof h->realm, sizeof h->nonce, sizeof h->uri, sizeof h->response,
                      sizeof h->qop, sizeof h->nc, sizeof h->cnonce, sizeof h->algorithm, 0};
-    if (dst[idx] && copy_field(dst[idx], caps[idx], v, vl) < 0) return HAL_EBADDATA;
+    if (dst[idx] && copy_field(dst[idx], caps[idx], v, vl) < 0) return ERR_EBADDATA;
   }
   unsigned need = 1u << 0 | 1u << 1 | 1u << 2 | 1u << 3 | 1u << 4;
-  return (seen & need) == need ? 0 : HAL_EBADDATA;
+  return (seen & need) == need ? 0 : ERR_EBADDATA;
 }
 
 int rtsp_auth_parse(const char *value, rtsp_auth_header *h) {
-  if (!value) return HAL_EINVAL;
+  if (!value) return ERR_EINVAL;
   memset(h, 0, sizeof *h);
   const char *p = value, *end = value + strlen(value);
   while (p < end && rtsp_is_ws(*p)) p++;
@@ -76,24 +76,24 @@ int rtsp_auth_parse(const char *value, rtsp_auth_header *h) {
     /* §2: base64(userid ":" password) */
     uint8_t buf[2 * RTSP_AUTH_FIELD_MAX];
     int n = rtsp_base64_decode(p, (size_t)(end - p), buf, sizeof buf);
-    if (n <= 0) return HAL_EBADDATA;
-    if (memchr(buf, 0, (size_t)n)) return HAL_EBADDATA;
+    if (n <= 0) return ERR_EBADDATA;
+    if (memchr(buf, 0, (size_t)n)) return ERR_EBADDATA;
     uint8_t *colon = memchr(buf, ':', (size_t)n);
-    if (!colon) return HAL_EBADDATA;
+    if (!colon) return ERR_EBADDATA;
     if (copy_field(h->username, sizeof h->username, (char *)buf, (size_t)(colon - buf)) < 0 ||
         copy_field(h->password, sizeof h->password, (char *)colon + 1, (size_t)(buf + n - colon - 1)) < 0)
-      return HAL_EBADDATA;
+      return ERR_EBADDATA;
     h->scheme = RTSP_AUTH_BASIC;
     return 0;
   }
   if (rtsp_ieq(s, sl, "Digest")) {
-    if (parse_digest(p, end, h) < 0) return HAL_EBADDATA;
-    if (h->algorithm[0] && strcasecmp(h->algorithm, "MD5") != 0) return HAL_ENOTSUP;
-    if (h->qop[0] && (strcmp(h->qop, "auth") != 0 || !h->nc[0] || !h->cnonce[0])) return HAL_EBADDATA;
+    if (parse_digest(p, end, h) < 0) return ERR_EBADDATA;
+    if (h->algorithm[0] && strcasecmp(h->algorithm, "MD5") != 0) return ERR_ENOTSUP;
+    if (h->qop[0] && (strcmp(h->qop, "auth") != 0 || !h->nc[0] || !h->cnonce[0])) return ERR_EBADDATA;
     h->scheme = RTSP_AUTH_DIGEST;
     return 0;
   }
-  return HAL_ENOTSUP;
+  return ERR_ENOTSUP;
 }
 
 /* Constant-time comparison: the attacker sees no timing difference between near misses. */
@@ -164,6 +164,6 @@ int rtsp_auth_challenge(rtsp_auth_mode mode, const char *realm, const char *nonc
   else if (mode == RTSP_AUTH_DIGEST)
     n = snprintf(out, cap, "Digest realm=\"%s\", nonce=\"%s\", algorithm=MD5", realm, nonce);
   else
-    return HAL_EINVAL;
-  return n < 0 || (size_t)n >= cap ? HAL_ELIMIT : n;
+    return ERR_EINVAL;
+  return n < 0 || (size_t)n >= cap ? ERR_ELIMIT : n;
 }

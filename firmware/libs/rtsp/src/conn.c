@@ -5,7 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "internal.h"
 #include "rtsp/auth.h"
 #include "rtsp/range.h"
@@ -81,7 +81,7 @@ static uint64_t auth_delay_us(int n) {
 }
 
 int rtsp_conn_new(rtsp_server *s, const rtsp_conn_io *io, void *user, const char *peer, rtsp_conn **out) {
-  if (!s || !io || !io->send || !out) return HAL_EINVAL;
+  if (!s || !io || !io->send || !out) return ERR_EINVAL;
   *out = NULL;
   uint64_t now = rtsp_now(s);
   char addr[64];
@@ -90,7 +90,7 @@ int rtsp_conn_new(rtsp_server *s, const rtsp_conn_io *io, void *user, const char
   if (as && as->blocked_until > now) {
     s->st.auth_blocked++;
     s->st.conns_refused++;
-    return HAL_ELIMIT;
+    return ERR_ELIMIT;
   }
   int same = 0, live = 0;
   for (rtsp_conn *o = s->conns; o; o = o->next) {
@@ -102,16 +102,16 @@ int rtsp_conn_new(rtsp_server *s, const rtsp_conn_io *io, void *user, const char
   if (same >= s->cfg.max_clients_per_addr) {
     if (!evict(s, oldest_silent(s, addr))) {
       s->st.conns_refused++;
-      return HAL_ELIMIT;
+      return ERR_ELIMIT;
     }
     live--;
   }
   if (live >= s->cfg.max_clients && !evict(s, oldest_silent(s, NULL))) {
     s->st.conns_refused++;
-    return HAL_ELIMIT;
+    return ERR_ELIMIT;
   }
   rtsp_conn *c = calloc(1, sizeof *c);
-  if (!c) return HAL_ENOMEM;
+  if (!c) return ERR_ENOMEM;
   c->srv = s;
   c->io = io;
   c->user = user;
@@ -309,7 +309,7 @@ static int check_auth(rtsp_conn *c, const rtsp_request *req, char user[RTSP_AUTH
       reply_begin(c, &r, 403, req);
       rtsp_wbuf_puts(&r.w, "Connection: close\r\n");
       reply_end(c, &r, NULL, NULL, 0);
-      *send_err = HAL_ELIMIT; /* closes the connection */
+      *send_err = ERR_ELIMIT; /* closes the connection */
       return 403;
     }
     if (auth_delay_us(n)) c->hold_until = now + auth_delay_us(n);
@@ -551,7 +551,7 @@ static int do_teardown(rtsp_conn *c, const rtsp_request *req, const char *user) 
     /* the mount went away and ended this connection's sessions: the client's TEARDOWN after
      * our BYE is the normal end, not an error; hang up once it is answered */
     simple(c, req, 200);
-    return HAL_ECLOSED;
+    return ERR_ECLOSED;
   }
   if (!ss) return simple(c, req, st);
   rtsp_sess_free(ss, true);
@@ -571,7 +571,7 @@ static int do_parameter(rtsp_conn *c, const rtsp_request *req, const char *user,
 
 /* Handles one complete request; returns a negative code when the connection must close. */
 static int handle(rtsp_conn *c, const rtsp_request *req) {
-  if (req->cseq < 0) return simple(c, req, 400) < 0 ? HAL_EIO : 0; /* §12.17: CSeq is mandatory */
+  if (req->cseq < 0) return simple(c, req, 400) < 0 ? ERR_EIO : 0; /* §12.17: CSeq is mandatory */
   const char *m = req->method;
   const char *req_opt = rtsp_request_header(req, "Require");
   if (req_opt) { /* §12.32: we support no option tags */
@@ -631,13 +631,13 @@ void rtsp_conn_feed_rtcp(rtsp_conn *c, int track, const uint8_t *buf, size_t len
 static int grow_in(rtsp_conn *c, size_t need) {
   const rtsp_limits *l = &c->srv->cfg.limits;
   size_t max = l->max_header_bytes + l->max_body + RTSP_RTCP_SMALL + 4;
-  if (need > max) return HAL_ELIMIT;
+  if (need > max) return ERR_ELIMIT;
   if (need <= c->in_cap) return 0;
   size_t cap = c->in_cap ? c->in_cap : IN_CHUNK;
   while (cap < need) cap *= 2;
   if (cap > max) cap = max;
   uint8_t *p = realloc(c->in, cap);
-  if (!p) return HAL_ENOMEM;
+  if (!p) return ERR_ENOMEM;
   c->in = p;
   c->in_cap = cap;
   return 0;
@@ -689,14 +689,14 @@ static int process(rtsp_conn *c) {
       reply_begin(c, &r, status ? status : 400, NULL);
       rtsp_wbuf_puts(&r.w, "Connection: close\r\n");
       reply_end(c, &r, NULL, NULL, 0);
-      ret = HAL_EBADDATA;
+      ret = ERR_EBADDATA;
       break;
     }
     pos += (size_t)used;
     c->last_activity = c->last_request = rtsp_now(s);
     c->requests++;
     if (handle(c, &req) < 0) {
-      ret = HAL_EIO;
+      ret = ERR_EIO;
       break;
     }
   }
@@ -715,7 +715,7 @@ void rtsp_conn_resume(rtsp_conn *c) {
 }
 
 int rtsp_conn_feed(rtsp_conn *c, const uint8_t *buf, size_t len) {
-  if (c->closed) return HAL_ECLOSED;
+  if (c->closed) return ERR_ECLOSED;
   while (len) {
     size_t room = c->in_cap - c->in_len;
     if (!room) {
@@ -723,10 +723,10 @@ int rtsp_conn_feed(rtsp_conn *c, const uint8_t *buf, size_t len) {
       if (r < 0) {
         /* a request larger than every limit: 400 and close */
         reply rp;
-        reply_begin(c, &rp, r == HAL_ELIMIT ? 400 : 503, NULL);
+        reply_begin(c, &rp, r == ERR_ELIMIT ? 400 : 503, NULL);
         reply_end(c, &rp, NULL, NULL, 0);
         rtsp_conn_close(c);
-        return HAL_ECLOSED;
+        return ERR_ECLOSED;
       }
       continue;
     }
@@ -737,7 +737,7 @@ int rtsp_conn_feed(rtsp_conn *c, const uint8_t *buf, size_t len) {
     len -= k;
     if (process(c) < 0 || c->closed) {
       rtsp_conn_close(c);
-      return HAL_ECLOSED;
+      return ERR_ECLOSED;
     }
   }
   return 0;

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "internal.h"
 #include "rtsp/rtcp.h"
 
@@ -37,7 +37,7 @@ void rtsp_frame_unref(rtsp_frame *f) {
 
 int rtsp_sess_queue_init(rtsp_sess *ss, int cap) {
   ss->q = calloc((size_t)cap, sizeof *ss->q);
-  if (!ss->q) return HAL_ENOMEM;
+  if (!ss->q) return ERR_ENOMEM;
   ss->qcap = cap;
   return 0;
 }
@@ -141,13 +141,13 @@ static int flush_batch(rtsp_conn *c, int track, bool tcp, int np) {
     return r;
   }
   if (io->udp_sendv) r = io->udp_sendv(c->user, track, v, np);
-  else if (!io->udp_send) r = HAL_ENOTSUP;
+  else if (!io->udp_send) r = ERR_ENOTSUP;
   else
     for (int i = 0; i < np && r >= 0; i++) {
       r = io->udp_send(c->user, track, false, v[2 * i].base, v[2 * i].len, v[2 * i + 1].base, v[2 * i + 1].len);
-      if (r == HAL_EAGAIN) r = 0;
+      if (r == ERR_EAGAIN) r = 0;
     }
-  return r == HAL_EAGAIN ? 0 : r; /* a full UDP socket buffer loses packets, like the network */
+  return r == ERR_EAGAIN ? 0 : r; /* a full UDP socket buffer loses packets, like the network */
 }
 
 /* Sends a reader's queue in batches: for UDP up to RTSP_BATCH_PKTS packets of one frame (one
@@ -239,7 +239,7 @@ void rtsp_sess_send_rtcp(rtsp_sess *ss, bool bye, uint64_t now) {
       r = c->io->send(c->user, buf, (size_t)n + 4);
     } else {
       r = c->io->udp_send ? c->io->udp_send(c->user, t, true, buf + 4, (size_t)n, NULL, 0) : 0;
-      if (r == HAL_EAGAIN) r = 0;
+      if (r == ERR_EAGAIN) r = 0;
     }
     if (r < 0) {
       rtsp_conn_close(c);

@@ -4,12 +4,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "util.h"
 
 static int fail(int *status, int code) {
   *status = code;
-  return HAL_EBADDATA;
+  return ERR_EBADDATA;
 }
 
 static bool tchar(char c) {
@@ -145,13 +145,13 @@ int rtsp_response_parse(const uint8_t *buf, size_t len, const rtsp_limits *lim, 
   int status;
   int n = parse_message(buf, len, lim, scratch, scratch_cap, &line, resp->headers, &resp->nheaders, &resp->cseq,
                         &resp->body, &resp->body_len, &status);
-  if (n <= 0) return n < 0 ? (status == 413 ? HAL_ELIMIT : HAL_EBADDATA) : 0;
+  if (n <= 0) return n < 0 ? (status == 413 ? ERR_ELIMIT : ERR_EBADDATA) : 0;
   /* §7.1: Status-Line = RTSP-Version SP Status-Code SP Reason-Phrase CRLF */
-  if (strncmp(line, "RTSP/1.0 ", 9) != 0) return HAL_EBADDATA;
+  if (strncmp(line, "RTSP/1.0 ", 9) != 0) return ERR_EBADDATA;
   const char *c = line + 9;
   for (int i = 0; i < 3; i++)
-    if (c[i] < '0' || c[i] > '9') return HAL_EBADDATA;
-  if (c[0] == '0' || (c[3] && c[3] != ' ')) return HAL_EBADDATA;
+    if (c[i] < '0' || c[i] > '9') return ERR_EBADDATA;
+  if (c[0] == '0' || (c[3] && c[3] != ' ')) return ERR_EBADDATA;
   resp->status = (c[0] - '0') * 100 + (c[1] - '0') * 10 + (c[2] - '0');
   resp->reason = c[3] ? c + 4 : "";
   return n;

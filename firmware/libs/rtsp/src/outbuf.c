@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "sock.h"
 
 #ifndef MSG_NOSIGNAL
@@ -21,7 +21,7 @@ int rtsp_outbuf_flush(rtsp_outbuf *o, int fd) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
       if (errno == EINTR) continue;
       o->err_no = errno;
-      return HAL_EIO;
+      return ERR_EIO;
     }
     o->off += (size_t)n;
     if ((size_t)n < want) break; /* the socket buffer is full: POLLOUT says when to go on */
@@ -37,12 +37,12 @@ static int reserve(rtsp_outbuf *o, size_t len) {
     o->len -= o->off;
     o->off = 0;
   }
-  if (o->hard && o->len + len > o->hard) return HAL_ELIMIT;
+  if (o->hard && o->len + len > o->hard) return ERR_ELIMIT;
   if (o->len + len > o->cap) {
     size_t cap = o->cap ? o->cap : 16384;
     while (cap < o->len + len) cap *= 2;
     uint8_t *b = realloc(o->buf, cap);
-    if (!b) return HAL_ENOMEM;
+    if (!b) return ERR_ENOMEM;
     o->buf = b;
     o->cap = cap;
   }

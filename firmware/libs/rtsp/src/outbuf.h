@@ -18,9 +18,9 @@ typedef struct rtsp_outbuf {
 } rtsp_outbuf;
 
 /* Writes the pieces, or queues them (hold: the socket is not connected yet, queue only).
- * 0, HAL_EIO (the connection is broken), HAL_ELIMIT (over `hard`) or HAL_ENOMEM. */
+ * 0, ERR_EIO (the connection is broken), ERR_ELIMIT (over `hard`) or ERR_ENOMEM. */
 int rtsp_outbuf_sendv(rtsp_outbuf *o, int fd, const rtsp_iov *iov, int n, bool hold);
-/* Writes what is queued as far as the socket takes it. 0 or HAL_EIO. */
+/* Writes what is queued as far as the socket takes it. 0 or ERR_EIO. */
 int rtsp_outbuf_flush(rtsp_outbuf *o, int fd);
 static inline size_t rtsp_outbuf_pending(const rtsp_outbuf *o) { return o->len - o->off; }
 void rtsp_outbuf_free(rtsp_outbuf *o);

@@ -9,7 +9,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "rtsp/auth.h"
 #include "rtsp/message.h"
 #include "rtsp/rtp_media.h"
@@ -89,7 +89,7 @@ static uint64_t rnd(void *u) {
 /* RFC 2326 §3.2: rtsp_URL = "rtsp://" host [ ":" port ] [ abs_path ]; userinfo as in RFC 3986. */
 int rtsp_url_split(const char *url, char *host, size_t hcap, int *port, char *user, size_t ucap, char *pass,
                    size_t pcap) {
-  if (!url || strncasecmp(url, "rtsp://", 7) != 0) return HAL_EINVAL;
+  if (!url || strncasecmp(url, "rtsp://", 7) != 0) return ERR_EINVAL;
   const char *a = url + 7;
   const char *end = a + strcspn(a, "/?#");
   const char *at = NULL;
@@ -113,7 +113,7 @@ int rtsp_url_split(const char *url, char *host, size_t hcap, int *port, char *us
   const char *he, *pp;
   if (*a == '[') {
     he = memchr(a, ']', (size_t)(end - a));
-    if (!he) return HAL_EINVAL;
+    if (!he) return ERR_EINVAL;
     a++;
     pp = he + 1;
   } else {
@@ -121,37 +121,37 @@ int rtsp_url_split(const char *url, char *host, size_t hcap, int *port, char *us
     if (!he) he = end;
     pp = he;
   }
-  if (he == a || (size_t)(he - a) >= hcap) return HAL_EINVAL;
+  if (he == a || (size_t)(he - a) >= hcap) return ERR_EINVAL;
   memcpy(host, a, (size_t)(he - a));
   host[he - a] = 0;
   *port = 554; /* §3.2 default */
   if (pp < end) {
-    if (*pp != ':') return HAL_EINVAL;
+    if (*pp != ':') return ERR_EINVAL;
     pp++;
     long v;
-    if (rtsp_parse_ulong(&pp, end, 65535, &v) < 0 || pp != end || v < 1) return HAL_EINVAL;
+    if (rtsp_parse_ulong(&pp, end, 65535, &v) < 0 || pp != end || v < 1) return ERR_EINVAL;
     *port = (int)v;
   }
   return 0;
 }
 
 int rtsp_pusher_new(const rtsp_pusher_config *cfg, rtsp_pusher **out) {
-  if (!cfg || !out || !cfg->url || !cfg->sendv) return HAL_EINVAL;
+  if (!cfg || !out || !cfg->url || !cfg->sendv) return ERR_EINVAL;
   *out = NULL;
   if (!cfg->play && (cfg->video < RTSP_VIDEO_NONE || cfg->video > RTSP_VIDEO_H265 || cfg->audio < RTSP_AUDIO_NONE ||
                      cfg->audio > RTSP_AUDIO_PCMA || (cfg->video == RTSP_VIDEO_NONE && cfg->audio == RTSP_AUDIO_NONE)))
-    return HAL_EINVAL;
-  if (cfg->play && cfg->udp && !cfg->udp_open) return HAL_EINVAL;
+    return ERR_EINVAL;
+  if (cfg->play && cfg->udp && !cfg->udp_open) return ERR_EINVAL;
   size_t mtu = cfg->mtu ? cfg->mtu : RTP_MTU_DEFAULT;
-  if (mtu < RTP_MTU_MIN || mtu > RTP_MTU_MAX) return HAL_EINVAL;
+  if (mtu < RTP_MTU_MIN || mtu > RTP_MTU_MAX) return ERR_EINVAL;
   rtsp_pusher *p = calloc(1, sizeof *p);
-  if (!p) return HAL_ENOMEM;
+  if (!p) return ERR_ENOMEM;
   p->cfg = *cfg;
   if (!p->cfg.max_backlog) p->cfg.max_backlog = 4u << 20;
   if (rtsp_url_split(cfg->url, p->host, sizeof p->host, &p->port, p->user, sizeof p->user, p->pass,
                      sizeof p->pass) < 0) {
     free(p);
-    return HAL_EINVAL;
+    return ERR_EINVAL;
   }
   /* the request URL without userinfo: rtsp://host:port/path */
   const char *rest = cfg->url + 7;
@@ -160,7 +160,7 @@ int rtsp_pusher_new(const rtsp_pusher_config *cfg, rtsp_pusher **out) {
   int n = snprintf(p->url, sizeof p->url, v6 ? "rtsp://[%s]:%d%s" : "rtsp://%s:%d%s", p->host, p->port, rest);
   if (n < 0 || (size_t)n >= sizeof p->url || strpbrk(p->url, " \r\n")) {
     free(p);
-    return HAL_EINVAL;
+    return ERR_EINVAL;
   }
   while (n > 8 && p->url[n - 1] == '/') p->url[--n] = 0;
   if (!cfg->play) /* the tracks of the SDP we announce (sdp.c's a=control, RFC 2326 §C.1.1) */
@@ -248,7 +248,7 @@ static int send_request(rtsp_pusher *p, int req, int track) {
     int r = p->cfg.udp_open(p->cfg.user, track, &udp_port);
     if (r < 0) {
       char what[PUSH_URL_MAX + 128];
-      snprintf(what, sizeof what, "SETUP %s: cannot open UDP ports: %s", uri, hal_strerror(r));
+      snprintf(what, sizeof what, "SETUP %s: cannot open UDP ports: %s", uri, err_str(r));
       rtsp_pusher_fail(p, 0, r, what);
       return r;
     }
@@ -296,7 +296,7 @@ static int send_request(rtsp_pusher *p, int req, int track) {
 }
 
 int rtsp_pusher_start(rtsp_pusher *p) {
-  if (p->state != RTSP_PUSH_IDLE) return HAL_ESTATE;
+  if (p->state != RTSP_PUSH_IDLE) return ERR_ESTATE;
   p->state = RTSP_PUSH_HANDSHAKE;
   return send_request(p, REQ_OPTIONS, 0);
 }
@@ -360,7 +360,7 @@ static void fail_status(rtsp_pusher *p, const rtsp_response *r, int req) {
   char msg[700];
   snprintf(msg, sizeof msg, "%s %s: RTSP/1.0 %d %.63s", req_names[req], uri, r->status,
            r->reason[0] ? r->reason : rtsp_status_text(r->status));
-  rtsp_pusher_fail(p, r->status, r->status == 401 ? HAL_EINVAL : HAL_EIO, msg);
+  rtsp_pusher_fail(p, r->status, r->status == 401 ? ERR_EINVAL : ERR_EIO, msg);
 }
 
 static int next_setup_track(const rtsp_pusher *p, int after) {
@@ -428,7 +428,7 @@ static void on_response(rtsp_pusher *p, const rtsp_response *r) {
   }
   case REQ_DESCRIBE:
     if (!take_sdp(p, r)) {
-      rtsp_pusher_fail(p, r->status, HAL_EBADDATA, "DESCRIBE: the server's SDP has no video or audio media");
+      rtsp_pusher_fail(p, r->status, ERR_EBADDATA, "DESCRIBE: the server's SDP has no video or audio media");
       return;
     }
     send_request(p, REQ_SETUP, next_setup_track(p, -1));
@@ -442,7 +442,7 @@ static void on_response(rtsp_pusher *p, const rtsp_response *r) {
     rtsp_session_hdr sh;
     if (sess) { /* §12.37: id [;timeout=n] */
       if (rtsp_session_parse(sess, &sh) < 0) {
-        rtsp_pusher_fail(p, r->status, HAL_EBADDATA, "SETUP: the server's Session header is malformed");
+        rtsp_pusher_fail(p, r->status, ERR_EBADDATA, "SETUP: the server's Session header is malformed");
         return;
       }
       memcpy(p->session, sh.id, sizeof p->session);
@@ -454,7 +454,7 @@ static void on_response(rtsp_pusher *p, const rtsp_response *r) {
       ch = tr[0].interleaved[0]; /* §12.39: the server may choose other channels */
     p->ch[p->req_track] = ch;
     if (!p->session[0]) {
-      rtsp_pusher_fail(p, r->status, HAL_EBADDATA, "SETUP: the server's reply has no Session header");
+      rtsp_pusher_fail(p, r->status, ERR_EBADDATA, "SETUP: the server's reply has no Session header");
       return;
     }
     int next = next_setup_track(p, p->req_track);
@@ -471,7 +471,7 @@ static void on_response(rtsp_pusher *p, const rtsp_response *r) {
 }
 
 int rtsp_pusher_feed(rtsp_pusher *p, const uint8_t *buf, size_t len) {
-  if (p->state == RTSP_PUSH_FAILED) return HAL_ESTATE;
+  if (p->state == RTSP_PUSH_FAILED) return ERR_ESTATE;
   while (len) {
     size_t n = sizeof p->in - p->in_len;
     if (n > len) n = len;
@@ -506,13 +506,13 @@ int rtsp_pusher_feed(rtsp_pusher *p, const uint8_t *buf, size_t len) {
       static const rtsp_limits lim = {PUSH_MSG_MAX, 2048, RTSP_MAX_HEADERS, PUSH_IN_MAX / 2};
       rtsp_response r;
       int n = rtsp_response_parse(b, avail, &lim, p->scratch, sizeof p->scratch, &r);
-      if (n == HAL_ELIMIT) {
-        rtsp_pusher_fail(p, 0, HAL_ELIMIT, "the server's reply is too large");
-        return HAL_ELIMIT;
+      if (n == ERR_ELIMIT) {
+        rtsp_pusher_fail(p, 0, ERR_ELIMIT, "the server's reply is too large");
+        return ERR_ELIMIT;
       }
       if (n < 0) {
-        rtsp_pusher_fail(p, 0, HAL_EBADDATA, "the server sent something that is not an RTSP/1.0 reply");
-        return HAL_EBADDATA;
+        rtsp_pusher_fail(p, 0, ERR_EBADDATA, "the server sent something that is not an RTSP/1.0 reply");
+        return ERR_EBADDATA;
       }
       if (!n) break;
       off += (size_t)n;
@@ -521,7 +521,7 @@ int rtsp_pusher_feed(rtsp_pusher *p, const uint8_t *buf, size_t len) {
     memmove(p->in, p->in + off, p->in_len - off);
     p->in_len -= off;
   }
-  return p->state == RTSP_PUSH_FAILED ? HAL_ESTATE : 0;
+  return p->state == RTSP_PUSH_FAILED ? ERR_ESTATE : 0;
 }
 
 /* ---- media ---- */
@@ -554,9 +554,9 @@ static bool admit(rtsp_pusher *p, bool video, bool key) {
 }
 
 int rtsp_pusher_send_au(rtsp_pusher *p, const uint8_t *buf, size_t len, uint64_t pts_us, rtp_au_kind kind) {
-  if (!p || (!buf && len)) return HAL_EINVAL;
-  if (p->cfg.video == RTSP_VIDEO_NONE) return HAL_ENOTSUP;
-  if (p->state == RTSP_PUSH_FAILED || p->state == RTSP_PUSH_CLOSED) return HAL_ESTATE;
+  if (!p || (!buf && len)) return ERR_EINVAL;
+  if (p->cfg.video == RTSP_VIDEO_NONE) return ERR_ENOTSUP;
+  if (p->state == RTSP_PUSH_FAILED || p->state == RTSP_PUSH_CLOSED) return ERR_ESTATE;
   rtp_pktbuf_reset(&p->pb);
   bool key;
   /* packetized even when dropped: the parameter sets must reach the cache (and the ANNOUNCE) */
@@ -575,9 +575,9 @@ int rtsp_pusher_send_video(rtsp_pusher *p, const uint8_t *buf, size_t len, uint6
 }
 
 int rtsp_pusher_send_audio(rtsp_pusher *p, const uint8_t *buf, size_t len, uint64_t pts_us) {
-  if (!p || !buf || !len) return HAL_EINVAL;
-  if (p->cfg.audio == RTSP_AUDIO_NONE) return HAL_ENOTSUP;
-  if (p->state == RTSP_PUSH_FAILED || p->state == RTSP_PUSH_CLOSED) return HAL_ESTATE;
+  if (!p || !buf || !len) return ERR_EINVAL;
+  if (p->cfg.audio == RTSP_AUDIO_NONE) return ERR_ENOTSUP;
+  if (p->state == RTSP_PUSH_FAILED || p->state == RTSP_PUSH_CLOSED) return ERR_ESTATE;
   if (!admit(p, false, true)) return 0;
   rtp_pktbuf_reset(&p->pb);
   int r = rtp_media_audio(&p->media, buf, len, pts_us, &p->pb);

@@ -13,8 +13,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "hal/errors.h"
-#include "hal/fd.h"
+#include "base/errors.h"
+#include "base/fd.h"
 #include "outbuf.h"
 #include "rtsp/pusher.h"
 #include "udp_pair.h"
@@ -76,9 +76,9 @@ static int flush_out(rtsp_push_conn *c) {
 
 static int a_sendv(void *user, const rtsp_iov *iov, int n) {
   rtsp_push_conn *c = user;
-  if (c->fd < 0 || c->want_close) return HAL_ECLOSED;
+  if (c->fd < 0 || c->want_close) return ERR_ECLOSED;
   int r = rtsp_outbuf_sendv(&c->out, c->fd, iov, n, c->connecting);
-  if (r == HAL_EIO) c->err_no = c->out.err_no;
+  if (r == ERR_EIO) c->err_no = c->out.err_no;
   if (r) return r;
   update_events(c);
   return 0;
@@ -106,21 +106,21 @@ static void on_udp(void *loop, int fd, int revents, void *user) {
 /* The ports of `track` at this end's address of the RTSP connection, where the server sends. */
 static int a_udp_open(void *user, int track, int *rtp_port) {
   rtsp_push_conn *c = user;
-  if (track < 0 || track > 1 || c->fd < 0) return HAL_EINVAL;
+  if (track < 0 || track > 1 || c->fd < 0) return ERR_EINVAL;
   struct sockaddr_storage local;
   socklen_t len = sizeof local;
-  if (getsockname(c->fd, (struct sockaddr *)&local, &len) < 0) return HAL_EIO;
+  if (getsockname(c->fd, (struct sockaddr *)&local, &len) < 0) return ERR_EIO;
   int fds[2], ports[2];
   int r = rtsp_udp_pair_bind(&local, len, fds, ports);
   if (r) return r;
   for (int k = 0; k < 2; k++) {
-    hal_fd_nonblock(fds[k]);
-    hal_fd_cloexec(fds[k]);
+    fd_nonblock(fds[k]);
+    fd_cloexec(fds[k]);
     if (c->ops->watch_fd(c->loop, fds[k], POLLIN, on_udp, c) < 0) {
       if (k) c->ops->unwatch_fd(c->loop, fds[0]);
       close(fds[0]);
       close(fds[1]);
-      return HAL_ENOMEM;
+      return ERR_ENOMEM;
     }
   }
   c->udp[track][0] = fds[0];
@@ -141,7 +141,7 @@ static void transport_error(rtsp_push_conn *c, const char *what, int e) {
   if (e) snprintf(msg, sizeof msg, "%s %s:%d: %s", what, rtsp_pusher_host(c->p), rtsp_pusher_port(c->p), strerror(e));
   else snprintf(msg, sizeof msg, "%s %s:%d", what, rtsp_pusher_host(c->p), rtsp_pusher_port(c->p));
   shut(c);
-  rtsp_pusher_fail(c->p, 0, e == ETIMEDOUT ? HAL_ETIMEDOUT : HAL_EIO, msg);
+  rtsp_pusher_fail(c->p, 0, e == ETIMEDOUT ? ERR_ETIMEDOUT : ERR_EIO, msg);
 }
 
 static void after_core(rtsp_push_conn *c) {
@@ -202,10 +202,10 @@ static void on_fd(void *loop, int fd, int revents, void *user) {
 int rtsp_push_connect(const rtsp_pusher_config *cfg_in, const rtsp_io_ops *ops, void *loop,
                       void (*on_state)(void *user, rtsp_push_state st, int status, int code), void *on_state_user,
                       rtsp_push_conn **out) {
-  if (!cfg_in || !ops || !out) return HAL_EINVAL;
+  if (!cfg_in || !ops || !out) return ERR_EINVAL;
   *out = NULL;
   rtsp_push_conn *c = calloc(1, sizeof *c);
-  if (!c) return HAL_ENOMEM;
+  if (!c) return ERR_ENOMEM;
   c->ops = ops;
   c->loop = loop;
   c->fd = -1;
@@ -233,17 +233,17 @@ int rtsp_push_connect(const rtsp_pusher_config *cfg_in, const rtsp_io_ops *ops, 
   if (getaddrinfo(host, port, &hints, &ai) != 0 || !ai) {
     rtsp_pusher_free(c->p);
     free(c);
-    return HAL_EINVAL;
+    return ERR_EINVAL;
   }
   int fd = socket(ai->ai_family, SOCK_STREAM, 0);
   if (fd < 0) {
     freeaddrinfo(ai);
     rtsp_pusher_free(c->p);
     free(c);
-    return HAL_EIO;
+    return ERR_EIO;
   }
-  hal_fd_nonblock(fd);
-  hal_fd_cloexec(fd);
+  fd_nonblock(fd);
+  fd_cloexec(fd);
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   c->fd = fd;
@@ -257,7 +257,7 @@ int rtsp_push_connect(const rtsp_pusher_config *cfg_in, const rtsp_io_ops *ops, 
     close(fd);
     rtsp_pusher_free(c->p);
     free(c);
-    return HAL_ENOMEM;
+    return ERR_ENOMEM;
   }
   *out = c;
   /* A refused connect may be reported at once: the loop's POLLOUT (with POLLERR) reports it. */

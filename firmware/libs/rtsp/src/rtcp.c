@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 
 static void be32(uint8_t *p, uint32_t v) {
   p[0] = (uint8_t)(v >> 24);
@@ -40,7 +40,7 @@ int rtcp_write_sr(const rtcp_sr_info *sr, const char *cname, uint8_t *out, size_
   // §6.5: SDES with one chunk: SSRC, CNAME item (type 1), END, padded to 32 bits.
   size_t sdes = 4 + 4 + 2 + cl + 1;
   sdes = (sdes + 3) & ~(size_t)3;
-  if (cap < 28 + sdes) return HAL_ELIMIT;
+  if (cap < 28 + sdes) return ERR_ELIMIT;
   size_t n = write_sr(sr, out);
   uint8_t *p = out + n;
   memset(p, 0, sdes);
@@ -56,7 +56,7 @@ int rtcp_write_sr(const rtcp_sr_info *sr, const char *cname, uint8_t *out, size_
 }
 
 int rtcp_write_bye(const rtcp_sr_info *sr, uint8_t *out, size_t cap) {
-  if (cap < 36) return HAL_ELIMIT;
+  if (cap < 36) return ERR_ELIMIT;
   size_t n = write_sr(sr, out);
   // §6.6: BYE with SC=1
   out[n] = 0x81;
@@ -70,18 +70,18 @@ int rtcp_write_bye(const rtcp_sr_info *sr, uint8_t *out, size_t cap) {
 int rtcp_parse_reports(const uint8_t *buf, size_t len, rtcp_rr_block *out, int max) {
   int found = 0;
   size_t pos = 0;
-  if (len < 4) return HAL_EBADDATA;
+  if (len < 4) return ERR_EBADDATA;
   while (pos + 4 <= len) {
     const uint8_t *p = buf + pos;
-    if ((p[0] >> 6) != 2) return HAL_EBADDATA;
+    if ((p[0] >> 6) != 2) return ERR_EBADDATA;
     size_t plen = 4 * ((size_t)(p[2] << 8 | p[3]) + 1);
-    if (pos + plen > len) return HAL_EBADDATA;
+    if (pos + plen > len) return ERR_EBADDATA;
     int rc = p[0] & 31;
     size_t first = 0;
     if (p[1] == 201) first = 8;        /* RR: header, reporter SSRC */
     else if (p[1] == 200) first = 28;  /* SR: header, SSRC, sender info */
     if (first) {
-      if (first + 24u * (size_t)rc > plen) return HAL_EBADDATA;
+      if (first + 24u * (size_t)rc > plen) return ERR_EBADDATA;
       uint32_t reporter = plen >= 8 ? rd32(p + 4) : 0;
       for (int i = 0; i < rc; i++) {
         const uint8_t *b = p + first + 24 * (size_t)i;

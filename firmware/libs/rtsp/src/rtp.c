@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "rtsp/message.h"
 
 void rtp_pktbuf_init(rtp_pktbuf *b) { memset(b, 0, sizeof *b); }
@@ -33,12 +33,12 @@ void rtp_pktbuf_free(rtp_pktbuf *b) {
 int rtp_pktbuf_reserve(rtp_pktbuf *b, size_t bytes, int pkts) {
   if (b->err) return b->err;
   size_t need = b->len + bytes;
-  if (need > UINT32_MAX / 2 || pkts < 0 || pkts > INT32_MAX / 2 - b->n) return b->err = HAL_ENOMEM;
+  if (need > UINT32_MAX / 2 || pkts < 0 || pkts > INT32_MAX / 2 - b->n) return b->err = ERR_ENOMEM;
   if (need > b->cap) {
     size_t cap = b->cap ? b->cap : need > 2048 ? need : 2048; /* a first reservation is exact */
     while (cap < need) cap *= 2;
     uint8_t *d = realloc(b->data, cap);
-    if (!d) return b->err = HAL_ENOMEM;
+    if (!d) return b->err = ERR_ENOMEM;
     b->data = d;
     b->cap = cap;
   }
@@ -46,7 +46,7 @@ int rtp_pktbuf_reserve(rtp_pktbuf *b, size_t bytes, int pkts) {
     int nc = b->ncap ? b->ncap : 16;
     while (nc < b->n + 1 + pkts) nc *= 2;
     uint32_t *o = realloc(b->off, (size_t)nc * sizeof *o);
-    if (!o) return b->err = HAL_ENOMEM;
+    if (!o) return b->err = ERR_ENOMEM;
     b->off = o;
     b->ncap = nc;
     if (b->n == 0) b->off[0] = 0;
@@ -92,18 +92,18 @@ void rtp_header_write(uint8_t h[RTP_HEADER_SIZE], bool marker, uint8_t pt, uint1
 }
 
 int rtp_header_parse(const uint8_t *p, size_t len, rtp_header *h) {
-  if (len < RTP_HEADER_SIZE || (p[0] >> 6) != 2) return HAL_EBADDATA;
+  if (len < RTP_HEADER_SIZE || (p[0] >> 6) != 2) return ERR_EBADDATA;
   size_t hs = RTP_HEADER_SIZE + 4u * (p[0] & 15);
-  if (len < hs) return HAL_EBADDATA;
+  if (len < hs) return ERR_EBADDATA;
   if (p[0] & 0x10) { /* §5.3.1 header extension */
-    if (len < hs + 4) return HAL_EBADDATA;
+    if (len < hs + 4) return ERR_EBADDATA;
     hs += 4 + 4u * ((size_t)p[hs + 2] << 8 | p[hs + 3]);
-    if (len < hs) return HAL_EBADDATA;
+    if (len < hs) return ERR_EBADDATA;
   }
   size_t pad = 0;
   if (p[0] & 0x20) {
     pad = p[len - 1];
-    if (pad == 0 || hs + pad > len) return HAL_EBADDATA;
+    if (pad == 0 || hs + pad > len) return ERR_EBADDATA;
   }
   h->marker = p[1] >> 7;
   h->pt = p[1] & 0x7f;

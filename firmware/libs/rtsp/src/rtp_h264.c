@@ -2,11 +2,11 @@
 // Packetization-mode 1 without STAP-A: every NAL large enough to matter is sent on its own.
 #include <string.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "rtsp/rtp.h"
 
 int rtp_h264_packetize(rtp_packetizer *p, const uint8_t *nal, size_t size, uint32_t ts, bool last, rtp_pktbuf *out) {
-  if (!nal || size < 1 || p->mtu < RTP_MTU_MIN) return HAL_EINVAL;
+  if (!nal || size < 1 || p->mtu < RTP_MTU_MIN) return ERR_EINVAL;
   uint8_t h[RTP_HEADER_SIZE + 2];
   size_t room = p->mtu - RTP_HEADER_SIZE;
   if (size <= room) {

@@ -1,11 +1,11 @@
 // H.265 RTP payload, RFC 7798: single NAL unit packets (§4.4.1) and fragmentation units (§4.4.3).
 #include <string.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "rtsp/rtp.h"
 
 int rtp_h265_packetize(rtp_packetizer *p, const uint8_t *nal, size_t size, uint32_t ts, bool last, rtp_pktbuf *out) {
-  if (!nal || size < 2 || p->mtu < RTP_MTU_MIN) return HAL_EINVAL;
+  if (!nal || size < 2 || p->mtu < RTP_MTU_MIN) return ERR_EINVAL;
   uint8_t h[RTP_HEADER_SIZE + 3];
   size_t room = p->mtu - RTP_HEADER_SIZE;
   if (size <= room) {

@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 
 void rtp_media_init(rtp_media *m, int video, int audio_pt, size_t mtu, uint64_t (*rnd)(void *u), void *u) {
   memset(m, 0, sizeof *m);
@@ -46,10 +46,10 @@ static int put_param_sets(rtp_media *m, uint32_t ts, rtp_pktbuf *out) {
 int rtp_media_video(rtp_media *m, const uint8_t *buf, size_t len, uint64_t pts_us, rtp_au_kind kind, rtp_pktbuf *out,
                     bool *key) {
   *key = false;
-  if (!m->video || (!buf && len)) return HAL_EINVAL;
+  if (!m->video || (!buf && len)) return ERR_EINVAL;
   if (kind == RTP_AU_HEADER) {
     int r = media_ps_cache_put_annexb(&m->ps, buf, len);
-    return r == HAL_ELIMIT ? 0 : r < 0 ? r : 0; /* an oversized set is not cached, as below */
+    return r == ERR_ELIMIT ? 0 : r < 0 ? r : 0; /* an oversized set is not cached, as below */
   }
   media_codec codec = m->video;
   size_t hs = media_nal_header_size(codec);
@@ -71,7 +71,7 @@ int rtp_media_video(rtp_media *m, const uint8_t *buf, size_t len, uint64_t pts_u
   while (!r && media_annexb_next(codec, buf, len, &pos, &nal) == 1) {
     if (nal.size < hs) continue;
     if (media_nal_is_param_set(codec, nal.type)) {
-      media_ps_cache_put(&m->ps, nal.data, nal.size); /* HAL_ELIMIT: too large to cache, skipped */
+      media_ps_cache_put(&m->ps, nal.data, nal.size); /* ERR_ELIMIT: too large to cache, skipped */
       continue;
     }
     if (nal.type == (codec == MEDIA_CODEC_H264 ? MEDIA_H264_NAL_AUD : MEDIA_H265_NAL_AUD)) continue;
@@ -91,7 +91,7 @@ int rtp_media_video(rtp_media *m, const uint8_t *buf, size_t len, uint64_t pts_u
 }
 
 int rtp_media_audio(rtp_media *m, const uint8_t *s, size_t n, uint64_t pts_us, rtp_pktbuf *out) {
-  if (!m->audio) return HAL_ENOTSUP;
+  if (!m->audio) return ERR_ENOTSUP;
   int n0 = out->n;
   int r = rtp_g711_packetize(&m->pk[1], s, n, rtp_media_ts(m, 1, pts_us), out);
   return r < 0 ? r : out->n - n0;

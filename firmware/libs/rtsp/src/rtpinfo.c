@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "rtsp/wbuf.h"
 #include "util.h"
 
@@ -16,32 +16,32 @@ static int parse_entry(const char *s, const char *end, rtsp_rtpinfo *e) {
     const char *a = s, *b = pe;
     rtsp_trim(&a, &b);
     const char *eq = memchr(a, '=', (size_t)(b - a));
-    if (!eq) return HAL_EBADDATA;
+    if (!eq) return ERR_EBADDATA;
     size_t klen = (size_t)(eq - a);
     const char *v = eq + 1;
     long x;
     if (rtsp_ieq(a, klen, "url")) {
       size_t n = (size_t)(b - v);
-      if (n == 0 || n >= sizeof e->url || has_url) return HAL_EBADDATA;
+      if (n == 0 || n >= sizeof e->url || has_url) return ERR_EBADDATA;
       memcpy(e->url, v, n);
       e->url[n] = 0;
       has_url = true;
     } else if (rtsp_ieq(a, klen, "seq")) {
-      if (rtsp_parse_ulong(&v, b, 65535, &x) < 0 || v != b || e->has_seq) return HAL_EBADDATA;
+      if (rtsp_parse_ulong(&v, b, 65535, &x) < 0 || v != b || e->has_seq) return ERR_EBADDATA;
       e->seq = (uint16_t)x;
       e->has_seq = true;
     } else if (rtsp_ieq(a, klen, "rtptime")) {
-      if (rtsp_parse_ulong(&v, b, 4294967295L, &x) < 0 || v != b || e->has_rtptime) return HAL_EBADDATA;
+      if (rtsp_parse_ulong(&v, b, 4294967295L, &x) < 0 || v != b || e->has_rtptime) return ERR_EBADDATA;
       e->rtptime = (uint32_t)x;
       e->has_rtptime = true;
     }
     s = semi ? semi + 1 : end;
   }
-  return has_url ? 0 : HAL_EBADDATA;
+  return has_url ? 0 : ERR_EBADDATA;
 }
 
 int rtsp_rtpinfo_parse(const char *value, rtsp_rtpinfo *out, int max) {
-  if (!value || max <= 0) return HAL_EINVAL;
+  if (!value || max <= 0) return ERR_EINVAL;
   const char *s = value, *end = value + strlen(value);
   int n = 0;
   while (s < end && n < max) {
@@ -56,11 +56,11 @@ int rtsp_rtpinfo_parse(const char *value, rtsp_rtpinfo *out, int max) {
       c++;
     }
     const char *pe = c ? c : end;
-    if (parse_entry(s, pe, &out[n]) < 0) return HAL_EBADDATA;
+    if (parse_entry(s, pe, &out[n]) < 0) return ERR_EBADDATA;
     n++;
     s = c ? c + 1 : end;
   }
-  return n ? n : HAL_EBADDATA;
+  return n ? n : ERR_EBADDATA;
 }
 
 int rtsp_rtpinfo_format(const rtsp_rtpinfo *e, int n, char *out, size_t cap) {

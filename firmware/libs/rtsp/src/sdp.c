@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "rtsp/wbuf.h"
 
 int sdp_write(const sdp_params *p, char *out, size_t cap) {

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "internal.h"
 
 uint64_t rtsp_now(rtsp_server *s) {
@@ -53,13 +53,13 @@ static int copy_str(char *dst, size_t cap, const char *src) {
     return 0;
   }
   size_t n = strlen(src);
-  if (n >= cap) return HAL_EINVAL;
+  if (n >= cap) return ERR_EINVAL;
   memcpy(dst, src, n + 1);
   return 0;
 }
 
 int rtsp_server_new(const rtsp_server_config *cfg, rtsp_server **out) {
-  if (!cfg || !out) return HAL_EINVAL;
+  if (!cfg || !out) return ERR_EINVAL;
   *out = NULL;
   if (cfg->mtu < RTP_MTU_MIN || cfg->mtu > RTP_MTU_MAX || cfg->port < 0 || cfg->port > 65535 ||
       cfg->max_clients < 1 || cfg->max_sessions_per_conn < 1 || cfg->queue_max_frames < 2 ||
@@ -67,16 +67,16 @@ int rtsp_server_new(const rtsp_server_config *cfg, rtsp_server **out) {
       cfg->limits.max_header_bytes < 64 || cfg->limits.max_header_bytes >= sizeof(((rtsp_server *)0)->scratch) ||
       cfg->limits.max_body > 1u << 20 || cfg->rtcp_interval_ms < 100 || cfg->request_deadline_s < 1 ||
       cfg->max_clients_per_addr < 1)
-    return HAL_EINVAL;
-  if (cfg->auth != RTSP_AUTH_NONE && (!cfg->username || !cfg->password)) return HAL_EINVAL;
+    return ERR_EINVAL;
+  if (cfg->auth != RTSP_AUTH_NONE && (!cfg->username || !cfg->password)) return ERR_EINVAL;
   rtsp_server *s = calloc(1, sizeof *s);
-  if (!s) return HAL_ENOMEM;
+  if (!s) return ERR_ENOMEM;
   s->cfg = *cfg;
   if (copy_str(s->host, sizeof s->host, cfg->host ? cfg->host : "0.0.0.0") ||
       copy_str(s->user, sizeof s->user, cfg->username) || copy_str(s->pass, sizeof s->pass, cfg->password) ||
       copy_str(s->realm, sizeof s->realm, cfg->realm ? cfg->realm : "k230js") || strchr(s->realm, '"')) {
     free(s);
-    return HAL_EINVAL;
+    return ERR_EINVAL;
   }
   s->cfg.host = s->host;
   s->cfg.username = s->user;
@@ -155,7 +155,7 @@ int rtsp_server_url(const rtsp_server *s, const char *any_host, const char *name
   if (!strcmp(h, "::")) h = any_host ? any_host : "::1";
   int n = strchr(h, ':') ? snprintf(out, cap, "rtsp://[%s]:%d/%s", h, s->bound_port, name)
                          : snprintf(out, cap, "rtsp://%s:%d/%s", h, s->bound_port, name);
-  return n < 0 || (size_t)n >= cap ? HAL_ELIMIT : n;
+  return n < 0 || (size_t)n >= cap ? ERR_ELIMIT : n;
 }
 
 static bool valid_mount_name(const char *n) {
@@ -174,10 +174,10 @@ int rtsp_server_add_mount(rtsp_server *s, const char *name, const rtsp_mount_con
   if (!s || !name || !cfg || !valid_mount_name(name) || cfg->video < RTSP_VIDEO_NONE || cfg->video > RTSP_VIDEO_H265 ||
       cfg->audio < RTSP_AUDIO_NONE || cfg->audio > RTSP_AUDIO_PCMA ||
       (cfg->video == RTSP_VIDEO_NONE && cfg->audio == RTSP_AUDIO_NONE))
-    return HAL_EINVAL;
-  if (rtsp_server_find_mount(s, name)) return HAL_EBUSY;
+    return ERR_EINVAL;
+  if (rtsp_server_find_mount(s, name)) return ERR_EBUSY;
   rtsp_mount *m = calloc(1, sizeof *m);
-  if (!m) return HAL_ENOMEM;
+  if (!m) return ERR_ENOMEM;
   m->srv = s;
   strcpy(m->name, name);
   m->cfg = *cfg;
@@ -244,7 +244,7 @@ static int publish(rtsp_mount *m, int track, bool key, uint16_t seq0, uint64_t p
   m->srv->st.frames_in++;
   if (m->readers) {
     rtsp_frame *f = rtsp_frame_from_pktbuf(&m->pb, track, key, seq0, rtp_media_ts(&m->media, track, pts_us));
-    if (!f) return HAL_ENOMEM;
+    if (!f) return ERR_ENOMEM;
     rtsp_hub_push(m, f);
   }
   maybe_tick(m->srv);
@@ -252,8 +252,8 @@ static int publish(rtsp_mount *m, int track, bool key, uint16_t seq0, uint64_t p
 }
 
 int rtsp_mount_send_au(rtsp_mount *m, const uint8_t *buf, size_t len, uint64_t pts_us, rtp_au_kind kind) {
-  if (!m || (!buf && len)) return HAL_EINVAL;
-  if (m->cfg.video == RTSP_VIDEO_NONE) return HAL_ENOTSUP;
+  if (!m || (!buf && len)) return ERR_EINVAL;
+  if (m->cfg.video == RTSP_VIDEO_NONE) return ERR_ENOTSUP;
   rtp_pktbuf_reset(&m->pb);
   uint16_t seq0 = m->media.pk[0].seq;
   bool key;
@@ -271,8 +271,8 @@ int rtsp_mount_send_video(rtsp_mount *m, const uint8_t *buf, size_t len, uint64_
 }
 
 int rtsp_mount_send_audio(rtsp_mount *m, const uint8_t *buf, size_t len, uint64_t pts_us) {
-  if (!m || !buf || !len) return HAL_EINVAL;
-  if (m->cfg.audio == RTSP_AUDIO_NONE) return HAL_ENOTSUP;
+  if (!m || !buf || !len) return ERR_EINVAL;
+  if (m->cfg.audio == RTSP_AUDIO_NONE) return ERR_ENOTSUP;
   rtp_pktbuf_reset(&m->pb);
   uint16_t seq0 = m->media.pk[1].seq;
   int n = rtp_media_audio(&m->media, buf, len, pts_us, &m->pb);

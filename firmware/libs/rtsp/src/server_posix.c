@@ -15,8 +15,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "hal/errors.h"
-#include "hal/fd.h"
+#include "base/errors.h"
+#include "base/fd.h"
 #include "internal.h"
 #include "outbuf.h"
 #include "rtsp/server_posix.h"
@@ -56,8 +56,8 @@ struct adapter {
 };
 
 static void set_nonblock(int fd) {
-  hal_fd_nonblock(fd);
-  hal_fd_cloexec(fd);
+  fd_nonblock(fd);
+  fd_cloexec(fd);
 }
 
 static uint64_t a_now(void *user) {
@@ -99,7 +99,7 @@ static void update_events(pconn *p) {
 /* Straight to the socket while nothing is queued, else (and for what it does not take) queued. */
 static int io_sendv(void *user, const rtsp_iov *iov, int n) {
   pconn *p = user;
-  if (p->dead || p->fd < 0) return HAL_ECLOSED;
+  if (p->dead || p->fd < 0) return ERR_ECLOSED;
   int r = rtsp_outbuf_sendv(&p->out, p->fd, iov, n, false);
   if (r) return r;
   update_events(p);
@@ -121,7 +121,7 @@ static void on_udp(void *loop, int fd, int revents, void *user);
 
 static int io_udp_open(void *user, int track, int crtp, int crtcp, int sp[2]) {
   pconn *p = user;
-  if (p->dead || track < 0 || track >= RTSP_TRACKS) return HAL_EINVAL;
+  if (p->dead || track < 0 || track >= RTSP_TRACKS) return ERR_EINVAL;
   udp_close_track(p, track);
   int fds[2];
   int r = rtsp_udp_pair_bind(&p->local, p->local_len, fds, sp);
@@ -139,7 +139,7 @@ static int io_udp_open(void *user, int track, int crtp, int crtcp, int sp[2]) {
         if (j < k) p->a->ops->unwatch_fd(p->a->loop, fds[j]);
         close(fds[j]);
       }
-      return HAL_EIO;
+      return ERR_EIO;
     }
     p->udp[track][k] = fds[k];
   }
@@ -354,8 +354,8 @@ static void on_listen(void *loop, int fd, int revents, void *user) {
 }
 
 int rtsp_server_listen(rtsp_server *s, const rtsp_io_ops *ops, void *loop) {
-  if (!s || !ops || !ops->watch_fd || !ops->unwatch_fd || !ops->set_events || !ops->now_us) return HAL_EINVAL;
-  if (s->adapter) return HAL_EBUSY;
+  if (!s || !ops || !ops->watch_fd || !ops->unwatch_fd || !ops->set_events || !ops->now_us) return ERR_EINVAL;
+  if (s->adapter) return ERR_EBUSY;
   struct addrinfo hints, *res = NULL;
   memset(&hints, 0, sizeof hints);
   hints.ai_family = AF_UNSPEC;
@@ -363,11 +363,11 @@ int rtsp_server_listen(rtsp_server *s, const rtsp_io_ops *ops, void *loop) {
   hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
   char port[8];
   snprintf(port, sizeof port, "%d", s->cfg.port);
-  if (getaddrinfo(s->host[0] ? s->host : NULL, port, &hints, &res) != 0 || !res) return HAL_EINVAL;
+  if (getaddrinfo(s->host[0] ? s->host : NULL, port, &hints, &res) != 0 || !res) return ERR_EINVAL;
   int fd = socket(res->ai_family, SOCK_STREAM, 0);
   if (fd < 0) {
     freeaddrinfo(res);
-    return HAL_EIO;
+    return ERR_EIO;
   }
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -375,14 +375,14 @@ int rtsp_server_listen(rtsp_server *s, const rtsp_io_ops *ops, void *loop) {
     int e = errno;
     freeaddrinfo(res);
     close(fd);
-    return e == EADDRINUSE ? HAL_EBUSY : HAL_EIO;
+    return e == EADDRINUSE ? ERR_EBUSY : ERR_EIO;
   }
   freeaddrinfo(res);
   /* Room in the accept queue for a burst of as many clients as the server takes: a full queue
    * drops SYNs, and a dropped SYN costs its client a 1 s retransmission (lwIP caps it at 255). */
   if (listen(fd, s->cfg.max_clients > 64 ? s->cfg.max_clients : 64) < 0) {
     close(fd);
-    return HAL_EIO;
+    return ERR_EIO;
   }
   set_nonblock(fd);
   struct sockaddr_storage la;
@@ -393,7 +393,7 @@ int rtsp_server_listen(rtsp_server *s, const rtsp_io_ops *ops, void *loop) {
   adapter *a = calloc(1, sizeof *a);
   if (!a) {
     close(fd);
-    return HAL_ENOMEM;
+    return ERR_ENOMEM;
   }
   a->srv = s;
   a->ops = ops;
@@ -402,7 +402,7 @@ int rtsp_server_listen(rtsp_server *s, const rtsp_io_ops *ops, void *loop) {
   if (ops->watch_fd(loop, fd, POLLIN, on_listen, a) < 0) {
     close(fd);
     free(a);
-    return HAL_ENOMEM;
+    return ERR_ENOMEM;
   }
   s->adapter = a;
   s->adapter_sweep = sweep;

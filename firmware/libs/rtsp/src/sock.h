@@ -18,7 +18,7 @@
 
 /* Writes the pieces of a TCP stream from where they lie, as far as the socket takes them now:
  * *sent = bytes written (fewer than the total once the socket buffer is full). Returns 0 or
- * HAL_EIO (the connection is broken; errno says why). */
+ * ERR_EIO (the connection is broken; errno says why). */
 int rtsp_sock_sendv(int fd, const rtsp_iov *iov, int n, size_t *sent);
 
 /* Scratch for a datagram whose two pieces lie apart and must be joined to leave in one send();
@@ -29,8 +29,8 @@ typedef struct rtsp_sock_stage {
 } rtsp_sock_stage;
 
 /* Sends npkts datagrams on a connected UDP socket, packet i being iov[2i] then iov[2i+1] (either
- * may be empty). Returns 0, HAL_EAGAIN when the socket buffer is full (the rest are not sent:
- * UDP loses them) or HAL_ENOMEM. Other errors (ECONNREFUSED before the client listens) lose only
+ * may be empty). Returns 0, ERR_EAGAIN when the socket buffer is full (the rest are not sent:
+ * UDP loses them) or ERR_ENOMEM. Other errors (ECONNREFUSED before the client listens) lose only
  * that packet. */
 int rtsp_sock_send_dgrams(int fd, const rtsp_iov *iov, int npkts, rtsp_sock_stage *st);
 

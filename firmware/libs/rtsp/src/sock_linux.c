@@ -9,7 +9,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "sock.h"
 
 #define SENDV_CHUNK 256 /* iovecs per sendmsg (IOV_MAX is at least 1024 on Linux, 16 by POSIX) */
@@ -43,7 +43,7 @@ int rtsp_sock_sendv(int fd, const rtsp_iov *iov, int n, size_t *sent) {
     if (w < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      return HAL_EIO;
+      return ERR_EIO;
     }
     done += (size_t)w;
     size_t left = (size_t)w; /* advance past the written pieces */
@@ -77,7 +77,7 @@ int rtsp_sock_send_dgrams(int fd, const rtsp_iov *iov, int npkts, rtsp_sock_stag
     int r = sendmmsg(fd, mm, (unsigned)m, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (r < 0) {
       if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return HAL_EAGAIN;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return ERR_EAGAIN;
       r = 1; /* ECONNREFUSED (client not listening yet) and friends lose that packet: UDP is lossy */
     }
     i += r > 0 ? r : 1;

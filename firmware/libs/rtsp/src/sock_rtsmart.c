@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "sock.h"
 
 #ifndef MSG_NOSIGNAL
@@ -26,7 +26,7 @@ int rtsp_sock_sendv(int fd, const rtsp_iov *iov, int n, size_t *sent) {
       if (w < 0) {
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
-        return HAL_EIO;
+        return ERR_EIO;
       }
       *sent += (size_t)w;
       b += w;
@@ -45,7 +45,7 @@ int rtsp_sock_send_dgrams(int fd, const rtsp_iov *iov, int npkts, rtsp_sock_stag
     if (p->len && h->len && (const uint8_t *)h->base + h->len != p->base) {
       if (len > st->cap) {
         uint8_t *b = realloc(st->buf, len);
-        if (!b) return HAL_ENOMEM;
+        if (!b) return ERR_ENOMEM;
         st->buf = b;
         st->cap = len;
       }
@@ -57,7 +57,7 @@ int rtsp_sock_send_dgrams(int fd, const rtsp_iov *iov, int npkts, rtsp_sock_stag
     }
     while (send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
       if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return HAL_EAGAIN;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return ERR_EAGAIN;
       break; /* ECONNREFUSED (client not listening yet) and friends lose that packet: UDP is lossy */
     }
   }

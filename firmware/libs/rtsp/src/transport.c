@@ -5,7 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "rtsp/wbuf.h"
 #include "util.h"
 
@@ -14,15 +14,15 @@ static int parse_range(const char *s, size_t n, int out[2], long max) {
   const char *end = s + n;
   long a, b;
   const char *p = s;
-  if (rtsp_parse_ulong(&p, end, max, &a) < 0) return HAL_EBADDATA;
+  if (rtsp_parse_ulong(&p, end, max, &a) < 0) return ERR_EBADDATA;
   if (p == end) {
     out[0] = (int)a;
     out[1] = (int)a + 1;
     return 0;
   }
-  if (*p != '-') return HAL_EBADDATA;
+  if (*p != '-') return ERR_EBADDATA;
   p++;
-  if (rtsp_parse_ulong(&p, end, max, &b) < 0 || p != end) return HAL_EBADDATA;
+  if (rtsp_parse_ulong(&p, end, max, &b) < 0 || p != end) return ERR_EBADDATA;
   out[0] = (int)a;
   out[1] = (int)b;
   return 0;
@@ -54,7 +54,7 @@ static int parse_one(const char *s, size_t n, rtsp_transport *t) {
         t->rtp_avp = true;
         t->lower = RTSP_LOWER_TCP;
       } else if (len == 0) {
-        return HAL_EBADDATA;
+        return ERR_EBADDATA;
       }
     } else if (len == 0) {
       /* empty parameter: tolerated */
@@ -63,17 +63,17 @@ static int parse_one(const char *s, size_t n, rtsp_transport *t) {
     } else if (rtsp_ieq(a, klen, "multicast") && !eq) {
       t->multicast = true;
     } else if (rtsp_ieq(a, klen, "client_port") && eq) {
-      if (parse_range(v, vlen, t->client_port, 65535) < 0) return HAL_EBADDATA;
+      if (parse_range(v, vlen, t->client_port, 65535) < 0) return ERR_EBADDATA;
     } else if (rtsp_ieq(a, klen, "server_port") && eq) {
-      if (parse_range(v, vlen, t->server_port, 65535) < 0) return HAL_EBADDATA;
+      if (parse_range(v, vlen, t->server_port, 65535) < 0) return ERR_EBADDATA;
     } else if (rtsp_ieq(a, klen, "interleaved") && eq) {
-      if (parse_range(v, vlen, t->interleaved, 255) < 0) return HAL_EBADDATA;
+      if (parse_range(v, vlen, t->interleaved, 255) < 0) return ERR_EBADDATA;
     } else if (rtsp_ieq(a, klen, "ssrc") && eq) {
-      if (vlen == 0 || vlen > 8) return HAL_EBADDATA;
+      if (vlen == 0 || vlen > 8) return ERR_EBADDATA;
       uint32_t x = 0;
       for (size_t i = 0; i < vlen; i++) {
         int d = rtsp_hexval(v[i]);
-        if (d < 0) return HAL_EBADDATA;
+        if (d < 0) return ERR_EBADDATA;
         x = x << 4 | (uint32_t)d;
       }
       t->has_ssrc = true;
@@ -88,11 +88,11 @@ static int parse_one(const char *s, size_t n, rtsp_transport *t) {
     idx++;
     s = semi ? semi + 1 : end;
   }
-  return idx > 0 ? 0 : HAL_EBADDATA;
+  return idx > 0 ? 0 : ERR_EBADDATA;
 }
 
 int rtsp_transport_parse(const char *value, rtsp_transport *out, int max) {
-  if (!value || max <= 0) return HAL_EINVAL;
+  if (!value || max <= 0) return ERR_EINVAL;
   const char *s = value, *end = value + strlen(value);
   int n = 0;
   while (s < end) {
@@ -104,11 +104,11 @@ int rtsp_transport_parse(const char *value, rtsp_transport *out, int max) {
       c++;
     }
     if (n >= max) return n;
-    if (parse_one(s, (size_t)(c - s), &out[n]) < 0) return HAL_EBADDATA;
+    if (parse_one(s, (size_t)(c - s), &out[n]) < 0) return ERR_EBADDATA;
     n++;
     s = c < end ? c + 1 : end;
   }
-  return n ? n : HAL_EBADDATA;
+  return n ? n : ERR_EBADDATA;
 }
 
 int rtsp_transport_format(const rtsp_transport *t, char *out, size_t cap) {

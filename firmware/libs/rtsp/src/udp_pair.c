@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <unistd.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 
 static void set_port(struct sockaddr_storage *a, int port) {
   if (a->ss_family == AF_INET6) ((struct sockaddr_in6 *)a)->sin6_port = htons((uint16_t)port);
@@ -17,13 +17,13 @@ int rtsp_udp_pair_bind(const struct sockaddr_storage *local, socklen_t local_len
   int fam = local->ss_family;
   for (int attempt = 0; attempt < 32; attempt++) {
     int a = socket(fam, SOCK_DGRAM, 0);
-    if (a < 0) return HAL_EIO;
+    if (a < 0) return ERR_EIO;
     struct sockaddr_storage la = *local;
     socklen_t ll = local_len;
     set_port(&la, 0);
     if (bind(a, (struct sockaddr *)&la, ll) < 0 || getsockname(a, (struct sockaddr *)&la, &ll) < 0) {
       close(a);
-      return HAL_EIO;
+      return ERR_EIO;
     }
     int port = ntohs(fam == AF_INET6 ? ((struct sockaddr_in6 *)&la)->sin6_port : ((struct sockaddr_in *)&la)->sin_port);
     if (port % 2 || port >= 65535) { /* RTP wants the even one */
@@ -33,7 +33,7 @@ int rtsp_udp_pair_bind(const struct sockaddr_storage *local, socklen_t local_len
     int b = socket(fam, SOCK_DGRAM, 0);
     if (b < 0) {
       close(a);
-      return HAL_EIO;
+      return ERR_EIO;
     }
     set_port(&la, port + 1);
     if (bind(b, (struct sockaddr *)&la, ll) < 0) {
@@ -47,5 +47,5 @@ int rtsp_udp_pair_bind(const struct sockaddr_storage *local, socklen_t local_len
     ports[1] = port + 1;
     return 0;
   }
-  return HAL_EBUSY;
+  return ERR_EBUSY;
 }

@@ -7,7 +7,7 @@
 
 /* Binds two UDP sockets at `local`'s address (its port is ignored), the first on an even port the
  * system picks, the second on the port after it. fds[] are blocking and unconnected; ports[]
- * their numbers. 0, HAL_EIO (no socket or address), HAL_EBUSY (no free pair found). */
+ * their numbers. 0, ERR_EIO (no socket or address), ERR_EBUSY (no free pair found). */
 int rtsp_udp_pair_bind(const struct sockaddr_storage *local, socklen_t local_len, int fds[2], int ports[2]);
 
 #endif

@@ -4,20 +4,20 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hal/errors.h"
+#include "base/errors.h"
 
 void rtsp_wbuf_init(rtsp_wbuf *w, char *p, size_t cap) {
   w->p = p;
   w->cap = cap;
   w->len = 0;
-  w->err = cap ? 0 : HAL_ELIMIT;
+  w->err = cap ? 0 : ERR_ELIMIT;
   if (cap) p[0] = 0;
 }
 
 void rtsp_wbuf_put(rtsp_wbuf *w, const void *data, size_t len) {
   if (w->err) return;
   if (len >= w->cap - w->len) {
-    w->err = HAL_ELIMIT;
+    w->err = ERR_ELIMIT;
     return;
   }
   memcpy(w->p + w->len, data, len);
@@ -35,7 +35,7 @@ void rtsp_wbuf_printf(rtsp_wbuf *w, const char *fmt, ...) {
   int n = vsnprintf(w->p + w->len, room, fmt, ap);
   va_end(ap);
   if (n < 0 || (size_t)n >= room) {
-    w->err = HAL_ELIMIT;
+    w->err = ERR_ELIMIT;
     w->p[w->len] = 0;
     return;
   }
@@ -69,18 +69,18 @@ static int b64val(char c) {
 
 int rtsp_base64_decode(const char *in, size_t inlen, uint8_t *out, size_t cap) {
   while (inlen && in[inlen - 1] == '=') inlen--;
-  if (inlen % 4 == 1) return HAL_EBADDATA;
+  if (inlen % 4 == 1) return ERR_EBADDATA;
   size_t n = 0;
   uint32_t acc = 0;
   int bits = 0;
   for (size_t i = 0; i < inlen; i++) {
     int v = b64val(in[i]);
-    if (v < 0) return HAL_EBADDATA;
+    if (v < 0) return ERR_EBADDATA;
     acc = (acc << 6) | (uint32_t)v;
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
-      if (n >= cap) return HAL_ELIMIT;
+      if (n >= cap) return ERR_ELIMIT;
       out[n++] = (uint8_t)(acc >> bits);
     }
   }

@@ -9,6 +9,7 @@ import { runBundle } from "../lib/run-remote.js";
 import { closeBoard, openBoard } from "../lib/session.js";
 import { AppChecker } from "../lib/typecheck.js";
 import type { Command } from "../lib/command.js";
+import { PREVIEW_OPTIONS, previewOnSimulator, startPreview } from "./preview.js";
 import { runBundlePath, runCommand, runtimeOptions, spawnRuntime } from "./run.js";
 
 const IGNORED = /(^|[\\/])(node_modules|dist|\.git|\.[^\\/]*)([\\/]|$)/;
@@ -63,8 +64,15 @@ export const devCommand: Command = {
     "app and start the new one, streaming its console. Without --port it runs on the host\n" +
     "simulator; with --port on the board (or 'sim': the simulator over its pty): soft reset, raw\n" +
     "paste, stack traces mapped to the .ts sources. Status lines start with 'k230js dev:' on\n" +
-    "stderr. Ctrl-C stops the app and leaves.",
-  options: [...PORT_OPTIONS.filter((o) => o.name !== "sdcard"), ...runCommand.options.filter((o) => o.runtime), NO_CHECK_OPTION],
+    "stderr. Ctrl-C stops the app and leaves. --preview shows the display in a browser meanwhile\n" +
+    "(k230js preview; without --port the simulator's live view on the same page).",
+  options: [
+    ...PORT_OPTIONS.filter((o) => o.name !== "sdcard"),
+    ...runCommand.options.filter((o) => o.runtime),
+    { name: "preview", type: "boolean", help: "show the display at http://127.0.0.1:8231/ (--http moves it)" },
+    ...PREVIEW_OPTIONS,
+    NO_CHECK_OPTION,
+  ],
   async run(args) {
     if (args.positional.length < 1) throw new UsageError("dev: give the app to watch (k230js dev main.ts)");
     const [entryArg, ...extra] = args.positional;
@@ -76,6 +84,10 @@ export const devCommand: Command = {
     const out = runBundlePath(entry);
     const port = args.options.port as string | undefined;
     const board = port ? await openBoard(args, "dev") : null;
+    if (args.options.preview) {
+      if (board) await startPreview(board, args, "dev");
+      else previewOnSimulator(args, "dev");
+    }
     const runtimeArgs = runtimeOptions(args, runCommand.options);
     let current: Running | null = null;
     let pending = false;

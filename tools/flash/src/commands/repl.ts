@@ -5,7 +5,7 @@ import { CliError } from "../lib/errors.js";
 import { userCacheDir } from "../lib/paths.js";
 import { PORT_OPTIONS, openTransport } from "../lib/ports.js";
 import type { RawClient } from "../lib/rawproto.js";
-import { openBoard, releaseBoard } from "../lib/session.js";
+import { moreInChain, openBoard, releaseBoard } from "../lib/session.js";
 import { ReplCompleter, transpileInput } from "../lib/ts-repl.js";
 import type { Command } from "../lib/command.js";
 
@@ -33,7 +33,7 @@ function saveHistory(lines: string[]): void {
 }
 
 /** The TypeScript REPL: line editing, completion and history here; each entry runs on the board. */
-async function typescriptRepl(c: RawClient): Promise<number> {
+export async function typescriptRepl(c: RawClient): Promise<number> {
   const completer = new ReplCompleter();
   const history = loadHistory();
   process.stderr.write(`${c.hello?.info ?? c.transport.name}\nTypeScript REPL on ${c.transport.name}: imports and types work; Tab completes; .help; Ctrl-D leaves\n`);
@@ -160,6 +160,19 @@ async function terminal(args: Parameters<Command["run"]>[0]): Promise<number> {
     // Show the prompt (and the banner on a fresh REPL).
     void t.write("\x02");
   });
+}
+
+/** How a command that serves the board while others run (preview, mount) goes on: with more
+ * commands after '+' it returns and they run; alone it opens the TypeScript REPL, the board's
+ * output between entries shown. */
+export async function replUnlessChained(c: RawClient): Promise<number> {
+  if (moreInChain()) return 0;
+  c.onIdleOutput((s, b) => (s === "o" ? process.stdout : process.stderr).write(b));
+  try {
+    return await typescriptRepl(c);
+  } finally {
+    await releaseBoard();
+  }
 }
 
 export const replCommand: Command = {

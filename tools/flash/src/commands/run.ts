@@ -8,6 +8,8 @@ import { runtimePath, userCacheDir, type Target } from "../lib/paths.js";
 import type { OptionSpec, ParsedArgs } from "../lib/args.js";
 import type { Command } from "../lib/command.js";
 import { runOnBoard } from "../lib/run-remote.js";
+import { openBoard } from "../lib/session.js";
+import { PREVIEW_OPTIONS, previewOnSimulator, startPreview } from "./preview.js";
 
 const MAGIC = "K230JSBC";
 
@@ -80,7 +82,9 @@ export const runCommand: Command = {
     "directory, ~/.cache/k230js/apps/); a bundle or bytecode file runs as it is. Stack traces name\n" +
     "the .ts sources, on the board too. The app's exit status becomes this command's. --target riscv64 runs the\n" +
     "static riscv64 build under qemu-riscv64. With --port the app runs on the board (soft reset,\n" +
-    "raw paste, output streamed). Arguments after '--' reach the app as scriptArgs[1..].",
+    "raw paste, output streamed). Arguments after '--' reach the app as scriptArgs[1..].\n" +
+    "--preview shows the display in a browser while the app runs (k230js preview; without --port\n" +
+    "the simulator's live view on the same page).",
   options: [
     { name: "sdcard", type: "string", help: "directory the app sees as /sdcard", runtime: true },
     { name: "data", type: "string", help: "directory the app sees as /data", runtime: true },
@@ -90,6 +94,8 @@ export const runCommand: Command = {
     { name: "target", type: "string", help: "host (default) or riscv64 (under qemu-riscv64)" },
     { name: "port", short: "p", type: "string", help: "run on a board through this serial port ('sim': the simulator over its pty)" },
     { name: "baud", type: "string", help: "with --port: baud rate for a UART adapter" },
+    { name: "preview", type: "boolean", help: "show the display at http://127.0.0.1:8231/ while the app runs (--http moves it)" },
+    ...PREVIEW_OPTIONS,
     NO_CHECK_OPTION,
   ],
   async run(args) {
@@ -114,8 +120,10 @@ export const runCommand: Command = {
     }
     if (typeof args.options.port === "string") {
       if (isBytecode(file)) throw new UsageError("run: --port sends source; run without --bytecode");
+      if (args.options.preview) await startPreview(await openBoard(args, "run"), args, "run");
       return runOnBoard(file, args, [...extra, ...args.rest]);
     }
+    if (args.options.preview) previewOnSimulator(args, "run");
     return runRuntime(target, [...runtimeOptions(args, runCommand.options), file, ...extra, ...args.rest]);
   },
 };

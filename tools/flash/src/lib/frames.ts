@@ -46,6 +46,41 @@ export function encodeFrame(type: string, payload: Uint8Array = Buffer.alloc(0))
   return f;
 }
 
+/**
+ * A frame for the device's live types ('v' preview control, 'g' mount data), which may arrive
+ * while code runs, when the device takes every 0x03 byte on the line as Ctrl-C: none may hold
+ * one. The payload is a salt byte, then the body with 0x03 and 0x10 escaped as 0x10, b ^ 0x80,
+ * then 0x10 0x00 pairs (padding) while a length byte would be 0x03; the salt is chosen so that
+ * neither the header check nor the CRC holds a 0x03.
+ */
+export function encodeFrameNo03(type: string, body: Uint8Array): Buffer {
+  let extra = 0;
+  for (const c of body) if (c === 0x03 || c === 0x10) extra++;
+  let len = 1 + body.length + extra;
+  let pad = 0;
+  while ((len & 0xff) === 0x03 || len >> 8 === 0x03) {
+    len += 2;
+    pad++;
+  }
+  const payload = Buffer.alloc(len);
+  let o = 1;
+  for (const c of body) {
+    if (c === 0x03 || c === 0x10) {
+      payload[o++] = 0x10;
+      payload[o++] = c ^ 0x80;
+    } else payload[o++] = c;
+  }
+  for (let i = 0; i < pad; i++, o += 2) payload[o] = 0x10; // 0x10 0x00
+  for (let salt = 0; salt < 256; salt++) {
+    if (salt === 0x03) continue;
+    payload[0] = salt;
+    const f = encodeFrame(type, payload);
+    const end = f.length;
+    if (f[4] !== 0x03 && f[end - 1] !== 0x03 && f[end - 2] !== 0x03 && f[end - 3] !== 0x03 && f[end - 4] !== 0x03) return f;
+  }
+  throw new Error("no salt keeps the frame free of 0x03"); // 255 salts all failing: never seen
+}
+
 export interface Frame {
   type: string;
   payload: Buffer;

@@ -85,6 +85,21 @@ export async function openTransport(args: ParsedArgs, command: string): Promise<
   return openSerial(port, baud);
 }
 
+/**
+ * The link's bytes/s when it is known: a UART's baud rate (--baud, default 115200) / 10; 0 for
+ * USB CDC (the K230's port), a pty and the simulator, whose pace the link itself sets. --baud
+ * given for a pty (a relay that throttles it like a UART) counts.
+ */
+export function linkRate(args: ParsedArgs): number {
+  const baud = args.options.baud as string | undefined;
+  if (baud) return Math.floor(Number(baud) / 10) || 0;
+  const port = args.options.port as string | undefined;
+  if (!port || port === "sim" || port.startsWith("/dev/pts/")) return 0;
+  const info = listPorts().find((p) => p.path === port);
+  if (info?.isK230 || /ttyACM/.test(port)) return 0;
+  return 11520;
+}
+
 /** Opens the link and enters raw mode. */
 export async function connect(args: ParsedArgs, command: string): Promise<RawClient> {
   const t = await openTransport(args, command);

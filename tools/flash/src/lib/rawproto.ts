@@ -13,11 +13,11 @@
  */
 import { createHash } from "node:crypto";
 import { CliError } from "./errors.js";
-import { encodeFrame, FrameParser, HDR, STALL_MS, type Frame } from "./frames.js";
+import { encodeFrame, encodeFrameNo03, FrameParser, HDR, STALL_MS, type Frame } from "./frames.js";
 import type { Transport } from "./transport.js";
 
 export { crc32 } from "./crc32.js";
-export { encodeFrame, FrameParser, SOF, type Frame } from "./frames.js";
+export { encodeFrame, encodeFrameNo03, FrameParser, SOF, type Frame } from "./frames.js";
 
 const CHUNK = 16384;
 
@@ -106,6 +106,14 @@ export class RawClient {
   private sentData = 0;
   private recvData = 0;
   private lastToken = 0;
+  /** Handlers of the device's unsolicited frames ('V'/'Y' preview, 'G' mount requests): they
+   * never enter the reply queue. */
+  private services = new Map<string, (f: Frame) => void>();
+  /** Output of code that runs outside an exec (an app's timers): where it goes, if anywhere. */
+  private idleOutput: ((stream: "o" | "E", b: Buffer) => void) | null = null;
+  private execActive = false;
+  /** Bytes received from the link, all of them (the preview shows the link's usage). */
+  rxBytes = 0;
   /** Frames repaired or found damaged by the parser: what the link did. */
   get linkStats(): { frames: number; repaired: number; damaged: number } {
     return this.parser.stats;
@@ -118,6 +126,7 @@ export class RawClient {
     this.faults = { ...opts.faults };
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     transport.onData((chunk) => {
+      this.rxBytes += chunk.length;
       this.take(this.parser.push(chunk));
     });
     transport.onClose((why) => {
@@ -129,8 +138,38 @@ export class RawClient {
   /** Queues what the parser found; wakes the reader in any case, so a frame that is now half in
    * gets its stall timer (next()). */
   private take(frames: Frame[]) {
-    for (const f of frames) this.queue.push(f.ok && !wellFormed(f) ? { ...f, ok: false } : f);
+    for (const f of frames) {
+      const service = this.services.get(f.type);
+      if (service) {
+        // A damaged preview picture is the preview's loss, not a reply's: dropped here.
+        if (f.ok) service(f);
+        continue;
+      }
+      if (f.ok && !this.execActive && this.idleOutput && (f.type === "o" || f.type === "E")) {
+        this.idleOutput(f.type, f.payload);
+        continue;
+      }
+      this.queue.push(f.ok && !wellFormed(f) ? { ...f, ok: false } : f);
+    }
     this.wake();
+  }
+
+  /** Routes the device's unsolicited frames of `type` to `handler` (null: no longer). */
+  onService(type: string, handler: ((f: Frame) => void) | null): void {
+    if (handler) this.services.set(type, handler);
+    else this.services.delete(type);
+  }
+
+  /** Prints output of code running between commands (an app's timers) as it comes, instead of
+   * with the next exec's. */
+  onIdleOutput(handler: ((stream: "o" | "E", b: Buffer) => void) | null): void {
+    this.idleOutput = handler;
+  }
+
+  /** Sends a frame of a live type ('v', 'g'): handled by the device at once, even while code
+   * runs (see encodeFrameNo03). */
+  async sendLive(type: string, body: Uint8Array): Promise<void> {
+    await this.transport.write(encodeFrameNo03(type, body));
   }
 
   private wake() {
@@ -360,6 +399,10 @@ export class RawClient {
   }
   async rename(from: string, to: string): Promise<void> {
     await this.request("n", Buffer.concat([pathBytes(from), Buffer.from([0]), pathBytes(to)]), `rename ${from}`);
+  }
+  /** Declares a host directory served at board path `point` ("" unmounts); lib/mount.ts serves it. */
+  async mountPoint(point: string): Promise<void> {
+    await this.request("k", pathBytes(point), point ? `mount at ${point}` : "unmount");
   }
 
   /**
@@ -612,6 +655,19 @@ export class RawClient {
   ): Promise<number> {
     const src = typeof source === "string" ? Buffer.from(source, "utf8") : source;
     const open = { type: "x", payload: Buffer.concat([Buffer.from([opts.module ? 1 : 0]), Buffer.from(opts.name ?? "<exec>", "utf8")]), what: "exec" };
+    this.execActive = true;
+    try {
+      return await this.execRun(src, open, opts);
+    } finally {
+      this.execActive = false;
+    }
+  }
+
+  private async execRun(
+    src: Uint8Array,
+    open: { type: string; payload: Uint8Array; what: string },
+    opts: { onStdout?: (b: Buffer) => void; onStderr?: (b: Buffer) => void },
+  ): Promise<number> {
     await this.transfer(open, src, u64(src.length), { bytes: 0, resent: 0 });
     const stderr = opts.onStderr ?? ((b) => process.stderr.write(b));
     const sync = this.syncState();

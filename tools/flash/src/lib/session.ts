@@ -1,7 +1,8 @@
 /**
  * The board link of one k230js call. Commands chained with `+` (`k230js fs ls + exec '...'`)
  * share one link, as mpremote's do: a later command without --port reuses the open one, and the
- * link closes when the chain ends. A single command opens and closes its own.
+ * link closes when the chain ends. A single command opens and closes its own. Services a command
+ * starts on the link (`preview`, `mount`) go on for the rest of the chain and end with the link.
  */
 import type { ParsedArgs } from "./args.js";
 import { connect, disconnect } from "./ports.js";
@@ -9,6 +10,18 @@ import type { RawClient } from "./rawproto.js";
 
 let open: { key: string; client: RawClient; args: ParsedArgs; command: string } | null = null;
 let chain = false;
+let stepsLeft = 0;
+let closers: (() => Promise<void>)[] = [];
+
+/** True while more commands of the chain follow the one running now. */
+export function moreInChain(): boolean {
+  return stepsLeft > 0;
+}
+
+/** Runs `fn` when the open link closes (services it started stop first). */
+export function atBoardClose(fn: () => Promise<void>): void {
+  closers.push(fn);
+}
 
 function keyOf(args: ParsedArgs): string | null {
   const port = args.options.port as string | undefined;
@@ -43,6 +56,9 @@ export async function releaseBoard(): Promise<void> {
 export async function closeBoard(): Promise<void> {
   const o = open;
   open = null;
+  const fns = closers.reverse();
+  closers = [];
+  for (const fn of fns) await fn().catch(() => {});
   if (o) await disconnect(o.client);
 }
 
@@ -50,13 +66,15 @@ export async function closeBoard(): Promise<void> {
 export async function runChain(steps: (() => Promise<number>)[]): Promise<number> {
   chain = steps.length > 1;
   try {
-    for (const step of steps) {
-      const code = await step();
+    for (let i = 0; i < steps.length; i++) {
+      stepsLeft = steps.length - 1 - i;
+      const code = await steps[i]!();
       if (code !== 0) return code;
     }
     return 0;
   } finally {
     chain = false;
+    stepsLeft = 0;
     await closeBoard();
   }
 }

@@ -16,7 +16,7 @@
  *     (no copy at all), or over a buffer its read() callback fills directly (the read is the only
  *     copy; the buffer grows from read_size up to max_au_size as units need).
  * A unit larger than max_au_size is dropped: the splitter's feed and the reader's next return
- * HAL_ELIMIT, and splitting resumes at the next access-unit start.
+ * ERR_ELIMIT, and splitting resumes at the next access-unit start.
  */
 #ifndef MEDIA_AU_H
 #define MEDIA_AU_H
@@ -49,10 +49,10 @@ typedef struct media_au_config {
 
 typedef struct media_au_splitter media_au_splitter;
 
-/* 0, HAL_EINVAL (no callback, codec or size), HAL_ENOMEM. */
+/* 0, ERR_EINVAL (no callback, codec or size), ERR_ENOMEM. */
 int media_au_open(media_au_splitter **out, const media_au_config *cfg);
 void media_au_close(media_au_splitter *s);
-/* Consumes all of `data`, calling on_au for each completed unit. 0, or HAL_ELIMIT if a unit was
+/* Consumes all of `data`, calling on_au for each completed unit. 0, or ERR_ELIMIT if a unit was
    dropped for being too large (the rest of the chunk was still consumed). */
 int media_au_feed(media_au_splitter *s, const uint8_t *data, size_t len);
 /* End of stream: delivers the pending unit, then the splitter is empty and may be fed again. */
@@ -83,12 +83,12 @@ typedef struct media_au_reader_config {
 
 typedef struct media_au_reader media_au_reader;
 
-/* 0, HAL_EINVAL, HAL_ENOMEM. */
+/* 0, ERR_EINVAL, ERR_ENOMEM. */
 int media_au_reader_open(media_au_reader **out, const media_au_reader_config *cfg);
 void media_au_reader_close(media_au_reader *r);
 /* The next unit: 1 with *au filled (au->data valid until the next call or close), 0 at the end
-   of the stream, or a negative code: HAL_ELIMIT for a unit dropped as too large (the next call
-   goes on after it), the read callback's error, HAL_ENOMEM. */
+   of the stream, or a negative code: ERR_ELIMIT for a unit dropped as too large (the next call
+   goes on after it), the read callback's error, ERR_ENOMEM. */
 int media_au_next(media_au_reader *r, media_au *au);
 uint64_t media_au_reader_dropped(const media_au_reader *r);
 

@@ -32,8 +32,8 @@ typedef struct media_sps_info {
   int temporal_id_nesting;
 } media_sps_info;
 
-/* Parses an SPS NAL. 0, HAL_EINVAL (not an SPS), HAL_EBADDATA (malformed or truncated),
-   HAL_ENOMEM (SPS larger than MEDIA_PS_MAX_SIZE). */
+/* Parses an SPS NAL. 0, ERR_EINVAL (not an SPS), ERR_EBADDATA (malformed or truncated),
+   ERR_ENOMEM (SPS larger than MEDIA_PS_MAX_SIZE). */
 int media_sps_parse(media_codec codec, const uint8_t *nal, size_t size, media_sps_info *out);
 
 #define MEDIA_PS_MAX_SIZE 1024
@@ -48,7 +48,7 @@ typedef struct media_ps_cache {
 
 void media_ps_cache_init(media_ps_cache *c, media_codec codec);
 /* Stores `nal` if it is a parameter set. Returns 1 if the cache changed, 0 if the NAL is not a
-   parameter set or is identical to the stored one, HAL_ELIMIT if larger than MEDIA_PS_MAX_SIZE. */
+   parameter set or is identical to the stored one, ERR_ELIMIT if larger than MEDIA_PS_MAX_SIZE. */
 int media_ps_cache_put(media_ps_cache *c, const uint8_t *nal, size_t size);
 /* Stores every parameter set found in an Annex-B buffer. Returns 1 if anything changed, else 0 or
    a negative code. */

@@ -60,12 +60,12 @@ typedef struct mp4_frame {
 
 typedef struct mp4_demuxer mp4_demuxer;
 
-/* cfg may be NULL for the defaults. The demuxer keeps a copy of *io. HAL_EBADDATA / HAL_ETRUNC /
-   HAL_ENOTSUP (no supported track) / HAL_ENOMEM / HAL_EIO. */
+/* cfg may be NULL for the defaults. The demuxer keeps a copy of *io. ERR_EBADDATA / ERR_ETRUNC /
+   ERR_ENOTSUP (no supported track) / ERR_ENOMEM / ERR_EIO. */
 int mp4_demuxer_open(mp4_demuxer **out, const mp4_demuxer_config *cfg, const mp4_io *io);
 void mp4_demuxer_close(mp4_demuxer *d);
 int mp4_demuxer_file_info(const mp4_demuxer *d, mp4_file_info *info);
-/* index 0 .. track_count-1; HAL_EINVAL out of range. */
+/* index 0 .. track_count-1; ERR_EINVAL out of range. */
 int mp4_demuxer_track(const mp4_demuxer *d, int index, mp4_track_info *info);
 /* Next frame in decode-time order across tracks. 0 with frame->eof at the end. */
 int mp4_demuxer_get_frame(mp4_demuxer *d, mp4_frame *frame);

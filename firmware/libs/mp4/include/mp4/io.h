@@ -2,8 +2,8 @@
  * mp4/io.h — the byte I/O the MP4 muxer and demuxer run on: a small callback table, plus a stdio
  * file adapter and a memory adapter.
  *
- * Every callback returns 0 / a negative HAL_E* code (read returns the byte count). `write` writes
- * all bytes or fails (HAL_ENOSPC when the medium is full, HAL_EIO otherwise). The muxer needs
+ * Every callback returns 0 / a negative ERR_E* code (read returns the byte count). `write` writes
+ * all bytes or fails (ERR_ENOSPC when the medium is full, ERR_EIO otherwise). The muxer needs
  * write/seek/tell and, to move the index to the front (faststart), read too; the demuxer needs
  * read/seek/size. flush/sync may be NULL.
  */
@@ -37,7 +37,7 @@ int mp4_io_file_open(mp4_io *io, const char *path, const char *mode);
 int mp4_io_file_close(mp4_io *io);
 
 /* Memory. A reader over caller-owned bytes (not copied, must outlive the io; with a view), or a
-   writer into a growing buffer owned by the adapter, failing with HAL_ENOSPC past `limit` bytes
+   writer into a growing buffer owned by the adapter, failing with ERR_ENOSPC past `limit` bytes
    (0 = no limit). */
 typedef struct mp4_mem {
   uint8_t *data;

@@ -27,7 +27,7 @@
  *
  * Timestamps are microseconds. Video dts == pts (no B-frames); video pts must increase. The
  * timeline starts at the first video keyframe (or first audio sample without video); audio
- * written before that is dropped. The first video sample must be a keyframe (HAL_ESTATE).
+ * written before that is dropped. The first video sample must be a keyframe (ERR_ESTATE).
  *
  * Video data is Annex-B. Parameter sets come in-band or in a separate header-only write (the
  * encoder's HEADER pack); they are kept out of the samples and go to avcC / hvcC.
@@ -69,7 +69,7 @@ int mp4_muxer_open(mp4_muxer **out, const mp4_muxer_config *cfg, const mp4_io *i
 int mp4_muxer_add_video(mp4_muxer *m, mp4_codec codec, int width, int height);
 int mp4_muxer_add_audio(mp4_muxer *m, mp4_codec codec, int sample_rate, int channels);
 /* data is copied. flags: MP4_FRAME_KEYFRAME hint. 0 or a negative code; after an I/O error
-   (HAL_ENOSPC / HAL_EIO) every later call returns it and the file ends at the last complete
+   (ERR_ENOSPC / ERR_EIO) every later call returns it and the file ends at the last complete
    fragment. */
 int mp4_muxer_write(mp4_muxer *m, int track, const uint8_t *data, size_t size, int64_t pts_us, unsigned flags);
 /* Writes the last fragment, finalizes per mode, frees m. Returns the first error seen. */

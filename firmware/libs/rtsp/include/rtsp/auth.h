@@ -30,7 +30,7 @@ typedef struct rtsp_auth_header {
   char algorithm[32];
 } rtsp_auth_header;
 
-/* Parses an Authorization header value. 0, HAL_EBADDATA or HAL_ENOTSUP (other scheme). */
+/* Parses an Authorization header value. 0, ERR_EBADDATA or ERR_ENOTSUP (other scheme). */
 int rtsp_auth_parse(const char *value, rtsp_auth_header *out);
 
 /* Checks parsed credentials against user/pass. Digest also needs the method, realm and the
@@ -38,7 +38,7 @@ int rtsp_auth_parse(const char *value, rtsp_auth_header *out);
 bool rtsp_auth_verify(const rtsp_auth_header *h, rtsp_auth_mode mode, const char *user, const char *pass,
                       const char *realm, const char *nonce, const char *method);
 
-/* WWW-Authenticate value for a 401 reply; returns the length or HAL_ELIMIT. */
+/* WWW-Authenticate value for a 401 reply; returns the length or ERR_ELIMIT. */
 int rtsp_auth_challenge(rtsp_auth_mode mode, const char *realm, const char *nonce, char *out, size_t cap);
 
 /* Digest response helper (RFC 2617 §3.2.2.1, without and with qop=auth): hex[33]. */

@@ -42,7 +42,7 @@ typedef struct rtsp_request {
 /*
  * Parses one request at the start of buf. Strings are copied into `scratch` (cap must be >
  * lim->max_header_bytes) and NUL-terminated there; `req` points into scratch and buf.
- * Returns the bytes consumed (> 0), 0 when more bytes are needed, or HAL_EBADDATA with
+ * Returns the bytes consumed (> 0), 0 when more bytes are needed, or ERR_EBADDATA with
  * *status set to the reply code (400 malformed, 413 body too large, 505 version). After an
  * error the stream cannot be resynchronised: reply and close.
  */
@@ -60,8 +60,8 @@ typedef struct rtsp_response {
 } rtsp_response;
 
 /* One response at the start of buf, with the request parser's rules for headers and limits.
- * Returns the bytes consumed, 0 when more are needed, HAL_EBADDATA (not an RTSP/1.0 response,
- * malformed) or HAL_ELIMIT (body over lim->max_body). */
+ * Returns the bytes consumed, 0 when more are needed, ERR_EBADDATA (not an RTSP/1.0 response,
+ * malformed) or ERR_ELIMIT (body over lim->max_body). */
 int rtsp_response_parse(const uint8_t *buf, size_t len, const rtsp_limits *lim, char *scratch, size_t scratch_cap,
                         rtsp_response *resp);
 

@@ -64,11 +64,11 @@ typedef struct rtsp_pusher_stats {
   uint64_t packets_received, bytes_received; /* viewing: RTP packets of the set-up tracks */
 } rtsp_pusher_stats;
 
-/* Splits an rtsp:// URL. host gets the bare address (no brackets). 0 or HAL_EINVAL. */
+/* Splits an rtsp:// URL. host gets the bare address (no brackets). 0 or ERR_EINVAL. */
 int rtsp_url_split(const char *url, char *host, size_t hcap, int *port, char *user, size_t ucap, char *pass,
                    size_t pcap);
 
-/* 0, HAL_EINVAL (bad URL or config), HAL_ENOMEM. */
+/* 0, ERR_EINVAL (bad URL or config), ERR_ENOMEM. */
 int rtsp_pusher_new(const rtsp_pusher_config *cfg, rtsp_pusher **out);
 void rtsp_pusher_free(rtsp_pusher *p);
 /* The connection is up: sends OPTIONS. */
@@ -80,8 +80,8 @@ void rtsp_pusher_received(rtsp_pusher *p, int track, size_t len);
 /* The transport failed (connect refused, reset, EOF): the pusher fails with `code`/`what`. */
 void rtsp_pusher_fail(rtsp_pusher *p, int status, int code, const char *what);
 /* One access unit in Annex-B. Before RECORDING the parameter sets are cached (and go into the
- * ANNOUNCE SDP if it is not sent yet) and the frame is dropped. 0, HAL_EINVAL, HAL_ENOTSUP,
- * HAL_ENOMEM, HAL_ESTATE (failed/closed). */
+ * ANNOUNCE SDP if it is not sent yet) and the frame is dropped. 0, ERR_EINVAL, ERR_ENOTSUP,
+ * ERR_ENOMEM, ERR_ESTATE (failed/closed). */
 int rtsp_pusher_send_video(rtsp_pusher *p, const uint8_t *annexb, size_t len, uint64_t pts_us);
 /* The same with what the producer knows of it (an encoder: header / key / delta, rtp_media.h). */
 int rtsp_pusher_send_au(rtsp_pusher *p, const uint8_t *annexb, size_t len, uint64_t pts_us, rtp_au_kind kind);
@@ -105,7 +105,7 @@ typedef struct rtsp_push_conn rtsp_push_conn;
 
 /* Resolves the URL's host (numeric addresses only, or "localhost"), starts a non-blocking connect
  * and drives the pusher from the loop. cfg.sendv/backlog/user are the adapter's; on_state and
- * on_state_user are yours. 0, HAL_EINVAL, HAL_ENOMEM, HAL_EIO. */
+ * on_state_user are yours. 0, ERR_EINVAL, ERR_ENOMEM, ERR_EIO. */
 int rtsp_push_connect(const rtsp_pusher_config *cfg, const rtsp_io_ops *ops, void *loop,
                       void (*on_state)(void *user, rtsp_push_state st, int status, int code), void *on_state_user,
                       rtsp_push_conn **out);

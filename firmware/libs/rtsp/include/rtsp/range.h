@@ -17,7 +17,7 @@ typedef struct rtsp_range {
   double end;
 } rtsp_range;
 
-/* 0, HAL_EBADDATA (malformed or absurd: > 10^9 s, end < start), HAL_ENOTSUP (clock=/smpte=). */
+/* 0, ERR_EBADDATA (malformed or absurd: > 10^9 s, end < start), ERR_ENOTSUP (clock=/smpte=). */
 int rtsp_range_parse(const char *value, rtsp_range *out);
 int rtsp_range_format(const rtsp_range *r, char *out, size_t cap);
 

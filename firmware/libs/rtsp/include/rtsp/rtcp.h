@@ -16,7 +16,7 @@ typedef struct rtcp_sr_info {
   uint32_t octets;  /* sender's payload octet count */
 } rtcp_sr_info;
 
-/* SR + SDES(CNAME) compound packet; returns the length or HAL_ELIMIT. */
+/* SR + SDES(CNAME) compound packet; returns the length or ERR_ELIMIT. */
 int rtcp_write_sr(const rtcp_sr_info *sr, const char *cname, uint8_t *out, size_t cap);
 /* SR(empty) + BYE compound packet (§6.1: compound packets start with SR/RR). */
 int rtcp_write_bye(const rtcp_sr_info *sr, uint8_t *out, size_t cap);
@@ -32,7 +32,7 @@ typedef struct rtcp_rr_block {
 } rtcp_rr_block;
 
 /* Walks a compound packet and returns the number of report blocks found in RR and SR packets
- * (up to max stored), or HAL_EBADDATA if the compound structure is invalid. */
+ * (up to max stored), or ERR_EBADDATA if the compound structure is invalid. */
 int rtcp_parse_reports(const uint8_t *buf, size_t len, rtcp_rr_block *out, int max);
 
 /* Unix time in µs -> NTP 32.32 (§4). */

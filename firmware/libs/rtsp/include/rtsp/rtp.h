@@ -26,7 +26,7 @@ typedef struct rtp_pktbuf {
   size_t len, cap;
   uint32_t *off; /* packet i, prefix included, is data[off[i] .. off[i+1]) ; off[n] == len */
   int n, ncap;
-  int err;        /* sticky: 0 or HAL_ENOMEM */
+  int err;        /* sticky: 0 or ERR_ENOMEM */
   uint8_t prefix; /* bytes stored ahead of each packet: 0, or 4 for the interleave header */
 } rtp_pktbuf;
 
@@ -36,7 +36,7 @@ void rtp_pktbuf_init_interleaved(rtp_pktbuf *b);
 void rtp_pktbuf_reset(rtp_pktbuf *b); /* keeps the memory */
 void rtp_pktbuf_free(rtp_pktbuf *b); /* keeps `prefix` */
 /* Grows the buffer to hold `bytes` more bytes in `pkts` more packets, so a packetizer run does
- * not reallocate packet by packet. 0 or HAL_ENOMEM (also made sticky). */
+ * not reallocate packet by packet. 0 or ERR_ENOMEM (also made sticky). */
 int rtp_pktbuf_reserve(rtp_pktbuf *b, size_t bytes, int pkts);
 /* Packet i without its prefix. */
 static inline const uint8_t *rtp_pktbuf_packet(const rtp_pktbuf *b, int i, size_t *size) {
@@ -62,11 +62,11 @@ typedef struct rtp_header {
   size_t header_size; /* incl. CSRCs and extension */
   size_t payload_size; /* excl. padding */
 } rtp_header;
-/* Parses a packet; 0 or HAL_EBADDATA. */
+/* Parses a packet; 0 or ERR_EBADDATA. */
 int rtp_header_parse(const uint8_t *pkt, size_t len, rtp_header *h);
 
 /* One NAL unit (no start code) -> one single-NAL packet or FU-A fragments (RFC 6184 §5.6, §5.8).
- * `last_in_au` sets the marker bit on its final packet. 0, HAL_EINVAL, HAL_ENOMEM. */
+ * `last_in_au` sets the marker bit on its final packet. 0, ERR_EINVAL, ERR_ENOMEM. */
 int rtp_h264_packetize(rtp_packetizer *p, const uint8_t *nal, size_t size, uint32_t ts, bool last_in_au,
                        rtp_pktbuf *out);
 /* Same for H.265: single NAL unit packets or FUs (RFC 7798 §4.4.1, §4.4.3). */

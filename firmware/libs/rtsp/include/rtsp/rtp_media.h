@@ -43,7 +43,7 @@ uint32_t rtp_media_ts(const rtp_media *m, int track, uint64_t pts_us);
 
 /* Appends one access unit's packets to out (the marker bit on its last packet). Parameter sets
  * in it update the cache; access unit delimiters are dropped. Returns the number of packets
- * appended (0 for parameter sets only), HAL_EINVAL, or HAL_ENOMEM. *key: a keyframe. */
+ * appended (0 for parameter sets only), ERR_EINVAL, or ERR_ENOMEM. *key: a keyframe. */
 int rtp_media_video(rtp_media *m, const uint8_t *annexb, size_t len, uint64_t pts_us, rtp_au_kind kind,
                     rtp_pktbuf *out, bool *key);
 /* G.711 samples (8 kHz, one byte each). Packets appended, or a negative code. */

@@ -17,9 +17,9 @@ typedef struct rtsp_rtpinfo {
   uint32_t rtptime;
 } rtsp_rtpinfo;
 
-/* Parses up to `max` entries; returns the count or HAL_EBADDATA. */
+/* Parses up to `max` entries; returns the count or ERR_EBADDATA. */
 int rtsp_rtpinfo_parse(const char *value, rtsp_rtpinfo *out, int max);
-/* Formats n entries comma-separated; returns the length or HAL_ELIMIT. */
+/* Formats n entries comma-separated; returns the length or ERR_ELIMIT. */
 int rtsp_rtpinfo_format(const rtsp_rtpinfo *e, int n, char *out, size_t cap);
 
 #endif

@@ -22,7 +22,7 @@ typedef struct sdp_params {
 } sdp_params;
 
 /* Writes the description; control URLs are trackID=0 (video) and trackID=1 (audio).
- * Returns the length or HAL_ELIMIT. */
+ * Returns the length or ERR_ELIMIT. */
 int sdp_write(const sdp_params *p, char *out, size_t cap);
 /* Points p's parameter sets at those in a stream's cache (rtp_media.ps); unknown ones stay NULL. */
 void sdp_params_set_ps(sdp_params *p, const media_ps_cache *c);

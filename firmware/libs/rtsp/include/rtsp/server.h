@@ -115,21 +115,21 @@ typedef struct rtsp_stats {
 #define RTSP_AUTH_BLOCK_AFTER 10
 #define RTSP_AUTH_BLOCK_S 60
 
-/* 0, HAL_EINVAL (bad config), HAL_ENOMEM. */
+/* 0, ERR_EINVAL (bad config), ERR_ENOMEM. */
 int rtsp_server_new(const rtsp_server_config *cfg, rtsp_server **out);
 /* Tears down every session and connection (io->close is called for each) and frees all. */
 void rtsp_server_close(rtsp_server *s);
 /* Timeouts and RTCP sender reports; call every ~100 ms-1 s (the POSIX adapter does it). */
 void rtsp_server_tick(rtsp_server *s);
 void rtsp_server_stats(const rtsp_server *s, rtsp_stats *out);
-/* "rtsp://host:port/name" into out; the length or HAL_ELIMIT. A server listening on every address
+/* "rtsp://host:port/name" into out; the length or ERR_ELIMIT. A server listening on every address
  * is named by `any_host` (the address peers reach it at), or loopback when that is NULL. */
 int rtsp_server_url(const rtsp_server *s, const char *any_host, const char *name, char *out, size_t cap);
 /* The listening port once rtsp_server_listen() succeeded, else cfg.port. */
 int rtsp_server_port(const rtsp_server *s);
 
-/* name: 1-63 chars of [A-Za-z0-9._-/], no leading/trailing '/', no "..". 0, HAL_EINVAL,
- * HAL_EBUSY (exists), HAL_ENOMEM. */
+/* name: 1-63 chars of [A-Za-z0-9._-/], no leading/trailing '/', no "..". 0, ERR_EINVAL,
+ * ERR_EBUSY (exists), ERR_ENOMEM. */
 int rtsp_server_add_mount(rtsp_server *s, const char *name, const rtsp_mount_config *cfg, rtsp_mount **out);
 rtsp_mount *rtsp_server_find_mount(rtsp_server *s, const char *name);
 /* Ends every session on the mount (RTCP BYE) and frees it. Their connections close when the
@@ -140,7 +140,7 @@ void rtsp_server_remove_mount(rtsp_server *s, rtsp_mount *m);
  * One access unit in Annex-B (start codes) with its presentation time in µs. Parameter sets
  * (SPS/PPS/VPS) are cached and resent before every IDR; a buffer holding only parameter sets
  * (an encoder HEADER pack) just updates the cache. The data is copied into RTP packets before
- * return. 0, HAL_EINVAL, HAL_ENOTSUP (mount has no video), HAL_ENOMEM.
+ * return. 0, ERR_EINVAL, ERR_ENOTSUP (mount has no video), ERR_ENOMEM.
  */
 int rtsp_mount_send_video(rtsp_mount *m, const uint8_t *annexb, size_t len, uint64_t pts_us);
 /* The same with what the producer knows of it (an encoder: header / key / delta, rtp_media.h). */
@@ -189,9 +189,9 @@ typedef struct rtsp_conn_io {
 } rtsp_conn_io;
 
 /* peer: "ip:port" for logs/events; local_host: the address the client connected to (for URLs
- * in replies). HAL_ELIMIT when max_clients are connected. */
+ * in replies). ERR_ELIMIT when max_clients are connected. */
 int rtsp_conn_new(rtsp_server *s, const rtsp_conn_io *io, void *user, const char *peer, rtsp_conn **out);
-/* Bytes received on the TCP connection. Returns 0, or HAL_ECLOSED once the connection must be
+/* Bytes received on the TCP connection. Returns 0, or ERR_ECLOSED once the connection must be
  * closed (io->close has been called then). */
 int rtsp_conn_feed(rtsp_conn *c, const uint8_t *buf, size_t len);
 /* The adapter's send backlog went down: pull more queued media. */

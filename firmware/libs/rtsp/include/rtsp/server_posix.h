@@ -23,8 +23,8 @@ typedef struct rtsp_io_ops {
 } rtsp_io_ops;
 
 /* Binds cfg.host:cfg.port (port 0 = any; see rtsp_server_port()), listens and starts accepting.
- * The server's clock becomes ops->now_us. 0, HAL_EINVAL (bad host), HAL_EBUSY (address in
- * use), HAL_EIO, HAL_ENOMEM. rtsp_server_close() closes every socket. */
+ * The server's clock becomes ops->now_us. 0, ERR_EINVAL (bad host), ERR_EBUSY (address in
+ * use), ERR_EIO, ERR_ENOMEM. rtsp_server_close() closes every socket. */
 int rtsp_server_listen(rtsp_server *s, const rtsp_io_ops *ops, void *loop);
 
 #endif

@@ -13,9 +13,9 @@ typedef struct rtsp_session_hdr {
   int timeout; /* seconds, -1 when absent */
 } rtsp_session_hdr;
 
-/* 0 or HAL_EBADDATA (empty id, id > 64 chars or outside RFC 2326 §3.4's alphabet, bad timeout). */
+/* 0 or ERR_EBADDATA (empty id, id > 64 chars or outside RFC 2326 §3.4's alphabet, bad timeout). */
 int rtsp_session_parse(const char *value, rtsp_session_hdr *out);
-/* Returns the length or HAL_ELIMIT. */
+/* Returns the length or ERR_ELIMIT. */
 int rtsp_session_format(const rtsp_session_hdr *s, char *out, size_t cap);
 
 #endif

@@ -26,9 +26,9 @@ typedef struct rtsp_transport {
   bool record;             /* mode=record / mode="RECORD" */
 } rtsp_transport;
 
-/* Parses up to `max` transports of one header value. Returns the count (>= 1) or HAL_EBADDATA. */
+/* Parses up to `max` transports of one header value. Returns the count (>= 1) or ERR_EBADDATA. */
 int rtsp_transport_parse(const char *value, rtsp_transport *out, int max);
-/* Formats one transport for a reply. Returns the length or HAL_ELIMIT. */
+/* Formats one transport for a reply. Returns the length or ERR_ELIMIT. */
 int rtsp_transport_format(const rtsp_transport *t, char *out, size_t cap);
 
 #endif

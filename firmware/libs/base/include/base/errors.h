@@ -1,14 +1,15 @@
 /*
- * hal/errors.h — the one error-code table shared by the HAL, libs/ and the JS bindings.
+ * base/errors.h — the one error-code table shared by libs/, the HAL and the JS bindings.
  *
- * Every HAL and library call returns `int`: 0 on success, a negative HAL_E* code on failure.
+ * Every library and HAL call returns `int`: 0 on success, a negative ERR_E* code on failure.
  * The JS bindings turn a code into an Error whose `.code` is the name column ("EINVAL", ...).
+ * The base knows nothing of the HAL or of QuickJS (libc only), so libs/ depend on it alone.
  */
-#ifndef HAL_ERRORS_H
-#define HAL_ERRORS_H
+#ifndef BASE_ERRORS_H
+#define BASE_ERRORS_H
 
 /* XX(name, value, message) */
-#define HAL_ERRNO_MAP(XX)                                            \
+#define ERR_MAP(XX)                                            \
   XX(EINVAL, -22, "invalid argument")                                \
   XX(ENOMEM, -12, "out of memory")                                   \
   XX(EBUSY, -16, "resource busy")                                    \
@@ -28,17 +29,17 @@
   XX(EINTR, -4, "interrupted")
 
 enum {
-#define HAL_ERRNO_ENUM(name, value, msg) HAL_##name = (value),
-  HAL_ERRNO_MAP(HAL_ERRNO_ENUM)
-#undef HAL_ERRNO_ENUM
+#define ERR_ENUM(name, value, msg) ERR_##name = (value),
+  ERR_MAP(ERR_ENUM)
+#undef ERR_ENUM
 };
 
-/* "EINVAL" for HAL_EINVAL; "EUNKNOWN" for codes outside the table. Never NULL. */
-const char *hal_err_name(int code);
+/* "EINVAL" for ERR_EINVAL; "EUNKNOWN" for codes outside the table. Never NULL. */
+const char *err_name(int code);
 /* Human-readable message for a code. Never NULL. */
-const char *hal_strerror(int code);
-/* The code for a C library errno value (ENOSPC -> HAL_ENOSPC, ...); HAL_EIO for errno values
+const char *err_str(int code);
+/* The code for a C library errno value (ENOSPC -> ERR_ENOSPC, ...); ERR_EIO for errno values
  * the table has no name for. By name, not by number: libcs number errno differently. */
-int hal_err_from_errno(int errnum);
+int err_from_errno(int errnum);
 
 #endif

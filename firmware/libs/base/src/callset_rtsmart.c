@@ -1,11 +1,11 @@
-/* The calls of hal/fd.h and hal/stat.h that differ on RT-Smart (docs/board.md, "System calls"). */
-#include "hal/fd.h"
-#include "hal/stat.h"
+/* The calls of base/fd.h and base/stat.h that differ on RT-Smart (docs/board.md, "System calls"). */
+#include "base/fd.h"
+#include "base/stat.h"
 
 /* Its kernel has no FD_CLOEXEC (fcntl reaches the DFS as ioctl, which knows F_GETFL/F_SETFL
  * only). k230js itself never execs; a child an app starts through qjs:std's popen would inherit
  * the runtime's descriptors there. */
-void hal_fd_cloexec(int fd) { (void)fd; }
+void fd_cloexec(int fd) { (void)fd; }
 
 /* No lstat slot in the kernel's table, and no symbolic links on its FAT volumes. */
-int hal_lstat(const char *path, struct stat *st) { return stat(path, st); }
+int fs_lstat(const char *path, struct stat *st) { return stat(path, st); }
