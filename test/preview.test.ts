@@ -158,13 +158,23 @@ describe("k230js preview", () => {
 
   it("run --preview: the page while the app runs, and the preview ends with it", async () => {
     const r = start(["run", join(ROOT, "test", "apps", "preview-pattern.ts"), "--port", rt.path, "--preview", "--http", "0", "--fps", "5", "--", "3"]);
-    const url = (await r.waitErr(/k230js preview: (http:\/\/127\.0\.0\.1:\d+\/)/))[1]!;
-    await r.waitErr(/board: running/);
-    const res = await fetch(`${url}frame`);
-    expect(res.status).toBe(200);
-    expect(await r.exited).toBe(0);
-    expect(r.out()).toBe("pattern on the display\npattern done\n");
-    await expect(fetch(`${url}frame`)).rejects.toThrow(); // the page is gone with the command
+    try {
+      const url = (await r.waitErr(/k230js preview: (http:\/\/127\.0\.0\.1:\d+\/)/))[1]!;
+      await r.waitErr(/board: running/);
+      // The board says "running" before its first picture is through: a picture while the app
+      // runs (it runs 3 s), the page answering 503 until then.
+      let status = 0;
+      for (let ended = false; status !== 200 && !ended; ) {
+        status = await fetch(`${url}frame`).then((res) => res.status, () => 0);
+        if (status !== 200) ended = await Promise.race([r.exited.then(() => true), new Promise<boolean>((res) => setTimeout(() => res(false), 100))]);
+      }
+      expect(status, r.err()).toBe(200);
+      expect(await r.exited).toBe(0);
+      expect(r.out()).toBe("pattern on the display\npattern done\n");
+      await expect(fetch(`${url}frame`)).rejects.toThrow(); // the page is gone with the command
+    } finally {
+      r.child.kill(); // a failure above must not leave the port taken for the tests after it
+    }
   });
 });
 

@@ -204,7 +204,7 @@ describe.each(RUNTIMES)("%s runtime", (_name, runtime) => {
     expect(d.stats.connectionsEvicted as number).toBeGreaterThan(0);
   }, 120_000);
 
-  it("a wrong password is answered at once three times, then ever more slowly, then refused; stats() counts it", async () => {
+  it("a wrong password is answered at once four times, then ever more slowly, then refused; stats() counts it", async () => {
     const s = await serve(APP, clip, [...server(), "--auth", "basic"], runtime);
     const { hostname, port } = new URL(s.url);
     const wrong = `Basic ${Buffer.from("k230:nope").toString("base64")}`;
@@ -240,9 +240,16 @@ describe.each(RUNTIMES)("%s runtime", (_name, runtime) => {
     console.log(`wrong password: ${replies.map((r) => `${r.status} in ${r.ms.toFixed(0)} ms`).join(", ")}; then '${again.trim()}'`);
     expect(replies.map((r) => r.status)).toEqual([401, 401, 401, 401, 401, 401, 401, 401, 401, 403]);
     expect(closed).toBe(true);
-    for (const r of replies.slice(0, 4)) expect(r.ms).toBeLessThan(80); // a mistyped password costs nothing
-    // from the 5th on, each answer waits 100 ms, then 200, 400, ... (RTSP_AUTH_DELAY_MS doubling)
-    replies.slice(4).forEach((r, k) => expect(r.ms).toBeGreaterThanOrEqual(100 * 2 ** k - 5));
+    // a mistyped password costs nothing: no wait imposed. The median of the four, so one timeslice
+    // lost on a loaded machine (up to ~65 ms here) does not count; where exactly the waits start is
+    // pinned with a fake clock in test/c/rtsp/test_rtsp_hygiene.c (test_auth_throttle)
+    const free = replies.slice(0, 4).map((r) => r.ms).sort((a, b) => a - b);
+    expect((free[1]! + free[2]!) / 2).toBeLessThan(50);
+    // from the 5th on, each answer waits 100 ms, then 200, 400, ... (RTSP_AUTH_DELAY_MS doubling).
+    // The server holds the connection from its previous answer, so the time this client took to
+    // read that answer and send the next guess (a few ms, more on a loaded machine) is already
+    // served: at least 90% of each delay remains. (test_rtsp_hygiene.c pins them exactly.)
+    replies.slice(4).forEach((r, k) => expect(r.ms).toBeGreaterThanOrEqual(0.9 * 100 * 2 ** k));
     expect(again).toMatch(/^RTSP\/1\.0 503/);
     expect(ok).toBe(true);
     const d = await finish(s);

@@ -23,6 +23,9 @@ const SETTLE_MS = 1500; // after the last join: every viewer past its first keyf
 const SEND_PATH_VIEWERS = env("BENCH_RTSP_SEND_PATH_VIEWERS", 100);
 const FD_LIMIT = 8192; // raised on every server and the load client: 1000 viewers need > 1024 fds
 const FPS = 30;
+// After its BYE k230js waits for every reading viewer to hang up (the stalled ones never do), at
+// most this long: a load client behind on a busy machine still gets its queued tail and the BYE.
+const END_WAIT_MS = 20_000;
 const PEER = "gst-rtsp-server";
 const GOALS = { perCore: 2, cpu1000: 25, rtsmart: 1.3, p99At100Ms: 2 };
 
@@ -164,7 +167,8 @@ function losses(vs, sendLog) {
       const first = index.get(v.firstTs);
       if (first === undefined) return { lossless: false, missedFrames: NaN, missedBytes: NaN, why: "first frame not in the send log" };
       expected = sendLog.pts.length - first;
-      if (v.srPackets === undefined || !v.bye) return { lossless: false, missedFrames: expected - v.frames, missedBytes: NaN, why: "no BYE" };
+      if (v.srPackets === undefined || !v.bye) return { lossless: false, missedFrames: expected - v.frames, missedBytes: NaN, why: `no BYE (ended ${v.error ? `on ${v.error} ` : ""}` +
+          `${((v.end - sendLog.t.at(-1)) / 1e6).toFixed(1)} s after the last frame was sent, ${expected - v.frames} frames short)` };
       missedBytes = v.srOctets - v.octets;
       if (v.srPackets !== v.packets) missedBytes ||= -1;
     } else {
@@ -192,6 +196,13 @@ function latencies(framesFile, sendLog, base, from, to) {
   return { n: out.length, p50: q(0.5), p99: q(0.99), max: out.at(-1) };
 }
 
+/** How far the server fell behind real time handing frames to the session (a starved run shows here). */
+function behindMs({ pts, t }) {
+  let worst = 0;
+  for (let i = 1; i < t.length; i++) worst = Math.max(worst, t[i] - t[0] - (pts[i] - pts[0]));
+  return worst / 1000;
+}
+
 let nextPort = 18700;
 
 /**
@@ -208,7 +219,7 @@ async function audience(server, { viewers, stalled, joins, app, clip, latency = 
   const srv = ours
     ? start(join(BIN, "k230js"), [app, clip, "--port", String(port), "--wait-plays", "1",
       "--max-s", String(Math.ceil(streamS)), "--loops", "20", "--linger-ms", "0", "--max-clients", "1024",
-      "--max-per-addr", "1024", "--send-log"], { rt })
+      "--max-per-addr", "1024", "--send-log", "--end-clients", String(stalled), "--end-wait-ms", String(END_WAIT_MS)], { rt })
     : start("/usr/bin/python3", [join(ROOT, "test", "helpers", "gst_rtsp_server.py"), "serve", clip, String(port)]);
   const frames = latency ? join(OUT, `frames-${port}.bin`) : undefined;
   let lc;
@@ -245,7 +256,7 @@ async function audience(server, { viewers, stalled, joins, app, clip, latency = 
       `${r.cpu.min.toFixed(2)}/${r.cpu.median.toFixed(2)}/${r.cpu.max.toFixed(2)} %, lossless ${lossless}/${viewers}` +
       `${why.length ? ` (${why.join("; ")})` : ""}, joined in ${r.joinMs ? `${r.joinMs.median.toFixed(0)}/${r.joinMs.max.toFixed(0)} ms (median/max)` : "-"}` +
       `${r.latency ? `, latency p50/p99 ${(r.latency.p50 / 1000).toFixed(2)}/${(r.latency.p99 / 1000).toFixed(2)} ms over ${r.latency.n} frame deliveries` : ""}` +
-      `, load client ${summary.cpuS.toFixed(1)} s CPU\n`);
+      `${sendLog ? `, frames handed over up to ${behindMs(sendLog).toFixed(0)} ms behind their time` : ""}, load client ${summary.cpuS.toFixed(1)} s CPU\n`);
     return r;
   } finally {
     if (lc) await lc.stop();
@@ -266,7 +277,7 @@ async function sendPaths(transport, app, clip) {
   const n = SEND_PATH_VIEWERS;
   const streamS = 10 + (2 * SETTLE_MS + 2 * WINDOWS * WINDOW_MS) / 1000;
   const srvs = bins.map((b, k) => start(b, [app, clip, "--port", String(ports[k]), "--wait-plays", "1", "--max-s", String(Math.ceil(streamS)),
-    "--loops", "20", "--linger-ms", "0", "--max-clients", "1024", "--max-per-addr", "1024"]));
+    "--loops", "20", "--linger-ms", "0", "--max-clients", "1024", "--max-per-addr", "1024", "--end-wait-ms", String(END_WAIT_MS)]));
   const clients = [];
   try {
     const urls = await Promise.all(srvs.map(async (s) => (await s.line(/READY (\S+)/, 15_000))[1]));
@@ -292,8 +303,7 @@ async function sendPaths(transport, app, clip) {
       process.stderr.write(`bench rtsp: send path, ${names[k]}: ${n} ${transport.toUpperCase()} viewers, all lossless; CPU per viewer ` +
         `min/median/max ${s.min.toFixed(4)}/${s.median.toFixed(4)}/${s.max.toFixed(4)} % (1 viewer: ${median(one[k]).toFixed(2)} %)\n`);
     }
-    const ratios = per[1].map((r, w) => r / per[0][w]);
-    return { linux: stats(per[0]), rtsmart: stats(per[1]), ratio: stats(ratios) };
+    return { linux: stats(per[0]), rtsmart: stats(per[1]) };
   } finally {
     await Promise.all(clients.map((c) => c.stop()));
     await Promise.all(srvs.map((s) => s.stop()));
@@ -308,7 +318,8 @@ const verdict = (ok) => (ok ? "pass" : "FAIL");
 export default async function rtsp() {
   const { clip, app } = prepare();
   process.stderr.write(`bench rtsp: k230js: prlimit --nofile=${FD_LIMIT}:${FD_LIMIT} -- ${join(BIN, "k230js")} ${app} ${clip} --port <p> ` +
-    `--wait-plays 1 --max-s <s> --loops 20 --linger-ms 0 --max-clients 1024 --max-per-addr 1024 --send-log\n` +
+    `--wait-plays 1 --max-s <s> --loops 20 --linger-ms 0 --max-clients 1024 --max-per-addr 1024 --send-log ` +
+    `--end-clients <stalled> --end-wait-ms ${END_WAIT_MS}\n` +
     `bench rtsp: ${PEER}: prlimit --nofile=${FD_LIMIT}:${FD_LIMIT} -- /usr/bin/python3 ${join(ROOT, "test", "helpers", "gst_rtsp_server.py")} ` +
     `serve ${clip} <p>  (shared media: filesrc ! qtdemux ! h264parse ! rtph264pay pt=96 config-interval=-1; backlog 1024)\n` +
     `bench rtsp: viewers: prlimit --nofile=${FD_LIMIT}:${FD_LIMIT} -- ${LOADCLIENT} <url> --viewers <n> --stalled <n/100> ` +
@@ -358,7 +369,8 @@ export default async function rtsp() {
     const r = await sendPaths(transport, app, clip);
     rows.push({ ...base, case: `board send path (RT-Smart calls): CPU per ${transport.toUpperCase()} viewer, ${SEND_PATH_VIEWERS} viewers`,
       unit: "% core", ours: r.rtsmart.median, peer: r.linux.median, peerName: "k230js, Linux calls",
-      oursText: mmm(r.rtsmart, "%", f4), peerText: mmm(r.linux, "%", f4), goal: `<= ${GOALS.rtsmart}x`, verdict: verdict(r.ratio.median <= GOALS.rtsmart) });
+      oursText: mmm(r.rtsmart, "%", f4), peerText: mmm(r.linux, "%", f4), goal: `<= ${GOALS.rtsmart}x`, // judged on the ratio the table prints (of the medians)
+      verdict: verdict(r.rtsmart.median / r.linux.median <= GOALS.rtsmart) });
   }
   return rows;
 }

@@ -58,14 +58,14 @@ static char *map_path(JSContext *ctx, JSValueConst arg, const char *fn, char *ho
 /* A file under the host's mount (kjs/mount.h), which is read-only; NULL with the error thrown. */
 static FILE *mount_open(JSContext *ctx, const char *fn, const char *mode, const char *path) {
   if (mode[0] != 'r') {
-    kjs_throw(ctx, HAL_ENOTSUP, "%s: '%s' is on the host's mount, which is read-only", fn, path);
+    kjs_throw(ctx, ERR_ENOTSUP, "%s: '%s' is on the host's mount, which is read-only", fn, path);
     return NULL;
   }
   char msg[200];
   int rc = 0;
   FILE *f = kjs_mount_fopen(path, &rc, msg, sizeof msg);
   if (!f) {
-    if (rc == HAL_EINTR) kjs_vm_throw_interrupt(ctx);
+    if (rc == ERR_EINTR) kjs_vm_throw_interrupt(ctx);
     else kjs_throw(ctx, rc, "%s: cannot open '%s' on the mount: %s", fn, path, msg);
   }
   return f;

@@ -78,7 +78,7 @@ static JSModuleDef *load_module(JSContext *ctx, const char *name, void *opaque) 
   if (kjs_mount_owns(name)) { /* a host directory on the console link (kjs/mount.h) */
     char msg[200];
     rc = kjs_mount_read(name, true, &src, &len, msg, sizeof msg);
-    if (rc == HAL_EINTR) {
+    if (rc == ERR_EINTR) {
       kjs_vm_throw_interrupt(ctx);
       return NULL;
     }

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "hal/clock.h"
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "kjs/mount.h"
 #include "kjs/vm.h"
 #include "repl_internal.h"
@@ -76,7 +76,7 @@ bool kjs_mount_owns(const char *path) {
 }
 
 static int host_code(int code) {
-  return code == -2 ? HAL_ENOENT : code == -5 ? HAL_EIO : code == -22 ? HAL_EINVAL : HAL_EIO;
+  return code == -2 ? ERR_ENOENT : code == -5 ? ERR_EIO : code == -22 ? ERR_EINVAL : ERR_EIO;
 }
 
 /* Asks for `want` bytes at `off` of the file `rel` (relative to the mount) into buf and waits:
@@ -108,7 +108,7 @@ static int fetch(kjs_session *s, const char *rel, bool module, uint64_t off, uin
       if (m->done) break;
       if (kjs_vm_interrupt_pending(s->vm)) {
         snprintf(msg, msgsize, "interrupted");
-        return HAL_EINTR;
+        return ERR_EINTR;
       }
       uint64_t now = hal_clock_us();
       if (m->got != seen) { /* progress: the host is there */
@@ -122,7 +122,7 @@ static int fetch(kjs_session *s, const char *rel, bool module, uint64_t off, uin
       poll(&pf, 1, left < 50 ? (int)left : 50);
       if (!kjs_session_take_input(s)) {
         snprintf(msg, msgsize, "the link closed");
-        return HAL_EIO;
+        return ERR_EIO;
       }
     }
     have += m->got;
@@ -136,7 +136,7 @@ static int fetch(kjs_session *s, const char *rel, bool module, uint64_t off, uin
     return 0;
   }
   snprintf(msg, msgsize, "no answer from the host serving the mount");
-  return HAL_ETIMEDOUT;
+  return ERR_ETIMEDOUT;
 }
 
 /* The path relative to the mount, or NULL (and msg) when the mount is gone. */
@@ -155,10 +155,10 @@ static const char *relative(kjs_session **out, const char *path, char *msg, size
 int kjs_mount_read(const char *path, bool module, char **out, size_t *len, char *msg, size_t msgsize) {
   kjs_session *s;
   const char *rel = relative(&s, path, msg, msgsize);
-  if (!rel) return HAL_ENOENT;
+  if (!rel) return ERR_ENOENT;
   size_t cap = 64 * 1024, have = 0;
   char *buf = malloc(cap + 1);
-  if (!buf) return HAL_ENOMEM;
+  if (!buf) return ERR_ENOMEM;
   for (;;) {
     size_t got = 0;
     uint64_t size = 0;
@@ -172,13 +172,13 @@ int kjs_mount_read(const char *path, bool module, char **out, size_t *len, char 
     if (size > MODULE_MAX) {
       free(buf);
       snprintf(msg, msgsize, "larger than %u MiB", MODULE_MAX >> 20);
-      return HAL_ELIMIT;
+      return ERR_ELIMIT;
     }
     cap = (size_t)size;
     char *p = realloc(buf, cap + 1);
     if (!p) {
       free(buf);
-      return HAL_ENOMEM;
+      return ERR_ENOMEM;
     }
     buf = p;
   }
@@ -244,10 +244,10 @@ static int mfile_close(void *cookie) {
 FILE *kjs_mount_fopen(const char *path, int *err, char *msg, size_t msgsize) {
   kjs_session *s;
   const char *rel = relative(&s, path, msg, msgsize);
-  *err = HAL_ENOENT;
+  *err = ERR_ENOENT;
   if (!rel) return NULL;
   mfile *f = calloc(1, sizeof *f);
-  *err = HAL_ENOMEM;
+  *err = ERR_ENOMEM;
   if (!f || strlen(rel) >= sizeof f->rel || !(f->cache = malloc(FILE_CHUNK))) {
     if (f) free(f->cache);
     free(f);
@@ -266,6 +266,6 @@ FILE *kjs_mount_fopen(const char *path, int *err, char *msg, size_t msgsize) {
   cookie_io_functions_t io = {.read = mfile_read, .seek = mfile_seek, .close = mfile_close};
   FILE *fp = fopencookie(f, "rb", io);
   if (!fp) mfile_close(f);
-  *err = fp ? 0 : HAL_ENOMEM;
+  *err = fp ? 0 : ERR_ENOMEM;
   return fp;
 }

@@ -9,7 +9,7 @@
 
 #include "hal/clock.h"
 #include "hal/display.h"
-#include "hal/errors.h"
+#include "base/errors.h"
 #include "hal/venc.h"
 #include "kjs/preview.h"
 #include "kjs/vm.h"
@@ -76,14 +76,14 @@ static int encoder_open(kjs_session *s, uint32_t w, uint32_t h) {
   c.stream_buf_cnt = 2;
   c.on_stream = on_stream;
   c.user = s;
-  int rc = HAL_EBUSY;
-  for (int chn = HAL_VENC_MAX_CHN - 1; chn >= 0 && rc == HAL_EBUSY; chn--) rc = hal_venc_create(chn, &c, &p->venc, NULL);
+  int rc = ERR_EBUSY;
+  for (int chn = HAL_VENC_MAX_CHN - 1; chn >= 0 && rc == ERR_EBUSY; chn--) rc = hal_venc_create(chn, &c, &p->venc, NULL);
   if (!rc) rc = hal_venc_start(p->venc);
   if (rc) {
     if (p->venc) hal_venc_destroy(p->venc);
     p->venc = 0;
-    if (rc == HAL_EBUSY) report(s, ST_FAILED, false, "every encoder channel is taken by the app");
-    else report(s, ST_FAILED, false, "no JPEG encoder for a %ux%u screen: %s", w, h, hal_strerror(rc));
+    if (rc == ERR_EBUSY) report(s, ST_FAILED, false, "every encoder channel is taken by the app");
+    else report(s, ST_FAILED, false, "no JPEG encoder for a %ux%u screen: %s", w, h, err_str(rc));
     return rc;
   }
   p->vw = w;
@@ -125,7 +125,7 @@ static void step(kjs_session *s) {
   p->owed--;
   hal_frame *f;
   int rc = hal_display_writeback(p->disp, &f);
-  if (rc == HAL_ECLOSED) {
+  if (rc == ERR_ECLOSED) {
     p->disp = 0; /* MediaManager.resetAll() took it */
     return;
   }
@@ -148,7 +148,7 @@ static void step(kjs_session *s) {
   shot.pts_us = now;
   rc = hal_venc_send_frame(p->venc, &shot, 0);
   hal_frame_release(f);
-  if (rc == HAL_ECLOSED) {
+  if (rc == ERR_ECLOSED) {
     p->venc = 0;
     return;
   }
@@ -216,7 +216,7 @@ static void stream_ready(kjs_loop *loop, void *user) {
   hal_venc_stream *st;
   int rc = hal_venc_get_stream(p->venc, &st, 0);
   if (rc) {
-    if (rc == HAL_ECLOSED) p->venc = 0, p->encoding = false;
+    if (rc == ERR_ECLOSED) p->venc = 0, p->encoding = false;
     return;
   }
   p->encoding = false;

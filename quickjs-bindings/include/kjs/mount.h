@@ -19,10 +19,10 @@
 /* True when `path` lies under the mount (an absolute board path). */
 bool kjs_mount_owns(const char *path);
 /* The whole file: *out is malloc'd and NUL-terminated (*len bytes before the NUL). `module`: a
- * module import (TypeScript comes back as JavaScript). Returns 0 or a HAL_E* code, with the
+ * module import (TypeScript comes back as JavaScript). Returns 0 or a ERR_E* code, with the
  * host's reason in msg. */
 int kjs_mount_read(const char *path, bool module, char **out, size_t *len, char *msg, size_t msgsize);
-/* The file as a read-only stream (fclose ends it), or NULL with *err (HAL_E*) and msg. */
+/* The file as a read-only stream (fclose ends it), or NULL with *err (ERR_E*) and msg. */
 FILE *kjs_mount_fopen(const char *path, int *err, char *msg, size_t msgsize);
 
 #endif
