@@ -1,11 +1,11 @@
 // The board's system-call discipline, checked where it can be: the static riscv64 build (linked
 // for RT-Smart's calls, K230JS_RTSMART_SYSCALLS) runs under `qemu-riscv64 -strace` through the
 // runtime (test/apps), MP4 mux and demux, an RTSP server with a TCP and a UDP viewer (ffmpeg),
-// boot and a raw-protocol file transfer over its pty, and every system call it makes must have a
-// slot in the K230 RT-Smart kernel's table (docs/board.md, "System calls"). qemu speaks the Linux
-// riscv64 ABI, so each Linux call is mapped below to the RT-Smart slot that RT-Smart's musl would
-// enter for the same libc function. The build runs the simulator's HAL: hal/k230's MPP calls are
-// not under this check.
+// k230:net and the Player, boot and a raw-protocol file transfer over its pty, and every system
+// call it makes must have a slot in the K230 RT-Smart kernel's table (docs/board.md, "System
+// calls"). qemu speaks the Linux riscv64 ABI, so each Linux call is mapped below to the RT-Smart
+// slot that RT-Smart's musl would enter for the same libc function. The build runs the
+// simulator's HAL: hal/k230's MPP calls are not under this check.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -229,15 +229,15 @@ const log = (name: string) => join(out, `${name}.strace`);
 const js = (name: string) => join(out, `${name}.js`);
 const straced = (name: string, args: string[]) => ["-strace", "-D", log(name), RISCV64_RUNTIME, ...args];
 
-function runTraced(name: string, args: string[]): string {
-  const r = spawnSync("qemu-riscv64", straced(name, args), { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
+function runTraced(name: string, args: string[], env: Record<string, string> = {}): string {
+  const r = spawnSync("qemu-riscv64", straced(name, args), { cwd: ROOT, encoding: "utf8", timeout: 120_000, env: { ...process.env, ...env } });
   expect(r.stderr, `${name}: stderr`).toBe("");
   expect(r.status, `${name}: exit status`).toBe(0);
   return r.stdout;
 }
 
 beforeAll(() => {
-  for (const app of ["sys-demo", "mp4-packets", "mp4-remux", "rtsp-serve"]) {
+  for (const app of ["sys-demo", "mp4-packets", "mp4-remux", "rtsp-serve", "net-info", "net-bad", "player-play"]) {
     const r = cli(["build", join(ROOT, "test", "apps", `${app}.ts`), "-o", js(app)]);
     expect(r.status, r.stderr).toBe(0);
   }
@@ -296,6 +296,20 @@ describe("the riscv64 build makes only RT-Smart's system calls", () => {
     }
     expectNoneOutside("rtsp", log("rtsp"));
   }, 150_000);
+
+  it("k230:net (the host's interfaces, a simulated Wi-Fi join with every bad input) and the Player (G.711 to the speaker)", () => {
+    expect(runTraced("net-info", [js("net-info")])).toContain("INTERFACES ");
+    expectNoneOutside("net-info", log("net-info"));
+    const world = join(out, "wlan.txt");
+    writeFileSync(world, "ssid=Home key=secret123 address=192.168.50.23/24 join-ms=150\nssid=Slow key=secret123 join-ms=500 address=10.1.2.3/16\n");
+    expect(runTraced("net-wlan", [js("net-bad")], { K230JS_SIM_WLAN: world })).toContain('END {"network":"Slow"}');
+    expectNoneOutside("net-wlan", log("net-wlan"));
+    // The riscv64 build has no video decoder (no FFmpeg): the Player plays a file's sound alone.
+    const clip = makeClip("alaw.mov", [...AUDIO_IN, "-c:a", "pcm_alaw", "-f", "mov"]);
+    const played = runTraced("player", [js("player-play"), clip, "pause@500", "resume@700", "seek:1@900"], { K230JS_SIM_AUDIO_OUT: `wav:${join(out, "player.wav")}` });
+    expect(played).toMatch(/^EOS .*"clock":"audio"/m);
+    expectNoneOutside("player", log("player"));
+  }, 120_000);
 
   it("boot (main.js) then the raw protocol: a file up and back down over the pty, mkdir, rename, list, remove, an exec", async () => {
     const sd = tempDir("syscalls-sd");

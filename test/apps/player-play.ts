@@ -1,6 +1,7 @@
 // Plays an MP4 with Player and logs every call and event with the clock (ticksUs, the same clock
-// as the simulator's Y4M/WAV sinks). Args: <file> [action@ms ...] where action is pause, resume
-// or seek:SECONDS and ms counts from start(). Ends at "eos" or "error".
+// as the simulator's Y4M/WAV sinks). Args: <file> [action@ms ...] where action is pause, resume,
+// seek:SECONDS, stop or start (again, logged as RESTART) and ms counts from start(). Ends at "eos"
+// or "error".
 import { Player } from "k230:media";
 import { ticksUs } from "k230:sys";
 
@@ -25,7 +26,9 @@ for (const a of actions) {
     const before = player.position;
     if (what === "pause") player.pause();
     else if (what === "resume") player.resume();
+    else if (what === "stop") player.stop();
+    else if (what === "start") player.start();
     else player.seek(Number(what.split(":")[1]));
-    log(what.split(":")[0]!.toUpperCase(), { position: before, after: player.position, state: player.state });
+    log(what === "start" ? "RESTART" : what.split(":")[0]!.toUpperCase(), { position: before, after: player.position, state: player.state });
   }, Number(at));
 }

@@ -32,8 +32,9 @@ export function readShownY4m(file: string): { width: number; height: number; fra
   return { width, height, frames };
 }
 
-/** A WAV written by K230JS_SIM_AUDIO_OUT=wav:PATH: sample k was heard at firstUs + k * 1e6 / rate. */
-export function readTimedWav(file: string): { rate: number; channels: number; firstUs: number; samples: Int16Array } {
+/** A 16-bit PCM WAV as the audio sinks write it; firstUs is the "clk " chunk's time of the first
+ * sample (a timeline sink, hal/audio.h), -1 when the file has none (the MPP double's speaker). */
+export function readWav(file: string): { rate: number; channels: number; firstUs: number; samples: Int16Array } {
   const b = readFileSync(file);
   if (b.toString("latin1", 0, 4) !== "RIFF" || b.toString("latin1", 8, 12) !== "WAVE") throw new Error(`${file}: not a WAV file`);
   let rate = 0;
@@ -48,13 +49,19 @@ export function readTimedWav(file: string): { rate: number; channels: number; fi
     } else if (id === "clk ") {
       firstUs = Number(b.readBigUInt64LE(o + 8));
     } else if (id === "data") {
-      if (firstUs < 0) throw new Error(`${file}: no "clk " chunk before the data`);
       const data = b.subarray(o + 8, o + 8 + len);
       return { rate, channels, firstUs, samples: new Int16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.length)) };
     }
     o += 8 + len + (len & 1);
   }
   throw new Error(`${file}: no data chunk`);
+}
+
+/** A WAV written by K230JS_SIM_AUDIO_OUT=wav:PATH: sample k was heard at firstUs + k * 1e6 / rate. */
+export function readTimedWav(file: string): { rate: number; channels: number; firstUs: number; samples: Int16Array } {
+  const w = readWav(file);
+  if (w.firstUs < 0) throw new Error(`${file}: no "clk " chunk before the data`);
+  return w;
 }
 
 export interface ToneChange {
