@@ -218,6 +218,37 @@ describe("the preview on the link", () => {
     }
   });
 
+  it("a Player brought up with toIde: true feeds the preview as Display.init's toIde does", async () => {
+    const clip = join(sd, "clip.mp4");
+    if (!existsSync(clip)) {
+      const f = spawnSync("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=30", "-t", "20", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", "30", "-y", clip], { encoding: "utf8" });
+      expect(f.status, f.stderr).toBe(0);
+    }
+    const t = await openSerial(rt.path);
+    const c = new RawClient(t);
+    try {
+      await c.enter();
+      await c.softReset();
+      const code = 'const { Player } = await import("k230:media"); globalThis.pl = new Player({ display: "VIRT", toIde: true }); pl.load("/sdcard/clip.mp4"); pl.start();';
+      let err = "";
+      expect(await c.exec(code, { onStdout: () => {}, onStderr: (b) => (err += b) }), err).toBe(0);
+      const p = new Preview(c, { fps: 10, rate: 0, quality: 0 });
+      const st = await p.start();
+      expect(st.state, st.why).toBe("running");
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(p.stats().pictures).toBeGreaterThan(5);
+      expect([p.latest?.width, p.latest?.height]).toEqual([320, 240]); // the Player's display
+      await p.stop();
+      await c.exec("pl.stop()", { onStdout: () => {} });
+      // stop() takes the Player's display down, and the preview is told: no display to show
+      const again = await new Preview(c, { fps: 10, rate: 0, quality: 0 }).start();
+      expect(again.state).toBe("waiting");
+    } finally {
+      await c.leave();
+      await t.close();
+    }
+  });
+
   it("a host that stops acknowledging gets no more pictures, and the board stops encoding", async () => {
     const c = await board();
     try {

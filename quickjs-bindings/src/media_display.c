@@ -39,13 +39,28 @@ static JSValue display_init(JSContext *ctx, JSValueConst this_val, int argc, JSV
   cfg.height = (uint32_t)h;
   cfg.fps = (uint32_t)fps;
   cfg.osd_num = (uint32_t)osd;
-  int rc = hal_display_init(&cfg, &media_disp);
+  int rc = media_display_up(&cfg, to_ide);
+  if (rc) return kjs_throw(ctx, rc, "%s: cannot bring up %s %ux%u: %s", fn, types[type], cfg.width, cfg.height, err_str(rc));
+  return JS_UNDEFINED;
+}
+
+int media_display_up(const hal_display_config *cfg, bool to_ide) {
+  int rc = hal_display_init(cfg, &media_disp);
   if (rc) {
     media_disp = 0;
-    return kjs_throw(ctx, rc, "%s: cannot bring up %s %ux%u: %s", fn, types[type], cfg.width, cfg.height, err_str(rc));
+    return rc;
   }
   kjs_preview_display(media_disp, to_ide); /* the IDE's frame buffer: the preview on the link */
-  return JS_UNDEFINED;
+  return 0;
+}
+
+int media_display_down(void) {
+  if (!media_disp) return 0;
+  media_unbind_touching(HAL_MOD_DISPLAY, 0, -1);
+  kjs_preview_display(0, false); /* first: the preview stops taking its pictures */
+  int rc = hal_display_deinit(media_disp);
+  media_disp = 0;
+  return rc;
 }
 
 static int disp_need(JSContext *ctx, const char *fn) {
@@ -55,11 +70,7 @@ static int disp_need(JSContext *ctx, const char *fn) {
 }
 
 static JSValue display_deinit(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
-  if (!media_disp) return JS_UNDEFINED;
-  media_unbind_touching(HAL_MOD_DISPLAY, 0, -1);
-  kjs_preview_display(0, false); /* first: the preview stops taking its pictures */
-  int rc = hal_display_deinit(media_disp);
-  media_disp = 0;
+  int rc = media_display_down();
   return rc && rc != ERR_ECLOSED ? media_fail(ctx, rc, "Display.deinit") : JS_UNDEFINED;
 }
 

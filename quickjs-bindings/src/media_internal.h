@@ -171,6 +171,13 @@ extern uint32_t media_next_enc_id;
 extern lent_frame *media_frames;   /* every frame lent to JS */
 extern hal_handle media_disp;      /* the display, 0 before Display.init */
 
+/* The display's one way up and down, for Display.init/deinit and a Player that brings it up:
+ * up sets media_disp and offers the display to the preview on the link (kjs/preview.h) when
+ * to_ide; down unbinds what feeds it, stops the preview first, then the HAL. 0 or an ERR_E* code
+ * (up leaves media_disp 0 on failure). */
+int media_display_up(const hal_display_config *cfg, bool to_ide);
+int media_display_down(void);
+
 /* ---- class ids (each defined in its class file) ---- */
 
 extern JSClassID sensor_class_id;                                                         /* media_sensor.c */

@@ -28,6 +28,7 @@ typedef struct js_player {
   int display_type;
   hal_display_layer layer;
   bool audio;
+  bool to_ide; /* the display it brings up goes to the preview on the link */
   uint32_t position_ms;
   /* start() .. the end or stop(): holds a reference on the loop */
   bool playing;
@@ -60,11 +61,7 @@ static void jp_stop(js_player *jp) {
   jp->pos_timer = 0;
   if (jp->playing) kjs_loop_unref(jp->loop);
   jp->playing = false;
-  if (jp->own_display && media_disp) {
-    media_unbind_touching(HAL_MOD_DISPLAY, 0, -1);
-    hal_display_deinit(media_disp);
-    media_disp = 0;
-  }
+  if (jp->own_display) media_display_down();
   jp->own_display = false;
 }
 
@@ -212,6 +209,7 @@ static JSValue player_ctor(JSContext *ctx, JSValueConst new_target, int argc, JS
   jp->display_type = tvals[type];
   jp->layer = (hal_display_layer)(HAL_LAYER_VIDEO1 + layer);
   jp->audio = audio;
+  jp->to_ide = to_ide;
   jp->position_ms = (uint32_t)pos_ms;
   jp->ctx = ctx;
   jp->loop = kjs_vm_loop(kjs_vm_from_context(ctx));
@@ -275,11 +273,8 @@ static JSValue player_start_js(JSContext *ctx, JSValueConst this_val, int argc, 
       dc.width = (uint32_t)(in->width + 7) / 8 * 8;
       dc.height = (uint32_t)in->height;
     }
-    int rc = hal_display_init(&dc, &media_disp);
-    if (rc) {
-      media_disp = 0;
-      return kjs_throw(ctx, rc, "%s: cannot bring up the display: %s", fn, err_str(rc));
-    }
+    int rc = media_display_up(&dc, jp->to_ide);
+    if (rc) return kjs_throw(ctx, rc, "%s: cannot bring up the display: %s", fn, err_str(rc));
     jp->own_display = true;
   }
   if (media_disp) media_unbind_touching(HAL_MOD_DISPLAY, 0, jp->layer);
