@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # `npm test`: set-up, then every suite. Exit status is non-zero if any suite failed.
+#   0. the C style check (scripts/format.sh --check, .clang-format)
 #   1. C unit tests under AddressSanitizer + UndefinedBehaviorSanitizer (ctest, build/asan)
 #   2. fuzz smoke run of every libFuzzer target (K230JS_FUZZ_SECONDS each, default 10)
 #   3. vitest: runtime, CLI, types and media tests against real peers (host + qemu-riscv64)
@@ -15,6 +16,7 @@ run() { # run <name> <command...>
   printf '\n\033[1m== %s ==\033[0m\n' "$name"
   if "$@"; then echo "-- $name: ok"; else echo "-- $name: FAILED"; failed+=("$name"); fi
 }
+run "C style (clang-format)" bash scripts/format.sh --check
 run "C tests (ASan+UBSan)" bash -c "cd build/asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j 2"
 run "fuzz smoke" bash scripts/fuzz-smoke.sh "${K230JS_FUZZ_SECONDS:-10}"
 run "vitest" node_modules/.bin/vitest run
@@ -22,8 +24,8 @@ run "vitest RTSP, RT-Smart system calls" env K230JS_BUILD_DIR="$top/build/host/r
   node_modules/.bin/vitest run test/rtsp.test.ts test/rtsp-push.test.ts
 echo
 if [ ${#failed[@]} -eq 0 ]; then
-  echo "test suites: 4 passed, 0 failed"
+  echo "test suites: 5 passed, 0 failed"
   exit 0
 fi
-echo "test suites: $((4 - ${#failed[@]})) passed, ${#failed[@]} failed (${failed[*]})"
+echo "test suites: $((5 - ${#failed[@]})) passed, ${#failed[@]} failed (${failed[*]})"
 exit 1

@@ -56,13 +56,35 @@ static void die(const char *what, int rc, const char *detail) {
 }
 
 /* An io that counts fsyncs and the time spent in them. */
-typedef struct { mp4_io inner; int syncs; double sync_s; } counting_io;
-static int c_write(void *u, const void *p, size_t n) { counting_io *c = u; return c->inner.write(c->inner.user, p, n); }
-static int64_t c_read(void *u, void *p, size_t n) { counting_io *c = u; return c->inner.read(c->inner.user, p, n); }
-static int c_seek(void *u, uint64_t o) { counting_io *c = u; return c->inner.seek(c->inner.user, o); }
-static int64_t c_tell(void *u) { counting_io *c = u; return c->inner.tell(c->inner.user); }
-static int64_t c_size(void *u) { counting_io *c = u; return c->inner.size(c->inner.user); }
-static int c_flush(void *u) { counting_io *c = u; return c->inner.flush(c->inner.user); }
+typedef struct {
+  mp4_io inner;
+  int syncs;
+  double sync_s;
+} counting_io;
+static int c_write(void *u, const void *p, size_t n) {
+  counting_io *c = u;
+  return c->inner.write(c->inner.user, p, n);
+}
+static int64_t c_read(void *u, void *p, size_t n) {
+  counting_io *c = u;
+  return c->inner.read(c->inner.user, p, n);
+}
+static int c_seek(void *u, uint64_t o) {
+  counting_io *c = u;
+  return c->inner.seek(c->inner.user, o);
+}
+static int64_t c_tell(void *u) {
+  counting_io *c = u;
+  return c->inner.tell(c->inner.user);
+}
+static int64_t c_size(void *u) {
+  counting_io *c = u;
+  return c->inner.size(c->inner.user);
+}
+static int c_flush(void *u) {
+  counting_io *c = u;
+  return c->inner.flush(c->inner.user);
+}
 static int c_sync(void *u) {
   counting_io *c = u;
   double t = now_s();
@@ -78,8 +100,8 @@ static mp4_muxer *open_muxer(counting_io *c, const char *path, const char *mode,
   mp4_io io = {c_write, c_read, c_seek, c_tell, c_size, c_flush, c_sync, c};
   mp4_muxer_config cfg = MP4_MUXER_CONFIG_DEFAULT;
   cfg.mode = !mode || !strcmp(mode, "fragmented") ? MP4_MODE_FRAGMENTED
-             : !strcmp(mode, "indexed")             ? MP4_MODE_INDEXED
-                                                    : MP4_MODE_FASTSTART;
+             : !strcmp(mode, "indexed")           ? MP4_MODE_INDEXED
+                                                  : MP4_MODE_FASTSTART;
   cfg.sync = !sync || !strcmp(sync, "none") ? MP4_SYNC_NONE : !strcmp(sync, "flush") ? MP4_SYNC_FLUSH : MP4_SYNC_FSYNC;
   mp4_muxer *m;
   if ((rc = mp4_muxer_open(&m, &cfg, &io))) die("mp4_muxer_open", rc, NULL);
@@ -185,11 +207,12 @@ static int cmd_mux(int argc, char **argv) {
   if ((rc = mp4_muxer_close(r.m))) die("mp4_muxer_close", rc, NULL);
   mp4_io_file_close(&c.inner);
   double t = now_s() - t0;
-  printf("{\"frames\":%llu,\"audioChunks\":%llu,\"bytesIn\":%llu,\"seconds\":%.6f,\"fragments\":%u,"
-         "\"fsyncs\":%d,\"fsyncSeconds\":%.6f,\"rssFirstKiB\":%ld,\"rssMinKiB\":%ld,\"rssMaxKiB\":%ld,"
-         "\"rssBeforeCloseKiB\":%ld,\"peakRssKiB\":%ld}\n",
-         (unsigned long long)r.frames, (unsigned long long)r.audio_chunks, (unsigned long long)r.bytes_in, t, frags + 1,
-         c.syncs, c.sync_s, r.rss_first, r.rss_min, r.rss_max, rss_before_close, peak_rss_kib());
+  printf(
+      "{\"frames\":%llu,\"audioChunks\":%llu,\"bytesIn\":%llu,\"seconds\":%.6f,\"fragments\":%u,"
+      "\"fsyncs\":%d,\"fsyncSeconds\":%.6f,\"rssFirstKiB\":%ld,\"rssMinKiB\":%ld,\"rssMaxKiB\":%ld,"
+      "\"rssBeforeCloseKiB\":%ld,\"peakRssKiB\":%ld}\n",
+      (unsigned long long)r.frames, (unsigned long long)r.audio_chunks, (unsigned long long)r.bytes_in, t, frags + 1,
+      c.syncs, c.sync_s, r.rss_first, r.rss_min, r.rss_max, rss_before_close, peak_rss_kib());
   return 0;
 }
 

@@ -137,8 +137,8 @@ static void finish(viewer *v) {
 
 static int send_request(viewer *v, const char *method, const char *uri, const char *extra) {
   char req[2048];
-  int n = snprintf(req, sizeof req, "%s %s RTSP/1.0\r\nCSeq: %d\r\nUser-Agent: k230js-loadclient\r\n%s%s%s\r\n",
-                   method, uri, ++v->cseq, v->session[0] ? "Session: " : "", v->session, v->session[0] ? "\r\n" : "");
+  int n = snprintf(req, sizeof req, "%s %s RTSP/1.0\r\nCSeq: %d\r\nUser-Agent: k230js-loadclient\r\n%s%s%s\r\n", method,
+                   uri, ++v->cseq, v->session[0] ? "Session: " : "", v->session, v->session[0] ? "\r\n" : "");
   if (n < 0 || (size_t)n >= sizeof req) return -1;
   if (extra) {
     n -= 2; /* before the blank line */
@@ -181,7 +181,8 @@ static int open_udp(viewer *v) {
       if (a >= 0) close(a);
       return -1;
     }
-    in_port_t *pp = addr.ss_family == AF_INET6 ? &((struct sockaddr_in6 *)&la)->sin6_port : &((struct sockaddr_in *)&la)->sin_port;
+    in_port_t *pp =
+        addr.ss_family == AF_INET6 ? &((struct sockaddr_in6 *)&la)->sin6_port : &((struct sockaddr_in *)&la)->sin_port;
     int port = ntohs(*pp);
     int b = -1;
     if (port % 2 == 0 && port < 65535) {
@@ -222,7 +223,8 @@ static bool pick_track(viewer *v, const char *sdp, size_t len) {
     else if (in_video && !strncmp(line, "a=control:", 10)) {
       const char *c = line + 10;
       if (!strncasecmp(c, "rtsp://", 7)) snprintf(v->control, sizeof v->control, "%s", c);
-      else snprintf(v->control, sizeof v->control, "%s%s%s", v->base, v->base[strlen(v->base) - 1] == '/' ? "" : "/", c);
+      else
+        snprintf(v->control, sizeof v->control, "%s%s%s", v->base, v->base[strlen(v->base) - 1] == '/' ? "" : "/", c);
       return true;
     }
   }
@@ -529,27 +531,31 @@ static int resolve(const char *u) {
 
 static void print_viewer(const viewer *v) {
   printf("{\"viewer\":%d,\"stalled\":%s,\"error\":", v->idx, v->stalled ? "true" : "false");
-  if (v->error) printf("\"%s\",\"errorStatus\":%d,\"failedIn\":\"%s\"", v->error, v->error_status, state_names[v->fail_state]);
+  if (v->error)
+    printf("\"%s\",\"errorStatus\":%d,\"failedIn\":\"%s\"", v->error, v->error_status, state_names[v->fail_state]);
   else printf("null");
-  printf(",\"start\":%llu,\"connected\":%llu,\"playSent\":%llu,\"playReply\":%llu,\"firstRtp\":%llu,\"lastRtp\":%llu,"
-         "\"end\":%llu",
-         (unsigned long long)v->t_start, (unsigned long long)v->t_connected, (unsigned long long)v->t_play_sent,
-         (unsigned long long)v->t_play_reply, (unsigned long long)v->t_first_rtp, (unsigned long long)v->t_last_rtp,
-         (unsigned long long)v->t_end);
+  printf(
+      ",\"start\":%llu,\"connected\":%llu,\"playSent\":%llu,\"playReply\":%llu,\"firstRtp\":%llu,\"lastRtp\":%llu,"
+      "\"end\":%llu",
+      (unsigned long long)v->t_start, (unsigned long long)v->t_connected, (unsigned long long)v->t_play_sent,
+      (unsigned long long)v->t_play_reply, (unsigned long long)v->t_first_rtp, (unsigned long long)v->t_last_rtp,
+      (unsigned long long)v->t_end);
   if (v->has_info) printf(",\"infoSeq\":%u,\"infoRtptime\":%u", v->info_seq, v->info_rtptime);
-  printf(",\"packets\":%llu,\"octets\":%llu,\"frames\":%llu,\"gaps\":%llu,\"tsBackwards\":%llu,\"bytes\":%llu,"
-         "\"rtcp\":%llu,\"other\":%llu",
-         (unsigned long long)v->packets, (unsigned long long)v->octets, (unsigned long long)v->frames,
-         (unsigned long long)v->gaps, (unsigned long long)v->ts_back, (unsigned long long)v->bytes,
-         (unsigned long long)v->rtcp, (unsigned long long)v->other);
+  printf(
+      ",\"packets\":%llu,\"octets\":%llu,\"frames\":%llu,\"gaps\":%llu,\"tsBackwards\":%llu,\"bytes\":%llu,"
+      "\"rtcp\":%llu,\"other\":%llu",
+      (unsigned long long)v->packets, (unsigned long long)v->octets, (unsigned long long)v->frames,
+      (unsigned long long)v->gaps, (unsigned long long)v->ts_back, (unsigned long long)v->bytes,
+      (unsigned long long)v->rtcp, (unsigned long long)v->other);
   if (v->have_ts) printf(",\"firstTs\":%u,\"lastTs\":%u", v->first_ts, v->last_ts);
   if (v->has_sr) printf(",\"srPackets\":%u,\"srOctets\":%u", v->sr_packets, v->sr_octets);
   printf(",\"bye\":%s}\n", v->bye ? "true" : "false");
 }
 
 static void usage(void) {
-  fprintf(stderr, "usage: rtsp_loadclient <rtsp-url> [--viewers N] [--stalled N] [--join burst|paced:MS] "
-                  "[--transport tcp|udp] [--duration-s S] [--max-s S] [--frames PATH]\n");
+  fprintf(stderr,
+          "usage: rtsp_loadclient <rtsp-url> [--viewers N] [--stalled N] [--join burst|paced:MS] "
+          "[--transport tcp|udp] [--duration-s S] [--max-s S] [--frames PATH]\n");
   exit(2);
 }
 
@@ -576,8 +582,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--transport")) {
       if (strcmp(val, "tcp") && strcmp(val, "udp")) usage();
       use_udp = !strcmp(val, "udp");
-    }
-    else usage();
+    } else usage();
   }
   if (nviewers < 0 || nstalled < 0 || nviewers + nstalled < 1 || pace_ms < 0) usage();
   if (resolve(url) < 0) {
@@ -606,7 +611,8 @@ int main(int argc, char **argv) {
   struct epoll_event evs[1024];
   for (;;) {
     uint64_t t = now_us();
-    while (started < ntotal && (pace_ms == 0 || t >= t0 + (uint64_t)started * (uint64_t)pace_ms * 1000u)) start(&vs[started++]);
+    while (started < ntotal && (pace_ms == 0 || t >= t0 + (uint64_t)started * (uint64_t)pace_ms * 1000u))
+      start(&vs[started++]);
     /* the roll call: every 20 ms is enough, and keeps 1000 viewers cheap */
     if (t - last_scan < 20000 && started == ntotal) goto poll;
     last_scan = t;
@@ -619,8 +625,7 @@ int main(int argc, char **argv) {
       if (v->state == ST_IDLE || (v->state < ST_PLAYING && v->state != ST_DONE) ||
           (v->state == ST_PLAYING && !v->stalled && !v->have_ts))
         waiting++;
-      else if (v->state == ST_PLAYING || (v->state == ST_DONE && !v->error))
-        playing++;
+      else if (v->state == ST_PLAYING || (v->state == ST_DONE && !v->error)) playing++;
       if (v->state != ST_DONE && (!v->stalled || v->state < ST_PLAYING)) live++;
     }
     if (!all_playing && !waiting) {
@@ -653,12 +658,15 @@ int main(int argc, char **argv) {
   for (int i = 0; i < ntotal; i++) print_viewer(&vs[i]);
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
-  printf("SUMMARY {\"transport\":\"%s\",\"viewers\":%d,\"stalled\":%d,\"joinPaceMs\":%d,\"start\":%llu,\"allPlaying\":%llu,\"end\":%llu,"
-         "\"cpuS\":%.3f,\"timedOut\":%s}\n",
-         use_udp ? "udp" : "tcp", nviewers, nstalled, pace_ms, (unsigned long long)t0, (unsigned long long)all_playing,
-         (unsigned long long)now_us(),
-         (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6,
-         timed_out ? "true" : "false");
+  printf(
+      "SUMMARY "
+      "{\"transport\":\"%s\",\"viewers\":%d,\"stalled\":%d,\"joinPaceMs\":%d,\"start\":%llu,\"allPlaying\":%llu,"
+      "\"end\":%llu,"
+      "\"cpuS\":%.3f,\"timedOut\":%s}\n",
+      use_udp ? "udp" : "tcp", nviewers, nstalled, pace_ms, (unsigned long long)t0, (unsigned long long)all_playing,
+      (unsigned long long)now_us(),
+      (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6,
+      timed_out ? "true" : "false");
   if (frames_path) {
     FILE *f = fopen(frames_path, "wb");
     if (!f) {

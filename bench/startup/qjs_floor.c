@@ -45,8 +45,7 @@ int main(int argc, char **argv) {
   if (kjs_bytecode_is((const uint8_t *)buf, (size_t)len))
     fn = JS_ReadObject(ctx, (const uint8_t *)buf + KJS_BYTECODE_HEADER_SIZE, (size_t)len - KJS_BYTECODE_HEADER_SIZE,
                        JS_READ_OBJ_BYTECODE);
-  else
-    fn = JS_Eval(ctx, buf, (size_t)len, argv[1], JS_EVAL_TYPE_MODULE | JS_EVAL_FLAG_COMPILE_ONLY);
+  else fn = JS_Eval(ctx, buf, (size_t)len, argv[1], JS_EVAL_TYPE_MODULE | JS_EVAL_FLAG_COMPILE_ONLY);
   int status = 0;
   if (JS_IsException(fn) || JS_ResolveModule(ctx, fn) < 0) {
     status = 1;

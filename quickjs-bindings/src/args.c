@@ -178,8 +178,8 @@ int kjs_opt_enum(JSContext *ctx, JSValueConst opts, const char *fn, const char *
   size_t n = 0;
   for (int i = 0; choices[i] && n < sizeof list; i++)
     n += (size_t)snprintf(list + n, sizeof list - n, "%s\"%s\"", i ? ", " : "", choices[i]);
-  JS_ThrowRangeError(ctx, "%s: options.%s must be one of %s%s%s%s", fn, name, list, s ? ", got \"" : "",
-                     s ? s : "", s ? "\"" : "");
+  JS_ThrowRangeError(ctx, "%s: options.%s must be one of %s%s%s%s", fn, name, list, s ? ", got \"" : "", s ? s : "",
+                     s ? "\"" : "");
   JS_FreeCString(ctx, s);
   return -1;
 }
@@ -192,9 +192,21 @@ bool kjs_parse_size(const char *s, size_t *out) {
   unsigned long long mul = 1;
   switch (*end) {
     case 0: break;
-    case 'k': case 'K': mul = 1ull << 10; end++; break;
-    case 'm': case 'M': mul = 1ull << 20; end++; break;
-    case 'g': case 'G': mul = 1ull << 30; end++; break;
+    case 'k':
+    case 'K':
+      mul = 1ull << 10;
+      end++;
+      break;
+    case 'm':
+    case 'M':
+      mul = 1ull << 20;
+      end++;
+      break;
+    case 'g':
+    case 'G':
+      mul = 1ull << 30;
+      end++;
+      break;
     default: return false;
   }
   if (*end || v > SIZE_MAX / mul) return false;

@@ -29,7 +29,8 @@ static void crc_table_init(void) {
     crc_table[0][i] = c;
   }
   for (int k = 1; k < 8; k++)
-    for (uint32_t i = 0; i < 256; i++) crc_table[k][i] = (crc_table[k - 1][i] >> 8) ^ crc_table[0][crc_table[k - 1][i] & 0xFFu];
+    for (uint32_t i = 0; i < 256; i++)
+      crc_table[k][i] = (crc_table[k - 1][i] >> 8) ^ crc_table[0][crc_table[k - 1][i] & 0xFFu];
 }
 
 uint32_t kjs_crc32(const uint8_t *buf, size_t len) {
@@ -47,12 +48,10 @@ uint32_t kjs_crc32(const uint8_t *buf, size_t len) {
   return ~crc;
 }
 
-bool kjs_bytecode_is(const uint8_t *buf, size_t len) {
-  return len >= 8 && memcmp(buf, KJS_BYTECODE_MAGIC, 8) == 0;
-}
+bool kjs_bytecode_is(const uint8_t *buf, size_t len) { return len >= 8 && memcmp(buf, KJS_BYTECODE_MAGIC, 8) == 0; }
 
-uint8_t *kjs_bytecode_compile(JSContext *ctx, const char *name, const char *src, size_t len,
-                              bool strip, size_t *out_len) {
+uint8_t *kjs_bytecode_compile(JSContext *ctx, const char *name, const char *src, size_t len, bool strip,
+                              size_t *out_len) {
   JSValue func = JS_Eval(ctx, src, len, name, JS_EVAL_TYPE_MODULE | JS_EVAL_FLAG_COMPILE_ONLY);
   if (JS_IsException(func)) return NULL;
   size_t size;
@@ -83,8 +82,8 @@ JSValue kjs_bytecode_load(JSContext *ctx, const uint8_t *buf, size_t len) {
   if (len < KJS_BYTECODE_HEADER_SIZE) return JS_ThrowTypeError(ctx, "bytecode file is truncated (header)");
   uint32_t format = get_le32(buf + 8);
   if (format != KJS_BYTECODE_FORMAT)
-    return JS_ThrowTypeError(ctx, "bytecode file format %u is not supported (this runtime reads format %u)",
-                             format, KJS_BYTECODE_FORMAT);
+    return JS_ThrowTypeError(ctx, "bytecode file format %u is not supported (this runtime reads format %u)", format,
+                             KJS_BYTECODE_FORMAT);
   char version[17] = {0};
   memcpy(version, buf + 12, 16);
   if (strcmp(version, JS_GetVersion()) != 0)

@@ -89,7 +89,8 @@ JSValue kjs_class_create(JSContext *ctx, JSClassID *id, const JSClassDef *def, J
 JSValue kjs_class_new_instance(JSContext *ctx, JSValueConst new_target, JSClassID id) {
   kjs_registry *r = kjs_registry_of(JS_GetRuntime(ctx));
   if (r && kjs_registry_reserve(r) < 0) return JS_ThrowOutOfMemory(ctx);
-  JSValue proto = JS_IsUndefined(new_target) ? JS_GetClassProto(ctx, id) : JS_GetPropertyStr(ctx, new_target, "prototype");
+  JSValue proto =
+      JS_IsUndefined(new_target) ? JS_GetClassProto(ctx, id) : JS_GetPropertyStr(ctx, new_target, "prototype");
   if (JS_IsException(proto)) return proto;
   JSValue obj = JS_NewObjectProtoClass(ctx, proto, id);
   JS_FreeValue(ctx, proto);
@@ -141,7 +142,8 @@ JSValue kjs_class_live_counts(JSContext *ctx) {
   if (r) kjs_registry_each(r, count_one, counts);
   JSValue o = JS_NewObject(ctx);
   for (JSClassID id = 0; id < ndefs && !JS_IsException(o); id++)
-    if (defs[id] && JS_IsRegisteredClass(rt, id)) JS_SetPropertyStr(ctx, o, defs[id]->class_name, JS_NewInt32(ctx, counts[id]));
+    if (defs[id] && JS_IsRegisteredClass(rt, id))
+      JS_SetPropertyStr(ctx, o, defs[id]->class_name, JS_NewInt32(ctx, counts[id]));
   free(counts);
   return o;
 }

@@ -17,8 +17,7 @@ JSValue kjs_throw(JSContext *ctx, int hal_code, const char *fmt, ...) {
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
   JSValue err = JS_NewError(ctx);
-  JS_DefinePropertyValueStr(ctx, err, "message", JS_NewString(ctx, msg),
-                            JS_PROP_CONFIGURABLE | JS_PROP_WRITABLE);
+  JS_DefinePropertyValueStr(ctx, err, "message", JS_NewString(ctx, msg), JS_PROP_CONFIGURABLE | JS_PROP_WRITABLE);
   JS_DefinePropertyValueStr(ctx, err, "code", JS_NewString(ctx, err_name(hal_code)),
                             JS_PROP_CONFIGURABLE | JS_PROP_WRITABLE | JS_PROP_ENUMERABLE);
   return JS_Throw(ctx, err);
@@ -46,10 +45,8 @@ static void sb_add(strbuf *sb, const char *s, size_t n) {
 /* Joins dir and a relative source path, folding "x/.." pairs, so reports name real files. */
 static void join_source(char *out, size_t size, const char *dir, const char *src) {
   char tmp[PATH_MAX];
-  if (src[0] == '/' || strstr(src, "://"))
-    snprintf(tmp, sizeof tmp, "%s", src);
-  else
-    snprintf(tmp, sizeof tmp, "%s/%s", dir, src);
+  if (src[0] == '/' || strstr(src, "://")) snprintf(tmp, sizeof tmp, "%s", src);
+  else snprintf(tmp, sizeof tmp, "%s/%s", dir, src);
   char *parts[256];
   int n = 0;
   bool abs = tmp[0] == '/';
@@ -140,18 +137,22 @@ char *kjs_error_mapped_stack(kjs_vm *vm, JSValueConst exc) {
   return out.p;
 }
 
-static bool word_char(char c) { return c == '_' || c == '$' || (c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'z'); }
+static bool word_char(char c) {
+  return c == '_' || c == '$' || (c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'z');
+}
 
 bool kjs_error_find_import(const char *src, size_t len, const char *name, const char *module, int *line, int *col) {
   size_t nl = strlen(name), ml = strlen(module);
   for (size_t i = 0; i + ml + 2 <= len; i++) {
     /* `from "module"` or `from 'module'` ends an import statement; its clause lies back to `import`. */
-    if ((src[i] != '"' && src[i] != '\'') || src[i + ml + 1] != src[i] || memcmp(src + i + 1, module, ml) != 0) continue;
+    if ((src[i] != '"' && src[i] != '\'') || src[i + ml + 1] != src[i] || memcmp(src + i + 1, module, ml) != 0)
+      continue;
     size_t j = i;
     while (j > 0 && (src[j - 1] == ' ' || src[j - 1] == '\t' || src[j - 1] == '\n' || src[j - 1] == '\r')) j--;
     if (j < 4 || memcmp(src + j - 4, "from", 4) != 0) continue;
     size_t start = j - 4;
-    while (start >= 6 && !(memcmp(src + start - 6, "import", 6) == 0 && (start == 6 || !word_char(src[start - 7])))) start--;
+    while (start >= 6 && !(memcmp(src + start - 6, "import", 6) == 0 && (start == 6 || !word_char(src[start - 7]))))
+      start--;
     if (start < 6) continue;
     for (size_t k = start; k + nl <= j - 4; k++) {
       if (memcmp(src + k, name, nl) != 0 || word_char(src[k - 1]) || word_char(src[k + nl])) continue;

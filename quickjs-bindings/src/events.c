@@ -54,7 +54,10 @@ JSValue kjs_events_on(JSContext *ctx, kjs_events *e, JSValueConst this_val, int 
     char list[256] = "";
     size_t n = 0;
     for (int i = 0; e->names[i] && n < sizeof list; i++)
-      n += (size_t)snprintf(list + n, sizeof list - n, "%s\"%s\"", i == 0 ? "" : e->names[i + 1] ? ", " : " or ",
+      n += (size_t)snprintf(list + n, sizeof list - n, "%s\"%s\"",
+                            i == 0            ? ""
+                            : e->names[i + 1] ? ", "
+                                              : " or ",
                             e->names[i]);
     return JS_ThrowTypeError(ctx, "%s: event must be %s", fn, list);
   }

@@ -116,10 +116,8 @@ static void history_move(kjs_line *l, int dir) {
 static void move_to(kjs_line *l, size_t pos) {
   if (pos == l->cursor) return;
   char seq[32];
-  if (pos < l->cursor)
-    snprintf(seq, sizeof seq, "\x1b[%zuD", l->cursor - pos);
-  else
-    snprintf(seq, sizeof seq, "\x1b[%zuC", pos - l->cursor);
+  if (pos < l->cursor) snprintf(seq, sizeof seq, "\x1b[%zuD", l->cursor - pos);
+  else snprintf(seq, sizeof seq, "\x1b[%zuC", pos - l->cursor);
   l->cursor = pos;
   outs(l, seq);
 }
@@ -137,8 +135,12 @@ static void escape_done(kjs_line *l, char final) {
   switch (final) {
     case 'A': history_move(l, -1); break;
     case 'B': history_move(l, +1); break;
-    case 'C': if (l->cursor < l->len) move_to(l, l->cursor + 1); break;
-    case 'D': if (l->cursor > 0) move_to(l, l->cursor - 1); break;
+    case 'C':
+      if (l->cursor < l->len) move_to(l, l->cursor + 1);
+      break;
+    case 'D':
+      if (l->cursor > 0) move_to(l, l->cursor - 1);
+      break;
     case 'H': move_to(l, 0); break;
     case 'F': move_to(l, l->len); break;
     case '~': {
@@ -170,9 +172,7 @@ int kjs_line_feed(kjs_line *l, unsigned char c) {
   bool was_cr = l->last_cr;
   l->last_cr = c == '\r';
   switch (c) {
-    case '\r':
-      outs(l, "\n");
-      return KJS_LINE_DONE;
+    case '\r': outs(l, "\n"); return KJS_LINE_DONE;
     case '\n':
       if (was_cr) return KJS_LINE_NONE;
       outs(l, "\n");
@@ -195,9 +195,12 @@ int kjs_line_feed(kjs_line *l, unsigned char c) {
       if (l->len == 0) return KJS_LINE_EOF;
       if (l->cursor < l->len) delete_range(l, l->cursor, l->cursor + 1);
       return KJS_LINE_NONE;
-    case 0x05: move_to(l, l->len); return KJS_LINE_NONE;                     /* Ctrl-E */
-    case 0x06: if (l->cursor < l->len) move_to(l, l->cursor + 1); return KJS_LINE_NONE; /* Ctrl-F */
-    case 0x08: case 0x7f:                                                     /* Backspace */
+    case 0x05: move_to(l, l->len); return KJS_LINE_NONE; /* Ctrl-E */
+    case 0x06:
+      if (l->cursor < l->len) move_to(l, l->cursor + 1);
+      return KJS_LINE_NONE; /* Ctrl-F */
+    case 0x08:
+    case 0x7f: /* Backspace */
       if (l->cursor > 0) delete_range(l, l->cursor - 1, l->cursor);
       return KJS_LINE_NONE;
     case 0x09: return KJS_LINE_TAB;
@@ -206,10 +209,13 @@ int kjs_line_feed(kjs_line *l, unsigned char c) {
       l->buf[l->len] = 0;
       outs(l, "\x1b[K");
       return KJS_LINE_NONE;
-    case 0x0c: outs(l, "\x1b[H\x1b[2J"); kjs_line_redraw(l); return KJS_LINE_NONE; /* Ctrl-L */
-    case 0x0e: history_move(l, +1); return KJS_LINE_NONE;                     /* Ctrl-N */
-    case 0x10: history_move(l, -1); return KJS_LINE_NONE;                     /* Ctrl-P */
-    case 0x15: delete_range(l, 0, l->cursor); return KJS_LINE_NONE;           /* Ctrl-U */
+    case 0x0c:
+      outs(l, "\x1b[H\x1b[2J");
+      kjs_line_redraw(l);
+      return KJS_LINE_NONE;                                                     /* Ctrl-L */
+    case 0x0e: history_move(l, +1); return KJS_LINE_NONE;                       /* Ctrl-N */
+    case 0x10: history_move(l, -1); return KJS_LINE_NONE;                       /* Ctrl-P */
+    case 0x15: delete_range(l, 0, l->cursor); return KJS_LINE_NONE;             /* Ctrl-U */
     case 0x17: delete_range(l, word_start(l), l->cursor); return KJS_LINE_NONE; /* Ctrl-W */
     default:
       if (c >= 0x20) {

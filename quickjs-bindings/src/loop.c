@@ -246,10 +246,8 @@ int kjs_loop_post(kjs_loop *loop, kjs_post_cb *cb, void *user) {
   p->cb = cb;
   p->user = user;
   pthread_mutex_lock(&loop->post_lock);
-  if (loop->posts_tail)
-    loop->posts_tail->next = p;
-  else
-    loop->posts_head = p;
+  if (loop->posts_tail) loop->posts_tail->next = p;
+  else loop->posts_head = p;
   loop->posts_tail = p;
   pthread_mutex_unlock(&loop->post_lock);
   kjs_loop_wake(loop);

@@ -16,7 +16,7 @@
 typedef struct annexb_reader {
   media_au_reader *r; /* NULL once closed */
   media_codec codec;
-  int fd;             /* file source, else -1 */
+  int fd; /* file source, else -1 */
   /* Buffer source: the ArrayBuffer (counted, marked) and the bytes the reader scans, checked
    * before each read so a detached or resized buffer is an error, never a stale pointer. */
   JSValue buffer;

@@ -19,9 +19,7 @@ hal_handle media_disp;
 static const char *const pixfmt_names[] = {"NV12", "RGB888", "RGB565", "GRAYSCALE", "ARGB8888", NULL};
 const char *const media_mod_names[] = {"sensor", "venc", "vdec", "display", NULL};
 
-JSValue media_fail(JSContext *ctx, int rc, const char *fn) {
-  return kjs_throw(ctx, rc, "%s: %s", fn, err_str(rc));
-}
+JSValue media_fail(JSContext *ctx, int rc, const char *fn) { return kjs_throw(ctx, rc, "%s: %s", fn, err_str(rc)); }
 
 JSValue media_closed(JSContext *ctx, const char *fn, const char *what) {
   return kjs_throw(ctx, ERR_ECLOSED, "%s: the %s is closed", fn, what);
@@ -58,8 +56,8 @@ int media_chn_from_js(JSContext *ctx, JSValueConst v, const char *fn, hal_chn *o
   }
   int mod;
   int64_t dev, chn;
-  if (kjs_opt_enum(ctx, v, fn, "mod", media_mod_names, -1, &mod) < 0 || kjs_opt_int(ctx, v, fn, "dev", 0, 0, 3, &dev) < 0 ||
-      kjs_opt_int(ctx, v, fn, "chn", 0, 0, 7, &chn) < 0)
+  if (kjs_opt_enum(ctx, v, fn, "mod", media_mod_names, -1, &mod) < 0 ||
+      kjs_opt_int(ctx, v, fn, "dev", 0, 0, 3, &dev) < 0 || kjs_opt_int(ctx, v, fn, "chn", 0, 0, 7, &chn) < 0)
     return -1;
   if (mod < 0) {
     JS_ThrowTypeError(ctx, "%s: channel.mod is required (\"sensor\", \"venc\", \"vdec\" or \"display\")", fn);
@@ -83,7 +81,7 @@ JSValue media_bind_info_to_js(JSContext *ctx, const hal_bind_info *b) {
 }
 
 int media_pixfmt_from(JSContext *ctx, JSValueConst opts, const char *fn, const char *name, hal_pixfmt def,
-                       hal_pixfmt *out) {
+                      hal_pixfmt *out) {
   int i;
   if (kjs_opt_enum(ctx, opts, fn, name, pixfmt_names, (int)def - 1, &i) < 0) return -1;
   *out = (hal_pixfmt)(i + 1);

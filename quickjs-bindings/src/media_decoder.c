@@ -123,7 +123,8 @@ static JSValue decoder_ctor(JSContext *ctx, JSValueConst new_target, int argc, J
   JSValueConst opts = argc > 1 ? argv[1] : JS_UNDEFINED;
   int64_t chn, mw, mh, inb, outb;
   hal_vdec_config cfg = HAL_VDEC_CONFIG_DEFAULT;
-  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("mode", "chn", "maxWidth", "maxHeight", "inBufCount", "outBufCount")) < 0 ||
+  if (kjs_check_options(ctx, opts, fn,
+                        KJS_OPTIONS("mode", "chn", "maxWidth", "maxHeight", "inBufCount", "outBufCount")) < 0 ||
       kjs_opt_enum(ctx, opts, fn, "mode", modes, 0, &mode) < 0 ||
       kjs_opt_int(ctx, opts, fn, "chn", -1, -1, HAL_VDEC_MAX_CHN - 1, &chn) < 0 ||
       kjs_opt_int(ctx, opts, fn, "maxWidth", cfg.max_width, 64, 8192, &mw) < 0 ||
@@ -171,7 +172,8 @@ static JSValue decoder_decode(JSContext *ctx, JSValueConst this_val, int argc, J
   int64_t pts = 0, timeout = 10000;
   if (argc < 1) return JS_ThrowTypeError(ctx, "%s(data[, ptsUs]) needs data", fn);
   if (kjs_get_bytes(ctx, argv[0], "Decoder.decode: data", &data, &len) < 0) return JS_EXCEPTION;
-  if (argc > 1 && !JS_IsUndefined(argv[1]) && kjs_get_int(ctx, argv[1], "Decoder.decode: ptsUs", 0, INT64_C(1) << 53, &pts) < 0)
+  if (argc > 1 && !JS_IsUndefined(argv[1]) &&
+      kjs_get_int(ctx, argv[1], "Decoder.decode: ptsUs", 0, INT64_C(1) << 53, &pts) < 0)
     return JS_EXCEPTION;
   if (argc > 2 && !JS_IsUndefined(argv[2]) &&
       kjs_get_int(ctx, argv[2], "Decoder.decode: timeoutMs", -1, 86400000, &timeout) < 0)
@@ -259,8 +261,7 @@ static JSValue decoder_bind_info(JSContext *ctx, JSValueConst this_val, int argc
   JSValueConst opts = argc > 0 ? argv[0] : JS_UNDEFINED;
   int64_t x, y, w, h;
   if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("x", "y", "width", "height")) < 0 ||
-      kjs_opt_int(ctx, opts, fn, "x", 0, 0, 4096, &x) < 0 ||
-      kjs_opt_int(ctx, opts, fn, "y", 0, 0, 4096, &y) < 0 ||
+      kjs_opt_int(ctx, opts, fn, "x", 0, 0, 4096, &x) < 0 || kjs_opt_int(ctx, opts, fn, "y", 0, 0, 4096, &y) < 0 ||
       kjs_opt_int(ctx, opts, fn, "width", 1920, 16, 8192, &w) < 0 ||
       kjs_opt_int(ctx, opts, fn, "height", 1080, 16, 8192, &h) < 0)
     return JS_EXCEPTION;
@@ -348,7 +349,8 @@ static const JSCFunctionListEntry frame_proto_funcs[] = {
 /* ---- init ---- */
 
 JSValue media_decoder_class(JSContext *ctx) {
-  JSValue decoder = kjs_class_create(ctx, &decoder_class_id, &decoder_class, decoder_ctor, 1, decoder_proto_funcs, COUNT(decoder_proto_funcs));
+  JSValue decoder = kjs_class_create(ctx, &decoder_class_id, &decoder_class, decoder_ctor, 1, decoder_proto_funcs,
+                                     COUNT(decoder_proto_funcs));
   kjs_class_create(ctx, &frame_class_id, &frame_class, NULL, 1, frame_proto_funcs, COUNT(frame_proto_funcs));
   return decoder;
 }

@@ -29,10 +29,13 @@ static JSValue display_init(JSContext *ctx, JSValueConst this_val, int argc, JSV
   bool to_ide;
   if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("width", "height", "fps", "osdNum", "toIde")) < 0 ||
       kjs_opt_int(ctx, opts, fn, "width", 0, 0, 4096, &w) < 0 ||
-      kjs_opt_int(ctx, opts, fn, "height", 0, 0, 4096, &h) < 0 || kjs_opt_int(ctx, opts, fn, "fps", 0, 0, 200, &fps) < 0 ||
-      kjs_opt_int(ctx, opts, fn, "osdNum", 1, 0, 4, &osd) < 0 || kjs_opt_bool(ctx, opts, fn, "toIde", false, &to_ide) < 0)
+      kjs_opt_int(ctx, opts, fn, "height", 0, 0, 4096, &h) < 0 ||
+      kjs_opt_int(ctx, opts, fn, "fps", 0, 0, 200, &fps) < 0 ||
+      kjs_opt_int(ctx, opts, fn, "osdNum", 1, 0, 4, &osd) < 0 ||
+      kjs_opt_bool(ctx, opts, fn, "toIde", false, &to_ide) < 0)
     return JS_EXCEPTION;
-  if (media_disp) return kjs_throw(ctx, ERR_EBUSY, "%s: the display is already initialised (Display.deinit() first)", fn);
+  if (media_disp)
+    return kjs_throw(ctx, ERR_EBUSY, "%s: the display is already initialised (Display.deinit() first)", fn);
   hal_display_config cfg = HAL_DISPLAY_CONFIG_DEFAULT;
   cfg.type = tvals[type];
   cfg.width = (uint32_t)w;
@@ -40,7 +43,8 @@ static JSValue display_init(JSContext *ctx, JSValueConst this_val, int argc, JSV
   cfg.fps = (uint32_t)fps;
   cfg.osd_num = (uint32_t)osd;
   int rc = media_display_up(&cfg, to_ide);
-  if (rc) return kjs_throw(ctx, rc, "%s: cannot bring up %s %ux%u: %s", fn, types[type], cfg.width, cfg.height, err_str(rc));
+  if (rc)
+    return kjs_throw(ctx, rc, "%s: cannot bring up %s %ux%u: %s", fn, types[type], cfg.width, cfg.height, err_str(rc));
   return JS_UNDEFINED;
 }
 
@@ -78,10 +82,12 @@ static int layer_cfg_from(JSContext *ctx, JSValueConst opts, const char *fn, hal
   JSValue rect = JS_GetPropertyStr(ctx, opts, "rect");
   int64_t x, y, w, h, alpha;
   hal_pixfmt fmt;
-  int r = kjs_check_options(ctx, rect, "Display.bindLayer: options.rect", KJS_OPTIONS("x", "y", "width", "height")) < 0 || kjs_opt_int(ctx, rect, fn, "x", 0, -4096, 4096, &x) < 0 ||
-          kjs_opt_int(ctx, rect, fn, "y", 0, -4096, 4096, &y) < 0 ||
-          kjs_opt_int(ctx, rect, fn, "width", 0, 0, 8192, &w) < 0 ||
-          kjs_opt_int(ctx, rect, fn, "height", 0, 0, 8192, &h) < 0;
+  int r =
+      kjs_check_options(ctx, rect, "Display.bindLayer: options.rect", KJS_OPTIONS("x", "y", "width", "height")) < 0 ||
+      kjs_opt_int(ctx, rect, fn, "x", 0, -4096, 4096, &x) < 0 ||
+      kjs_opt_int(ctx, rect, fn, "y", 0, -4096, 4096, &y) < 0 ||
+      kjs_opt_int(ctx, rect, fn, "width", 0, 0, 8192, &w) < 0 ||
+      kjs_opt_int(ctx, rect, fn, "height", 0, 0, 8192, &h) < 0;
   JS_FreeValue(ctx, rect);
   if (r || media_pixfmt_from(ctx, opts, fn, "pixFormat", lc->format, &fmt) < 0 ||
       kjs_opt_int(ctx, opts, fn, "alpha", 255, 0, 255, &alpha) < 0)
@@ -99,8 +105,10 @@ static JSValue display_bind_layer(JSContext *ctx, JSValueConst this_val, int arg
   static const char fn[] = "Display.bindLayer";
   if (disp_need(ctx, fn) < 0) return JS_EXCEPTION;
   JSValueConst opts = argc > 0 ? argv[0] : JS_UNDEFINED;
-  if (!JS_IsObject(opts)) return JS_ThrowTypeError(ctx, "%s: options {src, rect, pixFormat, layer} must be an object", fn);
-  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("src", "rect", "pixFormat", "layer", "alpha")) < 0) return JS_EXCEPTION;
+  if (!JS_IsObject(opts))
+    return JS_ThrowTypeError(ctx, "%s: options {src, rect, pixFormat, layer} must be an object", fn);
+  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("src", "rect", "pixFormat", "layer", "alpha")) < 0)
+    return JS_EXCEPTION;
   int layer;
   hal_display_layer_config lc = HAL_DISPLAY_LAYER_CONFIG_DEFAULT;
   hal_chn src;
@@ -109,13 +117,16 @@ static JSValue display_bind_layer(JSContext *ctx, JSValueConst this_val, int arg
   JS_FreeValue(ctx, srcv);
   if (r < 0 || layer_from(ctx, opts, fn, 0, &layer) < 0 || layer_cfg_from(ctx, opts, fn, &lc) < 0) return JS_EXCEPTION;
   int rc = hal_display_layer_set(media_disp, (hal_display_layer)layer, &lc);
-  if (rc) return kjs_throw(ctx, rc, "%s: layer %s cannot show %s: %s", fn, layer_names[layer], hal_pixfmt_name(lc.format), err_str(rc));
+  if (rc)
+    return kjs_throw(ctx, rc, "%s: layer %s cannot show %s: %s", fn, layer_names[layer], hal_pixfmt_name(lc.format),
+                     err_str(rc));
   media_unbind_touching(HAL_MOD_DISPLAY, 0, layer);
   hal_chn dst = {HAL_MOD_DISPLAY, 0, layer};
   media_link *l;
   rc = media_link_make(&src, &dst, &l);
-  if (rc) return kjs_throw(ctx, rc, "%s: cannot bind %s %d/%d to layer %s: %s", fn, media_mod_names[src.mod - 1], src.dev, src.chn,
-                           layer_names[layer], err_str(rc));
+  if (rc)
+    return kjs_throw(ctx, rc, "%s: cannot bind %s %d/%d to layer %s: %s", fn, media_mod_names[src.mod - 1], src.dev,
+                     src.chn, layer_names[layer], err_str(rc));
   return JS_UNDEFINED;
 }
 
@@ -154,12 +165,14 @@ static JSValue display_show_image(JSContext *ctx, JSValueConst this_val, int arg
     if (fo->plane1) f.data[1] = (uint8_t *)data + fo->plane1;
     f.size = fo->size;
   } else {
-    if (!JS_IsObject(img)) return JS_ThrowTypeError(ctx, "%s: image must be a Frame or {width, height, format, data}", fn);
+    if (!JS_IsObject(img))
+      return JS_ThrowTypeError(ctx, "%s: image must be a Frame or {width, height, format, data}", fn);
     if (kjs_check_options(ctx, img, "Display.showImage: image", KJS_OPTIONS("width", "height", "format", "data")) < 0)
       return JS_EXCEPTION;
     int64_t w, h;
     hal_pixfmt fmt;
-    if (kjs_opt_int(ctx, img, fn, "width", 0, 1, 8192, &w) < 0 || kjs_opt_int(ctx, img, fn, "height", 0, 1, 8192, &h) < 0 ||
+    if (kjs_opt_int(ctx, img, fn, "width", 0, 1, 8192, &w) < 0 ||
+        kjs_opt_int(ctx, img, fn, "height", 0, 1, 8192, &h) < 0 ||
         media_pixfmt_from(ctx, img, fn, "format", HAL_PIXFMT_ARGB8888, &fmt) < 0)
       return JS_EXCEPTION;
     JSValue dv = JS_GetPropertyStr(ctx, img, "data");
@@ -167,7 +180,9 @@ static JSValue display_show_image(JSContext *ctx, JSValueConst this_val, int arg
     JS_FreeValue(ctx, dv);
     if (r < 0) return JS_EXCEPTION;
     size_t need = hal_pixfmt_size(fmt, (uint32_t)w, (uint32_t)h);
-    if (!need || len < need) return JS_ThrowRangeError(ctx, "%s: image.data has %zu bytes, %ux%u %s needs %zu", fn, len, (unsigned)w, (unsigned)h, hal_pixfmt_name(fmt), need);
+    if (!need || len < need)
+      return JS_ThrowRangeError(ctx, "%s: image.data has %zu bytes, %ux%u %s needs %zu", fn, len, (unsigned)w,
+                                (unsigned)h, hal_pixfmt_name(fmt), need);
     f.width = (uint32_t)w;
     f.height = (uint32_t)h;
     f.format = fmt;
@@ -182,8 +197,10 @@ static JSValue display_show_image(JSContext *ctx, JSValueConst this_val, int arg
   }
   int layer;
   int64_t x, y;
-  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("layer", "x", "y")) < 0 || layer_from(ctx, opts, fn, HAL_LAYER_OSD0, &layer) < 0 ||
-      kjs_opt_int(ctx, opts, fn, "x", 0, -4096, 4096, &x) < 0 || kjs_opt_int(ctx, opts, fn, "y", 0, -4096, 4096, &y) < 0)
+  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("layer", "x", "y")) < 0 ||
+      layer_from(ctx, opts, fn, HAL_LAYER_OSD0, &layer) < 0 ||
+      kjs_opt_int(ctx, opts, fn, "x", 0, -4096, 4096, &x) < 0 ||
+      kjs_opt_int(ctx, opts, fn, "y", 0, -4096, 4096, &y) < 0)
     return JS_EXCEPTION;
   hal_display_layer_config lc = HAL_DISPLAY_LAYER_CONFIG_DEFAULT;
   lc.x = (int)x;

@@ -263,7 +263,8 @@ static JSValue encoder_ctor(JSContext *ctx, JSValueConst new_target, int argc, J
   static const char *const profiles[] = {"default", "baseline", "main", "high", NULL};
   static const char *const rcs[] = {"cbr", "vbr", "fixqp", NULL};
   JSValueConst opts = argc > 0 ? argv[0] : JS_UNDEFINED;
-  if (!JS_IsObject(opts)) return JS_ThrowTypeError(ctx, "%s: options {codec, width, height, ...} must be an object", fn);
+  if (!JS_IsObject(opts))
+    return JS_ThrowTypeError(ctx, "%s: options {codec, width, height, ...} must be an object", fn);
   if (kjs_check_options(ctx, opts, fn,
                         KJS_OPTIONS("codec", "profile", "rc", "chn", "width", "height", "bitrate", "gop", "fps",
                                     "srcFps", "bufCount", "quality", "qp")) < 0)
@@ -444,7 +445,11 @@ static JSValue encoder_send_frame(JSContext *ctx, JSValueConst this_val, int arg
   size_t len;
   uint8_t *p = media_buf_ptr(ctx, fo->buf, &len);
   if (!p) return kjs_throw(ctx, ERR_ECLOSED, "%s: the frame was released", fn);
-  hal_frame f = {.width = fo->width, .height = fo->height, .format = fo->format, .size = fo->size, .pts_us = fo->pts_us,
+  hal_frame f = {.width = fo->width,
+                 .height = fo->height,
+                 .format = fo->format,
+                 .size = fo->size,
+                 .pts_us = fo->pts_us,
                  .seq = fo->seq};
   memcpy(f.stride, fo->stride, sizeof f.stride);
   f.data[0] = p;
@@ -548,9 +553,7 @@ static JSValue encoder_bind_info(JSContext *ctx, JSValueConst this_val, int argc
 
 /* ---- Pipe ---- */
 
-static pipe_obj *pipe_of(JSContext *ctx, JSValueConst this_val) {
-  return JS_GetOpaque2(ctx, this_val, pipe_class_id);
-}
+static pipe_obj *pipe_of(JSContext *ctx, JSValueConst this_val) { return JS_GetOpaque2(ctx, this_val, pipe_class_id); }
 
 static JSValue pipe_close(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
   pipe_obj *po = pipe_of(ctx, this_val);
@@ -649,13 +652,13 @@ static const JSCFunctionListEntry encoder_proto_funcs[] = {
 };
 
 static const JSCFunctionListEntry encoder_static[] = {
-    JS_PROP_STRING_DEF("PAYLOAD_TYPE_H264", "h264", 0),   JS_PROP_STRING_DEF("PAYLOAD_TYPE_H265", "h265", 0),
-    JS_PROP_STRING_DEF("PAYLOAD_TYPE_JPEG", "jpeg", 0),   JS_PROP_STRING_DEF("H264_PROFILE_BASELINE", "baseline", 0),
-    JS_PROP_STRING_DEF("H264_PROFILE_MAIN", "main", 0),   JS_PROP_STRING_DEF("H264_PROFILE_HIGH", "high", 0),
-    JS_PROP_STRING_DEF("H265_PROFILE_MAIN", "main", 0),   JS_PROP_STRING_DEF("STREAM_TYPE_HEADER", "header", 0),
-    JS_PROP_STRING_DEF("STREAM_TYPE_I", "i", 0),          JS_PROP_STRING_DEF("STREAM_TYPE_P", "p", 0),
-    JS_PROP_INT32_DEF("VENC_CHN_ID_0", 0, 0),             JS_PROP_INT32_DEF("VENC_CHN_ID_1", 1, 0),
-    JS_PROP_INT32_DEF("VENC_CHN_ID_2", 2, 0),             JS_PROP_INT32_DEF("VENC_CHN_ID_3", 3, 0),
+    JS_PROP_STRING_DEF("PAYLOAD_TYPE_H264", "h264", 0), JS_PROP_STRING_DEF("PAYLOAD_TYPE_H265", "h265", 0),
+    JS_PROP_STRING_DEF("PAYLOAD_TYPE_JPEG", "jpeg", 0), JS_PROP_STRING_DEF("H264_PROFILE_BASELINE", "baseline", 0),
+    JS_PROP_STRING_DEF("H264_PROFILE_MAIN", "main", 0), JS_PROP_STRING_DEF("H264_PROFILE_HIGH", "high", 0),
+    JS_PROP_STRING_DEF("H265_PROFILE_MAIN", "main", 0), JS_PROP_STRING_DEF("STREAM_TYPE_HEADER", "header", 0),
+    JS_PROP_STRING_DEF("STREAM_TYPE_I", "i", 0),        JS_PROP_STRING_DEF("STREAM_TYPE_P", "p", 0),
+    JS_PROP_INT32_DEF("VENC_CHN_ID_0", 0, 0),           JS_PROP_INT32_DEF("VENC_CHN_ID_1", 1, 0),
+    JS_PROP_INT32_DEF("VENC_CHN_ID_2", 2, 0),           JS_PROP_INT32_DEF("VENC_CHN_ID_3", 3, 0),
 };
 
 static const JSCFunctionListEntry stream_proto_funcs[] = {
@@ -680,7 +683,8 @@ static const JSCFunctionListEntry pipe_proto_funcs[] = {
 /* ---- init ---- */
 
 JSValue media_encoder_class(JSContext *ctx) {
-  JSValue encoder = kjs_class_create(ctx, &encoder_class_id, &encoder_class, encoder_ctor, 1, encoder_proto_funcs, COUNT(encoder_proto_funcs));
+  JSValue encoder = kjs_class_create(ctx, &encoder_class_id, &encoder_class, encoder_ctor, 1, encoder_proto_funcs,
+                                     COUNT(encoder_proto_funcs));
   JS_SetPropertyFunctionList(ctx, encoder, encoder_static, COUNT(encoder_static));
   kjs_class_create(ctx, &stream_class_id, &stream_class, NULL, 1, stream_proto_funcs, COUNT(stream_proto_funcs));
   kjs_class_create(ctx, &pipe_class_id, &pipe_class, NULL, 1, pipe_proto_funcs, COUNT(pipe_proto_funcs));

@@ -34,7 +34,8 @@ static const JSClassDef file_class = {"MediaFile", .finalizer = file_finalizer};
 static JSValue file_fail(JSContext *ctx, const char *fn, const char *what, const char *path, int e) {
   char reason[128];
   snprintf(reason, sizeof reason, "%s", strerror(e));
-  if (reason[0] >= 'A' && reason[0] <= 'Z' && reason[1] >= 'a' && reason[1] <= 'z') reason[0] = (char)(reason[0] - 'A' + 'a');
+  if (reason[0] >= 'A' && reason[0] <= 'Z' && reason[1] >= 'a' && reason[1] <= 'z')
+    reason[0] = (char)(reason[0] - 'A' + 'a');
   return kjs_throw(ctx, err_from_errno(e), "%s: cannot %s '%s': %s", fn, what, path, reason);
 }
 
@@ -165,7 +166,8 @@ static JSValue file_write(JSContext *ctx, JSValueConst this_val, int argc, JSVal
 static JSValue file_sync(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
   file_obj *fo = file_of(ctx, this_val, "MediaFile.sync");
   if (!fo) return JS_EXCEPTION;
-  if (fflush(fo->f) != 0 || fsync(fileno(fo->f)) != 0) return file_fail(ctx, "MediaFile.sync", "write", fo->path, errno);
+  if (fflush(fo->f) != 0 || fsync(fileno(fo->f)) != 0)
+    return file_fail(ctx, "MediaFile.sync", "write", fo->path, errno);
   return JS_UNDEFINED;
 }
 

@@ -60,9 +60,9 @@ typedef struct media_enc media_enc;
 
 /* One encoder -> target path. Lives while attached to its encoder or referenced by its Pipe. */
 typedef struct media_pipe {
-  int refs;      /* the encoder's list while attached + the Pipe object */
-  bool attached; /* in the encoder's list: the sink is called */
-  bool synced;   /* a stream that opens a picture sequence (HEADER first, or JPEG) came */
+  int refs;       /* the encoder's list while attached + the Pipe object */
+  bool attached;  /* in the encoder's list: the sink is called */
+  bool synced;    /* a stream that opens a picture sequence (HEADER first, or JPEG) came */
   int pending_rc; /* the sink failed in this drain; broken once the stream is given back */
   kjs_media_sink sink;
   JSValue target;   /* counted while attached, marked by the encoder */
@@ -79,7 +79,7 @@ typedef struct lent_stream {
   hal_venc_stream *st;
   uint32_t gen;
   int refs;
-  bool dead; /* the encoder went away: nothing to give back */
+  bool dead;                       /* the encoder went away: nothing to give back */
   JSValue bufs[HAL_VENC_PACK_MAX]; /* not counted; cleared when each buffer returns */
   struct pack_ref {
     struct lent_stream *ls;
@@ -164,12 +164,12 @@ typedef struct null_sink {
 
 /* ---- module state (media_common.c; one VM at a time uses the media blocks) ---- */
 
-extern uint32_t media_gen;         /* bumped by every reset */
-extern media_link *media_links;    /* every live link made through this module */
-extern media_enc *media_encs;      /* every live encoder, found by id from the encoder thread */
+extern uint32_t media_gen;      /* bumped by every reset */
+extern media_link *media_links; /* every live link made through this module */
+extern media_enc *media_encs;   /* every live encoder, found by id from the encoder thread */
 extern uint32_t media_next_enc_id;
-extern lent_frame *media_frames;   /* every frame lent to JS */
-extern hal_handle media_disp;      /* the display, 0 before Display.init */
+extern lent_frame *media_frames; /* every frame lent to JS */
+extern hal_handle media_disp;    /* the display, 0 before Display.init */
 
 /* The display's one way up and down, for Display.init/deinit and a Player that brings it up:
  * up sets media_disp and offers the display to the preview on the link (kjs/preview.h) when
@@ -180,11 +180,11 @@ int media_display_down(void);
 
 /* ---- class ids (each defined in its class file) ---- */
 
-extern JSClassID sensor_class_id;                                                         /* media_sensor.c */
-extern JSClassID encoder_class_id, stream_class_id, pipe_class_id, null_sink_class_id;   /* media_encoder.c */
-extern JSClassID decoder_class_id, frame_class_id;                                        /* media_decoder.c */
-extern JSClassID link_class_id, pool_class_id, block_class_id;                            /* media_manager.c */
-extern JSClassID file_class_id;                                                           /* media_file.c */
+extern JSClassID sensor_class_id;                                                      /* media_sensor.c */
+extern JSClassID encoder_class_id, stream_class_id, pipe_class_id, null_sink_class_id; /* media_encoder.c */
+extern JSClassID decoder_class_id, frame_class_id;                                     /* media_decoder.c */
+extern JSClassID link_class_id, pool_class_id, block_class_id;                         /* media_manager.c */
+extern JSClassID file_class_id;                                                        /* media_file.c */
 
 /* ---- shared helpers (media_common.c) ---- */
 

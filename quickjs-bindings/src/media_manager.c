@@ -107,14 +107,16 @@ static JSValue mm_link(JSContext *ctx, JSValueConst this_val, int argc, JSValueC
   static const char fn[] = "MediaManager.link";
   hal_chn src, dst;
   if (argc < 2) return JS_ThrowTypeError(ctx, "%s(src, dst) needs two channels", fn);
-  if (media_chn_from_js(ctx, argv[0], fn, &src) < 0 || media_chn_from_js(ctx, argv[1], fn, &dst) < 0) return JS_EXCEPTION;
+  if (media_chn_from_js(ctx, argv[0], fn, &src) < 0 || media_chn_from_js(ctx, argv[1], fn, &dst) < 0)
+    return JS_EXCEPTION;
   link_obj *lo = calloc(1, sizeof *lo);
   if (!lo) return JS_ThrowOutOfMemory(ctx);
   int rc = media_link_make(&src, &dst, &lo->l);
   if (rc) {
     free(lo);
-    return kjs_throw(ctx, rc, "%s: cannot bind %s %d/%d to %s %d/%d: %s%s", fn, src.mod ? media_mod_names[src.mod - 1] : "?", src.dev,
-                     src.chn, dst.mod ? media_mod_names[dst.mod - 1] : "?", dst.dev, dst.chn, err_str(rc),
+    return kjs_throw(ctx, rc, "%s: cannot bind %s %d/%d to %s %d/%d: %s%s", fn,
+                     src.mod ? media_mod_names[src.mod - 1] : "?", src.dev, src.chn,
+                     dst.mod ? media_mod_names[dst.mod - 1] : "?", dst.dev, dst.chn, err_str(rc),
                      rc == ERR_EINVAL && dst.mod == HAL_MOD_VENC
                          ? " (an encoder takes NV12 pictures of its own size; a camera channel with alignment 12)"
                          : "");
@@ -142,7 +144,8 @@ static JSValue link_get_closed(JSContext *ctx, JSValueConst this_val) {
 }
 
 static JSValue mm_unlink(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
-  if (argc < 1 || !JS_GetOpaque(argv[0], link_class_id)) return JS_ThrowTypeError(ctx, "MediaManager.unlink: expects a Link");
+  if (argc < 1 || !JS_GetOpaque(argv[0], link_class_id))
+    return JS_ThrowTypeError(ctx, "MediaManager.unlink: expects a Link");
   return link_destroy(ctx, argv[0], 0, NULL);
 }
 
@@ -179,7 +182,7 @@ int media_reset(void) {
   }
   while (media_frames) {
     lent_frame *lf = media_frames;
-    kjs_lend_revoke(lf->ctx, lf->buf); /* unlinks lf */
+    kjs_lend_revoke(lf->ctx, lf->buf);               /* unlinks lf */
     if (media_frames == lf) media_frames = lf->next; /* already detached elsewhere: never */
   }
   for (media_link *l = media_links, *next; l; l = next) {
@@ -243,7 +246,8 @@ static JSValue pool_get(JSContext *ctx, JSValueConst this_val, int argc, JSValue
   if (!po) return JS_EXCEPTION;
   if (!po->h) return media_closed(ctx, fn, "pool");
   int64_t size = 0;
-  if (argc > 0 && !JS_IsUndefined(argv[0]) && kjs_get_int(ctx, argv[0], "VBPool.get: size", 0, INT64_C(1) << 30, &size) < 0)
+  if (argc > 0 && !JS_IsUndefined(argv[0]) &&
+      kjs_get_int(ctx, argv[0], "VBPool.get: size", 0, INT64_C(1) << 30, &size) < 0)
     return JS_EXCEPTION;
   block_obj *bo = calloc(1, sizeof *bo);
   if (!bo) return JS_ThrowOutOfMemory(ctx);

@@ -198,8 +198,10 @@ static JSValue player_ctor(JSContext *ctx, JSValueConst new_target, int argc, JS
   int type, layer;
   bool to_ide, audio;
   int64_t pos_ms;
-  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("display", "toIde", "layer", "audio", "positionIntervalMs")) < 0 || kjs_opt_enum(ctx, opts, fn, "display", types, 0, &type) < 0 ||
-      kjs_opt_bool(ctx, opts, fn, "toIde", false, &to_ide) < 0 || kjs_opt_enum(ctx, opts, fn, "layer", layers, 0, &layer) < 0 ||
+  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("display", "toIde", "layer", "audio", "positionIntervalMs")) < 0 ||
+      kjs_opt_enum(ctx, opts, fn, "display", types, 0, &type) < 0 ||
+      kjs_opt_bool(ctx, opts, fn, "toIde", false, &to_ide) < 0 ||
+      kjs_opt_enum(ctx, opts, fn, "layer", layers, 0, &layer) < 0 ||
       kjs_opt_bool(ctx, opts, fn, "audio", true, &audio) < 0 ||
       kjs_opt_int(ctx, opts, fn, "positionIntervalMs", 1000, 20, 3600000, &pos_ms) < 0)
     return JS_EXCEPTION;
@@ -306,7 +308,8 @@ static JSValue player_seek_js(JSContext *ctx, JSValueConst this_val, int argc, J
   if (argc < 1 || !JS_IsNumber(argv[0])) return JS_ThrowTypeError(ctx, "%s: seconds must be a number", fn);
   JS_ToFloat64(ctx, &s, argv[0]);
   double dur = (double)player_get_info(jp->p)->duration_us / 1e6;
-  if (!(s >= 0 && s <= dur)) return JS_ThrowRangeError(ctx, "%s: seconds must be from 0 to the duration %.3f, got %g", fn, dur, s);
+  if (!(s >= 0 && s <= dur))
+    return JS_ThrowRangeError(ctx, "%s: seconds must be from 0 to the duration %.3f, got %g", fn, dur, s);
   player_seek(jp->p, (int64_t)(s * 1e6 + 0.5));
   player_stats st;
   player_stats_get(jp->p, &st);
@@ -339,7 +342,8 @@ static JSValue player_stats_js(JSContext *ctx, JSValueConst this_val, int argc, 
   JS_SetPropertyStr(ctx, o, "decodeErrors", JS_NewInt64(ctx, (int64_t)st.decode_errors));
   JS_SetPropertyStr(ctx, o, "audioSamples", JS_NewInt64(ctx, (int64_t)st.audio_samples));
   JS_SetPropertyStr(ctx, o, "clock", JS_NewString(ctx, st.audio_clock ? "audio" : "system"));
-  JS_SetPropertyStr(ctx, o, "lastShown", st.last_shown_us < 0 ? JS_NULL : JS_NewFloat64(ctx, (double)st.last_shown_us / 1e6));
+  JS_SetPropertyStr(ctx, o, "lastShown",
+                    st.last_shown_us < 0 ? JS_NULL : JS_NewFloat64(ctx, (double)st.last_shown_us / 1e6));
   return o;
 }
 
@@ -355,14 +359,13 @@ static JSValue player_on(JSContext *ctx, JSValueConst this_val, int argc, JSValu
 static JSValue player_get(JSContext *ctx, JSValueConst this_val, int magic) {
   js_player *jp = jp_of(ctx, this_val, "Player", false);
   if (!jp) return JS_EXCEPTION;
-  if (!jp->p) return magic == 2 ? JS_NewString(ctx, "idle") : magic == 0 || magic == 1 ? JS_NewFloat64(ctx, 0) : JS_NULL;
+  if (!jp->p)
+    return magic == 2 ? JS_NewString(ctx, "idle") : magic == 0 || magic == 1 ? JS_NewFloat64(ctx, 0) : JS_NULL;
   player_stats st;
   switch (magic) {
     case 0: return JS_NewFloat64(ctx, (double)player_position_us(jp->p) / 1e6);
     case 1: return JS_NewFloat64(ctx, (double)player_get_info(jp->p)->duration_us / 1e6);
-    case 2:
-      player_stats_get(jp->p, &st);
-      return JS_NewString(ctx, state_names[st.state]);
+    case 2: player_stats_get(jp->p, &st); return JS_NewString(ctx, state_names[st.state]);
     case 3: return info_obj(ctx, player_get_info(jp->p));
     default: return JS_NewString(ctx, jp->path);
   }
@@ -392,5 +395,6 @@ static const JSCFunctionListEntry player_proto_funcs[] = {
 /* ---- init ---- */
 
 JSValue media_player_class(JSContext *ctx) {
-  return kjs_class_create(ctx, &player_class_id, &player_class, player_ctor, 1, player_proto_funcs, COUNT(player_proto_funcs));
+  return kjs_class_create(ctx, &player_class_id, &player_class, player_ctor, 1, player_proto_funcs,
+                          COUNT(player_proto_funcs));
 }

@@ -60,8 +60,8 @@ static JSValue sensor_ctor(JSContext *ctx, JSValueConst new_target, int argc, JS
   int rc = hal_sensor_open(&cfg, &s->h);
   if (rc) {
     free(s);
-    return kjs_throw(ctx, rc, "%s: cannot open sensor %d (%ux%u@%u): %s", fn, cfg.dev, cfg.width, cfg.height,
-                     cfg.fps, err_str(rc));
+    return kjs_throw(ctx, rc, "%s: cannot open sensor %d (%ux%u@%u): %s", fn, cfg.dev, cfg.width, cfg.height, cfg.fps,
+                     err_str(rc));
   }
   s->dev = cfg.dev;
   s->width = cfg.width;
@@ -87,8 +87,8 @@ static int opt_chn(JSContext *ctx, JSValueConst opts, const char *fn, int64_t *c
 static JSValue sensor_apply(JSContext *ctx, media_sensor *s, int chn, const char *fn) {
   int rc = hal_sensor_chn_config_set(s->h, chn, &s->chn[chn]);
   if (rc)
-    return kjs_throw(ctx, rc, "%s: channel %d cannot be %ux%u %s: %s", fn, chn, s->chn[chn].width,
-                     s->chn[chn].height, hal_pixfmt_name(s->chn[chn].format), err_str(rc));
+    return kjs_throw(ctx, rc, "%s: channel %d cannot be %ux%u %s: %s", fn, chn, s->chn[chn].width, s->chn[chn].height,
+                     hal_pixfmt_name(s->chn[chn].format), err_str(rc));
   s->chn_on[chn] = true;
   return JS_UNDEFINED;
 }
@@ -267,17 +267,18 @@ static const JSCFunctionListEntry sensor_proto_funcs[] = {
 };
 
 static const JSCFunctionListEntry sensor_static[] = {
-    JS_PROP_STRING_DEF("YUV420SP", "NV12", 0),   JS_PROP_STRING_DEF("NV12", "NV12", 0),
-    JS_PROP_STRING_DEF("RGB888", "RGB888", 0),   JS_PROP_STRING_DEF("RGB565", "RGB565", 0),
+    JS_PROP_STRING_DEF("YUV420SP", "NV12", 0),       JS_PROP_STRING_DEF("NV12", "NV12", 0),
+    JS_PROP_STRING_DEF("RGB888", "RGB888", 0),       JS_PROP_STRING_DEF("RGB565", "RGB565", 0),
     JS_PROP_STRING_DEF("GRAYSCALE", "GRAYSCALE", 0), JS_PROP_STRING_DEF("ARGB8888", "ARGB8888", 0),
-    JS_PROP_INT32_DEF("CAM_CHN_ID_0", 0, 0),     JS_PROP_INT32_DEF("CAM_CHN_ID_1", 1, 0),
+    JS_PROP_INT32_DEF("CAM_CHN_ID_0", 0, 0),         JS_PROP_INT32_DEF("CAM_CHN_ID_1", 1, 0),
     JS_PROP_INT32_DEF("CAM_CHN_ID_2", 2, 0),
 };
 
 /* ---- init ---- */
 
 JSValue media_sensor_class(JSContext *ctx) {
-  JSValue sensor = kjs_class_create(ctx, &sensor_class_id, &sensor_class, sensor_ctor, 1, sensor_proto_funcs, COUNT(sensor_proto_funcs));
+  JSValue sensor = kjs_class_create(ctx, &sensor_class_id, &sensor_class, sensor_ctor, 1, sensor_proto_funcs,
+                                    COUNT(sensor_proto_funcs));
   JS_SetPropertyFunctionList(ctx, sensor, sensor_static, COUNT(sensor_static));
   return sensor;
 }

@@ -119,7 +119,8 @@ static JSValue ain_read(JSContext *ctx, JSValueConst this_val, int argc, JSValue
   audio_port *p = port_of(ctx, this_val, ain_class_id, fn);
   if (!p) return JS_EXCEPTION;
   int64_t timeout = 1000;
-  if (argc > 0 && !JS_IsUndefined(argv[0]) && kjs_get_int(ctx, argv[0], "AudioIn.read: timeoutMs", -1, 86400000, &timeout) < 0)
+  if (argc > 0 && !JS_IsUndefined(argv[0]) &&
+      kjs_get_int(ctx, argv[0], "AudioIn.read: timeoutMs", -1, 86400000, &timeout) < 0)
     return JS_EXCEPTION;
   if (p->pipe) return kjs_throw(ctx, ERR_EBUSY, "%s: the input is piped (pipeTo)", fn);
   hal_audio_frame *f;
@@ -147,7 +148,8 @@ static JSValue ain_pipe_to(JSContext *ctx, JSValueConst this_val, int argc, JSVa
   if (!p) return JS_EXCEPTION;
   JSValueConst opts = argc > 1 ? argv[1] : JS_UNDEFINED;
   int law;
-  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("codec", "onError")) < 0 || kjs_opt_enum(ctx, opts, fn, "codec", laws, 1, &law) < 0)
+  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("codec", "onError")) < 0 ||
+      kjs_opt_enum(ctx, opts, fn, "codec", laws, 1, &law) < 0)
     return JS_EXCEPTION;
   JSValue on_error = JS_IsObject(opts) ? JS_GetPropertyStr(ctx, opts, "onError") : JS_UNDEFINED;
   if (!JS_IsUndefined(on_error) && !JS_IsFunction(ctx, on_error)) {
@@ -201,10 +203,12 @@ static JSValue aout_write(JSContext *ctx, JSValueConst this_val, int argc, JSVal
   int64_t timeout = 1000;
   if (argc < 1) return JS_ThrowTypeError(ctx, "%s(pcm) needs samples", fn);
   if (kjs_get_bytes(ctx, argv[0], "AudioOut.write: pcm", &data, &len) < 0) return JS_EXCEPTION;
-  if (argc > 1 && !JS_IsUndefined(argv[1]) && kjs_get_int(ctx, argv[1], "AudioOut.write: timeoutMs", -1, 86400000, &timeout) < 0)
+  if (argc > 1 && !JS_IsUndefined(argv[1]) &&
+      kjs_get_int(ctx, argv[1], "AudioOut.write: timeoutMs", -1, 86400000, &timeout) < 0)
     return JS_EXCEPTION;
   size_t frame = sizeof(int16_t) * p->cfg.channels;
-  if (len % frame) return JS_ThrowRangeError(ctx, "%s: pcm must hold whole %u-channel 16-bit samples", fn, p->cfg.channels);
+  if (len % frame)
+    return JS_ThrowRangeError(ctx, "%s: pcm must hold whole %u-channel 16-bit samples", fn, p->cfg.channels);
   int16_t *copy = malloc(len ? len : 1); /* aligned for the HAL */
   if (!copy) return JS_ThrowOutOfMemory(ctx);
   memcpy(copy, data, len);
@@ -446,10 +450,10 @@ static const JSCFunctionListEntry module_funcs[] = {
 static int audio_module_init(JSContext *ctx, JSModuleDef *m) {
   JS_SetModuleExport(ctx, m, "AudioIn",
                      kjs_class_create(ctx, &ain_class_id, &ain_class, ain_ctor, 1, ain_proto_funcs,
-                                sizeof ain_proto_funcs / sizeof ain_proto_funcs[0]));
+                                      sizeof ain_proto_funcs / sizeof ain_proto_funcs[0]));
   JS_SetModuleExport(ctx, m, "AudioOut",
                      kjs_class_create(ctx, &aout_class_id, &aout_class, aout_ctor, 1, aout_proto_funcs,
-                                sizeof aout_proto_funcs / sizeof aout_proto_funcs[0]));
+                                      sizeof aout_proto_funcs / sizeof aout_proto_funcs[0]));
   return JS_SetModuleExportList(ctx, m, module_funcs, sizeof module_funcs / sizeof module_funcs[0]);
 }
 

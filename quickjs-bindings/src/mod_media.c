@@ -65,7 +65,8 @@ JSModuleDef *kjs_mod_media_init(JSContext *ctx, const char *name) {
   }
   JSModuleDef *m = JS_NewCModule(ctx, name, media_module_init);
   if (!m) return NULL;
-  const char *names[] = {"Sensor", "Encoder", "Decoder", "Display", "MediaManager", "NullSink", "Player", "AnnexBReader"};
+  const char *names[] = {"Sensor",       "Encoder",  "Decoder", "Display",
+                         "MediaManager", "NullSink", "Player",  "AnnexBReader"};
   for (int i = 0; i < COUNT(names); i++) JS_AddModuleExport(ctx, m, names[i]);
   JS_AddModuleExportList(ctx, m, module_funcs, COUNT(module_funcs));
   return m;

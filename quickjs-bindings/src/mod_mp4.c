@@ -23,8 +23,8 @@
 /* ---- private structs ---- */
 
 typedef struct js_muxer {
-  mp4js_files files; /* files.seg NULL once closed */
-  int reported; /* the sticky error writeFrame already threw, so close() does not repeat it */
+  mp4js_files files;            /* files.seg NULL once closed */
+  int reported;                 /* the sticky error writeFrame already threw, so close() does not repeat it */
   int video_track, audio_track; /* first of each kind (0 = none): where encoder.pipeTo() writes */
   bool piped_key;               /* a piped encoder delivered its first keyframe */
 } js_muxer;
@@ -84,7 +84,6 @@ static const JSClassDef demuxer_class = {"Mp4Demuxer", .finalizer = demuxer_fina
 
 /* ---- shared helpers ---- */
 
-
 static JSValue throw_mp4(JSContext *ctx, int rc, const char *fn, const char *detail) {
   return kjs_throw(ctx, rc, "%s: %s", fn, detail && *detail ? detail : err_str(rc));
 }
@@ -134,7 +133,9 @@ static JSValue muxer_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSV
   static const char *const modes[] = {"fragmented", "indexed", "faststart", NULL};
   static const char *const syncs[] = {"none", "flush", "fsync", NULL};
   JSValueConst opts = argc > 1 ? argv[1] : JS_UNDEFINED;
-  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("fragmented", "mode", "sync", "fragmentMs", "maxFragmentMs", "firstFragmentMs", "segment")) < 0)
+  if (kjs_check_options(
+          ctx, opts, fn,
+          KJS_OPTIONS("fragmented", "mode", "sync", "fragmentMs", "maxFragmentMs", "firstFragmentMs", "segment")) < 0)
     return JS_EXCEPTION;
   mp4_muxer_config cfg = MP4_MUXER_CONFIG_DEFAULT;
   int mode, sync;
@@ -230,7 +231,8 @@ static JSValue muxer_add_track(JSContext *ctx, JSValueConst this_val, int argc, 
         kjs_opt_int(ctx, opts, fn, "sampleRate", 8000, 8000, 192000, &rate) < 0 ||
         kjs_opt_int(ctx, opts, fn, "channels", 1, 1, 8, &channels) < 0)
       return JS_EXCEPTION;
-    rc = mp4_segmenter_add_audio(jm->files.seg, (codec % 2 == 0) ? MP4_CODEC_G711A : MP4_CODEC_G711U, (int)rate, (int)channels);
+    rc = mp4_segmenter_add_audio(jm->files.seg, (codec % 2 == 0) ? MP4_CODEC_G711A : MP4_CODEC_G711U, (int)rate,
+                                 (int)channels);
     if (rc > 0 && !jm->audio_track) jm->audio_track = rc;
   }
   if (rc < 0) return throw_mp4(ctx, rc, fn, mp4_segmenter_last_error(jm->files.seg));
@@ -272,14 +274,16 @@ static JSValue muxer_close_js(JSContext *ctx, JSValueConst this_val, int argc, J
 
 /* ---- kjs/sink.h target: encoder.pipeTo(muxer) writes its first video (and audio) track ---- */
 
-static int muxer_sink_video(void *user, const uint8_t *annexb, size_t len, uint64_t pts_us, bool keyframe, bool header) {
+static int muxer_sink_video(void *user, const uint8_t *annexb, size_t len, uint64_t pts_us, bool keyframe,
+                            bool header) {
   js_muxer *jm = user;
   if (!jm->files.seg) return ERR_ECLOSED;
   if (!jm->video_track) return ERR_ENOTSUP;
   /* A pipe may start mid-GOP: pictures before the first IDR cannot open an MP4 track. */
   if (keyframe) jm->piped_key = true;
   if (!header && !jm->piped_key) return 0;
-  int rc = mp4_segmenter_write(jm->files.seg, jm->video_track, annexb, len, (int64_t)pts_us, keyframe ? MP4_FRAME_KEYFRAME : 0);
+  int rc = mp4_segmenter_write(jm->files.seg, jm->video_track, annexb, len, (int64_t)pts_us,
+                               keyframe ? MP4_FRAME_KEYFRAME : 0);
   if (rc < 0) jm->reported = rc; /* the pipe's error event reports it: close() does not again */
   return rc < 0 ? rc : 0;
 }
@@ -312,7 +316,8 @@ static JSValue demuxer_ctor(JSContext *ctx, JSValueConst new_target, int argc, J
   JSValueConst opts = argc > 1 ? argv[1] : JS_UNDEFINED;
   mp4_demuxer_config cfg = MP4_DEMUXER_CONFIG_DEFAULT;
   bool annexb;
-  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("annexb")) < 0 || kjs_opt_bool(ctx, opts, fn, "annexb", true, &annexb) < 0)
+  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("annexb")) < 0 ||
+      kjs_opt_bool(ctx, opts, fn, "annexb", true, &annexb) < 0)
     return JS_EXCEPTION;
   cfg.annexb = annexb;
   js_demuxer *jd = calloc(1, sizeof *jd);
@@ -512,9 +517,9 @@ static const JSCFunctionListEntry demuxer_proto_funcs[] = {
 
 static int mp4_module_init(JSContext *ctx, JSModuleDef *m) {
   JSValue muxer = kjs_class_create(ctx, &muxer_class_id, &muxer_class, muxer_ctor, 1, muxer_proto_funcs,
-                             sizeof muxer_proto_funcs / sizeof muxer_proto_funcs[0]);
+                                   sizeof muxer_proto_funcs / sizeof muxer_proto_funcs[0]);
   JSValue demuxer = kjs_class_create(ctx, &demuxer_class_id, &demuxer_class, demuxer_ctor, 1, demuxer_proto_funcs,
-                               sizeof demuxer_proto_funcs / sizeof demuxer_proto_funcs[0]);
+                                     sizeof demuxer_proto_funcs / sizeof demuxer_proto_funcs[0]);
   JS_SetModuleExport(ctx, m, "Mp4Muxer", muxer);
   JS_SetModuleExport(ctx, m, "Mp4Demuxer", demuxer);
   JS_SetModuleExport(ctx, m, "Mp4Recorder", kjs_mp4_recorder_class(ctx));

@@ -82,7 +82,7 @@ static int rec_video(recorder *r, hal_venc_stream *st) {
     if (p->type == HAL_VENC_PACK_I) r->started_video = true;
     if (!r->started_video && p->type == HAL_VENC_PACK_P) continue; /* wait for an IDR */
     int rc = mp4_segmenter_write(r->files.seg, r->vtrack, p->data, p->len, (int64_t)p->pts_us,
-                             p->type == HAL_VENC_PACK_I ? MP4_FRAME_KEYFRAME : 0);
+                                 p->type == HAL_VENC_PACK_I ? MP4_FRAME_KEYFRAME : 0);
     if (rc < 0) return rc;
     bytes += p->len;
     wrote_picture |= p->type != HAL_VENC_PACK_HEADER;
@@ -180,9 +180,9 @@ static int rec_stop(recorder *r) {
 static int rec_start(recorder *r, char *why, size_t why_len) {
   int rc;
   const char *step = "";
-#define STEP(name, call)      \
-  do {                        \
-    step = name;              \
+#define STEP(name, call) \
+  do { \
+    step = name; \
     if ((rc = (call))) goto fail; \
   } while (0)
   r->error = 0;
@@ -239,7 +239,8 @@ static int rec_start(recorder *r, char *why, size_t why_len) {
   if ((rc = pthread_create(&r->th, NULL, rec_thread, r) ? ERR_ENOMEM : 0)) goto fail;
   return 0;
 fail:
-  snprintf(why, why_len, "%s: %s", step, *mp4_segmenter_last_error(r->files.seg) ? mp4_segmenter_last_error(r->files.seg) : err_str(rc));
+  snprintf(why, why_len, "%s: %s", step,
+           *mp4_segmenter_last_error(r->files.seg) ? mp4_segmenter_last_error(r->files.seg) : err_str(rc));
   r->th = 0;
   rec_stop(r);
   return rc;
@@ -269,7 +270,9 @@ static JSValue recorder_ctor(JSContext *ctx, JSValueConst new_target, int argc, 
   static const char *const modes[] = {"fragmented", "indexed", "faststart", NULL};
   JSValueConst opts = argc > 0 ? argv[0] : JS_UNDEFINED;
   if (!JS_IsObject(opts)) return JS_ThrowTypeError(ctx, "%s: options {file, video, audio?} must be an object", fn);
-  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("file", "video", "audio", "sensorId", "mode", "fragmentMs", "firstFragmentMs", "segment")) < 0)
+  if (kjs_check_options(
+          ctx, opts, fn,
+          KJS_OPTIONS("file", "video", "audio", "sensorId", "mode", "fragmentMs", "firstFragmentMs", "segment")) < 0)
     return JS_EXCEPTION;
   JSValue filev = JS_GetPropertyStr(ctx, opts, "file");
   const char *file = JS_IsString(filev) ? JS_ToCString(ctx, filev) : NULL;
@@ -280,7 +283,8 @@ static JSValue recorder_ctor(JSContext *ctx, JSValueConst new_target, int argc, 
   char host[PATH_MAX];
   int rc = 0;
   if (mp4js_segment_options(ctx, opts, fn, &sc) < 0 ||
-      (problem = mp4_segment_pattern_problem(file, sc.max_duration_us || sc.max_bytes || sc.keep_files || sc.min_free_bytes)) ||
+      (problem = mp4_segment_pattern_problem(
+           file, sc.max_duration_us || sc.max_bytes || sc.keep_files || sc.min_free_bytes)) ||
       (rc = kjs_path_map(kjs_vm_from_context(ctx), file, host, sizeof host))) {
     if (problem) kjs_throw(ctx, ERR_EINVAL, "%s: options.file '%s': %s", fn, file, problem);
     else if (rc) kjs_throw(ctx, rc, "%s: options.file '%s': %s", fn, file, err_str(rc));
@@ -302,23 +306,25 @@ static JSValue recorder_ctor(JSContext *ctx, JSValueConst new_target, int argc, 
   int vc, ac = 1, mode;
   int64_t w, h, br, fps, gop, sid, rate = 8000, ch = 1, frag, first_frag;
   r->mcfg = (mp4_muxer_config)MP4_MUXER_CONFIG_DEFAULT;
-  bool bad = kjs_check_options(ctx, video, "new Mp4Recorder: options.video", KJS_OPTIONS("codec", "width", "height", "bitrate", "fps", "gop")) < 0 ||
-             kjs_opt_enum(ctx, video, "new Mp4Recorder: video", "codec", vcodecs, 0, &vc) < 0 ||
-             kjs_opt_int(ctx, video, "new Mp4Recorder: video", "width", 1280, 128, 4096, &w) < 0 ||
-             kjs_opt_int(ctx, video, "new Mp4Recorder: video", "height", 720, 64, 4096, &h) < 0 ||
-             kjs_opt_int(ctx, video, "new Mp4Recorder: video", "bitrate", 4000, 8, 200000, &br) < 0 ||
-             kjs_opt_int(ctx, video, "new Mp4Recorder: video", "fps", 30, 1, 60, &fps) < 0 ||
-             kjs_opt_int(ctx, video, "new Mp4Recorder: video", "gop", fps, 1, 10000, &gop) < 0 ||
-             kjs_opt_int(ctx, opts, fn, "sensorId", 0, 0, 2, &sid) < 0 ||
-             kjs_opt_enum(ctx, opts, fn, "mode", modes, 0, &mode) < 0 ||
-             kjs_opt_int(ctx, opts, fn, "fragmentMs", 1000, 1, 3600000, &frag) < 0 ||
-             kjs_opt_int(ctx, opts, fn, "firstFragmentMs", r->mcfg.first_fragment_us / 1000, 0, 3600000, &first_frag) < 0 ||
-             kjs_check_options(ctx, JS_IsNull(audio) ? JS_UNDEFINED : audio, "new Mp4Recorder: options.audio",
-                               KJS_OPTIONS("codec", "sampleRate", "channels")) < 0 ||
-             (JS_IsObject(audio) &&
-              (kjs_opt_enum(ctx, audio, "new Mp4Recorder: audio", "codec", acodecs, 1, &ac) < 0 ||
-               kjs_opt_int(ctx, audio, "new Mp4Recorder: audio", "sampleRate", 8000, 8000, 48000, &rate) < 0 ||
-               kjs_opt_int(ctx, audio, "new Mp4Recorder: audio", "channels", 1, 1, 2, &ch) < 0));
+  bool bad =
+      kjs_check_options(ctx, video, "new Mp4Recorder: options.video",
+                        KJS_OPTIONS("codec", "width", "height", "bitrate", "fps", "gop")) < 0 ||
+      kjs_opt_enum(ctx, video, "new Mp4Recorder: video", "codec", vcodecs, 0, &vc) < 0 ||
+      kjs_opt_int(ctx, video, "new Mp4Recorder: video", "width", 1280, 128, 4096, &w) < 0 ||
+      kjs_opt_int(ctx, video, "new Mp4Recorder: video", "height", 720, 64, 4096, &h) < 0 ||
+      kjs_opt_int(ctx, video, "new Mp4Recorder: video", "bitrate", 4000, 8, 200000, &br) < 0 ||
+      kjs_opt_int(ctx, video, "new Mp4Recorder: video", "fps", 30, 1, 60, &fps) < 0 ||
+      kjs_opt_int(ctx, video, "new Mp4Recorder: video", "gop", fps, 1, 10000, &gop) < 0 ||
+      kjs_opt_int(ctx, opts, fn, "sensorId", 0, 0, 2, &sid) < 0 ||
+      kjs_opt_enum(ctx, opts, fn, "mode", modes, 0, &mode) < 0 ||
+      kjs_opt_int(ctx, opts, fn, "fragmentMs", 1000, 1, 3600000, &frag) < 0 ||
+      kjs_opt_int(ctx, opts, fn, "firstFragmentMs", r->mcfg.first_fragment_us / 1000, 0, 3600000, &first_frag) < 0 ||
+      kjs_check_options(ctx, JS_IsNull(audio) ? JS_UNDEFINED : audio, "new Mp4Recorder: options.audio",
+                        KJS_OPTIONS("codec", "sampleRate", "channels")) < 0 ||
+      (JS_IsObject(audio) &&
+       (kjs_opt_enum(ctx, audio, "new Mp4Recorder: audio", "codec", acodecs, 1, &ac) < 0 ||
+        kjs_opt_int(ctx, audio, "new Mp4Recorder: audio", "sampleRate", 8000, 8000, 48000, &rate) < 0 ||
+        kjs_opt_int(ctx, audio, "new Mp4Recorder: audio", "channels", 1, 1, 2, &ch) < 0));
   r->audio = JS_IsObject(audio);
   JS_FreeValue(ctx, video);
   JS_FreeValue(ctx, audio);
@@ -390,7 +396,8 @@ static JSValue recorder_process(JSContext *ctx, JSValueConst this_val, int argc,
   if (!r) return JS_EXCEPTION;
   if (!r->running) return kjs_throw(ctx, ERR_ESTATE, "%s: not recording (start() first)", fn);
   int64_t timeout = 1000;
-  if (argc > 0 && !JS_IsUndefined(argv[0]) && kjs_get_int(ctx, argv[0], "Mp4Recorder.process: timeoutMs", 0, 86400000, &timeout) < 0)
+  if (argc > 0 && !JS_IsUndefined(argv[0]) &&
+      kjs_get_int(ctx, argv[0], "Mp4Recorder.process: timeoutMs", 0, 86400000, &timeout) < 0)
     return JS_EXCEPTION;
   struct timespec dl;
   clock_gettime(CLOCK_REALTIME, &dl);

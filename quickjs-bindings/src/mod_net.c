@@ -175,7 +175,9 @@ static JSValue wlan_info_obj(JSContext *ctx, const hal_net_wlan_info *w) {
   JS_SetPropertyStr(ctx, o, "bssid", mac_str(ctx, w->bssid));
   JS_SetPropertyStr(ctx, o, "rssi", JS_NewInt32(ctx, w->rssi));
   JS_SetPropertyStr(ctx, o, "channel", JS_NewInt32(ctx, w->channel));
-  JS_SetPropertyStr(ctx, o, "security", JS_NewString(ctx, sec_names[w->security <= HAL_NET_SEC_UNKNOWN ? w->security : HAL_NET_SEC_UNKNOWN]));
+  JS_SetPropertyStr(
+      ctx, o, "security",
+      JS_NewString(ctx, sec_names[w->security <= HAL_NET_SEC_UNKNOWN ? w->security : HAL_NET_SEC_UNKNOWN]));
   JS_SetPropertyStr(ctx, o, "band", JS_NewString(ctx, w->band_5g ? "5GHz" : "2.4GHz"));
   return o;
 }
@@ -200,7 +202,9 @@ static bool parse_ipv4(const char *s, uint8_t out[4]) {
   return *s == 0;
 }
 
-static uint32_t u32_of(const uint8_t a[4]) { return (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3]; }
+static uint32_t u32_of(const uint8_t a[4]) {
+  return (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+}
 
 /* A unicast host address: not 0.0.0.0, broadcast, loopback, multicast or reserved. */
 static bool unicast(uint32_t a) { return a != 0 && (a >> 24) != 127 && (a >> 24) < 224; }
@@ -218,7 +222,9 @@ static int opt_ipv4(JSContext *ctx, JSValueConst cfg, const char *fn, const char
     return -1;
   }
   bool ok = parse_ipv4(s, out);
-  if (!ok) JS_ThrowRangeError(ctx, "%s: config.%s must be a dotted IPv4 address such as \"192.168.1.20\", got \"%.60s\"", fn, name, s);
+  if (!ok)
+    JS_ThrowRangeError(ctx, "%s: config.%s must be a dotted IPv4 address such as \"192.168.1.20\", got \"%.60s\"", fn,
+                       name, s);
   JS_FreeCString(ctx, s);
   return ok ? 0 : -1;
 }
@@ -245,8 +251,8 @@ static int static_config(JSContext *ctx, JSValueConst cfg, const char *fn, hal_n
     return -1;
   }
   if (prefix <= 30 && ((a & host) == 0 || (a & host) == host)) {
-    JS_ThrowRangeError(ctx, "%s: config.ip %u.%u.%u.%u is the %s address of %s, not a host", fn, ip->addr[0], ip->addr[1],
-                       ip->addr[2], ip->addr[3], (a & host) ? "broadcast" : "network", subnet);
+    JS_ThrowRangeError(ctx, "%s: config.ip %u.%u.%u.%u is the %s address of %s, not a host", fn, ip->addr[0],
+                       ip->addr[1], ip->addr[2], ip->addr[3], (a & host) ? "broadcast" : "network", subnet);
     return -1;
   }
   if (gw && (!unicast(gw) || (gw & m) != netw || gw == a)) {
@@ -255,8 +261,8 @@ static int static_config(JSContext *ctx, JSValueConst cfg, const char *fn, hal_n
     return -1;
   }
   if (dns && !unicast(dns)) {
-    JS_ThrowRangeError(ctx, "%s: config.dns %u.%u.%u.%u is not a unicast address", fn, ip->dns[0], ip->dns[1], ip->dns[2],
-                       ip->dns[3]);
+    JS_ThrowRangeError(ctx, "%s: config.dns %u.%u.%u.%u is not a unicast address", fn, ip->dns[0], ip->dns[1],
+                       ip->dns[2], ip->dns[3]);
     return -1;
   }
   return 0;
@@ -299,7 +305,9 @@ static int get_key(JSContext *ctx, JSValueConst v, const char *fn, char out[HAL_
   bool ok = len == 0 || (printable && len >= 8 && len <= 63) || (len == 64 && hex);
   if (ok) memcpy(out, s, len + 1);
   else if (!printable) JS_ThrowRangeError(ctx, "%s: key must be printable ASCII (a WPA passphrase)", fn);
-  else JS_ThrowRangeError(ctx, "%s: key must be 8 to 63 characters (a WPA passphrase) or 64 hex digits, got %zu characters", fn, len);
+  else
+    JS_ThrowRangeError(
+        ctx, "%s: key must be 8 to 63 characters (a WPA passphrase) or 64 hex digits, got %zu characters", fn, len);
   JS_FreeCString(ctx, s);
   return ok ? 0 : -1;
 }
@@ -374,10 +382,14 @@ static JSValue connect_error(JSContext *ctx, const net_op *op) {
   switch (op->rc) {
     case ERR_EAUTH: snprintf(msg, sizeof msg, "%s: \"%s\" refused the key", fn, op->ssid); break;
     case ERR_ENOENT: snprintf(msg, sizeof msg, "%s: no network \"%s\" in range", fn, op->ssid); break;
-    case ERR_ETIMEDOUT: snprintf(msg, sizeof msg, "%s: \"%s\" gave no link and address within %d ms", fn, op->ssid, op->timeout_ms); break;
+    case ERR_ETIMEDOUT:
+      snprintf(msg, sizeof msg, "%s: \"%s\" gave no link and address within %d ms", fn, op->ssid, op->timeout_ms);
+      break;
     case ERR_EINTR: snprintf(msg, sizeof msg, "%s: cancelled by disconnect()", fn); break;
     case ERR_ENODEV: snprintf(msg, sizeof msg, "%s: this board has no Wi-Fi", fn); break;
-    case ERR_EIO: snprintf(msg, sizeof msg, "%s: joining \"%s\" failed (the driver gives no reason)", fn, op->ssid); break;
+    case ERR_EIO:
+      snprintf(msg, sizeof msg, "%s: joining \"%s\" failed (the driver gives no reason)", fn, op->ssid);
+      break;
     default: snprintf(msg, sizeof msg, "%s: %s", fn, err_str(op->rc));
   }
   kjs_throw(ctx, op->rc, "%s", msg);
@@ -582,7 +594,9 @@ static JSValue net_ifconfig(JSContext *ctx, JSValueConst this_val, int argc, JSV
     const char *s = JS_ToCString(ctx, arg);
     dhcp = s && strcmp(s, "dhcp") == 0;
     JS_FreeCString(ctx, s);
-    if (!dhcp) return JS_ThrowRangeError(ctx, "%s: the only string setting is \"dhcp\"; a static one is {ip, netmask, gateway, dns}", fn);
+    if (!dhcp)
+      return JS_ThrowRangeError(
+          ctx, "%s: the only string setting is \"dhcp\"; a static one is {ip, netmask, gateway, dns}", fn);
   } else if (!JS_IsObject(arg)) {
     return JS_ThrowTypeError(ctx, "%s: config must be \"dhcp\" or {ip, netmask, gateway?, dns?}", fn);
   } else if (static_config(ctx, arg, fn, &ip) < 0) {
@@ -590,7 +604,8 @@ static JSValue net_ifconfig(JSContext *ctx, JSValueConst this_val, int argc, JSV
   }
   int rc = dhcp ? hal_net_set_dhcp(o->itf) : hal_net_set_static(o->itf, &ip);
   if (rc == ERR_ENOTSUP && o->itf == HAL_NET_LAN && hal_net_status_get(o->itf, &st) == 0)
-    return kjs_throw(ctx, rc, "%s: the LAN here is the host's %s, which k230js reads but does not configure", fn, st.name);
+    return kjs_throw(ctx, rc, "%s: the LAN here is the host's %s, which k230js reads but does not configure", fn,
+                     st.name);
   if (rc == ERR_ENODEV) return kjs_throw(ctx, rc, "%s: this board has no %s interface", fn, itf_names[o->itf]);
   return rc ? kjs_throw(ctx, rc, "%s: %s", fn, err_str(rc)) : JS_UNDEFINED;
 }
@@ -640,8 +655,10 @@ static JSValue wlan_connect(JSContext *ctx, JSValueConst this_val, int argc, JSV
   JSValueConst opts = argc > 2 ? argv[2] : JS_UNDEFINED;
   int64_t timeout;
   if (get_ssid(ctx, argc > 0 ? argv[0] : JS_UNDEFINED, fn, op->ssid) < 0 ||
-      get_key(ctx, argc > 1 ? argv[1] : JS_UNDEFINED, fn, op->key) < 0 || kjs_check_options(ctx, opts, fn, KJS_OPTIONS("timeoutMs")) < 0 ||
-      kjs_opt_int(ctx, opts, fn, "timeoutMs", CONNECT_TIMEOUT_MS, 1, 600000, &timeout) < 0 || not_busy(ctx, o, fn) < 0) {
+      get_key(ctx, argc > 1 ? argv[1] : JS_UNDEFINED, fn, op->key) < 0 ||
+      kjs_check_options(ctx, opts, fn, KJS_OPTIONS("timeoutMs")) < 0 ||
+      kjs_opt_int(ctx, opts, fn, "timeoutMs", CONNECT_TIMEOUT_MS, 1, 600000, &timeout) < 0 ||
+      not_busy(ctx, o, fn) < 0) {
     free(op);
     return JS_EXCEPTION;
   }
@@ -756,16 +773,12 @@ static JSValue net_interfaces(JSContext *ctx, JSValueConst this_val, int argc, J
 
 /* ---- function lists ---- */
 
-#define NET_COMMON_FUNCS                                         \
-  JS_CFUNC_MAGIC_DEF("active", 0, net_state, 0),                 \
-  JS_CFUNC_MAGIC_DEF("isconnected", 0, net_state, 1),            \
-  JS_CFUNC_DEF("status", 0, net_status),                         \
-  JS_CFUNC_DEF("ifconfig", 1, net_ifconfig),                     \
-  JS_CFUNC_MAGIC_DEF("on", 2, net_on, 0),                        \
-  JS_CFUNC_MAGIC_DEF("off", 2, net_on, 1),                       \
-  JS_CGETSET_MAGIC_DEF("mac", net_get, NULL, 0),                 \
-  JS_CGETSET_MAGIC_DEF("name", net_get, NULL, 1),                \
-  JS_CGETSET_MAGIC_DEF("interface", net_get, NULL, 2)
+#define NET_COMMON_FUNCS \
+  JS_CFUNC_MAGIC_DEF("active", 0, net_state, 0), JS_CFUNC_MAGIC_DEF("isconnected", 0, net_state, 1), \
+      JS_CFUNC_DEF("status", 0, net_status), JS_CFUNC_DEF("ifconfig", 1, net_ifconfig), \
+      JS_CFUNC_MAGIC_DEF("on", 2, net_on, 0), JS_CFUNC_MAGIC_DEF("off", 2, net_on, 1), \
+      JS_CGETSET_MAGIC_DEF("mac", net_get, NULL, 0), JS_CGETSET_MAGIC_DEF("name", net_get, NULL, 1), \
+      JS_CGETSET_MAGIC_DEF("interface", net_get, NULL, 2)
 
 static const JSCFunctionListEntry lan_proto_funcs[] = {
     NET_COMMON_FUNCS,
@@ -809,7 +822,8 @@ static int hold_instances(JSContext *ctx, JSClassID cls) {
 
 static int net_module_init(JSContext *ctx, JSModuleDef *m) {
   JSValue lan = kjs_class_create(ctx, &lan_class_id, &lan_class, lan_ctor, 0, lan_proto_funcs, COUNT(lan_proto_funcs));
-  JSValue wlan = kjs_class_create(ctx, &wlan_class_id, &wlan_class, wlan_ctor, 1, wlan_proto_funcs, COUNT(wlan_proto_funcs));
+  JSValue wlan =
+      kjs_class_create(ctx, &wlan_class_id, &wlan_class, wlan_ctor, 1, wlan_proto_funcs, COUNT(wlan_proto_funcs));
   if (JS_IsException(lan) || JS_IsException(wlan)) return -1;
   JS_SetPropertyFunctionList(ctx, wlan, wlan_static, COUNT(wlan_static));
   JSValue sym = JS_NewSymbol(ctx, "k230:net instances", false);

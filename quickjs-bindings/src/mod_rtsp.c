@@ -21,7 +21,8 @@ int rtsp_js_opt_codecs(JSContext *ctx, JSValueConst opts, const char *fn, rtsp_v
    * "g711a"/"g711u" are accepted as aliases there and here. */
   static const char *const acodecs[] = {"none", "ulaw", "alaw", "g711u", "g711a", NULL};
   int v, a;
-  if (kjs_opt_enum(ctx, opts, fn, "video", vcodecs, 0, &v) < 0 || kjs_opt_enum(ctx, opts, fn, "audio", acodecs, 0, &a) < 0)
+  if (kjs_opt_enum(ctx, opts, fn, "video", vcodecs, 0, &v) < 0 ||
+      kjs_opt_enum(ctx, opts, fn, "audio", acodecs, 0, &a) < 0)
     return -1;
   *video = v == 0 ? RTSP_VIDEO_H264 : v == 1 ? RTSP_VIDEO_H265 : RTSP_VIDEO_NONE;
   *audio = a == 0 ? RTSP_AUDIO_NONE : a % 2 ? RTSP_AUDIO_PCMU : RTSP_AUDIO_PCMA;

@@ -37,7 +37,8 @@ static JSValue sys_sleep_ms(JSContext *ctx, JSValueConst this_val, int argc, JSV
   (void)this_val;
   double ms;
   if (argc < 1 || JS_ToFloat64(ctx, &ms, argv[0]) < 0) return JS_EXCEPTION;
-  if (!(ms >= 0) || ms > 86400000.0) return JS_ThrowRangeError(ctx, "sleepMs: ms must be between 0 and 86400000, got %g", ms);
+  if (!(ms >= 0) || ms > 86400000.0)
+    return JS_ThrowRangeError(ctx, "sleepMs: ms must be between 0 and 86400000, got %g", ms);
   kjs_vm *vm = kjs_vm_from_context(ctx);
   uint64_t end = hal_clock_us() + (uint64_t)(ms * 1000.0);
   for (;;) {
@@ -59,7 +60,8 @@ static JSValue sys_exitpoint(JSContext *ctx, JSValueConst this_val, int argc, JS
     int32_t mode;
     if (JS_ToInt32(ctx, &mode, argv[0]) < 0) return JS_EXCEPTION;
     if (mode < KJS_EXITPOINT_DISABLE || mode > KJS_EXITPOINT_ENABLE_SLEEP)
-      return JS_ThrowRangeError(ctx, "exitpoint: mode must be EXITPOINT_DISABLE, EXITPOINT_ENABLE or EXITPOINT_ENABLE_SLEEP, got %d", mode);
+      return JS_ThrowRangeError(
+          ctx, "exitpoint: mode must be EXITPOINT_DISABLE, EXITPOINT_ENABLE or EXITPOINT_ENABLE_SLEEP, got %d", mode);
     return JS_NewInt32(ctx, kjs_vm_set_exitpoint_mode(vm, mode));
   }
   if (kjs_vm_take_interrupt(vm)) return kjs_vm_throw_interrupt(ctx);

@@ -19,20 +19,13 @@ typedef struct native_module {
 } native_module;
 
 static JSModuleDef *init_qjs_std(JSContext *ctx, const char *name) { return js_init_module_std(ctx, name); }
-static JSModuleDef *init_qjs_bjson(JSContext *ctx, const char *name) {
-  return js_init_module_bjson(ctx, name);
-}
+static JSModuleDef *init_qjs_bjson(JSContext *ctx, const char *name) { return js_init_module_bjson(ctx, name); }
 
 enum { MAX_MODULES = 32 };
 static native_module modules[MAX_MODULES] = {
-    {"k230:sys", kjs_mod_sys_init},
-    {"k230:mp4", kjs_mod_mp4_init},
-    {"k230:media", kjs_mod_media_init},
-    {"k230:audio", kjs_mod_audio_init},
-    {"k230:rtsp", kjs_mod_rtsp_init},
-    {"k230:net", kjs_mod_net_init},
-    {"qjs:std", init_qjs_std},
-    {"qjs:bjson", init_qjs_bjson},
+    {"k230:sys", kjs_mod_sys_init},     {"k230:mp4", kjs_mod_mp4_init},   {"k230:media", kjs_mod_media_init},
+    {"k230:audio", kjs_mod_audio_init}, {"k230:rtsp", kjs_mod_rtsp_init}, {"k230:net", kjs_mod_net_init},
+    {"qjs:std", init_qjs_std},          {"qjs:bjson", init_qjs_bjson},
 };
 static int nmodules = 8;
 

@@ -19,7 +19,8 @@ int mp4js_segment_options(JSContext *ctx, JSValueConst opts, const char *fn, mp4
   char what[96];
   snprintf(what, sizeof what, "%s: options.segment", fn);
   int64_t dur, mb, keep, free_mb;
-  int rc = kjs_check_options(ctx, seg, what, KJS_OPTIONS("durationMs", "maxMB", "keepFiles", "minFreeMB")) < 0 || kjs_opt_int(ctx, seg, what, "durationMs", 0, 0, INT64_C(1) << 40, &dur) < 0 ||
+  int rc = kjs_check_options(ctx, seg, what, KJS_OPTIONS("durationMs", "maxMB", "keepFiles", "minFreeMB")) < 0 ||
+                   kjs_opt_int(ctx, seg, what, "durationMs", 0, 0, INT64_C(1) << 40, &dur) < 0 ||
                    kjs_opt_int(ctx, seg, what, "maxMB", 0, 0, 1 << 20, &mb) < 0 ||
                    kjs_opt_int(ctx, seg, what, "keepFiles", 0, 0, 1000000, &keep) < 0 ||
                    kjs_opt_int(ctx, seg, what, "minFreeMB", 0, 0, 1 << 24, &free_mb) < 0

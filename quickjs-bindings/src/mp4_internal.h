@@ -11,9 +11,9 @@
 
 /* One recording's files as JS sees them: its segmenter and the board path of its directory. */
 typedef struct mp4js_files {
-  mp4_segmenter *seg; /* NULL once closed */
-  char js_dir[256];   /* "/sdcard/rec" for "/sdcard/rec/cam-{index}.mp4"; "" without a '/' */
-  char js_path[512];  /* the file being written (kept after close) */
+  mp4_segmenter *seg;     /* NULL once closed */
+  char js_dir[256];       /* "/sdcard/rec" for "/sdcard/rec/cam-{index}.mp4"; "" without a '/' */
+  char js_path[512];      /* the file being written (kept after close) */
   mp4_segment_stats last; /* kept at close */
 } mp4js_files;
 

@@ -93,7 +93,8 @@ int kjs_path_sibling(const char *path, const char *suffix, char *out, size_t siz
   const char *slash = strrchr(path, '/');
   int dlen = slash ? (int)(slash - path) : 0;
   const char *base = slash ? slash + 1 : path;
-  int n = slash ? snprintf(out, size, "%.*s/.%s%s", dlen, path, base, suffix) : snprintf(out, size, ".%s%s", base, suffix);
+  int n =
+      slash ? snprintf(out, size, "%.*s/.%s%s", dlen, path, base, suffix) : snprintf(out, size, ".%s%s", base, suffix);
   return (n < 0 || (size_t)n >= size) ? -ENAMETOOLONG : 0;
 }
 
@@ -114,7 +115,7 @@ static int settle(bool fat, const char *dst, const char *bak) {
   struct stat st;
   if (fs_lstat(bak, &st) != 0) return 0;
   if (fs_lstat(dst, &st) == 0) return unlink(bak) == 0 ? 1 : -errno; /* committed: the backup is stale */
-  int rc = rename_sem(fat, bak, dst);                             /* not committed: the old file returns */
+  int rc = rename_sem(fat, bak, dst);                                /* not committed: the old file returns */
   return rc < 0 ? rc : 1;
 }
 
@@ -178,7 +179,8 @@ static void recover_entry(recover_ctx *c, size_t len, const char *name) {
     size_t base = strlen(name) - strlen(KJS_PATH_OLD_SUFFIX) - 1;
     snprintf(dst, sizeof dst, "%.*s/%.*s", (int)len, c->path, (int)base, name + 1);
     bool back = access(dst, F_OK) != 0;
-    if (settle(c->fat, dst, c->path) > 0) report(c, back ? "restored the previous file from" : "removed the stale backup");
+    if (settle(c->fat, dst, c->path) > 0)
+      report(c, back ? "restored the previous file from" : "removed the stale backup");
   }
   c->path[len] = 0;
 }

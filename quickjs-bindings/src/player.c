@@ -16,7 +16,7 @@
 #include "mp4/demuxer.h"
 
 enum {
-  LATE_MS = 150,        /* a frame this late is dropped */
+  LATE_MS = 150,         /* a frame this late is dropped */
   AUDIO_AHEAD_MS = 1000, /* decoded audio queued beyond what is being played */
   AUDIO_KEEP_MS = 1000,  /* audio kept behind the clock, for resume to replay from the pause */
   CHUNK_MS = 20,         /* audio written per call, so a pause stops it quickly */
@@ -53,8 +53,8 @@ struct player {
   /* under mu: control */
   bool stop, paused;
   player_state state;
-  uint32_t gen;          /* bumped by every seek */
-  int64_t start_us;      /* media time this playback (re)started from: 0 or the seek target */
+  uint32_t gen;     /* bumped by every seek */
+  int64_t start_us; /* media time this playback (re)started from: 0 or the seek target */
   bool seek_pending;
   int64_t seek_us;
   bool video_park, video_parked;
@@ -66,11 +66,11 @@ struct player {
   bool sys_started; /* without audio: the monotonic clock from (sys_pts at sys_us) */
   int64_t sys_pts;
   uint64_t sys_us;
-  bool seg_valid;   /* with audio: device sample seg_pos plays media time seg_pts */
+  bool seg_valid; /* with audio: device sample seg_pos plays media time seg_pts */
   uint64_t seg_pos;
   int64_t seg_pts;
   uint64_t dev_written, inflight;
-  bool aend;        /* the audio is over and played out: the monotonic clock from (aend_pts at aend_us) */
+  bool aend; /* the audio is over and played out: the monotonic clock from (aend_pts at aend_us) */
   int64_t aend_pts;
   uint64_t aend_us;
   uint64_t last_pos, last_pos_us; /* the device's position when it last moved */
@@ -120,7 +120,9 @@ static bool interrupted(player *p) {
   return r;
 }
 
-static int64_t chunk_end(const player *p, const pcm_chunk *c) { return c->pts_us + (int64_t)c->n * 1000000 / p->info.rate; }
+static int64_t chunk_end(const player *p, const pcm_chunk *c) {
+  return c->pts_us + (int64_t)c->n * 1000000 / p->info.rate;
+}
 
 static void queue_clear(player *p) {
   while (p->qhead) {
@@ -626,8 +628,9 @@ int player_open(player **out, const char *path, char *why, size_t why_size) {
       p->info.vcodec = t.codec;
       p->info.width = t.width;
       p->info.height = t.height;
-    } else if (t.kind == MP4_TRACK_AUDIO && !p->info.has_audio && (t.codec == MP4_CODEC_G711A || t.codec == MP4_CODEC_G711U) &&
-               t.channels >= 1 && t.channels <= 2 && t.sample_rate >= 8000 && t.sample_rate <= 192000) {
+    } else if (t.kind == MP4_TRACK_AUDIO && !p->info.has_audio &&
+               (t.codec == MP4_CODEC_G711A || t.codec == MP4_CODEC_G711U) && t.channels >= 1 && t.channels <= 2 &&
+               t.sample_rate >= 8000 && t.sample_rate <= 192000) {
       p->info.has_audio = true;
       p->atrack = t.track_id;
       p->info.acodec = t.codec;
@@ -658,8 +661,8 @@ int player_start(player *p, const player_config *cfg, char *why, size_t why_size
       return rc;
     }
     if ((uint32_t)p->info.width > di.width || (uint32_t)p->info.height > di.height) {
-      snprintf(why, why_size, "the video (%dx%d) is larger than the display (%ux%u)", p->info.width, p->info.height, di.width,
-               di.height);
+      snprintf(why, why_size, "the video (%dx%d) is larger than the display (%ux%u)", p->info.width, p->info.height,
+               di.width, di.height);
       return ERR_EINVAL;
     }
     p->vcfg = (hal_vdec_config)HAL_VDEC_CONFIG_DEFAULT;

@@ -137,8 +137,8 @@ static bool board_file_exists(kjs_session *s, const char *path) {
 static int run_app(kjs_session *s, const char *path, const char *eval_code) {
   kjs_vm_take_interrupt(s->vm);
   int old = kjs_uart_set_intr(s->u, KJS_UART_INTR_EAT);
-  int status = eval_code ? kjs_vm_run_source(s->vm, "<eval>", eval_code, strlen(eval_code))
-                         : kjs_vm_run_file(s->vm, path);
+  int status =
+      eval_code ? kjs_vm_run_source(s->vm, "<eval>", eval_code, strlen(eval_code)) : kjs_vm_run_file(s->vm, path);
   kjs_vm_resume(s->vm);
   kjs_vm_take_interrupt(s->vm);
   kjs_uart_set_intr(s->u, old);
@@ -150,10 +150,8 @@ static void banner(kjs_session *s) {
   char mem[96] = "";
   const kjs_vm_config *c = &s->cfg.vm;
   int64_t rss = hal_system_rss_bytes();
-  if (c->memory_limit)
-    snprintf(mem, sizeof mem, "heap limit %.1f MiB", (double)c->memory_limit / 1048576.0);
-  else
-    snprintf(mem, sizeof mem, "heap unlimited");
+  if (c->memory_limit) snprintf(mem, sizeof mem, "heap limit %.1f MiB", (double)c->memory_limit / 1048576.0);
+  else snprintf(mem, sizeof mem, "heap unlimited");
   if (rss > 0) snprintf(mem + strlen(mem), sizeof mem - strlen(mem), ", RSS %.1f MiB", (double)rss / 1048576.0);
   char text[512];
   snprintf(text, sizeof text,
@@ -223,8 +221,8 @@ static void boot(kjs_session *s) {
   if (board_file_exists(s, KJS_RUNNING_MARKER)) {
     remove_board_file(s, KJS_RUNNING_MARKER);
     char msg[256];
-    snprintf(msg, sizeof msg,
-             "k230js: %s did not finish last boot (crash or power loss); not started this time\n", main);
+    snprintf(msg, sizeof msg, "k230js: %s did not finish last boot (crash or power loss); not started this time\n",
+             main);
     say(s, msg);
     return;
   }
@@ -266,10 +264,8 @@ static bool is_interrupt_error(JSContext *ctx, JSValueConst exc) {
 static void report(kjs_session *s, JSValueConst exc) {
   JSContext *ctx = kjs_vm_context(s->vm);
   if (kjs_vm_out_of_memory(s->vm)) return; /* said so in one line */
-  if (is_interrupt_error(ctx, exc))
-    kjs_console_write(KJS_STDERR, "interrupted\n", 12);
-  else
-    kjs_error_report_console(s->vm, exc, "Uncaught ");
+  if (is_interrupt_error(ctx, exc)) kjs_console_write(KJS_STDERR, "interrupted\n", 12);
+  else kjs_error_report_console(s->vm, exc, "Uncaught ");
 }
 
 /* True when `src` fails to compile only because it ends too early (an open block, string,

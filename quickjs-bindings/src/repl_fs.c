@@ -67,8 +67,7 @@ static void reply_errno(kjs_session *s, int err, const char *what) {
   char msg[300];
   if (err == EACCES)
     snprintf(msg, sizeof msg, "%.200s: permission denied (only /sdcard and /data, no '..' or symlinks)", what);
-  else
-    snprintf(msg, sizeof msg, "%.200s: %s", what, strerror(err));
+  else snprintf(msg, sizeof msg, "%.200s: %s", what, strerror(err));
   kjs_raw_reply_err(s, -err, msg);
 }
 
@@ -122,8 +121,7 @@ static void op_list(kjs_session *s, const char *host, const char *board) {
     if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 || kjs_path_is_transient(e->d_name)) continue;
     char full[PATH_MAX];
     struct stat st;
-    if (snprintf(full, sizeof full, "%s/%s", host, e->d_name) >= (int)sizeof full || fs_lstat(full, &st) != 0)
-      continue;
+    if (snprintf(full, sizeof full, "%s/%s", host, e->d_name) >= (int)sizeof full || fs_lstat(full, &st) != 0) continue;
     size_t nl = strlen(e->d_name);
     size_t need = 1 + 8 + 8 + 2 + nl;
     if (fill + need > RAW_MAX_PAYLOAD) {

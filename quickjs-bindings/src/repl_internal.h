@@ -22,9 +22,9 @@ enum { MODE_FRIENDLY, MODE_RAW };
 #define RAW_TRAILER 4
 #define RAW_MAX_PAYLOAD 16400 /* a 16 KiB data chunk + its 8-byte offset, with room to spare */
 #define RAW_CHUNK 16384
-#define RAW_WINDOW 65536      /* bytes of DATA the host may have unacknowledged */
-#define RAW_STALL_MS 500      /* a frame whose bytes stop arriving for this long is dropped */
-#define RAW_LAST_MAX 512      /* the last reply kept for SYNC ('p'); replies are small */
+#define RAW_WINDOW 65536 /* bytes of DATA the host may have unacknowledged */
+#define RAW_STALL_MS 500 /* a frame whose bytes stop arriving for this long is dropped */
+#define RAW_LAST_MAX 512 /* the last reply kept for SYNC ('p'); replies are small */
 
 enum { XFER_NONE, XFER_EXEC, XFER_WRITE };
 
@@ -39,13 +39,13 @@ typedef struct raw_state {
   size_t have, need;
   uint64_t last_byte_us;
   /* A transfer into the device (exec source or file write) in progress. */
-  int xfer;       /* XFER_* */
+  int xfer; /* XFER_* */
   uint64_t xfer_off, xfer_size;
   bool nak_sent;
-  FILE *wf;       /* file write: the temporary file */
+  FILE *wf; /* file write: the temporary file */
   char wtmp[4096], wdst[4096];
   kjs_sha256 wsha;
-  uint8_t *src;   /* exec: the source received so far */
+  uint8_t *src; /* exec: the source received so far */
   size_t src_cap;
   int exec_flags;
   char exec_name[128];
@@ -68,30 +68,30 @@ typedef struct raw_state {
 
 /* The display preview on the link (repl_preview.c, docs/protocol.md "Display preview"). */
 typedef struct preview_state {
-  int policy;               /* KJS_PREVIEW_* of the runtime's settings */
-  bool on;                  /* the host asked for frames and has not stopped them */
-  uint32_t fps;             /* frames per second asked for */
-  uint32_t rate;            /* the link's bytes/s as the host knows it; 0 = unknown */
-  uint32_t base_quality;    /* JPEG quality asked for; `quality` adapts below it to the rate */
+  int policy;            /* KJS_PREVIEW_* of the runtime's settings */
+  bool on;               /* the host asked for frames and has not stopped them */
+  uint32_t fps;          /* frames per second asked for */
+  uint32_t rate;         /* the link's bytes/s as the host knows it; 0 = unknown */
+  uint32_t base_quality; /* JPEG quality asked for; `quality` adapts below it to the rate */
   uint32_t quality;
-  hal_handle disp;          /* the display the app brought up, and whether it asked for the IDE */
+  hal_handle disp; /* the display the app brought up, and whether it asked for the IDE */
   bool to_ide;
-  hal_handle venc;          /* the JPEG encoder channel while previewing, its size and quality */
+  hal_handle venc; /* the JPEG encoder channel while previewing, its size and quality */
   uint32_t vw, vh, vq;
-  kjs_loop *loop;           /* the VM's loop: the ticker and the encoder's wake-ups run on it */
-  uint64_t timer, next_us;  /* the ticker, and when its next tick is due */
-  uint32_t owed;            /* pictures ticks asked for that have not been taken yet (<= 2) */
+  kjs_loop *loop;          /* the VM's loop: the ticker and the encoder's wake-ups run on it */
+  uint64_t timer, next_us; /* the ticker, and when its next tick is due */
+  uint32_t owed;           /* pictures ticks asked for that have not been taken yet (<= 2) */
   uint32_t ticks;
-  bool encoding;            /* a picture is in the encoder */
-  uint64_t encode_us;       /* when it went in */
-  uint32_t seq, acked;      /* the last frame sent, the last the host acknowledged */
+  bool encoding;       /* a picture is in the encoder */
+  uint64_t encode_us;  /* when it went in */
+  uint32_t seq, acked; /* the last frame sent, the last the host acknowledged */
   uint64_t sent_us;
   int timeouts;             /* frames in a row the host did not acknowledge */
   uint32_t shown_seq;       /* the screen's frame number of the last picture encoded */
   uint64_t quality_us;      /* when the quality last changed */
   uint32_t frames, dropped; /* pictures sent; pictures skipped (the link or the encoder busy) */
   uint32_t width, height;
-  int state;                /* last state reported to the host ('Y') */
+  int state; /* last state reported to the host ('Y') */
   char why[160];
 } preview_state;
 
@@ -101,11 +101,11 @@ typedef struct mount_state {
   uint32_t next_id;
   /* the request waiting for its reply ('g') */
   uint32_t id;
-  uint64_t off;   /* file offset of buf[0] */
+  uint64_t off; /* file offset of buf[0] */
   uint8_t *buf;
   size_t want, got;
-  uint64_t size;  /* the file's size as the host reported it */
-  int code;       /* 0, or the host's negative errno with `msg` */
+  uint64_t size; /* the file's size as the host reported it */
+  int code;      /* 0, or the host's negative errno with `msg` */
   bool done;
   char msg[200];
 } mount_state;
@@ -123,9 +123,9 @@ typedef struct kjs_session {
   kjs_line line;
   char *pending; /* lines of an incomplete statement */
   size_t pending_len;
-  bool at_prompt;      /* the editor's line is on screen */
-  bool redraw;         /* output overwrote the prompt line */
-  JSValue helper;      /* repl.js: { complete, note, rewrite } */
+  bool at_prompt; /* the editor's line is on screen */
+  bool redraw;    /* output overwrote the prompt line */
+  JSValue helper; /* repl.js: { complete, note, rewrite } */
   raw_state raw;
   preview_state preview;
   mount_state mount;
@@ -185,10 +185,10 @@ void kjs_fs_write_end(kjs_session *s, const uint8_t *p, size_t len);
 void kjs_fs_write_abort(kjs_session *s);
 
 /* The display preview (repl_preview.c). */
-void kjs_preview_attach(kjs_session *s);     /* a VM (its loop) exists */
-void kjs_preview_detach(kjs_session *s);     /* before the VM goes: encoder closed, ticker off */
+void kjs_preview_attach(kjs_session *s); /* a VM (its loop) exists */
+void kjs_preview_detach(kjs_session *s); /* before the VM goes: encoder closed, ticker off */
 void kjs_preview_control(kjs_session *s, const uint8_t *p, size_t len); /* a 'v' body */
-void kjs_preview_stop(kjs_session *s, const char *why); /* the session ends or leaves raw mode */
+void kjs_preview_stop(kjs_session *s, const char *why);                 /* the session ends or leaves raw mode */
 
 /* The mount (repl_mount.c). */
 void kjs_mount_request(kjs_session *s, const uint8_t *p, size_t len); /* 'k': replies itself */

@@ -13,11 +13,11 @@
 #include "kjs/vm.h"
 #include "repl_internal.h"
 
-#define G_HDR 17                 /* u32 id, u8 flags, u64 offset, u32 length */
-#define REPLY_HDR 24             /* u32 id, i32 code, u64 size, u64 offset */
-#define ANSWER_US 3000000        /* silence this long: ask again (the request may have been lost) */
+#define G_HDR 17          /* u32 id, u8 flags, u64 offset, u32 length */
+#define REPLY_HDR 24      /* u32 id, i32 code, u64 size, u64 offset */
+#define ANSWER_US 3000000 /* silence this long: ask again (the request may have been lost) */
 #define MAX_TRIES 3
-#define FILE_CHUNK (256 * 1024)  /* bytes per request of an open file */
+#define FILE_CHUNK (256 * 1024) /* bytes per request of an open file */
 #define MODULE_MAX (64u << 20)
 
 void kjs_mount_drop(kjs_session *s) { s->mount.point[0] = 0; }
@@ -193,7 +193,7 @@ int kjs_mount_read(const char *path, bool module, char **out, size_t *len, char 
 typedef struct mfile {
   char rel[4096];
   uint64_t pos;
-  uint8_t *cache;   /* the last chunk fetched, at cache_off */
+  uint8_t *cache; /* the last chunk fetched, at cache_off */
   uint64_t cache_off;
   size_t cache_len;
   uint64_t size;

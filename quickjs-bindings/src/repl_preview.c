@@ -17,7 +17,7 @@
 
 enum { ST_STOPPED = 0, ST_WAITING = 1, ST_RUNNING = 2, ST_FAILED = 3 };
 
-#define V_HDR 16              /* u32 seq, u32 offset, u32 total, u16 width, u16 height */
+#define V_HDR 16               /* u32 seq, u32 offset, u32 total, u16 width, u16 height */
 #define ACK_TIMEOUT_US 2000000 /* a picture not acknowledged by then was lost (or the host left) */
 #define DEFAULT_QUALITY 50
 #define OWED_MAX 2
@@ -77,7 +77,8 @@ static int encoder_open(kjs_session *s, uint32_t w, uint32_t h) {
   c.on_stream = on_stream;
   c.user = s;
   int rc = ERR_EBUSY;
-  for (int chn = HAL_VENC_MAX_CHN - 1; chn >= 0 && rc == ERR_EBUSY; chn--) rc = hal_venc_create(chn, &c, &p->venc, NULL);
+  for (int chn = HAL_VENC_MAX_CHN - 1; chn >= 0 && rc == ERR_EBUSY; chn--)
+    rc = hal_venc_create(chn, &c, &p->venc, NULL);
   if (!rc) rc = hal_venc_start(p->venc);
   if (rc) {
     if (p->venc) hal_venc_destroy(p->venc);
@@ -107,8 +108,11 @@ static void step(kjs_session *s) {
   if (!eligible(p)) {
     p->owed = 0;
     encoder_close(p);
-    if (p->policy == KJS_PREVIEW_OFF) report(s, ST_FAILED, false, "the preview is off in this runtime's settings (preview = off)");
-    else report(s, ST_WAITING, false, p->disp ? "the app's display was not brought up with toIde: true" : "waiting for the app's display");
+    if (p->policy == KJS_PREVIEW_OFF)
+      report(s, ST_FAILED, false, "the preview is off in this runtime's settings (preview = off)");
+    else
+      report(s, ST_WAITING, false,
+             p->disp ? "the app's display was not brought up with toIde: true" : "waiting for the app's display");
     return;
   }
   if (p->seq != p->acked) {
@@ -303,7 +307,8 @@ static void start(kjs_session *s, const uint8_t *p8, size_t len) {
   p->on = true;
   kjs_uart_side_set_rate(s->u, rate);
   if (p->loop && !p->timer) p->timer = kjs_loop_timer_start_weak(p->loop, 0, tick, s);
-  report(s, eligible(p) ? ST_RUNNING : ST_WAITING, true, "%s", eligible(p) ? "starting" : "waiting for the app's display");
+  report(s, eligible(p) ? ST_RUNNING : ST_WAITING, true, "%s",
+         eligible(p) ? "starting" : "waiting for the app's display");
 }
 
 void kjs_preview_control(kjs_session *s, const uint8_t *p8, size_t len) {
@@ -341,7 +346,10 @@ void kjs_preview_detach(kjs_session *s) {
 }
 
 int kjs_preview_policy_parse(const char *name) {
-  return !strcmp(name, "toide") ? KJS_PREVIEW_TOIDE : !strcmp(name, "all") ? KJS_PREVIEW_ALL : !strcmp(name, "off") ? KJS_PREVIEW_OFF : -1;
+  return !strcmp(name, "toide") ? KJS_PREVIEW_TOIDE
+         : !strcmp(name, "all") ? KJS_PREVIEW_ALL
+         : !strcmp(name, "off") ? KJS_PREVIEW_OFF
+                                : -1;
 }
 
 void kjs_preview_display(hal_handle disp, bool to_ide) {

@@ -102,8 +102,8 @@ static void send_hello(kjs_session *s) {
   h[2] = (uint8_t)(RAW_MAX_PAYLOAD >> 8);
   put_le32(h + 3, RAW_WINDOW);
   char info[256];
-  snprintf(info, sizeof info, "k230js %s; board %s; platform %s; QuickJS-ng %s", s->cfg.version,
-           hal_system_board(), hal_system_platform(), JS_GetVersion());
+  snprintf(info, sizeof info, "k230js %s; board %s; platform %s; QuickJS-ng %s", s->cfg.version, hal_system_board(),
+           hal_system_platform(), JS_GetVersion());
   kjs_raw_send(s, 'H', h, sizeof h, info, strlen(info));
 }
 
@@ -356,7 +356,12 @@ static void dispatch(kjs_session *s, uint8_t type, const uint8_t *p, size_t len,
       break;
     case 'b': kjs_session_leave_raw(s); break;
     case 'k': kjs_mount_request(s, p, len); break;
-    case 's': case 'l': case 'r': case 'm': case 'u': case 'n':
+    case 's':
+    case 'l':
+    case 'r':
+    case 'm':
+    case 'u':
+    case 'n':
       abandon(s);
       kjs_fs_op(s, type, p, len);
       break;

@@ -38,7 +38,7 @@ enum { RTSP_JS_TICK_MS = 200 };
 typedef struct rtsp_js_fd {
   void (*cb)(void *loop, int fd, int revents, void *user);
   void *user;
-  uint32_t gen;  /* bumped when the fd is unwatched: tells a stale readiness report from a new one */
+  uint32_t gen; /* bumped when the fd is unwatched: tells a stale readiness report from a new one */
   short events;
 } rtsp_js_fd;
 
@@ -47,8 +47,8 @@ typedef struct rtsp_js_loop {
   kjs_loop *loop;
   rtsp_js_fd *fds; /* indexed by fd */
   int cap_fds;
-  int mux_fd;      /* rtsp_loop_mux_linux.c's epoll set, -1 until the first fd */
-  int active;      /* watched fds with events: the set keeps the runtime's loop alive while > 0 */
+  int mux_fd; /* rtsp_loop_mux_linux.c's epoll set, -1 until the first fd */
+  int active; /* watched fds with events: the set keeps the runtime's loop alive while > 0 */
 } rtsp_js_loop;
 
 extern const rtsp_io_ops rtsp_js_loop_ops;
@@ -101,12 +101,12 @@ typedef struct js_server {
 } js_server;
 
 struct js_session {
-  js_server *srv;  /* NULL once the session or its server is closed (or the server is gone) */
+  js_server *srv; /* NULL once the session or its server is closed (or the server is gone) */
   rtsp_mount *m;
-  JSValue server;  /* owned: a session keeps its server object alive */
-  JSValue obj;     /* owned by the server while linked: the server keeps its sessions alive */
+  JSValue server; /* owned: a session keeps its server object alive */
+  JSValue obj;    /* owned by the server while linked: the server keeps its sessions alive */
   char name[64];
-  int video, audio; /* rtsp_video_codec / rtsp_audio_codec */
+  int video, audio;     /* rtsp_video_codec / rtsp_audio_codec */
   kjs_sink_clock clock; /* piped live media on one clock */
   js_session *next;
 };

@@ -10,9 +10,7 @@
 #define BATCH 64
 
 /* poll(2) and epoll bits have the same values on Linux; spelled out all the same. */
-static uint32_t to_epoll(short events) {
-  return (events & POLLIN ? EPOLLIN : 0u) | (events & POLLOUT ? EPOLLOUT : 0u);
-}
+static uint32_t to_epoll(short events) { return (events & POLLIN ? EPOLLIN : 0u) | (events & POLLOUT ? EPOLLOUT : 0u); }
 
 static int to_poll(uint32_t ev) {
   return (ev & EPOLLIN ? POLLIN : 0) | (ev & EPOLLOUT ? POLLOUT : 0) | (ev & EPOLLERR ? POLLERR : 0) |

@@ -8,7 +8,9 @@ static void on_fd(kjs_loop *loop, int fd, int revents, void *user) {
 }
 
 /* Not KJS_FD_WEAK: an open server or pusher keeps the app running. */
-int rtsp_js_mux_watch(rtsp_js_loop *l, int fd, short events) { return kjs_loop_fd_watch(l->loop, fd, events, 0, on_fd, l); }
+int rtsp_js_mux_watch(rtsp_js_loop *l, int fd, short events) {
+  return kjs_loop_fd_watch(l->loop, fd, events, 0, on_fd, l);
+}
 void rtsp_js_mux_events(rtsp_js_loop *l, int fd, short events) { kjs_loop_fd_set_events(l->loop, fd, events); }
 void rtsp_js_mux_unwatch(rtsp_js_loop *l, int fd) { kjs_loop_fd_unwatch(l->loop, fd); }
 void rtsp_js_mux_free(rtsp_js_loop *l) {}

@@ -20,7 +20,7 @@ typedef struct js_pusher {
   int state; /* rtsp_push_state as last reported */
   int fail_status, fail_code, fail_errno;
   char fail_msg[768];
-  rtsp_pusher_stats last; /* kept when the connection is freed */
+  rtsp_pusher_stats last;           /* kept when the connection is freed */
   JSValue promise, resolve, reject; /* connect()'s; JS_UNDEFINED when none */
   bool settled;
   uint64_t tick_timer, settle_timer;
@@ -44,13 +44,13 @@ static js_pusher *client_of_rt(JSValueConst v) {
 
 static const char *errno_code(int e) {
   switch (e) {
-  case ECONNREFUSED: return "ECONNREFUSED";
-  case ECONNRESET: return "ECONNRESET";
-  case ETIMEDOUT: return "ETIMEDOUT";
-  case EHOSTUNREACH: return "EHOSTUNREACH";
-  case ENETUNREACH: return "ENETUNREACH";
-  case EPIPE: return "EPIPE";
-  default: return NULL;
+    case ECONNREFUSED: return "ECONNREFUSED";
+    case ECONNRESET: return "ECONNRESET";
+    case ETIMEDOUT: return "ETIMEDOUT";
+    case EHOSTUNREACH: return "EHOSTUNREACH";
+    case ENETUNREACH: return "ENETUNREACH";
+    case EPIPE: return "EPIPE";
+    default: return NULL;
   }
 }
 
@@ -86,7 +86,8 @@ static void pusher_settle(kjs_loop *loop, uint64_t id, void *user) {
   } else {
     fnv = JS_DupValue(ctx, jp->reject);
     if (jp->state == RTSP_PUSH_CLOSED && !jp->fail_msg[0]) {
-      snprintf(jp->fail_msg, sizeof jp->fail_msg, "closed before the server accepted %s", jp->cfg.play ? "PLAY" : "RECORD");
+      snprintf(jp->fail_msg, sizeof jp->fail_msg, "closed before the server accepted %s",
+               jp->cfg.play ? "PLAY" : "RECORD");
       jp->fail_code = ERR_ECLOSED;
     }
     arg = pusher_error(ctx, jp, jp->cfg.play ? "RtspProbe.play" : "RtspPusher.connect");
@@ -169,9 +170,11 @@ static JSValue client_new(JSContext *ctx, JSValueConst new_target, int argc, JSV
   rtsp_audio_codec a = RTSP_AUDIO_NONE;
   int64_t mtu = 1400;
   int udp = 0;
-  if (kjs_check_options(ctx, opts, fn, play ? KJS_OPTIONS("transport", "auth") : KJS_OPTIONS("video", "audio", "mtu", "auth")) < 0 ||
+  if (kjs_check_options(ctx, opts, fn,
+                        play ? KJS_OPTIONS("transport", "auth") : KJS_OPTIONS("video", "audio", "mtu", "auth")) < 0 ||
       (play ? kjs_opt_enum(ctx, opts, fn, "transport", transports, 0, &udp) < 0
-            : rtsp_js_opt_codecs(ctx, opts, fn, &v, &a) < 0 || kjs_opt_int(ctx, opts, fn, "mtu", 1400, 576, 9000, &mtu) < 0))
+            : rtsp_js_opt_codecs(ctx, opts, fn, &v, &a) < 0 ||
+                  kjs_opt_int(ctx, opts, fn, "mtu", 1400, 576, 9000, &mtu) < 0))
     return JS_EXCEPTION;
   js_pusher *jp = calloc(1, sizeof *jp);
   if (!jp) return JS_ThrowOutOfMemory(ctx);
@@ -180,7 +183,9 @@ static JSValue client_new(JSContext *ctx, JSValueConst new_target, int argc, JSV
   if (JS_IsException(auth)) goto fail;
   if (!JS_IsUndefined(auth)) {
     bool hu = false, hp = false;
-    int bad = !JS_IsObject(auth) || kjs_check_options(ctx, auth, play ? "new RtspProbe: options.auth" : "new RtspPusher: options.auth", KJS_OPTIONS("user", "password")) < 0 ||
+    int bad = !JS_IsObject(auth) ||
+              kjs_check_options(ctx, auth, play ? "new RtspProbe: options.auth" : "new RtspPusher: options.auth",
+                                KJS_OPTIONS("user", "password")) < 0 ||
               rtsp_js_opt_string(ctx, auth, fn, "user", NULL, jp->user, sizeof jp->user, &hu) < 0 ||
               rtsp_js_opt_string(ctx, auth, fn, "password", NULL, jp->pass, sizeof jp->pass, &hp) < 0;
     bool obj = JS_IsObject(auth);
@@ -299,7 +304,8 @@ static JSValue pusher_send(JSContext *ctx, JSValueConst this_val, int argc, JSVa
     return kjs_throw(ctx, ERR_ENOTSUP, "%s: the pusher was created without video", fn);
   if (!len) return JS_UNDEFINED;
   rtsp_pusher *p = rtsp_push_conn_pusher(jp->c);
-  int rc = magic ? rtsp_pusher_send_audio(p, data, len, (uint64_t)pts) : rtsp_pusher_send_video(p, data, len, (uint64_t)pts);
+  int rc =
+      magic ? rtsp_pusher_send_audio(p, data, len, (uint64_t)pts) : rtsp_pusher_send_video(p, data, len, (uint64_t)pts);
   if (rc < 0 && jp->state == RTSP_PUSH_FAILED) return JS_Throw(ctx, pusher_error(ctx, jp, fn));
   if (rc < 0) return kjs_throw(ctx, rc, "%s: %s", fn, rc == ERR_EINVAL ? "not a valid frame" : err_str(rc));
   return JS_UNDEFINED;
@@ -349,7 +355,8 @@ static JSValue pusher_stats(JSContext *ctx, JSValueConst this_val, int argc, JSV
   return o;
 }
 
-static int pusher_sink_video(void *user, const uint8_t *annexb, size_t len, uint64_t pts_us, bool keyframe, bool header) {
+static int pusher_sink_video(void *user, const uint8_t *annexb, size_t len, uint64_t pts_us, bool keyframe,
+                             bool header) {
   js_pusher *jp = user;
   if (!jp->c || jp->state == RTSP_PUSH_CLOSED) return ERR_ECLOSED;
   if (jp->state == RTSP_PUSH_FAILED) return jp->fail_code ? jp->fail_code : ERR_EIO;
@@ -367,7 +374,8 @@ static int pusher_sink_audio(void *user, const uint8_t *data, size_t len, uint64
   if (jp->audio == RTSP_AUDIO_NONE) return 0;
   if (!len) return 0;
   uint64_t dur = (uint64_t)len * 1000000u / 8000; /* G.711: one byte per 8 kHz sample */
-  return rtsp_pusher_send_audio(rtsp_push_conn_pusher(jp->c), data, len, kjs_sink_clock_map(&jp->clock, 1, pts_us, dur));
+  return rtsp_pusher_send_audio(rtsp_push_conn_pusher(jp->c), data, len,
+                                kjs_sink_clock_map(&jp->clock, 1, pts_us, dur));
 }
 
 int rtsp_pusher_sink_getter(JSContext *ctx, JSValueConst target, kjs_media_sink *out) {
@@ -378,7 +386,6 @@ int rtsp_pusher_sink_getter(JSContext *ctx, JSValueConst target, kjs_media_sink 
   *out = (kjs_media_sink){pusher_sink_video, pusher_sink_audio, NULL, jp};
   return 0;
 }
-
 
 /* ---- function list ---- */
 

@@ -180,7 +180,8 @@ JSValue rtsp_server_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSVa
       JS_FreeValue(ctx, auth);
       return JS_ThrowTypeError(ctx, "%s: options.auth must be an object {user, password, scheme?}", fn);
     }
-    int bad = kjs_check_options(ctx, auth, "new RtspServer: options.auth", KJS_OPTIONS("user", "password", "realm", "scheme")) < 0 ||
+    int bad = kjs_check_options(ctx, auth, "new RtspServer: options.auth",
+                                KJS_OPTIONS("user", "password", "realm", "scheme")) < 0 ||
               rtsp_js_opt_string(ctx, auth, fn, "user", NULL, user, sizeof user, &has_user) < 0 ||
               rtsp_js_opt_string(ctx, auth, fn, "password", NULL, pass, sizeof pass, &has_pass) < 0 ||
               rtsp_js_opt_string(ctx, auth, fn, "realm", "k230js", realm, sizeof realm, NULL) < 0 ||
@@ -221,12 +222,9 @@ JSValue rtsp_server_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSVa
   }
   rc = rtsp_server_listen(jv->s, &rtsp_js_loop_ops, &jv->io);
   if (rc < 0) {
-    if (rc == ERR_EBUSY)
-      kjs_throw(ctx, rc, "%s: %s port %d is already in use", fn, host, (int)port);
-    else if (rc == ERR_EINVAL)
-      kjs_throw(ctx, rc, "%s: host '%s' is not a numeric IPv4 or IPv6 address", fn, host);
-    else
-      kjs_throw(ctx, rc, "%s: cannot listen on %s port %d: %s", fn, host, (int)port, err_str(rc));
+    if (rc == ERR_EBUSY) kjs_throw(ctx, rc, "%s: %s port %d is already in use", fn, host, (int)port);
+    else if (rc == ERR_EINVAL) kjs_throw(ctx, rc, "%s: host '%s' is not a numeric IPv4 or IPv6 address", fn, host);
+    else kjs_throw(ctx, rc, "%s: cannot listen on %s port %d: %s", fn, host, (int)port, err_str(rc));
     goto fail;
   }
   obj = kjs_class_new_instance(ctx, new_target, rtsp_server_class_id);
@@ -254,7 +252,8 @@ static JSValue server_create_session(JSContext *ctx, JSValueConst this_val, int 
   if (argc < 1 || !JS_IsString(argv[0])) return JS_ThrowTypeError(ctx, "%s: name must be a string", fn);
   JSValueConst opts = argc > 1 ? argv[1] : JS_UNDEFINED;
   rtsp_mount_config mc;
-  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("video", "audio")) < 0 || rtsp_js_opt_codecs(ctx, opts, fn, &mc.video, &mc.audio) < 0)
+  if (kjs_check_options(ctx, opts, fn, KJS_OPTIONS("video", "audio")) < 0 ||
+      rtsp_js_opt_codecs(ctx, opts, fn, &mc.video, &mc.audio) < 0)
     return JS_EXCEPTION;
   if (mc.video == RTSP_VIDEO_NONE && mc.audio == RTSP_AUDIO_NONE)
     return JS_ThrowTypeError(ctx, "%s: a session needs video or audio", fn);

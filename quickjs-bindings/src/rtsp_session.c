@@ -83,13 +83,12 @@ JSValue rtsp_session_new(JSContext *ctx, JSValueConst server, js_server *jv, con
   int rc = strlen(name) < sizeof js->name ? rtsp_server_add_mount(jv->s, name, mc, &js->m) : ERR_EINVAL;
   if (rc < 0) {
     free(js);
-    return rc == ERR_EBUSY ? kjs_throw(ctx, rc, "%s: a session named '%s' exists already", fn, name)
-           : rc == ERR_EINVAL
-               ? JS_ThrowRangeError(ctx,
-                                    "%s: name '%s' must be 1-63 characters of A-Z a-z 0-9 . _ - / "
-                                    "without a leading or trailing '/' or '..'",
-                                    fn, name)
-               : kjs_throw(ctx, rc, "%s: %s", fn, err_str(rc));
+    return rc == ERR_EBUSY    ? kjs_throw(ctx, rc, "%s: a session named '%s' exists already", fn, name)
+           : rc == ERR_EINVAL ? JS_ThrowRangeError(ctx,
+                                                   "%s: name '%s' must be 1-63 characters of A-Z a-z 0-9 . _ - / "
+                                                   "without a leading or trailing '/' or '..'",
+                                                   fn, name)
+                              : kjs_throw(ctx, rc, "%s: %s", fn, err_str(rc));
   }
   snprintf(js->name, sizeof js->name, "%s", name);
   JSValue obj = kjs_class_new_instance(ctx, JS_UNDEFINED, rtsp_session_class_id);
@@ -122,8 +121,8 @@ static JSValue session_send(JSContext *ctx, JSValueConst this_val, int argc, JSV
   size_t len;
   if (kjs_get_int(ctx, argv[1], magic ? "RtspSession.sendAudio: ptsUs" : "RtspSession.sendVideo: ptsUs", 0,
                   INT64_C(1) << 53, &pts) < 0 ||
-      kjs_get_bytes(ctx, argv[0], magic ? "RtspSession.sendAudio: data" : "RtspSession.sendVideo: data", &data,
-                    &len) < 0)
+      kjs_get_bytes(ctx, argv[0], magic ? "RtspSession.sendAudio: data" : "RtspSession.sendVideo: data", &data, &len) <
+          0)
     return JS_EXCEPTION;
   if (magic && js->audio == RTSP_AUDIO_NONE)
     return kjs_throw(ctx, ERR_ENOTSUP, "%s: session '%s' was created without audio", fn, js->name);

@@ -34,7 +34,8 @@ int kjs_media_sink_of(JSContext *ctx, JSValueConst target, const char *fn, kjs_m
   size_t at = 0;
   for (int i = 0; i < ntargets && at < sizeof list; i++)
     at += (size_t)snprintf(list + at, sizeof list - at, "%s%s", i ? ", " : "", targets[i].name);
-  JS_ThrowTypeError(ctx, "%s: the target must be one of: %s", fn, ntargets ? list : "(no module with pipe targets imported)");
+  JS_ThrowTypeError(ctx, "%s: the target must be one of: %s", fn,
+                    ntargets ? list : "(no module with pipe targets imported)");
   return -1;
 }
 

@@ -204,18 +204,16 @@ fail:
   return NULL;
 }
 
-bool kjs_sourcemap_lookup(const kjs_sourcemap *map, int line, int col, const char **source,
-                          int *orig_line, int *orig_col) {
+bool kjs_sourcemap_lookup(const kjs_sourcemap *map, int line, int col, const char **source, int *orig_line,
+                          int *orig_col) {
   if (line < 1 || (size_t)line > map->nlines) return false;
   size_t lo = map->line_start[line - 1], hi = map->line_start[line];
   if (lo == hi) return false;
   int32_t gcol = col - 1;
   const segment *best = &map->segs[lo];
   for (size_t i = lo; i < hi; i++) {
-    if (map->segs[i].gen_col <= gcol)
-      best = &map->segs[i];
-    else
-      break;
+    if (map->segs[i].gen_col <= gcol) best = &map->segs[i];
+    else break;
   }
   *source = map->sources[best->src];
   *orig_line = best->line + 1;

@@ -48,7 +48,7 @@ struct kjs_uart {
   uint8_t *side_buf;
   size_t *side_pieces;
   size_t side_npieces, side_next;
-  uint32_t side_rate;   /* bytes/s of the line, 0 = unknown (the write itself paces) */
+  uint32_t side_rate;    /* bytes/s of the line, 0 = unknown (the write itself paces) */
   uint64_t line_free_us; /* when the modelled line has carried everything written (side_rate) */
 };
 
@@ -352,7 +352,7 @@ static void *side_main(void *arg) {
     pthread_mutex_lock(&u->side_lock);
     u->side_writing = false;
     pthread_cond_broadcast(&u->side_cv);
-    if (u->side_next < u->side_npieces) /* else cancelled meanwhile */
+    if (u->side_next < u->side_npieces)                       /* else cancelled meanwhile */
       u->side_next = ok ? u->side_next + 1 : u->side_npieces; /* a stalled link drops the batch */
   }
   pthread_mutex_unlock(&u->side_lock);

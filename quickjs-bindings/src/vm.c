@@ -156,8 +156,8 @@ static int interrupt_handler(JSRuntime *rt, void *opaque) {
   return 0;
 }
 
-static void rejection_tracker(JSContext *ctx, JSValueConst promise, JSValueConst reason,
-                              bool is_handled, void *opaque) {
+static void rejection_tracker(JSContext *ctx, JSValueConst promise, JSValueConst reason, bool is_handled,
+                              void *opaque) {
   kjs_vm *vm = opaque;
   if (is_handled) {
     for (int i = 0; i < vm->nrejections; i++) {
@@ -177,13 +177,11 @@ static void rejection_tracker(JSContext *ctx, JSValueConst promise, JSValueConst
     vm->rejections = r;
     vm->caprejections = cap;
   }
-  vm->rejections[vm->nrejections++] =
-      (rejection){JS_DupValue(ctx, promise), JS_DupValue(ctx, reason)};
+  vm->rejections[vm->nrejections++] = (rejection){JS_DupValue(ctx, promise), JS_DupValue(ctx, reason)};
 }
 
 static JSValue eval_inspector(JSContext *ctx) {
-  return JS_Eval(ctx, (const char *)kjs_inspect_js, kjs_inspect_js_len, "<k230js:inspect>",
-                 JS_EVAL_TYPE_GLOBAL);
+  return JS_Eval(ctx, (const char *)kjs_inspect_js, kjs_inspect_js_len, "<k230js:inspect>", JS_EVAL_TYPE_GLOBAL);
 }
 
 kjs_vm *kjs_vm_new(const kjs_vm_config *cfg) {
@@ -332,8 +330,7 @@ JSValue kjs_vm_throw_interrupt(JSContext *ctx) {
                             JS_PROP_CONFIGURABLE | JS_PROP_WRITABLE);
   JS_DefinePropertyValueStr(ctx, err, "message", JS_NewString(ctx, "interrupted"),
                             JS_PROP_CONFIGURABLE | JS_PROP_WRITABLE);
-  JS_DefinePropertyValueStr(ctx, err, "code", JS_NewString(ctx, "EINTR"),
-                            JS_PROP_CONFIGURABLE | JS_PROP_WRITABLE);
+  JS_DefinePropertyValueStr(ctx, err, "code", JS_NewString(ctx, "EINTR"), JS_PROP_CONFIGURABLE | JS_PROP_WRITABLE);
   return JS_Throw(ctx, err);
 }
 
@@ -395,10 +392,8 @@ void kjs_vm_run_jobs(kjs_vm *vm) {
 void kjs_vm_call(kjs_vm *vm, JSValueConst fn, JSValueConst this_val, int argc, JSValueConst *argv) {
   if (vm->stopping) return;
   JSValue r = JS_Call(vm->ctx, fn, this_val, argc, argv);
-  if (JS_IsException(r))
-    fail_with_exception(vm, "Uncaught ");
-  else
-    JS_FreeValue(vm->ctx, r);
+  if (JS_IsException(r)) fail_with_exception(vm, "Uncaught ");
+  else JS_FreeValue(vm->ctx, r);
   kjs_vm_run_jobs(vm);
 }
 
@@ -486,16 +481,15 @@ static void load_sourcemap_for(kjs_vm *vm, const char *host_path, const char *sc
   kjs_sourcemap *map = kjs_sourcemap_parse(json, len);
   free(json);
   if (!map) {
-    kjs_console_printf(KJS_STDERR, "k230js: warning: %s is not a usable source map; stack traces stay unmapped\n", map_path);
+    kjs_console_printf(KJS_STDERR, "k230js: warning: %s is not a usable source map; stack traces stay unmapped\n",
+                       map_path);
     return;
   }
   char dir[PATH_MAX];
   snprintf(dir, sizeof dir, "%s", map_path);
   char *slash = strrchr(dir, '/');
-  if (slash)
-    *slash = 0;
-  else
-    snprintf(dir, sizeof dir, ".");
+  if (slash) *slash = 0;
+  else snprintf(dir, sizeof dir, ".");
   kjs_vm_add_sourcemap(vm, script_name, dir, map);
 }
 
@@ -524,7 +518,7 @@ static int report_load_error(kjs_vm *vm, const char *path) {
   const char *n = JS_IsUndefined(name) ? NULL : JS_ToCString(vm->ctx, name);
   const char *m = JS_ToCString(vm->ctx, msg);
   kjs_console_printf(KJS_STDERR, "k230js: %s: %s%s%s\n", where && *where ? where : path, n ? n : "", n ? ": " : "",
-          m ? m : "error");
+                     m ? m : "error");
   JS_FreeCString(vm->ctx, n);
   JS_FreeCString(vm->ctx, m);
   JS_FreeValue(vm->ctx, name);
@@ -593,7 +587,8 @@ int kjs_vm_run_file(kjs_vm *vm, const char *path) {
   size_t len = 0;
   if (rc == 0) rc = kjs_read_file(host_path, &buf, &len);
   if (rc != 0) {
-    kjs_console_printf(KJS_STDERR, "k230js: cannot open '%s': %s\n", path, rc == ERR_ENOENT ? "no such file" : err_str(rc));
+    kjs_console_printf(KJS_STDERR, "k230js: cannot open '%s': %s\n", path,
+                       rc == ERR_ENOENT ? "no such file" : err_str(rc));
     return KJS_EXIT_LOAD;
   }
   int status;

@@ -30,8 +30,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     size_t cut = size ? data[0] % (size + 1) : 0;
     rtsp_conn_feed(c, data, cut);
     if (!closed) rtsp_conn_feed(c, data + cut, size - cut);
-    static const uint8_t idr[] = {0, 0, 0, 1, 0x67, 0x42, 0, 0x1e, 0x40, 0, 0, 0, 1, 0x68, 0xce, 0x38,
-                                  0, 0, 0, 1, 0x65, 0x88, 0x84, 0x21};
+    static const uint8_t idr[] = {0, 0,    0,    1,    0x67, 0x42, 0, 0x1e, 0x40, 0,    0,    0,
+                                  1, 0x68, 0xce, 0x38, 0,    0,    0, 1,    0x65, 0x88, 0x84, 0x21};
     rtsp_mount_send_video(m, idr, sizeof idr, 0);
     uint8_t pcm[160] = {0};
     rtsp_mount_send_audio(m, pcm, sizeof pcm, 0);

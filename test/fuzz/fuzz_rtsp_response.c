@@ -20,8 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   size_t cut = size ? data[0] % (size + 1) : 0;
   rtsp_pusher_feed(p, data, cut);
   rtsp_pusher_feed(p, data + cut, size - cut);
-  static const uint8_t idr[] = {0, 0, 0, 1, 0x67, 0x42, 0, 0x1e, 0x40, 0, 0, 0, 1, 0x68, 0xce, 0x38,
-                                0, 0, 0, 1, 0x65, 0x88, 0x84, 0x21};
+  static const uint8_t idr[] = {0, 0,    0,    1,    0x67, 0x42, 0, 0x1e, 0x40, 0,    0,    0,
+                                1, 0x68, 0xce, 0x38, 0,    0,    0, 1,    0x65, 0x88, 0x84, 0x21};
   rtsp_pusher_send_video(p, idr, sizeof idr, 0);
   uint8_t pcm[160] = {0};
   rtsp_pusher_send_audio(p, pcm, sizeof pcm, 0);

@@ -68,7 +68,6 @@ static pthread_cond_t g_cv;
 static aidev g_ai[N_DEV];
 static aodev g_ao[1];
 
-
 /* Rate, channels, points per frame and queue depth of either kind of device. */
 static void geometry(const k_aio_dev_attr *a, uint32_t *rate, uint32_t *ch, uint32_t *points, uint32_t *depth) {
   if (a->audio_type == KD_AUDIO_INPUT_TYPE_PDM) {
@@ -159,9 +158,11 @@ k_s32 kd_mpi_ai_enable(k_audio_dev ai_dev) {
   pthread_mutex_lock(&g_mu);
   int set = d->attr_set, on = d->enabled;
   pthread_mutex_unlock(&g_mu);
-  if (!dbl_check(set, "AI-ATTR-FIRST", "kd_mpi_ai_enable(%d) before kd_mpi_ai_set_pub_attr", ai_dev)) return K_ERR_AI_NOT_CONFIG;
+  if (!dbl_check(set, "AI-ATTR-FIRST", "kd_mpi_ai_enable(%d) before kd_mpi_ai_set_pub_attr", ai_dev))
+    return K_ERR_AI_NOT_CONFIG;
   if (on) return 0;
-  if (!dbl_check(dbl_vb_ready(), "AI-VB-FIRST", "kd_mpi_ai_enable(%d) before kd_mpi_vb_init", ai_dev)) return K_ERR_AI_NOTREADY;
+  if (!dbl_check(dbl_vb_ready(), "AI-VB-FIRST", "kd_mpi_ai_enable(%d) before kd_mpi_vb_init", ai_dev))
+    return K_ERR_AI_NOTREADY;
   uint32_t rate, ch, points, depth;
   geometry(&d->attr, &rate, &ch, &points, &depth);
   if (rate < 8000 || rate > 192000 || !points || points > 65536) return K_ERR_AI_ILLEGAL_PARAM;
@@ -172,8 +173,9 @@ k_s32 kd_mpi_ai_enable(k_audio_dev ai_dev) {
   if (d->pool == VB_INVALID_POOLID) return K_ERR_AI_NOMEM;
 #else
   uint32_t free_common = dbl_vb_free_blocks(VB_INVALID_POOLID, ai_block_size(d));
-  if (!dbl_check(free_common > 0, "AI-COMMON-POOL", "AI dev %d needs common blocks of %llu bytes (%u points), none is free",
-                 ai_dev, (unsigned long long)ai_block_size(d), points))
+  if (!dbl_check(free_common > 0, "AI-COMMON-POOL",
+                 "AI dev %d needs common blocks of %llu bytes (%u points), none is free", ai_dev,
+                 (unsigned long long)ai_block_size(d), points))
     return K_ERR_AI_NOBUF;
 #endif
   pthread_mutex_lock(&g_mu);
@@ -288,8 +290,8 @@ k_s32 kd_mpi_ai_release_frame(k_audio_dev ai_dev, k_ai_chn ai_chn, const k_audio
       d->lent[i] = d->lent[--d->nlent];
     }
   pthread_mutex_unlock(&g_mu);
-  if (!dbl_check(blk != VB_INVALID_HANDLE, "AI-RELEASE-GOT", "kd_mpi_ai_release_frame(%d, %d): not a frame kd_mpi_ai_get_frame gave",
-                 ai_dev, ai_chn))
+  if (!dbl_check(blk != VB_INVALID_HANDLE, "AI-RELEASE-GOT",
+                 "kd_mpi_ai_release_frame(%d, %d): not a frame kd_mpi_ai_get_frame gave", ai_dev, ai_chn))
     return K_ERR_AI_ILLEGAL_PARAM;
   dbl_vb_unref(blk, VB_UID_AI);
   return 0;
@@ -349,7 +351,8 @@ k_s32 kd_mpi_ao_enable(k_audio_dev ao_dev) {
   pthread_mutex_lock(&g_mu);
   int set = d->attr_set;
   pthread_mutex_unlock(&g_mu);
-  if (!dbl_check(set, "AO-ATTR-FIRST", "kd_mpi_ao_enable(%d) before kd_mpi_ao_set_pub_attr", ao_dev)) return AO_ERR(K_ERR_NOT_CONFIG);
+  if (!dbl_check(set, "AO-ATTR-FIRST", "kd_mpi_ao_enable(%d) before kd_mpi_ao_set_pub_attr", ao_dev))
+    return AO_ERR(K_ERR_NOT_CONFIG);
   uint32_t points;
   geometry(&d->attr, &d->rate, &d->channels, &points, &d->depth);
   if (d->rate < 8000 || d->rate > 192000) return AO_ERR(K_ERR_ILLEGAL_PARAM);
@@ -396,8 +399,9 @@ k_s32 kd_mpi_ao_send_frame(k_audio_dev ao_dev, k_ao_chn ao_chn, const k_audio_fr
     return AO_ERR(K_ERR_NOT_PERM);
   k_vb_blk_handle blk = dbl_vb_find(frame->phys_addr);
   int in_block = blk != VB_INVALID_HANDLE && frame->phys_addr + frame->len <= dbl_vb_phys(blk) + dbl_vb_size(blk);
-  if (!dbl_check(in_block && frame->len, "AO-FRAME-VB", "kd_mpi_ao_send_frame: %u bytes at 0x%llx not inside a VB block",
-                 frame->len, (unsigned long long)frame->phys_addr))
+  if (!dbl_check(in_block && frame->len, "AO-FRAME-VB",
+                 "kd_mpi_ao_send_frame: %u bytes at 0x%llx not inside a VB block", frame->len,
+                 (unsigned long long)frame->phys_addr))
     return AO_ERR(K_ERR_ILLEGAL_PARAM);
   dbl_vb_ref(blk, VB_UID_AO); /* until played */
   struct timespec dl;
@@ -465,9 +469,7 @@ static void audio_leaks(dbl_leak_fn leak, void *ctx) {
   pthread_mutex_unlock(&g_mu);
 }
 
-static void __attribute__((constructor)) audio_init(void) {
-  hal_cond_init_mono(&g_cv);
-}
+static void __attribute__((constructor)) audio_init(void) { hal_cond_init_mono(&g_cv); }
 
 static const dbl_module audio_module = {"audio", audio_leaks};
 DBL_MODULE(audio_module)

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "double.h"
-#include "pixfmt.h" /* hal/common */
+#include "pixfmt.h"   /* hal/common */
 #include "internal.h" /* hal/host: frame_ref, frame_unref and the copy counters the module uses */
 
 _Atomic uint64_t g_stream_bytes_copied, g_frame_bytes_copied, g_convert_bytes;

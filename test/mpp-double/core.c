@@ -118,8 +118,8 @@ static void report_json(const char *path, const leaks *l) {
     fprintf(stderr, "mpp-double: cannot append to K230JS_DOUBLE_REPORT=%s\n", path);
     return;
   }
-  fprintf(f, "{\"pid\":%d,\"generation\":\"%s\",\"rules\":%d,\"violations\":%d,\"leaks\":%d,",
-          (int)getpid(), generation(), rule_total(), g_violations, l->count);
+  fprintf(f, "{\"pid\":%d,\"generation\":\"%s\",\"rules\":%d,\"violations\":%d,\"leaks\":%d,", (int)getpid(),
+          generation(), rule_total(), g_violations, l->count);
   fputs("\"violationItems\":[", f);
   for (int i = 0; i < g_vitem_count; i++) {
     if (i) fputc(',', f);
@@ -143,8 +143,8 @@ static void at_exit(void) {
     if (g_modules[i]->leaks) g_modules[i]->leaks(leak_cb, &l);
   int bad = g_violations > 0 || l.count > 0;
   char line[1024];
-  int off = snprintf(line, sizeof line, "mpp-double: %s rules=%d violations=%d leaks=%d", generation(),
-                     rule_total(), g_violations, l.count);
+  int off = snprintf(line, sizeof line, "mpp-double: %s rules=%d violations=%d leaks=%d", generation(), rule_total(),
+                     g_violations, l.count);
   for (int i = 0; i < l.count && i < 4 && off < (int)sizeof line - 64; i++)
     off += snprintf(line + off, sizeof line - (size_t)off, "%s%s", i ? "; " : ": ", l.items[i]);
   const char *path = getenv("K230JS_DOUBLE_REPORT");

@@ -45,16 +45,14 @@ const dbl_rule_def *dbl_rule(const char *id);
 
 /* When `ok` is false: print "mpp-double: VIOLATION <id>: <what> (<cite>)" on stderr and count
  * it. Returns ok, so a module can write `if (!dbl_check(...)) return K_ERR_...;`. */
-int dbl_check(int ok, const char *id, const char *what_fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int dbl_check(int ok, const char *id, const char *what_fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* ---- modules and exit accounting (core.c) ----
  * At process exit the core asks every module what it still holds (pools, blocks, mappings,
  * binds, channels, VB initialised without exit), prints one summary line and makes the process
  * exit with DBL_EXIT_STATUS when there were violations or leaks. */
 #define DBL_EXIT_STATUS 3
-typedef void (*dbl_leak_fn)(void *ctx, const char *what_fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+typedef void (*dbl_leak_fn)(void *ctx, const char *what_fmt, ...) __attribute__((format(printf, 2, 3)));
 typedef struct dbl_module {
   const char *name;
   /* Report each object still allocated (one call of `leak` per object). May be NULL. */

@@ -19,9 +19,9 @@ typedef struct range {
 } range;
 
 typedef struct umap {
-  void *virt;      /* what kd_mpi_sys_mmap returned */
-  uint32_t size;   /* what it was asked for */
-  void *map_base;  /* the page-aligned mapping */
+  void *virt;     /* what kd_mpi_sys_mmap returned */
+  uint32_t size;  /* what it was asked for */
+  void *map_base; /* the page-aligned mapping */
   size_t map_len;
 } umap;
 
@@ -86,8 +86,7 @@ void dbl_mmz_free(uint64_t phys) {
 
 void *dbl_mmz_ptr(uint64_t phys, uint64_t len) {
   arena();
-  if (phys < DBL_MMZ_BASE || phys + len > DBL_MMZ_BASE + DBL_MMZ_SIZE || phys + len < phys)
-    return NULL;
+  if (phys < DBL_MMZ_BASE || phys + len > DBL_MMZ_BASE + DBL_MMZ_SIZE || phys + len < phys) return NULL;
   return g_view + (phys - DBL_MMZ_BASE);
 }
 
@@ -123,11 +122,10 @@ k_s32 kd_mpi_sys_munmap(void *virt_addr, k_u32 size) {
   umap found = u ? *u : (umap){0};
   if (u && u->size == size) *u = (umap){0};
   pthread_mutex_unlock(&g_mu);
-  if (!dbl_check(u != NULL, "MMZ-MUNMAP-PAIR", "kd_mpi_sys_munmap(%p, %u): no mapping starts there",
-                 virt_addr, size))
+  if (!dbl_check(u != NULL, "MMZ-MUNMAP-PAIR", "kd_mpi_sys_munmap(%p, %u): no mapping starts there", virt_addr, size))
     return K_ERR_SYS_ILLEGAL_PARAM;
-  if (!dbl_check(found.size == size, "MMZ-MUNMAP-PAIR",
-                 "kd_mpi_sys_munmap(%p, %u): it was mapped with size %u", virt_addr, size, found.size))
+  if (!dbl_check(found.size == size, "MMZ-MUNMAP-PAIR", "kd_mpi_sys_munmap(%p, %u): it was mapped with size %u",
+                 virt_addr, size, found.size))
     return K_ERR_SYS_ILLEGAL_PARAM;
   munmap(found.map_base, found.map_len);
   return 0;

@@ -66,8 +66,8 @@ k_s32 kd_mpi_sys_bind(k_mpp_chn *src, k_mpp_chn *dst) {
   }
   if (!taken && slot >= 0) g_binds[slot] = (bind){1, *src, *dst};
   pthread_mutex_unlock(&g_mu);
-  if (!dbl_check(!taken, "SYS-BIND-ONE-SOURCE", "kd_mpi_sys_bind: (%d,%d,%d) already has a source",
-                 dst->mod_id, dst->dev_id, dst->chn_id))
+  if (!dbl_check(!taken, "SYS-BIND-ONE-SOURCE", "kd_mpi_sys_bind: (%d,%d,%d) already has a source", dst->mod_id,
+                 dst->dev_id, dst->chn_id))
     return K_ERR_SYS_EXIST;
   return slot >= 0 ? 0 : K_ERR_SYS_NOMEM;
 }
@@ -82,8 +82,8 @@ k_s32 kd_mpi_sys_unbind(k_mpp_chn *src, k_mpp_chn *dst) {
       found = 1;
     }
   pthread_mutex_unlock(&g_mu);
-  if (!dbl_check(found, "SYS-UNBIND-BOUND", "kd_mpi_sys_unbind (%d,%d,%d) -> (%d,%d,%d): not bound",
-                 src->mod_id, src->dev_id, src->chn_id, dst->mod_id, dst->dev_id, dst->chn_id))
+  if (!dbl_check(found, "SYS-UNBIND-BOUND", "kd_mpi_sys_unbind (%d,%d,%d) -> (%d,%d,%d): not bound", src->mod_id,
+                 src->dev_id, src->chn_id, dst->mod_id, dst->dev_id, dst->chn_id))
     return K_ERR_SYS_UNEXIST;
   return 0;
 }

@@ -105,8 +105,7 @@ k_s32 kd_mpi_vb_set_supplement_config(const k_vb_supplement_config *c) {
   int inited = g_inited;
   if (!inited) g_supplement = c->supplement_config;
   pthread_mutex_unlock(&g_mu);
-  if (!dbl_check(!inited, "VB-SUPPLEMENT-BEFORE-INIT",
-                 "kd_mpi_vb_set_supplement_config while VB is initialised"))
+  if (!dbl_check(!inited, "VB-SUPPLEMENT-BEFORE-INIT", "kd_mpi_vb_set_supplement_config while VB is initialised"))
     return K_ERR_VB_BUSY;
   return 0;
 }
@@ -153,7 +152,9 @@ k_s32 kd_mpi_vb_exit(void) {
     if (g_pools[i].kind != POOL_FREE && pool_busy(&g_pools[i])) {
       busy = 1;
       snprintf(what, sizeof what, "kd_mpi_vb_exit while pool %d (%s) has a block in use", i,
-               g_pools[i].kind == POOL_COMMON ? "common" : g_pools[i].owner ? g_pools[i].owner : "private");
+               g_pools[i].kind == POOL_COMMON ? "common"
+               : g_pools[i].owner             ? g_pools[i].owner
+                                              : "private");
     }
   if (!dbl_check(!busy, "VB-EXIT-IDLE", "%s", what)) {
     rc = K_ERR_VB_BUSY;
@@ -277,8 +278,8 @@ k_vb_blk_handle kd_mpi_vb_get_block(k_u32 pool_id, k_u64 blk_size, const k_char 
   uint64_t pool_size = p ? p->blk_size : 0;
   k_vb_blk_handle h = too_big ? VB_INVALID_HANDLE : take(pool_id, blk_size, VB_UID_USER);
   pthread_mutex_unlock(&g_mu);
-  dbl_check(!too_big, "VB-GET-SIZE", "kd_mpi_vb_get_block(%u, %llu): the pool's blocks are %llu bytes",
-            pool_id, (unsigned long long)blk_size, (unsigned long long)pool_size);
+  dbl_check(!too_big, "VB-GET-SIZE", "kd_mpi_vb_get_block(%u, %llu): the pool's blocks are %llu bytes", pool_id,
+            (unsigned long long)blk_size, (unsigned long long)pool_size);
   return h;
 }
 
@@ -368,20 +369,19 @@ k_s32 kd_mpi_vb_inquire_user_cnt(k_vb_blk_handle block) {
 
 /* ---- exit accounting ---- */
 static const char *uid_name(int u) {
-  static const char *names[VB_UID_BUTT] = {"VI", "VENC", "VDEC", "VO", "USER", "AI", "AREC",
-                                           "AENC", "ADEC", "AO", "V_VI", "V_VO", "DMA", "DPU",
-                                           "NONAI_2D"};
+  static const char *names[VB_UID_BUTT] = {"VI",   "VENC", "VDEC", "VO",   "USER", "AI",  "AREC",    "AENC",
+                                           "ADEC", "AO",   "V_VI", "V_VO", "DMA",  "DPU", "NONAI_2D"};
   return u >= 0 && u < VB_UID_BUTT && names[u] ? names[u] : "?";
 }
 
 static void vb_leaks(dbl_leak_fn leak, void *ctx) {
   pthread_mutex_lock(&g_mu);
-  if (g_inited)
-    leak(ctx, "VB initialised and never exited (VB-EXIT-AT-END: %s)", dbl_rule("VB-EXIT-AT-END")->cite);
+  if (g_inited) leak(ctx, "VB initialised and never exited (VB-EXIT-AT-END: %s)", dbl_rule("VB-EXIT-AT-END")->cite);
   for (int i = 0; i < VB_MAX_POOLS; i++) {
     vpool *p = &g_pools[i];
     if (p->kind == POOL_FREE) continue;
-    if (p->kind == POOL_PRIVATE) leak(ctx, "pool %d (%u x %llu bytes) never destroyed", i, p->blk_cnt, (unsigned long long)p->blk_size);
+    if (p->kind == POOL_PRIVATE)
+      leak(ctx, "pool %d (%u x %llu bytes) never destroyed", i, p->blk_cnt, (unsigned long long)p->blk_size);
     if (p->kind == POOL_INTERNAL) leak(ctx, "%s's pool %d never released", p->owner, i);
     for (uint32_t b = 0; b < p->blk_cnt; b++)
       for (int u = 0; u < VB_UID_BUTT; u++)

@@ -54,7 +54,6 @@ static vdchn g_chn[VDEC_MAX_CHN_NUMS];
 
 static vdchn *chn_of(k_u32 chn) { return chn < VDEC_MAX_CHN_NUMS ? &g_chn[chn] : NULL; }
 
-
 /* mu held. Waits on g_cv by the MPP's timeout convention (-1 forever, 0 not at all). */
 static int wait_ms(const struct timespec *dl, k_s32 ms) {
   if (ms == 0) return ETIMEDOUT;
@@ -368,7 +367,8 @@ k_s32 kd_mpi_vdec_release_frame(k_u32 chn_num, k_video_frame_info *frame) {
     }
   if (found) pthread_cond_broadcast(&g_cv);
   pthread_mutex_unlock(&g_mu);
-  if (!dbl_check(found, "VDEC-RELEASE-GOT", "kd_mpi_vdec_release_frame(%u): not a frame kd_mpi_vdec_get_frame gave", chn_num))
+  if (!dbl_check(found, "VDEC-RELEASE-GOT", "kd_mpi_vdec_release_frame(%u): not a frame kd_mpi_vdec_get_frame gave",
+                 chn_num))
     return K_ERR_VDEC_ILLEGAL_PARAM;
   dbl_vb_unref(blk, VB_UID_VDEC);
   return 0;
@@ -397,9 +397,7 @@ static void vdec_leaks(dbl_leak_fn leak, void *ctx) {
   pthread_mutex_unlock(&g_mu);
 }
 
-static void __attribute__((constructor)) vdec_init(void) {
-  hal_cond_init_mono(&g_cv);
-}
+static void __attribute__((constructor)) vdec_init(void) { hal_cond_init_mono(&g_cv); }
 
 static const dbl_module vdec_module = {"vdec", vdec_leaks};
 DBL_MODULE(vdec_module)

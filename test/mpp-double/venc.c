@@ -102,7 +102,7 @@ static hal_venc_config hal_config_of(const k_venc_chn_attr *a) {
   }
   c.profile = a->venc_attr.profile == VENC_PROFILE_H264_BASELINE ? HAL_VENC_PROFILE_H264_BASELINE
               : a->venc_attr.profile == VENC_PROFILE_H264_MAIN   ? HAL_VENC_PROFILE_H264_MAIN
-                                                                  : HAL_VENC_PROFILE_DEFAULT;
+                                                                 : HAL_VENC_PROFILE_DEFAULT;
   return c;
 }
 
@@ -143,8 +143,8 @@ k_s32 kd_mpi_venc_create_chn(k_u32 chn_num, k_venc_chn_attr *attr) {
   blk_size = attr->venc_attr.stream_buf_size;
   uint32_t free_common = dbl_vb_free_blocks(VB_INVALID_POOLID, blk_size);
   if (!dbl_check(want > 0 && blk_size > 0 && free_common >= want, "VENC-COMMON-OUTBUF",
-                 "chn %u wants %u output buffers of %llu bytes, %u common blocks of that size are free",
-                 chn_num, want, (unsigned long long)blk_size, free_common))
+                 "chn %u wants %u output buffers of %llu bytes, %u common blocks of that size are free", chn_num, want,
+                 (unsigned long long)blk_size, free_common))
     return K_ERR_VENC_NOBUF;
 #endif
   if (want > MAX_OUT) want = MAX_OUT;
@@ -280,7 +280,9 @@ k_s32 kd_mpi_venc_detach_vb_pool(k_u32 chn_num) {
 }
 #endif
 
-k_s32 kd_mpi_venc_enable_idr(k_u32 chn_num, k_bool idr_enable) { return chn_of(chn_num) ? 0 : K_ERR_VENC_INVALID_CHNID; }
+k_s32 kd_mpi_venc_enable_idr(k_u32 chn_num, k_bool idr_enable) {
+  return chn_of(chn_num) ? 0 : K_ERR_VENC_INVALID_CHNID;
+}
 
 k_s32 kd_mpi_venc_request_idr(k_u32 chn_num) {
   vchn *c = chn_of(chn_num);
@@ -371,8 +373,8 @@ static void store(vchn *c, const venc_au *au) {
     o->packs[i].len = p->len;
     o->packs[i].pts = p->pts_us;
     o->packs[i].type = p->type == HAL_VENC_PACK_HEADER ? K_VENC_HEADER
-                       : p->type == HAL_VENC_PACK_I     ? K_VENC_I_FRAME
-                                                        : K_VENC_P_FRAME;
+                       : p->type == HAL_VENC_PACK_I    ? K_VENC_I_FRAME
+                                                       : K_VENC_P_FRAME;
     off += p->len;
   }
   o->pack_cnt = au->pack_cnt;

@@ -124,8 +124,8 @@ k_s32 kd_mpi_vicap_set_dev_attr(k_vicap_dev dev_num, k_vicap_dev_attr dev_attr) 
   pthread_mutex_unlock(&g_mu);
   if (busy) return K_ERR_VICAP_NOT_PERM;
   if (!dev_attr.sensor_info.sensor_name || !probed) return K_ERR_VICAP_ILLEGAL_PARAM;
-  dbl_check(dev_attr.mirror == DEFAULT_MIRROR, "VICAP-DEFAULT-MIRROR",
-            "dev %d: mirror %d, the probe said %d", dev_num, dev_attr.mirror, DEFAULT_MIRROR);
+  dbl_check(dev_attr.mirror == DEFAULT_MIRROR, "VICAP-DEFAULT-MIRROR", "dev %d: mirror %d, the probe said %d", dev_num,
+            dev_attr.mirror, DEFAULT_MIRROR);
   return 0;
 }
 
@@ -134,22 +134,21 @@ k_s32 kd_mpi_vicap_set_chn_attr(k_vicap_dev dev_num, k_vicap_chn chn_num, k_vica
   if (!d) return K_ERR_VICAP_INVALID_DEVID;
   if (chn_num < VICAP_CHN_ID_0 || chn_num >= VICAP_CHN_ID_MAX) return K_ERR_VICAP_INVALID_CHNID;
   k_s32 rc = 0;
-  if (!dbl_check(a.out_win.width % 16 == 0, "VICAP-WIDTH16", "dev %d chn %d: width %u", dev_num,
-                 chn_num, a.out_win.width))
+  if (!dbl_check(a.out_win.width % 16 == 0, "VICAP-WIDTH16", "dev %d chn %d: width %u", dev_num, chn_num,
+                 a.out_win.width))
     rc = K_ERR_VICAP_ILLEGAL_PARAM;
   size_t need = pic_size(a.pix_format, a.out_win.width, a.out_win.height);
-  if (!dbl_check(need != 0, "VICAP-OUT-FORMAT", "dev %d chn %d: pix_format %d", dev_num, chn_num,
-                 a.pix_format))
+  if (!dbl_check(need != 0, "VICAP-OUT-FORMAT", "dev %d chn %d: pix_format %d", dev_num, chn_num, a.pix_format))
     rc = K_ERR_VICAP_NOT_SUPPORT;
   else if (!dbl_check(a.buffer_size >= need, "VICAP-BUFFER-SIZE",
-                      "dev %d chn %d: buffer_size %u for a %ux%u picture of %zu bytes", dev_num,
-                      chn_num, a.buffer_size, a.out_win.width, a.out_win.height, need))
+                      "dev %d chn %d: buffer_size %u for a %ux%u picture of %zu bytes", dev_num, chn_num, a.buffer_size,
+                      a.out_win.width, a.out_win.height, need))
     rc = K_ERR_VICAP_ILLEGAL_PARAM;
 #if K230_MPP_VICAP_POOL_ID
   if (a.buffer_pool_id != (k_s32)VB_INVALID_POOLID) {
     int fits = dbl_vb_pool_fits((k_u32)a.buffer_pool_id, a.buffer_size);
-    if (!dbl_check(fits >= (int)a.buffer_num && fits > 0, "VICAP-POOL-ID",
-                   "dev %d chn %d: buffer_pool_id %d is %s", dev_num, chn_num, a.buffer_pool_id,
+    if (!dbl_check(fits >= (int)a.buffer_num && fits > 0, "VICAP-POOL-ID", "dev %d chn %d: buffer_pool_id %d is %s",
+                   dev_num, chn_num, a.buffer_pool_id,
                    fits < 0 ? "no pool" : "a pool without room for the channel's buffers"))
       rc = K_ERR_VICAP_ILLEGAL_PARAM;
   }
@@ -174,8 +173,8 @@ static void check_encoder_align(int dev, int chn) {
   for (int v = 0; v < VENC_MAX_CHN_NUMS; v++) {
     k_mpp_chn dst = {K_ID_VENC, 0, v}, src;
     if (dbl_bind_source(&dst, &src) && src.mod_id == K_ID_VI && src.dev_id == dev && src.chn_id == chn)
-      dbl_check(c->attr.alignment == 12, "VICAP-ENCODER-ALIGN",
-                "dev %d chn %d feeds VENC chn %d with alignment %u", dev, chn, v, c->attr.alignment);
+      dbl_check(c->attr.alignment == 12, "VICAP-ENCODER-ALIGN", "dev %d chn %d feeds VENC chn %d with alignment %u",
+                dev, chn, v, c->attr.alignment);
   }
 }
 
@@ -237,8 +236,8 @@ k_s32 kd_mpi_vicap_init(k_vicap_dev dev_num) {
 #else
     uint32_t free_common = dbl_vb_free_blocks(VB_INVALID_POOLID, c->attr.buffer_size);
     if (!dbl_check(free_common >= c->attr.buffer_num, "VICAP-COMMON-POOL",
-                   "dev %d chn %d needs %u common blocks of %u bytes, %u are free", dev_num, ci,
-                   c->attr.buffer_num, c->attr.buffer_size, free_common))
+                   "dev %d chn %d needs %u common blocks of %u bytes, %u are free", dev_num, ci, c->attr.buffer_num,
+                   c->attr.buffer_size, free_common))
       rc = K_ERR_VICAP_NOMEM;
 #endif
     for (uint32_t i = 0; i < c->attr.buffer_num && !rc; i++) {
@@ -427,8 +426,8 @@ k_s32 kd_mpi_vicap_stop_stream(k_vicap_dev dev_num) {
   for (int i = 0; i < MAX_DUMPS; i++) dumps += d->dumps[i].used;
   pthread_mutex_unlock(&g_mu);
   if (!streaming) return K_ERR_VICAP_NOT_PERM;
-  dbl_check(dumps == 0, "VICAP-DUMP-RELEASE", "kd_mpi_vicap_stop_stream(%d) with %d dumped frame(s) held",
-            dev_num, dumps);
+  dbl_check(dumps == 0, "VICAP-DUMP-RELEASE", "kd_mpi_vicap_stop_stream(%d) with %d dumped frame(s) held", dev_num,
+            dumps);
   pthread_join(d->th, NULL);
   sensor_src_close(d->src);
   d->src = NULL;
@@ -449,8 +448,8 @@ k_s32 kd_mpi_vicap_dump_frame(k_vicap_dev dev_num, k_vicap_chn chn_num, k_vicap_
   vdev *d = dev_of(dev_num);
   if (!d || !vf_info) return K_ERR_VICAP_ILLEGAL_PARAM;
   if (chn_num < VICAP_CHN_ID_0 || chn_num >= VICAP_CHN_ID_MAX) return K_ERR_VICAP_INVALID_CHNID;
-  dbl_check(foramt == VICAP_DUMP_YUV, "VICAP-DUMP-YUV", "dev %d chn %d dumped with format %d", dev_num,
-            chn_num, foramt);
+  dbl_check(foramt == VICAP_DUMP_YUV, "VICAP-DUMP-YUV", "dev %d chn %d dumped with format %d", dev_num, chn_num,
+            foramt);
   struct timespec dl;
   hal_deadline(&dl, milli_sec > 0x7fffffff ? 0x7fffffff : (int)milli_sec);
   pthread_mutex_lock(&g_mu);
@@ -488,8 +487,8 @@ k_s32 kd_mpi_vicap_dump_release(k_vicap_dev dev_num, k_vicap_chn chn_num, const 
       found = 1;
     }
   pthread_mutex_unlock(&g_mu);
-  if (!dbl_check(found, "VICAP-DUMP-RELEASE", "kd_mpi_vicap_dump_release(%d, %d): not a dumped frame",
-                 dev_num, chn_num))
+  if (!dbl_check(found, "VICAP-DUMP-RELEASE", "kd_mpi_vicap_dump_release(%d, %d): not a dumped frame", dev_num,
+                 chn_num))
     return K_ERR_VICAP_ILLEGAL_PARAM;
   dbl_vb_unref(blk, VB_UID_VI);
   return 0;
@@ -501,7 +500,8 @@ static void vicap_leaks(dbl_leak_fn leak, void *ctx) {
     if (g_dev[i].streaming) leak(ctx, "VICAP dev %d still streaming", i);
     if (g_dev[i].inited) leak(ctx, "VICAP dev %d initialised and never deinitialised", i);
     for (int k = 0; k < MAX_DUMPS; k++)
-      if (g_dev[i].dumps[k].used) leak(ctx, "VICAP dev %d chn %d: a dumped frame never released", i, g_dev[i].dumps[k].chn);
+      if (g_dev[i].dumps[k].used)
+        leak(ctx, "VICAP dev %d chn %d: a dumped frame never released", i, g_dev[i].dumps[k].chn);
   }
   pthread_mutex_unlock(&g_mu);
 }

@@ -44,15 +44,15 @@ typedef struct panel {
 /* The vendor's connector table (canmv-k230/mpp@a94906c:userapps/src/connector/mpi_connector.c, the
  * rows at the lines given): resolution and the timing that gives the panel's rate. */
 static const panel k_panels[] = {
-    {ST7701_V1_MIPI_2LAN_480X800_30FPS, "st7701", 480, 800, 39600, 600, 1100, 3},      /* :169 */
-    {ST7701_V1_MIPI_2LAN_480X854_30FPS, "st7701", 480, 854, 23760, 660, 1200, 3},      /* :184 */
-    {LT9611_MIPI_4LAN_1920X1080_60FPS, "lt9611", 1920, 1080, 148500, 2200, 1125, 0},   /* :57 */
-    {LT9611_MIPI_4LAN_1920X1080_30FPS, "lt9611", 1920, 1080, 148500, 2200, 1125, 0},   /* :71 */
-    {LT9611_MIPI_4LAN_1280X720_60FPS, "lt9611", 1280, 720, 74250, 1616, 765, 0},       /* :99 */
-    {LT9611_MIPI_4LAN_1280X720_50FPS, "lt9611", 1280, 720, 74250, 1940, 765, 0},       /* :113 */
-    {LT9611_MIPI_4LAN_1280X720_30FPS, "lt9611", 1280, 720, 74250, 3232, 765, 0},       /* :127 */
-    {LT9611_MIPI_4LAN_640X480_60FPS, "lt9611", 640, 480, 24750, 800, 525, 0},          /* :141 */
-    {VIRTUAL_DISPLAY_DEVICE, "virtdev", 0, 0, 0, 0, 0, 0},                             /* :213 */
+    {ST7701_V1_MIPI_2LAN_480X800_30FPS, "st7701", 480, 800, 39600, 600, 1100, 3},    /* :169 */
+    {ST7701_V1_MIPI_2LAN_480X854_30FPS, "st7701", 480, 854, 23760, 660, 1200, 3},    /* :184 */
+    {LT9611_MIPI_4LAN_1920X1080_60FPS, "lt9611", 1920, 1080, 148500, 2200, 1125, 0}, /* :57 */
+    {LT9611_MIPI_4LAN_1920X1080_30FPS, "lt9611", 1920, 1080, 148500, 2200, 1125, 0}, /* :71 */
+    {LT9611_MIPI_4LAN_1280X720_60FPS, "lt9611", 1280, 720, 74250, 1616, 765, 0},     /* :99 */
+    {LT9611_MIPI_4LAN_1280X720_50FPS, "lt9611", 1280, 720, 74250, 1940, 765, 0},     /* :113 */
+    {LT9611_MIPI_4LAN_1280X720_30FPS, "lt9611", 1280, 720, 74250, 3232, 765, 0},     /* :127 */
+    {LT9611_MIPI_4LAN_640X480_60FPS, "lt9611", 640, 480, 24750, 800, 525, 0},        /* :141 */
+    {VIRTUAL_DISPLAY_DEVICE, "virtdev", 0, 0, 0, 0, 0, 0},                           /* :213 */
 };
 #define N_PANELS (sizeof k_panels / sizeof k_panels[0])
 
@@ -87,18 +87,21 @@ static struct {
   const panel *panel;
   uint32_t w, h, fps;
   layer chn[N_CHN];
-  hal_frame screen;     /* the panel's picture (malloc'd NV12) */
+  hal_frame screen; /* the panel's picture (malloc'd NV12) */
   uint8_t *screen_mem, *turn_mem;
   uint64_t composed;
-  k_u32 viewer_pool;    /* the viewer's pictures, VB blocks so the live view can hold them */
-  hal_frame *viewer;    /* the latest, one reference */
+  k_u32 viewer_pool; /* the viewer's pictures, VB blocks so the live view can hold them */
+  hal_frame *viewer; /* the latest, one reference */
   sim_display_sinks *sinks;
   /* write-back */
   int wbc_set, wbc_on;
   k_vo_wbc_attr wbc;
   k_u32 wbc_pool; /* MPP with blk_cnt: its own pool */
   k_vb_blk_handle dumps[MAX_DUMPS];
-} g = {.mu = PTHREAD_MUTEX_INITIALIZER, .screen_mu = PTHREAD_MUTEX_INITIALIZER, .viewer_pool = VB_INVALID_POOLID, .wbc_pool = VB_INVALID_POOLID};
+} g = {.mu = PTHREAD_MUTEX_INITIALIZER,
+       .screen_mu = PTHREAD_MUTEX_INITIALIZER,
+       .viewer_pool = VB_INVALID_POOLID,
+       .wbc_pool = VB_INVALID_POOLID};
 
 static int is_osd(int chn) { return chn >= N_VIDEO; }
 
@@ -169,7 +172,8 @@ k_s32 kd_mpi_connector_init(k_s32 fd, k_connector_info info) {
   if (p->type == VIRTUAL_DISPLAY_DEVICE)
     fps = info.resolution.pclk; /* CanMV puts the virtual display's frame rate there (display.py:251) */
   else
-    fps = (uint32_t)((uint64_t)info.resolution.pclk * 1000 / ((uint64_t)info.resolution.htotal * info.resolution.vtotal));
+    fps =
+        (uint32_t)((uint64_t)info.resolution.pclk * 1000 / ((uint64_t)info.resolution.htotal * info.resolution.vtotal));
   if (w < 64 || h < 64 || w > 4096 || h > 4096 || (w | h) & 1 || !fps) return K_ERR_VO_ILLEGAL_PARAM;
   vo_down(); /* a second init re-programs the VO */
   pthread_mutex_lock(&g.mu);
@@ -190,7 +194,8 @@ k_s32 kd_mpi_connector_init(k_s32 fd, k_connector_info info) {
   memset(g.screen.data[1], 128, (size_t)w * h / 2);
   uint32_t vw = p->viewer_turns & 1 ? h : w, vh = p->viewer_turns & 1 ? w : h;
   g.viewer_pool = dbl_vb_pool_create_internal(size, 3, "VO");
-  int rc = g.viewer_pool == VB_INVALID_POOLID ? ERR_ENOMEM : sim_display_sinks_open(vw, vh, fps, latest_viewer, NULL, &g.sinks);
+  int rc = g.viewer_pool == VB_INVALID_POOLID ? ERR_ENOMEM
+                                              : sim_display_sinks_open(vw, vh, fps, latest_viewer, NULL, &g.sinks);
   if (rc) {
     sim_display_sinks_close(g.sinks);
     g.sinks = NULL;
@@ -249,7 +254,8 @@ static void compose(const layer *ls) {
       int q = turns_of(l->video.func);
       hal_frame t = v;
       if (q) { /* layer 1 turns the picture (display.py:443-449) */
-        t = (hal_frame){.width = q & 1 ? v.height : v.width, .height = q & 1 ? v.width : v.height, .format = HAL_PIXFMT_NV12};
+        t = (hal_frame){
+            .width = q & 1 ? v.height : v.width, .height = q & 1 ? v.width : v.height, .format = HAL_PIXFMT_NV12};
         t.stride[0] = t.stride[1] = t.width;
         t.data[0] = g.turn_mem;
         t.data[1] = g.turn_mem + (size_t)t.width * t.height;
@@ -366,9 +372,7 @@ static k_s32 bind_check(const k_mpp_chn *src, const k_mpp_chn *dst) {
 
 /* ---- layers ---- */
 /* Does a w x h rectangle at (x, y) lie on the panel? mu held. */
-static int on_panel(k_u32 x, k_u32 y, k_u32 w, k_u32 h) {
-  return (uint64_t)x + w <= g.w && (uint64_t)y + h <= g.h;
-}
+static int on_panel(k_u32 x, k_u32 y, k_u32 w, k_u32 h) { return (uint64_t)x + w <= g.w && (uint64_t)y + h <= g.h; }
 
 k_s32 kd_mpi_vo_set_video_layer_attr(k_vo_layer layer, k_vo_video_layer_attr *attr) {
   if (!attr) return K_ERR_VO_NULL_PTR;
@@ -379,7 +383,8 @@ k_s32 kd_mpi_vo_set_video_layer_attr(k_vo_layer layer, k_vo_video_layer_attr *at
   if (!dbl_check(attr->pixel_format == PIXEL_FORMAT_YUV_SEMIPLANAR_420, "VO-VIDEO-NV12",
                  "video layer %d: pixel_format %d", layer, attr->pixel_format))
     return K_ERR_VO_NOT_SUPPORT;
-  if (!dbl_check(w && h && w % 8 == 0, "VO-LAYER-WIDTH8", "video layer %d: %ux%u", layer, w, h)) return K_ERR_VO_ILLEGAL_PARAM;
+  if (!dbl_check(w && h && w % 8 == 0, "VO-LAYER-WIDTH8", "video layer %d: %ux%u", layer, w, h))
+    return K_ERR_VO_ILLEGAL_PARAM;
   k_u32 want = (w / 8 - 1) + ((h - 1) << 16);
   if (!dbl_check(attr->stride == want, "VO-LAYER-STRIDE", "video layer %d: stride 0x%x for %ux%u, wants 0x%x", layer,
                  attr->stride, w, h, want))
@@ -403,8 +408,12 @@ k_s32 kd_mpi_vo_set_video_layer_attr(k_vo_layer layer, k_vo_video_layer_attr *at
 }
 
 static const int k_bpp_osd[][2] = {
-    {PIXEL_FORMAT_ARGB_8888, 4},     {PIXEL_FORMAT_ABGR_8888, 4},   {PIXEL_FORMAT_RGB_888, 3},
-    {PIXEL_FORMAT_BGR_888, 3},       {PIXEL_FORMAT_RGB_565_LE, 2},  {PIXEL_FORMAT_BGR_565_LE, 2},
+    {PIXEL_FORMAT_ARGB_8888, 4},
+    {PIXEL_FORMAT_ABGR_8888, 4},
+    {PIXEL_FORMAT_RGB_888, 3},
+    {PIXEL_FORMAT_BGR_888, 3},
+    {PIXEL_FORMAT_RGB_565_LE, 2},
+    {PIXEL_FORMAT_BGR_565_LE, 2},
     {PIXEL_FORMAT_RGB_MONOCHROME_8BPP, 1},
 };
 
@@ -419,8 +428,8 @@ k_s32 kd_mpi_vo_set_video_osd_attr(k_vo_osd osd, k_vo_video_osd_attr *attr) {
     bpp = attr->pixel_format == PIXEL_FORMAT_RGB_565 ? 2 : 0; /* shown, read big-endian */
   if (!bpp) return K_ERR_VO_NOT_SUPPORT;
   if (!dbl_check(w && h && w % 8 == 0, "VO-LAYER-WIDTH8", "OSD %d: %ux%u", osd, w, h)) return K_ERR_VO_ILLEGAL_PARAM;
-  if (!dbl_check(attr->stride == w * (k_u32)bpp / 8, "VO-OSD-STRIDE", "OSD %d: stride %u for %u pixels of %d bytes", osd,
-                 attr->stride, w, bpp))
+  if (!dbl_check(attr->stride == w * (k_u32)bpp / 8, "VO-OSD-STRIDE", "OSD %d: stride %u for %u pixels of %d bytes",
+                 osd, attr->stride, w, bpp))
     return K_ERR_VO_ILLEGAL_PARAM;
   pthread_mutex_lock(&g.mu);
   int up = g.up, fits = up && on_panel(attr->display_rect.x, attr->display_rect.y, w, h);
@@ -490,10 +499,12 @@ k_s32 kd_mpi_vo_chn_insert_frame(k_u32 chn_num, k_video_frame_info *vf) {
   const k_video_frame *v = &vf->v_frame;
   k_vb_blk_handle blk = dbl_vb_find(v->phys_addr[0]);
   uint64_t end = v->phys_addr[0] + (uint64_t)v->stride[0] * v->height;
-  if (v->pixel_format == PIXEL_FORMAT_YUV_SEMIPLANAR_420) end = v->phys_addr[1] + (uint64_t)v->stride[1] * v->height / 2;
+  if (v->pixel_format == PIXEL_FORMAT_YUV_SEMIPLANAR_420)
+    end = v->phys_addr[1] + (uint64_t)v->stride[1] * v->height / 2;
   int in_block = blk != VB_INVALID_HANDLE && end <= dbl_vb_phys(blk) + dbl_vb_size(blk);
-  if (!dbl_check(in_block, "VO-INSERT-VB", "kd_mpi_vo_chn_insert_frame(%u): a %ux%u picture at 0x%llx not inside one VB block",
-                 chn_num, v->width, v->height, (unsigned long long)v->phys_addr[0]))
+  if (!dbl_check(in_block, "VO-INSERT-VB",
+                 "kd_mpi_vo_chn_insert_frame(%u): a %ux%u picture at 0x%llx not inside one VB block", chn_num, v->width,
+                 v->height, (unsigned long long)v->phys_addr[0]))
     return K_ERR_VO_ILLEGAL_PARAM;
   if (!dbl_check(chn_num != K_VO_DISPLAY_CHN_ID0, "VO-LAYER0-UNUSED", "kd_mpi_vo_chn_insert_frame(0)"))
     return K_ERR_VO_INVALID_CHNID;
@@ -539,7 +550,8 @@ k_s32 kd_mpi_vo_enable_wbc(void) {
   pthread_mutex_lock(&g.mu);
   int set = g.wbc_set;
   pthread_mutex_unlock(&g.mu);
-  if (!dbl_check(set, "VO-WBC-ATTR-FIRST", "kd_mpi_vo_enable_wbc before kd_mpi_vo_set_wbc_attr")) return K_ERR_VO_NOT_CONFIG;
+  if (!dbl_check(set, "VO-WBC-ATTR-FIRST", "kd_mpi_vo_enable_wbc before kd_mpi_vo_set_wbc_attr"))
+    return K_ERR_VO_NOT_CONFIG;
 #if K230_MPP_VO_WBC_BLK_CNT
   if (g.wbc_pool == VB_INVALID_POOLID) {
     g.wbc_pool = dbl_vb_pool_create_internal((uint64_t)g.w * g.h * 3 / 2, g.wbc.blk_cnt, "VO write-back");
@@ -557,7 +569,8 @@ k_s32 kd_mpi_vo_disable_wbc(void) {
   int on = g.wbc_on;
   g.wbc_on = 0;
   pthread_mutex_unlock(&g.mu);
-  if (!dbl_check(on, "VO-WBC-DISABLE-ENABLED", "kd_mpi_vo_disable_wbc while write-back is off")) return K_ERR_VO_NOT_PERM;
+  if (!dbl_check(on, "VO-WBC-DISABLE-ENABLED", "kd_mpi_vo_disable_wbc while write-back is off"))
+    return K_ERR_VO_NOT_PERM;
   return 0;
 }
 
@@ -578,8 +591,8 @@ k_s32 kd_mpi_wbc_dump_frame(k_video_frame_info *vf, k_u32 timeout_ms) {
   if (blk == VB_INVALID_HANDLE) return K_ERR_VO_BUF_EMPTY; /* every write-back block is out */
 #else
   k_vb_blk_handle blk = dbl_vb_take(VB_INVALID_POOLID, (uint64_t)w * h * 2, VB_UID_VO);
-  if (!dbl_check(blk != VB_INVALID_HANDLE, "VO-WBC-COMMON-POOL", "no free common block of %ux%ux2 bytes for a write-back",
-                 w, h))
+  if (!dbl_check(blk != VB_INVALID_HANDLE, "VO-WBC-COMMON-POOL",
+                 "no free common block of %ux%ux2 bytes for a write-back", w, h))
     return K_ERR_VO_NOBUF;
 #endif
   pthread_mutex_lock(&g.mu);
@@ -624,7 +637,8 @@ k_s32 kd_mpi_wbc_dump_release(const k_video_frame_info *vf) {
       found = 1;
     }
   pthread_mutex_unlock(&g.mu);
-  if (!dbl_check(found, "VO-WBC-RELEASE", "kd_mpi_wbc_dump_release: not a frame kd_mpi_wbc_dump_frame gave")) return K_ERR_VO_ILLEGAL_PARAM;
+  if (!dbl_check(found, "VO-WBC-RELEASE", "kd_mpi_wbc_dump_release: not a frame kd_mpi_wbc_dump_frame gave"))
+    return K_ERR_VO_ILLEGAL_PARAM;
   dbl_vb_unref(blk, VB_UID_VO);
   return 0;
 }
@@ -679,9 +693,11 @@ static void vo_leaks(dbl_leak_fn leak, void *ctx) {
   for (int i = 0; i < MAX_FDS; i++)
     if (g.fd[i].used) leak(ctx, "connector %s opened and never closed", g.fd[i].p->name);
   if (g.up)
-    leak(ctx, "VO brought up by kd_mpi_connector_init and never reset (VO-RESET-AT-END: %s)", dbl_rule("VO-RESET-AT-END")->cite);
+    leak(ctx, "VO brought up by kd_mpi_connector_init and never reset (VO-RESET-AT-END: %s)",
+         dbl_rule("VO-RESET-AT-END")->cite);
   for (int c = 0; c < N_CHN; c++)
-    if (g.chn[c].enabled) leak(ctx, "VO %s %d still enabled", is_osd(c) ? "OSD" : "video layer", is_osd(c) ? c - N_VIDEO : c);
+    if (g.chn[c].enabled)
+      leak(ctx, "VO %s %d still enabled", is_osd(c) ? "OSD" : "video layer", is_osd(c) ? c - N_VIDEO : c);
   if (g.wbc_on) leak(ctx, "VO write-back still enabled");
   for (int i = 0; i < MAX_DUMPS; i++)
     if (g.dumps[i]) leak(ctx, "a write-back frame never released");

@@ -66,17 +66,17 @@ static void load(void) {
   }
   if (!h) h = try_open(K230JS_SIM_FFMPEG_MODULE, why, sizeof why);
   if (!h) {
-    fprintf(stderr, "k230js: the simulator's codecs are unavailable (%s); set K230JS_SIM_CODECS to %s\n",
-            why, MODULE_NAME);
+    fprintf(stderr, "k230js: the simulator's codecs are unavailable (%s); set K230JS_SIM_CODECS to %s\n", why,
+            MODULE_NAME);
     return;
   }
-#define BIND(name)                                        \
-  do {                                                    \
-    *(void **)&fn.name = dlsym(h, #name);                 \
-    if (!fn.name) {                                       \
+#define BIND(name) \
+  do { \
+    *(void **)&fn.name = dlsym(h, #name); \
+    if (!fn.name) { \
       fprintf(stderr, "k230js: %s lacks %s\n", MODULE_NAME, #name); \
-      return;                                             \
-    }                                                     \
+      return; \
+    } \
   } while (0)
   BIND(sensor_src_open);
   BIND(sensor_src_next);
@@ -100,7 +100,9 @@ static bool ready(void) {
 }
 
 /* Objects only exist after a successful open, so only the open calls need to check. */
-int sensor_src_open(const char *spec, sensor_src **out) { return ready() ? fn.sensor_src_open(spec, out) : ERR_ENOTSUP; }
+int sensor_src_open(const char *spec, sensor_src **out) {
+  return ready() ? fn.sensor_src_open(spec, out) : ERR_ENOTSUP;
+}
 int sensor_src_next(sensor_src *s) { return fn.sensor_src_next(s); }
 int sensor_src_render(sensor_src *s, hal_frame *dst) { return fn.sensor_src_render(s, dst); }
 void sensor_src_close(sensor_src *s) {

@@ -50,7 +50,8 @@ static void pixel(const hal_frame *f, const uint8_t *p, uint8_t rgba[4]) {
     case HAL_PIXFMT_RGB888: rgba[0] = p[0], rgba[1] = p[1], rgba[2] = p[2], rgba[3] = 255; break;
     case HAL_PIXFMT_RGB565: {
       unsigned v = p[0] | p[1] << 8;
-      rgba[0] = (uint8_t)((v >> 11) << 3), rgba[1] = (uint8_t)(((v >> 5) & 63) << 2), rgba[2] = (uint8_t)((v & 31) << 3);
+      rgba[0] = (uint8_t)((v >> 11) << 3), rgba[1] = (uint8_t)(((v >> 5) & 63) << 2),
+      rgba[2] = (uint8_t)((v & 31) << 3);
       rgba[3] = 255;
       break;
     }

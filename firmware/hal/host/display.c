@@ -11,7 +11,6 @@
 
 #define EVQ 16
 
-
 typedef struct layer {
   int enabled;
   hal_display_layer_config cfg;
@@ -186,8 +185,9 @@ static int resolve_mode(hal_display_config *c) {
       if (!w && !h) w = 800, h = 480;
       /* The 854x480 mode's timing gives 30 Hz (the vendor's connector table), the others 60. */
       if (!f) f = w == 854 ? 30 : 60;
-      if (!((w == 800 && h == 480) || (w == 480 && h == 800) || (w == 854 && h == 480) ||
-            (w == 640 && h == 480) || (w == 368 && h == 544)) || f != (w == 854 ? 30u : 60u))
+      if (!((w == 800 && h == 480) || (w == 480 && h == 800) || (w == 854 && h == 480) || (w == 640 && h == 480) ||
+            (w == 368 && h == 544)) ||
+          f != (w == 854 ? 30u : 60u))
         return ERR_EINVAL;
       break;
     case HAL_DISPLAY_LT9611:
@@ -197,8 +197,7 @@ static int resolve_mode(hal_display_config *c) {
             (w == 1280 && h == 720 && (f == 30 || f == 50 || f == 60)) || (w == 640 && h == 480 && f == 60)))
         return ERR_EINVAL;
       break;
-    default:
-      return ERR_ENOTSUP;
+    default: return ERR_ENOTSUP;
   }
   if (c->osd_num > 4) return ERR_EINVAL;
   c->width = w;
@@ -316,7 +315,8 @@ int hal_display_show(hal_handle h, hal_display_layer layer, const hal_frame *img
   if (!img || (int)layer < 0 || layer >= HAL_LAYER_COUNT || !img->data[0]) return ERR_EINVAL;
   if (link_involves(HAL_MOD_DISPLAY, 0, layer)) return ERR_EBUSY;
   if (!d->L[layer].enabled) return ERR_ESTATE;
-  if (img->format != d->L[layer].cfg.format || img->width > d->cfg.width || img->height > d->cfg.height || img->width % 8)
+  if (img->format != d->L[layer].cfg.format || img->width > d->cfg.width || img->height > d->cfg.height ||
+      img->width % 8)
     return ERR_EINVAL;
   if (img->format == HAL_PIXFMT_NV12 && !img->data[1]) return ERR_EINVAL;
   hal_frame *f = frame_alloc(d->img_pool, img->width, img->height, img->format, 0, 1000);

@@ -54,8 +54,8 @@ static int parse(sim_display_sinks *s, uint32_t fps, hal_frame *(*latest)(void *
   return 0;
 }
 
-int sim_display_sinks_open(uint32_t width, uint32_t height, uint32_t fps, hal_frame *(*latest)(void *user),
-                           void *user, sim_display_sinks **out) {
+int sim_display_sinks_open(uint32_t width, uint32_t height, uint32_t fps, hal_frame *(*latest)(void *user), void *user,
+                           sim_display_sinks **out) {
   sim_display_sinks *s = calloc(1, sizeof *s);
   if (!s) return ERR_ENOMEM;
   s->width = width;

@@ -33,8 +33,8 @@ typedef struct sim_display_sinks sim_display_sinks;
 /* For a width x height NV12 screen at fps. `latest` gives the live view a reference to the newest
  * screen (released with frame_unref), NULL before the first; it is called from the view's thread.
  * ERR_EINVAL for a bad option, ERR_EBUSY for a taken port, ERR_ENOENT for an unwritable file. */
-int sim_display_sinks_open(uint32_t width, uint32_t height, uint32_t fps, hal_frame *(*latest)(void *user),
-                           void *user, sim_display_sinks **out);
+int sim_display_sinks_open(uint32_t width, uint32_t height, uint32_t fps, hal_frame *(*latest)(void *user), void *user,
+                           sim_display_sinks **out);
 /* Screen number n (0, 1, ...) to the Y4M file and, every Nth, to a PNG. */
 void sim_display_sinks_write(sim_display_sinks *s, const hal_frame *screen, uint64_t n);
 /* Stops the live view first (it reads the owner's screens), then closes the files. NULL ok. */

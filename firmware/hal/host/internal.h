@@ -18,9 +18,9 @@
 #include "hal/venc.h"
 #include "hal/vdec.h"
 #include "hal/vb.h"
-#include "handles.h"  /* hal/common: hal_handle_*, HAL_KIND_* */
+#include "handles.h" /* hal/common: hal_handle_*, HAL_KIND_* */
 #include "media/annexb.h"
-#include "pixfmt.h"   /* hal/common: plane geometry, hal_frame_layout */
+#include "pixfmt.h" /* hal/common: plane geometry, hal_frame_layout */
 
 #define ALIGN_UP(x, a) (((x) + (a)-1) / (a) * (a))
 
@@ -126,8 +126,7 @@ typedef void (*vdec_emit_fn)(void *arg, const vdec_pic *pic);
 /* Feed one access unit (NULL/0 = end of stream: flush), emitting pictures as they come out
  * (vdec.c finds the units of stream mode with libs/media's splitter). Returns the number of
  * rejected units (>= 0). */
-int vdec_codec_send(vdec_codec *c, const uint8_t *data, size_t len, uint64_t pts_us,
-                    vdec_emit_fn emit, void *arg);
+int vdec_codec_send(vdec_codec *c, const uint8_t *data, size_t len, uint64_t pts_us, vdec_emit_fn emit, void *arg);
 void vdec_codec_close(vdec_codec *c);
 
 /* ---- the decoding engine over that backend (vdec_stream.c), for hal/host and the MPP double ---- */

@@ -153,10 +153,10 @@ int liveview_start(uint16_t port, uint32_t fps, liveview_latest_fn latest, void 
   struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
   int rc = 0;
   if (lv->fd < 0) rc = ERR_EIO;
-  else if (setsockopt(lv->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) || bind(lv->fd, (struct sockaddr *)&a, sizeof a))
+  else if (setsockopt(lv->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ||
+           bind(lv->fd, (struct sockaddr *)&a, sizeof a))
     rc = errno == EADDRINUSE ? ERR_EBUSY : ERR_EIO;
-  else if (listen(lv->fd, 8) || pthread_create(&lv->th, NULL, liveview_thread, lv))
-    rc = ERR_EIO;
+  else if (listen(lv->fd, 8) || pthread_create(&lv->th, NULL, liveview_thread, lv)) rc = ERR_EIO;
   if (rc) {
     if (lv->fd >= 0) close(lv->fd);
     free(lv);

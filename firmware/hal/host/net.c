@@ -85,7 +85,8 @@ static void on_link(const struct nlmsghdr *nh, void *ctx) {
   e->loopback = ifi->ifi_flags & IFF_LOOPBACK;
   int rlen = (int)IFLA_PAYLOAD(nh);
   for (const struct rtattr *rta = IFLA_RTA(ifi); RTA_OK(rta, rlen); rta = RTA_NEXT(rta, rlen)) {
-    if (rta->rta_type == IFLA_IFNAME) snprintf(e->name, sizeof e->name, "%.*s", (int)RTA_PAYLOAD(rta), (const char *)RTA_DATA(rta));
+    if (rta->rta_type == IFLA_IFNAME)
+      snprintf(e->name, sizeof e->name, "%.*s", (int)RTA_PAYLOAD(rta), (const char *)RTA_DATA(rta));
     if (rta->rta_type == IFLA_ADDRESS && RTA_PAYLOAD(rta) == 6) memcpy(e->mac, RTA_DATA(rta), 6);
   }
   if (l->n < (int)(sizeof l->index / sizeof l->index[0])) l->index[l->n] = ifi->ifi_index;
@@ -141,7 +142,7 @@ static bool default_route(char name[16], uint8_t gw[4]) {
     unsigned long refcnt, use;
     if (sscanf(line, "%63s %lx %lx %lx %lu %lu %lu", ifn, &dest, &gate, &flags, &refcnt, &use, &metric) != 7) continue;
     if (dest != 0 || !(flags & 1) || metric >= best) continue; /* RTF_UP */
-    if (strlen(ifn) >= 16) continue; /* IFNAMSIZ */
+    if (strlen(ifn) >= 16) continue;                           /* IFNAMSIZ */
     best = metric;
     memcpy(name, ifn, strlen(ifn) + 1);
     uint32_t g = (uint32_t)gate; /* the kernel prints the __be32 as a host-order integer */

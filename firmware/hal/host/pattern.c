@@ -36,9 +36,7 @@ void hal_sim_pattern_render(hal_frame *f, uint32_t n) {
         case HAL_PIXFMT_NV12:
           pix_rgb_to_yuv(rgb[0], rgb[1], rgb[2], &Y, &U, &V);
           /* Stamp cells are pure black/white in luma too (full swing). */
-          row[x] = rgb[0] == rgb[1] && rgb[1] == rgb[2] && (rgb[0] == 0 || rgb[0] == 255)
-                       ? (rgb[0] ? 235 : 16)
-                       : Y;
+          row[x] = rgb[0] == rgb[1] && rgb[1] == rgb[2] && (rgb[0] == 0 || rgb[0] == 255) ? (rgb[0] ? 235 : 16) : Y;
           if (uv && !(y & 1) && !(x & 1)) {
             uv[x] = U;
             uv[x + 1] = V;
@@ -48,9 +46,7 @@ void hal_sim_pattern_render(hal_frame *f, uint32_t n) {
           pix_rgb_to_yuv(rgb[0], rgb[1], rgb[2], &Y, &U, &V);
           row[x] = Y;
           break;
-        case HAL_PIXFMT_RGB888:
-          memcpy(row + x * 3, rgb, 3);
-          break;
+        case HAL_PIXFMT_RGB888: memcpy(row + x * 3, rgb, 3); break;
         case HAL_PIXFMT_RGB565: {
           uint16_t p = (uint16_t)(((rgb[0] >> 3) << 11) | ((rgb[1] >> 2) << 5) | (rgb[2] >> 3));
           row[x * 2] = (uint8_t)p;
@@ -63,8 +59,7 @@ void hal_sim_pattern_render(hal_frame *f, uint32_t n) {
           row[x * 4 + 2] = rgb[0];
           row[x * 4 + 3] = 255;
           break;
-        default:
-          break;
+        default: break;
       }
     }
   }

@@ -28,7 +28,7 @@ typedef struct sensor {
   pthread_cond_t cv;
   uint64_t frames, dropped, late;
   uint32_t pace; /* frames come pace x faster than fps (K230JS_SIM_SENSOR_PACE); pts unchanged */
-  char name[64];  /* the source, as K230JS_SIM_SENSOR named it */
+  char name[64]; /* the source, as K230JS_SIM_SENSOR named it */
 } sensor;
 
 static sensor *g_dev[HAL_SENSOR_MAX_DEV];
@@ -59,8 +59,8 @@ static void *sensor_thread(void *arg) {
     for (int c = 0; c < HAL_SENSOR_MAX_CHN; c++) {
       sensor_chn *ch = &s->ch[c];
       if (!ch->enabled) continue;
-      hal_frame *f = frame_alloc(ch->pool, ch->cfg.width, ch->cfg.height, ch->cfg.format,
-                                 hal_sensor_chn_alignment(&ch->cfg), 0);
+      hal_frame *f =
+          frame_alloc(ch->pool, ch->cfg.width, ch->cfg.height, ch->cfg.format, hal_sensor_chn_alignment(&ch->cfg), 0);
       if (!f) {
         pthread_mutex_lock(&s->mu);
         s->dropped++;
@@ -103,9 +103,8 @@ static const ep_ops k_sensor_ops = {.describe = sensor_describe};
 /* ---- API ---- */
 int hal_sensor_open(const hal_sensor_config *cfg, hal_handle *out) {
   if (!cfg || !out) return ERR_EINVAL;
-  if (cfg->dev < 0 || cfg->dev >= HAL_SENSOR_MAX_DEV || cfg->fps < 1 || cfg->fps > 60 ||
-      cfg->width < 64 || cfg->height < 64 || cfg->width > 4096 || cfg->height > 4096 ||
-      ((cfg->width | cfg->height) & 1))
+  if (cfg->dev < 0 || cfg->dev >= HAL_SENSOR_MAX_DEV || cfg->fps < 1 || cfg->fps > 60 || cfg->width < 64 ||
+      cfg->height < 64 || cfg->width > 4096 || cfg->height > 4096 || ((cfg->width | cfg->height) & 1))
     return ERR_EINVAL;
   sensor *s = calloc(1, sizeof *s);
   if (!s) return ERR_ENOMEM;
@@ -151,8 +150,8 @@ int hal_sensor_chn_config_set(hal_handle h, int chn, const hal_sensor_chn_config
   if (!cfg || chn < 0 || chn >= HAL_SENSOR_MAX_CHN) return ERR_EINVAL;
   if (s->running) return ERR_ESTATE;
   uint32_t maxw = chn == 0 ? 3072 : 1920, maxh = chn == 0 ? 2160 : 1080;
-  if (cfg->width < 64 || cfg->height < 64 || cfg->width > maxw || cfg->height > maxh ||
-      cfg->width > s->cfg.width || cfg->height > s->cfg.height || ((cfg->width | cfg->height) & 1))
+  if (cfg->width < 64 || cfg->height < 64 || cfg->width > maxw || cfg->height > maxh || cfg->width > s->cfg.width ||
+      cfg->height > s->cfg.height || ((cfg->width | cfg->height) & 1))
     return ERR_EINVAL;
   if (cfg->format < HAL_PIXFMT_NV12 || cfg->format > HAL_PIXFMT_ARGB8888) return ERR_ENOTSUP;
   if (cfg->buf_cnt < 1 || cfg->buf_cnt > 64) return ERR_EINVAL;

@@ -42,8 +42,7 @@ void ep_unregister(hal_mod mod, int dev, int chn) {
 static endpoint *ep_find(const hal_chn *c) {
   for (int i = 0; i < EP_MAX; i++) {
     endpoint *e = &g_eps[i];
-    if (e->mod && e->mod == c->mod && e->dev == c->dev && (e->chn == -1 || e->chn == c->chn))
-      return e;
+    if (e->mod && e->mod == c->mod && e->dev == c->dev && (e->chn == -1 || e->chn == c->chn)) return e;
   }
   return NULL;
 }
@@ -56,9 +55,7 @@ int link_involves(hal_mod mod, int dev, int chn) {
   int found = 0;
   pthread_mutex_lock(&g_link_mu);
   for (int i = 0; i < LINK_MAX && !found; i++)
-    if (g_links[i].h &&
-        (chn_eq(&g_links[i].src, mod, dev, chn) || chn_eq(&g_links[i].dst, mod, dev, chn)))
-      found = 1;
+    if (g_links[i].h && (chn_eq(&g_links[i].src, mod, dev, chn) || chn_eq(&g_links[i].dst, mod, dev, chn))) found = 1;
   pthread_mutex_unlock(&g_link_mu);
   return found;
 }

@@ -152,8 +152,8 @@ int hal_vdec_create(int chn, const hal_vdec_config *cfg, hal_handle *out, int *o
   pthread_mutex_init(&d->mu, NULL);
   hal_cond_init_mono(&d->cv_in);
   hal_cond_init_mono(&d->cv_out);
-  int rc = vb_pool_new(hal_pixfmt_size(HAL_PIXFMT_NV12, cfg->max_width, cfg->max_height),
-                       cfg->out_buf_cnt, &d->out_pool);
+  int rc =
+      vb_pool_new(hal_pixfmt_size(HAL_PIXFMT_NV12, cfg->max_width, cfg->max_height), cfg->out_buf_cnt, &d->out_pool);
   /* An access unit up to an uncompressed picture's size (VDEC's input blocks are as big). */
   if (!rc)
     rc = sim_vdec_open(cfg->codec, cfg->mode == HAL_VDEC_MODE_STREAM,
@@ -213,8 +213,7 @@ int hal_vdec_start(hal_handle h) {
   return 0;
 }
 
-int hal_vdec_send_stream(hal_handle h, const uint8_t *data, size_t len, uint64_t pts_us, int eos,
-                         int timeout_ms) {
+int hal_vdec_send_stream(hal_handle h, const uint8_t *data, size_t len, uint64_t pts_us, int eos, int timeout_ms) {
   vdec *d;
   int rc = hal_handle_get(HAL_KIND_VDEC, h, (void **)&d);
   if (rc) return rc;

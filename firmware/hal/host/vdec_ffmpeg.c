@@ -48,8 +48,7 @@ static int send_pkt(vdec_codec *c, AVPacket *p, vdec_emit_fn emit, void *arg) {
   return rc < 0 && rc != AVERROR_EOF ? 1 : 0;
 }
 
-int vdec_codec_send(vdec_codec *c, const uint8_t *data, size_t len, uint64_t pts_us,
-                    vdec_emit_fn emit, void *arg) {
+int vdec_codec_send(vdec_codec *c, const uint8_t *data, size_t len, uint64_t pts_us, vdec_emit_fn emit, void *arg) {
   if (!data) return send_pkt(c, NULL, emit, arg);
   if (len > INT32_MAX || av_new_packet(c->pkt, (int)len) < 0) return 1;
   memcpy(c->pkt->data, data, len); /* the packet is padded as libavcodec requires */

@@ -53,8 +53,7 @@ static pthread_mutex_t g_chn_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /* Room for one more input frame: queue space and a stream slot for its output. mu held. */
 static int has_room(const venc *v) {
-  return v->in_cnt < IN_DEPTH &&
-         v->outstanding + (uint32_t)v->in_cnt + (uint32_t)v->encoding < v->nslots;
+  return v->in_cnt < IN_DEPTH && v->outstanding + (uint32_t)v->in_cnt + (uint32_t)v->encoding < v->nslots;
 }
 
 static void enqueue(venc *v, hal_frame *f) {
@@ -160,21 +159,21 @@ static const ep_ops k_venc_ops = {.accepts = venc_accepts, .push = venc_push};
 /* 0, or the code with *why naming the constraint (hal_venc_config_why). */
 static int config_check(const hal_venc_config *c, const char **why) {
 #define REFUSE(code, text) \
-  do {                     \
-    *why = text;           \
-    return code;           \
+  do { \
+    *why = text; \
+    return code; \
   } while (0)
   *why = NULL;
   if (c->codec < HAL_VENC_H264 || c->codec > HAL_VENC_JPEG) REFUSE(ERR_ENOTSUP, "the codec is h264, h265 or jpeg");
   if (c->codec == HAL_VENC_H264 && c->profile == HAL_VENC_PROFILE_H265_MAIN)
     REFUSE(ERR_ENOTSUP, "H.264 takes the baseline, main or high profile");
-  if (c->codec == HAL_VENC_H265 && c->profile != HAL_VENC_PROFILE_DEFAULT &&
-      c->profile != HAL_VENC_PROFILE_H265_MAIN)
+  if (c->codec == HAL_VENC_H265 && c->profile != HAL_VENC_PROFILE_DEFAULT && c->profile != HAL_VENC_PROFILE_H265_MAIN)
     REFUSE(ERR_ENOTSUP, "H.265 takes the main profile only");
   if (c->profile < HAL_VENC_PROFILE_DEFAULT || c->profile > HAL_VENC_PROFILE_H265_MAIN)
     REFUSE(ERR_EINVAL, "unknown profile");
   if (c->codec == HAL_VENC_JPEG ? c->width > 8192 || c->height > 8192 : c->width > 4096 || c->height > 4096)
-    REFUSE(ERR_EINVAL, c->codec == HAL_VENC_JPEG ? "width and height must be at most 8192" : "width and height must be at most 4096");
+    REFUSE(ERR_EINVAL, c->codec == HAL_VENC_JPEG ? "width and height must be at most 8192"
+                                                 : "width and height must be at most 4096");
   if (c->width < 128 || c->height < 64) REFUSE(ERR_EINVAL, "width must be at least 128 and height at least 64");
   if ((c->width | c->height) & 1) REFUSE(ERR_EINVAL, "width and height must be even");
   if (c->src_fps < 1 || c->src_fps > 240) REFUSE(ERR_EINVAL, "the source frame rate must be 1..240");
@@ -193,8 +192,7 @@ static int config_check(const hal_venc_config *c, const char **why) {
     case HAL_VENC_RC_FIXQP:
       if (c->i_qp > 51 || c->p_qp > 51) REFUSE(ERR_EINVAL, "the QP must be 0..51");
       break;
-    default:
-      REFUSE(ERR_EINVAL, "unknown rate control");
+    default: REFUSE(ERR_EINVAL, "unknown rate control");
   }
   return 0;
 #undef REFUSE
@@ -237,8 +235,7 @@ int hal_venc_create(int chn, const hal_venc_config *cfg, hal_handle *out, int *o
   v->slots = calloc(v->nslots, sizeof *v->slots);
   v->readyq = calloc(v->nslots, sizeof *v->readyq);
   if (!v->slots || !v->readyq ||
-      vb_pool_new(hal_pixfmt_size(HAL_PIXFMT_NV12, cfg->width, cfg->height), IN_DEPTH + 1,
-                  &v->in_pool)) {
+      vb_pool_new(hal_pixfmt_size(HAL_PIXFMT_NV12, cfg->width, cfg->height), IN_DEPTH + 1, &v->in_pool)) {
     venc_free(v);
     return ERR_ENOMEM;
   }
@@ -312,8 +309,8 @@ int hal_venc_send_frame(hal_handle h, const hal_frame *frame, int timeout_ms) {
   venc *v;
   int rc = hal_handle_get(HAL_KIND_VENC, h, (void **)&v);
   if (rc) return rc;
-  if (!frame || frame->format != HAL_PIXFMT_NV12 || frame->width != v->cfg.width ||
-      frame->height != v->cfg.height || !frame->data[0] || !frame->data[1])
+  if (!frame || frame->format != HAL_PIXFMT_NV12 || frame->width != v->cfg.width || frame->height != v->cfg.height ||
+      !frame->data[0] || !frame->data[1])
     return ERR_EINVAL;
   struct timespec dl;
   hal_deadline(&dl, timeout_ms);
@@ -334,11 +331,9 @@ int hal_venc_send_frame(hal_handle h, const hal_frame *frame, int timeout_ms) {
   hal_frame *f = frame_alloc(v->in_pool, frame->width, frame->height, HAL_PIXFMT_NV12, 0, -1);
   if (f) {
     for (uint32_t y = 0; y < frame->height; y++)
-      memcpy(f->data[0] + (size_t)y * f->stride[0], frame->data[0] + (size_t)y * frame->stride[0],
-             frame->width);
+      memcpy(f->data[0] + (size_t)y * f->stride[0], frame->data[0] + (size_t)y * frame->stride[0], frame->width);
     for (uint32_t y = 0; y < frame->height / 2; y++)
-      memcpy(f->data[1] + (size_t)y * f->stride[1], frame->data[1] + (size_t)y * frame->stride[1],
-             frame->width);
+      memcpy(f->data[1] + (size_t)y * f->stride[1], frame->data[1] + (size_t)y * frame->stride[1], frame->width);
     f->pts_us = frame->pts_us;
     f->seq = frame->seq;
   }

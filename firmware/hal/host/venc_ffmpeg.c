@@ -62,12 +62,11 @@ int venc_codec_open(const hal_venc_config *cfg, venc_codec **out) {
       c->nv12_direct = 1;
       const char *prof = cfg->profile == HAL_VENC_PROFILE_H264_BASELINE ? "baseline"
                          : cfg->profile == HAL_VENC_PROFILE_H264_MAIN   ? "main"
-                                                                         : "high";
+                                                                        : "high";
       av_opt_set(x->priv_data, "profile", prof, 0);
       av_opt_set(x->priv_data, "preset", "veryfast", 0);
       if (cfg->rc == HAL_VENC_RC_FIXQP) av_opt_set_int(x->priv_data, "qp", cfg->p_qp, 0);
-      snprintf(params, sizeof params, "scenecut=0:open-gop=0:aud=0:bframes=0:min-keyint=%u",
-               cfg->gop);
+      snprintf(params, sizeof params, "scenecut=0:open-gop=0:aud=0:bframes=0:min-keyint=%u", cfg->gop);
       av_opt_set(x->priv_data, "x264-params", params, 0);
     } else {
       x->pix_fmt = AV_PIX_FMT_YUV420P;
@@ -77,11 +76,10 @@ int venc_codec_open(const hal_venc_config *cfg, venc_codec **out) {
                        "log-level=error:info=0:scenecut=0:open-gop=0:bframes=0:"
                        "repeat-headers=1:aud=0:keyint=%u:min-keyint=%u",
                        cfg->gop, cfg->gop);
-      if (cfg->rc == HAL_VENC_RC_FIXQP)
-        snprintf(params + n, sizeof params - (size_t)n, ":qp=%u", cfg->p_qp);
+      if (cfg->rc == HAL_VENC_RC_FIXQP) snprintf(params + n, sizeof params - (size_t)n, ":qp=%u", cfg->p_qp);
       else if (cfg->rc == HAL_VENC_RC_CBR)
-        snprintf(params + n, sizeof params - (size_t)n, ":vbv-maxrate=%u:vbv-bufsize=%u",
-                 cfg->bitrate_kbps, cfg->bitrate_kbps);
+        snprintf(params + n, sizeof params - (size_t)n, ":vbv-maxrate=%u:vbv-bufsize=%u", cfg->bitrate_kbps,
+                 cfg->bitrate_kbps);
       av_opt_set(x->priv_data, "x265-params", params, 0);
     }
   }
@@ -166,8 +164,8 @@ int venc_codec_receive(venc_codec *c, venc_au *au) {
     au->pack[au->pack_cnt++] = (hal_venc_pack){p->data, (uint32_t)hdr_end, pts, HAL_VENC_PACK_HEADER};
   }
   if ((size_t)p->size > hdr_end)
-    au->pack[au->pack_cnt++] = (hal_venc_pack){p->data + hdr_end, (uint32_t)((size_t)p->size - hdr_end),
-                                               pts, key ? HAL_VENC_PACK_I : HAL_VENC_PACK_P};
+    au->pack[au->pack_cnt++] = (hal_venc_pack){p->data + hdr_end, (uint32_t)((size_t)p->size - hdr_end), pts,
+                                               key ? HAL_VENC_PACK_I : HAL_VENC_PACK_P};
   return 0;
 }
 

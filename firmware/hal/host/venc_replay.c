@@ -127,8 +127,8 @@ int venc_codec_receive(venc_codec *c, venc_au *au) {
   if (a->hdr_len)
     au->pack[au->pack_cnt++] = (hal_venc_pack){c->buf + a->off, (uint32_t)a->hdr_len, pts, HAL_VENC_PACK_HEADER};
   if (a->len > a->hdr_len)
-    au->pack[au->pack_cnt++] = (hal_venc_pack){c->buf + a->off + a->hdr_len, (uint32_t)(a->len - a->hdr_len),
-                                               pts, a->irap ? HAL_VENC_PACK_I : HAL_VENC_PACK_P};
+    au->pack[au->pack_cnt++] = (hal_venc_pack){c->buf + a->off + a->hdr_len, (uint32_t)(a->len - a->hdr_len), pts,
+                                               a->irap ? HAL_VENC_PACK_I : HAL_VENC_PACK_P};
   return 0;
 }
 

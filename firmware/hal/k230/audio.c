@@ -18,8 +18,8 @@
  * audio_sample.c:443-444); the current MPP's AI has buffers of its own. The AI headers are the
  * same in both; the other declarations tell the generations apart (ports/k230/mpp.cmake). */
 #define AI_COMMON_POOLS (!K230_MPP_VENC_ATTACH_ARGS && !K230_MPP_VICAP_POOL_ID)
-#define AI_FRAMES 8               /* frame_num (5) queued, one lent, one being filled, one spare */
-#define AI_STANDING_POINTS 2048   /* frames up to this size need no new VB configuration */
+#define AI_FRAMES 8             /* frame_num (5) queued, one lent, one being filled, one spare */
+#define AI_STANDING_POINTS 2048 /* frames up to this size need no new VB configuration */
 
 static uint64_t ai_block(uint32_t points) { return (uint64_t)points * 2 * 4; }
 
@@ -58,8 +58,8 @@ static kain *g_in[2];
 static kaout *g_out;
 
 static int check(const hal_audio_config *c) {
-  if (c->rate < 8000 || c->rate > 192000 || c->channels < 1 || c->channels > 2 ||
-      c->samples_per_frame < 1 || c->samples_per_frame > 8192)
+  if (c->rate < 8000 || c->rate > 192000 || c->channels < 1 || c->channels > 2 || c->samples_per_frame < 1 ||
+      c->samples_per_frame > 8192)
     return ERR_EINVAL;
   return 0;
 }
@@ -149,8 +149,8 @@ int hal_audio_in_read(hal_handle h, hal_audio_frame **out, int timeout_ms) {
   if (!out) return ERR_EINVAL;
   if (in->lent) return ERR_EBUSY;
   memset(&in->mpp, 0, sizeof in->mpp);
-  k_s32 r = kd_mpi_ai_get_frame((k_audio_dev)in->cfg.dev, 0, &in->mpp,
-                                timeout_ms < 0 ? 0xffffffffu : (k_u32)timeout_ms);
+  k_s32 r =
+      kd_mpi_ai_get_frame((k_audio_dev)in->cfg.dev, 0, &in->mpp, timeout_ms < 0 ? 0xffffffffu : (k_u32)timeout_ms);
   if (r) return ERR_ETIMEDOUT;
   /* The frame is its len bytes at phys_addr, mapped as the vendor maps them (pyaudio.py:297-301;
    * audio_sample.c:188, :194): the MPP decides the length, not the configuration. */

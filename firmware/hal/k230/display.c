@@ -66,8 +66,7 @@ static int find_mode(const hal_display_config *c, mode *out) {
   if (c->type == HAL_DISPLAY_VIRT) {
     uint32_t w = c->width ? c->width : 640, h = c->height ? c->height : 480;
     uint32_t fps = c->fps ? c->fps : 90;
-    if (w < 64 || w > 4096 || h < 64 || h > 4096 || w % 8 || fps < 1 || fps > 200)
-      return ERR_EINVAL;
+    if (w < 64 || w > 4096 || h < 64 || h > 4096 || w % 8 || fps < 1 || fps > 200) return ERR_EINVAL;
     *out = (mode){HAL_DISPLAY_VIRT, w, h, fps, VIRTUAL_DISPLAY_DEVICE};
     return 0;
   }
@@ -94,8 +93,7 @@ static int layer_check(kdisp *d, int layer, hal_pixfmt format) {
   if (layer >= HAL_LAYER_OSD0 && format != HAL_PIXFMT_ARGB8888 && format != HAL_PIXFMT_RGB888 &&
       format != HAL_PIXFMT_RGB565)
     return ERR_EINVAL;
-  if (layer >= HAL_LAYER_OSD0 && (uint32_t)(layer - HAL_LAYER_OSD0) >= d->cfg.osd_num)
-    return ERR_EINVAL;
+  if (layer >= HAL_LAYER_OSD0 && (uint32_t)(layer - HAL_LAYER_OSD0) >= d->cfg.osd_num) return ERR_EINVAL;
   return 0;
 }
 
@@ -265,8 +263,7 @@ static int accepts(void *obj, int layer, const hal_bind_info *src) {
   return (rc = rect_check(d, &c)) ? rc : layer_apply(d, layer, c);
 }
 
-int hal_display_layer_set(hal_handle disp, hal_display_layer layer,
-                          const hal_display_layer_config *cfg) {
+int hal_display_layer_set(hal_handle disp, hal_display_layer layer, const hal_display_layer_config *cfg) {
   kdisp *d;
   int rc = hal_handle_get(HAL_KIND_DISPLAY, disp, (void **)&d);
   if (rc) return rc;
@@ -300,8 +297,7 @@ int hal_display_show(hal_handle disp, hal_display_layer layer, const hal_frame *
   if (!img || (int)layer < 0 || layer >= HAL_LAYER_COUNT || !d->layer_on[layer]) return ERR_EINVAL;
   if (k230_link_involves(HAL_MOD_DISPLAY, 0, (int)layer)) return ERR_EBUSY;
   const hal_display_layer_config *c = &d->layer[layer];
-  if (img->format != c->format || img->width != c->width || img->height != c->height)
-    return ERR_EINVAL;
+  if (img->format != c->format || img->width != c->width || img->height != c->height) return ERR_EINVAL;
   size_t size = hal_pixfmt_size(img->format, img->width, img->height);
   uint64_t blk_size = (uint64_t)d->width * d->height * 4;
   if (d->osd_pool == VB_INVALID_POOLID || size > blk_size) {
@@ -323,7 +319,8 @@ int hal_display_show(hal_handle disp, hal_display_layer layer, const hal_frame *
   }
   /* OSD pictures on a turned panel are turned here (video layer 1 turns its own). */
   int turn = d->turned && layer >= HAL_LAYER_OSD0;
-  hal_frame dst = {.width = turn ? img->height : img->width, .height = turn ? img->width : img->height, .format = img->format};
+  hal_frame dst = {
+      .width = turn ? img->height : img->width, .height = turn ? img->width : img->height, .format = img->format};
   hal_frame_layout(&dst, map, phys, 0);
   if (turn) {
     size_t bpp = hal_pixfmt_bpp(img->format);
@@ -385,7 +382,9 @@ static int wbc_enable(kdisp *d) {
 }
 
 static void wbc_back(k230_frame *f) { kd_mpi_wbc_dump_release(&f->info); }
-static void turned_back(k230_frame *f) { kd_mpi_vb_release_block(kd_mpi_vb_phyaddr_to_handle(f->info.v_frame.phys_addr[0])); }
+static void turned_back(k230_frame *f) {
+  kd_mpi_vb_release_block(kd_mpi_vb_phyaddr_to_handle(f->info.v_frame.phys_addr[0]));
+}
 
 /* A panel picture (pw x ph) turned back into the app's view (ph x pw): the inverse of the
  * clockwise turn, as CanMV's IDE preview turns write-backs back (ide_dbg.c:856-871). */

@@ -56,14 +56,14 @@ struct k230_frame {
   void *map;
   size_t map_len;
   k230_frame_release_fn release; /* gives the MPP frame back (dump_release, release_frame...) */
-  void *owner;                    /* the object that produced it */
+  void *owner;                   /* the object that produced it */
   int dev, chn;
-  k230_frame *prev, *next;        /* registry list */
+  k230_frame *prev, *next; /* registry list */
 };
 /* Map an MPP video frame into a new k230_frame (uncached mmap of the planes). NULL on failure
  * (the caller still owns the MPP frame). */
-k230_frame *k230_frame_wrap(const k_video_frame_info *info, k230_frame_release_fn release,
-                            void *owner, int dev, int chn);
+k230_frame *k230_frame_wrap(const k_video_frame_info *info, k230_frame_release_fn release, void *owner, int dev,
+                            int chn);
 /* Track as app-held; hal_frame_release/hal_reset_all give it back. */
 void k230_frame_give(k230_frame *f);
 /* Release every app-held frame produced by `owner` (before the owner is destroyed). */
@@ -101,8 +101,7 @@ int k230_link_source(const hal_chn *dst, hal_chn *src);
 /* Registered source descriptions and sink checks (a sensor channel, a vdec channel). */
 typedef int (*k230_describe_fn)(void *obj, int chn, hal_bind_info *out);
 typedef int (*k230_accepts_fn)(void *obj, int chn, const hal_bind_info *src);
-void k230_ep_register(hal_mod mod, int dev, void *obj, k230_describe_fn describe,
-                      k230_accepts_fn accepts);
+void k230_ep_register(hal_mod mod, int dev, void *obj, k230_describe_fn describe, k230_accepts_fn accepts);
 void k230_ep_unregister(hal_mod mod, int dev);
 
 /* ---- VENC / VDEC output buffers: one implementation per MPP generation ---- */

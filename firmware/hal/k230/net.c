@@ -69,7 +69,13 @@ typedef struct nm_wlan_info {
   uint8_t bssid[6];
   uint8_t hidden;
 } nm_wlan_info;
-enum { NM_SEC_WEP = 0x1, NM_SEC_AES = 0x4, NM_SEC_WPA = 0x00200000, NM_SEC_WPA2 = 0x00400000, NM_SEC_WPA3 = 0x00800000 };
+enum {
+  NM_SEC_WEP = 0x1,
+  NM_SEC_AES = 0x4,
+  NM_SEC_WPA = 0x00200000,
+  NM_SEC_WPA2 = 0x00400000,
+  NM_SEC_WPA3 = 0x00800000
+};
 enum { NM_BAND_2_4GHZ = 1, NM_BAND_UNKNOWN = 0x7fffffff };
 
 /* struct rt_wlan_connect_config, netmgmt.c:83 */
@@ -222,7 +228,8 @@ int hal_net_interfaces(hal_net_if_entry *out, int max, int *count) {
       e->naddr = 1;
       e->addr[0].family = 4;
       memcpy(e->addr[0].addr, st.ip.addr, 4);
-      uint32_t m = ((uint32_t)st.ip.netmask[0] << 24) | (st.ip.netmask[1] << 16) | (st.ip.netmask[2] << 8) | st.ip.netmask[3];
+      uint32_t m =
+          ((uint32_t)st.ip.netmask[0] << 24) | (st.ip.netmask[1] << 16) | (st.ip.netmask[2] << 8) | st.ip.netmask[3];
       while (m & 0x80000000u) {
         e->addr[0].prefixlen++;
         m <<= 1;
@@ -317,7 +324,8 @@ int hal_net_wlan_current(hal_net_wlan_info *out) {
 
 int hal_net_ap_start(const char *ssid, const char *key, int channel) {
   size_t slen = ssid ? strlen(ssid) : 0, klen = key ? strlen(key) : 0;
-  if (!slen || slen > HAL_NET_SSID_MAX || (klen && (klen < 8 || klen > HAL_NET_KEY_MAX)) || channel < 0 || channel > 165)
+  if (!slen || slen > HAL_NET_SSID_MAX || (klen && (klen < 8 || klen > HAL_NET_KEY_MAX)) || channel < 0 ||
+      channel > 165)
     return ERR_EINVAL;
   nm_connect c;
   memset(&c, 0, sizeof c);
@@ -352,7 +360,8 @@ int hal_net_ap_stations(uint8_t (*mac)[6], int max, int *count) {
   r->num = SCAN_MAX;
   r->info = (nm_wlan_info *)(r + 1);
   int rc = nm_ioctl(NM_AP_GET_STA_INFO, r);
-  for (int i = 0; rc == 0 && i < r->num && i < SCAN_MAX && *count < max; i++) memcpy(mac[(*count)++], r->info[i].bssid, 6);
+  for (int i = 0; rc == 0 && i < r->num && i < SCAN_MAX && *count < max; i++)
+    memcpy(mac[(*count)++], r->info[i].bssid, 6);
   free(r);
   return rc;
 }
@@ -372,8 +381,10 @@ static void check_changes(void) {
   for (int i = 0; i < HAL_NET_IF_COUNT; i++) {
     hal_net_status st;
     if (hal_net_status_get((hal_net_if)i, &st) != 0) continue;
-    if (snap_valid && st.link != snap[i].link) net_events_emit((hal_net_if)i, st.link ? HAL_NET_EV_LINK_UP : HAL_NET_EV_LINK_DOWN);
-    if (snap_valid && memcmp(&st.ip, &snap[i].ip, sizeof st.ip) != 0) net_events_emit((hal_net_if)i, HAL_NET_EV_ADDRESS);
+    if (snap_valid && st.link != snap[i].link)
+      net_events_emit((hal_net_if)i, st.link ? HAL_NET_EV_LINK_UP : HAL_NET_EV_LINK_DOWN);
+    if (snap_valid && memcmp(&st.ip, &snap[i].ip, sizeof st.ip) != 0)
+      net_events_emit((hal_net_if)i, HAL_NET_EV_ADDRESS);
     snap[i].link = st.link;
     snap[i].ip = st.ip;
   }

@@ -39,8 +39,8 @@ static int describe(void *obj, int chn, hal_bind_info *out) {
 }
 
 int hal_sensor_open(const hal_sensor_config *cfg, hal_handle *out) {
-  if (!cfg || !out || cfg->dev < 0 || cfg->dev >= HAL_SENSOR_MAX_DEV || cfg->fps < 1 ||
-      cfg->fps > 60 || cfg->width < 64 || cfg->height < 64)
+  if (!cfg || !out || cfg->dev < 0 || cfg->dev >= HAL_SENSOR_MAX_DEV || cfg->fps < 1 || cfg->fps > 60 ||
+      cfg->width < 64 || cfg->height < 64)
     return ERR_EINVAL;
   if (g_open[cfg->dev]) return ERR_EBUSY;
   /* No VB yet: the channels' buffers are claimed by hal_sensor_chn_config_set first. */
@@ -92,8 +92,7 @@ static uint8_t chn_alignment(const hal_sensor_chn_config *c) { return (uint8_t)h
 /* A VICAP channel buffer: one picture, its planes aligned, 4 KiB aligned (CanMV sensor.py). */
 static uint64_t chn_buf_size(const hal_sensor_chn_config *c) {
   uint64_t y = (uint64_t)c->width * c->height, al = 1ull << chn_alignment(c);
-  if (vicap_fmt(c->format) == PIXEL_FORMAT_YUV_SEMIPLANAR_420)
-    return K_ALIGN_UP(K_ALIGN_UP(y, al) + y / 2, 4096);
+  if (vicap_fmt(c->format) == PIXEL_FORMAT_YUV_SEMIPLANAR_420) return K_ALIGN_UP(K_ALIGN_UP(y, al) + y / 2, 4096);
   return K_ALIGN_UP(y * 3, 4096);
 }
 
@@ -126,9 +125,8 @@ int hal_sensor_chn_config_set(hal_handle sensor, int chn, const hal_sensor_chn_c
   aligned.width = K_ALIGN_UP(cfg->width, 16);
   cfg = &aligned;
   max_for_chn(chn, &mw, &mh);
-  if (cfg->width < 64 || cfg->height < 64 || cfg->width % 2 || cfg->height % 2 ||
-      cfg->width > mw || cfg->height > mh || cfg->width > s->info.width ||
-      cfg->height > s->info.height || cfg->buf_cnt < 1 || cfg->buf_cnt > 32 ||
+  if (cfg->width < 64 || cfg->height < 64 || cfg->width % 2 || cfg->height % 2 || cfg->width > mw || cfg->height > mh ||
+      cfg->width > s->info.width || cfg->height > s->info.height || cfg->buf_cnt < 1 || cfg->buf_cnt > 32 ||
       cfg->alignment < HAL_SENSOR_ALIGN_AUTO || cfg->alignment > 12 ||
       !hal_pixfmt_size(cfg->format, cfg->width, cfg->height))
     return ERR_EINVAL;

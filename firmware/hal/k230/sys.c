@@ -47,8 +47,7 @@ int k230_mpp_chn(const hal_chn *c, k_mpp_chn *out) {
   return 0;
 }
 
-void k230_ep_register(hal_mod mod, int dev, void *obj, k230_describe_fn describe,
-                      k230_accepts_fn accepts) {
+void k230_ep_register(hal_mod mod, int dev, void *obj, k230_describe_fn describe, k230_accepts_fn accepts) {
   pthread_mutex_lock(&g_mu);
   for (int i = 0; i < EP_MAX; i++)
     if (!g_eps[i].mod) {
@@ -79,9 +78,7 @@ int k230_link_involves(hal_mod mod, int dev, int chn) {
   int found = 0;
   pthread_mutex_lock(&g_mu);
   for (int i = 0; i < LINK_MAX && !found; i++)
-    if (g_links[i].h && (chn_eq(&g_links[i].src, mod, dev, chn) ||
-                         chn_eq(&g_links[i].dst, mod, dev, chn)))
-      found = 1;
+    if (g_links[i].h && (chn_eq(&g_links[i].src, mod, dev, chn) || chn_eq(&g_links[i].dst, mod, dev, chn))) found = 1;
   pthread_mutex_unlock(&g_mu);
   return found;
 }
@@ -103,8 +100,7 @@ static int is_sink(hal_mod m) { return m == HAL_MOD_VENC || m == HAL_MOD_DISPLAY
 
 int hal_link(const hal_chn *src, const hal_chn *dst, hal_handle *out_link) {
   if (!src || !dst || !out_link || !is_source(src->mod) || !is_sink(dst->mod)) return ERR_EINVAL;
-  if (dst->mod == HAL_MOD_DISPLAY && (dst->chn < 0 || dst->chn >= HAL_LAYER_COUNT))
-    return ERR_EINVAL;
+  if (dst->mod == HAL_MOD_DISPLAY && (dst->chn < 0 || dst->chn >= HAL_LAYER_COUNT)) return ERR_EINVAL;
   pthread_mutex_lock(&g_mu);
   int rc = 0, slot = -1;
   hal_bind_info info;

@@ -27,7 +27,7 @@ typedef struct common_slot {
 
 static pthread_mutex_t g_vb_mu = PTHREAD_MUTEX_INITIALIZER;
 static int g_vb_ready;
-static int g_vb_ours;          /* we initialised it (and exit it) */
+static int g_vb_ours; /* we initialised it (and exit it) */
 static common_slot g_common[COMMON_MAX];
 static uint32_t g_private_pools; /* pools made by k230_pool_create and not destroyed */
 
@@ -181,8 +181,7 @@ uint32_t k230_block_get(k_u32 pool_id, uint64_t size, int timeout_ms) {
     if (b != VB_INVALID_HANDLE) return b;
     if (timeout_ms == 0) return VB_INVALID_HANDLE;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    if (timeout_ms > 0 &&
-        (now.tv_sec > dl.tv_sec || (now.tv_sec == dl.tv_sec && now.tv_nsec >= dl.tv_nsec)))
+    if (timeout_ms > 0 && (now.tv_sec > dl.tv_sec || (now.tv_sec == dl.tv_sec && now.tv_nsec >= dl.tv_nsec)))
       return VB_INVALID_HANDLE;
     usleep(5000); /* the MPP has no "wait for a free block"; CanMV spins too (vdecoder.py) */
   }
@@ -206,8 +205,8 @@ typedef struct kblock {
 } kblock;
 
 int hal_vb_pool_create(const hal_vb_pool_config *cfg, hal_handle *out_pool) {
-  if (!cfg || !out_pool || cfg->blk_size == 0 || cfg->blk_cnt == 0 ||
-      cfg->blk_cnt > HAL_VB_MAX_BLOCKS || cfg->blk_size > ((size_t)1 << 30))
+  if (!cfg || !out_pool || cfg->blk_size == 0 || cfg->blk_cnt == 0 || cfg->blk_cnt > HAL_VB_MAX_BLOCKS ||
+      cfg->blk_size > ((size_t)1 << 30))
     return ERR_EINVAL;
   if (hal_handle_list(HAL_KIND_POOL, NULL, 0) >= HAL_VB_MAX_POOLS) return ERR_ELIMIT;
   int rc = k230_vb_ensure_init();
@@ -307,8 +306,8 @@ static hal_pixfmt hal_fmt_of(k_pixel_format f) {
   }
 }
 
-k230_frame *k230_frame_wrap(const k_video_frame_info *info, k230_frame_release_fn release,
-                            void *owner, int dev, int chn) {
+k230_frame *k230_frame_wrap(const k_video_frame_info *info, k230_frame_release_fn release, void *owner, int dev,
+                            int chn) {
   const k_video_frame *v = &info->v_frame;
   hal_pixfmt fmt = hal_fmt_of(v->pixel_format);
   size_t size = hal_pixfmt_size(fmt, v->width, v->height);
@@ -341,9 +340,9 @@ k230_frame *k230_frame_wrap(const k_video_frame_info *info, k230_frame_release_f
   for (int i = 0; i < hal_pixfmt_planes(fmt); i++) {
     p->phys[i] = v->phys_addr[i];
     p->data[i] = (uint8_t *)f->map + (v->phys_addr[i] - base);
-    p->stride[i] = v->stride[i] ? v->stride[i] : (i == 0 && fmt != HAL_PIXFMT_NV12)
-                                                     ? (uint32_t)(size / v->height)
-                                                     : v->width;
+    p->stride[i] = v->stride[i]                         ? v->stride[i]
+                   : (i == 0 && fmt != HAL_PIXFMT_NV12) ? (uint32_t)(size / v->height)
+                                                        : v->width;
   }
   f->release = release;
   f->owner = owner;

@@ -59,10 +59,9 @@ static void *watch(void *arg) {
 int hal_vdec_create(int chn, const hal_vdec_config *cfg, hal_handle *out, int *out_chn) {
   if (!cfg || !out || chn < -1 || chn >= HAL_VDEC_MAX_CHN) return ERR_EINVAL;
   if ((cfg->codec != HAL_VDEC_H264 && cfg->codec != HAL_VDEC_H265) ||
-      (cfg->mode != HAL_VDEC_MODE_STREAM && cfg->mode != HAL_VDEC_MODE_FRAME) ||
-      cfg->max_width < 64 || cfg->max_height < 64 || cfg->max_width > 4096 ||
-      cfg->max_height > 4096 || cfg->in_buf_cnt < 1 || cfg->in_buf_cnt > 64 ||
-      cfg->out_buf_cnt < 1 || cfg->out_buf_cnt > 64)
+      (cfg->mode != HAL_VDEC_MODE_STREAM && cfg->mode != HAL_VDEC_MODE_FRAME) || cfg->max_width < 64 ||
+      cfg->max_height < 64 || cfg->max_width > 4096 || cfg->max_height > 4096 || cfg->in_buf_cnt < 1 ||
+      cfg->in_buf_cnt > 64 || cfg->out_buf_cnt < 1 || cfg->out_buf_cnt > 64)
     return ERR_EINVAL;
   if (chn == -1) {
     for (int i = 0; i < HAL_VDEC_MAX_CHN && chn < 0; i++)
@@ -94,8 +93,7 @@ int hal_vdec_create(int chn, const hal_vdec_config *cfg, hal_handle *out, int *o
   a.pic_height = cfg->max_height;
   a.stream_buf_size = (k_u32)d->in_size;
   uint64_t out_size = K_ALIGN_UP((uint64_t)cfg->max_width * cfg->max_height * 2, 4096);
-  if ((rc = k230_vdec_outbuf_prepare((k_u32)chn, &a, out_size, cfg->out_buf_cnt, &d->out_pool)))
-    goto fail;
+  if ((rc = k230_vdec_outbuf_prepare((k_u32)chn, &a, out_size, cfg->out_buf_cnt, &d->out_pool))) goto fail;
   if ((rc = k230_err(kd_mpi_vdec_create_chn((k_u32)chn, &a)))) {
     k230_vdec_outbuf_detach((k_u32)chn, d->out_pool);
     goto fail;
@@ -105,8 +103,7 @@ int hal_vdec_create(int chn, const hal_vdec_config *cfg, hal_handle *out, int *o
     k230_vdec_outbuf_detach((k_u32)chn, d->out_pool);
     goto fail;
   }
-  if ((cfg->on_frame || cfg->on_eos) && pthread_create(&d->watcher, NULL, watch, d) == 0)
-    d->watching = 1;
+  if ((cfg->on_frame || cfg->on_eos) && pthread_create(&d->watcher, NULL, watch, d) == 0) d->watching = 1;
   g_chn[chn] = d;
   k230_ep_register(HAL_MOD_VDEC, chn, d, describe, NULL);
   *out = d->h;
@@ -135,8 +132,7 @@ int hal_vdec_start(hal_handle vdec) {
   return 0;
 }
 
-static int send_one(kvdec *d, const uint8_t *data, size_t len, uint64_t pts, int eos,
-                    int timeout_ms) {
+static int send_one(kvdec *d, const uint8_t *data, size_t len, uint64_t pts, int eos, int timeout_ms) {
   uint32_t blk = k230_block_get(d->in_pool, d->in_size, timeout_ms);
   if (blk == VB_INVALID_HANDLE) return ERR_ETIMEDOUT;
   uint64_t phys = kd_mpi_vb_handle_to_phyaddr(blk);
@@ -161,8 +157,7 @@ static int send_one(kvdec *d, const uint8_t *data, size_t len, uint64_t pts, int
   return rc;
 }
 
-int hal_vdec_send_stream(hal_handle vdec, const uint8_t *data, size_t len, uint64_t pts_us,
-                         int eos, int timeout_ms) {
+int hal_vdec_send_stream(hal_handle vdec, const uint8_t *data, size_t len, uint64_t pts_us, int eos, int timeout_ms) {
   kvdec *d;
   int rc = hal_handle_get(HAL_KIND_VDEC, vdec, (void **)&d);
   if (rc) return rc;
@@ -233,8 +228,7 @@ int hal_vdec_status_get(hal_handle vdec, hal_vdec_status *out) {
   out->bytes_in = d->bytes_in;
   out->chunks_in = d->chunks_in;
   out->frames_decoded = st.dec_stream_frames;
-  out->errors = (uint64_t)(st.dec_err.stream_unsupport + st.dec_err.format_err +
-                           st.dec_err.set_pic_buf_size_err);
+  out->errors = (uint64_t)(st.dec_err.stream_unsupport + st.dec_err.format_err + st.dec_err.set_pic_buf_size_err);
   out->width = st.width;
   out->height = st.height;
   out->latest_pts_us = st.latest_frame_pts;
@@ -242,8 +236,7 @@ int hal_vdec_status_get(hal_handle vdec, hal_vdec_status *out) {
   return 0;
 }
 
-int hal_vdec_bind_info(hal_handle vdec, int x, int y, uint32_t width, uint32_t height,
-                       hal_bind_info *out) {
+int hal_vdec_bind_info(hal_handle vdec, int x, int y, uint32_t width, uint32_t height, hal_bind_info *out) {
   kvdec *d;
   int rc = hal_handle_get(HAL_KIND_VDEC, vdec, (void **)&d);
   if (rc) return rc;

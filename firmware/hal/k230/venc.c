@@ -47,9 +47,7 @@ static kvenc *g_chn[HAL_VENC_MAX_CHN];
 
 static int accepts(void *obj, int chn, const hal_bind_info *src) {
   kvenc *v = obj;
-  if (src->format != HAL_PIXFMT_NV12 || src->width != v->cfg.width ||
-      src->height != v->cfg.height)
-    return ERR_EINVAL;
+  if (src->format != HAL_PIXFMT_NV12 || src->width != v->cfg.width || src->height != v->cfg.height) return ERR_EINVAL;
   /* The encoder's input planes are 4 KiB-aligned (CanMV set_framesize(..., alignment=12) on
    * every camera -> encoder path; the MPP double's VICAP-ENCODER-ALIGN). */
   if (src->src.mod == HAL_MOD_SENSOR && src->alignment != HAL_SENSOR_ALIGN_ENCODER) return ERR_EINVAL;
@@ -69,9 +67,9 @@ static k_venc_profile profile_of(const hal_venc_config *c) {
 /* 0, or the code with *why naming the constraint (hal_venc_config_why). */
 static int check(const hal_venc_config *c, const char **why) {
 #define REFUSE(code, text) \
-  do {                     \
-    *why = text;           \
-    return code;           \
+  do { \
+    *why = text; \
+    return code; \
   } while (0)
   *why = NULL;
   if (c->width > 4096 || c->height > 4096) REFUSE(ERR_EINVAL, "width and height must be at most 4096");
@@ -87,8 +85,7 @@ static int check(const hal_venc_config *c, const char **why) {
     return 0;
   }
   if (c->codec != HAL_VENC_H264 && c->codec != HAL_VENC_H265) REFUSE(ERR_EINVAL, "the codec is h264, h265 or jpeg");
-  if (c->codec == HAL_VENC_H265 && c->profile != HAL_VENC_PROFILE_DEFAULT &&
-      c->profile != HAL_VENC_PROFILE_H265_MAIN)
+  if (c->codec == HAL_VENC_H265 && c->profile != HAL_VENC_PROFILE_DEFAULT && c->profile != HAL_VENC_PROFILE_H265_MAIN)
     REFUSE(ERR_ENOTSUP, "H.265 takes the main profile only");
   if (c->codec == HAL_VENC_H264 && c->profile == HAL_VENC_PROFILE_H265_MAIN)
     REFUSE(ERR_ENOTSUP, "H.264 takes the baseline, main or high profile");
@@ -157,8 +154,7 @@ static void *watch(void *arg) {
   kvenc *v = arg;
   while (!v->quit) {
     k_venc_chn_status st;
-    if (v->running && kd_mpi_venc_query_status((k_u32)v->chn, &st) == 0 && st.cur_packs > 0 &&
-        v->cfg.on_stream)
+    if (v->running && kd_mpi_venc_query_status((k_u32)v->chn, &st) == 0 && st.cur_packs > 0 && v->cfg.on_stream)
       v->cfg.on_stream(v->cfg.user, v->chn);
     usleep(5000);
   }
@@ -188,8 +184,7 @@ int hal_venc_create(int chn, const hal_venc_config *cfg, hal_handle *out, int *o
   /* §2.5: blk_size = ALIGN_UP(w*h*3/4, 4K) per output stream buffer. */
   uint64_t out_size = K_ALIGN_UP((uint64_t)cfg->width * cfg->height * 3 / 4, 4096);
   /* Output buffers first: on the 2024 MPP they are a common pool VB must be initialised with. */
-  if ((rc = k230_venc_outbuf_prepare((k_u32)chn, &a, out_size, cfg->stream_buf_cnt, &v->out)))
-    goto fail;
+  if ((rc = k230_venc_outbuf_prepare((k_u32)chn, &a, out_size, cfg->stream_buf_cnt, &v->out))) goto fail;
   if ((rc = k230_vb_ensure_init())) goto fail;
   if ((rc = k230_err(kd_mpi_venc_create_chn((k_u32)chn, &a)))) goto fail;
   v->created = 1;
@@ -245,9 +240,7 @@ int hal_venc_send_frame(hal_handle venc, const hal_frame *f, int timeout_ms) {
   kvenc *v;
   int rc = hal_handle_get(HAL_KIND_VENC, venc, (void **)&v);
   if (rc) return rc;
-  if (!f || f->format != HAL_PIXFMT_NV12 || f->width != v->cfg.width ||
-      f->height != v->cfg.height)
-    return ERR_EINVAL;
+  if (!f || f->format != HAL_PIXFMT_NV12 || f->width != v->cfg.width || f->height != v->cfg.height) return ERR_EINVAL;
   if (!v->running) return ERR_ESTATE;
   k_video_frame_info info;
   memset(&info, 0, sizeof info);
@@ -339,8 +332,7 @@ int hal_venc_get_stream(hal_handle venc, hal_venc_stream **out, int timeout_ms) 
     if (!v->running) return ERR_ESTATE;
     if (timeout_ms == 0) return ERR_ETIMEDOUT;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    if (timeout_ms > 0 &&
-        (now.tv_sec > dl.tv_sec || (now.tv_sec == dl.tv_sec && now.tv_nsec >= dl.tv_nsec)))
+    if (timeout_ms > 0 && (now.tv_sec > dl.tv_sec || (now.tv_sec == dl.tv_sec && now.tv_nsec >= dl.tv_nsec)))
       return ERR_ETIMEDOUT;
     usleep(2000);
   }
@@ -362,7 +354,7 @@ int hal_venc_get_stream(hal_handle venc, hal_venc_stream **out, int timeout_ms) 
     hp->data = (const uint8_t *)l->map[i] + (p->phys_addr - base);
     hp->len = p->len;
     hp->pts_us = p->pts;
-    hp->type = p->type == K_VENC_HEADER  ? HAL_VENC_PACK_HEADER
+    hp->type = p->type == K_VENC_HEADER    ? HAL_VENC_PACK_HEADER
                : p->type == K_VENC_I_FRAME ? HAL_VENC_PACK_I
                                            : HAL_VENC_PACK_P;
     if (v->cfg.codec == HAL_VENC_JPEG) hp->type = HAL_VENC_PACK_I;

@@ -42,8 +42,10 @@ static JSModuleDef *compile_time_loader(JSContext *ctx, const char *name, void *
   const char *colon = strchr(name, ':');
   if (colon && colon > name && !memchr(name, '/', (size_t)(colon - name)))
     return JS_NewCModule(ctx, name, dummy_module_init);
-  JS_ThrowReferenceError(ctx, "'%s' is not bundled: k230jsc compiles one self-contained module "
-                              "(`k230js build` bundles the imports first)", name);
+  JS_ThrowReferenceError(ctx,
+                         "'%s' is not bundled: k230jsc compiles one self-contained module "
+                         "(`k230js build` bundles the imports first)",
+                         name);
   return NULL;
 }
 
@@ -57,10 +59,11 @@ int main(int argc, char **argv) {
       case 'n': name = optarg; break;
       case 's': strip = true; break;
       case 'h':
-        printf("usage: k230jsc [-s] [-n name] -o out.bin in.js\n"
-               "  -o FILE  output bytecode file\n"
-               "  -n NAME  script name used in stack traces (default: the input's file name)\n"
-               "  -s       strip the source text (line numbers stay)\n");
+        printf(
+            "usage: k230jsc [-s] [-n name] -o out.bin in.js\n"
+            "  -o FILE  output bytecode file\n"
+            "  -n NAME  script name used in stack traces (default: the input's file name)\n"
+            "  -s       strip the source text (line numbers stay)\n");
         return 0;
       default: return 2;
     }

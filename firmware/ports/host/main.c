@@ -223,9 +223,7 @@ int main(int argc, char **argv) {
         break;
       case 'V': printf("k230js %s (QuickJS-ng %s, host simulator)\n", K230JS_VERSION, JS_GetVersion()); return 0;
       case 'h': usage(stdout); return 0;
-      default:
-        fprintf(stderr, "k230js: try 'k230js --help'\n");
-        return KJS_EXIT_USAGE;
+      default: fprintf(stderr, "k230js: try 'k230js --help'\n"); return KJS_EXIT_USAGE;
     }
   }
   const char *fs = getenv("K230JS_SIM_SDCARD");
@@ -241,13 +239,15 @@ int main(int argc, char **argv) {
     fprintf(stderr, "k230js: no app given (try 'k230js --help')\n");
     return KJS_EXIT_USAGE;
   }
-  run_args ra = {&cfg, eval_code, uart_kind, have_app && !eval_code ? argv[optind] : NULL, boot,
-                 !have_app || repl || boot || uart_kind, preview, KJS_EXIT_ERROR};
+  run_args ra = {&cfg,      eval_code,
+                 uart_kind, have_app && !eval_code ? argv[optind] : NULL,
+                 boot,      !have_app || repl || boot || uart_kind,
+                 preview,   KJS_EXIT_ERROR};
   /* JS recursion is bounded by --stack-size on the VM's own thread, sized to hold it. */
   int err = kjs_vm_thread_run(cfg.stack_size + KJS_VM_STACK_MARGIN, vm_thread, &ra);
   if (err) {
-    fprintf(stderr, "k230js: cannot start the VM thread with a %zu-byte stack: %s\n", cfg.stack_size + KJS_VM_STACK_MARGIN,
-            strerror(err));
+    fprintf(stderr, "k230js: cannot start the VM thread with a %zu-byte stack: %s\n",
+            cfg.stack_size + KJS_VM_STACK_MARGIN, strerror(err));
     return KJS_EXIT_ERROR;
   }
   fflush(stdout);

@@ -114,7 +114,8 @@ int k230js_console_devices(const char *console, const char **out, int max) {
   int n = 0;
   if (!strcmp(console, "uart")) return 0;
   if (!strcmp(console, "usb")) {
-    for (size_t i = 0; i < sizeof usb_cdc_devices / sizeof usb_cdc_devices[0] && n < max; i++) out[n++] = usb_cdc_devices[i];
+    for (size_t i = 0; i < sizeof usb_cdc_devices / sizeof usb_cdc_devices[0] && n < max; i++)
+      out[n++] = usb_cdc_devices[i];
     return n;
   }
   if (max > 0) out[n++] = console;

@@ -33,9 +33,11 @@ typedef struct k230js_conf {
   int preview; /* KJS_PREVIEW_* */
 } k230js_conf;
 
-#define K230JS_CONF_DEFAULT                                                             \
-  {.heap_limit = 32u << 20, .js_stack = 1u << 20, .vm_thread_stack = 4u << 20,           \
-   .console = "usb", .boot = true, .boot_window_ms = 500, .preview = 0 /* KJS_PREVIEW_TOIDE */}
+#define K230JS_CONF_DEFAULT \
+  { \
+    .heap_limit = 32u << 20, .js_stack = 1u << 20, .vm_thread_stack = 4u << 20, .console = "usb", .boot = true, \
+    .boot_window_ms = 500, .preview = 0 /* KJS_PREVIEW_TOIDE */ \
+  }
 
 /* Reads `path` into *conf (which holds the defaults). Problems go to `warn` (one line each,
  * may be NULL). Returns 0, or -1 when the file cannot be opened (conf left untouched). */

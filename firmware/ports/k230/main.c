@@ -143,8 +143,8 @@ int main(int argc, char **argv) {
 
   int err = kjs_vm_thread_run(ra.conf.vm_thread_stack, vm_thread, &ra);
   if (err) {
-    fprintf(stderr, "k230js: cannot start the VM thread (%zu-byte stack): %s\n",
-            ra.conf.vm_thread_stack, strerror(err));
+    fprintf(stderr, "k230js: cannot start the VM thread (%zu-byte stack): %s\n", ra.conf.vm_thread_stack,
+            strerror(err));
     return KJS_EXIT_ERROR;
   }
   return ra.status;

@@ -31,8 +31,8 @@ bool kjs_bytecode_is(const uint8_t *buf, size_t len);
 /* Compiles module source to a complete bytecode file (header included). Returns a malloc'd
  * buffer, or NULL with the exception left pending in ctx. `strip` drops source text but keeps
  * line numbers (stack traces still work). */
-uint8_t *kjs_bytecode_compile(JSContext *ctx, const char *name, const char *src, size_t len,
-                              bool strip, size_t *out_len);
+uint8_t *kjs_bytecode_compile(JSContext *ctx, const char *name, const char *src, size_t len, bool strip,
+                              size_t *out_len);
 
 /* Reads a bytecode file into a module function value (not yet evaluated). On failure returns
  * JS_EXCEPTION with a one-line Error pending that says what is wrong. */

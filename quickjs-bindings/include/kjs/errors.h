@@ -14,8 +14,7 @@ typedef struct kjs_vm kjs_vm;
 
 /* Throws an Error whose message is the formatted text and whose `.code` is err_name(code).
  * Always returns JS_EXCEPTION. */
-JSValue kjs_throw(JSContext *ctx, int hal_code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+JSValue kjs_throw(JSContext *ctx, int hal_code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Writes "Uncaught <Name>: <message>" and the stack, with frames mapped through any registered
  * source map, to `out`. Does not free `exc`. */

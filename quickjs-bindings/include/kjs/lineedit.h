@@ -37,14 +37,14 @@ typedef struct kjs_line {
   char prompt[32];
   char buf[KJS_LINE_MAX + 1];
   size_t len, cursor;
-  int esc;            /* escape-sequence parser state */
+  int esc; /* escape-sequence parser state */
   char esc_arg[8];
   size_t esc_len;
-  bool last_cr;       /* swallow the LF of a CRLF */
+  bool last_cr;                    /* swallow the LF of a CRLF */
   char *history[KJS_LINE_HISTORY]; /* oldest first, malloc'd */
   int nhistory;
-  int hist_pos;       /* == nhistory while editing a new line */
-  char *saved;        /* the new line being typed while browsing history */
+  int hist_pos; /* == nhistory while editing a new line */
+  char *saved;  /* the new line being typed while browsing history */
 } kjs_line;
 
 void kjs_line_init(kjs_line *l, kjs_line_out_fn *out, void *user);

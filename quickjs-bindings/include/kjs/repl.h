@@ -39,17 +39,18 @@ enum {
 int kjs_preview_policy_parse(const char *name);
 
 typedef struct kjs_repl_config {
-  kjs_vm_config vm;       /* every VM of the session is created from this */
-  kjs_uart *uart;         /* borrowed */
-  bool boot;              /* run the boot flow first */
-  const char *app;        /* run this app (board path) first, then the REPL; NULL: none */
-  const char *eval_code;  /* or this module source */
-  int boot_window_ms;     /* Ctrl-C within this many ms of start enters safe mode */
-  const char *version;    /* for the banner */
-  int preview;            /* KJS_PREVIEW_* */
+  kjs_vm_config vm;      /* every VM of the session is created from this */
+  kjs_uart *uart;        /* borrowed */
+  bool boot;             /* run the boot flow first */
+  const char *app;       /* run this app (board path) first, then the REPL; NULL: none */
+  const char *eval_code; /* or this module source */
+  int boot_window_ms;    /* Ctrl-C within this many ms of start enters safe mode */
+  const char *version;   /* for the banner */
+  int preview;           /* KJS_PREVIEW_* */
 } kjs_repl_config;
 
-#define KJS_REPL_CONFIG_DEFAULT {.vm = KJS_VM_CONFIG_DEFAULT, .boot_window_ms = 500, .version = "?"}
+#define KJS_REPL_CONFIG_DEFAULT \
+  { .vm = KJS_VM_CONFIG_DEFAULT, .boot_window_ms = 500, .version = "?" }
 
 /* Runs until the UART reports EOF. Returns the status of the last app run (KJS_EXIT_*), or
  * KJS_EXIT_ERROR when no VM could be created. */

@@ -19,7 +19,7 @@ void kjs_sourcemap_free(kjs_sourcemap *map);
 
 /* Maps a generated position to its original one. `source` points into the map (valid until it
  * is freed). Returns false when the position has no mapping. */
-bool kjs_sourcemap_lookup(const kjs_sourcemap *map, int line, int col, const char **source,
-                          int *orig_line, int *orig_col);
+bool kjs_sourcemap_lookup(const kjs_sourcemap *map, int line, int col, const char **source, int *orig_line,
+                          int *orig_col);
 
 #endif

@@ -45,7 +45,8 @@ typedef struct kjs_vm_config {
   char **argv;
 } kjs_vm_config;
 
-#define KJS_VM_CONFIG_DEFAULT {.memory_limit = 0, .stack_size = 1024 * 1024}
+#define KJS_VM_CONFIG_DEFAULT \
+  { .memory_limit = 0, .stack_size = 1024 * 1024 }
 
 /* JS recursion runs on the stack of the thread that made the VM, up to cfg.stack_size; the C
  * frames of the engine, the HAL and the codecs called from JS need room beyond that. A port runs

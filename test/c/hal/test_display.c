@@ -24,7 +24,8 @@ static void wait_composed(hal_handle d, uint64_t n) {
 /* One HTTP/1.0 GET to 127.0.0.1:port; the whole response (malloc'd) and its size. */
 static char *http_get(int port, const char *path, size_t *len) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  struct sockaddr_in a = {
+      .sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
   if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a)) {
     if (fd >= 0) close(fd);
     return NULL;
@@ -181,7 +182,7 @@ int main(void) {
   const uint8_t *uv = wb->data[1] + (130 / 2) * wb->stride[1] + 130;
   extern void pix_yuv_to_rgb(int, int, int, uint8_t *, uint8_t *, uint8_t *);
   pix_yuv_to_rgb(wb->data[0][130 * wb->stride[0] + 130], uv[0], uv[1], &r, &g, &b);
-  CHECK(r > 200 && g < 60 && b < 60); /* the OSD square is red */
+  CHECK(r > 200 && g < 60 && b < 60);                  /* the OSD square is red */
   CHECK(wb->data[0][300 * wb->stride[0] + 300] != 81); /* outside: the video picture */
   hal_frame_release(wb);
   CHECK(frames_hook >= 2);
@@ -191,7 +192,8 @@ int main(void) {
   tu_pic_free(&pic);
   unsetenv("K230JS_SIM_DISPLAY");
   char cmd[700];
-  snprintf(cmd, sizeof cmd, "ffprobe -v error -show_entries stream=codec_name,width,height -of csv=p=0 %s/frame-000001.png", dir);
+  snprintf(cmd, sizeof cmd,
+           "ffprobe -v error -show_entries stream=codec_name,width,height -of csv=p=0 %s/frame-000001.png", dir);
   char *o = tu_output(cmd, NULL);
   CHECK(o && strncmp(o, "png,640,480", 11) == 0);
   free(o);

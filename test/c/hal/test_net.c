@@ -49,7 +49,8 @@ int main(void) {
   bool lo = false;
   for (int i = 0; i < n; i++)
     for (int k = 0; k < ifs[i].naddr; k++)
-      if (ifs[i].loopback && ifs[i].addr[k].family == 4 && ifs[i].addr[k].addr[0] == 127 && ifs[i].addr[k].prefixlen == 8)
+      if (ifs[i].loopback && ifs[i].addr[k].family == 4 && ifs[i].addr[k].addr[0] == 127 &&
+          ifs[i].addr[k].prefixlen == 8)
         lo = true;
   CHECK(lo);
 

@@ -165,8 +165,8 @@ static void stream_mode(void) {
   CHECK(worst > 35);
   free(shown);
   free(ref);
-  snprintf(cmd, sizeof cmd, "ffprobe -v error -show_entries stream=codec_name,width,height -of csv=p=0 %s/frame-000030.png",
-           pngdir);
+  snprintf(cmd, sizeof cmd,
+           "ffprobe -v error -show_entries stream=codec_name,width,height -of csv=p=0 %s/frame-000030.png", pngdir);
   char *o = tu_output(cmd, NULL);
   CHECK(o && strncmp(o, "png,640,360", 11) == 0);
   free(o);

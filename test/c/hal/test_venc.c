@@ -75,8 +75,9 @@ static void bound_run(hal_venc_codec codec, const char *file, int frames) {
   CHECK_EQ_INT(hal_venc_status_get(venc, &vs), 0);
   /* The sensor runs in real time: on a starved machine (sanitizers, parallel builds) the encoder
    * drops input frames as the board would. Then the stamps must still match the pts one to one. */
-  if (vs.dropped_frames) fprintf(stderr, "note: the encoder dropped %llu frames (machine slower than real time)\n",
-                                 (unsigned long long)vs.dropped_frames);
+  if (vs.dropped_frames)
+    fprintf(stderr, "note: the encoder dropped %llu frames (machine slower than real time)\n",
+            (unsigned long long)vs.dropped_frames);
 
   /* Teardown in the K230 order; destroying a bound encoder is refused first. */
   CHECK_EQ_INT(hal_venc_destroy(venc), ERR_EBUSY);
@@ -148,7 +149,7 @@ static void backpressure(void) {
   CHECK_EQ_INT(hal_venc_release_stream(venc, (hal_venc_stream *)&vs), ERR_EINVAL);
   for (int i = 0; i < 3; i++) CHECK_EQ_INT(hal_venc_release_stream(venc, held[i]), 0);
   CHECK_EQ_INT(hal_venc_release_stream(venc, held[0]), ERR_EINVAL); /* twice */
-  CHECK_EQ_INT(hal_venc_get_stream(venc, &more, 2000), 0);           /* flowing again */
+  CHECK_EQ_INT(hal_venc_get_stream(venc, &more, 2000), 0);          /* flowing again */
   CHECK_EQ_INT(hal_venc_release_stream(venc, more), 0);
   hal_copy_stats cs;
   hal_copy_stats_get(&cs);
@@ -203,8 +204,7 @@ static void app_frames_idr_jpeg(void) {
   fclose(f);
   hal_venc_release_stream(venc, st);
   char cmd[600];
-  snprintf(cmd, sizeof cmd, "ffprobe -v error -show_entries stream=codec_name,width -of csv=p=0 %s",
-           tu_path("x.jpg"));
+  snprintf(cmd, sizeof cmd, "ffprobe -v error -show_entries stream=codec_name,width -of csv=p=0 %s", tu_path("x.jpg"));
   char *o = tu_output(cmd, NULL);
   CHECK(o && strncmp(o, "mjpeg,320", 9) == 0);
   free(o);

@@ -14,7 +14,8 @@ static const uint8_t k_idr[] = {0, 0, 0, 1, 0x65, 0x88, 0x84, 0x21, 0x43};
 static const uint8_t k_p1[] = {0, 0, 0, 1, 0x41, 0x9a, 0x01, 0x02};
 static const uint8_t k_p2[] = {0, 0, 1, 0x41, 0x9a, 0x03, 0x04, 0x05};
 
-static int pack_is(const hal_venc_pack *p, hal_venc_pack_type t, const uint8_t *a, size_t na, const uint8_t *b, size_t nb) {
+static int pack_is(const hal_venc_pack *p, hal_venc_pack_type t, const uint8_t *a, size_t na, const uint8_t *b,
+                   size_t nb) {
   return p->type == t && p->len == na + nb && memcmp(p->data, a, na) == 0 && (!nb || memcmp(p->data + na, b, nb) == 0);
 }
 
@@ -54,7 +55,8 @@ int main(void) {
       CHECK(pack_is(&st->pack[1], HAL_VENC_PACK_I, k_idr, sizeof k_idr, NULL, 0));
     } else {
       CHECK_EQ_INT(st->pack_cnt, 1);
-      CHECK(pack_is(&st->pack[0], HAL_VENC_PACK_P, unit == 1 ? k_p1 : k_p2, unit == 1 ? sizeof k_p1 : sizeof k_p2, NULL, 0));
+      CHECK(pack_is(&st->pack[0], HAL_VENC_PACK_P, unit == 1 ? k_p1 : k_p2, unit == 1 ? sizeof k_p1 : sizeof k_p2, NULL,
+                    0));
     }
     for (uint32_t i = 0; i < st->pack_cnt; i++) CHECK_EQ_INT(st->pack[i].pts_us, (uint64_t)k * 33333);
     CHECK_EQ_INT(hal_venc_release_stream(v, st), 0);

@@ -30,7 +30,8 @@ static void find_start_matches_byte_loop(void) {
             CHECK(0);
             return;
           }
-      for (size_t from = 0; from < N; from += 1) CHECK_EQ_INT(media_annexb_find_start(b, N, from), naive_find(b, N, from));
+      for (size_t from = 0; from < N; from += 1)
+        CHECK_EQ_INT(media_annexb_find_start(b, N, from), naive_find(b, N, from));
     }
   }
 }
@@ -38,9 +39,9 @@ static void find_start_matches_byte_loop(void) {
 int main(void) {
   find_start_matches_byte_loop();
   /* garbage, 4-byte SC + SPS, 3-byte SC + PPS + trailing zeros, 4-byte SC + IDR, empty NAL, end */
-  static const uint8_t s[] = {0xAA, 0x00, 0x00, 0x00, 0x01, 0x67, 0x42, 0x00, 0x1f, 0x00, 0x00, 0x01,
-                              0x68, 0xce, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x65, 0x88, 0x84,
-                              0x00, 0x00, 0x01, 0x00, 0x00, 0x01, 0x41, 0x9a};
+  static const uint8_t s[] = {0xAA, 0x00, 0x00, 0x00, 0x01, 0x67, 0x42, 0x00, 0x1f, 0x00, 0x00,
+                              0x01, 0x68, 0xce, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x65, 0x88,
+                              0x84, 0x00, 0x00, 0x01, 0x00, 0x00, 0x01, 0x41, 0x9a};
   size_t pos = 0;
   media_nal n;
   CHECK_EQ_INT(media_annexb_next(MEDIA_CODEC_H264, s, sizeof s, &pos, &n), 1);

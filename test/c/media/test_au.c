@@ -10,10 +10,10 @@
 
 typedef struct {
   size_t count, keys, bytes;
-  uint64_t hash;      /* order-sensitive hash of every unit's bytes and size */
-  uint8_t *concat;    /* all units back to back */
+  uint64_t hash;   /* order-sensitive hash of every unit's bytes and size */
+  uint8_t *concat; /* all units back to back */
   size_t concat_cap;
-  int not_start;      /* units that do not begin with a start code */
+  int not_start; /* units that do not begin with a start code */
 } au_list;
 
 static void on_au(void *user, const media_au *au) {
@@ -55,7 +55,11 @@ static uint64_t split(media_codec codec, const uint8_t *buf, size_t len, size_t 
 }
 
 /* A read() over memory that hands out at most `step` bytes per call. */
-typedef struct { const uint8_t *p; size_t len, pos, step; int calls; } mem_src;
+typedef struct {
+  const uint8_t *p;
+  size_t len, pos, step;
+  int calls;
+} mem_src;
 static int64_t mem_read(void *user, void *buf, size_t n) {
   mem_src *m = user;
   size_t k = m->len - m->pos;
@@ -110,7 +114,8 @@ static void check_stream(const char *dir, const char *name, const char *args, me
   char cmd[1024], path[256];
   snprintf(path, sizeof path, "%s/%s", dir, name);
   snprintf(cmd, sizeof cmd,
-           "ffmpeg -v error -y -f lavfi -i testsrc=size=640x360:rate=30 -t 2 -g 20 -pix_fmt yuv420p %s '%s'", args, path);
+           "ffmpeg -v error -y -f lavfi -i testsrc=size=640x360:rate=30 -t 2 -g 20 -pix_fmt yuv420p %s '%s'", args,
+           path);
   if (tu_system(cmd) != 0) {
     CHECK(0);
     return;
@@ -176,9 +181,10 @@ int main(void) {
   CHECK_EQ_INT(media_au_open(&s, &bad), ERR_EINVAL); /* no callback */
 
   /* Synthetic: AUD, SPS, PPS, IDR in two slices, P, P with leading garbage and a 4-byte tail. */
-  static const uint8_t syn[] = {0xFF, 0xFF, 0, 0, 0, 1, 0x09, 0xF0, 0, 0, 0, 1, 0x67, 0x42, 0, 0, 1, 0x68, 0xCE,
-                                0, 0, 1, 0x65, 0x88, 0x11, 0, 0, 1, 0x65, 0x12, 0x22,  /* first_mb != 0 */
-                                0, 0, 0, 1, 0x41, 0x9A, 0x33, 0, 0, 1, 0x41, 0x9A, 0x44, 0, 0, 0, 0};
+  static const uint8_t syn[] = {
+      0xFF, 0xFF, 0, 0, 0,    1,    0x09, 0xF0, 0, 0, 0,    1,    0x67, 0x42, 0, 0, 1,
+      0x68, 0xCE, 0, 0, 1,    0x65, 0x88, 0x11, 0, 0, 1,    0x65, 0x12, 0x22, /* first_mb != 0 */
+      0,    0,    0, 1, 0x41, 0x9A, 0x33, 0,    0, 1, 0x41, 0x9A, 0x44, 0,    0, 0, 0};
   for (size_t chunk = 1; chunk <= sizeof syn; chunk++) {
     au_list l = {0};
     split(MEDIA_CODEC_H264, syn, sizeof syn, chunk, &l, 0);

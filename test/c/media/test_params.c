@@ -17,12 +17,12 @@ static int first_sps(media_codec codec, const uint8_t *buf, size_t len, media_na
   return 0;
 }
 
-static void check_stream(const char *dir, const char *name, const char *args, media_codec codec, int w,
-                         int h, int chroma) {
+static void check_stream(const char *dir, const char *name, const char *args, media_codec codec, int w, int h,
+                         int chroma) {
   char cmd[1024], path[256];
   snprintf(path, sizeof path, "%s/%s", dir, name);
-  snprintf(cmd, sizeof cmd, "ffmpeg -v error -y -f lavfi -i testsrc=size=%dx%d:rate=30 -t 0.2 %s '%s'", w, h,
-           args, path);
+  snprintf(cmd, sizeof cmd, "ffmpeg -v error -y -f lavfi -i testsrc=size=%dx%d:rate=30 -t 0.2 %s '%s'", w, h, args,
+           path);
   if (tu_system(cmd) != 0) {
     CHECK(0);
     return;
@@ -42,8 +42,8 @@ static void check_stream(const char *dir, const char *name, const char *args, me
   snprintf(cmd, sizeof cmd, "ffprobe -v error -show_entries stream=level -of csv=p=0 '%s'", path);
   CHECK_EQ_INT(info.level_idc, tu_popen_num(cmd));
   CHECK(info.coded_width >= w && info.coded_height >= h);
-  printf("%s: %dx%d coded %dx%d profile %d level %d chroma %d\n", name, info.width, info.height,
-         info.coded_width, info.coded_height, info.profile_idc, info.level_idc, info.chroma_format_idc);
+  printf("%s: %dx%d coded %dx%d profile %d level %d chroma %d\n", name, info.width, info.height, info.coded_width,
+         info.coded_height, info.profile_idc, info.level_idc, info.chroma_format_idc);
 
   /* Every truncation fails cleanly (ASan checks the reads), and never claims success with a
      different size. */
@@ -126,11 +126,14 @@ int main(void) {
   CHECK(dir != NULL);
   if (dir) {
     check_stream(dir, "a.264", "-pix_fmt yuv420p -c:v libx264 -f h264", MEDIA_CODEC_H264, 640, 360, 1);
-    check_stream(dir, "b.264", "-pix_fmt yuv420p -c:v libx264 -profile:v baseline -f h264", MEDIA_CODEC_H264, 176, 144, 1);
+    check_stream(dir, "b.264", "-pix_fmt yuv420p -c:v libx264 -profile:v baseline -f h264", MEDIA_CODEC_H264, 176, 144,
+                 1);
     check_stream(dir, "c.264", "-c:v libx264 -pix_fmt yuv444p -f h264", MEDIA_CODEC_H264, 320, 240, 3);
     check_stream(dir, "d.264", "-c:v libx264 -pix_fmt yuv422p -f h264", MEDIA_CODEC_H264, 1920, 1080, 2);
-    check_stream(dir, "a.265", "-pix_fmt yuv420p -c:v libx265 -x265-params log-level=error -f hevc", MEDIA_CODEC_H265, 640, 360, 1);
-    check_stream(dir, "b.265", "-pix_fmt yuv420p -c:v libx265 -x265-params log-level=error -f hevc", MEDIA_CODEC_H265, 322, 182, 1);
+    check_stream(dir, "a.265", "-pix_fmt yuv420p -c:v libx265 -x265-params log-level=error -f hevc", MEDIA_CODEC_H265,
+                 640, 360, 1);
+    check_stream(dir, "b.265", "-pix_fmt yuv420p -c:v libx265 -x265-params log-level=error -f hevc", MEDIA_CODEC_H265,
+                 322, 182, 1);
     tu_cleanup();
   }
   return CHECK_DONE();

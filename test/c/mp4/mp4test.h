@@ -11,8 +11,16 @@
 #include "mp4/demuxer.h"
 #include "mp4/muxer.h"
 
-typedef struct pkt { int stream; long long pts; int key; long long pts_us; } pkt;
-typedef struct pkts { pkt *p; size_t n; } pkts;
+typedef struct pkt {
+  int stream;
+  long long pts;
+  int key;
+  long long pts_us;
+} pkt;
+typedef struct pkts {
+  pkt *p;
+  size_t n;
+} pkts;
 
 /* ffprobe's pts_time ("1.234567", 6 decimals, rounded to nearest) as integer µs, exactly. */
 static inline long long parse_time_us(const char *s) {
@@ -32,7 +40,8 @@ static inline long long parse_time_us(const char *s) {
    pts_time in µs, keyframe flag. */
 static inline int probe_packets(const char *path, pkts *out) {
   char cmd[512];
-  snprintf(cmd, sizeof cmd, "ffprobe -v error -show_entries packet=stream_index,pts,pts_time,flags -of csv=p=0 '%s'", path);
+  snprintf(cmd, sizeof cmd, "ffprobe -v error -show_entries packet=stream_index,pts,pts_time,flags -of csv=p=0 '%s'",
+           path);
   FILE *f = popen(cmd, "r");
   if (!f) return -1;
   char line[256];
@@ -77,7 +86,12 @@ static inline size_t run_capture(const char *cmd, char *buf, size_t cap) {
 }
 
 /* Access units of an Annex-B file. */
-typedef struct aus { uint8_t **data; size_t *size; int *key; size_t n, cap; } aus;
+typedef struct aus {
+  uint8_t **data;
+  size_t *size;
+  int *key;
+  size_t n, cap;
+} aus;
 static inline void aus_cb(void *user, const media_au *au) {
   aus *a = user;
   if (a->n == a->cap) {

@@ -49,7 +49,9 @@ static uint8_t *find(uint8_t *p, size_t n, const char *type) {
   return NULL;
 }
 
-static void put32(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v; }
+static void put32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
+}
 
 static void corrupt_all(const char *name, const uint8_t *orig, size_t n, long full) {
   size_t offs[4096];
@@ -66,13 +68,18 @@ static void corrupt_all(const char *name, const uint8_t *orig, size_t n, long fu
   /* also every 97th byte */
   for (size_t cut = 0; cut < n; cut += 97) (void)drain(orig, cut);
   uint8_t *b = malloc(n);
-  struct { const char *type; int field; uint32_t value; } rows[] = {
-      {"moov", 0, 0xFFFFFFF0}, {"trak", 0, 0x7FFFFFFF}, {"stsz", 16, 0x40000000}, {"stts", 12, 0xFFFFFFFF},
+  struct {
+    const char *type;
+    int field;
+    uint32_t value;
+  } rows[] = {
+      {"moov", 0, 0xFFFFFFF0},  {"trak", 0, 0x7FFFFFFF},  {"stsz", 16, 0x40000000}, {"stts", 12, 0xFFFFFFFF},
       {"stco", 12, 0x10000000}, {"stsc", 12, 0x00FFFFFF}, {"stss", 12, 0x7FFFFFFF}, {"stsd", 12, 0xFFFF},
-      {"avcC", 0, 4}, {"avcC", 4, 0x66726565}, {"stsd", 4, 0x66726565}, {"moov", 0, 1}, {"moov", 0, 0},
-      {"mdat", 0, 1}, {"trun", 12, 0x7FFFFFFF}, {"trun", 16, 0x80000000}, {"tfhd", 12, 99}, {"mdhd", 20, 0},
-      {"hvcC", 0, 9}, {"stsc", 16, 0}, {"stsc", 20, 0}, {"trak", 4, 0x66726565}, {"hdlr", 16, 0},
-      {"moof", 0, 0x100000}, {"mfhd", 0, 7}, {"traf", 0, 9}, {"ctts", 12, 0xFFFFFFFF}, {"elst", 12, 0xFFFFFFFF},
+      {"avcC", 0, 4},           {"avcC", 4, 0x66726565},  {"stsd", 4, 0x66726565},  {"moov", 0, 1},
+      {"moov", 0, 0},           {"mdat", 0, 1},           {"trun", 12, 0x7FFFFFFF}, {"trun", 16, 0x80000000},
+      {"tfhd", 12, 99},         {"mdhd", 20, 0},          {"hvcC", 0, 9},           {"stsc", 16, 0},
+      {"stsc", 20, 0},          {"trak", 4, 0x66726565},  {"hdlr", 16, 0},          {"moof", 0, 0x100000},
+      {"mfhd", 0, 7},           {"traf", 0, 9},           {"ctts", 12, 0xFFFFFFFF}, {"elst", 12, 0xFFFFFFFF},
   };
   int applied = 0;
   for (size_t r = 0; r < sizeof rows / sizeof *rows; r++) {

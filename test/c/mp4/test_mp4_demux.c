@@ -44,8 +44,8 @@ static void compare(const char *name) {
       if (mp4_demuxer_get_frame(d, &f) || f.eof) break;
       if (f.track_id != ti.track_id) continue;
       /* ticks, and µs exactly as ffprobe prints them (rounded to nearest, not truncated) */
-      if (got < k && (to_ticks(f.pts_us, ti.timescale) != p[got].pts || f.pts_us != p[got].pts_us ||
-                      f.keyframe != p[got].key)) {
+      if (got < k &&
+          (to_ticks(f.pts_us, ti.timescale) != p[got].pts || f.pts_us != p[got].pts_us || f.keyframe != p[got].key)) {
         if (bad < 3)
           fprintf(stderr, "%s track %d pkt %zu: ours pts %lld (%lld us) key %d, ffprobe %lld (%lld us) key %d\n", name,
                   ti.track_id, got, to_ticks(f.pts_us, ti.timescale), (long long)f.pts_us, f.keyframe, p[got].pts,
@@ -73,19 +73,23 @@ int main(void) {
     return CHECK_DONE();
   }
   dir = tu_tmpdir();
-  static const struct { const char *name, *args; } gen[] = {
+  static const struct {
+    const char *name, *args;
+  } gen[] = {
       {"x264.mp4", "-c:v libx264 -g 15 -an"},
       {"x264b.mp4", "-c:v libx264 -g 15 -bf 2 -an"},
       {"x265.mp4", "-c:v libx265 -x265-params log-level=error -tag:v hvc1 -g 15 -an"},
       {"alaw.mov", "-c:v libx264 -g 15 -c:a pcm_alaw"},
       {"ulaw.mov", "-c:v libx265 -x265-params log-level=error -g 15 -c:a pcm_mulaw"},
       {"frag.mp4", "-c:v libx264 -g 15 -an -movflags frag_keyframe+empty_moov+default_base_moof"},
-      {"frag265.mp4", "-c:v libx265 -x265-params log-level=error -g 15 -an -movflags frag_keyframe+empty_moov+default_base_moof"},
+      {"frag265.mp4",
+       "-c:v libx265 -x265-params log-level=error -g 15 -an -movflags frag_keyframe+empty_moov+default_base_moof"},
       {"fragalaw.mov", "-c:v libx264 -g 15 -c:a pcm_alaw -movflags frag_keyframe+empty_moov+default_base_moof"},
       /* 30 fps in ticks that are not whole µs: 512/15360 s and 1001/30000 s per frame */
       {"ts15360.mov", "-c:v libx264 -g 15 -bf 0 -video_track_timescale 15360 -c:a pcm_alaw"},
       {"ntsc.mp4", "-r 30000/1001 -c:v libx264 -g 15 -an"},
-      {"ntscfrag.mp4", "-r 30000/1001 -c:v libx264 -g 15 -bf 2 -an -movflags frag_keyframe+empty_moov+default_base_moof"},
+      {"ntscfrag.mp4",
+       "-r 30000/1001 -c:v libx264 -g 15 -bf 2 -an -movflags frag_keyframe+empty_moov+default_base_moof"},
   };
   char cmd[1024];
   for (size_t i = 0; i < sizeof gen / sizeof gen[0]; i++) {

@@ -189,8 +189,10 @@ int main(void) {
   snprintf(p265, sizeof p265, "%s/v.265", dir);
   snprintf(pal, sizeof pal, "%s/a.alaw", dir);
   snprintf(cmd, sizeof cmd,
-           "ffmpeg -v error -y -f lavfi -i testsrc=size=320x240:rate=30 -t 2 -pix_fmt yuv420p -g 15 -bf 0 -c:v libx264 -f h264 '%s' && "
-           "ffmpeg -v error -y -f lavfi -i testsrc=size=320x240:rate=30 -t 2 -pix_fmt yuv420p -g 15 -bf 0 -c:v libx265 -x265-params log-level=error -f hevc '%s' && "
+           "ffmpeg -v error -y -f lavfi -i testsrc=size=320x240:rate=30 -t 2 -pix_fmt yuv420p -g 15 -bf 0 -c:v libx264 "
+           "-f h264 '%s' && "
+           "ffmpeg -v error -y -f lavfi -i testsrc=size=320x240:rate=30 -t 2 -pix_fmt yuv420p -g 15 -bf 0 -c:v libx265 "
+           "-x265-params log-level=error -f hevc '%s' && "
            "ffmpeg -v error -y -f lavfi -i sine=f=440:sample_rate=8000 -t 2 -c:a pcm_alaw -f alaw '%s'",
            p264, p265, pal);
   CHECK_EQ_INT(tu_system(cmd), 0);
@@ -215,7 +217,10 @@ int main(void) {
      picture); the second still ends at the keyframe fragment_us (1 s) from the start. The frame
      that starts the next fragment is the one written when the count goes up. */
   {
-    struct { uint32_t first_us; size_t cut_at, second_at; } rows[] = {{0, 1, 30}, {250000, 8, 30}, {600000, 15, 30}};
+    struct {
+      uint32_t first_us;
+      size_t cut_at, second_at;
+    } rows[] = {{0, 1, 30}, {250000, 8, 30}, {600000, 15, 30}};
     for (size_t r = 0; r < sizeof rows / sizeof *rows; r++) {
       mp4_io io;
       mp4_mem m;

@@ -34,12 +34,31 @@ static int dying_write(void *u, const void *p, size_t n) {
   d->budget -= n;
   return d->inner.write(d->inner.user, p, n);
 }
-static int64_t fw_read(void *u, void *p, size_t n) { dying_io *d = u; return d->inner.read(d->inner.user, p, n); }
-static int fw_seek(void *u, uint64_t o) { dying_io *d = u; return d->inner.seek(d->inner.user, o); }
-static int64_t fw_tell(void *u) { dying_io *d = u; return d->inner.tell(d->inner.user); }
-static int64_t fw_size(void *u) { dying_io *d = u; return d->inner.size(d->inner.user); }
-static int fw_flush(void *u) { dying_io *d = u; return d->inner.flush(d->inner.user); }
-static int fw_sync(void *u) { dying_io *d = u; d->syncs++; return d->inner.sync(d->inner.user); }
+static int64_t fw_read(void *u, void *p, size_t n) {
+  dying_io *d = u;
+  return d->inner.read(d->inner.user, p, n);
+}
+static int fw_seek(void *u, uint64_t o) {
+  dying_io *d = u;
+  return d->inner.seek(d->inner.user, o);
+}
+static int64_t fw_tell(void *u) {
+  dying_io *d = u;
+  return d->inner.tell(d->inner.user);
+}
+static int64_t fw_size(void *u) {
+  dying_io *d = u;
+  return d->inner.size(d->inner.user);
+}
+static int fw_flush(void *u) {
+  dying_io *d = u;
+  return d->inner.flush(d->inner.user);
+}
+static int fw_sync(void *u) {
+  dying_io *d = u;
+  d->syncs++;
+  return d->inner.sync(d->inner.user);
+}
 
 static aus v;
 static uint8_t *alaw;
@@ -194,7 +213,8 @@ int main(void) {
   snprintf(p264, sizeof p264, "%s/v.264", dir);
   snprintf(pal, sizeof pal, "%s/a.alaw", dir);
   snprintf(cmd, sizeof cmd,
-           "ffmpeg -v error -y -f lavfi -i testsrc=size=160x120:rate=30 -t 8 -pix_fmt yuv420p -g 15 -bf 0 -c:v libx264 -f h264 '%s' && "
+           "ffmpeg -v error -y -f lavfi -i testsrc=size=160x120:rate=30 -t 8 -pix_fmt yuv420p -g 15 -bf 0 -c:v libx264 "
+           "-f h264 '%s' && "
            "ffmpeg -v error -y -f lavfi -i sine=sample_rate=8000 -t 8 -c:a pcm_alaw -f alaw '%s'",
            p264, pal);
   CHECK_EQ_INT(tu_system(cmd), 0);
@@ -229,7 +249,8 @@ int main(void) {
     for (size_t keep = 0; keep <= 4; keep += 2) playable += trial(dir, no++, SIZE_MAX, k, keep, MP4_MODE_FRAGMENTED);
   /* Cuts in the indexed finalization, above all inside the switch write, at every byte. */
   for (int k = 1; k <= 2; k++) playable += trial(dir, no++, SIZE_MAX, (int)frags_indexed + 1 + k, 4, MP4_MODE_INDEXED);
-  for (size_t keep = 0; keep <= 8; keep++) playable += trial(dir, no++, SIZE_MAX, (int)frags_indexed + 4, keep, MP4_MODE_INDEXED);
+  for (size_t keep = 0; keep <= 8; keep++)
+    playable += trial(dir, no++, SIZE_MAX, (int)frags_indexed + 4, keep, MP4_MODE_INDEXED);
   CHECK(playable >= 35);
   free_aus(&v);
   free(alaw);

@@ -32,7 +32,10 @@ static card_file *card_find(card *c, const char *path) {
   return NULL;
 }
 
-typedef struct handle { card *c; card_file *f; } handle;
+typedef struct handle {
+  card *c;
+  card_file *f;
+} handle;
 
 static int h_write(void *u, const void *data, size_t n) {
   handle *h = u;

@@ -6,7 +6,10 @@
 #include "base/errors.h"
 #include "mp4test.h"
 
-typedef struct sums { size_t frames; uint64_t hash; } sums;
+typedef struct sums {
+  size_t frames;
+  uint64_t hash;
+} sums;
 
 static void mix(sums *s, uint64_t v) { s->hash = (s->hash ^ v) * 1099511628211ull; }
 
@@ -93,9 +96,12 @@ int main(void) {
   const char *dir = tu_tmpdir();
   CHECK(dir != NULL);
   if (!dir) return CHECK_DONE();
-  static const struct { const char *name, *args; } gen[] = {
+  static const struct {
+    const char *name, *args;
+  } gen[] = {
       {"av.mov", "-c:v libx264 -g 15 -bf 0 -c:a pcm_alaw"},
-      {"frag.mp4", "-c:v libx265 -x265-params log-level=error -g 15 -an -movflags frag_keyframe+empty_moov+default_base_moof"},
+      {"frag.mp4",
+       "-c:v libx265 -x265-params log-level=error -g 15 -an -movflags frag_keyframe+empty_moov+default_base_moof"},
   };
   char cmd[1024], path[256];
   for (size_t i = 0; i < sizeof gen / sizeof gen[0]; i++) {

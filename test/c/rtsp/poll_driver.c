@@ -82,7 +82,7 @@ int rtsp_poll_run_once(rtsp_poll_loop *l, int timeout_ms) {
     if (!l->pf[i].revents) continue;
     /* callbacks may add or remove watches (and fd numbers get reused): re-check by fd */
     watch *w = find(l, l->pf[i].fd);
-    if (!w || !(w->events & l->pf[i].events) ) {
+    if (!w || !(w->events & l->pf[i].events)) {
       if (!w || !(l->pf[i].revents & (POLLERR | POLLHUP | POLLNVAL))) continue;
     }
     w->cb(l, w->fd, l->pf[i].revents, w->user);

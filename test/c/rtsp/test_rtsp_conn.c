@@ -144,13 +144,15 @@ static int count_interleaved(const char *out, size_t len, int ch) {
 
 static void play_tcp(peer *p, char *id) {
   CHECK_EQ_INT(req(p, "DESCRIBE rtsp://127.0.0.1:8554/live RTSP/1.0\r\nCSeq: 2\r\n\r\n"), 200);
-  CHECK_EQ_INT(req(p, "SETUP rtsp://127.0.0.1:8554/live/trackID=0 RTSP/1.0\r\nCSeq: 3\r\n"
-                      "Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n\r\n"),
+  CHECK_EQ_INT(req(p,
+                   "SETUP rtsp://127.0.0.1:8554/live/trackID=0 RTSP/1.0\r\nCSeq: 3\r\n"
+                   "Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n\r\n"),
                200);
   session_id(p, id);
   CHECK(strlen(id) == 16);
   char b[256];
-  snprintf(b, sizeof b, "PLAY rtsp://127.0.0.1:8554/live/ RTSP/1.0\r\nCSeq: 4\r\nSession: %s\r\nRange: npt=0-\r\n\r\n", id);
+  snprintf(b, sizeof b, "PLAY rtsp://127.0.0.1:8554/live/ RTSP/1.0\r\nCSeq: 4\r\nSession: %s\r\nRange: npt=0-\r\n\r\n",
+           id);
   CHECK_EQ_INT(req(p, b), 200);
 }
 
@@ -204,13 +206,16 @@ static void test_flow(void) {
   /* UDP with audio too; both tracks in one session (binary RTP above: restart the text log) */
   p.len = 0;
   p.out[0] = 0;
-  CHECK_EQ_INT(req(&p, "SETUP rtsp://127.0.0.1:8554/live/trackID=0 RTSP/1.0\r\nCSeq: 9\r\n"
-                       "Transport: RTP/AVP;unicast;client_port=5000-5001\r\n\r\n"),
+  CHECK_EQ_INT(req(&p,
+                   "SETUP rtsp://127.0.0.1:8554/live/trackID=0 RTSP/1.0\r\nCSeq: 9\r\n"
+                   "Transport: RTP/AVP;unicast;client_port=5000-5001\r\n\r\n"),
                200);
   CHECK(strstr(p.out, "server_port=7000-7001") != NULL);
   session_id(&p, id);
-  snprintf(b, sizeof b, "SETUP rtsp://127.0.0.1:8554/live/trackID=1 RTSP/1.0\r\nCSeq: 10\r\nSession: %s\r\n"
-           "Transport: RTP/AVP;unicast;client_port=5002-5003\r\n\r\n", id);
+  snprintf(b, sizeof b,
+           "SETUP rtsp://127.0.0.1:8554/live/trackID=1 RTSP/1.0\r\nCSeq: 10\r\nSession: %s\r\n"
+           "Transport: RTP/AVP;unicast;client_port=5002-5003\r\n\r\n",
+           id);
   CHECK_EQ_INT(req(&p, b), 200);
   CHECK_EQ_INT(req(&p, b), 455); /* SETUP twice for one track */
   snprintf(b, sizeof b, "PLAY rtsp://127.0.0.1:8554/live RTSP/1.0\r\nCSeq: 11\r\nSession: %s\r\n\r\n", id);
@@ -322,8 +327,9 @@ static void test_batched_io(void) {
   connect_peer(&a);
   rtsp_conn_free(a.c);
   CHECK_EQ_INT(rtsp_conn_new(srv, &io_batched, &a, "127.0.0.1:3", &a.c), 0);
-  CHECK_EQ_INT(req(&a, "SETUP rtsp://127.0.0.1:8554/live/trackID=0 RTSP/1.0\r\nCSeq: 1\r\n"
-                       "Transport: RTP/AVP;unicast;client_port=5000-5001\r\n\r\n"),
+  CHECK_EQ_INT(req(&a,
+                   "SETUP rtsp://127.0.0.1:8554/live/trackID=0 RTSP/1.0\r\nCSeq: 1\r\n"
+                   "Transport: RTP/AVP;unicast;client_port=5000-5001\r\n\r\n"),
                200);
   session_id(&a, id);
   char r[256];
@@ -350,25 +356,32 @@ static void test_auth_and_binding(void) {
   if (wa) sscanf(wa + 7, "%63[0-9a-f]", nonce);
   char resp[33], r[1024];
   rtsp_digest_response("user", "k230js", "pass", "DESCRIBE", "rtsp://h/live", nonce, NULL, NULL, NULL, resp);
-  snprintf(r, sizeof r, "DESCRIBE rtsp://h/live RTSP/1.0\r\nCSeq: 3\r\nAuthorization: Digest username=\"user\", "
-           "realm=\"k230js\", nonce=\"%s\", uri=\"rtsp://h/live\", response=\"%s\"\r\n\r\n", nonce, resp);
+  snprintf(r, sizeof r,
+           "DESCRIBE rtsp://h/live RTSP/1.0\r\nCSeq: 3\r\nAuthorization: Digest username=\"user\", "
+           "realm=\"k230js\", nonce=\"%s\", uri=\"rtsp://h/live\", response=\"%s\"\r\n\r\n",
+           nonce, resp);
   CHECK_EQ_INT(req(&a, r), 200);
   /* same credentials, another connection: its nonce differs -> 401 */
   CHECK_EQ_INT(req(&b, r), 401);
   /* wrong uri in the digest vs the request line */
-  snprintf(r, sizeof r, "DESCRIBE rtsp://h/other RTSP/1.0\r\nCSeq: 4\r\nAuthorization: Digest username=\"user\", "
-           "realm=\"k230js\", nonce=\"%s\", uri=\"rtsp://h/live\", response=\"%s\"\r\n\r\n", nonce, resp);
+  snprintf(r, sizeof r,
+           "DESCRIBE rtsp://h/other RTSP/1.0\r\nCSeq: 4\r\nAuthorization: Digest username=\"user\", "
+           "realm=\"k230js\", nonce=\"%s\", uri=\"rtsp://h/live\", response=\"%s\"\r\n\r\n",
+           nonce, resp);
   CHECK_EQ_INT(req(&a, r), 401);
   /* NUL inside Authorization: rejected by the parser, connection closed */
-  static const char nul[] = "DESCRIBE rtsp://h/live RTSP/1.0\r\nCSeq: 5\r\nAuthorization: Digest username=\"us\0er\"\r\n\r\n";
+  static const char nul[] =
+      "DESCRIBE rtsp://h/live RTSP/1.0\r\nCSeq: 5\r\nAuthorization: Digest username=\"us\0er\"\r\n\r\n";
   rtsp_conn_feed(b.c, (const uint8_t *)nul, sizeof nul - 1);
   CHECK(b.closed);
   drop_peer(&b);
   /* session bound to conn a: SETUP on a, PLAY with that id from c (authenticated) -> 454 */
   rtsp_digest_response("user", "k230js", "pass", "SETUP", "rtsp://h/live/trackID=0", nonce, NULL, NULL, NULL, resp);
-  snprintf(r, sizeof r, "SETUP rtsp://h/live/trackID=0 RTSP/1.0\r\nCSeq: 6\r\nTransport: RTP/AVP/TCP;interleaved=0-1\r\n"
+  snprintf(r, sizeof r,
+           "SETUP rtsp://h/live/trackID=0 RTSP/1.0\r\nCSeq: 6\r\nTransport: RTP/AVP/TCP;interleaved=0-1\r\n"
            "Authorization: Digest username=\"user\", realm=\"k230js\", nonce=\"%s\", uri=\"rtsp://h/live/trackID=0\", "
-           "response=\"%s\"\r\n\r\n", nonce, resp);
+           "response=\"%s\"\r\n\r\n",
+           nonce, resp);
   CHECK_EQ_INT(req(&a, r), 200);
   char id[20];
   session_id(&a, id);
@@ -380,8 +393,10 @@ static void test_auth_and_binding(void) {
   char nonce2[64] = "";
   if (wa) sscanf(wa + 7, "%63[0-9a-f]", nonce2);
   rtsp_digest_response("user", "k230js", "pass", "PLAY", "rtsp://h/live", nonce2, NULL, NULL, NULL, resp);
-  snprintf(r, sizeof r, "PLAY rtsp://h/live RTSP/1.0\r\nCSeq: 3\r\nSession: %s\r\nAuthorization: Digest username=\"user\", "
-           "realm=\"k230js\", nonce=\"%s\", uri=\"rtsp://h/live\", response=\"%s\"\r\n\r\n", id, nonce2, resp);
+  snprintf(r, sizeof r,
+           "PLAY rtsp://h/live RTSP/1.0\r\nCSeq: 3\r\nSession: %s\r\nAuthorization: Digest username=\"user\", "
+           "realm=\"k230js\", nonce=\"%s\", uri=\"rtsp://h/live\", response=\"%s\"\r\n\r\n",
+           id, nonce2, resp);
   CHECK_EQ_INT(req(&c, r), 454);
   /* unauthenticated replay of the id on a new connection */
   peer d;
@@ -400,7 +415,8 @@ static void test_auth_and_binding(void) {
   mk_server(RTSP_AUTH_BASIC);
   connect_peer(&a);
   CHECK_EQ_INT(req(&a, "DESCRIBE rtsp://h/live RTSP/1.0\r\nCSeq: 1\r\nAuthorization: Basic dXNlcjpwYXNz\r\n\r\n"), 200);
-  CHECK_EQ_INT(req(&a, "DESCRIBE rtsp://h/live RTSP/1.0\r\nCSeq: 2\r\nAuthorization: Basic dXNlcjp3cm9uZw==\r\n\r\n"), 401);
+  CHECK_EQ_INT(req(&a, "DESCRIBE rtsp://h/live RTSP/1.0\r\nCSeq: 2\r\nAuthorization: Basic dXNlcjp3cm9uZw==\r\n\r\n"),
+               401);
   CHECK(strstr(a.out, "WWW-Authenticate: Basic realm=\"k230js\"") != NULL);
   drop_peer(&a);
   rtsp_server_close(srv);
@@ -433,7 +449,8 @@ static void test_bad_inputs(void) {
   BAD("neg content-length", "SET_PARAMETER * RTSP/1.0\r\nCSeq: 1\r\nContent-Length: -1\r\n\r\n", 400);
   BAD("huge content-length", "SET_PARAMETER * RTSP/1.0\r\nCSeq: 1\r\nContent-Length: 4294967296\r\n\r\n", 400);
   BAD("big content-length", "SET_PARAMETER * RTSP/1.0\r\nCSeq: 1\r\nContent-Length: 20000\r\n\r\n", 413);
-  BAD("dup content-length", "SET_PARAMETER * RTSP/1.0\r\nCSeq: 1\r\nContent-Length: 1\r\nContent-Length: 9\r\n\r\nx", 400);
+  BAD("dup content-length", "SET_PARAMETER * RTSP/1.0\r\nCSeq: 1\r\nContent-Length: 1\r\nContent-Length: 9\r\n\r\nx",
+      400);
   BAD("version", "OPTIONS * RTSP/2.0\r\nCSeq: 1\r\n\r\n", 505);
   BAD("unknown method", "FOO * RTSP/1.0\r\nCSeq: 1\r\n\r\n", 501);
   BAD("announce", "ANNOUNCE rtsp://h/live RTSP/1.0\r\nCSeq: 1\r\n\r\n", 405);
@@ -442,18 +459,29 @@ static void test_bad_inputs(void) {
   BAD("pause without setup", "PAUSE rtsp://h/live RTSP/1.0\r\nCSeq: 1\r\nSession: 1234\r\n\r\n", 454);
   BAD("teardown without setup", "TEARDOWN rtsp://h/live RTSP/1.0\r\nCSeq: 1\r\nSession: 1234\r\n\r\n", 454);
   BAD("setup no transport", "SETUP rtsp://h/live/trackID=0 RTSP/1.0\r\nCSeq: 1\r\n\r\n", 461);
-  BAD("client_port 0", "SETUP rtsp://h/live/trackID=0 RTSP/1.0\r\nCSeq: 1\r\nTransport: RTP/AVP;unicast;client_port=0-1\r\n\r\n", 461);
-  BAD("odd/even mismatch", "SETUP rtsp://h/live/trackID=0 RTSP/1.0\r\nCSeq: 1\r\nTransport: RTP/AVP;unicast;client_port=5000-5003\r\n\r\n", 461);
-  BAD("port > 65535", "SETUP rtsp://h/live/trackID=0 RTSP/1.0\r\nCSeq: 1\r\nTransport: RTP/AVP;unicast;client_port=65536-65537\r\n\r\n", 461);
-  BAD("interleaved 255-256", "SETUP rtsp://h/live/trackID=0 RTSP/1.0\r\nCSeq: 1\r\nTransport: RTP/AVP/TCP;interleaved=255-256\r\n\r\n", 461);
+  BAD("client_port 0",
+      "SETUP rtsp://h/live/trackID=0 RTSP/1.0\r\nCSeq: 1\r\nTransport: RTP/AVP;unicast;client_port=0-1\r\n\r\n", 461);
+  BAD("odd/even mismatch",
+      "SETUP rtsp://h/live/trackID=0 RTSP/1.0\r\nCSeq: 1\r\nTransport: RTP/AVP;unicast;client_port=5000-5003\r\n\r\n",
+      461);
+  BAD("port > 65535",
+      "SETUP rtsp://h/live/trackID=0 RTSP/1.0\r\nCSeq: 1\r\nTransport: RTP/AVP;unicast;client_port=65536-65537\r\n\r\n",
+      461);
+  BAD("interleaved 255-256",
+      "SETUP rtsp://h/live/trackID=0 RTSP/1.0\r\nCSeq: 1\r\nTransport: RTP/AVP/TCP;interleaved=255-256\r\n\r\n", 461);
   BAD("multicast", "SETUP rtsp://h/live/trackID=0 RTSP/1.0\r\nCSeq: 1\r\nTransport: RTP/AVP;multicast\r\n\r\n", 461);
-  BAD("unknown lower", "SETUP rtsp://h/live/trackID=0 RTSP/1.0\r\nCSeq: 1\r\nTransport: RTP/AVP/SCTP;unicast\r\n\r\n", 461);
-  BAD("destination", "SETUP rtsp://h/live/trackID=0 RTSP/1.0\r\nCSeq: 1\r\nTransport: RTP/AVP;unicast;destination=10.0.0.1;client_port=5000-5001\r\n\r\n", 461);
+  BAD("unknown lower", "SETUP rtsp://h/live/trackID=0 RTSP/1.0\r\nCSeq: 1\r\nTransport: RTP/AVP/SCTP;unicast\r\n\r\n",
+      461);
+  BAD("destination",
+      "SETUP rtsp://h/live/trackID=0 RTSP/1.0\r\nCSeq: 1\r\nTransport: "
+      "RTP/AVP;unicast;destination=10.0.0.1;client_port=5000-5001\r\n\r\n",
+      461);
   BAD("no such mount", "DESCRIBE rtsp://h/nope RTSP/1.0\r\nCSeq: 1\r\n\r\n", 404);
   BAD("dotdot", "DESCRIBE rtsp://h/../live RTSP/1.0\r\nCSeq: 1\r\n\r\n", 404);
   BAD("percent", "DESCRIBE rtsp://h/l%69ve RTSP/1.0\r\nCSeq: 1\r\n\r\n", 404);
   BAD("bad track", "SETUP rtsp://h/live/trackID=7 RTSP/1.0\r\nCSeq: 1\r\nTransport: RTP/AVP/TCP\r\n\r\n", 404);
-  BAD("clock range", "PLAY rtsp://h/live RTSP/1.0\r\nCSeq: 1\r\nSession: x\r\nRange: clock=19961108T142300Z-\r\n\r\n", 454);
+  BAD("clock range", "PLAY rtsp://h/live RTSP/1.0\r\nCSeq: 1\r\nSession: x\r\nRange: clock=19961108T142300Z-\r\n\r\n",
+      454);
   BAD("set_parameter body", "SET_PARAMETER rtsp://h/live RTSP/1.0\r\nCSeq: 1\r\nContent-Length: 3\r\n\r\nx=1", 451);
   {
     /* CR-only line ends never complete a request: the request timeout closes the connection */
@@ -527,8 +555,12 @@ static void test_bad_inputs(void) {
   /* interleaved channel conflicts */
   drop_peer(&p);
   connect_peer(&p);
-  CHECK_EQ_INT(req(&p, "SETUP rtsp://h/live/trackID=0 RTSP/1.0\r\nCSeq: 1\r\nTransport: RTP/AVP/TCP;interleaved=4-5\r\n\r\n"), 200);
-  CHECK_EQ_INT(req(&p, "SETUP rtsp://h/live/trackID=0 RTSP/1.0\r\nCSeq: 1\r\nTransport: RTP/AVP/TCP;interleaved=4-5\r\n\r\n"), 461);
+  CHECK_EQ_INT(
+      req(&p, "SETUP rtsp://h/live/trackID=0 RTSP/1.0\r\nCSeq: 1\r\nTransport: RTP/AVP/TCP;interleaved=4-5\r\n\r\n"),
+      200);
+  CHECK_EQ_INT(
+      req(&p, "SETUP rtsp://h/live/trackID=0 RTSP/1.0\r\nCSeq: 1\r\nTransport: RTP/AVP/TCP;interleaved=4-5\r\n\r\n"),
+      461);
   /* idle session timeout */
   fake_now += 61 * 1000000ull;
   rtsp_server_tick(srv);
@@ -552,7 +584,7 @@ static void test_remove_mount(void) {
   size_t mark = p.len;
   rtsp_server_remove_mount(srv, mount);
   CHECK_EQ_INT(count_interleaved(p.out + mark, p.len - mark, 1), 1); /* BYE */
-  CHECK(!p.closed); /* the client gets a moment to act on the BYE */
+  CHECK(!p.closed);                                                  /* the client gets a moment to act on the BYE */
   fake_now += 1000000;
   rtsp_server_tick(srv);
   CHECK(!p.closed);

@@ -241,7 +241,8 @@ int main(void) {
     snprintf(c->err, sizeof c->err, "%s/c%d.err", dir, nc);
     snprintf(c->cmd, sizeof c->cmd,
              "exec ffprobe -v error -rtsp_transport %s -count_frames -show_entries stream=codec_name,nb_read_frames "
-             "-of csv=p=0 %s >%s 2>%s", tr[t], ux, c->out, c->err);
+             "-of csv=p=0 %s >%s 2>%s",
+             tr[t], ux, c->out, c->err);
   }
   for (int t = 0; t < 2; t++) {
     client *c = &cl[nc++];

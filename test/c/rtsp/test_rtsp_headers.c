@@ -21,8 +21,8 @@
 typedef struct row {
   const char *header; /* "Transport", "Session", ... */
   const char *value;
-  int ok;             /* 1 parses, 0 rejected */
-  long a, b, c;       /* expectations, meaning per header (see the check functions) */
+  int ok;       /* 1 parses, 0 rejected */
+  long a, b, c; /* expectations, meaning per header (see the check functions) */
 } row;
 
 static const row rows[] = {
@@ -129,7 +129,7 @@ static void check_row(const row *r) {
 
 /* The seed request for a row: a SETUP (or PLAY) carrying the header. */
 static int seed_request(const row *r, char *out, size_t cap) {
-  const char *m = !strcmp(r->header, "Transport") ? "SETUP rtsp://127.0.0.1/live/trackID=0"
+  const char *m = !strcmp(r->header, "Transport")       ? "SETUP rtsp://127.0.0.1/live/trackID=0"
                   : !strcmp(r->header, "Authorization") ? "DESCRIBE rtsp://127.0.0.1/live"
                                                         : "PLAY rtsp://127.0.0.1/live";
   return snprintf(out, cap, "%s RTSP/1.0\r\nCSeq: 2\r\n%s: %s\r\n\r\n", m, r->header, r->value);
@@ -256,7 +256,8 @@ static void test_md5_auth(void) {
   /* verify round trip, and mismatches */
   char hdr[512];
   rtsp_digest_response("u", "r", "p", "DESCRIBE", "rtsp://h/x", "n1", NULL, NULL, NULL, resp);
-  snprintf(hdr, sizeof hdr, "Digest username=\"u\", realm=\"r\", nonce=\"n1\", uri=\"rtsp://h/x\", response=\"%s\"", resp);
+  snprintf(hdr, sizeof hdr, "Digest username=\"u\", realm=\"r\", nonce=\"n1\", uri=\"rtsp://h/x\", response=\"%s\"",
+           resp);
   rtsp_auth_header h;
   CHECK_EQ_INT(rtsp_auth_parse(hdr, &h), 0);
   CHECK(rtsp_auth_verify(&h, RTSP_AUTH_DIGEST, "u", "p", "r", "n1", "DESCRIBE"));

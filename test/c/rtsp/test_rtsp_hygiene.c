@@ -136,10 +136,11 @@ static void test_auth_throttle(void) {
   rtsp_server *s = mk(RTSP_AUTH_BASIC, 64, 64);
   peer p;
   CHECK_EQ_INT(open_peer(s, &p, "10.0.0.9:1"), 0);
-  const char *bad = "DESCRIBE rtsp://h/live RTSP/1.0\r\nCSeq: 1\r\nAuthorization: Basic dXNlcjp3cm9uZw==\r\n\r\n"; /* user:wrong */
-  for (int i = 0; i < RTSP_AUTH_FREE; i++) CHECK_EQ_INT(req(&p, bad), 401); /* free tries */
-  CHECK_EQ_INT(req(&p, bad), 401);     /* the 4th: answered, and the next request waits 100 ms */
-  CHECK_EQ_INT(req(&p, bad), 0);       /* held */
+  const char *bad =
+      "DESCRIBE rtsp://h/live RTSP/1.0\r\nCSeq: 1\r\nAuthorization: Basic dXNlcjp3cm9uZw==\r\n\r\n"; /* user:wrong */
+  for (int i = 0; i < RTSP_AUTH_FREE; i++) CHECK_EQ_INT(req(&p, bad), 401);                          /* free tries */
+  CHECK_EQ_INT(req(&p, bad), 401); /* the 4th: answered, and the next request waits 100 ms */
+  CHECK_EQ_INT(req(&p, bad), 0);   /* held */
   now_us += 50000;
   rtsp_server_tick(s);
   CHECK_EQ_INT(status_of(&p, p.len), 0);
@@ -153,7 +154,7 @@ static void test_auth_throttle(void) {
     now_us += RTSP_AUTH_DELAY_MAX_MS * 1000 + 1;
     rtsp_server_tick(s);
   }
-  CHECK(p.closed);                     /* the 10th: 403 and close */
+  CHECK(p.closed); /* the 10th: 403 and close */
   CHECK(strstr(p.out, "RTSP/1.0 403") != NULL);
   rtsp_conn_free(p.c);
   peer q;
@@ -167,7 +168,7 @@ static void test_auth_throttle(void) {
   now_us += (uint64_t)RTSP_AUTH_BLOCK_S * 1000000 + 1;
   peer r;
   CHECK_EQ_INT(open_peer(s, &r, "10.0.0.9:3"), 0); /* the block is temporary */
-  CHECK_EQ_INT(req(&r, bad), 401);                   /* and the address's failures are forgotten */
+  CHECK_EQ_INT(req(&r, bad), 401);                 /* and the address's failures are forgotten */
   rtsp_conn_free(r.c);
   rtsp_conn_free(q.c);
   rtsp_server_close(s);

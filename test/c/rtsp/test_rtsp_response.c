@@ -33,12 +33,12 @@ static const row rows[] = {
      "WWW-Authenticate: Basic realm=\"r\"\r\n\r\n",
      OK, 401, 2, "WWW-Authenticate", "Digest realm=\"r\", nonce=\"n\""},
     {"RTSP/1.0 404 Not Found\r\nCSeq: 3\r\n\r\n", OK, 404, 3, NULL, NULL},
-    {"RTSP/1.0 200 OK\nCSeq: 5\n\n", OK, 200, 5, NULL, NULL},                          /* bare LF */
-    {"RTSP/1.0 200\r\nCSeq: 5\r\n\r\n", OK, 200, 5, NULL, NULL},                       /* no reason */
+    {"RTSP/1.0 200 OK\nCSeq: 5\n\n", OK, 200, 5, NULL, NULL},                                /* bare LF */
+    {"RTSP/1.0 200\r\nCSeq: 5\r\n\r\n", OK, 200, 5, NULL, NULL},                             /* no reason */
     {"RTSP/1.0 200 OK\r\nCSeq: 6\r\nContent-Length: 4\r\n\r\nabcd", OK, 200, 6, NULL, NULL}, /* body */
-    {"RTSP/1.0 200 OK\r\nCSeq: 6\r\nContent-Length: 4\r\n\r\nab", 0, 0, 0, NULL, NULL},       /* body pending */
-    {"RTSP/1.0 200 OK\r\nCSeq: 7\r\n", 0, 0, 0, NULL, NULL},                                  /* headers pending */
-    {"RTSP/1.0 200 OK\r\n\r\n", OK, 200, -1, NULL, NULL},                                      /* no CSeq */
+    {"RTSP/1.0 200 OK\r\nCSeq: 6\r\nContent-Length: 4\r\n\r\nab", 0, 0, 0, NULL, NULL},      /* body pending */
+    {"RTSP/1.0 200 OK\r\nCSeq: 7\r\n", 0, 0, 0, NULL, NULL},                                 /* headers pending */
+    {"RTSP/1.0 200 OK\r\n\r\n", OK, 200, -1, NULL, NULL},                                    /* no CSeq */
     {"HTTP/1.1 200 OK\r\nCSeq: 1\r\n\r\n", ERR_EBADDATA, 0, 0, NULL, NULL},
     {"RTSP/2.0 200 OK\r\nCSeq: 1\r\n\r\n", ERR_EBADDATA, 0, 0, NULL, NULL},
     {"RTSP/1.0 20 OK\r\nCSeq: 1\r\n\r\n", ERR_EBADDATA, 0, 0, NULL, NULL},
@@ -149,8 +149,9 @@ static void test_handshake(void) {
   CHECK(strstr(s.out, "ANNOUNCE rtsp://127.0.0.1:8554/pub RTSP/1.0\r\nCSeq: 2\r\n") != NULL);
   /* a 401 is answered once with Digest credentials */
   s.len = 0;
-  CHECK_EQ_INT(feed(p, "RTSP/1.0 401 Unauthorized\r\nCSeq: 2\r\n"
-                       "WWW-Authenticate: Digest realm=\"k\", nonce=\"abc\", qop=\"auth\"\r\n\r\n"),
+  CHECK_EQ_INT(feed(p,
+                    "RTSP/1.0 401 Unauthorized\r\nCSeq: 2\r\n"
+                    "WWW-Authenticate: Digest realm=\"k\", nonce=\"abc\", qop=\"auth\"\r\n\r\n"),
                0);
   CHECK(strstr(s.out, "Authorization: Digest username=\"u\", realm=\"k\", nonce=\"abc\"") != NULL);
   CHECK(strstr(s.out, "qop=auth, nc=00000001") != NULL);
@@ -160,16 +161,17 @@ static void test_handshake(void) {
   CHECK_EQ_INT(feed(p, "RTSP/1.0 200 OK\r\nCSeq: 3\r\n\r\n"), 0);
   CHECK(strstr(s.out, "SETUP rtsp://127.0.0.1:8554/pub/trackID=0 RTSP/1.0") != NULL);
   CHECK(strstr(s.out, "interleaved=0-1;mode=record") != NULL);
-  CHECK_EQ_INT(feed(p, "RTSP/1.0 200 OK\r\nCSeq: 4\r\nSession: 12ab;timeout=30\r\n"
-                       "Transport: RTP/AVP/TCP;unicast;interleaved=4-5;mode=record\r\n\r\n"),
+  CHECK_EQ_INT(feed(p,
+                    "RTSP/1.0 200 OK\r\nCSeq: 4\r\nSession: 12ab;timeout=30\r\n"
+                    "Transport: RTP/AVP/TCP;unicast;interleaved=4-5;mode=record\r\n\r\n"),
                0);
   CHECK(strstr(s.out, "RECORD rtsp://127.0.0.1:8554/pub RTSP/1.0") != NULL);
   CHECK(strstr(s.out, "Session: 12ab\r\n") != NULL);
   CHECK_EQ_INT(feed(p, "RTSP/1.0 200 OK\r\nCSeq: 5\r\nSession: 12ab\r\n\r\n"), 0);
   CHECK_EQ_INT(s.state, RTSP_PUSH_RECORDING);
   /* media leaves on the channel the server chose */
-  static const uint8_t idr[] = {0, 0, 0, 1, 0x67, 0x42, 0, 0x1e, 0x40, 0, 0, 0, 1, 0x68, 0xce, 0x38,
-                                0, 0, 0, 1, 0x65, 0x88, 0x84, 0x21};
+  static const uint8_t idr[] = {0, 0,    0,    1,    0x67, 0x42, 0, 0x1e, 0x40, 0,    0,    0,
+                                1, 0x68, 0xce, 0x38, 0,    0,    0, 1,    0x65, 0x88, 0x84, 0x21};
   s.len = 0;
   CHECK_EQ_INT(rtsp_pusher_send_video(p, idr, sizeof idr, 0), 0);
   CHECK(s.len > 4 && s.out[0] == '$' && s.out[1] == 4);

@@ -199,8 +199,8 @@ static void test_rtcp(void) {
   CHECK_EQ_INT(n, 36);
   CHECK_EQ_INT(buf[29], 203);
   /* an RR with one block */
-  uint8_t r[] = {0x81, 201, 0, 7, 0, 0, 0, 1, 0xAA, 0xBB, 0xCC, 0xDD, 5, 0xff, 0xff, 0xfe, 0, 0, 1, 0,
-                 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0};
+  uint8_t r[] = {0x81, 201, 0, 7, 0, 0, 0, 1, 0xAA, 0xBB, 0xCC, 0xDD, 5, 0xff, 0xff, 0xfe,
+                 0,    0,   1, 0, 0, 0, 0, 9, 0,    0,    0,    0,    0, 0,    0,    0};
   CHECK_EQ_INT(rtcp_parse_reports(r, sizeof r, rr, 4), 1);
   CHECK_EQ_INT(rr[0].ssrc, 0xAABBCCDDu);
   CHECK_EQ_INT(rr[0].fraction_lost, 5);

@@ -236,10 +236,14 @@ int main(int argc, char **argv) {
   int t = tcp_connect(port);
   snprintf(req, sizeof req, "DESCRIBE %s RTSP/1.0\r\nCSeq: 1\r\nAccept: application/sdp\r\n\r\n", url);
   request(t, req, reply, sizeof reply);
-  snprintf(req, sizeof req, "SETUP %s/trackID=0 RTSP/1.0\r\nCSeq: 2\r\nTransport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n\r\n", url);
+  snprintf(req, sizeof req,
+           "SETUP %s/trackID=0 RTSP/1.0\r\nCSeq: 2\r\nTransport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n\r\n", url);
   request(t, req, reply, sizeof reply);
   session_of(reply, sess, sizeof sess);
-  snprintf(req, sizeof req, "SETUP %s/trackID=1 RTSP/1.0\r\nCSeq: 3\r\nSession: %s\r\nTransport: RTP/AVP/TCP;unicast;interleaved=2-3\r\n\r\n", url, sess);
+  snprintf(
+      req, sizeof req,
+      "SETUP %s/trackID=1 RTSP/1.0\r\nCSeq: 3\r\nSession: %s\r\nTransport: RTP/AVP/TCP;unicast;interleaved=2-3\r\n\r\n",
+      url, sess);
   request(t, req, reply, sizeof reply);
   snprintf(req, sizeof req, "PLAY %s RTSP/1.0\r\nCSeq: 4\r\nSession: %s\r\n\r\n", url, sess);
   request(t, req, reply, sizeof reply);
@@ -251,10 +255,15 @@ int main(int argc, char **argv) {
   int uc = tcp_connect(port), up[2], uv[2];
   uv[0] = udp_bind(&up[0]);
   uv[1] = udp_bind(&up[1]);
-  snprintf(req, sizeof req, "SETUP %s/trackID=0 RTSP/1.0\r\nCSeq: 1\r\nTransport: RTP/AVP;unicast;client_port=%d-%d\r\n\r\n", url, up[0], up[0] + 1);
+  snprintf(req, sizeof req,
+           "SETUP %s/trackID=0 RTSP/1.0\r\nCSeq: 1\r\nTransport: RTP/AVP;unicast;client_port=%d-%d\r\n\r\n", url, up[0],
+           up[0] + 1);
   request(uc, req, reply, sizeof reply);
   session_of(reply, sess, sizeof sess);
-  snprintf(req, sizeof req, "SETUP %s/trackID=1 RTSP/1.0\r\nCSeq: 2\r\nSession: %s\r\nTransport: RTP/AVP;unicast;client_port=%d-%d\r\n\r\n", url, sess, up[1], up[1] + 1);
+  snprintf(
+      req, sizeof req,
+      "SETUP %s/trackID=1 RTSP/1.0\r\nCSeq: 2\r\nSession: %s\r\nTransport: RTP/AVP;unicast;client_port=%d-%d\r\n\r\n",
+      url, sess, up[1], up[1] + 1);
   request(uc, req, reply, sizeof reply);
   snprintf(req, sizeof req, "PLAY %s RTSP/1.0\r\nCSeq: 3\r\nSession: %s\r\n\r\n", url, sess);
   request(uc, req, reply, sizeof reply);

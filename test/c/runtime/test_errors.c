@@ -14,10 +14,10 @@ static const row rows[] = {
     {"// x\nimport {\n  Sensor,\n  Nope,\n} from \"k230:media\";\n", "Nope", "k230:media", 4, 3},
     {"import { Nope as N } from \"./lib.js\";\n", "Nope", "./lib.js", 1, 10},
     {"import { Nope } from \"k230:mp4\";\nimport { Nope } from \"k230:media\";\n", "Nope", "k230:media", 2, 10},
-    {"import { NopeX } from \"k230:media\";\n", "Nope", "k230:media", 0, 0},        /* a longer name */
-    {"import { Nope } from \"k230:media2\";\n", "Nope", "k230:media", 0, 0},        /* another module */
-    {"const s = \"k230:media\"; Nope();\n", "Nope", "k230:media", 0, 0},            /* no import */
-    {"export { Nope } from \"k230:media\";\n", "Nope", "k230:media", 0, 0},         /* a re-export */
+    {"import { NopeX } from \"k230:media\";\n", "Nope", "k230:media", 0, 0}, /* a longer name */
+    {"import { Nope } from \"k230:media2\";\n", "Nope", "k230:media", 0, 0}, /* another module */
+    {"const s = \"k230:media\"; Nope();\n", "Nope", "k230:media", 0, 0},     /* no import */
+    {"export { Nope } from \"k230:media\";\n", "Nope", "k230:media", 0, 0},  /* a re-export */
     {"import d, { Nope } from \"k230:media\"", "Nope", "k230:media", 1, 13},
     {"\"k230:media\"", "Nope", "k230:media", 0, 0},
     {"", "Nope", "k230:media", 0, 0},

@@ -61,7 +61,10 @@ static void on_grow(kjs_loop *loop, int fd, int revents, void *user) {
 }
 
 static int posted;
-static void on_post(kjs_loop *loop, void *user) { posted += *(int *)user; kjs_loop_unref(loop); }
+static void on_post(kjs_loop *loop, void *user) {
+  posted += *(int *)user;
+  kjs_loop_unref(loop);
+}
 
 static void *poster(void *arg) {
   static int one = 1;

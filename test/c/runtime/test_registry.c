@@ -131,9 +131,9 @@ int main(void) {
    * to its owner kept the whole context alive (a leak, and an engine assertion). */
   finalized = returned = 0;
   CHECK_EQ_INT(run_js("import { Holder, liveCounts } from 'test:holder';\n"
-                            "globalThis.a = new Holder(); globalThis.b = new Holder();\n"
-                            "globalThis.buf = new Uint8Array(b.lend()); buf[0] = 1;\n"
-                            "if (liveCounts().Holder !== 2) throw new Error('counts ' + JSON.stringify(liveCounts()));\n"),
+                      "globalThis.a = new Holder(); globalThis.b = new Holder();\n"
+                      "globalThis.buf = new Uint8Array(b.lend()); buf[0] = 1;\n"
+                      "if (liveCounts().Holder !== 2) throw new Error('counts ' + JSON.stringify(liveCounts()));\n"),
                KJS_EXIT_OK);
   CHECK_EQ_INT(returned, 1);
   CHECK_EQ_INT(finalized, 2);
@@ -142,15 +142,15 @@ int main(void) {
    * anyway (and says so), and its finalizer's release of that reference frees the rest. */
   finalized = returned = 0;
   CHECK_EQ_INT(run_js("import { Holder } from 'test:holder';\n"
-                            "const h = new Holder(); h.hideSelf(); globalThis.keep = [h, new Holder()];\n"),
+                      "const h = new Holder(); h.hideSelf(); globalThis.keep = [h, new Holder()];\n"),
                KJS_EXIT_OK);
   CHECK_EQ_INT(finalized, 2);
 
   /* Dropped by JS while running: finalized by the GC, once, and not again at teardown. */
   finalized = 0;
   CHECK_EQ_INT(run_js("import { Holder, liveCounts } from 'test:holder';\n"
-                            "for (let i = 0; i < 1000; i++) new Holder().lend();\n"
-                            "if (liveCounts().Holder > 1000) throw new Error('not tracked');\n"),
+                      "for (let i = 0; i < 1000; i++) new Holder().lend();\n"
+                      "if (liveCounts().Holder > 1000) throw new Error('not tracked');\n"),
                KJS_EXIT_OK);
   CHECK_EQ_INT(finalized, 1000);
   return CHECK_DONE();

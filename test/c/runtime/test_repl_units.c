@@ -20,14 +20,22 @@ static int feed(kjs_line *l, const char *keys) {
 static void test_lineedit(void) {
   kjs_line l;
   kjs_line_init(&l, sink, NULL);
-  struct { const char *keys, *want; } rows[] = {
+  struct {
+    const char *keys, *want;
+  } rows[] = {
       {"abc\r", "abc"},
       {"ac\x1b[Db\r", "abc"},
-      {"bc\x01" "a\r", "abc"},
+      {"bc\x01"
+       "a\r",
+       "abc"},
       {"bc\x1b[Ha\x1b[Fd\r", "abcd"},
       {"abcdef\x1b[D\x1b[D\x0b\r", "abcd"},
-      {"xyz\x15" "abc\r", "abc"},
-      {"foo bar\x17" "baz\r", "foo baz"},
+      {"xyz\x15"
+       "abc\r",
+       "abc"},
+      {"foo bar\x17"
+       "baz\r",
+       "foo baz"},
       {"abc\x7f\x7f\r", "a"},
       {"abc\x01\x1b[3~\r", "bc"},
       {"abc\x01\x04\r", "bc"},
@@ -65,7 +73,9 @@ static void hex(const uint8_t *d, char *out) {
 }
 
 static void test_sha256(void) {
-  struct { const char *in, *want; } rows[] = {
+  struct {
+    const char *in, *want;
+  } rows[] = {
       {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
       {"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
       {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
@@ -111,8 +121,8 @@ static void test_resolve(void) {
   CHECK(strcmp(out, want) == 0);
   CHECK_EQ_INT(kjs_fs_resolve(vm, "sub//a.js/", out, sizeof out), 0);
   CHECK(strcmp(out, want) == 0);
-  const char *refused[] = {"/sdcard/../x", "/sdcard/sub/../../x", "/sdcard/./x", "/etc/passwd", "/sdcardx/y",
-                           "/sdcard/out/passwd", "/sdcard/out", "/", ".."};
+  const char *refused[] = {"/sdcard/../x",       "/sdcard/sub/../../x", "/sdcard/./x", "/etc/passwd", "/sdcardx/y",
+                           "/sdcard/out/passwd", "/sdcard/out",         "/",           ".."};
   for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
     CHECK_EQ_INT(kjs_fs_resolve(vm, refused[i], out, sizeof out), -13);
   kjs_vm_free(vm);

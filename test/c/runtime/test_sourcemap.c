@@ -30,9 +30,13 @@ int main(void) {
 
   /* Malformed maps are refused, never crash. */
   const char *bad[] = {
-      "", "{}", "{\"sources\":[\"a\"]}", "{\"sources\":[\"a\"],\"mappings\":\"!!\"}",
+      "",
+      "{}",
+      "{\"sources\":[\"a\"]}",
+      "{\"sources\":[\"a\"],\"mappings\":\"!!\"}",
       "{\"sources\":[\"a\"],\"mappings\":\"AAAA,ACAA\"}", /* source index 1 out of range */
-      "{\"sources\":[\"a\",\"mappings\":\"AAAA\"}",       "{\"sources\":[\"a\"],\"mappings\":\"gggggggggggA\"}",
+      "{\"sources\":[\"a\",\"mappings\":\"AAAA\"}",
+      "{\"sources\":[\"a\"],\"mappings\":\"gggggggggggA\"}",
       "{\"sources\":[\"unterminated], \"mappings\":\"AAAA\"}",
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

@@ -20,10 +20,13 @@ int main(void) {
   CHECK_EQ_INT(run_js("Promise.reject(new Error('r'))"), KJS_EXIT_ERROR);
   CHECK_EQ_INT(run_js("const p = Promise.reject(1); p.catch(() => {});"), KJS_EXIT_OK);
   CHECK_EQ_INT(run_js("setTimeout(() => { throw new TypeError('late') }, 5)"), KJS_EXIT_ERROR);
-  CHECK_EQ_INT(run_js("import { exit } from 'k230:sys'; setTimeout(() => exit(7), 1); setTimeout(() => exit(9), 50)"), 7);
-  CHECK_EQ_INT(run_js("await new Promise(r => setTimeout(r, 10)); const id = setInterval(() => {}, 1); clearInterval(id);"),
+  CHECK_EQ_INT(run_js("import { exit } from 'k230:sys'; setTimeout(() => exit(7), 1); setTimeout(() => exit(9), 50)"),
+               7);
+  CHECK_EQ_INT(
+      run_js("await new Promise(r => setTimeout(r, 10)); const id = setInterval(() => {}, 1); clearInterval(id);"),
+      KJS_EXIT_OK);
+  CHECK_EQ_INT(run_js("let n = 0; const id = setInterval(() => { if (++n === 3) clearInterval(id) }, 1);"),
                KJS_EXIT_OK);
-  CHECK_EQ_INT(run_js("let n = 0; const id = setInterval(() => { if (++n === 3) clearInterval(id) }, 1);"), KJS_EXIT_OK);
 
   /* An interrupt stops an infinite loop. */
   kjs_vm_config cfg = KJS_VM_CONFIG_DEFAULT;

@@ -29,7 +29,7 @@ typedef struct hal_audio_config {
   uint32_t samples_per_frame; /* per channel, 1..8192 */
 } hal_audio_config;
 #define HAL_AUDIO_CONFIG_DEFAULT \
-  {.dev = HAL_AUDIO_I2S, .rate = 8000, .channels = 1, .samples_per_frame = 320}
+  { .dev = HAL_AUDIO_I2S, .rate = 8000, .channels = 1, .samples_per_frame = 320 }
 
 typedef struct hal_audio_frame {
   const int16_t *samples; /* samples_per_frame * channels interleaved; owned by the HAL */

@@ -46,7 +46,7 @@ typedef struct hal_display_config {
   uint32_t osd_num;       /* OSD layers usable, 0..4 */
 } hal_display_config;
 #define HAL_DISPLAY_CONFIG_DEFAULT \
-  {.type = HAL_DISPLAY_VIRT, .width = 0, .height = 0, .fps = 0, .osd_num = 1}
+  { .type = HAL_DISPLAY_VIRT, .width = 0, .height = 0, .fps = 0, .osd_num = 1 }
 
 typedef struct hal_display_layer_config {
   int x, y;               /* placement on the screen */
@@ -55,7 +55,7 @@ typedef struct hal_display_layer_config {
   uint8_t alpha;          /* global alpha for OSD layers (255 = opaque) */
 } hal_display_layer_config;
 #define HAL_DISPLAY_LAYER_CONFIG_DEFAULT \
-  {.x = 0, .y = 0, .width = 0, .height = 0, .format = HAL_PIXFMT_NV12, .alpha = 255}
+  { .x = 0, .y = 0, .width = 0, .height = 0, .format = HAL_PIXFMT_NV12, .alpha = 255 }
 
 typedef struct hal_display_info {
   hal_display_type type;
@@ -74,8 +74,7 @@ int hal_display_info_get(hal_handle disp, hal_display_info *out);
 /* Configure and enable a layer (CanMV config_layer / the layer part of bind_layer). Binding a
  * source to it is hal_link(src, (HAL_MOD_DISPLAY, 0, layer)). ERR_EINVAL for a format the
  * layer cannot show or a layer beyond osd_num. */
-int hal_display_layer_set(hal_handle disp, hal_display_layer layer,
-                          const hal_display_layer_config *cfg);
+int hal_display_layer_set(hal_handle disp, hal_display_layer layer, const hal_display_layer_config *cfg);
 int hal_display_layer_disable(hal_handle disp, hal_display_layer layer);
 /* Put a picture on a layer (copied; CanMV show_image / kd_mpi_vo_chn_insert_frame). The frame's
  * format must match the layer's. ERR_EBUSY when the layer is bound. */

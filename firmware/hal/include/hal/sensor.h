@@ -32,7 +32,8 @@ typedef struct hal_sensor_config {
   uint32_t width, height; /* sensor mode (full frame) */
   uint32_t fps;           /* 1-60 */
 } hal_sensor_config;
-#define HAL_SENSOR_CONFIG_DEFAULT {.dev = 0, .width = 1920, .height = 1080, .fps = 30}
+#define HAL_SENSOR_CONFIG_DEFAULT \
+  { .dev = 0, .width = 1920, .height = 1080, .fps = 30 }
 
 typedef struct hal_sensor_chn_config {
   uint32_t width, height; /* output size: even, 64..max for the channel, <= sensor mode */
@@ -47,7 +48,7 @@ typedef struct hal_sensor_chn_config {
 #define HAL_SENSOR_ALIGN_AUTO (-1)
 #define HAL_SENSOR_ALIGN_ENCODER 12
 #define HAL_SENSOR_CHN_CONFIG_DEFAULT \
-  {.width = 1920, .height = 1080, .format = HAL_PIXFMT_NV12, .buf_cnt = 6, .alignment = HAL_SENSOR_ALIGN_AUTO}
+  { .width = 1920, .height = 1080, .format = HAL_PIXFMT_NV12, .buf_cnt = 6, .alignment = HAL_SENSOR_ALIGN_AUTO }
 /* The alignment a channel gets: its own, or HAL_SENSOR_ALIGN_AUTO's choice for its format. */
 static inline int hal_sensor_chn_alignment(const hal_sensor_chn_config *c) {
   if (c->alignment != HAL_SENSOR_ALIGN_AUTO) return c->alignment;

@@ -53,11 +53,11 @@ typedef struct hal_frame {
   hal_pixfmt format;
   uint32_t stride[3];
   uint8_t *data[3];
-  uint64_t phys[3];  /* phys-like address of each plane (4 KiB-aligned block base) */
-  size_t size;       /* bytes of the whole picture from data[0] */
-  uint64_t pts_us;   /* presentation time, microseconds */
-  uint32_t seq;      /* frame number from its source, starting at 0 */
-  hal_handle pool;   /* pool the block came from (0 for HAL-private pools) */
+  uint64_t phys[3]; /* phys-like address of each plane (4 KiB-aligned block base) */
+  size_t size;      /* bytes of the whole picture from data[0] */
+  uint64_t pts_us;  /* presentation time, microseconds */
+  uint32_t seq;     /* frame number from its source, starting at 0 */
+  hal_handle pool;  /* pool the block came from (0 for HAL-private pools) */
 } hal_frame;
 
 /* Give back a frame the HAL handed out. NULL is ignored. Each handed-out frame is released
@@ -67,10 +67,11 @@ void hal_frame_release(hal_frame *frame);
 /* ---- pools and blocks (kd_mpi_vb_create_pool / get_block) ---- */
 
 typedef struct hal_vb_pool_config {
-  size_t blk_size; /* bytes per block, > 0; rounded up to 4 KiB */
+  size_t blk_size;  /* bytes per block, > 0; rounded up to 4 KiB */
   uint32_t blk_cnt; /* 1..HAL_VB_MAX_BLOCKS */
 } hal_vb_pool_config;
-#define HAL_VB_POOL_CONFIG_DEFAULT {.blk_size = 0, .blk_cnt = 4}
+#define HAL_VB_POOL_CONFIG_DEFAULT \
+  { .blk_size = 0, .blk_cnt = 4 }
 #define HAL_VB_MAX_POOLS 256
 #define HAL_VB_MAX_BLOCKS 256
 
@@ -131,8 +132,8 @@ int hal_unlink(hal_handle link);
 
 typedef struct hal_registry_stats {
   uint32_t pools, blocks, links, sensors, vencs, vdecs, displays, audio_ins, audio_outs;
-  uint32_t frames;  /* frames handed to the app and not released */
-  uint32_t total;   /* sum of the above */
+  uint32_t frames; /* frames handed to the app and not released */
+  uint32_t total;  /* sum of the above */
 } hal_registry_stats;
 
 void hal_registry_stats_get(hal_registry_stats *out);

@@ -38,16 +38,17 @@ typedef struct hal_vdec_config {
   hal_vdec_event_cb on_eos;       /* end of stream fully decoded (decoder thread); NULL ok */
   void *user;
 } hal_vdec_config;
-#define HAL_VDEC_CONFIG_DEFAULT                                                            \
-  {.codec = HAL_VDEC_H264, .mode = HAL_VDEC_MODE_STREAM, .max_width = 1920,                 \
-   .max_height = 1088, .in_buf_cnt = 4, .out_buf_cnt = 6, .on_frame = 0, .on_eos = 0,       \
-   .user = 0}
+#define HAL_VDEC_CONFIG_DEFAULT \
+  { \
+    .codec = HAL_VDEC_H264, .mode = HAL_VDEC_MODE_STREAM, .max_width = 1920, .max_height = 1088, .in_buf_cnt = 4, \
+    .out_buf_cnt = 6, .on_frame = 0, .on_eos = 0, .user = 0 \
+  }
 
 typedef struct hal_vdec_status {
   uint32_t chn;
   uint64_t bytes_in, chunks_in;
   uint64_t frames_decoded;
-  uint64_t errors; /* rejected access units / undecodable input */
+  uint64_t errors;        /* rejected access units / undecodable input */
   uint32_t width, height; /* of the latest picture */
   uint64_t latest_pts_us;
   int end_of_stream; /* eos was sent and everything before it decoded */
@@ -59,15 +60,13 @@ int hal_vdec_start(hal_handle vdec);
  * Waits up to timeout_ms for queue room (ERR_ETIMEDOUT). In frame mode `pts_us` tags the
  * picture; in stream mode it tags the first picture starting in this chunk. After eos, sends
  * give ERR_ESTATE until hal_vdec_start is called again (which also resets the decoder). */
-int hal_vdec_send_stream(hal_handle vdec, const uint8_t *data, size_t len, uint64_t pts_us,
-                         int eos, int timeout_ms);
+int hal_vdec_send_stream(hal_handle vdec, const uint8_t *data, size_t len, uint64_t pts_us, int eos, int timeout_ms);
 /* Next decoded frame (NV12; release with hal_frame_release). ERR_ETIMEDOUT, ERR_ESTATE after
  * end of stream when drained, ERR_EBUSY while bound to a sink. */
 int hal_vdec_get_frame(hal_handle vdec, hal_frame **out, int timeout_ms);
 int hal_vdec_status_get(hal_handle vdec, hal_vdec_status *out);
 /* Description for binding (CanMV Decoder.bind_info). */
-int hal_vdec_bind_info(hal_handle vdec, int x, int y, uint32_t width, uint32_t height,
-                       hal_bind_info *out);
+int hal_vdec_bind_info(hal_handle vdec, int x, int y, uint32_t width, uint32_t height, hal_bind_info *out);
 int hal_vdec_stop(hal_handle vdec);
 /* Stop and destroy. ERR_EBUSY while bound. */
 int hal_vdec_destroy(hal_handle vdec);

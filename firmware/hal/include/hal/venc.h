@@ -52,24 +52,25 @@ typedef void (*hal_venc_event_cb)(void *user, int chn);
 typedef struct hal_venc_config {
   hal_venc_codec codec;
   hal_venc_profile profile;
-  uint32_t width, height;     /* 128..4096 x 64..4096, even */
-  hal_venc_rc rc;             /* ignored for JPEG */
-  uint32_t bitrate_kbps;      /* CBR target / VBR average */
-  uint32_t max_bitrate_kbps;  /* VBR cap; 0 = 2 x bitrate */
-  uint32_t gop;               /* I-frame interval in frames, >= 1 */
-  uint32_t src_fps, dst_fps;  /* frame rate in and out (dst <= src: frames are decimated) */
-  uint32_t i_qp, p_qp;        /* FIXQP, 0..51 */
-  uint32_t jpeg_quality;      /* 1..99 */
-  uint32_t stream_buf_cnt;    /* outstanding streams, 1..64 */
+  uint32_t width, height;    /* 128..4096 x 64..4096, even */
+  hal_venc_rc rc;            /* ignored for JPEG */
+  uint32_t bitrate_kbps;     /* CBR target / VBR average */
+  uint32_t max_bitrate_kbps; /* VBR cap; 0 = 2 x bitrate */
+  uint32_t gop;              /* I-frame interval in frames, >= 1 */
+  uint32_t src_fps, dst_fps; /* frame rate in and out (dst <= src: frames are decimated) */
+  uint32_t i_qp, p_qp;       /* FIXQP, 0..51 */
+  uint32_t jpeg_quality;     /* 1..99 */
+  uint32_t stream_buf_cnt;   /* outstanding streams, 1..64 */
   /* Called on an encoder thread whenever a stream becomes available; may be NULL. */
   hal_venc_event_cb on_stream;
   void *user;
 } hal_venc_config;
-#define HAL_VENC_CONFIG_DEFAULT                                                          \
-  {.codec = HAL_VENC_H264, .profile = HAL_VENC_PROFILE_DEFAULT, .width = 1920,             \
-   .height = 1080, .rc = HAL_VENC_RC_CBR, .bitrate_kbps = 4000, .max_bitrate_kbps = 0,      \
-   .gop = 30, .src_fps = 30, .dst_fps = 30, .i_qp = 25, .p_qp = 25, .jpeg_quality = 45,    \
-   .stream_buf_cnt = 6, .on_stream = 0, .user = 0}
+#define HAL_VENC_CONFIG_DEFAULT \
+  { \
+    .codec = HAL_VENC_H264, .profile = HAL_VENC_PROFILE_DEFAULT, .width = 1920, .height = 1080, .rc = HAL_VENC_RC_CBR, \
+    .bitrate_kbps = 4000, .max_bitrate_kbps = 0, .gop = 30, .src_fps = 30, .dst_fps = 30, .i_qp = 25, .p_qp = 25, \
+    .jpeg_quality = 45, .stream_buf_cnt = 6, .on_stream = 0, .user = 0 \
+  }
 
 typedef struct hal_venc_pack {
   const uint8_t *data; /* owned by the encoder until the stream is released */

@@ -22,9 +22,7 @@ typedef struct au_state {
   bool vcl, key, skipping;
 } au_state;
 
-static void au_reset(au_state *s, media_codec codec) {
-  *s = (au_state){.codec = codec, .nal = NONE};
-}
+static void au_reset(au_state *s, media_codec codec) { *s = (au_state){.codec = codec, .nal = NONE}; }
 
 static bool starts_au(media_codec codec, const uint8_t *h, bool *vcl, bool *key) {
   *vcl = *key = false;

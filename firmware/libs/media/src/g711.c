@@ -37,7 +37,7 @@ uint8_t media_ulaw_encode(int16_t pcm) {
     mask = 0x7F;
   }
   if (v > 8159) v = 8159;
-  v += 33; /* bias: puts segment ends on powers of two */
+  v += 33;                            /* bias: puts segment ends on powers of two */
   int seg = top_bit((unsigned)v) - 5; /* 33..63 -> 0 ... 4096..8191 -> 7 */
   /* 8159 + 33 = 8192 would be segment 8: it saturates to the largest code. */
   uint8_t code = seg > 7 ? 0x7F : (uint8_t)((seg << 4) | ((v >> (seg + 1)) & 0x0F));

@@ -29,8 +29,19 @@ static int parse_h264(media_bits *b, media_sps_info *o) {
   o->bit_depth_luma = o->bit_depth_chroma = 8;
   int separate_planes = 0;
   switch (o->profile_idc) {
-    case 100: case 110: case 122: case 244: case 44: case 83: case 86:
-    case 118: case 128: case 138: case 139: case 134: case 135:
+    case 100:
+    case 110:
+    case 122:
+    case 244:
+    case 44:
+    case 83:
+    case 86:
+    case 118:
+    case 128:
+    case 138:
+    case 139:
+    case 134:
+    case 135:
       o->chroma_format_idc = (int)media_bits_ue(b);
       if (o->chroma_format_idc > 3) return ERR_EBADDATA;
       if (o->chroma_format_idc == 3) separate_planes = (int)media_bits_read(b, 1);
@@ -44,8 +55,7 @@ static int parse_h264(media_bits *b, media_sps_info *o) {
           if (media_bits_read(b, 1)) skip_scaling_list(b, i < 6 ? 16 : 64);
       }
       break;
-    default:
-      break;
+    default: break;
   }
   if (media_bits_ue(b) > 12) return ERR_EBADDATA; /* log2_max_frame_num_minus4 */
   uint32_t poc_type = media_bits_ue(b);

@@ -23,7 +23,7 @@ typedef struct mp4_index {
   uint32_t *chunk_n; /* samples per chunk */
   uint32_t nblocks, nstts, nsync, nchunks;
   uint32_t cap_blocks, cap_stts, cap_sync, cap_chunks, cap_chunk_n;
-  uint64_t duration; /* track timescale */
+  uint64_t duration;   /* track timescale */
   int64_t chunk_shift; /* added to every chunk offset when written (faststart moves the data) */
 } mp4_index;
 

@@ -20,7 +20,10 @@
 #define MAX_TICKS ((int64_t)1 << 62)
 #define MAX_TIME_US ((int64_t)1 << 50)
 
-typedef struct span { const uint8_t *p; uint32_t n; } span; /* raw table payload inside moov */
+typedef struct span {
+  const uint8_t *p;
+  uint32_t n;
+} span; /* raw table payload inside moov */
 
 typedef struct mp4_dsample {
   uint64_t offset;
@@ -38,14 +41,15 @@ typedef struct dtrack {
   uint32_t timescale;
   int64_t duration; /* mdhd, ticks; 0 when unknown */
   int width, height, rate, channels, bits;
-  int nal_len; /* bytes of each NAL length prefix */
+  int nal_len;              /* bytes of each NAL length prefix */
   uint8_t ps[MAX_PS_BYTES]; /* parameter sets as Annex-B */
   size_t ps_size;
-  int64_t shift;            /* edit list media_time: subtracted from every timestamp */
+  int64_t shift; /* edit list media_time: subtracted from every timestamp */
   span stts, ctts, stss, stsc, stsz, stco;
   int ctts_version, co64;
   uint32_t trex_dur, trex_size, trex_flags;
-  int64_t frag_dts; bool frag_dts_valid;
+  int64_t frag_dts;
+  bool frag_dts_valid;
   mp4_dsample *s;
   uint32_t n, cap, next;
   /* Read-ahead: the bytes of a run of this track's samples stored back to back. */
@@ -60,7 +64,7 @@ struct mp4_demuxer {
   uint64_t file_size;
   dtrack t[MAX_DTRACKS];
   int nt;
-  dtrack *cur;   /* trak / traf being parsed */
+  dtrack *cur; /* trak / traf being parsed */
   bool moov_seen, fragmented, cur_skip;
   uint32_t movie_timescale;
   uint64_t movie_duration;
@@ -69,7 +73,7 @@ struct mp4_demuxer {
   uint32_t tf_dur, tf_size, tf_flags;
   uint64_t frag_end; /* bytes of the file covered by complete boxes */
   bool times_clamped;
-  uint64_t pos;      /* the io's position, UINT64_MAX if unknown */
+  uint64_t pos; /* the io's position, UINT64_MAX if unknown */
   uint8_t *frame;
   size_t frame_cap;
   char warn[160];
@@ -128,7 +132,10 @@ static int64_t track_duration(const dtrack *t) {
 /* ---- the box walker ---- */
 
 typedef int (*box_fn)(mp4_demuxer *d, const uint8_t *p, uint64_t n);
-typedef struct box_rule { const char *type, *parent; box_fn fn; } box_rule;
+typedef struct box_rule {
+  const char *type, *parent;
+  box_fn fn;
+} box_rule;
 
 static int walk(mp4_demuxer *d, const uint8_t *p, uint64_t n, const char *parent, int depth);
 
@@ -155,7 +162,10 @@ static dtrack *track_by_id(mp4_demuxer *d, uint32_t id) {
   return NULL;
 }
 
-static int on_container(mp4_demuxer *d, const uint8_t *p, uint64_t n) { (void)d, (void)p, (void)n; return 0; }
+static int on_container(mp4_demuxer *d, const uint8_t *p, uint64_t n) {
+  (void)d, (void)p, (void)n;
+  return 0;
+}
 
 static int on_mvhd(mp4_demuxer *d, const uint8_t *p, uint64_t n) {
   if (n < 4) return ERR_EBADDATA;
@@ -396,9 +406,21 @@ static int on_tfhd(mp4_demuxer *d, const uint8_t *p, uint64_t n) {
   }
   if (flags & 0x2) o += 4;
   d->tf_dur = d->cur->trex_dur, d->tf_size = d->cur->trex_size, d->tf_flags = d->cur->trex_flags;
-  if (flags & 0x8) { if (o + 4 > n) return ERR_EBADDATA; d->tf_dur = mp4_rd_u32(p + o); o += 4; }
-  if (flags & 0x10) { if (o + 4 > n) return ERR_EBADDATA; d->tf_size = mp4_rd_u32(p + o); o += 4; }
-  if (flags & 0x20) { if (o + 4 > n) return ERR_EBADDATA; d->tf_flags = mp4_rd_u32(p + o); o += 4; }
+  if (flags & 0x8) {
+    if (o + 4 > n) return ERR_EBADDATA;
+    d->tf_dur = mp4_rd_u32(p + o);
+    o += 4;
+  }
+  if (flags & 0x10) {
+    if (o + 4 > n) return ERR_EBADDATA;
+    d->tf_size = mp4_rd_u32(p + o);
+    o += 4;
+  }
+  if (flags & 0x20) {
+    if (o + 4 > n) return ERR_EBADDATA;
+    d->tf_flags = mp4_rd_u32(p + o);
+    o += 4;
+  }
   return 0;
 }
 
@@ -463,20 +485,20 @@ static int on_traf(mp4_demuxer *d, const uint8_t *p, uint64_t n) {
 }
 
 static const box_rule rules[] = {
-    {"moov", "", on_container},  {"mvhd", "moov", on_mvhd},   {"trak", "moov", on_trak},
-    {"tkhd", "trak", on_tkhd},   {"edts", "trak", on_container}, {"elst", "edts", on_elst},
-    {"mdia", "trak", on_container}, {"mdhd", "mdia", on_mdhd}, {"hdlr", "mdia", on_hdlr},
+    {"moov", "", on_container},     {"mvhd", "moov", on_mvhd},      {"trak", "moov", on_trak},
+    {"tkhd", "trak", on_tkhd},      {"edts", "trak", on_container}, {"elst", "edts", on_elst},
+    {"mdia", "trak", on_container}, {"mdhd", "mdia", on_mdhd},      {"hdlr", "mdia", on_hdlr},
     {"minf", "mdia", on_container}, {"stbl", "minf", on_container}, {"stsd", "stbl", on_stsd},
-    {"stts", "stbl", on_stts},   {"ctts", "stbl", on_ctts},   {"stss", "stbl", on_stss},
-    {"stsc", "stbl", on_stsc},   {"stsz", "stbl", on_stsz},   {"stco", "stbl", on_stco},
-    {"co64", "stbl", on_co64},   {"mvex", "moov", on_container}, {"trex", "mvex", on_trex},
-    {"moof", "", on_container},  {"traf", "moof", on_traf},   {"tfhd", "traf", on_tfhd},
-    {"tfdt", "traf", on_tfdt},   {"trun", "traf", on_trun},
+    {"stts", "stbl", on_stts},      {"ctts", "stbl", on_ctts},      {"stss", "stbl", on_stss},
+    {"stsc", "stbl", on_stsc},      {"stsz", "stbl", on_stsz},      {"stco", "stbl", on_stco},
+    {"co64", "stbl", on_co64},      {"mvex", "moov", on_container}, {"trex", "mvex", on_trex},
+    {"moof", "", on_container},     {"traf", "moof", on_traf},      {"tfhd", "traf", on_tfhd},
+    {"tfdt", "traf", on_tfdt},      {"trun", "traf", on_trun},
 };
 
 static bool is_container(const char *t) {
-  return !strcmp(t, "moov") || !strcmp(t, "edts") || !strcmp(t, "mdia") || !strcmp(t, "minf") ||
-         !strcmp(t, "stbl") || !strcmp(t, "mvex") || !strcmp(t, "moof");
+  return !strcmp(t, "moov") || !strcmp(t, "edts") || !strcmp(t, "mdia") || !strcmp(t, "minf") || !strcmp(t, "stbl") ||
+         !strcmp(t, "mvex") || !strcmp(t, "moof");
 }
 
 /* Children of a box. trak and traf recurse themselves to set up their state. */
@@ -526,7 +548,8 @@ static int build_raw_audio(mp4_demuxer *d, dtrack *t, uint32_t count, uint32_t f
     uint32_t last = e + 1 < t->stsc.n ? mp4_rd_u32(r + 12) : t->stco.n + 1;
     if (first < 1 || last > t->stco.n + 1 || first > last || per == 0) return ERR_EBADDATA;
     for (uint32_t c = first; c < last && k < count; c++) {
-      uint64_t off = t->co64 ? mp4_rd_u64(t->stco.p + 8 + 8 * (uint64_t)(c - 1)) : mp4_rd_u32(t->stco.p + 8 + 4 * (uint64_t)(c - 1));
+      uint64_t off = t->co64 ? mp4_rd_u64(t->stco.p + 8 + 8 * (uint64_t)(c - 1))
+                             : mp4_rd_u32(t->stco.p + 8 + 4 * (uint64_t)(c - 1));
       uint32_t left = per < count - k ? per : count - k;
       while (left) {
         if (!in_cur || in_cur == PCM_FRAME || off != cur.offset + cur.size) {
@@ -603,7 +626,8 @@ static int build_stbl(mp4_demuxer *d, dtrack *t) {
     uint32_t last = e + 1 < t->stsc.n ? mp4_rd_u32(r + 12) : t->stco.n + 1;
     if (first < 1 || last > t->stco.n + 1 || first > last || per == 0) return ERR_EBADDATA;
     for (uint32_t c = first; c < last && k < count; c++) {
-      uint64_t off = t->co64 ? mp4_rd_u64(t->stco.p + 8 + 8 * (uint64_t)(c - 1)) : mp4_rd_u32(t->stco.p + 8 + 4 * (uint64_t)(c - 1));
+      uint64_t off = t->co64 ? mp4_rd_u64(t->stco.p + 8 + 8 * (uint64_t)(c - 1))
+                             : mp4_rd_u32(t->stco.p + 8 + 4 * (uint64_t)(c - 1));
       for (uint32_t j = 0; j < per && k < count; j++, k++) {
         t->s[k].offset = off;
         off += t->s[k].size;
@@ -764,7 +788,8 @@ int mp4_demuxer_open(mp4_demuxer **out, const mp4_demuxer_config *cfg, const mp4
     /* Any time the reader will hand out (or the header claims) beyond +-MAX_TIME_US flags the file. */
     for (int i = 0; i < d->nt && !d->times_clamped; i++) {
       const dtrack *t = &d->t[i];
-      bool beyond = to_us(t->duration, t->timescale) >= MAX_TIME_US || to_us(track_duration(t), t->timescale) >= MAX_TIME_US;
+      bool beyond =
+          to_us(t->duration, t->timescale) >= MAX_TIME_US || to_us(track_duration(t), t->timescale) >= MAX_TIME_US;
       for (uint32_t j = 0; j < t->n && !beyond; j++) {
         int64_t us = to_us(t->s[j].dts + t->s[j].cts - t->shift, t->timescale);
         beyond = us >= MAX_TIME_US || us <= -MAX_TIME_US;

@@ -22,7 +22,9 @@ static int code_of(int e) {
 static int px_create(void *user, const char *path, mp4_io *io) { return mp4_io_file_open(io, path, "w"); }
 static int px_close(void *user, mp4_io *io) { return mp4_io_file_close(io); }
 static int px_remove(void *user, const char *path) { return unlink(path) == 0 ? 0 : code_of(errno); }
-static int px_mkdir(void *user, const char *path) { return mkdir(path, 0777) == 0 || errno == EEXIST ? 0 : code_of(errno); }
+static int px_mkdir(void *user, const char *path) {
+  return mkdir(path, 0777) == 0 || errno == EEXIST ? 0 : code_of(errno);
+}
 
 static int px_list(void *user, const char *dir, int (*fn)(void *ctx, const char *name), void *ctx) {
   DIR *d = opendir(dir);

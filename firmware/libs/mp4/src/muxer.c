@@ -35,8 +35,8 @@ struct mp4_muxer {
   int nt;
   bool has_video, have_t0, init_written;
   int64_t t0_us, frag_start_us;
-  uint64_t pos; /* file offset of the next write */
-  uint64_t mehd_at; /* file offset of mehd's fragment_duration, 0 if none */
+  uint64_t pos;        /* file offset of the next write */
+  uint64_t mehd_at;    /* file offset of mehd's fragment_duration, 0 if none */
   uint64_t reserve_at; /* INDEXED: file offset of the box finalize turns into the mdat */
   uint32_t seq;
   int err;
@@ -79,8 +79,7 @@ int mp4_muxer_open(mp4_muxer **out, const mp4_muxer_config *cfg, const mp4_io *i
   if (!out || !io || !io->write || !io->seek) return ERR_EINVAL;
   mp4_muxer_config c = MP4_MUXER_CONFIG_DEFAULT;
   if (cfg) c = *cfg;
-  if (c.max_tracks <= 0 || c.max_tracks > MAX_TRACKS || c.max_fragment_bytes < 1024 ||
-      c.mode > MP4_MODE_FASTSTART)
+  if (c.max_tracks <= 0 || c.max_tracks > MAX_TRACKS || c.max_fragment_bytes < 1024 || c.mode > MP4_MODE_FASTSTART)
     return ERR_EINVAL;
   mp4_muxer *m = calloc(1, sizeof(*m));
   if (!m) return ERR_ENOMEM;
@@ -133,7 +132,8 @@ int mp4_muxer_open_next(mp4_muxer **out, const mp4_muxer *prev, const mp4_io *io
 
 int mp4_muxer_add_video(mp4_muxer *m, mp4_codec codec, int width, int height) {
   if (!m) return ERR_EINVAL;
-  if (codec != MP4_CODEC_H264 && codec != MP4_CODEC_H265) return fail(m, ERR_EINVAL, "video codec must be h264 or h265");
+  if (codec != MP4_CODEC_H264 && codec != MP4_CODEC_H265)
+    return fail(m, ERR_EINVAL, "video codec must be h264 or h265");
   if (width <= 0 || height <= 0 || width > 16384 || height > 16384) return fail(m, ERR_EINVAL, "bad video size");
   if (m->has_video) return fail(m, ERR_ELIMIT, "one video track per file");
   int id = add_track(m, MP4_TRACK_VIDEO, codec, 90000);
@@ -147,7 +147,8 @@ int mp4_muxer_add_video(mp4_muxer *m, mp4_codec codec, int width, int height) {
 
 int mp4_muxer_add_audio(mp4_muxer *m, mp4_codec codec, int sample_rate, int channels) {
   if (!m) return ERR_EINVAL;
-  if (codec != MP4_CODEC_G711A && codec != MP4_CODEC_G711U) return fail(m, ERR_EINVAL, "audio codec must be alaw or ulaw");
+  if (codec != MP4_CODEC_G711A && codec != MP4_CODEC_G711U)
+    return fail(m, ERR_EINVAL, "audio codec must be alaw or ulaw");
   if (sample_rate <= 0 || sample_rate > 65535 || channels <= 0 || channels > 8)
     return fail(m, ERR_EINVAL, "bad audio rate/channels");
   int id = add_track(m, MP4_TRACK_AUDIO, codec, (uint32_t)sample_rate);
@@ -203,7 +204,8 @@ static uint32_t guess_duration(const wtrack *t) {
 /* Per the sync policy: bytes written so far reach the OS (FLUSH) or the medium (FSYNC). */
 static int barrier(mp4_muxer *m) {
   int rc;
-  if (m->cfg.sync >= MP4_SYNC_FLUSH && m->io.flush && (rc = m->io.flush(m->io.user)) < 0) return io_fail(m, rc, "flush");
+  if (m->cfg.sync >= MP4_SYNC_FLUSH && m->io.flush && (rc = m->io.flush(m->io.user)) < 0)
+    return io_fail(m, rc, "flush");
   if (m->cfg.sync >= MP4_SYNC_FSYNC && m->io.sync && (rc = m->io.sync(m->io.user)) < 0) return io_fail(m, rc, "fsync");
   return 0;
 }
@@ -236,8 +238,8 @@ static int flush_fragment(mp4_muxer *m) {
       t->pending = false;
     }
     if (!t->n) continue;
-    ft[k] = (mp4_frag_track){t->d.id, (uint64_t)t->first_dts, t->n, t->size, t->dur, t->sync,
-                             t->d.kind == MP4_TRACK_VIDEO, total};
+    ft[k] = (mp4_frag_track){t->d.id, (uint64_t)t->first_dts,       t->n, t->size, t->dur,
+                             t->sync, t->d.kind == MP4_TRACK_VIDEO, total};
     total += (uint32_t)fragment_bytes(m, i);
     k++;
   }
@@ -361,7 +363,8 @@ static int write_sample(mp4_muxer *m, wtrack *t, const uint8_t *data, size_t siz
     if (!t->started) {
       if (!key) return fail(m, ERR_ESTATE, "the first video frame must be a keyframe (IDR/IRAP)");
       if (!media_ps_cache_complete(&t->ps))
-        return fail(m, ERR_ESTATE, "no %s before the first keyframe", t->d.codec == MP4_CODEC_H265 ? "VPS/SPS/PPS" : "SPS/PPS");
+        return fail(m, ERR_ESTATE, "no %s before the first keyframe",
+                    t->d.codec == MP4_CODEC_H265 ? "VPS/SPS/PPS" : "SPS/PPS");
       media_sps_info si;
       if (media_sps_parse(t->ps.codec, t->ps.sps, t->ps.sps_size, &si) == 0) {
         t->d.width = si.width;
@@ -383,13 +386,16 @@ static int write_sample(mp4_muxer *m, wtrack *t, const uint8_t *data, size_t siz
     mp4_buf_bytes(&t->data, data, size);
   }
   size_t len = t->data.len - m->pending_at;
-  if (t->data.err || len > m->cfg.max_fragment_bytes) return fail(m, ERR_ELIMIT, "frame larger than max_fragment_bytes");
+  if (t->data.err || len > m->cfg.max_fragment_bytes)
+    return fail(m, ERR_ELIMIT, "frame larger than max_fragment_bytes");
   if (pts_us < m->t0_us) return fail(m, ERR_EINVAL, "pts before the start of the file");
   int64_t dts = to_ticks(pts_us - m->t0_us, t->d.timescale);
   if (t->pending) {
     int64_t d = dts - t->last_dts;
     if (d <= 0) {
-      if (t->d.kind == MP4_TRACK_VIDEO) return fail(m, ERR_EINVAL, "video pts must increase (%lld after %lld us)", (long long)pts_us, (long long)(t->last_dts * 1000000 / t->d.timescale + m->t0_us));
+      if (t->d.kind == MP4_TRACK_VIDEO)
+        return fail(m, ERR_EINVAL, "video pts must increase (%lld after %lld us)", (long long)pts_us,
+                    (long long)(t->last_dts * 1000000 / t->d.timescale + m->t0_us));
       d = guess_duration(t); /* audio jitter: keep the sample, trust its length */
       dts = t->last_dts + d;
     }

@@ -30,7 +30,7 @@ struct mp4_segmenter {
   bool has_index;
   mp4_muxer *m; /* the current file's */
   mp4_io io;
-  bool broken;  /* the card filled up: m is dead, the next keyframe starts a new file */
+  bool broken; /* the card filled up: m is dead, the next keyframe starts a new file */
   char path[PATH_MAX];
   uint32_t index;
   int ntracks;
@@ -63,7 +63,8 @@ enum { TOK_NONE, TOK_INDEX, TOK_TIME };
 static size_t token(const char *p, int *kind, int *width) {
   *width = 0;
   if (!strncmp(p, "{index}", 7)) return *kind = TOK_INDEX, 7;
-  if (!strncmp(p, "{index:", 7) && p[7] >= '1' && p[7] <= '9' && p[8] == '}') return *kind = TOK_INDEX, *width = p[7] - '0', 9;
+  if (!strncmp(p, "{index:", 7) && p[7] >= '1' && p[7] <= '9' && p[8] == '}')
+    return *kind = TOK_INDEX, *width = p[7] - '0', 9;
   if (!strncmp(p, "{time}", 6)) return *kind = TOK_TIME, 6;
   return *kind = TOK_NONE, 0;
 }
@@ -173,7 +174,8 @@ static int by_index(const void *a, const void *b) {
 
 /* dir/name; the pattern's length was checked, so only a dir near PATH_MAX can truncate. */
 static void join(const mp4_segmenter *s, const char *name, char *out, size_t cap) {
-  int n = s->dir[0] ? snprintf(out, cap, "%s/%s", strcmp(s->dir, "/") ? s->dir : "", name) : snprintf(out, cap, "%s", name);
+  int n =
+      s->dir[0] ? snprintf(out, cap, "%s/%s", strcmp(s->dir, "/") ? s->dir : "", name) : snprintf(out, cap, "%s", name);
   if (n < 0 || (size_t)n >= cap) out[cap - 1] = 0;
 }
 

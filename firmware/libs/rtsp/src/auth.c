@@ -45,17 +45,17 @@ static int parse_digest(const char *p, const char *end, rtsp_auth_header *h) {
       ve = p;
     }
     size_t kl = (size_t)(ke - k), vl = (size_t)(ve - v);
-    static const char *const names[] = {"username", "realm", "nonce", "uri", "response",
-                                        "qop", "nc", "cnonce", "algorithm", "opaque"};
+    static const char *const names[] = {"username", "realm", "nonce",  "uri",       "response",
+                                        "qop",      "nc",    "cnonce", "algorithm", "opaque"};
     int idx = -1;
     for (int i = 0; i < (int)(sizeof names / sizeof names[0]); i++)
       if (rtsp_ieq(k, kl, names[i])) idx = i;
-    if (idx < 0) continue; /* unknown auth-param: ignored (§3.2.2) */
+    if (idx < 0) continue;                       /* unknown auth-param: ignored (§3.2.2) */
     if (seen & (1u << idx)) return ERR_EBADDATA; /* duplicate field */
     seen |= 1u << idx;
     char *dst[] = {h->username, h->realm, h->nonce, h->uri, h->response, h->qop, h->nc, h->cnonce, h->algorithm, NULL};
-    size_t caps[] = {sizeof h->username, sizeof h->realm, sizeof h->nonce, sizeof h->uri, sizeof h->response,
-                     sizeof h->qop, sizeof h->nc, sizeof h->cnonce, sizeof h->algorithm, 0};
+    size_t caps[] = {sizeof h->username, sizeof h->realm, sizeof h->nonce,  sizeof h->uri,       sizeof h->response,
+                     sizeof h->qop,      sizeof h->nc,    sizeof h->cnonce, sizeof h->algorithm, 0};
     if (dst[idx] && copy_field(dst[idx], caps[idx], v, vl) < 0) return ERR_EBADDATA;
   }
   unsigned need = 1u << 0 | 1u << 1 | 1u << 2 | 1u << 3 | 1u << 4;
@@ -121,9 +121,8 @@ static void md5_join(char hex[33], const char *const *parts, int n) {
   hex[32] = 0;
 }
 
-void rtsp_digest_response(const char *user, const char *realm, const char *pass, const char *method,
-                          const char *uri, const char *nonce, const char *nc, const char *cnonce,
-                          const char *qop, char hex[33]) {
+void rtsp_digest_response(const char *user, const char *realm, const char *pass, const char *method, const char *uri,
+                          const char *nonce, const char *nc, const char *cnonce, const char *qop, char hex[33]) {
   char ha1[33], ha2[33];
   const char *a1[] = {user, realm, pass};
   const char *a2[] = {method, uri};
@@ -153,17 +152,16 @@ bool rtsp_auth_verify(const rtsp_auth_header *h, rtsp_auth_mode mode, const char
   char got[33];
   size_t n = strlen(h->response);
   if (n != 32) return false;
-  for (size_t i = 0; i <= n; i++) got[i] = (char)((h->response[i] >= 'A' && h->response[i] <= 'F') ? h->response[i] + 32 : h->response[i]);
+  for (size_t i = 0; i <= n; i++)
+    got[i] = (char)((h->response[i] >= 'A' && h->response[i] <= 'F') ? h->response[i] + 32 : h->response[i]);
   return ct_streq(got, want);
 }
 
 int rtsp_auth_challenge(rtsp_auth_mode mode, const char *realm, const char *nonce, char *out, size_t cap) {
   int n;
-  if (mode == RTSP_AUTH_BASIC)
-    n = snprintf(out, cap, "Basic realm=\"%s\"", realm);
+  if (mode == RTSP_AUTH_BASIC) n = snprintf(out, cap, "Basic realm=\"%s\"", realm);
   else if (mode == RTSP_AUTH_DIGEST)
     n = snprintf(out, cap, "Digest realm=\"%s\", nonce=\"%s\", algorithm=MD5", realm, nonce);
-  else
-    return ERR_EINVAL;
+  else return ERR_EINVAL;
   return n < 0 || (size_t)n >= cap ? ERR_ELIMIT : n;
 }

@@ -229,8 +229,8 @@ static int simple(rtsp_conn *c, const rtsp_request *req, int status) {
 
 typedef struct target {
   rtsp_mount *mount;
-  int track;       /* -1 aggregate */
-  char base[512];  /* URL without trailing '/' or track suffix */
+  int track;      /* -1 aggregate */
+  char base[512]; /* URL without trailing '/' or track suffix */
 } target;
 
 /* Maps "rtsp://host:port/name[/trackID=N]" (or "/name...") to a mount. 0, or the status. */

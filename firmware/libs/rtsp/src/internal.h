@@ -13,7 +13,7 @@
 #define RTSP_TRACKS 2 /* 0 video, 1 audio */
 #define RTSP_MOUNT_NAME_MAX 64
 #define RTSP_LINGER_US 2000000 /* a client's grace to act on RTCP BYE before we hang up */
-#define RTSP_RTCP_SMALL 2048 /* interleaved frames larger than this are skipped, not buffered */
+#define RTSP_RTCP_SMALL 2048   /* interleaved frames larger than this are skipped, not buffered */
 
 /* One access unit's (or audio chunk's) RTP packets, shared by every reader, each behind its
  * interleave header (rtp_pktbuf_init_interleaved). A reader patches the channel and sequence
@@ -37,11 +37,11 @@ void rtsp_frame_unref(rtsp_frame *f);
 typedef struct rtsp_track_state {
   bool setup;
   rtsp_lower lower;
-  int ch[2];          /* interleaved channels */
+  int ch[2]; /* interleaved channels */
   int client_port[2];
   int server_port[2];
-  uint16_t seq;       /* next outgoing sequence number (announced in RTP-Info) */
-  uint16_t seq_off;   /* reader's = stream's + seq_off, fixed at its first packet */
+  uint16_t seq;     /* next outgoing sequence number (announced in RTP-Info) */
+  uint16_t seq_off; /* reader's = stream's + seq_off, fixed at its first packet */
   bool seq_set;
   uint32_t packets, octets;
   bool sent_any;
@@ -104,10 +104,10 @@ struct rtsp_conn {
   uint64_t requests;      /* completed */
   uint64_t hold_until;    /* µs; input waits until then (failed authentication) */
   int auth_fails;
-  char addr[64];          /* the peer without its port */
+  char addr[64]; /* the peer without its port */
   rtsp_sess *sessions;
   int nsessions;
-  uint64_t drops_done;    /* drops of freed sessions */
+  uint64_t drops_done; /* drops of freed sessions */
   struct rtsp_conn *next;
 };
 
@@ -158,7 +158,7 @@ uint32_t rtsp_mount_rtp_now(rtsp_mount *m, int track, uint64_t now);
 void rtsp_sess_send_rtcp(rtsp_sess *ss, bool bye, uint64_t now);
 
 /* conn.c */
-void rtsp_conn_close(rtsp_conn *c); /* calls io->close once */
+void rtsp_conn_close(rtsp_conn *c);  /* calls io->close once */
 void rtsp_conn_resume(rtsp_conn *c); /* a held connection's buffered input, once hold_until passed */
 rtsp_addr_state *rtsp_addr_find(rtsp_server *s, const char *addr, bool create);
 /* Closes the oldest connection that has sent nothing (as a newcomer at max_clients would), for

@@ -66,7 +66,7 @@ static int parse_message(const uint8_t *buf, size_t len, const rtsp_limits *lim,
     if (ll && line[ll - 1] == '\r') line[--ll] = 0;
     if (ll > lim->max_line) return fail(status, 400);
     if (memchr(line, '\r', ll)) return fail(status, 400); /* bare CR inside a line */
-    if (ll == 0) break;                                    /* end of headers */
+    if (ll == 0) break;                                   /* end of headers */
     if (!*first) {
       *first = line;
     } else {

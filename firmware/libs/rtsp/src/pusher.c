@@ -23,13 +23,23 @@
 #define PUSH_URL_MAX 512
 #define PUSH_MSG_MAX 8192
 
-enum { REQ_NONE, REQ_OPTIONS, REQ_ANNOUNCE, REQ_SETUP, REQ_RECORD, REQ_KEEPALIVE, REQ_TEARDOWN, REQ_DESCRIBE, REQ_PLAY };
-static const char *const req_names[] = {"",         "OPTIONS",  "ANNOUNCE", "SETUP", "RECORD",
-                                        "GET_PARAMETER", "TEARDOWN", "DESCRIBE", "PLAY"};
+enum {
+  REQ_NONE,
+  REQ_OPTIONS,
+  REQ_ANNOUNCE,
+  REQ_SETUP,
+  REQ_RECORD,
+  REQ_KEEPALIVE,
+  REQ_TEARDOWN,
+  REQ_DESCRIBE,
+  REQ_PLAY
+};
+static const char *const req_names[] = {"",         "OPTIONS",  "ANNOUNCE", "SETUP", "RECORD", "GET_PARAMETER",
+                                        "TEARDOWN", "DESCRIBE", "PLAY"};
 
 struct rtsp_pusher {
   rtsp_pusher_config cfg;
-  char url[PUSH_URL_MAX];  /* without credentials */
+  char url[PUSH_URL_MAX]; /* without credentials */
   char host[256];
   int port;
   char user[RTSP_AUTH_FIELD_MAX], pass[RTSP_AUTH_FIELD_MAX];
@@ -148,8 +158,8 @@ int rtsp_pusher_new(const rtsp_pusher_config *cfg, rtsp_pusher **out) {
   if (!p) return ERR_ENOMEM;
   p->cfg = *cfg;
   if (!p->cfg.max_backlog) p->cfg.max_backlog = 4u << 20;
-  if (rtsp_url_split(cfg->url, p->host, sizeof p->host, &p->port, p->user, sizeof p->user, p->pass,
-                     sizeof p->pass) < 0) {
+  if (rtsp_url_split(cfg->url, p->host, sizeof p->host, &p->port, p->user, sizeof p->user, p->pass, sizeof p->pass) <
+      0) {
     free(p);
     return ERR_EINVAL;
   }
@@ -229,9 +239,9 @@ static void put_auth(rtsp_pusher *p, rtsp_wbuf *w, const char *method, const cha
       snprintf(nc, sizeof nc, "%08x", ++p->nc);
       snprintf(cnonce, sizeof cnonce, "%016llx", (unsigned long long)rand64());
     }
-    rtsp_digest_response(p->user, p->realm, p->pass, method, uri, p->nonce, nc, cnonce, p->qop_auth ? "auth" : "",
-                         hex);
-    rtsp_wbuf_printf(w, "Authorization: Digest username=\"%s\", realm=\"%s\", nonce=\"%s\", uri=\"%s\", response=\"%s\"",
+    rtsp_digest_response(p->user, p->realm, p->pass, method, uri, p->nonce, nc, cnonce, p->qop_auth ? "auth" : "", hex);
+    rtsp_wbuf_printf(w,
+                     "Authorization: Digest username=\"%s\", realm=\"%s\", nonce=\"%s\", uri=\"%s\", response=\"%s\"",
                      p->user, p->realm, p->nonce, uri, hex);
     if (p->qop_auth) rtsp_wbuf_printf(w, ", qop=auth, nc=%s, cnonce=\"%s\"", nc, cnonce);
     if (p->opaque[0]) rtsp_wbuf_printf(w, ", opaque=\"%s\"", p->opaque);
@@ -277,8 +287,7 @@ static int send_request(rtsp_pusher *p, int req, int track) {
       rtsp_wbuf_printf(&w, "Transport: RTP/AVP/TCP;unicast;interleaved=%d-%d;mode=record\r\n", ch, ch + 1);
     else if (p->cfg.udp)
       rtsp_wbuf_printf(&w, "Transport: RTP/AVP;unicast;client_port=%d-%d\r\n", udp_port, udp_port + 1);
-    else
-      rtsp_wbuf_printf(&w, "Transport: RTP/AVP/TCP;unicast;interleaved=%d-%d\r\n", ch, ch + 1);
+    else rtsp_wbuf_printf(&w, "Transport: RTP/AVP/TCP;unicast;interleaved=%d-%d\r\n", ch, ch + 1);
   } else if (req == REQ_RECORD || req == REQ_PLAY) {
     rtsp_wbuf_puts(&w, "Range: npt=0.000-\r\n"); /* §10.11, §10.5 */
   } else if (req == REQ_DESCRIBE) {
@@ -334,7 +343,10 @@ static bool take_challenge(rtsp_pusher *p, const char *v) {
       rtsp_trim(&val, &ve);
     }
     size_t kl = (size_t)(ke - k), vl = (size_t)(ve - val);
-    char *dst = rtsp_ieq(k, kl, "realm") ? realm : rtsp_ieq(k, kl, "nonce") ? nonce : rtsp_ieq(k, kl, "opaque") ? opaque : NULL;
+    char *dst = rtsp_ieq(k, kl, "realm")    ? realm
+                : rtsp_ieq(k, kl, "nonce")  ? nonce
+                : rtsp_ieq(k, kl, "opaque") ? opaque
+                                            : NULL;
     if (dst && vl < RTSP_AUTH_FIELD_MAX) {
       memcpy(dst, val, vl);
       dst[vl] = 0;
@@ -420,53 +432,48 @@ static void on_response(rtsp_pusher *p, const rtsp_response *r) {
   }
   p->auth_retried = false;
   switch (req) {
-  case REQ_OPTIONS: {
-    const char *pub = rtsp_header_find(r->headers, r->nheaders, "Public");
-    if (pub && strstr(pub, "GET_PARAMETER")) p->keepalive_ok = true;
-    send_request(p, p->cfg.play ? REQ_DESCRIBE : REQ_ANNOUNCE, 0);
-    break;
-  }
-  case REQ_DESCRIBE:
-    if (!take_sdp(p, r)) {
-      rtsp_pusher_fail(p, r->status, ERR_EBADDATA, "DESCRIBE: the server's SDP has no video or audio media");
-      return;
+    case REQ_OPTIONS: {
+      const char *pub = rtsp_header_find(r->headers, r->nheaders, "Public");
+      if (pub && strstr(pub, "GET_PARAMETER")) p->keepalive_ok = true;
+      send_request(p, p->cfg.play ? REQ_DESCRIBE : REQ_ANNOUNCE, 0);
+      break;
     }
-    send_request(p, REQ_SETUP, next_setup_track(p, -1));
-    break;
-  case REQ_ANNOUNCE:
-    send_request(p, REQ_SETUP, next_setup_track(p, -1));
-    break;
-  case REQ_SETUP: {
-    const char *sess = rtsp_header_find(r->headers, r->nheaders, "Session");
-    const char *trans = rtsp_header_find(r->headers, r->nheaders, "Transport");
-    rtsp_session_hdr sh;
-    if (sess) { /* §12.37: id [;timeout=n] */
-      if (rtsp_session_parse(sess, &sh) < 0) {
-        rtsp_pusher_fail(p, r->status, ERR_EBADDATA, "SETUP: the server's Session header is malformed");
+    case REQ_DESCRIBE:
+      if (!take_sdp(p, r)) {
+        rtsp_pusher_fail(p, r->status, ERR_EBADDATA, "DESCRIBE: the server's SDP has no video or audio media");
         return;
       }
-      memcpy(p->session, sh.id, sizeof p->session);
-      if (sh.timeout > 0) p->timeout_s = sh.timeout;
+      send_request(p, REQ_SETUP, next_setup_track(p, -1));
+      break;
+    case REQ_ANNOUNCE: send_request(p, REQ_SETUP, next_setup_track(p, -1)); break;
+    case REQ_SETUP: {
+      const char *sess = rtsp_header_find(r->headers, r->nheaders, "Session");
+      const char *trans = rtsp_header_find(r->headers, r->nheaders, "Transport");
+      rtsp_session_hdr sh;
+      if (sess) { /* §12.37: id [;timeout=n] */
+        if (rtsp_session_parse(sess, &sh) < 0) {
+          rtsp_pusher_fail(p, r->status, ERR_EBADDATA, "SETUP: the server's Session header is malformed");
+          return;
+        }
+        memcpy(p->session, sh.id, sizeof p->session);
+        if (sh.timeout > 0) p->timeout_s = sh.timeout;
+      }
+      int ch = p->cfg.play && p->cfg.udp ? -1 : p->req_track * 2;
+      rtsp_transport tr[4];
+      if (ch >= 0 && trans && rtsp_transport_parse(trans, tr, 4) >= 1 && tr[0].interleaved[0] >= 0)
+        ch = tr[0].interleaved[0]; /* §12.39: the server may choose other channels */
+      p->ch[p->req_track] = ch;
+      if (!p->session[0]) {
+        rtsp_pusher_fail(p, r->status, ERR_EBADDATA, "SETUP: the server's reply has no Session header");
+        return;
+      }
+      int next = next_setup_track(p, p->req_track);
+      send_request(p, next >= 0 ? REQ_SETUP : p->cfg.play ? REQ_PLAY : REQ_RECORD, next >= 0 ? next : 0);
+      break;
     }
-    int ch = p->cfg.play && p->cfg.udp ? -1 : p->req_track * 2;
-    rtsp_transport tr[4];
-    if (ch >= 0 && trans && rtsp_transport_parse(trans, tr, 4) >= 1 && tr[0].interleaved[0] >= 0)
-      ch = tr[0].interleaved[0]; /* §12.39: the server may choose other channels */
-    p->ch[p->req_track] = ch;
-    if (!p->session[0]) {
-      rtsp_pusher_fail(p, r->status, ERR_EBADDATA, "SETUP: the server's reply has no Session header");
-      return;
-    }
-    int next = next_setup_track(p, p->req_track);
-    send_request(p, next >= 0 ? REQ_SETUP : p->cfg.play ? REQ_PLAY : REQ_RECORD, next >= 0 ? next : 0);
-    break;
-  }
-  case REQ_PLAY:
-  case REQ_RECORD:
-    set_state(p, RTSP_PUSH_RECORDING, r->status, 0);
-    break;
-  default:
-    break;
+    case REQ_PLAY:
+    case REQ_RECORD: set_state(p, RTSP_PUSH_RECORDING, r->status, 0); break;
+    default: break;
   }
 }
 

@@ -59,8 +59,7 @@ int rtsp_range_parse(const char *value, rtsp_range *out) {
   const char *semi = memchr(p, ';', (size_t)(end - p));
   if (semi) end = semi;
   while (end > p && rtsp_is_ws(end[-1])) end--;
-  if (end - p >= 6 && (strncasecmp(p, "clock=", 6) == 0 || strncasecmp(p, "smpte", 5) == 0))
-    return ERR_ENOTSUP;
+  if (end - p >= 6 && (strncasecmp(p, "clock=", 6) == 0 || strncasecmp(p, "smpte", 5) == 0)) return ERR_ENOTSUP;
   if (end - p < 4 || strncasecmp(p, "npt=", 4) != 0) return ERR_EBADDATA;
   p += 4;
   if (p < end && *p == '-') {
@@ -81,11 +80,8 @@ int rtsp_range_parse(const char *value, rtsp_range *out) {
 
 int rtsp_range_format(const rtsp_range *r, char *out, size_t cap) {
   int n;
-  if (r->start_now)
-    n = snprintf(out, cap, "npt=now-");
-  else if (r->has_end)
-    n = snprintf(out, cap, "npt=%.3f-%.3f", r->start, r->end);
-  else
-    n = snprintf(out, cap, "npt=%.3f-", r->start);
+  if (r->start_now) n = snprintf(out, cap, "npt=now-");
+  else if (r->has_end) n = snprintf(out, cap, "npt=%.3f-%.3f", r->start, r->end);
+  else n = snprintf(out, cap, "npt=%.3f-", r->start);
   return n < 0 || (size_t)n >= cap ? ERR_ELIMIT : n;
 }

@@ -11,7 +11,9 @@ static void be32(uint8_t *p, uint32_t v) {
   p[2] = (uint8_t)(v >> 8);
   p[3] = (uint8_t)v;
 }
-static uint32_t rd32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
+static uint32_t rd32(const uint8_t *p) {
+  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
 
 uint64_t rtcp_ntp_from_unix_us(uint64_t us) {
   uint64_t sec = us / 1000000 + 2208988800ull; /* 1900 -> 1970 */
@@ -78,8 +80,8 @@ int rtcp_parse_reports(const uint8_t *buf, size_t len, rtcp_rr_block *out, int m
     if (pos + plen > len) return ERR_EBADDATA;
     int rc = p[0] & 31;
     size_t first = 0;
-    if (p[1] == 201) first = 8;        /* RR: header, reporter SSRC */
-    else if (p[1] == 200) first = 28;  /* SR: header, SSRC, sender info */
+    if (p[1] == 201) first = 8;       /* RR: header, reporter SSRC */
+    else if (p[1] == 200) first = 28; /* SR: header, SSRC, sender info */
     if (first) {
       if (first + 24u * (size_t)rc > plen) return ERR_EBADDATA;
       uint32_t reporter = plen >= 8 ? rd32(p + 4) : 0;

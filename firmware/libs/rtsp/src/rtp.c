@@ -54,8 +54,8 @@ int rtp_pktbuf_reserve(rtp_pktbuf *b, size_t bytes, int pkts) {
   return 0;
 }
 
-int rtp_pktbuf_add(rtp_pktbuf *b, const uint8_t *hdr, size_t hlen, const uint8_t *p1, size_t n1,
-                   const uint8_t *p2, size_t n2) {
+int rtp_pktbuf_add(rtp_pktbuf *b, const uint8_t *hdr, size_t hlen, const uint8_t *p1, size_t n1, const uint8_t *p2,
+                   size_t n2) {
   size_t size = b->prefix + hlen + n1 + n2;
   if (b->len + size > b->cap || b->n + 2 > b->ncap) {
     int r = rtp_pktbuf_reserve(b, size, 1);

@@ -61,12 +61,11 @@ static int copy_str(char *dst, size_t cap, const char *src) {
 int rtsp_server_new(const rtsp_server_config *cfg, rtsp_server **out) {
   if (!cfg || !out) return ERR_EINVAL;
   *out = NULL;
-  if (cfg->mtu < RTP_MTU_MIN || cfg->mtu > RTP_MTU_MAX || cfg->port < 0 || cfg->port > 65535 ||
-      cfg->max_clients < 1 || cfg->max_sessions_per_conn < 1 || cfg->queue_max_frames < 2 ||
-      cfg->session_timeout_s < 1 || cfg->request_timeout_s < 1 || cfg->limits.max_headers < 1 ||
-      cfg->limits.max_header_bytes < 64 || cfg->limits.max_header_bytes >= sizeof(((rtsp_server *)0)->scratch) ||
-      cfg->limits.max_body > 1u << 20 || cfg->rtcp_interval_ms < 100 || cfg->request_deadline_s < 1 ||
-      cfg->max_clients_per_addr < 1)
+  if (cfg->mtu < RTP_MTU_MIN || cfg->mtu > RTP_MTU_MAX || cfg->port < 0 || cfg->port > 65535 || cfg->max_clients < 1 ||
+      cfg->max_sessions_per_conn < 1 || cfg->queue_max_frames < 2 || cfg->session_timeout_s < 1 ||
+      cfg->request_timeout_s < 1 || cfg->limits.max_headers < 1 || cfg->limits.max_header_bytes < 64 ||
+      cfg->limits.max_header_bytes >= sizeof(((rtsp_server *)0)->scratch) || cfg->limits.max_body > 1u << 20 ||
+      cfg->rtcp_interval_ms < 100 || cfg->request_deadline_s < 1 || cfg->max_clients_per_addr < 1)
     return ERR_EINVAL;
   if (cfg->auth != RTSP_AUTH_NONE && (!cfg->username || !cfg->password)) return ERR_EINVAL;
   rtsp_server *s = calloc(1, sizeof *s);
@@ -164,8 +163,8 @@ static bool valid_mount_name(const char *n) {
       strstr(n, "//") || strstr(n, "trackID="))
     return false;
   for (const char *c = n; *c; c++)
-    if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '.' ||
-          *c == '_' || *c == '-' || *c == '/'))
+    if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '.' || *c == '_' ||
+          *c == '-' || *c == '/'))
       return false;
   return true;
 }

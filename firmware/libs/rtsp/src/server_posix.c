@@ -48,10 +48,10 @@ struct adapter {
   void *loop;
   int lfd;
   pconn *conns;
-  int ndead; /* shut down, waiting for sweep() to free them: no walk over every client for none */
-  int depth; /* > 0 while inside a core call on behalf of a socket */
-  uint64_t resume_at;  /* µs; the listener is paused until then (out of descriptors), 0 = not */
-  uint64_t backoff_us; /* the next pause, doubling to 1 s while accept keeps failing */
+  int ndead;             /* shut down, waiting for sweep() to free them: no walk over every client for none */
+  int depth;             /* > 0 while inside a core call on behalf of a socket */
+  uint64_t resume_at;    /* µs; the listener is paused until then (out of descriptors), 0 = not */
+  uint64_t backoff_us;   /* the next pause, doubling to 1 s while accept keeps failing */
   rtsp_sock_stage stage; /* datagrams staged for one send() where they cannot be gathered */
 };
 
@@ -117,7 +117,6 @@ static size_t io_backlog(void *user) {
 }
 
 static void on_udp(void *loop, int fd, int revents, void *user);
-
 
 static int io_udp_open(void *user, int track, int crtp, int crtcp, int sp[2]) {
   pconn *p = user;

@@ -9,8 +9,8 @@
 
 static bool id_char(char c) {
   /* §3.4: session-id = 1*( ALPHA | DIGIT | safe ), safe = "$" | "-" | "_" | "." | "+" */
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '$' ||
-         c == '-' || c == '_' || c == '.' || c == '+';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '$' || c == '-' ||
+         c == '_' || c == '.' || c == '+';
 }
 
 int rtsp_session_parse(const char *value, rtsp_session_hdr *out) {
@@ -50,7 +50,6 @@ int rtsp_session_parse(const char *value, rtsp_session_hdr *out) {
 }
 
 int rtsp_session_format(const rtsp_session_hdr *s, char *out, size_t cap) {
-  int n = s->timeout >= 0 ? snprintf(out, cap, "%s;timeout=%d", s->id, s->timeout)
-                          : snprintf(out, cap, "%s", s->id);
+  int n = s->timeout >= 0 ? snprintf(out, cap, "%s;timeout=%d", s->id, s->timeout) : snprintf(out, cap, "%s", s->id);
   return n < 0 || (size_t)n >= cap ? ERR_ELIMIT : n;
 }

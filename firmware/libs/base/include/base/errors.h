@@ -9,23 +9,23 @@
 #define BASE_ERRORS_H
 
 /* XX(name, value, message) */
-#define ERR_MAP(XX)                                            \
-  XX(EINVAL, -22, "invalid argument")                                \
-  XX(ENOMEM, -12, "out of memory")                                   \
-  XX(EBUSY, -16, "resource busy")                                    \
-  XX(ENODEV, -19, "no such device")                                  \
-  XX(ENOENT, -2, "no such file or directory")                        \
-  XX(EIO, -5, "input/output error")                                  \
-  XX(ENOSPC, -28, "no space left on device")                         \
-  XX(ETIMEDOUT, -110, "timed out")                                   \
-  XX(EAGAIN, -11, "resource temporarily unavailable")                \
-  XX(ENOTSUP, -95, "operation not supported")                        \
-  XX(ECLOSED, -1001, "object is closed")                             \
-  XX(EBADDATA, -1002, "malformed data")                              \
-  XX(ETRUNC, -1003, "data is truncated")                             \
-  XX(ELIMIT, -1004, "a configured limit was exceeded")               \
-  XX(ESTATE, -1005, "operation not allowed in the current state")    \
-  XX(EAUTH, -1006, "authentication failed")                          \
+#define ERR_MAP(XX) \
+  XX(EINVAL, -22, "invalid argument") \
+  XX(ENOMEM, -12, "out of memory") \
+  XX(EBUSY, -16, "resource busy") \
+  XX(ENODEV, -19, "no such device") \
+  XX(ENOENT, -2, "no such file or directory") \
+  XX(EIO, -5, "input/output error") \
+  XX(ENOSPC, -28, "no space left on device") \
+  XX(ETIMEDOUT, -110, "timed out") \
+  XX(EAGAIN, -11, "resource temporarily unavailable") \
+  XX(ENOTSUP, -95, "operation not supported") \
+  XX(ECLOSED, -1001, "object is closed") \
+  XX(EBADDATA, -1002, "malformed data") \
+  XX(ETRUNC, -1003, "data is truncated") \
+  XX(ELIMIT, -1004, "a configured limit was exceeded") \
+  XX(ESTATE, -1005, "operation not allowed in the current state") \
+  XX(EAUTH, -1006, "authentication failed") \
   XX(EINTR, -4, "interrupted")
 
 enum {

@@ -13,12 +13,16 @@
 #include <stdint.h>
 
 typedef enum media_codec { MEDIA_CODEC_H264 = 1, MEDIA_CODEC_H265 = 2 } media_codec;
-typedef struct media_nal { const uint8_t *data; size_t size; int type; } media_nal; /* data excludes the start code */
+typedef struct media_nal {
+  const uint8_t *data;
+  size_t size;
+  int type;
+} media_nal; /* data excludes the start code */
 /* Iterates NAL units of an Annex-B buffer (3- or 4-byte start codes). *pos starts at 0. Returns 1 with *nal filled, 0 at the end. */
 int media_annexb_next(media_codec codec, const uint8_t *buf, size_t len, size_t *pos, media_nal *nal);
-int media_nal_type(media_codec codec, const uint8_t *nal, size_t size);   /* -1 if size too small */
-bool media_nal_is_idr(media_codec codec, int type);          /* H.264 5; H.265 16..21 (IRAP) */
-bool media_nal_is_param_set(media_codec codec, int type);    /* H.264 SPS 7/PPS 8; H.265 VPS 32/SPS 33/PPS 34 */
+int media_nal_type(media_codec codec, const uint8_t *nal, size_t size); /* -1 if size too small */
+bool media_nal_is_idr(media_codec codec, int type);                     /* H.264 5; H.265 16..21 (IRAP) */
+bool media_nal_is_param_set(media_codec codec, int type); /* H.264 SPS 7/PPS 8; H.265 VPS 32/SPS 33/PPS 34 */
 bool media_nal_is_vcl(media_codec codec, int type);
 
 /* Offset of the first 00 00 01 at or after `from`, or `len` if there is none. */

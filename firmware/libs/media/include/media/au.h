@@ -30,22 +30,23 @@
 typedef struct media_au {
   const uint8_t *data; /* Annex-B, starting with a start code; valid only during the callback */
   size_t size;
-  bool keyframe;       /* holds an IDR (H.264) / IRAP (H.265) slice */
-  bool has_vcl;        /* false for a trailing unit holding only non-picture NALs */
-  uint64_t index;      /* 0, 1, 2 ... */
-  uint64_t offset;     /* of data[0] in the stream */
+  bool keyframe;   /* holds an IDR (H.264) / IRAP (H.265) slice */
+  bool has_vcl;    /* false for a trailing unit holding only non-picture NALs */
+  uint64_t index;  /* 0, 1, 2 ... */
+  uint64_t offset; /* of data[0] in the stream */
 } media_au;
 
 typedef void (*media_au_fn)(void *user, const media_au *au);
 
 typedef struct media_au_config {
   media_codec codec;
-  size_t max_au_size;  /* bytes; K230 VDEC input blocks are 1920x1088 */
+  size_t max_au_size; /* bytes; K230 VDEC input blocks are 1920x1088 */
   media_au_fn on_au;
   void *user;
 } media_au_config;
 
-#define MEDIA_AU_CONFIG_DEFAULT {MEDIA_CODEC_H264, 1920 * 1088, NULL, NULL}
+#define MEDIA_AU_CONFIG_DEFAULT \
+  { MEDIA_CODEC_H264, 1920 * 1088, NULL, NULL }
 
 typedef struct media_au_splitter media_au_splitter;
 
@@ -79,7 +80,8 @@ typedef struct media_au_reader_config {
   size_t read_size; /* bytes asked of each read (0: MEDIA_AU_READ_SIZE) */
 } media_au_reader_config;
 
-#define MEDIA_AU_READER_CONFIG_DEFAULT {MEDIA_CODEC_H264, 1920 * 1088, NULL, NULL, NULL, 0, 0}
+#define MEDIA_AU_READER_CONFIG_DEFAULT \
+  { MEDIA_CODEC_H264, 1920 * 1088, NULL, NULL, NULL, 0, 0 }
 
 typedef struct media_au_reader media_au_reader;
 

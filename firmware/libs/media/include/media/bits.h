@@ -14,9 +14,9 @@
 
 typedef struct media_bits {
   const uint8_t *data;
-  size_t size;   /* bytes */
-  size_t pos;    /* bits consumed */
-  bool overrun;  /* sticky: a read went past the end */
+  size_t size;  /* bytes */
+  size_t pos;   /* bits consumed */
+  bool overrun; /* sticky: a read went past the end */
 } media_bits;
 
 void media_bits_init(media_bits *b, const uint8_t *data, size_t size);

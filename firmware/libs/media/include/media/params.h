@@ -16,12 +16,12 @@
 
 typedef struct media_sps_info {
   media_codec codec;
-  int width, height;          /* displayed size, cropping / conformance window applied */
+  int width, height; /* displayed size, cropping / conformance window applied */
   int coded_width, coded_height;
-  int profile_idc;            /* H.264 profile_idc; H.265 general_profile_idc */
-  int level_idc;              /* H.264 level_idc; H.265 general_level_idc (30 x level) */
-  int constraint_flags;       /* H.264: the byte holding constraint_set0..5_flag */
-  int chroma_format_idc;      /* 1 = 4:2:0 unless the SPS says otherwise */
+  int profile_idc;       /* H.264 profile_idc; H.265 general_profile_idc */
+  int level_idc;         /* H.264 level_idc; H.265 general_level_idc (30 x level) */
+  int constraint_flags;  /* H.264: the byte holding constraint_set0..5_flag */
+  int chroma_format_idc; /* 1 = 4:2:0 unless the SPS says otherwise */
   int bit_depth_luma, bit_depth_chroma;
   int sps_id;
   /* H.265 profile_tier_level and layering, needed by hvcC. */

@@ -19,22 +19,23 @@
 #include "mp4/mp4.h"
 
 typedef struct mp4_demuxer_config {
-  bool annexb;          /* video out as Annex-B with parameter sets before keyframes (default),
+  bool annexb; /* video out as Annex-B with parameter sets before keyframes (default),
                            else as stored: 4-byte big-endian NAL lengths */
   size_t max_sample_size;
-  size_t max_box_size;  /* moov / moof read into memory up to this size */
-  size_t read_ahead;    /* bytes of a track's consecutive samples read at once, at most (a buffer
+  size_t max_box_size; /* moov / moof read into memory up to this size */
+  size_t read_ahead;   /* bytes of a track's consecutive samples read at once, at most (a buffer
                            per track holds them; 0: a frame at a time); a frame stored as-is is
                            handed out from there, not copied */
 } mp4_demuxer_config;
 
-#define MP4_DEMUXER_CONFIG_DEFAULT {true, 16u << 20, 64u << 20, 256u << 10}
+#define MP4_DEMUXER_CONFIG_DEFAULT \
+  { true, 16u << 20, 64u << 20, 256u << 10 }
 
 typedef struct mp4_file_info {
   uint64_t duration_us; /* the longest track: where its samples end */
   int track_count;
   bool fragmented;
-  bool times_clamped;   /* times in the file were beyond 2^50 us (35 years) and were clamped there
+  bool times_clamped; /* times in the file were beyond 2^50 us (35 years) and were clamped there
                            (a damaged or crafted file); mp4_demuxer_warning() says so too */
 } mp4_file_info;
 
@@ -43,10 +44,10 @@ typedef struct mp4_track_info {
   mp4_track_kind kind;
   mp4_codec codec;
   uint32_t timescale;
-  uint64_t duration_us;                /* where its samples end (the header's if it has none) */
+  uint64_t duration_us; /* where its samples end (the header's if it has none) */
   uint32_t sample_count;
-  int width, height;                   /* video */
-  int sample_rate, channels, bits;     /* audio */
+  int width, height;               /* video */
+  int sample_rate, channels, bits; /* audio */
 } mp4_track_info;
 
 typedef struct mp4_frame {
@@ -57,7 +58,7 @@ typedef struct mp4_frame {
   size_t size;
   int64_t pts_us, dts_us;
   bool keyframe;
-  bool eof;            /* no frame: the end of every track */
+  bool eof; /* no frame: the end of every track */
 } mp4_frame;
 
 typedef struct mp4_demuxer mp4_demuxer;

@@ -17,11 +17,11 @@
 typedef struct mp4_io {
   int (*write)(void *user, const void *data, size_t size);
   int64_t (*read)(void *user, void *data, size_t size); /* bytes read, 0 at end, or < 0 */
-  int (*seek)(void *user, uint64_t offset);              /* absolute */
+  int (*seek)(void *user, uint64_t offset);             /* absolute */
   int64_t (*tell)(void *user);
   int64_t (*size)(void *user);
-  int (*flush)(void *user);                              /* hand buffered bytes to the OS */
-  int (*sync)(void *user);                               /* make them durable (fsync) */
+  int (*flush)(void *user); /* hand buffered bytes to the OS */
+  int (*sync)(void *user);  /* make them durable (fsync) */
   void *user;
   /* Optional: the `size` bytes at `offset` in place, read-only and valid until the io is closed,
      or NULL (then the caller reads). The demuxer hands frames stored as-is out of it without
@@ -41,7 +41,7 @@ int mp4_io_file_close(mp4_io *io);
    (0 = no limit). */
 typedef struct mp4_mem {
   uint8_t *data;
-  size_t size;   /* bytes of content */
+  size_t size; /* bytes of content */
   size_t cap;
   size_t pos;
   size_t limit;

@@ -52,11 +52,11 @@ typedef enum mp4_sync_policy {
 
 typedef struct mp4_muxer_config {
   mp4_mode mode;
-  uint32_t fragment_us;       /* start a new fragment at the first keyframe after this long */
-  uint32_t max_fragment_us;   /* ... or after this long even without a keyframe (0 = never) */
-  size_t max_fragment_bytes;  /* ... or before the buffered media would exceed this */
+  uint32_t fragment_us;      /* start a new fragment at the first keyframe after this long */
+  uint32_t max_fragment_us;  /* ... or after this long even without a keyframe (0 = never) */
+  size_t max_fragment_bytes; /* ... or before the buffered media would exceed this */
   mp4_sync_policy sync;
-  int max_tracks;             /* up to 4 */
+  int max_tracks; /* up to 4 */
   /* The first fragment is cut early, so that a recording cut short still plays: at the second
      keyframe or once it spans this long, whichever comes first. The default, 0, cuts it right
      after the first picture: the file plays as soon as anything was recorded, however slowly
@@ -64,9 +64,11 @@ typedef struct mp4_muxer_config {
   uint32_t first_fragment_us;
 } mp4_muxer_config;
 
-#define MP4_MUXER_CONFIG_DEFAULT                                                                         \
-  {.mode = MP4_MODE_FRAGMENTED, .fragment_us = 1000000, .max_fragment_us = 10000000,                     \
-   .max_fragment_bytes = 8u << 20, .sync = MP4_SYNC_FSYNC, .max_tracks = 4, .first_fragment_us = 0}
+#define MP4_MUXER_CONFIG_DEFAULT \
+  { \
+    .mode = MP4_MODE_FRAGMENTED, .fragment_us = 1000000, .max_fragment_us = 10000000, .max_fragment_bytes = 8u << 20, \
+    .sync = MP4_SYNC_FSYNC, .max_tracks = 4, .first_fragment_us = 0 \
+  }
 
 typedef struct mp4_muxer mp4_muxer;
 

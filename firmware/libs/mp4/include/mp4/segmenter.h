@@ -40,7 +40,8 @@ typedef struct mp4_segment_config {
                                at every fragment, so it must exceed what one fragment writes */
 } mp4_segment_config;
 
-#define MP4_SEGMENT_CONFIG_DEFAULT {0, 0, 0, 0}
+#define MP4_SEGMENT_CONFIG_DEFAULT \
+  { 0, 0, 0, 0 }
 
 typedef struct mp4_segment_stats {
   uint32_t index;     /* of the file being written (0 for a pattern without {index}) */

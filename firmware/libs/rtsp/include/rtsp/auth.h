@@ -42,8 +42,7 @@ bool rtsp_auth_verify(const rtsp_auth_header *h, rtsp_auth_mode mode, const char
 int rtsp_auth_challenge(rtsp_auth_mode mode, const char *realm, const char *nonce, char *out, size_t cap);
 
 /* Digest response helper (RFC 2617 §3.2.2.1, without and with qop=auth): hex[33]. */
-void rtsp_digest_response(const char *user, const char *realm, const char *pass, const char *method,
-                          const char *uri, const char *nonce, const char *nc, const char *cnonce,
-                          const char *qop, char hex[33]);
+void rtsp_digest_response(const char *user, const char *realm, const char *pass, const char *method, const char *uri,
+                          const char *nonce, const char *nc, const char *cnonce, const char *qop, char hex[33]);
 
 #endif

@@ -21,7 +21,8 @@ typedef struct rtsp_limits {
   size_t max_body;         /* Content-Length */
 } rtsp_limits;
 
-#define RTSP_LIMITS_DEFAULT {8192, 2048, 64, 16384}
+#define RTSP_LIMITS_DEFAULT \
+  { 8192, 2048, 64, 16384 }
 
 typedef struct rtsp_header {
   const char *name;
@@ -34,7 +35,7 @@ typedef struct rtsp_request {
   const char *version;
   rtsp_header headers[RTSP_MAX_HEADERS];
   int nheaders;
-  long cseq; /* -1 when absent */
+  long cseq;           /* -1 when absent */
   const uint8_t *body; /* points into the input buffer */
   size_t body_len;
 } rtsp_request;

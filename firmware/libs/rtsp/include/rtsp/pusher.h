@@ -37,7 +37,7 @@ typedef enum rtsp_push_state {
 } rtsp_push_state;
 
 typedef struct rtsp_pusher_config {
-  const char *url;                 /* rtsp://[user:pass@]host[:port]/path */
+  const char *url; /* rtsp://[user:pass@]host[:port]/path */
   rtsp_video_codec video;
   rtsp_audio_codec audio;
   const char *username, *password; /* override credentials in the URL; NULL = none */
@@ -46,13 +46,13 @@ typedef struct rtsp_pusher_config {
   /* Viewing over UDP: binds the RTP and RTCP ports (rtp_port, rtp_port + 1) of `track` (0 video,
    * 1 audio) and returns 0 or a negative code. The adapter provides it. */
   int (*udp_open)(void *user, int track, int *rtp_port);
-  size_t mtu;                      /* max RTP packet size incl. header; 0 = RTP_MTU_DEFAULT */
+  size_t mtu; /* max RTP packet size incl. header; 0 = RTP_MTU_DEFAULT */
   /* Queues bytes on the TCP connection (must take them all). 0 or a negative code. */
   int (*sendv)(void *user, const rtsp_iov *iov, int n);
   /* Bytes queued and not yet written; media frames are dropped (video until the next keyframe)
    * above max_backlog. NULL = never drop. */
   size_t (*backlog)(void *user);
-  size_t max_backlog;              /* 0 = 4 MiB */
+  size_t max_backlog; /* 0 = 4 MiB */
   /* The state changed to RECORDING, FAILED or CLOSED. For FAILED, `status` is the server's RTSP
    * status (0 when there was none) and `code` a HAL code; rtsp_pusher_error() has the text. */
   void (*on_state)(void *user, rtsp_push_state st, int status, int code);

@@ -11,8 +11,8 @@
 #include <stddef.h>
 
 typedef struct rtsp_range {
-  bool start_now;  /* npt=now- */
-  double start;    /* seconds, >= 0 */
+  bool start_now; /* npt=now- */
+  double start;   /* seconds, >= 0 */
   bool has_end;
   double end;
 } rtsp_range;

@@ -34,7 +34,7 @@ void rtp_pktbuf_init(rtp_pktbuf *b);
 /* Same, with every packet stored behind a §10.12 interleave header (rtsp_interleaved_put). */
 void rtp_pktbuf_init_interleaved(rtp_pktbuf *b);
 void rtp_pktbuf_reset(rtp_pktbuf *b); /* keeps the memory */
-void rtp_pktbuf_free(rtp_pktbuf *b); /* keeps `prefix` */
+void rtp_pktbuf_free(rtp_pktbuf *b);  /* keeps `prefix` */
 /* Grows the buffer to hold `bytes` more bytes in `pkts` more packets, so a packetizer run does
  * not reallocate packet by packet. 0 or ERR_ENOMEM (also made sticky). */
 int rtp_pktbuf_reserve(rtp_pktbuf *b, size_t bytes, int pkts);
@@ -59,7 +59,7 @@ typedef struct rtp_header {
   uint8_t pt;
   uint16_t seq;
   uint32_t ts, ssrc;
-  size_t header_size; /* incl. CSRCs and extension */
+  size_t header_size;  /* incl. CSRCs and extension */
   size_t payload_size; /* excl. padding */
 } rtp_header;
 /* Parses a packet; 0 or ERR_EBADDATA. */
@@ -77,7 +77,7 @@ int rtp_h265_packetize(rtp_packetizer *p, const uint8_t *nal, size_t size, uint3
 int rtp_g711_packetize(rtp_packetizer *p, const uint8_t *samples, size_t n, uint32_t ts, rtp_pktbuf *out);
 
 /* Appends one packet (header + payload pieces) to the buffer; used by the packetizers. */
-int rtp_pktbuf_add(rtp_pktbuf *b, const uint8_t *hdr, size_t hlen, const uint8_t *p1, size_t n1,
-                   const uint8_t *p2, size_t n2);
+int rtp_pktbuf_add(rtp_pktbuf *b, const uint8_t *hdr, size_t hlen, const uint8_t *p1, size_t n1, const uint8_t *p2,
+                   size_t n2);
 
 #endif

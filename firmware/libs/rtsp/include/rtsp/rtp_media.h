@@ -29,11 +29,11 @@ typedef enum rtp_au_kind {
 } rtp_au_kind;
 
 typedef struct rtp_media {
-  media_codec video;     /* 0 when the stream has no video */
+  media_codec video; /* 0 when the stream has no video */
   bool audio;
-  rtp_packetizer pk[2];  /* 0 video, 1 audio: payload type, SSRC, next sequence number, MTU */
+  rtp_packetizer pk[2]; /* 0 video, 1 audio: payload type, SSRC, next sequence number, MTU */
   uint32_t ts_base[2];
-  media_ps_cache ps;     /* the latest VPS/SPS/PPS (the SDP's sprop-*, resent before keyframes) */
+  media_ps_cache ps; /* the latest VPS/SPS/PPS (the SDP's sprop-*, resent before keyframes) */
 } rtp_media;
 
 /* video: 0, MEDIA_CODEC_H264 or _H265; audio_pt: -1 (none), 0 (PCMU) or 8 (PCMA). SSRCs, first
@@ -44,8 +44,8 @@ uint32_t rtp_media_ts(const rtp_media *m, int track, uint64_t pts_us);
 /* Appends one access unit's packets to out (the marker bit on its last packet). Parameter sets
  * in it update the cache; access unit delimiters are dropped. Returns the number of packets
  * appended (0 for parameter sets only), ERR_EINVAL, or ERR_ENOMEM. *key: a keyframe. */
-int rtp_media_video(rtp_media *m, const uint8_t *annexb, size_t len, uint64_t pts_us, rtp_au_kind kind,
-                    rtp_pktbuf *out, bool *key);
+int rtp_media_video(rtp_media *m, const uint8_t *annexb, size_t len, uint64_t pts_us, rtp_au_kind kind, rtp_pktbuf *out,
+                    bool *key);
 /* G.711 samples (8 kHz, one byte each). Packets appended, or a negative code. */
 int rtp_media_audio(rtp_media *m, const uint8_t *samples, size_t n, uint64_t pts_us, rtp_pktbuf *out);
 

@@ -51,34 +51,36 @@ typedef struct rtsp_event {
 } rtsp_event;
 
 typedef struct rtsp_server_config {
-  const char *host;            /* bind address for the POSIX adapter; "0.0.0.0", "::", "127.0.0.1" */
-  int port;                    /* 0 = any free port (read it back with rtsp_server_port) */
-  rtsp_auth_mode auth;         /* RTSP_AUTH_NONE, _BASIC or _DIGEST */
+  const char *host;                /* bind address for the POSIX adapter; "0.0.0.0", "::", "127.0.0.1" */
+  int port;                        /* 0 = any free port (read it back with rtsp_server_port) */
+  rtsp_auth_mode auth;             /* RTSP_AUTH_NONE, _BASIC or _DIGEST */
   const char *username, *password; /* required when auth != NONE */
   const char *realm;
-  size_t mtu;                  /* max RTP packet size incl. header */
-  int session_timeout_s;       /* advertised in Session: ;timeout= and enforced */
-  int request_timeout_s;       /* a request must complete within this (slowloris) */
-  int max_clients;             /* TCP connections; at the cap a newcomer replaces the oldest
+  size_t mtu;            /* max RTP packet size incl. header */
+  int session_timeout_s; /* advertised in Session: ;timeout= and enforced */
+  int request_timeout_s; /* a request must complete within this (slowloris) */
+  int max_clients;       /* TCP connections; at the cap a newcomer replaces the oldest
                                   connection that has sent nothing yet, else is refused */
   int max_sessions_per_conn;
-  size_t queue_max_bytes;      /* per reader */
-  int queue_max_frames;        /* per reader */
-  size_t send_backlog_max;     /* unsent TCP bytes above which a reader stops pulling frames */
-  int rtcp_interval_ms;        /* sender reports */
-  rtsp_limits limits;          /* request parser */
-  int request_deadline_s;      /* a connection with nothing playing closes when it has not
+  size_t queue_max_bytes;         /* per reader */
+  int queue_max_frames;           /* per reader */
+  size_t send_backlog_max;        /* unsent TCP bytes above which a reader stops pulling frames */
+  int rtcp_interval_ms;           /* sender reports */
+  rtsp_limits limits;             /* request parser */
+  int request_deadline_s;         /* a connection with nothing playing closes when it has not
                                   completed a request for this long (idle sockets, issue 13) */
-  int max_clients_per_addr;    /* TCP connections from one address; at the cap likewise, among
+  int max_clients_per_addr;       /* TCP connections from one address; at the cap likewise, among
                                   that address's connections */
   uint64_t (*now_us)(void *user); /* monotonic clock; NULL = CLOCK_MONOTONIC */
   void (*on_event)(void *user, const rtsp_event *ev);
   void *user;
 } rtsp_server_config;
 
-#define RTSP_SERVER_CONFIG_DEFAULT                                                                \
-  {"0.0.0.0", 8554, RTSP_AUTH_NONE, NULL, NULL, "k230js", 1400, 60, 10, 64, 4, 4u << 20, 512, \
-   256u << 10, 5000, RTSP_LIMITS_DEFAULT, 5, 16, NULL, NULL, NULL}
+#define RTSP_SERVER_CONFIG_DEFAULT \
+  { \
+    "0.0.0.0", 8554, RTSP_AUTH_NONE, NULL, NULL, "k230js", 1400, 60, 10, 64, 4, 4u << 20, 512, 256u << 10, 5000, \
+        RTSP_LIMITS_DEFAULT, 5, 16, NULL, NULL, NULL \
+  }
 
 typedef struct rtsp_mount_config {
   rtsp_video_codec video;
@@ -86,21 +88,21 @@ typedef struct rtsp_mount_config {
 } rtsp_mount_config;
 
 typedef struct rtsp_stats {
-  int conns;               /* open connections */
-  int sessions;            /* sessions (any state) */
-  int playing;             /* sessions receiving media */
-  uint64_t bytes_sent;     /* RTP/RTCP bytes handed to the transport */
+  int conns;           /* open connections */
+  int sessions;        /* sessions (any state) */
+  int playing;         /* sessions receiving media */
+  uint64_t bytes_sent; /* RTP/RTCP bytes handed to the transport */
   uint64_t packets_sent;
-  uint64_t drops;          /* frames dropped for slow readers, all mounts */
-  uint64_t frames_in;      /* frames given by producers */
-  uint64_t conns_total;    /* accepted since start */
-  uint64_t conns_refused;  /* at max_clients or max_clients_per_addr with no silent connection
+  uint64_t drops;         /* frames dropped for slow readers, all mounts */
+  uint64_t frames_in;     /* frames given by producers */
+  uint64_t conns_total;   /* accepted since start */
+  uint64_t conns_refused; /* at max_clients or max_clients_per_addr with no silent connection
                               to replace, or from a blocked address */
-  uint64_t conns_evicted;  /* silent ones closed for a newcomer (a cap, or out of descriptors),
+  uint64_t conns_evicted; /* silent ones closed for a newcomer (a cap, or out of descriptors),
                               or by request_deadline_s */
-  uint64_t auth_failures;  /* wrong credentials */
-  uint64_t auth_blocked;   /* connections refused or closed while their address was blocked */
-  uint64_t accept_pauses;  /* the listener paused because the process ran out of descriptors */
+  uint64_t auth_failures; /* wrong credentials */
+  uint64_t auth_blocked;  /* connections refused or closed while their address was blocked */
+  uint64_t accept_pauses; /* the listener paused because the process ran out of descriptors */
 } rtsp_stats;
 
 /* Failed authentication (issue 13): the first RTSP_AUTH_FREE wrong answers (a mistyped
