@@ -228,19 +228,6 @@ describe("Mp4Recorder", () => {
     }
   });
 
-  it("counts the camera frames it loses and those a CPU-starved simulated sensor makes late", () => {
-    // 100x the frame rate: the simulated camera outruns the encoder (drops) and the host (late).
-    const r = cli(["run", app("record-losses"), "--sdcard", sd, "--", "/sdcard/losses.mp4", "60"], ROOT, { K230JS_SIM_SENSOR_PACE: "100" });
-    expect(r.stderr).toBe("");
-    const { during, final, after } = JSON.parse(r.stdout.trim().split("\n").pop()!);
-    expect(during.dropped).toBeGreaterThan(0);
-    expect(during.late).toBeGreaterThan(0);
-    expect(final.dropped).toBeGreaterThanOrEqual(during.dropped);
-    expect(final.late).toBeGreaterThanOrEqual(during.late);
-    expect(after).toEqual(final); // kept once the camera and the encoder are gone
-    expect(probePackets(join(sd, "losses.mp4")).filter((p) => p.stream === 0).length).toBe(final.frames);
-  }, 60_000);
-
   it("kill -9 during a recording leaves a file that plays up to its last fragment", async () => {
     const child = spawn(HOST_RUNTIME, ["--sdcard", sd, app("mp4-record"), "/sdcard/killed.mp4", "100000"], { stdio: "ignore" });
     // Kill once a few fragments are on the card: a fixed delay is too short on a starved machine
@@ -257,5 +244,22 @@ describe("Mp4Recorder", () => {
       .split("\n")
       .filter((l) => l && !/trun|moof|fragment|Invalid data|End of file|exit/i.test(l));
     expect(errs).toEqual([]);
+  }, 60_000);
+});
+
+// The simulated sensor only: on a board the sensor is clocked by hardware (late stays 0), so the
+// MPP double's run of the "Mp4Recorder" cases leaves this out.
+describe("recording losses on a CPU-starved simulated sensor", () => {
+  it("counts the camera frames it loses and those a CPU-starved simulated sensor makes late", () => {
+    // 100x the frame rate: the simulated camera outruns the encoder (drops) and the host (late).
+    const r = cli(["run", app("record-losses"), "--sdcard", sd, "--", "/sdcard/losses.mp4", "60"], ROOT, { K230JS_SIM_SENSOR_PACE: "100" });
+    expect(r.stderr).toBe("");
+    const { during, final, after } = JSON.parse(r.stdout.trim().split("\n").pop()!);
+    expect(during.dropped).toBeGreaterThan(0);
+    expect(during.late).toBeGreaterThan(0);
+    expect(final.dropped).toBeGreaterThanOrEqual(during.dropped);
+    expect(final.late).toBeGreaterThanOrEqual(during.late);
+    expect(after).toEqual(final); // kept once the camera and the encoder are gone
+    expect(probePackets(join(sd, "losses.mp4")).filter((p) => p.stream === 0).length).toBe(final.frames);
   }, 60_000);
 });
