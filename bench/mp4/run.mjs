@@ -29,7 +29,7 @@ function ffmpeg(args) {
   execFileSync("ffmpeg", ["-v", "error", "-nostdin", "-y", ...args], { stdio: ["ignore", "ignore", "inherit"] });
 }
 
-/** Makes `file` once (under a temporary name, so an interrupted run leaves no stub). */
+/** Makes `file` once (under a temporary name, so an interrupted run leaves no partial file). */
 function once(file, make) {
   if (existsSync(file)) return file;
   const tmp = `${file}.partial`;
