@@ -121,6 +121,43 @@ describe("Mp4Muxer writes files every independent reader accepts", () => {
   }
 });
 
+describe("writeFrame's keyframe option", () => {
+  // An IDR the caller marks keyframe: false is not a sync sample; without the option the NAL
+  // types decide (the IDR at 2 s is one). ffprobe reads stss (indexed) and trun flags (fragmented).
+  for (const mode of ["fragmented", "indexed"] as const) {
+    it(`is recorded as given, the NAL types deciding without it (${mode})`, () => {
+      const input = makeClip("h264.mp4", clips["h264.mp4"]);
+      const output = join(out, `flags-${mode}.mp4`);
+      const r = runtime("host", [
+        "-e",
+        `import { Mp4Demuxer, Mp4Muxer } from "k230:mp4";
+         const d = new Mp4Demuxer(${JSON.stringify(input)});
+         const m = new Mp4Muxer(${JSON.stringify(output)}, { mode: "${mode}" });
+         const v = m.addVideoTrack({ codec: "h264", width: 320, height: 240 });
+         let i = 0;
+         for (const f of d) {
+           const opts = i === 0 ? { keyframe: true } : i === 30 ? { keyframe: false } : i % 10 === 5 ? { keyframe: false } : undefined;
+           m.writeFrame(v, new Uint8Array(f.data), f.ptsUs, opts);
+           i++;
+         }
+         m.close();
+         try { new Mp4Muxer(${JSON.stringify(output + ".x")}).writeFrame(1, new Uint8Array(4), 0, { keyframe: 1 }); } catch (e) { console.log(e.name); }`,
+      ]);
+      expect(r.stderr).toBe("");
+      expect(r.stdout.trim()).toBe("TypeError");
+      // -fflags +noparse: the container's flags, not those ffprobe's H.264 parser adds for IDRs.
+      const keys = (file: string) => {
+        const p = spawnSync("ffprobe", ["-v", "error", "-fflags", "+noparse", "-show_entries", "packet=flags", "-of", "csv=p=0", file], { encoding: "utf8" });
+        expect(p.status, p.stderr).toBe(0);
+        return p.stdout.trim().split("\n").flatMap((f, i) => (f.startsWith("K") ? [i] : []));
+      };
+      expect(keys(input)).toEqual([0, 30, 60]);
+      expect(keys(output)).toEqual([0, 60]);
+      expect(decodeErrors(output)).toBe("");
+    });
+  }
+});
+
 describe("errors are clear and lose nothing", () => {
   it("a truncated file still plays up to the damage, with a warning", () => {
     const input = makeClip("h264+ulaw-frag.mov", clips["h264+ulaw-frag.mov"]);

@@ -142,7 +142,9 @@ declare module "k230:mp4" {
     /**
      * Writes one frame. Video is Annex-B (start codes); a HEADER pack holding only the parameter
      * sets may be written on its own. The bytes are read directly from `data` (no JS copy).
-     * `ptsUs` is in microseconds and must increase per video track.
+     * `ptsUs` is in microseconds and must increase per video track. `options.keyframe` says
+     * whether a video frame is a sync sample (a seek and segment point), recorded as given (an
+     * encoder's pack type: `pack.type === "i"`); without it the NAL types decide (IDR/IRAP).
      */
     writeFrame(track: number, data: ArrayBuffer | ArrayBufferView, ptsUs: number, options?: { keyframe?: boolean }): void;
     /** Finishes the file. Safe to call twice. */

@@ -245,16 +245,25 @@ static JSValue muxer_write_frame(JSContext *ctx, JSValueConst this_val, int argc
   if (!jm) return JS_EXCEPTION;
   if (argc < 3) return JS_ThrowTypeError(ctx, "%s(track, data, ptsUs[, options]) needs 3 arguments", fn);
   int64_t track, pts;
-  bool keyframe;
+  JSValueConst opts = argc > 3 ? argv[3] : JS_UNDEFINED;
   if (kjs_get_int(ctx, argv[0], "Mp4Muxer.writeFrame: track", 1, 64, &track) < 0 ||
       kjs_get_int(ctx, argv[2], "Mp4Muxer.writeFrame: ptsUs", 0, INT64_C(1) << 53, &pts) < 0 ||
-      kjs_check_options(ctx, argc > 3 ? argv[3] : JS_UNDEFINED, fn, KJS_OPTIONS("keyframe")) < 0 ||
-      kjs_opt_bool(ctx, argc > 3 ? argv[3] : JS_UNDEFINED, fn, "keyframe", false, &keyframe) < 0)
+      kjs_check_options(ctx, opts, fn, KJS_OPTIONS("keyframe")) < 0)
     return JS_EXCEPTION;
+  /* options.keyframe is recorded as given; without it the NAL types decide (mp4/mp4.h). */
+  unsigned flags = 0;
+  JSValue kv = JS_IsObject(opts) ? JS_GetPropertyStr(ctx, opts, "keyframe") : JS_UNDEFINED;
+  bool given = !JS_IsUndefined(kv);
+  JS_FreeValue(ctx, kv);
+  if (given) {
+    bool keyframe;
+    if (kjs_opt_bool(ctx, opts, fn, "keyframe", false, &keyframe) < 0) return JS_EXCEPTION;
+    flags = keyframe ? MP4_FRAME_KEYFRAME : MP4_FRAME_DELTA;
+  }
   const uint8_t *data;
   size_t len;
   if (kjs_get_bytes(ctx, argv[1], "Mp4Muxer.writeFrame: data", &data, &len) < 0) return JS_EXCEPTION;
-  int rc = mp4_segmenter_write(jm->files.seg, (int)track, data, len, pts, keyframe ? MP4_FRAME_KEYFRAME : 0);
+  int rc = mp4_segmenter_write(jm->files.seg, (int)track, data, len, pts, flags);
   if (rc < 0) {
     jm->reported = rc;
     return throw_mp4(ctx, rc, fn, mp4_segmenter_last_error(jm->files.seg));
@@ -282,8 +291,11 @@ static int muxer_sink_video(void *user, const uint8_t *annexb, size_t len, uint6
   /* A pipe may start mid-GOP: pictures before the first IDR cannot open an MP4 track. */
   if (keyframe) jm->piped_key = true;
   if (!header && !jm->piped_key) return 0;
+  /* The flags are the encoder's. */
   int rc = mp4_segmenter_write(jm->files.seg, jm->video_track, annexb, len, (int64_t)pts_us,
-                               keyframe ? MP4_FRAME_KEYFRAME : 0);
+                               header     ? 0
+                               : keyframe ? MP4_FRAME_KEYFRAME
+                                          : MP4_FRAME_DELTA);
   if (rc < 0) jm->reported = rc; /* the pipe's error event reports it: close() does not again */
   return rc < 0 ? rc : 0;
 }

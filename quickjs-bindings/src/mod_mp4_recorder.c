@@ -82,7 +82,9 @@ static int rec_video(recorder *r, hal_venc_stream *st) {
     if (p->type == HAL_VENC_PACK_I) r->started_video = true;
     if (!r->started_video && p->type == HAL_VENC_PACK_P) continue; /* wait for an IDR */
     int rc = mp4_segmenter_write(r->files.seg, r->vtrack, p->data, p->len, (int64_t)p->pts_us,
-                                 p->type == HAL_VENC_PACK_I ? MP4_FRAME_KEYFRAME : 0);
+                                 p->type == HAL_VENC_PACK_I   ? MP4_FRAME_KEYFRAME
+                                 : p->type == HAL_VENC_PACK_P ? MP4_FRAME_DELTA
+                                                              : 0);
     if (rc < 0) return rc;
     bytes += p->len;
     wrote_picture |= p->type != HAL_VENC_PACK_HEADER;

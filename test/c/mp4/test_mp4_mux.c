@@ -256,6 +256,10 @@ int main(void) {
     CHECK(strstr(mp4_muxer_last_error(mx), "keyframe") != NULL);
     CHECK_EQ_INT(mp4_muxer_add_audio(mx, MP4_CODEC_H264, 8000, 1), ERR_EINVAL);
     CHECK_EQ_INT(mp4_muxer_write(mx, 9, v264.data[0], v264.size[0], 0, 0), ERR_EINVAL);
+    CHECK_EQ_INT(mp4_muxer_write(mx, vt, v264.data[0], v264.size[0], 0, MP4_FRAME_KEYFRAME | MP4_FRAME_DELTA),
+                 ERR_EINVAL);
+    /* The caller's word over the NAL types: an IDR it calls a delta frame cannot open the track. */
+    CHECK_EQ_INT(mp4_muxer_write(mx, vt, v264.data[0], v264.size[0], 0, MP4_FRAME_DELTA), ERR_ESTATE);
     CHECK_EQ_INT(mp4_muxer_write(mx, vt, v264.data[0], v264.size[0], 0, 0), 0);
     CHECK_EQ_INT(mp4_muxer_write(mx, vt, v264.data[1], v264.size[1], 0, 0), ERR_EINVAL); /* pts not increasing */
     CHECK_EQ_INT(mp4_muxer_close(mx), 0);

@@ -353,13 +353,14 @@ static int frag_due(mp4_muxer *m, int64_t pts_us, bool key) {
 
 /* Converts the sample to the end of its track's fragment buffer (m->pending_at) and adds it:
    1 once added, 0 when there is nothing to add, or an error. */
-static int write_sample(mp4_muxer *m, wtrack *t, const uint8_t *data, size_t size, int64_t pts_us) {
+static int write_sample(mp4_muxer *m, wtrack *t, const uint8_t *data, size_t size, int64_t pts_us, unsigned flags) {
   bool key = true;
   int rc;
   if (t->d.kind == MP4_TRACK_VIDEO) {
     bool vcl;
     if ((rc = convert_video(m, t, data, size, &key, &vcl))) return rc;
     if (!vcl) return 0; /* a header pack: parameter sets cached */
+    if (flags & (MP4_FRAME_KEYFRAME | MP4_FRAME_DELTA)) key = flags & MP4_FRAME_KEYFRAME;
     if (!t->started) {
       if (!key) return fail(m, ERR_ESTATE, "the first video frame must be a keyframe (IDR/IRAP)");
       if (!media_ps_cache_complete(&t->ps))
@@ -417,16 +418,17 @@ static int write_sample(mp4_muxer *m, wtrack *t, const uint8_t *data, size_t siz
 }
 
 int mp4_muxer_write(mp4_muxer *m, int track, const uint8_t *data, size_t size, int64_t pts_us, unsigned flags) {
-  (void)flags;
   if (!m) return ERR_EINVAL;
   if (m->err) return m->err;
   if (track < 1 || track > m->nt) return fail(m, ERR_EINVAL, "no track %d", track);
+  if ((flags & MP4_FRAME_KEYFRAME) && (flags & MP4_FRAME_DELTA))
+    return fail(m, ERR_EINVAL, "a frame cannot be both a keyframe and a delta frame");
   if (!data && size) return fail(m, ERR_EINVAL, "no data");
   if (pts_us < 0 || pts_us > ((int64_t)1 << 50)) return fail(m, ERR_EINVAL, "pts out of range");
   wtrack *t = &m->t[track - 1];
   m->pending_track = track - 1;
   m->pending_at = t->data.len;
-  int rc = write_sample(m, t, data, size, pts_us);
+  int rc = write_sample(m, t, data, size, pts_us, flags);
   if (rc <= 0) mp4_buf_truncate(&t->data, m->pending_at); /* not added: its bytes go */
   m->pending_track = -1;
   return rc < 0 ? rc : 0;

@@ -400,7 +400,11 @@ int mp4_segmenter_write(mp4_segmenter *s, int track, const uint8_t *data, size_t
   if (s->err) return s->err;
   if (track < 1 || track > s->ntracks) return fail(s, ERR_EINVAL, "no track %d", track);
   bool video = s->kind[track - 1] == MP4_TRACK_VIDEO;
-  bool cut_point = s->has_video ? video && data && is_keyframe(s->codec[track - 1], data, size) : true;
+  /* The caller's flags when it gave any (no scan), else the NAL types, as the muxer decides. */
+  bool key =
+      video && (flags & (MP4_FRAME_KEYFRAME | MP4_FRAME_DELTA) ? (flags & MP4_FRAME_KEYFRAME) != 0
+                                                               : data && is_keyframe(s->codec[track - 1], data, size));
+  bool cut_point = s->has_video ? key : true;
   int rc;
   if (s->broken) {
     if (!cut_point) return 0; /* waiting for a keyframe to start the next file */

@@ -16,9 +16,12 @@ typedef enum mp4_codec {
 
 typedef enum mp4_track_kind { MP4_TRACK_VIDEO = 1, MP4_TRACK_AUDIO = 2 } mp4_track_kind;
 
-/* Frame flags (mp4_muxer_write input, mp4_frame output). */
+/* Frame flags (mp4_muxer_write input). A writer that knows what a video picture is (an encoder
+ * does) says so, and the muxer records it as given; with neither flag the NAL types decide (an
+ * IDR/IRAP picture is a sync sample). Audio samples are all sync samples. */
 enum {
-  MP4_FRAME_KEYFRAME = 1, /* sync sample; a hint to the muxer, which trusts the NAL types */
+  MP4_FRAME_KEYFRAME = 1, /* a sync sample */
+  MP4_FRAME_DELTA = 2,    /* not a sync sample */
 };
 
 /* "h264", "h265", "alaw", "ulaw" or "none". */

@@ -81,7 +81,8 @@ int mp4_muxer_open_next(mp4_muxer **out, const mp4_muxer *prev, const mp4_io *io
 /* Track ids start at 1. Tracks are added before the first write. */
 int mp4_muxer_add_video(mp4_muxer *m, mp4_codec codec, int width, int height);
 int mp4_muxer_add_audio(mp4_muxer *m, mp4_codec codec, int sample_rate, int channels);
-/* data is copied. flags: MP4_FRAME_KEYFRAME hint. 0 or a negative code; after an I/O error
+/* data is copied. flags: MP4_FRAME_KEYFRAME or MP4_FRAME_DELTA when the caller knows (both is
+   ERR_EINVAL), 0 to let the NAL types decide. 0 or a negative code; after an I/O error
    (ERR_ENOSPC / ERR_EIO) every later call returns it and the file ends at the last complete
    fragment. */
 int mp4_muxer_write(mp4_muxer *m, int track, const uint8_t *data, size_t size, int64_t pts_us, unsigned flags);
