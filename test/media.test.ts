@@ -18,7 +18,7 @@ const run = (name: string, args: string[]) => {
 };
 
 beforeAll(() => {
-  for (const name of ["media-encode", "media-decode", "media-bad", "media-record-twice", "media-fanout", "sensor-alignment", "record-losses", "annexb-units"]) {
+  for (const name of ["media-encode", "media-decode", "media-bad", "media-record-twice", "media-fanout", "pipe-join", "sensor-alignment", "record-losses", "annexb-units"]) {
     const r = cli(["build", join(ROOT, "test", "apps", `${name}.ts`), "-o", app(name)]);
     expect(r.status, r.stderr).toBe(0);
   }
@@ -101,6 +101,22 @@ describe("Encoder fan-out (one encoder, several pipeTo targets)", () => {
     expect(d!.length).toBeGreaterThanOrEqual(r.b.frames - r.atJoinD - 6);
     expect(d!.map(shape)).toEqual(b!.slice(b!.length - d!.length).map(shape));
     for (const n of ["A", "B", "D"]) expect(decodeErrors(join(sd, `fan${n}.mp4`))).toBe("");
+  });
+});
+
+describe("the pipe's keyframe gate (the only one: targets have none of their own)", () => {
+  it("a pipe joining mid-GOP with P pictures waiting starts every target at the next IDR", () => {
+    const r = JSON.parse(run("pipe-join", ["/sdcard", "40"])[0]!);
+    expect(r.types).toEqual(["header+i", "p"]);
+    expect(r.waiting).toBeGreaterThanOrEqual(2); // P pictures were queued when the pipes joined
+    expect(r.errors).toEqual([]); // an Mp4Muxer fed a P picture first fails with ESTATE
+    expect(r.muxer).toBeGreaterThanOrEqual(40);
+    expect(r.nullSink).toBe(r.muxer); // the NullSink skipped the same pictures
+    const file = join(sd, "join.mp4");
+    const flags = spawnSync("ffprobe", ["-v", "error", "-fflags", "+noparse", "-show_entries", "packet=flags", "-of", "csv=p=0", file], { encoding: "utf8" }).stdout.trim().split("\n");
+    expect(flags.length).toBe(r.muxer);
+    expect(flags[0]).toMatch(/^K/);
+    expect(decodeErrors(file)).toBe("");
   });
 });
 

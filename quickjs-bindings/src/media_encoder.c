@@ -150,7 +150,8 @@ static void enc_drain(kjs_loop *loop, void *user) {
     bool failed = false;
     for (media_pipe *p = e->pipes; p; p = p->next) {
       if (p->pending_rc) continue;
-      /* A pipe joins at a picture sequence start: a target cannot use P pictures before it. */
+      /* A pipe joins at a picture sequence start: a target cannot use P pictures before it.
+       * The only keyframe wait on a pipe: targets rely on it (kjs/sink.h). */
       if (!p->synced && !opens) continue;
       p->synced = true;
       int rc = 0;

@@ -26,7 +26,6 @@ typedef struct js_muxer {
   mp4js_files files;            /* files.seg NULL once closed */
   int reported;                 /* the sticky error writeFrame already threw, so close() does not repeat it */
   int video_track, audio_track; /* first of each kind (0 = none): where encoder.pipeTo() writes */
-  bool piped_key;               /* a piped encoder delivered its first keyframe */
 } js_muxer;
 
 typedef struct js_demuxer {
@@ -288,10 +287,7 @@ static int muxer_sink_video(void *user, const uint8_t *annexb, size_t len, uint6
   js_muxer *jm = user;
   if (!jm->files.seg) return ERR_ECLOSED;
   if (!jm->video_track) return ERR_ENOTSUP;
-  /* A pipe may start mid-GOP: pictures before the first IDR cannot open an MP4 track. */
-  if (keyframe) jm->piped_key = true;
-  if (!header && !jm->piped_key) return 0;
-  /* The flags are the encoder's. */
+  /* The pipe starts at a picture sequence (kjs/sink.h) and its flags are the encoder's. */
   int rc = mp4_segmenter_write(jm->files.seg, jm->video_track, annexb, len, (int64_t)pts_us,
                                header     ? 0
                                : keyframe ? MP4_FRAME_KEYFRAME
@@ -309,15 +305,10 @@ static int muxer_sink_audio(void *user, const uint8_t *data, size_t len, uint64_
   return rc < 0 ? rc : 0;
 }
 
-static void muxer_sink_detach(void *user) {
-  js_muxer *jm = user;
-  jm->piped_key = false;
-}
-
 static int muxer_sink_getter(JSContext *ctx, JSValueConst target, kjs_media_sink *out) {
   js_muxer *jm = JS_GetOpaque(target, muxer_class_id);
   if (!jm) return -1;
-  *out = (kjs_media_sink){muxer_sink_video, muxer_sink_audio, muxer_sink_detach, jm};
+  *out = (kjs_media_sink){muxer_sink_video, muxer_sink_audio, NULL, jm};
   return 0;
 }
 
