@@ -23,9 +23,8 @@
 /* ---- private structs ---- */
 
 typedef struct js_muxer {
-  mp4js_files files;            /* files.seg NULL once closed */
-  int reported;                 /* the sticky error writeFrame already threw, so close() does not repeat it */
-  int video_track, audio_track; /* first of each kind (0 = none): where encoder.pipeTo() writes */
+  mp4js_writer w; /* w.files.seg NULL once closed */
+  int reported;   /* the error writeFrame or a pipe already reported, so close() does not repeat it */
 } js_muxer;
 
 typedef struct js_demuxer {
@@ -48,7 +47,7 @@ static void muxer_finalizer(JSRuntime *rt, JSValueConst val) {
   js_muxer *jm = JS_GetOpaque(val, muxer_class_id);
   if (!jm) return;
   /* A recorder dropped without close() still gets a playable file. */
-  mp4js_files_close(&jm->files, NULL, 0);
+  mp4js_writer_free(&jm->w);
   free(jm);
 }
 
@@ -109,7 +108,7 @@ static int open_file(JSContext *ctx, const char *fn, JSValueConst path_val, cons
 
 static js_muxer *muxer_of(JSContext *ctx, JSValueConst this_val, const char *fn) {
   js_muxer *jm = JS_GetOpaque2(ctx, this_val, muxer_class_id);
-  if (jm && !jm->files.seg) {
+  if (jm && !jm->w.files.seg) {
     kjs_throw(ctx, ERR_ECLOSED, "%s: the muxer is closed", fn);
     return NULL;
   }
@@ -126,6 +125,25 @@ static js_demuxer *demuxer_of(JSContext *ctx, JSValueConst this_val, const char 
 }
 
 /* ---- Mp4Muxer ---- */
+
+static JSValue muxer_new(JSContext *ctx, JSValueConst new_target, const char *fn, const char *path,
+                         const mp4_segment_config *sc, const mp4_muxer_config *mc) {
+  js_muxer *jm = calloc(1, sizeof *jm);
+  if (!jm) return JS_ThrowOutOfMemory(ctx);
+  if (mp4js_writer_open(ctx, fn, path, sc, mc, &jm->w) < 0) {
+    free(jm);
+    return JS_EXCEPTION;
+  }
+  jm->w.wake = NULL;
+  JSValue obj = kjs_class_new_instance(ctx, new_target, muxer_class_id);
+  if (JS_IsException(obj)) {
+    mp4js_writer_free(&jm->w);
+    free(jm);
+    return obj;
+  }
+  JS_SetOpaque(obj, jm);
+  return obj;
+}
 
 static JSValue muxer_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSValueConst *argv) {
   static const char fn[] = "new Mp4Muxer";
@@ -158,45 +176,48 @@ static JSValue muxer_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSV
   JSValueConst path_val = argc > 0 ? argv[0] : JS_UNDEFINED;
   const char *path = JS_IsString(path_val) ? JS_ToCString(ctx, path_val) : NULL;
   if (!path) return JS_ThrowTypeError(ctx, "%s: path must be a string", fn);
-  js_muxer *jm = calloc(1, sizeof *jm);
-  int rc = jm ? mp4js_files_open(ctx, fn, path, &sc, &cfg, &jm->files) : -1;
+  JSValue obj = muxer_new(ctx, new_target, fn, path, &sc, &cfg);
   JS_FreeCString(ctx, path);
-  if (rc < 0) {
-    free(jm);
-    return jm ? JS_EXCEPTION : JS_ThrowOutOfMemory(ctx);
-  }
-  JSValue obj = kjs_class_new_instance(ctx, new_target, muxer_class_id);
-  if (JS_IsException(obj)) {
-    mp4js_files_close(&jm->files, NULL, 0);
-    free(jm);
-    return obj;
-  }
-  JS_SetOpaque(obj, jm);
   return obj;
+}
+
+JSValue mp4js_muxer_new(JSContext *ctx, const char *fn, const char *path, const mp4_segment_config *sc,
+                        const mp4_muxer_config *mc) {
+  return muxer_new(ctx, JS_UNDEFINED, fn, path, sc, mc);
+}
+
+mp4js_writer *mp4js_muxer_writer(JSValueConst obj) {
+  js_muxer *jm = JS_GetOpaque(obj, muxer_class_id);
+  return jm ? &jm->w : NULL;
 }
 
 static JSValue muxer_get_fragments(JSContext *ctx, JSValueConst this_val) {
   js_muxer *jm = JS_GetOpaque2(ctx, this_val, muxer_class_id);
   if (!jm) return JS_EXCEPTION;
-  mp4js_files_update(&jm->files);
-  return JS_NewUint32(ctx, jm->files.last.fragments);
+  mp4_segment_stats st;
+  mp4js_writer_read(&jm->w, NULL, &st, NULL, 0);
+  return JS_NewUint32(ctx, st.fragments);
 }
 
 static JSValue muxer_get_path(JSContext *ctx, JSValueConst this_val) {
   js_muxer *jm = JS_GetOpaque2(ctx, this_val, muxer_class_id);
   if (!jm) return JS_EXCEPTION;
-  mp4js_files_update(&jm->files);
-  return JS_NewString(ctx, jm->files.js_path);
+  char path[sizeof jm->w.path];
+  mp4js_writer_read(&jm->w, NULL, NULL, path, sizeof path);
+  return JS_NewString(ctx, path);
 }
 
 static JSValue muxer_get_segments(JSContext *ctx, JSValueConst this_val) {
   js_muxer *jm = JS_GetOpaque2(ctx, this_val, muxer_class_id);
-  return jm ? mp4js_files_stats(ctx, &jm->files) : JS_EXCEPTION;
+  if (!jm) return JS_EXCEPTION;
+  mp4_segment_stats st;
+  mp4js_writer_read(&jm->w, NULL, &st, NULL, 0);
+  return mp4js_segment_stats_to_js(ctx, &st);
 }
 
 static JSValue muxer_get_closed(JSContext *ctx, JSValueConst this_val) {
   js_muxer *jm = JS_GetOpaque2(ctx, this_val, muxer_class_id);
-  return jm ? JS_NewBool(ctx, jm->files.seg == NULL) : JS_EXCEPTION;
+  return jm ? JS_NewBool(ctx, jm->w.files.seg == NULL) : JS_EXCEPTION;
 }
 
 /* magic: MP4_TRACK_VIDEO or MP4_TRACK_AUDIO */
@@ -211,6 +232,7 @@ static JSValue muxer_add_track(JSContext *ctx, JSValueConst this_val, int argc, 
                                                  : KJS_OPTIONS("codec", "sampleRate", "channels")) < 0)
     return JS_EXCEPTION;
   int rc;
+  char why[320] = "";
   if (magic == MP4_TRACK_VIDEO) {
     static const char *const codecs[] = {"h264", "h265", NULL};
     int codec;
@@ -220,8 +242,8 @@ static JSValue muxer_add_track(JSContext *ctx, JSValueConst this_val, int argc, 
         kjs_opt_int(ctx, opts, fn, "height", -1, 16, 8192, &h) < 0)
       return JS_EXCEPTION;
     if (w < 0 || h < 0) return JS_ThrowTypeError(ctx, "%s: options.width and options.height are required", fn);
-    rc = mp4_segmenter_add_video(jm->files.seg, codec == 0 ? MP4_CODEC_H264 : MP4_CODEC_H265, (int)w, (int)h);
-    if (rc > 0 && !jm->video_track) jm->video_track = rc;
+    rc = mp4js_writer_add_track(&jm->w, MP4_TRACK_VIDEO, codec == 0 ? MP4_CODEC_H264 : MP4_CODEC_H265, (int)w, (int)h,
+                                why, sizeof why);
   } else {
     static const char *const codecs[] = {"alaw", "ulaw", "g711a", "g711u", NULL};
     int codec;
@@ -230,11 +252,10 @@ static JSValue muxer_add_track(JSContext *ctx, JSValueConst this_val, int argc, 
         kjs_opt_int(ctx, opts, fn, "sampleRate", 8000, 8000, 192000, &rate) < 0 ||
         kjs_opt_int(ctx, opts, fn, "channels", 1, 1, 8, &channels) < 0)
       return JS_EXCEPTION;
-    rc = mp4_segmenter_add_audio(jm->files.seg, (codec % 2 == 0) ? MP4_CODEC_G711A : MP4_CODEC_G711U, (int)rate,
-                                 (int)channels);
-    if (rc > 0 && !jm->audio_track) jm->audio_track = rc;
+    rc = mp4js_writer_add_track(&jm->w, MP4_TRACK_AUDIO, (codec % 2 == 0) ? MP4_CODEC_G711A : MP4_CODEC_G711U,
+                                (int)rate, (int)channels, why, sizeof why);
   }
-  if (rc < 0) return throw_mp4(ctx, rc, fn, mp4_segmenter_last_error(jm->files.seg));
+  if (rc < 0) return throw_mp4(ctx, rc, fn, why);
   return JS_NewInt32(ctx, rc);
 }
 
@@ -262,47 +283,56 @@ static JSValue muxer_write_frame(JSContext *ctx, JSValueConst this_val, int argc
   const uint8_t *data;
   size_t len;
   if (kjs_get_bytes(ctx, argv[1], "Mp4Muxer.writeFrame: data", &data, &len) < 0) return JS_EXCEPTION;
-  int rc = mp4_segmenter_write(jm->files.seg, (int)track, data, len, pts, flags);
+  char why[320];
+  int rc = mp4js_writer_write(&jm->w, (int)track, data, len, pts, flags, why, sizeof why);
   if (rc < 0) {
     jm->reported = rc;
-    return throw_mp4(ctx, rc, fn, mp4_segmenter_last_error(jm->files.seg));
+    return throw_mp4(ctx, rc, fn, why);
   }
   return JS_UNDEFINED;
+}
+
+/* 0 when closed already or the error was reported (by writeFrame or a pipe's error event). */
+static int muxer_close(js_muxer *jm, char *why, size_t why_len) {
+  if (why_len) why[0] = 0;
+  if (!jm->w.files.seg) return 0;
+  int rc = mp4js_writer_close(&jm->w, why, why_len);
+  return rc == jm->reported ? 0 : rc;
 }
 
 static JSValue muxer_close_js(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
   js_muxer *jm = JS_GetOpaque2(ctx, this_val, muxer_class_id);
   if (!jm) return JS_EXCEPTION;
-  if (!jm->files.seg) return JS_UNDEFINED;
   char detail[600];
-  int rc = mp4js_files_close(&jm->files, detail, sizeof detail);
-  if (rc != 0 && rc != jm->reported) return throw_mp4(ctx, rc, "Mp4Muxer.close", detail);
-  return JS_UNDEFINED;
+  int rc = muxer_close(jm, detail, sizeof detail);
+  return rc ? throw_mp4(ctx, rc, "Mp4Muxer.close", detail) : JS_UNDEFINED;
 }
 
-/* ---- kjs/sink.h target: encoder.pipeTo(muxer) writes its first video (and audio) track ---- */
+/* ---- kjs/sink.h target: encoder.pipeTo(muxer) and audioIn.pipeTo(muxer) write its first video
+ * and audio tracks, through the writer's queue and thread ---- */
 
 static int muxer_sink_video(void *user, const uint8_t *annexb, size_t len, uint64_t pts_us, bool keyframe,
                             bool header) {
   js_muxer *jm = user;
-  if (!jm->files.seg) return ERR_ECLOSED;
-  if (!jm->video_track) return ERR_ENOTSUP;
+  if (!jm->w.files.seg) return ERR_ECLOSED;
+  if (!jm->w.video_track) return ERR_ENOTSUP;
   /* The pipe starts at a picture sequence (kjs/sink.h) and its flags are the encoder's. */
-  int rc = mp4_segmenter_write(jm->files.seg, jm->video_track, annexb, len, (int64_t)pts_us,
-                               header     ? 0
-                               : keyframe ? MP4_FRAME_KEYFRAME
-                                          : MP4_FRAME_DELTA);
+  int rc = mp4js_writer_queue(&jm->w, jm->w.video_track, annexb, len, (int64_t)pts_us,
+                              header     ? 0
+                              : keyframe ? MP4_FRAME_KEYFRAME
+                                         : MP4_FRAME_DELTA,
+                              header);
   if (rc < 0) jm->reported = rc; /* the pipe's error event reports it: close() does not again */
-  return rc < 0 ? rc : 0;
+  return rc;
 }
 
 static int muxer_sink_audio(void *user, const uint8_t *data, size_t len, uint64_t pts_us) {
   js_muxer *jm = user;
-  if (!jm->files.seg) return ERR_ECLOSED;
-  if (!jm->audio_track) return 0;
-  int rc = mp4_segmenter_write(jm->files.seg, jm->audio_track, data, len, (int64_t)pts_us, 0);
+  if (!jm->w.files.seg) return ERR_ECLOSED;
+  if (!jm->w.audio_track) return 0;
+  int rc = mp4js_writer_queue(&jm->w, jm->w.audio_track, data, len, (int64_t)pts_us, 0, false);
   if (rc < 0) jm->reported = rc;
-  return rc < 0 ? rc : 0;
+  return rc;
 }
 
 static int muxer_sink_getter(JSContext *ctx, JSValueConst target, kjs_media_sink *out) {

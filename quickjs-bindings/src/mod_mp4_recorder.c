@@ -1,28 +1,25 @@
 /*
- * k230:mp4 Mp4Recorder — the one-object recorder (CanMV Mp4Container): a sensor bound to an
- * encoder, optional audio in + G.711, and a fragmented MP4 muxer (or a loop recording of
- * segments, mp4/segmenter.h), with the whole per-frame path on one C thread. JS calls start(),
- * then process() as often as it likes (it only waits for progress and reports errors), then
- * stop(). Registered by mod_mp4.c.
+ * k230:mp4 Mp4Recorder — the one-object recorder (CanMV Mp4Container), made of the public pieces
+ * an app would use by hand: a Sensor linked to an Encoder piped into an Mp4Muxer (loop recording
+ * into segments with options.segment), and optionally an AudioIn piped into the same muxer
+ * (G.711). The per-frame path is the pipes' (kjs/sink.h): no JS per frame, the muxer's writer
+ * thread does the writing and the fsyncs (mp4_internal.h), so a slow card never stalls the loop.
+ * JS calls start(), then process() as often as it likes (it turns the event loop until the next
+ * picture is written, and reports errors), then stop(). Registered by mod_mp4.c.
  */
 #include <limits.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "hal/audio.h"
 #include "base/errors.h"
-#include "hal/sensor.h"
-#include "hal/venc.h"
+#include "hal/clock.h"
 #include "kjs/args.h"
 #include "kjs/class.h"
 #include "kjs/errors.h"
+#include "kjs/loop.h"
 #include "kjs/paths.h"
 #include "kjs/vm.h"
-#include "media/g711.h"
 #include "mp4/muxer.h"
 #include "mp4_internal.h"
 
@@ -33,235 +30,331 @@ typedef struct recorder {
   char *path; /* the file, or a pattern of files (segments) */
   mp4_muxer_config mcfg;
   mp4_segment_config scfg;
-  hal_venc_codec vcodec;
+  int vcodec; /* 0 h264, 1 h265 */
   uint32_t width, height, fps, bitrate, gop;
   int sensor_id;
   bool audio;
-  mp4_codec acodec;
+  int law; /* 0 A-law, 1 µ-law */
   uint32_t arate, achannels;
+  /* the pieces (counted, marked; JS_UNDEFINED when none) */
+  JSValue pieces; /* {Sensor, Encoder, MediaManager, AudioIn}: the exports of k230:media and k230:audio */
+  JSValue sensor, encoder, link, ain, muxer, pipe;
   /* running state */
   bool running;
-  hal_handle sensor, venc, link, ain;
-  mp4js_files files; /* written by the thread; .last and .js_path read under mu */
-  int vtrack, atrack;
-  pthread_t th;
-  atomic_int quit;
-  pthread_mutex_t mu;
-  pthread_cond_t cv;
-  uint64_t frames, audio_frames, bytes; /* under mu */
-  int error;                            /* first error of the thread, under mu */
-  char error_text[320];
-  bool reported; /* process() threw `error` already: stop() then closes quietly */
-  uint64_t seen; /* frames at the last process() */
-  bool started_video;
-  uint64_t dropped, late; /* camera frames lost or late (JS thread only; rec_count_losses) */
+  bool reported;   /* process() threw `error` already: stop() then closes quietly */
+  bool in_process; /* process() is turning the loop */
+  uint64_t seen;   /* frames at the last process() */
+  /* kept once the pieces are gone (stop) */
+  mp4js_writer_stats written;
+  mp4_segment_stats segments;
+  char file[512];
+  uint64_t dropped, late; /* camera and encoder losses */
+  int error;              /* first error of the recording */
+  char error_text[400];
 } recorder;
 
 /* ---- class id ---- */
 
 static JSClassID recorder_class_id;
 
-/* ---- the recording thread ---- */
+/* ---- the pieces ---- */
 
-static void rec_fail(recorder *r, int rc, const char *what) {
-  pthread_mutex_lock(&r->mu);
-  if (!r->error) {
-    r->error = rc;
-    const char *detail = r->files.seg ? mp4_segmenter_last_error(r->files.seg) : "";
-    snprintf(r->error_text, sizeof r->error_text, "%s: %s", what, *detail ? detail : err_str(rc));
-  }
-  pthread_cond_broadcast(&r->cv);
-  pthread_mutex_unlock(&r->mu);
-}
-
-static int rec_video(recorder *r, hal_venc_stream *st) {
-  uint64_t bytes = 0;
-  bool wrote_picture = false;
-  for (uint32_t i = 0; i < st->pack_cnt; i++) {
-    const hal_venc_pack *p = &st->pack[i];
-    if (p->type == HAL_VENC_PACK_I) r->started_video = true;
-    if (!r->started_video && p->type == HAL_VENC_PACK_P) continue; /* wait for an IDR */
-    int rc = mp4_segmenter_write(r->files.seg, r->vtrack, p->data, p->len, (int64_t)p->pts_us,
-                                 p->type == HAL_VENC_PACK_I   ? MP4_FRAME_KEYFRAME
-                                 : p->type == HAL_VENC_PACK_P ? MP4_FRAME_DELTA
-                                                              : 0);
-    if (rc < 0) return rc;
-    bytes += p->len;
-    wrote_picture |= p->type != HAL_VENC_PACK_HEADER;
-  }
-  pthread_mutex_lock(&r->mu);
-  r->bytes += bytes;
-  if (wrote_picture) r->frames++;
-  mp4js_files_update(&r->files); /* the JS thread reads the file name and counts from here */
-  pthread_cond_broadcast(&r->cv);
-  pthread_mutex_unlock(&r->mu);
-  return 0;
-}
-
-static int rec_audio(recorder *r, hal_audio_frame *f) {
-  size_t n = (size_t)f->samples_per_channel * f->channels;
-  uint8_t buf[8192 * 2];
-  if (n > sizeof buf) n = sizeof buf;
-  if (r->acodec == MP4_CODEC_G711A) media_alaw_encode_buf(f->samples, buf, n);
-  else media_ulaw_encode_buf(f->samples, buf, n);
-  int rc = r->started_video ? mp4_segmenter_write(r->files.seg, r->atrack, buf, n, (int64_t)f->pts_us, 0) : 0;
-  if (rc < 0) return rc;
-  pthread_mutex_lock(&r->mu);
-  if (r->started_video) r->audio_frames++;
-  pthread_mutex_unlock(&r->mu);
-  return 0;
-}
-
-static void *rec_thread(void *arg) {
-  recorder *r = arg;
-  while (!atomic_load(&r->quit)) {
-    hal_venc_stream *st;
-    int rc = hal_venc_get_stream(r->venc, &st, r->audio ? 10 : 100);
-    if (rc == 0) {
-      rc = rec_video(r, st);
-      hal_venc_release_stream(r->venc, st);
-      if (rc) {
-        rec_fail(r, rc, "Mp4Recorder: writing video");
-        break;
+/* The media classes come from their modules' own exports, as an app's `import` gets them: a
+ * module of two re-export lines, evaluated once per runtime and kept on the prototype. */
+static JSValue media_pieces(JSContext *ctx) {
+  static const char src[] =
+      "export { Sensor, Encoder, MediaManager } from \"k230:media\";\n"
+      "export { AudioIn } from \"k230:audio\";\n";
+  JSValue proto = JS_GetClassProto(ctx, recorder_class_id);
+  JSValue sym = JS_NewSymbol(ctx, "k230js.Mp4Recorder.pieces", true);
+  JSAtom key = JS_ValueToAtom(ctx, sym);
+  JSValue ns = JS_GetProperty(ctx, proto, key);
+  if (JS_IsUndefined(ns)) {
+    JSValue mod = JS_Eval(ctx, src, sizeof src - 1, "<Mp4Recorder>", JS_EVAL_TYPE_MODULE | JS_EVAL_FLAG_COMPILE_ONLY);
+    if (!JS_IsException(mod)) {
+      JSModuleDef *m = JS_VALUE_GET_PTR(mod);
+      JSValue done = JS_ResolveModule(ctx, mod) < 0 ? JS_EXCEPTION : JS_EvalFunction(ctx, JS_DupValue(ctx, mod));
+      if (!JS_IsException(done) && JS_PromiseState(ctx, done) == JS_PROMISE_REJECTED) {
+        JS_Throw(ctx, JS_PromiseResult(ctx, done));
+        JS_FreeValue(ctx, done);
+        done = JS_EXCEPTION;
       }
-    } else if (rc != ERR_ETIMEDOUT) {
-      rec_fail(r, rc, "Mp4Recorder: encoder");
-      break;
+      ns = JS_IsException(done) ? JS_EXCEPTION : JS_GetModuleNamespace(ctx, m);
+      JS_FreeValue(ctx, done);
+      JS_FreeValue(ctx, mod);
+    } else {
+      ns = JS_EXCEPTION;
     }
-    hal_audio_frame *af;
-    while (r->audio && hal_audio_in_read(r->ain, &af, 0) == 0) {
-      rc = rec_audio(r, af);
-      hal_audio_in_release(r->ain, af);
-      if (rc) {
-        rec_fail(r, rc, "Mp4Recorder: writing audio");
-        return NULL;
-      }
-    }
+    if (!JS_IsException(ns)) JS_DefinePropertyValue(ctx, proto, key, JS_DupValue(ctx, ns), 0);
   }
-  return NULL;
+  JS_FreeAtom(ctx, key);
+  JS_FreeValue(ctx, sym);
+  JS_FreeValue(ctx, proto);
+  return ns;
+}
+
+static JSValue call(JSContext *ctx, JSValueConst obj, const char *method, int argc, JSValueConst *argv) {
+  JSValue f = JS_GetPropertyStr(ctx, obj, method);
+  if (JS_IsException(f)) return f;
+  JSValue r = JS_Call(ctx, f, obj, argc, argv);
+  JS_FreeValue(ctx, f);
+  return r;
+}
+
+/* new pieces[cls](opts); takes opts. */
+static JSValue construct(JSContext *ctx, recorder *r, const char *cls, JSValue opts) {
+  JSValue c = JS_GetPropertyStr(ctx, r->pieces, cls);
+  JSValue obj = JS_IsException(c) ? c : JS_CallConstructor(ctx, c, 1, (JSValueConst *)&opts);
+  JS_FreeValue(ctx, c);
+  JS_FreeValue(ctx, opts);
+  return obj;
+}
+
+/* Teardown calls: a piece closed already (or never made) is no error. */
+static void call_quiet(JSContext *ctx, JSValueConst obj, const char *method) {
+  if (JS_IsUndefined(obj)) return;
+  JSValue v = call(ctx, obj, method, 0, NULL);
+  if (JS_IsException(v)) JS_FreeValue(ctx, JS_GetException(ctx));
+  JS_FreeValue(ctx, v);
+}
+
+static int64_t int_prop(JSContext *ctx, JSValueConst obj, const char *name) {
+  JSValue v = JS_GetPropertyStr(ctx, obj, name);
+  int64_t n = 0;
+  if (JS_ToInt64(ctx, &n, v) < 0) JS_FreeValue(ctx, JS_GetException(ctx));
+  JS_FreeValue(ctx, v);
+  return n;
+}
+
+static JSValue opts_of(JSContext *ctx, const char *const *names, const int64_t *values, int n) {
+  JSValue o = JS_NewObject(ctx);
+  for (int i = 0; i < n; i++) JS_SetPropertyStr(ctx, o, names[i], JS_NewInt64(ctx, values[i]));
+  return o;
+}
+
+/* The error listener of the recorder's pipes: the writer's error is process()'s to report, and a
+ * pipe without a listener would print it. */
+static JSValue pipe_error_ignored(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+  return JS_UNDEFINED;
+}
+
+/* ---- losses and errors ---- */
+
+/* Camera frames that never reached the file (no sensor buffer, no encoder room, a full writer
+ * queue) and those the simulated sensor made late: read while the pieces run, kept after. */
+static void rec_count_losses(JSContext *ctx, recorder *r) {
+  uint64_t sensor = r->dropped, encoder = 0;
+  if (!JS_IsUndefined(r->sensor)) {
+    JSValue st = call(ctx, r->sensor, "stats", 0, NULL);
+    if (JS_IsException(st)) {
+      JS_FreeValue(ctx, JS_GetException(ctx));
+    } else {
+      sensor = (uint64_t)int_prop(ctx, st, "dropped");
+      r->late = (uint64_t)int_prop(ctx, st, "late");
+    }
+    JS_FreeValue(ctx, st);
+  }
+  if (!JS_IsUndefined(r->encoder)) {
+    JSValue st = call(ctx, r->encoder, "status", 0, NULL);
+    if (JS_IsException(st)) JS_FreeValue(ctx, JS_GetException(ctx));
+    else encoder = (uint64_t)int_prop(ctx, st, "droppedFrames");
+    JS_FreeValue(ctx, st);
+  }
+  if (!JS_IsUndefined(r->sensor)) r->dropped = sensor + encoder;
+}
+
+/* The counters of the running writer into r (kept after stop). */
+static void rec_read_writer(recorder *r) {
+  mp4js_writer *w = JS_IsUndefined(r->muxer) ? NULL : mp4js_muxer_writer(r->muxer);
+  if (w) mp4js_writer_read(w, &r->written, &r->segments, r->file, sizeof r->file);
+}
+
+static void rec_fail(recorder *r, int rc, const char *fmt, const char *detail) {
+  if (r->error) return;
+  r->error = rc;
+  snprintf(r->error_text, sizeof r->error_text, fmt, detail && *detail ? detail : err_str(rc));
 }
 
 /* ---- start / stop ---- */
 
-/* Frames that never reached the file (no sensor buffer, no encoder room) and frames the
- * simulated sensor made late: read while the pipeline runs, kept once it is gone. */
-static void rec_count_losses(recorder *r) {
-  hal_sensor_stats ss;
-  hal_venc_status vs;
-  if (r->sensor && hal_sensor_stats_get(r->sensor, &ss) == 0) r->late = ss.late, r->dropped = ss.dropped;
-  if (r->venc && hal_venc_status_get(r->venc, &vs) == 0) r->dropped += vs.dropped_frames;
-}
-
-/* Teardown in the K230 order: sensor stop -> unbind -> encoder -> audio -> sensor close -> file.
- * Never calls into JS; returns the first error (of the recording or of closing the file). */
-static int rec_stop(recorder *r) {
-  if (!r->running) return 0;
-  atomic_store(&r->quit, 1);
-  if (r->th) pthread_join(r->th, NULL);
-  r->th = 0;
-  rec_count_losses(r);
-  if (r->sensor) hal_sensor_stop(r->sensor);
-  if (r->link) hal_unlink(r->link);
-  if (r->venc) hal_venc_destroy(r->venc);
-  if (r->ain) hal_audio_in_close(r->ain);
-  if (r->sensor) hal_sensor_close(r->sensor);
-  r->sensor = r->venc = r->link = r->ain = 0;
-  char why[200];
-  pthread_mutex_lock(&r->mu);
-  int rc = mp4js_files_close(&r->files, why, sizeof why);
-  r->running = false;
-  if (rc && !r->error) {
-    r->error = rc;
-    snprintf(r->error_text, sizeof r->error_text, "Mp4Recorder.stop: closing the file: %s", *why ? why : err_str(rc));
+static void rec_free_pieces(JSContext *ctx, recorder *r) {
+  JSValue *v[] = {&r->pipe, &r->link, &r->encoder, &r->ain, &r->sensor, &r->muxer};
+  for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+    JS_FreeValue(ctx, *v[i]);
+    *v[i] = JS_UNDEFINED;
   }
-  rc = r->error;
-  pthread_mutex_unlock(&r->mu);
-  return rc;
 }
 
-static int rec_start(recorder *r, char *why, size_t why_len) {
-  int rc;
-  const char *step = "";
-#define STEP(name, call) \
-  do { \
-    step = name; \
-    if ((rc = (call))) goto fail; \
-  } while (0)
+/* Teardown in the K230 order: the pipe, sensor stop -> unbind -> encoder -> audio -> sensor
+ * close -> file (the writer writes what is queued first). Returns the recording's first error. */
+static int rec_stop(JSContext *ctx, recorder *r) {
+  call_quiet(ctx, r->pipe, "close");
+  call_quiet(ctx, r->sensor, "stop");
+  call_quiet(ctx, r->link, "destroy");
+  rec_count_losses(ctx, r);
+  call_quiet(ctx, r->encoder, "close");
+  call_quiet(ctx, r->ain, "close");
+  call_quiet(ctx, r->sensor, "close");
+  mp4js_writer *w = JS_IsUndefined(r->muxer) ? NULL : mp4js_muxer_writer(r->muxer);
+  if (w) {
+    char why[320];
+    int rc = mp4js_writer_close(w, why, sizeof why);
+    rec_read_writer(r);
+    r->dropped += r->written.dropped;
+    if (rc) rec_fail(r, rc, "Mp4Recorder: writing the file: %s", why);
+  }
+  rec_free_pieces(ctx, r);
+  r->running = false;
+  return r->error;
+}
+
+/* A piece failed to start: its Error, named after the recorder and the step, with its code. */
+static JSValue start_failed(JSContext *ctx, recorder *r, const char *step) {
+  JSValue e = JS_GetException(ctx);
+  if (JS_IsError(e)) {
+    JSValue m = JS_GetPropertyStr(ctx, e, "message");
+    const char *text = JS_ToCString(ctx, m);
+    char buf[600];
+    snprintf(buf, sizeof buf, "Mp4Recorder.start: %s: %s", step, text ? text : "");
+    JS_FreeCString(ctx, text);
+    JS_FreeValue(ctx, m);
+    JS_DefinePropertyValueStr(ctx, e, "message", JS_NewString(ctx, buf), JS_PROP_WRITABLE | JS_PROP_CONFIGURABLE);
+  }
+  rec_stop(ctx, r);
+  r->error = 0;
+  return JS_Throw(ctx, e);
+}
+
+static void rec_clear(recorder *r) {
+  r->pieces = r->sensor = r->encoder = r->link = r->ain = r->muxer = r->pipe = JS_UNDEFINED;
+}
+
+static JSValue rec_start(JSContext *ctx, recorder *r) {
   r->error = 0;
   r->error_text[0] = 0;
   r->reported = false;
-  r->frames = r->audio_frames = r->bytes = r->seen = r->dropped = r->late = 0;
-  r->started_video = false;
-  atomic_store(&r->quit, 0);
+  r->seen = r->dropped = r->late = 0;
+  memset(&r->written, 0, sizeof r->written);
+  memset(&r->segments, 0, sizeof r->segments);
+  r->file[0] = 0;
+  r->muxer = mp4js_muxer_new(ctx, "Mp4Recorder.start", r->path, &r->scfg, &r->mcfg);
+  if (JS_IsException(r->muxer)) {
+    r->muxer = JS_UNDEFINED;
+    return JS_EXCEPTION;
+  }
   r->running = true;
-  step = "adding the video track";
-  if ((rc = mp4_segmenter_add_video(r->files.seg, r->vcodec == HAL_VENC_H265 ? MP4_CODEC_H265 : MP4_CODEC_H264,
-                                    (int)r->width, (int)r->height)) < 0)
-    goto fail;
-  r->vtrack = rc;
-  if (r->audio) {
-    step = "adding the audio track";
-    if ((rc = mp4_segmenter_add_audio(r->files.seg, r->acodec, (int)r->arate, (int)r->achannels)) < 0) goto fail;
-    r->atrack = rc;
+  mp4js_writer *w = mp4js_muxer_writer(r->muxer);
+  w->wake = kjs_vm_loop(kjs_vm_from_context(ctx)); /* process() waits on the loop */
+  char why[320];
+  int rc = mp4js_writer_add_track(w, MP4_TRACK_VIDEO, r->vcodec ? MP4_CODEC_H265 : MP4_CODEC_H264, (int)r->width,
+                                  (int)r->height, why, sizeof why);
+  if (rc > 0 && r->audio)
+    rc = mp4js_writer_add_track(w, MP4_TRACK_AUDIO, r->law ? MP4_CODEC_G711U : MP4_CODEC_G711A, (int)r->arate,
+                                (int)r->achannels, why, sizeof why);
+  if (rc < 0) {
+    kjs_throw(ctx, rc, "Mp4Recorder.start: adding the tracks: %s", *why ? why : err_str(rc));
+    return start_failed(ctx, r, "adding the tracks");
   }
-  hal_sensor_config scfg = HAL_SENSOR_CONFIG_DEFAULT;
-  scfg.dev = r->sensor_id;
-  scfg.width = r->width > 1920 ? r->width : 1920;
-  scfg.height = r->height > 1080 ? r->height : 1080;
-  scfg.fps = r->fps;
-  STEP("opening the sensor", hal_sensor_open(&scfg, &r->sensor));
-  hal_sensor_chn_config ccfg = HAL_SENSOR_CHN_CONFIG_DEFAULT;
-  ccfg.width = r->width;
-  ccfg.height = r->height;
-  STEP("configuring the sensor", hal_sensor_chn_config_set(r->sensor, 0, &ccfg));
-  hal_venc_config vcfg = HAL_VENC_CONFIG_DEFAULT;
-  vcfg.codec = r->vcodec;
-  vcfg.width = r->width;
-  vcfg.height = r->height;
-  vcfg.bitrate_kbps = r->bitrate;
-  vcfg.gop = r->gop;
-  vcfg.src_fps = vcfg.dst_fps = r->fps;
-  STEP("creating the encoder", hal_venc_create(-1, &vcfg, &r->venc, NULL));
-  hal_bind_info bi;
-  STEP("binding the sensor", hal_sensor_bind_info(r->sensor, 0, 0, 0, &bi));
-  hal_venc_status vs;
-  STEP("binding the sensor", hal_venc_status_get(r->venc, &vs));
-  hal_chn dst = {HAL_MOD_VENC, 0, (int)vs.chn};
-  STEP("binding the sensor to the encoder", hal_link(&bi.src, &dst, &r->link));
-  if (r->audio) {
-    hal_audio_config acfg = HAL_AUDIO_CONFIG_DEFAULT;
-    acfg.rate = r->arate;
-    acfg.channels = r->achannels;
-    acfg.samples_per_frame = r->arate / 25; /* 40 ms */
-    STEP("opening audio in", hal_audio_in_open(&acfg, &r->ain));
+  static const char *const sensor_opts[] = {"id", "width", "height", "fps"};
+  int64_t sv[] = {r->sensor_id, r->width > 1920 ? r->width : 1920, r->height > 1080 ? r->height : 1080, r->fps};
+  r->sensor = construct(ctx, r, "Sensor", opts_of(ctx, sensor_opts, sv, 4));
+  if (JS_IsException(r->sensor)) {
+    r->sensor = JS_UNDEFINED;
+    return start_failed(ctx, r, "opening the sensor");
   }
-  STEP("starting the encoder", hal_venc_start(r->venc));
-  STEP("starting the sensor", hal_sensor_run(r->sensor));
-  step = "starting the recording thread";
-  if ((rc = pthread_create(&r->th, NULL, rec_thread, r) ? ERR_ENOMEM : 0)) goto fail;
-  return 0;
-fail:
-  snprintf(why, why_len, "%s: %s", step,
-           *mp4_segmenter_last_error(r->files.seg) ? mp4_segmenter_last_error(r->files.seg) : err_str(rc));
-  r->th = 0;
-  rec_stop(r);
-  return rc;
-#undef STEP
+  static const char *const size_opts[] = {"width", "height"};
+  int64_t size[] = {r->width, r->height};
+  JSValue o = opts_of(ctx, size_opts, size, 2);
+  JSValue v = call(ctx, r->sensor, "setFramesize", 1, (JSValueConst *)&o);
+  JS_FreeValue(ctx, o);
+  if (JS_IsException(v)) return start_failed(ctx, r, "configuring the sensor");
+  JS_FreeValue(ctx, v);
+  static const char *const enc_opts[] = {"width", "height", "bitrate", "gop", "fps"};
+  int64_t ev[] = {r->width, r->height, r->bitrate, r->gop, r->fps};
+  o = opts_of(ctx, enc_opts, ev, 5);
+  JS_SetPropertyStr(ctx, o, "codec", JS_NewString(ctx, r->vcodec ? "h265" : "h264"));
+  r->encoder = construct(ctx, r, "Encoder", o);
+  if (JS_IsException(r->encoder)) {
+    r->encoder = JS_UNDEFINED;
+    return start_failed(ctx, r, "creating the encoder");
+  }
+  JSValue bi = call(ctx, r->sensor, "bindInfo", 0, NULL);
+  JSValue mm = JS_IsException(bi) ? JS_EXCEPTION : JS_GetPropertyStr(ctx, r->pieces, "MediaManager");
+  JSValue link = JS_EXCEPTION;
+  if (!JS_IsException(mm)) {
+    JSValue args[2] = {JS_GetPropertyStr(ctx, bi, "src"), JS_DupValue(ctx, r->encoder)};
+    link = call(ctx, mm, "link", 2, args);
+    JS_FreeValue(ctx, args[0]);
+    JS_FreeValue(ctx, args[1]);
+  }
+  JS_FreeValue(ctx, mm);
+  JS_FreeValue(ctx, bi);
+  if (JS_IsException(link)) return start_failed(ctx, r, "binding the sensor to the encoder");
+  r->link = link;
+  JSValue on_error = JS_NewCFunction(ctx, pipe_error_ignored, "onError", 1);
+  if (r->audio) {
+    static const char *const audio_opts[] = {"rate", "channels", "samplesPerFrame"};
+    int64_t av[] = {r->arate, r->achannels, r->arate / 25}; /* 40 ms */
+    r->ain = construct(ctx, r, "AudioIn", opts_of(ctx, audio_opts, av, 3));
+    if (JS_IsException(r->ain)) {
+      r->ain = JS_UNDEFINED;
+      JS_FreeValue(ctx, on_error);
+      return start_failed(ctx, r, "opening audio in");
+    }
+    o = JS_NewObject(ctx);
+    JS_SetPropertyStr(ctx, o, "codec", JS_NewString(ctx, r->law ? "ulaw" : "alaw"));
+    JS_SetPropertyStr(ctx, o, "onError", JS_DupValue(ctx, on_error));
+    JSValue args[2] = {r->muxer, o};
+    v = call(ctx, r->ain, "pipeTo", 2, args);
+    JS_FreeValue(ctx, o);
+    if (JS_IsException(v)) {
+      JS_FreeValue(ctx, on_error);
+      return start_failed(ctx, r, "piping audio in");
+    }
+    JS_FreeValue(ctx, v);
+  }
+  r->pipe = call(ctx, r->encoder, "pipeTo", 1, (JSValueConst *)&r->muxer);
+  if (JS_IsException(r->pipe)) {
+    r->pipe = JS_UNDEFINED;
+    JS_FreeValue(ctx, on_error);
+    return start_failed(ctx, r, "piping the encoder");
+  }
+  JSValue args[2] = {JS_NewString(ctx, "error"), on_error};
+  v = call(ctx, r->pipe, "on", 2, args);
+  JS_FreeValue(ctx, args[0]);
+  JS_FreeValue(ctx, on_error);
+  if (JS_IsException(v)) return start_failed(ctx, r, "piping the encoder");
+  JS_FreeValue(ctx, v);
+  v = call(ctx, r->encoder, "start", 0, NULL);
+  if (JS_IsException(v)) return start_failed(ctx, r, "starting the encoder");
+  JS_FreeValue(ctx, v);
+  v = call(ctx, r->sensor, "run", 0, NULL);
+  if (JS_IsException(v)) return start_failed(ctx, r, "starting the sensor");
+  JS_FreeValue(ctx, v);
+  return JS_UNDEFINED;
 }
 
-/* ---- finalize ---- */
+/* ---- finalize / gc_mark ---- */
 
 static void recorder_finalizer(JSRuntime *rt, JSValueConst val) {
   recorder *r = JS_GetOpaque(val, recorder_class_id);
   if (!r) return;
-  rec_stop(r); /* a dropped recorder still leaves a playable file */
-  pthread_mutex_destroy(&r->mu);
-  pthread_cond_destroy(&r->cv);
+  /* No JS here: each piece's own finalizer stops it, and the muxer's still closes the file, so a
+   * dropped recorder leaves a playable file. */
+  JSValue *v[] = {&r->pipe, &r->link, &r->encoder, &r->ain, &r->sensor, &r->muxer, &r->pieces};
+  for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) JS_FreeValueRT(rt, *v[i]);
   free(r->path);
   free(r);
 }
 
-static const JSClassDef recorder_class = {"Mp4Recorder", .finalizer = recorder_finalizer};
+static void recorder_mark(JSRuntime *rt, JSValueConst val, JS_MarkFunc *mark) {
+  recorder *r = JS_GetOpaque(val, recorder_class_id);
+  if (!r) return;
+  JSValue v[] = {r->pipe, r->link, r->encoder, r->ain, r->sensor, r->muxer, r->pieces};
+  for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) JS_MarkValue(rt, v[i], mark);
+}
+
+static const JSClassDef recorder_class = {"Mp4Recorder", .finalizer = recorder_finalizer, .gc_mark = recorder_mark};
 
 /* ---- methods ---- */
 
@@ -301,8 +394,7 @@ static JSValue recorder_ctor(JSContext *ctx, JSValueConst new_target, int argc, 
   r->path = strdup(file);
   r->scfg = sc;
   JS_FreeCString(ctx, file);
-  pthread_mutex_init(&r->mu, NULL);
-  pthread_cond_init(&r->cv, NULL);
+  rec_clear(r);
   JSValue video = JS_GetPropertyStr(ctx, opts, "video");
   JSValue audio = JS_GetPropertyStr(ctx, opts, "audio");
   int vc, ac = 1, mode;
@@ -335,14 +427,14 @@ static JSValue recorder_ctor(JSContext *ctx, JSValueConst new_target, int argc, 
     JS_ThrowRangeError(ctx, "%s: video.width and video.height must be even, got %dx%d", fn, (int)w, (int)h);
     goto fail;
   }
-  r->vcodec = vc == 1 ? HAL_VENC_H265 : HAL_VENC_H264;
+  r->vcodec = vc;
   r->width = (uint32_t)w;
   r->height = (uint32_t)h;
   r->bitrate = (uint32_t)br;
   r->fps = (uint32_t)fps;
   r->gop = (uint32_t)gop;
   r->sensor_id = (int)sid;
-  r->acodec = ac % 2 == 0 ? MP4_CODEC_G711A : MP4_CODEC_G711U;
+  r->law = ac % 2;
   r->arate = (uint32_t)rate;
   r->achannels = (uint32_t)ch;
   r->mcfg.mode = (mp4_mode)mode;
@@ -351,10 +443,13 @@ static JSValue recorder_ctor(JSContext *ctx, JSValueConst new_target, int argc, 
   JSValue obj = kjs_class_new_instance(ctx, new_target, recorder_class_id);
   if (JS_IsException(obj)) goto fail;
   JS_SetOpaque(obj, r);
+  r->pieces = media_pieces(ctx);
+  if (JS_IsException(r->pieces)) {
+    JS_FreeValue(ctx, obj); /* the finalizer frees r */
+    return JS_EXCEPTION;
+  }
   return obj;
 fail:
-  pthread_mutex_destroy(&r->mu);
-  pthread_cond_destroy(&r->cv);
   free(r->path);
   free(r);
   return JS_EXCEPTION;
@@ -364,67 +459,72 @@ static JSValue recorder_start(JSContext *ctx, JSValueConst this_val, int argc, J
   recorder *r = JS_GetOpaque2(ctx, this_val, recorder_class_id);
   if (!r) return JS_EXCEPTION;
   if (r->running) return kjs_throw(ctx, ERR_ESTATE, "Mp4Recorder.start: already recording");
-  if (mp4js_files_open(ctx, "Mp4Recorder.start", r->path, &r->scfg, &r->mcfg, &r->files) < 0) return JS_EXCEPTION;
-  char why[256];
-  int rc = rec_start(r, why, sizeof why);
-  if (rc) return kjs_throw(ctx, rc, "Mp4Recorder.start: %s", why);
-  return JS_UNDEFINED;
+  return rec_start(ctx, r);
 }
 
 static JSValue stats_obj(JSContext *ctx, recorder *r) {
-  pthread_mutex_lock(&r->mu);
-  uint64_t f = r->frames, a = r->audio_frames, b = r->bytes;
-  mp4_segment_stats st = r->files.last;
-  pthread_mutex_unlock(&r->mu);
+  if (r->running) {
+    rec_read_writer(r);
+    rec_count_losses(ctx, r);
+  }
+  uint64_t dropped = r->dropped + (r->running ? r->written.dropped : 0);
   JSValue o = JS_NewObject(ctx);
-  JS_SetPropertyStr(ctx, o, "frames", JS_NewInt64(ctx, (int64_t)f));
-  JS_SetPropertyStr(ctx, o, "audioFrames", JS_NewInt64(ctx, (int64_t)a));
-  JS_SetPropertyStr(ctx, o, "bytes", JS_NewInt64(ctx, (int64_t)b));
-  JS_SetPropertyStr(ctx, o, "fragments", JS_NewUint32(ctx, st.fragments));
-  JS_SetPropertyStr(ctx, o, "files", JS_NewUint32(ctx, st.files));
-  JS_SetPropertyStr(ctx, o, "deleted", JS_NewUint32(ctx, st.deleted));
-  JS_SetPropertyStr(ctx, o, "recovered", JS_NewUint32(ctx, st.recovered));
-  rec_count_losses(r);
-  JS_SetPropertyStr(ctx, o, "dropped", JS_NewInt64(ctx, (int64_t)r->dropped));
+  JS_SetPropertyStr(ctx, o, "frames", JS_NewInt64(ctx, (int64_t)r->written.frames));
+  JS_SetPropertyStr(ctx, o, "audioFrames", JS_NewInt64(ctx, (int64_t)r->written.audio_frames));
+  JS_SetPropertyStr(ctx, o, "bytes", JS_NewInt64(ctx, (int64_t)r->written.bytes));
+  JS_SetPropertyStr(ctx, o, "fragments", JS_NewUint32(ctx, r->segments.fragments));
+  JS_SetPropertyStr(ctx, o, "files", JS_NewUint32(ctx, r->segments.files));
+  JS_SetPropertyStr(ctx, o, "deleted", JS_NewUint32(ctx, r->segments.deleted));
+  JS_SetPropertyStr(ctx, o, "recovered", JS_NewUint32(ctx, r->segments.recovered));
+  JS_SetPropertyStr(ctx, o, "dropped", JS_NewInt64(ctx, (int64_t)dropped));
   JS_SetPropertyStr(ctx, o, "late", JS_NewInt64(ctx, (int64_t)r->late));
   return o;
 }
 
-/* CanMV's Process(): here the thread does the work; this waits (up to timeoutMs) for the next
- * video frame to be written and returns how many have been, or throws the recording's error. */
+/* CanMV's Process(): the pipes and the writer do the work; this turns the event loop (so the
+ * pipes run, and the app's timers and sockets with them) until the next picture is in the file or
+ * timeoutMs passed, and returns how many are, or throws the recording's error. */
 static JSValue recorder_process(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
   static const char fn[] = "Mp4Recorder.process";
   recorder *r = JS_GetOpaque2(ctx, this_val, recorder_class_id);
   if (!r) return JS_EXCEPTION;
   if (!r->running) return kjs_throw(ctx, ERR_ESTATE, "%s: not recording (start() first)", fn);
+  if (r->in_process) return kjs_throw(ctx, ERR_ESTATE, "%s: called from a callback process() runs", fn);
   int64_t timeout = 1000;
   if (argc > 0 && !JS_IsUndefined(argv[0]) &&
       kjs_get_int(ctx, argv[0], "Mp4Recorder.process: timeoutMs", 0, 86400000, &timeout) < 0)
     return JS_EXCEPTION;
-  struct timespec dl;
-  clock_gettime(CLOCK_REALTIME, &dl);
-  dl.tv_sec += (time_t)(timeout / 1000);
-  dl.tv_nsec += (long)(timeout % 1000) * 1000000L;
-  if (dl.tv_nsec >= 1000000000L) dl.tv_sec++, dl.tv_nsec -= 1000000000L;
-  pthread_mutex_lock(&r->mu);
-  while (!r->error && r->frames == r->seen)
-    if (pthread_cond_timedwait(&r->cv, &r->mu, &dl)) break;
-  int err = r->error;
-  char text[320];
-  snprintf(text, sizeof text, "%s", r->error_text);
-  r->seen = r->frames;
-  uint64_t frames = r->frames;
-  if (err) r->reported = true;
-  pthread_mutex_unlock(&r->mu);
-  if (err) return kjs_throw(ctx, err, "%s", text);
-  return JS_NewInt64(ctx, (int64_t)frames);
+  kjs_vm *vm = kjs_vm_from_context(ctx);
+  kjs_loop *loop = kjs_vm_loop(vm);
+  mp4js_writer *w = mp4js_muxer_writer(r->muxer);
+  uint64_t end = hal_clock_us() + (uint64_t)timeout * 1000;
+  char why[320];
+  int err;
+  r->in_process = true;
+  for (;;) {
+    rec_read_writer(r);
+    if ((err = mp4js_writer_error(w, why, sizeof why)) || r->written.frames != r->seen) break;
+    uint64_t now = hal_clock_us();
+    if (now >= end || kjs_vm_stopping(vm) || kjs_vm_interrupt_pending(vm)) break;
+    kjs_loop_run_once(loop, (int)((end - now + 999) / 1000));
+    if (!r->running) break; /* a callback stopped the recording */
+  }
+  r->in_process = false;
+  if (!r->running) return kjs_throw(ctx, ERR_ESTATE, "%s: the recording was stopped", fn);
+  r->seen = r->written.frames;
+  if (err) {
+    rec_fail(r, err, "Mp4Recorder: writing the file: %s", why);
+    r->reported = true;
+    return kjs_throw(ctx, r->error, "%s", r->error_text);
+  }
+  return JS_NewInt64(ctx, (int64_t)r->written.frames);
 }
 
 static JSValue recorder_stop(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
   recorder *r = JS_GetOpaque2(ctx, this_val, recorder_class_id);
   if (!r) return JS_EXCEPTION;
   if (!r->running) return stats_obj(ctx, r);
-  int rc = rec_stop(r);
+  int rc = rec_stop(ctx, r);
   /* An error process() already threw is not thrown again: the app's `finally { stop() }` must
    * not die of what its catch already handled. */
   if (rc && !r->reported) return kjs_throw(ctx, rc, "%s", r->error_text);
@@ -441,10 +541,8 @@ static JSValue recorder_get(JSContext *ctx, JSValueConst this_val, int magic) {
   recorder *r = JS_GetOpaque2(ctx, this_val, recorder_class_id);
   if (!r) return JS_EXCEPTION;
   if (magic == 0) return JS_NewBool(ctx, r->running);
-  pthread_mutex_lock(&r->mu);
-  JSValue v = JS_NewString(ctx, r->files.js_path[0] ? r->files.js_path : r->path);
-  pthread_mutex_unlock(&r->mu);
-  return v;
+  if (r->running) rec_read_writer(r);
+  return JS_NewString(ctx, r->file[0] ? r->file : r->path);
 }
 
 static const JSCFunctionListEntry recorder_proto_funcs[] = {

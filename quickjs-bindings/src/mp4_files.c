@@ -84,12 +84,11 @@ int mp4js_files_close(mp4js_files *f, char *why, size_t why_len) {
   return rc;
 }
 
-JSValue mp4js_files_stats(JSContext *ctx, mp4js_files *f) {
-  mp4js_files_update(f);
+JSValue mp4js_segment_stats_to_js(JSContext *ctx, const mp4_segment_stats *st) {
   JSValue o = JS_NewObject(ctx);
-  JS_SetPropertyStr(ctx, o, "index", JS_NewUint32(ctx, f->last.index));
-  JS_SetPropertyStr(ctx, o, "files", JS_NewUint32(ctx, f->last.files));
-  JS_SetPropertyStr(ctx, o, "deleted", JS_NewUint32(ctx, f->last.deleted));
-  JS_SetPropertyStr(ctx, o, "recovered", JS_NewUint32(ctx, f->last.recovered));
+  JS_SetPropertyStr(ctx, o, "index", JS_NewUint32(ctx, st->index));
+  JS_SetPropertyStr(ctx, o, "files", JS_NewUint32(ctx, st->files));
+  JS_SetPropertyStr(ctx, o, "deleted", JS_NewUint32(ctx, st->deleted));
+  JS_SetPropertyStr(ctx, o, "recovered", JS_NewUint32(ctx, st->recovered));
   return o;
 }
