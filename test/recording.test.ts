@@ -98,11 +98,11 @@ describe("a recording killed at any moment after half a second plays", () => {
   }, 300_000);
 });
 
-describe("a card that stalls 300 ms in every fsync", () => {
+describe("a card that stalls in every fsync (300 ms, or 500 ms under a 600 fps camera)", () => {
   // An LD_PRELOAD shim (test/c/preload/slow_fsync.c) makes each fsync() sleep first. The pipes
   // hand frames to the muxer's writer thread, which owns the file and its fsyncs: the loop thread
   // (its timers, the encoder's other pipes) never waits for the card, and no picture is lost.
-  const run = (ctx: { skip: () => void }, mode: string) => {
+  const run = (ctx: { skip: () => void }, mode: string, env: Record<string, string> = {}) => {
     const so = join(out, "slow_fsync.so");
     if (!existsSync(so)) {
       const cc = spawnSync("cc", ["-shared", "-fPIC", "-O2", "-o", so, join(ROOT, "test", "c", "preload", "slow_fsync.c"), "-ldl"], { encoding: "utf8" });
@@ -114,10 +114,10 @@ describe("a card that stalls 300 ms in every fsync", () => {
     const card = join(out, `slow-${mode}`);
     mkdirSync(card, { recursive: true });
     const log = join(card, "fsyncs.log");
-    const r = spawnSync(HOST_RUNTIME, ["--sdcard", card, app("slow-card"), `/sdcard/${mode}.mp4`, "90", mode], {
+    const r = spawnSync(HOST_RUNTIME, ["--sdcard", card, app("slow-card"), `/sdcard/${mode}.mp4`, mode === "drop" ? "1800" : "90", mode], {
       encoding: "utf8",
       timeout: 60_000,
-      env: { ...process.env, LD_PRELOAD: so, K230JS_TEST_FSYNC_MS: "300", K230JS_TEST_FSYNC_LOG: log },
+      env: { ...process.env, LD_PRELOAD: so, K230JS_TEST_FSYNC_MS: "300", K230JS_TEST_FSYNC_LOG: log, ...env },
     });
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
@@ -131,8 +131,28 @@ describe("a card that stalls 300 ms in every fsync", () => {
     expect(result.errors).toEqual([]);
     expect(result.maxGapMs).toBeLessThan(100); // 300+ ms when the loop thread did the fsyncs
     expect(result.dropped).toBe(0); // the encoder was drained on time
+    expect(result.writerDropped).toBe(0); // and the writer's queue took up the card's stalls
     expect(result.frames).toBe(result.nullFrames);
     expect(inFile).toBe(result.frames);
+  });
+
+  it("stalls longer than the writer's queue holds: frames dropped and counted, each gap resumes at a keyframe", (ctx) => {
+    // The camera 20x faster (600 fps, small pictures the encoder keeps up with) overfills the
+    // queue (512 frames) during each fragment's two 500 ms fsyncs.
+    const { result, inFile } = run(ctx, "drop", { K230JS_TEST_FSYNC_MS: "500", K230JS_SIM_SENSOR_PACE: "20" });
+    expect(result.errors).toEqual([]);
+    expect(result.writerDropped).toBeGreaterThan(0);
+    expect(inFile).toBeLessThan(result.frames);
+    const p = spawnSync("ffprobe", ["-v", "error", "-fflags", "+noparse", "-show_entries", "packet=pts_time,flags", "-of", "csv=p=0", join(out, "slow-drop", "drop.mp4")], { encoding: "utf8" });
+    const packets = p.stdout.trim().split("\n").map((l) => ({ pts: Number(l.split(",")[0]), key: l.split(",")[1]!.startsWith("K") }));
+    expect(packets.length).toBe(inFile);
+    expect(packets[0]!.key).toBe(true);
+    // A picture after a gap (frames dropped before it) is a keyframe: P pictures whose reference
+    // was dropped never reach the file. (A frame the encoder itself dropped leaves a gap too, with
+    // nothing missing after it: at most that many gaps may resume at a P picture.)
+    const afterGap = packets.filter((q, i) => i > 0 && q.pts - packets[i - 1]!.pts > 1.5 / 30);
+    expect(afterGap.length).toBeGreaterThan(0);
+    expect(afterGap.filter((q) => !q.key).length).toBeLessThanOrEqual(result.dropped);
   });
 
   it("Mp4Recorder: every picture reaches the file, none dropped", (ctx) => {

@@ -112,7 +112,11 @@ declare module "k230:mp4" {
    * The low-level muxer: CanMV's kd_mp4_create / create_track / write_frame / destroy sequence.
    * Errors are `Error`s with a `.code` ("ENOSPC" when the card is full, "EIO", "ESTATE" when the
    * first video frame is not a keyframe, "ECLOSED" after close()). With `segment` it records
-   * into a series of files (a new one at a keyframe), `path` being a pattern.
+   * into a series of files (a new one at a keyframe), `path` being a pattern. What pipes bring
+   * (`encoder.pipeTo(muxer)`, `audioIn.pipeTo(muxer)`: its first video and audio tracks) is
+   * written by a thread of the muxer's own, so a card slow to write or fsync never stalls the
+   * event loop; if the card falls behind by seconds, frames are dropped (`dropped`) and the video
+   * resumes at the next keyframe.
    *
    * @example
    * ```ts
@@ -155,6 +159,8 @@ declare module "k230:mp4" {
     readonly path: string;
     /** Where a loop recording is (without `segment`: one file, index 0). */
     readonly segments: SegmentStats;
+    /** Piped frames dropped because the card fell behind (the writer's queue was full). */
+    readonly dropped: number;
     readonly closed: boolean;
   }
 
@@ -237,7 +243,7 @@ declare module "k230:mp4" {
     file: string;
     /** The camera's encoded picture. Defaults: h264, 1280x720, 4000 kbit/s, 30 fps, gop = fps. */
     video?: { codec?: VideoCodec; width?: number; height?: number; bitrate?: number; fps?: number; gop?: number };
-    /** G.711 audio from the microphone (8 kHz mono by default); omit for video only. */
+    /** G.711 audio from the microphone, 8 kHz mono (AudioIn.pipeTo); omit for video only. */
     audio?: { codec?: AudioTrackOptions["codec"]; sampleRate?: number; channels?: number };
     /** Layout after stop(); default "fragmented" (a cut recording plays to its last fragment). */
     mode?: Mp4MuxerOptions["mode"];
@@ -262,8 +268,8 @@ declare module "k230:mp4" {
     deleted: number;
     /** Times a full card was made room on. */
     recovered: number;
-    /** Camera frames lost before the file: the sensor had no free buffer or the encoder no room
-     * (the recording thread or the card too slow). */
+    /** Camera frames lost before the file: the sensor had no free buffer, the encoder no room,
+     * or the muxer's writer fell behind by seconds (the card too slow). */
     dropped: number;
     /** Camera frames the simulated sensor produced late (the host starved of CPU); 0 on the board. */
     late: number;
@@ -271,9 +277,12 @@ declare module "k230:mp4" {
 
   /**
    * The one-object recorder, twin of CanMV's Mp4Container: camera -> encoder (+ microphone ->
-   * G.711) -> MP4, with the per-frame path on a C thread. `process()` only waits for progress and
-   * surfaces errors, so a JS loop of `process()` calls costs nothing per frame. Recording again
-   * after stop() (or with a new recorder) works in the same runtime.
+   * G.711) -> MP4, made of the pieces an app can use by hand: a Sensor linked to an Encoder
+   * piped into an {@link Mp4Muxer} (and an AudioIn piped into it), so the per-frame path is in C
+   * and the file is written by the muxer's own thread. `process()` turns the event loop (timers
+   * and sockets run meanwhile) until the next picture is written and surfaces errors, so a JS
+   * loop of `process()` calls costs nothing per frame. Recording again after stop() (or with a
+   * new recorder) works in the same runtime.
    *
    * @example
    * ```ts
@@ -291,9 +300,9 @@ declare module "k230:mp4" {
    */
   export class Mp4Recorder {
     constructor(options: Mp4RecorderOptions);
-    /** Opens the file, starts the camera, encoder (and microphone) and the recording thread. */
+    /** Opens the file, starts the camera, encoder (and microphone) and pipes them into it. */
     start(): void;
-    /** Waits up to `timeoutMs` (default 1000) for the next picture; returns the pictures written. Throws the recording's error (e.g. ENOSPC). */
+    /** Runs the event loop up to `timeoutMs` (default 1000) for the next picture; returns the pictures written. Throws the recording's error (e.g. ENOSPC). */
     process(timeoutMs?: number): number;
     /**
      * Stops everything in order and finishes the file; returns the final stats. Safe to call

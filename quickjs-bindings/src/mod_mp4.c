@@ -215,6 +215,14 @@ static JSValue muxer_get_segments(JSContext *ctx, JSValueConst this_val) {
   return mp4js_segment_stats_to_js(ctx, &st);
 }
 
+static JSValue muxer_get_dropped(JSContext *ctx, JSValueConst this_val) {
+  js_muxer *jm = JS_GetOpaque2(ctx, this_val, muxer_class_id);
+  if (!jm) return JS_EXCEPTION;
+  mp4js_writer_stats st;
+  mp4js_writer_read(&jm->w, &st, NULL, NULL, 0);
+  return JS_NewInt64(ctx, (int64_t)st.dropped);
+}
+
 static JSValue muxer_get_closed(JSContext *ctx, JSValueConst this_val) {
   js_muxer *jm = JS_GetOpaque2(ctx, this_val, muxer_class_id);
   return jm ? JS_NewBool(ctx, jm->w.files.seg == NULL) : JS_EXCEPTION;
@@ -528,6 +536,7 @@ static const JSCFunctionListEntry muxer_proto_funcs[] = {
     JS_CGETSET_DEF("fragments", muxer_get_fragments, NULL),
     JS_CGETSET_DEF("path", muxer_get_path, NULL),
     JS_CGETSET_DEF("segments", muxer_get_segments, NULL),
+    JS_CGETSET_DEF("dropped", muxer_get_dropped, NULL),
     JS_CGETSET_DEF("closed", muxer_get_closed, NULL),
     JS_PROP_STRING_DEF("[Symbol.toStringTag]", "Mp4Muxer", JS_PROP_CONFIGURABLE),
 };

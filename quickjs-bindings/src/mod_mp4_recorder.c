@@ -427,6 +427,10 @@ static JSValue recorder_ctor(JSContext *ctx, JSValueConst new_target, int argc, 
     JS_ThrowRangeError(ctx, "%s: video.width and video.height must be even, got %dx%d", fn, (int)w, (int)h);
     goto fail;
   }
+  if (r->audio && (rate != 8000 || ch != 1)) { /* what AudioIn.pipeTo encodes */
+    JS_ThrowRangeError(ctx, "%s: audio is G.711 at 8000 Hz mono, got %d Hz with %d channels", fn, (int)rate, (int)ch);
+    goto fail;
+  }
   r->vcodec = vc;
   r->width = (uint32_t)w;
   r->height = (uint32_t)h;

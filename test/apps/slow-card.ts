@@ -1,13 +1,14 @@
 // A recording onto a card whose fsyncs stall (the test preloads a slow fsync()). "muxer": an
 // encoder piped into an Mp4Muxer and a NullSink while a 5 ms interval timer measures how late the
-// loop runs it; "recorder": Mp4Recorder.process() until `frames` pictures are written. Prints one
-// JSON line. Args: <file> <frames> <muxer|recorder>
+// loop runs it; "drop": the same with 10 s fragments (the test runs the camera fast enough to
+// fill the writer's queue during one stall); "recorder": Mp4Recorder.process() until `frames`
+// pictures are written. Prints one JSON line. Args: <file> <frames> <muxer|drop|recorder>
 import { Encoder, MediaManager, NullSink, Sensor } from "k230:media";
 import { Mp4Muxer, Mp4Recorder } from "k230:mp4";
 
 const [, file, frames, mode] = scriptArgs as [string, string, string, string];
-const width = 320;
-const height = 240;
+// "drop" runs the camera fast: small pictures, so that the encoder keeps up with it.
+const [width, height] = mode === "drop" ? [128, 64] : [320, 240];
 if (mode === "recorder") {
   const rec = new Mp4Recorder({ file, video: { width, height, fps: 30, bitrate: 1000 } });
   rec.start();
@@ -18,7 +19,7 @@ if (mode === "recorder") {
   sensor.setFramesize({ width, height });
   const encoder = new Encoder({ codec: "h264", width, height, bitrate: 1000, gop: 30 });
   const link = MediaManager.link(sensor.bindInfo().src, encoder);
-  const muxer = new Mp4Muxer(file);
+  const muxer = new Mp4Muxer(file, mode === "drop" ? { fragmentMs: 10000 } : {});
   muxer.addVideoTrack({ codec: "h264", width, height });
   const nullSink = new NullSink();
   const pipe = encoder.pipeTo(muxer);
@@ -43,6 +44,6 @@ if (mode === "recorder") {
     encoder.close();
     sensor.close();
     muxer.close();
-    console.log(JSON.stringify({ maxGapMs, frames: pipe.stats.frames, nullFrames: nullSink.frames, dropped, errors, fragments: muxer.fragments }));
+    console.log(JSON.stringify({ maxGapMs, frames: pipe.stats.frames, nullFrames: nullSink.frames, dropped, writerDropped: muxer.dropped, errors, fragments: muxer.fragments }));
   }, 5);
 }
