@@ -244,6 +244,25 @@ describe("Mp4Recorder", () => {
     }
   });
 
+  it("a recording left running does not keep the app alive; the file is finished at exit and plays", () => {
+    const file = join(sd, "left.mp4");
+    const r = runtime("host", [
+      "--sdcard",
+      sd,
+      "-e",
+      `import { Mp4Recorder } from "k230:mp4";
+       const rec = new Mp4Recorder({ file: "/sdcard/left.mp4", video: { width: 320, height: 240 }, audio: { codec: "alaw" } });
+       rec.start();
+       while (rec.process() < 10) {}
+       console.log("left running");`,
+    ]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0); // not killed by the 60 s timeout
+    expect(r.stdout.trim()).toBe("left running");
+    expect(probePackets(file).filter((p) => p.stream === 0).length).toBeGreaterThanOrEqual(10);
+    expect(decodeErrors(file)).toBe("");
+  });
+
   it("kill -9 during a recording leaves a file that plays up to its last fragment", async () => {
     const child = spawn(HOST_RUNTIME, ["--sdcard", sd, app("mp4-record"), "/sdcard/killed.mp4", "100000"], { stdio: "ignore" });
     // Kill once a few fragments are on the card: a fixed delay is too short on a starved machine

@@ -134,7 +134,6 @@ static JSValue muxer_new(JSContext *ctx, JSValueConst new_target, const char *fn
     free(jm);
     return JS_EXCEPTION;
   }
-  jm->w.wake = NULL;
   JSValue obj = kjs_class_new_instance(ctx, new_target, muxer_class_id);
   if (JS_IsException(obj)) {
     mp4js_writer_free(&jm->w);

@@ -43,13 +43,18 @@ typedef struct recorder {
   bool running;
   bool reported;   /* process() threw `error` already: stop() then closes quietly */
   bool in_process; /* process() is turning the loop */
-  uint64_t seen;   /* frames at the last process() */
+  /* A recording, like the old private one, does not keep the app running: the loop reference
+   * each pipe holds is given back while it runs (weak[0] video, weak[1] audio), and taken again
+   * when the pipe goes (its break gives back its own). */
+  kjs_loop *loop;
+  bool weak[2];
+  uint64_t seen; /* frames at the last process() */
   /* kept once the pieces are gone (stop) */
   mp4js_writer_stats written;
   mp4_segment_stats segments;
   char file[512];
-  uint64_t dropped, late; /* camera and encoder losses */
-  int error;              /* first error of the recording */
+  uint64_t sensor_dropped, encoder_dropped, late; /* camera losses, as last read */
+  int error;                                      /* first error of the recording */
   char error_text[400];
 } recorder;
 
@@ -132,9 +137,20 @@ static JSValue opts_of(JSContext *ctx, const char *const *names, const int64_t *
   return o;
 }
 
-/* The error listener of the recorder's pipes: the writer's error is process()'s to report, and a
- * pipe without a listener would print it. */
-static JSValue pipe_error_ignored(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+/* A pipe of the recorder will give back its loop reference (weak): take it again first. */
+static void rec_unweak(recorder *r, int which) {
+  if (!r->weak[which]) return;
+  r->weak[which] = false;
+  kjs_loop_ref(r->loop);
+}
+
+/* The error listener of the recorder's pipes (magic 0 video, 1 audio; data: the recorder). The
+ * pipe broke and gave back its loop reference; the error is the writer's, process()'s to report
+ * (a pipe without a listener would print it). */
+static JSValue rec_pipe_broke(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv, int magic,
+                              JSValueConst *data) {
+  recorder *r = JS_GetOpaque(data[0], recorder_class_id);
+  if (r) rec_unweak(r, magic);
   return JS_UNDEFINED;
 }
 
@@ -143,13 +159,12 @@ static JSValue pipe_error_ignored(JSContext *ctx, JSValueConst this_val, int arg
 /* Camera frames that never reached the file (no sensor buffer, no encoder room, a full writer
  * queue) and those the simulated sensor made late: read while the pieces run, kept after. */
 static void rec_count_losses(JSContext *ctx, recorder *r) {
-  uint64_t sensor = r->dropped, encoder = 0;
   if (!JS_IsUndefined(r->sensor)) {
     JSValue st = call(ctx, r->sensor, "stats", 0, NULL);
     if (JS_IsException(st)) {
       JS_FreeValue(ctx, JS_GetException(ctx));
     } else {
-      sensor = (uint64_t)int_prop(ctx, st, "dropped");
+      r->sensor_dropped = (uint64_t)int_prop(ctx, st, "dropped");
       r->late = (uint64_t)int_prop(ctx, st, "late");
     }
     JS_FreeValue(ctx, st);
@@ -157,10 +172,9 @@ static void rec_count_losses(JSContext *ctx, recorder *r) {
   if (!JS_IsUndefined(r->encoder)) {
     JSValue st = call(ctx, r->encoder, "status", 0, NULL);
     if (JS_IsException(st)) JS_FreeValue(ctx, JS_GetException(ctx));
-    else encoder = (uint64_t)int_prop(ctx, st, "droppedFrames");
+    else r->encoder_dropped = (uint64_t)int_prop(ctx, st, "droppedFrames");
     JS_FreeValue(ctx, st);
   }
-  if (!JS_IsUndefined(r->sensor)) r->dropped = sensor + encoder;
 }
 
 /* The counters of the running writer into r (kept after stop). */
@@ -188,6 +202,8 @@ static void rec_free_pieces(JSContext *ctx, recorder *r) {
 /* Teardown in the K230 order: the pipe, sensor stop -> unbind -> encoder -> audio -> sensor
  * close -> file (the writer writes what is queued first). Returns the recording's first error. */
 static int rec_stop(JSContext *ctx, recorder *r) {
+  rec_unweak(r, 0);
+  rec_unweak(r, 1);
   call_quiet(ctx, r->pipe, "close");
   call_quiet(ctx, r->sensor, "stop");
   call_quiet(ctx, r->link, "destroy");
@@ -200,7 +216,6 @@ static int rec_stop(JSContext *ctx, recorder *r) {
     char why[320];
     int rc = mp4js_writer_close(w, why, sizeof why);
     rec_read_writer(r);
-    r->dropped += r->written.dropped;
     if (rc) rec_fail(r, rc, "Mp4Recorder: writing the file: %s", why);
   }
   rec_free_pieces(ctx, r);
@@ -229,11 +244,11 @@ static void rec_clear(recorder *r) {
   r->pieces = r->sensor = r->encoder = r->link = r->ain = r->muxer = r->pipe = JS_UNDEFINED;
 }
 
-static JSValue rec_start(JSContext *ctx, recorder *r) {
+static JSValue rec_start(JSContext *ctx, recorder *r, JSValueConst this_val) {
   r->error = 0;
   r->error_text[0] = 0;
   r->reported = false;
-  r->seen = r->dropped = r->late = 0;
+  r->seen = r->sensor_dropped = r->encoder_dropped = r->late = 0;
   memset(&r->written, 0, sizeof r->written);
   memset(&r->segments, 0, sizeof r->segments);
   r->file[0] = 0;
@@ -291,7 +306,8 @@ static JSValue rec_start(JSContext *ctx, recorder *r) {
   JS_FreeValue(ctx, bi);
   if (JS_IsException(link)) return start_failed(ctx, r, "binding the sensor to the encoder");
   r->link = link;
-  JSValue on_error = JS_NewCFunction(ctx, pipe_error_ignored, "onError", 1);
+  r->loop = kjs_vm_loop(kjs_vm_from_context(ctx));
+  JSValue on_error = JS_NewCFunctionData(ctx, rec_pipe_broke, 1, 1, 1, &this_val);
   if (r->audio) {
     static const char *const audio_opts[] = {"rate", "channels", "samplesPerFrame"};
     int64_t av[] = {r->arate, r->achannels, r->arate / 25}; /* 40 ms */
@@ -312,13 +328,19 @@ static JSValue rec_start(JSContext *ctx, recorder *r) {
       return start_failed(ctx, r, "piping audio in");
     }
     JS_FreeValue(ctx, v);
+    kjs_loop_unref(r->loop);
+    r->weak[1] = true;
   }
+  JS_FreeValue(ctx, on_error);
+  on_error = JS_NewCFunctionData(ctx, rec_pipe_broke, 1, 0, 1, &this_val);
   r->pipe = call(ctx, r->encoder, "pipeTo", 1, (JSValueConst *)&r->muxer);
   if (JS_IsException(r->pipe)) {
     r->pipe = JS_UNDEFINED;
     JS_FreeValue(ctx, on_error);
     return start_failed(ctx, r, "piping the encoder");
   }
+  kjs_loop_unref(r->loop);
+  r->weak[0] = true;
   JSValue args[2] = {JS_NewString(ctx, "error"), on_error};
   v = call(ctx, r->pipe, "on", 2, args);
   JS_FreeValue(ctx, args[0]);
@@ -340,7 +362,9 @@ static void recorder_finalizer(JSRuntime *rt, JSValueConst val) {
   recorder *r = JS_GetOpaque(val, recorder_class_id);
   if (!r) return;
   /* No JS here: each piece's own finalizer stops it, and the muxer's still closes the file, so a
-   * dropped recorder leaves a playable file. */
+   * dropped recorder leaves a playable file. Its pipes give back their loop references then. */
+  rec_unweak(r, 0);
+  rec_unweak(r, 1);
   JSValue *v[] = {&r->pipe, &r->link, &r->encoder, &r->ain, &r->sensor, &r->muxer, &r->pieces};
   for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) JS_FreeValueRT(rt, *v[i]);
   free(r->path);
@@ -463,7 +487,7 @@ static JSValue recorder_start(JSContext *ctx, JSValueConst this_val, int argc, J
   recorder *r = JS_GetOpaque2(ctx, this_val, recorder_class_id);
   if (!r) return JS_EXCEPTION;
   if (r->running) return kjs_throw(ctx, ERR_ESTATE, "Mp4Recorder.start: already recording");
-  return rec_start(ctx, r);
+  return rec_start(ctx, r, this_val);
 }
 
 static JSValue stats_obj(JSContext *ctx, recorder *r) {
@@ -471,7 +495,7 @@ static JSValue stats_obj(JSContext *ctx, recorder *r) {
     rec_read_writer(r);
     rec_count_losses(ctx, r);
   }
-  uint64_t dropped = r->dropped + (r->running ? r->written.dropped : 0);
+  uint64_t dropped = r->sensor_dropped + r->encoder_dropped + r->written.dropped;
   JSValue o = JS_NewObject(ctx);
   JS_SetPropertyStr(ctx, o, "frames", JS_NewInt64(ctx, (int64_t)r->written.frames));
   JS_SetPropertyStr(ctx, o, "audioFrames", JS_NewInt64(ctx, (int64_t)r->written.audio_frames));
@@ -509,11 +533,19 @@ static JSValue recorder_process(JSContext *ctx, JSValueConst this_val, int argc,
     rec_read_writer(r);
     if ((err = mp4js_writer_error(w, why, sizeof why)) || r->written.frames != r->seen) break;
     uint64_t now = hal_clock_us();
-    if (now >= end || kjs_vm_stopping(vm) || kjs_vm_interrupt_pending(vm)) break;
+    if (now >= end || kjs_vm_stopping(vm) || kjs_vm_interrupt_pending(vm)) break; /* Ctrl-C: JS's to take */
     kjs_loop_run_once(loop, (int)((end - now + 999) / 1000));
     if (!r->running) break; /* a callback stopped the recording */
   }
   r->in_process = false;
+  if (kjs_vm_stopping(vm)) {
+    /* A callback it ran stopped the app (exit(), an uncaught error): unwind, as exit() does, or
+     * a `for (;;) process()` loop would spin. */
+    JSValue e = JS_NewError(ctx);
+    JS_DefinePropertyValueStr(ctx, e, "message", JS_NewString(ctx, "exit"), JS_PROP_CONFIGURABLE);
+    JS_SetUncatchableError(ctx, e);
+    return JS_Throw(ctx, e);
+  }
   if (!r->running) return kjs_throw(ctx, ERR_ESTATE, "%s: the recording was stopped", fn);
   r->seen = r->written.frames;
   if (err) {

@@ -6,6 +6,10 @@
  * the source produces, with no JS involved. Targets: an RTSP session or pusher (k230:rtsp), an
  * MP4 muxer (k230:mp4), a NullSink (k230:media).
  *
+ * Sinks run on the loop thread and must not block: a target that writes to storage copies the
+ * frame to a thread of its own (Mp4Muxer's writer), so a slow card stalls neither the source's
+ * other pipes nor the app.
+ *
  * Ownership: `data` is lent for the duration of the call only (the sink copies what it keeps).
  * `user` belongs to the target; the target's JS object is kept alive by the pipe (the pipe
  * holds a reference to it), and `detach` is called once when the pipe is broken (pipe closed,
@@ -23,8 +27,8 @@
 typedef struct kjs_media_sink {
   /* One encoded video picture in Annex-B. A HEADER pack (parameter sets alone) comes as its own
    * call with keyframe = false and header = true; a target trusts both flags (no rescan). A
-   * pipe starts at a picture sequence (the encoder's HEADER first), so a target needs no
-   * keyframe wait of its own for its first picture. Returns 0 or a negative HAL code; an error
+   * pipe starts at a picture sequence (the encoder's HEADER first): the only keyframe wait, a
+   * target has none of its own for its first picture. Returns 0 or a negative HAL code; an error
    * breaks the pipe and is reported to JS (the pipe's error event). */
   int (*video)(void *user, const uint8_t *annexb, size_t len, uint64_t pts_us, bool keyframe, bool header);
   /* One chunk of encoded audio (G.711 bytes, 8 kHz mono: len samples). NULL when the target
