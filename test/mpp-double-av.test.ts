@@ -258,7 +258,7 @@ for (const rt of RUNTIMES) {
 
     it.runIf(rt.gen)("the simulator's suites as they apply: the 2.2 twin (mp4.test.ts) and Mp4Recorder with audio (media.test.ts)", async () => {
       await suite("test/mp4.test.ts", "2.2", 1);
-      await suite("test/media.test.ts", "Mp4Recorder", 2);
+      await suite("test/media.test.ts", "Mp4Recorder", 3);
       await suite("test/audio.test.ts", "g711", 2);
     }, 600_000);
   });

@@ -267,7 +267,7 @@ static JSValue rec_start(JSContext *ctx, recorder *r, JSValueConst this_val) {
     rc = mp4js_writer_add_track(w, MP4_TRACK_AUDIO, r->law ? MP4_CODEC_G711U : MP4_CODEC_G711A, (int)r->arate,
                                 (int)r->achannels, why, sizeof why);
   if (rc < 0) {
-    kjs_throw(ctx, rc, "Mp4Recorder.start: adding the tracks: %s", *why ? why : err_str(rc));
+    kjs_throw(ctx, rc, "%s", *why ? why : err_str(rc));
     return start_failed(ctx, r, "adding the tracks");
   }
   static const char *const sensor_opts[] = {"id", "width", "height", "fps"};
