@@ -30,10 +30,7 @@ int kjs_media_state_free(kjs_media_state *ms) {
   return n;
 }
 
-bool media_state_alone(const media_state *ms) {
-  (void)ms;
-  return atomic_load(&live_states) == 1;
-}
+bool media_state_alone(void) { return atomic_load(&live_states) == 1; }
 
 media_state *media_state_of(JSContext *ctx) { return kjs_vm_media(kjs_vm_from_context(ctx)); }
 media_state *media_state_rt(JSRuntime *rt) { return kjs_vm_media(JS_GetRuntimeOpaque(rt)); }

@@ -190,8 +190,8 @@ typedef struct kjs_media_state media_state;
 media_state *media_state_of(JSContext *ctx);
 media_state *media_state_rt(JSRuntime *rt); /* from a finalizer */
 media_state *media_state_loop(kjs_loop *loop);
-/* Whether this is the only runtime with media in the process (its reset ends the HAL's run). */
-bool media_state_alone(const media_state *ms);
+/* Whether the calling runtime is the only one in the process (its reset ends the HAL's run). */
+bool media_state_alone(void);
 
 /* The HAL objects this runtime holds: media_own after making one (ERR_ENOMEM when it cannot be
  * recorded: the caller closes it and fails), media_disown when closing it. A reset releases
@@ -287,6 +287,8 @@ JSValue media_display_class(JSContext *ctx);   /* Display */
 JSValue media_manager_class(JSContext *ctx);   /* MediaManager (+ Link, VBPool, Buffer) */
 void media_file_class(JSContext *ctx);         /* MediaFile (made by openFile) */
 JSValue media_player_class(JSContext *ctx);    /* Player */
-JSValue media_annexb_class(JSContext *ctx);    /* AnnexBReader */
+/* media_player.c: stops every Player of this runtime (a reset; the objects stay, loaded). */
+void media_players_stop(media_state *ms);
+JSValue media_annexb_class(JSContext *ctx); /* AnnexBReader */
 
 #endif

@@ -187,6 +187,7 @@ static JSValue mm_stats(JSContext *ctx, JSValueConst this_val, int argc, JSValue
 
 /* Revoke everything this runtime lent to JS, then release what it holds (kjs/media.h). */
 int media_reset(media_state *ms) {
+  media_players_stop(ms); /* their threads stop before their channels go */
   for (media_enc *e = ms->encs; e; e = e->next) {
     media_enc_break_pipes(e, NULL);
     media_enc_revoke_streams(e);
@@ -206,7 +207,7 @@ int media_reset(media_state *ms) {
   int n = hal_reset_handles(ms->owned, ms->nowned);
   ms->nowned = 0;
   /* The last runtime out ends the HAL's run: what no runtime accounts for goes too. */
-  if (media_state_alone(ms)) n += hal_reset_all();
+  if (media_state_alone()) n += hal_reset_all();
   for (media_enc *e = ms->encs; e; e = e->next) e->h = 0;
   ms->disp = 0;
   ms->gen++;

@@ -63,6 +63,10 @@ static void jp_stop(js_player *jp) {
   jp->own_display = false;
 }
 
+void media_players_stop(media_state *ms) {
+  for (js_player *jp = ms->players; jp; jp = jp->next) jp_stop(jp);
+}
+
 static void player_finalizer(JSRuntime *rt, JSValueConst val) {
   js_player *jp = JS_GetOpaque(val, player_class_id);
   if (!jp) return;

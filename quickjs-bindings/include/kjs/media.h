@@ -4,13 +4,14 @@
  *
  * The board is one per process, and so is the HAL (hal/); several runtimes in one process share
  * it. Each runtime owns what it made: its objects' channels, its links, the display it brought
- * up, its VB pools and blocks, and what it lent to JS. Resetting a runtime — a soft reset (its
- * kjs_vm freed and a new one made) or MediaManager.resetAll() in it — releases exactly that, in
- * the board's teardown order (hal_reset_handles), and leaves every other runtime's objects
- * working. Only when no other runtime is left does a reset end the HAL's run as well
- * (hal_reset_all: whatever no runtime accounts for, such as Mp4Recorder's and Player's private
- * channels, and on the board the VB set-up), so one runtime alone behaves as the board's single
- * app always has.
+ * up, its VB pools and blocks, its Players, and what it lent to JS. Resetting a runtime — a soft
+ * reset (its kjs_vm freed and a new one made) or MediaManager.resetAll() in it — releases
+ * exactly that, in the board's teardown order (its Players stopped first, then
+ * hal_reset_handles), and leaves every other runtime's objects working. Only when no other
+ * runtime is left does a reset end the HAL's run as well (hal_reset_all: whatever no runtime
+ * accounts for, such as Mp4Recorder's private channels, and on the board the VB set-up), so one
+ * runtime alone behaves as the board's single app always has. Runtimes are made and reset one
+ * at a time: a runtime made while the last other one is being reset may lose what it opens.
  */
 #ifndef KJS_MEDIA_H
 #define KJS_MEDIA_H

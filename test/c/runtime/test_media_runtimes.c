@@ -1,7 +1,10 @@
 /* kjs/media.h: two runtimes in one process share the HAL; each owns its media. Resetting one
- * (MediaManager.resetAll, or a soft reset: its VM freed) releases its sensor, encoder, links and
- * microphone and nothing of the other's, whose camera -> encoder path (pulled and piped in C)
- * keeps working; freeing both leaves the HAL's registry empty (and ASan finds no leak). */
+ * (MediaManager.resetAll, or a soft reset: its VM freed) releases its sensor, encoder, links,
+ * microphone, display and Player and nothing of the other's, whose camera -> encoder path (pulled
+ * and piped in C) keeps working; freeing both leaves the HAL's registry empty (and ASan finds no
+ * leak). */
+#include <unistd.h>
+
 #include "check.h"
 #include "hal/vb.h"
 #include "kjs/vm.h"
@@ -46,11 +49,29 @@ static const char works[] =
     "pipe.close();\n"
     "if (sink.frames < 3) throw new Error('the pipe delivered ' + sink.frames + ' streams');\n";
 
-/* A reset releases this runtime's four objects, and they answer ECLOSED. */
+/* A second of the camera recorded through a pipe, then played: the Player brings the display up
+ * and holds its decoder at the end of the file. */
+static const char play_fmt[] =
+    "import { Player } from 'k230:media';\n"
+    "import { Mp4Muxer } from 'k230:mp4';\n"
+    "const mux = new Mp4Muxer('%s');\n"
+    "mux.addVideoTrack({ codec: 'h264', width: 320, height: 240 });\n"
+    "const pipe = m.e.pipeTo(mux);\n"
+    "await new Promise((r) => setTimeout(r, 1000));\n"
+    "pipe.close();\n"
+    "mux.close();\n"
+    "const p = new Player();\n"
+    "p.load('%s');\n"
+    "p.start();\n"
+    "globalThis.player = p;\n";
+
+/* A reset stops this runtime's Player first (its decoder and the display it brought up go with
+ * it), then releases the other four objects, which answer ECLOSED. */
 static const char reset_own[] =
-    "import { MediaManager } from 'k230:media';\n"
+    "import { MediaManager, Display } from 'k230:media';\n"
     "const n = MediaManager.resetAll();\n"
     "if (n !== 4) throw new Error('resetAll released ' + n + ', not 4');\n"
+    "if (Display.inited()) throw new Error('the display is still up');\n"
     "let code = '';\n"
     "try { m.e.getStream(0); } catch (err) { code = err.code; }\n"
     "if (code !== 'ECLOSED') throw new Error('the encoder answers ' + code);\n"
@@ -80,8 +101,14 @@ int main(void) {
   CHECK_EQ_INT(held(), 8);
   CHECK_EQ_INT(run(a, "a-works.js", works), KJS_EXIT_OK);
   CHECK_EQ_INT(run(b, "b-works.js", works), KJS_EXIT_OK);
+  char mp4[64];
+  snprintf(mp4, sizeof mp4, "/tmp/test_media_runtimes_%d.mp4", (int)getpid());
+  snprintf(src, sizeof src, play_fmt, mp4, mp4);
+  CHECK_EQ_INT(run(a, "a-play.js", src), KJS_EXIT_OK);
+  unlink(mp4);
+  CHECK_EQ_INT(held(), 10); /* + the display and the Player's decoder */
 
-  /* MediaManager.resetAll() in A: A's four objects go, B's stay and work. */
+  /* MediaManager.resetAll() in A: A's objects go, B's stay and work. */
   CHECK_EQ_INT(run(a, "a-reset.js", reset_own), KJS_EXIT_OK);
   CHECK_EQ_INT(held(), 4);
   CHECK_EQ_INT(run(b, "b-after-a-reset.js", works), KJS_EXIT_OK);
