@@ -31,8 +31,8 @@ void kjs_media_disown(JSRuntime *rt, hal_handle h);
 kjs_media_state *kjs_media_state_new(void);
 
 /* For kjs_vm_free, once every object of the runtime was finalized (their finalizers closed
- * what they held): releases what the runtime still holds (links whose Link was dropped, the
- * display) as described above, and frees the state. Never interrupted, never calls into JS.
+ * what they held): releases what the runtime still holds (the display it brought up, anything
+ * a finalizer left) as described above, and frees the state. Never interrupted, never calls into JS.
  * Returns the number of HAL objects released; NULL is ignored (0). */
 int kjs_media_state_free(kjs_media_state *ms);
 
