@@ -43,6 +43,17 @@ int main(void) {
   CHECK(JS_IsException(kjs_bytecode_load(ctx, copy, len)));
   CHECK(strstr(error_text(ctx), "checksum") != NULL);
 
+  /* The engine's own checksum is off (the CRC-32 covers the payload): every payload byte, the
+     last four included, is still checked, whatever the payload's length. */
+  static const uint8_t unchecked[4] = {0xFF, 0xFF, 0xFF, 0xFF};
+  CHECK(memcmp(bc + KJS_BYTECODE_HEADER_SIZE + 1, unchecked, 4) == 0);
+  for (size_t at = KJS_BYTECODE_HEADER_SIZE; at < len; at++) {
+    memcpy(copy, bc, len);
+    copy[at] ^= 0x01;
+    CHECK(JS_IsException(kjs_bytecode_load(ctx, copy, len)));
+    CHECK(strstr(error_text(ctx), "checksum mismatch") != NULL);
+  }
+
   CHECK(JS_IsException(kjs_bytecode_load(ctx, bc, len - 5)));
   CHECK(strstr(error_text(ctx), "truncated") != NULL);
 
