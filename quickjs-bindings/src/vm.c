@@ -587,6 +587,13 @@ int kjs_vm_run_source(kjs_vm *vm, const char *name, const char *src, size_t len)
   return drive(vm, func, name);
 }
 
+/* All of it is read at once: mapped in one go rather than a fault every few pages (-0.2 ms). */
+#ifdef MAP_POPULATE
+#define MAP_WHOLE MAP_POPULATE
+#else
+#define MAP_WHOLE 0
+#endif
+
 /* A bytecode file, mapped: read in place (the engine copies what it keeps), which spares the copy
  * into a fresh buffer and its zeroed pages (~0.4 ms of a 1 MB bundle's start). NULL when the file
  * is not bytecode or cannot be mapped (a pipe, a file system without mmap): it is read instead. */
@@ -597,7 +604,7 @@ static uint8_t *map_bytecode(const char *host_path, size_t *len) {
   void *p = MAP_FAILED;
   if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= KJS_BYTECODE_HEADER_SIZE &&
       (uint64_t)st.st_size <= SIZE_MAX)
-    p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_WHOLE, fd, 0);
   close(fd);
   if (p == MAP_FAILED) return NULL;
   if (!kjs_bytecode_is(p, (size_t)st.st_size)) {
