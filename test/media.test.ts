@@ -18,7 +18,7 @@ const run = (name: string, args: string[]) => {
 };
 
 beforeAll(() => {
-  for (const name of ["media-encode", "media-decode", "media-bad", "media-record-twice", "media-fanout", "pipe-join", "sensor-alignment", "record-losses", "annexb-units"]) {
+  for (const name of ["media-encode", "media-decode", "media-bad", "media-record-twice", "media-fanout", "pipe-join", "sensor-alignment", "record-losses", "annexb-units", "audio-pipe-reset"]) {
     const r = cli(["build", join(ROOT, "test", "apps", `${name}.ts`), "-o", app(name)]);
     expect(r.status, r.stderr).toBe(0);
   }
@@ -117,6 +117,19 @@ describe("the pipe's keyframe gate (the only one: targets have none of their own
     expect(flags.length).toBe(r.muxer);
     expect(flags[0]).toMatch(/^K/);
     expect(decodeErrors(file)).toBe("");
+  });
+});
+
+describe("MediaManager.resetAll with a microphone piped", () => {
+  it("halts the pipe before it closes the input (it was read after being freed), the app ends, the file keeps its audio", () => {
+    const r = JSON.parse(run("audio-pipe-reset", ["/sdcard"])[0]!);
+    expect(r.released).toBe(1); // the microphone
+    expect(r.errors).toEqual([]); // a reset halts quietly, as it does the encoder's pipes
+    const probe = spawnSync("ffprobe", ["-v", "error", "-show_entries", "stream=codec_name,duration", "-of", "csv=p=0", join(sd, "reset-audio.mp4")], { encoding: "utf8" });
+    expect(probe.stderr).toBe("");
+    const [codec, duration] = probe.stdout.trim().split(",");
+    expect(codec).toBe("pcm_alaw");
+    expect(Number(duration)).toBeGreaterThan(0.1); // what came before the reset
   });
 });
 

@@ -35,9 +35,11 @@ struct audio_pipe {
   kjs_media_sink sink;
   JSValue target, on_error;
   pthread_t th;
+  bool joined; /* loop thread: halted by a reset, or stopped */
   atomic_bool stop, posted;
-  int error; /* loop thread */
-  bool refd; /* holds a loop reference */
+  atomic_int read_error; /* the input failed for good (closed by a reset, device error): thread */
+  int error;             /* loop thread */
+  bool refd;             /* holds a loop reference */
   pthread_mutex_t mu;
   chunk ring[RING]; /* under mu */
   int head, count;
@@ -64,8 +66,11 @@ static void drain(kjs_loop *loop, void *user) {
       p->count--;
     }
     pthread_mutex_unlock(&p->mu);
-    if (!any || p->error) return;
-    int rc = p->sink.audio(p->sink.user, c.data, c.len, c.pts_us);
+    if (p->error) return;
+    int rc, in_rc = 0;
+    if (any) rc = p->sink.audio(p->sink.user, c.data, c.len, c.pts_us);
+    else if ((in_rc = atomic_load(&p->read_error))) rc = in_rc;
+    else return;
     if (rc < 0) {
       p->error = rc;
       atomic_store(&p->stop, true);
@@ -74,7 +79,8 @@ static void drain(kjs_loop *loop, void *user) {
       if (JS_IsFunction(p->ctx, p->on_error)) {
         JSContext *ctx = p->ctx;
         JSValue fn = JS_DupValue(ctx, p->on_error);
-        kjs_throw(ctx, rc, "AudioIn.pipeTo: the target (%s) failed: %s", p->sink.name, err_str(rc));
+        if (in_rc) kjs_throw(ctx, rc, "AudioIn.pipeTo: the input failed: %s", err_str(rc));
+        else kjs_throw(ctx, rc, "AudioIn.pipeTo: the target (%s) failed: %s", p->sink.name, err_str(rc));
         JSValue e = JS_GetException(ctx);
         kjs_vm_call(kjs_vm_from_context(ctx), fn, JS_UNDEFINED, 1, (JSValueConst *)&e);
         JS_FreeValue(ctx, e);
@@ -93,7 +99,13 @@ static void *run(void *arg) {
   for (int i = 0; i < 1000 && hal_audio_in_read(p->in, &old, 0) == 0; i++) hal_audio_in_release(p->in, old);
   while (!atomic_load(&p->stop)) {
     hal_audio_frame *f;
-    if (hal_audio_in_read(p->in, &f, 100) != 0) continue;
+    int rc = hal_audio_in_read(p->in, &f, 100);
+    if (rc == ERR_ETIMEDOUT || rc == ERR_EAGAIN) continue;
+    if (rc != 0) { /* e.g. closed by a reset: retrying would spin; the loop reports it once */
+      atomic_store(&p->read_error, rc);
+      if (!atomic_exchange(&p->posted, true)) kjs_loop_post(p->loop, drain, (void *)(uintptr_t)p->id);
+      break;
+    }
     size_t n = f->samples_per_channel < CHUNK_MAX ? f->samples_per_channel : CHUNK_MAX;
     pthread_mutex_lock(&p->mu);
     if (p->count == RING) { /* the oldest goes: a live source never waits for its target */
@@ -160,10 +172,27 @@ audio_pipe *audio_pipe_start(JSContext *ctx, hal_handle in, JSValueConst target,
   return p;
 }
 
-void audio_pipe_stop(audio_pipe *p, JSRuntime *rt) {
-  if (!p) return;
+static void halt(audio_pipe *p) {
+  if (p->joined) return;
   atomic_store(&p->stop, true);
   pthread_join(p->th, NULL);
+  p->joined = true;
+}
+
+void audio_pipes_halt(media_state *ms) {
+  for (int i = 0; i < MAX_PIPES; i++) {
+    audio_pipe *p = ms->audio_pipes[i];
+    if (!p) continue;
+    halt(p);
+    if (!p->error) p->error = ERR_ECLOSED;
+    if (p->refd) kjs_loop_unref(p->loop);
+    p->refd = false;
+  }
+}
+
+void audio_pipe_stop(audio_pipe *p, JSRuntime *rt) {
+  if (!p) return;
+  halt(p);
   for (int i = 0; i < MAX_PIPES; i++)
     if (p->ms->audio_pipes[i] == p) p->ms->audio_pipes[i] = NULL;
   if (p->sink.detach) p->sink.detach(p->sink.user);

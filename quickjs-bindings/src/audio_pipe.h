@@ -17,6 +17,10 @@ typedef struct audio_pipe audio_pipe;
 audio_pipe *audio_pipe_start(JSContext *ctx, hal_handle in, JSValueConst target, int law, JSValueConst on_error);
 /* Stops the thread and frees the pipe (the input stays open); safe from a finalizer. */
 void audio_pipe_stop(audio_pipe *p, JSRuntime *rt);
+/* A reset (media_reset) closes the inputs: first it halts every pipe of the runtime, their threads
+ * joined, quietly (ECLOSED, no onError, the loop no longer held); audio_pipe_stop frees them. */
+struct kjs_media_state;
+void audio_pipes_halt(struct kjs_media_state *ms);
 void audio_pipe_mark(JSRuntime *rt, audio_pipe *p, JS_MarkFunc *mark_func);
 /* 0 while it runs, else the negative code that stopped it. */
 int audio_pipe_error(const audio_pipe *p);

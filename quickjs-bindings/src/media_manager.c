@@ -5,6 +5,7 @@
  * Types and docs: js-lib/types/k230-media.d.ts.
  */
 
+#include "audio_pipe.h"
 #include "kjs/preview.h"
 #include "media_internal.h"
 
@@ -188,6 +189,7 @@ static JSValue mm_stats(JSContext *ctx, JSValueConst this_val, int argc, JSValue
 /* Revoke everything this runtime lent to JS, then release what it holds (kjs/media.h). */
 int media_reset(media_state *ms) {
   media_players_stop(ms); /* their threads stop before their channels go */
+  audio_pipes_halt(ms);   /* likewise the microphones' */
   for (media_enc *e = ms->encs; e; e = e->next) {
     media_enc_break_pipes(e, NULL);
     media_enc_revoke_streams(e);
