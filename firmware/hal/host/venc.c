@@ -125,7 +125,7 @@ static void *venc_thread(void *arg) {
     v->encoding--;
     /* get_stream waits for the drain of a stopped encoder; a running one's waiters need a stream */
     if (!v->running) pthread_cond_broadcast(&v->cv_out);
-    pthread_cond_broadcast(&v->cv_in);  /* send_frame may wait for room */
+    pthread_cond_broadcast(&v->cv_in); /* send_frame may wait for room */
   }
   pthread_mutex_unlock(&v->mu);
   return NULL;
