@@ -399,7 +399,8 @@ static JSValue encoder_get_stream(JSContext *ctx, JSValueConst this_val, int arg
     ls->npacks = i + 1;
     JSValue p = pv[i] = JS_NewObject(ctx);
     if (JS_IsException(p) || JS_DefinePropertyValue(ctx, p, a_data, buf, JS_PROP_C_W_E) < 0 ||
-        JS_DefinePropertyValue(ctx, p, a_type, JS_NewString(ctx, pack_type_name(st->pack[i].type)), JS_PROP_C_W_E) < 0 ||
+        JS_DefinePropertyValue(ctx, p, a_type, JS_NewString(ctx, pack_type_name(st->pack[i].type)), JS_PROP_C_W_E) <
+            0 ||
         JS_DefinePropertyValue(ctx, p, a_pts, JS_NewInt64(ctx, (int64_t)st->pack[i].pts_us), JS_PROP_C_W_E) < 0) {
       if (JS_IsException(p)) JS_FreeValue(ctx, buf);
       np++; /* p (or the exception) is freed with the others */
