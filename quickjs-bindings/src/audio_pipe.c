@@ -15,8 +15,9 @@
 #include "kjs/sink.h"
 #include "kjs/vm.h"
 #include "media/g711.h"
+#include "media_internal.h"
 
-enum { RING = 32, CHUNK_MAX = 8192, MAX_PIPES = 16 };
+enum { RING = 32, CHUNK_MAX = 8192, MAX_PIPES = MEDIA_AUDIO_PIPES };
 
 typedef struct chunk {
   uint8_t data[CHUNK_MAX];
@@ -25,7 +26,8 @@ typedef struct chunk {
 } chunk;
 
 struct audio_pipe {
-  uint32_t id;
+  uint32_t id; /* posts find the pipe by id in its runtime's ms->audio_pipes (loop thread) */
+  media_state *ms;
   JSContext *ctx;
   kjs_loop *loop;
   hal_handle in;
@@ -42,17 +44,14 @@ struct audio_pipe {
   uint64_t dropped; /* under mu: the loop fell behind by a whole ring */
 };
 
-static audio_pipe *live[MAX_PIPES]; /* loop thread */
-static uint32_t next_id = 1;
-
-static audio_pipe *find(uint32_t id) {
+static audio_pipe *find(media_state *ms, uint32_t id) {
   for (int i = 0; i < MAX_PIPES; i++)
-    if (live[i] && live[i]->id == id) return live[i];
+    if (ms->audio_pipes[i] && ms->audio_pipes[i]->id == id) return ms->audio_pipes[i];
   return NULL;
 }
 
 static void drain(kjs_loop *loop, void *user) {
-  audio_pipe *p = find((uint32_t)(uintptr_t)user);
+  audio_pipe *p = find(media_state_loop(loop), (uint32_t)(uintptr_t)user);
   if (!p) return;
   atomic_store(&p->posted, false);
   for (;;) {
@@ -116,9 +115,10 @@ static void *run(void *arg) {
 }
 
 audio_pipe *audio_pipe_start(JSContext *ctx, hal_handle in, JSValueConst target, int law, JSValueConst on_error) {
+  media_state *ms = media_state_of(ctx);
   int slot = -1;
   for (int i = 0; i < MAX_PIPES && slot < 0; i++)
-    if (!live[i]) slot = i;
+    if (!ms->audio_pipes[i]) slot = i;
   if (slot < 0) {
     kjs_throw(ctx, ERR_ELIMIT, "AudioIn.pipeTo: at most %d inputs can be piped at once", MAX_PIPES);
     return NULL;
@@ -137,7 +137,8 @@ audio_pipe *audio_pipe_start(JSContext *ctx, hal_handle in, JSValueConst target,
     free(p);
     return NULL;
   }
-  p->id = next_id++;
+  p->ms = ms;
+  p->id = ms->next_audio_pipe_id++;
   p->ctx = ctx;
   p->loop = kjs_vm_loop(kjs_vm_from_context(ctx));
   p->in = in;
@@ -155,7 +156,7 @@ audio_pipe *audio_pipe_start(JSContext *ctx, hal_handle in, JSValueConst target,
   }
   kjs_loop_ref(p->loop); /* a running pipe keeps the app running, like an encoder */
   p->refd = true;
-  live[slot] = p;
+  ms->audio_pipes[slot] = p;
   return p;
 }
 
@@ -164,7 +165,7 @@ void audio_pipe_stop(audio_pipe *p, JSRuntime *rt) {
   atomic_store(&p->stop, true);
   pthread_join(p->th, NULL);
   for (int i = 0; i < MAX_PIPES; i++)
-    if (live[i] == p) live[i] = NULL;
+    if (p->ms->audio_pipes[i] == p) p->ms->audio_pipes[i] = NULL;
   if (p->sink.detach) p->sink.detach(p->sink.user);
   if (p->refd) kjs_loop_unref(p->loop);
   JS_FreeValueRT(rt, p->target);

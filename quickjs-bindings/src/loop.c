@@ -61,6 +61,7 @@ struct kjs_loop {
   pthread_mutex_t post_lock;
   post *posts_head, *posts_tail;
   int refs;
+  void *owner;
 };
 
 kjs_loop *kjs_loop_new(void) {
@@ -95,6 +96,9 @@ void kjs_loop_free(kjs_loop *loop) {
   pthread_mutex_destroy(&loop->post_lock);
   free(loop);
 }
+
+void kjs_loop_set_owner(kjs_loop *loop, void *owner) { loop->owner = owner; }
+void *kjs_loop_owner(kjs_loop *loop) { return loop->owner; }
 
 /* ---- the timer heap ---- */
 

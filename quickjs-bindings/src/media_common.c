@@ -1,18 +1,63 @@
 /*
- * k230:media — module state and the helpers every class shares: errors, channel and bind-info
- * conversions, pixel formats, lent-buffer access. Declared in media_internal.h.
+ * k230:media — the per-runtime state (kjs/media.h) and the helpers every class shares: errors,
+ * channel and bind-info conversions, pixel formats, lent-buffer access. Declared in
+ * media_internal.h.
  */
 
 #include "media_internal.h"
+#include "vm_internal.h"
 
-/* ---- module state (one VM at a time uses the media blocks) ---- */
+/* ---- per-runtime state ---- */
 
-uint32_t media_gen = 1; /* bumped by every reset */
-media_link *media_links;
-media_enc *media_encs;
-uint32_t media_next_enc_id = 1;
-lent_frame *media_frames;
-hal_handle media_disp;
+/* Runtimes with a media state: the one process-wide fact, the HAL's users (kjs/media.h). */
+static atomic_int live_states;
+
+kjs_media_state *kjs_media_state_new(void) {
+  media_state *ms = calloc(1, sizeof *ms);
+  if (!ms) return NULL;
+  ms->gen = 1;
+  ms->next_enc_id = ms->next_player_id = ms->next_audio_pipe_id = 1;
+  atomic_fetch_add(&live_states, 1);
+  return ms;
+}
+
+int kjs_media_state_free(kjs_media_state *ms) {
+  if (!ms) return 0;
+  int n = media_reset(ms);
+  atomic_fetch_sub(&live_states, 1);
+  free(ms->owned);
+  free(ms);
+  return n;
+}
+
+bool media_state_alone(void) { return atomic_load(&live_states) == 1; }
+
+media_state *media_state_of(JSContext *ctx) { return kjs_vm_media(kjs_vm_from_context(ctx)); }
+media_state *media_state_rt(JSRuntime *rt) { return kjs_vm_media(JS_GetRuntimeOpaque(rt)); }
+media_state *media_state_loop(kjs_loop *loop) { return kjs_vm_media(kjs_loop_owner(loop)); }
+
+int media_own(media_state *ms, hal_handle h) {
+  if (ms->nowned == ms->capowned) {
+    size_t cap = ms->capowned ? ms->capowned * 2 : 16;
+    hal_handle *o = realloc(ms->owned, cap * sizeof *o);
+    if (!o) return ERR_ENOMEM;
+    ms->owned = o;
+    ms->capowned = cap;
+  }
+  ms->owned[ms->nowned++] = h;
+  return 0;
+}
+
+void media_disown(media_state *ms, hal_handle h) {
+  for (size_t i = ms->nowned; i-- > 0;)
+    if (ms->owned[i] == h) {
+      ms->owned[i] = ms->owned[--ms->nowned];
+      return;
+    }
+}
+
+int kjs_media_own(JSRuntime *rt, hal_handle h) { return media_own(media_state_rt(rt), h); }
+void kjs_media_disown(JSRuntime *rt, hal_handle h) { media_disown(media_state_rt(rt), h); }
 
 /* ---- shared helpers ---- */
 

@@ -14,28 +14,30 @@ JSClassID decoder_class_id, frame_class_id;
 
 static void frame_returned(JSRuntime *rt, void *opaque) {
   lent_frame *lf = opaque;
-  for (lent_frame **p = &media_frames; *p; p = &(*p)->next)
+  media_state *ms = media_state_rt(rt);
+  for (lent_frame **p = &ms->frames; *p; p = &(*p)->next)
     if (*p == lf) {
       *p = lf->next;
       break;
     }
-  if (lf->gen == media_gen) hal_frame_release(lf->f);
+  if (lf->gen == ms->gen) hal_frame_release(lf->f);
   free(lf);
 }
 
 /* ---- close / finalize ---- */
 
-static void dec_close(media_dec *d) {
+static void dec_close(media_state *ms, media_dec *d) {
   if (!d->h) return;
-  media_unbind_touching(HAL_MOD_VDEC, 0, d->chn);
+  media_unbind_touching(ms, HAL_MOD_VDEC, 0, d->chn);
   hal_vdec_destroy(d->h);
+  media_disown(ms, d->h);
   d->h = 0;
 }
 
 static void decoder_finalizer(JSRuntime *rt, JSValueConst val) {
   media_dec *d = JS_GetOpaque(val, decoder_class_id);
   if (!d) return;
-  dec_close(d);
+  dec_close(media_state_rt(rt), d);
   free(d);
 }
 
@@ -70,11 +72,12 @@ JSValue media_frame_wrap(JSContext *ctx, hal_frame *f) {
     hal_frame_release(f);
     return JS_ThrowOutOfMemory(ctx);
   }
-  *lf = (lent_frame){f, media_gen, ctx, JS_UNDEFINED, media_frames};
-  media_frames = lf;
+  media_state *ms = media_state_of(ctx);
+  *lf = (lent_frame){f, ms->gen, ctx, JS_UNDEFINED, ms->frames};
+  ms->frames = lf;
   JSValue buf = kjs_lend_buffer(ctx, f->data[0], f->size, JS_UNDEFINED, frame_returned, lf);
   if (JS_IsException(buf)) {
-    media_frames = lf->next;
+    ms->frames = lf->next;
     hal_frame_release(f);
     free(lf);
     free(fo);
@@ -140,7 +143,9 @@ static JSValue decoder_ctor(JSContext *ctx, JSValueConst new_target, int argc, J
   cfg.out_buf_cnt = (uint32_t)outb;
   media_dec *d = calloc(1, sizeof *d);
   if (!d) return JS_ThrowOutOfMemory(ctx);
+  media_state *ms = media_state_of(ctx);
   int rc = hal_vdec_create((int)chn, &cfg, &d->h, &d->chn);
+  if (!rc && (rc = media_own(ms, d->h))) hal_vdec_destroy(d->h);
   if (rc) {
     free(d);
     return kjs_throw(ctx, rc, "%s: cannot create a %s decoder: %s", fn, codecs[codec], err_str(rc));
@@ -148,7 +153,7 @@ static JSValue decoder_ctor(JSContext *ctx, JSValueConst new_target, int argc, J
   d->codec = cfg.codec;
   JSValue obj = media_new_obj(ctx, new_target, decoder_class_id, d);
   if (JS_IsException(obj)) {
-    dec_close(d);
+    dec_close(ms, d);
     free(d);
   }
   return obj;
@@ -215,7 +220,8 @@ static JSValue decoder_stop(JSContext *ctx, JSValueConst this_val, int argc, JSV
   hal_vdec_status st;
   hal_vdec_status_get(d->h, &st);
   bool bound = false;
-  for (media_link *l = media_links; l; l = l->next) bound |= media_chn_eq(&l->src, HAL_MOD_VDEC, 0, d->chn);
+  for (media_link *l = media_state_of(ctx)->links; l; l = l->next)
+    bound |= media_chn_eq(&l->src, HAL_MOD_VDEC, 0, d->chn);
   if (bound) dec_finish(d, 10000);
   int rc = hal_vdec_stop(d->h);
   return rc && rc != ERR_ESTATE ? media_fail(ctx, rc, fn) : JS_UNDEFINED;
@@ -273,7 +279,7 @@ static JSValue decoder_bind_info(JSContext *ctx, JSValueConst this_val, int argc
 static JSValue decoder_close_js(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
   media_dec *d = JS_GetOpaque2(ctx, this_val, decoder_class_id);
   if (!d) return JS_EXCEPTION;
-  dec_close(d);
+  dec_close(media_state_of(ctx), d);
   return JS_UNDEFINED;
 }
 

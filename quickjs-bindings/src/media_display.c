@@ -34,47 +34,49 @@ static JSValue display_init(JSContext *ctx, JSValueConst this_val, int argc, JSV
       kjs_opt_int(ctx, opts, fn, "osdNum", 1, 0, 4, &osd) < 0 ||
       kjs_opt_bool(ctx, opts, fn, "toIde", false, &to_ide) < 0)
     return JS_EXCEPTION;
-  if (media_disp)
-    return kjs_throw(ctx, ERR_EBUSY, "%s: the display is already initialised (Display.deinit() first)", fn);
+  media_state *ms = media_state_of(ctx);
+  if (ms->disp) return kjs_throw(ctx, ERR_EBUSY, "%s: the display is already initialised (Display.deinit() first)", fn);
   hal_display_config cfg = HAL_DISPLAY_CONFIG_DEFAULT;
   cfg.type = tvals[type];
   cfg.width = (uint32_t)w;
   cfg.height = (uint32_t)h;
   cfg.fps = (uint32_t)fps;
   cfg.osd_num = (uint32_t)osd;
-  int rc = media_display_up(&cfg, to_ide);
+  int rc = media_display_up(ms, &cfg, to_ide);
   if (rc)
     return kjs_throw(ctx, rc, "%s: cannot bring up %s %ux%u: %s", fn, types[type], cfg.width, cfg.height, err_str(rc));
   return JS_UNDEFINED;
 }
 
-int media_display_up(const hal_display_config *cfg, bool to_ide) {
-  int rc = hal_display_init(cfg, &media_disp);
+int media_display_up(media_state *ms, const hal_display_config *cfg, bool to_ide) {
+  int rc = hal_display_init(cfg, &ms->disp);
+  if (!rc && (rc = media_own(ms, ms->disp))) hal_display_deinit(ms->disp);
   if (rc) {
-    media_disp = 0;
+    ms->disp = 0;
     return rc;
   }
-  kjs_preview_display(media_disp, to_ide); /* the IDE's frame buffer: the preview on the link */
+  kjs_preview_display(ms->disp, to_ide); /* the IDE's frame buffer: the preview on the link */
   return 0;
 }
 
-int media_display_down(void) {
-  if (!media_disp) return 0;
-  media_unbind_touching(HAL_MOD_DISPLAY, 0, -1);
+int media_display_down(media_state *ms) {
+  if (!ms->disp) return 0;
+  media_unbind_touching(ms, HAL_MOD_DISPLAY, 0, -1);
   kjs_preview_display(0, false); /* first: the preview stops taking its pictures */
-  int rc = hal_display_deinit(media_disp);
-  media_disp = 0;
+  int rc = hal_display_deinit(ms->disp);
+  media_disown(ms, ms->disp);
+  ms->disp = 0;
   return rc;
 }
 
 static int disp_need(JSContext *ctx, const char *fn) {
-  if (media_disp) return 0;
+  if (media_state_of(ctx)->disp) return 0;
   kjs_throw(ctx, ERR_ESTATE, "%s: the display is not initialised (Display.init first)", fn);
   return -1;
 }
 
 static JSValue display_deinit(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
-  int rc = media_display_down();
+  int rc = media_display_down(media_state_of(ctx));
   return rc && rc != ERR_ECLOSED ? media_fail(ctx, rc, "Display.deinit") : JS_UNDEFINED;
 }
 
@@ -116,14 +118,14 @@ static JSValue display_bind_layer(JSContext *ctx, JSValueConst this_val, int arg
   int r = media_chn_from_js(ctx, srcv, fn, &src);
   JS_FreeValue(ctx, srcv);
   if (r < 0 || layer_from(ctx, opts, fn, 0, &layer) < 0 || layer_cfg_from(ctx, opts, fn, &lc) < 0) return JS_EXCEPTION;
-  int rc = hal_display_layer_set(media_disp, (hal_display_layer)layer, &lc);
+  int rc = hal_display_layer_set(media_state_of(ctx)->disp, (hal_display_layer)layer, &lc);
   if (rc)
     return kjs_throw(ctx, rc, "%s: layer %s cannot show %s: %s", fn, layer_names[layer], hal_pixfmt_name(lc.format),
                      err_str(rc));
-  media_unbind_touching(HAL_MOD_DISPLAY, 0, layer);
+  media_unbind_touching(media_state_of(ctx), HAL_MOD_DISPLAY, 0, layer);
   hal_chn dst = {HAL_MOD_DISPLAY, 0, layer};
   media_link *l;
-  rc = media_link_make(&src, &dst, &l);
+  rc = media_link_make(media_state_of(ctx), &src, &dst, &l);
   if (rc)
     return kjs_throw(ctx, rc, "%s: cannot bind %s %d/%d to layer %s: %s", fn, media_mod_names[src.mod - 1], src.dev,
                      src.chn, layer_names[layer], err_str(rc));
@@ -138,8 +140,9 @@ static JSValue display_unbind_layer(JSContext *ctx, JSValueConst this_val, int a
   int r = layer_from(ctx, o, fn, 0, &layer);
   JS_FreeValue(ctx, o);
   if (r < 0) return JS_EXCEPTION;
-  media_unbind_touching(HAL_MOD_DISPLAY, 0, layer);
-  if (media_disp) hal_display_layer_disable(media_disp, (hal_display_layer)layer);
+  media_state *ms = media_state_of(ctx);
+  media_unbind_touching(ms, HAL_MOD_DISPLAY, 0, layer);
+  if (ms->disp) hal_display_layer_disable(ms->disp, (hal_display_layer)layer);
   return JS_UNDEFINED;
 }
 
@@ -208,8 +211,8 @@ static JSValue display_show_image(JSContext *ctx, JSValueConst this_val, int arg
   lc.width = f.width;
   lc.height = f.height;
   lc.format = f.format;
-  int rc = hal_display_layer_set(media_disp, (hal_display_layer)layer, &lc);
-  if (!rc) rc = hal_display_show(media_disp, (hal_display_layer)layer, &f);
+  int rc = hal_display_layer_set(media_state_of(ctx)->disp, (hal_display_layer)layer, &lc);
+  if (!rc) rc = hal_display_show(media_state_of(ctx)->disp, (hal_display_layer)layer, &f);
   return rc ? kjs_throw(ctx, rc, "%s: layer %s: %s", fn, layer_names[layer], err_str(rc)) : JS_UNDEFINED;
 }
 
@@ -217,7 +220,7 @@ static JSValue display_writeback(JSContext *ctx, JSValueConst this_val, int argc
   static const char fn[] = "Display.writeback";
   if (disp_need(ctx, fn) < 0) return JS_EXCEPTION;
   hal_frame *f;
-  int rc = hal_display_writeback(media_disp, &f);
+  int rc = hal_display_writeback(media_state_of(ctx)->disp, &f);
   if (rc == ERR_EAGAIN) return JS_NULL;
   return rc ? media_fail(ctx, rc, fn) : media_frame_wrap(ctx, f);
 }
@@ -226,7 +229,7 @@ static JSValue display_info(JSContext *ctx, JSValueConst this_val, int argc, JSV
   static const char fn[] = "Display.info";
   if (disp_need(ctx, fn) < 0) return JS_EXCEPTION;
   hal_display_info di;
-  int rc = hal_display_info_get(media_disp, &di);
+  int rc = hal_display_info_get(media_state_of(ctx)->disp, &di);
   if (rc) return media_fail(ctx, rc, fn);
   switch (magic) {
     case 1: return JS_NewUint32(ctx, di.width);
@@ -242,7 +245,7 @@ static JSValue display_info(JSContext *ctx, JSValueConst this_val, int argc, JSV
 }
 
 static JSValue display_inited(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
-  return JS_NewBool(ctx, media_disp != 0);
+  return JS_NewBool(ctx, media_state_of(ctx)->disp != 0);
 }
 
 /* ---- function lists ---- */

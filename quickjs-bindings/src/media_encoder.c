@@ -15,7 +15,7 @@ JSClassID encoder_class_id, stream_class_id, pipe_class_id, null_sink_class_id;
 
 static void enc_unref(media_enc *e) {
   if (--e->refs > 0) return;
-  for (media_enc **p = &media_encs; *p; p = &(*p)->next)
+  for (media_enc **p = &e->ms->encs; *p; p = &(*p)->next)
     if (*p == e) {
       *p = e->next;
       break;
@@ -23,8 +23,8 @@ static void enc_unref(media_enc *e) {
   free(e);
 }
 
-static media_enc *enc_find(uint32_t id) {
-  for (media_enc *e = media_encs; e; e = e->next)
+static media_enc *enc_find(media_state *ms, uint32_t id) {
+  for (media_enc *e = ms->encs; e; e = e->next)
     if (e->id == id) return e;
   return NULL;
 }
@@ -32,7 +32,7 @@ static media_enc *enc_find(uint32_t id) {
 static void ls_unref(lent_stream *ls) {
   if (--ls->refs > 0) return;
   media_enc *e = ls->e;
-  if (!ls->dead && ls->gen == media_gen && e->h) hal_venc_release_stream(e->h, ls->st);
+  if (!ls->dead && ls->gen == e->ms->gen && e->h) hal_venc_release_stream(e->h, ls->st);
   for (lent_stream **p = &e->streams; *p; p = &(*p)->next)
     if (*p == ls) {
       *p = ls->next;
@@ -137,7 +137,7 @@ static void enc_post_drain(media_enc *e) {
 
 /* Loop thread: hand every ready stream to each pipe's sink in turn. */
 static void enc_drain(kjs_loop *loop, void *user) {
-  media_enc *e = enc_find((uint32_t)(uintptr_t)user);
+  media_enc *e = enc_find(media_state_loop(loop), (uint32_t)(uintptr_t)user);
   if (!e) return;
   atomic_store(&e->post_pending, 0);
   e->refs++; /* an error listener may drop the last reference to the encoder */
@@ -191,8 +191,9 @@ static void enc_close(media_enc *e, JSRuntime *rt) {
   else
     for (lent_stream *ls = e->streams; ls; ls = ls->next) ls->dead = true;
   if (e->h) {
-    media_unbind_touching(HAL_MOD_VENC, 0, e->chn);
+    media_unbind_touching(e->ms, HAL_MOD_VENC, 0, e->chn);
     hal_venc_destroy(e->h);
+    media_disown(e->ms, e->h);
     e->h = 0;
   }
 }
@@ -306,7 +307,9 @@ static JSValue encoder_ctor(JSContext *ctx, JSValueConst new_target, int argc, J
   if (!e) return JS_ThrowOutOfMemory(ctx);
   cfg.on_stream = enc_on_stream;
   cfg.user = e;
+  media_state *ms = media_state_of(ctx);
   int rc = hal_venc_create((int)chn, &cfg, &e->h, &e->chn);
+  if (!rc && (rc = media_own(ms, e->h))) hal_venc_destroy(e->h);
   if (rc) {
     free(e);
     const char *why = hal_venc_config_why(&cfg);
@@ -314,14 +317,15 @@ static JSValue encoder_ctor(JSContext *ctx, JSValueConst new_target, int argc, J
                      err_str(rc), why ? ": " : "", why ? why : "");
   }
   e->refs = 1;
-  e->id = media_next_enc_id++;
+  e->ms = ms;
+  e->id = ms->next_enc_id++;
   e->width = cfg.width;
   e->height = cfg.height;
   e->codec = cfg.codec;
   e->ctx = ctx;
   e->loop = kjs_vm_loop(kjs_vm_from_context(ctx));
-  e->next = media_encs;
-  media_encs = e;
+  e->next = ms->encs;
+  ms->encs = e;
   JSValue obj = media_new_obj(ctx, new_target, encoder_class_id, e);
   if (JS_IsException(obj)) {
     enc_close(e, NULL);
@@ -368,7 +372,7 @@ static JSValue encoder_get_stream(JSContext *ctx, JSValueConst this_val, int arg
   ls->e = e;
   e->refs++;
   ls->st = st;
-  ls->gen = media_gen;
+  ls->gen = e->ms->gen;
   ls->refs = 1;
   ls->next = e->streams;
   e->streams = ls;

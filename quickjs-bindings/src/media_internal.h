@@ -7,8 +7,8 @@
  *
  * Memory crossing into JS is lent (kjs/lend.h): encoder packs and frames are ArrayBuffers over
  * HAL memory, given back by releaseStream()/release(), at the latest by GC. A soft reset
- * (kjs_media_reset) releases whatever the app leaked; lent buffers of an older reset
- * generation (media_gen) never touch the HAL again.
+ * (media_reset) releases whatever the app leaked; lent buffers of an older reset
+ * generation (media_state.gen) never touch the HAL again.
  */
 #ifndef KJS_MEDIA_INTERNAL_H
 #define KJS_MEDIA_INTERNAL_H
@@ -91,6 +91,7 @@ typedef struct lent_stream {
 
 struct media_enc {
   int refs; /* the Encoder object + each lent stream */
+  struct kjs_media_state *ms;
   hal_handle h;
   int chn;
   uint32_t id;
@@ -162,21 +163,48 @@ typedef struct null_sink {
   uint64_t frames, bytes;
 } null_sink;
 
-/* ---- module state (media_common.c; one VM at a time uses the media blocks) ---- */
+/* ---- module state: one per runtime (kjs/media.h; media_common.c) ---- */
 
-extern uint32_t media_gen;      /* bumped by every reset */
-extern media_link *media_links; /* every live link made through this module */
-extern media_enc *media_encs;   /* every live encoder, found by id from the encoder thread */
-extern uint32_t media_next_enc_id;
-extern lent_frame *media_frames; /* every frame lent to JS */
-extern hal_handle media_disp;    /* the display, 0 before Display.init */
+struct audio_pipe;
+struct js_player;
+#define MEDIA_AUDIO_PIPES 16
+
+/* What one runtime holds of the media blocks. Reached from a context, a runtime (finalizers) or
+ * the runtime's loop (posts from the HAL's threads): a pointer away, never a search. */
+struct kjs_media_state {
+  uint32_t gen;              /* bumped by every reset of this runtime */
+  media_link *links;         /* every live link this runtime made */
+  media_enc *encs;           /* every live encoder, found by id from a post to the loop */
+  uint32_t next_enc_id;      /* encoder ids: a stale post finds nothing */
+  lent_frame *frames;        /* every frame lent to JS */
+  hal_handle disp;           /* the display, 0 before Display.init */
+  struct js_player *players; /* media_player.c: found by id from the engine's posts */
+  uint32_t next_player_id;
+  struct audio_pipe *audio_pipes[MEDIA_AUDIO_PIPES]; /* audio_pipe.c: found by id likewise */
+  uint32_t next_audio_pipe_id;
+  hal_handle *owned; /* every HAL object this runtime made and has not closed (a reset's set) */
+  size_t nowned, capowned;
+};
+typedef struct kjs_media_state media_state;
+
+media_state *media_state_of(JSContext *ctx);
+media_state *media_state_rt(JSRuntime *rt); /* from a finalizer */
+media_state *media_state_loop(kjs_loop *loop);
+/* Whether the calling runtime is the only one in the process (its reset ends the HAL's run). */
+bool media_state_alone(void);
+
+/* The HAL objects this runtime holds: media_own after making one (ERR_ENOMEM when it cannot be
+ * recorded: the caller closes it and fails), media_disown when closing it. A reset releases
+ * exactly these (hal_reset_handles), so other runtimes' objects stay. */
+int media_own(media_state *ms, hal_handle h);
+void media_disown(media_state *ms, hal_handle h);
 
 /* The display's one way up and down, for Display.init/deinit and a Player that brings it up:
- * up sets media_disp and offers the display to the preview on the link (kjs/preview.h) when
+ * up sets ms->disp and offers the display to the preview on the link (kjs/preview.h) when
  * to_ide; down unbinds what feeds it, stops the preview first, then the HAL. 0 or an ERR_E* code
- * (up leaves media_disp 0 on failure). */
-int media_display_up(const hal_display_config *cfg, bool to_ide);
-int media_display_down(void);
+ * (up leaves ms->disp 0 on failure). */
+int media_display_up(media_state *ms, const hal_display_config *cfg, bool to_ide);
+int media_display_down(media_state *ms);
 
 /* ---- class ids (each defined in its class file) ---- */
 
@@ -214,12 +242,12 @@ uint8_t *media_buf_ptr(JSContext *ctx, JSValueConst buf, size_t *len);
 /* Whether channel `a` is (mod, dev, chn); chn -1 matches any channel. */
 bool media_chn_eq(const hal_chn *a, hal_mod mod, int dev, int chn);
 /* Unbind every link touching (mod, dev, chn) (chn -1 = any) so the object can close. */
-void media_unbind_touching(hal_mod mod, int dev, int chn);
+void media_unbind_touching(media_state *ms, hal_mod mod, int dev, int chn);
 /* Bind src -> dst and record the link (one reference, owned by the caller). */
-int media_link_make(const hal_chn *src, const hal_chn *dst, media_link **out);
-/* Revoke everything lent to JS, then release everything the app holds; returns the number of
- * HAL objects released. */
-int media_reset(void);
+int media_link_make(media_state *ms, const hal_chn *src, const hal_chn *dst, media_link **out);
+/* Revoke everything this runtime lent to JS, then release everything it holds (kjs/media.h);
+ * returns the number of HAL objects released. */
+int media_reset(media_state *ms);
 
 /* ---- encoder (media_encoder.c) ---- */
 
@@ -259,6 +287,8 @@ JSValue media_display_class(JSContext *ctx);   /* Display */
 JSValue media_manager_class(JSContext *ctx);   /* MediaManager (+ Link, VBPool, Buffer) */
 void media_file_class(JSContext *ctx);         /* MediaFile (made by openFile) */
 JSValue media_player_class(JSContext *ctx);    /* Player */
-JSValue media_annexb_class(JSContext *ctx);    /* AnnexBReader */
+/* media_player.c: stops every Player of this runtime (a reset; the objects stay, loaded). */
+void media_players_stop(media_state *ms);
+JSValue media_annexb_class(JSContext *ctx); /* AnnexBReader */
 
 #endif

@@ -1,10 +1,11 @@
 /*
  * k230:media MediaManager — links between channels (Link), VB pools and their buffers (VBPool,
- * Buffer), block statistics and the soft reset (resetAll, kjs_media_reset) that revokes
- * everything lent to JS and releases everything the app holds.
+ * Buffer), block statistics and the reset (resetAll, and a soft reset through kjs/media.h) that
+ * revokes everything the runtime lent to JS and releases everything it holds.
  * Types and docs: js-lib/types/k230-media.d.ts.
  */
 
+#include "kjs/preview.h"
 #include "media_internal.h"
 
 /* ---- class ids ---- */
@@ -18,11 +19,12 @@ static void link_unref(media_link *l) {
   free(l);
 }
 
-static void link_unbind(media_link *l) {
+static void link_unbind(media_state *ms, media_link *l) {
   if (!l->h) return;
   hal_unlink(l->h);
+  media_disown(ms, l->h);
   l->h = 0;
-  for (media_link **p = &media_links; *p; p = &(*p)->next)
+  for (media_link **p = &ms->links; *p; p = &(*p)->next)
     if (*p == l) {
       *p = l->next;
       link_unref(l);
@@ -35,17 +37,18 @@ bool media_chn_eq(const hal_chn *a, hal_mod mod, int dev, int chn) {
 }
 
 /* Unbind every link touching (mod, dev, chn) (chn -1 = any) so the object can close. */
-void media_unbind_touching(hal_mod mod, int dev, int chn) {
-  for (media_link *l = media_links, *next; l; l = next) {
+void media_unbind_touching(media_state *ms, hal_mod mod, int dev, int chn) {
+  for (media_link *l = ms->links, *next; l; l = next) {
     next = l->next;
-    if (media_chn_eq(&l->src, mod, dev, chn) || media_chn_eq(&l->dst, mod, dev, chn)) link_unbind(l);
+    if (media_chn_eq(&l->src, mod, dev, chn) || media_chn_eq(&l->dst, mod, dev, chn)) link_unbind(ms, l);
   }
 }
 
-int media_link_make(const hal_chn *src, const hal_chn *dst, media_link **out) {
+int media_link_make(media_state *ms, const hal_chn *src, const hal_chn *dst, media_link **out) {
   media_link *l = calloc(1, sizeof *l);
   if (!l) return ERR_ENOMEM;
   int rc = hal_link(src, dst, &l->h);
+  if (!rc && (rc = media_own(ms, l->h))) hal_unlink(l->h);
   if (rc) {
     free(l);
     return rc;
@@ -53,8 +56,8 @@ int media_link_make(const hal_chn *src, const hal_chn *dst, media_link **out) {
   l->src = *src;
   l->dst = *dst;
   l->refs = 1;
-  l->next = media_links;
-  media_links = l;
+  l->next = ms->links;
+  ms->links = l;
   *out = l;
   return 0;
 }
@@ -74,7 +77,10 @@ static void link_finalizer(JSRuntime *rt, JSValueConst val) {
 static void pool_finalizer(JSRuntime *rt, JSValueConst val) {
   pool_obj *po = JS_GetOpaque(val, pool_class_id);
   if (!po) return;
-  if (po->h) hal_vb_pool_destroy(po->h);
+  if (po->h) {
+    hal_vb_pool_destroy(po->h);
+    media_disown(media_state_rt(rt), po->h);
+  }
   free(po);
 }
 
@@ -82,7 +88,11 @@ static void block_finalizer(JSRuntime *rt, JSValueConst val) {
   block_obj *bo = JS_GetOpaque(val, block_class_id);
   if (!bo) return;
   JS_FreeValueRT(rt, bo->buf);
-  if (bo->h && bo->gen == media_gen) hal_vb_block_release(bo->h);
+  media_state *ms = media_state_rt(rt);
+  if (bo->h && bo->gen == ms->gen) {
+    hal_vb_block_release(bo->h);
+    media_disown(ms, bo->h);
+  }
   free(bo);
 }
 
@@ -111,7 +121,8 @@ static JSValue mm_link(JSContext *ctx, JSValueConst this_val, int argc, JSValueC
     return JS_EXCEPTION;
   link_obj *lo = calloc(1, sizeof *lo);
   if (!lo) return JS_ThrowOutOfMemory(ctx);
-  int rc = media_link_make(&src, &dst, &lo->l);
+  media_state *ms = media_state_of(ctx);
+  int rc = media_link_make(ms, &src, &dst, &lo->l);
   if (rc) {
     free(lo);
     return kjs_throw(ctx, rc, "%s: cannot bind %s %d/%d to %s %d/%d: %s%s", fn,
@@ -124,7 +135,7 @@ static JSValue mm_link(JSContext *ctx, JSValueConst this_val, int argc, JSValueC
   lo->l->refs++;
   JSValue obj = media_new_obj(ctx, JS_UNDEFINED, link_class_id, lo);
   if (JS_IsException(obj)) {
-    link_unbind(lo->l);
+    link_unbind(ms, lo->l);
     link_unref(lo->l);
     free(lo);
   }
@@ -134,7 +145,7 @@ static JSValue mm_link(JSContext *ctx, JSValueConst this_val, int argc, JSValueC
 static JSValue link_destroy(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
   link_obj *lo = JS_GetOpaque2(ctx, this_val, link_class_id);
   if (!lo) return JS_EXCEPTION;
-  link_unbind(lo->l);
+  link_unbind(media_state_of(ctx), lo->l);
   return JS_UNDEFINED;
 }
 
@@ -174,34 +185,37 @@ static JSValue mm_stats(JSContext *ctx, JSValueConst this_val, int argc, JSValue
   return o;
 }
 
-/* Revoke everything lent to JS, then release everything the app holds. */
-int media_reset(void) {
-  for (media_enc *e = media_encs; e; e = e->next) {
+/* Revoke everything this runtime lent to JS, then release what it holds (kjs/media.h). */
+int media_reset(media_state *ms) {
+  media_players_stop(ms); /* their threads stop before their channels go */
+  for (media_enc *e = ms->encs; e; e = e->next) {
     media_enc_break_pipes(e, NULL);
     media_enc_revoke_streams(e);
   }
-  while (media_frames) {
-    lent_frame *lf = media_frames;
-    kjs_lend_revoke(lf->ctx, lf->buf);               /* unlinks lf */
-    if (media_frames == lf) media_frames = lf->next; /* already detached elsewhere: never */
+  while (ms->frames) {
+    lent_frame *lf = ms->frames;
+    kjs_lend_revoke(lf->ctx, lf->buf);           /* unlinks lf */
+    if (ms->frames == lf) ms->frames = lf->next; /* already detached elsewhere: never */
   }
-  for (media_link *l = media_links, *next; l; l = next) {
+  for (media_link *l = ms->links, *next; l; l = next) {
     next = l->next;
-    l->h = 0;
+    l->h = 0; /* unbound with the rest of what it owns */
     link_unref(l);
   }
-  media_links = NULL;
-  int n = hal_reset_all();
-  for (media_enc *e = media_encs; e; e = e->next) e->h = 0;
-  media_disp = 0;
-  media_gen++;
+  ms->links = NULL;
+  if (ms->disp) kjs_preview_display(0, false); /* the preview stops taking its pictures first */
+  int n = hal_reset_handles(ms->owned, ms->nowned);
+  ms->nowned = 0;
+  /* The last runtime out ends the HAL's run: what no runtime accounts for goes too. */
+  if (media_state_alone()) n += hal_reset_all();
+  for (media_enc *e = ms->encs; e; e = e->next) e->h = 0;
+  ms->disp = 0;
+  ms->gen++;
   return n;
 }
 
-int kjs_media_reset(void) { return media_reset(); }
-
 static JSValue mm_reset(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
-  return JS_NewInt32(ctx, media_reset());
+  return JS_NewInt32(ctx, media_reset(media_state_of(ctx)));
 }
 
 /* ---- VBPool / Buffer ---- */
@@ -215,7 +229,9 @@ static JSValue pool_create(JSContext *ctx, JSValueConst this_val, int argc, JSVa
   hal_vb_pool_config cfg = {.blk_size = (size_t)size, .blk_cnt = (uint32_t)cnt};
   pool_obj *po = calloc(1, sizeof *po);
   if (!po) return JS_ThrowOutOfMemory(ctx);
+  media_state *ms = media_state_of(ctx);
   int rc = hal_vb_pool_create(&cfg, &po->h);
+  if (!rc && (rc = media_own(ms, po->h))) hal_vb_pool_destroy(po->h);
   if (rc) {
     free(po);
     return media_fail(ctx, rc, fn);
@@ -223,6 +239,7 @@ static JSValue pool_create(JSContext *ctx, JSValueConst this_val, int argc, JSVa
   JSValue obj = media_new_obj(ctx, JS_UNDEFINED, pool_class_id, po);
   if (JS_IsException(obj)) {
     hal_vb_pool_destroy(po->h);
+    media_disown(ms, po->h);
     free(po);
   }
   return obj;
@@ -234,6 +251,7 @@ static JSValue pool_destroy(JSContext *ctx, JSValueConst this_val, int argc, JSV
   if (!po->h) return JS_UNDEFINED;
   int rc = hal_vb_pool_destroy(po->h);
   if (rc && rc != ERR_ECLOSED) return kjs_throw(ctx, rc, "VBPool.destroy: %s (destroy its buffers first)", err_str(rc));
+  media_disown(media_state_of(ctx), po->h);
   po->h = 0;
   return JS_UNDEFINED;
 }
@@ -251,19 +269,22 @@ static JSValue pool_get(JSContext *ctx, JSValueConst this_val, int argc, JSValue
     return JS_EXCEPTION;
   block_obj *bo = calloc(1, sizeof *bo);
   if (!bo) return JS_ThrowOutOfMemory(ctx);
+  media_state *ms = media_state_of(ctx);
   int rc = hal_vb_block_get(po->h, (size_t)size, &bo->h);
   hal_vb_block_info bi;
   if (!rc) rc = hal_vb_block_info_get(bo->h, &bi);
+  if (!rc && (rc = media_own(ms, bo->h))) hal_vb_block_release(bo->h);
   if (rc) {
     free(bo);
     return media_fail(ctx, rc, fn);
   }
-  bo->gen = media_gen;
+  bo->gen = ms->gen;
   bo->buf = kjs_lend_buffer(ctx, bi.virt, bi.size, JS_UNDEFINED, block_returned, NULL);
   JSValue obj = media_new_obj(ctx, JS_UNDEFINED, block_class_id, bo);
   if (JS_IsException(obj)) {
     JS_FreeValue(ctx, bo->buf);
     hal_vb_block_release(bo->h);
+    media_disown(ms, bo->h);
     free(bo);
     return obj;
   }
@@ -283,7 +304,11 @@ static JSValue block_destroy(JSContext *ctx, JSValueConst this_val, int argc, JS
   if (!bo) return JS_EXCEPTION;
   if (!bo->h) return JS_UNDEFINED;
   kjs_lend_revoke(ctx, bo->buf);
-  if (bo->gen == media_gen) hal_vb_block_release(bo->h);
+  media_state *ms = media_state_of(ctx);
+  if (bo->gen == ms->gen) {
+    hal_vb_block_release(bo->h);
+    media_disown(ms, bo->h);
+  }
   bo->h = 0;
   return JS_UNDEFINED;
 }

@@ -17,8 +17,9 @@ static const char *const event_names[] = {"eos", "error", "position", NULL};
 static const char *const state_names[] = {"loaded", "playing", "paused", "ended"};
 
 typedef struct js_player {
-  player *p; /* NULL before load() and after close() */
-  uint32_t id;
+  player *p;   /* NULL before load() and after close() */
+  uint32_t id; /* the engine's events find their Player by id in ms->players */
+  media_state *ms;
   JSContext *ctx;
   kjs_loop *loop;
   JSValue self; /* not owned */
@@ -37,9 +38,6 @@ typedef struct js_player {
   struct js_player *next;
 } js_player;
 
-static js_player *g_players; /* the engine's events find their Player by id */
-static uint32_t g_next_id = 1;
-
 /* ---- class id ---- */
 
 static JSClassID player_class_id;
@@ -47,7 +45,7 @@ static JSClassID player_class_id;
 /* ---- close / finalize ---- */
 
 static void player_unlist(js_player *jp) {
-  for (js_player **pp = &g_players; *pp; pp = &(*pp)->next)
+  for (js_player **pp = &jp->ms->players; *pp; pp = &(*pp)->next)
     if (*pp == jp) {
       *pp = jp->next;
       break;
@@ -61,8 +59,12 @@ static void jp_stop(js_player *jp) {
   jp->pos_timer = 0;
   if (jp->playing) kjs_loop_unref(jp->loop);
   jp->playing = false;
-  if (jp->own_display) media_display_down();
+  if (jp->own_display) media_display_down(jp->ms);
   jp->own_display = false;
+}
+
+void media_players_stop(media_state *ms) {
+  for (js_player *jp = ms->players; jp; jp = jp->next) jp_stop(jp);
 }
 
 static void player_finalizer(JSRuntime *rt, JSValueConst val) {
@@ -147,7 +149,7 @@ static void on_pos_timer(kjs_loop *loop, uint64_t id, void *user) {
 static void on_engine_event(kjs_loop *loop, void *user) {
   uint32_t id = (uint32_t)((uintptr_t)user >> 1);
   player_event ev = (player_event)((uintptr_t)user & 1);
-  js_player *jp = g_players;
+  js_player *jp = media_state_loop(loop)->players;
   while (jp && jp->id != id) jp = jp->next;
   if (!jp || !jp->playing || !jp->p) return;
   JSContext *ctx = jp->ctx;
@@ -215,7 +217,8 @@ static JSValue player_ctor(JSContext *ctx, JSValueConst new_target, int argc, JS
   jp->position_ms = (uint32_t)pos_ms;
   jp->ctx = ctx;
   jp->loop = kjs_vm_loop(kjs_vm_from_context(ctx));
-  jp->id = g_next_id++;
+  jp->ms = media_state_of(ctx);
+  jp->id = jp->ms->next_player_id++;
   if (kjs_events_init(ctx, &jp->listeners, event_names) < 0) {
     kjs_events_free(JS_GetRuntime(ctx), &jp->listeners);
     free(jp);
@@ -228,8 +231,8 @@ static JSValue player_ctor(JSContext *ctx, JSValueConst new_target, int argc, JS
     return obj;
   }
   jp->self = obj;
-  jp->next = g_players;
-  g_players = jp;
+  jp->next = jp->ms->players;
+  jp->ms->players = jp;
   return obj;
 }
 
@@ -267,7 +270,7 @@ static JSValue player_start_js(JSContext *ctx, JSValueConst this_val, int argc, 
   player_stats_get(jp->p, &st);
   if (st.state != PLAYER_LOADED) return kjs_throw(ctx, ERR_ESTATE, "%s: already started (stop() first)", fn);
   const player_info *in = player_get_info(jp->p);
-  if (in->has_video && !media_disp) {
+  if (in->has_video && !jp->ms->disp) {
     /* CanMV's Player brings the display up itself: the virtual one at the video's size. */
     hal_display_config dc = HAL_DISPLAY_CONFIG_DEFAULT;
     dc.type = (hal_display_type)jp->display_type;
@@ -275,12 +278,12 @@ static JSValue player_start_js(JSContext *ctx, JSValueConst this_val, int argc, 
       dc.width = (uint32_t)(in->width + 7) / 8 * 8;
       dc.height = (uint32_t)in->height;
     }
-    int rc = media_display_up(&dc, jp->to_ide);
+    int rc = media_display_up(jp->ms, &dc, jp->to_ide);
     if (rc) return kjs_throw(ctx, rc, "%s: cannot bring up the display: %s", fn, err_str(rc));
     jp->own_display = true;
   }
-  if (media_disp) media_unbind_touching(HAL_MOD_DISPLAY, 0, jp->layer);
-  player_config cfg = {media_disp, jp->layer, jp->audio, engine_event, jp};
+  if (jp->ms->disp) media_unbind_touching(jp->ms, HAL_MOD_DISPLAY, 0, jp->layer);
+  player_config cfg = {jp->ms->disp, jp->layer, jp->audio, engine_event, jp};
   char why[256] = "";
   int rc = player_start(jp->p, &cfg, why, sizeof why);
   if (rc) {

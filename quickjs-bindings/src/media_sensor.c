@@ -11,17 +11,18 @@ JSClassID sensor_class_id;
 
 /* ---- close / finalize ---- */
 
-static void sensor_close(media_sensor *s) {
+static void sensor_close(media_state *ms, media_sensor *s) {
   if (!s->h) return;
-  media_unbind_touching(HAL_MOD_SENSOR, s->dev, -1);
+  media_unbind_touching(ms, HAL_MOD_SENSOR, s->dev, -1);
   hal_sensor_close(s->h);
+  media_disown(ms, s->h);
   s->h = 0;
 }
 
 static void sensor_finalizer(JSRuntime *rt, JSValueConst val) {
   media_sensor *s = JS_GetOpaque(val, sensor_class_id);
   if (!s) return;
-  sensor_close(s);
+  sensor_close(media_state_rt(rt), s);
   free(s);
 }
 
@@ -57,7 +58,9 @@ static JSValue sensor_ctor(JSContext *ctx, JSValueConst new_target, int argc, JS
   cfg.fps = (uint32_t)fps;
   media_sensor *s = calloc(1, sizeof *s);
   if (!s) return JS_ThrowOutOfMemory(ctx);
+  media_state *ms = media_state_of(ctx);
   int rc = hal_sensor_open(&cfg, &s->h);
+  if (!rc && (rc = media_own(ms, s->h))) hal_sensor_close(s->h);
   if (rc) {
     free(s);
     return kjs_throw(ctx, rc, "%s: cannot open sensor %d (%ux%u@%u): %s", fn, cfg.dev, cfg.width, cfg.height, cfg.fps,
@@ -74,7 +77,7 @@ static JSValue sensor_ctor(JSContext *ctx, JSValueConst new_target, int argc, JS
   }
   JSValue obj = media_new_obj(ctx, new_target, sensor_class_id, s);
   if (JS_IsException(obj)) {
-    sensor_close(s);
+    sensor_close(ms, s);
     free(s);
   }
   return obj;
@@ -236,7 +239,7 @@ static JSValue sensor_get_prop(JSContext *ctx, JSValueConst this_val, int argc, 
 static JSValue sensor_close_js(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
   media_sensor *s = JS_GetOpaque2(ctx, this_val, sensor_class_id);
   if (!s) return JS_EXCEPTION;
-  sensor_close(s);
+  sensor_close(media_state_of(ctx), s);
   return JS_UNDEFINED;
 }
 

@@ -13,6 +13,7 @@
 #include "kjs/args.h"
 #include "kjs/class.h"
 #include "kjs/errors.h"
+#include "kjs/media.h"
 #include "kjs/modules.h"
 #include "kjs/paths.h"
 #include "kjs/vm.h"
@@ -36,7 +37,10 @@ static void ain_finalizer(JSRuntime *rt, JSValueConst val) {
   audio_port *p = JS_GetOpaque(val, ain_class_id);
   if (!p) return;
   audio_pipe_stop(p->pipe, rt);
-  if (p->h) hal_audio_in_close(p->h);
+  if (p->h) {
+    hal_audio_in_close(p->h);
+    kjs_media_disown(rt, p->h);
+  }
   free(p);
 }
 
@@ -48,7 +52,10 @@ static void ain_gc_mark(JSRuntime *rt, JSValueConst val, JS_MarkFunc *mark_func)
 static void aout_finalizer(JSRuntime *rt, JSValueConst val) {
   audio_port *p = JS_GetOpaque(val, aout_class_id);
   if (!p) return;
-  if (p->h) hal_audio_out_close(p->h);
+  if (p->h) {
+    hal_audio_out_close(p->h);
+    kjs_media_disown(rt, p->h);
+  }
   free(p);
 }
 
@@ -102,6 +109,7 @@ static JSValue ain_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSVal
     return JS_EXCEPTION;
   }
   int rc = hal_audio_in_open(&p->cfg, &p->h);
+  if (!rc && (rc = kjs_media_own(JS_GetRuntime(ctx), p->h))) hal_audio_in_close(p->h);
   if (rc) {
     free(p);
     return kjs_throw(ctx, rc, "%s: %s", fn, err_str(rc));
@@ -109,6 +117,7 @@ static JSValue ain_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSVal
   JSValue obj = new_port(ctx, new_target, ain_class_id, p);
   if (JS_IsException(obj)) {
     hal_audio_in_close(p->h);
+    kjs_media_disown(JS_GetRuntime(ctx), p->h);
     free(p);
   }
   return obj;
@@ -182,6 +191,7 @@ static JSValue aout_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSVa
     return JS_EXCEPTION;
   }
   int rc = hal_audio_out_open(&p->cfg, &p->h);
+  if (!rc && (rc = kjs_media_own(JS_GetRuntime(ctx), p->h))) hal_audio_out_close(p->h);
   if (rc) {
     free(p);
     return kjs_throw(ctx, rc, "%s: %s", fn, err_str(rc));
@@ -189,6 +199,7 @@ static JSValue aout_ctor(JSContext *ctx, JSValueConst new_target, int argc, JSVa
   JSValue obj = new_port(ctx, new_target, aout_class_id, p);
   if (JS_IsException(obj)) {
     hal_audio_out_close(p->h);
+    kjs_media_disown(JS_GetRuntime(ctx), p->h);
     free(p);
   }
   return obj;
@@ -223,7 +234,10 @@ static JSValue port_close(JSContext *ctx, JSValueConst this_val, int argc, JSVal
   if (!p) return JS_EXCEPTION;
   audio_pipe_stop(p->pipe, JS_GetRuntime(ctx));
   p->pipe = NULL;
-  if (p->h) magic ? hal_audio_out_close(p->h) : hal_audio_in_close(p->h);
+  if (p->h) {
+    magic ? hal_audio_out_close(p->h) : hal_audio_in_close(p->h);
+    kjs_media_disown(JS_GetRuntime(ctx), p->h);
+  }
   p->h = 0;
   return JS_UNDEFINED;
 }

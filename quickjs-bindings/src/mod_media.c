@@ -8,10 +8,11 @@
  * Types and docs: js-lib/types/k230-media.d.ts.
  *
  * Memory crossing into JS is lent (kjs/lend.h): encoder packs and frames are ArrayBuffers over
- * HAL memory, given back by releaseStream()/release(), at the latest by GC. A soft reset
- * (kjs_media_reset) releases whatever the app leaked; lent buffers of an older reset
- * generation never touch the HAL again.
+ * HAL memory, given back by releaseStream()/release(), at the latest by GC. The state is the
+ * runtime's (kjs/media.h): a reset releases whatever this runtime's app leaked and nothing of
+ * another runtime; lent buffers of an older reset generation never touch the HAL again.
  */
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "media_internal.h"
@@ -54,15 +55,17 @@ static int media_module_init(JSContext *ctx, JSModuleDef *m) {
   return JS_SetModuleExportList(ctx, m, module_funcs, COUNT(module_funcs));
 }
 
-static void reset_at_exit(void) { media_reset(); }
+/* The process's part, once whichever runtime comes first: the HAL is the process's. */
+static void reset_at_exit(void) { hal_reset_all(); }
+
+static void init_process(void) {
+  atexit(reset_at_exit); /* process end: stop the HAL threads before the process unwinds */
+  kjs_media_sink_register("NullSink", media_null_sink_getter);
+}
 
 JSModuleDef *kjs_mod_media_init(JSContext *ctx, const char *name) {
-  static bool registered;
-  if (!registered) {
-    registered = true;
-    atexit(reset_at_exit); /* process end: stop the HAL threads before the process unwinds */
-    kjs_media_sink_register("NullSink", media_null_sink_getter);
-  }
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, init_process);
   JSModuleDef *m = JS_NewCModule(ctx, name, media_module_init);
   if (!m) return NULL;
   const char *names[] = {"Sensor",       "Encoder",  "Decoder", "Display",

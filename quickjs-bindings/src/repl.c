@@ -13,7 +13,6 @@
 #include "hal/system.h"
 #include "kjs/console.h"
 #include "kjs/errors.h"
-#include "kjs/media.h"
 #include "kjs/paths.h"
 #include "repl_internal.h"
 
@@ -116,15 +115,17 @@ static bool vm_create(kjs_session *s) {
   return true;
 }
 
-static void vm_destroy(kjs_session *s) {
-  if (!s->vm) return;
+/* Returns how many media objects the app left were released (kjs_vm_free). */
+static int vm_destroy(kjs_session *s) {
+  if (!s->vm) return 0;
   kjs_preview_detach(s);
   kjs_uart_set_vm(s->u, NULL);
   JS_FreeValue(kjs_vm_context(s->vm), s->helper);
   s->helper = JS_UNDEFINED;
   kjs_loop_fd_unwatch(kjs_vm_loop(s->vm), kjs_uart_rx_fd(s->u));
-  kjs_vm_free(s->vm);
+  int released = kjs_vm_free(s->vm);
   s->vm = NULL;
+  return released;
 }
 
 static bool board_file_exists(kjs_session *s, const char *path) {
@@ -163,11 +164,10 @@ static void banner(kjs_session *s) {
 
 void kjs_session_soft_reset(kjs_session *s) {
   kjs_raw_reset(s);
-  vm_destroy(s);
-  /* Whatever media the app leaked (sensors running, links, encoder channels, VB blocks) goes now,
-   * in the board's teardown order, and k230:media forgets it (the display it had brought up), so
-   * the next run starts clean. */
-  int released = kjs_media_reset();
+  /* Whatever media the app leaked (sensors running, links, encoder channels, VB blocks) goes with
+   * the VM, in the board's teardown order, and k230:media forgets it (the display it had brought
+   * up), so the next run starts clean. */
+  int released = vm_destroy(s);
   if (released > 0) {
     char note[96];
     snprintf(note, sizeof note, "released %d media object%s\n", released, released == 1 ? "" : "s");

@@ -17,6 +17,7 @@
 #include "kjs/console.h"
 #include "kjs/errors.h"
 #include "kjs/lend.h"
+#include "kjs/media.h"
 #include "kjs/modules.h"
 #include "kjs/paths.h"
 #include "kjs/timers.h"
@@ -45,6 +46,7 @@ struct kjs_vm {
   kjs_vm_config cfg;
   kjs_timers *timers;
   kjs_registry *registry; /* every JS object holding native resources (registry.h) */
+  kjs_media_state *media; /* what this runtime holds of the board's media (kjs/media.h) */
   JSValue inspect_fn, format_fn;
   JSValue module_promise; /* evaluation of the app's module while it runs, else undefined */
 
@@ -191,8 +193,10 @@ kjs_vm *kjs_vm_new(const kjs_vm_config *cfg) {
   vm->inspect_fn = vm->format_fn = vm->module_promise = JS_UNDEFINED;
   vm->loop = kjs_loop_new();
   vm->registry = kjs_registry_new();
-  vm->rt = vm->loop && vm->registry ? JS_NewRuntime2(&vm_malloc_funcs, vm) : NULL;
+  vm->media = kjs_media_state_new();
+  vm->rt = vm->loop && vm->registry && vm->media ? JS_NewRuntime2(&vm_malloc_funcs, vm) : NULL;
   if (!vm->rt) goto fail;
+  kjs_loop_set_owner(vm->loop, vm);
   JS_SetRuntimeOpaque(vm->rt, vm);
   if (cfg->stack_size) JS_SetMaxStackSize(vm->rt, cfg->stack_size);
   JS_SetInterruptHandler(vm->rt, interrupt_handler, vm);
@@ -227,9 +231,10 @@ fail:
 /* Soft reset and exit: whatever the app left open is released, whatever JS still references.
  * Loans go back first, while their owners still hold the memory; then the GC finalizes every
  * object the app left (in its own order, as in any collection); what a reference the GC cannot
- * see still keeps alive is finalized last, and named, since that reference is a bug. */
-void kjs_vm_free(kjs_vm *vm) {
-  if (!vm) return;
+ * see still keeps alive is finalized last, and named, since that reference is a bug. The media
+ * state goes last: finalizers use it, and it releases what no object held (kjs/media.h). */
+int kjs_vm_free(kjs_vm *vm) {
+  if (!vm) return 0;
   if (vm->ctx) {
     kjs_timers_free(vm->timers);
     for (int i = 0; i < vm->nrejections; i++) {
@@ -254,6 +259,7 @@ void kjs_vm_free(kjs_vm *vm) {
     js_std_free_handlers(vm->rt);
     JS_FreeRuntime(vm->rt);
   }
+  int released = kjs_media_state_free(vm->media);
   kjs_registry_free(vm->registry);
   for (int i = 0; i < vm->nmodule_names; i++) free(vm->module_names[i]);
   free(vm->module_names);
@@ -265,6 +271,7 @@ void kjs_vm_free(kjs_vm *vm) {
   free(vm->maps);
   kjs_loop_free(vm->loop);
   free(vm);
+  return released;
 }
 
 int kjs_vm_thread_run(size_t stack_bytes, void *(*fn)(void *), void *arg) {
@@ -286,6 +293,7 @@ const kjs_vm_config *kjs_vm_config_of(kjs_vm *vm) { return &vm->cfg; }
 JSValue kjs_vm_inspect_fn(kjs_vm *vm) { return vm->inspect_fn; }
 kjs_timers *kjs_vm_timers(kjs_vm *vm) { return vm->timers; }
 kjs_registry *kjs_vm_registry(kjs_vm *vm) { return vm->registry; }
+kjs_media_state *kjs_vm_media(kjs_vm *vm) { return vm->media; }
 JSValue kjs_vm_format_fn(kjs_vm *vm) { return vm->format_fn; }
 
 void kjs_vm_stop(kjs_vm *vm, int status) {

@@ -26,6 +26,10 @@ kjs_timers *kjs_vm_timers(kjs_vm *vm);
 typedef struct kjs_registry kjs_registry;
 kjs_registry *kjs_vm_registry(kjs_vm *vm);
 
+/* The runtime's media state (kjs/media.h); NULL only for a VM being made or freed. */
+#include "kjs/media.h"
+kjs_media_state *kjs_vm_media(kjs_vm *vm);
+
 /* The inspector functions from inspect.js, evaluated once per context. */
 JSValue kjs_vm_inspect_fn(kjs_vm *vm);
 JSValue kjs_vm_format_fn(kjs_vm *vm);

@@ -47,6 +47,8 @@ int hal_handle_get(hal_kind kind, hal_handle h, void **obj) {
   return rc;
 }
 
+hal_kind hal_handle_kind(hal_handle h) { return (hal_kind)(h >> 28); }
+
 void hal_handle_free(hal_handle h) {
   uint32_t i = h & 0xffff;
   if (i == 0 || i >= HAL_HANDLE_SLOTS) return;

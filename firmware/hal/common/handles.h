@@ -26,6 +26,9 @@ typedef enum hal_kind {
   HAL_KIND_AOUT,
 } hal_kind;
 
+/* The kind a handle says it is (0 for none); whether it is live is hal_handle_get's answer. */
+hal_kind hal_handle_kind(hal_handle h);
+
 /* ERR_EINVAL for a kind outside the enum, ERR_ELIMIT when every slot is taken. */
 int hal_handle_alloc(hal_kind kind, void *obj, hal_handle *out);
 /* 0 with *obj, ERR_ECLOSED for a closed handle of that kind, ERR_EINVAL otherwise. */

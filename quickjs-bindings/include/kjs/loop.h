@@ -29,6 +29,10 @@ enum { KJS_FD_WEAK = 1 }; /* a watched fd that does not keep the loop alive (e.g
 kjs_loop *kjs_loop_new(void);
 /* Frees the loop; pending timers and posts are dropped without being called. */
 void kjs_loop_free(kjs_loop *loop);
+/* What the loop runs for (the VM that made it: kjs_vm_new), so that a post finds its runtime's
+ * state from the loop it runs on; NULL until set. */
+void kjs_loop_set_owner(kjs_loop *loop, void *owner);
+void *kjs_loop_owner(kjs_loop *loop);
 
 /* Runs `cb` once `delay_ms` has passed. Returns a non-zero id. */
 uint64_t kjs_loop_timer_start(kjs_loop *loop, uint64_t delay_ms, kjs_timer_cb *cb, void *user);

@@ -1,13 +1,39 @@
 /*
- * kjs/media.h — the media modules' process-wide state (k230:media, k230:audio, Mp4Recorder).
+ * kjs/media.h — the media modules' state (k230:media, k230:audio, Mp4Recorder): one per
+ * runtime (kjs_vm), made with it and released at its end.
+ *
+ * The board is one per process, and so is the HAL (hal/); several runtimes in one process share
+ * it. Each runtime owns what it made: its objects' channels, its links, the display it brought
+ * up, its VB pools and blocks, its Players, and what it lent to JS. Resetting a runtime — a soft
+ * reset (its kjs_vm freed and a new one made) or MediaManager.resetAll() in it — releases
+ * exactly that, in the board's teardown order (its Players stopped first, then
+ * hal_reset_handles), and leaves every other runtime's objects working. Only when no other
+ * runtime is left does a reset end the HAL's run as well (hal_reset_all: whatever no runtime
+ * accounts for, such as Mp4Recorder's private channels, and on the board the VB set-up), so one
+ * runtime alone behaves as the board's single app always has. Runtimes are made and reset one
+ * at a time: a runtime made while the last other one is being reset may lose what it opens.
  */
 #ifndef KJS_MEDIA_H
 #define KJS_MEDIA_H
 
-/* Soft reset: detaches every buffer still lent to JS, breaks encoder pipes and releases
- * everything the app holds in the HAL (hal_reset_all), so the next app starts clean. Call it
- * after the old VM is freed (Ctrl-D in the REPL); it also runs once at process exit. Never
- * interrupted, never calls into JS. Returns the number of HAL objects released. */
-int kjs_media_reset(void);
+#include "hal/vb.h"
+#include "quickjs.h"
+
+typedef struct kjs_media_state kjs_media_state;
+
+/* For the native modules that make HAL objects outside k230:media (k230:audio): record one in
+ * its runtime's state after making it (ERR_ENOMEM: nothing recorded, close it and fail), and
+ * forget it when closing it, so that a reset of this runtime releases it and only it. */
+int kjs_media_own(JSRuntime *rt, hal_handle h);
+void kjs_media_disown(JSRuntime *rt, hal_handle h);
+
+/* For kjs_vm_new: a runtime's empty state; NULL when out of memory. */
+kjs_media_state *kjs_media_state_new(void);
+
+/* For kjs_vm_free, once every object of the runtime was finalized (their finalizers closed
+ * what they held): releases what the runtime still holds (the display it brought up, anything
+ * a finalizer left) as described above, and frees the state. Never interrupted, never calls into JS.
+ * Returns the number of HAL objects released; NULL is ignored (0). */
+int kjs_media_state_free(kjs_media_state *ms);
 
 #endif

@@ -62,9 +62,14 @@ int kjs_vm_thread_run(size_t stack_bytes, void *(*fn)(void *), void *arg);
 
 typedef struct kjs_vm kjs_vm;
 
-/* Returns NULL when the engine cannot be created (out of memory). */
+/* Returns NULL when the engine cannot be created (out of memory). Several VMs may live in one
+ * process (each on one thread at a time); each has its own media state (kjs/media.h). */
 kjs_vm *kjs_vm_new(const kjs_vm_config *cfg);
-void kjs_vm_free(kjs_vm *vm);
+/* Frees the VM and releases every native object its app left (a soft reset is this and a new
+ * VM). Media the app left is released in the board's teardown order, and only this VM's: other
+ * VMs' sensors, encoders and links keep working (kjs/media.h). Returns the number of media
+ * objects that were released beyond what the objects' finalizers closed (a REPL reports them). */
+int kjs_vm_free(kjs_vm *vm);
 
 JSContext *kjs_vm_context(kjs_vm *vm);
 kjs_loop *kjs_vm_loop(kjs_vm *vm);

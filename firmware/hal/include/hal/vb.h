@@ -143,6 +143,12 @@ void hal_registry_stats_get(hal_registry_stats *out);
  * afterwards the registry is empty. Returns the number of objects released. */
 int hal_reset_all(void);
 
+/* Release only the listed objects (what one runtime holds when several share the HAL; see
+ * quickjs-bindings/include/kjs/media.h), in the order of hal_reset_all. Handles already closed
+ * are skipped; frames are not touched (whoever holds one gives it back first) and the backend's
+ * own set-up stays (hal_reset_all ends the run). Returns how many of them were live. */
+int hal_reset_handles(const hal_handle *handles, size_t n);
+
 /* Debug counters of the zero-copy paths (all processes-wide, monotonic). */
 typedef struct hal_copy_stats {
   uint64_t stream_bytes_copied; /* venc get_stream path: bytes copied into packs (goal 0) */
