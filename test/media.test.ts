@@ -151,12 +151,21 @@ describe("AnnexBReader (access units of a raw stream, split in C)", () => {
     "H.265, 2 slice segments": { name: "au-slices.265", args: ["-c:v", "libx265", "-x265-params", "log-level=error:slices=2", "-f", "hevc"] },
   };
   for (const [label, { name, args }] of Object.entries(streams)) {
-    it(`${label}: the same units as ffprobe's packets (offset, size, key), from a file, a buffer and a view, zero-copy`, () => {
+    it(`${label}: the same units as ffprobe's packets (offset, size, key), from a file, a pipe, a buffer and a view, zero-copy`, () => {
       const file = makeClip(name, ["-f", "lavfi", "-i", "testsrc=size=640x360:rate=30:duration=2", "-g", "20", "-pix_fmt", "yuv420p", ...args]);
       const want = probeUnits(file);
       expect(want).toHaveLength(60);
-      for (const source of ["file", "buffer", "view"]) {
-        const lines = run("annexb-units", ["units", file, source]);
+      // A file is mapped; a pipe cannot be, and is read (the reader's read() path).
+      for (const source of ["file", "pipe", "buffer", "view"]) {
+        let path = file;
+        let writer;
+        if (source === "pipe") {
+          path = join(out, `pipe-${name}`);
+          if (!existsSync(path)) expect(spawnSync("mkfifo", [path]).status).toBe(0);
+          writer = spawn("sh", ["-c", 'exec cat "$0" > "$1"', file, path]);
+        }
+        const lines = run("annexb-units", ["units", path, source === "pipe" ? "file" : source]);
+        writer?.kill();
         expect(lines.at(-1)).toBe(`end 60 ${name.endsWith(".265") ? "h265" : "h264"} true`);
         const got = lines.slice(0, -1).map((l) => {
           const [offset, size, key] = l.split(",");

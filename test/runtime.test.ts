@@ -1,6 +1,6 @@
 // The runtime end to end: the same TS app on the host build and on the static riscv64 build under
 // qemu-riscv64, from source and from bytecode; interrupts; error reports; bad input.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -140,6 +140,16 @@ describe("bad input: one clear line and a non-zero exit, never a crash", () => {
       expect(r.status).toBe(3);
       expect(oneLine(r.stderr)).toContain("bytecode was compiled for QuickJS-ng 0.16.2 but this runtime has 0.17.0");
     }
+  });
+  it("bytecode that cannot be mapped (a pipe) is read instead, and runs the same", () => {
+    const fifo = join(dir, "app.fifo");
+    expect(spawnSync("mkfifo", [fifo]).status).toBe(0);
+    const writer = spawn("sh", ["-c", 'exec cat "$0" > "$1"', join(out, "sys-demo.bin"), fifo]);
+    const r = runtime("host", [fifo, "a", "b"]);
+    writer.kill();
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("args: a b");
   });
   it("corrupt bytecode", () => {
     const f = join(dir, "corrupt.bin");

@@ -33,10 +33,10 @@ static void crc_table_init(void) {
       crc_table[k][i] = (crc_table[k - 1][i] >> 8) ^ crc_table[0][crc_table[k - 1][i] & 0xFFu];
 }
 
-uint32_t kjs_crc32(const uint8_t *buf, size_t len) {
+/* CRC state (pre- and post-inversion left to the caller) over buf, eight bytes a step. */
+static uint32_t crc_table_update(uint32_t crc, const uint8_t *buf, size_t len) {
   static pthread_once_t once = PTHREAD_ONCE_INIT;
   pthread_once(&once, crc_table_init);
-  uint32_t crc = 0xFFFFFFFFu;
   size_t i = 0;
   for (; i + 8 <= len; i += 8) {
     uint32_t lo = crc ^ get_le32(buf + i), hi = get_le32(buf + i + 4);
@@ -45,8 +45,64 @@ uint32_t kjs_crc32(const uint8_t *buf, size_t len) {
           crc_table[1][(hi >> 16) & 0xFFu] ^ crc_table[0][hi >> 24];
   }
   for (; i < len; i++) crc = crc_table[0][(crc ^ buf[i]) & 0xFFu] ^ (crc >> 8);
-  return ~crc;
+  return crc;
 }
+
+#if defined(__x86_64__) && !defined(KJS_CRC32_PORTABLE)
+#include <immintrin.h>
+
+/* Carry-less multiplication folding (Gopal et al., "Fast CRC Computation for Generic Polynomials
+ * Using PCLMULQDQ Instruction", Intel, 2009), for the reflected CRC-32 polynomial: four 128-bit
+ * lanes fold 64 bytes a step, then one lane, then a Barrett reduction to 32 bits. About ten times
+ * the table loop: it took ~0.5 ms of a ~10 ms start from a 1 MB bundle's bytecode. The constants
+ * are x^k mod P(x) for the fold distances (bit-reflected, as in the paper): k1 = x^(4*128+32),
+ * k2 = x^(4*128-32), k3 = x^(128+32), k4 = x^(128-32), k5 = x^64; mu = floor(x^64 / P(x)), and P.
+ * len is a multiple of 16, at least 64. */
+__attribute__((target("pclmul,sse4.1"))) static uint32_t crc_fold_update(uint32_t crc, const uint8_t *buf, size_t len) {
+  const __m128i k1k2 = _mm_set_epi64x(0x01c6e41596, 0x0154442bd4);
+  const __m128i k3k4 = _mm_set_epi64x(0x00ccaa009e, 0x01751997d0);
+  const __m128i k5 = _mm_set_epi64x(0, 0x0163cd6124);
+  const __m128i pmu = _mm_set_epi64x(0x01f7011641, 0x01db710641);
+  const __m128i low32 = _mm_setr_epi32(~0, 0, ~0, 0);
+#define FOLD(x, k, next) \
+  _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(x, k, 0x00), _mm_clmulepi64_si128(x, k, 0x11)), next)
+  __m128i x1 = _mm_xor_si128(_mm_loadu_si128((const __m128i *)buf), _mm_cvtsi32_si128((int)crc));
+  __m128i x2 = _mm_loadu_si128((const __m128i *)(buf + 16));
+  __m128i x3 = _mm_loadu_si128((const __m128i *)(buf + 32));
+  __m128i x4 = _mm_loadu_si128((const __m128i *)(buf + 48));
+  for (buf += 64, len -= 64; len >= 64; buf += 64, len -= 64) {
+    x1 = FOLD(x1, k1k2, _mm_loadu_si128((const __m128i *)buf));
+    x2 = FOLD(x2, k1k2, _mm_loadu_si128((const __m128i *)(buf + 16)));
+    x3 = FOLD(x3, k1k2, _mm_loadu_si128((const __m128i *)(buf + 32)));
+    x4 = FOLD(x4, k1k2, _mm_loadu_si128((const __m128i *)(buf + 48)));
+  }
+  x1 = FOLD(x1, k3k4, x2);
+  x1 = FOLD(x1, k3k4, x3);
+  x1 = FOLD(x1, k3k4, x4);
+  for (; len >= 16; buf += 16, len -= 16) x1 = FOLD(x1, k3k4, _mm_loadu_si128((const __m128i *)buf));
+#undef FOLD
+  /* 128 -> 64 bits, then 64 -> 32 (k5), then Barrett. */
+  x1 = _mm_xor_si128(_mm_srli_si128(x1, 8), _mm_clmulepi64_si128(x1, k3k4, 0x10));
+  x1 = _mm_xor_si128(_mm_srli_si128(x1, 4), _mm_clmulepi64_si128(_mm_and_si128(x1, low32), k5, 0x00));
+  __m128i t = _mm_clmulepi64_si128(_mm_and_si128(x1, low32), pmu, 0x10);
+  t = _mm_clmulepi64_si128(_mm_and_si128(t, low32), pmu, 0x00);
+  return (uint32_t)_mm_extract_epi32(_mm_xor_si128(x1, t), 1);
+}
+
+static uint32_t crc_update(uint32_t crc, const uint8_t *buf, size_t len) {
+  if (len >= 64 && __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1")) {
+    size_t n = len & ~(size_t)15;
+    crc = crc_fold_update(crc, buf, n);
+    buf += n;
+    len -= n;
+  }
+  return crc_table_update(crc, buf, len);
+}
+#else
+static uint32_t crc_update(uint32_t crc, const uint8_t *buf, size_t len) { return crc_table_update(crc, buf, len); }
+#endif
+
+uint32_t kjs_crc32(const uint8_t *buf, size_t len) { return ~crc_update(0xFFFFFFFFu, buf, len); }
 
 bool kjs_bytecode_is(const uint8_t *buf, size_t len) { return len >= 8 && memcmp(buf, KJS_BYTECODE_MAGIC, 8) == 0; }
 
@@ -59,6 +115,12 @@ uint8_t *kjs_bytecode_compile(JSContext *ctx, const char *name, const char *src,
   uint8_t *payload = JS_WriteObject(ctx, &size, func, flags);
   JS_FreeValue(ctx, func);
   if (!payload) return NULL;
+  /* The engine's own checksum of the payload (a u32 after its version byte) is turned off: the
+   * header's CRC-32 covers every byte of the payload (the engine's hash skips the last four when
+   * their count is a multiple of 4) and is checked first, so reading it twice bought nothing but
+   * ~0.5 ms of a 1 MB bundle's ~10 ms start. The engine reads the value UINT32_MAX as "not
+   * checked" (quickjs.c JS_ReadObject: "allow UINT32_MAX as an escape hatch"). */
+  if (size >= 5) memset(payload + 1, 0xFF, 4);
   uint8_t *out = malloc(KJS_BYTECODE_HEADER_SIZE + size);
   if (!out) {
     js_free(ctx, payload);

@@ -52,19 +52,60 @@ void kjs_console_printf(int stream, const char *fmt, ...) {
 
 const char *kjs_inspect(JSContext *ctx, JSValueConst v, int quote_strings) {
   kjs_vm *vm = kjs_vm_from_context(ctx);
+  JSValue fn = kjs_vm_inspect_fn(vm);
+  if (JS_IsException(fn)) return NULL;
   JSValueConst args[2] = {v, JS_NewBool(ctx, quote_strings)};
-  JSValue s = JS_Call(ctx, kjs_vm_inspect_fn(vm), JS_UNDEFINED, 2, args);
+  JSValue s = JS_Call(ctx, fn, JS_UNDEFINED, 2, args);
   if (JS_IsException(s)) return NULL;
   const char *str = JS_ToCString(ctx, s);
   JS_FreeValue(ctx, s);
   return str;
 }
 
+/* The line as inspect.js's format() makes it, for the common case it leaves as it is: strings
+ * only, the first without a directive when others follow. NULL (nothing pending) otherwise. */
+static char *plain_line(JSContext *ctx, int argc, JSValueConst *argv, size_t *out_len) {
+  enum { MAX_PARTS = 16 };
+  if (argc > MAX_PARTS) return NULL;
+  for (int i = 0; i < argc; i++)
+    if (!JS_IsString(argv[i])) return NULL;
+  const char *part[MAX_PARTS];
+  size_t len[MAX_PARTS], total = 0;
+  int n = 0;
+  char *line = NULL;
+  for (; n < argc; n++) {
+    if (!(part[n] = JS_ToCStringLen(ctx, &len[n], argv[n]))) goto done;
+    total += len[n] + 1;
+  }
+  if (argc > 1 && memchr(part[0], '%', len[0])) goto done;
+  if (!(line = malloc(total ? total : 1))) goto done;
+  size_t at = 0;
+  for (int i = 0; i < argc; i++) {
+    if (i) line[at++] = ' ';
+    memcpy(line + at, part[i], len[i]);
+    at += len[i];
+  }
+  *out_len = at;
+done:
+  for (int i = 0; i < n; i++) JS_FreeCString(ctx, part[i]);
+  if (JS_HasException(ctx)) JS_FreeValue(ctx, JS_GetException(ctx)); /* out of memory: format() decides */
+  return line;
+}
+
 static JSValue print_formatted(JSContext *ctx, int argc, JSValueConst *argv, int stream) {
   kjs_vm *vm = kjs_vm_from_context(ctx);
-  JSValue s = JS_Call(ctx, kjs_vm_format_fn(vm), JS_UNDEFINED, argc, argv);
-  if (JS_IsException(s)) return s;
   size_t len;
+  char *plain = plain_line(ctx, argc, argv, &len);
+  if (plain) {
+    plain[len] = '\n'; /* room for it: one byte per part */
+    kjs_console_write(stream, plain, len + 1);
+    free(plain);
+    return JS_UNDEFINED;
+  }
+  JSValue fn = kjs_vm_format_fn(vm);
+  if (JS_IsException(fn)) return fn;
+  JSValue s = JS_Call(ctx, fn, JS_UNDEFINED, argc, argv);
+  if (JS_IsException(s)) return s;
   const char *str = JS_ToCStringLen(ctx, &len, s);
   JS_FreeValue(ctx, s);
   if (!str) return JS_EXCEPTION;

@@ -30,7 +30,8 @@ kjs_registry *kjs_vm_registry(kjs_vm *vm);
 #include "kjs/media.h"
 kjs_media_state *kjs_vm_media(kjs_vm *vm);
 
-/* The inspector functions from inspect.js, evaluated once per context. */
+/* The inspector functions from inspect.js, evaluated once per context when first asked for;
+ * JS_EXCEPTION (pending) if that fails. */
 JSValue kjs_vm_inspect_fn(kjs_vm *vm);
 JSValue kjs_vm_format_fn(kjs_vm *vm);
 

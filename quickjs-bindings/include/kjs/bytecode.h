@@ -8,7 +8,9 @@
  *   12     16   engine version string (NUL padded), e.g. "0.17.0"
  *   28     4    payload length (LE)
  *   32     4    CRC-32 of the payload (LE)
- *   36     ...  JS_WriteObject() output of one compiled module
+ *   36     ...  JS_WriteObject() output of one compiled module, its own checksum (the u32 after
+ *               its version byte) set to UINT32_MAX, which the engine leaves unchecked: the
+ *               CRC-32 covers every payload byte
  *
  * The engine's own bytecode changes between releases without a reliable marker, so the reader
  * refuses a file from another engine version with an error that says which one.

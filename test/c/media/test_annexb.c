@@ -1,8 +1,10 @@
 /* media/annexb.h: start codes of both lengths, trailing zeros, garbage, NAL classification; the
-   word-at-a-time start-code search agrees with a byte loop at every offset and alignment. */
+   start-code search and the fused search-and-copy agree with a byte loop at every offset and
+   alignment. */
 #include "media/annexb.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 
@@ -36,8 +38,41 @@ static void find_start_matches_byte_loop(void) {
   }
 }
 
+/* The fused search-and-copy stops where the search does (or at the room it was given) and copies
+   exactly the bytes before that, never one more: every window, start, room and alignment. */
+static void copy_to_start_matches_byte_loop(void) {
+  enum { N = 300 };
+  static uint8_t raw[N + 8], dst[N + 64];
+  srand(11);
+  for (int round = 0; round < 12; round++) {
+    for (size_t i = 0; i < sizeof raw; i++) {
+      int r = rand() % (round % 2 ? 4 : 64);
+      raw[i] = r == 0 ? 0 : r == 1 ? 1 : r == 2 ? 0 : (uint8_t)(rand() & 0xff);
+    }
+    for (size_t shift = 0; shift < 8; shift += 3) {
+      const uint8_t *b = raw + shift;
+      for (size_t len = 0; len < N; len += len < 80 ? 1 : 37)
+        for (size_t from = 0; from <= len; from += from < 40 ? 1 : 13)
+          for (size_t cap = 0; cap <= len - from + 1; cap += cap < 40 ? 1 : 29) {
+            memset(dst, 0xEE, sizeof dst);
+            size_t sc = naive_find(b, len, from);
+            size_t want = sc - from < cap ? sc : from + cap;
+            size_t got = media_annexb_copy_to_start(dst, cap, b, len, from);
+            bool same = got == want && memcmp(dst, b + from, want - from) == 0;
+            for (size_t k = want - from; same && k < sizeof dst; k++) same = dst[k] == 0xEE;
+            if (!same) {
+              CHECK_EQ_INT(got, want);
+              CHECK(0);
+              return;
+            }
+          }
+    }
+  }
+}
+
 int main(void) {
   find_start_matches_byte_loop();
+  copy_to_start_matches_byte_loop();
   /* garbage, 4-byte SC + SPS, 3-byte SC + PPS + trailing zeros, 4-byte SC + IDR, empty NAL, end */
   static const uint8_t s[] = {0xAA, 0x00, 0x00, 0x00, 0x01, 0x67, 0x42, 0x00, 0x1f, 0x00, 0x00,
                               0x01, 0x68, 0xce, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x65, 0x88,

@@ -6,29 +6,110 @@
 static inline bool is_start(const uint8_t *b, size_t i) { return b[i] == 0 && b[i + 1] == 0 && b[i + 2] == 1; }
 
 #if defined(__SSE2__) && !defined(MEDIA_ANNEXB_PORTABLE)
-#include <emmintrin.h>
+#include <immintrin.h>
 
-/* 16 bytes at a time with SSE2 (every x86-64 has it): the bytes that are zero and whose
-   successor is zero too, i.e. candidate start codes, in one mask. See the portable version for
-   why this loop matters. Built without SSE2 (or with MEDIA_ANNEXB_PORTABLE, as the tests also do)
-   the portable version below is used. */
+/* How far ahead the search asks for the bytes: one page. Mapped file pages are scattered in
+   memory and the hardware prefetcher stops at each page's end; asked for early, a page arrives
+   while the one before is searched (-10% CPU for the muxer of a mapped stream here). */
+enum { PREFETCH_AHEAD = 4096 };
+
+/* Bit k of the result: byte k of the 64 at p equals the byte in every lane of v. */
+static inline uint64_t eq_mask64(const uint8_t *p, __m128i v) {
+  uint64_t a = (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)p), v));
+  uint64_t b = (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + 16)), v));
+  uint64_t c = (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + 32)), v));
+  uint64_t d = (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + 48)), v));
+  return a | b << 16 | c << 32 | d << 48;
+}
+
+/* 64 bytes a step with SSE2 (every x86-64 has it), one load per 16 bytes: the zero bytes whose
+   successor is zero too (the next block's first byte carried in) are the candidate start codes.
+   See the portable version for why this loop matters. Built without SSE2 (or with
+   MEDIA_ANNEXB_PORTABLE, as the tests also do) the portable version below is used. */
 size_t media_annexb_find_start(const uint8_t *buf, size_t len, size_t from) {
   if (len < 3 || from > len - 3) return len;
-  const size_t last = len - 3;
   const __m128i zero = _mm_setzero_si128();
   size_t i = from;
-  for (; i + 17 <= len; i += 16) {
+  if (len - i >= 128) {
+    uint64_t z = eq_mask64(buf + i, zero);
+    for (; i + 128 <= len; i += 64) {
+      _mm_prefetch((const char *)buf + i + PREFETCH_AHEAD, _MM_HINT_T0);
+      uint64_t zn = eq_mask64(buf + i + 64, zero);
+      for (uint64_t m = z & (z >> 1 | zn << 63); m; m &= m - 1) {
+        size_t k = i + (size_t)__builtin_ctzll(m);
+        if (buf[k + 2] == 1) return k;
+      }
+      z = zn;
+    }
+  }
+  for (; i <= len - 3; i++)
+    if (is_start(buf, i)) return i;
+  return len;
+}
+
+/* The tail of a copy: byte by byte up to the stop. */
+static size_t copy_tail(uint8_t *dst, const uint8_t *buf, size_t len, size_t from, size_t i, size_t stop) {
+  for (; i < stop; i++) {
+    if (i + 3 <= len && is_start(buf, i)) return i;
+    dst[i - from] = buf[i];
+  }
+  return stop;
+}
+
+#ifndef MEDIA_ANNEXB_NO_AVX2
+/* 32 bytes a step where the CPU has AVX2 (nearly twice the SSE2 loop on data in the cache, where
+   the muxer's copy finds it: the splitter has just read it). */
+__attribute__((target("avx2"))) static size_t copy_to_start_avx2(uint8_t *dst, const uint8_t *buf, size_t len,
+                                                                 size_t from, size_t stop) {
+  size_t i = from;
+  const __m256i zero = _mm256_setzero_si256();
+  for (; i + 33 <= len && i + 32 <= stop; i += 32) {
+    __m256i a = _mm256_loadu_si256((const __m256i *)(buf + i));
+    __m256i b = _mm256_loadu_si256((const __m256i *)(buf + i + 1));
+    unsigned m =
+        (unsigned)_mm256_movemask_epi8(_mm256_and_si256(_mm256_cmpeq_epi8(a, zero), _mm256_cmpeq_epi8(b, zero)));
+    for (; m; m &= m - 1) {
+      size_t k = i + (size_t)__builtin_ctz(m);
+      if (k + 3 <= len && buf[k + 2] == 1) {
+        memcpy(dst + (i - from), buf + i, k - i);
+        return k;
+      }
+    }
+    _mm256_storeu_si256((__m256i *)(dst + (i - from)), a);
+  }
+  return copy_tail(dst, buf, len, from, i, stop);
+}
+#endif
+
+static size_t copy_to_start_sse2(uint8_t *dst, const uint8_t *buf, size_t len, size_t from, size_t stop) {
+  size_t i = from;
+  const __m128i zero = _mm_setzero_si128();
+  /* 16 bytes a step: loaded once, checked for a zero pair (the byte after them too), stored. */
+  for (; i + 17 <= len && i + 16 <= stop; i += 16) {
     __m128i a = _mm_loadu_si128((const __m128i *)(buf + i));
     __m128i b = _mm_loadu_si128((const __m128i *)(buf + i + 1));
     unsigned m = (unsigned)_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(a, zero), _mm_cmpeq_epi8(b, zero)));
     for (; m; m &= m - 1) {
       size_t k = i + (size_t)__builtin_ctz(m);
-      if (k <= last && buf[k + 2] == 1) return k;
+      if (k + 3 <= len && buf[k + 2] == 1) {
+        memcpy(dst + (i - from), buf + i, k - i);
+        return k;
+      }
     }
+    _mm_storeu_si128((__m128i *)(dst + (i - from)), a);
   }
-  for (; i <= last; i++)
-    if (is_start(buf, i)) return i;
-  return len;
+  return copy_tail(dst, buf, len, from, i, stop);
+}
+
+size_t media_annexb_copy_to_start(uint8_t *dst, size_t cap, const uint8_t *buf, size_t len, size_t from) {
+  if (from >= len) return len;
+  size_t stop = cap < len - from ? from + cap : len; /* copy no further */
+#ifdef MEDIA_ANNEXB_NO_AVX2                          /* the tests' build of the SSE2 loop */
+  return copy_to_start_sse2(dst, buf, len, from, stop);
+#else
+  return __builtin_cpu_supports("avx2") ? copy_to_start_avx2(dst, buf, len, from, stop)
+                                        : copy_to_start_sse2(dst, buf, len, from, stop);
+#endif
 }
 #else
 /* 0x80 in every byte of w that is zero, nothing elsewhere (no false positives, unlike the
@@ -68,6 +149,17 @@ size_t media_annexb_find_start(const uint8_t *buf, size_t len, size_t from) {
   for (; i <= last; i++)
     if (is_start(buf, i)) return i;
   return len;
+}
+
+size_t media_annexb_copy_to_start(uint8_t *dst, size_t cap, const uint8_t *buf, size_t len, size_t from) {
+  if (from >= len) return len;
+  size_t stop = cap < len - from ? from + cap : len;
+  /* The search runs ahead of the copy a word at a time; the bytes before each start code found
+     (or the stop) are then copied in one go while they are still in the cache. */
+  size_t sc = media_annexb_find_start(buf, stop + 2 < len ? stop + 2 : len, from);
+  size_t end = sc < stop ? sc : stop;
+  memcpy(dst, buf + from, end - from);
+  return end;
 }
 
 #endif

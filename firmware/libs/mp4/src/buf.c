@@ -52,6 +52,8 @@ static uint8_t *reserve(mp4_buf *b, size_t n) {
   return p;
 }
 
+uint8_t *mp4_buf_grow(mp4_buf *b, size_t n) { return reserve(b, n); }
+
 void mp4_buf_bytes(mp4_buf *b, const void *src, size_t n) {
   uint8_t *p = reserve(b, n);
   if (p && n) memcpy(p, src, n);

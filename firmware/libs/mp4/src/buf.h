@@ -30,6 +30,9 @@ void mp4_buf_reset(mp4_buf *b);
 /* Drops the bytes from len on (a write rolled back) and clears the error. */
 void mp4_buf_truncate(mp4_buf *b, size_t len);
 void mp4_buf_bytes(mp4_buf *b, const void *p, size_t n);
+/* n more bytes at the end for the caller to fill (mp4_buf_truncate gives back what it does not
+   use); NULL, with the error set, past max or out of memory. */
+uint8_t *mp4_buf_grow(mp4_buf *b, size_t n);
 void mp4_buf_zeros(mp4_buf *b, size_t n);
 void mp4_buf_u8(mp4_buf *b, uint32_t v);
 void mp4_buf_u16(mp4_buf *b, uint32_t v);

@@ -306,24 +306,41 @@ static int push_sample(mp4_muxer *m, wtrack *t, int64_t dts, bool sync, uint32_t
   return 0;
 }
 
-/* Annex-B -> length-prefixed sample appended to the fragment buffer; parameter sets to the cache. */
+/* Annex-B -> length-prefixed sample appended to the fragment buffer; parameter sets to the cache.
+   Each NAL's bytes are copied as they are searched for the next start code (one pass over them,
+   not a search then a copy). */
 static int convert_video(mp4_muxer *m, wtrack *t, const uint8_t *data, size_t size, bool *key, bool *vcl) {
   media_codec mc = t->ps.codec;
-  size_t pos = 0;
-  media_nal nal;
+  const int aud = mc == MEDIA_CODEC_H265 ? MEDIA_H265_NAL_AUD : MEDIA_H264_NAL_AUD;
+  mp4_buf *b = &t->data;
   *key = *vcl = false;
-  while (media_annexb_next(mc, data, size, &pos, &nal)) {
-    if (media_nal_is_param_set(mc, nal.type)) {
-      if (media_ps_cache_put(&t->ps, nal.data, nal.size) < 0) return fail(m, ERR_ELIMIT, "parameter set too large");
+  for (size_t sc = media_annexb_find_start(data, size, 0); sc < size;) {
+    size_t start = sc + 3, end;
+    int type = media_nal_type(mc, data + start, size - start);
+    if (media_nal_is_param_set(mc, type) || type == aud) {
+      sc = media_annexb_find_start(data, size, start);
+      /* Zero bytes before the next start code are its zero_byte or trailing_zero_8bits, never NAL
+         data (a NAL's last byte is the rbsp_stop_one_bit byte or cabac_zero_words' 00 00 03). */
+      for (end = sc; end > start && data[end - 1] == 0;) end--;
+      if (type != aud && end > start && media_ps_cache_put(&t->ps, data + start, end - start) < 0)
+        return fail(m, ERR_ELIMIT, "parameter set too large");
       continue;
     }
-    if (nal.type == (mc == MEDIA_CODEC_H265 ? MEDIA_H265_NAL_AUD : MEDIA_H264_NAL_AUD)) continue;
-    if (media_nal_is_vcl(mc, nal.type)) {
+    /* Room for the length and the rest of the unit, within the buffer's limit. */
+    size_t at = b->len, room = b->max - b->len, want = 4 + (size - start);
+    uint8_t *out = mp4_buf_grow(b, want < room ? want : room);
+    if (!out || room < 5) return fail(m, ERR_ELIMIT, "frame larger than max_fragment_bytes");
+    sc = media_annexb_copy_to_start(out + 4, (want < room ? want : room) - 4, data, size, start);
+    if (sc < size && media_annexb_find_start(data, size, sc) != sc)
+      return fail(m, ERR_ELIMIT, "frame larger than max_fragment_bytes"); /* out of room */
+    for (end = sc; end > start && data[end - 1] == 0;) end--;
+    mp4_buf_truncate(b, end > start ? at + 4 + (end - start) : at);
+    if (end == start) continue; /* an empty NAL */
+    mp4_wr_u32(out, (uint32_t)(end - start));
+    if (media_nal_is_vcl(mc, type)) {
       *vcl = true;
-      *key |= media_nal_is_idr(mc, nal.type);
+      *key |= media_nal_is_idr(mc, type);
     }
-    mp4_buf_u32(&t->data, (uint32_t)nal.size);
-    mp4_buf_bytes(&t->data, nal.data, nal.size);
   }
   return 0;
 }

@@ -28,6 +28,11 @@ bool media_nal_is_vcl(media_codec codec, int type);
 /* Offset of the first 00 00 01 at or after `from`, or `len` if there is none. */
 size_t media_annexb_find_start(const uint8_t *buf, size_t len, size_t from);
 
+/* Copies buf[from..) to dst up to the next 00 00 01, at most `cap` bytes: the search and the copy
+   in one pass over the bytes. Returns where it stopped: a start code, len, or from + cap when
+   dst is full (then a start code there or not). dst receives the returned offset - from bytes. */
+size_t media_annexb_copy_to_start(uint8_t *dst, size_t cap, const uint8_t *buf, size_t len, size_t from);
+
 /* Bytes of the NAL header: 1 for H.264, 2 for H.265. */
 static inline size_t media_nal_header_size(media_codec codec) { return codec == MEDIA_CODEC_H265 ? 2 : 1; }
 
