@@ -1,9 +1,10 @@
 // bench/media app: sensor -> venc at 320x240 -> an Mp4Muxer, the per-frame path either in JS
 // (getStream -> writeFrame of every pack -> releaseStream) or bound in C (encoder.pipeTo(muxer)):
 // the same muxer, the same file writes, on the same thread (JS's, which is also the loop's).
-// Prints "mark <frames> <main thread ns> <process ticks>" after the warm-up and at the end: its
-// own CPU time, read from /proc at that very moment (the main thread's in ns from schedstat, the
-// whole process's utime + stime in clock ticks), then heap samples (JS mode) in one JSON line.
+// Prints "mark <frames> <JS thread ns> <process ticks>" after the warm-up and at the end: its
+// own CPU time, read from /proc at that very moment (in ns from schedstat, the thread running JS
+// and its loop: not the process's main thread, which only waits for it; the whole process's
+// utime + stime in clock ticks), then heap samples (JS mode) in one JSON line.
 // Args: <js|c> <frames> <warmup> <out.mp4>
 import { Encoder, MediaManager, Sensor } from "k230:media";
 import { Mp4Muxer } from "k230:mp4";
@@ -11,7 +12,7 @@ import { memInfo } from "k230:sys";
 import * as std from "qjs:std";
 
 function mark(got: number): void {
-  const main = (std.loadFile("/proc/self/schedstat") ?? "0").split(" ")[0];
+  const main = (std.loadFile("/proc/thread-self/schedstat") ?? "0").split(" ")[0];
   const stat = std.loadFile("/proc/self/stat") ?? "";
   const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   console.log(`mark ${got} ${main} ${Number(f[11]) + Number(f[12])}`);

@@ -6,8 +6,8 @@
 // process's CPU per frame, bytes copied per frame (goal 0), JS heap over the run (goal flat).
 //
 // The pattern sensor delivers 60 fps 4x faster than real time (K230JS_SIM_SENSOR_PACE=4; pts
-// unchanged). CPU is read by the app itself at its "mark" lines, after a warm-up: the main
-// thread's from /proc/self/schedstat (ns), the process's utime + stime (clock ticks) from
+// unchanged). CPU is read by the app itself at its "mark" lines, after a warm-up: the JS
+// thread's from /proc/thread-self/schedstat (ns), the process's utime + stime (clock ticks) from
 // /proc/self/stat. Runs alternate JS and C.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
@@ -52,6 +52,7 @@ function runApp(app, mode) {
       if (result.held !== 0) return rej(new Error(`${mode} path left ${result.held} HAL objects held`));
       const [a, b] = marks;
       const n = b.frames - a.frames;
+      if (!(b.main > a.main)) return rej(new Error(`bench media ${mode}: the consuming thread's CPU did not grow (${a.main} -> ${b.main} s): not the thread running JS?`));
       res({ ...result, line: commandLine(join(HOST, "k230js"), args), mainUs: ((b.main - a.main) * 1e6) / n, allUs: ((b.all - a.all) * 1e6) / n, fps: (n * 1000) / (b.wall - a.wall) });
     });
   });

@@ -384,27 +384,49 @@ static JSValue encoder_get_stream(JSContext *ctx, JSValueConst this_val, int arg
     ls_unref(ls);
     return obj;
   }
-  JSValue packs = JS_NewArray(ctx);
-  for (uint32_t i = 0; i < st->pack_cnt; i++) {
+  /* Runs for every frame a JS consumer takes: the names are interned once per call, and the
+   * properties defined as own data (no walk up the prototype chain for a setter, as a set does). */
+  JSAtom a_data = JS_NewAtom(ctx, "data"), a_type = JS_NewAtom(ctx, "type"), a_pts = JS_NewAtom(ctx, "ptsUs");
+  JSValue pv[HAL_VENC_PACK_MAX];
+  uint32_t np = 0;
+  JSValue ret = obj;
+  for (; np < st->pack_cnt; np++) {
+    uint32_t i = np;
     ls->pack[i].ls = ls;
     ls->pack[i].idx = (int)i;
     JSValue buf = kjs_lend_buffer(ctx, st->pack[i].data, st->pack[i].len, this_val, pack_returned, &ls->pack[i]);
     if (JS_IsException(buf)) {
-      JS_FreeValue(ctx, packs);
-      JS_FreeValue(ctx, obj);
-      return buf;
+      ret = buf;
+      break;
     }
     ls->refs++;
     ls->bufs[i] = buf;
     ls->npacks = i + 1;
-    JSValue p = JS_NewObject(ctx);
-    JS_SetPropertyStr(ctx, p, "data", buf);
-    JS_SetPropertyStr(ctx, p, "type", JS_NewString(ctx, pack_type_name(st->pack[i].type)));
-    JS_SetPropertyStr(ctx, p, "ptsUs", JS_NewInt64(ctx, (int64_t)st->pack[i].pts_us));
-    JS_SetPropertyUint32(ctx, packs, i, p);
+    JSValue p = pv[i] = JS_NewObject(ctx);
+    if (JS_IsException(p) || JS_DefinePropertyValue(ctx, p, a_data, buf, JS_PROP_C_W_E) < 0 ||
+        JS_DefinePropertyValue(ctx, p, a_type, JS_NewString(ctx, pack_type_name(st->pack[i].type)), JS_PROP_C_W_E) <
+            0 ||
+        JS_DefinePropertyValue(ctx, p, a_pts, JS_NewInt64(ctx, (int64_t)st->pack[i].pts_us), JS_PROP_C_W_E) < 0) {
+      if (JS_IsException(p)) JS_FreeValue(ctx, buf);
+      np++; /* p (or the exception) is freed with the others */
+      ret = JS_EXCEPTION;
+      break;
+    }
   }
-  JS_SetPropertyStr(ctx, obj, "packs", packs);
-  JS_SetPropertyStr(ctx, obj, "seq", JS_NewUint32(ctx, st->seq));
+  JS_FreeAtom(ctx, a_data);
+  JS_FreeAtom(ctx, a_type);
+  JS_FreeAtom(ctx, a_pts);
+  if (JS_IsException(ret)) {
+    for (uint32_t i = 0; i < np; i++) JS_FreeValue(ctx, pv[i]);
+    JS_FreeValue(ctx, obj);
+    return ret;
+  }
+  JSValue packs = JS_NewArrayFrom(ctx, (int)np, pv); /* takes the pack objects */
+  if (JS_IsException(packs) || JS_DefinePropertyValueStr(ctx, obj, "packs", packs, JS_PROP_C_W_E) < 0 ||
+      JS_DefinePropertyValueStr(ctx, obj, "seq", JS_NewUint32(ctx, st->seq), JS_PROP_C_W_E) < 0) {
+    JS_FreeValue(ctx, obj);
+    return JS_EXCEPTION;
+  }
   return obj;
 }
 

@@ -98,8 +98,9 @@ static void store_au(venc *v, venc_au *au) {
   v->outstanding++;
   v->st.streams_out++;
   for (uint32_t i = 0; i < au->pack_cnt; i++) v->st.bytes_out += au->pack[i].len;
-  pthread_cond_broadcast(&v->cv_out);
   pthread_mutex_unlock(&v->mu);
+  /* After the unlock: a waiter woken under the lock would only block again on it. */
+  pthread_cond_broadcast(&v->cv_out);
   if (v->cfg.on_stream) v->cfg.on_stream(v->cfg.user, v->chn);
 }
 
@@ -122,8 +123,9 @@ static void *venc_thread(void *arg) {
     while (venc_codec_receive(v->codec, &au) == 0) store_au(v, &au);
     pthread_mutex_lock(&v->mu);
     v->encoding--;
-    pthread_cond_broadcast(&v->cv_out); /* get_stream may wait for a drain */
-    pthread_cond_broadcast(&v->cv_in);  /* send_frame may wait for room */
+    /* get_stream waits for the drain of a stopped encoder; a running one's waiters need a stream */
+    if (!v->running) pthread_cond_broadcast(&v->cv_out);
+    pthread_cond_broadcast(&v->cv_in); /* send_frame may wait for room */
   }
   pthread_mutex_unlock(&v->mu);
   return NULL;

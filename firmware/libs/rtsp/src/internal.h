@@ -51,23 +51,25 @@ typedef struct rtsp_track_state {
 enum { SESS_INIT = 0, SESS_READY = 1, SESS_PLAYING = 2 };
 
 typedef struct rtsp_sess {
-  char id[17];
+  /* What the hub touches for every frame comes first, together: with 1000 readers each one's
+   * lines are cold by its turn (the sends before it went through the kernel). */
+  struct rtsp_sess *rnext; /* in mount readers */
   struct rtsp_conn *conn;
   struct rtsp_mount *mount;
-  char user[RTSP_AUTH_FIELD_MAX]; /* credentials that created it */
   int state;
-  rtsp_track_state tr[RTSP_TRACKS];
+  bool need_key;
+  bool started; /* a video frame was queued since PLAY: video it misses from then on is a drop */
   /* reader queue */
-  rtsp_frame **q;
   int qcap, qhead, qcount;
   int cursor; /* next packet of the head frame */
   size_t qbytes;
-  bool need_key;
-  bool started; /* a video frame was queued since PLAY: video it misses from then on is a drop */
+  rtsp_frame **q;
+  rtsp_track_state tr[RTSP_TRACKS];
   uint64_t drops;
   uint64_t last_sr_us;
-  struct rtsp_sess *next;  /* in conn */
-  struct rtsp_sess *rnext; /* in mount readers */
+  struct rtsp_sess *next; /* in conn */
+  char id[17];
+  char user[RTSP_AUTH_FIELD_MAX]; /* credentials that created it */
 } rtsp_sess;
 
 struct rtsp_mount {
@@ -87,13 +89,15 @@ struct rtsp_mount {
 };
 
 struct rtsp_conn {
+  /* the hub's per-frame fields first (rtsp_sess) */
   rtsp_server *srv;
   const rtsp_conn_io *io;
   void *user;
+  rtsp_sess *sessions;
+  bool closed;
   uint64_t id;
   char peer[64];
   char nonce[33];
-  bool closed;
   uint8_t *in;
   size_t in_len, in_cap;
   size_t skip;            /* bytes of an oversized interleaved frame still to discard */
@@ -105,7 +109,6 @@ struct rtsp_conn {
   uint64_t hold_until;    /* µs; input waits until then (failed authentication) */
   int auth_fails;
   char addr[64]; /* the peer without its port */
-  rtsp_sess *sessions;
   int nsessions;
   uint64_t drops_done; /* drops of freed sessions */
   struct rtsp_conn *next;
