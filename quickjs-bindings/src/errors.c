@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/errors.h"
+#include "base/grow.h"
 #include "kjs/console.h"
 #include "vm_internal.h"
 
@@ -29,14 +30,9 @@ typedef struct strbuf {
 } strbuf;
 
 static void sb_add(strbuf *sb, const char *s, size_t n) {
-  if (sb->len + n + 1 > sb->cap) {
-    size_t cap = (sb->cap ? sb->cap : 256);
-    while (cap < sb->len + n + 1) cap *= 2;
-    char *p = realloc(sb->p, cap);
-    if (!p) return;
-    sb->p = p;
-    sb->cap = cap;
-  }
+  char *p = base_grow(sb->p, &sb->cap, sb->len + n + 1, 1, 256);
+  if (!p) return;
+  sb->p = p;
   memcpy(sb->p + sb->len, s, n);
   sb->len += n;
   sb->p[sb->len] = 0;

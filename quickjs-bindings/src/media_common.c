@@ -5,6 +5,7 @@
  */
 
 #include "media_internal.h"
+#include "base/grow.h"
 #include "vm_internal.h"
 
 /* ---- per-runtime state ---- */
@@ -37,13 +38,9 @@ media_state *media_state_rt(JSRuntime *rt) { return kjs_vm_media(JS_GetRuntimeOp
 media_state *media_state_loop(kjs_loop *loop) { return kjs_vm_media(kjs_loop_owner(loop)); }
 
 int media_own(media_state *ms, hal_handle h) {
-  if (ms->nowned == ms->capowned) {
-    size_t cap = ms->capowned ? ms->capowned * 2 : 16;
-    hal_handle *o = realloc(ms->owned, cap * sizeof *o);
-    if (!o) return ERR_ENOMEM;
-    ms->owned = o;
-    ms->capowned = cap;
-  }
+  hal_handle *o = base_grow(ms->owned, &ms->capowned, ms->nowned + 1, sizeof *o, 16);
+  if (!o) return ERR_ENOMEM;
+  ms->owned = o;
   ms->owned[ms->nowned++] = h;
   return 0;
 }

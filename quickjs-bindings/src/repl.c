@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/grow.h"
 #include "hal/clock.h"
 #include "hal/system.h"
 #include "kjs/console.h"
@@ -54,14 +55,9 @@ static void console_write(void *user, int stream, const char *buf, size_t len) {
 /* Room for `n` more bytes after b->len; false when out of memory. */
 static bool inbuf_reserve(inbuf *b, size_t n) {
   if (b->pos > 0 && b->pos == b->len) b->pos = b->len = 0;
-  if (b->len + n <= b->cap) return true;
-  size_t cap = b->cap ? b->cap : 16384;
-  while (cap < b->len + n) cap *= 2;
-  uint8_t *p = realloc(b->p, cap);
-  if (!p) return false;
-  b->p = p;
-  b->cap = cap;
-  return true;
+  uint8_t *p = b->len + n >= b->len ? base_grow(b->p, &b->cap, b->len + n, 1, 16384) : NULL;
+  if (p) b->p = p;
+  return p != NULL;
 }
 
 void kjs_session_unread(kjs_session *s, const uint8_t *p, size_t n) {

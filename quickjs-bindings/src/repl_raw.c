@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/grow.h"
 #include "hal/clock.h"
 #include "hal/system.h"
 #include "kjs/bytecode.h"
@@ -199,14 +200,9 @@ static void exec_begin(kjs_session *s, const uint8_t *p, size_t len) {
 static int exec_chunk(kjs_session *s, const uint8_t *data, size_t len) {
   raw_state *r = &s->raw;
   size_t need = (size_t)r->xfer_off + len + 1;
-  if (need > r->src_cap) {
-    size_t cap = r->src_cap ? r->src_cap : 65536;
-    while (cap < need) cap *= 2;
-    uint8_t *p = realloc(r->src, cap);
-    if (!p) return -12;
-    r->src = p;
-    r->src_cap = cap;
-  }
+  uint8_t *p = base_grow(r->src, &r->src_cap, need, 1, 65536);
+  if (!p) return -12;
+  r->src = p;
   memcpy(r->src + r->xfer_off, data, len);
   return 0;
 }

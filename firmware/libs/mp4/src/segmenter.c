@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "base/errors.h"
+#include "base/grow.h"
 #include "media/annexb.h"
 
 #define MAX_TRACKS 4
@@ -147,13 +148,9 @@ static bool match_name(const char *pat, const char *name, uint32_t *index) {
 /* ---- the directory ---- */
 
 static int add_file(mp4_segmenter *s, uint32_t index, const char *name) {
-  if (s->nfiles == s->cap_files) {
-    size_t cap = s->cap_files ? s->cap_files * 2 : 16;
-    seg_file *f = realloc(s->files, cap * sizeof *f);
-    if (!f) return ERR_ENOMEM;
-    s->files = f;
-    s->cap_files = cap;
-  }
+  seg_file *f = base_grow(s->files, &s->cap_files, s->nfiles + 1, sizeof *f, 16);
+  if (!f) return ERR_ENOMEM;
+  s->files = f;
   char *copy = strdup(name);
   if (!copy) return ERR_ENOMEM;
   s->files[s->nfiles++] = (seg_file){index, copy};

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "base/errors.h"
+#include "base/grow.h"
 #include "sock.h"
 
 #ifndef MSG_NOSIGNAL
@@ -38,14 +39,9 @@ static int reserve(rtsp_outbuf *o, size_t len) {
     o->off = 0;
   }
   if (o->hard && o->len + len > o->hard) return ERR_ELIMIT;
-  if (o->len + len > o->cap) {
-    size_t cap = o->cap ? o->cap : 16384;
-    while (cap < o->len + len) cap *= 2;
-    uint8_t *b = realloc(o->buf, cap);
-    if (!b) return ERR_ENOMEM;
-    o->buf = b;
-    o->cap = cap;
-  }
+  uint8_t *b = base_grow(o->buf, &o->cap, o->len + len, 1, 16384);
+  if (!b) return ERR_ENOMEM;
+  o->buf = b;
   return 0;
 }
 
