@@ -20,7 +20,8 @@ int main(void) {
   int kept = 1;
   for (int i = 0; i < 16; i++) kept &= a[i] == i;
   CHECK(kept);
-  a[127] = 7; /* under ASan: the whole capacity is there */
+  /* under ASan: the whole capacity is there */
+  a[127] = 7;
   CHECK(base_grow(a, &cap, SIZE_MAX / 2, sizeof *a, 16) == NULL); /* the bytes would overflow */
   CHECK(base_grow(a, &cap, SIZE_MAX, 1, 16) == NULL);             /* the count would */
   CHECK_EQ_INT(cap, 128);
