@@ -17,13 +17,17 @@
 
    Output (stdout): "ALLPLAYING <t_us> <playing> <failed>" once every viewer has its first RTP
    packet (stalled ones: their PLAY reply) or failed, then one JSON object per viewer and a
-   "SUMMARY {...}" line. Times are CLOCK_MONOTONIC in µs. --frames writes, per frame per viewer,
+   "SUMMARY {...}" line. On SIGUSR1 it prints "MARK <t_us> <bytes> <viewers> <min> <max>": the
+   bytes every reading viewer received since the previous mark (or the start), how many reading
+   viewers are playing, and the least and most one of them received: what a server delivered
+   over a measured window, counted per viewer. Times are CLOCK_MONOTONIC in µs. --frames writes, per frame per viewer,
    {u32 viewer, u32 rtp timestamp, u64 µs} (little-endian): when the recv() holding the frame's
    first byte returned (UDP: its first datagram). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -401,6 +405,35 @@ static void on_response(viewer *v, const rtsp_response *r, uint64_t t) {
   }
 }
 
+static volatile sig_atomic_t mark_wanted;
+static void on_usr1(int sig) {
+  (void)sig;
+  mark_wanted = 1;
+}
+
+/* Bytes received since the previous mark, per reading viewer (stalled ones read nothing). */
+static void print_mark(uint64_t t) {
+  static uint64_t *prev;
+  if (!prev) prev = calloc((size_t)ntotal, sizeof *prev);
+  if (!prev) return;
+  uint64_t total = 0, lo = UINT64_MAX, hi = 0;
+  int n = 0;
+  for (int i = 0; i < ntotal; i++) {
+    viewer *v = &vs[i];
+    if (v->stalled) continue;
+    uint64_t d = v->bytes - prev[i];
+    prev[i] = v->bytes;
+    total += d;
+    if (v->state != ST_PLAYING) continue;
+    n++;
+    if (d < lo) lo = d;
+    if (d > hi) hi = d;
+  }
+  printf("MARK %llu %llu %d %llu %llu\n", (unsigned long long)t, (unsigned long long)total, n,
+         (unsigned long long)(n ? lo : 0), (unsigned long long)hi);
+  fflush(stdout);
+}
+
 static uint8_t rbuf[256 * 1024];
 
 static void on_readable(viewer *v) {
@@ -590,6 +623,9 @@ int main(int argc, char **argv) {
     return 2;
   }
   record_frames = frames_path != NULL;
+  struct sigaction sa = {.sa_handler = on_usr1}; /* no SA_RESTART: epoll_wait returns at once */
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGUSR1, &sa, NULL);
   /* a descriptor per viewer, and then some */
   struct rlimit rl;
   if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
@@ -611,6 +647,10 @@ int main(int argc, char **argv) {
   struct epoll_event evs[1024];
   for (;;) {
     uint64_t t = now_us();
+    if (mark_wanted) {
+      mark_wanted = 0;
+      print_mark(t);
+    }
     while (started < ntotal && (pace_ms == 0 || t >= t0 + (uint64_t)started * (uint64_t)pace_ms * 1000u))
       start(&vs[started++]);
     /* the roll call: every 20 ms is enough, and keeps 1000 viewers cheap */
