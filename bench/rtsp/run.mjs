@@ -33,7 +33,7 @@ const END_WAIT_MS = 20_000;
 const PEER = "gst-rtsp-server";
 const GOALS = { perCore: 2, cpu1000: 25, rtsmart: 1.3, p99At100Ms: 2 };
 
-function prepare() {
+export function prepare() {
   mkdirSync(OUT, { recursive: true });
   const clip = join(OUT, "clip-4mbps-60s.mp4");
   if (!existsSync(clip)) {
@@ -47,14 +47,14 @@ function prepare() {
   return { clip, app };
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // Latency runs put the server and the load client at real-time priority, so that the other work
 // of a shared machine does not preempt them mid-frame (its timeslices would be the p99).
 const RT = ["chrt", "-f", "10"];
 
 /** A child with its output collected; `line(re)` resolves with the first stdout match. */
-function start(cmd, args, { rt = false } = {}) {
+export function start(cmd, args, { rt = false } = {}) {
   const child = spawn("prlimit", [`--nofile=${FD_LIMIT}:${FD_LIMIT}`, "--", ...(rt ? RT : []), cmd, ...args], { stdio: ["ignore", "pipe", "pipe"] });
   const p = { child, out: "", err: "", exited: false };
   const waiters = [];
@@ -108,16 +108,16 @@ function cpuSeconds(pid) {
 }
 
 /**
- * CPU of each process over `windows` windows of WINDOW_MS, in % of one core, per window; `.total`
+ * CPU of each process over `windows` windows of `windowMs`, in % of one core, per window; `.total`
  * holds each process's CPU seconds over all of them.
  */
-async function sampleCpu(pids, windows = WINDOWS) {
+export async function sampleCpu(pids, windows = WINDOWS, windowMs = WINDOW_MS) {
   const per = pids.map(() => []);
   const first = pids.map(cpuSeconds);
   for (let w = 0; w < windows; w++) {
     const c0 = pids.map(cpuSeconds);
     const t0 = performance.now();
-    await sleep(WINDOW_MS);
+    await sleep(windowMs);
     const secs = (performance.now() - t0) / 1000;
     pids.forEach((p, i) => per[i].push(((cpuSeconds(p) - c0[i]) / secs) * 100));
   }
@@ -128,7 +128,7 @@ async function sampleCpu(pids, windows = WINDOWS) {
 const stats = (xs) => ({ min: Math.min(...xs), median: median(xs), max: Math.max(...xs) });
 
 /** The load client; `results()` parses its per-viewer lines once it has exited. */
-function loadClient(url, { viewers, stalled = 0, joins = "burst", transport = "tcp", durationS = 0, frames, maxS = 240, rt = false }) {
+export function loadClient(url, { viewers, stalled = 0, joins = "burst", transport = "tcp", durationS = 0, frames, maxS = 240, rt = false }) {
   const args = [url, "--viewers", String(viewers), "--stalled", String(stalled), "--join", joins, "--transport", transport,
     "--max-s", String(maxS)];
   if (durationS) args.push("--duration-s", String(durationS));
