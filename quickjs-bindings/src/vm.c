@@ -457,34 +457,48 @@ bool kjs_vm_locate_import(kjs_vm *vm, const char *export_name, const char *modul
   return false;
 }
 
-int kjs_read_file(const char *host_path, char **out, size_t *out_len) {
-  FILE *f = fopen(host_path, "rb");
-  if (!f) return errno == ENOENT ? ERR_ENOENT : ERR_EIO;
+static int open_errno_code(int e) { return e == ENOENT ? ERR_ENOENT : ERR_EIO; }
+
+/* Reads `fd` to its end (a pipe too) into a malloc'd, NUL-terminated buffer; the caller closes it. */
+static int read_fd(int fd, char **out, size_t *out_len) {
   /* Size the buffer from the file so a big bundle is read in one go at boot. */
   struct stat st;
-  size_t cap = (fstat(fileno(f), &st) == 0 && st.st_size > 0) ? (size_t)st.st_size : 65536;
+  size_t cap = (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) ? (size_t)st.st_size : 65536;
   size_t len = 0;
   char *buf = malloc(cap + 1);
+  int err = 0;
   while (buf) {
-    size_t n = fread(buf + len, 1, cap - len, f);
-    len += n;
-    if (len < cap || n == 0) break;
+    ssize_t n = read(fd, buf + len, cap - len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      err = ERR_EIO;
+      break;
+    }
+    if (n == 0) break;
+    len += (size_t)n;
+    if (len < cap) continue;
     cap *= 2;
     char *grown = realloc(buf, cap + 1);
     if (!grown) free(buf);
     buf = grown;
   }
-  int err = ferror(f);
-  fclose(f);
   if (!buf) return ERR_ENOMEM;
   if (err) {
     free(buf);
-    return ERR_EIO;
+    return err;
   }
   buf[len] = 0;
   *out = buf;
   *out_len = len;
   return 0;
+}
+
+int kjs_read_file(const char *host_path, char **out, size_t *out_len) {
+  int fd = open(host_path, O_RDONLY);
+  if (fd < 0) return open_errno_code(errno);
+  int rc = read_fd(fd, out, out_len);
+  close(fd);
+  return rc;
 }
 
 static void load_sourcemap_for(kjs_vm *vm, const char *host_path, const char *script_name) {
@@ -604,16 +618,14 @@ int kjs_vm_run_source(kjs_vm *vm, const char *name, const char *src, size_t len)
 
 /* A bytecode file, mapped: read in place (the engine copies what it keeps), which spares the copy
  * into a fresh buffer and its zeroed pages (~0.4 ms of a 1 MB bundle's start). NULL when the file
- * is not bytecode or cannot be mapped (a pipe, a file system without mmap): it is read instead. */
-static uint8_t *map_bytecode(const char *host_path, size_t *len) {
-  int fd = open(host_path, O_RDONLY);
-  if (fd < 0) return NULL;
+ * is not bytecode or cannot be mapped (a pipe, a file system without mmap): the caller reads the
+ * same descriptor instead, since a FIFO opened and closed twice loses its writer. */
+static uint8_t *map_bytecode(int fd, size_t *len) {
   struct stat st;
   void *p = MAP_FAILED;
   if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= KJS_BYTECODE_HEADER_SIZE &&
       (uint64_t)st.st_size <= SIZE_MAX)
     p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_WHOLE, fd, 0);
-  close(fd);
   if (p == MAP_FAILED) return NULL;
   if (!kjs_bytecode_is(p, (size_t)st.st_size)) {
     munmap(p, (size_t)st.st_size);
@@ -646,13 +658,19 @@ int kjs_vm_run_file(kjs_vm *vm, const char *path) {
   int rc = kjs_path_map(vm, path, host_path, sizeof host_path);
   char *buf = NULL;
   size_t len = 0;
-  uint8_t *mapped = rc == 0 ? map_bytecode(host_path, &len) : NULL;
+  int fd = -1;
+  if (rc == 0 && (fd = open(host_path, O_RDONLY)) < 0) rc = open_errno_code(errno);
+  uint8_t *mapped = fd >= 0 ? map_bytecode(fd, &len) : NULL;
   if (mapped) {
+    close(fd);
     JSValue func = kjs_bytecode_load(vm->ctx, mapped, len);
     munmap(mapped, len); /* the engine keeps no pointer into its input */
     return run_bytecode(vm, path, host_path, func);
   }
-  if (rc == 0) rc = kjs_read_file(host_path, &buf, &len);
+  if (fd >= 0) {
+    rc = read_fd(fd, &buf, &len);
+    close(fd);
+  }
   if (rc != 0) {
     kjs_console_printf(KJS_STDERR, "k230js: cannot open '%s': %s\n", path,
                        rc == ERR_ENOENT ? "no such file" : err_str(rc));
