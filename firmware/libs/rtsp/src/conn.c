@@ -516,6 +516,7 @@ static int do_play(rtsp_conn *c, const rtsp_request *req, const char *user) {
   }
   char ibuf[1200];
   if (rtsp_rtpinfo_format(info, ni, ibuf, sizeof ibuf) < 0) return simple(c, req, 500);
+  if (ss->state != SESS_PLAYING && rtsp_mount_reserve_reader(ss->mount) < 0) return simple(c, req, 503);
   reply r;
   reply_begin(c, &r, 200, req);
   put_session(c, &r, ss);

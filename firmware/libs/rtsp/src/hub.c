@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "base/errors.h"
+#include "base/grow.h"
 #include "internal.h"
 #include "rtsp/rtcp.h"
 
@@ -53,9 +54,16 @@ void rtsp_sess_queue_clear(rtsp_sess *ss) {
   ss->cursor = 0;
 }
 
+int rtsp_mount_reserve_reader(rtsp_mount *m) {
+  rtsp_sess **r = base_grow(m->readers, &m->capreaders, (size_t)m->nreaders + 1, sizeof *r, 16);
+  if (!r) return ERR_ENOMEM;
+  m->readers = r;
+  return 0;
+}
+
 void rtsp_mount_add_reader(rtsp_mount *m, rtsp_sess *ss) {
-  ss->rnext = m->readers;
-  m->readers = ss;
+  m->readers[m->nreaders++] = ss; /* room reserved (rtsp_mount_reserve_reader) */
+  ss->rpos = m->nreaders;
   ss->need_key = true; /* start at a keyframe */
   ss->started = false;
   for (int t = 0; t < RTSP_TRACKS; t++) ss->tr[t].seq_set = false; /* at RTP-Info's seq again */
@@ -63,13 +71,12 @@ void rtsp_mount_add_reader(rtsp_mount *m, rtsp_sess *ss) {
 }
 
 void rtsp_mount_remove_reader(rtsp_mount *m, rtsp_sess *ss) {
-  for (rtsp_sess **pp = &m->readers; *pp; pp = &(*pp)->rnext) {
-    if (*pp == ss) {
-      *pp = ss->rnext;
-      ss->rnext = NULL;
-      m->srv->st.playing--;
-      break;
-    }
+  if (ss->rpos) { /* the last reader takes its place */
+    rtsp_sess *last = m->readers[--m->nreaders];
+    m->readers[ss->rpos - 1] = last;
+    last->rpos = ss->rpos;
+    ss->rpos = 0;
+    m->srv->st.playing--;
   }
   rtsp_sess_queue_clear(ss);
 }
@@ -95,26 +102,29 @@ static void reader_push(rtsp_sess *ss, rtsp_frame *f) {
 
 /* Queues and delivers in one pass over the readers: each reader's state is touched once, and
  * the first readers' bytes are on their way before the last ones are queued. A connection
- * closed by a failed send stays on the list until the adapter's sweep, after this returns. */
+ * closed by a failed send keeps its readers until the adapter's sweep, after this returns. */
 void rtsp_hub_push(rtsp_mount *m, rtsp_frame *f) {
-  /* Each reader's send goes through the kernel, which leaves the next readers' lines cold: they
-   * are fetched one and two readers ahead, while that send runs (at 1000 readers the loads of
-   * ss->conn and conn->closed were most of this loop's time). */
-  rtsp_sess *ss = m->readers;
-  if (ss) __builtin_prefetch(ss->rnext);
-  for (; ss; ss = ss->rnext) {
-    rtsp_sess *nx = ss->rnext;
-    if (nx) {
-      __builtin_prefetch(nx->rnext);
-      __builtin_prefetch(nx->conn);
-      __builtin_prefetch((const char *)nx + 64);
+  /* Each reader's send goes through the kernel, which leaves the next readers' lines cold: at
+   * 1000 readers, loading them was most of this loop's time. They are fetched ahead while the
+   * sends before them run: a reader's session three turns ahead, its connection two ahead, the
+   * adapter's state and its queue slot one ahead. */
+  rtsp_sess **rv = m->readers;
+  int n = m->nreaders;
+  for (int i = 0; i < n && i < 3; i++) __builtin_prefetch(rv[i]);
+  for (int i = 0; i < n; i++) {
+    rtsp_sess *ss = rv[i];
+    if (i + 3 < n) {
+      __builtin_prefetch(rv[i + 3]);
+      __builtin_prefetch((const char *)rv[i + 3] + 64);
     }
-    reader_push(ss, f);
-    if (!ss->conn->closed) rtsp_conn_pump(ss->conn); /* a conn with several readers: harmless twice */
-    if (nx) {
+    if (i + 2 < n) __builtin_prefetch(rv[i + 2]->conn);
+    if (i + 1 < n) {
+      rtsp_sess *nx = rv[i + 1];
       __builtin_prefetch(nx->conn->user); /* the adapter's state (its output queue) */
       __builtin_prefetch(&nx->q[nx->qhead]);
     }
+    reader_push(ss, f);
+    if (!ss->conn->closed) rtsp_conn_pump(ss->conn); /* a conn with several readers: harmless twice */
   }
   rtsp_frame_unref(f); /* the producer's reference */
 }

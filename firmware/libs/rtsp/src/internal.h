@@ -53,7 +53,7 @@ enum { SESS_INIT = 0, SESS_READY = 1, SESS_PLAYING = 2 };
 typedef struct rtsp_sess {
   /* What the hub touches for every frame comes first, together: with 1000 readers each one's
    * lines are cold by its turn (the sends before it went through the kernel). */
-  struct rtsp_sess *rnext; /* in mount readers */
+  int rpos; /* 1 + its index in its mount's readers, 0 when it is not playing */
   struct rtsp_conn *conn;
   struct rtsp_mount *mount;
   int state;
@@ -83,7 +83,11 @@ struct rtsp_mount {
   bool have_clock;
   uint64_t clock_pts, clock_mono;
   rtp_pktbuf pb;
-  rtsp_sess *readers;
+  /* The playing sessions, an array rather than a list so that the hub can fetch readers' lines
+   * several turns ahead without first loading the ones in between; order is not kept. */
+  rtsp_sess **readers;
+  int nreaders;
+  size_t capreaders;
   uint64_t frames_in, drops;
   struct rtsp_mount *next;
 };
@@ -155,6 +159,9 @@ void rtsp_hub_push(rtsp_mount *m, rtsp_frame *f);
 int rtsp_sess_queue_init(rtsp_sess *ss, int cap);
 void rtsp_sess_queue_clear(rtsp_sess *ss);
 void rtsp_conn_pump(rtsp_conn *c);
+/* Room for one more reader (0 or ERR_ENOMEM): asked before PLAY is answered, so that adding it
+ * after cannot fail. */
+int rtsp_mount_reserve_reader(rtsp_mount *m);
 void rtsp_mount_add_reader(rtsp_mount *m, rtsp_sess *ss);
 void rtsp_mount_remove_reader(rtsp_mount *m, rtsp_sess *ss);
 uint32_t rtsp_mount_rtp_now(rtsp_mount *m, int track, uint64_t now);

@@ -221,13 +221,14 @@ void rtsp_server_remove_mount(rtsp_server *s, rtsp_mount *m) {
     }
   }
   rtp_pktbuf_free(&m->pb);
+  free(m->readers);
   free(m);
   if (s->adapter_sweep) s->adapter_sweep(s->adapter);
 }
 
 void rtsp_mount_get_stats(const rtsp_mount *m, rtsp_mount_stats *out) {
   memset(out, 0, sizeof *out);
-  for (rtsp_sess *ss = m->readers; ss; ss = ss->rnext) out->readers++;
+  out->readers = m->nreaders;
   out->frames_in = m->frames_in;
   out->drops = m->drops;
 }
@@ -241,7 +242,7 @@ static int publish(rtsp_mount *m, int track, bool key, uint16_t seq0, uint64_t p
   }
   m->frames_in++;
   m->srv->st.frames_in++;
-  if (m->readers) {
+  if (m->nreaders) {
     rtsp_frame *f = rtsp_frame_from_pktbuf(&m->pb, track, key, seq0, rtp_media_ts(&m->media, track, pts_us));
     if (!f) return ERR_ENOMEM;
     rtsp_hub_push(m, f);
