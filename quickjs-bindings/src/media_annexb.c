@@ -1,8 +1,10 @@
 /*
  * k230:media AnnexBReader — the access units of a raw H.264/H.265 stream (Annex-B), split in C
  * by libs/media's reader (media/au.h) and handed to JS without copying: from a file, a lent
- * view of the file mapped (or, where it cannot be mapped, of the reader's read buffer), detached
- * at the next read; from a buffer, a view into it.
+ * view of the file mapped (or, where it cannot be mapped, of the reader's read buffer), read-only
+ * (an immutable ArrayBuffer) and detached at the next read; from a buffer, a view into it.
+ * A file's unit keeps the start codes the splitter found in it: Mp4Muxer.writeFrame given that
+ * unit copies its NALs without searching it again (kjs_media_annexb_nals).
  * Types and docs: js-lib/types/k230-media.d.ts.
  */
 #include <errno.h>
@@ -30,8 +32,14 @@ typedef struct annexb_reader {
   const uint8_t *base;
   size_t offset, size;
   /* File source: the ArrayBuffer lent for the last unit (not counted: it holds a reference to
-   * us), revoked before the reader reuses its memory. JS_UNDEFINED when none is out. */
+   * us), revoked before the reader reuses its memory. JS_UNDEFINED when none is out. While one
+   * is, the reader is on its runtime's media_state.annexb_lent list (next_lent), with the unit's
+   * bytes and NAL table. */
   JSValue lent;
+  struct annexb_reader *next_lent;
+  const uint8_t *unit;
+  size_t unit_size;
+  media_nal_table nals;
 } annexb_reader;
 
 /* ---- class id ---- */
@@ -204,6 +212,36 @@ static JSValue annexb_get(JSContext *ctx, JSValueConst this_val, int magic) {
 static void unit_returned(JSRuntime *rt, void *opaque) {
   annexb_reader *a = opaque;
   a->lent = JS_UNDEFINED;
+  media_state *ms = media_state_rt(rt);
+  for (annexb_reader **p = ms ? &ms->annexb_lent : NULL; p && *p; p = &(*p)->next_lent)
+    if (*p == a) {
+      *p = a->next_lent;
+      break;
+    }
+  a->next_lent = NULL;
+}
+
+const media_nal_table *kjs_media_annexb_nals(JSContext *ctx, JSValueConst data, const uint8_t *p, size_t n) {
+  media_state *ms = media_state_of(ctx);
+  if (!ms || !ms->annexb_lent) return NULL;
+  JSValue ab;
+  if (JS_IsArrayBuffer(data)) {
+    ab = JS_DupValue(ctx, data);
+  } else if (JS_GetTypedArrayType(data) >= 0) {
+    size_t off, len, elem;
+    ab = JS_GetTypedArrayBuffer(ctx, data, &off, &len, &elem);
+  } else {
+    return NULL;
+  }
+  if (JS_IsException(ab)) {
+    JS_FreeValue(ctx, JS_GetException(ctx));
+    return NULL;
+  }
+  void *key = JS_VALUE_GET_PTR(ab);
+  JS_FreeValue(ctx, ab); /* data still holds it */
+  for (annexb_reader *a = ms->annexb_lent; a; a = a->next_lent)
+    if (JS_VALUE_GET_PTR(a->lent) == key) return p == a->unit && n == a->unit_size && a->nals.count ? &a->nals : NULL;
+  return NULL;
 }
 
 /* The unit's bytes as a Uint8Array: a view into the source buffer, or over a lent ArrayBuffer. */
@@ -217,7 +255,16 @@ static JSValue unit_data(JSContext *ctx, JSValueConst this_val, annexb_reader *a
   }
   JSValue ab = kjs_lend_buffer(ctx, au->data, au->size, this_val, unit_returned, a);
   if (JS_IsException(ab)) return ab;
-  a->lent = ab; /* not dup'd: the buffer owns a reference to us */
+  JS_SetImmutableArrayBuffer(ab, true); /* the file's bytes: the splitter's NAL table stays true */
+  if (au->size) {                       /* a zero-length loan has returned already */
+    media_state *ms = media_state_of(ctx);
+    a->lent = ab; /* not dup'd: the buffer owns a reference to us */
+    a->unit = au->data;
+    a->unit_size = au->size;
+    a->nals = au->nals;
+    a->next_lent = ms->annexb_lent;
+    ms->annexb_lent = a;
+  }
   args[0] = ab;
   JSValue u8 = JS_NewTypedArray(ctx, 1, args, JS_TYPED_ARRAY_UINT8);
   JS_FreeValue(ctx, ab); /* the view holds it now */

@@ -82,9 +82,10 @@ int mp4js_writer_open(JSContext *ctx, const char *fn, const char *path, const mp
  * with the reason in `why`. */
 int mp4js_writer_add_track(mp4js_writer *w, mp4_track_kind kind, mp4_codec codec, int a, int b, char *why,
                            size_t why_len);
-/* Writes now, after whatever is queued: 0 or a negative code with the reason in `why`. */
-int mp4js_writer_write(mp4js_writer *w, int track, const uint8_t *data, size_t len, int64_t pts_us, unsigned flags,
-                       char *why, size_t why_len);
+/* Writes now, after whatever is queued: 0 or a negative code with the reason in `why`. `nals`:
+ * the start codes of data when known (mp4_muxer_write_nals), else NULL. */
+int mp4js_writer_write(mp4js_writer *w, int track, const uint8_t *data, size_t len, const media_nal_table *nals,
+                       int64_t pts_us, unsigned flags, char *why, size_t why_len);
 /* Copies the frame into the queue (`header`: a parameter-set pack). 0 (queued or dropped), or the
  * writer's first error (ERR_ECLOSED once closed). */
 int mp4js_writer_queue(mp4js_writer *w, int track, const uint8_t *data, size_t len, int64_t pts_us, unsigned flags,
