@@ -40,6 +40,8 @@ typedef struct annexb_reader {
   const uint8_t *unit;
   size_t unit_size;
   media_nal_table nals;
+  /* The unit objects' property names, interned once (read() runs for every picture). */
+  JSAtom a_data, a_keyframe, a_index, a_offset;
 } annexb_reader;
 
 /* ---- class id ---- */
@@ -63,12 +65,19 @@ static void annexb_release(JSRuntime *rt, annexb_reader *a) {
   a->buffer = JS_UNDEFINED;
 }
 
+static void annexb_free(JSRuntime *rt, annexb_reader *a) {
+  annexb_release(rt, a);
+  JSAtom atoms[] = {a->a_data, a->a_keyframe, a->a_index, a->a_offset};
+  for (int i = 0; i < COUNT(atoms); i++)
+    if (atoms[i] != JS_ATOM_NULL) JS_FreeAtomRT(rt, atoms[i]);
+  free(a);
+}
+
 static void annexb_finalizer(JSRuntime *rt, JSValueConst val) {
   annexb_reader *a = JS_GetOpaque(val, annexb_class_id);
   if (!a) return;
   /* No unit can be out: each keeps this object alive. */
-  annexb_release(rt, a);
-  free(a);
+  annexb_free(rt, a);
 }
 
 /* ---- gc_mark ---- */
@@ -163,6 +172,15 @@ static JSValue annexb_ctor(JSContext *ctx, JSValueConst new_target, int argc, JS
   if (!a) return JS_ThrowOutOfMemory(ctx);
   a->fd = -1;
   a->buffer = a->lent = JS_UNDEFINED;
+  a->a_data = JS_NewAtom(ctx, "data");
+  a->a_keyframe = JS_NewAtom(ctx, "keyframe");
+  a->a_index = JS_NewAtom(ctx, "index");
+  a->a_offset = JS_NewAtom(ctx, "offset");
+  if (a->a_data == JS_ATOM_NULL || a->a_keyframe == JS_ATOM_NULL || a->a_index == JS_ATOM_NULL ||
+      a->a_offset == JS_ATOM_NULL) {
+    annexb_free(JS_GetRuntime(ctx), a);
+    return JS_EXCEPTION;
+  }
   bool h265 = false;
   int codec;
   int64_t max_unit;
@@ -170,8 +188,7 @@ static JSValue annexb_ctor(JSContext *ctx, JSValueConst new_target, int argc, JS
   if (annexb_source(ctx, a, argv[0], &h265) < 0 ||
       kjs_opt_enum(ctx, opts, fn, "codec", codecs, h265 ? 1 : 0, &codec) < 0 ||
       kjs_opt_int(ctx, opts, fn, "maxUnitSize", (int64_t)cfg.max_au_size, 1024, 256 << 20, &max_unit) < 0) {
-    annexb_release(JS_GetRuntime(ctx), a);
-    free(a);
+    annexb_free(JS_GetRuntime(ctx), a);
     return JS_EXCEPTION;
   }
   a->codec = codec ? MEDIA_CODEC_H265 : MEDIA_CODEC_H264;
@@ -191,8 +208,7 @@ static JSValue annexb_ctor(JSContext *ctx, JSValueConst new_target, int argc, JS
   JSValue obj = rc ? JS_EXCEPTION : media_new_obj(ctx, new_target, annexb_class_id, a);
   if (JS_IsException(obj)) {
     if (rc) media_fail(ctx, rc, fn);
-    annexb_release(JS_GetRuntime(ctx), a);
-    free(a);
+    annexb_free(JS_GetRuntime(ctx), a);
   }
   return obj;
 }
@@ -294,11 +310,16 @@ static JSValue annexb_read(JSContext *ctx, JSValueConst this_val, int argc, JSVa
   annexb_release_behind(a, au.offset);
   JSValue data = unit_data(ctx, this_val, a, &au);
   if (JS_IsException(data)) return data;
+  /* Own data properties, as media_encoder.c's packs: no setter looked for up the prototype chain. */
   JSValue o = JS_NewObject(ctx);
-  JS_SetPropertyStr(ctx, o, "data", data);
-  JS_SetPropertyStr(ctx, o, "keyframe", JS_NewBool(ctx, au.keyframe));
-  JS_SetPropertyStr(ctx, o, "index", JS_NewInt64(ctx, (int64_t)au.index));
-  JS_SetPropertyStr(ctx, o, "offset", JS_NewInt64(ctx, (int64_t)au.offset));
+  if (JS_IsException(o) || JS_DefinePropertyValue(ctx, o, a->a_data, data, JS_PROP_C_W_E) < 0 ||
+      JS_DefinePropertyValue(ctx, o, a->a_keyframe, JS_NewBool(ctx, au.keyframe), JS_PROP_C_W_E) < 0 ||
+      JS_DefinePropertyValue(ctx, o, a->a_index, JS_NewInt64(ctx, (int64_t)au.index), JS_PROP_C_W_E) < 0 ||
+      JS_DefinePropertyValue(ctx, o, a->a_offset, JS_NewInt64(ctx, (int64_t)au.offset), JS_PROP_C_W_E) < 0) {
+    if (JS_IsException(o)) JS_FreeValue(ctx, data);
+    JS_FreeValue(ctx, o);
+    return JS_EXCEPTION;
+  }
   return o;
 }
 

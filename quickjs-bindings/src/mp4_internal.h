@@ -33,8 +33,9 @@ int mp4js_files_open(JSContext *ctx, const char *fn, const char *path, const mp4
 /* Finishes the current file; returns the segmenter's result (0 when already closed), with its
  * error text in `why` (may be NULL). */
 int mp4js_files_close(mp4js_files *f, char *why, size_t why_len);
-/* After a write or a close: refreshes js_path (the board path of the file being written). */
-void mp4js_files_update(mp4js_files *f);
+/* After a write or a close: refreshes `last` and, once a new file was started, js_path (the board
+ * path of the file being written). Returns whether js_path changed. */
+bool mp4js_files_update(mp4js_files *f);
 /* {index, files, deleted, recovered} of a recording. */
 JSValue mp4js_segment_stats_to_js(JSContext *ctx, const mp4_segment_stats *st);
 

@@ -25,10 +25,10 @@ struct mp4js_item {
 
 /* Under file_mu, then mu: what JS reads without waiting for the card. */
 static void publish(mp4js_writer *w) {
-  mp4js_files_update(&w->files);
+  bool renamed = mp4js_files_update(&w->files);
   pthread_mutex_lock(&w->mu);
   w->seg = w->files.last;
-  snprintf(w->path, sizeof w->path, "%s", w->files.js_path);
+  if (renamed) snprintf(w->path, sizeof w->path, "%s", w->files.js_path);
 }
 
 /* The one place a sample reaches the segmenter, from the thread or from writeFrame. */
