@@ -28,6 +28,7 @@
 
 #define FPS 30
 #define AUDIO_CHUNK 320 /* 40 ms at 8 kHz */
+#define AUDIO_READ (800 * AUDIO_CHUNK)
 
 static double now_s(void) {
   struct timespec ts;
@@ -179,6 +180,7 @@ static int cmd_mux(int argc, char **argv) {
   int fd = open(video, O_RDONLY);
   r.alaw = fopen(alaw, "rb");
   if (fd < 0 || !r.alaw) die("open input", -1, fd < 0 ? video : alaw);
+  setvbuf(r.alaw, NULL, _IOFBF, AUDIO_READ); /* read as the JS driver does: 256,000 bytes at a time */
   media_au_reader_config ac = MEDIA_AU_READER_CONFIG_DEFAULT;
   ac.codec = h265 ? MEDIA_CODEC_H265 : MEDIA_CODEC_H264;
   ac.max_au_size = 4u << 20;
