@@ -15,6 +15,7 @@ const units = new AnnexBReader(video);
 const file = openFile(alaw);
 let audio = new ArrayBuffer(0);
 let audioAt = 0; // chunks before `audio`
+let audioEnd = false;
 const muxer = new Mp4Muxer(output, { mode: mode ?? "fragmented", sync: "none" });
 const vt = muxer.addVideoTrack({ codec: units.codec, width: 1920, height: 1080 });
 const at = muxer.addAudioTrack({ codec: "alaw", sampleRate: 8000, channels: 1 });
@@ -28,10 +29,11 @@ function feedAudio(until) {
     if (pts >= until) return;
     let off = (chunks - audioAt) * CHUNK;
     if (off + CHUNK > audio.byteLength) {
-      if (off < audio.byteLength) return; // a partial chunk at the end of the file
+      if (audioEnd || off < audio.byteLength) return; // the end of the file (a partial chunk)
       audio = file.read(READ) ?? new ArrayBuffer(0);
       audioAt = chunks;
       off = 0;
+      audioEnd = audio.byteLength < READ;
       if (audio.byteLength < CHUNK) return;
     }
     muxer.writeFrame(at, new Uint8Array(audio, off, CHUNK), pts);
