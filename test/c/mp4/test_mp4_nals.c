@@ -13,7 +13,20 @@
 enum { FPS = 30 };
 
 /* What each unit's table is replaced with before the write. */
-typedef enum { TABLE, NONE, CHANGED, SHUFFLED, PAST_END } how;
+typedef enum { TABLE, NONE, CHANGED, CHANGED_NONE, SHUFFLED, PAST_END } how;
+
+/* The reader over the whole stream in memory. */
+static media_au_reader *open_reader(media_codec codec, const uint8_t *buf, size_t len) {
+  media_au_reader_config rc = MEDIA_AU_READER_CONFIG_DEFAULT;
+  rc.codec = codec;
+  rc.data = buf;
+  rc.size = len;
+  media_au_reader *r = NULL;
+  CHECK_EQ_INT(media_au_reader_open(&r, &rc), 0);
+  return r;
+}
+
+static int video_codec(media_codec codec) { return codec == MEDIA_CODEC_H265 ? MP4_CODEC_H265 : MP4_CODEC_H264; }
 
 /* The start code to unmake in a unit ending in two slices (the last then runs on into the one
    before: the unit stays a picture), or -1. */
@@ -30,7 +43,8 @@ static long changeable(media_codec codec, const media_au *au) {
 static size_t units_changed;
 
 /* Muxes the stream's units (through the reader over buf) into memory; returns the file. With
-   CHANGED, each unit that ends in two slices is a copy whose last start code no longer is one. */
+   CHANGED (CHANGED_NONE: and no table), each unit that ends in two slices is a copy whose last
+   start code no longer is one. */
 static mp4_mem mux(media_codec codec, const uint8_t *buf, size_t len, mp4_mode mode, how h) {
   mp4_io io;
   mp4_mem mem;
@@ -40,13 +54,8 @@ static mp4_mem mux(media_codec codec, const uint8_t *buf, size_t len, mp4_mode m
   cfg.sync = MP4_SYNC_NONE;
   mp4_muxer *m;
   CHECK_EQ_INT(mp4_muxer_open(&m, &cfg, &io), 0);
-  int vt = mp4_muxer_add_video(m, codec == MEDIA_CODEC_H265 ? MP4_CODEC_H265 : MP4_CODEC_H264, 320, 240);
-  media_au_reader_config rc = MEDIA_AU_READER_CONFIG_DEFAULT;
-  rc.codec = codec;
-  rc.data = buf;
-  rc.size = len;
-  media_au_reader *r;
-  CHECK_EQ_INT(media_au_reader_open(&r, &rc), 0);
+  int vt = mp4_muxer_add_video(m, video_codec(codec), 320, 240);
+  media_au_reader *r = open_reader(codec, buf, len);
   media_au au;
   uint64_t n = 0;
   uint32_t starts[4096];
@@ -57,14 +66,14 @@ static mp4_mem mux(media_codec codec, const uint8_t *buf, size_t len, mp4_mode m
     media_nal_table t = au.nals;
     memcpy(starts, au.nals.starts, au.nals.count * sizeof *starts);
     t.starts = starts;
-    if (h == NONE) t.count = 0;
+    if (h == NONE || h == CHANGED_NONE) t.count = 0;
     long sc = changeable(codec, &au);
-    if (h == CHANGED && sc >= 0) {
+    if ((h == CHANGED || h == CHANGED_NONE) && sc >= 0) {
       copy = malloc(au.size);
       memcpy(copy, au.data, au.size);
       copy[sc + 2] = 2; /* 00 00 02 */
       data = copy;
-      units_changed++;
+      units_changed += h == CHANGED;
     }
     if (h == SHUFFLED && t.count > 1) starts[0] = starts[1], starts[1] = au.nals.starts[0];
     if (h == PAST_END) starts[t.count - 1] = (uint32_t)au.size - 2;
@@ -87,13 +96,8 @@ static mp4_mem segment(media_codec codec, const uint8_t *buf, size_t len, bool t
   mc.sync = MP4_SYNC_NONE;
   mp4_segmenter *s;
   CHECK_EQ_INT(mp4_segmenter_open(&s, path, &sc, &mc, &mp4_fs_posix), 0);
-  int vt = mp4_segmenter_add_video(s, codec == MEDIA_CODEC_H265 ? MP4_CODEC_H265 : MP4_CODEC_H264, 320, 240);
-  media_au_reader_config rc = MEDIA_AU_READER_CONFIG_DEFAULT;
-  rc.codec = codec;
-  rc.data = buf;
-  rc.size = len;
-  media_au_reader *r;
-  CHECK_EQ_INT(media_au_reader_open(&r, &rc), 0);
+  int vt = mp4_segmenter_add_video(s, video_codec(codec), 320, 240);
+  media_au_reader *r = open_reader(codec, buf, len);
   media_au au;
   uint64_t n = 0;
   while (media_au_next(r, &au) == 1) {
@@ -137,31 +141,7 @@ static void check_stream(const char *name, media_codec codec, const uint8_t *buf
   printf("%s: %zu units changed\n", name, units_changed);
   CHECK(units_changed == 0 || !same(&changed, &original));
   CHECK(units_changed > 0 || !strstr(name, "slices")); /* the streams of several slices a picture */
-  mp4_io io;
-  mp4_mem searched;
-  mp4_io_mem_writer(&io, &searched, 0);
-  mp4_muxer_config cfg = MP4_MUXER_CONFIG_DEFAULT;
-  cfg.sync = MP4_SYNC_NONE;
-  mp4_muxer *m;
-  CHECK_EQ_INT(mp4_muxer_open(&m, &cfg, &io), 0);
-  int vt = mp4_muxer_add_video(m, codec == MEDIA_CODEC_H265 ? MP4_CODEC_H265 : MP4_CODEC_H264, 320, 240);
-  media_au_reader_config rc = MEDIA_AU_READER_CONFIG_DEFAULT;
-  rc.codec = codec;
-  rc.data = buf;
-  rc.size = len;
-  media_au_reader *r;
-  CHECK_EQ_INT(media_au_reader_open(&r, &rc), 0);
-  media_au au;
-  for (uint64_t n = 0; media_au_next(r, &au) == 1; n++) {
-    uint8_t *copy = malloc(au.size);
-    memcpy(copy, au.data, au.size);
-    long sc = changeable(codec, &au);
-    if (sc >= 0) copy[sc + 2] = 2;
-    CHECK_EQ_INT(mp4_muxer_write(m, vt, copy, au.size, (int64_t)(n * 1000000 / FPS), 0), 0);
-    free(copy);
-  }
-  media_au_reader_close(r);
-  CHECK_EQ_INT(mp4_muxer_close(m), 0);
+  mp4_mem searched = mux(codec, buf, len, MP4_MODE_FRAGMENTED, CHANGED_NONE);
   CHECK(same(&changed, &searched));
   mp4_mem_free(&changed);
   mp4_mem_free(&original);
