@@ -270,6 +270,55 @@ static void test_hub_slow_reader(void) {
   rtsp_server_close(srv);
 }
 
+static int pause_tcp(peer *p, const char *id) {
+  char b[256];
+  snprintf(b, sizeof b, "PAUSE rtsp://127.0.0.1:8554/live/ RTSP/1.0\r\nCSeq: 5\r\nSession: %s\r\n\r\n", id);
+  return req(p, b);
+}
+
+/* Readers leave from the middle of the mount's reader array (the last one takes the slot), the
+ * moved one leaves next, one comes back: every reader still playing gets every frame, once, and
+ * those that left get none. */
+static void test_hub_readers_leave(void) {
+  mk_server(RTSP_AUTH_NONE);
+  rtsp_mount_send_video(mount, sps, sizeof sps, 0);
+  rtsp_mount_send_video(mount, pps, sizeof pps, 0);
+  enum { N = 5 };
+  peer p[N];
+  char id[N][20];
+  for (int i = 0; i < N; i++) {
+    connect_peer(&p[i]);
+    play_tcp(&p[i], id[i]);
+  }
+  CHECK_EQ_INT(pause_tcp(&p[1], id[1]), 200); /* the last reader (4) moves into its slot */
+  CHECK_EQ_INT(pause_tcp(&p[4], id[4]), 200); /* ... and leaves from there */
+  CHECK_EQ_INT(pause_tcp(&p[4], id[4]), 200); /* paused twice: nothing more to remove */
+  rtsp_mount_stats ms;
+  rtsp_mount_get_stats(mount, &ms);
+  CHECK_EQ_INT(ms.readers, N - 2);
+  size_t mark[N];
+  for (int i = 0; i < N; i++) mark[i] = p[i].len;
+  for (int i = 0; i < 30; i++) {
+    const uint8_t *f = i == 0 ? idr : pfr;
+    CHECK_EQ_INT(rtsp_mount_send_video(mount, f, i == 0 ? sizeof idr : sizeof pfr, (uint64_t)i * 33333), 0);
+  }
+  for (int i = 0; i < N; i++)
+    CHECK_EQ_INT(count_interleaved(p[i].out + mark[i], p[i].len - mark[i], 0), i == 1 || i == 4 ? 0 : 3 + 29);
+  char b[256]; /* reader 1 plays again: back in the array, from the next keyframe */
+  snprintf(b, sizeof b, "PLAY rtsp://127.0.0.1:8554/live/ RTSP/1.0\r\nCSeq: 6\r\nSession: %s\r\n\r\n", id[1]);
+  CHECK_EQ_INT(req(&p[1], b), 200);
+  rtsp_mount_get_stats(mount, &ms);
+  CHECK_EQ_INT(ms.readers, N - 1);
+  for (int i = 0; i < N; i++) mark[i] = p[i].len;
+  CHECK_EQ_INT(rtsp_mount_send_video(mount, idr, sizeof idr, 30 * 33333), 0);
+  for (int i = 0; i < N; i++)
+    CHECK_EQ_INT(count_interleaved(p[i].out + mark[i], p[i].len - mark[i], 0), i == 4 ? 0 : 3);
+  for (int i = 0; i < N; i++) drop_peer(&p[i]);
+  rtsp_mount_get_stats(mount, &ms);
+  CHECK_EQ_INT(ms.readers, 0);
+  rtsp_server_close(srv);
+}
+
 /* A frame leaves in one sendv()/udp_sendv() call per reader, with the same packets as the
  * per-piece path apart from each reader's own sequence numbers. */
 static void test_batched_io(void) {
@@ -600,6 +649,7 @@ static void test_remove_mount(void) {
 int main(void) {
   test_flow();
   test_hub_slow_reader();
+  test_hub_readers_leave();
   test_batched_io();
   test_auth_and_binding();
   test_bad_inputs();
