@@ -871,6 +871,10 @@ static int ensure_frame(mp4_demuxer *d, size_t n) {
    (no seek: the file is read front to back). */
 static int sample_bytes(mp4_demuxer *d, dtrack *t, const mp4_dsample *s, const uint8_t **out) {
   if (d->io.view && (*out = d->io.view(d->io.user, s->offset, s->size))) return 0;
+  if (!s->size) {
+    *out = NULL; /* nothing to read */
+    return 0;
+  }
   const dtrack *have = NULL; /* a window holding the sample's first bytes */
   for (int i = 0; i < d->nt; i++) {
     const dtrack *w = &d->t[i];
