@@ -205,6 +205,26 @@ describe("AnnexBReader (access units of a raw stream, split in C)", () => {
     });
   }
 
+  it("Mp4Muxer.writeFrame of a file's units (the splitter's NAL table, read-only units) writes the file a search gives; changed bytes are searched", () => {
+    for (const [label, { name, args }] of Object.entries(streams)) {
+      const file = makeClip(name, ["-f", "lavfi", "-i", "testsrc=size=640x360:rate=30:duration=2", "-g", "20", "-pix_fmt", "yuv420p", ...args]);
+      const sliced = label !== "AUD NAL units";
+      for (const source of ["file", "buffer"]) {
+        const prefix = `mux-${name}-${source}`;
+        const lines = run("annexb-units", ["mux", file, source, `/sdcard/${prefix}`]);
+        const [, frames, , changed, , immutable] = lines.at(-1)!.split(" ");
+        expect(Number(frames)).toBe(60);
+        expect(immutable).toBe(source === "file" ? "yes" : "-");
+        const bytes = (k: string) => readFileSync(join(sd, `${prefix}-${k}.mp4`));
+        expect(bytes("unit").equals(bytes("copy")), `${name} ${source}: table vs search`).toBe(true);
+        // A buffer's unit changed after it was split: the muxer searches the bytes it is given.
+        expect(Number(changed)).toBe(source === "buffer" && sliced ? 60 : 0);
+        expect(bytes("changed").equals(bytes("changed-copy")), `${name} ${source}: changed unit`).toBe(true);
+        if (Number(changed)) expect(bytes("changed").equals(bytes("unit"))).toBe(false);
+      }
+    }
+  });
+
   it("misuse: clear errors with codes; an oversized unit is skipped once and reading goes on", () => {
     const file = makeClip("au-bf-slices.264", []);
     const lines = run("annexb-units", ["bad", file]);

@@ -1,10 +1,11 @@
 /* bench/mp4 driver: libs/mp4 through its C API, as bench/mp4/run.mjs measures it against cp,
    ffmpeg and GStreamer (bench/README.md). One JSON line on stdout per run.
 
-     mp4_bench mux <in.h264|in.h265> <in.alaw> <out.mp4> [fragmented|indexed|faststart] [none|flush|fsync] [rss] [map]
+     mp4_bench mux <in.h264|in.h265> <in.alaw> <out.mp4> [fragmented|indexed|faststart] [none|flush|fsync] [rss] [map] [search]
          Annex-B file -> access units (media_au_reader, in its read buffer; with "map", in place in
-         the mapped file) -> muxer, 30 fps, with 40 ms G.711 chunks interleaved by time, both
-         inputs streamed. With "rss", the RSS is sampled every second of media time (from 10 s on;
+         the mapped file) -> muxer (mp4_muxer_write_nals: the reader's NAL table, no second search;
+         with "search", mp4_muxer_write, which searches each unit again), 30 fps, with 40 ms G.711
+         chunks interleaved by time, both inputs streamed. With "rss", the RSS is sampled every second of media time (from 10 s on;
          off for timing runs: it costs a /proc read per second).
      mp4_bench demux <in.mp4> [read|map]   every frame of every track, as stored (length-prefixed),
          read through the demuxer's read-ahead, or in place in the mapped file (each page then touched)
@@ -27,6 +28,7 @@
 
 #define FPS 30
 #define AUDIO_CHUNK 320 /* 40 ms at 8 kHz */
+#define AUDIO_READ (800 * AUDIO_CHUNK)
 
 static double now_s(void) {
   struct timespec ts;
@@ -116,6 +118,7 @@ typedef struct mux_run {
   FILE *alaw;
   uint64_t frames, audio_chunks, bytes_in;
   bool sample_rss;
+  bool search;           /* mp4_muxer_write: the muxer searches each unit again */
   long rss_min, rss_max; /* sampled after the first 10 s of media */
   long rss_first;        /* at 10 s */
 } mux_run;
@@ -137,7 +140,8 @@ static void feed_audio(mux_run *r, int64_t until_us) {
 static void on_au(mux_run *r, const media_au *au) {
   int64_t pts = (int64_t)(r->frames * 1000000 / FPS);
   feed_audio(r, pts);
-  int rc = mp4_muxer_write(r->m, r->vt, au->data, au->size, pts, au->keyframe ? MP4_FRAME_KEYFRAME : 0);
+  int rc = mp4_muxer_write_nals(r->m, r->vt, au->data, au->size, r->search ? NULL : &au->nals, pts,
+                                au->keyframe ? MP4_FRAME_KEYFRAME : 0);
   if (rc) die("write video", rc, mp4_muxer_last_error(r->m));
   r->frames++;
   r->bytes_in += au->size;
@@ -167,6 +171,7 @@ static int cmd_mux(int argc, char **argv) {
   for (int i = 7; i < argc; i++) {
     if (!strcmp(argv[i], "rss")) r.sample_rss = true;
     else if (!strcmp(argv[i], "map")) map = true;
+    else if (!strcmp(argv[i], "search")) r.search = true;
     else die("mux option", -1, argv[i]);
   }
   r.m = open_muxer(&c, out, mode, sync);
@@ -175,6 +180,7 @@ static int cmd_mux(int argc, char **argv) {
   int fd = open(video, O_RDONLY);
   r.alaw = fopen(alaw, "rb");
   if (fd < 0 || !r.alaw) die("open input", -1, fd < 0 ? video : alaw);
+  setvbuf(r.alaw, NULL, _IOFBF, AUDIO_READ); /* read as the JS driver does: 256,000 bytes at a time */
   media_au_reader_config ac = MEDIA_AU_READER_CONFIG_DEFAULT;
   ac.codec = h265 ? MEDIA_CODEC_H265 : MEDIA_CODEC_H264;
   ac.max_au_size = 4u << 20;

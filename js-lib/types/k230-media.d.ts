@@ -626,10 +626,13 @@ declare module "k230:media" {
   /** One access unit (one picture, with its parameter sets and SEI) of a raw stream. */
   export interface AccessUnit {
     /**
-     * The unit's Annex-B bytes, start codes included, zero-copy. From a file: a view of the
-     * reader's read buffer, valid until the next `read()`/`next()` or `close()`, after which it
-     * is detached (length 0; keep a copy with `data.slice()`). From a buffer: a view into that
-     * buffer, valid as long as it is.
+     * The unit's Annex-B bytes, start codes included, zero-copy. From a file: a read-only view
+     * (its ArrayBuffer is immutable) of the file mapped or of the reader's read buffer, valid
+     * until the next `read()`/`next()` or `close()`, after which it is detached (length 0; keep
+     * a copy with `data.slice()`). Such a unit, given whole to `Mp4Muxer.writeFrame`, is
+     * converted with the start codes the splitter already found (no second search; the same
+     * file). From a buffer: a view into that buffer, valid as long as it is (the muxer searches
+     * it: its bytes may have changed).
      */
     readonly data: Uint8Array;
     /** Holds an IDR (H.264) / IRAP (H.265) picture. */

@@ -145,7 +145,9 @@ declare module "k230:mp4" {
     addAudioTrack(options?: AudioTrackOptions): number;
     /**
      * Writes one frame. Video is Annex-B (start codes); a HEADER pack holding only the parameter
-     * sets may be written on its own. The bytes are read directly from `data` (no JS copy).
+     * sets may be written on its own. The bytes are read directly from `data` (no JS copy); an
+     * `AnnexBReader` unit of a file (`unit.data`) is converted with its splitter's start codes,
+     * any other bytes are searched for them (the same file either way).
      * `ptsUs` is in microseconds and must increase per video track. `options.keyframe` says
      * whether a video frame is a sync sample (a seek and segment point), recorded as given (an
      * encoder's pack type: `pack.type === "i"`); without it the NAL types decide (IDR/IRAP).

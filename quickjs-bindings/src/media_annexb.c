@@ -1,8 +1,10 @@
 /*
  * k230:media AnnexBReader — the access units of a raw H.264/H.265 stream (Annex-B), split in C
  * by libs/media's reader (media/au.h) and handed to JS without copying: from a file, a lent
- * view of the file mapped (or, where it cannot be mapped, of the reader's read buffer), detached
- * at the next read; from a buffer, a view into it.
+ * view of the file mapped (or, where it cannot be mapped, of the reader's read buffer), read-only
+ * (an immutable ArrayBuffer) and detached at the next read; from a buffer, a view into it.
+ * A file's unit keeps the start codes the splitter found in it: Mp4Muxer.writeFrame given that
+ * unit copies its NALs without searching it again (kjs_media_annexb_nals).
  * Types and docs: js-lib/types/k230-media.d.ts.
  */
 #include <errno.h>
@@ -30,8 +32,16 @@ typedef struct annexb_reader {
   const uint8_t *base;
   size_t offset, size;
   /* File source: the ArrayBuffer lent for the last unit (not counted: it holds a reference to
-   * us), revoked before the reader reuses its memory. JS_UNDEFINED when none is out. */
+   * us), revoked before the reader reuses its memory. JS_UNDEFINED when none is out. While one
+   * is, the reader is on its runtime's media_state.annexb_lent list (next_lent), with the unit's
+   * bytes and NAL table. */
   JSValue lent;
+  struct annexb_reader *next_lent;
+  const uint8_t *unit;
+  size_t unit_size;
+  media_nal_table nals;
+  /* The unit objects' property names, interned once (read() runs for every picture). */
+  JSAtom a_data, a_keyframe, a_index, a_offset;
 } annexb_reader;
 
 /* ---- class id ---- */
@@ -55,12 +65,19 @@ static void annexb_release(JSRuntime *rt, annexb_reader *a) {
   a->buffer = JS_UNDEFINED;
 }
 
+static void annexb_free(JSRuntime *rt, annexb_reader *a) {
+  annexb_release(rt, a);
+  JSAtom atoms[] = {a->a_data, a->a_keyframe, a->a_index, a->a_offset};
+  for (int i = 0; i < COUNT(atoms); i++)
+    if (atoms[i] != JS_ATOM_NULL) JS_FreeAtomRT(rt, atoms[i]);
+  free(a);
+}
+
 static void annexb_finalizer(JSRuntime *rt, JSValueConst val) {
   annexb_reader *a = JS_GetOpaque(val, annexb_class_id);
   if (!a) return;
   /* No unit can be out: each keeps this object alive. */
-  annexb_release(rt, a);
-  free(a);
+  annexb_free(rt, a);
 }
 
 /* ---- gc_mark ---- */
@@ -155,6 +172,15 @@ static JSValue annexb_ctor(JSContext *ctx, JSValueConst new_target, int argc, JS
   if (!a) return JS_ThrowOutOfMemory(ctx);
   a->fd = -1;
   a->buffer = a->lent = JS_UNDEFINED;
+  a->a_data = JS_NewAtom(ctx, "data");
+  a->a_keyframe = JS_NewAtom(ctx, "keyframe");
+  a->a_index = JS_NewAtom(ctx, "index");
+  a->a_offset = JS_NewAtom(ctx, "offset");
+  if (a->a_data == JS_ATOM_NULL || a->a_keyframe == JS_ATOM_NULL || a->a_index == JS_ATOM_NULL ||
+      a->a_offset == JS_ATOM_NULL) {
+    annexb_free(JS_GetRuntime(ctx), a);
+    return JS_EXCEPTION;
+  }
   bool h265 = false;
   int codec;
   int64_t max_unit;
@@ -162,8 +188,7 @@ static JSValue annexb_ctor(JSContext *ctx, JSValueConst new_target, int argc, JS
   if (annexb_source(ctx, a, argv[0], &h265) < 0 ||
       kjs_opt_enum(ctx, opts, fn, "codec", codecs, h265 ? 1 : 0, &codec) < 0 ||
       kjs_opt_int(ctx, opts, fn, "maxUnitSize", (int64_t)cfg.max_au_size, 1024, 256 << 20, &max_unit) < 0) {
-    annexb_release(JS_GetRuntime(ctx), a);
-    free(a);
+    annexb_free(JS_GetRuntime(ctx), a);
     return JS_EXCEPTION;
   }
   a->codec = codec ? MEDIA_CODEC_H265 : MEDIA_CODEC_H264;
@@ -183,8 +208,7 @@ static JSValue annexb_ctor(JSContext *ctx, JSValueConst new_target, int argc, JS
   JSValue obj = rc ? JS_EXCEPTION : media_new_obj(ctx, new_target, annexb_class_id, a);
   if (JS_IsException(obj)) {
     if (rc) media_fail(ctx, rc, fn);
-    annexb_release(JS_GetRuntime(ctx), a);
-    free(a);
+    annexb_free(JS_GetRuntime(ctx), a);
   }
   return obj;
 }
@@ -204,6 +228,36 @@ static JSValue annexb_get(JSContext *ctx, JSValueConst this_val, int magic) {
 static void unit_returned(JSRuntime *rt, void *opaque) {
   annexb_reader *a = opaque;
   a->lent = JS_UNDEFINED;
+  media_state *ms = media_state_rt(rt);
+  for (annexb_reader **p = ms ? &ms->annexb_lent : NULL; p && *p; p = &(*p)->next_lent)
+    if (*p == a) {
+      *p = a->next_lent;
+      break;
+    }
+  a->next_lent = NULL;
+}
+
+const media_nal_table *kjs_media_annexb_nals(JSContext *ctx, JSValueConst data, const uint8_t *p, size_t n) {
+  media_state *ms = media_state_of(ctx);
+  if (!ms || !ms->annexb_lent) return NULL;
+  JSValue ab;
+  if (JS_IsArrayBuffer(data)) {
+    ab = JS_DupValue(ctx, data);
+  } else if (JS_GetTypedArrayType(data) >= 0) {
+    size_t off, len, elem;
+    ab = JS_GetTypedArrayBuffer(ctx, data, &off, &len, &elem);
+  } else {
+    return NULL;
+  }
+  if (JS_IsException(ab)) {
+    JS_FreeValue(ctx, JS_GetException(ctx));
+    return NULL;
+  }
+  void *key = JS_VALUE_GET_PTR(ab);
+  JS_FreeValue(ctx, ab); /* data still holds it */
+  for (annexb_reader *a = ms->annexb_lent; a; a = a->next_lent)
+    if (JS_VALUE_GET_PTR(a->lent) == key) return p == a->unit && n == a->unit_size && a->nals.count ? &a->nals : NULL;
+  return NULL;
 }
 
 /* The unit's bytes as a Uint8Array: a view into the source buffer, or over a lent ArrayBuffer. */
@@ -217,7 +271,16 @@ static JSValue unit_data(JSContext *ctx, JSValueConst this_val, annexb_reader *a
   }
   JSValue ab = kjs_lend_buffer(ctx, au->data, au->size, this_val, unit_returned, a);
   if (JS_IsException(ab)) return ab;
-  a->lent = ab; /* not dup'd: the buffer owns a reference to us */
+  JS_SetImmutableArrayBuffer(ab, true); /* the file's bytes: the splitter's NAL table stays true */
+  if (au->size) {                       /* a zero-length loan has returned already */
+    media_state *ms = media_state_of(ctx);
+    a->lent = ab; /* not dup'd: the buffer owns a reference to us */
+    a->unit = au->data;
+    a->unit_size = au->size;
+    a->nals = au->nals;
+    a->next_lent = ms->annexb_lent;
+    ms->annexb_lent = a;
+  }
   args[0] = ab;
   JSValue u8 = JS_NewTypedArray(ctx, 1, args, JS_TYPED_ARRAY_UINT8);
   JS_FreeValue(ctx, ab); /* the view holds it now */
@@ -247,11 +310,16 @@ static JSValue annexb_read(JSContext *ctx, JSValueConst this_val, int argc, JSVa
   annexb_release_behind(a, au.offset);
   JSValue data = unit_data(ctx, this_val, a, &au);
   if (JS_IsException(data)) return data;
+  /* Own data properties, as media_encoder.c's packs: no setter looked for up the prototype chain. */
   JSValue o = JS_NewObject(ctx);
-  JS_SetPropertyStr(ctx, o, "data", data);
-  JS_SetPropertyStr(ctx, o, "keyframe", JS_NewBool(ctx, au.keyframe));
-  JS_SetPropertyStr(ctx, o, "index", JS_NewInt64(ctx, (int64_t)au.index));
-  JS_SetPropertyStr(ctx, o, "offset", JS_NewInt64(ctx, (int64_t)au.offset));
+  if (JS_IsException(o) || JS_DefinePropertyValue(ctx, o, a->a_data, data, JS_PROP_C_W_E) < 0 ||
+      JS_DefinePropertyValue(ctx, o, a->a_keyframe, JS_NewBool(ctx, au.keyframe), JS_PROP_C_W_E) < 0 ||
+      JS_DefinePropertyValue(ctx, o, a->a_index, JS_NewInt64(ctx, (int64_t)au.index), JS_PROP_C_W_E) < 0 ||
+      JS_DefinePropertyValue(ctx, o, a->a_offset, JS_NewInt64(ctx, (int64_t)au.offset), JS_PROP_C_W_E) < 0) {
+    if (JS_IsException(o)) JS_FreeValue(ctx, data);
+    JS_FreeValue(ctx, o);
+    return JS_EXCEPTION;
+  }
   return o;
 }
 

@@ -166,6 +166,7 @@ typedef struct null_sink {
 /* ---- module state: one per runtime (kjs/media.h; media_common.c) ---- */
 
 struct audio_pipe;
+struct annexb_reader;
 struct js_player;
 #define MEDIA_AUDIO_PIPES 16
 
@@ -181,6 +182,7 @@ struct kjs_media_state {
   struct js_player *players; /* media_player.c: found by id from the engine's posts */
   uint32_t next_player_id;
   struct audio_pipe *audio_pipes[MEDIA_AUDIO_PIPES]; /* audio_pipe.c: found by id likewise */
+  struct annexb_reader *annexb_lent;                 /* media_annexb.c: AnnexBReaders with a file's unit lent */
   uint32_t next_audio_pipe_id;
   hal_handle *owned; /* every HAL object this runtime made and has not closed (a reset's set) */
   size_t nowned, capowned;

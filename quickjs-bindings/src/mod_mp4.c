@@ -12,6 +12,7 @@
 #include "kjs/class.h"
 #include "kjs/errors.h"
 #include "kjs/lend.h"
+#include "kjs/media.h"
 #include "kjs/modules.h"
 #include "kjs/paths.h"
 #include "kjs/sink.h"
@@ -291,7 +292,9 @@ static JSValue muxer_write_frame(JSContext *ctx, JSValueConst this_val, int argc
   size_t len;
   if (kjs_get_bytes(ctx, argv[1], "Mp4Muxer.writeFrame: data", &data, &len) < 0) return JS_EXCEPTION;
   char why[320];
-  int rc = mp4js_writer_write(&jm->w, (int)track, data, len, pts, flags, why, sizeof why);
+  /* An AnnexBReader's unit of a file comes with the start codes its splitter found. */
+  const media_nal_table *nals = kjs_media_annexb_nals(ctx, argv[1], data, len);
+  int rc = mp4js_writer_write(&jm->w, (int)track, data, len, nals, pts, flags, why, sizeof why);
   if (rc < 0) {
     jm->reported = rc;
     return throw_mp4(ctx, rc, fn, why);

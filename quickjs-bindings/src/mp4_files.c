@@ -66,13 +66,17 @@ int mp4js_files_open(JSContext *ctx, const char *fn, const char *path, const mp4
   return 0;
 }
 
-void mp4js_files_update(mp4js_files *f) {
-  if (!f->seg) return;
+bool mp4js_files_update(mp4js_files *f) {
+  if (!f->seg) return false;
+  uint32_t files = f->last.files;
   mp4_segmenter_stats(f->seg, &f->last);
+  /* Runs after every frame written: the path is formatted only when the file is a new one. */
+  if (f->js_path[0] && f->last.files == files) return false;
   const char *host = mp4_segmenter_path(f->seg);
   const char *name = strrchr(host, '/') ? strrchr(host, '/') + 1 : host;
   if (f->js_dir[0] || strchr(host, '/')) snprintf(f->js_path, sizeof f->js_path, "%s/%s", f->js_dir, name);
   else snprintf(f->js_path, sizeof f->js_path, "%s", name);
+  return true;
 }
 
 int mp4js_files_close(mp4js_files *f, char *why, size_t why_len) {

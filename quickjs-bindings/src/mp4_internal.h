@@ -33,8 +33,9 @@ int mp4js_files_open(JSContext *ctx, const char *fn, const char *path, const mp4
 /* Finishes the current file; returns the segmenter's result (0 when already closed), with its
  * error text in `why` (may be NULL). */
 int mp4js_files_close(mp4js_files *f, char *why, size_t why_len);
-/* After a write or a close: refreshes js_path (the board path of the file being written). */
-void mp4js_files_update(mp4js_files *f);
+/* After a write or a close: refreshes `last` and, once a new file was started, js_path (the board
+ * path of the file being written). Returns whether js_path changed. */
+bool mp4js_files_update(mp4js_files *f);
 /* {index, files, deleted, recovered} of a recording. */
 JSValue mp4js_segment_stats_to_js(JSContext *ctx, const mp4_segment_stats *st);
 
@@ -82,9 +83,10 @@ int mp4js_writer_open(JSContext *ctx, const char *fn, const char *path, const mp
  * with the reason in `why`. */
 int mp4js_writer_add_track(mp4js_writer *w, mp4_track_kind kind, mp4_codec codec, int a, int b, char *why,
                            size_t why_len);
-/* Writes now, after whatever is queued: 0 or a negative code with the reason in `why`. */
-int mp4js_writer_write(mp4js_writer *w, int track, const uint8_t *data, size_t len, int64_t pts_us, unsigned flags,
-                       char *why, size_t why_len);
+/* Writes now, after whatever is queued: 0 or a negative code with the reason in `why`. `nals`:
+ * the start codes of data when known (mp4_muxer_write_nals), else NULL. */
+int mp4js_writer_write(mp4js_writer *w, int track, const uint8_t *data, size_t len, const media_nal_table *nals,
+                       int64_t pts_us, unsigned flags, char *why, size_t why_len);
 /* Copies the frame into the queue (`header`: a parameter-set pack). 0 (queued or dropped), or the
  * writer's first error (ERR_ECLOSED once closed). */
 int mp4js_writer_queue(mp4js_writer *w, int track, const uint8_t *data, size_t len, int64_t pts_us, unsigned flags,

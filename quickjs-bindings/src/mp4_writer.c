@@ -25,17 +25,17 @@ struct mp4js_item {
 
 /* Under file_mu, then mu: what JS reads without waiting for the card. */
 static void publish(mp4js_writer *w) {
-  mp4js_files_update(&w->files);
+  bool renamed = mp4js_files_update(&w->files);
   pthread_mutex_lock(&w->mu);
   w->seg = w->files.last;
-  snprintf(w->path, sizeof w->path, "%s", w->files.js_path);
+  if (renamed) snprintf(w->path, sizeof w->path, "%s", w->files.js_path);
 }
 
 /* The one place a sample reaches the segmenter, from the thread or from writeFrame. */
-static int write_one(mp4js_writer *w, int track, const uint8_t *data, size_t len, int64_t pts_us, unsigned flags,
-                     bool header, char *why, size_t why_len) {
+static int write_one(mp4js_writer *w, int track, const uint8_t *data, size_t len, const media_nal_table *nals,
+                     int64_t pts_us, unsigned flags, bool header, char *why, size_t why_len) {
   pthread_mutex_lock(&w->file_mu);
-  int rc = w->files.seg ? mp4_segmenter_write(w->files.seg, track, data, len, pts_us, flags) : ERR_ECLOSED;
+  int rc = w->files.seg ? mp4_segmenter_write_nals(w->files.seg, track, data, len, nals, pts_us, flags) : ERR_ECLOSED;
   if (rc < 0) {
     const char *detail = w->files.seg ? mp4_segmenter_last_error(w->files.seg) : "";
     snprintf(why, why_len, "%s", *detail ? detail : err_str(rc));
@@ -81,7 +81,7 @@ static void *writer_thread(void *arg) {
     w->busy = true;
     pthread_mutex_unlock(&w->mu);
     char why[sizeof w->err_text];
-    int rc = write_one(w, it->track, it->data, it->len, it->pts_us, it->flags, it->header, why, sizeof why);
+    int rc = write_one(w, it->track, it->data, it->len, NULL, it->pts_us, it->flags, it->header, why, sizeof why);
     free(it);
     pthread_mutex_lock(&w->mu);
     if (rc < 0 && !w->err) {
@@ -130,14 +130,14 @@ int mp4js_writer_add_track(mp4js_writer *w, mp4_track_kind kind, mp4_codec codec
   return rc;
 }
 
-int mp4js_writer_write(mp4js_writer *w, int track, const uint8_t *data, size_t len, int64_t pts_us, unsigned flags,
-                       char *why, size_t why_len) {
+int mp4js_writer_write(mp4js_writer *w, int track, const uint8_t *data, size_t len, const media_nal_table *nals,
+                       int64_t pts_us, unsigned flags, char *why, size_t why_len) {
   pthread_mutex_lock(&w->mu);
   while ((w->head || w->busy) && !w->err) pthread_cond_wait(&w->cv, &w->mu); /* after what is queued */
   int rc = w->err;
   if (rc) snprintf(why, why_len, "%s", w->err_text);
   pthread_mutex_unlock(&w->mu);
-  return rc ? rc : write_one(w, track, data, len, pts_us, flags, false, why, why_len);
+  return rc ? rc : write_one(w, track, data, len, nals, pts_us, flags, false, why, why_len);
 }
 
 int mp4js_writer_queue(mp4js_writer *w, int track, const uint8_t *data, size_t len, int64_t pts_us, unsigned flags,

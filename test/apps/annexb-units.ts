@@ -1,10 +1,16 @@
 // The access units of a raw H.264/H.265 stream through k230:media AnnexBReader, for comparison
-// with ffprobe. Args: units <file> <file|buffer|view> | bad <file>
+// with ffprobe. Args: units <file> <file|buffer|view> | bad <file> | mux <file> <file|buffer> <out-prefix>
 //   units: one line per unit "offset,size,K|_", then "end <count>"; checks that a file source's
 //          previous unit is detached at the next read and that a buffer source's units are views
 //          into the very buffer (zero copy).
 //   bad:   one line per misuse: "<case> <error name> <code>"
+//   mux:   the units into Mp4Muxer.writeFrame three ways: as they come (<prefix>-unit.mp4: a
+//          file's units carry the splitter's NAL table), copied first (<prefix>-copy.mp4: no
+//          table), and with each unit's last start code unmade, in the unit itself for a buffer
+//          source (<prefix>-changed.mp4) and in a copy (<prefix>-changed-copy.mp4); prints
+//          "frames <n> changed <n> immutable <yes|no|->".
 import { AnnexBReader, openFile, type AccessUnit } from "k230:media";
+import { Mp4Muxer } from "k230:mp4";
 
 const [, mode, file] = scriptArgs as [string, string, string];
 
@@ -15,7 +21,60 @@ function load(path: string): ArrayBuffer {
   return buf;
 }
 
-if (mode === "units") {
+/** The offset of the last start code in u when it and the one before it begin slices (unmade,
+ * the unit stays a picture), or -1. */
+function lastSliceStart(u: Uint8Array, h265: boolean): number {
+  const vcl = (at: number) => (h265 ? ((u[at + 3]! >> 1) & 0x3f) <= 31 : (u[at + 3]! & 0x1f) >= 1 && (u[at + 3]! & 0x1f) <= 5);
+  const starts: number[] = [];
+  for (let i = 0; i + 3 < u.length; i++) if (u[i] === 0 && u[i + 1] === 0 && u[i + 2] === 1) starts.push(i);
+  const [prev, last] = starts.slice(-2);
+  return prev !== undefined && last !== undefined && vcl(prev) && vcl(last) ? last : -1;
+}
+
+if (mode === "mux") {
+  const source = scriptArgs[3]!;
+  const prefix = scriptArgs[4]!;
+  const codec = file.endsWith(".265") ? "h265" : "h264";
+  const open = () => new AnnexBReader(source === "file" ? file : load(file), { codec });
+  const muxers = ["unit", "copy", "changed", "changed-copy"].map((k) => {
+    const m = new Mp4Muxer(`${prefix}-${k}.mp4`, { mode: "indexed", sync: "none" });
+    return { m, track: m.addVideoTrack({ codec, width: 640, height: 360 }) };
+  });
+  const write = (i: number, data: Uint8Array, n: number) => muxers[i]!.m.writeFrame(muxers[i]!.track, data, Math.floor((n * 1e6) / 30));
+  let n = 0;
+  let immutable = "-";
+  for (const unit of open()) {
+    if (source === "file" && n === 0) {
+      const before = unit.data[5];
+      try {
+        unit.data[5] = before! ^ 0xff;
+      } catch {
+        // an immutable buffer throws in strict code
+      }
+      immutable = unit.data[5] === before ? "yes" : "no";
+    }
+    write(0, unit.data, n);
+    write(1, new Uint8Array(unit.data), n);
+    n++;
+  }
+  // Only a buffer's units can be changed in place; a file's are read-only.
+  let changed = 0;
+  n = 0;
+  for (const unit of open()) {
+    const at = lastSliceStart(unit.data, codec === "h265");
+    const copy = new Uint8Array(unit.data);
+    if (at > 0 && source !== "file") {
+      unit.data[at + 2] = 2;
+      copy[at + 2] = 2;
+      changed++;
+    }
+    write(2, unit.data, n);
+    write(3, copy, n);
+    n++;
+  }
+  for (const { m } of muxers) m.close();
+  console.log(`frames ${n} changed ${changed} immutable ${immutable}`);
+} else if (mode === "units") {
   const source = scriptArgs[3] ?? "file";
   const whole = source === "file" ? undefined : load(file);
   // A view that starts 7 bytes into a bigger buffer: offsets stay the stream's own.

@@ -17,6 +17,7 @@
 #define KJS_MEDIA_H
 
 #include "hal/vb.h"
+#include "media/annexb.h"
 #include "quickjs.h"
 
 typedef struct kjs_media_state kjs_media_state;
@@ -26,6 +27,13 @@ typedef struct kjs_media_state kjs_media_state;
  * forget it when closing it, so that a reset of this runtime releases it and only it. */
 int kjs_media_own(JSRuntime *rt, hal_handle h);
 void kjs_media_disown(JSRuntime *rt, hal_handle h);
+
+/* For k230:mp4's Mp4Muxer.writeFrame: when the bytes p[0..n) of `data` (an ArrayBuffer or a
+ * typed array) are exactly the unit an AnnexBReader of a file has lent and not yet taken back
+ * (read-only: JS cannot change them), the start codes its splitter found there, so the muxer
+ * need not search them again; else NULL (part of a unit, a buffer source's unit, which JS can
+ * change, any other bytes: the muxer searches them). Valid until JS runs again. */
+const media_nal_table *kjs_media_annexb_nals(JSContext *ctx, JSValueConst data, const uint8_t *p, size_t n);
 
 /* For kjs_vm_new: a runtime's empty state; NULL when out of memory. */
 kjs_media_state *kjs_media_state_new(void);

@@ -1,7 +1,8 @@
 /* media/au.h: splitting real x264/x265 streams in 40 KB chunks, in 1-byte chunks and whole gives
    the same access units, their count equals ffprobe's frame count, and they concatenate back to the
    input; the pull reader gives the very same units (bytes, flags, stream offsets) in place over a
-   buffer and through read() of any size, the buffer case without a copy; the size limit drops
+   buffer and through read() of any size, the buffer case without a copy, each unit with the
+   table of exactly the start codes a search of its bytes finds; the size limit drops
    oversized units and resynchronises, in both front ends. */
 #include "media/au.h"
 
@@ -13,11 +14,30 @@ typedef struct {
   uint64_t hash;   /* order-sensitive hash of every unit's bytes and size */
   uint8_t *concat; /* all units back to back */
   size_t concat_cap;
-  int not_start; /* units that do not begin with a start code */
+  int not_start;  /* units that do not begin with a start code */
+  int bad_tables; /* units whose NAL table is not what a search of their bytes finds */
+  bool reader;    /* the units are the pull reader's (with tables) */
 } au_list;
+
+/* A reader unit's NAL table lists exactly the start codes a search of its bytes finds (what
+   mp4_muxer_write_nals relies on); the splitter's units carry none. */
+static void check_table(au_list *l, const media_au *au, bool reader) {
+  if (!reader) {
+    l->bad_tables += au->nals.count != 0;
+    return;
+  }
+  size_t k = 0;
+  bool ok = au->nals.count > 0;
+  for (size_t sc = media_annexb_find_start(au->data, au->size, 0); sc < au->size && ok;
+       sc = media_annexb_find_start(au->data, au->size, sc + 3), k++)
+    ok = k < au->nals.count && au->nals.starts[k] == sc;
+  ok = ok && k == au->nals.count && media_nal_table_fits(&au->nals, au->data, au->size);
+  l->bad_tables += !ok;
+}
 
 static void on_au(void *user, const media_au *au) {
   au_list *l = user;
+  check_table(l, au, l->reader);
   l->count++;
   l->keys += au->keyframe;
   for (size_t i = 0; i < au->size; i++) l->hash = (l->hash ^ au->data[i]) * 1099511628211ull;
@@ -48,6 +68,7 @@ static uint64_t split(media_codec codec, const uint8_t *buf, size_t len, size_t 
     else CHECK_EQ_INT(rc, 0);
   }
   CHECK_EQ_INT(media_au_flush(s), 0);
+  CHECK_EQ_INT(l->bad_tables, 0);
   if (max_au) CHECK(limit_hit && media_au_dropped(s) > 0);
   uint64_t dropped = media_au_dropped(s);
   media_au_close(s);
@@ -78,6 +99,7 @@ static int pull(media_codec codec, const uint8_t *buf, size_t len, size_t step, 
   cfg.codec = codec;
   if (max_au) cfg.max_au_size = max_au;
   mem_src src = {buf, len, 0, step, 0};
+  l->reader = true;
   if (step) {
     cfg.read = mem_read;
     cfg.user = &src;
@@ -106,6 +128,7 @@ static int pull(media_codec codec, const uint8_t *buf, size_t len, size_t step, 
   media_au au;
   CHECK_EQ_INT(media_au_next(r, &au), 0); /* stays at the end */
   CHECK_EQ_INT(media_au_reader_dropped(r), limits);
+  CHECK_EQ_INT(l->bad_tables, 0);
   media_au_reader_close(r);
   return limits;
 }

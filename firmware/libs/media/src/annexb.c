@@ -192,6 +192,17 @@ int media_annexb_next(media_codec codec, const uint8_t *buf, size_t len, size_t 
   return 0;
 }
 
+bool media_nal_table_fits(const media_nal_table *t, const uint8_t *buf, size_t len) {
+  if (!t || !t->count || !t->starts || !buf || len < 3) return false;
+  size_t next = 0;
+  for (size_t i = 0; i < t->count; i++) {
+    size_t sc = t->starts[i];
+    if (sc < next || sc > len - 3 || !is_start(buf, sc)) return false;
+    next = sc + 3;
+  }
+  return true;
+}
+
 int media_nal_type(media_codec codec, const uint8_t *nal, size_t size) {
   if (!nal) return -1;
   if (codec == MEDIA_CODEC_H265) return size >= 2 ? (nal[0] >> 1) & 0x3f : -1;

@@ -7,10 +7,57 @@
 #include <string.h>
 
 #include "base/errors.h"
+#include "base/grow.h"
 
 /* Bytes after a start code needed to classify a NAL: 2-byte H.265 header + first slice byte. */
 #define PEEK 3
 #define NONE SIZE_MAX
+
+/* The reader's record of the start codes it classified (offsets in its buffer), from which each
+   unit gets its NAL table: a consumer then needs no second search (media_nal_table). */
+typedef struct au_tab {
+  size_t *at;
+  size_t n, cap, delivered; /* delivered: the first entries, the last unit's, dropped at the next */
+  uint32_t *rel;            /* the last unit's table, offsets in its data */
+  size_t rel_cap;
+  bool off; /* out of memory once: no more tables (units are searched instead) */
+} au_tab;
+
+static void tab_push(au_tab *t, size_t sc) {
+  if (!t || t->off) return;
+  size_t *a = base_grow(t->at, &t->cap, t->n + 1, sizeof *a, 64);
+  if (!a) {
+    t->off = true;
+    return;
+  }
+  t->at = a;
+  t->at[t->n++] = sc;
+}
+
+/* Drops the first k entries. */
+static void tab_drop(au_tab *t, size_t k) {
+  if (!k) return;
+  t->n -= k;
+  memmove(t->at, t->at + k, t->n * sizeof *t->at);
+}
+
+/* The table of the unit [from, to), made relative to from. Its entries, and any before it (a
+   skipped unit's), are dropped at the next call (tab_drop(t, t->delivered)). */
+static media_nal_table tab_unit(au_tab *t, size_t from, size_t to) {
+  size_t first = 0, k;
+  while (first < t->n && t->at[first] < from) first++;
+  for (k = first; k < t->n && t->at[k] < to;) k++;
+  t->delivered = k;
+  k -= first;
+  uint32_t *rel = t->off || !k ? NULL : base_grow(t->rel, &t->rel_cap, k, sizeof *rel, 64);
+  if (!rel) {
+    if (k) t->off = true;
+    return (media_nal_table){NULL, 0};
+  }
+  t->rel = rel;
+  for (size_t i = 0; i < k; i++) rel[i] = (uint32_t)(t->at[first + i] - from);
+  return (media_nal_table){rel, k};
+}
 
 /* Where the scan of one buffer stands. Offsets index the buffer being scanned. */
 typedef struct au_state {
@@ -20,9 +67,11 @@ typedef struct au_state {
   size_t scan;  /* next offset to look for a start code */
   size_t nal;   /* start code (00 00 01) of the last classified NAL, or NONE before the first */
   bool vcl, key, skipping;
+  au_tab *tab; /* the reader's, NULL for the splitter */
 } au_state;
 
-static void au_reset(au_state *s, media_codec codec) { *s = (au_state){.codec = codec, .nal = NONE}; }
+/* The table, if any, is left as it is: au_last's unit still takes its entries. */
+static void au_reset(au_state *s, media_codec codec) { *s = (au_state){.codec = codec, .nal = NONE, .tab = s->tab}; }
 
 static bool starts_au(media_codec codec, const uint8_t *h, bool *vcl, bool *key) {
   *vcl = *key = false;
@@ -88,6 +137,7 @@ static bool au_cut(au_state *s, const uint8_t *b, size_t len, size_t *from, size
     }
     s->nal = sc;
     s->scan = sc + 3;
+    tab_push(s->tab, sc);
     if (done) return true;
   }
 }
@@ -99,6 +149,7 @@ static bool au_last(au_state *s, const uint8_t *b, size_t len, size_t *from, siz
   /* Classify a short final NAL that never got its PEEK bytes. */
   size_t sc = media_annexb_find_start(b, len, s->nal == NONE ? s->start : s->scan);
   if (sc < len && s->nal == NONE) s->nal = s->start = sc;
+  for (size_t k = sc; k < len; k = media_annexb_find_start(b, len, k + 3)) tab_push(s->tab, k);
   if (s->nal != NONE) {
     if (sc < len && sc + 3 + media_nal_header_size(s->codec) <= len) {
       int t = media_nal_type(s->codec, b + sc + 3, len - sc - 3);
@@ -128,6 +179,12 @@ static void au_shift(au_state *s, uint8_t *buf, size_t *len, size_t n) {
   s->start -= n;
   s->scan -= n;
   if (s->nal != NONE) s->nal -= n;
+  if (s->tab) {
+    size_t gone = 0;
+    while (gone < s->tab->n && s->tab->at[gone] < n) gone++; /* a skipped unit's */
+    tab_drop(s->tab, gone);
+    for (size_t i = 0; i < s->tab->n; i++) s->tab->at[i] -= n; /* the pending unit's few */
+  }
 }
 
 /* The buffer is full of one unit: keep a possible partial start code and skip everything up to
@@ -137,6 +194,7 @@ static void au_skip(au_state *s, uint8_t *buf, size_t *len) {
   memmove(buf, buf + *len - KEEP, KEEP);
   *len = KEEP;
   s->start = s->scan = s->nal = 0;
+  if (s->tab) s->tab->n = 0;
   /* The skipped unit ends where it would have: at the next unit start after its picture (the
      vcl flag is kept, so a large prefix SEI does not end it at its own first slice). */
   s->skipping = true;
@@ -235,6 +293,7 @@ struct media_au_reader {
   uint64_t consumed;
   bool eof;
   au_state st;
+  au_tab tab;
   uint64_t index, dropped;
 };
 
@@ -258,6 +317,7 @@ int media_au_reader_open(media_au_reader **out, const media_au_reader_config *cf
     r->len = cfg->size;
     r->eof = true;
   }
+  r->st.tab = &r->tab;
   au_reset(&r->st, cfg->codec);
   *out = r;
   return 0;
@@ -265,6 +325,8 @@ int media_au_reader_open(media_au_reader **out, const media_au_reader_config *cf
 
 void media_au_reader_close(media_au_reader *r) {
   if (!r) return;
+  free(r->tab.at);
+  free(r->tab.rel);
   free(r->buf);
   free(r);
 }
@@ -299,6 +361,8 @@ static int reader_make_room(media_au_reader *r) {
 
 int media_au_next(media_au_reader *r, media_au *au) {
   if (!r || !au) return ERR_EINVAL;
+  tab_drop(&r->tab, r->tab.delivered);
+  r->tab.delivered = 0;
   for (;;) {
     size_t from, to;
     bool key, vcl = true;
@@ -311,11 +375,13 @@ int media_au_next(media_au_reader *r, media_au *au) {
     if (have && to - from > r->cfg.max_au_size) {
       /* A read buffer drops such units as it fills; this catches a buffer source (and the read
          buffer's few bytes of slack). */
+      tab_unit(&r->tab, from, to); /* its entries go at the next call */
       r->dropped++;
       return ERR_ELIMIT;
     }
     if (have) {
-      *au = (media_au){r->data + from, to - from, key, vcl, r->index++, r->consumed + from};
+      *au =
+          (media_au){r->data + from, to - from, key, vcl, r->index++, r->consumed + from, tab_unit(&r->tab, from, to)};
       return 1;
     }
     int rc = reader_make_room(r);

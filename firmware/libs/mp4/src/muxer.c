@@ -306,6 +306,45 @@ static int push_sample(mp4_muxer *m, wtrack *t, int64_t dts, bool sync, uint32_t
   return 0;
 }
 
+/* A parameter set or AUD: to the cache (an AUD is dropped). */
+static int keep_param_set(mp4_muxer *m, wtrack *t, int type, const uint8_t *nal, size_t n) {
+  const int aud = t->ps.codec == MEDIA_CODEC_H265 ? MEDIA_H265_NAL_AUD : MEDIA_H264_NAL_AUD;
+  if (type != aud && n && media_ps_cache_put(&t->ps, nal, n) < 0) return fail(m, ERR_ELIMIT, "parameter set too large");
+  return 0;
+}
+
+/* Annex-B -> length-prefixed, the NAL spans known from the caller's table (no search): the same
+   bytes as convert_video's search gives for the same data. */
+static int convert_video_known(mp4_muxer *m, wtrack *t, const uint8_t *data, size_t size, const media_nal_table *nals,
+                               bool *key, bool *vcl) {
+  media_codec mc = t->ps.codec;
+  const int aud = mc == MEDIA_CODEC_H265 ? MEDIA_H265_NAL_AUD : MEDIA_H264_NAL_AUD;
+  mp4_buf *b = &t->data;
+  *key = *vcl = false;
+  for (size_t i = 0; i < nals->count; i++) {
+    size_t start = nals->starts[i] + 3, next = i + 1 < nals->count ? nals->starts[i + 1] : size, end;
+    int type = media_nal_type(mc, data + start, size - start);
+    for (end = next; end > start && data[end - 1] == 0;) end--; /* see convert_video */
+    if (media_nal_is_param_set(mc, type) || type == aud) {
+      int rc = keep_param_set(m, t, type, data + start, end - start);
+      if (rc) return rc;
+      continue;
+    }
+    if (b->max - b->len < 5 || next - start > b->max - b->len - 4)
+      return fail(m, ERR_ELIMIT, "frame larger than max_fragment_bytes");
+    if (end == start) continue; /* an empty NAL */
+    uint8_t *out = mp4_buf_grow(b, 4 + (end - start));
+    if (!out) return fail(m, ERR_ELIMIT, "frame larger than max_fragment_bytes");
+    mp4_wr_u32(out, (uint32_t)(end - start));
+    memcpy(out + 4, data + start, end - start);
+    if (media_nal_is_vcl(mc, type)) {
+      *vcl = true;
+      *key |= media_nal_is_idr(mc, type);
+    }
+  }
+  return 0;
+}
+
 /* Annex-B -> length-prefixed sample appended to the fragment buffer; parameter sets to the cache.
    Each NAL's bytes are copied as they are searched for the next start code (one pass over them,
    not a search then a copy). */
@@ -322,8 +361,8 @@ static int convert_video(mp4_muxer *m, wtrack *t, const uint8_t *data, size_t si
       /* Zero bytes before the next start code are its zero_byte or trailing_zero_8bits, never NAL
          data (a NAL's last byte is the rbsp_stop_one_bit byte or cabac_zero_words' 00 00 03). */
       for (end = sc; end > start && data[end - 1] == 0;) end--;
-      if (type != aud && end > start && media_ps_cache_put(&t->ps, data + start, end - start) < 0)
-        return fail(m, ERR_ELIMIT, "parameter set too large");
+      int rc = keep_param_set(m, t, type, data + start, end - start);
+      if (rc) return rc;
       continue;
     }
     /* Room for the length and the rest of the unit, within the buffer's limit. */
@@ -370,12 +409,15 @@ static int frag_due(mp4_muxer *m, int64_t pts_us, bool key) {
 
 /* Converts the sample to the end of its track's fragment buffer (m->pending_at) and adds it:
    1 once added, 0 when there is nothing to add, or an error. */
-static int write_sample(mp4_muxer *m, wtrack *t, const uint8_t *data, size_t size, int64_t pts_us, unsigned flags) {
+static int write_sample(mp4_muxer *m, wtrack *t, const uint8_t *data, size_t size, const media_nal_table *nals,
+                        int64_t pts_us, unsigned flags) {
   bool key = true;
   int rc;
   if (t->d.kind == MP4_TRACK_VIDEO) {
     bool vcl;
-    if ((rc = convert_video(m, t, data, size, &key, &vcl))) return rc;
+    rc = media_nal_table_fits(nals, data, size) ? convert_video_known(m, t, data, size, nals, &key, &vcl)
+                                                : convert_video(m, t, data, size, &key, &vcl);
+    if (rc) return rc;
     if (!vcl) return 0; /* a header pack: parameter sets cached */
     if (flags & (MP4_FRAME_KEYFRAME | MP4_FRAME_DELTA)) key = flags & MP4_FRAME_KEYFRAME;
     if (!t->started) {
@@ -435,6 +477,11 @@ static int write_sample(mp4_muxer *m, wtrack *t, const uint8_t *data, size_t siz
 }
 
 int mp4_muxer_write(mp4_muxer *m, int track, const uint8_t *data, size_t size, int64_t pts_us, unsigned flags) {
+  return mp4_muxer_write_nals(m, track, data, size, NULL, pts_us, flags);
+}
+
+int mp4_muxer_write_nals(mp4_muxer *m, int track, const uint8_t *data, size_t size, const media_nal_table *nals,
+                         int64_t pts_us, unsigned flags) {
   if (!m) return ERR_EINVAL;
   if (m->err) return m->err;
   if (track < 1 || track > m->nt) return fail(m, ERR_EINVAL, "no track %d", track);
@@ -445,7 +492,7 @@ int mp4_muxer_write(mp4_muxer *m, int track, const uint8_t *data, size_t size, i
   wtrack *t = &m->t[track - 1];
   m->pending_track = track - 1;
   m->pending_at = t->data.len;
-  int rc = write_sample(m, t, data, size, pts_us, flags);
+  int rc = write_sample(m, t, data, size, nals, pts_us, flags);
   if (rc <= 0) mp4_buf_truncate(&t->data, m->pending_at); /* not added: its bytes go */
   m->pending_track = -1;
   return rc < 0 ? rc : 0;

@@ -375,8 +375,18 @@ int mp4_segmenter_add_audio(mp4_segmenter *s, mp4_codec codec, int sample_rate, 
   return id;
 }
 
-static bool is_keyframe(mp4_codec codec, const uint8_t *data, size_t size) {
+/* Whether the unit holds an IDR/IRAP NAL; from the caller's NAL table when it has one (as the
+   muxer: a table it would not use is not used here either). */
+static bool is_keyframe(mp4_codec codec, const uint8_t *data, size_t size, const media_nal_table *nals) {
   media_codec mc = codec == MP4_CODEC_H265 ? MEDIA_CODEC_H265 : MEDIA_CODEC_H264;
+  if (media_nal_table_fits(nals, data, size)) {
+    for (size_t i = 0; i < nals->count; i++) {
+      size_t start = nals->starts[i] + 3, end = i + 1 < nals->count ? nals->starts[i + 1] : size;
+      while (end > start && data[end - 1] == 0) end--;
+      if (end > start && media_nal_is_idr(mc, media_nal_type(mc, data + start, end - start))) return true;
+    }
+    return false;
+  }
   size_t pos = 0;
   media_nal nal;
   while (media_annexb_next(mc, data, size, &pos, &nal))
@@ -393,14 +403,19 @@ static bool due(mp4_segmenter *s, int64_t pts_us) {
 }
 
 int mp4_segmenter_write(mp4_segmenter *s, int track, const uint8_t *data, size_t size, int64_t pts_us, unsigned flags) {
+  return mp4_segmenter_write_nals(s, track, data, size, NULL, pts_us, flags);
+}
+
+int mp4_segmenter_write_nals(mp4_segmenter *s, int track, const uint8_t *data, size_t size, const media_nal_table *nals,
+                             int64_t pts_us, unsigned flags) {
   if (!s) return ERR_EINVAL;
   if (s->err) return s->err;
   if (track < 1 || track > s->ntracks) return fail(s, ERR_EINVAL, "no track %d", track);
   bool video = s->kind[track - 1] == MP4_TRACK_VIDEO;
   /* The caller's flags when it gave any (no scan), else the NAL types, as the muxer decides. */
-  bool key =
-      video && (flags & (MP4_FRAME_KEYFRAME | MP4_FRAME_DELTA) ? (flags & MP4_FRAME_KEYFRAME) != 0
-                                                               : data && is_keyframe(s->codec[track - 1], data, size));
+  bool key = video && (flags & (MP4_FRAME_KEYFRAME | MP4_FRAME_DELTA)
+                           ? (flags & MP4_FRAME_KEYFRAME) != 0
+                           : data && is_keyframe(s->codec[track - 1], data, size, nals));
   bool cut_point = s->has_video ? key : true;
   int rc;
   if (s->broken) {
@@ -413,7 +428,7 @@ int mp4_segmenter_write(mp4_segmenter *s, int track, const uint8_t *data, size_t
     s->started = true;
     s->start_pts = pts_us;
   }
-  rc = mp4_muxer_write(s->m, track, data, size, pts_us, flags);
+  rc = mp4_muxer_write_nals(s->m, track, data, size, nals, pts_us, flags);
   if (rc == ERR_ENOSPC && make_room(s)) {
     s->broken = true;
     s->st.recovered++;

@@ -33,6 +33,20 @@ size_t media_annexb_find_start(const uint8_t *buf, size_t len, size_t from);
    dst is full (then a start code there or not). dst receives the returned offset - from bytes. */
 size_t media_annexb_copy_to_start(uint8_t *dst, size_t cap, const uint8_t *buf, size_t len, size_t from);
 
+/* Where the start codes of an Annex-B buffer are, as a splitter that has just searched it found
+   them: the offset of every 00 00 01 in the buffer, in order, exactly those media_annexb_find_start
+   finds from 0, each search going on 3 bytes after the one before. A consumer given the table
+   (the MP4 muxer) takes the NAL spans from it instead of searching the bytes again. count 0: not
+   known (search). */
+typedef struct media_nal_table {
+  const uint32_t *starts;
+  size_t count;
+} media_nal_table;
+
+/* Whether a table can stand for the search of buf: not empty, in order, in bounds, and every entry
+   00 00 01 (so bytes changed since it was made show, unless they made a new start code). */
+bool media_nal_table_fits(const media_nal_table *t, const uint8_t *buf, size_t len);
+
 /* Bytes of the NAL header: 1 for H.264, 2 for H.265. */
 static inline size_t media_nal_header_size(media_codec codec) { return codec == MEDIA_CODEC_H265 ? 2 : 1; }
 

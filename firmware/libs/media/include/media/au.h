@@ -34,6 +34,9 @@ typedef struct media_au {
   bool has_vcl;    /* false for a trailing unit holding only non-picture NALs */
   uint64_t index;  /* 0, 1, 2 ... */
   uint64_t offset; /* of data[0] in the stream */
+  /* The reader's units: the start codes it found in data (media/annexb.h), valid as data is;
+     none (count 0) from the push splitter, or after the reader ran out of memory for them. */
+  media_nal_table nals;
 } media_au;
 
 typedef void (*media_au_fn)(void *user, const media_au *au);

@@ -38,6 +38,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "media/annexb.h"
 #include "mp4/io.h"
 #include "mp4/mp4.h"
 
@@ -86,6 +87,14 @@ int mp4_muxer_add_audio(mp4_muxer *m, mp4_codec codec, int sample_rate, int chan
    (ERR_ENOSPC / ERR_EIO) every later call returns it and the file ends at the last complete
    fragment. */
 int mp4_muxer_write(mp4_muxer *m, int track, const uint8_t *data, size_t size, int64_t pts_us, unsigned flags);
+/* As mp4_muxer_write, for video data whose start codes the caller's splitter has already found:
+   `nals` (media/annexb.h; media/au.h's reader gives each unit its table) says where they are, so
+   the NALs are copied without searching the bytes again. The file is byte for byte the one
+   mp4_muxer_write makes of the same data. The table must list every start code of data; one
+   that is out of order or out of bounds, or an entry that is not 00 00 01 (bytes changed since),
+   is not used: the data is searched as by mp4_muxer_write. NULL or count 0: searched. */
+int mp4_muxer_write_nals(mp4_muxer *m, int track, const uint8_t *data, size_t size, const media_nal_table *nals,
+                         int64_t pts_us, unsigned flags);
 /* Writes the last fragment, finalizes per mode, frees m. Returns the first error seen. */
 int mp4_muxer_close(mp4_muxer *m);
 /* Text of the last error ("" if none). Valid until the next call on m. */

@@ -66,6 +66,9 @@ int mp4_segmenter_add_video(mp4_segmenter *s, mp4_codec codec, int width, int he
 int mp4_segmenter_add_audio(mp4_segmenter *s, mp4_codec codec, int sample_rate, int channels);
 /* As mp4_muxer_write, cutting to a new file at a keyframe when one is due. */
 int mp4_segmenter_write(mp4_segmenter *s, int track, const uint8_t *data, size_t size, int64_t pts_us, unsigned flags);
+/* As mp4_muxer_write_nals: the caller's NAL table serves the keyframe check and the muxer. */
+int mp4_segmenter_write_nals(mp4_segmenter *s, int track, const uint8_t *data, size_t size, const media_nal_table *nals,
+                             int64_t pts_us, unsigned flags);
 /* Finishes the current file and frees s. Returns the first error seen, with its text in `why`
  * (may be NULL). */
 int mp4_segmenter_close(mp4_segmenter *s, char *why, size_t why_len);
