@@ -1,8 +1,8 @@
 /* mp4_io's view and the demuxer's read-ahead: a demuxer over an io with a view (a mapped file, a
    memory reader) gives the very frames, byte for byte, that one reading through read() gives
    (with read-ahead windows, and a frame per read), Annex-B or as stored, after seeks too; frames
-   stored as-is come out in place (no copy). Read-ahead reads the samples' region once, front to
-   back: no seek and no byte read twice, even where windows end inside frames. */
+   stored as-is come out in place (no copy). Read-ahead reads the samples' region front to back:
+   no seek back and no byte read twice, even where windows end inside frames. */
 #include "check.h"
 #include "base/errors.h"
 #include "mp4test.h"
