@@ -57,13 +57,16 @@ describe("what the self-test needs from the runtime", () => {
        f.sync();
        f.close();
        f.close();
-       console.log(new Uint8Array(openFile("/sdcard/a.bin").read(16)).join(","));
+       const g = openFile("/sdcard/a.bin");
+       const ab = g.read(16);
+       console.log([ab.byteLength, new Uint8Array(ab).join(","), new Uint8Array(ab.transfer(2)).join(","), ab.detached, String(g.read(1))].join(" "));
+       g.close();
        removeFile("/sdcard/a.bin");
        for (const fn of [() => removeFile("/sdcard/a.bin"), () => openFile("/sdcard/no/such.bin"), () => f.write(new Uint8Array(1)), () => f.sync()])
          try { fn(); console.log("no error"); } catch (e) { console.log(e.code + " " + e.message); }`,
     );
     expect(out).toEqual([
-      "1,2,3",
+      "3 1,2,3 1,2 true null",
       "ENOENT removeFile: cannot remove '/sdcard/a.bin': no such file or directory",
       "ENOENT openFile: cannot open '/sdcard/no/such.bin': no such file or directory",
       "ECLOSED MediaFile.write: the file is closed",

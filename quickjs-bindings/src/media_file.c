@@ -132,21 +132,38 @@ static file_obj *file_of(JSContext *ctx, JSValueConst this_val, const char *fn) 
   return fo;
 }
 
+/* The engine's own memory behind a read's ArrayBuffer: it can be transferred and resized as any. */
+static void *read_buffer_realloc(JSRuntime *rt, void *opaque, void *ptr, size_t size) {
+  (void)opaque;
+  if (size) return js_realloc_rt(rt, ptr, size);
+  js_free_rt(rt, ptr);
+  return NULL;
+}
+
 static JSValue file_read(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
   file_obj *fo = file_of(ctx, this_val, "MediaFile.read");
   if (!fo) return JS_EXCEPTION;
   int64_t n;
   if (argc < 1 || kjs_get_int(ctx, argv[0], "MediaFile.read: size", 1, 64 << 20, &n) < 0)
     return argc < 1 ? JS_ThrowTypeError(ctx, "MediaFile.read(size) needs a size") : JS_EXCEPTION;
-  uint8_t *buf = malloc((size_t)n);
-  if (!buf) return JS_ThrowOutOfMemory(ctx);
+  /* Read straight into the memory the ArrayBuffer will own (the engine's, so the heap limit
+   * counts it): a copy into a second buffer cost every read a second set of fresh pages. */
+  uint8_t *buf = js_malloc(ctx, (size_t)n);
+  if (!buf) return JS_EXCEPTION;
   size_t got = fread(buf, 1, (size_t)n, fo->f);
-  if (!got && ferror(fo->f)) {
-    free(buf);
-    return file_fail(ctx, "MediaFile.read", "read", fo->path, errno);
+  if (!got) {
+    int e = errno;
+    bool failed = ferror(fo->f);
+    js_free(ctx, buf);
+    return failed ? file_fail(ctx, "MediaFile.read", "read", fo->path, e) : JS_NULL;
   }
-  JSValue r = got ? JS_NewArrayBufferCopy(ctx, buf, got) : JS_NULL;
-  free(buf);
+  if (got < (size_t)n) {
+    uint8_t *fit = js_realloc(ctx, buf, got);
+    if (fit) buf = fit;
+    else JS_FreeValue(ctx, JS_GetException(ctx)); /* a failed shrink keeps the larger block */
+  }
+  JSValue r = JS_NewArrayBuffer(ctx, buf, got, 0, read_buffer_realloc, NULL, false);
+  if (JS_IsException(r)) js_free(ctx, buf);
   return r;
 }
 
