@@ -167,8 +167,10 @@ export default async function mp4() {
       cmd(B, ["demux", m, "read"]),
       cmd("ffmpeg", ["-v", "error", "-nostdin", "-i", m, "-map", "0", "-c", "copy", "-f", "null", "-"]),
       cmd(B, ["demux", m, "map"]),
-      // the copy floor: the file's bytes read() into a 256 KiB buffer, nothing else
-      cmd("dd", [`if=${m}`, "of=/dev/null", "bs=256k", "status=none"]),
+      // the copy floor: the file's bytes read() into a 256 KiB buffer, nothing else. From byte 16
+      // on, so that its copies, like the demuxer's (which start wherever a sample starts), are
+      // not between mutually 64-byte-aligned buffers: that costs ~6% more here (bench/README.md).
+      cmd("dd", [`if=${m}`, "of=/dev/null", "bs=256k", "iflag=skip_bytes", "skip=16", "status=none"]),
     ];
     note(`demux ${s} s: ${RUNS} runs`);
     const [ours, ff, mapped, dd] = await interleave(RUNS, cases);
@@ -176,7 +178,7 @@ export default async function mp4() {
     row({ case: `demux ${s} s MOV (ffmpeg's), every frame as stored, C API (read into its read-ahead buffers)`, oursRuns: col(ours, "cpuMs"), oursCmd: cases[0].line,
       ...peer, goal: { max: +(1 / DEMUX_GOAL).toFixed(3), text: `>= ${DEMUX_GOAL}x faster (<= ${1 / DEMUX_GOAL}x)` } });
     row({ case: `demux ${s} s MOV, C API (frames in place in the mapped file, every page touched)`, oursRuns: col(mapped, "cpuMs"), oursCmd: cases[2].line, ...peer });
-    row({ case: `read() copy floor: dd of the ${s} s MOV through a 256 KiB buffer (no parsing) vs ffmpeg`, oursRuns: col(dd, "cpuMs"), oursCmd: cases[3].line, ...peer });
+    row({ case: `read() copy floor: dd of the ${s} s MOV (but its first 16 bytes) through a 256 KiB buffer (no parsing) vs ffmpeg`, oursRuns: col(dd, "cpuMs"), oursCmd: cases[3].line, ...peer });
     row({ case: `demux ${s} s MOV, C API (read into its read-ahead buffers) vs the read() copy floor`, oursRuns: col(ours, "cpuMs"), oursCmd: cases[0].line,
       peerRuns: col(dd, "cpuMs"), peerName: "dd of the same file", peerCmd: cases[3].line, unit: "ms CPU" });
   }

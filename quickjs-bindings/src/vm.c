@@ -286,7 +286,7 @@ struct vm_thread_start {
   void *arg;
 };
 
-/* glibc gives a new thread its own arena, a heap whose writable part grows by one mprotect() per
+/* glibc gives a new thread its own arena, a heap whose writable part grows by one mprotect call per
  * allocation past its end: loading a 1 MB bundle's bytecode made ~1240 of them (~4% of its start).
  * An arena's first heap is made writable up to M_TOP_PAD at once, so the VM thread's arena is made
  * (by its first malloc) with a 16 MB pad, then the pad goes back to its default. Only address

@@ -1,8 +1,8 @@
-/* libFuzzer target: the MP4 demuxer over a memory buffer — open, file info, every track, all
-   frames, seeks to times taken from the input (and the extremes), the frames after each. Built
-   with -DK230JS_FUZZ=ON (clang, ASan + UBSan, any undefined behaviour aborts). What the reader
-   hands out must hold its documented bounds: times within +-2^50 us, durations too, track ids
-   and kinds as reported. */
+/* libFuzzer target: the MP4 demuxer over a memory buffer, in place (its view) or read through
+   small read-ahead windows — open, file info, every track, all frames, seeks to times taken
+   from the input (and the extremes), the frames after each. Built with -DK230JS_FUZZ=ON (clang,
+   ASan + UBSan, any undefined behaviour aborts). What the reader hands out must hold its
+   documented bounds: times within +-2^50 us, durations too, track ids and kinds as reported. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -41,6 +41,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   cfg.max_sample_size = 1u << 20;
   cfg.max_box_size = 4u << 20;
   cfg.annexb = size & 1;
+  if (size & 2) {
+    /* Through read() (no view) into small read-ahead windows: samples straddle their ends. */
+    io.view = NULL;
+    cfg.read_ahead = size & 4 ? 64 : 4096;
+  }
   mp4_demuxer *d;
   if (mp4_demuxer_open(&d, &cfg, &io) != 0) return 0;
   mp4_file_info fi;

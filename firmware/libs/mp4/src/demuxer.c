@@ -52,6 +52,7 @@ typedef struct dtrack {
   bool frag_dts_valid;
   mp4_dsample *s;
   uint32_t n, cap, next;
+  int64_t next_us; /* decode time of sample `next` (set_next) */
   /* Read-ahead: the bytes of a run of this track's samples stored back to back. */
   uint8_t *win;
   uint64_t win_off;
@@ -62,6 +63,7 @@ struct mp4_demuxer {
   mp4_demuxer_config cfg;
   mp4_io io;
   uint64_t file_size;
+  uint64_t data_end; /* where the last sample's bytes end: read-ahead stops there */
   dtrack t[MAX_DTRACKS];
   int nt;
   dtrack *cur; /* trak / traf being parsed */
@@ -127,6 +129,12 @@ static int64_t track_duration(const dtrack *t) {
   const mp4_dsample *last = &t->s[t->n - 1];
   int64_t end = last->dts + last->duration; /* within MAX_TICKS + 2^32 */
   return end > 0 ? end : 0;
+}
+
+/* Moves the track to sample `next` (n: the end), with its decode time ready for get_frame's pick. */
+static void set_next(dtrack *t, uint32_t next) {
+  t->next = next;
+  t->next_us = next < t->n ? to_us(t->s[next].dts - t->shift, t->timescale) : 0;
 }
 
 /* ---- the box walker ---- */
@@ -781,8 +789,10 @@ int mp4_demuxer_open(mp4_demuxer **out, const mp4_demuxer_config *cfg, const mp4
           continue;
         }
         t->s[k++] = t->s[j];
+        if (t->s[j].offset + t->s[j].size > d->data_end) d->data_end = t->s[j].offset + t->s[j].size;
       }
       t->n = k;
+      set_next(t, 0);
     }
     if (d->nt == 0) rc = ERR_ENOTSUP;
     /* Any time the reader will hand out (or the header claims) beyond +-MAX_TIME_US flags the file. */
@@ -855,27 +865,43 @@ static int ensure_frame(mp4_demuxer *d, size_t n) {
 /* The bytes of sample s of track t, in place: the io's view, or a read-ahead window. Each track
    has one, refilled from its own next sample with cfg.read_ahead bytes, and a sample is looked
    up in all of them: interleaved tracks share the window of whichever read their region first,
-   tracks stored apart each slide their own, so every byte is read once, in few large reads. */
+   tracks stored apart each slide their own, so every byte is read once, in few large reads.
+   A refill starts inside a window when the sample straddled that window's end: the part already
+   read is moved to the front, not read again, and the read goes on where the last one stopped
+   (no seek: the file is read front to back). */
 static int sample_bytes(mp4_demuxer *d, dtrack *t, const mp4_dsample *s, const uint8_t **out) {
   if (d->io.view && (*out = d->io.view(d->io.user, s->offset, s->size))) return 0;
+  if (!s->size) {
+    *out = NULL; /* nothing to read */
+    return 0;
+  }
+  const dtrack *have = NULL; /* a window holding the sample's first bytes */
   for (int i = 0; i < d->nt; i++) {
     const dtrack *w = &d->t[i];
-    if (s->offset >= w->win_off && s->offset - w->win_off + s->size <= w->win_len) {
+    if (s->offset < w->win_off || s->offset - w->win_off >= w->win_len) continue;
+    if (s->offset - w->win_off + s->size <= w->win_len) {
       *out = w->win + (s->offset - w->win_off);
       return 0;
     }
+    have = w;
   }
   size_t want = d->cfg.read_ahead;
-  if (want > d->file_size - s->offset) want = (size_t)(d->file_size - s->offset);
+  if (want > d->data_end - s->offset) want = (size_t)(d->data_end - s->offset);
   if (want < s->size) want = s->size;
+  size_t keep = have ? (size_t)(have->win_off + have->win_len - s->offset) : 0; /* < s->size */
   if (want > t->win_cap) {
-    uint8_t *p = realloc(t->win, want);
+    uint8_t *p = realloc(t->win, want); /* keeps what this window holds */
     if (!p) return ERR_ENOMEM;
     t->win = p;
     t->win_cap = want;
   }
+  if (keep) {
+    const uint8_t *from = have->win + (s->offset - have->win_off);
+    if (have == t) memmove(t->win, from, keep);
+    else memcpy(t->win, from, keep);
+  }
   t->win_len = 0;
-  int rc = read_at(d, s->offset, t->win, want);
+  int rc = read_at(d, s->offset + keep, t->win + keep, want - keep);
   if (rc) return rc;
   t->win_off = s->offset;
   t->win_len = want;
@@ -890,15 +916,14 @@ int mp4_demuxer_get_frame(mp4_demuxer *d, mp4_frame *f) {
   int64_t best_us = 0;
   for (int i = 0; i < d->nt; i++) {
     dtrack *t = &d->t[i];
-    if (t->next >= t->n) continue;
-    int64_t us = to_us(t->s[t->next].dts - t->shift, t->timescale);
-    if (!best || us < best_us) best = t, best_us = us;
+    if (t->next < t->n && (!best || t->next_us < best_us)) best = t, best_us = t->next_us;
   }
   if (!best) {
     f->eof = true;
     return 0;
   }
-  const mp4_dsample *s = &best->s[best->next++];
+  const mp4_dsample *s = &best->s[best->next];
+  set_next(best, best->next + 1);
   f->track_id = best->id;
   f->codec = best->codec;
   f->dts_us = best_us;
@@ -950,7 +975,7 @@ int mp4_demuxer_seek(mp4_demuxer *d, int64_t time_us) {
       if (to_us(t->s[j].dts + t->s[j].cts - t->shift, t->timescale) > time_us) break;
       if (t->s[j].sync) pick = j;
     }
-    t->next = pick;
+    set_next(t, pick);
   }
   return 0;
 }

@@ -85,6 +85,9 @@ int mp4_io_file_open(mp4_io *io, const char *path, const char *mode) {
     free(fi);
     return e == ENOENT ? ERR_ENOENT : e == ENOSPC ? ERR_ENOSPC : ERR_EIO;
   }
+  /* Readers (the demuxer) read large runs themselves: a stdio buffer would split each read in two
+     system calls and copy part of it twice, and every seek would drop and refill it. */
+  if (!write) setvbuf(fi->f, NULL, _IONBF, 0);
   if (mode[0] == 'm') map_file(fi);
   memset(io, 0, sizeof(*io));
   io->write = f_write;

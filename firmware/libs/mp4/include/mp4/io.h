@@ -29,8 +29,9 @@ typedef struct mp4_io {
   const uint8_t *(*view)(void *user, uint64_t offset, size_t size);
 } mp4_io;
 
-/* stdio file. mode "r" for reading, "w" to create/truncate for writing (opened read-write so the
-   muxer can finalize), "m" for reading with a view of the whole file mapped into memory (mmap;
+/* stdio file. mode "r" for reading (unbuffered: reads go straight into the caller's memory),
+   "w" to create/truncate for writing (opened read-write so the muxer can finalize;
+   buffered), "m" for reading with a view of the whole file mapped into memory (mmap;
    without a mapping it works as "r"): the file must not shrink while it is open, or reading the
    view faults (SIGBUS). The adapter owns the FILE; mp4_io_file_close() closes it. */
 int mp4_io_file_open(mp4_io *io, const char *path, const char *mode);
