@@ -96,6 +96,28 @@ int main(void) {
   CHECK_EQ_INT(media_annexb_next(MEDIA_CODEC_H264, s, sizeof s, &pos, &n), 0);
   CHECK_EQ_INT(media_annexb_next(MEDIA_CODEC_H264, s, sizeof s, &pos, &n), 0);
 
+  /* The table iterator gives the same NALs as the search, the empty one skipped too. */
+  uint32_t starts[8];
+  media_nal_table tab = {starts, 0};
+  for (size_t sc = media_annexb_find_start(s, sizeof s, 0); sc < sizeof s;
+       sc = media_annexb_find_start(s, sizeof s, sc + 3))
+    starts[tab.count++] = (uint32_t)sc;
+  CHECK(media_nal_table_fits(&tab, s, sizeof s));
+  size_t spos = 0, tpos = 0;
+  media_nal tn;
+  int nals = 0;
+  for (;;) {
+    int a = media_annexb_next(MEDIA_CODEC_H264, s, sizeof s, &spos, &n);
+    CHECK_EQ_INT(media_nal_table_next(MEDIA_CODEC_H264, &tab, s, sizeof s, &tpos, &tn), a);
+    if (!a) break;
+    nals++;
+    CHECK(tn.data == n.data);
+    CHECK_EQ_INT(tn.size, n.size);
+    CHECK_EQ_INT(tn.type, n.type);
+  }
+  CHECK_EQ_INT(nals, 4);
+  CHECK_EQ_INT(media_nal_table_next(MEDIA_CODEC_H264, &tab, s, sizeof s, &tpos, &tn), 0);
+
   /* no start code at all, empty buffer, start code at the very end */
   static const uint8_t none[] = {1, 2, 3, 0, 0};
   pos = 0;

@@ -164,31 +164,47 @@ size_t media_annexb_copy_to_start(uint8_t *dst, size_t cap, const uint8_t *buf, 
 
 #endif
 
+/* The NAL whose bytes run from `start` (after its start code) to `next` (the next start code or the
+   end): false if it is empty. */
+static bool nal_between(media_codec codec, const uint8_t *buf, size_t start, size_t next, media_nal *nal) {
+  size_t end = next;
+  /* Zero bytes before the next start code are its zero_byte or trailing_zero_8bits, never NAL data
+     (a NAL's last byte is the non-zero rbsp_stop_one_bit byte or cabac_zero_words' 0x0000 03). */
+  while (end > start && buf[end - 1] == 0) end--;
+  if (end == start) return false;
+  nal->data = buf + start;
+  nal->size = end - start;
+  nal->type = media_nal_type(codec, nal->data, nal->size);
+  return true;
+}
+
 int media_annexb_next(media_codec codec, const uint8_t *buf, size_t len, size_t *pos, media_nal *nal) {
   if (!buf || !pos || !nal) return 0;
   size_t p = *pos;
   while (p < len) {
     size_t sc = media_annexb_find_start(buf, len, p);
-    if (sc >= len) {
-      *pos = len;
-      return 0;
-    }
-    size_t start = sc + 3;
-    size_t next = media_annexb_find_start(buf, len, start);
-    size_t end = next;
-    /* Zero bytes before the next start code are its zero_byte or trailing_zero_8bits, never NAL data
-       (a NAL's last byte is the non-zero rbsp_stop_one_bit byte or cabac_zero_words' 0x0000 03). */
-    while (end > start && buf[end - 1] == 0) end--;
-    p = next;
-    if (end > start) {
-      nal->data = buf + start;
-      nal->size = end - start;
-      nal->type = media_nal_type(codec, nal->data, nal->size);
-      *pos = next;
+    if (sc >= len) break;
+    p = media_annexb_find_start(buf, len, sc + 3);
+    if (nal_between(codec, buf, sc + 3, p, nal)) {
+      *pos = p;
       return 1;
     }
   }
   *pos = len;
+  return 0;
+}
+
+int media_nal_table_next(media_codec codec, const media_nal_table *t, const uint8_t *buf, size_t len, size_t *pos,
+                         media_nal *nal) {
+  if (!t || !buf || !pos || !nal) return 0;
+  for (size_t i = *pos; i < t->count; i++) {
+    size_t next = i + 1 < t->count ? t->starts[i + 1] : len;
+    if (nal_between(codec, buf, t->starts[i] + 3, next, nal)) {
+      *pos = i + 1;
+      return 1;
+    }
+  }
+  *pos = t->count;
   return 0;
 }
 

@@ -379,17 +379,10 @@ int mp4_segmenter_add_audio(mp4_segmenter *s, mp4_codec codec, int sample_rate, 
    muxer: a table it would not use is not used here either). */
 static bool is_keyframe(mp4_codec codec, const uint8_t *data, size_t size, const media_nal_table *nals) {
   media_codec mc = codec == MP4_CODEC_H265 ? MEDIA_CODEC_H265 : MEDIA_CODEC_H264;
-  if (media_nal_table_fits(nals, data, size)) {
-    for (size_t i = 0; i < nals->count; i++) {
-      size_t start = nals->starts[i] + 3, end = i + 1 < nals->count ? nals->starts[i + 1] : size;
-      while (end > start && data[end - 1] == 0) end--;
-      if (end > start && media_nal_is_idr(mc, media_nal_type(mc, data + start, end - start))) return true;
-    }
-    return false;
-  }
+  bool known = media_nal_table_fits(nals, data, size);
   size_t pos = 0;
   media_nal nal;
-  while (media_annexb_next(mc, data, size, &pos, &nal))
+  while (known ? media_nal_table_next(mc, nals, data, size, &pos, &nal) : media_annexb_next(mc, data, size, &pos, &nal))
     if (media_nal_is_idr(mc, nal.type)) return true;
   return false;
 }

@@ -46,6 +46,10 @@ typedef struct media_nal_table {
 /* Whether a table can stand for the search of buf: not empty, in order, in bounds, and every entry
    00 00 01 (so bytes changed since it was made show, unless they made a new start code). */
 bool media_nal_table_fits(const media_nal_table *t, const uint8_t *buf, size_t len);
+/* As media_annexb_next, the NALs taken from a table that fits buf (no search): the same NALs in
+   the same order. *pos (an entry index) starts at 0. */
+int media_nal_table_next(media_codec codec, const media_nal_table *t, const uint8_t *buf, size_t len, size_t *pos,
+                         media_nal *nal);
 
 /* Bytes of the NAL header: 1 for H.264, 2 for H.265. */
 static inline size_t media_nal_header_size(media_codec codec) { return codec == MEDIA_CODEC_H265 ? 2 : 1; }
