@@ -64,6 +64,78 @@ static int mux(const char *path, mp4_mode mode, const aus *v, mp4_codec vc, mp4_
   return rc;
 }
 
+/* An io that counts the writes of more than 8 bytes (not the 4-byte commits or mehd's 8) on the
+   way to a memory writer. */
+typedef struct counting {
+  mp4_io inner;
+  int writes;
+} counting;
+static int counting_write(void *u, const void *p, size_t n) {
+  counting *c = u;
+  if (n > 8) c->writes++;
+  return c->inner.write(c->inner.user, p, n);
+}
+static int counting_seek(void *u, uint64_t off) {
+  counting *c = u;
+  return c->inner.seek(c->inner.user, off);
+}
+
+/* A fragment goes out in one write when the moof, the mdat header and the audio fit the room in
+   front of the video (every fragment of 0.5 s with 40 ms chunks), else piece by piece (5 s of
+   audio in 1 s chunks ahead of the video, in 10 s fragments): either way every sample reads back
+   as written. */
+static void check_fragment_writes(uint32_t fragment_us, size_t audio_chunk, int64_t audio_lead_us, bool one_write) {
+  mp4_mem m;
+  counting c = {0};
+  mp4_io_mem_writer(&c.inner, &m, 0);
+  mp4_io io = {.write = counting_write, .seek = counting_seek, .user = &c};
+  mp4_muxer_config cfg = MP4_MUXER_CONFIG_DEFAULT;
+  cfg.fragment_us = fragment_us;
+  mp4_muxer *mx;
+  CHECK_EQ_INT(mp4_muxer_open(&mx, &cfg, &io), 0);
+  int vt = mp4_muxer_add_video(mx, MP4_CODEC_H264, 320, 240);
+  int at = mp4_muxer_add_audio(mx, MP4_CODEC_G711A, 8000, 1);
+  int64_t dur = (int64_t)audio_chunk * 125; /* µs at 8 kHz */
+  size_t na = 0, nchunks = alaw_len / audio_chunk;
+  for (size_t i = 0; i < v264.n; i++) {
+    int64_t pts = (int64_t)i * 100000 / 3;
+    CHECK_EQ_INT(mp4_muxer_write(mx, vt, v264.data[i], v264.size[i], pts, 0), 0);
+    for (; (int64_t)na * dur < pts + audio_lead_us; na++)
+      CHECK_EQ_INT(mp4_muxer_write(mx, at, alaw + na % nchunks * audio_chunk, audio_chunk, (int64_t)na * dur, 0), 0);
+  }
+  uint32_t fragments = mp4_muxer_fragments(mx) + 1; /* and the one close() writes */
+  CHECK_EQ_INT(mp4_muxer_close(mx), 0);
+  printf("%u us fragments, %zu-byte audio chunks: %u fragments in %d writes\n", fragment_us, audio_chunk, fragments,
+         c.writes);
+  if (one_write) CHECK_EQ_INT(c.writes, 1 + (int)fragments); /* the init segment, then one a fragment */
+  else CHECK(c.writes > 1 + (int)fragments);
+  mp4_io rio;
+  mp4_mem r;
+  mp4_io_mem_reader(&rio, &r, m.data, m.size);
+  mp4_demuxer *d;
+  CHECK_EQ_INT(mp4_demuxer_open(&d, NULL, &rio), 0);
+  size_t gv = 0, ga = 0, bad = 0;
+  mp4_frame f;
+  while (d && mp4_demuxer_get_frame(d, &f) == 0 && !f.eof) {
+    if (f.codec == MP4_CODEC_G711A) {
+      bad += f.size != audio_chunk || memcmp(f.data, alaw + ga % nchunks * audio_chunk, f.size) != 0;
+      ga++;
+      continue;
+    }
+    /* the picture's slice, its last NAL, ends the sample byte for byte */
+    size_t pos = 0;
+    media_nal nal, last = {0};
+    while (gv < v264.n && media_annexb_next(MEDIA_CODEC_H264, v264.data[gv], v264.size[gv], &pos, &nal)) last = nal;
+    bad += f.size < last.size || memcmp(f.data + f.size - last.size, last.data, last.size) != 0;
+    gv++;
+  }
+  mp4_demuxer_close(d);
+  CHECK_EQ_INT(gv, v264.n);
+  CHECK_EQ_INT(ga, na);
+  CHECK_EQ_INT(bad, 0);
+  mp4_mem_free(&m);
+}
+
 /* Our demuxer on a file: per-track packets must match the expected counts and timing. */
 static void check_demux(mp4_io *io, size_t nv, size_t na, int fragmented) {
   mp4_demuxer *d;
@@ -328,6 +400,8 @@ int main(void) {
     check_demux(&rio, v264.n, na, 1);
     mp4_mem_free(&m);
   }
+  check_fragment_writes(500000, AUDIO_CHUNK, 0, true);
+  check_fragment_writes(10000000, 8000, 5000000, false);
   free_aus(&v264);
   free_aus(&v265);
   free(alaw);
