@@ -1,7 +1,9 @@
 /* k230:mp4's writer (mp4_internal.h): a recording's files behind a lock, and the thread that
  * writes what pipes hand over. Two locks: file_mu is held over each write (the card's time, an
  * fsync included); mu guards the queue and what is published after each write, and is never held
- * over one, so the loop thread that queues never waits for the card. */
+ * over one, so the loop thread that queues never waits for the card. Until a pipe starts the
+ * thread, the VM thread (which is also the loop thread, kjs/loop.h) is the writer's only user:
+ * writeFrame then takes neither lock (three lock pairs a frame, ~4% of a file mux's CPU). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,25 +25,36 @@ struct mp4js_item {
   uint8_t data[];
 };
 
-/* Under file_mu, then mu: what JS reads without waiting for the card. */
-static void publish(mp4js_writer *w) {
-  bool renamed = mp4js_files_update(&w->files);
-  pthread_mutex_lock(&w->mu);
+/* Under mu (or with no writer thread): what JS reads without waiting for the card, after
+ * mp4js_files_update under file_mu said whether the path changed. */
+static void published(mp4js_writer *w, bool renamed) {
   w->seg = w->files.last;
   if (renamed) snprintf(w->path, sizeof w->path, "%s", w->files.js_path);
 }
 
-/* The one place a sample reaches the segmenter, from the thread or from writeFrame. */
+/* Under file_mu: refreshes the files' stats, then takes mu and publishes them. */
+static void publish(mp4js_writer *w) {
+  bool renamed = mp4js_files_update(&w->files);
+  pthread_mutex_lock(&w->mu);
+  published(w, renamed);
+}
+
+/* The one place a sample reaches the segmenter, from the thread or from writeFrame. `locked`:
+ * whether the writer thread exists (the locks are taken), else only the VM thread is here. */
 static int write_one(mp4js_writer *w, int track, const uint8_t *data, size_t len, const media_nal_table *nals,
-                     int64_t pts_us, unsigned flags, bool header, char *why, size_t why_len) {
-  pthread_mutex_lock(&w->file_mu);
+                     int64_t pts_us, unsigned flags, bool header, bool locked, char *why, size_t why_len) {
+  if (locked) pthread_mutex_lock(&w->file_mu);
   int rc = w->files.seg ? mp4_segmenter_write_nals(w->files.seg, track, data, len, nals, pts_us, flags) : ERR_ECLOSED;
   if (rc < 0) {
     const char *detail = w->files.seg ? mp4_segmenter_last_error(w->files.seg) : "";
     snprintf(why, why_len, "%s", *detail ? detail : err_str(rc));
   }
-  publish(w); /* takes mu */
-  pthread_mutex_unlock(&w->file_mu);
+  bool renamed = mp4js_files_update(&w->files);
+  if (locked) {
+    pthread_mutex_lock(&w->mu);
+    pthread_mutex_unlock(&w->file_mu);
+  }
+  published(w, renamed);
   if (rc >= 0 && track == w->video_track) {
     w->st.bytes += len;
     if (!header) {
@@ -51,7 +64,7 @@ static int write_one(mp4js_writer *w, int track, const uint8_t *data, size_t len
   } else if (rc >= 0 && track == w->audio_track && w->video_started) {
     w->st.audio_frames++; /* the file's timeline starts at the first picture: none before it */
   }
-  pthread_mutex_unlock(&w->mu);
+  if (locked) pthread_mutex_unlock(&w->mu);
   return rc < 0 ? rc : 0;
 }
 
@@ -81,7 +94,7 @@ static void *writer_thread(void *arg) {
     w->busy = true;
     pthread_mutex_unlock(&w->mu);
     char why[sizeof w->err_text];
-    int rc = write_one(w, it->track, it->data, it->len, NULL, it->pts_us, it->flags, it->header, why, sizeof why);
+    int rc = write_one(w, it->track, it->data, it->len, NULL, it->pts_us, it->flags, it->header, true, why, sizeof why);
     free(it);
     pthread_mutex_lock(&w->mu);
     if (rc < 0 && !w->err) {
@@ -132,12 +145,14 @@ int mp4js_writer_add_track(mp4js_writer *w, mp4_track_kind kind, mp4_codec codec
 
 int mp4js_writer_write(mp4js_writer *w, int track, const uint8_t *data, size_t len, const media_nal_table *nals,
                        int64_t pts_us, unsigned flags, char *why, size_t why_len) {
+  /* w->thread is set by mp4js_writer_queue on this same thread, so it is read without mu. */
+  if (!w->thread) return write_one(w, track, data, len, nals, pts_us, flags, false, false, why, why_len);
   pthread_mutex_lock(&w->mu);
   while ((w->head || w->busy) && !w->err) pthread_cond_wait(&w->cv, &w->mu); /* after what is queued */
   int rc = w->err;
   if (rc) snprintf(why, why_len, "%s", w->err_text);
   pthread_mutex_unlock(&w->mu);
-  return rc ? rc : write_one(w, track, data, len, nals, pts_us, flags, false, why, why_len);
+  return rc ? rc : write_one(w, track, data, len, nals, pts_us, flags, false, true, why, why_len);
 }
 
 int mp4js_writer_queue(mp4js_writer *w, int track, const uint8_t *data, size_t len, int64_t pts_us, unsigned flags,
