@@ -225,6 +225,15 @@ describe("AnnexBReader (access units of a raw stream, split in C)", () => {
     }
   });
 
+  it("a file of 34 MB (made present ahead and unmapped behind in steps of MiBs) gives the units a buffer of it gives, byte for byte", () => {
+    const file = makeClip("au-noise.264", ["-f", "lavfi", "-i", "testsrc=size=640x360:rate=30:duration=3", "-vf", "noise=alls=60:allf=t", "-g", "20", "-pix_fmt", "yuv420p",
+      "-c:v", "libx264", "-preset", "ultrafast", "-qp", "8", "-f", "h264"]);
+    expect(readFileSync(file).length).toBeGreaterThan(32 << 20);
+    for (const source of ["file", "buffer"]) expect(run("annexb-units", ["mux", file, source, `/sdcard/big-${source}`]).at(-1)).toMatch(/^frames 90 /);
+    const unit = (source: string) => readFileSync(join(sd, `big-${source}-unit.mp4`));
+    expect(unit("file").equals(unit("buffer"))).toBe(true);
+  });
+
   it("misuse: clear errors with codes; an oversized unit is skipped once and reading goes on", () => {
     const file = makeClip("au-bf-slices.264", []);
     const lines = run("annexb-units", ["bad", file]);

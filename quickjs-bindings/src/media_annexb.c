@@ -26,6 +26,7 @@ typedef struct annexb_reader {
   uint8_t *map; /* file source mapped: the file's map_len bytes, of which the first `released`
                    (units already read) are unmapped again */
   size_t map_len, released;
+  size_t populated; /* file source mapped: bytes from the start made present ahead of the units */
   /* Buffer source: the ArrayBuffer (counted, marked) and the bytes the reader scans, checked
    * before each read so a detached or resized buffer is an error, never a stale pointer. */
   JSValue buffer;
@@ -126,6 +127,26 @@ static void annexb_release_behind(annexb_reader *a, uint64_t offset) {
   size_t upto = (size_t)offset & ~(size_t)0xFFFFF; /* a 1 MiB boundary: a multiple of any page size */
   if (!a->map || upto < a->released + RELEASE_STEP) return;
   if (munmap(a->map + a->released, upto - a->released) == 0) a->released = upto;
+}
+
+/* The pages of the next few MiB after the unit just handed out are made present in one call
+ * each time the units come within that distance of the last ones: one system call instead of a
+ * page fault per 64 KiB that the splitter's first touch would take (4700 for a 300 MB file),
+ * -4% CPU for splitting a file already in the page cache. Only pages of the page cache: a file
+ * that is not in it is read as the faults would read it. Without MADV_POPULATE_READ (older
+ * kernels, RT-Smart) the faults stay. */
+static void annexb_populate_ahead(annexb_reader *a, uint64_t end) {
+#ifdef MADV_POPULATE_READ
+  enum { AHEAD = 8 << 20 };
+  if (!a->map || a->populated >= a->map_len || a->populated > end + AHEAD) return;
+  size_t from = a->populated > end ? a->populated : (size_t)end & ~(size_t)0xFFFFF;
+  size_t len = a->map_len - from < 2 * AHEAD ? a->map_len - from : 2 * AHEAD;
+  if (madvise(a->map + from, len, MADV_POPULATE_READ) != 0) len = a->map_len - from; /* unsupported: stop asking */
+  a->populated = from + len;
+#else
+  (void)a;
+  (void)end;
+#endif
 }
 
 /* The source: a path (opened) or an ArrayBuffer / view (kept). */
@@ -308,6 +329,7 @@ static JSValue annexb_read(JSContext *ctx, JSValueConst this_val, int argc, JSVa
     return kjs_throw(ctx, rc, "%s: an access unit larger than maxUnitSize was skipped (read again to go on)", fn);
   if (rc < 0) return media_fail(ctx, rc, fn);
   annexb_release_behind(a, au.offset);
+  annexb_populate_ahead(a, au.offset + au.size);
   JSValue data = unit_data(ctx, this_val, a, &au);
   if (JS_IsException(data)) return data;
   /* Own data properties, as media_encoder.c's packs: no setter looked for up the prototype chain. */
