@@ -41,8 +41,12 @@ typedef struct annexb_reader {
   const uint8_t *unit;
   size_t unit_size;
   media_nal_table nals;
-  /* The unit objects' property names, interned once (read() runs for every picture). */
+  /* The unit objects' property names, interned once (read() runs for every picture), and objects
+   * with the first 1, 2 and 3 of them, which keep the engine's shapes for a unit being built
+   * alive: without them each unit's first three properties each made a new shape (the last unit,
+   * still alive, keeps only the 4-property one). */
   JSAtom a_data, a_keyframe, a_index, a_offset;
+  JSValue shapes[3];
 } annexb_reader;
 
 /* ---- class id ---- */
@@ -68,6 +72,7 @@ static void annexb_release(JSRuntime *rt, annexb_reader *a) {
 
 static void annexb_free(JSRuntime *rt, annexb_reader *a) {
   annexb_release(rt, a);
+  for (int i = 0; i < COUNT(a->shapes); i++) JS_FreeValueRT(rt, a->shapes[i]);
   JSAtom atoms[] = {a->a_data, a->a_keyframe, a->a_index, a->a_offset};
   for (int i = 0; i < COUNT(atoms); i++)
     if (atoms[i] != JS_ATOM_NULL) JS_FreeAtomRT(rt, atoms[i]);
@@ -93,6 +98,30 @@ static void annexb_mark(JSRuntime *rt, JSValueConst val, JS_MarkFunc *mark) {
 static const JSClassDef annexb_class = {"AnnexBReader", .finalizer = annexb_finalizer, .gc_mark = annexb_mark};
 
 /* ---- constructor ---- */
+
+/* {data, keyframe, index, offset} with the first `props` of them (4: a unit; fewer: a->shapes).
+ * Takes `data`. Own data properties, as media_encoder.c's packs: no setter looked for up the
+ * prototype chain. */
+static JSValue unit_new(JSContext *ctx, annexb_reader *a, int props, JSValue data, bool keyframe, uint64_t index,
+                        uint64_t offset) {
+  JSValue o = JS_NewObject(ctx);
+  if (JS_IsException(o)) {
+    JS_FreeValue(ctx, data);
+    return o;
+  }
+  JSAtom names[] = {a->a_data, a->a_keyframe, a->a_index, a->a_offset};
+  JSValue values[] = {data, JS_NewBool(ctx, keyframe), JS_NewInt64(ctx, (int64_t)index),
+                      JS_NewInt64(ctx, (int64_t)offset)};
+  int i = 0;
+  while (i < props && JS_DefinePropertyValue(ctx, o, names[i], values[i], JS_PROP_C_W_E) >= 0) i++;
+  if (i < props) {
+    for (i++; i < props; i++) JS_FreeValue(ctx, values[i]); /* the failed one was taken */
+    JS_FreeValue(ctx, o);
+    return JS_EXCEPTION;
+  }
+  if (props == 0) JS_FreeValue(ctx, data);
+  return o;
+}
 
 static int64_t fd_read(void *user, void *buf, size_t n) {
   ssize_t k = read(*(int *)user, buf, n);
@@ -193,12 +222,16 @@ static JSValue annexb_ctor(JSContext *ctx, JSValueConst new_target, int argc, JS
   if (!a) return JS_ThrowOutOfMemory(ctx);
   a->fd = -1;
   a->buffer = a->lent = JS_UNDEFINED;
+  for (int i = 0; i < COUNT(a->shapes); i++) a->shapes[i] = JS_UNDEFINED;
   a->a_data = JS_NewAtom(ctx, "data");
   a->a_keyframe = JS_NewAtom(ctx, "keyframe");
   a->a_index = JS_NewAtom(ctx, "index");
   a->a_offset = JS_NewAtom(ctx, "offset");
-  if (a->a_data == JS_ATOM_NULL || a->a_keyframe == JS_ATOM_NULL || a->a_index == JS_ATOM_NULL ||
-      a->a_offset == JS_ATOM_NULL) {
+  bool ok = a->a_data != JS_ATOM_NULL && a->a_keyframe != JS_ATOM_NULL && a->a_index != JS_ATOM_NULL &&
+            a->a_offset != JS_ATOM_NULL;
+  for (int i = 0; ok && i < COUNT(a->shapes); i++)
+    ok = !JS_IsException(a->shapes[i] = unit_new(ctx, a, i + 1, JS_UNDEFINED, false, 0, 0));
+  if (!ok) {
     annexb_free(JS_GetRuntime(ctx), a);
     return JS_EXCEPTION;
   }
@@ -332,17 +365,7 @@ static JSValue annexb_read(JSContext *ctx, JSValueConst this_val, int argc, JSVa
   annexb_populate_ahead(a, au.offset + au.size);
   JSValue data = unit_data(ctx, this_val, a, &au);
   if (JS_IsException(data)) return data;
-  /* Own data properties, as media_encoder.c's packs: no setter looked for up the prototype chain. */
-  JSValue o = JS_NewObject(ctx);
-  if (JS_IsException(o) || JS_DefinePropertyValue(ctx, o, a->a_data, data, JS_PROP_C_W_E) < 0 ||
-      JS_DefinePropertyValue(ctx, o, a->a_keyframe, JS_NewBool(ctx, au.keyframe), JS_PROP_C_W_E) < 0 ||
-      JS_DefinePropertyValue(ctx, o, a->a_index, JS_NewInt64(ctx, (int64_t)au.index), JS_PROP_C_W_E) < 0 ||
-      JS_DefinePropertyValue(ctx, o, a->a_offset, JS_NewInt64(ctx, (int64_t)au.offset), JS_PROP_C_W_E) < 0) {
-    if (JS_IsException(o)) JS_FreeValue(ctx, data);
-    JS_FreeValue(ctx, o);
-    return JS_EXCEPTION;
-  }
-  return o;
+  return unit_new(ctx, a, 4, data, au.keyframe, au.index, au.offset);
 }
 
 /* for (const unit of reader): the reader is its own iterator, ending at the end of the stream. */

@@ -1,8 +1,9 @@
 // The access units of a raw H.264/H.265 stream through k230:media AnnexBReader, for comparison
 // with ffprobe. Args: units <file> <file|buffer|view> | bad <file> | mux <file> <file|buffer> <out-prefix>
 //   units: one line per unit "offset,size,K|_", then "end <count>"; checks that a file source's
-//          previous unit is detached at the next read and that a buffer source's units are views
-//          into the very buffer (zero copy).
+//          previous unit is detached at the next read, that a buffer source's units are views
+//          into the very buffer (zero copy), and that every unit is a plain object with its four
+//          own data properties.
 //   bad:   one line per misuse: "<case> <error name> <code>"
 //   mux:   the units into Mp4Muxer.writeFrame three ways: as they come (<prefix>-unit.mp4: a
 //          file's units carry the splitter's NAL table), copied first (<prefix>-copy.mp4: no
@@ -99,6 +100,9 @@ if (mode === "mux") {
       if (unit.data.buffer !== expected || unit.data.byteOffset !== base + unit.offset) throw new Error("not a view into the source");
     }
     if (unit.index !== count) throw new Error(`index ${unit.index}, expected ${count}`);
+    // Plain own data properties, in this order, on every unit (they are built from kept shapes).
+    const props = Object.entries(Object.getOwnPropertyDescriptors(unit)).map(([k, d]) => `${k}${d.writable && d.enumerable && d.configurable ? "" : "!"}`);
+    if (props.join() !== "data,keyframe,index,offset" || Object.getPrototypeOf(unit) !== Object.prototype) throw new Error(`unit properties ${props}`);
     console.log(`${unit.offset},${unit.data.byteLength},${unit.keyframe ? "K" : "_"}`);
     previous = unit;
     count++;
