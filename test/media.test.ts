@@ -217,6 +217,7 @@ describe("AnnexBReader (access units of a raw stream, split in C)", () => {
         expect(immutable).toBe(source === "file" ? "yes" : "-");
         const bytes = (k: string) => readFileSync(join(sd, `${prefix}-${k}.mp4`));
         expect(bytes("unit").equals(bytes("copy")), `${name} ${source}: table vs search`).toBe(true);
+        expect(bytes("forms").equals(bytes("copy")), `${name} ${source}: every argument form`).toBe(true);
         // A buffer's unit changed after it was split: the muxer searches the bytes it is given.
         expect(Number(changed)).toBe(source === "buffer" && sliced ? 60 : 0);
         expect(bytes("changed").equals(bytes("changed-copy")), `${name} ${source}: changed unit`).toBe(true);

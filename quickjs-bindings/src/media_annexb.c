@@ -293,7 +293,10 @@ static void unit_returned(JSRuntime *rt, void *opaque) {
 
 const media_nal_table *kjs_media_annexb_nals(JSContext *ctx, JSValueConst data, const uint8_t *p, size_t n) {
   media_state *ms = media_state_of(ctx);
-  if (!ms || !ms->annexb_lent) return NULL;
+  annexb_reader *a = ms ? ms->annexb_lent : NULL;
+  /* The bytes first (an audio chunk, any other buffer, stops here), then the buffer itself. */
+  while (a && !(p == a->unit && n == a->unit_size)) a = a->next_lent;
+  if (!a || !a->nals.count) return NULL;
   JSValue ab;
   if (JS_IsArrayBuffer(data)) {
     ab = JS_DupValue(ctx, data);
@@ -309,9 +312,7 @@ const media_nal_table *kjs_media_annexb_nals(JSContext *ctx, JSValueConst data, 
   }
   void *key = JS_VALUE_GET_PTR(ab);
   JS_FreeValue(ctx, ab); /* data still holds it */
-  for (annexb_reader *a = ms->annexb_lent; a; a = a->next_lent)
-    if (JS_VALUE_GET_PTR(a->lent) == key) return p == a->unit && n == a->unit_size && a->nals.count ? &a->nals : NULL;
-  return NULL;
+  return JS_VALUE_GET_PTR(a->lent) == key ? &a->nals : NULL;
 }
 
 /* The unit's bytes as a Uint8Array: a view into the source buffer, or over a lent ArrayBuffer. */

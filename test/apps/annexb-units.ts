@@ -8,7 +8,8 @@
 //   mux:   the units into Mp4Muxer.writeFrame three ways: as they come (<prefix>-unit.mp4: a
 //          file's units carry the splitter's NAL table), copied first (<prefix>-copy.mp4: no
 //          table), and with each unit's last start code unmade, in the unit itself for a buffer
-//          source (<prefix>-changed.mp4) and in a copy (<prefix>-changed-copy.mp4); prints
+//          source (<prefix>-changed.mp4) and in a copy (<prefix>-changed-copy.mp4), and in every
+//          form writeFrame takes, in turn (<prefix>-forms.mp4); prints
 //          "frames <n> changed <n> immutable <yes|no|->".
 import { AnnexBReader, openFile, type AccessUnit } from "k230:media";
 import { Mp4Muxer } from "k230:mp4";
@@ -37,11 +38,27 @@ if (mode === "mux") {
   const prefix = scriptArgs[4]!;
   const codec = file.endsWith(".265") ? "h265" : "h264";
   const open = () => new AnnexBReader(source === "file" ? file : load(file), { codec });
-  const muxers = ["unit", "copy", "changed", "changed-copy"].map((k) => {
+  const muxers = ["unit", "copy", "changed", "changed-copy", "forms"].map((k) => {
     const m = new Mp4Muxer(`${prefix}-${k}.mp4`, { mode: "indexed", sync: "none" });
     return { m, track: m.addVideoTrack({ codec, width: 640, height: 360 }) };
   });
-  const write = (i: number, data: Uint8Array, n: number) => muxers[i]!.m.writeFrame(muxers[i]!.track, data, Math.floor((n * 1e6) / 30));
+  const write = (i: number, data: Uint8Array | ArrayBuffer | DataView, n: number, options?: { keyframe?: boolean }) =>
+    muxers[i]!.m.writeFrame(muxers[i]!.track, data, Math.floor((n * 1e6) / 30), options);
+  // Every form writeFrame takes, in turn: the unit itself, with empty options, with its own
+  // keyframe flag, an ArrayBuffer copy, a DataView and a Uint8Array inside bigger buffers.
+  const inside = (u: Uint8Array, at: number) => {
+    const big = new Uint8Array(u.byteLength + at + 9);
+    big.set(u, at);
+    return big;
+  };
+  const forms = [
+    (u: AccessUnit, n: number) => write(4, u.data, n),
+    (u: AccessUnit, n: number) => write(4, u.data, n, {}),
+    (u: AccessUnit, n: number) => write(4, u.data, n, { keyframe: u.keyframe }),
+    (u: AccessUnit, n: number) => write(4, u.data.slice().buffer, n),
+    (u: AccessUnit, n: number) => write(4, new DataView(inside(u.data, 3).buffer, 3, u.data.byteLength), n),
+    (u: AccessUnit, n: number) => write(4, inside(u.data, 5).subarray(5, 5 + u.data.byteLength), n),
+  ];
   let n = 0;
   let immutable = "-";
   for (const unit of open()) {
@@ -56,6 +73,7 @@ if (mode === "mux") {
     }
     write(0, unit.data, n);
     write(1, new Uint8Array(unit.data), n);
+    forms[n % forms.length]!(unit, n);
     n++;
   }
   // Only a buffer's units can be changed in place; a file's are read-only.
