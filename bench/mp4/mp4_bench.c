@@ -125,9 +125,9 @@ typedef struct mux_run {
   FILE *alaw;
   uint64_t frames, audio_chunks, bytes_in;
   bool sample_rss;
-  bool search;           /* mp4_muxer_write: the muxer searches each unit again */
-  long rss_min, rss_max; /* sampled after the first 10 s of media */
-  long rss_first;        /* at 10 s */
+  bool search;                     /* mp4_muxer_write: the muxer searches each unit again */
+  long rss_min, rss_max;           /* sampled after the first 10 s of media */
+  long rss_first;                  /* at 10 s */
   long rss_steady, rss_max_steady; /* at and from STEADY_S */
 } mux_run;
 
