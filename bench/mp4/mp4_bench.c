@@ -5,7 +5,8 @@
          Annex-B file -> access units (media_au_reader, in its read buffer; with "map", in place in
          the mapped file) -> muxer (mp4_muxer_write_nals: the reader's NAL table, no second search;
          with "search", mp4_muxer_write, which searches each unit again), 30 fps, with 40 ms G.711
-         chunks interleaved by time, both inputs streamed. With "rss", the RSS is sampled every second of media time (from 10 s on;
+         chunks interleaved by time, both inputs streamed. With "rss", the RSS is sampled every second of media time (from 10 s on,
+         and again from STEADY_S on, once every second of the repeated 60 s content has been muxed in a whole fragment;
          off for timing runs: it costs a /proc read per second).
      mp4_bench demux <in.mp4> [read|map]   every frame of every track, as stored (length-prefixed),
          read through the demuxer's read-ahead, or in place in the mapped file (each page then touched)
@@ -112,15 +113,22 @@ static mp4_muxer *open_muxer(counting_io *c, const char *path, const char *mode,
 
 /* ---- mux ---- */
 
+/* The RSS follows the largest fragment muxed so far. The inputs repeat a 60 s stream whose first
+   second is its largest (the encoder's start), and a recording's first fragment is cut early (at its
+   second keyframe, muxer.h), so that second first lands in one whole fragment at 60-61 s: from 62 s
+   on every part of the content has been muxed the way it will be again, and growth is creep. */
+#define STEADY_S 62
+
 typedef struct mux_run {
   mp4_muxer *m;
   int vt, at;
   FILE *alaw;
   uint64_t frames, audio_chunks, bytes_in;
   bool sample_rss;
-  bool search;           /* mp4_muxer_write: the muxer searches each unit again */
-  long rss_min, rss_max; /* sampled after the first 10 s of media */
-  long rss_first;        /* at 10 s */
+  bool search;                     /* mp4_muxer_write: the muxer searches each unit again */
+  long rss_min, rss_max;           /* sampled after the first 10 s of media */
+  long rss_first;                  /* at 10 s */
+  long rss_steady, rss_max_steady; /* at and from STEADY_S */
 } mux_run;
 
 /* Audio chunks up to time `until_us`. */
@@ -150,6 +158,10 @@ static void on_au(mux_run *r, const media_au *au) {
     if (!r->rss_first) r->rss_first = r->rss_min = r->rss_max = kib;
     if (kib < r->rss_min) r->rss_min = kib;
     if (kib > r->rss_max) r->rss_max = kib;
+    if (r->frames >= STEADY_S * FPS) {
+      if (!r->rss_steady) r->rss_steady = kib;
+      if (kib > r->rss_max_steady) r->rss_max_steady = kib;
+    }
   }
 }
 
@@ -216,9 +228,10 @@ static int cmd_mux(int argc, char **argv) {
   printf(
       "{\"frames\":%llu,\"audioChunks\":%llu,\"bytesIn\":%llu,\"seconds\":%.6f,\"fragments\":%u,"
       "\"fsyncs\":%d,\"fsyncSeconds\":%.6f,\"rssFirstKiB\":%ld,\"rssMinKiB\":%ld,\"rssMaxKiB\":%ld,"
-      "\"rssBeforeCloseKiB\":%ld,\"peakRssKiB\":%ld}\n",
+      "\"rssSteadyKiB\":%ld,\"rssMaxSteadyKiB\":%ld,\"rssBeforeCloseKiB\":%ld,\"peakRssKiB\":%ld}\n",
       (unsigned long long)r.frames, (unsigned long long)r.audio_chunks, (unsigned long long)r.bytes_in, t, frags + 1,
-      c.syncs, c.sync_s, r.rss_first, r.rss_min, r.rss_max, rss_before_close, peak_rss_kib());
+      c.syncs, c.sync_s, r.rss_first, r.rss_min, r.rss_max, r.rss_steady, r.rss_max_steady, rss_before_close,
+      peak_rss_kib());
   return 0;
 }
 

@@ -62,6 +62,7 @@ struct kjs_loop {
   post *posts_head, *posts_tail;
   int refs;
   void *owner;
+  uint64_t turns; /* polls so far: a callback that turns the loop itself changes it */
 };
 
 kjs_loop *kjs_loop_new(void) {
@@ -341,6 +342,7 @@ int kjs_loop_run_once(kjs_loop *loop, int max_wait_ms) {
   if (!all) all = local;
   all[n] = wake;
   int ready = poll(all, (nfds_t)n + 1, wait);
+  uint64_t turn = ++loop->turns;
   int ran = 0;
   if (ready > 0) {
     if (all[n].revents & POLLIN) {
@@ -356,6 +358,9 @@ int kjs_loop_run_once(kjs_loop *loop, int max_wait_ms) {
       if (!w) continue;
       w->cb(loop, pf.fd, pf.revents, w->user);
       ran++;
+      /* The callback turned the loop (a nested run): the array now holds that turn's results, which
+       * it dispatched. What this turn did not reach is polled again next turn (poll is level-triggered). */
+      if (loop->turns != turn) break;
     }
   }
   ran += run_posts(loop);

@@ -1,4 +1,5 @@
 /* kjs/loop.h: timer order, zero-delay fairness, fd readiness, posts from another thread. */
+#include <fcntl.h>
 #include <poll.h>
 #include <stdint.h>
 #include <pthread.h>
@@ -58,6 +59,21 @@ static void on_grow(kjs_loop *loop, int fd, int revents, void *user) {
   }
   grew++;
   kjs_loop_fd_unwatch(loop, fd);
+}
+
+/* A callback that turns the loop itself (Mp4Recorder.process() from a socket callback): the inner
+ * turn dispatches what it polled; the outer turn must not dispatch the inner turn's results again. */
+static int nest_a[2], nest_b[2];
+static int nest_b_calls, nest_b_spurious;
+static void on_nest_b(kjs_loop *loop, int fd, int revents, void *user) {
+  char c;
+  nest_b_calls++;
+  if (read(fd, &c, 1) != 1) nest_b_spurious++; /* nothing there: a stale event */
+}
+static void on_nest_a(kjs_loop *loop, int fd, int revents, void *user) {
+  char c;
+  CHECK_EQ_INT(read(fd, &c, 1), 1);
+  kjs_loop_run_once(loop, 0);
 }
 
 static int posted;
@@ -155,6 +171,31 @@ int main(void) {
     close(grow_fds[i][1]);
   }
   close(g1[0]), close(g1[1]), close(g2[0]), close(g2[1]);
+
+  /* A nested turn: a's callback turns the loop, which reads b; the outer turn, whose poll saw both,
+   * must not call b's callback again for the byte already read. Both orders of the fd table. */
+  for (int order_ab = 0; order_ab < 2; order_ab++) {
+    CHECK_EQ_INT(pipe(nest_a), 0);
+    CHECK_EQ_INT(pipe(nest_b), 0);
+    fcntl(nest_b[0], F_SETFL, O_NONBLOCK);
+    if (order_ab) {
+      kjs_loop_fd_watch(loop, nest_a[0], POLLIN, 0, on_nest_a, NULL);
+      kjs_loop_fd_watch(loop, nest_b[0], POLLIN, 0, on_nest_b, NULL);
+    } else {
+      kjs_loop_fd_watch(loop, nest_b[0], POLLIN, 0, on_nest_b, NULL);
+      kjs_loop_fd_watch(loop, nest_a[0], POLLIN, 0, on_nest_a, NULL);
+    }
+    nest_b_calls = nest_b_spurious = 0;
+    CHECK_EQ_INT(write(nest_a[1], "a", 1), 1);
+    CHECK_EQ_INT(write(nest_b[1], "b", 1), 1);
+    kjs_loop_run_once(loop, 1000);
+    kjs_loop_run_once(loop, 0);
+    CHECK_EQ_INT(nest_b_calls, 1);
+    CHECK_EQ_INT(nest_b_spurious, 0);
+    kjs_loop_fd_unwatch(loop, nest_a[0]);
+    kjs_loop_fd_unwatch(loop, nest_b[0]);
+    close(nest_a[0]), close(nest_a[1]), close(nest_b[0]), close(nest_b[1]);
+  }
 
   /* A weak fd does not keep the loop alive. */
   kjs_loop_fd_watch(loop, p[0], POLLIN, KJS_FD_WEAK, on_readable, NULL);
