@@ -99,7 +99,8 @@ static const JSClassDef annexb_class = {"AnnexBReader", .finalizer = annexb_fina
 
 /* ---- constructor ---- */
 
-/* {data, keyframe, index, offset} with the first `props` of them (4: a unit; fewer: a->shapes).
+/* {data, keyframe, index, offset} with the first `props` (1 to 4) of them (4: a unit; fewer:
+ * a->shapes).
  * Takes `data`. Own data properties, as media_encoder.c's packs: no setter looked for up the
  * prototype chain. */
 static JSValue unit_new(JSContext *ctx, annexb_reader *a, int props, JSValue data, bool keyframe, uint64_t index,
@@ -119,7 +120,6 @@ static JSValue unit_new(JSContext *ctx, annexb_reader *a, int props, JSValue dat
     JS_FreeValue(ctx, o);
     return JS_EXCEPTION;
   }
-  if (props == 0) JS_FreeValue(ctx, data);
   return o;
 }
 
@@ -161,7 +161,7 @@ static void annexb_release_behind(annexb_reader *a, uint64_t offset) {
 /* The pages of the next few MiB after the unit just handed out are made present in one call
  * each time the units come within that distance of the last ones: one system call instead of a
  * page fault per 64 KiB that the splitter's first touch would take (4700 for a 300 MB file),
- * -4% CPU for splitting a file already in the page cache. Only pages of the page cache: a file
+ * -3% CPU for a mux of a file already in the page cache. Only pages of the page cache: a file
  * that is not in it is read as the faults would read it. Without MADV_POPULATE_READ (older
  * kernels, RT-Smart) the faults stay. */
 static void annexb_populate_ahead(annexb_reader *a, uint64_t end) {
