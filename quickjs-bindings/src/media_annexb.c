@@ -90,7 +90,11 @@ static void annexb_finalizer(JSRuntime *rt, JSValueConst val) {
 
 static void annexb_mark(JSRuntime *rt, JSValueConst val, JS_MarkFunc *mark) {
   annexb_reader *a = JS_GetOpaque(val, annexb_class_id);
-  if (a) JS_MarkValue(rt, a->buffer, mark);
+  if (!a) return;
+  JS_MarkValue(rt, a->buffer, mark);
+  /* Marked too: unmarked, they would be roots holding Object.prototype, and with it every cycle
+   * through this reader (a soft reset could not collect an app's objects). */
+  for (int i = 0; i < COUNT(a->shapes); i++) JS_MarkValue(rt, a->shapes[i], mark);
 }
 
 /* ---- JSClassDef ---- */

@@ -3,7 +3,7 @@
  * fsync included); mu guards the queue and what is published after each write, and is never held
  * over one, so the loop thread that queues never waits for the card. Until a pipe starts the
  * thread, the VM thread (which is also the loop thread, kjs/loop.h) is the writer's only user:
- * writeFrame then takes neither lock (three lock pairs a frame, ~4% of a file mux's CPU). */
+ * writeFrame then takes neither lock (three lock pairs a frame: ~1.5% of a 600 s JS mux in perf). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
