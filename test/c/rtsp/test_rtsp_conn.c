@@ -157,6 +157,17 @@ static void play_tcp(peer *p, char *id) {
   CHECK_EQ_INT(req(p, b), 200);
 }
 
+/* The mount's parameter sets, then two TCP readers playing it. */
+static void play_two(peer *a, peer *b) {
+  rtsp_mount_send_video(mount, sps, sizeof sps, 0);
+  rtsp_mount_send_video(mount, pps, sizeof pps, 0);
+  char id[20];
+  connect_peer(a);
+  connect_peer(b);
+  play_tcp(a, id);
+  play_tcp(b, id);
+}
+
 static void test_flow(void) {
   mk_server(RTSP_AUTH_NONE);
   rtsp_mount_send_video(mount, sps, sizeof sps, 0); /* HEADER pack alone: cached */
@@ -234,14 +245,8 @@ static void test_flow(void) {
 
 static void test_hub_slow_reader(void) {
   mk_server(RTSP_AUTH_NONE);
-  rtsp_mount_send_video(mount, sps, sizeof sps, 0);
-  rtsp_mount_send_video(mount, pps, sizeof pps, 0);
   peer fast, slow;
-  char id[20];
-  connect_peer(&fast);
-  connect_peer(&slow);
-  play_tcp(&fast, id);
-  play_tcp(&slow, id);
+  play_two(&fast, &slow);
   slow.stalled = true;
   slow.backlog = 5000; /* above send_backlog_max: the core stops pulling */
   int frames = 60;
@@ -294,14 +299,8 @@ static void test_hub_queue_grows(void) {
   queue_frames = 64;
   mk_server(RTSP_AUTH_NONE);
   queue_frames = 8;
-  rtsp_mount_send_video(mount, sps, sizeof sps, 0);
-  rtsp_mount_send_video(mount, pps, sizeof pps, 0);
   peer fast, slow;
-  char id[20];
-  connect_peer(&fast);
-  connect_peer(&slow);
-  play_tcp(&fast, id);
-  play_tcp(&slow, id);
+  play_two(&fast, &slow);
   static uint8_t fr[600]; /* one RTP packet each; two of them pass send_backlog_max (1000) */
   memset(fr, 0x22, sizeof fr);
   memcpy(fr, idr, 5);

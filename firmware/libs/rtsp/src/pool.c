@@ -6,7 +6,7 @@
 #include <string.h>
 
 #define SLAB_BYTES 8192 /* two pages: a server with one client holds three slabs, 24 kB */
-#define HDR 16           /* each object's header: its slab (keeps objects 16-aligned) */
+#define HDR 16          /* each object's header: its slab (keeps objects 16-aligned) */
 
 struct rtsp_pool_slab {
   rtsp_pool_slab *prev, *next; /* in the pool's partial list while it has a free slot */
