@@ -81,6 +81,7 @@ static const rtsp_conn_io io_batched = {p_send, p_backlog, p_udp_open, p_udp_sen
 
 static rtsp_server *srv;
 static rtsp_mount *mount;
+static int queue_frames = 8; /* mk_server's queue_max_frames */
 
 static void mk_server(rtsp_auth_mode auth) {
   rtsp_server_config cfg = RTSP_SERVER_CONFIG_DEFAULT;
@@ -88,7 +89,7 @@ static void mk_server(rtsp_auth_mode auth) {
   cfg.auth = auth;
   cfg.username = "user";
   cfg.password = "pass";
-  cfg.queue_max_frames = 8;
+  cfg.queue_max_frames = queue_frames;
   cfg.send_backlog_max = 1000;
   CHECK_EQ_INT(rtsp_server_new(&cfg, &srv), 0);
   rtsp_mount_config mc = {RTSP_VIDEO_H264, RTSP_AUDIO_PCMU};
@@ -154,6 +155,17 @@ static void play_tcp(peer *p, char *id) {
   snprintf(b, sizeof b, "PLAY rtsp://127.0.0.1:8554/live/ RTSP/1.0\r\nCSeq: 4\r\nSession: %s\r\nRange: npt=0-\r\n\r\n",
            id);
   CHECK_EQ_INT(req(p, b), 200);
+}
+
+/* The mount's parameter sets, then two TCP readers playing it. */
+static void play_two(peer *a, peer *b) {
+  rtsp_mount_send_video(mount, sps, sizeof sps, 0);
+  rtsp_mount_send_video(mount, pps, sizeof pps, 0);
+  char id[20];
+  connect_peer(a);
+  connect_peer(b);
+  play_tcp(a, id);
+  play_tcp(b, id);
 }
 
 static void test_flow(void) {
@@ -233,14 +245,8 @@ static void test_flow(void) {
 
 static void test_hub_slow_reader(void) {
   mk_server(RTSP_AUTH_NONE);
-  rtsp_mount_send_video(mount, sps, sizeof sps, 0);
-  rtsp_mount_send_video(mount, pps, sizeof pps, 0);
   peer fast, slow;
-  char id[20];
-  connect_peer(&fast);
-  connect_peer(&slow);
-  play_tcp(&fast, id);
-  play_tcp(&slow, id);
+  play_two(&fast, &slow);
   slow.stalled = true;
   slow.backlog = 5000; /* above send_backlog_max: the core stops pulling */
   int frames = 60;
@@ -265,6 +271,75 @@ static void test_hub_slow_reader(void) {
   CHECK_EQ_INT(slow.len, mark); /* still waiting for a keyframe */
   rtsp_mount_send_video(mount, idr, sizeof idr, 62 * 33333);
   CHECK_EQ_INT(count_interleaved(slow.out + mark, slow.len - mark, 0), 3);
+  drop_peer(&fast);
+  drop_peer(&slow);
+  rtsp_server_close(srv);
+}
+
+/* RTP timestamps and sequence numbers of the interleaved packets on channel 0 (at most max). */
+static int rtp_packets(const char *out, size_t len, uint32_t *ts, int *seq, int max) {
+  int n = 0;
+  const uint8_t *b = (const uint8_t *)out;
+  for (size_t i = 0; i + 16 <= len && n < max;) {
+    size_t fl = (size_t)b[i + 2] << 8 | b[i + 3];
+    if (b[i] != '$' || i + 4 + fl > len) break;
+    if (b[i + 1] == 0) {
+      seq[n] = b[i + 6] << 8 | b[i + 7];
+      ts[n++] = (uint32_t)b[i + 8] << 24 | (uint32_t)b[i + 9] << 16 | (uint32_t)b[i + 10] << 8 | b[i + 11];
+    }
+    i += 4 + fl;
+  }
+  return n;
+}
+
+/* A reader that falls behind queues more frames than the session holds inline: the ring grows
+ * while its head is mid-way (the queued frames wrap around its end), and once the reader
+ * catches up it gets every frame, in order, one sequence number after the other, none dropped. */
+static void test_hub_queue_grows(void) {
+  queue_frames = 64;
+  mk_server(RTSP_AUTH_NONE);
+  queue_frames = 8;
+  peer fast, slow;
+  play_two(&fast, &slow);
+  static uint8_t fr[600]; /* one RTP packet each; two of them pass send_backlog_max (1000) */
+  memset(fr, 0x22, sizeof fr);
+  memcpy(fr, idr, 5);
+  enum { QUEUED = 6, MORE = 40 };
+  size_t mark_fast = fast.len;
+  slow.backlog = 5000; /* behind: nothing leaves */
+  int frame = 0;
+  for (; frame < QUEUED; frame++) {
+    fr[4] = frame == 0 ? 0x65 : 0x41;
+    CHECK_EQ_INT(rtsp_mount_send_video(mount, fr, sizeof fr, (uint64_t)frame * 33333), 0);
+  }
+  /* room for a little: two frames leave (into the void: the peer is stalled), the ring's head
+   * moves on with four still queued */
+  slow.stalled = true;
+  slow.backlog = 0;
+  rtsp_conn_writable(slow.c);
+  size_t mark = slow.len;
+  for (; frame < QUEUED + MORE; frame++) {
+    fr[4] = 0x41;
+    CHECK_EQ_INT(rtsp_mount_send_video(mount, fr, sizeof fr, (uint64_t)frame * 33333), 0);
+  }
+  CHECK_EQ_INT(slow.len, mark);
+  CHECK_EQ_INT(rtsp_conn_drops(slow.c), 0);
+  slow.stalled = false;
+  slow.backlog = 0;
+  rtsp_conn_writable(slow.c);
+  CHECK_EQ_INT(rtsp_conn_drops(slow.c), 0);
+  enum { N = QUEUED + MORE };
+  uint32_t ts[N + 3], fts[N + 3];
+  int seq[N + 3], fseq[N + 3];
+  int n = rtp_packets(slow.out + mark, slow.len - mark, ts, seq, N + 3);
+  int fn = rtp_packets(fast.out + mark_fast, fast.len - mark_fast, fts, fseq, N + 3);
+  CHECK_EQ_INT(fn, N + 2); /* SPS and PPS go before the keyframe */
+  CHECK_EQ_INT(n, N - 2);  /* all but the two frames that left while it was stalled */
+  for (int i = 0; i < n && fn == N + 2; i++) {
+    CHECK_EQ_INT(ts[i], fts[i + 4]); /* the same frame as the fast reader's, in order */
+    if (i) CHECK_EQ_INT(seq[i], (seq[i - 1] + 1) & 0xffff);
+  }
+  CHECK(fts[4] != fts[3]); /* the packets compared are frames 2.. (frame 0 was 3 packets) */
   drop_peer(&fast);
   drop_peer(&slow);
   rtsp_server_close(srv);
@@ -650,6 +725,7 @@ int main(void) {
   test_flow();
   test_hub_slow_reader();
   test_hub_readers_leave();
+  test_hub_queue_grows();
   test_batched_io();
   test_auth_and_binding();
   test_bad_inputs();

@@ -110,7 +110,7 @@ int rtsp_conn_new(rtsp_server *s, const rtsp_conn_io *io, void *user, const char
     s->st.conns_refused++;
     return ERR_ELIMIT;
   }
-  rtsp_conn *c = calloc(1, sizeof *c);
+  rtsp_conn *c = rtsp_pool_alloc(&s->conn_pool);
   if (!c) return ERR_ENOMEM;
   c->srv = s;
   c->io = io;
@@ -168,8 +168,7 @@ void rtsp_sess_free(rtsp_sess *ss, bool notify) {
   c->srv->st.sessions--;
   c->drops_done += ss->drops;
   rtsp_sess_queue_clear(ss);
-  free(ss->q);
-  free(ss);
+  rtsp_pool_free(&c->srv->sess_pool, ss);
 }
 
 void rtsp_conn_free(rtsp_conn *c) {
@@ -185,7 +184,7 @@ void rtsp_conn_free(rtsp_conn *c) {
   s->nconns--;
   rtsp_emit(s, RTSP_EV_DISCONNECT, c, NULL);
   free(c->in);
-  free(c);
+  rtsp_pool_free(&s->conn_pool, c);
 }
 
 void rtsp_conn_writable(rtsp_conn *c) { rtsp_conn_pump(c); }
@@ -437,11 +436,9 @@ static int do_setup(rtsp_conn *c, const rtsp_request *req, const char *user) {
   if (!pick) return simple(c, req, 461);
   bool created = false;
   if (!ss) {
-    ss = calloc(1, sizeof *ss);
-    if (!ss || rtsp_sess_queue_init(ss, s->cfg.queue_max_frames) < 0) {
-      free(ss);
-      return simple(c, req, 503);
-    }
+    ss = rtsp_pool_alloc(&s->sess_pool);
+    if (!ss) return simple(c, req, 503);
+    rtsp_sess_queue_init(ss, s->cfg.queue_max_frames);
     snprintf(ss->id, sizeof ss->id, "%016llx", (unsigned long long)rtsp_rand64(s));
     ss->conn = c;
     ss->mount = m;

@@ -36,22 +36,37 @@ void rtsp_frame_unref(rtsp_frame *f) {
   free(f);
 }
 
-int rtsp_sess_queue_init(rtsp_sess *ss, int cap) {
-  ss->q = calloc((size_t)cap, sizeof *ss->q);
-  if (!ss->q) return ERR_ENOMEM;
+void rtsp_sess_queue_init(rtsp_sess *ss, int cap) {
+  ss->q = ss->q_inline;
   ss->qcap = cap;
-  return 0;
+  ss->qsize = cap < RTSP_QUEUE_INLINE ? cap : RTSP_QUEUE_INLINE;
+  ss->qhead = ss->qcount = 0;
 }
 
 void rtsp_sess_queue_clear(rtsp_sess *ss) {
   while (ss->qcount) {
     rtsp_frame_unref(ss->q[ss->qhead]);
-    ss->qhead = (ss->qhead + 1) % ss->qcap;
+    ss->qhead = (ss->qhead + 1) % ss->qsize;
     ss->qcount--;
   }
-  ss->qhead = 0;
+  if (ss->q != ss->q_inline) free(ss->q);
+  rtsp_sess_queue_init(ss, ss->qcap);
   ss->qbytes = 0;
   ss->cursor = 0;
+}
+
+/* A full ring of fewer than qcap slots doubles (at most to qcap), its frames moved to the front
+ * in order. false when out of memory: the frame is dropped as for a full queue. */
+static bool queue_grow(rtsp_sess *ss) {
+  int size = ss->qsize * 2 < ss->qcap ? ss->qsize * 2 : ss->qcap;
+  rtsp_frame **q = malloc((size_t)size * sizeof *q);
+  if (!q) return false;
+  for (int i = 0; i < ss->qcount; i++) q[i] = ss->q[(ss->qhead + i) % ss->qsize];
+  if (ss->q != ss->q_inline) free(ss->q);
+  ss->q = q;
+  ss->qsize = size;
+  ss->qhead = 0;
+  return true;
 }
 
 int rtsp_mount_reserve_reader(rtsp_mount *m) {
@@ -85,7 +100,8 @@ void rtsp_mount_remove_reader(rtsp_mount *m, rtsp_sess *ss) {
 static void reader_push(rtsp_sess *ss, rtsp_frame *f) {
   if (!ss->tr[f->track].setup || ss->conn->closed) return;
   const rtsp_server_config *cfg = &ss->mount->srv->cfg;
-  bool room = ss->qcount < ss->qcap && ss->qbytes + f->bytes <= cfg->queue_max_bytes;
+  bool room = ss->qcount < ss->qcap && ss->qbytes + f->bytes <= cfg->queue_max_bytes &&
+              (ss->qcount < ss->qsize || queue_grow(ss));
   if (!rtsp_key_gate(&ss->need_key, f->track == 0, f->key, room)) {
     if (f->track == 0 && !ss->started) return; /* its first keyframe is still to come: nothing lost yet */
     ss->drops++;
@@ -95,7 +111,7 @@ static void reader_push(rtsp_sess *ss, rtsp_frame *f) {
   }
   if (f->track == 0) ss->started = true;
   f->refs++;
-  ss->q[(ss->qhead + ss->qcount) % ss->qcap] = f;
+  ss->q[(ss->qhead + ss->qcount) % ss->qsize] = f;
   ss->qcount++;
   ss->qbytes += f->bytes;
 }
@@ -196,13 +212,13 @@ void rtsp_conn_pump(rtsp_conn *c) {
       uint64_t pkts = 0;
       if (tcp) {
         for (;;) {
-          rtsp_frame *g = ss->q[(ss->qhead + k) % ss->qcap];
+          rtsp_frame *g = ss->q[(ss->qhead + k) % ss->qsize];
           for (int i = cur; i < g->n; i++, pkts++) backlog += patch_packet(ss, g, i) + RTSP_INTERLEAVED_PREFIX;
           iov[np++] = (rtsp_iov){g->data + g->off[cur], g->off[g->n] - g->off[cur]};
           k++;
           cur = 0;
           if (np == RTSP_BATCH_PKTS || k >= ss->qcount || backlog > max) break;
-          rtsp_frame *nx = ss->q[(ss->qhead + k) % ss->qcap];
+          rtsp_frame *nx = ss->q[(ss->qhead + k) % ss->qsize];
           if (ss->tr[nx->track].lower != RTSP_LOWER_TCP) break;
         }
       } else {
@@ -222,11 +238,12 @@ void rtsp_conn_pump(rtsp_conn *c) {
       int r = flush_batch(c, f->track, tcp, np);
       for (; k > 0; k--) { /* the pieces are gone: release the frames they pointed into */
         rtsp_frame *g = ss->q[ss->qhead];
-        ss->qhead = (ss->qhead + 1) % ss->qcap;
+        ss->qhead = (ss->qhead + 1) % ss->qsize;
         ss->qcount--;
         ss->qbytes -= g->bytes;
         rtsp_frame_unref(g);
       }
+      if (!ss->qcount) ss->qhead = 0; /* a reader that keeps up uses one slot, on a warm line */
       ss->cursor = cur;
       if (r < 0) {
         rtsp_conn_close(c);

@@ -9,11 +9,13 @@
 #include "rtsp/rtp_media.h"
 #include "rtsp/server.h"
 #include "rtsp/transport.h"
+#include "pool.h"
 
 #define RTSP_TRACKS 2 /* 0 video, 1 audio */
 #define RTSP_MOUNT_NAME_MAX 64
 #define RTSP_LINGER_US 2000000 /* a client's grace to act on RTCP BYE before we hang up */
 #define RTSP_RTCP_SMALL 2048   /* interleaved frames larger than this are skipped, not buffered */
+#define RTSP_QUEUE_INLINE 8    /* queue slots inside the session; more are allocated as it fills */
 
 /* One access unit's (or audio chunk's) RTP packets, shared by every reader, each behind its
  * interleave header (rtp_pktbuf_init_interleaved). A reader patches the channel and sequence
@@ -59,12 +61,15 @@ typedef struct rtsp_sess {
   int state;
   bool need_key;
   bool started; /* a video frame was queued since PLAY: video it misses from then on is a drop */
-  /* reader queue */
-  int qcap, qhead, qcount;
+  /* reader queue: a ring of qsize slots (q_inline until it holds more), at most qcap frames */
+  int qcap, qsize, qhead, qcount;
   int cursor; /* next packet of the head frame */
   size_t qbytes;
   rtsp_frame **q;
   rtsp_track_state tr[RTSP_TRACKS];
+  /* a reader that keeps up has one frame queued at a time: its slot is on the session's lines,
+   * not on a page of its own */
+  rtsp_frame *q_inline[RTSP_QUEUE_INLINE];
   uint64_t drops;
   uint64_t last_sr_us;
   struct rtsp_sess *next; /* in conn */
@@ -138,6 +143,7 @@ struct rtsp_server {
   uint64_t last_tick;
   int bound_port;
   rtsp_addr_state addrs[RTSP_ADDR_SLOTS]; /* least recently failed replaced first */
+  rtsp_pool conn_pool, sess_pool;         /* rtsp_conn, rtsp_sess, packed (pool.h) */
   /* POSIX adapter hooks (server_posix.c) */
   uint64_t (*clock)(void *clock_user);
   void *clock_user;
@@ -156,7 +162,7 @@ void rtsp_emit(rtsp_server *s, rtsp_event_type t, rtsp_conn *c, const char *moun
 
 /* hub.c */
 void rtsp_hub_push(rtsp_mount *m, rtsp_frame *f);
-int rtsp_sess_queue_init(rtsp_sess *ss, int cap);
+void rtsp_sess_queue_init(rtsp_sess *ss, int cap);
 void rtsp_sess_queue_clear(rtsp_sess *ss);
 void rtsp_conn_pump(rtsp_conn *c);
 /* Room for one more reader (0 or ERR_ENOMEM): asked before PLAY is answered, so that adding it

@@ -83,6 +83,8 @@ int rtsp_server_new(const rtsp_server_config *cfg, rtsp_server **out) {
   s->cfg.realm = s->realm;
   s->bound_port = cfg->port;
   s->next_conn_id = 1;
+  rtsp_pool_init(&s->conn_pool, sizeof(rtsp_conn));
+  rtsp_pool_init(&s->sess_pool, sizeof(rtsp_sess));
   seed(s);
   *out = s;
   return 0;

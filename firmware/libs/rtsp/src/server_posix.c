@@ -56,6 +56,7 @@ struct adapter {
   uint64_t resume_at;    /* µs; the listener is paused until then (out of descriptors), 0 = not */
   uint64_t backoff_us;   /* the next pause, doubling to 1 s while accept keeps failing */
   rtsp_sock_stage stage; /* datagrams staged for one send() where they cannot be gathered */
+  rtsp_pool pconns;      /* packed, like the core's connections and sessions (pool.h) */
 };
 
 static void set_nonblock(int fd) {
@@ -194,7 +195,7 @@ static void sweep(void *user) {
       *pp = p->next;
       if (p->conn) rtsp_conn_free(p->conn);
       rtsp_outbuf_free(&p->out);
-      free(p);
+      rtsp_pool_free(&a->pconns, p);
     } else {
       pp = &p->next;
     }
@@ -212,7 +213,7 @@ static void adapter_free(void *user) {
     a->conns = p->next;
     pconn_shutdown(p);
     rtsp_outbuf_free(&p->out);
-    free(p);
+    rtsp_pool_free(&a->pconns, p);
   }
   free(a->stage.buf);
   free(a);
@@ -314,7 +315,7 @@ static void on_listen(void *loop, int fd, int revents, void *user) {
     set_nonblock(cfd);
     int one = 1;
     setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    pconn *p = calloc(1, sizeof *p);
+    pconn *p = rtsp_pool_alloc(&a->pconns);
     if (!p) {
       close(cfd);
       continue;
@@ -336,14 +337,14 @@ static void on_listen(void *loop, int fd, int revents, void *user) {
       ssize_t ignored = send(cfd, busy, sizeof busy - 1, MSG_NOSIGNAL);
       (void)ignored;
       close(cfd);
-      free(p);
+      rtsp_pool_free(&a->pconns, p);
       continue;
     }
     p->events = POLLIN;
     if (a->ops->watch_fd(a->loop, cfd, POLLIN, on_client, p) < 0) {
       rtsp_conn_free(p->conn);
       close(cfd);
-      free(p);
+      rtsp_pool_free(&a->pconns, p);
       continue;
     }
     p->next = a->conns;
@@ -401,6 +402,7 @@ int rtsp_server_listen(rtsp_server *s, const rtsp_io_ops *ops, void *loop) {
   a->ops = ops;
   a->loop = loop;
   a->lfd = fd;
+  rtsp_pool_init(&a->pconns, sizeof(pconn));
   if (ops->watch_fd(loop, fd, POLLIN, on_listen, a) < 0) {
     close(fd);
     free(a);
