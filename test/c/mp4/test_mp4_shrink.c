@@ -47,7 +47,8 @@ static size_t reference(const char *path, bool annexb, uint64_t *out) {
   mp4_demuxer *d;
   CHECK_EQ_INT(mp4_demuxer_open(&d, &cfg, &io), 0);
   size_t n = 0;
-  for (mp4_frame f; d && mp4_demuxer_get_frame(d, &f) == 0 && !f.eof && n < MAX_FRAMES;) out[n++] = hash(f.data, f.size);
+  for (mp4_frame f; d && mp4_demuxer_get_frame(d, &f) == 0 && !f.eof && n < MAX_FRAMES;)
+    out[n++] = hash(f.data, f.size);
   mp4_demuxer_close(d);
   mp4_io_file_close(&io);
   return n;
@@ -60,7 +61,7 @@ static size_t reference(const char *path, bool annexb, uint64_t *out) {
 static void shrink_while_open(const char *src, const char *work, const char *mode, bool annexb, const uint64_t *ref,
                               size_t nref) {
   CHECK_EQ_INT(copy_file(src, work), 0);
-  size_t len;
+  size_t len = 0;
   uint8_t *bytes = tu_read(work, &len);
   free(bytes);
   mp4_io io;
