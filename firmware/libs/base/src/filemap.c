@@ -105,7 +105,6 @@ int base_filemap_open(base_filemap *m, int fd, unsigned flags) {
   struct stat st;
   if (fstat(fd, &st) != 0) return ERR_EIO;
   if (!S_ISREG(st.st_mode) || st.st_size <= 0 || (uint64_t)st.st_size > SIZE_MAX) return ERR_ENOTSUP;
-  install();
   int i = claim();
   if (i < 0) return ERR_ELIMIT;
   size_t size = (size_t)st.st_size;
@@ -116,6 +115,7 @@ int base_filemap_open(base_filemap *m, int fd, unsigned flags) {
     atomic_store(&slots[i].state, FREE);
     return e == ENOMEM ? ERR_ENOMEM : e == ENOTSUP || e == ENOSYS || e == ENODEV ? ERR_ENOTSUP : ERR_EIO;
   }
+  install(); /* with the first mapping: a system that maps no files never needs it */
   slot *s = &slots[i];
   s->prot = prot;
   atomic_store(&s->truncated, 0);
