@@ -13,7 +13,6 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/errors.h"
@@ -35,15 +34,6 @@ static int make_file(const char *path, size_t size, int seed) {
 }
 
 static uint8_t expect(size_t i, int seed) { return (uint8_t)(((i * 7 + (size_t)seed) & 0xFF) | 1); }
-
-/* Truncates from another process, as a writer elsewhere would. 1 if done. */
-static int shrunk_elsewhere(const char *path, size_t size) {
-  pid_t pid = fork();
-  if (pid == 0) _exit(truncate(path, (off_t)size) == 0 ? 0 : 1);
-  int st = 0;
-  waitpid(pid, &st, 0);
-  return WIFEXITED(st) && WEXITSTATUS(st) == 0;
-}
 
 static int map_path(base_filemap *m, const char *path, unsigned flags) {
   int fd = open(path, O_RDONLY);
@@ -76,7 +66,7 @@ static void check_chain(const char *path) {
   uint8_t *raw = mmap(NULL, 3 * MIB, PROT_READ, MAP_PRIVATE, fd, 0); /* not through filemap */
   close(fd);
   CHECK(raw != MAP_FAILED);
-  CHECK(shrunk_elsewhere(path, MIB));
+  CHECK(tu_truncate_elsewhere(path, MIB));
   if (sigsetjmp(jump, 1) == 0) {
     volatile uint8_t v = raw[2 * MIB]; /* past the end, not registered */
     (void)v;
@@ -100,7 +90,7 @@ static void *work(void *arg) {
     if (make_file(w->path, 2 * MIB, w->seed) != 0) break;
     base_filemap m;
     if (map_path(&m, w->path, 0) != 0) break;
-    w->bad += !shrunk_elsewhere(w->path, MIB + 100);
+    w->bad += !tu_truncate_elsewhere(w->path, MIB + 100);
     w->bad += mismatches(&m, 0, m.size, MIB + 100, w->seed);
     w->bad += !base_filemap_truncated(&m);
     base_filemap_close(&m);
@@ -133,7 +123,7 @@ int main(void) {
   CHECK(m.data != NULL && m.size == 4 * MIB + 123);
   CHECK_EQ_INT(mismatches(&m, 0, m.size, m.size, 1), 0);
   CHECK(!base_filemap_truncated(&m));
-  CHECK(shrunk_elsewhere(a, MIB + 5000));
+  CHECK(tu_truncate_elsewhere(a, MIB + 5000));
   CHECK(!base_filemap_truncated(&m)); /* nothing read past the end yet */
   CHECK_EQ_INT(mismatches(&m, 0, MIB + 5000, MIB + 5000, 1), 0);
   CHECK(!base_filemap_truncated(&m));
@@ -158,7 +148,7 @@ int main(void) {
   CHECK_EQ_INT(m.released, 4 * MIB);
   base_filemap_release(&m, 3 * MIB); /* behind: nothing */
   CHECK_EQ_INT(m.released, 4 * MIB);
-  CHECK(shrunk_elsewhere(a, 6 * MIB));
+  CHECK(tu_truncate_elsewhere(a, 6 * MIB));
   CHECK_EQ_INT(mismatches(&m, 4 * MIB, m.size, 6 * MIB, 2), 0);
   CHECK(base_filemap_truncated(&m));
   base_filemap_close(&m);

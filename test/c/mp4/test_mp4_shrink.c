@@ -4,7 +4,6 @@
    A frame the demuxer builds itself from the mapping (Annex-B) is never zeros handed out as
    data: every frame it gives is the file's (the same as a demuxer over an intact copy), then
    ERR_ETRUNC. Read ("r"), the same error once reading reaches the new end. */
-#include <sys/wait.h>
 
 /* Built twice: for Linux's system calls, and for the board's (test_mp4_shrink_rtsmart), where
    files are not mapped and "m" reads (base/filemap.h). */
@@ -20,14 +19,6 @@ static uint64_t hash(const uint8_t *p, size_t n) {
   uint64_t h = 1469598103934665603ull;
   for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 1099511628211ull;
   return h ^ n;
-}
-
-static int shrunk_elsewhere(const char *path, size_t size) {
-  pid_t pid = fork();
-  if (pid == 0) _exit(truncate(path, (off_t)size) == 0 ? 0 : 1);
-  int st = 0;
-  waitpid(pid, &st, 0);
-  return WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 
 static int copy_file(const char *from, const char *to) {
@@ -83,7 +74,7 @@ static void shrink_while_open(const char *src, const char *work, const char *mod
     n++;
     bool past = mapped && !annexb ? f.data >= base + len * 6 / 10 : n > nref * 6 / 10;
     if (!shrunk && past) {
-      CHECK(shrunk_elsewhere(work, len * 3 / 10));
+      CHECK(tu_truncate_elsewhere(work, len * 3 / 10));
       shrunk = true;
     }
     /* A consumer reads every byte: a frame lent in place from past the new end reads zeros. */
