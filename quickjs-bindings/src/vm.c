@@ -705,6 +705,7 @@ int kjs_vm_run_file(kjs_vm *vm, const char *path) {
     bool shrank = base_filemap_truncated(&mapped); /* the engine read zeros, not the file */
     base_filemap_close(&mapped);                   /* the engine keeps no pointer into its input */
     if (shrank) {
+      if (JS_IsException(func)) JS_FreeValue(vm->ctx, JS_GetException(vm->ctx));
       JS_FreeValue(vm->ctx, func);
       kjs_console_printf(KJS_STDERR, "k230js: %s: the file shrank while it was being loaded\n", path);
       return KJS_EXIT_LOAD;

@@ -54,8 +54,10 @@ static void on_sigbus(int sig, siginfo_t *si, void *uc) {
   for (int i = 0; i < SLOTS; i++) {
     slot *s = &slots[i];
     atomic_fetch_add(&s->inside, 1);
+    /* The state first: its range was stored before it became LIVE. */
+    bool live = atomic_load(&s->state) == LIVE;
     uintptr_t lo = atomic_load(&s->lo), hi = atomic_load(&s->hi);
-    if (atomic_load(&s->state) == LIVE && a >= lo && a < hi) {
+    if (live && a >= lo && a < hi) {
       /* Past the file's end: zeros from here to the mapping's end (all of it lies past the end
        * too), in place, so the read that faulted goes on. mmap is a system call: safe here. */
       uintptr_t page = a & page_mask;
