@@ -681,11 +681,10 @@ declare module "k230:media" {
      * the whole stream in memory (an ArrayBuffer or a view of one, scanned in place: do not
      * detach or resize it while reading; read() throws ESTATE if it was).
      *
-     * A mapped file that shrinks while it is open (another program truncates it) crashes
-     * nothing: the next read() throws an Error with code `ETRUNC` naming the file
-     * ("AnnexBReader.read: '<path>' shrank while it was open: ..."), and a unit you still hold
-     * from past the new end reads as zeros. A file that is read (the board) ends where it now
-     * ends instead.
+     * A file that shrinks while it is open (another program truncates it) crashes nothing:
+     * read() throws an Error with code `ETRUNC` naming the file ("AnnexBReader.read: '<path>'
+     * shrank while it was open: ...") at the next call when mapped (a unit you still hold from
+     * past the new end then reads as zeros), or where the rest ends when read (the board).
      */
     constructor(source: string | ArrayBuffer | ArrayBufferView, options?: AnnexBReaderOptions);
     readonly codec: "h264" | "h265";

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/filemap.h"
@@ -21,6 +22,7 @@ typedef struct annexb_reader {
   media_au_reader *r; /* NULL once closed */
   media_codec codec;
   int fd;           /* file source read through read(), else -1 */
+  int64_t fd_size;  /* its size when opened (a smaller one at the end: it shrank) */
   bool file;        /* a file source: units are lent (mapped or read) */
   char *path;       /* a file source's path, as given (for errors) */
   base_filemap map; /* file source mapped (map.data), of which the units already read are
@@ -197,6 +199,8 @@ static JSValue annexb_ctor(JSContext *ctx, JSValueConst new_target, int argc, JS
     cfg.data = a->map.data;
     cfg.size = a->map.size;
   } else if (a->file) {
+    struct stat st;
+    a->fd_size = fstat(a->fd, &st) == 0 && S_ISREG(st.st_mode) ? (int64_t)st.st_size : -1;
     cfg.read = fd_read;
     cfg.user = &a->fd;
   } else {
@@ -304,6 +308,10 @@ static JSValue annexb_read(JSContext *ctx, JSValueConst this_val, int argc, JSVa
   media_au au;
   int rc = media_au_next(a->r, &au);
   if (base_filemap_truncated(&a->map)) return annexb_shrank(ctx, a, fn); /* it read zeros */
+  if (rc == 0 && a->fd >= 0 && a->fd_size >= 0) { /* read to the end: the file's, or where it now ends? */
+    struct stat st;
+    if (fstat(a->fd, &st) == 0 && (int64_t)st.st_size < a->fd_size) return annexb_shrank(ctx, a, fn);
+  }
   if (rc == 0) return JS_NULL;
   if (rc == ERR_ELIMIT)
     return kjs_throw(ctx, rc, "%s: an access unit larger than maxUnitSize was skipped (read again to go on)", fn);
