@@ -233,10 +233,11 @@ static int cmd_mux(int argc, char **argv) {
   printf(
       "{\"frames\":%llu,\"audioChunks\":%llu,\"bytesIn\":%llu,\"seconds\":%.6f,\"fragments\":%u,"
       "\"fsyncs\":%d,\"fsyncSeconds\":%.6f,\"rssFirstKiB\":%ld,\"rssMinKiB\":%ld,\"rssMaxKiB\":%ld,"
-      "\"rssSteadyKiB\":%ld,\"rssMaxSteadyKiB\":%ld,\"rssBeforeCloseKiB\":%ld,\"heapBeforeCloseBytes\":%zu,\"peakRssKiB\":%ld}\n",
+      "\"rssSteadyKiB\":%ld,\"rssMaxSteadyKiB\":%ld,\"rssBeforeCloseKiB\":%ld,\"heapBeforeCloseBytes\":%zu,"
+      "\"peakRssKiB\":%ld}\n",
       (unsigned long long)r.frames, (unsigned long long)r.audio_chunks, (unsigned long long)r.bytes_in, t, frags + 1,
-      c.syncs, c.sync_s, r.rss_first, r.rss_min, r.rss_max, r.rss_steady, r.rss_max_steady, rss_before_close, heap_before_close,
-      peak_rss_kib());
+      c.syncs, c.sync_s, r.rss_first, r.rss_min, r.rss_max, r.rss_steady, r.rss_max_steady, rss_before_close,
+      heap_before_close, peak_rss_kib());
   return 0;
 }
 

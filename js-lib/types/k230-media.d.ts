@@ -677,9 +677,14 @@ declare module "k230:media" {
    */
   export class AnnexBReader implements IterableIterator<AccessUnit> {
     /**
-     * `source`: a path (read in chunks, see `data`), or the whole stream in memory (an
-     * ArrayBuffer or a view of one, scanned in place: do not detach or resize it while
-     * reading; read() throws ESTATE if it was).
+     * `source`: a path (mapped where the system maps files, else read in chunks, see `data`), or
+     * the whole stream in memory (an ArrayBuffer or a view of one, scanned in place: do not
+     * detach or resize it while reading; read() throws ESTATE if it was).
+     *
+     * A file that shrinks while it is open (another program truncates it) crashes nothing:
+     * read() throws an Error with code `ETRUNC` naming the file ("AnnexBReader.read: '<path>'
+     * shrank while it was open: ...") at the next call when mapped (a unit you still hold from
+     * past the new end then reads as zeros), or where the rest ends when read (the board).
      */
     constructor(source: string | ArrayBuffer | ArrayBufferView, options?: AnnexBReaderOptions);
     readonly codec: "h264" | "h265";

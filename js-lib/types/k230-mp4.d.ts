@@ -224,6 +224,13 @@ declare module "k230:mp4" {
    * Reads MP4/MOV files (classic and fragmented; ours, FFmpeg's, GStreamer's). A damaged or
    * truncated file still opens with everything before the damage; `warning` says what was lost.
    * Iterating yields frames in time order across tracks until eof.
+   *
+   * The file is mapped into memory where the system maps files (the simulator; the board reads
+   * it): frames are lent in place, without a copy. A frame you write into changes this process's
+   * copy only, never the file. If the file shrinks while it is open (another program truncates
+   * it), nothing crashes: the next `getFrame()` or `seek()`, and every one after it, throws an
+   * Error with code `ETRUNC` naming the file ("Mp4Demuxer.getFrame: '<path>' shrank while it was
+   * open: ..."), and a frame you still hold from past the new end reads as zeros.
    */
   export class Mp4Demuxer implements IterableIterator<Mp4Frame> {
     constructor(path: string, options?: { annexb?: boolean });

@@ -9,10 +9,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/filemap.h"
 #include "media/au.h"
 #include "media_internal.h"
 
@@ -21,11 +21,12 @@
 typedef struct annexb_reader {
   media_au_reader *r; /* NULL once closed */
   media_codec codec;
-  int fd;       /* file source read through read(), else -1 */
-  bool file;    /* a file source: units are lent (mapped or read) */
-  uint8_t *map; /* file source mapped: the file's map_len bytes, of which the first `released`
-                   (units already read) are unmapped again */
-  size_t map_len, released;
+  int fd;           /* file source read through read(), else -1 */
+  int64_t fd_size;  /* its size when opened (a smaller one at the end: it shrank) */
+  bool file;        /* a file source: units are lent (mapped or read) */
+  char *path;       /* a file source's path, as given (for errors) */
+  base_filemap map; /* file source mapped (map.data), of which the units already read are
+                       unmapped again */
   size_t populated; /* file source mapped: bytes from the start made present ahead of the units */
   /* Buffer source: the ArrayBuffer (counted, marked) and the bytes the reader scans, checked
    * before each read so a detached or resized buffer is an error, never a stale pointer. */
@@ -62,8 +63,7 @@ static void annexb_revoke(JSContext *ctx, annexb_reader *a) {
 static void annexb_release(JSRuntime *rt, annexb_reader *a) {
   media_au_reader_close(a->r);
   a->r = NULL;
-  if (a->map && a->map_len > a->released) munmap(a->map + a->released, a->map_len - a->released);
-  a->map = NULL;
+  base_filemap_close(&a->map);
   if (a->fd >= 0) close(a->fd);
   a->fd = -1;
   JS_FreeValueRT(rt, a->buffer);
@@ -73,6 +73,7 @@ static void annexb_release(JSRuntime *rt, annexb_reader *a) {
 static void annexb_free(JSRuntime *rt, annexb_reader *a) {
   annexb_release(rt, a);
   for (int i = 0; i < COUNT(a->shapes); i++) JS_FreeValueRT(rt, a->shapes[i]);
+  free(a->path);
   JSAtom atoms[] = {a->a_data, a->a_keyframe, a->a_index, a->a_offset};
   for (int i = 0; i < COUNT(atoms); i++)
     if (atoms[i] != JS_ATOM_NULL) JS_FreeAtomRT(rt, atoms[i]);
@@ -139,15 +140,9 @@ static bool h265_name(const char *path) {
 
 /* A file source mapped read-only: the reader splits it in place, so the bytes reach the units
  * without the read() copy (-8% CPU for a mux of the stream). False if it cannot be (a pipe, an
- * empty file, a file system without mmap): the file is then read. */
+ * empty file, a system without file mappings): the file is then read. */
 static bool annexb_map(annexb_reader *a) {
-  struct stat st;
-  if (fstat(a->fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 || (uint64_t)st.st_size > SIZE_MAX)
-    return false;
-  void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, a->fd, 0);
-  if (p == MAP_FAILED) return false;
-  a->map = p;
-  a->map_len = (size_t)st.st_size;
+  if (base_filemap_open(&a->map, a->fd, 0) != 0) return false;
   close(a->fd);
   a->fd = -1;
   return true;
@@ -157,9 +152,13 @@ static bool annexb_map(annexb_reader *a) {
  * file's mapping does not keep it all resident. */
 static void annexb_release_behind(annexb_reader *a, uint64_t offset) {
   enum { RELEASE_STEP = 8 << 20 };
-  size_t upto = (size_t)offset & ~(size_t)0xFFFFF; /* a 1 MiB boundary: a multiple of any page size */
-  if (!a->map || upto < a->released + RELEASE_STEP) return;
-  if (munmap(a->map + a->released, upto - a->released) == 0) a->released = upto;
+  if (a->map.data && offset >= a->map.released + RELEASE_STEP) base_filemap_release(&a->map, (size_t)offset);
+}
+
+/* The mapped file shrank under the reader: what it shows past the new end is zeros, not units. */
+static JSValue annexb_shrank(JSContext *ctx, annexb_reader *a, const char *fn) {
+  return kjs_throw(ctx, ERR_ETRUNC, "%s: '%s' shrank while it was open: its units past the new end are gone", fn,
+                   a->path);
 }
 
 /* The pages of the next few MiB after the unit just handed out are made present in one call
@@ -167,19 +166,14 @@ static void annexb_release_behind(annexb_reader *a, uint64_t offset) {
  * page fault per 64 KiB that the splitter's first touch would take (4700 for a 300 MB file),
  * -3% CPU for a mux of a file already in the page cache. Only pages of the page cache: a file
  * that is not in it is read as the faults would read it. Without MADV_POPULATE_READ (older
- * kernels, RT-Smart) the faults stay. */
+ * kernels) the faults stay. */
 static void annexb_populate_ahead(annexb_reader *a, uint64_t end) {
-#ifdef MADV_POPULATE_READ
   enum { AHEAD = 8 << 20 };
-  if (!a->map || a->populated >= a->map_len || a->populated > end + AHEAD) return;
+  if (!a->map.data || a->populated >= a->map.size || a->populated > end + AHEAD) return;
   size_t from = a->populated > end ? a->populated : (size_t)end & ~(size_t)0xFFFFF;
-  size_t len = a->map_len - from < 2 * AHEAD ? a->map_len - from : 2 * AHEAD;
-  if (madvise(a->map + from, len, MADV_POPULATE_READ) != 0) len = a->map_len - from; /* unsupported: stop asking */
+  size_t len = a->map.size - from < 2 * AHEAD ? a->map.size - from : 2 * AHEAD;
+  if (base_filemap_prefetch(&a->map, from, len) != 0) len = a->map.size - from; /* unsupported: stop asking */
   a->populated = from + len;
-#else
-  (void)a;
-  (void)end;
-#endif
 }
 
 /* The source: a path (opened) or an ArrayBuffer / view (kept). */
@@ -191,6 +185,7 @@ static int annexb_source(JSContext *ctx, annexb_reader *a, JSValueConst src, boo
     char host[PATH_MAX];
     int rc = kjs_path_map(kjs_vm_from_context(ctx), path, host, sizeof host);
     if (rc == 0 && (a->fd = open(host, O_RDONLY)) < 0) rc = errno == ENOENT ? ERR_ENOENT : ERR_EIO;
+    if (rc == 0 && !(a->path = strdup(path))) rc = ERR_ENOMEM;
     if (rc) kjs_throw(ctx, rc, "%s: cannot open '%s': %s", fn, path, err_str(rc));
     a->file = rc == 0;
     *h265 = h265_name(path);
@@ -225,6 +220,7 @@ static JSValue annexb_ctor(JSContext *ctx, JSValueConst new_target, int argc, JS
   annexb_reader *a = calloc(1, sizeof *a);
   if (!a) return JS_ThrowOutOfMemory(ctx);
   a->fd = -1;
+  a->map.slot = -1;
   a->buffer = a->lent = JS_UNDEFINED;
   for (int i = 0; i < COUNT(a->shapes); i++) a->shapes[i] = JS_UNDEFINED;
   a->a_data = JS_NewAtom(ctx, "data");
@@ -253,9 +249,11 @@ static JSValue annexb_ctor(JSContext *ctx, JSValueConst new_target, int argc, JS
   cfg.codec = a->codec;
   cfg.max_au_size = (size_t)max_unit;
   if (a->file && annexb_map(a)) {
-    cfg.data = a->map;
-    cfg.size = a->map_len;
+    cfg.data = a->map.data;
+    cfg.size = a->map.size;
   } else if (a->file) {
+    struct stat st;
+    a->fd_size = fstat(a->fd, &st) == 0 && S_ISREG(st.st_mode) ? (int64_t)st.st_size : -1;
     cfg.read = fd_read;
     cfg.user = &a->fd;
   } else {
@@ -360,8 +358,14 @@ static JSValue annexb_read(JSContext *ctx, JSValueConst this_val, int argc, JSVa
     if (p != a->base || size < a->offset + a->size)
       return kjs_throw(ctx, ERR_ESTATE, "%s: the source buffer was detached or resized", fn);
   }
+  if (base_filemap_truncated(&a->map)) return annexb_shrank(ctx, a, fn);
   media_au au;
   int rc = media_au_next(a->r, &au);
+  if (base_filemap_truncated(&a->map)) return annexb_shrank(ctx, a, fn); /* it read zeros */
+  if (rc == 0 && a->fd >= 0 && a->fd_size >= 0) { /* read to the end: the file's, or where it now ends? */
+    struct stat st;
+    if (fstat(a->fd, &st) == 0 && (int64_t)st.st_size < a->fd_size) return annexb_shrank(ctx, a, fn);
+  }
   if (rc == 0) return JS_NULL;
   if (rc == ERR_ELIMIT)
     return kjs_throw(ctx, rc, "%s: an access unit larger than maxUnitSize was skipped (read again to go on)", fn);

@@ -366,7 +366,8 @@ static JSValue demuxer_ctor(JSContext *ctx, JSValueConst new_target, int argc, J
   js_demuxer *jd = calloc(1, sizeof *jd);
   if (!jd) return JS_ThrowOutOfMemory(ctx);
   jd->lent = JS_UNDEFINED;
-  if (open_file(ctx, fn, argc > 0 ? argv[0] : JS_UNDEFINED, "r", &jd->io, &jd->path) < 0) {
+  /* Mapped where the system maps files (frames lent in place, no read() copy), else read. */
+  if (open_file(ctx, fn, argc > 0 ? argv[0] : JS_UNDEFINED, "m", &jd->io, &jd->path) < 0) {
     free(jd);
     return JS_EXCEPTION;
   }
@@ -454,6 +455,13 @@ static JSValue demuxer_get_warning(JSContext *ctx, JSValueConst this_val) {
   return jd ? JS_NewString(ctx, mp4_demuxer_warning(jd->d)) : JS_EXCEPTION;
 }
 
+/* ERR_ETRUNC after open: the file lost bytes its index points at. */
+static JSValue demuxer_fail(JSContext *ctx, js_demuxer *jd, int rc, const char *fn) {
+  if (rc == ERR_ETRUNC)
+    return kjs_throw(ctx, rc, "%s: '%s' shrank while it was open: its frames past the new end are gone", fn, jd->path);
+  return throw_mp4(ctx, rc, fn, NULL);
+}
+
 static void frame_returned(JSRuntime *rt, void *opaque) {
   js_demuxer *jd = opaque;
   jd->lent = JS_UNDEFINED;
@@ -466,7 +474,7 @@ static JSValue demuxer_get_frame(JSContext *ctx, JSValueConst this_val, int argc
   demuxer_revoke(ctx, jd);
   mp4_frame f;
   int rc = mp4_demuxer_get_frame(jd->d, &f);
-  if (rc < 0) return throw_mp4(ctx, rc, fn, NULL);
+  if (rc < 0) return demuxer_fail(ctx, jd, rc, fn);
   size_t size = f.eof ? 0 : f.size;
   JSValue data = kjs_lend_buffer(ctx, f.eof ? NULL : f.data, size, this_val, frame_returned, jd);
   if (JS_IsException(data)) return data;
@@ -493,7 +501,7 @@ static JSValue demuxer_seek(JSContext *ctx, JSValueConst this_val, int argc, JSV
   if (kjs_get_int(ctx, argv[0], "Mp4Demuxer.seek: timeUs", 0, INT64_C(1) << 53, &t) < 0) return JS_EXCEPTION;
   demuxer_revoke(ctx, jd);
   int rc = mp4_demuxer_seek(jd->d, t);
-  if (rc < 0) return throw_mp4(ctx, rc, fn, NULL);
+  if (rc < 0) return demuxer_fail(ctx, jd, rc, fn);
   return JS_UNDEFINED;
 }
 

@@ -321,7 +321,7 @@ static void *feeder_main(void *arg) {
     if (rc < 0) {
       char at[32];
       snprintf(at, sizeof at, "%.3f s", (double)(p->st.last_shown_us > 0 ? p->st.last_shown_us : 0) / 1e6);
-      fail(p, rc, "reading the file failed near %s", at);
+      fail(p, rc, rc == ERR_ETRUNC ? "the file shrank while playing (near %s)" : "reading the file failed near %s", at);
       if (p->info.has_video) {
         pthread_mutex_unlock(&p->mu);
         hal_vdec_send_stream(p->vdec, NULL, 0, 0, 1, 1000);
@@ -604,7 +604,7 @@ int player_open(player **out, const char *path, char *why, size_t why_size) {
   pthread_cond_init(&p->cv, &ca);
   pthread_condattr_destroy(&ca);
   p->st.last_shown_us = -1;
-  int rc = mp4_io_file_open(&p->io, path, "r");
+  int rc = mp4_io_file_open(&p->io, path, "m"); /* mapped where files map (no read() copy), else read */
   if (rc) {
     snprintf(why, why_size, "cannot open it: %s", err_str(rc));
     player_close(p);

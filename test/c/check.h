@@ -1,7 +1,7 @@
 /*
  * check.h — the C tests' one helper header: assertions (CHECK*), then helpers (tu_*): a
- * temporary directory, running peers (ffmpeg, ffprobe), reading files, PSNR, and for HAL tests
- * an NV12 test picture. A test is a program that returns 0 when every CHECK held; each failed
+ * temporary directory, running peers (ffmpeg, ffprobe), reading files, shrinking one from another
+ * process, PSNR, and for HAL tests an NV12 test picture. A test is a program that returns 0 when every CHECK held; each failed
  * CHECK prints file:line and the expression, and the test keeps going so one run shows every
  * failure. Run under ctest (in CI with ASan + UBSan, so leaks fail too).
  */
@@ -53,6 +53,7 @@ static int check_count;
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* Is `tool` on PATH? */
@@ -84,6 +85,17 @@ static inline void tu_cleanup(void) {
   if (!tu_dir[0]) return;
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", tu_dir);
   if (system(cmd) != 0) fprintf(stderr, "cleanup failed\n");
+}
+
+/* Truncates `path` to `size` bytes from another process (as a writer elsewhere would, under a
+ * reader that has it open or mapped). 1 if done. Only async-signal-safe calls in the child, so a
+ * threaded test may call it. */
+static inline int tu_truncate_elsewhere(const char *path, long long size) {
+  pid_t pid = fork();
+  if (pid == 0) _exit(truncate(path, (off_t)size) == 0 ? 0 : 1);
+  int st = 0;
+  if (pid < 0 || waitpid(pid, &st, 0) != pid) return 0;
+  return WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 
 /* Runs a shell command; its exit status (printed when not 0). */

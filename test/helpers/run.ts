@@ -44,9 +44,9 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `k230js-${prefix}-`));
 }
 
-/** Starts the host runtime (or `cmd`) and resolves once `marker` appears on stdout. */
-export function startUntil(args: string[], marker: string, cmd = HOST_RUNTIME) {
-  const child = spawn(cmd, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+/** Starts the host runtime (or `cmd`, in `env`) and resolves once `marker` appears on stdout. */
+export function startUntil(args: string[], marker: string, cmd = HOST_RUNTIME, env: NodeJS.ProcessEnv = process.env) {
+  const child = spawn(cmd, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d) => (stdout += d));

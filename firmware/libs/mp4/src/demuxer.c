@@ -909,9 +909,14 @@ static int sample_bytes(mp4_demuxer *d, dtrack *t, const mp4_dsample *s, const u
   return 0;
 }
 
+/* The file shrank under the io's view: no frame from it is data any more. */
+static int view_lost(const mp4_demuxer *d) { return d->io.view_check ? d->io.view_check(d->io.user) : 0; }
+
 int mp4_demuxer_get_frame(mp4_demuxer *d, mp4_frame *f) {
   if (!d || !f) return ERR_EINVAL;
   memset(f, 0, sizeof(*f));
+  int rc = view_lost(d);
+  if (rc) return rc;
   dtrack *best = NULL;
   int64_t best_us = 0;
   for (int i = 0; i < d->nt; i++) {
@@ -934,7 +939,7 @@ int mp4_demuxer_get_frame(mp4_demuxer *d, mp4_frame *f) {
   bool annexb = video && d->cfg.annexb;
   /* A frame stored as-is is handed out where it lies: in the io's view or the read-ahead. */
   const uint8_t *raw;
-  int rc = sample_bytes(d, best, s, &raw);
+  rc = sample_bytes(d, best, s, &raw);
   if (rc) return rc;
   if (!annexb) {
     f->data = raw;
@@ -949,17 +954,18 @@ int mp4_demuxer_get_frame(mp4_demuxer *d, mp4_frame *f) {
   memcpy(d->frame, best->ps, extra);
   o = extra;
   for (size_t i = 0; i < s->size;) {
-    if (s->size - i < (size_t)best->nal_len) return ERR_EBADDATA;
+    if (s->size - i < (size_t)best->nal_len) return view_lost(d) ? ERR_ETRUNC : ERR_EBADDATA;
     size_t len = 0;
     for (int b = 0; b < best->nal_len; b++) len = len << 8 | raw[i + b];
     i += (size_t)best->nal_len;
-    if (len > s->size - i) return ERR_EBADDATA;
+    if (len > s->size - i) return view_lost(d) ? ERR_ETRUNC : ERR_EBADDATA;
     static const uint8_t sc[4] = {0, 0, 0, 1};
     memcpy(d->frame + o, sc, 4);
     memcpy(d->frame + o + 4, raw + i, len);
     o += 4 + len;
     i += len;
   }
+  if ((rc = view_lost(d))) return rc; /* what was read from the view may have been zeros */
   f->data = d->frame;
   f->size = o;
   return 0;
@@ -967,6 +973,8 @@ int mp4_demuxer_get_frame(mp4_demuxer *d, mp4_frame *f) {
 
 int mp4_demuxer_seek(mp4_demuxer *d, int64_t time_us) {
   if (!d) return ERR_EINVAL;
+  int rc = view_lost(d);
+  if (rc) return rc;
   for (int i = 0; i < d->nt; i++) {
     dtrack *t = &d->t[i];
     t->win_len = 0; /* what was lent out may have been written to: read again from the file */

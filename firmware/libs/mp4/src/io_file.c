@@ -1,19 +1,18 @@
-/* stdio file adapter for mp4_io, with an optional read-only mapping of the whole file ("m"). */
+/* stdio file adapter for mp4_io, with an optional mapping of the whole file ("m"). */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "base/errors.h"
+#include "base/filemap.h"
 #include "mp4/io.h"
 
 typedef struct file_io {
   FILE *f;
-  uint8_t *map; /* "m": the file's first map_len bytes, else NULL */
-  size_t map_len;
+  base_filemap map; /* "m": the whole file, else map.data NULL */
 } file_io;
 
 static int err_code(int e) { return e == ENOSPC || e == EDQUOT ? ERR_ENOSPC : ERR_EIO; }
@@ -58,21 +57,11 @@ static int f_sync(void *u) {
 }
 
 static const uint8_t *f_view(void *u, uint64_t off, size_t size) {
-  file_io *fi = u;
-  return fi->map && off <= fi->map_len && size <= fi->map_len - off ? fi->map + off : NULL;
+  const base_filemap *m = &((file_io *)u)->map;
+  return off <= m->size && size <= m->size - off ? m->data + off : NULL;
 }
 
-/* Maps the whole file read-only; on any failure the io simply has no view. */
-static void map_file(file_io *fi) {
-  if (fseeko(fi->f, 0, SEEK_END) != 0) return;
-  off_t end = ftello(fi->f);
-  rewind(fi->f);
-  if (end <= 0 || (uint64_t)end > SIZE_MAX) return;
-  void *p = mmap(NULL, (size_t)end, PROT_READ, MAP_PRIVATE, fileno(fi->f), 0);
-  if (p == MAP_FAILED) return;
-  fi->map = p;
-  fi->map_len = (size_t)end;
-}
+static int f_view_check(void *u) { return base_filemap_truncated(&((file_io *)u)->map) ? ERR_ETRUNC : 0; }
 
 int mp4_io_file_open(mp4_io *io, const char *path, const char *mode) {
   if (!io || !path || !mode || (mode[0] != 'r' && mode[0] != 'w' && mode[0] != 'm')) return ERR_EINVAL;
@@ -88,7 +77,9 @@ int mp4_io_file_open(mp4_io *io, const char *path, const char *mode) {
   /* Readers (the demuxer) read large runs themselves: a stdio buffer would split each read in two
      system calls and copy part of it twice, and every seek would drop and refill it. */
   if (!write) setvbuf(fi->f, NULL, _IONBF, 0);
-  if (mode[0] == 'm') map_file(fi);
+  /* Frames are lent from the mapping in place, and a consumer may write into a lent frame (as
+     into a read buffer): writable, privately. Without a mapping (map.data NULL) the file is read. */
+  if (mode[0] == 'm') base_filemap_open(&fi->map, fileno(fi->f), BASE_FILEMAP_WRITABLE);
   memset(io, 0, sizeof(*io));
   io->write = f_write;
   io->read = f_read;
@@ -98,14 +89,17 @@ int mp4_io_file_open(mp4_io *io, const char *path, const char *mode) {
   io->flush = f_flush;
   io->sync = f_sync;
   io->user = fi;
-  if (fi->map) io->view = f_view;
+  if (fi->map.data) {
+    io->view = f_view;
+    io->view_check = f_view_check;
+  }
   return 0;
 }
 
 int mp4_io_file_close(mp4_io *io) {
   if (!io || !io->user) return ERR_EINVAL;
   file_io *fi = io->user;
-  if (fi->map) munmap(fi->map, fi->map_len);
+  base_filemap_close(&fi->map);
   int rc = fclose(fi->f) == 0 ? 0 : err_code(errno);
   free(fi);
   io->user = NULL;

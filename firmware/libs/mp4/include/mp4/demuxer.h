@@ -70,9 +70,12 @@ void mp4_demuxer_close(mp4_demuxer *d);
 int mp4_demuxer_file_info(const mp4_demuxer *d, mp4_file_info *info);
 /* index 0 .. track_count-1; ERR_EINVAL out of range. */
 int mp4_demuxer_track(const mp4_demuxer *d, int index, mp4_track_info *info);
-/* Next frame in decode-time order across tracks. 0 with frame->eof at the end. */
+/* Next frame in decode-time order across tracks. 0 with frame->eof at the end. ERR_ETRUNC when
+   the file has shrunk since it was opened: the frame's bytes are gone (read() ended early), or the
+   io's view_check() says so (then at every later call too). */
 int mp4_demuxer_get_frame(mp4_demuxer *d, mp4_frame *frame);
-/* Positions every track at its last keyframe at or before time_us (the first one if none). */
+/* Positions every track at its last keyframe at or before time_us (the first one if none).
+   ERR_ETRUNC once the io's view_check() says the file shrank. */
 int mp4_demuxer_seek(mp4_demuxer *d, int64_t time_us);
 /* What was skipped as damaged or unsupported while opening ("" if nothing). */
 const char *mp4_demuxer_warning(const mp4_demuxer *d);

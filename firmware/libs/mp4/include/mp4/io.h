@@ -27,13 +27,21 @@ typedef struct mp4_io {
      or NULL (then the caller reads). The demuxer hands frames stored as-is out of it without
      copying them. */
   const uint8_t *(*view)(void *user, uint64_t offset, size_t size);
+  /* Optional, with view: 0 while the view holds the file's bytes; ERR_ETRUNC once the file has
+     shrunk under it (what the view showed past the new end reads as zeros from then on). The
+     demuxer asks at each call and after reading a view itself, and fails with that code rather
+     than hand out zeros as a frame. */
+  int (*view_check)(void *user);
 } mp4_io;
 
 /* stdio file. mode "r" for reading (unbuffered: reads go straight into the caller's memory),
    "w" to create/truncate for writing (opened read-write so the muxer can finalize;
-   buffered), "m" for reading with a view of the whole file mapped into memory (mmap;
-   without a mapping it works as "r"): the file must not shrink while it is open, or reading the
-   view faults (SIGBUS). The adapter owns the FILE; mp4_io_file_close() closes it. */
+   buffered), "m" for reading with a view of the whole file mapped into memory (base/filemap.h;
+   where the file cannot be mapped, e.g. on the board, it works as "r"). The mapping is private
+   and writable: bytes written through a frame stay in this process (copy-on-write), never reach
+   the file. A file that shrinks while mapped does not crash the reader: the view reads zeros past
+   the new end and view_check() says ERR_ETRUNC. The adapter owns the FILE; mp4_io_file_close()
+   closes it (and unmaps). */
 int mp4_io_file_open(mp4_io *io, const char *path, const char *mode);
 int mp4_io_file_close(mp4_io *io);
 
