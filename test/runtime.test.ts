@@ -260,7 +260,7 @@ describe("out of memory anywhere: one line, status 1, never a signal", () => {
 describe("--stack-size", () => {
   const depth = (size: string) =>
     runtime("host", ["--stack-size", size, "-e", "let d = 0; function r() { d++; r(); } try { r(); } catch (e) { console.log(e.name, d); }"]);
-  it("is honoured: the VM's thread is sized to it, and recursion past it is a RangeError, not a signal", () => {
+  it("is honoured: the VM's stack is sized to it, and recursion past it is a RangeError, not a signal", () => {
     const small = depth("1m");
     const big = depth("64m");
     const biggest = depth("256m");
@@ -272,6 +272,32 @@ describe("--stack-size", () => {
     const d = (r: { stdout: string }) => Number(r.stdout.split(" ")[1]);
     expect(d(big)).toBeGreaterThan(40 * d(small));
     expect(d(biggest)).toBeGreaterThan(3 * d(big));
+  });
+  // One thread where the main thread's stack limit holds the JS stack and its margin (every system
+  // call is cheaper in a process of one thread); a thread of its own where it does not.
+  const threads = async (stackLimit: string | null, args: string[]) => {
+    const app = ["-e", 'console.log("up"); setTimeout(() => {}, 5000);'];
+    const p = stackLimit
+      ? startUntil([`--stack=${stackLimit}`, HOST_RUNTIME, ...args, ...app], "up", "prlimit")
+      : startUntil([...args, ...app], "up");
+    await p.ready;
+    const status = readFileSync(`/proc/${p.child.pid}/status`, "utf8");
+    p.child.kill("SIGINT");
+    expect((await p.exited).code).toBe(130);
+    return Number(/^Threads:\s+(\d+)$/m.exec(status)![1]);
+  };
+  it("runs the VM on the main thread when the stack limit holds it, else on a thread of its own", async () => {
+    expect(await threads(null, [])).toBe(1); // 8 MiB by default: 1 MiB of JS stack + 1 MiB margin fit
+    expect(await threads(null, ["--stack-size", "64m"])).toBe(2);
+    expect(await threads("2097152", [])).toBe(2); // 2 MiB: the margin and what main() uses do not fit
+    expect(await threads("unlimited", ["--stack-size", "64m"])).toBe(1);
+  });
+  it("bounds recursion on a thread of its own as on the main thread", () => {
+    const r = spawnSync("prlimit", ["--stack=2097152", HOST_RUNTIME, "--stack-size", "1m", "-e",
+      "let d = 0; function r() { d++; r(); } try { r(); } catch (e) { console.log(e.name, d); }"], { encoding: "utf8" });
+    expect(r.signal).toBeNull();
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^RangeError \d+\n$/);
   });
   it("above the maximum is refused with one line", () => {
     const r = runtime("host", ["--stack-size", "1g", "-e", "1"]);

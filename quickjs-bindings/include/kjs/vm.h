@@ -51,7 +51,8 @@ typedef struct kjs_vm_config {
 /* JS recursion runs on the stack of the thread that made the VM, up to cfg.stack_size; the C
  * frames of the engine, the HAL and the codecs called from JS need room beyond that. A port runs
  * its VMs on a thread of its own made with kjs_vm_thread_run(), sized stack_size + this margin
- * (the process's main thread has whatever the system gave it). */
+ * (the process's main thread has whatever the system gave it; the host port runs its VM there
+ * when the stack limit holds stack_size + this margin). */
 #define KJS_VM_STACK_MARGIN (1u << 20)
 /* The largest JS stack a port accepts (--stack-size, js_stack). */
 #define KJS_VM_STACK_MAX (256u << 20)
