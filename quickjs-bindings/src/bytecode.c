@@ -51,6 +51,8 @@ static uint32_t crc_table_update(uint32_t crc, const uint8_t *buf, size_t len) {
 #if defined(__x86_64__) && !defined(KJS_CRC32_PORTABLE)
 #include <immintrin.h>
 
+#include "base/cpu.h"
+
 /* Carry-less multiplication folding (Gopal et al., "Fast CRC Computation for Generic Polynomials
  * Using PCLMULQDQ Instruction", Intel, 2009), for the reflected CRC-32 polynomial: four 128-bit
  * lanes fold 64 bytes a step, then one lane, then a Barrett reduction to 32 bits. About ten times
@@ -90,7 +92,7 @@ __attribute__((target("pclmul,sse4.1"))) static uint32_t crc_fold_update(uint32_
 }
 
 static uint32_t crc_update(uint32_t crc, const uint8_t *buf, size_t len) {
-  if (len >= 64 && __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1")) {
+  if (len >= 64 && base_cpu_clmul_sse41()) {
     size_t n = len & ~(size_t)15;
     crc = crc_fold_update(crc, buf, n);
     buf += n;

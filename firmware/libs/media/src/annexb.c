@@ -8,6 +8,8 @@ static inline bool is_start(const uint8_t *b, size_t i) { return b[i] == 0 && b[
 #if defined(__SSE2__) && !defined(MEDIA_ANNEXB_PORTABLE)
 #include <immintrin.h>
 
+#include "base/cpu.h"
+
 /* How far ahead the search asks for the bytes: one page. Mapped file pages are scattered in
    memory and the hardware prefetcher stops at each page's end; asked for early, a page arrives
    while the one before is searched (-10% CPU for the muxer of a mapped stream here). */
@@ -107,8 +109,8 @@ size_t media_annexb_copy_to_start(uint8_t *dst, size_t cap, const uint8_t *buf, 
 #ifdef MEDIA_ANNEXB_NO_AVX2                          /* the tests' build of the SSE2 loop */
   return copy_to_start_sse2(dst, buf, len, from, stop);
 #else
-  return __builtin_cpu_supports("avx2") ? copy_to_start_avx2(dst, buf, len, from, stop)
-                                        : copy_to_start_sse2(dst, buf, len, from, stop);
+  return base_cpu_avx2() ? copy_to_start_avx2(dst, buf, len, from, stop)
+                         : copy_to_start_sse2(dst, buf, len, from, stop);
 #endif
 }
 #else
