@@ -13,6 +13,9 @@ typedef struct slot {
 } slot;
 
 static slot g_slots[HAL_HANDLE_SLOTS];
+/* One past the highest slot ever used: the scans stop there (every run's end lists each kind, and
+ * a run uses a few slots of the 4096). */
+static uint32_t g_top = 1;
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static hal_handle make(uint32_t kind, uint32_t gen, uint32_t i) { return kind << 28 | gen << 16 | i; }
@@ -26,6 +29,7 @@ int hal_handle_alloc(hal_kind kind, void *obj, hal_handle *out) {
     if (g_slots[i].gen == 0) g_slots[i].gen = 1;
     g_slots[i].kind = (uint8_t)kind;
     g_slots[i].obj = obj;
+    if (i >= g_top) g_top = i + 1;
     *out = make(kind, g_slots[i].gen, i);
     pthread_mutex_unlock(&g_mu);
     return 0;
@@ -61,7 +65,7 @@ void hal_handle_free(hal_handle h) {
 int hal_handle_list(hal_kind kind, hal_handle *out, int max) {
   int n = 0;
   pthread_mutex_lock(&g_mu);
-  for (uint32_t i = 1; i < HAL_HANDLE_SLOTS; i++) {
+  for (uint32_t i = 1; i < g_top; i++) {
     if (g_slots[i].kind != kind) continue;
     if (out && n < max) out[n] = make(kind, g_slots[i].gen, i);
     n++;
