@@ -3,7 +3,8 @@
 // the same muxer, the same file writes, on the same thread (JS's, which is also the loop's).
 // Prints "mark <frames> <JS thread ns> <process ticks>" after the warm-up and at the end: its
 // own CPU time, read from /proc at that very moment (in ns from schedstat, the thread running JS
-// and its loop: not the process's main thread, which only waits for it; the whole process's
+// and its loop: on the host the process's main thread, or the VM's own thread when the stack
+// limit is too small for it (docs/runtime.md, --stack-size); the whole process's
 // utime + stime in clock ticks), then heap samples (JS mode) in one JSON line.
 // Args: <js|c> <frames> <warmup> <out.mp4>
 import { Encoder, MediaManager, Sensor } from "k230:media";
