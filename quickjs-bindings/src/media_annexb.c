@@ -293,28 +293,15 @@ static void unit_returned(JSRuntime *rt, void *opaque) {
   a->next_lent = NULL;
 }
 
-const media_nal_table *kjs_media_annexb_nals(JSContext *ctx, JSValueConst data, const uint8_t *p, size_t n) {
+const media_nal_table *kjs_media_annexb_nals(JSContext *ctx, const uint8_t *p, size_t n) {
   media_state *ms = media_state_of(ctx);
-  annexb_reader *a = ms ? ms->annexb_lent : NULL;
-  /* The bytes first (an audio chunk, any other buffer, stops here), then the buffer itself. */
-  while (a && !(p == a->unit && n == a->unit_size)) a = a->next_lent;
-  if (!a || !a->nals.count) return NULL;
-  JSValue ab;
-  if (JS_IsArrayBuffer(data)) {
-    ab = JS_DupValue(ctx, data);
-  } else if (JS_GetTypedArrayType(data) >= 0) {
-    size_t off, len, elem;
-    ab = JS_GetTypedArrayBuffer(ctx, data, &off, &len, &elem);
-  } else {
-    return NULL;
-  }
-  if (JS_IsException(ab)) {
-    JS_FreeValue(ctx, JS_GetException(ctx));
-    return NULL;
-  }
-  void *key = JS_VALUE_GET_PTR(ab);
-  JS_FreeValue(ctx, ab); /* data still holds it */
-  return JS_VALUE_GET_PTR(a->lent) == key ? &a->nals : NULL;
+  /* The bytes are enough: a reader is on this list only while its unit's loan is out, and while it
+   * is, the unit's memory (the mapping, or the read buffer, which the next read revokes the loan
+   * before reusing) is reachable from JS through that immutable buffer alone. Bytes at the same
+   * address and length, in a buffer not yet detached, are the unit's, unchanged. */
+  for (annexb_reader *a = ms ? ms->annexb_lent : NULL; a; a = a->next_lent)
+    if (p == a->unit && n == a->unit_size) return a->nals.count ? &a->nals : NULL;
+  return NULL;
 }
 
 /* The unit's bytes as a Uint8Array: a view into the source buffer, or over a lent ArrayBuffer. */

@@ -293,7 +293,7 @@ static JSValue muxer_write_frame(JSContext *ctx, JSValueConst this_val, int argc
   if (kjs_get_bytes(ctx, argv[1], "Mp4Muxer.writeFrame: data", &data, &len) < 0) return JS_EXCEPTION;
   char why[320];
   /* An AnnexBReader's unit of a file comes with the start codes its splitter found. */
-  const media_nal_table *nals = kjs_media_annexb_nals(ctx, argv[1], data, len);
+  const media_nal_table *nals = kjs_media_annexb_nals(ctx, data, len);
   int rc = mp4js_writer_write(&jm->w, (int)track, data, len, nals, pts, flags, why, sizeof why);
   if (rc < 0) {
     jm->reported = rc;

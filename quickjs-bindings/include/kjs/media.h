@@ -28,12 +28,12 @@ typedef struct kjs_media_state kjs_media_state;
 int kjs_media_own(JSRuntime *rt, hal_handle h);
 void kjs_media_disown(JSRuntime *rt, hal_handle h);
 
-/* For k230:mp4's Mp4Muxer.writeFrame: when the bytes p[0..n) of `data` (an ArrayBuffer or a
- * typed array) are exactly the unit an AnnexBReader of a file has lent and not yet taken back
+/* For k230:mp4's Mp4Muxer.writeFrame: when the bytes p[0..n) (of a buffer JS passed, not
+ * detached) are exactly the unit an AnnexBReader of a file has lent and not yet taken back
  * (read-only: JS cannot change them), the start codes its splitter found there, so the muxer
  * need not search them again; else NULL (part of a unit, a buffer source's unit, which JS can
  * change, any other bytes: the muxer searches them). Valid until JS runs again. */
-const media_nal_table *kjs_media_annexb_nals(JSContext *ctx, JSValueConst data, const uint8_t *p, size_t n);
+const media_nal_table *kjs_media_annexb_nals(JSContext *ctx, const uint8_t *p, size_t n);
 
 /* For kjs_vm_new: a runtime's empty state; NULL when out of memory. */
 kjs_media_state *kjs_media_state_new(void);
