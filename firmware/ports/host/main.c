@@ -265,8 +265,7 @@ int main(int argc, char **argv) {
   if (main_stack_holds(stack_bytes)) vm_thread(&ra);
   else err = kjs_vm_thread_run(stack_bytes, vm_thread, &ra);
   if (err) {
-    fprintf(stderr, "k230js: cannot start the VM thread with a %zu-byte stack: %s\n",
-            cfg.stack_size + KJS_VM_STACK_MARGIN, strerror(err));
+    fprintf(stderr, "k230js: cannot start the VM thread with a %zu-byte stack: %s\n", stack_bytes, strerror(err));
     return KJS_EXIT_ERROR;
   }
   fflush(stdout);

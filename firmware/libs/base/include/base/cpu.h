@@ -23,19 +23,11 @@ static inline bool base_cpu_builtin_PCLMULQDQ(void) { return __builtin_cpu_suppo
 static inline bool base_cpu_builtin_SSE4_1(void) { return __builtin_cpu_supports("sse4.1"); }
 #endif
 
-/* AVX2 (256-bit integer vectors). */
-static inline bool base_cpu_avx2(void) {
-  static int has = -1; /* per translation unit; racing first callers store the same answer */
-  if (has < 0) has = BASE_CPU_HAS_(AVX2);
-  return has;
-}
+/* AVX2 (256-bit integer vectors). A few nanoseconds: ask at each use. */
+static inline bool base_cpu_avx2(void) { return BASE_CPU_HAS_(AVX2); }
 
 /* PCLMULQDQ and SSE4.1 (carry-less multiply folding, pextrd). */
-static inline bool base_cpu_clmul_sse41(void) {
-  static int has = -1;
-  if (has < 0) has = BASE_CPU_HAS_(PCLMULQDQ) && BASE_CPU_HAS_(SSE4_1);
-  return has;
-}
+static inline bool base_cpu_clmul_sse41(void) { return BASE_CPU_HAS_(PCLMULQDQ) && BASE_CPU_HAS_(SSE4_1); }
 #endif
 
 #endif
