@@ -1,7 +1,7 @@
 // The runtime end to end: the same TS app on the host build and on the static riscv64 build under
 // qemu-riscv64, from source and from bytecode; interrupts; error reports; bad input.
 import { spawn, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, constants, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ASAN_ENV, ASAN_RUNTIME, cli, HOST_RUNTIME, RISCV64_RUNTIME, ROOT, runtime, startUntil, tempDir } from "./helpers/run.js";
@@ -70,6 +70,32 @@ describe("interrupts", () => {
     const { code } = await p.exited;
     expect(code).toBe(130);
     expect(p.output().stdout).toContain("cleanup ran");
+  });
+});
+
+describe("interrupts during a blocking call", () => {
+  // The VM may run on the main thread, where SIGINT lands: a call it was blocked in is restarted,
+  // not failed with EINTR, and the interrupt comes when JS runs again.
+  it("SIGINT while a read waits on a FIFO: the read completes, then the interrupt", async () => {
+    const fifo = join(tempDir("fifo"), "in");
+    expect(spawnSync("mkfifo", [fifo]).status).toBe(0);
+    const writer = openSync(fifo, constants.O_RDWR); // a FIFO opened read-write never blocks
+    try {
+      const app = `import { openFile } from "k230:media"; const f = openFile(${JSON.stringify(fifo)});
+        console.log("up"); const b = f.read(4); console.log("read", b.byteLength); for (;;) {}`;
+      const p = startUntil(["-e", app], "up");
+      await p.ready;
+      await new Promise((r) => setTimeout(r, 300)); // in read() by now
+      p.child.kill("SIGINT");
+      await new Promise((r) => setTimeout(r, 100));
+      writeSync(writer, "abcd");
+      const { code } = await p.exited;
+      expect(p.output().stderr).toContain("k230js: interrupted");
+      expect(code, p.output().stderr).toBe(130);
+      expect(p.output().stdout).toContain("read 4");
+    } finally {
+      closeSync(writer);
+    }
   });
 });
 
