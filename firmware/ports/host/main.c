@@ -130,17 +130,18 @@ typedef struct run_args {
   int status;
 } run_args;
 
-/* Whether the main thread's stack may grow to `bytes` more than it holds now (the environment and
- * the arguments: well under MAIN_STACK_IN_USE). */
+/* Whether the main thread's stack may grow by `bytes` under its limit. What it holds already is
+ * mostly the arguments and the environment, which Linux caps at a quarter of that limit (execve's
+ * ARG_MAX), plus main()'s own frames. */
 static bool main_stack_holds(size_t bytes) {
-  enum { MAIN_STACK_IN_USE = 256 << 10 };
+  enum { MAIN_FRAMES = 64 << 10 };
   struct rlimit rl;
   if (getrlimit(RLIMIT_STACK, &rl) != 0) return false;
-  return rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= (rlim_t)bytes + MAIN_STACK_IN_USE;
+  return rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= (rlim_t)bytes + rl.rlim_cur / 4 + MAIN_FRAMES;
 }
 
 /* Everything that runs JS, on the main thread or a thread of its own (main_stack_holds). */
-static void *vm_thread(void *arg) {
+static void *run_js(void *arg) {
   run_args *ra = arg;
   if (ra->console) {
     ra->status = run_console(ra->cfg, ra->uart_kind, ra->boot, ra->eval_code, ra->app, ra->preview);
@@ -262,8 +263,8 @@ int main(int argc, char **argv) {
    * on the file: ~4% of the RTSP server's profile at 1000 viewers), else a thread of its own. */
   size_t stack_bytes = cfg.stack_size + KJS_VM_STACK_MARGIN;
   int err = 0;
-  if (main_stack_holds(stack_bytes)) vm_thread(&ra);
-  else err = kjs_vm_thread_run(stack_bytes, vm_thread, &ra);
+  if (main_stack_holds(stack_bytes)) run_js(&ra);
+  else err = kjs_vm_thread_run(stack_bytes, run_js, &ra);
   if (err) {
     fprintf(stderr, "k230js: cannot start the VM thread with a %zu-byte stack: %s\n", stack_bytes, strerror(err));
     return KJS_EXIT_ERROR;
