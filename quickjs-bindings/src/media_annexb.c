@@ -42,12 +42,8 @@ typedef struct annexb_reader {
   const uint8_t *unit;
   size_t unit_size;
   media_nal_table nals;
-  /* The unit objects' property names, interned once (read() runs for every picture), and objects
-   * with the first 1, 2 and 3 of them, which keep the engine's shapes for a unit being built
-   * alive: without them each unit's first three properties each made a new shape (the last unit,
-   * still alive, keeps only the 4-property one). */
+  /* The unit objects' property names, interned once (read() runs for every picture). */
   JSAtom a_data, a_keyframe, a_index, a_offset;
-  JSValue shapes[3];
 } annexb_reader;
 
 /* ---- class id ---- */
@@ -72,7 +68,6 @@ static void annexb_release(JSRuntime *rt, annexb_reader *a) {
 
 static void annexb_free(JSRuntime *rt, annexb_reader *a) {
   annexb_release(rt, a);
-  for (int i = 0; i < COUNT(a->shapes); i++) JS_FreeValueRT(rt, a->shapes[i]);
   free(a->path);
   JSAtom atoms[] = {a->a_data, a->a_keyframe, a->a_index, a->a_offset};
   for (int i = 0; i < COUNT(atoms); i++)
@@ -91,11 +86,7 @@ static void annexb_finalizer(JSRuntime *rt, JSValueConst val) {
 
 static void annexb_mark(JSRuntime *rt, JSValueConst val, JS_MarkFunc *mark) {
   annexb_reader *a = JS_GetOpaque(val, annexb_class_id);
-  if (!a) return;
-  JS_MarkValue(rt, a->buffer, mark);
-  /* Marked too: unmarked, they would be roots holding Object.prototype, and with it every cycle
-   * through this reader (a soft reset could not collect an app's objects). */
-  for (int i = 0; i < COUNT(a->shapes); i++) JS_MarkValue(rt, a->shapes[i], mark);
+  if (a) JS_MarkValue(rt, a->buffer, mark);
 }
 
 /* ---- JSClassDef ---- */
@@ -104,11 +95,9 @@ static const JSClassDef annexb_class = {"AnnexBReader", .finalizer = annexb_fina
 
 /* ---- constructor ---- */
 
-/* {data, keyframe, index, offset} with the first `props` (1 to 4) of them (4: a unit; fewer:
- * a->shapes).
- * Takes `data`. Own data properties, as media_encoder.c's packs: no setter looked for up the
- * prototype chain. */
-static JSValue unit_new(JSContext *ctx, annexb_reader *a, int props, JSValue data, bool keyframe, uint64_t index,
+/* {data, keyframe, index, offset}. Takes `data`. Own data properties, as media_encoder.c's packs:
+ * no setter looked for up the prototype chain. */
+static JSValue unit_new(JSContext *ctx, annexb_reader *a, JSValue data, bool keyframe, uint64_t index,
                         uint64_t offset) {
   JSValue o = JS_NewObject(ctx);
   if (JS_IsException(o)) {
@@ -119,9 +108,9 @@ static JSValue unit_new(JSContext *ctx, annexb_reader *a, int props, JSValue dat
   JSValue values[] = {data, JS_NewBool(ctx, keyframe), JS_NewInt64(ctx, (int64_t)index),
                       JS_NewInt64(ctx, (int64_t)offset)};
   int i = 0;
-  while (i < props && JS_DefinePropertyValue(ctx, o, names[i], values[i], JS_PROP_C_W_E) >= 0) i++;
-  if (i < props) {
-    for (i++; i < props; i++) JS_FreeValue(ctx, values[i]); /* the failed one was taken */
+  while (i < COUNT(names) && JS_DefinePropertyValue(ctx, o, names[i], values[i], JS_PROP_C_W_E) >= 0) i++;
+  if (i < COUNT(names)) {
+    for (i++; i < COUNT(names); i++) JS_FreeValue(ctx, values[i]); /* the failed one was taken */
     JS_FreeValue(ctx, o);
     return JS_EXCEPTION;
   }
@@ -222,16 +211,12 @@ static JSValue annexb_ctor(JSContext *ctx, JSValueConst new_target, int argc, JS
   a->fd = -1;
   a->map.slot = -1;
   a->buffer = a->lent = JS_UNDEFINED;
-  for (int i = 0; i < COUNT(a->shapes); i++) a->shapes[i] = JS_UNDEFINED;
   a->a_data = JS_NewAtom(ctx, "data");
   a->a_keyframe = JS_NewAtom(ctx, "keyframe");
   a->a_index = JS_NewAtom(ctx, "index");
   a->a_offset = JS_NewAtom(ctx, "offset");
-  bool ok = a->a_data != JS_ATOM_NULL && a->a_keyframe != JS_ATOM_NULL && a->a_index != JS_ATOM_NULL &&
-            a->a_offset != JS_ATOM_NULL;
-  for (int i = 0; ok && i < COUNT(a->shapes); i++)
-    ok = !JS_IsException(a->shapes[i] = unit_new(ctx, a, i + 1, JS_UNDEFINED, false, 0, 0));
-  if (!ok) {
+  if (a->a_data == JS_ATOM_NULL || a->a_keyframe == JS_ATOM_NULL || a->a_index == JS_ATOM_NULL ||
+      a->a_offset == JS_ATOM_NULL) {
     annexb_free(JS_GetRuntime(ctx), a);
     return JS_EXCEPTION;
   }
@@ -361,7 +346,7 @@ static JSValue annexb_read(JSContext *ctx, JSValueConst this_val, int argc, JSVa
   annexb_populate_ahead(a, au.offset + au.size);
   JSValue data = unit_data(ctx, this_val, a, &au);
   if (JS_IsException(data)) return data;
-  return unit_new(ctx, a, 4, data, au.keyframe, au.index, au.offset);
+  return unit_new(ctx, a, data, au.keyframe, au.index, au.offset);
 }
 
 /* for (const unit of reader): the reader is its own iterator, ending at the end of the stream. */

@@ -118,7 +118,7 @@ if (mode === "mux") {
       if (unit.data.buffer !== expected || unit.data.byteOffset !== base + unit.offset) throw new Error("not a view into the source");
     }
     if (unit.index !== count) throw new Error(`index ${unit.index}, expected ${count}`);
-    // Plain own data properties, in this order, on every unit (they are built from kept shapes).
+    // Plain own data properties, in this order, on every unit.
     const props = Object.entries(Object.getOwnPropertyDescriptors(unit)).map(([k, d]) => `${k}${d.writable && d.enumerable && d.configurable ? "" : "!"}`);
     if (props.join() !== "data,keyframe,index,offset" || Object.getPrototypeOf(unit) !== Object.prototype) throw new Error(`unit properties ${props}`);
     console.log(`${unit.offset},${unit.data.byteLength},${unit.keyframe ? "K" : "_"}`);
