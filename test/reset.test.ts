@@ -71,6 +71,36 @@ describe("soft reset releases everything an app left open", () => {
     expect(growth).toBeLessThan(1024);
   }, 240_000);
 
+  it("a class first made after a soft reset is its own: counted, checked and finalized as itself", async () => {
+    rt = await startPty(["--sdcard", sd]);
+    await rt.write("\x02");
+    await rt.waitFor(/(k230js \d+\.\d+\.\d+ on[\s\S]*){2}> $/);
+    // The first runtime makes k230:mp4's classes only; the second makes them again, then
+    // k230:media's for the first time: those once took the ids the first runtime gave k230:mp4's.
+    await rt.write('await import("k230:mp4"), "one"\r');
+    await rt.waitFor(/'one'\r?\n> $/, 20_000);
+    await rt.write("\x04");
+    await rt.waitFor(/soft reboot[\s\S]*> $/, 20_000);
+    rt.clear();
+    await rt.write('globalThis.S = await import("k230:sys"), globalThis.M = await import("k230:mp4"), globalThis.md = await import("k230:media"), "two"\r');
+    await rt.waitFor(/'two'\r?\n> $/, 20_000);
+    rt.clear();
+    await rt.write('globalThis.sen = new md.Sensor(), console.log("COUNTS " + JSON.stringify(S.memInfo().native))\r');
+    const counts = JSON.parse(/COUNTS (\{.*\})/.exec(await rt.waitFor(/COUNTS \{.*\}[\s\S]*> $/, 20_000))![1]!) as Record<string, number>;
+    expect(counts.Sensor, JSON.stringify(counts)).toBe(1);
+    expect(counts.Mp4Muxer, JSON.stringify(counts)).toBe(0);
+    rt.clear();
+    await rt.write('console.log("CHECK " + (() => { try { M.Mp4Muxer.prototype.close.call(sen); return "accepted" } catch (e) { return e.name } })())\r');
+    expect(/CHECK (\w+)/.exec(await rt.waitFor(/CHECK \w+[\s\S]*> $/, 20_000))![1]).toBe("TypeError");
+    rt.clear();
+    await rt.write("\x04");
+    const out = await rt.waitFor(/soft reboot[\s\S]*> $/, 20_000);
+    // Its own finalizer closed the sensor: the teardown had nothing left to release (given
+    // Mp4Muxer's finalizer, it said "released 1 media object").
+    expect(out).not.toContain("released");
+    expect(out).not.toContain("internal error");
+  }, 60_000);
+
   it("the sanitizer build exits cleanly with every object still open", (ctx) => {
     if (!existsSync(ASAN_RUNTIME)) {
       console.log(`SKIP: test/reset.test.ts: no sanitizer build at ${ASAN_RUNTIME} (scripts/setup.sh --all)`);

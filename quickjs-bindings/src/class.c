@@ -3,29 +3,43 @@
  * call the class's own ones. */
 #include "kjs/class.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "registry.h"
 
-/* The class's own definition, by class id (ids are process-wide). */
-static const JSClassDef **defs;
-static JSClassID ndefs;
+/* Our classes' ids come from a range of our own, handed out once per process and the same in
+ * every runtime. The engine's JS_NewClassID counts per runtime from JS_CLASS_INIT_COUNT (67 in
+ * this engine) and leaves an id already set untouched, so a class made first in a later runtime
+ * (after a soft reset) got an id an earlier runtime had given another class, one this runtime
+ * had registered again: its objects became that class's (a Sensor counted, and was finalized,
+ * as an Mp4Muxer). quickjs-libc's classes (qjs:std's FILE, Worker) still take ids from that
+ * counter in each runtime, one per class: two ids past the built-in classes, far below this
+ * range. */
+enum { ID_BASE = 128, ID_MAX = 64 };
 
-static const JSClassDef *def_of(JSClassID id) { return id < ndefs ? defs[id] : NULL; }
+/* The class's own definition, by class id. Each slot is written once, under `lock` (VMs on
+ * other threads may make classes too), and never moved: finalizers read it without the lock. */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static const JSClassDef *defs[ID_MAX];
+static JSClassID next_id = ID_BASE;
 
-static int remember_def(JSClassID id, const JSClassDef *def) {
-  if (id >= ndefs) {
-    JSClassID n = id + 16;
-    const JSClassDef **d = realloc(defs, n * sizeof *d);
-    if (!d) return -1;
-    memset(d + ndefs, 0, (n - ndefs) * sizeof *d);
-    defs = d;
-    ndefs = n;
+static const JSClassDef *def_of(JSClassID id) {
+  return id >= ID_BASE && id < ID_BASE + ID_MAX ? __atomic_load_n(&defs[id - ID_BASE], __ATOMIC_ACQUIRE) : NULL;
+}
+
+/* Gives *id its process-wide value on its first use (0 if the range is full). */
+static JSClassID class_id_of(JSClassID *id, const JSClassDef *def) {
+  pthread_mutex_lock(&lock);
+  if (*id == 0 && next_id < ID_BASE + ID_MAX) {
+    __atomic_store_n(&defs[next_id - ID_BASE], def, __ATOMIC_RELEASE);
+    *id = next_id++;
   }
-  defs[id] = def;
-  return 0;
+  JSClassID got = *id;
+  pthread_mutex_unlock(&lock);
+  return got;
 }
 
 static void tracked_finalizer(JSRuntime *rt, JSValueConst val) {
@@ -58,13 +72,15 @@ static void tracked_gc_mark(JSRuntime *rt, JSValueConst val, JS_MarkFunc *mark) 
 JSValue kjs_class_create(JSContext *ctx, JSClassID *id, const JSClassDef *def, JSCFunction *ctor, int ctor_argc,
                          const JSCFunctionListEntry *funcs, int nfuncs) {
   JSRuntime *rt = JS_GetRuntime(ctx);
-  JS_NewClassID(rt, id);
-  if (!JS_IsRegisteredClass(rt, *id)) {
-    if (remember_def(*id, def) < 0) return JS_ThrowOutOfMemory(ctx);
+  JSClassID cid = class_id_of(id, def);
+  if (!cid)
+    return JS_ThrowInternalError(ctx, "%s: more native classes than the %d kjs_class_create has ids for",
+                                 def->class_name, ID_MAX);
+  if (!JS_IsRegisteredClass(rt, cid)) {
     JSClassDef tracked = *def;
     tracked.finalizer = tracked_finalizer;
     tracked.gc_mark = def->gc_mark ? tracked_gc_mark : NULL;
-    if (JS_NewClass(rt, *id, &tracked) < 0) return JS_EXCEPTION;
+    if (JS_NewClass(rt, cid, &tracked) < 0) return JS_EXCEPTION;
   }
   JSValue proto = JS_NewObject(ctx);
   if (JS_IsException(proto)) return proto;
@@ -73,7 +89,7 @@ JSValue kjs_class_create(JSContext *ctx, JSClassID *id, const JSClassDef *def, J
     return JS_EXCEPTION;
   }
   if (!ctor) {
-    JS_SetClassProto(ctx, *id, proto);
+    JS_SetClassProto(ctx, cid, proto);
     return JS_UNDEFINED;
   }
   JSValue cls = JS_NewCFunction2(ctx, ctor, def->class_name, ctor_argc, JS_CFUNC_constructor, 0);
@@ -82,7 +98,7 @@ JSValue kjs_class_create(JSContext *ctx, JSClassID *id, const JSClassDef *def, J
     return cls;
   }
   JS_SetConstructor(ctx, cls, proto);
-  JS_SetClassProto(ctx, *id, proto); /* takes ownership of proto */
+  JS_SetClassProto(ctx, cid, proto); /* takes ownership of proto */
   return cls;
 }
 
@@ -131,19 +147,17 @@ int kjs_class_release_all(JSRuntime *rt, char *names, size_t names_size) {
 
 static void count_one(const kjs_reg_entry *e, void *user) {
   int *counts = user;
-  if (e->kind == KJS_REG_OBJECT && !e->released && e->class_id < ndefs) counts[e->class_id]++;
+  if (e->kind == KJS_REG_OBJECT && !e->released && def_of(e->class_id)) counts[e->class_id - ID_BASE]++;
 }
 
 JSValue kjs_class_live_counts(JSContext *ctx) {
   JSRuntime *rt = JS_GetRuntime(ctx);
   kjs_registry *r = kjs_registry_of(rt);
-  int *counts = calloc(ndefs ? ndefs : 1, sizeof *counts);
-  if (!counts) return JS_ThrowOutOfMemory(ctx);
+  int counts[ID_MAX] = {0};
   if (r) kjs_registry_each(r, count_one, counts);
   JSValue o = JS_NewObject(ctx);
-  for (JSClassID id = 0; id < ndefs && !JS_IsException(o); id++)
-    if (defs[id] && JS_IsRegisteredClass(rt, id))
-      JS_SetPropertyStr(ctx, o, defs[id]->class_name, JS_NewInt32(ctx, counts[id]));
-  free(counts);
+  for (JSClassID id = ID_BASE; id < ID_BASE + ID_MAX && !JS_IsException(o); id++)
+    if (def_of(id) && JS_IsRegisteredClass(rt, id))
+      JS_SetPropertyStr(ctx, o, def_of(id)->class_name, JS_NewInt32(ctx, counts[id - ID_BASE]));
   return o;
 }

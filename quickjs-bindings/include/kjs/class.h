@@ -2,8 +2,10 @@
  * kjs/class.h — defining a native class (constructor + prototype) for a k230:* module, and the
  * life of its instances.
  *
- * The class id is process-wide (static JSClassID, 0 until first use) and registered once per
- * runtime, so a soft reset (a new runtime) gets the same id. Returns the constructor, with
+ * The class id is process-wide (static JSClassID, 0 until first use), taken from a range of
+ * kjs's own (not the engine's per-runtime counter) and registered once per runtime, so every
+ * runtime (a soft reset makes a new one; VMs on other threads have theirs) gives a class the
+ * same id, and no other class that id. Returns the constructor, with
  * `funcs` on its prototype; JS_EXCEPTION on failure. With ctor NULL the class has no constructor
  * (its objects are made by native code only) and JS_UNDEFINED is returned.
  *
