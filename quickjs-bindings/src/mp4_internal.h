@@ -46,9 +46,9 @@ JSValue mp4js_segment_stats_to_js(JSContext *ctx, const mp4_segment_stats *st);
  * on the card never stalls the loop thread (the encoder's other pipes, RTSP clients, timers,
  * Mp4Recorder.process). A full queue drops the frame (counted in `dropped`), and the video then
  * waits for the next keyframe. The thread starts at the first queued frame. Queued frames are
- * taken up in batches: a keyframe or parameter-set pack (the end of a fragment or a file) at once,
- * others within MP4JS_WRITER_NAP_MS; what the writer publishes (stats, segments, path) lags by as
- * much. writeFrame and close write everything queued first. */
+ * written in batches: parameter sets, a keyframe and the picture after it (they end fragments and
+ * files) at once, any other frame within MP4JS_WRITER_NAP_MS, and what the writer publishes
+ * (stats, segments, path) lags by as much. writeFrame and close write everything queued first. */
 enum { MP4JS_WRITER_NAP_MS = 50 };
 typedef struct mp4js_writer_stats {
   uint64_t frames;       /* video pictures written (parameter-set packs not counted) */
@@ -67,7 +67,7 @@ typedef struct mp4js_writer {
                                    before the first frame is queued */
   /* private (mp4_writer.c): mu guards the queue and what is published after each write, and is
    * never held over a write; file_mu guards the segmenter and is held over each write */
-  bool open, thread, quit, resync, busy, video_started;
+  bool open, thread, quit, resync, after_key, busy, video_started;
   int asleep;   /* the thread's state (mp4_writer.c: awake, napping, idle) */
   int draining; /* writeFrame calls waiting for the queue to be written */
   pthread_t th;

@@ -21,14 +21,16 @@ enum { QUEUE_MAX_ITEMS = 512, QUEUE_MAX_BYTES = 8 << 20 };
  * futex wake, an IPI under a hypervisor: 33% of that thread's samples, 37-40 us a frame against
  * 14-15 before the thread). So while frames come the thread naps: it wakes by itself every
  * MP4JS_WRITER_NAP_MS and writes what came meanwhile, and the loop thread wakes it only for what
- * must not wait: a keyframe or parameter sets (they end a fragment or a file, whose bytes then go
- * to the card and, with sync "flush"/"fsync", are flushed at once, as before), a queue a quarter
- * full (so a batch never fills it), a writeFrame or close waiting for the queue. What bounds the
- * delay of any other frame is the nap: it reaches the segmenter at most MP4JS_WRITER_NAP_MS (plus
- * the writes queued before it) after it was queued, so a fragment cut by time (maxFragmentMs,
- * firstFragmentMs) is on the card that much later at most. A frame held in the queue is no less
- * durable than one in the segmenter's open fragment: neither is in the file until the fragment
- * ends. A nap that finds nothing (the frames stopped) turns into a wait the next frame ends. */
+ * must not wait: parameter sets, a keyframe and the picture after it (the muxer ends a fragment
+ * when the sample after it comes: a keyframe ends a fragment or a file, the picture after a
+ * keyframe a file's first fragment; those bytes then go to the card and, with sync
+ * "flush"/"fsync", are flushed at once, as before), a queue a quarter full (so a batch never fills
+ * it), a writeFrame or close waiting for the queue. What bounds the delay of any other frame is
+ * the nap: it reaches the segmenter at most MP4JS_WRITER_NAP_MS (plus the writes queued before it)
+ * after it was queued, so a fragment cut by time or size (maxFragmentMs, firstFragmentMs) is on
+ * the card that much later at most. A frame held in the queue is no less durable than one in the
+ * muxer's open fragment: neither is in the file until that fragment ends. A nap that finds nothing
+ * (the frames stopped) turns into a wait that the next frame ends. */
 enum { WRITER_AWAKE, WRITER_NAPPING, WRITER_IDLE };
 
 struct mp4js_item {
@@ -228,9 +230,13 @@ int mp4js_writer_queue(mp4js_writer *w, int track, const uint8_t *data, size_t l
     w->tail = it;
     w->queued++;
     w->queued_bytes += len;
-    if (video && !header) w->resync = false;
-    bool urgent = header || (flags & MP4_FRAME_KEYFRAME) || w->queued >= QUEUE_MAX_ITEMS / 4 ||
+    bool key = flags & MP4_FRAME_KEYFRAME;
+    bool urgent = header || key || (video && w->after_key) || w->queued >= QUEUE_MAX_ITEMS / 4 ||
                   w->queued_bytes >= QUEUE_MAX_BYTES / 4;
+    if (video && !header) {
+      w->resync = false;
+      w->after_key = key;
+    }
     if (w->asleep == WRITER_IDLE || urgent) writer_wake(w);
   }
   pthread_mutex_unlock(&w->mu);
