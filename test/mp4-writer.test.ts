@@ -10,22 +10,22 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { cli, HOST_RUNTIME, ROOT, tempDir } from "./helpers/run.js";
 
 const out = tempDir("mp4-writer");
-const app = join(out, "writer-wakes.js");
+const app = join(out, "mp4-writer.js");
 const NAP_MS = 50; // MP4JS_WRITER_NAP_MS
 
 beforeAll(() => {
-  const r = cli(["build", join(ROOT, "test", "apps", "writer-wakes.ts"), "-o", app]);
+  const r = cli(["build", join(ROOT, "test", "apps", "mp4-writer.ts"), "-o", app]);
   expect(r.status, r.stderr).toBe(0);
 });
 
-function packets(file: string): number {
-  const p = spawnSync("ffprobe", ["-v", "error", "-select_streams", "v", "-count_packets", "-show_entries", "stream=nb_read_packets", "-of", "csv=p=0", file], { encoding: "utf8" });
+function packets(file: string, stream = "v"): number {
+  const p = spawnSync("ffprobe", ["-v", "error", "-select_streams", stream, "-count_packets", "-show_entries", "stream=nb_read_packets", "-of", "csv=p=0", file], { encoding: "utf8" });
   return Number(p.stdout.trim()) || 0;
 }
 
 /** Runs the app; `onStep(line, pid)` is called at each step line while the app waits for stdin. */
 function drive(args: string[], env: Record<string, string>, onStep: (line: string, pid: number) => Promise<void> | void) {
-  return new Promise<{ result: { frames: number; dropped: number; fragments: number }; stderr: string }>((resolve, reject) => {
+  return new Promise<{ result: { frames: number; chunks: number; dropped: number; fragments: number }; stderr: string }>((resolve, reject) => {
     const child = spawn(HOST_RUNTIME, [app, ...args], { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, ...env } });
     let buf = "";
     let stderr = "";
@@ -52,7 +52,7 @@ function drive(args: string[], env: Record<string, string>, onStep: (line: strin
     });
     child.on("exit", (code, signal) => {
       clearTimeout(timer);
-      if (code !== 0 || !last) return reject(new Error(`writer-wakes ${args.join(" ")}: exit ${code ?? signal}: ${stderr}`));
+      if (code !== 0 || !last) return reject(new Error(`mp4-writer ${args.join(" ")}: exit ${code ?? signal}: ${stderr}`));
       resolve({ result: JSON.parse(last), stderr });
     });
   });
@@ -117,5 +117,18 @@ describe("the writer thread of an Mp4Muxer fed by a pipe", () => {
     expect(inFile).toBeLessThanOrEqual(stopped);
     expect(result.frames).toBe(stopped);
     expect(packets(file)).toBe(stopped);
+  }, 90_000);
+
+  it("writeFrame while the pipe runs writes after what the pipe queued: every frame of both in the file", async () => {
+    const file = join(out, "mixed.mp4");
+    const { result, stderr } = await drive([file, "150", "mixed"], { K230JS_SIM_SENSOR_PACE: "4" }, (line) => {
+      throw new Error(`unexpected line '${line}'`);
+    });
+    expect(stderr).toBe("");
+    expect(result.chunks).toBeGreaterThan(200);
+    expect(packets(file)).toBe(result.frames);
+    expect(packets(file, "a")).toBe(result.chunks);
+    const decode = spawnSync("ffmpeg", ["-hide_banner", "-v", "error", "-i", file, "-f", "null", "-"], { encoding: "utf8" });
+    expect(decode.stderr.trim()).toBe("");
   }, 90_000);
 });
