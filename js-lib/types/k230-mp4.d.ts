@@ -116,7 +116,10 @@ declare module "k230:mp4" {
    * (`encoder.pipeTo(muxer)`, `audioIn.pipeTo(muxer)`: its first video and audio tracks) is
    * written by a thread of the muxer's own, so a card slow to write or fsync never stalls the
    * event loop; if the card falls behind by seconds, frames are dropped (`dropped`) and the video
-   * resumes at the next keyframe.
+   * resumes at the next keyframe. That thread writes in batches: a keyframe (which ends a
+   * fragment) and the picture after it at once, any other frame within 50 ms, so a fragment goes
+   * to the card (`sync` applied) at most 50 ms after the frame that ends it came, and `fragments`,
+   * `path` and `segments` may lag that much; `close()` writes everything first.
    *
    * @example
    * ```ts

@@ -45,7 +45,11 @@ JSValue mp4js_segment_stats_to_js(JSContext *ctx, const mp4_segment_stats *st);
  * are copied into a bounded queue and written by the writer's thread, so a slow write or fsync
  * on the card never stalls the loop thread (the encoder's other pipes, RTSP clients, timers,
  * Mp4Recorder.process). A full queue drops the frame (counted in `dropped`), and the video then
- * waits for the next keyframe. The thread starts at the first queued frame. */
+ * waits for the next keyframe. The thread starts at the first queued frame. Queued frames are
+ * written in batches: parameter sets, a keyframe and the picture after it (they end fragments and
+ * files) at once, any other frame within MP4JS_WRITER_NAP_MS, and what the writer publishes
+ * (stats, segments, path) lags by as much. writeFrame and close write everything queued first. */
+enum { MP4JS_WRITER_NAP_MS = 50 };
 typedef struct mp4js_writer_stats {
   uint64_t frames;       /* video pictures written (parameter-set packs not counted) */
   uint64_t audio_frames; /* audio chunks written once the first picture was (none before it) */
@@ -58,14 +62,18 @@ typedef struct mp4js_item mp4js_item;
 typedef struct mp4js_writer {
   mp4js_files files;            /* under file_mu; files.seg NULL once closed (set by the JS thread only) */
   int video_track, audio_track; /* first of each kind (0 = none): where pipes write */
-  kjs_loop *wake;               /* woken after each queued frame is written (NULL: none); set before the
-                                   first frame is queued */
+  kjs_loop *wake;               /* woken once what was queued is written, at least every
+                                   MP4JS_WRITER_NAP_MS while the writer writes (NULL: none); set
+                                   before the first frame is queued */
   /* private (mp4_writer.c): mu guards the queue and what is published after each write, and is
    * never held over a write; file_mu guards the segmenter and is held over each write */
-  bool open, thread, quit, resync, busy, video_started;
+  bool open, thread, quit, resync, after_key, busy, video_started;
+  int asleep;   /* the thread's state (mp4_writer.c: awake, napping, idle) */
+  int draining; /* writeFrame calls waiting for the queue to be written */
   pthread_t th;
   pthread_mutex_t mu, file_mu;
-  pthread_cond_t cv;
+  pthread_cond_t cv;      /* the thread waits here for frames (CLOCK_MONOTONIC) */
+  pthread_cond_t drained; /* writeFrame waits here for the queue to be written */
   mp4js_item *head, *tail;
   int queued;
   size_t queued_bytes;

@@ -9,11 +9,29 @@
 #include <string.h>
 
 #include "base/errors.h"
+#include "deadline.h" /* hal/common: hal_deadline, hal_cond_init_mono */
+#include "hal/clock.h"
 #include "mp4_internal.h"
 
 /* A card that stalls for seconds in an fsync must not grow the queue without bound: at 4 Mbit/s
  * this is 16 s of video (a 1080p IDR is a few hundred KB, so the count limit rarely bites). */
 enum { QUEUE_MAX_ITEMS = 512, QUEUE_MAX_BYTES = 8 << 20 };
+
+/* Waking the thread for every frame cost the loop thread more than the write it hands over (a
+ * futex wake, an IPI under a hypervisor: 33% of that thread's samples, 37-40 us a frame against
+ * 14-15 before the thread). So while frames come the thread naps: it wakes by itself every
+ * MP4JS_WRITER_NAP_MS and writes what came meanwhile, and the loop thread wakes it only for what
+ * must not wait: parameter sets, a keyframe and the picture after it (the muxer ends a fragment
+ * when the sample after it comes: a keyframe ends a fragment or a file, the picture after a
+ * keyframe a file's first fragment; those bytes then go to the card and, with sync
+ * "flush"/"fsync", are flushed at once, as before), a queue a quarter full (so a batch never fills
+ * it), a writeFrame or close waiting for the queue. What bounds the delay of any other frame is
+ * the nap: it reaches the segmenter at most MP4JS_WRITER_NAP_MS (plus the writes queued before it)
+ * after it was queued, so a fragment cut by time or size (maxFragmentMs, firstFragmentMs) is on
+ * the card that much later at most. A frame held in the queue is no less durable than one in the
+ * muxer's open fragment: neither is in the file until that fragment ends. A nap that finds nothing
+ * (the frames stopped) turns into a wait that the next frame ends. */
+enum { WRITER_AWAKE, WRITER_NAPPING, WRITER_IDLE };
 
 struct mp4js_item {
   struct mp4js_item *next;
@@ -80,12 +98,34 @@ static void free_queue(mp4js_writer *w) {
   w->queued_bytes = 0;
 }
 
+/* Under mu: a sleeping thread is woken; an awake one looks at the queue before it sleeps. Marked
+ * awake at once, so that the frames queued before it runs do not wake it again. */
+static void writer_wake(mp4js_writer *w) {
+  if (w->asleep == WRITER_AWAKE) return;
+  w->asleep = WRITER_AWAKE;
+  pthread_cond_signal(&w->cv);
+}
+
 static void *writer_thread(void *arg) {
   mp4js_writer *w = arg;
+  bool nap = true;        /* frames are coming: wait a nap, not until woken */
+  uint64_t woke_loop = 0; /* when the loop was last woken (w->wake) */
   pthread_mutex_lock(&w->mu);
   for (;;) {
-    while (!w->head && !w->quit) pthread_cond_wait(&w->cv, &w->mu);
-    if (!w->head) break; /* quit, everything written */
+    if (!w->head) {
+      if (w->quit) break; /* everything written */
+      w->asleep = nap ? WRITER_NAPPING : WRITER_IDLE;
+      if (nap) {
+        struct timespec t;
+        hal_deadline(&t, MP4JS_WRITER_NAP_MS);
+        pthread_cond_timedwait(&w->cv, &w->mu, &t);
+      } else {
+        pthread_cond_wait(&w->cv, &w->mu);
+      }
+      w->asleep = WRITER_AWAKE;
+      nap = w->head != NULL;
+      continue;
+    }
     mp4js_item *it = w->head;
     w->head = it->next;
     if (!w->head) w->tail = NULL;
@@ -103,11 +143,17 @@ static void *writer_thread(void *arg) {
       free_queue(w); /* nothing after a failed write can reach the file */
     }
     w->busy = false;
-    pthread_cond_broadcast(&w->cv); /* a writeFrame waiting for the queue to empty */
+    if (!w->head && w->draining) pthread_cond_broadcast(&w->drained);
+    /* Mp4Recorder.process() waits on the loop for the next picture: once the queue is written,
+     * and every nap while a slow card keeps it from emptying. */
     kjs_loop *wake = w->wake;
-    pthread_mutex_unlock(&w->mu);
-    if (wake) kjs_loop_wake(wake);
-    pthread_mutex_lock(&w->mu);
+    uint64_t now = wake ? hal_clock_us() : 0;
+    if (wake && (!w->head || now - woke_loop >= MP4JS_WRITER_NAP_MS * 1000ull)) {
+      woke_loop = now;
+      pthread_mutex_unlock(&w->mu);
+      kjs_loop_wake(wake);
+      pthread_mutex_lock(&w->mu);
+    }
   }
   pthread_mutex_unlock(&w->mu);
   return NULL;
@@ -119,7 +165,8 @@ int mp4js_writer_open(JSContext *ctx, const char *fn, const char *path, const mp
   if (mp4js_files_open(ctx, fn, path, sc, mc, &w->files) < 0) return -1;
   pthread_mutex_init(&w->mu, NULL);
   pthread_mutex_init(&w->file_mu, NULL);
-  pthread_cond_init(&w->cv, NULL);
+  hal_cond_init_mono(&w->cv);
+  pthread_cond_init(&w->drained, NULL);
   w->seg = w->files.last;
   snprintf(w->path, sizeof w->path, "%s", w->files.js_path);
   w->open = true;
@@ -148,7 +195,10 @@ int mp4js_writer_write(mp4js_writer *w, int track, const uint8_t *data, size_t l
   /* w->thread is set by mp4js_writer_queue on this same thread, so it is read without mu. */
   if (!w->thread) return write_one(w, track, data, len, nals, pts_us, flags, false, false, why, why_len);
   pthread_mutex_lock(&w->mu);
-  while ((w->head || w->busy) && !w->err) pthread_cond_wait(&w->cv, &w->mu); /* after what is queued */
+  w->draining++;
+  if (w->head) writer_wake(w);
+  while ((w->head || w->busy) && !w->err) pthread_cond_wait(&w->drained, &w->mu); /* after what is queued */
+  w->draining--;
   int rc = w->err;
   if (rc) snprintf(why, why_len, "%s", w->err_text);
   pthread_mutex_unlock(&w->mu);
@@ -180,8 +230,14 @@ int mp4js_writer_queue(mp4js_writer *w, int track, const uint8_t *data, size_t l
     w->tail = it;
     w->queued++;
     w->queued_bytes += len;
-    if (video && !header) w->resync = false;
-    pthread_cond_broadcast(&w->cv);
+    bool key = flags & MP4_FRAME_KEYFRAME;
+    bool urgent = header || key || (video && w->after_key) || w->queued >= QUEUE_MAX_ITEMS / 4 ||
+                  w->queued_bytes >= QUEUE_MAX_BYTES / 4;
+    if (video && !header) {
+      w->resync = false;
+      w->after_key = key;
+    }
+    if (w->asleep == WRITER_IDLE || urgent) writer_wake(w);
   }
   pthread_mutex_unlock(&w->mu);
   return rc;
@@ -192,7 +248,7 @@ int mp4js_writer_close(mp4js_writer *w, char *why, size_t why_len) {
   if (!w->open) return 0;
   pthread_mutex_lock(&w->mu);
   w->quit = true;
-  pthread_cond_broadcast(&w->cv);
+  writer_wake(w);
   pthread_mutex_unlock(&w->mu);
   if (w->thread) pthread_join(w->th, NULL); /* it writes what is queued first */
   w->thread = false;
@@ -218,6 +274,7 @@ void mp4js_writer_free(mp4js_writer *w) {
   pthread_mutex_destroy(&w->mu);
   pthread_mutex_destroy(&w->file_mu);
   pthread_cond_destroy(&w->cv);
+  pthread_cond_destroy(&w->drained);
   w->open = false;
 }
 
