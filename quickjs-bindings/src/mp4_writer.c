@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "base/errors.h"
-#include "deadline.h" /* hal/common: hal_deadline, hal_cond_init_mono */
+#include "base/deadline.h"
 #include "hal/clock.h"
 #include "mp4_internal.h"
 
@@ -117,7 +117,7 @@ static void *writer_thread(void *arg) {
       w->asleep = nap ? WRITER_NAPPING : WRITER_IDLE;
       if (nap) {
         struct timespec t;
-        hal_deadline(&t, MP4JS_WRITER_NAP_MS);
+        base_deadline(&t, MP4JS_WRITER_NAP_MS);
         pthread_cond_timedwait(&w->cv, &w->mu, &t);
       } else {
         pthread_cond_wait(&w->cv, &w->mu);
@@ -165,7 +165,7 @@ int mp4js_writer_open(JSContext *ctx, const char *fn, const char *path, const mp
   if (mp4js_files_open(ctx, fn, path, sc, mc, &w->files) < 0) return -1;
   pthread_mutex_init(&w->mu, NULL);
   pthread_mutex_init(&w->file_mu, NULL);
-  hal_cond_init_mono(&w->cv);
+  base_cond_init_mono(&w->cv);
   pthread_cond_init(&w->drained, NULL);
   w->seg = w->files.last;
   snprintf(w->path, sizeof w->path, "%s", w->files.js_path);

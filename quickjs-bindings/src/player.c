@@ -10,6 +10,7 @@
 
 #include "hal/audio.h"
 #include "hal/clock.h"
+#include "base/deadline.h"
 #include "base/errors.h"
 #include "hal/vdec.h"
 #include "media/g711.h"
@@ -89,20 +90,11 @@ struct player {
 
 /* ---- helpers ---- */
 
-static void deadline_in(struct timespec *t, int ms) {
-  clock_gettime(CLOCK_MONOTONIC, t);
-  t->tv_sec += ms / 1000;
-  t->tv_nsec += (long)(ms % 1000) * 1000000L;
-  if (t->tv_nsec >= 1000000000L) {
-    t->tv_sec++;
-    t->tv_nsec -= 1000000000L;
-  }
-}
-
+/* Waits on cv up to ms (not at all for ms <= 0). mu held. */
 static void wait_ms(player *p, int ms) {
   struct timespec t;
-  deadline_in(&t, ms);
-  pthread_cond_timedwait(&p->cv, &p->mu, &t);
+  base_deadline(&t, ms);
+  base_cond_wait(&p->cv, &p->mu, &t, ms > 0 ? ms : 0);
 }
 
 /* The first fatal error wins. mu held. */
@@ -598,11 +590,7 @@ int player_open(player **out, const char *path, char *why, size_t why_size) {
   player *p = calloc(1, sizeof *p);
   if (!p) return ERR_ENOMEM;
   pthread_mutex_init(&p->mu, NULL);
-  pthread_condattr_t ca;
-  pthread_condattr_init(&ca);
-  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-  pthread_cond_init(&p->cv, &ca);
-  pthread_condattr_destroy(&ca);
+  base_cond_init_mono(&p->cv);
   p->st.last_shown_us = -1;
   int rc = mp4_io_file_open(&p->io, path, "m"); /* mapped where files map (no read() copy), else read */
   if (rc) {

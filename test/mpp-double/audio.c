@@ -259,7 +259,7 @@ k_s32 kd_mpi_ai_get_frame(k_audio_dev ai_dev, k_ai_chn ai_chn, k_audio_frame *fr
   if (!dbl_check(on, "AI-GET-ENABLED", "kd_mpi_ai_get_frame(%d, %d) on a channel not enabled", ai_dev, ai_chn))
     return K_ERR_AI_NOT_PERM;
   struct timespec dl;
-  hal_deadline(&dl, milli_sec > 0x7fffffff ? 0x7fffffff : (int)milli_sec);
+  base_deadline(&dl, milli_sec > 0x7fffffff ? 0x7fffffff : (int)milli_sec);
   pthread_mutex_lock(&g_mu);
   k_s32 rc = 0;
   while (d->chn_on && !d->q_cnt && !rc)
@@ -405,7 +405,7 @@ k_s32 kd_mpi_ao_send_frame(k_audio_dev ao_dev, k_ao_chn ao_chn, const k_audio_fr
     return AO_ERR(K_ERR_ILLEGAL_PARAM);
   dbl_vb_ref(blk, VB_UID_AO); /* until played */
   struct timespec dl;
-  hal_deadline(&dl, milli_sec);
+  base_deadline(&dl, milli_sec);
   pthread_mutex_lock(&g_mu);
   k_s32 rc = 0;
   while (d->chn_on && d->q_cnt == (int)d->depth && !rc) {
@@ -469,7 +469,7 @@ static void audio_leaks(dbl_leak_fn leak, void *ctx) {
   pthread_mutex_unlock(&g_mu);
 }
 
-static void __attribute__((constructor)) audio_init(void) { hal_cond_init_mono(&g_cv); }
+static void __attribute__((constructor)) audio_init(void) { base_cond_init_mono(&g_cv); }
 
 static const dbl_module audio_module = {"audio", audio_leaks};
 DBL_MODULE(audio_module)

@@ -62,8 +62,8 @@ void dbl_module_register(const dbl_module *m);
 #define DBL_MODULE(m) \
   static void __attribute__((constructor)) m##_register(void) { dbl_module_register(&m); }
 
-/* ---- time: module waits are on CLOCK_MONOTONIC (hal_deadline, hal_cond_init_mono) ---- */
-#include "deadline.h" /* hal/common */
+/* ---- time: module waits are on CLOCK_MONOTONIC (base_deadline, base_cond_init_mono) ---- */
+#include "base/deadline.h"
 
 /* ---- MMZ (mmz.c): the physical arena every VB pool lives in ----
  * A memfd of DBL_MMZ_SIZE bytes at physical DBL_MMZ_BASE (the 512 MiB boards' MMZ,

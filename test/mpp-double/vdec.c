@@ -80,7 +80,7 @@ static void emit(void *arg, const vdec_pic *p) {
     if (blk != VB_INVALID_HANDLE) break;
     pthread_mutex_lock(&g_mu);
     struct timespec dl;
-    hal_deadline(&dl, 10);
+    base_deadline(&dl, 10);
     int quit = c->quit;
     if (!quit) pthread_cond_timedwait(&g_cv, &g_mu, &dl);
     pthread_mutex_unlock(&g_mu);
@@ -299,7 +299,7 @@ k_s32 kd_mpi_vdec_send_stream(k_u32 chn_num, k_vdec_stream *stream, k_s32 milli_
     dbl_vb_ref(blk, VB_UID_VDEC); /* until the decoder has read it */
   }
   struct timespec dl;
-  hal_deadline(&dl, milli_sec);
+  base_deadline(&dl, milli_sec);
   pthread_mutex_lock(&g_mu);
   k_s32 rc = 0;
   while (c->started && c->in_cnt == IN_DEPTH && !rc)
@@ -331,7 +331,7 @@ k_s32 kd_mpi_vdec_get_frame(k_u32 chn_num, k_video_frame_info *frame, k_vdec_sup
   if (!dbl_check(started, "VDEC-GET-STARTED", "kd_mpi_vdec_get_frame(%u) on a channel not started", chn_num))
     return K_ERR_VDEC_NOT_PERM;
   struct timespec dl;
-  hal_deadline(&dl, milli_sec);
+  base_deadline(&dl, milli_sec);
   pthread_mutex_lock(&g_mu);
   k_s32 rc = 0;
   /* Once the end of the stream is decoded and every picture taken, there is nothing to wait for. */
@@ -397,7 +397,7 @@ static void vdec_leaks(dbl_leak_fn leak, void *ctx) {
   pthread_mutex_unlock(&g_mu);
 }
 
-static void __attribute__((constructor)) vdec_init(void) { hal_cond_init_mono(&g_cv); }
+static void __attribute__((constructor)) vdec_init(void) { base_cond_init_mono(&g_cv); }
 
 static const dbl_module vdec_module = {"vdec", vdec_leaks};
 DBL_MODULE(vdec_module)

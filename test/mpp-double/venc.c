@@ -329,7 +329,7 @@ k_s32 kd_mpi_venc_send_frame(k_u32 chn_num, k_video_frame_info *frame, k_s32 mil
   hal_frame *f = dbl_frame_wrap(frame, VB_UID_VENC);
   if (!f) return K_ERR_VENC_ILLEGAL_PARAM; /* not a picture in a VB block */
   struct timespec dl;
-  hal_deadline(&dl, milli_sec);
+  base_deadline(&dl, milli_sec);
   pthread_mutex_lock(&g_mu);
   k_s32 rc = 0;
   while (c->started && !has_room(c) && rc == 0) {
@@ -439,7 +439,7 @@ k_s32 kd_mpi_venc_get_stream(k_u32 chn_num, k_venc_stream *stream, k_s32 milli_s
   if (!c) return K_ERR_VENC_INVALID_CHNID;
   if (!stream || !stream->pack) return K_ERR_VENC_NULL_PTR;
   struct timespec dl;
-  hal_deadline(&dl, milli_sec);
+  base_deadline(&dl, milli_sec);
   pthread_mutex_lock(&g_mu);
   k_s32 rc = c->created ? 0 : K_ERR_VENC_UNEXIST;
   ostream *o = NULL;
@@ -489,7 +489,7 @@ static void venc_leaks(dbl_leak_fn leak, void *ctx) {
 }
 
 static void __attribute__((constructor)) venc_init(void) {
-  hal_cond_init_mono(&g_cv);
+  base_cond_init_mono(&g_cv);
   for (int i = 0; i < VENC_MAX_CHN_NUMS; i++) g_chn[i].attached = VB_INVALID_POOLID;
   dbl_sink_register(K_ID_VENC, sink);
 }

@@ -377,7 +377,7 @@ static void *producer(void *arg) {
       uint64_t now = now_us();
       if (now >= due) break;
       struct timespec ts;
-      hal_deadline(&ts, (int)((due - now + 999) / 1000));
+      base_deadline(&ts, (int)((due - now + 999) / 1000));
       pthread_cond_timedwait(&g_cv, &g_mu, &ts);
     }
     int quit = d->quit;
@@ -451,7 +451,7 @@ k_s32 kd_mpi_vicap_dump_frame(k_vicap_dev dev_num, k_vicap_chn chn_num, k_vicap_
   dbl_check(foramt == VICAP_DUMP_YUV, "VICAP-DUMP-YUV", "dev %d chn %d dumped with format %d", dev_num, chn_num,
             foramt);
   struct timespec dl;
-  hal_deadline(&dl, milli_sec > 0x7fffffff ? 0x7fffffff : (int)milli_sec);
+  base_deadline(&dl, milli_sec > 0x7fffffff ? 0x7fffffff : (int)milli_sec);
   pthread_mutex_lock(&g_mu);
   vchn *c = &d->chn[chn_num];
   uint64_t seen = c->latest_seq;
@@ -507,7 +507,7 @@ static void vicap_leaks(dbl_leak_fn leak, void *ctx) {
 }
 
 static void __attribute__((constructor)) vicap_module_init(void) {
-  hal_cond_init_mono(&g_cv);
+  base_cond_init_mono(&g_cv);
   dbl_bind_check_register(bind_check);
 }
 

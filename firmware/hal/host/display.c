@@ -237,7 +237,7 @@ int hal_display_init(const hal_display_config *cfg, hal_handle *out) {
   if (!d) return ERR_ENOMEM;
   d->cfg = c;
   pthread_mutex_init(&d->mu, NULL);
-  hal_cond_init_mono(&d->cv);
+  base_cond_init_mono(&d->cv);
   size_t scr = hal_pixfmt_size(HAL_PIXFMT_NV12, c.width, c.height);
   if ((rc = vb_pool_new(scr, 4, &d->screen_pool)) ||
       (rc = vb_pool_new((size_t)c.width * c.height * 4, 2 * HAL_LAYER_COUNT, &d->img_pool)) ||

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 
 #include "base/errors.h"
-#include "deadline.h" /* hal/common: hal_deadline, hal_cond_init_mono, hal_cond_wait */
+#include "base/deadline.h"
 #include "hal/venc.h"
 #include "hal/vdec.h"
 #include "hal/vb.h"

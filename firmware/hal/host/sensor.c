@@ -49,7 +49,7 @@ static void *sensor_thread(void *arg) {
         break;
       }
       struct timespec dl;
-      hal_deadline(&dl, (int)((due - now + 999) / 1000));
+      base_deadline(&dl, (int)((due - now + 999) / 1000));
       pthread_cond_timedwait(&s->cv, &s->mu, &dl);
     }
     int stop = s->stop_req;
@@ -137,7 +137,7 @@ int hal_sensor_open(const hal_sensor_config *cfg, hal_handle *out) {
   g_dev[cfg->dev] = s;
   pthread_mutex_unlock(&g_dev_mu);
   pthread_mutex_init(&s->mu, NULL);
-  hal_cond_init_mono(&s->cv);
+  base_cond_init_mono(&s->cv);
   ep_register(HAL_MOD_SENSOR, cfg->dev, -1, s, &k_sensor_ops);
   *out = s->h;
   return 0;
@@ -207,11 +207,11 @@ int hal_sensor_snapshot(hal_handle h, int chn, int timeout_ms, hal_frame **out) 
   if (!s->running) return ERR_ESTATE;
   if (!s->ch[chn].enabled) return ERR_EINVAL;
   struct timespec dl;
-  hal_deadline(&dl, timeout_ms);
+  base_deadline(&dl, timeout_ms);
   pthread_mutex_lock(&s->mu);
   uint64_t seen = s->ch[chn].latest_count;
   while (s->ch[chn].latest_count == seen) {
-    if (hal_cond_wait(&s->cv, &s->mu, &dl, timeout_ms) == ETIMEDOUT) {
+    if (base_cond_wait(&s->cv, &s->mu, &dl, timeout_ms) == ETIMEDOUT) {
       pthread_mutex_unlock(&s->mu);
       return ERR_ETIMEDOUT;
     }

@@ -36,7 +36,7 @@ int vb_pool_new(size_t blk_size, uint32_t blk_cnt, vb_pool **out) {
   p->blk_size = ALIGN_UP(blk_size, 4096);
   p->blk_cnt = blk_cnt;
   pthread_mutex_init(&p->mu, NULL);
-  hal_cond_init_mono(&p->cv);
+  base_cond_init_mono(&p->cv);
   *out = p;
   return 0;
 }
@@ -53,7 +53,7 @@ void vb_pool_drop(vb_pool *p) {
 /* Take a block: index or a negative code. */
 static int pool_take(vb_pool *p, int timeout_ms) {
   struct timespec dl;
-  hal_deadline(&dl, timeout_ms);
+  base_deadline(&dl, timeout_ms);
   pthread_mutex_lock(&p->mu);
   for (;;) {
     if (p->in_use < p->blk_cnt) {
@@ -72,7 +72,7 @@ static int pool_take(vb_pool *p, int timeout_ms) {
         return (int)i;
       }
     }
-    if (hal_cond_wait(&p->cv, &p->mu, &dl, timeout_ms) == ETIMEDOUT) break;
+    if (base_cond_wait(&p->cv, &p->mu, &dl, timeout_ms) == ETIMEDOUT) break;
   }
   pthread_mutex_unlock(&p->mu);
   return ERR_EAGAIN;

@@ -150,8 +150,8 @@ int hal_vdec_create(int chn, const hal_vdec_config *cfg, hal_handle *out, int *o
   if (!d) return ERR_ENOMEM;
   d->cfg = *cfg;
   pthread_mutex_init(&d->mu, NULL);
-  hal_cond_init_mono(&d->cv_in);
-  hal_cond_init_mono(&d->cv_out);
+  base_cond_init_mono(&d->cv_in);
+  base_cond_init_mono(&d->cv_out);
   int rc =
       vb_pool_new(hal_pixfmt_size(HAL_PIXFMT_NV12, cfg->max_width, cfg->max_height), cfg->out_buf_cnt, &d->out_pool);
   /* An access unit up to an uncompressed picture's size (VDEC's input blocks are as big). */
@@ -228,12 +228,12 @@ int hal_vdec_send_stream(hal_handle h, const uint8_t *data, size_t len, uint64_t
     memset(copy + len, 0, 64);
   }
   struct timespec dl;
-  hal_deadline(&dl, timeout_ms);
+  base_deadline(&dl, timeout_ms);
   pthread_mutex_lock(&d->mu);
   rc = 0;
   if (!d->running || d->eos_sent) rc = ERR_ESTATE;
   while (!rc && d->in_cnt >= d->cfg.in_buf_cnt)
-    if (hal_cond_wait(&d->cv_in, &d->mu, &dl, timeout_ms) == ETIMEDOUT) rc = ERR_ETIMEDOUT;
+    if (base_cond_wait(&d->cv_in, &d->mu, &dl, timeout_ms) == ETIMEDOUT) rc = ERR_ETIMEDOUT;
   if (rc) {
     pthread_mutex_unlock(&d->mu);
     free(copy);
@@ -256,14 +256,14 @@ int hal_vdec_get_frame(hal_handle h, hal_frame **out, int timeout_ms) {
   if (!out) return ERR_EINVAL;
   if (link_involves(HAL_MOD_VDEC, 0, d->chn)) return ERR_EBUSY;
   struct timespec dl;
-  hal_deadline(&dl, timeout_ms);
+  base_deadline(&dl, timeout_ms);
   pthread_mutex_lock(&d->mu);
   while (d->out_cnt == 0) {
     if (d->eos_done) {
       pthread_mutex_unlock(&d->mu);
       return ERR_ESTATE;
     }
-    if (hal_cond_wait(&d->cv_out, &d->mu, &dl, timeout_ms) == ETIMEDOUT) {
+    if (base_cond_wait(&d->cv_out, &d->mu, &dl, timeout_ms) == ETIMEDOUT) {
       pthread_mutex_unlock(&d->mu);
       return ERR_ETIMEDOUT;
     }

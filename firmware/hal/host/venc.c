@@ -231,8 +231,8 @@ int hal_venc_create(int chn, const hal_venc_config *cfg, hal_handle *out, int *o
   v->cfg = *cfg;
   if (v->cfg.max_bitrate_kbps == 0) v->cfg.max_bitrate_kbps = 2 * v->cfg.bitrate_kbps;
   pthread_mutex_init(&v->mu, NULL);
-  hal_cond_init_mono(&v->cv_in);
-  hal_cond_init_mono(&v->cv_out);
+  base_cond_init_mono(&v->cv_in);
+  base_cond_init_mono(&v->cv_out);
   v->nslots = cfg->stream_buf_cnt;
   v->slots = calloc(v->nslots, sizeof *v->slots);
   v->readyq = calloc(v->nslots, sizeof *v->readyq);
@@ -315,14 +315,14 @@ int hal_venc_send_frame(hal_handle h, const hal_frame *frame, int timeout_ms) {
       !frame->data[0] || !frame->data[1])
     return ERR_EINVAL;
   struct timespec dl;
-  hal_deadline(&dl, timeout_ms);
+  base_deadline(&dl, timeout_ms);
   pthread_mutex_lock(&v->mu);
   if (!v->running) {
     pthread_mutex_unlock(&v->mu);
     return ERR_ESTATE;
   }
   while (!has_room(v)) {
-    if (hal_cond_wait(&v->cv_in, &v->mu, &dl, timeout_ms) == ETIMEDOUT || !v->running) {
+    if (base_cond_wait(&v->cv_in, &v->mu, &dl, timeout_ms) == ETIMEDOUT || !v->running) {
       v->st.dropped_frames++;
       pthread_mutex_unlock(&v->mu);
       return v->running ? ERR_ETIMEDOUT : ERR_ESTATE;
@@ -352,14 +352,14 @@ int hal_venc_get_stream(hal_handle h, hal_venc_stream **out, int timeout_ms) {
   if (rc) return rc;
   if (!out) return ERR_EINVAL;
   struct timespec dl;
-  hal_deadline(&dl, timeout_ms);
+  base_deadline(&dl, timeout_ms);
   pthread_mutex_lock(&v->mu);
   while (v->ready_cnt == 0) {
     if (!v->running && v->in_cnt == 0 && v->encoding == 0) {
       pthread_mutex_unlock(&v->mu);
       return ERR_ESTATE;
     }
-    if (hal_cond_wait(&v->cv_out, &v->mu, &dl, timeout_ms) == ETIMEDOUT) {
+    if (base_cond_wait(&v->cv_out, &v->mu, &dl, timeout_ms) == ETIMEDOUT) {
       pthread_mutex_unlock(&v->mu);
       return ERR_ETIMEDOUT;
     }

@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "base/errors.h"
-#include "deadline.h"
+#include "base/deadline.h"
 #include "handles.h"
 #include "hal/vb.h"
 #include "pixfmt.h"

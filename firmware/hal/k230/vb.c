@@ -175,7 +175,7 @@ int k230_pool_destroy(k_u32 pool_id) {
 
 uint32_t k230_block_get(k_u32 pool_id, uint64_t size, int timeout_ms) {
   struct timespec dl, now;
-  hal_deadline(&dl, timeout_ms);
+  base_deadline(&dl, timeout_ms);
   for (;;) {
     k_vb_blk_handle b = kd_mpi_vb_get_block(pool_id, size, NULL);
     if (b != VB_INVALID_HANDLE) return b;

@@ -324,7 +324,7 @@ int hal_venc_get_stream(hal_handle venc, hal_venc_stream **out, int timeout_ms) 
     if (!v->lent[i].used) l = &v->lent[i];
   if (!l) return ERR_EBUSY; /* every stream buffer is lent: release one first */
   struct timespec dl, now;
-  hal_deadline(&dl, timeout_ms);
+  base_deadline(&dl, timeout_ms);
   k_venc_chn_status st;
   for (;;) {
     if ((rc = k230_err(kd_mpi_venc_query_status((k_u32)v->chn, &st)))) return rc;

@@ -1,9 +1,9 @@
-/* Timed waits (hal/common/deadline.h). */
-#include "deadline.h"
+/* Timed waits (base/deadline.h). */
+#include "base/deadline.h"
 
 #include <errno.h>
 
-void hal_deadline(struct timespec *ts, int timeout_ms) {
+void base_deadline(struct timespec *ts, int timeout_ms) {
   clock_gettime(CLOCK_MONOTONIC, ts);
   if (timeout_ms <= 0) return;
   ts->tv_sec += timeout_ms / 1000;
@@ -14,7 +14,7 @@ void hal_deadline(struct timespec *ts, int timeout_ms) {
   }
 }
 
-void hal_cond_init_mono(pthread_cond_t *cv) {
+void base_cond_init_mono(pthread_cond_t *cv) {
   pthread_condattr_t a;
   pthread_condattr_init(&a);
   pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
@@ -22,7 +22,7 @@ void hal_cond_init_mono(pthread_cond_t *cv) {
   pthread_condattr_destroy(&a);
 }
 
-int hal_cond_wait(pthread_cond_t *cv, pthread_mutex_t *mu, const struct timespec *deadline, int timeout_ms) {
+int base_cond_wait(pthread_cond_t *cv, pthread_mutex_t *mu, const struct timespec *deadline, int timeout_ms) {
   if (timeout_ms < 0) return pthread_cond_wait(cv, mu);
   if (timeout_ms == 0) return ETIMEDOUT;
   return pthread_cond_timedwait(cv, mu, deadline);
