@@ -26,7 +26,9 @@
  *     times out). Wrong key: ERR_EAUTH after join-ms. A line removed while the station is on it
  *     is the AP going away: the link drops (HAL_NET_EV_LINK_DOWN). `station mac=aa:bb:cc:dd:ee:ff`
  *     lines are the clients of the simulated access point. Started, the access point is at
- *     192.168.169.1/24.
+ *     192.168.169.1/24. A `lan link=up|down mac=.. address=a.b.c.d/len gateway=.. dns=..
+ *     dhcp-ms=..` line is the board's wired port for the netmgmt double (test/mpp-double); the
+ *     simulator's LAN is the host's own and ignores it.
  */
 #ifndef HAL_NET_H
 #define HAL_NET_H
