@@ -111,7 +111,8 @@ typedef struct nm_lan_mac { /* netmgmt.c:345 */
   uint8_t mac[6];
 } nm_lan_mac;
 
-enum { SCAN_MAX = 64, POLL_MS = 1000, DHCP_STEP_MS = 100 };
+/* AP_WAIT_MS: RT_WLAN_START_AP_WAIT_MS, wlan_mgnt.h:33. */
+enum { SCAN_MAX = 64, POLL_MS = 1000, DHCP_STEP_MS = 100, AP_STEP_MS = 10, AP_WAIT_MS = 10 * 1000 };
 
 /* ---- the device ---- */
 
@@ -302,7 +303,11 @@ int hal_net_wlan_connect(const char *ssid, const char *key, int timeout_ms) {
 }
 
 int hal_net_wlan_disconnect(void) {
-  int rc = nm_ioctl(NM_STA_DISCONNECT, NULL);
+  /* A station on no network is not asked to disconnect: the manager passes that to the driver
+   * (wlan_mgnt.c:1259), whose answer is its own. rt_wlan_get_info succeeds only while
+   * associated (wlan_mgnt.c:1364), with an address or not. */
+  nm_wlan_info info;
+  int rc = nm_ioctl(NM_STA_GET_AP_INFO, &info) == 0 ? nm_ioctl(NM_STA_DISCONNECT, NULL) : 0;
   check_changes();
   return rc;
 }
@@ -327,27 +332,38 @@ int hal_net_ap_start(const char *ssid, const char *key, int channel) {
   if (!slen || slen > HAL_NET_SSID_MAX || (klen && (klen < 8 || klen > HAL_NET_KEY_MAX)) || channel < 0 ||
       channel > 165)
     return ERR_EINVAL;
+  /* Always rt_wlan_start_ap_adv (use_info, netmgmt.c:246): rt_wlan_start_ap makes every network
+   * WPA2 as soon as it is handed a password pointer, and netmgmt always hands it key.val
+   * (wlan_mgnt.c:1404-1407, netmgmt.c:249), so an open access point needs the info. Channel 0
+   * is the one rt_wlan_start_ap picks (wlan_mgnt.c:1417). */
+  if (!channel) channel = 6;
   nm_connect c;
   memset(&c, 0, sizeof c);
-  if (channel) { /* rt_wlan_start_ap_adv takes the channel from the info (netmgmt.c:235) */
-    c.use_info = 1;
-    c.info.ssid.len = (uint8_t)slen;
-    memcpy(c.info.ssid.val, ssid, slen);
-    c.info.channel = (int16_t)channel;
-    c.info.band = channel > 14 ? 0 : NM_BAND_2_4GHZ;
-    c.info.security = klen ? NM_SEC_WPA2 | NM_SEC_AES : 0;
-  } else {
-    c.ssid.len = (uint8_t)slen;
-    memcpy(c.ssid.val, ssid, slen);
-  }
+  c.use_info = 1;
+  c.info.ssid.len = (uint8_t)slen;
+  memcpy(c.info.ssid.val, ssid, slen);
+  c.info.channel = (int16_t)channel;
+  c.info.band = channel > 14 ? 0 : NM_BAND_2_4GHZ;
+  c.info.security = klen ? NM_SEC_WPA2 | NM_SEC_AES : 0;
   fill_key(&c.key, key);
   int rc = nm_ioctl(NM_AP_START, &c);
+  /* rt_wlan_start_ap_adv returns once the driver took the request, before the access point is
+   * up (wlan_mgnt.c:1496-1509): wait for it as rt_wlan_start_ap would (AP_START, :1441-1453). */
+  for (int waited = 0; rc == 0; waited += AP_STEP_MS) {
+    int32_t on = 0;
+    if (nm_ioctl(NM_AP_IS_ACTIVE, &on) == 0 && on) break;
+    if (waited >= AP_WAIT_MS) rc = ERR_EIO;
+    else hal_sleep_us(AP_STEP_MS * 1000u);
+  }
   check_changes();
   return rc;
 }
 
 int hal_net_ap_stop(void) {
-  int rc = nm_ioctl(NM_AP_STOP, NULL);
+  /* Stopping an access point that is not up is left to the driver (wlan_mgnt.c:1544): not asked. */
+  int32_t on = 0;
+  int rc = nm_ioctl(NM_AP_IS_ACTIVE, &on);
+  if (rc == 0 && on) rc = nm_ioctl(NM_AP_STOP, NULL);
   check_changes();
   return rc;
 }
