@@ -158,6 +158,8 @@ static void info_to(hal_net_wlan_info *out, const nm_wlan_info *in) {
 
 /* ---- status ---- */
 
+static void sta_mac(uint8_t mac[6]);
+
 static bool dhcp_on[HAL_NET_IF_COUNT] = {true, true, false}; /* what we last set; lwIP starts with DHCP */
 
 int hal_net_status_get(hal_net_if itf, hal_net_status *out) {
@@ -177,7 +179,7 @@ int hal_net_status_get(hal_net_if itf, hal_net_status *out) {
   int32_t v = 0;
   if (itf == HAL_NET_STA) {
     out->link = nm_ioctl(NM_STA_IS_CONNECTED, &v) == 0 && v;
-    nm_ioctl(NM_STA_GET_MAC, out->mac);
+    sta_mac(out->mac);
   } else if (itf == HAL_NET_AP) {
     out->link = nm_ioctl(NM_AP_IS_ACTIVE, &v) == 0 && v;
     nm_wlan_info ap;
@@ -262,39 +264,126 @@ int hal_net_wlan_scan(hal_net_wlan_info *out, int max, int *count) {
   return rc;
 }
 
-static pthread_mutex_t op_mu = PTHREAD_MUTEX_INITIALIZER;
-static bool connecting;
-
 static void fill_key(nm_key *k, const char *key) {
   size_t len = key ? strlen(key) : 0;
   k->len = (uint8_t)len;
   memcpy(k->val, key ? key : "", len);
 }
 
+/* The join ioctl blocks in the kernel until joined or failed, up to RT_WLAN_CONNECT_WAIT_MS
+ * (10 s) for a network that does not answer (rt_wlan_connect, wlan_mgnt.c:1131), whatever our
+ * timeout: it runs on a thread of its own and the caller stops waiting at its deadline. A join
+ * still in the kernel holds the manager's lock (wlan_mgnt.c:1094), so the next connect waits for
+ * it first; one that completes after its caller gave up is undone (a failed connect leaves the
+ * station disconnected). */
+static pthread_mutex_t op_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t op_cv = PTHREAD_COND_INITIALIZER;
+static bool connecting; /* a hal_net_wlan_connect call is under way */
+static struct {
+  bool busy, done, abandoned;
+  int rc;
+  nm_connect c;
+} join;
+
+/* The station's MAC, read once: rt_wlan_get_mac takes the manager's lock (wlan_mgnt.c:1342), so
+ * asking while a join is in the kernel would block a status query for up to 10 s. */
+static void sta_mac(uint8_t mac[6]) {
+  static uint8_t known[6];
+  static bool have;
+  pthread_mutex_lock(&op_mu);
+  bool ask = !have && !join.busy;
+  if (have) memcpy(mac, known, 6);
+  pthread_mutex_unlock(&op_mu);
+  if (!ask) return;
+  uint8_t m[6] = {0};
+  if (nm_ioctl(NM_STA_GET_MAC, m) != 0) return;
+  memcpy(mac, m, 6);
+  pthread_mutex_lock(&op_mu);
+  memcpy(known, m, 6);
+  have = true;
+  pthread_mutex_unlock(&op_mu);
+}
+
+static void *join_main(void *arg) {
+  (void)arg;
+  int rc = nm_ioctl(NM_STA_CONNECT, &join.c);
+  pthread_mutex_lock(&op_mu);
+  bool undo = join.abandoned && rc == 0;
+  pthread_mutex_unlock(&op_mu);
+  if (undo) nm_ioctl(NM_STA_DISCONNECT, NULL);
+  pthread_mutex_lock(&op_mu);
+  join.rc = rc;
+  join.done = true;
+  if (join.abandoned) join.busy = false;
+  pthread_cond_broadcast(&op_cv);
+  pthread_mutex_unlock(&op_mu);
+  return NULL;
+}
+
+/* Waits on op_cv (op_mu held) until cond or the deadline; false at the deadline. */
+static bool wait_until(const bool *cond, uint64_t deadline) {
+  while (!*cond) {
+    uint64_t now = hal_clock_us();
+    if (now >= deadline) return false;
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t); /* the default condvar clock */
+    uint64_t left = deadline - now;
+    t.tv_sec += (time_t)(left / 1000000u);
+    t.tv_nsec += (long)(left % 1000000u) * 1000L;
+    if (t.tv_nsec >= 1000000000L) {
+      t.tv_sec++;
+      t.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&op_cv, &op_mu, &t);
+  }
+  return true;
+}
+
 int hal_net_wlan_connect(const char *ssid, const char *key, int timeout_ms) {
   size_t slen = ssid ? strlen(ssid) : 0;
   if (!slen || slen > HAL_NET_SSID_MAX || (key && strlen(key) > HAL_NET_KEY_MAX) || timeout_ms < 0) return ERR_EINVAL;
-  pthread_mutex_lock(&op_mu);
-  bool busy = connecting;
-  connecting = true;
-  pthread_mutex_unlock(&op_mu);
-  if (busy) return ERR_EBUSY;
   uint64_t deadline = hal_clock_us() + (uint64_t)timeout_ms * 1000u;
-  nm_connect c;
-  memset(&c, 0, sizeof c);
-  c.ssid.len = (uint8_t)slen;
-  memcpy(c.ssid.val, ssid, slen);
-  fill_key(&c.key, key);
-  /* Blocks in the kernel until joined or failed (rt_wlan_connect, its own wait:
-   * wlan_mgnt.c:1131); the driver does not say why a join failed. */
-  int rc = nm_ioctl(NM_STA_CONNECT, &c);
+  pthread_mutex_lock(&op_mu);
+  if (connecting) {
+    pthread_mutex_unlock(&op_mu);
+    return ERR_EBUSY;
+  }
+  connecting = true;
+  int rc = 0;
+  while (join.busy && rc == 0) /* an abandoned join still in the kernel */
+    if (!wait_until(&join.done, deadline)) rc = ERR_ETIMEDOUT;
+  if (rc == 0) {
+    memset(&join.c, 0, sizeof join.c);
+    join.c.ssid.len = (uint8_t)slen;
+    memcpy(join.c.ssid.val, ssid, slen);
+    fill_key(&join.c.key, key);
+    join.busy = true;
+    join.done = join.abandoned = false;
+    pthread_t th;
+    if (pthread_create(&th, NULL, join_main, NULL) != 0) {
+      join.busy = false;
+      rc = ERR_ENOMEM;
+    } else {
+      pthread_detach(th);
+      if (!wait_until(&join.done, deadline)) {
+        join.abandoned = true;
+        rc = ERR_ETIMEDOUT;
+      } else {
+        join.busy = false;
+        rc = join.rc == 0 ? 0 : ERR_EIO; /* the driver does not say why a join failed */
+      }
+    }
+  }
+  pthread_mutex_unlock(&op_mu);
   /* Then DHCP: wait for an address within what is left of the timeout. */
+  bool joined = rc == 0;
   while (rc == 0) {
     hal_net_status st;
     if (hal_net_status_get(HAL_NET_STA, &st) == 0 && st.link && st.ip.addr[0]) break;
     if (hal_clock_us() >= deadline) rc = ERR_ETIMEDOUT;
     else hal_sleep_us(DHCP_STEP_MS * 1000u);
   }
+  if (joined && rc) nm_ioctl(NM_STA_DISCONNECT, NULL);
   pthread_mutex_lock(&op_mu);
   connecting = false;
   pthread_mutex_unlock(&op_mu);
