@@ -109,8 +109,8 @@ describe.skipIf(!gen)("hal/k230/net.c on the netmgmt double", () => {
     expect(all.find((l) => l.tag === "END")!.v).toEqual({ network: "Slow" });
   }, 60_000);
 
-  it("the wired port (a `lan` line): DHCP address, static and back, idle stop/disconnect, an open AP on the driver's channel, cable out", async () => {
-    const file = world("lan address=10.0.0.5/24 mac=02:11:22:33:44:55 dhcp-ms=100\n");
+  it("the wired port (a `lan` line): DHCP address, static and back, idle stop/disconnect, an open AP on the driver's channel, a join cancelled, cable out", async () => {
+    const file = world("lan address=10.0.0.5/24 mac=02:11:22:33:44:55 dhcp-ms=100\nssid=Silent key=whatever1 no-answer\n");
     const r = await run("net-board", [], file, (stdout) => {
       if (stdout.includes("\nUNPLUG ") && !readFileSync(file, "utf8").includes("link=down")) writeFileSync(file, "lan link=down address=10.0.0.5/24 mac=02:11:22:33:44:55\n");
     });
@@ -135,6 +135,11 @@ describe.skipIf(!gen)("hal/k230/net.c on the netmgmt double", () => {
     // it WPA2 without a passphrase: EIO).
     expect(one("OPENAP")).toMatchObject({ start: "ok", status: { link: true, ifconfig: { ip: "192.168.169.1" }, stations: 0 } });
     expect(one("OPENAPSTOP")).toEqual({ stop: "ok", link: false });
+    // Before the fix disconnect() waited for the kernel's join (10 s) and the connect then failed
+    // with EIO.
+    expect(one("CANCEL")).toMatchObject({ code: "EINTR", connecting: false });
+    expect(one("CANCEL").ms).toBeLessThan(1000);
+    expect(one("CANCEL").disconnectMs).toBeLessThan(100);
     expect(one("UNPLUGGED")).toMatchObject({ link: false, connected: false, ifconfig: { ip: "0.0.0.0" } });
     expect(all.filter((l) => l.tag === "LANEVENT").map((l) => l.v.type)).toContain("disconnected");
   }, 60_000);
@@ -142,8 +147,12 @@ describe.skipIf(!gen)("hal/k230/net.c on the netmgmt double", () => {
   it("no wired port in the world: LAN inactive; bad world lines are reported, not fatal", async () => {
     const r = await run("net-board", [], world("lan link=sideways\n"));
     expect(r.stderr).toContain("link must be up or down (line ignored)");
+    // The app configures the LAN next: refused, naming it.
+    expect(r.stderr).toContain("LAN.ifconfig: this board has no lan interface");
+    expect(r.code).toBe(1);
     const all = lines(r.stdout);
-    expect(all.find((l) => l.tag === "LAN")!.v).toMatchObject({ active: false, link: false });
+    expect(all.find((l) => l.tag === "INTERFACES")!.v.map((i: { name: string }) => i.name)).toEqual(["sta", "ap"]);
+    expect(all.find((l) => l.tag === "LAN")!.v).toMatchObject({ active: false, link: false, name: "" });
   }, 60_000);
 
   it("rtsp-camera's network step joins Wi-Fi and its URL names the station's address", async () => {

@@ -1,6 +1,7 @@
 // k230:net on the board's backend (hal/k230/net.c on the netmgmt double, test/k230-net.test.ts):
 // the wired port, an open access point on the driver's channel, leaving/stopping what is not up,
-// and the wired link going down when the test edits the world. One JSON line per step.
+// a join cancelled by disconnect(), and the wired link going down when the test edits the world.
+// One JSON line per step.
 import { LAN, WLAN, address, interfaces } from "k230:net";
 
 const log = (tag: string, v: unknown) => console.log(`${tag} ${JSON.stringify(v)}`);
@@ -28,6 +29,18 @@ log("LANDHCP", lan.ifconfig());
 log("IDLE", { disconnect: code(() => sta.disconnect()), stop: code(() => ap.stop()) });
 log("OPENAP", { start: code(() => ap.start({ ssid: "k230-open" })), status: ap.status() });
 log("OPENAPSTOP", { stop: code(() => ap.stop()), link: ap.status().link });
+// A join the network never answers, cancelled: disconnect() returns at once (the kernel still
+// holds its join) and the connect rejects with EINTR.
+const t0 = Date.now();
+const joining = sta.connect("Silent", "whatever1", { timeoutMs: 5000 }).then(
+  () => "connected?!",
+  (e: Error & { code?: string }) => e.code,
+);
+await new Promise((r) => setTimeout(r, 200));
+const t1 = Date.now();
+sta.disconnect();
+const disconnectMs = Date.now() - t1;
+log("CANCEL", { code: await joining, ms: Date.now() - t0, disconnectMs, connecting: sta.status().connecting });
 // The test takes the cable out now.
 log("UNPLUG", true);
 await new Promise<void>((resolve) => {

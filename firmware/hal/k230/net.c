@@ -280,7 +280,8 @@ static pthread_mutex_t op_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t op_cv = PTHREAD_COND_INITIALIZER;
 static bool connecting; /* a hal_net_wlan_connect call is under way */
 static struct {
-  bool busy, done, abandoned;
+  bool busy, done, abandoned; /* in the kernel; returned; its caller gave up */
+  bool cancel;                /* hal_net_wlan_disconnect during the connect under way */
   int rc;
   nm_connect c;
 } join;
@@ -308,10 +309,11 @@ static void *join_main(void *arg) {
   (void)arg;
   int rc = nm_ioctl(NM_STA_CONNECT, &join.c);
   pthread_mutex_lock(&op_mu);
-  bool undo = join.abandoned && rc == 0;
-  pthread_mutex_unlock(&op_mu);
-  if (undo) nm_ioctl(NM_STA_DISCONNECT, NULL);
-  pthread_mutex_lock(&op_mu);
+  if (join.abandoned && rc == 0) { /* decided and marked done under one lock: no late cancel */
+    pthread_mutex_unlock(&op_mu);
+    nm_ioctl(NM_STA_DISCONNECT, NULL);
+    pthread_mutex_lock(&op_mu);
+  }
   join.rc = rc;
   join.done = true;
   if (join.abandoned) join.busy = false;
@@ -320,9 +322,12 @@ static void *join_main(void *arg) {
   return NULL;
 }
 
-/* Waits on op_cv (op_mu held) until cond or the deadline; false at the deadline. */
-static bool wait_until(const bool *cond, uint64_t deadline) {
-  while (!*cond) {
+static bool join_over(void) { return join.done || join.cancel; }
+
+/* Waits on op_cv (op_mu held) until the join returned or was cancelled, or the deadline; false
+ * at the deadline. */
+static bool wait_join(uint64_t deadline) {
+  while (!join_over()) {
     uint64_t now = hal_clock_us();
     if (now >= deadline) return false;
     struct timespec t;
@@ -349,9 +354,11 @@ int hal_net_wlan_connect(const char *ssid, const char *key, int timeout_ms) {
     return ERR_EBUSY;
   }
   connecting = true;
+  join.cancel = false;
   int rc = 0;
   while (join.busy && rc == 0) /* an abandoned join still in the kernel */
-    if (!wait_until(&join.done, deadline)) rc = ERR_ETIMEDOUT;
+    if (!wait_join(deadline)) rc = ERR_ETIMEDOUT;
+    else if (join.cancel) rc = ERR_EINTR;
   if (rc == 0) {
     memset(&join.c, 0, sizeof join.c);
     join.c.ssid.len = (uint8_t)slen;
@@ -365,9 +372,11 @@ int hal_net_wlan_connect(const char *ssid, const char *key, int timeout_ms) {
       rc = ERR_ENOMEM;
     } else {
       pthread_detach(th);
-      if (!wait_until(&join.done, deadline)) {
+      if (!wait_join(deadline)) {
         join.abandoned = true;
         rc = ERR_ETIMEDOUT;
+      } else if (!join.done) { /* cancelled: disconnect() marked it abandoned */
+        rc = ERR_EINTR;
       } else {
         join.busy = false;
         rc = join.rc == 0 ? 0 : ERR_EIO; /* the driver does not say why a join failed */
@@ -380,7 +389,11 @@ int hal_net_wlan_connect(const char *ssid, const char *key, int timeout_ms) {
   while (rc == 0) {
     hal_net_status st;
     if (hal_net_status_get(HAL_NET_STA, &st) == 0 && st.link && st.ip.addr[0]) break;
-    if (hal_clock_us() >= deadline) rc = ERR_ETIMEDOUT;
+    pthread_mutex_lock(&op_mu);
+    bool cancelled = join.cancel;
+    pthread_mutex_unlock(&op_mu);
+    if (cancelled) rc = ERR_EINTR, joined = false; /* disconnect() has left the network */
+    else if (hal_clock_us() >= deadline) rc = ERR_ETIMEDOUT;
     else hal_sleep_us(DHCP_STEP_MS * 1000u);
   }
   if (joined && rc) nm_ioctl(NM_STA_DISCONNECT, NULL);
@@ -392,6 +405,15 @@ int hal_net_wlan_connect(const char *ssid, const char *key, int timeout_ms) {
 }
 
 int hal_net_wlan_disconnect(void) {
+  /* A connect under way is cancelled (ERR_EINTR); a join still in the kernel is abandoned, and
+   * undone if it succeeds, without waiting for it: the manager's lock is its until it returns. */
+  pthread_mutex_lock(&op_mu);
+  bool in_kernel = join.busy && !join.done;
+  if (connecting) join.cancel = true;
+  if (in_kernel) join.abandoned = true;
+  pthread_cond_broadcast(&op_cv);
+  pthread_mutex_unlock(&op_mu);
+  if (in_kernel) return 0;
   /* A station on no network is not asked to disconnect: the manager passes that to the driver
    * (wlan_mgnt.c:1259), whose answer is its own. rt_wlan_get_info succeeds only while
    * associated (wlan_mgnt.c:1364), with an address or not. */
