@@ -176,17 +176,25 @@ static bool str_ok(const uint8_t *val, uint8_t len, size_t max) {
   return n <= max && n == len;
 }
 
+/* The ssid of a connect/AP-start argument (in the info with use_info), or NULL when it or the
+ * key breaks a rule: the manager then returns -RT_EINVAL (wlan_mgnt.c:1080, :1164, :1170). */
+static const struct kssid *connect_ssid(const struct kconnect *c, const char *cmd) {
+  const struct kssid *ssid = c->use_info ? &c->u.info.ssid : &c->u.ssid;
+  if (!dbl_check(str_ok(ssid->val, ssid->len, 32) && ssid->len > 0, "NETMGMT-SSID",
+                 "%s: ssid of length field %u is not a string of that length, 1 to 32 bytes", cmd, ssid->len))
+    return NULL;
+  if (!dbl_check(str_ok(c->key.val, c->key.len, 64), "NETMGMT-KEY",
+                 "%s: key of length field %u is not a string of that length, at most 64", cmd, c->key.len))
+    return NULL;
+  return ssid;
+}
+
 /* ---- station ---- */
 
 /* rt_wlan_connect (wlan_mgnt.c:1059) and rt_wlan_connect_adv (:1145). */
 static int sta_connect(struct kconnect *c) {
-  const struct kssid *ssid = c->use_info ? &c->u.info.ssid : &c->u.ssid;
-  if (!dbl_check(str_ok(ssid->val, ssid->len, 32) && ssid->len > 0, "NETMGMT-SSID",
-                 "STA_CONNECT: ssid of length field %u is not a string of that length, 1 to 32 bytes", ssid->len))
-    return -RT_EINVAL;
-  if (!dbl_check(str_ok(c->key.val, c->key.len, 64), "NETMGMT-KEY",
-                 "STA_CONNECT: key of length field %u is not a string of that length, at most 64", c->key.len))
-    return -RT_EINVAL;
+  const struct kssid *ssid = connect_ssid(c, "STA_CONNECT");
+  if (!ssid) return -RT_EINVAL;
   const char *want = (const char *)ssid->val, *key = (const char *)c->key.val;
   pthread_mutex_lock(&mgnt);
   net_world w;
@@ -285,13 +293,8 @@ static int sta_scan(struct kscan *r) {
 
 /* _wlan_mgmt_cmd_ap_start, netmgmt.c:235: rt_wlan_start_ap_adv (use_info) or rt_wlan_start_ap. */
 static int ap_start(struct kconnect *c) {
-  const struct kssid *ssid = c->use_info ? &c->u.info.ssid : &c->u.ssid;
-  if (!dbl_check(str_ok(ssid->val, ssid->len, 32) && ssid->len > 0, "NETMGMT-SSID",
-                 "AP_START: ssid of length field %u is not a string of that length, 1 to 32 bytes", ssid->len))
-    return -RT_EINVAL;
-  if (!dbl_check(str_ok(c->key.val, c->key.len, 64), "NETMGMT-KEY",
-                 "AP_START: key of length field %u is not a string of that length, at most 64", c->key.len))
-    return -RT_EINVAL;
+  const struct kssid *ssid = connect_ssid(c, "AP_START");
+  if (!ssid) return -RT_EINVAL;
   struct kinfo info;
   if (c->use_info) {
     info = c->u.info;

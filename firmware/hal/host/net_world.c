@@ -46,6 +46,14 @@ static char *next_word(char **p) {
   return w;
 }
 
+/* key=value: the word becomes the key; the value ("" without one). */
+static const char *split_word(char *word) {
+  char *eq = strchr(word, '=');
+  if (!eq) return "";
+  *eq = 0;
+  return eq + 1;
+}
+
 /* address= gateway= dns= of an access point or the wired port. */
 typedef struct addr_words {
   hal_net_ipv4 ip;
@@ -93,9 +101,7 @@ static const char *parse_lan(char *p, net_world *w) {
   addr_words a = {.prefix = 24};
   const char *why = NULL;
   for (char *word; (word = next_word(&p));) {
-    char *eq = strchr(word, '=');
-    const char *v = eq ? eq + 1 : "";
-    if (eq) *eq = 0;
+    const char *v = split_word(word);
     if (addr_word(word, v, &a, &why)) {
       if (why) return why;
     } else if (strcmp(word, "link") == 0) {
@@ -133,9 +139,7 @@ static const char *parse_line(char *line, net_world *w) {
   addr_words a = {.prefix = 24};
   const char *why = NULL;
   for (; word; word = next_word(&p)) {
-    char *eq = strchr(word, '=');
-    const char *v = eq ? eq + 1 : "";
-    if (eq) *eq = 0;
+    const char *v = split_word(word);
     if (addr_word(word, v, &a, &why)) {
       if (why) return why;
     } else if (strcmp(word, "ssid") == 0) {
