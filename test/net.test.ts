@@ -6,6 +6,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { lines, world, WORLD } from "./helpers/net.js";
 import { cli, HOST_RUNTIME, ROOT, runAsync, runtime, tempDir } from "./helpers/run.js";
 
 const out = tempDir("net");
@@ -19,28 +20,6 @@ beforeAll(() => {
   const r = cli(["build", join(ROOT, "examples", "rtsp-camera", "main.ts"), "-o", app("rtsp-camera")]);
   expect(r.status, r.stderr).toBe(0);
 });
-
-const WORLD = `# the simulated neighbourhood
-ssid=Home key=secret123 rssi=-40 channel=11 address=192.168.50.23/24 join-ms=150
-ssid="Cafe Free" rssi=-71 channel=1
-ssid=Silent key=whatever1 no-answer
-ssid=Slow key=secret123 join-ms=500 address=10.1.2.3/16
-station mac=aa:bb:cc:dd:ee:01
-`;
-
-function world(): string {
-  const f = join(tempDir("net-world"), "world.txt");
-  writeFileSync(f, WORLD);
-  return f;
-}
-
-/** "TAG {json}" lines of an app's stdout. */
-function lines(stdout: string): { tag: string; v: any }[] {
-  return stdout
-    .split("\n")
-    .filter((l) => /^[A-Z]+ /.test(l))
-    .map((l) => ({ tag: l.slice(0, l.indexOf(" ")), v: JSON.parse(l.slice(l.indexOf(" ") + 1)) }));
-}
 
 interface IpAddr {
   ifname: string;

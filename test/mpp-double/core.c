@@ -27,7 +27,7 @@ static int g_vitem_count;
 static const struct {
   const dbl_rule_def *rows;
   const int *count;
-} k_tables[] = {{dbl_rules, &dbl_rule_count}, {dbl_rules_av, &dbl_rule_av_count}};
+} k_tables[] = {{dbl_rules, &dbl_rule_count}, {dbl_rules_av, &dbl_rule_av_count}, {dbl_rules_net, &dbl_rule_net_count}};
 #define N_TABLES (int)(sizeof k_tables / sizeof k_tables[0])
 
 static int rule_total(void) {

@@ -40,6 +40,9 @@ extern const int dbl_rule_count;
  * grow their tables without merge conflicts. */
 extern const dbl_rule_def dbl_rules_av[];
 extern const int dbl_rule_av_count;
+/* The rows of the netmgmt device (rules_net.c). */
+extern const dbl_rule_def dbl_rules_net[];
+extern const int dbl_rule_net_count;
 /* The row of rule `id`; aborts when there is none. */
 const dbl_rule_def *dbl_rule(const char *id);
 

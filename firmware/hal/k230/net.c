@@ -111,7 +111,8 @@ typedef struct nm_lan_mac { /* netmgmt.c:345 */
   uint8_t mac[6];
 } nm_lan_mac;
 
-enum { SCAN_MAX = 64, POLL_MS = 1000, DHCP_STEP_MS = 100 };
+/* AP_WAIT_MS: RT_WLAN_START_AP_WAIT_MS, wlan_mgnt.h:33. */
+enum { SCAN_MAX = 64, POLL_MS = 1000, DHCP_STEP_MS = 100, AP_STEP_MS = 10, AP_WAIT_MS = 10 * 1000 };
 
 /* ---- the device ---- */
 
@@ -157,6 +158,8 @@ static void info_to(hal_net_wlan_info *out, const nm_wlan_info *in) {
 
 /* ---- status ---- */
 
+static void sta_mac(uint8_t mac[6]);
+
 static bool dhcp_on[HAL_NET_IF_COUNT] = {true, true, false}; /* what we last set; lwIP starts with DHCP */
 
 int hal_net_status_get(hal_net_if itf, hal_net_status *out) {
@@ -176,7 +179,7 @@ int hal_net_status_get(hal_net_if itf, hal_net_status *out) {
   int32_t v = 0;
   if (itf == HAL_NET_STA) {
     out->link = nm_ioctl(NM_STA_IS_CONNECTED, &v) == 0 && v;
-    nm_ioctl(NM_STA_GET_MAC, out->mac);
+    sta_mac(out->mac);
   } else if (itf == HAL_NET_AP) {
     out->link = nm_ioctl(NM_AP_IS_ACTIVE, &v) == 0 && v;
     nm_wlan_info ap;
@@ -261,39 +264,139 @@ int hal_net_wlan_scan(hal_net_wlan_info *out, int max, int *count) {
   return rc;
 }
 
-static pthread_mutex_t op_mu = PTHREAD_MUTEX_INITIALIZER;
-static bool connecting;
-
 static void fill_key(nm_key *k, const char *key) {
   size_t len = key ? strlen(key) : 0;
   k->len = (uint8_t)len;
   memcpy(k->val, key ? key : "", len);
 }
 
+/* The join ioctl blocks in the kernel until joined or failed, up to RT_WLAN_CONNECT_WAIT_MS
+ * (10 s) for a network that does not answer (rt_wlan_connect, wlan_mgnt.c:1131), whatever our
+ * timeout: it runs on a thread of its own and the caller stops waiting at its deadline. A join
+ * still in the kernel holds the manager's lock (wlan_mgnt.c:1094), so the next connect waits for
+ * it first; one that completes after its caller gave up is undone (a failed connect leaves the
+ * station disconnected). */
+static pthread_mutex_t op_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t op_cv = PTHREAD_COND_INITIALIZER;
+static bool connecting; /* a hal_net_wlan_connect call is under way */
+static struct {
+  bool busy, done, abandoned; /* in the kernel; returned; its caller gave up */
+  bool cancel;                /* hal_net_wlan_disconnect during the connect under way */
+  int rc;
+  nm_connect c;
+} join;
+
+/* The station's MAC, read once: rt_wlan_get_mac takes the manager's lock (wlan_mgnt.c:1342), so
+ * asking while a join is in the kernel would block a status query for up to 10 s. */
+static void sta_mac(uint8_t mac[6]) {
+  static uint8_t known[6];
+  static bool have;
+  pthread_mutex_lock(&op_mu);
+  bool ask = !have && !join.busy;
+  if (have) memcpy(mac, known, 6);
+  pthread_mutex_unlock(&op_mu);
+  if (!ask) return;
+  uint8_t m[6] = {0};
+  if (nm_ioctl(NM_STA_GET_MAC, m) != 0) return;
+  memcpy(mac, m, 6);
+  pthread_mutex_lock(&op_mu);
+  memcpy(known, m, 6);
+  have = true;
+  pthread_mutex_unlock(&op_mu);
+}
+
+static void *join_main(void *arg) {
+  (void)arg;
+  int rc = nm_ioctl(NM_STA_CONNECT, &join.c);
+  pthread_mutex_lock(&op_mu);
+  if (join.abandoned && rc == 0) { /* decided and marked done under one lock: no late cancel */
+    pthread_mutex_unlock(&op_mu);
+    nm_ioctl(NM_STA_DISCONNECT, NULL);
+    pthread_mutex_lock(&op_mu);
+  }
+  join.rc = rc;
+  join.done = true;
+  if (join.abandoned) join.busy = false;
+  pthread_cond_broadcast(&op_cv);
+  pthread_mutex_unlock(&op_mu);
+  return NULL;
+}
+
+static bool join_over(void) { return join.done || join.cancel; }
+
+/* Waits on op_cv (op_mu held) until the join returned or was cancelled, or the deadline; false
+ * at the deadline. */
+static bool wait_join(uint64_t deadline) {
+  while (!join_over()) {
+    uint64_t now = hal_clock_us();
+    if (now >= deadline) return false;
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t); /* the default condvar clock */
+    uint64_t left = deadline - now;
+    t.tv_sec += (time_t)(left / 1000000u);
+    t.tv_nsec += (long)(left % 1000000u) * 1000L;
+    if (t.tv_nsec >= 1000000000L) {
+      t.tv_sec++;
+      t.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&op_cv, &op_mu, &t);
+  }
+  return true;
+}
+
 int hal_net_wlan_connect(const char *ssid, const char *key, int timeout_ms) {
   size_t slen = ssid ? strlen(ssid) : 0;
   if (!slen || slen > HAL_NET_SSID_MAX || (key && strlen(key) > HAL_NET_KEY_MAX) || timeout_ms < 0) return ERR_EINVAL;
-  pthread_mutex_lock(&op_mu);
-  bool busy = connecting;
-  connecting = true;
-  pthread_mutex_unlock(&op_mu);
-  if (busy) return ERR_EBUSY;
   uint64_t deadline = hal_clock_us() + (uint64_t)timeout_ms * 1000u;
-  nm_connect c;
-  memset(&c, 0, sizeof c);
-  c.ssid.len = (uint8_t)slen;
-  memcpy(c.ssid.val, ssid, slen);
-  fill_key(&c.key, key);
-  /* Blocks in the kernel until joined or failed (rt_wlan_connect, its own wait:
-   * wlan_mgnt.c:1131); the driver does not say why a join failed. */
-  int rc = nm_ioctl(NM_STA_CONNECT, &c);
+  pthread_mutex_lock(&op_mu);
+  if (connecting) {
+    pthread_mutex_unlock(&op_mu);
+    return ERR_EBUSY;
+  }
+  connecting = true;
+  join.cancel = false;
+  int rc = 0;
+  while (join.busy && rc == 0) /* an abandoned join still in the kernel */
+    if (!wait_join(deadline)) rc = ERR_ETIMEDOUT;
+    else if (join.cancel) rc = ERR_EINTR;
+  if (rc == 0) {
+    memset(&join.c, 0, sizeof join.c);
+    join.c.ssid.len = (uint8_t)slen;
+    memcpy(join.c.ssid.val, ssid, slen);
+    fill_key(&join.c.key, key);
+    join.busy = true;
+    join.done = join.abandoned = false;
+    pthread_t th;
+    if (pthread_create(&th, NULL, join_main, NULL) != 0) {
+      join.busy = false;
+      rc = ERR_ENOMEM;
+    } else {
+      pthread_detach(th);
+      if (!wait_join(deadline)) {
+        join.abandoned = true;
+        rc = ERR_ETIMEDOUT;
+      } else if (!join.done) { /* cancelled: disconnect() marked it abandoned */
+        rc = ERR_EINTR;
+      } else {
+        join.busy = false;
+        rc = join.rc == 0 ? 0 : ERR_EIO; /* the driver does not say why a join failed */
+      }
+    }
+  }
+  pthread_mutex_unlock(&op_mu);
   /* Then DHCP: wait for an address within what is left of the timeout. */
+  bool joined = rc == 0;
   while (rc == 0) {
     hal_net_status st;
     if (hal_net_status_get(HAL_NET_STA, &st) == 0 && st.link && st.ip.addr[0]) break;
-    if (hal_clock_us() >= deadline) rc = ERR_ETIMEDOUT;
+    pthread_mutex_lock(&op_mu);
+    bool cancelled = join.cancel;
+    pthread_mutex_unlock(&op_mu);
+    if (cancelled) rc = ERR_EINTR, joined = false; /* disconnect() has left the network */
+    else if (hal_clock_us() >= deadline) rc = ERR_ETIMEDOUT;
     else hal_sleep_us(DHCP_STEP_MS * 1000u);
   }
+  if (joined && rc) nm_ioctl(NM_STA_DISCONNECT, NULL);
   pthread_mutex_lock(&op_mu);
   connecting = false;
   pthread_mutex_unlock(&op_mu);
@@ -302,7 +405,20 @@ int hal_net_wlan_connect(const char *ssid, const char *key, int timeout_ms) {
 }
 
 int hal_net_wlan_disconnect(void) {
-  int rc = nm_ioctl(NM_STA_DISCONNECT, NULL);
+  /* A connect under way is cancelled (ERR_EINTR); a join still in the kernel is abandoned, and
+   * undone if it succeeds, without waiting for it: the manager's lock is its until it returns. */
+  pthread_mutex_lock(&op_mu);
+  bool in_kernel = join.busy && !join.done;
+  if (connecting) join.cancel = true;
+  if (in_kernel) join.abandoned = true;
+  pthread_cond_broadcast(&op_cv);
+  pthread_mutex_unlock(&op_mu);
+  if (in_kernel) return 0;
+  /* A station on no network is not asked to disconnect: the manager passes that to the driver
+   * (wlan_mgnt.c:1259), whose answer is its own. rt_wlan_get_info succeeds only while
+   * associated (wlan_mgnt.c:1364), with an address or not. */
+  nm_wlan_info info;
+  int rc = nm_ioctl(NM_STA_GET_AP_INFO, &info) == 0 ? nm_ioctl(NM_STA_DISCONNECT, NULL) : 0;
   check_changes();
   return rc;
 }
@@ -327,27 +443,38 @@ int hal_net_ap_start(const char *ssid, const char *key, int channel) {
   if (!slen || slen > HAL_NET_SSID_MAX || (klen && (klen < 8 || klen > HAL_NET_KEY_MAX)) || channel < 0 ||
       channel > 165)
     return ERR_EINVAL;
+  /* Always rt_wlan_start_ap_adv (use_info, netmgmt.c:246): rt_wlan_start_ap makes every network
+   * WPA2 as soon as it is handed a password pointer, and netmgmt always hands it key.val
+   * (wlan_mgnt.c:1404-1407, netmgmt.c:249), so an open access point needs the info. Channel 0
+   * is the one rt_wlan_start_ap picks (wlan_mgnt.c:1417). */
+  if (!channel) channel = 6;
   nm_connect c;
   memset(&c, 0, sizeof c);
-  if (channel) { /* rt_wlan_start_ap_adv takes the channel from the info (netmgmt.c:235) */
-    c.use_info = 1;
-    c.info.ssid.len = (uint8_t)slen;
-    memcpy(c.info.ssid.val, ssid, slen);
-    c.info.channel = (int16_t)channel;
-    c.info.band = channel > 14 ? 0 : NM_BAND_2_4GHZ;
-    c.info.security = klen ? NM_SEC_WPA2 | NM_SEC_AES : 0;
-  } else {
-    c.ssid.len = (uint8_t)slen;
-    memcpy(c.ssid.val, ssid, slen);
-  }
+  c.use_info = 1;
+  c.info.ssid.len = (uint8_t)slen;
+  memcpy(c.info.ssid.val, ssid, slen);
+  c.info.channel = (int16_t)channel;
+  c.info.band = channel > 14 ? 0 : NM_BAND_2_4GHZ;
+  c.info.security = klen ? NM_SEC_WPA2 | NM_SEC_AES : 0;
   fill_key(&c.key, key);
   int rc = nm_ioctl(NM_AP_START, &c);
+  /* rt_wlan_start_ap_adv returns once the driver took the request, before the access point is
+   * up (wlan_mgnt.c:1496-1509): wait for it as rt_wlan_start_ap would (AP_START, :1441-1453). */
+  for (int waited = 0; rc == 0; waited += AP_STEP_MS) {
+    int32_t on = 0;
+    if (nm_ioctl(NM_AP_IS_ACTIVE, &on) == 0 && on) break;
+    if (waited >= AP_WAIT_MS) rc = ERR_EIO;
+    else hal_sleep_us(AP_STEP_MS * 1000u);
+  }
   check_changes();
   return rc;
 }
 
 int hal_net_ap_stop(void) {
-  int rc = nm_ioctl(NM_AP_STOP, NULL);
+  /* Stopping an access point that is not up is left to the driver (wlan_mgnt.c:1544): not asked. */
+  int32_t on = 0;
+  int rc = nm_ioctl(NM_AP_IS_ACTIVE, &on);
+  if (rc == 0 && on) rc = nm_ioctl(NM_AP_STOP, NULL);
   check_changes();
   return rc;
 }

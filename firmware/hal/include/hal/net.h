@@ -7,7 +7,8 @@
  * (seconds on the board) and are meant to run off the JS thread.
  *
  * Board (hal/k230/net.c): RT-Smart's network manager device /dev/netmgmt (open + ioctl), the way
- * CanMV's network module drives it; link and address changes are found by polling it.
+ * CanMV's network module drives it; link and address changes are found by polling it. Tested on
+ * the netmgmt double (test/mpp-double/netmgmt.c, test/k230-net.test.ts).
  *
  * Host simulator (hal/host/net*.c):
  *   - hal_net_interfaces lists the host's interfaces (a netlink dump), read-only.
@@ -26,7 +27,9 @@
  *     times out). Wrong key: ERR_EAUTH after join-ms. A line removed while the station is on it
  *     is the AP going away: the link drops (HAL_NET_EV_LINK_DOWN). `station mac=aa:bb:cc:dd:ee:ff`
  *     lines are the clients of the simulated access point. Started, the access point is at
- *     192.168.169.1/24.
+ *     192.168.169.1/24. A `lan link=up|down mac=.. address=a.b.c.d/len gateway=.. dns=..
+ *     dhcp-ms=..` line is the board's wired port for the netmgmt double (test/mpp-double); the
+ *     simulator's LAN is the host's own and ignores it.
  */
 #ifndef HAL_NET_H
 #define HAL_NET_H
@@ -101,9 +104,10 @@ int hal_net_interfaces(hal_net_if_entry *out, int max, int *count);
 int hal_net_wlan_scan(hal_net_wlan_info *out, int max, int *count);
 /* Join `ssid` with `key` ("" or NULL for an open network) and wait, up to timeout_ms, until the
  * link is up and the interface has an address. ERR_ENOENT: no such network; ERR_EAUTH: the key
- * was refused; ERR_ETIMEDOUT; ERR_EBUSY: another connect is under way; ERR_EIO: the driver
- * failed without saying why (the board's only failure). Joining drops any previous link first,
- * as the board's driver does, so a failed connect leaves the station disconnected. */
+ * was refused; ERR_ETIMEDOUT; ERR_EBUSY: another connect is under way; ERR_EINTR: a disconnect
+ * cancelled it; ERR_EIO: the driver failed without saying why (on the board, every failure that
+ * is not a timeout or a cancel). Joining drops any previous link first, as the board's driver
+ * does, so a failed connect leaves the station disconnected. */
 int hal_net_wlan_connect(const char *ssid, const char *key, int timeout_ms);
 int hal_net_wlan_disconnect(void);
 /* The network the station is on. ERR_ESTATE when not connected. */
