@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "hal/clock.h"
+#include "base/deadline.h"
 #include "base/errors.h"
 #include "hal/net.h"
 #include "net_events.h"
@@ -277,7 +278,15 @@ static void fill_key(nm_key *k, const char *key) {
  * it first; one that completes after its caller gave up is undone (a failed connect leaves the
  * station disconnected). */
 static pthread_mutex_t op_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t op_cv = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t op_cv; /* on the monotonic clock, made once (op_init) */
+static pthread_once_t op_once = PTHREAD_ONCE_INIT;
+
+static pthread_cond_t thread_cv; /* the link poller's (below), on the monotonic clock too */
+
+static void op_init(void) {
+  base_cond_init_mono(&op_cv);
+  base_cond_init_mono(&thread_cv);
+}
 static bool connecting; /* a hal_net_wlan_connect call is under way */
 static struct {
   bool busy, done, abandoned; /* in the kernel; returned; its caller gave up */
@@ -330,16 +339,10 @@ static bool wait_join(uint64_t deadline) {
   while (!join_over()) {
     uint64_t now = hal_clock_us();
     if (now >= deadline) return false;
+    int ms = (int)((deadline - now + 999u) / 1000u);
     struct timespec t;
-    clock_gettime(CLOCK_REALTIME, &t); /* the default condvar clock */
-    uint64_t left = deadline - now;
-    t.tv_sec += (time_t)(left / 1000000u);
-    t.tv_nsec += (long)(left % 1000000u) * 1000L;
-    if (t.tv_nsec >= 1000000000L) {
-      t.tv_sec++;
-      t.tv_nsec -= 1000000000L;
-    }
-    pthread_cond_timedwait(&op_cv, &op_mu, &t);
+    base_deadline(&t, ms);
+    base_cond_wait(&op_cv, &op_mu, &t, ms);
   }
   return true;
 }
@@ -348,6 +351,7 @@ int hal_net_wlan_connect(const char *ssid, const char *key, int timeout_ms) {
   size_t slen = ssid ? strlen(ssid) : 0;
   if (!slen || slen > HAL_NET_SSID_MAX || (key && strlen(key) > HAL_NET_KEY_MAX) || timeout_ms < 0) return ERR_EINVAL;
   uint64_t deadline = hal_clock_us() + (uint64_t)timeout_ms * 1000u;
+  pthread_once(&op_once, op_init);
   pthread_mutex_lock(&op_mu);
   if (connecting) {
     pthread_mutex_unlock(&op_mu);
@@ -407,6 +411,7 @@ int hal_net_wlan_connect(const char *ssid, const char *key, int timeout_ms) {
 int hal_net_wlan_disconnect(void) {
   /* A connect under way is cancelled (ERR_EINTR); a join still in the kernel is abandoned, and
    * undone if it succeeds, without waiting for it: the manager's lock is its until it returns. */
+  pthread_once(&op_once, op_init);
   pthread_mutex_lock(&op_mu);
   bool in_kernel = join.busy && !join.done;
   if (connecting) join.cancel = true;
@@ -520,7 +525,6 @@ static void check_changes(void) {
 }
 
 static pthread_mutex_t thread_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t thread_cv = PTHREAD_COND_INITIALIZER;
 static pthread_t poll_th;
 static bool poll_running, poll_quit;
 
@@ -532,9 +536,8 @@ static void *poll_main(void *arg) {
     check_changes();
     pthread_mutex_lock(&thread_mu);
     struct timespec t;
-    clock_gettime(CLOCK_REALTIME, &t); /* the default condvar clock */
-    t.tv_sec += POLL_MS / 1000;
-    while (!poll_quit && pthread_cond_timedwait(&thread_cv, &thread_mu, &t) == 0) {
+    base_deadline(&t, POLL_MS);
+    while (!poll_quit && base_cond_wait(&thread_cv, &thread_mu, &t, POLL_MS) == 0) {
     }
   }
   pthread_mutex_unlock(&thread_mu);
@@ -542,6 +545,7 @@ static void *poll_main(void *arg) {
 }
 
 int hal_net_watch(hal_net_event_cb *cb, void *user) {
+  pthread_once(&op_once, op_init);
   net_events_set(cb, user);
   int rc = 0;
   pthread_mutex_lock(&thread_mu);
