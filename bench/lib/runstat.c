@@ -2,8 +2,8 @@
  * bench_runstat — runs one command and reports what it cost, for the benches: wall time from fork to
  * exit, CPU time (user + system, from wait4: the kernel's exact run time), peak RSS and, with
  * --first-line MARKER, the wall and CPU time at which the child's stdout first held MARKER
- * (its CPU read from the process's CPU-time clock at that moment: the app is expected to idle
- * afterwards, e.g. on a timer, so the reading does not race its teardown).
+ * (its CPU read from the process's CPU-time clock once it idles after the line: the app is
+ * expected to idle afterwards, e.g. on a timer, so the reading does not race its teardown).
  *
  *   bench_runstat [--first-line MARKER] [--] cmd [args...]
  *
@@ -11,7 +11,9 @@
  * on stderr: "@runstat {json}". Exit status: the child's (128 + signal when killed).
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,11 +28,37 @@ static double now_ms(void) {
   return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-/* CPU time of the whole process pid so far, in ms (-1 if unreadable): its CPU-time clock, which
- * the kernel brings up to date for a thread that is running at that moment. (The schedstat files
- * are not: a thread still on a CPU reads as of its last tick or switch, which once read 0.05 ms
- * for an app that had run 1.5 ms.) */
+/* Whether some thread of pid is running or runnable (state R in its stat file). */
+static bool any_running(pid_t pid) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+  DIR *d = opendir(path);
+  if (!d) return false;
+  bool running = false;
+  struct dirent *e;
+  while (!running && (e = readdir(d))) {
+    if (e->d_name[0] == '.') continue;
+    char p[300], buf[512];
+    snprintf(p, sizeof p, "/proc/%d/task/%s/stat", (int)pid, e->d_name);
+    FILE *f = fopen(p, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f) fclose(f);
+    buf[n] = 0;
+    const char *paren = strrchr(buf, ')'); /* the state follows the command name */
+    running = paren && paren[1] == ' ' && paren[2] == 'R';
+  }
+  closedir(d);
+  return running;
+}
+
+/* CPU time of the whole process pid so far, in ms (-1 if unreadable), once it idles. The kernel
+ * brings a thread's run time up to date when it stops running (or at a tick, or when a wake-up
+ * lands on its CPU), not when another process asks: read while the child still runs, right after
+ * its line, it could say 0.05 ms for an app that had run 1.5 (when the wake-up of this reader
+ * went to the other CPU). The app idles after its line, so this waits (up to 100 ms) until none of
+ * its threads is running, then reads the process's CPU-time clock. */
 static double cpu_ms(pid_t pid) {
+  for (double end = now_ms() + 100; any_running(pid) && now_ms() < end;) usleep(20);
   clockid_t clock;
   struct timespec ts;
   if (clock_getcpuclockid(pid, &clock) != 0 || clock_gettime(clock, &ts) != 0) return -1;
