@@ -118,7 +118,7 @@ static void *writer_thread(void *arg) {
       if (nap) {
         struct timespec t;
         base_deadline(&t, MP4JS_WRITER_NAP_MS);
-        pthread_cond_timedwait(&w->cv, &w->mu, &t);
+        base_cond_wait(&w->cv, &w->mu, &t, MP4JS_WRITER_NAP_MS);
       } else {
         pthread_cond_wait(&w->cv, &w->mu);
       }

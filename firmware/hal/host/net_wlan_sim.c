@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "base/deadline.h"
 #include "base/errors.h"
 #include "net_internal.h"
 #include "net_world.h"
@@ -34,27 +35,15 @@ static struct {
 
 /* ---- time ---- */
 
-static void init_cv(void) {
-  pthread_condattr_t a;
-  pthread_condattr_init(&a);
-  pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-  pthread_cond_init(&cv, &a);
-  pthread_condattr_destroy(&a);
-}
+static void init_cv(void) { base_cond_init_mono(&cv); }
 
 /* Waits ms unless a disconnect aborts the connect under way; false when aborted. mu held. */
 static bool wait_ms(int ms) {
   pthread_once(&cv_once, init_cv);
   struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  t.tv_sec += ms / 1000;
-  t.tv_nsec += (long)(ms % 1000) * 1000000L;
-  if (t.tv_nsec >= 1000000000L) {
-    t.tv_sec++;
-    t.tv_nsec -= 1000000000L;
-  }
+  base_deadline(&t, ms);
   while (!S.abort)
-    if (pthread_cond_timedwait(&cv, &mu, &t) != 0) break;
+    if (base_cond_wait(&cv, &mu, &t, ms > 0 ? ms : 0) != 0) break;
   return !S.abort;
 }
 
