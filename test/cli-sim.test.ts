@@ -97,10 +97,13 @@ describe("CLI against the simulator", () => {
     const app = join(dir, "app.ts");
     writeFileSync(app, "console.log('x');\n");
     writeFileSync(join(dir, "main.bin"), "stale");
-    const r = cli(["deploy", app, "--sdcard", dir]);
+    // Its bundle is built in a temporary directory, which must go when it is installed.
+    const tmp = tempDir("deploy-tmp");
+    const r = cli(["deploy", app, "--sdcard", dir], ROOT, { TMPDIR: tmp });
     expect(r.status, r.stderr).toBe(0);
     expect(existsSync(join(dir, "main.js"))).toBe(true);
     expect(existsSync(join(dir, "main.bin"))).toBe(false);
+    expect(readdirSync(tmp)).toEqual([]);
   });
 
   it("devices lists ports and marks the K230 USB CDC", () => {

@@ -1,10 +1,9 @@
 // Set-up is part of the product: a second run finds everything current and does no work.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ROOT } from "./helpers/run.js";
+import { ROOT, tempDir } from "./helpers/run.js";
 
 describe("scripts/setup.sh", () => {
   it("a second run re-downloads and rebuilds nothing", () => {
@@ -19,7 +18,7 @@ describe("scripts/setup.sh", () => {
   });
 
   it("a .deb that does not match the pinned sha256 is refused with a clear error", () => {
-    const top = mkdtempSync(join(tmpdir(), "k230js-pin-"));
+    const top = tempDir("pin");
     mkdirSync(join(top, "scripts"));
     copyFileSync(join(ROOT, "scripts", "fetch-qjs-src.sh"), join(top, "scripts", "fetch-qjs-src.sh"));
     writeFileSync(join(top, "scripts", "qjs-src.lock"), `QJS_SRC_VERSION=0.17.0-1\nQJS_SRC_SHA256=${"0".repeat(64)}\n`);

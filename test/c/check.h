@@ -45,9 +45,9 @@ static int check_count;
     } \
   } while (0)
 
-/* Ends main(): prints a one-line summary and returns the exit status. */
-#define CHECK_DONE() \
-  (printf("%s: %d checks, %d failed\n", __FILE__, check_count, check_failures), check_failures ? 1 : 0)
+/* Ends main(): removes the temporary directory (kept, and named, when a check failed), prints a
+ * one-line summary and returns the exit status. */
+#define CHECK_DONE() tu_done(__FILE__)
 
 /* ---- helpers (tu_*) ---- */
 
@@ -63,11 +63,13 @@ static inline int tu_have(const char *tool) {
   return system(cmd) == 0;
 }
 
-/* The test's temporary directory, made on first use; tu_cleanup() removes it. */
-static char tu_dir[64];
+/* The test's temporary directory (under $TMPDIR, else /tmp), made on first use; CHECK_DONE()
+ * removes it. */
+static char tu_dir[256];
 static inline const char *tu_tmpdir(void) {
   if (!tu_dir[0]) {
-    strcpy(tu_dir, "/tmp/k230js-test-XXXXXX");
+    const char *tmp = getenv("TMPDIR");
+    snprintf(tu_dir, sizeof tu_dir, "%s/k230js-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(tu_dir)) abort();
   }
   return tu_dir;
@@ -80,11 +82,16 @@ static inline const char *tu_path(const char *name) {
   snprintf(p, 512, "%s/%s", tu_tmpdir(), name);
   return p;
 }
-static inline void tu_cleanup(void) {
-  char cmd[128];
-  if (!tu_dir[0]) return;
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tu_dir);
-  if (system(cmd) != 0) fprintf(stderr, "cleanup failed\n");
+static inline int tu_done(const char *file) {
+  if (tu_dir[0] && check_failures) {
+    fprintf(stderr, "%s: kept %s for a look\n", file, tu_dir);
+  } else if (tu_dir[0]) {
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tu_dir);
+    if (system(cmd) != 0) fprintf(stderr, "%s: could not remove %s\n", file, tu_dir);
+  }
+  printf("%s: %d checks, %d failed\n", file, check_count, check_failures);
+  return check_failures ? 1 : 0;
 }
 
 /* Truncates `path` to `size` bytes from another process (as a writer elsewhere would, under a

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -40,8 +40,22 @@ export function runtime(target: "host" | "riscv64", args: string[], cwd = ROOT):
   return toResult(spawnSync(cmd, argv, { cwd, encoding: "utf8", timeout: 60_000 }));
 }
 
+const made: string[] = [];
+
+/**
+ * A fresh directory under the temporary directory. It is removed after the test file that made it
+ * (test/helpers/temp-setup.ts), unless K230JS_KEEP_TMP=1 keeps it for a look afterwards.
+ */
 export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `k230js-${prefix}-`));
+  const dir = mkdtempSync(join(tmpdir(), `k230js-${prefix}-`));
+  made.push(dir);
+  return dir;
+}
+
+/** Removes every directory tempDir() made in this test file (the file's last hook calls it). */
+export function removeTempDirs(): void {
+  if (process.env.K230JS_KEEP_TMP === "1") return;
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 /** Starts the host runtime (or `cmd`, in `env`) and resolves once `marker` appears on stdout. */

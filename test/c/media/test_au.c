@@ -246,7 +246,6 @@ int main(void) {
     check_stream(dir, "a.264", "-c:v libx264 -bf 2 -x264-params slices=3 -f h264", MEDIA_CODEC_H264);
     check_stream(dir, "b.264", "-c:v libx264 -x264-params aud=1 -f h264", MEDIA_CODEC_H264);
     check_stream(dir, "a.265", "-c:v libx265 -x265-params log-level=error:slices=2 -f hevc", MEDIA_CODEC_H265);
-    tu_cleanup();
   }
   return CHECK_DONE();
 }

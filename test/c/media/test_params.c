@@ -134,7 +134,6 @@ int main(void) {
                  640, 360, 1);
     check_stream(dir, "b.265", "-pix_fmt yuv420p -c:v libx265 -x265-params log-level=error -f hevc", MEDIA_CODEC_H265,
                  322, 182, 1);
-    tu_cleanup();
   }
   return CHECK_DONE();
 }

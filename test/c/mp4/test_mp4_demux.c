@@ -119,6 +119,5 @@ int main(void) {
   } else {
     printf("SKIP: gst-launch-1.0 not installed\n");
   }
-  tu_cleanup();
   return CHECK_DONE();
 }

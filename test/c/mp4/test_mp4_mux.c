@@ -405,6 +405,5 @@ int main(void) {
   free_aus(&v264);
   free_aus(&v265);
   free(alaw);
-  tu_cleanup();
   return CHECK_DONE();
 }

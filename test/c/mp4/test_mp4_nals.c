@@ -192,6 +192,5 @@ int main(void) {
     if (buf) check_stream(streams[i].name, streams[i].codec, buf, len);
     free(buf);
   }
-  tu_cleanup();
   return CHECK_DONE();
 }

@@ -354,6 +354,5 @@ int main(void) {
   }
 
   free_aus(&v264);
-  tu_cleanup();
   return CHECK_DONE();
 }

@@ -121,6 +121,5 @@ int main(void) {
     shrink_while_open(src, work, "m", annexb, ref[annexb], nref[annexb]);
     shrink_while_open(src, work, "r", annexb, ref[annexb], nref[annexb]);
   }
-  tu_cleanup();
   return CHECK_DONE();
 }

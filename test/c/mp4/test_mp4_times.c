@@ -182,6 +182,5 @@ int main(void) {
 
   free(fp);
   free(mp);
-  tu_cleanup();
   return CHECK_DONE();
 }

@@ -180,6 +180,5 @@ int main(void) {
   }
   mp4_io bad;
   CHECK_EQ_INT(mp4_io_file_open(&bad, path, "x"), ERR_EINVAL);
-  tu_cleanup();
   return CHECK_DONE();
 }

@@ -348,6 +348,5 @@ int main(void) {
   free(h265.au_off);
   free(h265.au_len);
   free(ulaw);
-  tu_cleanup();
   return CHECK_DONE();
 }

@@ -101,11 +101,9 @@ int main(void) {
   CHECK_EQ_INT(held(), 8);
   CHECK_EQ_INT(run(a, "a-works.js", works), KJS_EXIT_OK);
   CHECK_EQ_INT(run(b, "b-works.js", works), KJS_EXIT_OK);
-  char mp4[64];
-  snprintf(mp4, sizeof mp4, "/tmp/test_media_runtimes_%d.mp4", (int)getpid());
+  const char *mp4 = tu_path("play.mp4");
   snprintf(src, sizeof src, play_fmt, mp4, mp4);
   CHECK_EQ_INT(run(a, "a-play.js", src), KJS_EXIT_OK);
-  unlink(mp4);
   CHECK_EQ_INT(held(), 10); /* + the display and the Player's decoder */
 
   /* MediaManager.resetAll() in A: A's objects go, B's stay and work. */

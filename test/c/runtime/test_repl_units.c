@@ -105,9 +105,8 @@ static void test_sha256(void) {
 }
 
 static void test_resolve(void) {
-  char dir[] = "/tmp/kjs-resolve-XXXXXX";
-  CHECK(mkdtemp(dir) != NULL);
-  char sub[300], link[300];
+  const char *dir = tu_tmpdir();
+  char sub[400], link[400];
   snprintf(sub, sizeof sub, "%s/sub", dir);
   mkdir(sub, 0755);
   snprintf(link, sizeof link, "%s/out", dir);
@@ -126,9 +125,6 @@ static void test_resolve(void) {
   for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
     CHECK_EQ_INT(kjs_fs_resolve(vm, refused[i], out, sizeof out), -13);
   kjs_vm_free(vm);
-  unlink(link);
-  rmdir(sub);
-  rmdir(dir);
 }
 
 int main(void) {

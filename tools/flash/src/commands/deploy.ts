@@ -4,7 +4,7 @@ import { NO_CHECK_OPTION, bundle } from "../lib/bundle.js";
 import { CliError, UsageError } from "../lib/errors.js";
 import { PORT_OPTIONS } from "../lib/ports.js";
 import { openBoard, releaseBoard } from "../lib/session.js";
-import { tempBuildDir } from "../lib/run-remote.js";
+import { tempBuildDir } from "../lib/temp-dir.js";
 import type { Command } from "../lib/command.js";
 
 /** Copies into DIR atomically: a temporary name in the same directory, then rename. */

@@ -7,7 +7,7 @@ import { DoctorRunner } from "../lib/doctor-runner.js";
 import { EXIT_FAILED, UsageError } from "../lib/errors.js";
 import { projectRoot } from "../lib/paths.js";
 import { PORT_OPTIONS } from "../lib/ports.js";
-import { tempBuildDir } from "../lib/run-remote.js";
+import { tempBuildDir } from "../lib/temp-dir.js";
 import { closeBoard, openBoard, releaseBoard } from "../lib/session.js";
 
 const DISPLAYS = ["VIRT", "ST7701", "LT9611"] as const;

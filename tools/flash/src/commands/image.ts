@@ -30,7 +30,7 @@ import { CliError, UsageError } from "../lib/errors.js";
 import { projectRoot } from "../lib/paths.js";
 import { Progress, gzipSize, mb } from "../lib/progress.js";
 import { fatFree, fatPaths, mib, mtoolsImage, readPartitions, tool, type Partition } from "../lib/sdimage.js";
-import { tempBuildDir } from "../lib/run-remote.js";
+import { tempBuildDir } from "../lib/temp-dir.js";
 import type { Command } from "../lib/command.js";
 
 const WHAT = "image build";

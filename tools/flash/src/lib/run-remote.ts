@@ -1,14 +1,9 @@
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { readFileSync } from "node:fs";
+import { basename } from "node:path";
 import type { ParsedArgs } from "./args.js";
 import type { RawClient } from "./rawproto.js";
 import { openBoard, releaseBoard } from "./session.js";
 import { StackMapper } from "./stackmap.js";
-
-export function tempBuildDir(): string {
-  return mkdtempSync(join(tmpdir(), "k230js-build-"));
-}
 
 /**
  * Runs a bundle on a board: soft reset (a clean VM, as mpremote run does), send the module by
