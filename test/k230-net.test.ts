@@ -16,7 +16,7 @@ import { cli, ROOT, tempDir } from "./helpers/run.js";
 const gen = GENERATIONS[0];
 if (!gen) console.log("SKIP: test/k230-net.test.ts: K230_MPP_DIR is not set (the k230-double build needs the MPP headers); hal/k230/net.c did not run on the netmgmt double");
 
-const out = tempDir("k230-net");
+let out = "";
 const app = (name: string) => join(out, `${name}.js`);
 let n = 0;
 
@@ -38,6 +38,7 @@ async function run(name: string, args: string[], file: string, onLine?: (stdout:
 
 describe.skipIf(!gen)("hal/k230/net.c on the netmgmt double", () => {
   beforeAll(async () => {
+    out = tempDir("k230-net");
     await buildDouble(gen!);
     for (const name of ["net-wlan", "net-bad", "net-board"]) {
       const r = cli(["build", join(ROOT, "test", "apps", `${name}.ts`), "-o", app(name)]);

@@ -44,7 +44,8 @@ const made: string[] = [];
 
 /**
  * A fresh directory under the temporary directory. It is removed after the test file that made it
- * (test/helpers/temp-setup.ts), unless K230JS_KEEP_TMP=1 keeps it for a look afterwards.
+ * (test/helpers/temp-setup.ts), unless K230JS_KEEP_TMP=1 keeps it for a look afterwards. vitest runs
+ * no hooks in a file whose tests are all skipped: such a file makes its directories in a hook.
  */
 export function tempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), `k230js-${prefix}-`));
