@@ -4,6 +4,7 @@
 // host), a frame or unit still held from past the new end reads zeros. The runtime linked for
 // the board's system calls (build/host/rtsmart: files are read, not mapped) gives the same errors
 // (the AnnexBReader's at the end of what is left), frames held keep their bytes.
+import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -88,6 +89,40 @@ describe("a file that shrinks while it is read", () => {
       const r = await shrinkWhileReading(RTSMART_RUNTIME, kind, clip, count(clip));
       expectShrankError(r, kind);
       expect(r.stdout).toMatch(/held [1-9]/); // read into the reader's memory before the shrink
+    }
+  });
+
+  // The runtime maps a bytecode file and the engine reads the mapping: a file shrunk under it
+  // reads zeros past its new end (never SIGBUS), and the load is refused naming the file rather
+  // than run on those zeros or called corrupt. The moment between the mapping and the read is
+  // reached with an LD_PRELOAD shim (test/c/preload/shrink_on_map.c) that truncates the file to
+  // half as it is mapped: a one-page app (its tail zeroed in place, no fault) and a 300 KB one
+  // (its later pages gone: the SIGBUS handler's zero pages).
+  it("a bytecode app that shrinks while it is being loaded is refused, naming the file", () => {
+    const dir = tempDir("shrink-bytecode");
+    const so = join(dir, "shrink_on_map.so");
+    const cc = spawnSync("cc", ["-shared", "-fPIC", "-O2", "-o", so, join(ROOT, "test", "c", "preload", "shrink_on_map.c"), "-ldl"], { encoding: "utf8" });
+    expect(cc.status, cc.stderr).toBe(0);
+    const big = join(dir, "big.ts");
+    const fns = Array.from({ length: 3000 }, (_, i) => `export function f${i}(x: number): number { return x * ${i} + ${i % 7}; }`);
+    writeFileSync(big, `${fns.join("\n")}\nconsole.log("ran", f2999(1));\n`);
+    writeFileSync(join(dir, "small.ts"), 'console.log("ran");\n');
+    for (const name of ["small", "big"]) {
+      const built = cli(["build", join(dir, `${name}.ts`), "-o", join(dir, `${name}.js`), "--bytecode"]);
+      expect(built.status, built.stderr).toBe(0);
+      const bin = join(dir, `${name}.bin`);
+      const size = statSync(bin).size;
+      expect(size > 4096).toBe(name === "big");
+      const run = (env: NodeJS.ProcessEnv) => spawnSync(HOST_RUNTIME, [bin], { encoding: "utf8", timeout: 30_000, env: { ...process.env, LD_PRELOAD: so, ...env } });
+      const whole = run({});
+      expect(whole.status, whole.stderr).toBe(0);
+      expect(whole.stdout).toMatch(/^ran/);
+      const r = run({ K230JS_TEST_SHRINK_ON_MAP: bin });
+      expect(statSync(bin).size, "the shim truncated the file").toBe(Math.floor(size / 2));
+      expect(r.signal, r.stderr).toBeNull();
+      expect(r.stdout).toBe("");
+      expect(r.status, r.stderr).toBe(3); // KJS_EXIT_LOAD
+      expect(r.stderr.trim()).toBe(`k230js: ${bin}: the file shrank while it was being loaded`);
     }
   });
 });

@@ -700,10 +700,14 @@ int kjs_vm_run_file(kjs_vm *vm, const char *path) {
   if (rc == 0 && (fd = open(host_path, O_RDONLY)) < 0) rc = open_errno_code(errno);
   base_filemap mapped;
   if (fd >= 0 && map_bytecode(fd, &mapped)) {
-    close(fd);
     JSValue func = load_bytecode(vm, mapped.data, mapped.size);
-    bool shrank = base_filemap_truncated(&mapped); /* the engine read zeros, not the file */
-    base_filemap_close(&mapped);                   /* the engine keeps no pointer into its input */
+    /* Shrunk under the engine, the mapping reads zeros past the new end: pages wholly past it
+     * through the SIGBUS handler (flagged), the tail of the page it ends in as the kernel zeroed
+     * it (flagged by nothing: the size tells). */
+    struct stat st;
+    bool shrank = base_filemap_truncated(&mapped) || (fstat(fd, &st) == 0 && (size_t)st.st_size < mapped.size);
+    close(fd);
+    base_filemap_close(&mapped); /* the engine keeps no pointer into its input */
     if (shrank) {
       if (JS_IsException(func)) JS_FreeValue(vm->ctx, JS_GetException(vm->ctx));
       JS_FreeValue(vm->ctx, func);
