@@ -26,9 +26,9 @@ beforeAll(() => {
   raw = makeClip("shrink-640x480-8s.264", [...SRC.slice(0, 4), ...X264, "-f", "h264"]);
 });
 
-/** Runs the reader over a copy of `clip`, shrinks the copy to 30% once it has read 60% of the
- * frames, and returns how it ended. */
-async function shrinkWhileReading(runtime: string, kind: string, clip: string, frames: number, env = process.env) {
+/** Runs the reader over a copy of `clip`, shrinks the copy (to 30%, or to `newSize(size)`) once it
+ * has read 60% of the frames, and returns how it ended. */
+async function shrinkWhileReading(runtime: string, kind: string, clip: string, frames: number, env = process.env, newSize = (size: number) => Math.floor(size * 0.3)) {
   const dir = tempDir("shrink-run");
   const file = join(dir, kind === "annexb" ? "clip.264" : "clip.mov");
   const go = join(dir, "go");
@@ -36,7 +36,7 @@ async function shrinkWhileReading(runtime: string, kind: string, clip: string, f
   const size = statSync(file).size;
   const run = startUntil([app, kind, file, String(Math.floor(frames * 0.6)), go], "ready", runtime, env);
   await run.ready;
-  truncateSync(file, Math.floor(size * 0.3));
+  truncateSync(file, newSize(size));
   writeFileSync(go, "");
   const { code } = await run.exited;
   const signal = run.child.signalCode;
@@ -69,6 +69,20 @@ describe("a file that shrinks while it is read", () => {
       // Annex-B video frames are the demuxer's own copies; as stored, frames and units are the
       // file's bytes in place (mapped), gone with it.
       expect(r.stdout).toMatch(kind === "mp4" ? /held [1-9]/ : /held 0\n/);
+    });
+  }
+
+  // Cut by less than a page, inside the last frame: the rest of that page reads the kernel's
+  // zeros with no fault, so only the file's size at the end of the stream tells.
+  for (const kind of ["mp4", "mp4-stored"]) {
+    it(`${kind}: a cut inside the last frame's page (no fault) still ends in the error`, async () => {
+      const probe = spawnSync("ffprobe", ["-v", "error", "-show_entries", "packet=pos,size", "-of", "csv=p=0", mov], { encoding: "utf8" });
+      expect(probe.status, probe.stderr).toBe(0);
+      const lastEnd = Math.max(...probe.stdout.trim().split("\n").map((l) => l.split(",").map(Number)).map(([size, pos]) => pos! + size!));
+      expect(Math.floor((lastEnd - 10) / 4096), "the cut and the frame's end share a page").toBe(Math.floor((lastEnd - 1) / 4096));
+      const r = await shrinkWhileReading(HOST_RUNTIME, kind, mov, count(mov), process.env, () => lastEnd - 10);
+      expectShrankError(r, kind);
+      expect(r.stdout).not.toContain("frames ");
     });
   }
 

@@ -64,6 +64,7 @@ struct mp4_demuxer {
   mp4_io io;
   uint64_t file_size;
   uint64_t data_end; /* where the last sample's bytes end: read-ahead stops there */
+  uint64_t lent_end; /* where the bytes of the farthest frame handed out end */
   dtrack t[MAX_DTRACKS];
   int nt;
   dtrack *cur; /* trak / traf being parsed */
@@ -912,6 +913,16 @@ static int sample_bytes(mp4_demuxer *d, dtrack *t, const mp4_dsample *s, const u
 /* The file shrank under the io's view: no frame from it is data any more. */
 static int view_lost(const mp4_demuxer *d) { return d->io.view_check ? d->io.view_check(d->io.user) : 0; }
 
+/* At the end: did the file end up shorter than the frames handed out from the view? The pages
+   wholly past a new end fault (view_lost), but the rest of the page the new end falls in reads
+   the kernel's zeros with no fault, so a file cut by less than a page would end quietly. One
+   size query per end of stream. */
+static int view_shorter_than_lent(const mp4_demuxer *d) {
+  if (!d->io.view_check || !d->io.size || !d->lent_end) return 0;
+  int64_t size = d->io.size(d->io.user);
+  return size >= 0 && (uint64_t)size < d->lent_end ? ERR_ETRUNC : 0;
+}
+
 int mp4_demuxer_get_frame(mp4_demuxer *d, mp4_frame *f) {
   if (!d || !f) return ERR_EINVAL;
   memset(f, 0, sizeof(*f));
@@ -924,6 +935,7 @@ int mp4_demuxer_get_frame(mp4_demuxer *d, mp4_frame *f) {
     if (t->next < t->n && (!best || t->next_us < best_us)) best = t, best_us = t->next_us;
   }
   if (!best) {
+    if ((rc = view_shorter_than_lent(d))) return rc;
     f->eof = true;
     return 0;
   }
@@ -941,6 +953,7 @@ int mp4_demuxer_get_frame(mp4_demuxer *d, mp4_frame *f) {
   const uint8_t *raw;
   rc = sample_bytes(d, best, s, &raw);
   if (rc) return rc;
+  if (s->offset + s->size > d->lent_end) d->lent_end = s->offset + s->size;
   if (!annexb) {
     f->data = raw;
     f->size = s->size;
