@@ -41,13 +41,13 @@ function leakedEverything(out: string): void {
 }
 
 describe("soft reset releases everything an app left open", () => {
-  it("100 resets with one leaked object of every class: RSS flat within 1 MB", async () => {
+  it("200 resets with one leaked object of every class: RSS does not keep growing", async () => {
     rt = await startPty(["--sdcard", sd]);
     await rt.write("\x02");
     await rt.waitFor(/(k230js \d+\.\d+\.\d+ on[\s\S]*){2}> $/);
     const WARMUP = 10; // the first resets fill caches (the codec module, allocator pools)
     const rss: number[] = [];
-    for (let i = 0; i < WARMUP + 100; i++) {
+    for (let i = 0; i < WARMUP + 200; i++) {
       rt.clear();
       await rt.write('await import("/sdcard/leak.js"), "done"\r');
       const out = await rt.waitFor(/'done'\r?\n> $/, 20_000);
@@ -59,16 +59,19 @@ describe("soft reset releases everything an app left open", () => {
       expect(rt.text()).not.toContain("internal error");
       rss.push(rssKiB(rt.child.pid!));
     }
-    // A leak grows RSS at every reset, so the last ten resets sit above the first ten after the
-    // warm-up; a single sample can spike by ~1.5 MB (a reading taken while an exiting thread's
-    // memory is not yet given back) and fall back at the next reset, so medians, not the peak.
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-    const first = median(rss.slice(WARMUP, WARMUP + 10));
-    const last = median(rss.slice(-10));
-    const growth = last - first;
-    console.log(`RSS over 100 soft resets after ${WARMUP} warm-up ones: ${first} KiB (median of the first 10) -> ${last} KiB (of the last 10), ` +
-      `growth ${growth} KiB; samples ${Math.min(...rss.slice(WARMUP))}-${Math.max(...rss.slice(WARMUP))} KiB`);
-    expect(growth).toBeLessThan(1024);
+    // A leak grows RSS at every reset: in the first hundred resets after the warm-up and again in
+    // the second. Samples only ever spike up (~1.5 MB: a reading taken while an exiting thread's
+    // memory is not yet given back), so each point is the lowest of ten resets. What grows once
+    // (on a loaded machine RSS stepped up 1.7 MB in one run of 200 and stayed; 400 resets read
+    // flat, -0.2 KiB a reset) shows in one half only.
+    const floor = (from: number) => Math.min(...rss.slice(from, from + 10));
+    const [a, b, c] = [floor(WARMUP), floor(WARMUP + 95), floor(rss.length - 10)];
+    const growth = Math.min(b - a, c - b);
+    console.log(`RSS over 200 soft resets after ${WARMUP} warm-up ones (lowest of ten): ${a} -> ${b} -> ${c} KiB; ` +
+      `samples ${Math.min(...rss.slice(WARMUP))}-${Math.max(...rss.slice(WARMUP))} KiB`);
+    // A leak of 8 KiB a reset grew the halves by 800 and 376 KiB; with none, the smaller half read
+    // -152 to 120 KiB (the larger up to 1456).
+    expect(growth, "RSS grew in both halves").toBeLessThan(256);
   }, 240_000);
 
   it("a class first made after a soft reset is its own: counted, checked and finalized as itself", async () => {
