@@ -191,8 +191,9 @@ int hal_display_info_get(hal_handle disp, hal_display_info *out) {
 static void layer_off(kdisp *d, int layer) {
   if (!d->layer_on[layer]) return;
   k230_vo_layer_off(layer);
-  /* The layer reads its picture no more: the block can go (the vendor gives a shown OSD block
-   * back after disabling its layer, vo_test_osd.c of the SDK examples, see display_vo_layer.c). */
+  /* The layer reads its picture no more: the block can go (the vendor's SDK sample disables the
+   * layer, then releases the block it showed: sgf201/k230_pangofly@1aea4ae:
+   * src/rtsmart/examples/mpp/sample_vo_osd/vo_test_osd.c, main's format loop). */
   if (d->shown[layer] != VB_INVALID_HANDLE) kd_mpi_vb_release_block(d->shown[layer]);
   d->shown[layer] = VB_INVALID_HANDLE;
   d->layer_on[layer] = 0;
