@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildDouble, cmake as build, expectClean, GENERATIONS, reports } from "./helpers/double.js";
+import { buildDouble, cmake as build, expectClean, GENERATIONS, reports, voApi } from "./helpers/double.js";
 import { decodeErrors, grayFrames, probePackets, readStamp, SENSOR_ALIGNMENT } from "./helpers/media.js";
 import { cli, ROOT, runAsync, tempDir } from "./helpers/run.js";
 
@@ -26,6 +26,7 @@ const APPS = {
   "sensor-formats": join(ROOT, "test", "apps", "sensor-formats.ts"),
   "sensor-alignment": join(ROOT, "test", "apps", "sensor-alignment.ts"),
   "encoder-create-fails": join(ROOT, "test", "apps", "encoder-create-fails.ts"),
+  "display-check": join(ROOT, "test", "apps", "display-check.ts"),
 };
 const app = (name: keyof typeof APPS) => join(out, `${name}.js`);
 
@@ -180,7 +181,8 @@ for (const gen of GENERATIONS) {
 
     it("the bring-up kit (k230js doctor) passes every row on it, the device left clean", async () => {
       // What the first person with a board runs (issue 10 item 7), on hal/k230 over the double. A
-      // generation whose VO API does not compile has no display: that row must say so exactly.
+      // generation with a VO API (either) must pass the display row; one whose VO API does not
+      // compile has no display: that row must say so exactly.
       const report = join(out, `${gen.build}-doctor.jsonl`);
       const card = tempDir(`doctor-${gen.build}`);
       const r = await runAsync("env", [`K230JS_BUILD_DIR=${dir}`, `K230JS_DOUBLE_REPORT=${report}`, process.execPath,
@@ -188,7 +190,8 @@ for (const gen of GENERATIONS) {
       const res = JSON.parse(r.stdout) as { rows: { row: string; ok: boolean; text: string }[] };
       expect(res.rows.map((x) => x.row)).toEqual(["runtime", "memory", "sd", "vb", "sensor", "h264", "h265", "rtsp", "display", "audio-in", "audio-out"]);
       for (const row of res.rows) {
-        if (row.row === "display" && !row.ok) {
+        if (row.row === "display" && !voApi(gen)) {
+          expect(row.ok).toBe(false);
           expect(row.text).toContain("operation not supported");
           console.log(`mpp-double (${gen.env}): doctor's display row: ${row.text} (no VO API in these headers)`);
           continue;
@@ -204,6 +207,18 @@ for (const gen of GENERATIONS) {
       expect(r.stderr).toContain("mpp-double: VIOLATION VENC-STOP-BEFORE-DESTROY: kd_mpi_venc_destroy_chn(0) while started (canmv-k230/mpp@a94906c:userapps/api/mpi_venc_api.h:95");
       expect(r.reports.map((x) => x.violations)).toEqual([1]);
       console.log(`mpp-double (${gen.env}): ${r.reports[0]!.generation}, ${r.reports[0]!.rules} rules`);
+    });
+
+    it("a display taken down in the wrong order on the layer-id VO API fails with the vendor citation", (ctx) => {
+      if (voApi(gen) !== "layer-id") return ctx.skip();
+      // The VO device cleared while layers and the write-back are still on (kd_display_deinit
+      // disables them first).
+      mkdirSync(join(sd, `${gen.build}-brk`), { recursive: true });
+      const r = dbl("display-check", ["layers", `/sdcard/${gen.build}-brk`], { K230JS_DOUBLE_BREAK: "display-clear-before-disable" });
+      expect(r.status).toBe(3);
+      expect(r.stderr).toContain("mpp-double: VIOLATION VO-CLEAR-AFTER-DISABLE: kd_mpi_vo_clr_dev_attr with 3 layer(s) and the write-back (on) still enabled (sgf201/k230_pangofly@1aea4ae:src/rtsmart/mpp/userapps/src/framework/kd_display.c:129");
+      expect(r.reports.map((x) => x.violations)).toEqual([1]);
+      expect(r.reports[0]!.leakItems).toEqual([]);
     });
   });
 }

@@ -43,6 +43,16 @@ export async function buildDouble(gen: Generation) {
   expect(ours, "diagnostics in hal/k230 and the double").toEqual([]);
 }
 
+/** The VO API the generation's build found (ports/k230/mpp.cmake's compile checks, read from the
+ * build's CMake cache after buildDouble): "layer-id" (K230_MPP_VO_LAYER_API), "video-layer"
+ * (K230_MPP_VO_API), or "" where neither compiles and hal/k230 has no display. */
+export function voApi(gen: Generation): "layer-id" | "video-layer" | "" {
+  const cache = readFileSync(join(doubleDir(gen), "CMakeCache.txt"), "utf8");
+  if (/^K230_MPP_VO_LAYER_API_[0-9a-f]{8}:INTERNAL=1$/m.test(cache)) return "layer-id";
+  if (/^K230_MPP_VO_API_[0-9a-f]{8}:INTERNAL=1$/m.test(cache)) return "video-layer";
+  return "";
+}
+
 /** The reports the double appended to `file`, one per process. */
 export function reports(file: string): Report[] {
   if (!existsSync(file)) return [];

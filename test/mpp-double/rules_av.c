@@ -1,7 +1,8 @@
 /* The rules of VDEC, connector + VO and AI/AO (vdec.c, vo.c, audio.c): one row each, citing the
  * vendor line that shows it (README.md, "Rules"), in a table of their own beside rules.c.
  * MPP24 = the 2024 MPP hal/k230 links against; CANMV24 = the 2024 CanMV MicroPython port;
- * MPP26 = the current MPP's headers. */
+ * MPP26 = the current MPP's headers; SDK26 = the newer RT-Smart SDK's MPP (the layer-id VO API:
+ * its mpi_vo_api.h and the vendor's own wrapper over it, kd_display.c / kd_display.h). */
 #include "double.h"
 
 #define MPP24 "canmv-k230/mpp@a94906c:"
@@ -12,6 +13,10 @@
 #define VO_H MPP24 "userapps/api/mpi_vo_api.h"
 #define SAMPLE_VDEC MPP24 "userapps/sample/sample_vdec/sample_vdec.c"
 #define SAMPLE_AUDIO MPP24 "userapps/sample/sample_audio/audio_sample.c"
+#define SDK26 "sgf201/k230_pangofly@1aea4ae:src/rtsmart/mpp/"
+#define VO26_H SDK26 "userapps/api/mpi_vo_api.h"
+#define KD_DISPLAY SDK26 "userapps/src/framework/kd_display.c"
+#define KD_DISPLAY_H SDK26 "userapps/api/framework/kd_display.h"
 
 /* clang-format off */
 const dbl_rule_def dbl_rules_av[] = {
@@ -30,7 +35,7 @@ const dbl_rule_def dbl_rules_av[] = {
   {"VDEC-UNBIND-BEFORE-DESTROY", "a bound channel is unbound before it is destroyed", SAMPLE_VDEC ":521, " SAMPLE_VDEC ":527"},
   /* ---- connector + VO ---- */
   {"VO-LAYER0-UNUSED", "video layer 0 (VO channel 0) is not used: CanMV's LAYER_VIDEO1 is layer 1", MEDIA24 "display.py:66, " MEDIA24 "display.py:89, " SAMPLE_VDEC ":54, " MPP26_VO ":51"},
-  {"VO-VIDEO-NV12", "a video layer shows PIXEL_FORMAT_YUV_SEMIPLANAR_420", MEDIA24 "display.py:426"},
+  {"VO-VIDEO-NV12", "a video layer shows PIXEL_FORMAT_YUV_SEMIPLANAR_420", MEDIA24 "display.py:426, " VO26_H ":34, " VO26_H ":36, " MPP26_VO ":78"},
   {"VO-LAYER-WIDTH8", "a layer's width is a multiple of 8 pixels", MEDIA24 "display.py:451, " MEDIA24 "display.py:501, " MEDIA24 "display.py:572"},
   {"VO-LAYER-STRIDE", "a video layer's stride is (width / 8 - 1) + ((height - 1) << 16)", MEDIA24 "display.py:468"},
   {"VO-ROTATION-LAYER1", "only video layer 1 turns pictures by 90 or 270 degrees", MEDIA24 "display.py:74, " MEDIA24 "display.py:444"},
@@ -38,14 +43,20 @@ const dbl_rule_def dbl_rules_av[] = {
   {"VO-OSD-FORMAT", "an OSD layer shows ARGB/ABGR 8888, RGB/BGR 888, RGB/BGR 565 little-endian (_LE) or 8-bit monochrome", MEDIA24 "display.py:516, " MEDIA24 "display.py:520, " MEDIA24 "display.py:582"},
   {"VO-OSD-STRIDE", "an OSD layer's stride is width x bytes per pixel / 8", MEDIA24 "display.py:517, " MEDIA24 "display.py:521"},
   {"VO-LAYER-ATTR-FIRST", "a layer is enabled after its attributes are set", MEDIA24 "display.py:475, " MEDIA24 "display.py:476"},
-  {"VO-DISABLE-ENABLED", "a layer is disabled only while it is enabled", VO_H ":241, " VO_H ":351"},
-  {"VO-INSERT-VB", "kd_mpi_vo_chn_insert_frame takes a picture inside one VB block", VO_H ":367, " VO_H ":368"},
+  {"VO-DEV-ATTR-FIRST", "(layer-id API) layers are set after kd_mpi_vo_set_dev_attr, which follows the connector's init", KD_DISPLAY ":75, " KD_DISPLAY ":96, " KD_DISPLAY_H ":82"},
+  {"VO-LAYER-ID-MATCH", "(layer-id API) kd_mpi_vo_set_layer_attr's attr.layer_id is the layer it is called for", KD_DISPLAY ":186, " KD_DISPLAY ":196, " MPP26_VO ":75"},
+  {"VO-LAYER-OSD-FORMAT", "(layer-id API) an OSD layer (4-7) shows a format mpi_vo_api.h lists for OSD layers", VO26_H ":38, " VO26_H ":58, " MPP26_VO ":55"},
+  {"VO-PANEL-OFF-FIRST", "(layer-id API) at teardown the panel is powered off before the layers, the write-back and the VO device go", KD_DISPLAY ":113, " KD_DISPLAY ":120, " KD_DISPLAY ":135"},
+  {"VO-CLEAR-AFTER-DISABLE", "(layer-id API) kd_mpi_vo_clr_dev_attr comes after every layer and the write-back are disabled", KD_DISPLAY ":129, " KD_DISPLAY ":130, " KD_DISPLAY ":133, " KD_DISPLAY ":135"},
+  {"VO-CLEAR-AT-END", "(layer-id API) a display brought up with the connector and kd_mpi_vo_set_dev_attr is taken down with kd_mpi_vo_clr_dev_attr", KD_DISPLAY ":96, " KD_DISPLAY ":135"},
+  {"VO-DISABLE-ENABLED", "(2024 API) a layer is disabled only while it is enabled (the layer-id API's kd_display_deinit disables all, " KD_DISPLAY ":129)", VO_H ":241, " VO_H ":351"},
+  {"VO-INSERT-VB", "kd_mpi_vo_chn_insert_frame / kd_mpi_vo_insert_frame takes a picture inside one VB block", VO_H ":367, " VO_H ":368, " VO26_H ":85"},
   {"VO-WBC-ATTR-FIRST", "kd_mpi_vo_enable_wbc after kd_mpi_vo_set_wbc_attr", VO_H ":296"},
   {"VO-WBC-TARGET", "(MPP with target_size) the write-back is YUV420 of the VO's output size (the panel's hdisplay x vdisplay)", VO_H ":323, " VO_H ":324, " CANMV24 "omv/ide_dbg.c:425, " MEDIA24 "display.py:289"},
   {"VO-WBC-COMMON-POOL", "(MPP without blk_cnt) write-back frames come from common VB blocks of width x height x 2 bytes", MEDIA24 "display.py:263, " MEDIA24 "display.py:264"},
   {"VO-WBC-DUMP-ENABLED", "kd_mpi_wbc_dump_frame while write-back is enabled", CANMV24 "omv/ide_dbg.c:818, " CANMV24 "omv/ide_dbg.c:820"},
   {"VO-WBC-RELEASE", "every write-back frame is given back once with kd_mpi_wbc_dump_release", CANMV24 "omv/ide_dbg.c:820, " CANMV24 "omv/ide_dbg.c:922"},
-  {"VO-WBC-DISABLE-ENABLED", "kd_mpi_vo_disable_wbc only while write-back is enabled", VO_H ":309"},
+  {"VO-WBC-DISABLE-ENABLED", "(2024 API) kd_mpi_vo_disable_wbc only while write-back is enabled (the layer-id API's kd_display_deinit disables it always, " KD_DISPLAY ":133)", VO_H ":309"},
   {"VO-RESET-AT-END", "a display brought up with kd_mpi_connector_init is taken down with kd_display_reset", MEDIA24 "display.py:334, " VO_H ":62"},
   /* ---- AI / AO ---- */
   {"AI-ATTR-FIRST", "kd_mpi_ai_enable after kd_mpi_ai_set_pub_attr", MEDIA24 "pyaudio.py:264, " MEDIA24 "pyaudio.py:268"},

@@ -1,20 +1,26 @@
-/* Connector + VO (only where hal/k230's display is built: the VO user API compiles, K230_MPP_VO_API).
+/* Connector + VO (only where hal/k230's display is built: a VO user API compiles, the 2024 one,
+ * K230_MPP_VO_API, or the newer layer-id one, K230_MPP_VO_LAYER_API).
  *
  * Connectors: the panels hal/k230 drives, with the vendor's timings (kd_mpi_get_connector_info),
  * opened by name; kd_mpi_connector_init brings the VO up at the panel's resolution and rate (the
  * virtual display takes both from the caller: pclk is its frame rate). The VO then has video
- * layers 0-2 (NV12; layer 1 turns pictures by its func) and OSD layers 0-3, fed by binds (VO
- * channel = layer: 0-2 video, 3-6 OSD) and kd_mpi_vo_chn_insert_frame; it holds each picture it
+ * layers (NV12; layer 1 turns pictures by its func) and OSD layers 0-3, fed by binds and inserted
+ * pictures. 2024 API: video layers 0-2 and OSD 0-3 set by their own calls, VO channel = layer
+ * (0-2 video, 3-6 OSD), kd_mpi_vo_chn_insert_frame, kd_display_reset at the end. Layer-id API: a
+ * kd_mpi_vo_set_dev_attr after the connector, layers 0-7 (0-3 video, 4-7 OSD) set by one
+ * kd_mpi_vo_set_layer_attr, kd_mpi_vo_insert_frame by layer id, binds to chn_id = layer id,
+ * kd_mpi_vo_clr_dev_attr at the end (the vendor's kd_display.c, rules_av.c). It holds each picture it
  * shows by a VB user count until the next one replaces it or the layer goes off. Each new picture
  * recomposes the panel's screen before the call that brought it returns (a bound source's next
  * picture waits for it, as the hardware's buffers make it wait), with the simulator's composition
  * (hal/host/compose.c); the screen goes to
  * the simulator's display sinks (K230JS_SIM_DISPLAY) as a viewer sees the panel: the ST7701 is a
  * 480x800 panel that CanMV boards mount landscape, so a viewer turns it back. Write-back (WBC)
- * hands out copies of the screen in VB blocks. kd_display_reset takes it all down. */
+ * hands out copies of the screen in VB blocks. kd_display_reset (2024) or kd_mpi_vo_clr_dev_attr
+ * (layer-id API) takes it all down. */
 #include "double.h"
 
-#if K230_MPP_VO_API
+#if K230_MPP_VO_API || K230_MPP_VO_LAYER_API
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,9 +35,13 @@
 
 #define MAX_FDS 8
 #define MAX_DUMPS 8
-#define N_VIDEO 3
-#define N_OSD K_MAX_VO_OSD_NUM
-#define N_CHN (N_VIDEO + N_OSD) /* K_VO_DISPLAY_CHN_ID0..6 */
+#if K230_MPP_VO_LAYER_API
+#define N_VIDEO 4 /* K_VO_LAYER_VIDEO0..3; OSD0..3 are layers 4..7 */
+#else
+#define N_VIDEO 3 /* K_VO_DISPLAY_CHN_ID0..2; OSD0..3 are channels 3..6 */
+#endif
+#define N_OSD 4
+#define N_CHN (N_VIDEO + N_OSD)
 
 /* ---- panels ---- */
 typedef struct panel {
@@ -69,10 +79,14 @@ typedef struct shown {
   k_vb_blk_handle blk; /* held by VB_UID_VO */
 } shown;
 
+/* A layer as set (either API): its rectangle on the panel, the quarter turns it gives its
+ * pictures (video layers), its global alpha (OSD). */
 typedef struct layer {
   int set, enabled;
-  k_vo_video_layer_attr video; /* layers 0-2 */
-  k_vo_video_osd_attr osd;     /* OSD 0-3 */
+  k_u32 x, y, w, h;
+  int turns;
+  k_u8 alpha;
+  k_pixel_format format;
   shown cur;
 } layer;
 
@@ -82,8 +96,10 @@ static struct {
     int used, powered;
     const panel *p;
   } fd[MAX_FDS];
-  /* the VO, from kd_mpi_connector_init to kd_display_reset */
+  int panel_on; /* the last power_set on any connector fd was on */
+  /* the VO, from kd_mpi_connector_init to kd_display_reset / kd_mpi_vo_clr_dev_attr */
   int up;
+  int dev_set; /* layer-id API: kd_mpi_vo_set_dev_attr done */
   const panel *panel;
   uint32_t w, h, fps;
   layer chn[N_CHN];
@@ -153,7 +169,7 @@ k_s32 kd_mpi_connector_close(k_s32 fd) {
 k_s32 kd_mpi_connector_power_set(k_s32 fd, k_bool on) {
   pthread_mutex_lock(&g.mu);
   int ok = fd_ok(fd);
-  if (ok) g.fd[fd - 100].powered = on ? 1 : 0;
+  if (ok) g.fd[fd - 100].powered = g.panel_on = on ? 1 : 0;
   pthread_mutex_unlock(&g.mu);
   return ok ? 0 : K_ERR_VO_NOT_SUPPORT;
 }
@@ -237,10 +253,6 @@ static int view_of(const k_video_frame_info *info, hal_frame *f) {
   return f->data[0] ? 0 : -1;
 }
 
-static int turns_of(k_u32 func) {
-  return func & K_ROTATION_90 ? 1 : func & K_ROTATION_180 ? 2 : func & K_ROTATION_270 ? 3 : 0;
-}
-
 /* screen_mu held (the layers and their pictures do not change meanwhile). */
 static void compose(const layer *ls) {
   hal_frame *s = &g.screen;
@@ -251,7 +263,7 @@ static void compose(const layer *ls) {
     hal_frame v;
     if (!l->enabled || !l->cur.has || view_of(&l->cur.info, &v)) continue;
     if (!is_osd(c)) {
-      int q = turns_of(l->video.func);
+      int q = l->turns;
       hal_frame t = v;
       if (q) { /* layer 1 turns the picture (display.py:443-449) */
         t = (hal_frame){
@@ -262,9 +274,9 @@ static void compose(const layer *ls) {
         sim_rotate_nv12(&t, &v, q);
       }
       /* No scaler on these layers: the picture shows at its size, cut to the layer's rectangle. */
-      t.width = t.width < l->video.img_size.width ? t.width : l->video.img_size.width;
-      t.height = t.height < l->video.img_size.height ? t.height : l->video.img_size.height;
-      sim_compose_nv12(s, &t, (int)l->video.display_rect.x, (int)l->video.display_rect.y, t.width, t.height);
+      t.width = t.width < l->w ? t.width : l->w;
+      t.height = t.height < l->h ? t.height : l->h;
+      sim_compose_nv12(s, &t, (int)l->x, (int)l->y, t.width, t.height);
     } else {
       uint8_t *swapped = NULL;
       if (l->cur.info.v_frame.pixel_format == PIXEL_FORMAT_RGB_565) {
@@ -275,10 +287,9 @@ static void compose(const layer *ls) {
         for (size_t i = 0; i + 1 < n; i += 2) swapped[i] = v.data[0][i + 1], swapped[i + 1] = v.data[0][i];
         v.data[0] = swapped;
       }
-      v.width = v.width < l->osd.img_size.width ? v.width : l->osd.img_size.width;
-      v.height = v.height < l->osd.img_size.height ? v.height : l->osd.img_size.height;
-      sim_compose_rgb(s, &v, (int)l->osd.display_rect.x, (int)l->osd.display_rect.y, v.width, v.height,
-                      l->osd.global_alptha);
+      v.width = v.width < l->w ? v.width : l->w;
+      v.height = v.height < l->h ? v.height : l->h;
+      sim_compose_rgb(s, &v, (int)l->x, (int)l->y, v.width, v.height, l->alpha);
       free(swapped);
     }
   }
@@ -365,7 +376,7 @@ static void sink(const k_mpp_chn *dst, const k_video_frame_info *frame) {
 static k_s32 bind_check(const k_mpp_chn *src, const k_mpp_chn *dst) {
   if (dst->mod_id != K_ID_VO) return 0;
   if (dst->dev_id != 0 || dst->chn_id < 0 || dst->chn_id >= N_CHN) return K_ERR_VO_INVALID_CHNID;
-  if (!dbl_check(dst->chn_id != K_VO_LAYER0, "VO-LAYER0-UNUSED", "kd_mpi_sys_bind to VO channel 0 (video layer 0)"))
+  if (!dbl_check(dst->chn_id != 0, "VO-LAYER0-UNUSED", "kd_mpi_sys_bind to VO channel 0 (video layer 0)"))
     return K_ERR_VO_INVALID_CHNID;
   return 0;
 }
@@ -373,6 +384,30 @@ static k_s32 bind_check(const k_mpp_chn *src, const k_mpp_chn *dst) {
 /* ---- layers ---- */
 /* Does a w x h rectangle at (x, y) lie on the panel? mu held. */
 static int on_panel(k_u32 x, k_u32 y, k_u32 w, k_u32 h) { return (uint64_t)x + w <= g.w && (uint64_t)y + h <= g.h; }
+
+/* Keeps a checked layer setting if its rectangle lies on the panel (VO-LAYER-IN-PANEL). */
+static k_s32 layer_store(int chn, const char *what, const layer *set) {
+  pthread_mutex_lock(&g.mu);
+  int up = g.up, fits = up && on_panel(set->x, set->y, set->w, set->h);
+  uint32_t pw = g.w, ph = g.h;
+  if (fits) {
+    layer *l = &g.chn[chn];
+    l->x = set->x, l->y = set->y, l->w = set->w, l->h = set->h;
+    l->turns = set->turns, l->alpha = set->alpha, l->format = set->format;
+    l->set = 1;
+  }
+  pthread_mutex_unlock(&g.mu);
+  if (!up) return K_ERR_VO_NOTREADY;
+  if (!dbl_check(fits, "VO-LAYER-IN-PANEL", "%s %d: %ux%u at (%u,%u) on a %ux%u panel", what,
+                 is_osd(chn) ? chn - N_VIDEO : chn, set->w, set->h, set->x, set->y, pw, ph))
+    return K_ERR_VO_ILLEGAL_PARAM;
+  return 0;
+}
+
+#if K230_MPP_VO_API
+static int turns_of(k_u32 func) {
+  return func & K_ROTATION_90 ? 1 : func & K_ROTATION_180 ? 2 : func & K_ROTATION_270 ? 3 : 0;
+}
 
 k_s32 kd_mpi_vo_set_video_layer_attr(k_vo_layer layer, k_vo_video_layer_attr *attr) {
   if (!attr) return K_ERR_VO_NULL_PTR;
@@ -392,19 +427,13 @@ k_s32 kd_mpi_vo_set_video_layer_attr(k_vo_layer layer, k_vo_video_layer_attr *at
   if (!dbl_check(!(attr->func & (K_ROTATION_90 | K_ROTATION_270)) || layer == K_VO_LAYER1, "VO-ROTATION-LAYER1",
                  "video layer %d asked to turn by func 0x%x", layer, attr->func))
     return K_ERR_VO_NOT_SUPPORT;
-  pthread_mutex_lock(&g.mu);
-  int up = g.up, fits = up && on_panel(attr->display_rect.x, attr->display_rect.y, w, h);
-  uint32_t pw = g.w, ph = g.h;
-  if (fits) {
-    g.chn[layer].video = *attr;
-    g.chn[layer].set = 1;
-  }
-  pthread_mutex_unlock(&g.mu);
-  if (!up) return K_ERR_VO_NOTREADY;
-  if (!dbl_check(fits, "VO-LAYER-IN-PANEL", "video layer %d: %ux%u at (%u,%u) on a %ux%u panel", layer, w, h,
-                 attr->display_rect.x, attr->display_rect.y, pw, ph))
-    return K_ERR_VO_ILLEGAL_PARAM;
-  return 0;
+  struct layer set = {.x = attr->display_rect.x,
+                      .y = attr->display_rect.y,
+                      .w = w,
+                      .h = h,
+                      .turns = turns_of(attr->func),
+                      .format = attr->pixel_format};
+  return layer_store((int)layer, "video layer", &set);
 }
 
 static const int k_bpp_osd[][2] = {
@@ -431,20 +460,15 @@ k_s32 kd_mpi_vo_set_video_osd_attr(k_vo_osd osd, k_vo_video_osd_attr *attr) {
   if (!dbl_check(attr->stride == w * (k_u32)bpp / 8, "VO-OSD-STRIDE", "OSD %d: stride %u for %u pixels of %d bytes",
                  osd, attr->stride, w, bpp))
     return K_ERR_VO_ILLEGAL_PARAM;
-  pthread_mutex_lock(&g.mu);
-  int up = g.up, fits = up && on_panel(attr->display_rect.x, attr->display_rect.y, w, h);
-  uint32_t pw = g.w, ph = g.h;
-  if (fits) {
-    g.chn[N_VIDEO + osd].osd = *attr;
-    g.chn[N_VIDEO + osd].set = 1;
-  }
-  pthread_mutex_unlock(&g.mu);
-  if (!up) return K_ERR_VO_NOTREADY;
-  if (!dbl_check(fits, "VO-LAYER-IN-PANEL", "OSD %d: %ux%u at (%u,%u) on a %ux%u panel", osd, w, h,
-                 attr->display_rect.x, attr->display_rect.y, pw, ph))
-    return K_ERR_VO_ILLEGAL_PARAM;
-  return 0;
+  layer set = {.x = attr->display_rect.x,
+               .y = attr->display_rect.y,
+               .w = w,
+               .h = h,
+               .alpha = attr->global_alptha,
+               .format = attr->pixel_format};
+  return layer_store(N_VIDEO + (int)osd, "OSD", &set);
 }
+#endif
 
 static k_s32 layer_enable(int chn, const char *what) {
   pthread_mutex_lock(&g.mu);
@@ -468,11 +492,45 @@ static k_s32 layer_disable(int chn, const char *what) {
   pthread_mutex_unlock(&g.mu);
   pthread_mutex_unlock(&g.screen_mu);
   if (old.has) dbl_vb_unref(old.blk, VB_UID_VO); /* the layer no longer reads it */
+#if K230_MPP_VO_API
   if (!dbl_check(on, "VO-DISABLE-ENABLED", "%s %d disabled while off", what, is_osd(chn) ? chn - N_VIDEO : chn))
     return K_ERR_VO_NOT_PERM;
+#else
+  (void)on; /* the vendor's kd_display_deinit disables every layer, on or off (rules_av.c) */
+  (void)what;
+#endif
   return 0;
 }
 
+/* A picture inserted on channel (layer) chn by `fn`. */
+static k_s32 insert(k_u32 chn_num, const k_video_frame_info *vf, const char *fn) {
+  if (!vf) return K_ERR_VO_NULL_PTR;
+  if (chn_num >= N_CHN) return K_ERR_VO_INVALID_CHNID;
+  const k_video_frame *v = &vf->v_frame;
+  k_vb_blk_handle blk = dbl_vb_find(v->phys_addr[0]);
+  uint64_t end = v->phys_addr[0] + (uint64_t)v->stride[0] * v->height;
+  if (v->pixel_format == PIXEL_FORMAT_YUV_SEMIPLANAR_420)
+    end = v->phys_addr[1] + (uint64_t)v->stride[1] * v->height / 2;
+  int in_block = blk != VB_INVALID_HANDLE && end <= dbl_vb_phys(blk) + dbl_vb_size(blk);
+  if (!dbl_check(in_block, "VO-INSERT-VB", "%s(%u): a %ux%u picture at 0x%llx not inside one VB block", fn, chn_num,
+                 v->width, v->height, (unsigned long long)v->phys_addr[0]))
+    return K_ERR_VO_ILLEGAL_PARAM;
+  if (!dbl_check(chn_num != 0, "VO-LAYER0-UNUSED", "%s(0)", fn)) return K_ERR_VO_INVALID_CHNID;
+  pthread_mutex_lock(&g.mu);
+  int up = g.up, on = up && g.chn[chn_num].enabled;
+  shown old = {0};
+  if (up) dbl_vb_ref(blk, VB_UID_VO);
+  if (up && !on) { /* an OSD picture inserted before its layer is enabled (display.py:688-689) */
+    old = g.chn[chn_num].cur;
+    g.chn[chn_num].cur = (shown){1, *vf, blk};
+  }
+  pthread_mutex_unlock(&g.mu);
+  if (old.has) dbl_vb_unref(old.blk, VB_UID_VO);
+  if (on) show((int)chn_num, vf, blk);
+  return up ? 0 : K_ERR_VO_NOTREADY;
+}
+
+#if K230_MPP_VO_API
 k_s32 kd_mpi_vo_enable_video_layer(k_vo_layer layer) {
   if ((int)layer < 0 || layer >= N_VIDEO) return K_ERR_VO_INVALID_CHNID;
   return layer_enable((int)layer, "video layer");
@@ -494,33 +552,146 @@ k_s32 kd_mpi_vo_osd_disable(k_vo_osd osd) {
 }
 
 k_s32 kd_mpi_vo_chn_insert_frame(k_u32 chn_num, k_video_frame_info *vf) {
-  if (!vf) return K_ERR_VO_NULL_PTR;
-  if (chn_num >= N_CHN) return K_ERR_VO_INVALID_CHNID;
-  const k_video_frame *v = &vf->v_frame;
-  k_vb_blk_handle blk = dbl_vb_find(v->phys_addr[0]);
-  uint64_t end = v->phys_addr[0] + (uint64_t)v->stride[0] * v->height;
-  if (v->pixel_format == PIXEL_FORMAT_YUV_SEMIPLANAR_420)
-    end = v->phys_addr[1] + (uint64_t)v->stride[1] * v->height / 2;
-  int in_block = blk != VB_INVALID_HANDLE && end <= dbl_vb_phys(blk) + dbl_vb_size(blk);
-  if (!dbl_check(in_block, "VO-INSERT-VB",
-                 "kd_mpi_vo_chn_insert_frame(%u): a %ux%u picture at 0x%llx not inside one VB block", chn_num, v->width,
-                 v->height, (unsigned long long)v->phys_addr[0]))
-    return K_ERR_VO_ILLEGAL_PARAM;
-  if (!dbl_check(chn_num != K_VO_DISPLAY_CHN_ID0, "VO-LAYER0-UNUSED", "kd_mpi_vo_chn_insert_frame(0)"))
-    return K_ERR_VO_INVALID_CHNID;
+  return insert(chn_num, vf, "kd_mpi_vo_chn_insert_frame");
+}
+#endif
+
+#if K230_MPP_VO_LAYER_API
+/* ---- the layer-id API ---- */
+k_s32 kd_mpi_vo_set_dev_attr(const k_vo_dev_attr *attr) {
+  if (!attr) return K_ERR_VO_NULL_PTR;
   pthread_mutex_lock(&g.mu);
-  int up = g.up, on = up && g.chn[chn_num].enabled;
-  shown old = {0};
-  if (up) dbl_vb_ref(blk, VB_UID_VO);
-  if (up && !on) { /* an OSD picture inserted before its layer is enabled (display.py:688-689) */
-    old = g.chn[chn_num].cur;
-    g.chn[chn_num].cur = (shown){1, *vf, blk};
-  }
+  int up = g.up;
+  if (up) g.dev_set = 1;
   pthread_mutex_unlock(&g.mu);
-  if (old.has) dbl_vb_unref(old.blk, VB_UID_VO);
-  if (on) show((int)chn_num, vf, blk);
+  /* kd_display_init_ex sets the device after the connector is up (rules_av.c VO-DEV-ATTR-FIRST). */
   return up ? 0 : K_ERR_VO_NOTREADY;
 }
+
+k_s32 kd_mpi_vo_get_dev_attr(k_vo_dev_attr *attr) {
+  if (!attr) return K_ERR_VO_NULL_PTR;
+  memset(attr, 0, sizeof *attr);
+  return g.dev_set ? 0 : K_ERR_VO_NOT_CONFIG;
+}
+
+k_s32 kd_mpi_vo_get_resolution(k_vo_size *resolution) {
+  if (!resolution) return K_ERR_VO_NULL_PTR;
+  pthread_mutex_lock(&g.mu);
+  int up = g.up;
+  *resolution = (k_vo_size){g.w, g.h};
+  pthread_mutex_unlock(&g.mu);
+  return up ? 0 : K_ERR_VO_NOTREADY;
+}
+
+static void vo_down(void);
+
+k_s32 kd_mpi_vo_clr_dev_attr(void) {
+  pthread_mutex_lock(&g.mu);
+  int set = g.dev_set, panel_on = g.panel_on, wbc_on = g.wbc_on, layers = 0, dumps = 0;
+  for (int c = 0; c < N_CHN; c++) layers += g.chn[c].enabled;
+  for (int i = 0; i < MAX_DUMPS; i++) dumps += g.dumps[i] != 0;
+  pthread_mutex_unlock(&g.mu);
+  if (!set) return 0;
+  dbl_check(!panel_on, "VO-PANEL-OFF-FIRST", "kd_mpi_vo_clr_dev_attr with the panel powered");
+  dbl_check(!layers && !wbc_on, "VO-CLEAR-AFTER-DISABLE",
+            "kd_mpi_vo_clr_dev_attr with %d layer(s) and the write-back (%s) still enabled", layers,
+            wbc_on ? "on" : "off");
+  dbl_check(dumps == 0, "VO-WBC-RELEASE", "kd_mpi_vo_clr_dev_attr with %d write-back frame(s) not released", dumps);
+  vo_down();
+  return 0;
+}
+
+/* The formats mpi_vo_api.h lists for OSD layers (its RGBA_8888 is not in these headers'
+ * k_pixel_format, so no caller can name it). */
+static const k_pixel_format k_osd_formats[] = {
+    PIXEL_FORMAT_RGB_565,    PIXEL_FORMAT_BGR_565,
+    PIXEL_FORMAT_RGB_565_LE, PIXEL_FORMAT_BGR_565_LE,
+    PIXEL_FORMAT_RGB_888,    PIXEL_FORMAT_BGR_888,
+    PIXEL_FORMAT_ARGB_8888,  PIXEL_FORMAT_ABGR_8888,
+    PIXEL_FORMAT_BGRA_8888,  PIXEL_FORMAT_ABGR_4444,
+    PIXEL_FORMAT_ARGB_4444,  PIXEL_FORMAT_ARGB_1555,
+    PIXEL_FORMAT_ABGR_1555,  PIXEL_FORMAT_RGB_MONOCHROME_8BPP,
+};
+
+static int turns_of(k_gdma_rotation_e func) {
+  return func & GDMA_ROTATE_DEGREE_90 ? 1 : func & GDMA_ROTATE_DEGREE_180 ? 2 : func & GDMA_ROTATE_DEGREE_270 ? 3 : 0;
+}
+
+k_s32 kd_mpi_vo_set_layer_attr(k_vo_layer_id id, const k_vo_layer_attr *attr) {
+  if (!attr) return K_ERR_VO_NULL_PTR;
+  if ((int)id < 0 || id >= K_MAX_VO_LAYER_NR) return K_ERR_VO_INVALID_CHNID;
+  if (!dbl_check(id != K_VO_LAYER_VIDEO0, "VO-LAYER0-UNUSED", "kd_mpi_vo_set_layer_attr(%d)", id))
+    return K_ERR_VO_NOT_SUPPORT;
+  if (!dbl_check(g.dev_set, "VO-DEV-ATTR-FIRST", "kd_mpi_vo_set_layer_attr(%d) before kd_mpi_vo_set_dev_attr", id))
+    return K_ERR_VO_NOT_CONFIG;
+  if (!dbl_check(attr->layer_id == id, "VO-LAYER-ID-MATCH", "kd_mpi_vo_set_layer_attr(%d) with attr.layer_id %d", id,
+                 attr->layer_id))
+    return K_ERR_VO_ILLEGAL_PARAM;
+  int osd = is_osd((int)id), ok = 0;
+  if (!osd) {
+    if (!dbl_check(attr->pixel_format == PIXEL_FORMAT_YUV_SEMIPLANAR_420, "VO-VIDEO-NV12",
+                   "video layer %d: pixel_format %d", id, attr->pixel_format))
+      return K_ERR_VO_NOT_SUPPORT;
+  } else {
+    for (size_t i = 0; i < sizeof k_osd_formats / sizeof k_osd_formats[0]; i++)
+      ok |= attr->pixel_format == k_osd_formats[i];
+    if (!dbl_check(ok, "VO-LAYER-OSD-FORMAT", "OSD layer %d: pixel_format %d", id, attr->pixel_format))
+      return K_ERR_VO_NOT_SUPPORT;
+  }
+  k_u32 w = attr->img_size.width, h = attr->img_size.height;
+  if (!dbl_check(w && h && w % 8 == 0, "VO-LAYER-WIDTH8", "layer %d: %ux%u", id, w, h)) return K_ERR_VO_ILLEGAL_PARAM;
+  layer set = {.x = attr->position.x,
+               .y = attr->position.y,
+               .w = w,
+               .h = h,
+               .turns = turns_of(attr->func),
+               .alpha = attr->global_alpha,
+               .format = attr->pixel_format};
+  return layer_store((int)id, osd ? "OSD layer" : "video layer", &set);
+}
+
+k_s32 kd_mpi_vo_get_layer_attr(k_vo_layer_id id, k_vo_layer_attr *attr) {
+  if (!attr) return K_ERR_VO_NULL_PTR;
+  if ((int)id < 0 || id >= K_MAX_VO_LAYER_NR) return K_ERR_VO_INVALID_CHNID;
+  pthread_mutex_lock(&g.mu);
+  const layer *l = &g.chn[id];
+  int set = l->set;
+  memset(attr, 0, sizeof *attr);
+  attr->layer_id = id;
+  attr->position = (k_vo_position){l->x, l->y};
+  attr->img_size = (k_vo_size){l->w, l->h};
+  attr->pixel_format = l->format;
+  attr->func = l->turns == 1   ? GDMA_ROTATE_DEGREE_90
+               : l->turns == 2 ? GDMA_ROTATE_DEGREE_180
+               : l->turns == 3 ? GDMA_ROTATE_DEGREE_270
+                               : GDMA_ROTATE_DEGREE_0;
+  attr->global_alpha = l->alpha;
+  pthread_mutex_unlock(&g.mu);
+  return set ? 0 : K_ERR_VO_NOT_CONFIG;
+}
+
+k_s32 kd_mpi_vo_enable_layer(k_vo_layer_id id) {
+  if ((int)id < 0 || id >= K_MAX_VO_LAYER_NR) return K_ERR_VO_INVALID_CHNID;
+  return layer_enable((int)id, is_osd((int)id) ? "OSD layer" : "video layer");
+}
+
+k_s32 kd_mpi_vo_disable_layer(k_vo_layer_id id) {
+  if ((int)id < 0 || id >= K_MAX_VO_LAYER_NR) return K_ERR_VO_INVALID_CHNID;
+  return layer_disable((int)id, is_osd((int)id) ? "OSD layer" : "video layer");
+}
+
+k_s32 kd_mpi_vo_insert_frame(k_vo_layer_id id, const k_video_frame_info *vf) {
+  return insert((k_u32)id, vf, "kd_mpi_vo_insert_frame");
+}
+
+k_s32 kd_mpi_vo_get_stats(k_bool *is_running) {
+  if (!is_running) return K_ERR_VO_NULL_PTR;
+  pthread_mutex_lock(&g.mu);
+  *is_running = g.up && g.dev_set ? K_TRUE : K_FALSE;
+  pthread_mutex_unlock(&g.mu);
+  return 0;
+}
+#endif
 
 /* ---- write-back ---- */
 k_s32 kd_mpi_vo_set_wbc_attr(k_vo_wbc_attr *attr) {
@@ -531,6 +702,7 @@ k_s32 kd_mpi_vo_set_wbc_attr(k_vo_wbc_attr *attr) {
   pthread_mutex_unlock(&g.mu);
   if (!up) return K_ERR_VO_NOTREADY;
 #if K230_MPP_VO_WBC_BLK_CNT
+  (void)w, (void)h; /* the VO sizes its own write-back pool */
   if (!attr->blk_cnt || attr->blk_cnt > VB_SINGLE_MAX_BLKS) return K_ERR_VO_ILLEGAL_PARAM;
 #else
   int ok = attr->target_size.width == w && attr->target_size.height == h &&
@@ -569,8 +741,12 @@ k_s32 kd_mpi_vo_disable_wbc(void) {
   int on = g.wbc_on;
   g.wbc_on = 0;
   pthread_mutex_unlock(&g.mu);
+#if K230_MPP_VO_API
   if (!dbl_check(on, "VO-WBC-DISABLE-ENABLED", "kd_mpi_vo_disable_wbc while write-back is off"))
     return K_ERR_VO_NOT_PERM;
+#else
+  (void)on; /* kd_display_deinit disables the write-back whether it is on or not (rules_av.c) */
+#endif
   return 0;
 }
 
@@ -657,6 +833,7 @@ static void vo_down(void) {
     memset(&g.chn[c], 0, sizeof g.chn[c]);
   }
   g.wbc_set = g.wbc_on = 0;
+  g.dev_set = 0;
   pthread_mutex_unlock(&g.mu);
   pthread_mutex_unlock(&g.screen_mu);
   if (!up) return;
@@ -677,6 +854,7 @@ static void vo_down(void) {
   g.screen_mem = g.turn_mem = NULL;
 }
 
+#if K230_MPP_VO_API
 k_s32 kd_display_reset(void) {
   pthread_mutex_lock(&g.mu);
   int dumps = 0;
@@ -686,15 +864,22 @@ k_s32 kd_display_reset(void) {
   vo_down();
   return 0;
 }
+#endif
 
 /* ---- module ---- */
 static void vo_leaks(dbl_leak_fn leak, void *ctx) {
   pthread_mutex_lock(&g.mu);
   for (int i = 0; i < MAX_FDS; i++)
     if (g.fd[i].used) leak(ctx, "connector %s opened and never closed", g.fd[i].p->name);
+#if K230_MPP_VO_API
   if (g.up)
     leak(ctx, "VO brought up by kd_mpi_connector_init and never reset (VO-RESET-AT-END: %s)",
          dbl_rule("VO-RESET-AT-END")->cite);
+#else
+  if (g.up || g.dev_set)
+    leak(ctx, "VO brought up (connector init, kd_mpi_vo_set_dev_attr) and never cleared (VO-CLEAR-AT-END: %s)",
+         dbl_rule("VO-CLEAR-AT-END")->cite);
+#endif
   for (int c = 0; c < N_CHN; c++)
     if (g.chn[c].enabled)
       leak(ctx, "VO %s %d still enabled", is_osd(c) ? "OSD" : "video layer", is_osd(c) ? c - N_VIDEO : c);

@@ -1,11 +1,11 @@
 /* hal/display.h on the K230 (k230-platform.md §2.5 "Display"): connector (ST7701 MIPI panel,
  * LT9611 HDMI bridge, or the virtual display) -> VO layers. Video layers show bound sources;
- * OSD layers and hal_display_show take pictures inserted from a private VB pool
- * (kd_mpi_vo_chn_insert_frame); writeback is the VO WBC.
+ * OSD layers and hal_display_show take pictures inserted from a private VB pool; writeback is the
+ * VO WBC. The connector and VO calls differ between MPP generations: display_vo.h.
  *
  * A landscape mode on a portrait panel (the ST7701 is 480x800 or 480x854, mounted landscape) is
  * turned by 90 degrees as CanMV does by default (display.py:213): video layer 1 turns what it
- * shows (func K_ROTATION_90, the layer sized as the panel sees it), OSD pictures are turned as
+ * shows (its func, the layer sized as the panel sees it), OSD pictures are turned as
  * they are copied in, and write-backs are turned back. Rectangles are given in the landscape
  * picture and placed on the panel as CanMV places them (display.py:636-637). */
 #include <stdlib.h>
@@ -13,8 +13,7 @@
 #include <unistd.h>
 
 #include "hal/display.h"
-#include "k230_internal.h"
-#include "mpi_connector_api.h"
+#include "display_vo.h"
 #include "mpi_sys_api.h"
 #include "mpi_vb_api.h"
 #include "mpi_vo_api.h"
@@ -27,6 +26,7 @@ typedef struct kdisp {
   int turned;                  /* a landscape mode on a portrait panel: turned by 90 degrees */
   k_u32 turn_pool;             /* write-backs turned back (turned panels) */
   int wbc_slot;                /* 2024 MPP: the write-back's common pool claim, -1 none */
+  k_connector_info conn;
   int conn_fd;
   int layer_on[HAL_LAYER_COUNT];
   hal_display_layer_config layer[HAL_LAYER_COUNT];
@@ -115,13 +115,6 @@ static k_pixel_format osd_format(hal_pixfmt f) {
   return f == HAL_PIXFMT_RGB565 ? PIXEL_FORMAT_RGB_565_LE : k230_pixfmt(f);
 }
 
-/* The panel off and the display subsystem reset, as CanMV's deinit ends (display.py:327-334). */
-static void conn_down(kdisp *d) {
-  kd_mpi_connector_power_set(d->conn_fd, K_FALSE);
-  kd_mpi_connector_close(d->conn_fd);
-  kd_display_reset();
-}
-
 int hal_display_init(const hal_display_config *cfg, hal_handle *out) {
   if (!cfg || !out || cfg->osd_num > 4) return ERR_EINVAL;
   if (g_disp) return ERR_EBUSY;
@@ -156,13 +149,8 @@ int hal_display_init(const hal_display_config *cfg, hal_handle *out) {
   if (k230_vb_common_claim((uint64_t)d->pw * d->ph * 2, 3, &d->wbc_slot)) d->wbc_slot = -1;
 #endif
   if ((rc = k230_vb_ensure_init())) goto fail;
-  d->conn_fd = kd_mpi_connector_open(info.connector_name);
-  if (d->conn_fd < 0) {
-    rc = ERR_ENODEV;
-    goto fail;
-  }
-  kd_mpi_connector_power_set(d->conn_fd, K_TRUE);
-  if ((rc = k230_err(kd_mpi_connector_init(d->conn_fd, info)))) goto fail_up;
+  d->conn = info;
+  if ((rc = k230_vo_up(&d->conn, &d->conn_fd))) goto fail;
   /* §2.5: one pool for OSD pictures, w*h*4 x (osd_num + 2) (one shown + one being replaced). */
   if (cfg->osd_num) {
     d->osd_pool = k230_pool_create((uint64_t)m.w * m.h * 4, cfg->osd_num + 2);
@@ -180,7 +168,7 @@ int hal_display_init(const hal_display_config *cfg, hal_handle *out) {
   *out = d->h;
   return 0;
 fail_up:
-  conn_down(d);
+  k230_vo_down(&d->conn, d->conn_fd, 0, NULL, NULL);
 fail:
   k230_vb_common_release(d->wbc_slot);
   free(d);
@@ -202,8 +190,10 @@ int hal_display_info_get(hal_handle disp, hal_display_info *out) {
 
 static void layer_off(kdisp *d, int layer) {
   if (!d->layer_on[layer]) return;
-  if (layer <= HAL_LAYER_VIDEO3) kd_mpi_vo_disable_video_layer((k_vo_layer)k230_vo_chn(layer));
-  else kd_mpi_vo_osd_disable((k_vo_osd)(layer - HAL_LAYER_OSD0));
+  k230_vo_layer_off(layer);
+  /* The layer reads its picture no more: the block can go (the vendor's SDK sample disables the
+   * layer, then releases the block it showed: sgf201/k230_pangofly@1aea4ae:
+   * src/rtsmart/examples/mpp/sample_vo_osd/vo_test_osd.c, main's format loop). */
   if (d->shown[layer] != VB_INVALID_HANDLE) kd_mpi_vb_release_block(d->shown[layer]);
   d->shown[layer] = VB_INVALID_HANDLE;
   d->layer_on[layer] = 0;
@@ -214,36 +204,21 @@ static int layer_apply(kdisp *d, int layer, hal_display_layer_config c) {
   int rc;
   layer_off(d, layer);
   /* The layer's rectangle on the panel. */
-  k_vo_point at = {(k_u32)c.x, (k_u32)c.y};
-  k_vo_size size = {c.width, c.height};
+  k230_vo_layer_cfg v = {(k_u32)c.x, (k_u32)c.y, c.width, c.height, 0, 0, 0, c.alpha};
   if (d->turned) {
-    at = (k_vo_point){d->pw - (k_u32)c.y - c.height, (k_u32)c.x};
-    size = (k_vo_size){c.height, c.width};
+    v.x = d->pw - (k_u32)c.y - c.height;
+    v.y = (k_u32)c.x;
+    v.width = c.height;
+    v.height = c.width;
   }
   if (layer <= HAL_LAYER_VIDEO3) {
-    k_vo_video_layer_attr a;
-    memset(&a, 0, sizeof a);
-    a.display_rect = at;
-    a.img_size = size;
-    a.pixel_format = PIXEL_FORMAT_YUV_SEMIPLANAR_420;
-    /* VO video layers take the stride in 8-byte units, minus one, with (height - 1) above. */
-    a.stride = (size.width / 8 - 1) + ((size.height - 1) << 16);
-    a.func = d->turned ? K_ROTATION_90 : 0;
-    k_vo_layer vl = (k_vo_layer)k230_vo_chn(layer);
-    if ((rc = k230_err(kd_mpi_vo_set_video_layer_attr(vl, &a)))) return rc;
-    if ((rc = k230_err(kd_mpi_vo_enable_video_layer(vl)))) return rc;
+    v.format = PIXEL_FORMAT_YUV_SEMIPLANAR_420;
+    v.turn = d->turned;
   } else {
-    k_vo_video_osd_attr a;
-    memset(&a, 0, sizeof a);
-    a.display_rect = at;
-    a.img_size = size;
-    a.pixel_format = osd_format(c.format);
-    a.stride = (k_u32)(hal_pixfmt_size(c.format, size.width, 1) / 8);
-    a.global_alptha = c.alpha;
-    k_vo_osd osd = (k_vo_osd)(layer - HAL_LAYER_OSD0);
-    if ((rc = k230_err(kd_mpi_vo_set_video_osd_attr(osd, &a)))) return rc;
-    if ((rc = k230_err(kd_mpi_vo_osd_enable(osd)))) return rc;
+    v.format = osd_format(c.format);
+    v.row_bytes = (k_u32)hal_pixfmt_size(c.format, v.width, 1);
   }
+  if ((rc = k230_vo_layer_on(layer, &v))) return rc;
   d->layer[layer] = c;
   d->layer_on[layer] = 1;
   return 0;
@@ -348,12 +323,15 @@ int hal_display_show(hal_handle disp, hal_display_layer layer, const hal_frame *
   info.v_frame.phys_addr[1] = dst.phys[1];
   info.pool_id = d->osd_pool;
   info.mod_id = K_ID_VO;
-  rc = k230_err(kd_mpi_vo_chn_insert_frame((k_u32)k230_vo_chn(layer), &info));
+  rc = k230_vo_insert((int)layer, &info);
   if (rc) {
     kd_mpi_vb_release_block(blk);
     return rc;
   }
-  /* The previous picture stays on screen until this one replaces it; now it can go. */
+  /* The previous picture stays on screen until this one replaces it; now it can go. Neither
+   * generation's header has a call that says when the VO has finished reading a replaced
+   * picture (the newer mpi_vo_api.h has no wait_frame_release): the VO holds the blocks it shows
+   * by their VB user count, which is what the MPP double models; hardware must confirm it. */
   if (d->shown[layer] != VB_INVALID_HANDLE) kd_mpi_vb_release_block(d->shown[layer]);
   d->shown[layer] = blk;
   d->composed++;
@@ -496,6 +474,10 @@ int hal_display_set_frame_cb(hal_handle disp, hal_display_frame_cb cb, void *use
   return 0;
 }
 
+static void layers_off(void *arg) {
+  for (int i = 0; i < HAL_LAYER_COUNT; i++) layer_off(arg, i);
+}
+
 int hal_display_deinit(hal_handle disp) {
   kdisp *d;
   int rc = hal_handle_get(HAL_KIND_DISPLAY, disp, (void **)&d);
@@ -503,9 +485,7 @@ int hal_display_deinit(hal_handle disp) {
   if (k230_link_involves(HAL_MOD_DISPLAY, 0, -1)) return ERR_EBUSY;
   hal_display_set_frame_cb(disp, NULL, NULL);
   k230_frames_release_owner(d);
-  if (d->wbc_on) kd_mpi_vo_disable_wbc();
-  for (int i = 0; i < HAL_LAYER_COUNT; i++) layer_off(d, i);
-  conn_down(d);
+  k230_vo_down(&d->conn, d->conn_fd, d->wbc_on, layers_off, d);
   k230_vb_common_release(d->wbc_slot);
   k230_pool_destroy(d->osd_pool);
   k230_pool_destroy(d->turn_pool);

@@ -84,9 +84,17 @@ uint32_t k230_sensor_fps(int dev);
  * CanMV's LAYER_VIDEO1 is VO video layer 1, the one that turns pictures, and LAYER_VIDEO2 layer
  * 2; layer 0 is not used (display.py:66, :89; k_vo_comm.h of the current MPP: "can not use this
  * layer"), so HAL_LAYER_VIDEO3 has no VO layer. OSD0..3 are VO OSD 0..3. The VO channel of a
- * layer (binds, kd_mpi_vo_chn_insert_frame) is K_VO_DISPLAY_CHN_ID<n>: 1, 2 video, 3..6 OSD. */
+ * layer (binds, inserted pictures) is, on the 2024 API, K_VO_DISPLAY_CHN_ID<n>: 1, 2 video,
+ * 3..6 OSD; on the newer layer-id API (K230_MPP_VO_LAYER_API) the k_vo_layer_id: 1, 2 video,
+ * 4..7 OSD (k_vo_comm.h of canmv-k230/mpp@8a886b7:60; a bind's chn_id is the layer id,
+ * sgf201/k230_pangofly@1aea4ae:src/rtsmart/examples/mpp/sample_vo_video/vo_test_video.c,
+ * sample_vicap_bind_vo). VIDEO3 keeps no VO layer there either: no vendor code shows layer 3. */
 static inline int k230_vo_chn(int hal_layer) {
+#if K230_MPP_VO_LAYER_API
+  return hal_layer == 0 ? 1 : hal_layer == 1 ? 2 : hal_layer >= 3 && hal_layer <= 6 ? hal_layer + 1 : -1;
+#else
   return hal_layer == 0 ? 1 : hal_layer == 1 ? 2 : hal_layer >= 3 && hal_layer <= 6 ? hal_layer : -1;
+#endif
 }
 
 /* The display's layer lost its bound source (hal_unlink): display.c turns it off. */
@@ -124,7 +132,8 @@ void k230_vdec_outbuf_detach(k_u32 chn, k_u32 pool);
 /* ---- test-build switch ----
  * Only in the k230-double build (K230JS_DOUBLE_BUILD): K230JS_DOUBLE_BREAK=<name> makes one call
  * sequence deliberately wrong, so a test can show the MPP double failing it with the vendor's
- * citation (test/mpp-double/README.md). Names: venc-destroy-before-stop. */
+ * citation (test/mpp-double/README.md). Names: venc-destroy-before-stop,
+ * display-clear-before-disable (layer-id VO API). */
 #if K230JS_DOUBLE_BUILD
 #include <stdlib.h>
 #include <string.h>

@@ -10,8 +10,12 @@
 #   K230_MPP_VICAP_POOL_ID     k_vicap_chn_attr has buffer_pool_id (VB_INVALID_POOLID = the MPP
 #                              creates the channel's pool); without it VICAP takes common pools
 #   K230_MPP_VO_WBC_BLK_CNT    k_vo_wbc_attr is {blk_cnt} (current) rather than a target size
-#   K230_MPP_VO_API            mpi_vo_api.h compiles with its k_vo_comm.h and declares the video
-#                              layer API hal/k230/display.c is written for
+#   K230_MPP_VO_API            mpi_vo_api.h compiles with its k_vo_comm.h and declares the 2024
+#                              video-layer/OSD API (kd_mpi_vo_set_video_layer_attr(k_vo_layer, ...))
+#   K230_MPP_VO_LAYER_API      mpi_vo_api.h declares the newer layer API (k_vo_layer_id layers 0-7,
+#                              kd_mpi_vo_set_layer_attr(id, const k_vo_layer_attr *), insert_frame)
+# hal/k230's display is built on either (display_vo_layer.c or display_vo_legacy.c, the newer one
+# preferred), and left out (display_unavailable.c) when neither compiles;
 # each also a compile definition of k230_mpp (value 0/1, or the argument count).
 set(K230_MPP_DIR "" CACHE PATH "canmv-k230/mpp checkout (the K230 SDK's src/rtsmart/mpp)")
 set(K230_LINK_SCRIPT "" CACHE FILEPATH "RT-Smart user link script (the SDK's libs/mk/link.lds); empty = the compiler's default")
@@ -87,19 +91,24 @@ k230_mpp_check(K230_MPP_VDEC_ATTACH "#include \"mpi_vdec_api.h\"\n${_fn}SIG(kd_m
 k230_mpp_check(K230_MPP_VICAP_POOL_ID "#include \"mpi_vicap_api.h\"\nint f(k_vicap_chn_attr *a) { a->buffer_pool_id = -1; return (int)a->buffer_pool_id; }")
 k230_mpp_check(K230_MPP_VO_WBC_BLK_CNT "#include \"k_vo_comm.h\"\nint f(k_vo_wbc_attr *a) { a->blk_cnt = 3; return (int)sizeof *a; }")
 k230_mpp_check(K230_MPP_VO_API "#include \"mpi_vo_api.h\"\n#include \"mpi_connector_api.h\"\nint f(k_vo_video_layer_attr *a) { return kd_mpi_vo_set_video_layer_attr(K_VO_LAYER1, a); }")
+k230_mpp_check(K230_MPP_VO_LAYER_API "#include \"mpi_vo_api.h\"\n#include \"mpi_connector_api.h\"\n${_fn}SIG(kd_mpi_vo_set_layer_attr, k_s32 (*)(k_vo_layer_id, const k_vo_layer_attr *));SIG(kd_mpi_vo_insert_frame, k_s32 (*)(k_vo_layer_id, const k_video_frame_info *));SIG(kd_mpi_vo_enable_layer, k_s32 (*)(k_vo_layer_id));SIG(kd_mpi_vo_disable_layer, k_s32 (*)(k_vo_layer_id));SIG(kd_mpi_vo_set_dev_attr, k_s32 (*)(const k_vo_dev_attr *));SIG(kd_mpi_vo_clr_dev_attr, k_s32 (*)(void));int f(k_vo_layer_attr *a) { a->layer_id = K_VO_LAYER_OSD3; a->global_alpha = 255; return (int)sizeof *a; }")
+if(K230_MPP_VO_LAYER_API)
+  set(K230_MPP_VO_API 0) # one VO API per build: the newer one where a header declares both
+endif()
 unset(CMAKE_TRY_COMPILE_TARGET_TYPE)
 unset(CMAKE_REQUIRED_INCLUDES)
 target_compile_definitions(k230_mpp INTERFACE
   K230_MPP_VENC_ATTACH_ARGS=${K230_MPP_VENC_ATTACH_ARGS} K230_MPP_VDEC_ATTACH=${K230_MPP_VDEC_ATTACH}
   K230_MPP_VICAP_POOL_ID=${K230_MPP_VICAP_POOL_ID} K230_MPP_VO_WBC_BLK_CNT=${K230_MPP_VO_WBC_BLK_CNT}
-  K230_MPP_VO_API=${K230_MPP_VO_API})
+  K230_MPP_VO_API=${K230_MPP_VO_API} K230_MPP_VO_LAYER_API=${K230_MPP_VO_LAYER_API})
 message(STATUS "K230 MPP: ${K230_MPP_DIR}: venc attach_vb_pool args ${K230_MPP_VENC_ATTACH_ARGS}, "
                "vdec attach_vb_pool ${K230_MPP_VDEC_ATTACH}, vicap buffer_pool_id ${K230_MPP_VICAP_POOL_ID}, "
-               "vo wbc {blk_cnt} ${K230_MPP_VO_WBC_BLK_CNT}, vo video-layer API ${K230_MPP_VO_API}")
-if(NOT K230_MPP_VO_API)
+               "vo wbc {blk_cnt} ${K230_MPP_VO_WBC_BLK_CNT}, vo video-layer API ${K230_MPP_VO_API}, vo layer-id API ${K230_MPP_VO_LAYER_API}")
+if(NOT K230_MPP_VO_API AND NOT K230_MPP_VO_LAYER_API)
   message(WARNING "K230 MPP: ${K230_MPP_DIR}/userapps/api/mpi_vo_api.h does not compile with its "
-                  "include/comm/k_vo_comm.h (or lacks the video-layer API): hal/k230's display is "
-                  "left out and hal_display_init returns ERR_ENOTSUP in this build")
+                  "include/comm/k_vo_comm.h (or declares neither the 2024 video-layer API nor the "
+                  "newer layer-id API): hal/k230's display is left out and hal_display_init returns "
+                  "ERR_ENOTSUP in this build")
 endif()
 
 if(NOT K230JS_PORT STREQUAL "k230")
