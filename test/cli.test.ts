@@ -1,5 +1,5 @@
 // The k230js CLI: build (bundle, source map, bytecode, size report) and run, with clear errors.
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CLI, cli, ROOT, runAsync, tempDir } from "./helpers/run.js";
@@ -88,6 +88,12 @@ describe("k230js build", () => {
     const r = cli(["build", "/no/such/app.ts"]);
     expect(r.status).toBe(1);
     expect(r.stderr.trim()).toBe("k230js: build: entry file '/no/such/app.ts' not found");
+    // -o names the bundle; with --bytecode a .bin name would get JavaScript and the bytecode app.bin.bin
+    const dir = tempDir("build-o-bin");
+    const bin = cli(["build", app, "--bytecode", "-o", join(dir, "app.bin")]);
+    expect(bin.status).toBe(2);
+    expect(bin.stderr).toContain(`build: -o names the JavaScript bundle, not the bytecode: give -o ${join(dir, "app.js")} and the bytecode goes to ${join(dir, "app.bin")}`);
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it("every command has --help", () => {

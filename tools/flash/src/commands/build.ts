@@ -12,7 +12,7 @@ export const buildCommand: Command = {
     "Type-checks the app with the TypeScript compiler (errors as file:line:col, exit 1, nothing\n" +
     "written), then bundles it with esbuild into one ES module (k230:* and qjs:* stay imports, everything\n" +
     "else is inlined), writes a source map beside it and prints the sizes. --bytecode also compiles\n" +
-    "the bundle to k230js bytecode (out.bin) with the runtime's own engine version: the source text is\n" +
+    "the bundle to k230js bytecode (out.bin beside out.js) with the runtime's own engine version: the source text is\n" +
     "left out, the line tables stay (stack traces still map to the TypeScript lines).",
   options: [
     { name: "out", short: "o", type: "string", help: "output bundle (default: <entry dir>/dist/<name>.js)" },
@@ -22,9 +22,14 @@ export const buildCommand: Command = {
   ],
   async run(args) {
     if (args.positional.length !== 1) throw new UsageError("build: give exactly one entry file (k230js build app.ts)");
+    const out = args.options.out as string | undefined;
+    // -o names the bundle; the bytecode goes beside it as <name>.bin, so `-o app.bin` would write
+    // JavaScript to app.bin and the bytecode to app.bin.bin.
+    if (args.options.bytecode && out?.endsWith(".bin"))
+      throw new UsageError(`build: -o names the JavaScript bundle, not the bytecode: give -o ${out.slice(0, -4)}.js and the bytecode goes to ${out}`);
     const r = await bundle({
       entry: args.positional[0]!,
-      outFile: args.options.out as string | undefined,
+      outFile: out,
       minify: Boolean(args.options.minify),
       bytecode: Boolean(args.options.bytecode),
       check: !args.options["no-check"] && "build",
