@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { makeClip } from "./helpers/media.js";
-import { ASAN_ENV, ASAN_RUNTIME, cli, HOST_RUNTIME, ROOT, runAsync, tempDir } from "./helpers/run.js";
+import { ASAN_ENV, ASAN_RUNTIME, cli, HOST_RUNTIME, preloadShim, ROOT, runAsync, tempDir } from "./helpers/run.js";
 
 const out = tempDir("recording");
 const app = (name: string) => join(out, `${name}.js`);
@@ -103,13 +103,10 @@ describe("a card that stalls in every fsync (300 ms, or 500 ms under a 600 fps c
   // hand frames to the muxer's writer thread, which owns the file and its fsyncs: the loop thread
   // (its timers, the encoder's other pipes) never waits for the card, and no picture is lost.
   const run = (ctx: { skip: () => void }, mode: string, env: Record<string, string> = {}) => {
-    const so = join(out, "slow_fsync.so");
-    if (!existsSync(so)) {
-      const cc = spawnSync("cc", ["-shared", "-fPIC", "-O2", "-o", so, join(ROOT, "test", "c", "preload", "slow_fsync.c"), "-ldl"], { encoding: "utf8" });
-      if (cc.error || cc.status !== 0) {
-        console.log(`SKIP: test/recording.test.ts: cannot build the slow-fsync shim (${cc.error?.message ?? cc.stderr.trim()})`);
-        ctx.skip();
-      }
+    const { so, error } = preloadShim("slow_fsync", out);
+    if (error) {
+      console.log(`SKIP: test/recording.test.ts: cannot build the slow-fsync shim (${error})`);
+      ctx.skip();
     }
     const card = join(out, `slow-${mode}`);
     mkdirSync(card, { recursive: true });

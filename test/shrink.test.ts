@@ -9,7 +9,7 @@ import { copyFileSync, existsSync, statSync, truncateSync, writeFileSync } from 
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { makeClip, probePackets } from "./helpers/media.js";
-import { ASAN_ENV, ASAN_RUNTIME, cli, HOST_RUNTIME, ROOT, startUntil, tempDir } from "./helpers/run.js";
+import { ASAN_ENV, ASAN_RUNTIME, cli, HOST_RUNTIME, preloadShim, ROOT, startUntil, tempDir } from "./helpers/run.js";
 
 const out = tempDir("shrink");
 const app = join(out, "shrink-read.js");
@@ -114,9 +114,8 @@ describe("a file that shrinks while it is read", () => {
   // (its later pages gone: the SIGBUS handler's zero pages).
   it("a bytecode app that shrinks while it is being loaded is refused, naming the file", () => {
     const dir = tempDir("shrink-bytecode");
-    const so = join(dir, "shrink_on_map.so");
-    const cc = spawnSync("cc", ["-shared", "-fPIC", "-O2", "-o", so, join(ROOT, "test", "c", "preload", "shrink_on_map.c"), "-ldl"], { encoding: "utf8" });
-    expect(cc.status, cc.stderr).toBe(0);
+    const { so, error } = preloadShim("shrink_on_map", dir);
+    expect(error).toBeUndefined();
     const big = join(dir, "big.ts");
     const fns = Array.from({ length: 3000 }, (_, i) => `export function f${i}(x: number): number { return x * ${i} + ${i % 7}; }`);
     writeFileSync(big, `${fns.join("\n")}\nconsole.log("ran", f2999(1));\n`);

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -51,6 +51,17 @@ export function tempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), `k230js-${prefix}-`));
   made.push(dir);
   return dir;
+}
+
+/**
+ * Builds the LD_PRELOAD shim test/c/preload/<name>.c into `dir` (once) and returns its path, or
+ * the compiler's complaint as `error` (the caller prints its SKIP line).
+ */
+export function preloadShim(name: string, dir: string): { so: string; error?: string } {
+  const so = join(dir, `${name}.so`);
+  if (existsSync(so)) return { so };
+  const cc = spawnSync("cc", ["-shared", "-fPIC", "-O2", "-o", so, join(ROOT, "test", "c", "preload", `${name}.c`), "-ldl"], { encoding: "utf8" });
+  return cc.error || cc.status !== 0 ? { so, error: cc.error?.message ?? cc.stderr.trim() } : { so };
 }
 
 /** Removes every directory tempDir() made in this test file (the file's last hook calls it). */
