@@ -1,5 +1,5 @@
 /*
- * mp4/io.h — the byte I/O the MP4 muxer and demuxer run on: a small callback table, plus a stdio
+ * mp4/io.h — the byte I/O the MP4 muxer and demuxer run on: a small callback table, plus a
  * file adapter and a memory adapter.
  *
  * Every callback returns 0 / a negative ERR_E* code (read returns the byte count). `write` writes
@@ -34,14 +34,14 @@ typedef struct mp4_io {
   int (*view_check)(void *user);
 } mp4_io;
 
-/* stdio file. mode "r" for reading (unbuffered: reads go straight into the caller's memory),
-   "w" to create/truncate for writing (opened read-write so the muxer can finalize;
-   buffered), "m" for reading with a view of the whole file mapped into memory (base/filemap.h;
+/* A file, through its descriptor with no buffer of its own: reads go straight into the caller's
+   memory and writes straight to the OS (the muxer hands over whole fragments). mode "r" for
+   reading, "w" to create/truncate for writing (opened read-write so the muxer can finalize), "m" for reading with a view of the whole file mapped into memory (base/filemap.h;
    where the file cannot be mapped, e.g. on the board, it works as "r"). The mapping is private
    and writable: bytes written through a frame stay in this process (copy-on-write), never reach
    the file. A file that shrinks while mapped does not crash the reader: the view reads zeros past
-   the new end and view_check() says ERR_ETRUNC. The adapter owns the FILE; mp4_io_file_close()
-   closes it (and unmaps). */
+   the new end and view_check() says ERR_ETRUNC. The adapter owns the descriptor;
+   mp4_io_file_close() closes it (and unmaps). */
 int mp4_io_file_open(mp4_io *io, const char *path, const char *mode);
 int mp4_io_file_close(mp4_io *io);
 
