@@ -47,33 +47,20 @@ export function runstat(cmd, args, { marker, env } = {}) {
 }
 
 /**
- * The orders of a balanced Latin square (Williams design) of n cases: over its rows every case runs
- * once per row and follows every other case equally often (once for an even n; twice in the 2n
- * rows of an odd n, whose second half is the first reversed).
- */
-export function balancedOrders(n) {
-  const first = [0]; // 0, 1, n-1, 2, n-2, ...
-  for (let lo = 1, hi = n - 1; lo <= hi; ) {
-    first.push(lo++);
-    if (lo <= hi) first.push(hi--);
-  }
-  const rows = Array.from({ length: n }, (_, r) => first.map((c) => (c + r) % n));
-  return n % 2 ? [...rows, ...rows.map((row) => [...row].reverse())] : rows;
-}
-
-/**
- * Runs every case `runs` times, interleaved, so that the machine's load drifts over all of them
- * alike. Each round runs every case once, in the next order of a balanced Latin square: a run
- * pays for the state its predecessor left (here a 1 MB bytecode start costs 10.2 ms CPU after a
- * tiny run and 8.2 ms after a run like itself), and a fixed order (a b c a b c) would give every
- * case the same predecessor every time. A case is { run(i) -> result, before?(i) } (before is not
- * timed). Returns one array of results per case.
+ * Runs every case `runs` times, interleaved (a b c a b c ...), so that the machine's load drifts
+ * over all of them alike. Each kept run directly follows a run of the same case, whose result is
+ * dropped: a run pays for the state its predecessor left in the caches (here a 1 MB bytecode
+ * start costs 10.2 ms CPU after a tiny run and 8.2 ms after one like itself; a 10 s mux the same
+ * way), so without it each case would be measured in whatever state the case before it in the
+ * order leaves. A case is { run(i) -> result, before?(i) } (before is not timed). Returns one
+ * array of results per case.
  */
 export async function interleave(runs, cases) {
   const out = cases.map(() => []);
-  const orders = balancedOrders(cases.length);
   for (let i = 0; i < runs; i++)
-    for (const k of orders[i % orders.length]) {
+    for (let k = 0; k < cases.length; k++) {
+      cases[k].before?.(i);
+      await cases[k].run(i); // the warm-up: the same command, just before
       cases[k].before?.(i);
       out[k].push(await cases[k].run(i));
     }
