@@ -79,10 +79,10 @@ static int f_view_check(void *u) { return base_filemap_truncated(&((file_io *)u)
 
 int mp4_io_file_open(mp4_io *io, const char *path, const char *mode) {
   if (!io || !path || !mode || (mode[0] != 'r' && mode[0] != 'w' && mode[0] != 'm')) return ERR_EINVAL;
-  bool write = mode[0] == 'w';
+  bool writing = mode[0] == 'w';
   file_io *fi = calloc(1, sizeof(*fi));
   if (!fi) return ERR_ENOMEM;
-  fi->fd = write ? open(path, O_RDWR | O_CREAT | O_TRUNC, 0666) : open(path, O_RDONLY);
+  fi->fd = writing ? open(path, O_RDWR | O_CREAT | O_TRUNC, 0666) : open(path, O_RDONLY);
   if (fi->fd < 0) {
     int e = errno;
     free(fi);
