@@ -46,14 +46,15 @@ static int64_t f_read(void *u, void *data, size_t size) {
     if (n < 0) return ERR_EIO;
     if (n == 0) break;
     got += (size_t)n;
+    fi->pos += (uint64_t)n;
   }
-  fi->pos += got;
   return (int64_t)got;
 }
 
 static int f_seek(void *u, uint64_t off) {
   file_io *fi = u;
   if (off > INT64_MAX) return ERR_EINVAL;
+  if (off == fi->pos) return 0; /* every read, write and seek goes through here: pos is the file's */
   if (lseek(fi->fd, (off_t)off, SEEK_SET) < 0) return ERR_EIO;
   fi->pos = off;
   return 0;

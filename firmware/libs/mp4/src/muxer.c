@@ -15,9 +15,8 @@
 
 /* A video track's fragment buffer keeps this much room in front of its samples, where a flush
    puts the moof, the mdat header and the other tracks' bytes (a second of G.711 is 8 KB): the
-   fragment then goes out in one write from there, its video not copied again (separate writes
-   were five or six system calls a fragment, three more than one write needs). A fragment that
-   does not fit is written piece by piece. */
+   fragment then goes out in one write from there, its video not copied again, instead of one
+   write per piece. A fragment that does not fit is written piece by piece. */
 enum { FRAG_HEAD = 32 << 10 };
 
 typedef struct wtrack {

@@ -36,8 +36,9 @@ typedef struct mp4_io {
 
 /* A file, through its descriptor with no buffer of its own: reads go straight into the caller's
    memory and writes straight to the OS (the muxer hands over whole fragments). mode "r" for
-   reading, "w" to create/truncate for writing (opened read-write so the muxer can finalize), "m" for reading with a view of the whole file mapped into memory (base/filemap.h;
-   where the file cannot be mapped, e.g. on the board, it works as "r"). The mapping is private
+   reading, "w" to create/truncate for writing (opened read-write so the muxer can finalize), "m"
+   for reading with a view of the whole file mapped into memory (base/filemap.h; where the file
+   cannot be mapped, e.g. on the board, it works as "r"). The mapping is private
    and writable: bytes written through a frame stay in this process (copy-on-write), never reach
    the file. A file that shrinks while mapped does not crash the reader: the view reads zeros past
    the new end and view_check() says ERR_ETRUNC. The adapter owns the descriptor;
