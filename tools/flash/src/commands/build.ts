@@ -1,4 +1,4 @@
-import { NO_CHECK_OPTION, bundle } from "../lib/bundle.js";
+import { NO_CHECK_OPTION, bundle, bytecodePath } from "../lib/bundle.js";
 import { UsageError } from "../lib/errors.js";
 import { formatBytes } from "../lib/format.js";
 import type { Command } from "../lib/command.js";
@@ -23,10 +23,12 @@ export const buildCommand: Command = {
   async run(args) {
     if (args.positional.length !== 1) throw new UsageError("build: give exactly one entry file (k230js build app.ts)");
     const out = args.options.out as string | undefined;
-    // -o names the bundle; the bytecode goes beside it as <name>.bin, so `-o app.bin` would write
-    // JavaScript to app.bin and the bytecode to app.bin.bin.
-    if (args.options.bytecode && out?.endsWith(".bin"))
-      throw new UsageError(`build: -o names the JavaScript bundle, not the bytecode: give -o ${out.slice(0, -4)}.js and the bytecode goes to ${out}`);
+    // -o names the bundle and the bytecode goes beside it, so `-o app.bin` would write JavaScript
+    // to app.bin and the bytecode to app.bin.bin.
+    if (args.options.bytecode && out?.endsWith(".bin")) {
+      const js = `${out.slice(0, -4)}.js`;
+      throw new UsageError(`build: -o names the JavaScript bundle, not the bytecode: give -o ${js} and the bytecode goes to ${bytecodePath(js)}`);
+    }
     const r = await bundle({
       entry: args.positional[0]!,
       outFile: out,

@@ -48,6 +48,11 @@ function formatMessage(m: Message): string {
   return `${loc}${m.text}`;
 }
 
+/** Where `build --bytecode` puts the bytecode of the bundle `js`: beside it, as <name>.bin. */
+export function bytecodePath(js: string): string {
+  return js.replace(/\.m?js$/, "") + ".bin";
+}
+
 export function defaultOutFile(entry: string): string {
   const name = basename(entry, extname(entry));
   return join(dirname(resolve(entry)), "dist", `${name}.js`);
@@ -97,7 +102,7 @@ export async function bundle(opts: BundleOptions): Promise<BundleResult> {
   ];
   let output = js;
   if (opts.bytecode) {
-    output = js.replace(/\.m?js$/, "") + ".bin";
+    output = bytecodePath(js);
     compileBytecode(js, output);
     copyFileSync(map, `${output}.map`);
     sizes.push({ label: "bytecode", path: output, bytes: statSync(output).size });
