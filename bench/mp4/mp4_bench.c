@@ -8,6 +8,9 @@
          chunks interleaved by time, both inputs streamed. With "rss", the RSS is sampled every second of media time (from 10 s on,
          and again from STEADY_S on, once every second of the repeated 60 s content has been muxed in a whole fragment;
          off for timing runs: it costs a /proc read per second).
+     mp4_bench split <in.h264|in.h265> [map]   the splitter alone: every access unit of the stream
+         found (media_au_reader, in its read buffer or in place in the mapped file), nothing written:
+         the part of a mux that reads every input byte, as a row beside the mux and cp
      mp4_bench demux <in.mp4> [read|map]   every frame of every track, as stored (length-prefixed),
          read through the demuxer's read-ahead, or in place in the mapped file (each page then touched)
      mp4_bench remux <in.mp4> <out.mp4> [fragmented|indexed]   demuxer (Annex-B) -> muxer */
@@ -171,12 +174,76 @@ static int64_t read_file(void *user, void *buf, size_t n) {
   return k < 0 ? -1 : (int64_t)k;
 }
 
+static bool is_h265(const char *path) {
+  size_t n = strlen(path);
+  return n > 5 && (!strcmp(path + n - 5, ".h265") || !strcmp(path + n - 5, ".hevc"));
+}
+
+/* A raw stream's access units, read() into the reader's buffer or (map) split in place in the
+   file mapped whole. */
+typedef struct units {
+  media_au_reader *rd;
+  int fd;
+  void *mapped;
+  size_t size;
+} units;
+
+static void units_open(units *u, const char *video, bool map) {
+  bool h265 = is_h265(video);
+  *u = (units){NULL, open(video, O_RDONLY), NULL, 0};
+  if (u->fd < 0) die("open input", -1, video);
+  media_au_reader_config ac = MEDIA_AU_READER_CONFIG_DEFAULT;
+  ac.codec = h265 ? MEDIA_CODEC_H265 : MEDIA_CODEC_H264;
+  ac.max_au_size = 4u << 20;
+  if (map) {
+    /* The units stay in place in the mapping: the bytes reach user space without a read() copy. */
+    struct stat sb;
+    if (fstat(u->fd, &sb) || !sb.st_size) die("stat input", -1, video);
+    u->size = (size_t)sb.st_size;
+    u->mapped = mmap(NULL, u->size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, u->fd, 0);
+    if (u->mapped == MAP_FAILED) die("map input", -1, video);
+    ac.data = u->mapped;
+    ac.size = u->size;
+  } else {
+    ac.read = read_file;
+    ac.user = &u->fd;
+  }
+  int rc = media_au_reader_open(&u->rd, &ac);
+  if (rc) die("media_au_reader_open", rc, NULL);
+}
+
+static void units_close(units *u) {
+  media_au_reader_close(u->rd);
+  if (u->mapped) munmap(u->mapped, u->size);
+  close(u->fd);
+}
+
+static int cmd_split(int argc, char **argv) {
+  if (argc < 3) return 2;
+  bool map = argc > 3 && !strcmp(argv[3], "map");
+  if (argc > 3 && !map) die("split option", -1, argv[3]);
+  double t0 = now_s();
+  units u;
+  units_open(&u, argv[2], map);
+  media_au au;
+  uint64_t frames = 0, bytes = 0;
+  int rc;
+  while ((rc = media_au_next(u.rd, &au)) == 1) {
+    frames++;
+    bytes += au.size;
+  }
+  if (rc < 0) die("media_au_next", rc, argv[2]);
+  units_close(&u);
+  printf("{\"frames\":%llu,\"bytesIn\":%llu,\"seconds\":%.6f}\n", (unsigned long long)frames, (unsigned long long)bytes,
+         now_s() - t0);
+  return 0;
+}
+
 static int cmd_mux(int argc, char **argv) {
   if (argc < 5) return 2;
   const char *video = argv[2], *alaw = argv[3], *out = argv[4];
   const char *mode = argc > 5 ? argv[5] : "fragmented", *sync = argc > 6 ? argv[6] : "none";
-  size_t vlen = strlen(video);
-  bool h265 = vlen > 5 && (!strcmp(video + vlen - 5, ".h265") || !strcmp(video + vlen - 5, ".hevc"));
+  bool h265 = is_h265(video);
   double t0 = now_s();
   counting_io c = {0};
   mux_run r = {0};
@@ -190,36 +257,17 @@ static int cmd_mux(int argc, char **argv) {
   r.m = open_muxer(&c, out, mode, sync);
   r.vt = mp4_muxer_add_video(r.m, h265 ? MP4_CODEC_H265 : MP4_CODEC_H264, 1920, 1080);
   r.at = mp4_muxer_add_audio(r.m, MP4_CODEC_G711A, 8000, 1);
-  int fd = open(video, O_RDONLY);
   r.alaw = fopen(alaw, "rb");
-  if (fd < 0 || !r.alaw) die("open input", -1, fd < 0 ? video : alaw);
+  if (!r.alaw) die("open input", -1, alaw);
   setvbuf(r.alaw, NULL, _IOFBF, AUDIO_READ); /* read as the JS driver does: 256,000 bytes at a time */
-  media_au_reader_config ac = MEDIA_AU_READER_CONFIG_DEFAULT;
-  ac.codec = h265 ? MEDIA_CODEC_H265 : MEDIA_CODEC_H264;
-  ac.max_au_size = 4u << 20;
-  void *mapped = NULL;
-  struct stat sb;
-  if (map) {
-    /* The units stay in place in the mapping: the bytes reach user space without a read() copy. */
-    if (fstat(fd, &sb) || !sb.st_size) die("stat input", -1, video);
-    mapped = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-    if (mapped == MAP_FAILED) die("map input", -1, video);
-    ac.data = mapped;
-    ac.size = (size_t)sb.st_size;
-  } else {
-    ac.read = read_file;
-    ac.user = &fd;
-  }
-  media_au_reader *rd;
-  int rc = media_au_reader_open(&rd, &ac);
-  if (rc) die("media_au_reader_open", rc, NULL);
+  units u;
+  units_open(&u, video, map);
   media_au au;
-  while ((rc = media_au_next(rd, &au)) == 1) on_au(&r, &au);
+  int rc;
+  while ((rc = media_au_next(u.rd, &au)) == 1) on_au(&r, &au);
   if (rc < 0) die("media_au_next", rc, video);
-  media_au_reader_close(rd);
-  if (mapped) munmap(mapped, (size_t)sb.st_size);
+  units_close(&u);
   feed_audio(&r, INT64_MAX); /* the rest of the audio */
-  close(fd);
   fclose(r.alaw);
   long rss_before_close = rss_kib();
   /* malloc's bytes in use (the index lives there): exact, where RSS moves by pages and by what the
@@ -300,6 +348,7 @@ static int cmd_demux(int argc, char **argv, bool remux) {
 int main(int argc, char **argv) {
   int rc = 2;
   if (argc > 1 && !strcmp(argv[1], "mux")) rc = cmd_mux(argc, argv);
+  else if (argc > 1 && !strcmp(argv[1], "split")) rc = cmd_split(argc, argv);
   else if (argc > 1 && !strcmp(argv[1], "demux")) rc = cmd_demux(argc, argv, false);
   else if (argc > 1 && !strcmp(argv[1], "remux")) rc = cmd_demux(argc, argv, true);
   if (rc == 2) fprintf(stderr, "usage: see the top of bench/mp4/mp4_bench.c\n");
