@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "base/filemap.h"
+#include "kjs/record.h"
 #include "media/au.h"
 #include "media_internal.h"
 
@@ -42,8 +43,7 @@ typedef struct annexb_reader {
   const uint8_t *unit;
   size_t unit_size;
   media_nal_table nals;
-  /* The unit objects' property names, interned once (read() runs for every picture). */
-  JSAtom a_data, a_keyframe, a_index, a_offset;
+  kjs_record_names unit_fields; /* {data, keyframe, index, offset}: read() runs for every picture */
 } annexb_reader;
 
 /* ---- class id ---- */
@@ -69,9 +69,7 @@ static void annexb_release(JSRuntime *rt, annexb_reader *a) {
 static void annexb_free(JSRuntime *rt, annexb_reader *a) {
   annexb_release(rt, a);
   free(a->path);
-  JSAtom atoms[] = {a->a_data, a->a_keyframe, a->a_index, a->a_offset};
-  for (int i = 0; i < COUNT(atoms); i++)
-    if (atoms[i] != JS_ATOM_NULL) JS_FreeAtomRT(rt, atoms[i]);
+  kjs_record_names_free(rt, &a->unit_fields);
   free(a);
 }
 
@@ -95,26 +93,12 @@ static const JSClassDef annexb_class = {"AnnexBReader", .finalizer = annexb_fina
 
 /* ---- constructor ---- */
 
-/* {data, keyframe, index, offset}. Takes `data`. Own data properties, as media_encoder.c's packs:
- * no setter looked for up the prototype chain. */
+/* {data, keyframe, index, offset}. Takes `data`. */
 static JSValue unit_new(JSContext *ctx, annexb_reader *a, JSValue data, bool keyframe, uint64_t index,
                         uint64_t offset) {
-  JSValue o = JS_NewObject(ctx);
-  if (JS_IsException(o)) {
-    JS_FreeValue(ctx, data);
-    return o;
-  }
-  JSAtom names[] = {a->a_data, a->a_keyframe, a->a_index, a->a_offset};
   JSValue values[] = {data, JS_NewBool(ctx, keyframe), JS_NewInt64(ctx, (int64_t)index),
                       JS_NewInt64(ctx, (int64_t)offset)};
-  int i = 0;
-  while (i < COUNT(names) && JS_DefinePropertyValue(ctx, o, names[i], values[i], JS_PROP_C_W_E) >= 0) i++;
-  if (i < COUNT(names)) {
-    for (i++; i < COUNT(names); i++) JS_FreeValue(ctx, values[i]); /* the failed one was taken */
-    JS_FreeValue(ctx, o);
-    return JS_EXCEPTION;
-  }
-  return o;
+  return kjs_record_new(ctx, &a->unit_fields, values);
 }
 
 static int64_t fd_read(void *user, void *buf, size_t n) {
@@ -211,12 +195,8 @@ static JSValue annexb_ctor(JSContext *ctx, JSValueConst new_target, int argc, JS
   a->fd = -1;
   a->map.slot = -1;
   a->buffer = a->lent = JS_UNDEFINED;
-  a->a_data = JS_NewAtom(ctx, "data");
-  a->a_keyframe = JS_NewAtom(ctx, "keyframe");
-  a->a_index = JS_NewAtom(ctx, "index");
-  a->a_offset = JS_NewAtom(ctx, "offset");
-  if (a->a_data == JS_ATOM_NULL || a->a_keyframe == JS_ATOM_NULL || a->a_index == JS_ATOM_NULL ||
-      a->a_offset == JS_ATOM_NULL) {
+  static const char *const unit_fields[] = {"data", "keyframe", "index", "offset"};
+  if (kjs_record_names_init(ctx, &a->unit_fields, unit_fields, COUNT(unit_fields)) < 0) {
     annexb_free(JS_GetRuntime(ctx), a);
     return JS_EXCEPTION;
   }

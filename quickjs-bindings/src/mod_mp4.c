@@ -12,6 +12,7 @@
 #include "kjs/class.h"
 #include "kjs/errors.h"
 #include "kjs/lend.h"
+#include "kjs/record.h"
 #include "kjs/media.h"
 #include "kjs/modules.h"
 #include "kjs/paths.h"
@@ -35,6 +36,7 @@ typedef struct js_demuxer {
   /* The ArrayBuffer lent for the last frame (not owned: it owns a reference to us), revoked
    * before the demuxer reuses the memory. JS_UNDEFINED when none is out. */
   JSValue lent;
+  kjs_record_names frame_fields; /* the frame objects' fields: getFrame runs for every frame */
 } js_demuxer;
 
 /* ---- class ids ---- */
@@ -73,6 +75,7 @@ static void demuxer_finalizer(JSRuntime *rt, JSValueConst val) {
     mp4_io_file_close(&jd->io);
   }
   free(jd->path);
+  kjs_record_names_free(rt, &jd->frame_fields);
   free(jd);
 }
 
@@ -363,11 +366,18 @@ static JSValue demuxer_ctor(JSContext *ctx, JSValueConst new_target, int argc, J
       kjs_opt_bool(ctx, opts, fn, "annexb", true, &annexb) < 0)
     return JS_EXCEPTION;
   cfg.annexb = annexb;
+  static const char *const frame_fields[] = {"trackId", "codec", "data", "ptsUs", "dtsUs", "keyframe", "eof"};
   js_demuxer *jd = calloc(1, sizeof *jd);
   if (!jd) return JS_ThrowOutOfMemory(ctx);
   jd->lent = JS_UNDEFINED;
+  if (kjs_record_names_init(ctx, &jd->frame_fields, frame_fields, (int)(sizeof frame_fields / sizeof *frame_fields)) <
+      0) {
+    free(jd);
+    return JS_EXCEPTION;
+  }
   /* Mapped where the system maps files (frames lent in place, no read() copy), else read. */
   if (open_file(ctx, fn, argc > 0 ? argv[0] : JS_UNDEFINED, "m", &jd->io, &jd->path) < 0) {
+    kjs_record_names_free(JS_GetRuntime(ctx), &jd->frame_fields);
     free(jd);
     return JS_EXCEPTION;
   }
@@ -375,6 +385,7 @@ static JSValue demuxer_ctor(JSContext *ctx, JSValueConst new_target, int argc, J
   if (rc != 0) {
     mp4_io_file_close(&jd->io);
     JSValue e = kjs_throw(ctx, rc, "%s: '%s' is not a readable MP4 file: %s", fn, jd->path, err_str(rc));
+    kjs_record_names_free(JS_GetRuntime(ctx), &jd->frame_fields);
     free(jd->path);
     free(jd);
     return e;
@@ -382,6 +393,7 @@ static JSValue demuxer_ctor(JSContext *ctx, JSValueConst new_target, int argc, J
   JSValue obj = kjs_class_new_instance(ctx, new_target, demuxer_class_id);
   if (JS_IsException(obj)) {
     demuxer_close(ctx, jd);
+    kjs_record_names_free(JS_GetRuntime(ctx), &jd->frame_fields);
     free(jd->path);
     free(jd);
     return obj;
@@ -467,7 +479,8 @@ static void frame_returned(JSRuntime *rt, void *opaque) {
   jd->lent = JS_UNDEFINED;
 }
 
-static JSValue demuxer_get_frame(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+/* The next frame as {trackId, codec, data, ptsUs, dtsUs, keyframe, eof}; *eof says which. */
+static JSValue demuxer_frame(JSContext *ctx, JSValueConst this_val, bool *eof) {
   static const char fn[] = "Mp4Demuxer.getFrame";
   js_demuxer *jd = demuxer_of(ctx, this_val, fn);
   if (!jd) return JS_EXCEPTION;
@@ -481,15 +494,20 @@ static JSValue demuxer_get_frame(JSContext *ctx, JSValueConst this_val, int argc
   /* Not dup'd: the buffer owns a reference to us, not the other way round. An empty frame lends
    * nothing (its loan already returned). */
   if (size > 0) jd->lent = data;
-  JSValue o = JS_NewObject(ctx);
-  JS_SetPropertyStr(ctx, o, "trackId", JS_NewInt32(ctx, f.eof ? 0 : f.track_id));
-  JS_SetPropertyStr(ctx, o, "codec", JS_NewString(ctx, mp4_codec_name(f.eof ? MP4_CODEC_NONE : f.codec)));
-  JS_SetPropertyStr(ctx, o, "data", data);
-  JS_SetPropertyStr(ctx, o, "ptsUs", JS_NewInt64(ctx, f.eof ? 0 : f.pts_us));
-  JS_SetPropertyStr(ctx, o, "dtsUs", JS_NewInt64(ctx, f.eof ? 0 : f.dts_us));
-  JS_SetPropertyStr(ctx, o, "keyframe", JS_NewBool(ctx, !f.eof && f.keyframe));
-  JS_SetPropertyStr(ctx, o, "eof", JS_NewBool(ctx, f.eof));
-  return o;
+  *eof = f.eof;
+  JSValue values[] = {JS_NewInt32(ctx, f.eof ? 0 : f.track_id),
+                      JS_NewString(ctx, mp4_codec_name(f.eof ? MP4_CODEC_NONE : f.codec)),
+                      data,
+                      JS_NewInt64(ctx, f.eof ? 0 : f.pts_us),
+                      JS_NewInt64(ctx, f.eof ? 0 : f.dts_us),
+                      JS_NewBool(ctx, !f.eof && f.keyframe),
+                      JS_NewBool(ctx, f.eof)};
+  return kjs_record_new(ctx, &jd->frame_fields, values);
+}
+
+static JSValue demuxer_get_frame(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+  bool eof;
+  return demuxer_frame(ctx, this_val, &eof);
 }
 
 static JSValue demuxer_seek(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
@@ -524,11 +542,10 @@ static JSValue demuxer_iterator(JSContext *ctx, JSValueConst this_val, int argc,
 
 static JSValue demuxer_next(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv, int *pdone,
                             int magic) {
-  JSValue f = demuxer_get_frame(ctx, this_val, 0, NULL);
+  bool eof = false;
+  JSValue f = demuxer_frame(ctx, this_val, &eof);
   if (JS_IsException(f)) return f;
-  JSValue eof = JS_GetPropertyStr(ctx, f, "eof");
-  *pdone = JS_ToBool(ctx, eof);
-  JS_FreeValue(ctx, eof);
+  *pdone = eof;
   if (*pdone) {
     JS_FreeValue(ctx, f);
     return JS_UNDEFINED;
