@@ -18,15 +18,17 @@ int main(void) {
   CHECK_EQ_INT(names.count, 3);
 
   /* A setter for "data" on Object.prototype: a record's own field must not reach it. */
-  JS_FreeValue(ctx, eval(ctx, "globalThis.setterCalls = 0; Object.defineProperty(Object.prototype, 'data', "
-                              "{ set(v) { setterCalls++; }, configurable: true });"));
+  JS_FreeValue(ctx, eval(ctx,
+                         "globalThis.setterCalls = 0; Object.defineProperty(Object.prototype, 'data', "
+                         "{ set(v) { setterCalls++; }, configurable: true });"));
   JSValue values[] = {JS_NewString(ctx, "bytes"), JS_NewInt64(ctx, 40000), JS_FALSE};
   JSValue r = kjs_record_new(ctx, &names, values);
   CHECK(JS_IsObject(r));
   JSValue global = JS_GetGlobalObject(ctx);
   JS_SetPropertyStr(ctx, global, "r", r); /* takes r */
-  JSValue got = eval(ctx, "JSON.stringify([Object.keys(r), r.data, r.ptsUs, r.eof, setterCalls, "
-                          "Object.getOwnPropertyDescriptor(r, 'data').writable])");
+  JSValue got = eval(ctx,
+                     "JSON.stringify([Object.keys(r), r.data, r.ptsUs, r.eof, setterCalls, "
+                     "Object.getOwnPropertyDescriptor(r, 'data').writable])");
   const char *s = JS_ToCString(ctx, got);
   CHECK(s && !strcmp(s, "[[\"data\",\"ptsUs\",\"eof\"],\"bytes\",40000,false,0,true]"));
   JS_FreeCString(ctx, s);
