@@ -66,17 +66,19 @@ static void demuxer_close(JSContext *ctx, js_demuxer *jd) {
   mp4_io_file_close(&jd->io);
 }
 
-static void demuxer_finalizer(JSRuntime *rt, JSValueConst val) {
-  js_demuxer *jd = JS_GetOpaque(val, demuxer_class_id);
-  if (!jd) return;
-  /* No frame buffer can be out: each keeps this object alive. */
-  if (jd->d) {
-    mp4_demuxer_close(jd->d);
-    mp4_io_file_close(&jd->io);
-  }
+/* Whatever of it was made: the constructor's failures and the finalizer. No frame buffer can be
+ * out (each keeps the object alive). */
+static void demuxer_free(JSRuntime *rt, js_demuxer *jd) {
+  if (jd->d) mp4_demuxer_close(jd->d);
+  mp4_io_file_close(&jd->io); /* nothing when it was not opened, or closed already */
   free(jd->path);
   kjs_record_names_free(rt, &jd->frame_fields);
   free(jd);
+}
+
+static void demuxer_finalizer(JSRuntime *rt, JSValueConst val) {
+  js_demuxer *jd = JS_GetOpaque(val, demuxer_class_id);
+  if (jd) demuxer_free(rt, jd);
 }
 
 /* ---- class defs ---- */
@@ -370,32 +372,17 @@ static JSValue demuxer_ctor(JSContext *ctx, JSValueConst new_target, int argc, J
   js_demuxer *jd = calloc(1, sizeof *jd);
   if (!jd) return JS_ThrowOutOfMemory(ctx);
   jd->lent = JS_UNDEFINED;
-  if (kjs_record_names_init(ctx, &jd->frame_fields, frame_fields, (int)(sizeof frame_fields / sizeof *frame_fields)) <
-      0) {
-    free(jd);
-    return JS_EXCEPTION;
+  JSValue obj = JS_EXCEPTION;
+  if (kjs_record_names_init(ctx, &jd->frame_fields, frame_fields, (int)(sizeof frame_fields / sizeof *frame_fields)) ==
+          0 &&
+      /* Mapped where the system maps files (frames lent in place, no read() copy), else read. */
+      open_file(ctx, fn, argc > 0 ? argv[0] : JS_UNDEFINED, "m", &jd->io, &jd->path) == 0) {
+    int rc = mp4_demuxer_open(&jd->d, &cfg, &jd->io);
+    if (rc) kjs_throw(ctx, rc, "%s: '%s' is not a readable MP4 file: %s", fn, jd->path, err_str(rc));
+    else obj = kjs_class_new_instance(ctx, new_target, demuxer_class_id);
   }
-  /* Mapped where the system maps files (frames lent in place, no read() copy), else read. */
-  if (open_file(ctx, fn, argc > 0 ? argv[0] : JS_UNDEFINED, "m", &jd->io, &jd->path) < 0) {
-    kjs_record_names_free(JS_GetRuntime(ctx), &jd->frame_fields);
-    free(jd);
-    return JS_EXCEPTION;
-  }
-  int rc = mp4_demuxer_open(&jd->d, &cfg, &jd->io);
-  if (rc != 0) {
-    mp4_io_file_close(&jd->io);
-    JSValue e = kjs_throw(ctx, rc, "%s: '%s' is not a readable MP4 file: %s", fn, jd->path, err_str(rc));
-    kjs_record_names_free(JS_GetRuntime(ctx), &jd->frame_fields);
-    free(jd->path);
-    free(jd);
-    return e;
-  }
-  JSValue obj = kjs_class_new_instance(ctx, new_target, demuxer_class_id);
   if (JS_IsException(obj)) {
-    demuxer_close(ctx, jd);
-    kjs_record_names_free(JS_GetRuntime(ctx), &jd->frame_fields);
-    free(jd->path);
-    free(jd);
+    demuxer_free(JS_GetRuntime(ctx), jd);
     return obj;
   }
   JS_SetOpaque(obj, jd);
